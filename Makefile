@@ -1,0 +1,47 @@
+# The two commands: `make run` (the product with demo data) and `make test` (lint + the suite).
+# Everything installs from the project's own files: pyproject.toml + uv.lock, package.json +
+# package-lock.json. Python 3.11 is needed (Django 5.2 LTS).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+UV := .tools/bin/uv
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+WORKERS ?= 2
+
+.PHONY: install run test lint format check-rls clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python "$(PYTHON)"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: install
+	$(VENV)/bin/python scripts/services.py run
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install lint
+	$(VENV)/bin/python scripts/services.py test -- $(VENV)/bin/pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check-rls: install
+	$(VENV)/bin/python scripts/services.py test -- $(VENV)/bin/python manage.py check_rls
+
+clean:
+	rm -rf $(VENV) .tools node_modules staticfiles

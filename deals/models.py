@@ -1,0 +1,1 @@
+"""Deal registration (see the Deal registration issue): nothing yet."""

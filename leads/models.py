@@ -1,0 +1,1 @@
+"""Lead distribution: offers to partners by rules, with acceptance deadlines. Nothing yet."""

@@ -1,0 +1,1 @@
+"""E-learning and certification: courses, tests, certificates, competencies. Nothing yet."""

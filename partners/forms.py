@@ -1,0 +1,153 @@
+"""Partner forms: validation only. Choices come from the current tenant's scoped managers."""
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from prm.accounts.models import Membership
+from prm.accounts.roles import MembershipKind
+from programs.models import Tier
+
+from .models import Partner, PartnerContact, PartnerStatus, PartnerType
+from .selectors import SORTS
+
+country_code = RegexValidator(r"^[A-Za-z]{2}$", "Use a two-letter country code, e.g. DE.")
+
+
+class CommaListField(forms.CharField):
+    """A list typed as comma-separated text (industries, regions, domains)."""
+
+    def __init__(self, *, item_max_length=60, lower=False, upper=False, **kwargs):
+        self.item_max_length, self.lower, self.upper = item_max_length, lower, upper
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Separate entries with commas.")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        items = [item.strip() for item in (value or "").split(",") if item.strip()]
+        if self.lower:
+            items = [item.lower() for item in items]
+        if self.upper:
+            items = [item.upper() for item in items]
+        too_long = [item for item in items if len(item) > self.item_max_length]
+        if too_long:
+            raise forms.ValidationError(f"Keep each entry under {self.item_max_length} characters.")
+        return list(dict.fromkeys(items))
+
+
+class PartnerFilterForm(forms.Form):
+    """The directory's query string. Invalid values are ignored field by field, never a 500."""
+
+    q = forms.CharField(required=False, max_length=100, label="Search")
+    type = forms.ModelChoiceField(queryset=PartnerType.objects.all(), required=False, to_field_name="slug")
+    tier = forms.ModelChoiceField(queryset=Tier.objects.select_related("program"), required=False)
+    status = forms.ChoiceField(choices=[("", "Any status"), *PartnerStatus.choices], required=False)
+    country = forms.CharField(required=False, max_length=2, validators=[country_code])
+    manager = forms.ModelChoiceField(queryset=Membership.objects.none(), required=False)
+    sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = Membership.objects.filter(
+            kind=MembershipKind.STAFF, is_active=True
+        ).select_related("user")
+
+    def filters(self) -> dict:
+        """The valid filters; an invalid field falls back to 'any'."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "search": data.get("q") or "",
+            "partner_type": data.get("type"),
+            "tier": data.get("tier"),
+            "status": data.get("status") or "",
+            "country": data.get("country") or "",
+            "manager": data.get("manager"),
+            "sort": data.get("sort") or "name",
+        }
+
+
+class PartnerProfileForm(forms.ModelForm):
+    """Edits the fields the actor may edit; the rest of the record is shown read-only."""
+
+    regions_served = CommaListField(item_max_length=40)
+    countries_served = CommaListField(item_max_length=2, upper=True)
+    industries = CommaListField()
+    email_domains = CommaListField(item_max_length=253, lower=True)
+
+    class Meta:
+        model = Partner
+        fields = [
+            "legal_name",
+            "display_name",
+            "partner_type",
+            "country",
+            "website",
+            "email_domains",
+            "phone",
+            "address_line",
+            "city",
+            "postal_code",
+            "regions_served",
+            "countries_served",
+            "industries",
+            "size_band",
+            "description",
+            "account_manager",
+            "parent",
+            "external_crm_id",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, editable_fields=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in list(self.fields):
+            if name not in editable_fields:
+                del self.fields[name]
+        if "account_manager" in self.fields:
+            self.fields["account_manager"].queryset = Membership.objects.filter(
+                kind=MembershipKind.STAFF, is_active=True
+            ).select_related("user")
+        if "parent" in self.fields and self.instance.pk:
+            self.fields["parent"].queryset = Partner.objects.exclude(pk=self.instance.pk)
+        if "country" in self.fields:
+            self.fields["country"].validators.append(country_code)
+
+    def clean_country(self):
+        return self.cleaned_data["country"].upper()
+
+    def clean_countries_served(self):
+        codes = self.cleaned_data["countries_served"]
+        for code in codes:
+            country_code(code)
+        return codes
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+class PartnerCreateForm(PartnerProfileForm):
+    def __init__(self, *args, **kwargs):
+        kwargs["editable_fields"] = (
+            "legal_name",
+            "display_name",
+            "partner_type",
+            "country",
+            "website",
+            "account_manager",
+            "email_domains",
+        )
+        super().__init__(*args, **kwargs)
+
+
+class PartnerStatusForm(forms.Form):
+    to_status = forms.ChoiceField(choices=PartnerStatus.choices, label="New status")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = PartnerContact
+        fields = ["name", "email", "phone", "role", "title"]

@@ -1,0 +1,197 @@
+"""The master partner record: one row per partner company of a tenant, and its people."""
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+
+from prm.tenancy.models import TenantOwned
+
+
+class PartnerType(TenantOwned):
+    """A kind of partner (reseller, referral agent, MSP, ...). Vendors add their own."""
+
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # The directory's type filter and demo/import lookups go by slug.
+            models.UniqueConstraint(fields=["tenant", "slug"], name="partnertype_slug_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+DEFAULT_PARTNER_TYPES = [
+    ("reseller", "Reseller"),
+    ("referral-agent", "Referral agent"),
+    ("msp", "Managed service provider"),
+    ("distributor", "Distributor"),
+    ("technology-partner", "Technology partner"),
+    ("systems-integrator", "Systems integrator"),
+]
+
+
+class PartnerStatus(models.TextChoices):
+    APPLICANT = "applicant", "Applicant"
+    ONBOARDING = "onboarding", "Onboarding"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    TERMINATED = "terminated", "Terminated"
+
+
+# The lifecycle: who may move where. Terminated is final.
+PARTNER_TRANSITIONS: dict[str, frozenset[str]] = {
+    PartnerStatus.APPLICANT: frozenset({PartnerStatus.ONBOARDING, PartnerStatus.TERMINATED}),
+    PartnerStatus.ONBOARDING: frozenset({PartnerStatus.ACTIVE, PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED}),
+    PartnerStatus.ACTIVE: frozenset({PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED}),
+    PartnerStatus.SUSPENDED: frozenset({PartnerStatus.ACTIVE, PartnerStatus.TERMINATED}),
+    PartnerStatus.TERMINATED: frozenset(),
+}
+
+# A partner in these states has no portal access: its users' memberships are deactivated.
+INACTIVE_STATUSES = frozenset({PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED})
+
+
+class SizeBand(models.TextChoices):
+    MICRO = "1-9", "1-9 employees"
+    SMALL = "10-49", "10-49 employees"
+    MEDIUM = "50-249", "50-249 employees"
+    LARGE = "250-999", "250-999 employees"
+    ENTERPRISE = "1000+", "1,000+ employees"
+
+
+class Partner(TenantOwned):
+    """A partner company of one tenant: the single source of truth about it."""
+
+    legal_name = models.CharField(max_length=200)
+    display_name = models.CharField(max_length=200)
+    website = models.URLField(blank=True)
+    email_domains = ArrayField(models.CharField(max_length=253), default=list, blank=True)
+    partner_type = models.ForeignKey(PartnerType, on_delete=models.PROTECT, related_name="+", db_index=False)
+    status = models.CharField(max_length=12, choices=PartnerStatus.choices, default=PartnerStatus.APPLICANT)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    address_line = models.CharField("street address", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField("HQ country", max_length=2, help_text="ISO 3166 code, e.g. DE")
+    regions_served = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    countries_served = ArrayField(models.CharField(max_length=2), default=list, blank=True)
+    industries = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+    size_band = models.CharField(max_length=10, choices=SizeBand.choices, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    description = models.TextField(blank=True)
+
+    account_manager = models.ForeignKey(
+        "accounts.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_partners",
+        db_index=False,
+        help_text="The vendor's channel account manager for this partner.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        db_index=False,
+        help_text="The distributor this partner buys through (two-tier distribution).",
+    )
+    external_crm_id = models.CharField("external CRM id", max_length=64, blank=True)
+    custom_attributes = models.JSONField(default=dict, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # A partner user sees its own company and, for a distributor, the partners below it.
+    rls_partner_predicate = "id = %(partner)s OR parent_id = %(partner)s"
+
+    # Fields a partner admin may edit in the portal; the rest belong to the vendor.
+    PARTNER_EDITABLE_FIELDS = (
+        "display_name",
+        "website",
+        "phone",
+        "address_line",
+        "city",
+        "postal_code",
+        "regions_served",
+        "countries_served",
+        "industries",
+        "size_band",
+        "description",
+    )
+
+    class Meta:
+        ordering = ["display_name"]
+        constraints = [
+            # CRM sync finds partners by their external id; blank ids are not unique.
+            models.UniqueConstraint(
+                fields=["tenant", "external_crm_id"],
+                condition=~Q(external_crm_id=""),
+                name="partner_crm_id_unique",
+            ),
+        ]
+        indexes = [
+            # Directory default ordering and status/type/country filters.
+            models.Index(fields=["tenant", "display_name"], name="partner_name_idx"),
+            models.Index(fields=["tenant", "status", "display_name"], name="partner_status_idx"),
+            models.Index(fields=["tenant", "partner_type"], name="partner_type_idx"),
+            models.Index(fields=["tenant", "country"], name="partner_country_idx"),
+            # "My partners" for a channel account manager.
+            models.Index(fields=["tenant", "account_manager"], name="partner_manager_idx"),
+            models.Index(fields=["tenant", "parent"], name="partner_parent_idx"),
+            # Directory search: ILIKE '%term%' on the names uses these trigram indexes.
+            GinIndex(fields=["display_name"], opclasses=["gin_trgm_ops"], name="partner_display_trgm"),
+            GinIndex(fields=["legal_name"], opclasses=["gin_trgm_ops"], name="partner_legal_trgm"),
+            GinIndex(fields=["email_domains"], name="partner_domains_gin"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def is_operational(self) -> bool:
+        return self.status not in INACTIVE_STATUSES
+
+
+class PartnerContact(TenantOwned):
+    """A person at a partner who is not (or not yet) a portal user: signatory, billing, ..."""
+
+    class ContactRole(models.TextChoices):
+        PRIMARY = "primary", "Primary contact"
+        EXECUTIVE = "executive", "Executive sponsor"
+        SIGNATORY = "signatory", "Agreement signatory"
+        BILLING = "billing", "Billing"
+        TECHNICAL = "technical", "Technical"
+        MARKETING = "marketing", "Marketing"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="contacts", db_index=False)
+    name = models.CharField(max_length=120)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    role = models.CharField(max_length=12, choices=ContactRole.choices, default=ContactRole.PRIMARY)
+    title = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            # The people tab of one partner.
+            models.Index(fields=["tenant", "partner"], name="contact_partner_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+__all__ = ["Partner", "PartnerContact", "PartnerStatus", "PartnerType", "SizeBand"]

@@ -1,0 +1,74 @@
+"""Reads of partner records, as the acting membership may see them."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from programs.models import Enrollment
+
+from .models import Partner
+
+SORTS = {
+    "name": ("display_name", "id"),
+    "-name": ("-display_name", "-id"),
+    "newest": ("-created_at", "-id"),
+    "status": ("status", "display_name", "id"),
+    "country": ("country", "display_name", "id"),
+}
+
+
+def _with_directory_relations(queryset: QuerySet[Partner]) -> QuerySet[Partner]:
+    return queryset.select_related("partner_type", "account_manager__user").prefetch_related(
+        Prefetch("enrollments", queryset=Enrollment.objects.select_related("tier", "program").order_by("program__name"))
+    )
+
+
+def partner_list_for_actor(
+    *,
+    actor,
+    search: str = "",
+    partner_type=None,
+    tier=None,
+    status: str = "",
+    country: str = "",
+    manager=None,
+    sort: str = "name",
+) -> QuerySet[Partner]:
+    """The back-office directory: every partner of the tenant, filtered and sorted."""
+    if not actor.is_staff_member:
+        raise Http404
+    queryset = Partner.objects.all()
+    if search:
+        term = search.strip()
+        queryset = queryset.filter(
+            Q(display_name__icontains=term)
+            | Q(legal_name__icontains=term)
+            | Q(external_crm_id__iexact=term)
+            | Q(email_domains__contains=[term.lower()])
+        )
+    if partner_type is not None:
+        queryset = queryset.filter(partner_type=partner_type)
+    if tier is not None:
+        queryset = queryset.filter(enrollments__tier=tier)
+    if status:
+        queryset = queryset.filter(status=status)
+    if country:
+        queryset = queryset.filter(country=country.upper())
+    if manager is not None:
+        queryset = queryset.filter(account_manager=manager)
+    return _with_directory_relations(queryset.order_by(*SORTS.get(sort, SORTS["name"])))
+
+
+def partner_get_for_actor(*, actor, partner_id: int) -> Partner:
+    """One partner: staff see any of their tenant's, a partner user only its own. Else 404."""
+    queryset = Partner.objects.select_related("partner_type", "account_manager__user", "parent")
+    if actor.is_partner_user:
+        if actor.partner_id != partner_id:
+            raise Http404
+    elif not actor.is_staff_member:
+        raise Http404
+    partner = _with_directory_relations(queryset).filter(pk=partner_id).first()
+    if partner is None:
+        raise Http404
+    return partner

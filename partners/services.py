@@ -1,0 +1,193 @@
+"""Every write to the master partner record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from prm.accounts.models import Membership
+from prm.accounts.roles import Role
+from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
+from prm.events.services import event_record
+from prm.notifications.services import notify
+
+from .models import INACTIVE_STATUSES, PARTNER_TRANSITIONS, Partner, PartnerContact, PartnerStatus, PartnerType
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "pk"):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return value if isinstance(value, bool | int | float | type(None)) else str(value)
+
+
+def partner_editable_fields(*, actor: Membership) -> tuple[str, ...]:
+    """The fields the actor may change on a partner record."""
+    if actor.is_staff_member and actor.can("partners.edit"):
+        return PARTNER_STAFF_FIELDS
+    if actor.is_partner_user and actor.can("company.edit"):
+        return Partner.PARTNER_EDITABLE_FIELDS
+    return ()
+
+
+PARTNER_STAFF_FIELDS = (
+    "legal_name",
+    *Partner.PARTNER_EDITABLE_FIELDS,
+    "email_domains",
+    "partner_type",
+    "country",
+    "account_manager",
+    "parent",
+    "external_crm_id",
+)
+
+
+def _partner_admins(partner: Partner) -> list[Membership]:
+    return list(Membership.objects.filter(partner=partner, role=Role.PARTNER_ADMIN, is_active=True))
+
+
+@transaction.atomic
+def partner_create(*, actor: Membership, legal_name: str, partner_type: PartnerType, country: str, **fields) -> Partner:
+    if not actor.can("partners.create"):
+        raise NotAllowed("You may not add partners.")
+    assert_same_tenant(actor, partner_type, fields.get("account_manager"), fields.get("parent"))
+    partner = Partner.objects.create(
+        legal_name=legal_name,
+        display_name=fields.pop("display_name", "") or legal_name,
+        partner_type=partner_type,
+        country=country,
+        status_changed_at=timezone.now(),
+        **fields,
+    )
+    event_record(actor=actor, target=partner, verb="partner.created", to_state=partner.status)
+    return partner
+
+
+@transaction.atomic
+def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, Any]) -> Partner:
+    """Apply field changes the actor may make; record what changed (before and after)."""
+    allowed = set(partner_editable_fields(actor=actor))
+    refused = set(changes) - allowed
+    if refused:
+        raise NotAllowed(f"You may not change: {', '.join(sorted(refused))}.")
+    if actor.is_partner_user and actor.partner_id != partner.pk:
+        raise NotAllowed("You may only edit your own company.")
+    assert_same_tenant(
+        actor, partner, changes.get("partner_type"), changes.get("account_manager"), changes.get("parent")
+    )
+    if changes.get("parent") is not None and changes["parent"].pk == partner.pk:
+        raise PolicyViolation("A partner cannot be its own parent.")
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    diff = {}
+    for field, value in changes.items():
+        before = getattr(partner, field)
+        if before != value:
+            diff[field] = {"from": _jsonable(before), "to": _jsonable(value)}
+            setattr(partner, field, value)
+    if not diff:
+        return partner
+    partner.save()
+    event = event_record(
+        actor=actor,
+        target=partner,
+        verb="partner.profile_updated",
+        data={"changes": diff},
+        message="Changed " + ", ".join(Partner._meta.get_field(f).verbose_name for f in diff),
+    )
+    if actor.is_partner_user:
+        recipients = [partner.account_manager] if partner.account_manager_id else []
+    else:
+        recipients = _partner_admins(partner)
+    notify(
+        recipients=recipients,
+        kind="partner.profile_updated",
+        title=f"{partner}: company profile updated",
+        body=f"{actor.user} changed {event.message[len('Changed ') :]}.",
+        url=f"/office/partners/{partner.pk}/" if actor.is_partner_user else "/portal/company/",
+        event=event,
+    )
+    return partner
+
+
+@transaction.atomic
+def partner_change_status(*, actor: Membership, partner: Partner, to_status: str, reason: str = "") -> Partner:
+    """Move a partner along its lifecycle. Suspending or terminating ends its users' access."""
+    if not actor.can("partners.change_status"):
+        raise NotAllowed("You may not change a partner's status.")
+    assert_same_tenant(actor, partner)
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    from_status = partner.status
+    if from_status == to_status:
+        raise InvalidTransition(f"{partner} is already {partner.get_status_display().lower()}.")
+    if to_status not in PARTNER_TRANSITIONS.get(from_status, ()):
+        raise InvalidTransition(
+            f"A partner cannot go from {PartnerStatus(from_status).label} to {PartnerStatus(to_status).label}."
+        )
+    if to_status in INACTIVE_STATUSES and not reason.strip():
+        raise PolicyViolation("Give a reason: the partner's users will lose access.")
+    partner.status = to_status
+    partner.status_changed_at = timezone.now()
+    partner.save(update_fields=["status", "status_changed_at", "updated_at"])
+    deactivated = 0
+    if to_status in INACTIVE_STATUSES:
+        # Set-based: every user of the partner at once, in this transaction.
+        deactivated = Membership.objects.filter(partner=partner, is_active=True).update(
+            is_active=False, deactivated_at=timezone.now()
+        )
+    event = event_record(
+        actor=actor,
+        target=partner,
+        verb="partner.status_changed",
+        from_state=from_status,
+        to_state=to_status,
+        message=reason,
+        data={"memberships_deactivated": deactivated},
+    )
+    recipients = _partner_admins(partner)
+    if partner.account_manager_id and partner.account_manager_id != actor.pk:
+        recipients.append(partner.account_manager)
+    notify(
+        recipients=recipients,
+        kind="partner.status_changed",
+        title=f"{partner} is now {partner.get_status_display().lower()}",
+        body=reason,
+        url=f"/office/partners/{partner.pk}/",
+        event=event,
+    )
+    return partner
+
+
+@transaction.atomic
+def contact_create(*, actor: Membership, partner: Partner, **fields) -> PartnerContact:
+    if not (actor.can("partners.edit") or (actor.partner_id == partner.pk and actor.can("company.edit"))):
+        raise NotAllowed("You may not add contacts to this partner.")
+    assert_same_tenant(actor, partner)
+    contact = PartnerContact.objects.create(partner=partner, **fields)
+    event_record(
+        actor=actor,
+        target=partner,
+        verb="partner.contact_added",
+        data={"contact": contact.name},
+        message=f"Added contact {contact.name}",
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, actor: Membership, contact: PartnerContact) -> None:
+    if not (actor.can("partners.edit") or (actor.partner_id == contact.partner_id and actor.can("company.edit"))):
+        raise NotAllowed("You may not remove this contact.")
+    assert_same_tenant(actor, contact)
+    partner = contact.partner
+    name = contact.name
+    contact.delete()
+    event_record(
+        actor=actor,
+        target=partner,
+        verb="partner.contact_removed",
+        data={"contact": name},
+        message=f"Removed contact {name}",
+    )

@@ -1,0 +1,300 @@
+"""Partner pages: the back-office directory and record, and the portal's company profile."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+
+from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
+from prm.accounts.forms import InvitationForm
+from prm.accounts.selectors import invitations_pending_for_actor, people_list_for_actor
+from prm.accounts.services import roles_invitable_by
+from prm.events.selectors import events_for_object
+from prm.web.views import paginate, run_service
+
+from .forms import ContactForm, PartnerCreateForm, PartnerFilterForm, PartnerProfileForm, PartnerStatusForm
+from .models import PARTNER_TRANSITIONS, PartnerContact
+from .selectors import partner_get_for_actor, partner_list_for_actor
+from .services import (
+    contact_create,
+    contact_delete,
+    partner_change_status,
+    partner_create,
+    partner_editable_fields,
+    partner_update,
+)
+
+TABS = ("profile", "people", "timeline")
+
+
+class OfficeDashboardView(MemberRequiredMixin, View):
+    area, capability = OFFICE, "office.access"
+
+    def get(self, request):
+        from django.db.models import Count
+
+        from .models import Partner
+
+        by_status = dict(Partner.objects.values_list("status").annotate(n=Count("id")).order_by())
+        mine = partner_list_for_actor(actor=self.actor, manager=self.actor)[:10]
+        return render(request, "partners/office_dashboard.html", {"by_status": by_status, "mine": mine})
+
+
+class PartnerListView(MemberRequiredMixin, View):
+    """The directory: search, filters, sorting, pagination; htmx swaps only the results."""
+
+    area, capability = OFFICE, "partners.view"
+
+    def get(self, request):
+        form = PartnerFilterForm(request.GET)
+        partners = partner_list_for_actor(actor=self.actor, **form.filters())
+        page = paginate(request, partners)
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {"form": form, "page": page, "query": query.urlencode()}
+        template = "partners/partner_list.html#results" if request.htmx else "partners/partner_list.html"
+        return render(request, template, context)
+
+
+class PartnerExportView(MemberRequiredMixin, View):
+    """The directory, filtered the same way, as CSV (built in the request's tenant scope)."""
+
+    area, capability = OFFICE, "partners.view"
+    columns = (
+        "id",
+        "display_name",
+        "legal_name",
+        "partner_type",
+        "status",
+        "tiers",
+        "country",
+        "account_manager",
+        "website",
+        "external_crm_id",
+        "created_at",
+    )
+
+    def get(self, request):
+        partners = partner_list_for_actor(actor=self.actor, **PartnerFilterForm(request.GET).filters())
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(self.columns)
+        for partner in partners:
+            writer.writerow(
+                [
+                    partner.pk,
+                    _csv_safe(partner.display_name),
+                    _csv_safe(partner.legal_name),
+                    partner.partner_type.name,
+                    partner.get_status_display(),
+                    "; ".join(str(e.tier) for e in partner.enrollments.all()),
+                    partner.country,
+                    _csv_safe(str(partner.account_manager.user)) if partner.account_manager_id else "",
+                    _csv_safe(partner.website),
+                    _csv_safe(partner.external_crm_id),
+                    partner.created_at.isoformat(),
+                ]
+            )
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="partners-{stamp}.csv"'
+        return response
+
+
+def _csv_safe(value: str) -> str:
+    """Keep spreadsheet apps from running text that starts like a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+class PartnerCreateView(MemberRequiredMixin, View):
+    area, capability = OFFICE, "partners.create"
+
+    def get(self, request):
+        return render(request, "partners/partner_form.html", {"form": PartnerCreateForm(), "creating": True})
+
+    def post(self, request):
+        form = PartnerCreateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            created = {}
+            if run_service(
+                request,
+                lambda: created.setdefault("partner", partner_create(actor=self.actor, **data)),
+                success=f"{data['legal_name']} was added as an applicant.",
+            ):
+                return redirect("office:partner_detail", partner_id=created["partner"].pk)
+        return render(request, "partners/partner_form.html", {"form": form, "creating": True})
+
+
+class PartnerDetailView(MemberRequiredMixin, View):
+    """A partner's record in tabs. htmx loads a tab's partial; a plain request gets the page."""
+
+    area, capability = OFFICE, "partners.view"
+
+    def get(self, request, partner_id: int, tab: str = "profile"):
+        if tab not in TABS:
+            raise Http404
+        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
+        context = {"partner": partner, "tab": tab, "tabs": TABS, "area": "office"}
+        if tab == "people":
+            context.update(_people_context(self.actor, partner))
+        elif tab == "timeline":
+            context["events"] = events_for_object(actor=self.actor, target=partner)[:100]
+        else:
+            context["transitions"] = sorted(PARTNER_TRANSITIONS[partner.status])
+            context["status_form"] = PartnerStatusForm()
+            context["contacts"] = partner.contacts.all()
+        template = f"partners/partner_detail.html#{tab}" if request.htmx else "partners/partner_detail.html"
+        return render(request, template, context)
+
+
+def _people_context(actor, partner) -> dict:
+    roles = roles_invitable_by(actor=actor, partner=partner)
+    return {
+        "people": people_list_for_actor(actor=actor, partner=partner),
+        "invitations": invitations_pending_for_actor(actor=actor, partner=partner),
+        "invite_form": InvitationForm(roles=roles) if roles else None,
+        "contact_form": ContactForm(),
+    }
+
+
+class PartnerEditView(MemberRequiredMixin, View):
+    area, capability = OFFICE, "partners.edit"
+    template = "partners/partner_form.html"
+
+    def get_partner(self, partner_id):
+        return partner_get_for_actor(actor=self.actor, partner_id=partner_id)
+
+    def get(self, request, partner_id: int | None = None):
+        partner = self.get_partner(partner_id)
+        form = PartnerProfileForm(instance=partner, editable_fields=partner_editable_fields(actor=self.actor))
+        return render(request, self.template, {"form": form, "partner": partner})
+
+    def post(self, request, partner_id: int | None = None):
+        partner = self.get_partner(partner_id)
+        form = PartnerProfileForm(
+            request.POST, instance=partner, editable_fields=partner_editable_fields(actor=self.actor)
+        )
+        if form.is_valid():
+            changes = form.changes()
+            # The form wrote the values onto the instance; the service reloads and applies them.
+            if run_service(
+                request,
+                lambda: partner_update(actor=self.actor, partner=partner, changes=changes),
+                success="The company profile is saved." if changes else "Nothing changed.",
+            ):
+                return redirect(self.success_url(partner))
+        return render(request, self.template, {"form": form, "partner": partner})
+
+    def success_url(self, partner):
+        return reverse("office:partner_detail", kwargs={"partner_id": partner.pk})
+
+
+class PartnerStatusView(MemberRequiredMixin, View):
+    area, capability = OFFICE, "partners.change_status"
+
+    def post(self, request, partner_id: int):
+        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
+        form = PartnerStatusForm(request.POST)
+        if form.is_valid():
+            to_status = form.cleaned_data["to_status"]
+            run_service(
+                request,
+                lambda: partner_change_status(
+                    actor=self.actor, partner=partner, to_status=to_status, reason=form.cleaned_data["reason"]
+                ),
+                success=f"{partner} is now {dict(form.fields['to_status'].choices)[to_status].lower()}.",
+            )
+        else:
+            messages.error(request, "Choose a valid status.")
+        return redirect("office:partner_detail", partner_id=partner.pk)
+
+
+class ContactCreateView(MemberRequiredMixin, View):
+    area, capability = OFFICE, "partners.edit"
+
+    def post(self, request, partner_id: int):
+        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
+        form = ContactForm(request.POST)
+        if form.is_valid():
+            run_service(
+                request,
+                lambda: contact_create(actor=self.actor, partner=partner, **form.cleaned_data),
+                success=f"{form.cleaned_data['name']} was added.",
+            )
+            return redirect("office:partner_people", partner_id=partner.pk)
+        context = {
+            "partner": partner,
+            "tab": "people",
+            "tabs": TABS,
+            "area": "office",
+            **_people_context(self.actor, partner),
+            "contact_form": form,
+        }
+        return render(request, "partners/partner_detail.html", context)
+
+
+class ContactDeleteView(MemberRequiredMixin, View):
+    area, capability = OFFICE, "partners.edit"
+
+    def post(self, request, partner_id: int, contact_id: int):
+        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
+        contact = PartnerContact.objects.filter(partner=partner, pk=contact_id).first()
+        if contact is None:
+            raise Http404
+        run_service(
+            request, lambda: contact_delete(actor=self.actor, contact=contact), success=f"{contact.name} was removed."
+        )
+        return redirect("office:partner_people", partner_id=partner.pk)
+
+
+# --- Portal -----------------------------------------------------------------------------------
+
+
+class PortalHomeView(MemberRequiredMixin, View):
+    area, capability = PORTAL, "portal.access"
+
+    def get(self, request):
+        from prm.notifications.selectors import notification_list_for_actor
+
+        partner = partner_get_for_actor(actor=self.actor, partner_id=self.actor.partner_id)
+        recent = notification_list_for_actor(actor=self.actor)[:5]
+        return render(request, "partners/portal_home.html", {"partner": partner, "recent": recent})
+
+
+class CompanyProfileView(MemberRequiredMixin, View):
+    area, capability = PORTAL, "company.view"
+
+    def get(self, request):
+        partner = partner_get_for_actor(actor=self.actor, partner_id=self.actor.partner_id)
+        events = events_for_object(actor=self.actor, target=partner)[:50]
+        return render(
+            request,
+            "partners/company_profile.html",
+            {
+                "partner": partner,
+                "events": events,
+                "contacts": partner.contacts.all(),
+                "can_edit": self.actor.can("company.edit"),
+            },
+        )
+
+
+class CompanyEditView(PartnerEditView):
+    """A partner admin edits the fields a partner may edit; vendor fields stay read-only."""
+
+    area, capability = PORTAL, "company.edit"
+    template = "partners/company_form.html"
+
+    def get_partner(self, partner_id):
+        return partner_get_for_actor(actor=self.actor, partner_id=self.actor.partner_id)
+
+    def success_url(self, partner):
+        return reverse("portal:company")

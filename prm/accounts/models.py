@@ -1,0 +1,183 @@
+"""People: platform-wide user accounts, their memberships in tenants, and invitations."""
+
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core import signing
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from prm.tenancy.managers import TenantManager, TenantQuerySet
+from prm.tenancy.models import TenantOwned
+
+from .roles import PARTNER_ROLES, STAFF_ROLES, MembershipKind, Role, capabilities_for
+
+
+class PrmUserManager(UserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("A user needs an e-mail address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person. Platform-wide: one login may hold memberships in many tenants.
+
+    ``is_superuser`` marks platform operators only; what a person may do in a tenant comes from
+    their Membership there.
+    """
+
+    username = None
+    email = models.EmailField("e-mail address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = PrmUserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+
+class Membership(TenantOwned):
+    """A user's role in one tenant: vendor staff, or a user of one partner company."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    kind = models.CharField(max_length=10, choices=MembershipKind.choices)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    partner = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="memberships", db_index=False
+    )
+    title = models.CharField(max_length=120, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    # Partner users see their own company's people and the vendor's staff (their channel
+    # account manager, reviewers), never another partner's.
+    rls_partner_predicate = "partner_id IS NULL OR partner_id = %(partner)s"
+
+    class Meta:
+        constraints = [
+            # One membership per person and tenant (middleware looks it up by user on each request).
+            models.UniqueConstraint(fields=["tenant", "user"], name="membership_one_per_tenant"),
+            models.CheckConstraint(
+                condition=(Q(kind=MembershipKind.STAFF, partner__isnull=True, role__in=sorted(STAFF_ROLES)))
+                | (Q(kind=MembershipKind.PARTNER, partner__isnull=False, role__in=sorted(PARTNER_ROLES))),
+                name="membership_kind_matches_role_and_partner",
+            ),
+        ]
+        indexes = [
+            # A partner's people (profile "people" tab, deactivating a partner).
+            models.Index(fields=["tenant", "partner", "is_active"], name="membership_partner_idx"),
+            # The platform page: all of one person's portals.
+            models.Index(fields=["user", "tenant"], name="membership_user_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.kind == MembershipKind.STAFF
+
+    @property
+    def is_partner_user(self) -> bool:
+        return self.kind == MembershipKind.PARTNER
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return capabilities_for(self.role) if self.is_active else frozenset()
+
+    def can(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+
+INVITATION_LIFETIME = timedelta(days=14)
+
+
+_TOKEN_SALT = "prm.accounts.invitation"
+
+
+def _new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+def _default_expiry():
+    return timezone.now() + INVITATION_LIFETIME
+
+
+class InvitationQuerySet(TenantQuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(TenantOwned):
+    """An invitation to join a tenant as staff or as a user of one partner.
+
+    The link carries a token signed with the secret key over (id, nonce); the database holds
+    nothing that could be replayed as a link, and revoking or accepting ends it.
+    """
+
+    email = models.EmailField()
+    kind = models.CharField(max_length=10, choices=MembershipKind.choices)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    partner = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.CASCADE, related_name="invitations", db_index=False
+    )
+    nonce = models.CharField(max_length=32, default=_new_nonce, editable=False)
+    invited_by = models.ForeignKey(Membership, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_default_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantManager.from_queryset(InvitationQuerySet)()
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        indexes = [
+            # Pending invitations of a partner / of the staff (people pages).
+            models.Index(fields=["tenant", "partner", "accepted_at"], name="invitation_partner_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} as {self.get_role_display()}"
+
+    @property
+    def token(self) -> str:
+        return signing.dumps([self.pk, self.nonce], salt=_TOKEN_SALT)
+
+    @staticmethod
+    def parse_token(token: str) -> tuple[int, str] | None:
+        """(id, nonce) of a genuine token, else None. Expiry is the row's, not the signature's."""
+        try:
+            pk, nonce = signing.loads(token, salt=_TOKEN_SALT)
+            return int(pk), str(nonce)
+        except (signing.BadSignature, TypeError, ValueError):
+            return None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()

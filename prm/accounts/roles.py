@@ -1,0 +1,71 @@
+"""Roles and the capabilities they grant.
+
+Views declare the capability they need (``capability = "partners.view"``); nothing checks a role
+by name. A role is one of a membership's kind: staff roles act in the back office, partner roles
+in the portal.
+"""
+
+from django.db import models
+
+
+class MembershipKind(models.TextChoices):
+    STAFF = "staff", "Vendor staff"
+    PARTNER = "partner", "Partner user"
+
+
+class Role(models.TextChoices):
+    # Vendor staff
+    ADMIN = "admin", "Vendor admin"
+    CHANNEL_MANAGER = "channel_manager", "Channel account manager"
+    MARKETING = "marketing", "Channel marketing"
+    FINANCE = "finance", "Finance"
+    # Partner users
+    PARTNER_ADMIN = "partner_admin", "Partner admin"
+    SALES = "sales", "Sales rep"
+    TECHNICAL = "technical", "Technical"
+    PARTNER_MARKETING = "partner_marketing", "Marketing"
+    PARTNER_FINANCE = "partner_finance", "Finance"
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.MARKETING, Role.FINANCE})
+PARTNER_ROLES = frozenset(
+    {Role.PARTNER_ADMIN, Role.SALES, Role.TECHNICAL, Role.PARTNER_MARKETING, Role.PARTNER_FINANCE}
+)
+
+# Capabilities, by area. Office capabilities only ever go to staff roles, portal ones to partner
+# roles: a partner user reaching a back-office page is a 404, not a 403 (see accounts.views).
+_OFFICE_READ = {"office.access", "partners.view"}
+_PORTAL_READ = {"portal.access", "company.view", "people.view"}
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(
+        _OFFICE_READ
+        | {
+            "admin.access",
+            "partners.create",
+            "partners.edit",
+            "partners.change_status",
+            "partners.invite",
+            "staff.view",
+            "staff.invite",
+            "staff.manage",
+        }
+    ),
+    Role.CHANNEL_MANAGER: frozenset(
+        _OFFICE_READ | {"partners.edit", "partners.change_status", "partners.invite", "staff.view"}
+    ),
+    Role.MARKETING: frozenset(_OFFICE_READ | {"staff.view"}),
+    Role.FINANCE: frozenset(_OFFICE_READ | {"staff.view"}),
+    Role.PARTNER_ADMIN: frozenset(_PORTAL_READ | {"company.edit", "people.invite", "people.manage"}),
+    Role.SALES: frozenset(_PORTAL_READ),
+    Role.TECHNICAL: frozenset(_PORTAL_READ),
+    Role.PARTNER_MARKETING: frozenset(_PORTAL_READ),
+    Role.PARTNER_FINANCE: frozenset(_PORTAL_READ),
+}
+
+# Roles that must sign in with a second factor whatever the tenant's switch says.
+MFA_REQUIRED_ROLES = frozenset({Role.ADMIN})
+
+
+def capabilities_for(role: str) -> frozenset[str]:
+    return CAPABILITIES.get(role, frozenset())

@@ -1,0 +1,88 @@
+"""Reads about people: who someone is in a tenant, and whom an actor may see."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.crypto import constant_time_compare
+
+from partners.models import Partner
+from prm.tenancy.scope import platform_scope
+
+from .models import Invitation, Membership, User
+from .roles import MembershipKind
+
+
+def membership_for_user(*, user: User, tenant) -> Membership | None:
+    """The user's membership in the current tenant (active or not), with its partner."""
+    return Membership.objects.select_related("partner", "user").filter(user=user).first()
+
+
+def portals_for_user(*, user: User) -> list[Membership]:
+    """Every tenant where the user holds an active membership: the platform page lists them.
+
+    Platform code: the one place a person's memberships are read across tenants.
+    """
+    from prm.tenancy.models import Tenant
+
+    with platform_scope():
+        memberships = list(
+            Membership.objects.filter(user=user, is_active=True).select_related("partner").order_by("tenant_id")
+        )
+        tenants = Tenant.objects.in_bulk({m.tenant_id for m in memberships})
+    for membership in memberships:
+        membership.tenant_obj = tenants[membership.tenant_id]
+    return [m for m in memberships if m.tenant_obj.is_active]
+
+
+def people_list_for_actor(*, actor: Membership, partner: Partner) -> QuerySet[Membership]:
+    """The portal users of one partner, as the actor may see them."""
+    if actor.is_partner_user and actor.partner_id != partner.pk:
+        raise Http404
+    return (
+        Membership.objects.filter(partner=partner, kind=MembershipKind.PARTNER)
+        .select_related("user")
+        .order_by("-is_active", "user__last_name", "user__email")
+    )
+
+
+def staff_list_for_actor(*, actor: Membership) -> QuerySet[Membership]:
+    if not actor.is_staff_member:
+        raise Http404
+    return (
+        Membership.objects.filter(kind=MembershipKind.STAFF)
+        .select_related("user")
+        .order_by("-is_active", "user__last_name", "user__email")
+    )
+
+
+def membership_get_for_actor(*, actor: Membership, membership_id: int) -> Membership:
+    """A membership the actor may act on; 404 for anything else (other partner, other tenant)."""
+    queryset = Membership.objects.select_related("user", "partner")
+    if actor.is_partner_user:
+        queryset = queryset.filter(partner_id=actor.partner_id)
+    membership = queryset.filter(pk=membership_id).first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def invitations_pending_for_actor(*, actor: Membership, partner: Partner | None) -> QuerySet[Invitation]:
+    queryset = Invitation.objects.pending().order_by("-created_at")
+    if partner is None:
+        return queryset.filter(partner__isnull=True)
+    if actor.is_partner_user and actor.partner_id != partner.pk:
+        raise Http404
+    return queryset.filter(partner=partner)
+
+
+def invitation_from_token(*, token: str) -> Invitation | None:
+    """The invitation a link names, in the current tenant, if the link is genuine."""
+    parsed = Invitation.parse_token(token)
+    if parsed is None:
+        return None
+    pk, nonce = parsed
+    invitation = Invitation.objects.select_related("partner").filter(pk=pk).first()
+    if invitation is None or not constant_time_compare(invitation.nonce, nonce):
+        return None
+    return invitation

@@ -1,0 +1,200 @@
+"""Every write about people: invitations, acceptance, deactivation.
+
+Each service takes the acting membership, checks what it may do (views checked too; services
+re-check), locks what it changes, writes an event and notifies after commit via the outbox.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+
+from partners.models import Partner
+from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
+from prm.events.services import event_record, outbox_enqueue
+from prm.notifications.services import notify
+
+from .models import Invitation, Membership, User
+from .roles import PARTNER_ROLES, STAFF_ROLES, MembershipKind, Role
+
+INVITATION_EMAIL_TASK = "prm.accounts.invitation_email"
+
+
+def roles_invitable_by(*, actor: Membership, partner: Partner | None) -> list[str]:
+    """The roles the actor may hand out: to staff (partner None) or to users of ``partner``."""
+    if partner is None:
+        return sorted(STAFF_ROLES) if actor.can("staff.invite") else []
+    if actor.is_staff_member:
+        return sorted(PARTNER_ROLES) if actor.can("partners.invite") else []
+    if actor.partner_id == partner.pk and actor.can("people.invite"):
+        return sorted(PARTNER_ROLES)
+    return []
+
+
+@transaction.atomic
+def invitation_create(*, actor: Membership, email: str, role: str, partner: Partner | None = None) -> Invitation:
+    """Invite someone by e-mail. A newer invitation to the same address replaces the older one."""
+    email = User.objects.normalize_email(email).strip().lower()
+    if partner is not None:
+        assert_same_tenant(actor, partner)
+    if role not in roles_invitable_by(actor=actor, partner=partner):
+        raise NotAllowed("You may not invite people with that role.")
+    if partner is not None and not partner.is_operational:
+        raise PolicyViolation(f"{partner} is {partner.get_status_display().lower()}: it cannot get new users.")
+    existing = Membership.objects.filter(user__email=email).select_related("partner").first()
+    if existing is not None and existing.is_active:
+        raise PolicyViolation(f"{email} already has access to this portal.")
+    if existing is not None and (existing.partner_id != (partner.pk if partner else None)):
+        raise PolicyViolation(f"{email} belonged to another company here; a vendor admin must move them.")
+    Invitation.objects.pending().filter(email=email).update(revoked_at=timezone.now())
+    invitation = Invitation.objects.create(
+        email=email,
+        kind=MembershipKind.PARTNER if partner else MembershipKind.STAFF,
+        role=role,
+        partner=partner,
+        invited_by=actor,
+    )
+    event_record(actor=actor, target=invitation, verb="invitation.sent", to_state=role, data={"email": email})
+    outbox_enqueue(task_name=INVITATION_EMAIL_TASK, invitation_id=invitation.pk)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if roles_invitable_by(actor=actor, partner=invitation.partner) == []:
+        raise NotAllowed("You may not revoke this invitation.")
+    if not invitation.is_pending:
+        raise InvalidTransition("This invitation is no longer pending.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    event_record(actor=actor, target=invitation, verb="invitation.revoked")
+    return invitation
+
+
+def user_create_for_invitation(*, invitation: Invitation, first_name: str, last_name: str, password: str) -> User:
+    """A new account for an invitee. Following the e-mailed link proved the address."""
+    from allauth.account.models import EmailAddress
+
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise PolicyViolation("An account with this e-mail address exists: sign in to accept.")
+    user = User(email=invitation.email, first_name=first_name.strip(), last_name=last_name.strip())
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Turn a pending invitation into a membership (or restore a deactivated one)."""
+    invitation = Invitation.objects.select_for_update().select_related("partner").get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise InvalidTransition("This invitation has already been used, revoked or has expired.")
+    if user.email.lower() != invitation.email.lower():
+        raise PolicyViolation(f"This invitation is for {invitation.email}; you are signed in as {user.email}.")
+    if invitation.partner is not None and not invitation.partner.is_operational:
+        raise PolicyViolation("This company's access to the portal is suspended.")
+    membership = Membership.objects.select_for_update().filter(user=user).first()
+    if membership is None:
+        membership = Membership.objects.create(
+            user=user, kind=invitation.kind, role=invitation.role, partner=invitation.partner
+        )
+    else:
+        if membership.is_active:
+            raise PolicyViolation("You already have access to this portal.")
+        membership.role, membership.kind, membership.partner = invitation.role, invitation.kind, invitation.partner
+        membership.is_active, membership.deactivated_at = True, None
+        membership.save()
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    event = event_record(
+        actor=membership,
+        target=membership,
+        verb="membership.created",
+        to_state=membership.role,
+        data={"invitation": invitation.pk},
+    )
+    notify(
+        recipients=[invitation.invited_by],
+        kind="invitation.accepted",
+        title=f"{user} accepted your invitation",
+        body=f"{user} ({user.email}) joined as {membership.get_role_display()}.",
+        url=_people_url(membership),
+        event=event,
+    )
+    return membership
+
+
+def _people_url(membership: Membership) -> str:
+    if membership.partner_id:
+        return f"/office/partners/{membership.partner_id}/people/"
+    return "/office/staff/"
+
+
+def _may_manage(actor: Membership, membership: Membership) -> bool:
+    if membership.is_staff_member:
+        return actor.can("staff.manage")
+    if actor.is_staff_member:
+        return actor.can("partners.change_status")
+    return actor.partner_id == membership.partner_id and actor.can("people.manage")
+
+
+@transaction.atomic
+def membership_deactivate(*, actor: Membership, membership: Membership, reason: str = "") -> Membership:
+    """Take someone's access away. Two people doing it at once: one succeeds, one is told."""
+    assert_same_tenant(actor, membership)
+    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    if not _may_manage(actor, membership):
+        raise NotAllowed("You may not change this person's access.")
+    if membership.pk == actor.pk:
+        raise PolicyViolation("You cannot deactivate yourself.")
+    if not membership.is_active:
+        raise InvalidTransition(f"{membership.user} is already deactivated.")
+    membership.is_active = False
+    membership.deactivated_at = timezone.now()
+    membership.save(update_fields=["is_active", "deactivated_at"])
+    event = event_record(
+        actor=actor,
+        target=membership,
+        verb="membership.deactivated",
+        from_state="active",
+        to_state="inactive",
+        message=reason,
+    )
+    _notify_people_admins(membership, event, "membership.deactivated", f"{membership.user}'s access was deactivated")
+    return membership
+
+
+@transaction.atomic
+def membership_reactivate(*, actor: Membership, membership: Membership) -> Membership:
+    assert_same_tenant(actor, membership)
+    membership = Membership.objects.select_for_update().select_related("user", "partner").get(pk=membership.pk)
+    if not _may_manage(actor, membership):
+        raise NotAllowed("You may not change this person's access.")
+    if membership.is_active:
+        raise InvalidTransition(f"{membership.user} is already active.")
+    if membership.partner is not None and not membership.partner.is_operational:
+        raise PolicyViolation(f"{membership.partner} is {membership.partner.get_status_display().lower()}.")
+    membership.is_active = True
+    membership.deactivated_at = None
+    membership.save(update_fields=["is_active", "deactivated_at"])
+    event = event_record(
+        actor=actor, target=membership, verb="membership.reactivated", from_state="inactive", to_state="active"
+    )
+    _notify_people_admins(membership, event, "membership.reactivated", f"{membership.user}'s access was restored")
+    return membership
+
+
+def _notify_people_admins(membership: Membership, event, kind: str, title: str) -> None:
+    if membership.partner_id:
+        recipients = Membership.objects.filter(
+            partner_id=membership.partner_id, role=Role.PARTNER_ADMIN, is_active=True
+        ).exclude(pk=event.actor_id)
+        url = "/portal/people/"
+    else:
+        recipients = Membership.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=event.actor_id)
+        url = "/office/staff/"
+    notify(recipients=list(recipients), kind=kind, title=title, url=url, event=event)

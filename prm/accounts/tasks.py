@@ -1,0 +1,31 @@
+"""Invitation e-mails, sent from the outbox after the invitation committed."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from prm.events.tasks import tenant_task
+from prm.tenancy.models import Tenant
+
+from .models import Invitation
+
+
+@tenant_task("prm.accounts.invitation_email")
+def invitation_email(*, invitation_id: int) -> bool:
+    invitation = Invitation.objects.select_related("partner", "invited_by__user").filter(pk=invitation_id).first()
+    if invitation is None or not invitation.is_pending:
+        return False
+    tenant = Tenant.objects.get(pk=invitation.tenant_id)
+    context = {
+        "invitation": invitation,
+        "tenant": tenant,
+        "accept_url": tenant.absolute_url(reverse("invitation_accept", args=[invitation.token])),
+    }
+    EmailMessage(
+        subject=f"You are invited to the {tenant.name} partner portal",
+        body=render_to_string("accounts/email/invitation.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invitation.email],
+    ).send()
+    return True

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import views
+
+office_urlpatterns = [
+    path("staff/", views.StaffListView.as_view(), name="staff"),
+    path("staff/invite/", views.StaffInviteView.as_view(), name="staff_invite"),
+    path("partners/<int:partner_id>/invite/", views.PartnerInviteView.as_view(), name="partner_invite"),
+    path(
+        "people/<int:membership_id>/deactivate/", views.MembershipDeactivateView.as_view(), name="membership_deactivate"
+    ),
+    path(
+        "people/<int:membership_id>/reactivate/", views.MembershipReactivateView.as_view(), name="membership_reactivate"
+    ),
+    path("invitations/<int:invitation_id>/revoke/", views.InvitationRevokeView.as_view(), name="invitation_revoke"),
+]
+
+portal_urlpatterns = [
+    path("people/", views.PortalPeopleView.as_view(), name="people"),
+    path("people/invite/", views.PortalInviteView.as_view(), name="people_invite"),
+    path(
+        "people/<int:membership_id>/deactivate/", views.MembershipDeactivateView.as_view(), name="membership_deactivate"
+    ),
+    path(
+        "people/<int:membership_id>/reactivate/", views.MembershipReactivateView.as_view(), name="membership_reactivate"
+    ),
+    path("invitations/<int:invitation_id>/revoke/", views.InvitationRevokeView.as_view(), name="invitation_revoke"),
+]

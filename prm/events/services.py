@@ -1,0 +1,103 @@
+"""Writing events and outbox messages. Called by every service that changes state."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+
+from prm.tenancy.scope import current_tenant_id, tenant_scope
+
+from .models import Event, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+
+def _partner_id_of(target: models.Model) -> int | None:
+    from partners.models import Partner
+
+    if isinstance(target, Partner):
+        return target.pk
+    return getattr(target, "partner_id", None)
+
+
+def event_record(
+    *,
+    actor,
+    target: models.Model,
+    verb: str,
+    from_state: str = "",
+    to_state: str = "",
+    message: str = "",
+    data: dict[str, Any] | None = None,
+    internal: bool = False,
+    partner_id: int | None = None,
+) -> Event:
+    """Record that ``actor`` (a Membership, or None for the system) did ``verb`` to ``target``."""
+    return Event.objects.create(
+        content_type=ContentType.objects.get_for_model(target),
+        object_id=target.pk,
+        partner_id=partner_id if partner_id is not None else _partner_id_of(target),
+        verb=verb,
+        actor=actor,
+        actor_label=str(actor.user) if actor is not None else "System",
+        from_state=str(from_state),
+        to_state=str(to_state),
+        message=message,
+        data=data or {},
+        internal=internal,
+    )
+
+
+def outbox_enqueue(*, task_name: str, **kwargs: Any) -> OutboxMessage:
+    """Write a side effect to run after the current transaction commits (never before, never lost)."""
+    message = OutboxMessage.objects.create(task_name=task_name, kwargs=kwargs)
+    tenant_id = current_tenant_id()
+    transaction.on_commit(lambda: outbox_relay(tenant_id=tenant_id, message_ids=[message.pk]))
+    return message
+
+
+def outbox_relay(*, tenant_id: int, message_ids: list[int]) -> int:
+    """Publish messages to the broker. A broker that is down leaves them for the sweep."""
+    from prm.celery import app
+
+    published = 0
+    with tenant_scope(tenant_id):
+        messages = list(
+            OutboxMessage.objects.filter(pk__in=message_ids, delivered_at__isnull=True).only("task_name", "kwargs")
+        )
+    for message in messages:
+        try:
+            app.send_task(
+                message.task_name,
+                kwargs={**message.kwargs, "tenant_id": tenant_id, "outbox_id": message.pk},
+                retry=False,
+            )
+        except Exception as exc:  # the broker is the outside world: any failure waits for the sweep
+            logger.warning("outbox: could not publish %s (%s); the sweep will retry", message.pk, exc)
+            with tenant_scope(tenant_id):
+                OutboxMessage.objects.filter(pk=message.pk).update(last_error=str(exc)[:2000])
+            continue
+        published += 1
+        with tenant_scope(tenant_id):
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                published_at=timezone.now(), publish_count=models.F("publish_count") + 1
+            )
+    return published
+
+
+def outbox_mark_delivered(*, outbox_id: int) -> bool:
+    """Claim a message for the running task. False when it was already delivered.
+
+    Locks the row, so two deliveries of the same message (a republished one racing the
+    original) run one after the other and the second sees the first's mark.
+    """
+    message = OutboxMessage.objects.select_for_update().filter(pk=outbox_id).first()
+    if message is None or message.delivered_at is not None:
+        return False
+    message.delivered_at = timezone.now()
+    message.save(update_fields=["delivered_at"])
+    return True

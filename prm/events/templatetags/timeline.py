@@ -1,0 +1,28 @@
+"""``{% timeline events %}``: the one timeline component every object page uses."""
+
+from django import template
+
+register = template.Library()
+
+VERB_LABELS = {
+    "partner.created": "Partner created",
+    "partner.status_changed": "Status changed",
+    "partner.profile_updated": "Profile updated",
+    "partner.contact_added": "Contact added",
+    "partner.contact_removed": "Contact removed",
+    "membership.created": "Joined",
+    "membership.deactivated": "Access deactivated",
+    "membership.reactivated": "Access restored",
+    "invitation.sent": "Invitation sent",
+    "invitation.revoked": "Invitation revoked",
+}
+
+
+@register.inclusion_tag("events/_timeline.html")
+def timeline(events, empty="Nothing has happened here yet."):
+    return {"events": events, "empty": empty}
+
+
+@register.filter
+def verb_label(verb: str) -> str:
+    return VERB_LABELS.get(verb, verb.replace(".", " ").replace("_", " ").capitalize())

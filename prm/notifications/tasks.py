@@ -1,0 +1,34 @@
+"""Sending notification e-mails: idempotent (checks ``emailed_at`` under a lock)."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils import timezone
+
+from prm.events.tasks import tenant_task
+from prm.tenancy.models import Tenant
+
+from .models import Notification
+
+
+@tenant_task("prm.notifications.notification_email")
+def notification_email(*, notification_id: int) -> bool:
+    notification = (
+        Notification.objects.select_for_update().select_related("recipient__user").filter(pk=notification_id).first()
+    )
+    if notification is None or notification.emailed_at is not None:
+        return False
+    user = notification.recipient.user
+    body = notification.body
+    if notification.url:
+        tenant = Tenant.objects.get(pk=notification.tenant_id)
+        body = f"{body}\n\n{tenant.absolute_url(notification.url)}".strip()
+    EmailMessage(
+        subject=notification.title,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+        headers={"X-PRM-Notification": str(notification.pk)},
+    ).send()
+    notification.emailed_at = timezone.now()
+    notification.save(update_fields=["emailed_at"])
+    return True

@@ -1,0 +1,13 @@
+"""Development: `make run`. DEBUG on, e-mails written to var/mail (and shown on the console)."""
+
+from prm.env import env_str
+
+from .base import *  # noqa: F403
+from .base import ALLOWED_HOSTS, VAR_DIR
+
+DEBUG = True
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "127.0.0.1"]
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+PRM_URL_SCHEME = env_str("PRM_URL_SCHEME", "http")
+PRM_URL_PORT = env_str("PRM_URL_PORT", ":8000")

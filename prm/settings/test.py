@@ -1,0 +1,27 @@
+"""The test suite: real PostgreSQL and Redis (scripts/services.py finds or starts them)."""
+
+from prm.env import env_str
+
+from .base import *  # noqa: F403
+from .base import DATABASES, REDIS_URL
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"]["TEST"] = {"NAME": env_str("PRM_TEST_DB_NAME", "test_prm")}
+# Each xdist worker gets its own Redis database, so tests never see each other's keys.
+CACHES = {
+    "default": {
+        "BACKEND": "prm.web.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "prm-test-" + env_str("PYTEST_XDIST_WORKER", "main"),
+    }
+}
+ACCOUNT_RATE_LIMITS = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+CELERY_TASK_ALWAYS_EAGER = env_str("PRM_CELERY_EAGER", "1") == "1"
+CELERY_TASK_EAGER_PROPAGATES = True

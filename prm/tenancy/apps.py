@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
+
+
+class TenancyConfig(AppConfig):
+    name = "prm.tenancy"
+    label = "tenancy"
+    verbose_name = "Tenancy"
+
+    def ready(self):
+        from .db import on_connection_created
+        from .rls import apply_row_level_security
+
+        connection_created.connect(on_connection_created, dispatch_uid="prm_set_role")
+
+        def after_migrate(sender, using="default", **kwargs):
+            # Once per migrate run (post_migrate fires per app): this app is always installed.
+            if sender.name == self.name:
+                apply_row_level_security(using=using)
+
+        post_migrate.connect(after_migrate, weak=False, dispatch_uid="prm_rls")

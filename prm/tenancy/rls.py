@@ -1,0 +1,138 @@
+"""Row-level security: the database layer of tenant isolation.
+
+After every migration (post_migrate, as the owner) this module makes sure that
+
+* the app role exists (created NOLOGIN when the owner may, for development and tests) and has
+  DML rights, but no UPDATE or DELETE on the append-only tables;
+* every tenant-owned table has RLS enabled and FORCEd, a tenant policy and, for partner-owned
+  tables, a restrictive partner policy.
+
+``rls_report()`` reads the catalogue back; ``manage.py check_rls`` and the tests fail on any
+tenant-owned table without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+from psycopg2 import sql
+
+from .db import app_role
+from .models import tenant_owned_models
+
+TENANT_POLICY = "prm_tenant"
+PARTNER_POLICY = "prm_partner"
+
+# The settings the policies read are set per transaction by tenancy.scope.
+_TENANT_ID = "nullif(current_setting('prm.tenant_id', true), '')::bigint"
+_PARTNER_ID = "nullif(current_setting('prm.partner_id', true), '')::bigint"
+_PLATFORM = "coalesce(current_setting('prm.platform', true), '') = 'on'"
+
+
+def _ensure_role(cursor, role: str) -> None:
+    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+    if cursor.fetchone():
+        return
+    # Test workers create it concurrently: whoever loses the race finds it made.
+    cursor.execute(
+        sql.SQL(
+            "DO $$ BEGIN CREATE ROLE {} NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        ).format(sql.Identifier(role))
+    )
+
+
+def apply_row_level_security(using: str = "default", **kwargs) -> None:
+    from django.apps import apps
+    from django.db import connections
+
+    role = sql.Identifier(app_role())
+    conn = connections[using]
+    with conn.cursor() as cursor:
+        _ensure_role(cursor, app_role())
+        cursor.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))
+        cursor.execute(
+            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(role)
+        )
+        cursor.execute(sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(role))
+        for model in [m for m in apps.get_models() if getattr(m, "append_only", False)]:
+            cursor.execute(
+                sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(sql.Identifier(model._meta.db_table), role)
+            )
+        for model in tenant_owned_models():
+            table = sql.Identifier(model._meta.db_table)
+            cursor.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(table))
+            cursor.execute(sql.SQL("ALTER TABLE {} FORCE ROW LEVEL SECURITY").format(table))
+            tenant_rule = sql.SQL(f"({_PLATFORM} OR tenant_id = {_TENANT_ID})")
+            cursor.execute(sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(sql.Identifier(TENANT_POLICY), table))
+            cursor.execute(
+                sql.SQL("CREATE POLICY {} ON {} USING {rule} WITH CHECK {rule}").format(
+                    sql.Identifier(TENANT_POLICY), table, rule=tenant_rule
+                )
+            )
+            cursor.execute(sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(sql.Identifier(PARTNER_POLICY), table))
+            if model.rls_partner_predicate:
+                predicate = model.rls_partner_predicate % {"partner": _PARTNER_ID}
+                partner_rule = sql.SQL(f"({_PARTNER_ID} IS NULL OR ({predicate}))")
+                cursor.execute(
+                    sql.SQL("CREATE POLICY {} ON {} AS RESTRICTIVE USING {rule} WITH CHECK {rule}").format(
+                        sql.Identifier(PARTNER_POLICY), table, rule=partner_rule
+                    )
+                )
+
+
+@dataclass(frozen=True)
+class TableRLS:
+    table: str
+    enabled: bool
+    forced: bool
+    policies: tuple[str, ...]
+    declared: bool  # a TenantOwned model maps to it
+
+    @property
+    def problems(self) -> list[str]:
+        found = []
+        if not self.declared:
+            found.append("has a tenant_id column but no TenantOwned model")
+        if not self.enabled:
+            found.append("row-level security is not enabled")
+        if not self.forced:
+            found.append("row-level security is not forced (the owner would bypass it)")
+        if TENANT_POLICY not in self.policies:
+            found.append(f"no {TENANT_POLICY} policy")
+        return found
+
+
+def rls_report() -> list[TableRLS]:
+    """Every table that is tenant-owned, by model or by having a tenant_id column."""
+    declared = {model._meta.db_table for model in tenant_owned_models()}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+                   coalesce(array_agg(p.polname ORDER BY p.polname)
+                            FILTER (WHERE p.polname IS NOT NULL), '{}')
+              FROM pg_class c
+              JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+              LEFT JOIN pg_policy p ON p.polrelid = c.oid
+             WHERE c.relkind = 'r'
+               AND (c.relname = ANY(%s) OR EXISTS (
+                    SELECT 1 FROM pg_attribute a
+                     WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped))
+             GROUP BY c.relname, c.relrowsecurity, c.relforcerowsecurity
+             ORDER BY c.relname
+            """,
+            [sorted(declared)],
+        )
+        rows = cursor.fetchall()
+    found = {row[0] for row in rows}
+    report = [
+        TableRLS(table=name, enabled=enabled, forced=forced, policies=tuple(policies), declared=name in declared)
+        for name, enabled, forced, policies in rows
+    ]
+    # A declared model whose table is missing altogether is a problem too.
+    report += [
+        TableRLS(table=name, enabled=False, forced=False, policies=(), declared=True)
+        for name in sorted(declared - found)
+    ]
+    return report

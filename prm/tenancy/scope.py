@@ -1,0 +1,100 @@
+"""The tenant scope: which tenant (and partner) the running code acts for.
+
+One context variable drives both isolation layers:
+
+* the ORM layer: ``TenantManager`` filters every query by the scope's tenant and refuses to run
+  outside a scope (fail closed);
+* the database layer: entering a scope opens a transaction (or savepoint) and sets the
+  transaction-local settings ``prm.tenant_id`` / ``prm.partner_id`` / ``prm.platform`` that the
+  row-level-security policies read (see ``rls.py``).
+
+Requests enter the scope in ``TenantMiddleware``; Celery tasks in ``tenant_task``; commands and
+platform code use ``platform_scope`` (the escape hatch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.db import connections, transaction
+
+
+class TenantScopeError(RuntimeError):
+    """Tenant-owned data was touched outside a tenant scope."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    tenant_id: int | None
+    partner_id: int | None = None
+
+    @property
+    def is_platform(self) -> bool:
+        return self.tenant_id is None
+
+
+_current: ContextVar[Scope | None] = ContextVar("prm_scope", default=None)
+
+
+def current_scope() -> Scope | None:
+    return _current.get()
+
+
+def current_tenant_id() -> int:
+    """The tenant of the current scope; raises when there is none (or it is the platform)."""
+    scope = _current.get()
+    if scope is None or scope.tenant_id is None:
+        raise TenantScopeError("This needs a tenant scope (tenant_scope(...)).")
+    return scope.tenant_id
+
+
+def _apply_to_database(scope: Scope | None, using: str) -> None:
+    """Set the transaction-local settings the row-level-security policies read."""
+    tenant = "" if scope is None or scope.tenant_id is None else str(scope.tenant_id)
+    partner = "" if scope is None or scope.partner_id is None else str(scope.partner_id)
+    platform = "on" if scope is not None and scope.is_platform else ""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('prm.tenant_id', %s, true), set_config('prm.partner_id', %s, true),"
+            " set_config('prm.platform', %s, true)",
+            [tenant, partner, platform],
+        )
+
+
+@contextmanager
+def _enter(scope: Scope, using: str) -> Iterator[Scope]:
+    token = _current.set(scope)
+    try:
+        # The settings are transaction-local (set_config(..., true)), so the scope is a
+        # transaction: outside one they would vanish after the first statement.
+        with transaction.atomic(using=using):
+            _apply_to_database(scope, using)
+            yield scope
+    finally:
+        _current.reset(token)
+        connection = connections[using]
+        # A released savepoint keeps our settings; put back the enclosing scope's.
+        if connection.in_atomic_block and not connection.needs_rollback:
+            _apply_to_database(_current.get(), using)
+
+
+def tenant_scope(tenant, *, partner=None, using: str = "default"):
+    """Act for one tenant (and, for partner users, one partner of it)."""
+    tenant_id = getattr(tenant, "pk", tenant)
+    partner_id = getattr(partner, "pk", partner)
+    if tenant_id is None:
+        raise TenantScopeError("tenant_scope() needs a tenant.")
+    return _enter(Scope(tenant_id=int(tenant_id), partner_id=partner_id and int(partner_id)), using)
+
+
+def platform_scope(using: str = "default"):
+    """ESCAPE HATCH: see and write every tenant's rows.
+
+    Only for migrations, management commands, the platform (bare-domain) pages and platform
+    superusers. Never reach for it in a view or service that acts for a tenant's user: that is
+    exactly the cross-tenant leak the two isolation layers exist to prevent.
+    """
+    return _enter(Scope(tenant_id=None), using)

@@ -1,0 +1,29 @@
+"""One URLconf for every host: the tenant comes from the host (TenantMiddleware), the front door
+from the path: /portal/ for partners, /office/ for vendor staff, /admin/ for configuration."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from partners import urls as partner_urls
+from prm.accounts import urls as account_urls
+from prm.accounts.views import InvitationAcceptView
+from prm.web import views as web
+
+office_patterns = [*partner_urls.office_urlpatterns, *account_urls.office_urlpatterns]
+portal_patterns = [*partner_urls.portal_urlpatterns, *account_urls.portal_urlpatterns]
+
+urlpatterns = [
+    path("", web.home, name="home"),
+    path("healthz", web.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("invitations/<str:token>/", InvitationAcceptView.as_view(), name="invitation_accept"),
+    path("branding/logo", web.TenantLogoView.as_view(), name="tenant_logo"),
+    path("notifications/", include("prm.notifications.urls")),
+    path("office/", include((office_patterns, "office"))),
+    path("portal/", include((portal_patterns, "portal"))),
+]
+
+handler404 = "prm.web.errors.not_found"
+handler403 = "prm.web.errors.forbidden"
+handler500 = "prm.web.errors.server_error"

@@ -1,0 +1,68 @@
+"""The Django admin, per tenant: a vendor admin configures its own tenant only (the managers
+scope every queryset); platform superusers on the bare domain see every tenant. Signing in goes
+through allauth, so rate limits and two-factor apply here too."""
+
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+
+
+class PrmAdminSite(admin.AdminSite):
+    site_header = "PRM configuration"
+    site_title = "PRM admin"
+
+    def has_permission(self, request):
+        user = request.user
+        if not (user.is_active and user.is_authenticated):
+            return False
+        if user.is_superuser:
+            return True
+        membership = getattr(request, "membership", None)
+        return membership is not None and membership.can("admin.access")
+
+    def login(self, request, extra_context=None):
+        return redirect_to_login(request.get_full_path())
+
+
+class TenantAdmin(admin.ModelAdmin):
+    """Base for tenant-owned models: vendor admins of the request's tenant may configure them."""
+
+    def _allowed(self, request):
+        if request.user.is_superuser:
+            return True
+        membership = getattr(request, "membership", None)
+        return membership is not None and membership.can("admin.access") and request.tenant is not None
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        # Rows belong to a tenant: adding needs one (not the platform-wide view).
+        return self._allowed(request) and request.tenant is not None
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+
+class PlatformAdmin(admin.ModelAdmin):
+    """Platform-level models (tenants, users): superusers only."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

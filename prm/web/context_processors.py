@@ -1,0 +1,19 @@
+"""What every page's layout needs: the tenant, the member, the unread count."""
+
+from django.conf import settings
+
+
+def portal(request):
+    tenant = getattr(request, "tenant", None)
+    membership = getattr(request, "membership", None)
+    unread = 0
+    if membership is not None and membership.is_active:
+        from prm.notifications.selectors import unread_count_for_actor
+
+        unread = unread_count_for_actor(actor=membership)
+    return {
+        "tenant": tenant,
+        "membership": membership,
+        "unread_notifications": unread,
+        "base_domain": settings.PRM_BASE_DOMAIN,
+    }

