@@ -1,9 +1,26 @@
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Nobody signs up on their own: people join through invitations (or, later, the partner
-    application), which create their accounts."""
-
     def is_open_for_signup(self, request):
+        """Nobody signs up on their own: people join through invitations (or, later, the
+        partner application), which create their accounts."""
         return False
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """A sign-in a moment ago counts as confirming the password.
+
+        Otherwise a vendor admin, sent to set up two-factor sign-in right after signing in,
+        would be asked for the same password again before the first screen.
+        """
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = self.request
+        if request is None or not request.user.is_authenticated:
+            return True
+        records = get_authentication_records(request, request.user)
+        return not (records and time.time() - records[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT)

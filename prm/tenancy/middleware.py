@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 
 from .models import Tenant
 from .scope import platform_scope, tenant_scope
@@ -48,6 +49,8 @@ class TenantMiddleware:
             with transaction.atomic():
                 return self.get_response(request)
 
+        # Dates and times show in the vendor's time zone.
+        timezone.activate(request.tenant.time_zone)
         with tenant_scope(request.tenant):
             if request.user.is_authenticated:
                 request.membership = membership_for_user(user=request.user, tenant=request.tenant)

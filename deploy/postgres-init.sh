@@ -1,0 +1,8 @@
+#!/bin/sh
+# First start of the database: the runtime role, which row-level security applies to
+# (not a superuser, not the owner of the tables, no BYPASSRLS).
+set -eu
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" <<SQL
+CREATE ROLE prm_app LOGIN PASSWORD '${PRM_APP_PASSWORD}' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+GRANT CONNECT ON DATABASE ${POSTGRES_DB} TO prm_app;
+SQL
