@@ -7,9 +7,14 @@ from django.urls import include, path
 from partners import urls as partner_urls
 from prm.accounts import urls as account_urls
 from prm.accounts.views import InvitationAcceptView
+from prm.tenancy.views import TenantSettingsView
 from prm.web import views as web
 
-office_patterns = [*partner_urls.office_urlpatterns, *account_urls.office_urlpatterns]
+office_patterns = [
+    *partner_urls.office_urlpatterns,
+    *account_urls.office_urlpatterns,
+    path("settings/", TenantSettingsView.as_view(), name="settings"),
+]
 portal_patterns = [*partner_urls.portal_urlpatterns, *account_urls.portal_urlpatterns]
 
 urlpatterns = [

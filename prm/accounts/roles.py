@@ -42,6 +42,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         _OFFICE_READ
         | {
             "admin.access",
+            "tenant.configure",
             "partners.create",
             "partners.edit",
             "partners.change_status",

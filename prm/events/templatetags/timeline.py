@@ -15,6 +15,7 @@ VERB_LABELS = {
     "membership.reactivated": "Access restored",
     "invitation.sent": "Invitation sent",
     "invitation.revoked": "Invitation revoked",
+    "tenant.settings_changed": "Portal settings changed",
 }
 
 

@@ -1,0 +1,38 @@
+from django import forms
+from django.conf import settings
+from PIL import Image, UnidentifiedImageError
+
+from .models import Tenant
+
+# What a logo may be, judged by its content (Pillow), not by its name.
+LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+
+
+class TenantSettingsForm(forms.ModelForm):
+    """What a vendor admin configures about its own portal."""
+
+    class Meta:
+        model = Tenant
+        fields = ["name", "brand_color", "logo", "default_currency", "time_zone", "require_mfa"]
+        widgets = {"brand_color": forms.TextInput(attrs={"type": "color"})}
+        labels = {"require_mfa": "Require two-factor sign-in for everybody"}
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if not logo or logo == self.instance.logo:
+            return logo
+        if logo.size > settings.PRM_LOGO_MAX_BYTES:
+            raise forms.ValidationError(f"Keep the logo under {settings.PRM_LOGO_MAX_BYTES // 1024} KB.")
+        try:
+            image = Image.open(logo)
+            image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+            raise forms.ValidationError("Upload a PNG, JPEG or WebP image.") from error
+        if image.format not in LOGO_FORMATS:
+            raise forms.ValidationError("Upload a PNG, JPEG or WebP image.")
+        if image.width > 2000 or image.height > 2000:
+            raise forms.ValidationError("Keep the logo within 2000 by 2000 pixels.")
+        logo.seek(0)
+        # The stored name is random (tenant_logo_path); only the verified format survives.
+        logo.name = f"logo.{LOGO_FORMATS[image.format]}"
+        return logo
