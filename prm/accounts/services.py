@@ -134,7 +134,8 @@ def _people_url(membership: Membership) -> str:
     return "/office/staff/"
 
 
-def _may_manage(actor: Membership, membership: Membership) -> bool:
+def can_manage_membership(actor: Membership, membership: Membership) -> bool:
+    """May the actor deactivate or restore this person's access?"""
     if membership.is_staff_member:
         return actor.can("staff.manage")
     if actor.is_staff_member:
@@ -147,7 +148,7 @@ def membership_deactivate(*, actor: Membership, membership: Membership, reason: 
     """Take someone's access away. Two people doing it at once: one succeeds, one is told."""
     assert_same_tenant(actor, membership)
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
-    if not _may_manage(actor, membership):
+    if not can_manage_membership(actor, membership):
         raise NotAllowed("You may not change this person's access.")
     if membership.pk == actor.pk:
         raise PolicyViolation("You cannot deactivate yourself.")
@@ -172,7 +173,7 @@ def membership_deactivate(*, actor: Membership, membership: Membership, reason: 
 def membership_reactivate(*, actor: Membership, membership: Membership) -> Membership:
     assert_same_tenant(actor, membership)
     membership = Membership.objects.select_for_update().select_related("user", "partner").get(pk=membership.pk)
-    if not _may_manage(actor, membership):
+    if not can_manage_membership(actor, membership):
         raise NotAllowed("You may not change this person's access.")
     if membership.is_active:
         raise InvalidTransition(f"{membership.user} is already active.")

@@ -19,10 +19,16 @@ portal_urlpatterns = [
     path("people/", views.PortalPeopleView.as_view(), name="people"),
     path("people/invite/", views.PortalInviteView.as_view(), name="people_invite"),
     path(
-        "people/<int:membership_id>/deactivate/", views.MembershipDeactivateView.as_view(), name="membership_deactivate"
+        "people/<int:membership_id>/deactivate/",
+        views.PortalMembershipDeactivateView.as_view(),
+        name="membership_deactivate",
     ),
     path(
-        "people/<int:membership_id>/reactivate/", views.MembershipReactivateView.as_view(), name="membership_reactivate"
+        "people/<int:membership_id>/reactivate/",
+        views.PortalMembershipReactivateView.as_view(),
+        name="membership_reactivate",
     ),
-    path("invitations/<int:invitation_id>/revoke/", views.InvitationRevokeView.as_view(), name="invitation_revoke"),
+    path(
+        "invitations/<int:invitation_id>/revoke/", views.PortalInvitationRevokeView.as_view(), name="invitation_revoke"
+    ),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
@@ -25,6 +25,7 @@ from .selectors import (
     staff_list_for_actor,
 )
 from .services import (
+    can_manage_membership,
     invitation_accept,
     invitation_create,
     invitation_revoke,
@@ -145,15 +146,17 @@ class PartnerInviteView(MemberRequiredMixin, View):
 
 
 class InvitationRevokeView(MemberRequiredMixin, View):
-    capability = None
+    area, capability = OFFICE, None
 
     def post(self, request, invitation_id: int):
-        queryset = Invitation.objects.all()
+        queryset = Invitation.objects.select_related("partner")
         if self.actor.is_partner_user:
             queryset = queryset.filter(partner_id=self.actor.partner_id)
         invitation = queryset.filter(pk=invitation_id).first()
         if invitation is None:
             raise Http404
+        if not roles_invitable_by(actor=self.actor, partner=invitation.partner):
+            raise PermissionDenied
         run_service(
             request,
             lambda: invitation_revoke(actor=self.actor, invitation=invitation),
@@ -168,14 +171,20 @@ def _people_page(actor, partner_id):
     return redirect("office:partner_people", partner_id=partner_id).url if partner_id else "office:staff"
 
 
-class MembershipDeactivateView(MemberRequiredMixin, View):
-    """Deactivate a colleague (partner admins) or any user (staff with the right capability)."""
+class PortalInvitationRevokeView(InvitationRevokeView):
+    area, capability = PORTAL, "people.invite"
 
-    capability = None
+
+class MembershipDeactivateView(MemberRequiredMixin, View):
+    """Staff deactivate staff (staff.manage) or partner users (partners.change_status)."""
+
+    area, capability = OFFICE, None
     activate = False
 
     def post(self, request, membership_id: int):
         membership = membership_get_for_actor(actor=self.actor, membership_id=membership_id)
+        if not can_manage_membership(self.actor, membership):
+            raise PermissionDenied
         if self.activate:
             run_service(
                 request,
@@ -194,6 +203,16 @@ class MembershipDeactivateView(MemberRequiredMixin, View):
 
 
 class MembershipReactivateView(MembershipDeactivateView):
+    activate = True
+
+
+class PortalMembershipDeactivateView(MembershipDeactivateView):
+    """Partner admins deactivate colleagues of their own company."""
+
+    area, capability = PORTAL, "people.manage"
+
+
+class PortalMembershipReactivateView(PortalMembershipDeactivateView):
     activate = True
 
 
