@@ -76,6 +76,7 @@ class PartnerProfileForm(forms.ModelForm):
     countries_served = CommaListField(item_max_length=2, upper=True)
     industries = CommaListField()
     email_domains = CommaListField(item_max_length=253, lower=True)
+    website = forms.URLField(required=False, assume_scheme="https", max_length=200)
 
     class Meta:
         model = Partner
@@ -140,6 +141,8 @@ class PartnerCreateForm(PartnerProfileForm):
             "email_domains",
         )
         super().__init__(*args, **kwargs)
+        self.fields["display_name"].required = False
+        self.fields["display_name"].help_text = "Leave empty to use the legal name."
 
 
 class PartnerStatusForm(forms.Form):

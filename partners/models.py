@@ -12,7 +12,7 @@ class PartnerType(TenantOwned):
     """A kind of partner (reseller, referral agent, MSP, ...). Vendors add their own."""
 
     name = models.CharField(max_length=80)
-    slug = models.SlugField(max_length=80)
+    slug = models.SlugField(max_length=80, db_index=False)  # the (tenant, slug) constraint indexes it
     description = models.TextField(blank=True)
 
     class Meta:

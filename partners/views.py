@@ -162,6 +162,7 @@ def _people_context(actor, partner) -> dict:
         "invitations": invitations_pending_for_actor(actor=actor, partner=partner),
         "invite_form": InvitationForm(roles=roles) if roles else None,
         "contact_form": ContactForm(),
+        "can_manage": actor.can("partners.change_status"),
     }
 
 

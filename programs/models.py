@@ -13,7 +13,7 @@ class Program(TenantOwned):
     """A partner program (e.g. "Resell", "Managed services") that targets segments of partners."""
 
     name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=80)
+    slug = models.SlugField(max_length=80, db_index=False)  # the (tenant, slug) constraint indexes it
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
 

@@ -40,6 +40,8 @@ def invitation_create(*, actor: Membership, email: str, role: str, partner: Part
         assert_same_tenant(actor, partner)
     if role not in roles_invitable_by(actor=actor, partner=partner):
         raise NotAllowed("You may not invite people with that role.")
+    if partner is not None:
+        partner = Partner.objects.get(pk=partner.pk)  # judge by the stored status, not the caller's copy
     if partner is not None and not partner.is_operational:
         raise PolicyViolation(f"{partner} is {partner.get_status_display().lower()}: it cannot get new users.")
     existing = Membership.objects.filter(user__email=email).select_related("partner").first()
@@ -90,7 +92,7 @@ def user_create_for_invitation(*, invitation: Invitation, first_name: str, last_
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Turn a pending invitation into a membership (or restore a deactivated one)."""
-    invitation = Invitation.objects.select_for_update().select_related("partner").get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=invitation.pk)
     if not invitation.is_pending:
         raise InvalidTransition("This invitation has already been used, revoked or has expired.")
     if user.email.lower() != invitation.email.lower():
@@ -147,7 +149,7 @@ def can_manage_membership(actor: Membership, membership: Membership) -> bool:
 def membership_deactivate(*, actor: Membership, membership: Membership, reason: str = "") -> Membership:
     """Take someone's access away. Two people doing it at once: one succeeds, one is told."""
     assert_same_tenant(actor, membership)
-    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("user").get(pk=membership.pk)
     if not can_manage_membership(actor, membership):
         raise NotAllowed("You may not change this person's access.")
     if membership.pk == actor.pk:
@@ -172,7 +174,9 @@ def membership_deactivate(*, actor: Membership, membership: Membership, reason: 
 @transaction.atomic
 def membership_reactivate(*, actor: Membership, membership: Membership) -> Membership:
     assert_same_tenant(actor, membership)
-    membership = Membership.objects.select_for_update().select_related("user", "partner").get(pk=membership.pk)
+    membership = (
+        Membership.objects.select_for_update(of=("self",)).select_related("user", "partner").get(pk=membership.pk)
+    )
     if not can_manage_membership(actor, membership):
         raise NotAllowed("You may not change this person's access.")
     if membership.is_active:

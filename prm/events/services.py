@@ -71,8 +71,8 @@ def outbox_relay(*, tenant_id: int, message_ids: list[int]) -> int:
         )
     for message in messages:
         try:
-            app.send_task(
-                message.task_name,
+            # Through the registered task, so that eager mode (tests) runs it in-process.
+            app.tasks[message.task_name].apply_async(
                 kwargs={**message.kwargs, "tenant_id": tenant_id, "outbox_id": message.pk},
                 retry=False,
             )

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from prm.events.services import outbox_enqueue
+from prm.tenancy.scope import current_tenant_id, tenant_scope
 
 from .kinds import KINDS
 from .models import Notification, NotificationPreference
@@ -49,10 +50,13 @@ def notify(
                 email_requested=by_email,
             )
         )
-    created = Notification.objects.bulk_create(notifications)
-    for notification in created:
-        if notification.email_requested:
-            outbox_enqueue(task_name=EMAIL_TASK, notification_id=notification.pk)
+    # A partner user's transaction may only write its own partner's rows (row-level security),
+    # yet its actions notify vendor staff too: the service writes those as the tenant.
+    with tenant_scope(current_tenant_id()):
+        created = Notification.objects.bulk_create(notifications)
+        for notification in created:
+            if notification.email_requested:
+                outbox_enqueue(task_name=EMAIL_TASK, notification_id=notification.pk)
     return created
 
 

@@ -3,79 +3,63 @@
 from django.db import models
 from django.db.models import Q
 
-from .scope import TenantScopeError, current_scope
+from .scope import TenantScopeError, current_scope, current_tenant_id
 
 
 class TenantQuerySet(models.QuerySet):
-    """A queryset that belongs to the scope it is evaluated in.
+    """A queryset that belongs to the scope it is *executed* in.
 
-    A queryset built outside any scope (Django builds ModelChoiceField querysets at import time)
-    stays *pending*: the tenant filter is added the first time it is cloned or evaluated inside a
-    scope, and evaluating it with no scope at all raises ``TenantScopeError``.
+    The tenant filter is added to a copy of the query each time it runs (fetch, count, exists,
+    aggregate, update, delete, iterator, or use as a subquery value), never stored in the
+    queryset. So a queryset built at import time (form choices) or in one request and run in
+    another always shows the running scope's tenant; with no scope at all it raises
+    ``TenantScopeError``; in the platform scope it is not filtered.
+
+    ``Subquery(qs)`` and ``Exists(qs)`` take ``qs.query`` directly and so bypass this layer: filter
+    those by tenant explicitly. Row-level security covers them (and everything else) underneath.
     """
 
-    _scope_pending = False
+    _scope_applied = False
 
-    def _ensure_scoped(self, *, strict: bool = True) -> None:
-        if not self._scope_pending:
-            return
+    def _for_execution(self):
         scope = current_scope()
         if scope is None:
-            if strict:
-                raise TenantScopeError(f"{self.model.__name__} is tenant-owned: query it inside tenant_scope().")
-            return
+            raise TenantScopeError(f"{self.model.__name__} is tenant-owned: query it inside tenant_scope().")
+        clone = self._chain()
         if scope.tenant_id is not None:
-            self.query.add_q(Q(tenant_id=scope.tenant_id))
-        self._scope_pending = False
-
-    def _clone(self):
-        clone = super()._clone()
-        clone._scope_pending = self._scope_pending
+            clone.query.add_q(Q(tenant_id=scope.tenant_id))
+        clone._scope_applied = True
         return clone
 
-    def _chain(self):
-        self._ensure_scoped(strict=False)
-        return super()._chain()
-
     def _fetch_all(self):
-        self._ensure_scoped()
-        super()._fetch_all()
+        if self._scope_applied or self._result_cache is not None:
+            return super()._fetch_all()
+        executed = self._for_execution()
+        executed._fetch_all()
+        self._result_cache = executed._result_cache
+        self._prefetch_done = executed._prefetch_done
 
-    def count(self):
-        self._ensure_scoped()
-        return super().count()
+    def _run(name):  # noqa: N805 - builds the methods below
+        def method(self, *args, **kwargs):
+            target = self if self._scope_applied else self._for_execution()
+            return getattr(super(TenantQuerySet, target), name)(*args, **kwargs)
 
-    def exists(self):
-        self._ensure_scoped()
-        return super().exists()
+        method.__name__ = name
+        # Keep Django's markers (alters_data, queryset_only: no Manager.delete()).
+        method.__dict__.update(getattr(models.QuerySet, name).__dict__)
+        return method
 
-    def aggregate(self, *args, **kwargs):
-        self._ensure_scoped()
-        return super().aggregate(*args, **kwargs)
-
-    def iterator(self, *args, **kwargs):
-        self._ensure_scoped()
-        return super().iterator(*args, **kwargs)
-
-    def update(self, **kwargs):
-        self._ensure_scoped()
-        return super().update(**kwargs)
-
-    def delete(self):
-        self._ensure_scoped()
-        return super().delete()
-
-    def explain(self, **options):
-        self._ensure_scoped()
-        return super().explain(**options)
-
-    def resolve_expression(self, *args, **kwargs):
-        self._ensure_scoped()
-        return super().resolve_expression(*args, **kwargs)
+    count = _run("count")
+    exists = _run("exists")
+    aggregate = _run("aggregate")
+    update = _run("update")
+    delete = _run("delete")
+    explain = _run("explain")
+    iterator = _run("iterator")
+    resolve_expression = _run("resolve_expression")
+    del _run
 
     def bulk_create(self, objs, *args, **kwargs):
-        from .scope import current_tenant_id
-
         objs = list(objs)
         missing = [obj for obj in objs if obj.tenant_id is None]
         if missing:
@@ -89,12 +73,6 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
     """Default manager of every tenant-owned model: the current tenant's rows, or an error."""
 
     use_in_migrations = False
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        queryset._scope_pending = True
-        queryset._ensure_scoped(strict=False)
-        return queryset
 
 
 __all__ = ["TenantManager", "TenantQuerySet", "TenantScopeError"]

@@ -1,0 +1,213 @@
+"""Factories that keep every related object in one tenant.
+
+* A tenant-owned factory takes its tenant from, in order: an explicit ``tenant=``, any related
+  tenant-owned object passed in (``PartnerFactory(partner_type=pt)`` lands in ``pt``'s tenant),
+  or a new tenant. Related objects it creates itself get that same tenant.
+* Mixing tenants is refused with an error, so a test cannot build a cross-tenant row by accident.
+* Rows are written through the platform scope (the escape hatch): factories are test set-up, and
+  can be called inside or outside any scope. Tests then act inside ``tenant_scope``.
+"""
+
+from __future__ import annotations
+
+import factory
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.db import models
+from factory.django import DjangoModelFactory
+
+from partners.models import Partner, PartnerContact, PartnerStatus, PartnerType
+from prm.accounts.models import Invitation, Membership, User
+from prm.accounts.roles import MembershipKind, Role
+from prm.notifications.models import Notification
+from prm.tenancy.models import Tenant, TenantOwned
+from prm.tenancy.scope import platform_scope
+from programs.models import Enrollment, Program, Tier
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class TenantFactory(DjangoModelFactory):
+    class Meta:
+        model = Tenant
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Vendor {n}")
+    slug = factory.Sequence(lambda n: f"vendor{n}")
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            instance.save(update_fields=["password"])
+
+
+def _tenant_of(value) -> Tenant | None:
+    if isinstance(value, Tenant):
+        return value
+    if isinstance(value, TenantOwned) and value.tenant_id is not None:
+        return Tenant.objects.get(pk=value.tenant_id)
+    return None
+
+
+class TenantOwnedFactory(DjangoModelFactory):
+    class Meta:
+        abstract = True
+
+    tenant = factory.SubFactory(TenantFactory)
+
+    @classmethod
+    def _generate(cls, strategy, params):
+        # Top-level calls only: nested SubFactories receive tenant= from their parent.
+        if params.get("tenant") is None:
+            params.pop("tenant", None)
+            for value in params.values():
+                tenant = _tenant_of(value) if isinstance(value, TenantOwned) else None
+                if tenant is not None:
+                    params["tenant"] = tenant
+                    break
+        return super()._generate(strategy, params)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        tenant = kwargs["tenant"]
+        for name, value in kwargs.items():
+            if isinstance(value, TenantOwned) and value.tenant_id != tenant.pk:
+                raise ValueError(
+                    f"{model_class.__name__}.{name} belongs to tenant {value.tenant_id}, "
+                    f"not {tenant.pk}: factories never mix tenants."
+                )
+        with platform_scope():
+            return super()._create(model_class, *args, **kwargs)
+
+
+def _same_tenant():
+    return factory.SelfAttribute("..tenant")
+
+
+class PartnerTypeFactory(TenantOwnedFactory):
+    class Meta:
+        model = PartnerType
+
+    name = factory.Sequence(lambda n: f"Type {n}")
+    slug = factory.Sequence(lambda n: f"type-{n}")
+
+
+class PartnerFactory(TenantOwnedFactory):
+    class Meta:
+        model = Partner
+
+    partner_type = factory.SubFactory(PartnerTypeFactory, tenant=_same_tenant())
+    legal_name = factory.Sequence(lambda n: f"Partner {n} GmbH")
+    display_name = factory.Sequence(lambda n: f"Partner {n}")
+    country = "DE"
+    status = PartnerStatus.ACTIVE
+    website = ""
+
+
+class StaffMembershipFactory(TenantOwnedFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    kind = MembershipKind.STAFF
+    role = Role.CHANNEL_MANAGER
+    partner = None
+
+
+class PartnerMembershipFactory(TenantOwnedFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    partner = factory.SubFactory(PartnerFactory, tenant=_same_tenant())
+    kind = MembershipKind.PARTNER
+    role = Role.PARTNER_ADMIN
+
+
+# The name the brief uses: a staff membership unless a partner is given.
+def MembershipFactory(**kwargs) -> Membership:
+    if kwargs.get("partner") is not None or kwargs.get("kind") == MembershipKind.PARTNER:
+        return PartnerMembershipFactory(**kwargs)
+    return StaffMembershipFactory(**kwargs)
+
+
+class ProgramFactory(TenantOwnedFactory):
+    class Meta:
+        model = Program
+
+    name = factory.Sequence(lambda n: f"Program {n}")
+    slug = factory.Sequence(lambda n: f"program-{n}")
+
+
+class TierFactory(TenantOwnedFactory):
+    class Meta:
+        model = Tier
+
+    program = factory.SubFactory(ProgramFactory, tenant=_same_tenant())
+    name = factory.Sequence(lambda n: f"Tier {n}")
+    rank = factory.Sequence(lambda n: n + 1)
+    color = "#c0a040"
+
+
+class EnrollmentFactory(TenantOwnedFactory):
+    class Meta:
+        model = Enrollment
+
+    partner = factory.SubFactory(PartnerFactory, tenant=_same_tenant())
+    tier = factory.SubFactory(TierFactory, tenant=_same_tenant())
+    program = factory.SelfAttribute("tier.program")
+
+
+class ContactFactory(TenantOwnedFactory):
+    class Meta:
+        model = PartnerContact
+
+    partner = factory.SubFactory(PartnerFactory, tenant=_same_tenant())
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"contact{n}@partner.example")
+    role = PartnerContact.ContactRole.PRIMARY
+
+
+class InvitationFactory(TenantOwnedFactory):
+    class Meta:
+        model = Invitation
+
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    partner = factory.SubFactory(PartnerFactory, tenant=_same_tenant())
+    kind = factory.LazyAttribute(lambda o: MembershipKind.PARTNER if o.partner else MembershipKind.STAFF)
+    role = factory.LazyAttribute(lambda o: Role.SALES if o.partner else Role.MARKETING)
+    invited_by = None
+
+
+class NotificationFactory(TenantOwnedFactory):
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(StaffMembershipFactory, tenant=_same_tenant())
+    partner = factory.LazyAttribute(lambda o: o.recipient.partner)
+    kind = "partner.status_changed"
+    title = factory.Sequence(lambda n: f"Notification {n}")
+    body = "Something happened."
+
+
+def give_totp(user: User) -> Authenticator:
+    """A second factor, so the MFA middleware lets vendor admins through."""
+    return TOTP.activate(user, generate_totp_secret()).instance
+
+
+def refresh(instance: models.Model) -> models.Model:
+    """Reload a row (any tenant) for assertions."""
+    with platform_scope():
+        instance.refresh_from_db()
+    return instance

@@ -1,0 +1,99 @@
+"""List pages cost the same number of queries for 5 rows as for 50, and that number is pinned.
+
+A changed number is not necessarily wrong: look at the captured SQL (printed on failure), and if
+the new query is deliberate, pin the new number here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from prm.accounts.roles import Role
+
+from .conftest import make_client
+from .factories import (
+    EnrollmentFactory,
+    NotificationFactory,
+    PartnerFactory,
+    PartnerMembershipFactory,
+    PartnerTypeFactory,
+    StaffMembershipFactory,
+    TenantFactory,
+    TierFactory,
+    give_totp,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _directory(n):
+    tenant = TenantFactory()
+    viewer = StaffMembershipFactory(tenant=tenant, role=Role.CHANNEL_MANAGER)
+    partner_type = PartnerTypeFactory(tenant=tenant)
+    tier = TierFactory(tenant=tenant)
+    for i in range(n):
+        manager = StaffMembershipFactory(tenant=tenant) if i % 2 else viewer
+        partner = PartnerFactory(partner_type=partner_type, account_manager=manager)
+        EnrollmentFactory(partner=partner, tier=tier)
+    return viewer, "/office/partners/"
+
+
+def _staff(n):
+    tenant = TenantFactory()
+    viewer = StaffMembershipFactory(tenant=tenant, role=Role.ADMIN)
+    give_totp(viewer.user)
+    for _ in range(n - 1):
+        StaffMembershipFactory(tenant=tenant)
+    return viewer, "/office/staff/"
+
+
+def _people(n):
+    viewer = PartnerMembershipFactory(role=Role.PARTNER_ADMIN)
+    for _ in range(n - 1):
+        PartnerMembershipFactory(partner=viewer.partner, role=Role.SALES)
+    return viewer, "/portal/people/"
+
+
+def _notifications(n):
+    viewer = PartnerMembershipFactory(role=Role.SALES)
+    for _ in range(n):
+        NotificationFactory(recipient=viewer)
+    return viewer, "/notifications/"
+
+
+PAGES = {
+    # page: (set-up, pinned number of queries, a row on the page, rows shown of 5 / of 50).
+    # Every request also pays for: the tenant by host, the session, the user, the membership,
+    # the unread count, and the savepoints and set_config calls of the tenant (and partner) scope.
+    "directory": (_directory, 17, r'<td><a href="/office/partners/\d+/">', (5, 25)),
+    "staff": (_staff, 14, r'<tr id="membership-', (5, 50)),
+    "portal_people": (_people, 19, r'<tr id="membership-', (5, 50)),
+    "notifications": (_notifications, 17, r'<div class="list-group-item', (5, 25)),
+}
+
+
+def _queries(setup, n) -> tuple[int, str, str]:
+    viewer, path = setup(n)
+    client = make_client(viewer)
+    client.get(path)  # warm caches that are per process, not per request (content types, ...)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200
+    sql = "\n".join(q["sql"] for q in captured.captured_queries)
+    return len(captured), sql, response.content.decode()
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_list_pages_cost_the_same_for_5_and_50_rows(page):
+    setup, pinned, row, (rows_of_few, rows_of_many) = PAGES[page]
+    few, _, few_html = _queries(setup, 5)
+    many, many_sql, many_html = _queries(setup, 50)
+    # the rows really are on the page (with their related data: see the set-ups)
+    assert len(re.findall(row, few_html)) == rows_of_few
+    assert len(re.findall(row, many_html)) == rows_of_many
+    assert few == many, f"{page}: {few} queries for 5 rows, {many} for 50\n--- 50 rows:\n{many_sql}"
+    assert many == pinned, f"{page}: {many} queries, pinned {pinned}\n{many_sql}"
