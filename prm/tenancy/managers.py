@@ -39,7 +39,7 @@ class TenantQuerySet(models.QuerySet):
         self._result_cache = executed._result_cache
         self._prefetch_done = executed._prefetch_done
 
-    def _run(name):  # noqa: N805 - builds the methods below
+    def _run(name):  # builds the methods below
         def method(self, *args, **kwargs):
             target = self if self._scope_applied else self._for_execution()
             return getattr(super(TenantQuerySet, target), name)(*args, **kwargs)
