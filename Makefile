@@ -34,6 +34,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 test: install lint
+	scripts/ensure-chromium.sh
 	$(VENV)/bin/python scripts/services.py test -- $(VENV)/bin/pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 format: install
@@ -45,3 +46,10 @@ check-rls: install
 
 clean:
 	rm -rf $(VENV) .tools node_modules staticfiles
+
+# `make bench`: a generated tenant at scale served by gunicorn under wrk, plus service timings.
+# Not part of `make test`. Results: bench/results/latest.md and latest.json.
+# Flags: make bench BENCH_ARGS="--duration 10 --partners 20000" (python -m bench --help).
+.PHONY: bench
+bench: install
+	$(VENV)/bin/python scripts/services.py test -- $(VENV)/bin/python -m bench $(BENCH_ARGS)
