@@ -3,11 +3,10 @@
 from prm.env import env_str
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, VAR_DIR
+from .base import ALLOWED_HOSTS
 
 DEBUG = True
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "127.0.0.1"]
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 PRM_URL_SCHEME = env_str("PRM_URL_SCHEME", "http")
 PRM_URL_PORT = env_str("PRM_URL_PORT", ":8000")
