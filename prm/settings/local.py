@@ -1,4 +1,4 @@
-"""Development: `make run`. DEBUG on, e-mails written to var/mail (and shown on the console)."""
+"""Development: `make run`. DEBUG on, e-mails written to var/mail."""
 
 from prm.env import env_str
 

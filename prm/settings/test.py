@@ -7,8 +7,8 @@ from .base import DATABASES, REDIS_URL
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# A real worker process (fault tests) writes files: it sets DJANGO_EMAIL_BACKEND and PRM_EMAIL_FILE_PATH.
-EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+# A real worker process (fault tests) writes files: it sets PRM_TEST_EMAIL_BACKEND and PRM_EMAIL_FILE_PATH.
+EMAIL_BACKEND = env_str("PRM_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["TEST"] = {"NAME": env_str("PRM_TEST_DB_NAME", "test_prm")}
 # Each xdist worker gets its own Redis database, so tests never see each other's keys.
