@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from partners import urls as partner_urls
+from prm.accounts import handoff
 from prm.accounts import urls as account_urls
 from prm.accounts.views import InvitationAcceptView
 from prm.tenancy.views import TenantSettingsView
@@ -23,6 +24,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", InvitationAcceptView.as_view(), name="invitation_accept"),
+    path("portals/<int:tenant_id>/open/", handoff.portal_open, name="portal_open"),
+    path("handoff/<str:ticket>/", handoff.portal_handoff, name="portal_handoff"),
     path("branding/logo", web.TenantLogoView.as_view(), name="tenant_logo"),
     path("notifications/", include("prm.notifications.urls")),
     path("office/", include((office_patterns, "office"))),

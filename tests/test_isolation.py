@@ -354,7 +354,12 @@ EXEMPT_PREFIXES = {
     "admin/": "the Django admin: covered by the admin tests below (tenant A's admin sees only "
     "tenant A's rows; nobody else gets in).",
 }
-EXEMPT_NAMES: dict[str, str] = {}
+EXEMPT_NAMES: dict[str, str] = {
+    "portal_open": "platform-host only (404 on tenant hosts): tests/accounts/test_handoff.py covers who may open "
+    "which portal",
+    "portal_handoff": "a signed single-use ticket, not a member page: tests/accounts/test_handoff.py covers forged, "
+    "reused, other-tenant and deactivated cases",
+}
 
 
 def _patterns(resolver=None, prefix="", namespace=None):
