@@ -131,12 +131,16 @@ def partner_change_status(*, actor: Membership, partner: Partner, to_status: str
     partner.status = to_status
     partner.status_changed_at = timezone.now()
     partner.save(update_fields=["status", "status_changed_at", "updated_at"])
-    deactivated = 0
+    data: dict[str, Any] = {}
     if to_status in INACTIVE_STATUSES:
-        # Set-based: every user of the partner at once, in this transaction.
-        deactivated = Membership.objects.filter(partner=partner, is_active=True).update(
-            is_active=False, deactivated_at=timezone.now()
-        )
+        # Set-based: every user of the partner at once, in this transaction. The ids are kept
+        # on the event, so lifting a suspension restores exactly these people.
+        active = Membership.objects.filter(partner=partner, is_active=True)
+        ids = list(active.values_list("pk", flat=True))
+        active.update(is_active=False, deactivated_at=timezone.now())
+        data = {"memberships_deactivated": len(ids), "membership_ids": ids}
+    elif from_status == PartnerStatus.SUSPENDED:
+        data = {"memberships_restored": _restore_suspended_members(partner)}
     event = event_record(
         actor=actor,
         target=partner,
@@ -144,7 +148,7 @@ def partner_change_status(*, actor: Membership, partner: Partner, to_status: str
         from_state=from_status,
         to_state=to_status,
         message=reason,
-        data={"memberships_deactivated": deactivated},
+        data=data,
     )
     recipients = _partner_admins(partner)
     if partner.account_manager_id and partner.account_manager_id != actor.pk:
@@ -158,6 +162,29 @@ def partner_change_status(*, actor: Membership, partner: Partner, to_status: str
         event=event,
     )
     return partner
+
+
+def _restore_suspended_members(partner: Partner) -> int:
+    """Give access back to the people the last suspension took it from (not those an admin
+    deactivated for their own reasons before it)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from prm.events.models import Event
+
+    suspension = (
+        Event.objects.filter(
+            content_type=ContentType.objects.get_for_model(Partner),
+            object_id=partner.pk,
+            verb="partner.status_changed",
+            to_state=PartnerStatus.SUSPENDED,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    ids = (suspension.data.get("membership_ids") if suspension else None) or []
+    return Membership.objects.filter(pk__in=ids, partner=partner, is_active=False).update(
+        is_active=True, deactivated_at=None
+    )
 
 
 @transaction.atomic

@@ -95,7 +95,8 @@ def test_suspending_a_partner_ends_its_users_access_and_only_theirs(world):
             assert Membership.objects.get(pk=member.pk).is_active is True
         # and the event says how many lost access, and why
         [event] = _events(acme.partner, "partner.status_changed")
-        assert event.data == {"memberships_deactivated": 2}
+        assert event.data["memberships_deactivated"] == 2
+        assert sorted(event.data["membership_ids"]) == sorted([acme.partner_admin.pk, acme.sales_rep.pk])
         assert event.message == "Unpaid invoices"
 
 
@@ -292,3 +293,20 @@ def test_partner_users_manage_contacts_of_their_own_company_only_with_company_ed
             contact_delete(actor=acme.partner_admin, contact=other)
         assert PartnerContact.objects.filter(pk=other.pk).exists()
         assert not PartnerContact.objects.filter(name__in=["Sales Contact", "Foreign Contact"]).exists()
+
+
+def test_lifting_a_suspension_restores_the_people_it_took_access_from(world):
+    # given a partner with two active users and one an admin had already deactivated
+    acme = world.acme
+    with tenant_scope(acme.tenant):
+        earlier = PartnerMembershipFactory(partner=acme.partner, role=Role.TECHNICAL, is_active=False)
+        partner = partner_change_status(
+            actor=acme.admin, partner=acme.partner, to_status=PartnerStatus.SUSPENDED, reason="Audit"
+        )
+        assert not Membership.objects.filter(partner=partner, is_active=True).exists()
+        # when the suspension is lifted
+        partner_change_status(actor=acme.admin, partner=partner, to_status=PartnerStatus.ACTIVE)
+        # then the two who lost access with the suspension have it back, the earlier one not
+        active = set(Membership.objects.filter(partner=partner, is_active=True).values_list("pk", flat=True))
+        assert active == {acme.partner_admin.pk, acme.sales_rep.pk}
+        assert not Membership.objects.get(pk=earlier.pk).is_active
