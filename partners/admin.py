@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from prm.web.admin import TenantAdmin
+from prm.web.admin import TenantAdmin, TenantInline
 
 from .models import Partner, PartnerContact, PartnerType
 
@@ -11,7 +11,7 @@ class PartnerTypeAdmin(TenantAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(TenantInline):
     model = PartnerContact
     extra = 0
     fields = ("name", "email", "phone", "role", "title")

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from prm.web.admin import TenantAdmin
+from prm.web.admin import TenantAdmin, TenantInline
 
 from .models import Enrollment, Program, Tier
 
 
-class TierInline(admin.TabularInline):
+class TierInline(TenantInline):
     model = Tier
     extra = 0
     fields = ("name", "rank", "color")

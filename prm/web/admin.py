@@ -23,8 +23,8 @@ class PrmAdminSite(admin.AdminSite):
         return redirect_to_login(request.get_full_path())
 
 
-class TenantAdmin(admin.ModelAdmin):
-    """Base for tenant-owned models: vendor admins of the request's tenant may configure them."""
+class TenantPermissions:
+    """Vendor admins of the request's tenant may configure its rows (no Django model perms)."""
 
     def _allowed(self, request):
         if request.user.is_superuser:
@@ -38,7 +38,7 @@ class TenantAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return self._allowed(request)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, *args):
         # Rows belong to a tenant: adding needs one (not the platform-wide view).
         return self._allowed(request) and request.tenant is not None
 
@@ -47,6 +47,30 @@ class TenantAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._allowed(request)
+
+
+class TenantInline(TenantPermissions, admin.TabularInline):
+    """Inline rows of a tenant-owned model (tiers of a program, contacts of a partner)."""
+
+
+class TenantAdmin(TenantPermissions, admin.ModelAdmin):
+    """Base for tenant-owned models."""
+
+    def save_model(self, request, obj, form, change):
+        """Configuration changes are state changes too: each leaves an event with what changed."""
+        from prm.events.services import event_record
+
+        super().save_model(request, obj, form, change)
+        if change and not form.changed_data:
+            return
+        event_record(
+            actor=getattr(request, "membership", None),
+            target=obj,
+            verb=f"{obj._meta.model_name}.{'changed' if change else 'created'}_in_admin",
+            message="Changed " + ", ".join(form.changed_data) if change else "Created in the admin",
+            data={"fields": form.changed_data},
+            internal=True,
+        )
 
 
 class PlatformAdmin(admin.ModelAdmin):
