@@ -3,6 +3,7 @@ scope every queryset); platform superusers on the bare domain see every tenant. 
 through allauth, so rate limits and two-factor apply here too."""
 
 from django.contrib import admin
+from django.db import models
 from django.contrib.auth.views import redirect_to_login
 
 
@@ -25,6 +26,9 @@ class PrmAdminSite(admin.AdminSite):
 
 class TenantPermissions:
     """Vendor admins of the request's tenant may configure its rows (no Django model perms)."""
+
+    # Django 6's default, today: a website typed without a scheme is https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def _allowed(self, request):
         if request.user.is_superuser:
