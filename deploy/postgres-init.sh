@@ -5,4 +5,7 @@ set -eu
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" <<SQL
 CREATE ROLE prm_app LOGIN PASSWORD '${PRM_APP_PASSWORD}' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
 GRANT CONNECT ON DATABASE ${POSTGRES_DB} TO prm_app;
+-- platform_scope() (commands, platform pages) switches to this role for one transaction.
+CREATE ROLE prm_platform NOLOGIN BYPASSRLS;
+GRANT prm_platform TO prm_app;
 SQL

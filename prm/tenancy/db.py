@@ -22,6 +22,15 @@ def app_role() -> str:
     return settings.PRM_DB_APP_ROLE
 
 
+def platform_role() -> str:
+    """The role of ``platform_scope()``: BYPASSRLS, and only the app role may switch to it."""
+    return settings.PRM_DB_PLATFORM_ROLE
+
+
+def owner_mode() -> bool:
+    return _owner_mode
+
+
 def on_connection_created(sender, connection, **kwargs):
     if _owner_mode or connection.vendor != "postgresql":
         return

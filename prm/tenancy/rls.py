@@ -2,8 +2,9 @@
 
 After every migration (post_migrate, as the owner) this module makes sure that
 
-* the app role exists (created NOLOGIN when the owner may, for development and tests) and has
-  DML rights, but no UPDATE or DELETE on the append-only tables;
+* the app role and the platform role (BYPASSRLS; the app role may switch to it) exist (created
+  NOLOGIN when the owner may, for development and tests) and have DML rights, but no UPDATE or
+  DELETE on the append-only tables;
 * every tenant-owned table has RLS enabled and FORCEd, a tenant policy and, for partner-owned
   tables, a restrictive partner policy.
 
@@ -18,26 +19,29 @@ from dataclasses import dataclass
 from django.db import connection
 from psycopg2 import sql
 
-from .db import app_role
+from .db import app_role, platform_role
 from .models import tenant_owned_models
 
 TENANT_POLICY = "prm_tenant"
 PARTNER_POLICY = "prm_partner"
 
-# The settings the policies read are set per transaction by tenancy.scope.
-_TENANT_ID = "nullif(current_setting('prm.tenant_id', true), '')::bigint"
-_PARTNER_ID = "nullif(current_setting('prm.partner_id', true), '')::bigint"
-_PLATFORM = "coalesce(current_setting('prm.platform', true), '') = 'on'"
+# The settings the policies read are set per transaction by tenancy.scope. Each is a scalar
+# subquery, so PostgreSQL reads it once per statement (an InitPlan) rather than once per row, and
+# `tenant_id = (SELECT ...)` can drive an index that leads with tenant_id. The platform scope is
+# not an OR here (that would defeat the index): it switches to a role with BYPASSRLS.
+_TENANT_ID = "(SELECT nullif(current_setting('prm.tenant_id', true), '')::bigint)"
+_PARTNER_ID = "(SELECT nullif(current_setting('prm.partner_id', true), '')::bigint)"
 
 
-def _ensure_role(cursor, role: str) -> None:
+def _ensure_role(cursor, role: str, options: str = "") -> None:
     cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
     if cursor.fetchone():
         return
     # Test workers create it concurrently: whoever loses the race finds it made.
     cursor.execute(
         sql.SQL(
-            "DO $$ BEGIN CREATE ROLE {} NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+            "DO $$ BEGIN CREATE ROLE {} NOLOGIN " + options + "; "
+            "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
         ).format(sql.Identifier(role))
     )
 
@@ -46,24 +50,29 @@ def apply_row_level_security(using: str = "default", **kwargs) -> None:
     from django.apps import apps
     from django.db import connections
 
-    role = sql.Identifier(app_role())
     conn = connections[using]
     with conn.cursor() as cursor:
         _ensure_role(cursor, app_role())
-        cursor.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))
+        _ensure_role(cursor, platform_role(), "BYPASSRLS")
+        # The app may become the platform role (platform_scope), never the other way round.
         cursor.execute(
-            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(role)
+            sql.SQL("GRANT {} TO {}").format(sql.Identifier(platform_role()), sql.Identifier(app_role()))
         )
-        cursor.execute(sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(role))
-        for model in [m for m in apps.get_models() if getattr(m, "append_only", False)]:
+        for role in (sql.Identifier(app_role()), sql.Identifier(platform_role())):
+            cursor.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))
             cursor.execute(
-                sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(sql.Identifier(model._meta.db_table), role)
+                sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(role)
             )
+            cursor.execute(sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(role))
+            for model in [m for m in apps.get_models() if getattr(m, "append_only", False)]:
+                cursor.execute(
+                    sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(sql.Identifier(model._meta.db_table), role)
+                )
         for model in tenant_owned_models():
             table = sql.Identifier(model._meta.db_table)
             cursor.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(table))
             cursor.execute(sql.SQL("ALTER TABLE {} FORCE ROW LEVEL SECURITY").format(table))
-            tenant_rule = sql.SQL(f"({_PLATFORM} OR tenant_id = {_TENANT_ID})")
+            tenant_rule = sql.SQL(f"(tenant_id = {_TENANT_ID})")
             cursor.execute(sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(sql.Identifier(TENANT_POLICY), table))
             cursor.execute(
                 sql.SQL("CREATE POLICY {} ON {} USING {rule} WITH CHECK {rule}").format(

@@ -5,8 +5,9 @@ One context variable drives both isolation layers:
 * the ORM layer: ``TenantManager`` filters every query by the scope's tenant and refuses to run
   outside a scope (fail closed);
 * the database layer: entering a scope opens a transaction (or savepoint) and sets the
-  transaction-local settings ``prm.tenant_id`` / ``prm.partner_id`` / ``prm.platform`` that the
-  row-level-security policies read (see ``rls.py``).
+  transaction-local settings ``prm.tenant_id`` / ``prm.partner_id`` that the row-level-security
+  policies read (see ``rls.py``); the platform scope instead switches the transaction to the
+  platform role, which bypasses row-level security.
 
 Requests enter the scope in ``TenantMiddleware``; Celery tasks in ``tenant_task``; commands and
 platform code use ``platform_scope`` (the escape hatch).
@@ -52,16 +53,22 @@ def current_tenant_id() -> int:
 
 
 def _apply_to_database(scope: Scope | None, using: str) -> None:
-    """Set the transaction-local settings the row-level-security policies read."""
+    """Set what the row-level-security policies read, for the rest of the transaction.
+
+    One statement: the tenant and partner settings, and the role (the app role, or the platform
+    role for the platform scope). While the schema owner works (migrations) the role stays.
+    """
+    from .db import app_role, owner_mode, platform_role
+
     tenant = "" if scope is None or scope.tenant_id is None else str(scope.tenant_id)
     partner = "" if scope is None or scope.partner_id is None else str(scope.partner_id)
-    platform = "on" if scope is not None and scope.is_platform else ""
+    sql = "SELECT set_config('prm.tenant_id', %s, true), set_config('prm.partner_id', %s, true)"
+    params = [tenant, partner]
+    if not owner_mode():
+        sql += ", set_config('role', %s, true)"
+        params.append(platform_role() if scope is not None and scope.is_platform else app_role())
     with connections[using].cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('prm.tenant_id', %s, true), set_config('prm.partner_id', %s, true),"
-            " set_config('prm.platform', %s, true)",
-            [tenant, partner, platform],
-        )
+        cursor.execute(sql, params)
 
 
 @contextmanager

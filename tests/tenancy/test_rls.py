@@ -177,3 +177,37 @@ def test_events_are_append_only_for_the_app(world):
         Event.objects.filter(pk=event.pk).update(verb="rewritten")
     with tenant_scope(acme.tenant):
         assert Event.objects.get(pk=event.pk).verb == "partner.test"
+
+
+def test_the_platform_scope_is_a_role_that_bypasses_rls_for_one_transaction_only(world):
+    # given the app acting for acme
+    def current_user():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            return cursor.fetchone()[0]
+
+    with tenant_scope(world.acme.tenant):
+        assert current_user() == "prm_app"
+        # when platform code steps into the platform scope
+        with platform_scope():
+            # then it acts as the platform role, which sees every tenant's rows
+            assert current_user() == "prm_platform"
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(DISTINCT tenant_id) FROM partners_partner")
+                assert cursor.fetchone()[0] == 2
+        # and back in the tenant's scope the app role (and its RLS) is in force again
+        assert current_user() == "prm_app"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(DISTINCT tenant_id) FROM partners_partner")
+            assert cursor.fetchone()[0] == 1
+
+
+def test_policies_let_an_index_serve_the_tenant_filter(world):
+    # given the tenant policy, as the planner sees it for acme's transaction
+    with tenant_scope(world.acme.tenant), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN SELECT id FROM partners_partner ORDER BY display_name LIMIT 5")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # then the settings are read once (an InitPlan) and drive an index on (tenant_id, ...)
+    assert "InitPlan" in plan
+    assert "Index" in plan and "tenant_id = " in plan
