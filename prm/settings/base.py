@@ -93,7 +93,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 PRM_DB_APP_ROLE = env_str("PRM_DB_APP_ROLE", "prm_app")
-# PRM_DB_PLATFORM_ROLE: what platform_scope() switches to (BYPASSRLS; granted to the app role).
+# PRM_DB_PARTNER_ROLE: partner users' transactions (the partner policies apply to it).
+# PRM_DB_PLATFORM_ROLE: what platform_scope() switches to (BYPASSRLS). Both granted to the app role.
+PRM_DB_PARTNER_ROLE = env_str("PRM_DB_PARTNER_ROLE", "prm_partner")
 PRM_DB_PLATFORM_ROLE = env_str("PRM_DB_PLATFORM_ROLE", "prm_platform")
 _owner = database_from_url(env_str("DATABASE_OWNER_URL", DATABASE_URL))
 PRM_DB_OWNER = {key: _owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}

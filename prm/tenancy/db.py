@@ -27,6 +27,11 @@ def platform_role() -> str:
     return settings.PRM_DB_PLATFORM_ROLE
 
 
+def partner_role() -> str:
+    """The role of a partner user's transactions: the partner policies apply to it alone."""
+    return settings.PRM_DB_PARTNER_ROLE
+
+
 def owner_mode() -> bool:
     return _owner_mode
 

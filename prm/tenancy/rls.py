@@ -6,7 +6,8 @@ After every migration (post_migrate, as the owner) this module makes sure that
   NOLOGIN when the owner may, for development and tests) and have DML rights, but no UPDATE or
   DELETE on the append-only tables;
 * every tenant-owned table has RLS enabled and FORCEd, a tenant policy and, for partner-owned
-  tables, a restrictive partner policy.
+  tables, a restrictive partner policy that applies to the partner role (partner users'
+  transactions) only.
 
 ``rls_report()`` reads the catalogue back; ``manage.py check_rls`` and the tests fail on any
 tenant-owned table without it.
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from django.db import connection
 from psycopg2 import sql
 
-from .db import app_role, platform_role
+from .db import app_role, partner_role, platform_role
 from .models import tenant_owned_models
 
 TENANT_POLICY = "prm_tenant"
@@ -52,13 +53,19 @@ def apply_row_level_security(using: str = "default", **kwargs) -> None:
 
     conn = connections[using]
     with conn.cursor() as cursor:
-        _ensure_role(cursor, app_role())
+        # NOINHERIT: the app role may switch to the partner role but does not hold its privileges,
+        # so the policies written TO the partner role do not apply to staff transactions.
+        _ensure_role(cursor, app_role(), "NOINHERIT")
+        cursor.execute("SELECT rolinherit FROM pg_roles WHERE rolname = %s", [app_role()])
+        if cursor.fetchone()[0]:
+            cursor.execute(sql.SQL("ALTER ROLE {} NOINHERIT").format(sql.Identifier(app_role())))
+        _ensure_role(cursor, partner_role())
         _ensure_role(cursor, platform_role(), "BYPASSRLS")
-        # The app may become the platform role (platform_scope), never the other way round.
-        cursor.execute(
-            sql.SQL("GRANT {} TO {}").format(sql.Identifier(platform_role()), sql.Identifier(app_role()))
-        )
-        for role in (sql.Identifier(app_role()), sql.Identifier(platform_role())):
+        # The app becomes the partner role for partner users and the platform role for
+        # platform_scope(), never the other way round.
+        for role in (partner_role(), platform_role()):
+            cursor.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(app_role())))
+        for role in (sql.Identifier(app_role()), sql.Identifier(partner_role()), sql.Identifier(platform_role())):
             cursor.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))
             cursor.execute(
                 sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(role)
@@ -81,11 +88,14 @@ def apply_row_level_security(using: str = "default", **kwargs) -> None:
             )
             cursor.execute(sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(sql.Identifier(PARTNER_POLICY), table))
             if model.rls_partner_predicate:
+                # Only for the partner role: staff transactions plan without it.
                 predicate = model.rls_partner_predicate % {"partner": _PARTNER_ID}
-                partner_rule = sql.SQL(f"({_PARTNER_ID} IS NULL OR ({predicate}))")
                 cursor.execute(
-                    sql.SQL("CREATE POLICY {} ON {} AS RESTRICTIVE USING {rule} WITH CHECK {rule}").format(
-                        sql.Identifier(PARTNER_POLICY), table, rule=partner_rule
+                    sql.SQL("CREATE POLICY {} ON {} AS RESTRICTIVE TO {} USING {rule} WITH CHECK {rule}").format(
+                        sql.Identifier(PARTNER_POLICY),
+                        table,
+                        sql.Identifier(partner_role()),
+                        rule=sql.SQL(f"({predicate})"),
                     )
                 )
 

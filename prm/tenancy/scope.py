@@ -6,8 +6,9 @@ One context variable drives both isolation layers:
   outside a scope (fail closed);
 * the database layer: entering a scope opens a transaction (or savepoint) and sets the
   transaction-local settings ``prm.tenant_id`` / ``prm.partner_id`` that the row-level-security
-  policies read (see ``rls.py``); the platform scope instead switches the transaction to the
-  platform role, which bypasses row-level security.
+  policies read (see ``rls.py``), and the role: the app role for staff, the partner role for a
+  partner user (the partner policies apply to that role only), the platform role (BYPASSRLS)
+  for the platform scope.
 
 Requests enter the scope in ``TenantMiddleware``; Celery tasks in ``tenant_task``; commands and
 platform code use ``platform_scope`` (the escape hatch).
@@ -55,10 +56,10 @@ def current_tenant_id() -> int:
 def _apply_to_database(scope: Scope | None, using: str) -> None:
     """Set what the row-level-security policies read, for the rest of the transaction.
 
-    One statement: the tenant and partner settings, and the role (the app role, or the platform
-    role for the platform scope). While the schema owner works (migrations) the role stays.
+    One statement: the tenant and partner settings, and the role (app, partner or platform).
+    While the schema owner works (migrations) the role stays.
     """
-    from .db import app_role, owner_mode, platform_role
+    from .db import app_role, owner_mode, partner_role, platform_role
 
     tenant = "" if scope is None or scope.tenant_id is None else str(scope.tenant_id)
     partner = "" if scope is None or scope.partner_id is None else str(scope.partner_id)
@@ -66,7 +67,13 @@ def _apply_to_database(scope: Scope | None, using: str) -> None:
     params = [tenant, partner]
     if not owner_mode():
         sql += ", set_config('role', %s, true)"
-        params.append(platform_role() if scope is not None and scope.is_platform else app_role())
+        if scope is not None and scope.is_platform:
+            role = platform_role()
+        elif scope is not None and scope.partner_id is not None:
+            role = partner_role()
+        else:
+            role = app_role()
+        params.append(role)
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
 
