@@ -211,3 +211,18 @@ def test_policies_let_an_index_serve_the_tenant_filter(world):
     # then the settings are read once (an InitPlan) and drive an index on (tenant_id, ...)
     assert "InitPlan" in plan
     assert "Index" in plan and "tenant_id = " in plan
+
+
+def test_the_directory_search_can_use_its_trigram_index(world):
+    # given the directory's name search as the ORM writes it (icontains), on its own
+    from partners.models import Partner
+
+    with platform_scope():
+        queryset = Partner.objects.filter(display_name__icontains="river")
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            sql, params = queryset.query.sql_with_params()
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+    # then the trigram index on the same expression serves it
+    assert "partner_display_trgm" in plan

@@ -1,0 +1,311 @@
+"""`make bench`: generate a tenant at scale, serve it like production, load it, time services.
+
+Steps: (1) a fresh database of its own (``prm_bench`` beside the one DATABASE_URL names),
+migrated through our migrate command (as the owner, so RLS is applied); (2) the generator
+(bench/datagen.py) fills it with COPY; (3) collectstatic into a temporary STATIC_ROOT;
+(4) the query count and status of every scenario through Django's test client; (5) the service
+micro-benchmarks (bench/micro.py); (6) gunicorn under prm.settings.bench on 127.0.0.1 and wrk
+against every scenario (bench/scenarios.py) at each concurrency; (7) bench/results/latest.md
+and latest.json. Gunicorn is stopped on every way out.
+
+    python scripts/services.py test -- python -m bench [--duration 5] [--partners 5000] ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import database, machine
+from bench.machine import OtherWork, background
+from bench.server import ROOT, Gunicorn, GunicornConfig, get
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def say(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    scale = parser.add_argument_group("scale (the first tenant, acme; the second, globex)")
+    scale.add_argument("--partners", type=int, default=5000)
+    scale.add_argument("--users", type=int, default=20000, help="partner users (with e-mail and membership)")
+    scale.add_argument("--staff", type=int, default=50)
+    scale.add_argument("--other-partners", type=int, default=50)
+    scale.add_argument("--other-users", type=int, default=200)
+    scale.add_argument("--other-staff", type=int, default=10)
+    scale.add_argument("--seed", type=int, default=2026)
+    scale.add_argument("--database", default="prm_bench", help="the bench database (dropped and created)")
+    scale.add_argument("--reuse", action="store_true", help="keep the database if it holds this scale already")
+    load = parser.add_argument_group("load")
+    load.add_argument("--duration", type=float, default=5, help="seconds per wrk run")
+    load.add_argument("--warmup", type=float, default=1, help="seconds of discarded load per scenario")
+    load.add_argument("--connections", default="1,32", help="comma-separated concurrencies")
+    load.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    load.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    load.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    load.add_argument("--scenarios", default="", help="only these scenarios (comma-separated names)")
+    load.add_argument("--search", default="river", help="the directory search term")
+    load.add_argument("--no-load", action="store_true", help="skip gunicorn and wrk")
+    load.add_argument(
+        "--quiet-wait", type=float, default=0, help="wait up to this many seconds for other work on the machine to end"
+    )
+    micro = parser.add_argument_group("micro-benchmarks")
+    micro.add_argument("--micro-runs", type=int, default=200)
+    micro.add_argument("--micro-warmup", type=int, default=20)
+    micro.add_argument("--micro", default="", help="only these micro-benchmarks (comma-separated names)")
+    micro.add_argument("--no-micro", action="store_true")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where latest.md / latest.json go")
+    return parser.parse_args(argv)
+
+
+class Phases:
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, name: str):
+        say(f"{name} ...")
+        started = time.perf_counter()
+        yield
+        self.seconds[name] = round(time.perf_counter() - started, 1)
+        say(f"{name}: {self.seconds[name]:.1f} s")
+
+
+def _stop_on_signal(signum, frame):
+    # SIGTERM/SIGHUP become an exception, so every `finally` (gunicorn, temp files) runs.
+    raise SystemExit(128 + signum)
+
+
+def _environment(args, static_root: str) -> tuple[str, str]:
+    """Point this process and its children at the bench database and settings."""
+    base = os.environ.get("DATABASE_URL") or database.DEFAULT_URL
+    owner_base = os.environ.get("DATABASE_OWNER_URL") or base
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="prm.settings.bench",
+        DATABASE_URL=database.with_database(base, args.database),
+        PRM_BASE_DOMAIN="localhost",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_LOG_LEVEL="WARNING",
+        PRM_BENCH_STATIC_ROOT=static_root,
+    )
+    if "DATABASE_OWNER_URL" in os.environ:
+        os.environ["DATABASE_OWNER_URL"] = database.with_database(owner_base, args.database)
+    return owner_base, database.with_database(owner_base, args.database)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop_on_signal)
+    started = time.perf_counter()
+    static_root = tempfile.mkdtemp(prefix="prm-bench-static-")
+    try:
+        return _run(args, static_root, started)
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
+    finally:
+        shutil.rmtree(static_root, ignore_errors=True)
+
+
+def _run(args, static_root: str, started: float) -> int:
+    from bench.load import ensure_wrk, run_wrk
+
+    phases = Phases()
+    admin_url, owner_url = _environment(args, static_root)
+    wrk, wrk_source = ensure_wrk(say)
+    say(f"wrk: {wrk} ({wrk_source})")
+    connections = [int(c) for c in args.connections.split(",") if c.strip()]
+    from bench.plans import default_plans, plans_as_json
+
+    plans = default_plans(
+        partners=args.partners,
+        users=args.users,
+        staff=args.staff,
+        other_partners=args.other_partners,
+        other_users=args.other_users,
+        other_staff=args.other_staff,
+        seed=args.seed,
+    )
+
+    # --- 1-2: database and data -------------------------------------------------------------
+    import django
+
+    meta = None
+    if args.reuse and database.exists(admin_url, args.database):
+        django.setup()
+        from bench.datagen import generated_meta
+
+        meta = generated_meta()
+        if meta is None or meta.get("plans") != plans_as_json(plans):
+            say(f"{args.database} holds another scale: generating afresh")
+            meta = None
+        else:
+            with phases("migrate (reused database)"):
+                database.manage("migrate", "--no-input", "-v", "0")
+    if meta is None:
+        with phases(f"create database {args.database} and migrate"):
+            database.recreate(admin_url, args.database)
+            database.manage("migrate", "--no-input", "-v", "0")
+        django.setup()
+        from bench.datagen import generate, generated_meta
+
+        with phases("generate data"):
+            generate(plans, log=say)
+        meta = generated_meta()
+    facts = database.server_facts(owner_url)
+    machine_facts = machine.facts(wrk=wrk, postgres=facts["postgres"])
+
+    # --- 3: static files, as the production image collects them -------------------------------
+    with phases("collectstatic"):
+        database.manage("collectstatic", "--no-input", "-v", "0")
+
+    # --- 4: who, and how many queries each page runs -------------------------------------------
+    from django.conf import settings
+    from django.db import connections as db_connections
+
+    from bench.scenarios import QUERY_FLOOR, SCENARIOS, find_actors, measure_queries, session_cookie
+
+    wanted = {name.strip() for name in args.scenarios.split(",") if name.strip()}
+    scenarios = [s for s in SCENARIOS if not wanted or s.name in wanted or s.name == QUERY_FLOOR]
+    actors = find_actors(tenant_slug=plans[0].slug, search=args.search)
+    cookies = {"staff": session_cookie(actors.staff_user_id), "partner": session_cookie(actors.partner_user_id)}
+    say(f"staff: {actors.staff_email}; partner user: {actors.partner_email} (partner {actors.partner_id})")
+    measured = {}
+    with phases("query counts"):
+        for scenario in scenarios:
+            measured[scenario.name] = measure_queries(scenario, actors, cookies)
+            found = measured[scenario.name]
+            say(
+                f"  {scenario.name}: HTTP {found['status']}, {found['queries']} queries "
+                f"({found['round_trips']} statements with transaction control)"
+            )
+            if found["status"] != 200:
+                raise SystemExit(f"{scenario.name} answered HTTP {found['status']}, not 200: fix that first")
+
+    # --- 5: micro-benchmarks (before the server starts: nothing else competes for the cores) ---
+    micro_results, calm_micro, calm_load = [], None, None
+    if not args.no_micro:
+        calm_micro = background(say, wait=args.quiet_wait)
+        from bench.micro import MicroContext, run_all
+        from prm.tenancy.models import Tenant
+
+        context = MicroContext(
+            tenant=Tenant.objects.get(slug=plans[0].slug),
+            staff_user_id=actors.staff_user_id,
+            partner_user_id=actors.partner_user_id,
+            search=args.search,
+            database_url=owner_url,
+            owner_bypasses_rls=facts["owner_bypasses_rls"],
+        )
+        only = {name.strip() for name in args.micro.split(",") if name.strip()} or None
+        with phases("micro-benchmarks"):
+            micro_results = run_all(context, runs=args.micro_runs, warmup=args.micro_warmup, only=only, say=say)
+    db_connections.close_all()
+
+    # --- 6: the server under load -------------------------------------------------------------
+    config = GunicornConfig(workers=args.workers, worker_class=args.worker_class, threads=args.threads)
+    runs: dict[str, dict[str, dict]] = {s.name: {} for s in scenarios}
+    if not args.no_load:
+        calm_load = background(say, wait=args.quiet_wait)
+        with (
+            tempfile.TemporaryDirectory(prefix="prm-bench-") as scratch,
+            phases("load (gunicorn + wrk)"),
+            Gunicorn(config, log_path=Path(scratch) / "gunicorn.log") as server,
+        ):
+            say(f"gunicorn on 127.0.0.1:{server.port}: {config.describe()}")
+            for scenario in scenarios:
+                host = scenario.host(actors, settings.PRM_BASE_DOMAIN)
+                path = scenario.url_path(actors)
+                cookie = cookies.get(scenario.actor, "")
+                status, _ = get(server.port, path, host=host, cookie=cookie)
+                if status != 200:
+                    raise SystemExit(f"{scenario.name}: gunicorn answered HTTP {status}:\n{server.log_tail()}")
+                url = f"http://127.0.0.1:{server.port}{path}"
+                if args.quiet_wait > 0:
+                    background(say, wait=args.quiet_wait)
+                if args.warmup > 0:
+                    run_wrk(wrk, url=url, host=host, cookie=cookie, connections=max(connections), duration=args.warmup)
+                    server.drain()
+                for count in connections:
+                    with OtherWork(lambda: database.backend_pids(owner_url, args.database)) as other:
+                        run = run_wrk(wrk, url=url, host=host, cookie=cookie, connections=count, duration=args.duration)
+                    server.drain()
+                    runs[scenario.name][str(count)] = {**run.as_dict(), "other_cpu_pct": other.percent}
+                    say(
+                        f"  {scenario.name} c={count}: {run.rps:,.0f} req/s, p50 {run.p50_ms} ms, "
+                        f"p95 {run.p95_ms} ms, p99 {run.p99_ms} ms, other work {other.percent}% CPU"
+                        + (f", errors {run.errors}" if run.errors else "")
+                    )
+
+    # --- 7: results ---------------------------------------------------------------------------
+    floor = runs.get(QUERY_FLOOR, {})
+    results = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["python -m bench", *sys.argv[1:]]),
+        "machine": {**machine_facts, "before_micro": calm_micro, "before_load": calm_load},
+        "server": {
+            "description": config.describe(),
+            "workers": config.workers,
+            "worker_class": config.worker_class,
+            "threads": config.threads,
+            "settings": "prm.settings.bench",
+            "conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"],
+            "database_role": "connects as the owner URL's user and drops to prm_app (SET ROLE): RLS applies",
+        },
+        "load": {
+            "tool": "wrk",
+            "wrk_version": machine_facts["wrk"],
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "connections": connections,
+        },
+        "scale": {
+            "tenants": [
+                {"slug": p.slug, "partners": p.partners, "users": p.users, "staff": p.staff, "seed": p.seed}
+                for p in plans
+            ],
+            "rows": meta.get("rows", {}),
+        },
+        "actors": {"staff": actors.staff_email, "partner": actors.partner_email, "partner_id": actors.partner_id},
+        "scenarios": [
+            {
+                "name": s.name,
+                "title": s.title,
+                "path": s.url_path(actors),
+                "host": s.host(actors, settings.PRM_BASE_DOMAIN),
+                "actor": s.actor,
+                "status": measured[s.name]["status"],
+                "bytes": measured[s.name]["bytes"],
+                "queries": measured[s.name]["queries"],
+                "round_trips": measured[s.name]["round_trips"],
+                "sql": measured[s.name]["sql"],
+                "runs": runs[s.name],
+                "vs_query_floor": {
+                    c: round(run["rps"] / floor[c]["rps"], 3) if floor.get(c, {}).get("rps") else None
+                    for c, run in runs[s.name].items()
+                },
+            }
+            for s in scenarios
+        ],
+        "micro": micro_results,
+        "timings": {"phases": phases.seconds, "total_s": round(time.perf_counter() - started, 1)},
+    }
+    from bench.report import markdown, write
+
+    json_path, md_path = write(results, args.output)
+    print(markdown(results))
+    say(f"wrote {md_path} and {json_path}")
+    return 0

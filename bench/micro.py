@@ -1,0 +1,256 @@
+"""Service micro-benchmarks: time.perf_counter around a call, N runs after a warm-up, p50/p95.
+
+Each benchmark is a function registered with ``@micro(...)`` that gets the ``MicroContext`` and
+returns its variants (``Variant``: a name, the call, and the context it runs in). Later
+capabilities add theirs here (deal selectors, accrual services, ...)::
+
+    @micro("deals.list", "deal_list_for_actor for a partner user: count + first page")
+    def deal_list(ctx):
+        return [Variant("partner user", lambda: ..., context=lambda: tenant_scope(ctx.tenant, partner=...))]
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg2 import sql
+
+
+@dataclass
+class MicroContext:
+    tenant: Any  # prm.tenancy.models.Tenant
+    staff_user_id: int
+    partner_user_id: int
+    search: str
+    database_url: str  # the owner's URL, for raw connections
+    owner_bypasses_rls: bool
+
+
+@dataclass
+class Variant:
+    name: str
+    call: Callable[[], object]
+    context: Callable[[], AbstractContextManager] = nullcontext
+    baseline: bool = False  # the other variants are reported as a multiple of this one
+
+
+MICROS: list[tuple[str, str, Callable[[MicroContext], list[Variant]]]] = []
+
+
+def micro(name: str, description: str):
+    def register(function):
+        MICROS.append((name, description, function))
+        return function
+
+    return register
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """Nearest-rank percentile of sorted samples."""
+    return samples[max(math.ceil(q / 100 * len(samples)) - 1, 0)]
+
+
+def time_variant(variant: Variant, *, runs: int, warmup: int) -> dict:
+    samples = []
+    with variant.context():
+        for _ in range(warmup):
+            variant.call()
+        for _ in range(runs):
+            started = time.perf_counter()
+            variant.call()
+            samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return {
+        "name": variant.name,
+        "runs": runs,
+        "p50_ms": round(percentile(samples, 50), 3),
+        "p95_ms": round(percentile(samples, 95), 3),
+        "mean_ms": round(sum(samples) / len(samples), 3),
+        "min_ms": round(samples[0], 3),
+    }
+
+
+def run_all(ctx: MicroContext, *, runs: int, warmup: int, only: set[str] | None, say) -> list[dict]:
+    results = []
+    for name, description, factory in MICROS:
+        if only and name not in only:
+            continue
+        variants = factory(ctx)
+        timed = [time_variant(variant, runs=runs, warmup=warmup) for variant in variants]
+        base = next((t["p50_ms"] for t, v in zip(timed, variants, strict=True) if v.baseline), None)
+        for entry in timed:
+            if base:
+                entry["vs_baseline"] = round(entry["p50_ms"] / base, 2)
+        results.append({"name": name, "description": description, "variants": timed})
+        say(f"  {name}: " + ", ".join(f"{v['name']} p50 {v['p50_ms']:.2f} ms" for v in timed))
+    return results
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _actor(ctx: MicroContext, user_id: int):
+    from prm.accounts.models import Membership
+
+    return Membership.objects.select_related("partner", "user").get(user_id=user_id)
+
+
+@contextmanager
+def _raw(ctx: MicroContext, *, app_role: bool, tenant_id: int | None = None) -> Iterator:
+    """A psycopg2 connection in one open transaction: as the app role under the tenant's RLS
+    settings, or with row-level security bypassed (the owner when it is a superuser or has
+    BYPASSRLS, else the platform role, which has BYPASSRLS)."""
+    from bench.database import connect
+    from prm.tenancy.db import app_role as app_role_name
+    from prm.tenancy.db import platform_role
+
+    with closing(connect(ctx.database_url)) as connection:
+        connection.autocommit = False
+        with connection.cursor() as cursor:
+            if app_role:
+                cursor.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(app_role_name())))
+                cursor.execute("SELECT set_config('prm.tenant_id', %s, true)", [str(tenant_id)])
+            elif not ctx.owner_bypasses_rls:
+                cursor.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(platform_role())))
+            yield cursor
+        connection.rollback()
+
+
+def _directory(ctx: MicroContext, **filters):
+    """What the directory page reads: the count (paginator) and page 1 with its relations."""
+    from partners.selectors import partner_list_for_actor
+
+    state = {}
+
+    def call():
+        if "actor" not in state:
+            state["actor"] = _actor(ctx, ctx.staff_user_id)
+        queryset = partner_list_for_actor(actor=state["actor"], **filters)
+        queryset.count()
+        return list(queryset[:25])
+
+    return call
+
+
+# --- The benchmarks -----------------------------------------------------------------------------
+
+
+@micro(
+    "partners.directory_selector",
+    "partner_list_for_actor as a channel manager: count + page 1 of 25 with relations (ORM, tenant scope)",
+)
+def directory_selector(ctx: MicroContext) -> list[Variant]:
+    from prm.tenancy.scope import tenant_scope
+
+    def scope():
+        return tenant_scope(ctx.tenant)
+
+    return [
+        Variant(f"search {ctx.search!r} + status=active", _directory(ctx, search=ctx.search, status="active"), scope),
+        Variant(f"search {ctx.search!r}", _directory(ctx, search=ctx.search), scope),
+        Variant("no filter, sorted by name", _directory(ctx), scope, baseline=True),
+    ]
+
+
+def _sql_pair(ctx: MicroContext, statement: str, params: list) -> list[Variant]:
+    """The same SQL text with row-level security applied (app role) and not applied (owner)."""
+    cursors: dict[str, Any] = {}
+
+    def opened(key: str, **options):
+        @contextmanager
+        def manage():
+            with _raw(ctx, **options) as cursor:
+                cursors[key] = cursor
+                yield
+
+        return manage
+
+    def run(key: str):
+        def call():
+            cursor = cursors[key]
+            cursor.execute(statement, params)
+            return cursor.fetchall()
+
+        return call
+
+    owner = "RLS off (owner, RLS bypassed)" if ctx.owner_bypasses_rls else "RLS off (platform role, BYPASSRLS)"
+    return [
+        Variant("RLS on (prm_app, tenant policy)", run("app"), opened("app", app_role=True, tenant_id=ctx.tenant.pk)),
+        Variant(owner, run("owner"), opened("owner", app_role=False), baseline=True),
+    ]
+
+
+def _directory_sql(ctx: MicroContext, **filters) -> tuple[str, list]:
+    """The directory's page query (the selector's first 25 rows) as it is sent: the ORM adds
+    the tenant filter only when a query runs, so it is caught on its way to the database."""
+    from django.db import connection
+
+    from partners.selectors import partner_list_for_actor
+    from prm.tenancy.scope import tenant_scope
+
+    sent: list[tuple[str, list]] = []
+
+    def record(execute, statement, params, many, context):
+        sent.append((statement, list(params or ())))
+        return execute(statement, params, many, context)
+
+    with tenant_scope(ctx.tenant):
+        queryset = partner_list_for_actor(actor=_actor(ctx, ctx.staff_user_id), **filters)[:25]
+        with connection.execute_wrapper(record):
+            list(queryset)
+    # The first statement reading partners (the prefetches of enrollments follow it).
+    return next((statement, params) for statement, params in sent if 'FROM "partners_partner"' in statement)
+
+
+@micro(
+    "rls.directory_page_sql", "RLS cost: the directory's page 1 query (ORDER BY name LIMIT 25), with and without RLS"
+)
+def rls_directory_page(ctx: MicroContext) -> list[Variant]:
+    return _sql_pair(ctx, *_directory_sql(ctx))
+
+
+@micro("rls.directory_search_sql", "RLS cost: the directory search's page query (same SQL text), with and without RLS")
+def rls_directory_search(ctx: MicroContext) -> list[Variant]:
+    return _sql_pair(ctx, *_directory_sql(ctx, search=ctx.search, status="active"))
+
+
+@micro("rls.count_partners_sql", "RLS cost: count(*) of the tenant's partners (the policy runs on every row)")
+def rls_count_partners(ctx: MicroContext) -> list[Variant]:
+    return _sql_pair(ctx, "SELECT count(*) FROM partners_partner WHERE tenant_id = %s", [ctx.tenant.pk])
+
+
+@micro(
+    "tenancy.request_scope",
+    "Per-request tenancy work: enter the tenant scope (transaction + RLS settings) and load the membership",
+)
+def request_scope(ctx: MicroContext) -> list[Variant]:
+    from django.db import transaction
+
+    from prm.accounts.models import User
+    from prm.accounts.selectors import membership_for_user
+    from prm.tenancy.scope import tenant_scope
+
+    staff = User.objects.get(pk=ctx.staff_user_id)
+    partner = User.objects.get(pk=ctx.partner_user_id)
+
+    def enter(user):
+        def call():
+            with tenant_scope(ctx.tenant):
+                membership = membership_for_user(user=user, tenant=ctx.tenant)
+                if membership.partner_id:
+                    with tenant_scope(ctx.tenant, partner=membership.partner_id):
+                        pass
+            return membership
+
+        return call
+
+    # Inside an outer transaction, like a request (the scopes become savepoints).
+    return [
+        Variant("staff user", enter(staff), transaction.atomic),
+        Variant("partner user (adds the partner scope)", enter(partner), transaction.atomic),
+    ]

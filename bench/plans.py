@@ -1,0 +1,35 @@
+"""How big the generated tenants are (no Django imports: read before Django is set up)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TenantPlan:
+    """How big one generated tenant is."""
+
+    slug: str
+    name: str
+    partners: int
+    users: int  # partner users, spread over the partners
+    staff: int
+    seed: int
+    time_zone: str = "UTC"
+    currency: str = "USD"
+    color: str = "#1f4e8c"
+
+
+def default_plans(
+    *, partners: int, users: int, staff: int, other_partners: int, other_users: int, other_staff: int, seed: int
+) -> list[TenantPlan]:
+    return [
+        TenantPlan("acme", "Acme Networks", partners, users, staff, seed, "America/New_York", "USD", "#1f4e8c"),
+        TenantPlan(
+            "globex", "Globex Software", other_partners, other_users, other_staff, seed + 1, "Europe/Berlin", "EUR"
+        ),
+    ]
+
+
+def plans_as_json(plans: list[TenantPlan]) -> list[dict]:
+    return [dict(plan.__dict__) for plan in plans]

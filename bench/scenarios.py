@@ -1,0 +1,159 @@
+"""What the load runs: one scenario per page, as the person who would open it.
+
+Later capabilities add theirs to ``SCENARIOS`` (a deal list as a partner user, ...). ``path``
+may be a function of the ``Actors`` found in the generated data (e.g. a partner's id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.db.models import Count, Q
+
+ANONYMOUS, STAFF, PARTNER = "anonymous", "staff", "partner"
+# Statements Django logs that only manage the transaction: real round trips, but no data.
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+@dataclass(frozen=True)
+class Actors:
+    """The people and objects scenarios use, found in the bench database."""
+
+    tenant_slug: str
+    staff_email: str
+    staff_user_id: int
+    partner_email: str
+    partner_user_id: int
+    partner_id: int  # the partner user's company; also the back office's detail page
+    search: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    path: str | Callable[[Actors], str]
+    actor: str = ANONYMOUS
+    bare_domain: bool = False  # the platform host instead of the tenant's
+    floor: bool = False
+
+    def url_path(self, actors: Actors) -> str:
+        return self.path(actors) if callable(self.path) else self.path
+
+    def host(self, actors: Actors, base_domain: str) -> str:
+        return base_domain if self.bare_domain else f"{actors.tenant_slug}.{base_domain}"
+
+
+SCENARIOS: list[Scenario] = [
+    Scenario("login", "Login page (anonymous)", "/accounts/login/"),
+    Scenario("portal_home", "Portal home (partner user)", "/portal/", actor=PARTNER),
+    Scenario("directory", "Partner directory, page 1 (staff)", "/office/partners/", actor=STAFF),
+    Scenario(
+        "directory_search",
+        "Directory search + status filter (staff)",
+        lambda a: f"/office/partners/?q={a.search}&status=active",
+        actor=STAFF,
+    ),
+    Scenario("partner_detail", "Partner record (staff)", lambda a: f"/office/partners/{a.partner_id}/", actor=STAFF),
+    Scenario("floor_plain", "Floor: plain response, no database", "/bench/floor/plain/", bare_domain=True, floor=True),
+    Scenario("floor_query", "Floor: 12 rows through a template", "/bench/floor/query/", floor=True),
+]
+QUERY_FLOOR = "floor_query"
+
+
+def find_actors(*, tenant_slug: str, search: str) -> Actors:
+    """A channel account manager (no MFA needed) and a partner admin of a typical active partner."""
+    from partners.models import PartnerStatus
+    from prm.accounts.models import Membership
+    from prm.accounts.roles import MembershipKind, Role
+    from prm.tenancy.models import Tenant
+    from prm.tenancy.scope import tenant_scope
+
+    tenant = Tenant.objects.get(slug=tenant_slug)
+    with tenant_scope(tenant):
+        staff = (
+            Membership.objects.filter(kind=MembershipKind.STAFF, role=Role.CHANNEL_MANAGER, is_active=True)
+            .select_related("user")
+            .order_by("id")
+            .first()
+        )
+        partner_user = (
+            Membership.objects.filter(
+                kind=MembershipKind.PARTNER,
+                role=Role.PARTNER_ADMIN,
+                is_active=True,
+                partner__status=PartnerStatus.ACTIVE,
+            )
+            .annotate(
+                people=Count("partner__memberships", distinct=True),
+                programs=Count("partner__enrollments", distinct=True),
+                contacts=Count("partner__contacts", distinct=True),
+            )
+            .filter(Q(people__gte=3) & Q(programs__gte=2) & Q(contacts__gte=2))
+            .select_related("user")
+            .order_by("id")
+            .first()
+        )
+        if partner_user is None:  # a tiny scale: any active partner admin
+            partner_user = (
+                Membership.objects.filter(
+                    kind=MembershipKind.PARTNER, role=Role.PARTNER_ADMIN, is_active=True, partner__status="active"
+                )
+                .select_related("user")
+                .order_by("id")
+                .first()
+            )
+    if staff is None or partner_user is None:
+        raise SystemExit(f"the bench data of {tenant_slug!r} has no channel manager or no active partner admin")
+    return Actors(
+        tenant_slug=tenant_slug,
+        staff_email=staff.user.email,
+        staff_user_id=staff.user_id,
+        partner_email=partner_user.user.email,
+        partner_user_id=partner_user.user_id,
+        partner_id=partner_user.partner_id,
+        search=search,
+    )
+
+
+def session_cookie(user_id: int) -> str:
+    """A signed-in session for the user, made directly (no login round trip, no password check)."""
+    from prm.accounts.models import User
+
+    user = User.objects.get(pk=user_id)
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def measure_queries(scenario: Scenario, actors: Actors, cookies: dict[str, str]) -> dict:
+    """The status, size and SQL of one warm request through Django's test client."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    cookie = cookies.get(scenario.actor, "")
+    if cookie:
+        name, value = cookie.split("=", 1)
+        client.cookies[name] = value
+    path = scenario.url_path(actors)
+    host = scenario.host(actors, settings.PRM_BASE_DOMAIN)
+    client.get(path, HTTP_HOST=host)  # warm: first-request work (caches) is not the steady state
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, HTTP_HOST=host)
+    statements = [query["sql"] for query in captured.captured_queries]
+    return {
+        "status": response.status_code,
+        "bytes": len(response.content),
+        "queries": sum(1 for sql in statements if not sql.startswith(TRANSACTION_CONTROL)),
+        "round_trips": len(statements),
+        "sql": statements,
+    }
