@@ -27,7 +27,13 @@ def notification_email(*, notification_id: int) -> bool:
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
-        headers={"X-PRM-Notification": str(notification.pk)},
+        # One Message-ID per notification, the same from any worker host and on every attempt:
+        # a copy re-sent after a worker died between sending and committing is then the same
+        # message to the recipient's mail system, which keeps one.
+        headers={
+            "X-PRM-Notification": str(notification.pk),
+            "Message-ID": f"<notification.{notification.tenant_id}.{notification.pk}@{settings.PRM_BASE_DOMAIN}>",
+        },
     ).send()
     notification.emailed_at = timezone.now()
     notification.save(update_fields=["emailed_at"])

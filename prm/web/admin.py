@@ -3,8 +3,8 @@ scope every queryset); platform superusers on the bare domain see every tenant. 
 through allauth, so rate limits and two-factor apply here too."""
 
 from django.contrib import admin
-from django.db import models
 from django.contrib.auth.views import redirect_to_login
+from django.db import models
 
 
 class PrmAdminSite(admin.AdminSite):
