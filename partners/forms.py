@@ -1,7 +1,7 @@
 """Partner forms: validation only. Choices come from the current tenant's scoped managers."""
 
 from django import forms
-from django.core.validators import RegexValidator
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 
 from prm.accounts.models import Membership
 from prm.accounts.roles import MembershipKind
@@ -26,6 +26,8 @@ class CommaListField(forms.CharField):
         return ", ".join(value) if isinstance(value, list | tuple) else value
 
     def to_python(self, value):
+        # CharField's own NUL check sees the list, whose repr hides the NUL: check the text.
+        ProhibitNullCharactersValidator()(value or "")
         items = [item.strip() for item in (value or "").split(",") if item.strip()]
         if self.lower:
             items = [item.lower() for item in items]
@@ -118,6 +120,14 @@ class PartnerProfileForm(forms.ModelForm):
 
     def clean_country(self):
         return self.cleaned_data["country"].upper()
+
+    def clean_external_crm_id(self):
+        # The (tenant, external_crm_id) constraint names the tenant, which is no form field, so
+        # the ModelForm skips it: a taken id would otherwise reach the database (IntegrityError).
+        crm_id = self.cleaned_data["external_crm_id"]
+        if crm_id and Partner.objects.filter(external_crm_id=crm_id).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another partner already has this CRM id.")
+        return crm_id
 
     def clean_countries_served(self):
         codes = self.cleaned_data["countries_served"]

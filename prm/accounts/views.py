@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
@@ -62,6 +63,9 @@ class InvitationAcceptView(View):
 
     def post(self, request, token):
         invitation = self.invitation
+        if not invitation.is_pending:
+            # As for GET: a spent link must not create an account before the service refuses it.
+            return render(request, "accounts/invitation_invalid.html", status=410)
         if request.user.is_authenticated:
             if run_service(
                 request,
@@ -73,13 +77,14 @@ class InvitationAcceptView(View):
         form = AcceptInvitationForm(request.POST)
         if form.is_valid():
             try:
-                user = user_create_for_invitation(
-                    invitation=invitation,
-                    first_name=form.cleaned_data["first_name"],
-                    last_name=form.cleaned_data["last_name"],
-                    password=form.cleaned_data["password1"],
-                )
-                invitation_accept(invitation=invitation, user=user)
+                with transaction.atomic():  # no account without its membership
+                    user = user_create_for_invitation(
+                        invitation=invitation,
+                        first_name=form.cleaned_data["first_name"],
+                        last_name=form.cleaned_data["last_name"],
+                        password=form.cleaned_data["password1"],
+                    )
+                    invitation_accept(invitation=invitation, user=user)
             except ValidationError as error:
                 form.add_error("password1", error)
             except DomainError as error:

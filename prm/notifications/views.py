@@ -27,7 +27,8 @@ class NotificationBellView(MemberRequiredMixin, View):
 
 class NotificationMarkReadView(MemberRequiredMixin, View):
     def post(self, request):
-        ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
+        # isascii: str.isdigit() also accepts digits int() refuses, such as "²".
+        ids = [int(value) for value in request.POST.getlist("id") if value.isascii() and value.isdigit()]
         count = notification_mark_read(actor=self.actor, notification_ids=ids or None)
         messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
         return redirect("notifications:list")

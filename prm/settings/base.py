@@ -50,14 +50,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "prm.web.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the tenant transaction, so it stores messages after the commit: messages added by
+    # on_commit callbacks (allauth's "Authenticator app activated.") reach the next page.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "prm.tenancy.middleware.TenantMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "prm.accounts.middleware.RequireMfaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -229,6 +232,28 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads nothing from it: the token travels in hx-headers
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Content-Security-Policy (prm/web/security.py), on every response. Scripts only from our own
+# static files: no inline <script>, no on* handlers, no eval (htmx runs with allowEval false).
+# Inline styles stay allowed: the layout sets the tenant's brand colour in a style attribute.
+# form-action also names the tenant hosts: the platform page's "Open" form redirects to a
+# tenant's host (prm/accounts/handoff.py), and Chromium checks that redirect against
+# form-action. Custom domains come from DJANGO_ALLOWED_HOSTS, as for ALLOWED_HOSTS.
+PRM_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": [
+        "'self'",
+        f"*.{PRM_BASE_DOMAIN}:*",
+        *(f"*{host}:*" if host.startswith(".") else f"{host}:*" for host in env_list("DJANGO_ALLOWED_HOSTS")),
+    ],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
 
 LOGGING = {
     "version": 1,

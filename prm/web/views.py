@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import connection
@@ -72,10 +70,21 @@ class TenantLogoView(View):
         tenant = request.tenant
         if tenant is None or not tenant.logo:
             raise Http404
-        content_type = mimetypes.guess_type(tenant.logo.name)[0] or "image/png"
-        if content_type not in {"image/png", "image/jpeg", "image/webp"}:
-            content_type = "application/octet-stream"
-        response = FileResponse(tenant.logo.open("rb"), content_type=content_type)
+        logo = tenant.logo.open("rb")
+        content_type = _image_type(logo.read(12))
+        logo.seek(0)
+        response = FileResponse(logo, content_type=content_type)
         response["Cache-Control"] = "private, max-age=3600"
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+def _image_type(head: bytes) -> str:
+    """The stored logo's type, from its first bytes: its stored name is random, with no extension."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return "application/octet-stream"
