@@ -58,7 +58,15 @@ class PartnerListView(MemberRequiredMixin, View):
         page = paginate(request, partners)
         query = request.GET.copy()
         query.pop("page", None)
-        context = {"form": form, "page": page, "query": query.urlencode()}
+        context = {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            # The filter's options, evaluated here rather than while the template renders.
+            "type_options": list(form.fields["type"].queryset),
+            "tier_options": list(form.fields["tier"].queryset),
+            "manager_options": list(form.fields["manager"].queryset),
+        }
         template = "partners/partner_list.html#results" if request.htmx else "partners/partner_list.html"
         return render(request, template, context)
 
@@ -158,8 +166,8 @@ class PartnerDetailView(MemberRequiredMixin, View):
 def _people_context(actor, partner) -> dict:
     roles = roles_invitable_by(actor=actor, partner=partner)
     return {
-        "people": people_list_for_actor(actor=actor, partner=partner),
-        "invitations": invitations_pending_for_actor(actor=actor, partner=partner),
+        "people": list(people_list_for_actor(actor=actor, partner=partner)),
+        "invitations": list(invitations_pending_for_actor(actor=actor, partner=partner)),
         "invite_form": InvitationForm(roles=roles) if roles else None,
         "contact_form": ContactForm(),
         "can_manage": actor.can("partners.change_status"),
@@ -266,7 +274,7 @@ class PortalHomeView(MemberRequiredMixin, View):
         from prm.notifications.selectors import notification_list_for_actor
 
         partner = partner_get_for_actor(actor=self.actor, partner_id=self.actor.partner_id)
-        recent = notification_list_for_actor(actor=self.actor)[:5]
+        recent = list(notification_list_for_actor(actor=self.actor)[:5])
         return render(request, "partners/portal_home.html", {"partner": partner, "recent": recent})
 
 

@@ -50,6 +50,39 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _owner_mode(True)
 
 
+# --- The query budget ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_queries_from_templates(monkeypatch):
+    """Fail when a template runs a query (a lazy relation in a loop, a queryset in a template).
+
+    Views hand templates evaluated data; context processors run before the template renders
+    and are not counted. Use with the list-page tests (tests/test_query_counts.py).
+    """
+    from django.db import connection
+    from django.template import base
+
+    rendering = {"depth": 0}
+    original = base.Template._render
+
+    def render(self, context):
+        rendering["depth"] += 1
+        try:
+            return original(self, context)
+        finally:
+            rendering["depth"] -= 1
+
+    def guard(execute, sql, params, many, context):
+        if rendering["depth"]:
+            raise AssertionError(f"a template ran a query: {sql}")
+        return execute(sql, params, many, context)
+
+    monkeypatch.setattr(base.Template, "_render", render)
+    with connection.execute_wrapper(guard):
+        yield
+
+
 # --- Background work ------------------------------------------------------------------------------
 
 

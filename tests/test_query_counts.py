@@ -1,4 +1,5 @@
-"""List pages cost the same number of queries for 5 rows as for 50, and that number is pinned.
+"""List pages cost the same number of queries for 5 rows as for 50, that number is pinned, and
+no query runs while a template renders (the no_queries_from_templates fixture).
 
 A changed number is not necessarily wrong: look at the captured SQL (printed on failure), and if
 the new query is deliberate, pin the new number here.
@@ -88,7 +89,7 @@ def _queries(setup, n) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("page", list(PAGES))
-def test_list_pages_cost_the_same_for_5_and_50_rows(page):
+def test_list_pages_cost_the_same_for_5_and_50_rows(page, no_queries_from_templates):
     setup, pinned, row, (rows_of_few, rows_of_many) = PAGES[page]
     few, _, few_html = _queries(setup, 5)
     many, many_sql, many_html = _queries(setup, 50)
@@ -97,3 +98,19 @@ def test_list_pages_cost_the_same_for_5_and_50_rows(page):
     assert len(re.findall(row, many_html)) == rows_of_many
     assert few == many, f"{page}: {few} queries for 5 rows, {many} for 50\n--- 50 rows:\n{many_sql}"
     assert many == pinned, f"{page}: {many} queries, pinned {pinned}\n{many_sql}"
+
+
+def test_the_budget_catches_a_lazy_relation_in_a_template_loop(world, no_queries_from_templates):
+    # given partners fetched without their types, as a careless view would
+    from django.template import Context, Template
+
+    from partners.models import Partner
+    from prm.tenancy.scope import tenant_scope
+
+    with tenant_scope(world.acme.tenant):
+        partners = list(Partner.objects.all())
+        # when a template follows the relation in a loop
+        template = Template("{% for p in partners %}{{ p.partner_type.name }}{% endfor %}")
+        # then the budget stops it
+        with pytest.raises(AssertionError, match="a template ran a query"):
+            template.render(Context({"partners": partners}))

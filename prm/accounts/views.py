@@ -105,8 +105,8 @@ class StaffListView(MemberRequiredMixin, View):
             request,
             "accounts/staff_list.html",
             {
-                "people": staff_list_for_actor(actor=self.actor),
-                "invitations": invitations_pending_for_actor(actor=self.actor, partner=None),
+                "people": list(staff_list_for_actor(actor=self.actor)),
+                "invitations": list(invitations_pending_for_actor(actor=self.actor, partner=None)),
                 "invite_form": form or (InvitationForm(roles=roles) if roles else None),
                 "can_manage_staff": self.actor.can("staff.manage"),
             },
@@ -232,8 +232,8 @@ class PortalPeopleView(MemberRequiredMixin, View):
             "accounts/portal_people.html",
             {
                 "partner": partner,
-                "people": people_list_for_actor(actor=self.actor, partner=partner),
-                "invitations": invitations_pending_for_actor(actor=self.actor, partner=partner),
+                "people": list(people_list_for_actor(actor=self.actor, partner=partner)),
+                "invitations": list(invitations_pending_for_actor(actor=self.actor, partner=partner)),
                 "invite_form": form or (InvitationForm(roles=roles) if roles else None),
                 "can_manage": self.actor.can("people.manage"),
             },

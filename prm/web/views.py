@@ -29,7 +29,10 @@ def run_service(request, call, *, success: str | None = None) -> bool:
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE):
     """A page of results; an out-of-range or malformed page number gives the nearest page."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    # Evaluated here, not while the template renders (the query budget forbids that).
+    page.object_list = list(page.object_list)
+    return page
 
 
 def home(request):
