@@ -10,18 +10,10 @@ from django.utils import timezone
 from prm.accounts.models import Membership
 from prm.accounts.roles import Role
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
-from prm.events.services import event_record
+from prm.events.services import changes_apply, event_record
 from prm.notifications.services import notify
 
 from .models import INACTIVE_STATUSES, PARTNER_TRANSITIONS, Partner, PartnerContact, PartnerStatus, PartnerType
-
-
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "pk"):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    return value if isinstance(value, bool | int | float | type(None)) else str(value)
 
 
 def partner_editable_fields(*, actor: Membership) -> tuple[str, ...]:
@@ -81,12 +73,7 @@ def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, An
     if changes.get("parent") is not None and changes["parent"].pk == partner.pk:
         raise PolicyViolation("A partner cannot be its own parent.")
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
-    diff = {}
-    for field, value in changes.items():
-        before = getattr(partner, field)
-        if before != value:
-            diff[field] = {"from": _jsonable(before), "to": _jsonable(value)}
-            setattr(partner, field, value)
+    diff = changes_apply(instance=partner, changes=changes)
     if not diff:
         return partner
     partner.save()

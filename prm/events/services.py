@@ -24,6 +24,28 @@ def _partner_id_of(target: models.Model) -> int | None:
     return getattr(target, "partner_id", None)
 
 
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "pk"):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return value if isinstance(value, bool | int | float | type(None)) else str(value)
+
+
+def changes_apply(*, instance: models.Model, changes: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Set the changed fields on ``instance``; return what changed as {field: {from, to}}.
+
+    The record an event keeps of an edit (the timeline shows it). Nothing is saved here.
+    """
+    diff = {}
+    for field, value in changes.items():
+        before = getattr(instance, field)
+        if before != value:
+            diff[field] = {"from": _jsonable(before), "to": _jsonable(value)}
+            setattr(instance, field, value)
+    return diff
+
+
 def event_record(
     *,
     actor,
