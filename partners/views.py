@@ -43,7 +43,7 @@ class OfficeDashboardView(MemberRequiredMixin, View):
         from .models import Partner
 
         by_status = dict(Partner.objects.values_list("status").annotate(n=Count("id")).order_by())
-        mine = partner_list_for_actor(actor=self.actor, manager=self.actor)[:10]
+        mine = list(partner_list_for_actor(actor=self.actor, manager=self.actor)[:10])
         return render(request, "partners/office_dashboard.html", {"by_status": by_status, "mine": mine})
 
 
@@ -154,11 +154,10 @@ class PartnerDetailView(MemberRequiredMixin, View):
         if tab == "people":
             context.update(_people_context(self.actor, partner))
         elif tab == "timeline":
-            context["events"] = events_for_object(actor=self.actor, target=partner)[:100]
+            context["events"] = list(events_for_object(actor=self.actor, target=partner)[:100])
         else:
             context["transitions"] = sorted(PARTNER_TRANSITIONS[partner.status])
             context["status_form"] = PartnerStatusForm()
-            context["contacts"] = partner.contacts.all()
         template = f"partners/partner_detail.html#{tab}" if request.htmx else "partners/partner_detail.html"
         return render(request, template, context)
 
@@ -169,6 +168,7 @@ def _people_context(actor, partner) -> dict:
         "people": list(people_list_for_actor(actor=actor, partner=partner)),
         "invitations": list(invitations_pending_for_actor(actor=actor, partner=partner)),
         "invite_form": InvitationForm(roles=roles) if roles else None,
+        "contacts": list(partner.contacts.all()),
         "contact_form": ContactForm(),
         "can_manage": actor.can("partners.change_status"),
     }
@@ -283,14 +283,14 @@ class CompanyProfileView(MemberRequiredMixin, View):
 
     def get(self, request):
         partner = partner_get_for_actor(actor=self.actor, partner_id=self.actor.partner_id)
-        events = events_for_object(actor=self.actor, target=partner)[:50]
+        events = list(events_for_object(actor=self.actor, target=partner)[:50])
         return render(
             request,
             "partners/company_profile.html",
             {
                 "partner": partner,
                 "events": events,
-                "contacts": partner.contacts.all(),
+                "contacts": list(partner.contacts.all()),
                 "can_edit": self.actor.can("company.edit"),
             },
         )

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views import View
 
 from partners.selectors import partner_get_for_actor
@@ -173,7 +174,7 @@ class InvitationRevokeView(MemberRequiredMixin, View):
 def _people_page(actor, partner_id):
     if actor.is_partner_user:
         return "portal:people"
-    return redirect("office:partner_people", partner_id=partner_id).url if partner_id else "office:staff"
+    return reverse("office:partner_people", kwargs={"partner_id": partner_id}) if partner_id else "office:staff"
 
 
 class PortalInvitationRevokeView(InvitationRevokeView):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 
 from django.db.models import Q
 from django.utils import timezone
 
 from prm.events.services import outbox_enqueue
-from prm.tenancy.scope import current_tenant_id, tenant_scope
+from prm.tenancy.scope import current_scope, current_tenant_id, tenant_scope
 
 from .kinds import KINDS
 from .models import Notification, NotificationPreference
@@ -52,7 +53,9 @@ def notify(
         )
     # A partner user's transaction may only write its own partner's rows (row-level security),
     # yet its actions notify vendor staff too: the service writes those as the tenant.
-    with tenant_scope(current_tenant_id()):
+    scope = current_scope()
+    stepping_out = scope is not None and scope.partner_id is not None
+    with tenant_scope(current_tenant_id()) if stepping_out else nullcontext():
         created = Notification.objects.bulk_create(notifications)
         for notification in created:
             if notification.email_requested:

@@ -68,6 +68,6 @@ class TenantSettingsForm(forms.ModelForm):
         if _is_polyglot(logo.read(), image.format):
             raise forms.ValidationError(NOT_AN_IMAGE)
         logo.seek(0)
-        # The stored name is random (tenant_logo_path); only the verified format survives.
+        # The stored name is random (tenant_logo_path), keeping only this verified extension.
         logo.name = f"logo.{LOGO_FORMATS[image.format]}"
         return logo

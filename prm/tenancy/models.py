@@ -12,9 +12,14 @@ from .scope import current_tenant_id
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in available_timezones())
 
 
+# A logo's formats (TenantSettingsForm checks the content), by the extension it is stored with.
+LOGO_CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
+
+
 def tenant_logo_path(instance, filename):
-    # A random name: the uploaded name never reaches the file system.
-    return f"tenants/{secrets.token_hex(16)}"
+    # A random name: of the uploaded name only the extension the form verified survives.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return f"tenants/{secrets.token_hex(16)}" + (f".{extension}" if extension in LOGO_CONTENT_TYPES else "")
 
 
 class Tenant(models.Model):
