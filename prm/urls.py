@@ -10,13 +10,19 @@ from prm.accounts import urls as account_urls
 from prm.accounts.views import InvitationAcceptView
 from prm.tenancy.views import TenantSettingsView
 from prm.web import views as web
+from programs import urls as program_urls
 
 office_patterns = [
     *partner_urls.office_urlpatterns,
     *account_urls.office_urlpatterns,
+    *program_urls.office_urlpatterns,
     path("settings/", TenantSettingsView.as_view(), name="settings"),
 ]
-portal_patterns = [*partner_urls.portal_urlpatterns, *account_urls.portal_urlpatterns]
+portal_patterns = [
+    *partner_urls.portal_urlpatterns,
+    *account_urls.portal_urlpatterns,
+    *program_urls.portal_urlpatterns,
+]
 
 urlpatterns = [
     path("", web.home, name="home"),

@@ -344,6 +344,8 @@ CASES: dict[str, Case] = {
         object_scoped=True,
         effect=_invitation_revoked,
     ),
+    # --- programs: tiers --------------------------------------------------------------------------
+    # --- programs: policies -----------------------------------------------------------------------
 }
 
 # Patterns without a case, each with the reason.

@@ -1,0 +1,149 @@
+"""The metric registry: what tier requirements can measure.
+
+Each metric is a SQL query that yields ``(partner_id, value)`` for every partner of a tenant as
+of a date, so tier evaluation measures all partners at once (set-based). Apps that own the data
+register their metrics here from ``AppConfig.ready()``; until an app does, its metrics are
+*declared* but unavailable, and the registry says so instead of pretending (the admin refuses
+them, the portal shows "not measured yet").
+
+Manual metrics are per tenant (``ManualMetric`` rows): their key is ``manual:<code>`` and their
+values are recorded by the vendor with evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+# (tenant_id, as_of, window_days, param) -> (sql, params). The SQL selects partner_id, value.
+MetricSQL = Callable[[int, date, int, str], tuple[str, list]]
+
+MANUAL_PREFIX = "manual:"
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    unit: str = ""  # "currency", "percent", "people", "" (a plain number)
+    provider: str = ""  # the app that measures it
+    windowed: bool = True  # the look-back window applies
+    param_label: str = ""  # a metric that needs a parameter names it here
+    sql: MetricSQL | None = field(default=None, compare=False)
+
+    @property
+    def available(self) -> bool:
+        return self.sql is not None
+
+    @property
+    def unavailable_reason(self) -> str:
+        if self.available:
+            return ""
+        return f"{self.label} is not measured yet: it comes with the {self.provider} module, which is not installed."
+
+
+_REGISTRY: dict[str, Metric] = {}
+
+
+def declare(metric: Metric) -> None:
+    """Name a metric an app will provide (unavailable until it registers the SQL)."""
+    _REGISTRY.setdefault(metric.key, metric)
+
+
+def register(key: str, *, sql: MetricSQL, **changes) -> None:
+    """Provide a declared (or new) metric's measurement."""
+    base = _REGISTRY.get(key) or Metric(key=key, label=changes.pop("label", key))
+    _REGISTRY[key] = Metric(**{**base.__dict__, **changes, "sql": sql})
+
+
+def registered() -> list[Metric]:
+    return sorted(_REGISTRY.values(), key=lambda m: (not m.available, m.label))
+
+
+def get(key: str) -> Metric | None:
+    """The metric behind a requirement's key; manual metrics are resolved per tenant."""
+    if key.startswith(MANUAL_PREFIX):
+        from .models import ManualMetric
+
+        manual = ManualMetric.objects.filter(code=key[len(MANUAL_PREFIX) :]).first()
+        return _manual(manual) if manual else None
+    return _REGISTRY.get(key)
+
+
+def metric_label(key: str, manual_names: dict[str, str] | None = None) -> str:
+    if key.startswith(MANUAL_PREFIX):
+        code = key[len(MANUAL_PREFIX) :]
+        if manual_names is not None:
+            return manual_names.get(code, code)
+        metric = get(key)
+        return metric.label if metric else code
+    metric = _REGISTRY.get(key)
+    return metric.label if metric else key
+
+
+def choices(*, include_unavailable: bool = True) -> list[tuple[str, str]]:
+    """(key, label) for forms: the built-in metrics, then the tenant's manual metrics."""
+    from .models import ManualMetric
+
+    options = [
+        (m.key, m.label if m.available else f"{m.label} (not available yet: {m.provider})")
+        for m in registered()
+        if include_unavailable or m.available
+    ]
+    options += [(m.registry_key, f"{m.name} (manual)") for m in ManualMetric.objects.order_by("name")]
+    return options
+
+
+def window_start(as_of: date, window_days: int) -> date:
+    """The first day a windowed metric still counts (the window ends on ``as_of``, inclusive)."""
+    return as_of - timedelta(days=window_days - 1) if window_days else date.min
+
+
+# --- metrics measured here ------------------------------------------------------------------------
+
+
+def _active_users_sql(tenant_id: int, as_of: date, window_days: int, param: str) -> tuple[str, list]:
+    # Who had portal access at the end of as_of: joined by then and not deactivated by then.
+    return (
+        "SELECT m.partner_id, count(*)::numeric AS value FROM accounts_membership m"
+        " WHERE m.tenant_id = %s AND m.partner_id IS NOT NULL AND m.created_at < %s::date + 1"
+        " AND (m.is_active OR m.deactivated_at >= %s::date + 1)"
+        " GROUP BY m.partner_id",
+        [tenant_id, as_of, as_of],
+    )
+
+
+def _manual(manual) -> Metric:
+    def sql(tenant_id: int, as_of: date, window_days: int, param: str) -> tuple[str, list]:
+        # The latest value effective within the window ending on as_of.
+        return (
+            "SELECT DISTINCT ON (v.partner_id) v.partner_id, v.value FROM programs_manualmetricvalue v"
+            " WHERE v.tenant_id = %s AND v.metric_id = %s AND v.effective_on <= %s AND v.effective_on >= %s"
+            " ORDER BY v.partner_id, v.effective_on DESC, v.id DESC",
+            [tenant_id, manual.pk, as_of, window_start(as_of, window_days)],
+        )
+
+    return Metric(
+        key=manual.registry_key, label=manual.name, unit=manual.unit, provider="manual", windowed=True, sql=sql
+    )
+
+
+declare(Metric("partners.active_users", "Active portal users", unit="people", provider="partners", windowed=False))
+register("partners.active_users", sql=_active_users_sql)
+
+# Declared for the apps that will measure them (they register the SQL when they arrive).
+declare(Metric("deals.trailing_revenue", "Revenue from won deals", unit="currency", provider="deal registration"))
+declare(Metric("deals.approved_registrations", "Approved deal registrations", provider="deal registration"))
+declare(
+    Metric(
+        "learning.certified_people",
+        "Certified people",
+        unit="people",
+        provider="learning",
+        windowed=False,
+        param_label="certification code",
+    )
+)
+declare(Metric("learning.competencies", "Competencies held", provider="learning", windowed=False))
+declare(Metric("leads.acceptance_rate", "Lead acceptance rate", unit="percent", provider="lead distribution"))
