@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import factory
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -22,7 +24,22 @@ from prm.accounts.roles import MembershipKind, Role
 from prm.notifications.models import Notification
 from prm.tenancy.models import Tenant, TenantOwned
 from prm.tenancy.scope import platform_scope
-from programs.models import Enrollment, Program, Tier
+from programs.models import (
+    AuthorizationRule,
+    Enrollment,
+    LicenceStatus,
+    LicenceType,
+    ManualMetric,
+    ManualMetricValue,
+    PartnerLicence,
+    Product,
+    ProductLine,
+    Program,
+    Region,
+    TerritoryGrant,
+    Tier,
+    TierRequirement,
+)
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -158,6 +175,7 @@ class TierFactory(TenantOwnedFactory):
     name = factory.Sequence(lambda n: f"Tier {n}")
     rank = factory.Sequence(lambda n: n + 1)
     color = "#c0a040"
+    protection_days = 90
 
 
 class EnrollmentFactory(TenantOwnedFactory):
@@ -167,6 +185,102 @@ class EnrollmentFactory(TenantOwnedFactory):
     partner = factory.SubFactory(PartnerFactory, tenant=_same_tenant())
     tier = factory.SubFactory(TierFactory, tenant=_same_tenant())
     program = factory.SelfAttribute("tier.program")
+
+
+class TierRequirementFactory(TenantOwnedFactory):
+    class Meta:
+        model = TierRequirement
+
+    tier = factory.SubFactory(TierFactory, tenant=_same_tenant())
+    metric = "partners.active_users"
+    operator = "gte"
+    threshold = 1
+    window_days = 365
+    mandatory = True
+
+
+class ManualMetricFactory(TenantOwnedFactory):
+    class Meta:
+        model = ManualMetric
+
+    code = factory.Sequence(lambda n: f"metric-{n}")
+    name = factory.Sequence(lambda n: f"Metric {n}")
+    evidence_required = False
+
+
+class ManualMetricValueFactory(TenantOwnedFactory):
+    class Meta:
+        model = ManualMetricValue
+
+    partner = factory.SubFactory(PartnerFactory, tenant=_same_tenant())
+    metric = factory.SubFactory(ManualMetricFactory, tenant=_same_tenant())
+    value = 1
+    effective_on = factory.LazyFunction(lambda: datetime.date.today())
+
+
+class RegionFactory(TenantOwnedFactory):
+    class Meta:
+        model = Region
+
+    name = factory.Sequence(lambda n: f"Region {n}")
+    code = factory.Sequence(lambda n: f"region-{n}")
+    countries = factory.LazyFunction(lambda: ["DE", "AT", "CH"])
+
+
+class ProductLineFactory(TenantOwnedFactory):
+    class Meta:
+        model = ProductLine
+
+    name = factory.Sequence(lambda n: f"Line {n}")
+    slug = factory.Sequence(lambda n: f"line-{n}")
+
+
+class ProductFactory(TenantOwnedFactory):
+    class Meta:
+        model = Product
+
+    line = factory.SubFactory(ProductLineFactory, tenant=_same_tenant())
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    list_price = 1000
+    currency = "USD"
+
+
+class AuthorizationRuleFactory(TenantOwnedFactory):
+    class Meta:
+        model = AuthorizationRule
+
+    product_line = factory.SubFactory(ProductLineFactory, tenant=_same_tenant())
+
+
+class LicenceTypeFactory(TenantOwnedFactory):
+    class Meta:
+        model = LicenceType
+
+    name = factory.Sequence(lambda n: f"Licence {n}")
+    code = factory.Sequence(lambda n: f"licence-{n}")
+
+
+class PartnerLicenceFactory(TenantOwnedFactory):
+    class Meta:
+        model = PartnerLicence
+
+    partner = factory.SubFactory(PartnerFactory, tenant=_same_tenant())
+    licence_type = factory.SubFactory(LicenceTypeFactory, tenant=_same_tenant())
+    number = factory.Sequence(lambda n: f"LIC-{n}")
+    document = factory.django.FileField(filename="licence.pdf", data=b"%PDF-1.4 test licence")
+    expires_on = factory.LazyFunction(lambda: datetime.date(2099, 12, 31))
+    status = LicenceStatus.VERIFIED
+
+
+class TerritoryGrantFactory(TenantOwnedFactory):
+    class Meta:
+        model = TerritoryGrant
+
+    partner = factory.SubFactory(PartnerFactory, tenant=_same_tenant())
+    country = "DE"
+    exclusive = False
+    valid_from = factory.LazyFunction(lambda: datetime.date(2020, 1, 1))
 
 
 class ContactFactory(TenantOwnedFactory):

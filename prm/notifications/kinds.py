@@ -9,6 +9,11 @@ KINDS: dict[str, str] = {
     "invitation.accepted": "Someone accepts an invitation you sent",
     "membership.deactivated": "A user's access is deactivated",
     "membership.reactivated": "A user's access is restored",
+    "tier.changed": "A partner's tier changes (promotion, demotion or manual change)",
+    "tier.proposal": "A tier change is proposed for a partner you manage",
+    "tier.at_risk": "A partner falls below its tier's requirements at a review",
+    "licence.uploaded": "A partner uploads a licence for verification",
+    "licence.decided": "A licence is verified or rejected",
 }
 
 
