@@ -74,12 +74,28 @@ def event_record(
     )
 
 
+def event_record_many(*, events: list[Event]) -> list[Event]:
+    """Insert unsaved events in one statement (a nightly run's outcomes). The caller fills them
+    as ``event_record`` would; ``actor_label`` defaults to the system."""
+    return Event.objects.bulk_create(events)
+
+
 def outbox_enqueue(*, task_name: str, **kwargs: Any) -> OutboxMessage:
     """Write a side effect to run after the current transaction commits (never before, never lost)."""
-    message = OutboxMessage.objects.create(task_name=task_name, kwargs=kwargs)
+    return outbox_enqueue_many(task_name=task_name, kwargs_list=[kwargs])[0]
+
+
+def outbox_enqueue_many(*, task_name: str, kwargs_list: list[dict[str, Any]]) -> list[OutboxMessage]:
+    """The same for many messages of one task: one insert, one relay after commit."""
+    if not kwargs_list:
+        return []
+    messages = OutboxMessage.objects.bulk_create(
+        [OutboxMessage(task_name=task_name, kwargs=kwargs) for kwargs in kwargs_list]
+    )
     tenant_id = current_tenant_id()
-    transaction.on_commit(lambda: outbox_relay(tenant_id=tenant_id, message_ids=[message.pk]))
-    return message
+    ids = [message.pk for message in messages]
+    transaction.on_commit(lambda: outbox_relay(tenant_id=tenant_id, message_ids=ids))
+    return messages
 
 
 def outbox_relay(*, tenant_id: int, message_ids: list[int]) -> int:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
 
-from prm.events.services import outbox_enqueue
+from prm.events.services import outbox_enqueue_many
 from prm.tenancy.scope import current_scope, current_tenant_id, tenant_scope
 
 from .kinds import KINDS
@@ -17,23 +18,46 @@ from .models import Notification, NotificationPreference
 EMAIL_TASK = "prm.notifications.notification_email"
 
 
+@dataclass(frozen=True)
+class Message:
+    """One notification to some recipients (for ``notify_many``)."""
+
+    recipients: Iterable
+    kind: str
+    title: str
+    body: str = ""
+    url: str = ""
+    event: object = None
+
+
 def notify(
     *, recipients: Iterable, kind: str, title: str, body: str = "", url: str = "", event=None
 ) -> list[Notification]:
-    """Notify each active member once, by the channels their preferences allow.
+    """Notify each active member once, by the channels their preferences allow."""
+    return notify_many(
+        messages=[Message(recipients=recipients, kind=kind, title=title, body=body, url=url, event=event)]
+    )
 
-    Set-based: one query for preferences, one bulk insert, one outbox row per e-mail.
-    """
-    assert kind in KINDS, f"register {kind!r} in notifications.kinds"
-    members = {m.pk: m for m in recipients if m is not None and m.is_active}
-    if not members:
+
+def notify_many(*, messages: Iterable[Message]) -> list[Notification]:
+    """Several notifications at once (a nightly run's outcomes), set-based whatever their number:
+    one query for preferences, one bulk insert of notifications, one of outbox messages."""
+    wanted = []
+    for message in messages:
+        assert message.kind in KINDS, f"register {message.kind!r} in notifications.kinds"
+        members = {m.pk: m for m in message.recipients if m is not None and m.is_active}
+        wanted += [(member, message) for member in members.values()]
+    if not wanted:
         return []
     preferences = {
-        pref.membership_id: pref for pref in NotificationPreference.objects.filter(membership_id__in=members, kind=kind)
+        (pref.membership_id, pref.kind): pref
+        for pref in NotificationPreference.objects.filter(
+            membership_id__in={member.pk for member, _ in wanted}, kind__in={m.kind for _, m in wanted}
+        )
     }
     notifications = []
-    for member in members.values():
-        pref = preferences.get(member.pk)
+    for member, message in wanted:
+        pref = preferences.get((member.pk, message.kind))
         in_portal = pref.in_portal if pref else True
         by_email = pref.by_email if pref else True
         if not (in_portal or by_email):
@@ -42,11 +66,11 @@ def notify(
             Notification(
                 recipient=member,
                 partner_id=member.partner_id,
-                kind=kind,
-                title=title[:200],
-                body=body,
-                url=url,
-                event=event,
+                kind=message.kind,
+                title=message.title[:200],
+                body=message.body,
+                url=message.url,
+                event=message.event,
                 show_in_portal=in_portal,
                 email_requested=by_email,
             )
@@ -57,9 +81,10 @@ def notify(
     stepping_out = scope is not None and scope.partner_id is not None
     with tenant_scope(current_tenant_id()) if stepping_out else nullcontext():
         created = Notification.objects.bulk_create(notifications)
-        for notification in created:
-            if notification.email_requested:
-                outbox_enqueue(task_name=EMAIL_TASK, notification_id=notification.pk)
+        outbox_enqueue_many(
+            task_name=EMAIL_TASK,
+            kwargs_list=[{"notification_id": n.pk} for n in created if n.email_requested],
+        )
     return created
 
 

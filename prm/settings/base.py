@@ -4,6 +4,8 @@
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from prm.env import database_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -216,12 +218,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ROUTES = {
     "prm.notifications.*": {"queue": "notifications"},
     "prm.events.*": {"queue": "default"},
+    "programs.*": {"queue": "default"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "prm.events.outbox_sweep", "schedule": timedelta(seconds=30)},
+    # Tier evaluation for every tenant, nightly (reviews fall due on their program's date).
+    "tier-evaluate-all": {"task": "programs.tier_evaluate_all", "schedule": crontab(hour=2, minute=15)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -26,13 +26,43 @@ trend over the last review period forward one more period (value + (value - prev
 
 from __future__ import annotations
 
+import calendar
+import zoneinfo
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from prm.accounts.models import Membership
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F as models_F
+from django.utils import timezone
 
-from ..models import Enrollment, ManualMetric, ManualMetricValue, Program, Tier, TierChangeProposal
+from partners.models import Partner
+from prm.accounts.models import Membership
+from prm.accounts.roles import Role
+from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
+from prm.events.models import Event
+from prm.events.services import event_record, event_record_many, outbox_enqueue
+from prm.notifications.services import Message, notify, notify_many
+from prm.tenancy.models import Tenant
+from prm.tenancy.scope import current_tenant_id
+
+from .. import metrics
+from ..models import (
+    OPERATOR_SQL,
+    PROPOSAL_TRANSITIONS,
+    TARGETING_SQL,
+    Enrollment,
+    ManualMetric,
+    ManualMetricValue,
+    Program,
+    ProposalStatus,
+    Tier,
+    TierChangeProposal,
+    TierRequirement,
+)
+
+EVALUATE_TASK = "programs.tier_evaluate"
 
 
 @dataclass
@@ -50,6 +80,222 @@ class EvaluationSummary:
     reviewed_programs: list[int] = field(default_factory=list)
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    years, month0 = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month0 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def tenant_today() -> date:
+    """Today in the tenant's time zone: a review "on the 1st" happens on the vendor's 1st."""
+    tenant = Tenant.objects.only("time_zone").get(pk=current_tenant_id())
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date()
+
+
+def _compare_sql(column: str) -> str:
+    cases = " ".join(f"WHEN '{op}' THEN {column} {sql} r.threshold" for op, sql in OPERATOR_SQL.items())
+    return f"(CASE r.operator {cases} END)"
+
+
+def _gap_sql() -> str:
+    # How far the value is from meeting the threshold (0 when met): what a partner must add
+    # (at least / more than / exactly) or shed (at most / less than).
+    return (
+        "(CASE WHEN j.met THEN 0 WHEN j.operator IN ('gte', 'gt') THEN j.threshold - j.value"
+        " WHEN j.operator IN ('lte', 'lt') THEN j.value - j.threshold ELSE abs(j.threshold - j.value) END)"
+    )
+
+
+def _measure_sql(
+    *, tenant_id: int, programs: list[Program], requirements: list[TierRequirement], today: date, enrollment_filter
+) -> tuple[str, list, str, list]:
+    """One SELECT per requirement (UNION ALL): its metric for every enrollment of the program,
+    now and one review period ago. Unmeasurable metrics yield NULL (never met)."""
+    manual = {m.code: m for m in ManualMetric.objects.all()}
+    by_program = {program.pk: program for program in programs}
+    parts, params, meta = [], [], []
+    for requirement in requirements:
+        program = by_program[requirement.tier.program_id]
+        key = requirement.metric
+        if key.startswith(metrics.MANUAL_PREFIX):
+            found = manual.get(key[len(metrics.MANUAL_PREFIX) :])
+            metric = metrics._manual(found) if found else None
+        else:
+            metric = metrics.get(key)
+        available = metric is not None and metric.available
+        label = metric.label if metric else key
+        unit = metric.unit if metric else ""
+        meta.append((requirement.pk, label, unit, available))
+        filter_sql, filter_params = enrollment_filter
+        if not available:
+            parts.append(
+                "SELECT %s::bigint AS requirement_id, e.id AS enrollment_id, NULL::numeric AS value,"
+                f" NULL::numeric AS previous FROM programs_enrollment e WHERE e.tenant_id = %s AND e.program_id = %s"
+                f"{filter_sql}"
+            )
+            params += [requirement.pk, tenant_id, program.pk, *filter_params]
+            continue
+        window = requirement.window_days if metric.windowed else 0
+        now_sql, now_params = metric.sql(tenant_id, today, window, requirement.param)
+        before = add_months(today, -program.review_cadence_months)
+        prev_sql, prev_params = metric.sql(tenant_id, before, window, requirement.param)
+        parts.append(
+            "SELECT %s::bigint AS requirement_id, e.id AS enrollment_id, n.value, pv.value AS previous"
+            f" FROM programs_enrollment e LEFT JOIN ({now_sql}) n ON n.partner_id = e.partner_id"
+            f" LEFT JOIN ({prev_sql}) pv ON pv.partner_id = e.partner_id"
+            f" WHERE e.tenant_id = %s AND e.program_id = %s{filter_sql}"
+        )
+        params += [requirement.pk, *now_params, *prev_params, tenant_id, program.pk, *filter_params]
+    if not meta:
+        parts.append(
+            "SELECT NULL::bigint AS requirement_id, NULL::bigint AS enrollment_id, NULL::numeric AS value,"
+            " NULL::numeric AS previous WHERE false"
+        )
+        meta.append((0, "", "", False))
+    values = ", ".join(["(%s::bigint, %s::text, %s::text, %s::boolean)"] * len(meta))
+    meta_params = [item for row in meta for item in row]
+    return " UNION ALL ".join(parts), params, values, meta_params
+
+
+_STANDING_SQL = """
+WITH scope AS (
+    SELECT e.id, e.tenant_id, e.partner_id, e.program_id, e.tier_id
+      FROM programs_enrollment e
+      JOIN partners_partner p ON p.id = e.partner_id AND p.tenant_id = e.tenant_id
+     WHERE e.tenant_id = %(tenant)s AND e.program_id = ANY(%(programs)s)
+       AND p.status IN ('active', 'onboarding') {enrollment_filter}
+),
+measured AS ({measured}),
+meta(requirement_id, label, unit, available) AS (VALUES {meta}),
+judged AS (
+    SELECT m.enrollment_id, r.id AS requirement_id, r.tier_id, t.rank, t.name AS tier_name, r.metric, r.operator,
+           r.threshold, r.mandatory, r.window_days, meta.label, meta.unit, meta.available,
+           coalesce(m.value, 0) AS value, m.previous,
+           greatest(CASE WHEN m.previous IS NULL THEN coalesce(m.value, 0)
+                         ELSE 2 * coalesce(m.value, 0) - m.previous END, 0) AS projected,
+           meta.available AND {met_now} AS met,
+           meta.available AND {met_projected} AS projected_met
+      FROM measured m
+      JOIN programs_tierrequirement r ON r.id = m.requirement_id AND r.tenant_id = %(tenant)s
+      JOIN programs_tier t ON t.id = r.tier_id AND t.tenant_id = %(tenant)s
+      JOIN meta ON meta.requirement_id = r.id
+),
+tier_ok AS (
+    SELECT e.id AS enrollment_id, t.id AS tier_id, t.rank,
+           coalesce(bool_and(j.met) FILTER (WHERE j.mandatory), true)
+             AND count(*) FILTER (WHERE NOT j.mandatory AND j.met) >= t.optional_required AS qualifies,
+           coalesce(bool_and(j.projected_met) FILTER (WHERE j.mandatory), true)
+             AND count(*) FILTER (WHERE NOT j.mandatory AND j.projected_met) >= t.optional_required AS projected
+      FROM scope e
+      JOIN programs_tier t ON t.program_id = e.program_id AND t.tenant_id = %(tenant)s
+      LEFT JOIN judged j ON j.enrollment_id = e.id AND j.tier_id = t.id
+     GROUP BY e.id, t.id, t.rank, t.optional_required
+),
+best AS (
+    SELECT DISTINCT ON (enrollment_id) enrollment_id, tier_id
+      FROM tier_ok WHERE qualifies ORDER BY enrollment_id, rank DESC
+),
+nxt AS (
+    SELECT DISTINCT ON (e.id) e.id AS enrollment_id, t.id AS tier_id
+      FROM scope e
+      JOIN programs_tier ct ON ct.id = e.tier_id AND ct.tenant_id = %(tenant)s
+      JOIN programs_tier t ON t.program_id = e.program_id AND t.tenant_id = %(tenant)s AND t.rank > ct.rank
+     ORDER BY e.id, t.rank
+),
+results AS (
+    SELECT j.enrollment_id,
+           jsonb_agg(jsonb_build_object(
+               'requirement_id', j.requirement_id, 'tier_id', j.tier_id, 'tier', j.tier_name,
+               'metric', j.metric, 'label', j.label, 'unit', j.unit, 'operator', j.operator,
+               'threshold', j.threshold::text, 'value', round(j.value, 2)::text,
+               'previous', CASE WHEN j.previous IS NULL THEN NULL ELSE round(j.previous, 2)::text END,
+               'projected', round(j.projected, 2)::text, 'met', j.met, 'projected_met', j.projected_met,
+               'gap', round(greatest({gap}, 0), 2)::text, 'mandatory', j.mandatory,
+               'window_days', j.window_days, 'available', j.available
+           ) ORDER BY j.rank, j.requirement_id) AS results
+      FROM judged j
+      JOIN scope e ON e.id = j.enrollment_id
+      LEFT JOIN nxt ON nxt.enrollment_id = e.id
+     WHERE j.tier_id = e.tier_id OR j.tier_id = nxt.tier_id
+     GROUP BY j.enrollment_id
+)
+INSERT INTO programs_tierstanding AS s
+       (tenant_id, enrollment_id, partner_id, program_id, qualifying_tier_id, next_tier_id,
+        meets_current, at_risk, results, evaluated_at)
+SELECT e.tenant_id, e.id, e.partner_id, e.program_id, best.tier_id, nxt.tier_id,
+       cur.qualifies, NOT (cur.qualifies AND cur.projected), coalesce(r.results, '[]'::jsonb), now()
+  FROM scope e
+  JOIN tier_ok cur ON cur.enrollment_id = e.id AND cur.tier_id = e.tier_id
+  LEFT JOIN best ON best.enrollment_id = e.id
+  LEFT JOIN nxt ON nxt.enrollment_id = e.id
+  LEFT JOIN results r ON r.enrollment_id = e.id
+ON CONFLICT (tenant_id, enrollment_id) DO UPDATE
+   SET qualifying_tier_id = excluded.qualifying_tier_id, next_tier_id = excluded.next_tier_id,
+       meets_current = excluded.meets_current, at_risk = excluded.at_risk,
+       results = excluded.results, evaluated_at = excluded.evaluated_at
+"""
+
+
+def _stand(*, tenant_id: int, programs: list[Program], today: date, enrollment_ids=None, partner_ids=None) -> int:
+    """Measure and write the standings of the enrollments in scope. One statement."""
+    requirements = list(
+        TierRequirement.objects.filter(tier__program__in=programs).select_related("tier").order_by("id")
+    )
+    if enrollment_ids is not None:
+        filter_sql, filter_params, named = " AND e.id = ANY(%s)", [list(enrollment_ids)], "AND e.id = ANY(%(ids)s)"
+        ids = list(enrollment_ids)
+    elif partner_ids is not None:
+        filter_sql, filter_params = " AND e.partner_id = ANY(%s)", [list(partner_ids)]
+        named, ids = "AND e.partner_id = ANY(%(ids)s)", list(partner_ids)
+    else:
+        filter_sql, filter_params, named, ids = "", [], "", None
+    measured, params, meta, meta_params = _measure_sql(
+        tenant_id=tenant_id,
+        programs=programs,
+        requirements=requirements,
+        today=today,
+        enrollment_filter=(filter_sql, filter_params),
+    )
+    # The positional parts (measured, meta) are spliced in as literals-with-placeholders; the
+    # rest of the statement uses named parameters. psycopg2 takes one style per statement, so
+    # the positional ones are rendered with mogrify first.
+    with connection.cursor() as cursor:
+        rendered_measured = cursor.mogrify(measured, params).decode()
+        rendered_meta = cursor.mogrify(meta, meta_params).decode()
+        gap = _gap_sql()
+        sql = _STANDING_SQL.format(
+            enrollment_filter=named,
+            measured=rendered_measured.replace("%", "%%"),
+            meta=rendered_meta.replace("%", "%%"),
+            met_now=_compare_sql("coalesce(m.value, 0)"),
+            met_projected=_compare_sql(
+                "greatest(CASE WHEN m.previous IS NULL THEN coalesce(m.value, 0)"
+                " ELSE 2 * coalesce(m.value, 0) - m.previous END, 0)"
+            ),
+            gap=gap,
+        )
+        cursor.execute(sql, {"tenant": tenant_id, "programs": [p.pk for p in programs], "ids": ids})
+        return cursor.rowcount
+
+
+def _partner_admins(partner_ids) -> dict[int, list[Membership]]:
+    admins: dict[int, list[Membership]] = {}
+    for member in Membership.objects.filter(
+        partner_id__in=list(partner_ids), role=Role.PARTNER_ADMIN, is_active=True
+    ).select_related("user"):
+        admins.setdefault(member.partner_id, []).append(member)
+    return admins
+
+
+def _vendor_admins() -> list[Membership]:
+    return list(Membership.objects.filter(partner__isnull=True, role=Role.ADMIN, is_active=True))
+
+
+def _held(enrollment_override_until: date | None, today: date) -> bool:
+    return enrollment_override_until is not None and enrollment_override_until >= today
+
+
 def tier_evaluate(
     *,
     today: date | None = None,
@@ -59,42 +305,633 @@ def tier_evaluate(
     """Evaluate the current tenant's enrollments (all, or some programs / partners).
 
     Runs in the caller's tenant scope. Locks the programs it evaluates, so two runs for the
-    same tenant take turns instead of proposing twice.
+    same tenant take turns instead of proposing twice. Reviews (grace and demotions) happen
+    only in a run over all partners: an event about one partner re-measures it and may promote
+    it, but never brings its review forward.
     """
-    raise NotImplementedError
+    tenant_id = current_tenant_id()
+    today = today or tenant_today()
+    summary = EvaluationSummary()
+    with transaction.atomic():
+        programs = Program.objects.select_for_update().filter(is_active=True).order_by("pk")
+        if program_ids is not None:
+            programs = programs.filter(pk__in=program_ids)
+        programs = list(programs)
+        if not programs:
+            return summary
+        summary.enrolled = _auto_enroll(programs=programs, partner_ids=partner_ids)
+        summary.enrollments = _stand(tenant_id=tenant_id, programs=programs, today=today, partner_ids=partner_ids)
+        standings = _standings(programs=programs, partner_ids=partner_ids)
+        changes = _Outcomes()
+        promoted = _promote(programs=programs, standings=standings, today=today, outcomes=changes, summary=summary)
+        if promoted:
+            # The promoted now stand against their new tier (and the one above it).
+            _stand(tenant_id=tenant_id, programs=programs, today=today, enrollment_ids=promoted)
+            standings.update(_standings(programs=programs, enrollment_ids=promoted))
+        if partner_ids is None:
+            for program in programs:
+                if program.next_review_on is None:
+                    # A program without a review date gets its first one a cadence from now.
+                    program.next_review_on = add_months(today, program.review_cadence_months)
+                    program.save(update_fields=["next_review_on"])
+                elif program.next_review_on <= today:
+                    _review(program=program, standings=standings, today=today, outcomes=changes, summary=summary)
+        summary.at_risk = sum(1 for s in standings.values() if s["at_risk"])
+        changes.write()
+    return summary
+
+
+def _standings(*, programs, partner_ids=None, enrollment_ids=None) -> dict[int, dict]:
+    """The fresh standings joined with what decisions need, keyed by enrollment id."""
+    rows = (
+        Enrollment.objects.filter(program__in=programs, standings__isnull=False)
+        .values(
+            "id",
+            "partner_id",
+            "program_id",
+            "tier_id",
+            "tier__rank",
+            "grace_used",
+            "override_until",
+            "standings__qualifying_tier_id",
+            "standings__qualifying_tier__rank",
+            "standings__meets_current",
+            "standings__at_risk",
+            "standings__results",
+        )
+        .order_by("id")
+    )
+    if partner_ids is not None:
+        rows = rows.filter(partner_id__in=list(partner_ids))
+    if enrollment_ids is not None:
+        rows = rows.filter(pk__in=list(enrollment_ids))
+    return {
+        row["id"]: {
+            "partner_id": row["partner_id"],
+            "program_id": row["program_id"],
+            "tier_id": row["tier_id"],
+            "rank": row["tier__rank"],
+            "grace_used": row["grace_used"],
+            "override_until": row["override_until"],
+            "qualifying_tier_id": row["standings__qualifying_tier_id"],
+            "qualifying_rank": row["standings__qualifying_tier__rank"],
+            "meets_current": row["standings__meets_current"],
+            "at_risk": row["standings__at_risk"],
+            "results": row["standings__results"],
+        }
+        for row in rows
+    }
+
+
+class _Outcomes:
+    """Events and notifications collected during a run, written in bulk at its end."""
+
+    def __init__(self):
+        self.partner_events: list[tuple[int, str, str, str, str, dict, bool]] = []
+        self.partner_messages: list[tuple[int, str, str, str]] = []  # partner, kind, title, body
+        self.manager_digest: dict[tuple[int | None, str], list[str]] = {}  # (manager, kind) -> lines
+
+    def event(self, *, partner_id, verb, from_state="", to_state="", message="", data=None, internal=False):
+        self.partner_events.append((partner_id, verb, from_state, to_state, message, data or {}, internal))
+
+    def tell_partner(self, *, partner_id, kind, title, body=""):
+        self.partner_messages.append((partner_id, kind, title, body))
+
+    def tell_manager(self, *, manager_id, kind, line):
+        self.manager_digest.setdefault((manager_id, kind), []).append(line)
+
+    def write(self):
+        if self.partner_events:
+            partner_type = ContentType.objects.get_for_model(Partner)
+            event_record_many(
+                events=[
+                    Event(
+                        content_type=partner_type,
+                        object_id=partner_id,
+                        partner_id=partner_id,
+                        verb=verb,
+                        actor=None,
+                        actor_label="System",
+                        from_state=from_state,
+                        to_state=to_state,
+                        message=message,
+                        data=data,
+                        internal=internal,
+                    )
+                    for partner_id, verb, from_state, to_state, message, data, internal in self.partner_events
+                ]
+            )
+        messages = []
+        if self.partner_messages:
+            admins = _partner_admins({partner_id for partner_id, *_ in self.partner_messages})
+            messages += [
+                Message(
+                    recipients=admins.get(partner_id, []), kind=kind, title=title, body=body, url="/portal/program/"
+                )
+                for partner_id, kind, title, body in self.partner_messages
+            ]
+        if self.manager_digest:
+            managers = {m.pk: m for m in Membership.objects.filter(pk__in=[k[0] for k in self.manager_digest if k[0]])}
+            unmanaged = None
+            for (manager_id, kind), lines in self.manager_digest.items():
+                if manager_id in managers:
+                    recipients = [managers[manager_id]]
+                else:
+                    unmanaged = unmanaged if unmanaged is not None else _vendor_admins()
+                    recipients = unmanaged
+                title = {
+                    "tier.proposal": f"{len(lines)} tier change{'s' if len(lines) != 1 else ''} to review",
+                    "tier.at_risk": f"{len(lines)} partner{'s' if len(lines) != 1 else ''} below their tier",
+                    "tier.changed": f"{len(lines)} partner{'s' if len(lines) != 1 else ''} changed tier",
+                }[kind]
+                messages.append(
+                    Message(
+                        recipients=recipients, kind=kind, title=title, body="\n".join(lines[:50]), url="/office/tiers/"
+                    )
+                )
+        notify_many(messages=messages)
+
+
+def _names(ids) -> dict[int, str]:
+    return dict(Partner.objects.filter(pk__in=list(ids)).values_list("pk", "display_name"))
+
+
+def _managers(ids) -> dict[int, int | None]:
+    return dict(Partner.objects.filter(pk__in=list(ids)).values_list("pk", "account_manager_id"))
+
+
+def _tiers(programs) -> dict[int, Tier]:
+    return {tier.pk: tier for tier in Tier.objects.filter(program__in=programs).select_related("program")}
+
+
+def _promote(*, programs, standings, today, outcomes: _Outcomes, summary: EvaluationSummary) -> list[int]:
+    """Promote (automatic programs) or propose (the others) every enrollment whose qualifying
+    tier is above its tier; retire pending promotions that no longer apply."""
+    by_program = {program.pk: program for program in programs}
+    tiers = _tiers(programs)
+    wanted = {
+        enrollment_id: row
+        for enrollment_id, row in standings.items()
+        if row["qualifying_rank"] is not None
+        and row["qualifying_rank"] > row["rank"]
+        and not _held(row["override_until"], today)
+    }
+    pending = {
+        p.enrollment_id: p
+        for p in TierChangeProposal.objects.filter(
+            enrollment_id__in=list(standings), status=ProposalStatus.PENDING
+        ).only("id", "enrollment_id", "to_tier_id", "direction")
+    }
+    # A pending proposal stands while it still says what evaluation would propose now.
+    stale = []
+    for enrollment_id, proposal in pending.items():
+        row = standings[enrollment_id]
+        if proposal.direction == TierChangeProposal.Direction.PROMOTION:
+            keep = enrollment_id in wanted and wanted[enrollment_id]["qualifying_tier_id"] == proposal.to_tier_id
+        else:
+            keep = not row["meets_current"] and not _held(row["override_until"], today)
+        if not keep:
+            stale.append(proposal.pk)
+    if stale:
+        summary.superseded += TierChangeProposal.objects.filter(pk__in=stale, status=ProposalStatus.PENDING).update(
+            status=ProposalStatus.SUPERSEDED, decided_at=timezone.now(), decision_note="No longer applies."
+        )
+    automatic = {eid: row for eid, row in wanted.items() if by_program[row["program_id"]].promotion_mode == "automatic"}
+    proposed = {eid: row for eid, row in wanted.items() if eid not in automatic}
+    names = _names({row["partner_id"] for row in wanted.values()})
+    managers = _managers({row["partner_id"] for row in wanted.values()})
+    if automatic:
+        summary.promoted = _move(
+            rows=automatic, tiers=tiers, outcomes=outcomes, names=names, managers=managers, verb="tier.promoted"
+        )
+    new = [
+        TierChangeProposal(
+            enrollment_id=eid,
+            partner_id=row["partner_id"],
+            program_id=row["program_id"],
+            from_tier_id=row["tier_id"],
+            to_tier_id=row["qualifying_tier_id"],
+            direction=TierChangeProposal.Direction.PROMOTION,
+            reason=f"Meets the requirements of {tiers[row['qualifying_tier_id']].name}.",
+            results=row["results"],
+        )
+        for eid, row in proposed.items()
+        if eid not in pending or pending[eid].pk in stale
+    ]
+    created = _propose(new)
+    summary.proposed_promotions = len(created)
+    for proposal in created:
+        program = tiers[proposal.to_tier_id].program
+        outcomes.event(
+            partner_id=proposal.partner_id,
+            verb="tier.promotion_proposed",
+            from_state=tiers[proposal.from_tier_id].name,
+            to_state=tiers[proposal.to_tier_id].name,
+            message=f"{program.name}: promotion to {tiers[proposal.to_tier_id].name} proposed.",
+            data={"program_id": program.pk, "proposal_id": proposal.pk},
+            internal=True,
+        )
+        outcomes.tell_manager(
+            manager_id=managers.get(proposal.partner_id),
+            kind="tier.proposal",
+            line=f"{names.get(proposal.partner_id)}: {program.name} {tiers[proposal.from_tier_id].name}"
+            f" -> {tiers[proposal.to_tier_id].name}",
+        )
+    return list(automatic)
+
+
+def _propose(proposals: list[TierChangeProposal]) -> list[TierChangeProposal]:
+    """Insert proposals in one statement. Only evaluation proposes, and it holds the programs'
+    row locks, so nothing else can have added a pending one since we looked; the partial unique
+    index (one pending per enrollment) would reject the run rather than allow a second."""
+    return TierChangeProposal.objects.bulk_create(proposals) if proposals else []
+
+
+def _move(*, rows: dict[int, dict], tiers, outcomes: _Outcomes, names, managers, verb: str) -> int:
+    """Set the qualifying tier on these enrollments (one UPDATE per target tier) and record it."""
+    by_target: dict[int, list[int]] = {}
+    for enrollment_id, row in rows.items():
+        by_target.setdefault(row["qualifying_tier_id"], []).append(enrollment_id)
+    now = timezone.now()
+    moved = 0
+    for tier_id, ids in by_target.items():
+        moved += Enrollment.objects.filter(pk__in=ids).update(
+            tier_id=tier_id, tier_changed_at=now, grace_used=0, override_reason="", override_until=None
+        )
+    for row in rows.values():
+        before, after = tiers[row["tier_id"]], tiers[row["qualifying_tier_id"]]
+        outcomes.event(
+            partner_id=row["partner_id"],
+            verb=verb,
+            from_state=before.name,
+            to_state=after.name,
+            message=f"{after.program.name}: {before.name} -> {after.name} (requirements met).",
+            data={"program_id": after.program_id, "automatic": True},
+        )
+        outcomes.tell_partner(
+            partner_id=row["partner_id"],
+            kind="tier.changed",
+            title=f"You are now {after.name} in {after.program.name}",
+            body=f"Your company met the requirements of {after.name}. Its benefits apply from today.",
+        )
+        outcomes.tell_manager(
+            manager_id=managers.get(row["partner_id"]),
+            kind="tier.changed",
+            line=f"{names.get(row['partner_id'])}: {after.program.name} {before.name} -> {after.name}",
+        )
+    return moved
+
+
+def _review(*, program: Program, standings, today: date, outcomes: _Outcomes, summary: EvaluationSummary) -> None:
+    """A program's requalification review: below-tier partners spend a grace period (at risk)
+    or get a demotion proposed; partners that meet their tier start afresh. Then the review date
+    moves on by the cadence (past every date already due, so a missed night reviews once)."""
+    tiers = _tiers([program])
+    lowest = min(tiers.values(), key=lambda t: t.rank, default=None)
+    rows = {eid: row for eid, row in standings.items() if row["program_id"] == program.pk}
+    pending = set(
+        TierChangeProposal.objects.filter(enrollment_id__in=list(rows), status=ProposalStatus.PENDING).values_list(
+            "enrollment_id", flat=True
+        )
+    )
+    meeting = [eid for eid, row in rows.items() if row["meets_current"] and row["grace_used"]]
+    below = {
+        eid: row for eid, row in rows.items() if not row["meets_current"] and not _held(row["override_until"], today)
+    }
+    in_grace = [eid for eid, row in below.items() if row["grace_used"] < program.grace_periods]
+    to_demote = {eid: row for eid, row in below.items() if eid not in in_grace and eid not in pending}
+    if meeting:
+        Enrollment.objects.filter(pk__in=meeting).update(grace_used=0)
+    names = _names({row["partner_id"] for row in below.values()})
+    managers = _managers({row["partner_id"] for row in below.values()})
+    if in_grace:
+        Enrollment.objects.filter(pk__in=in_grace).update(grace_used=models_F("grace_used") + 1)
+        summary.entered_grace += len(in_grace)
+        for eid in in_grace:
+            row = below[eid]
+            tier = tiers[row["tier_id"]]
+            left = program.grace_periods - row["grace_used"] - 1
+            missing = _missing(row["results"], tier.pk)
+            outcomes.event(
+                partner_id=row["partner_id"],
+                verb="tier.at_risk",
+                to_state=tier.name,
+                message=f"{program.name}: below {tier.name} at the review of {today:%d %b %Y}"
+                f" ({left} grace review{'s' if left != 1 else ''} left). {missing}",
+                data={"program_id": program.pk, "grace_used": row["grace_used"] + 1},
+            )
+            outcomes.tell_partner(
+                partner_id=row["partner_id"],
+                kind="tier.at_risk",
+                title=f"Your {tier.name} tier in {program.name} is at risk",
+                body=f"At this review your company is below the requirements of {tier.name}. {missing}"
+                f" If it still is at the next review, a demotion will be proposed."
+                if left == 0
+                else f"At this review your company is below the requirements of {tier.name}. {missing}",
+            )
+            outcomes.tell_manager(
+                manager_id=managers.get(row["partner_id"]),
+                kind="tier.at_risk",
+                line=f"{names.get(row['partner_id'])}: below {program.name} {tier.name}",
+            )
+    proposals = []
+    for eid, row in to_demote.items():
+        target_id = row["qualifying_tier_id"] or (lowest.pk if lowest else None)
+        if target_id is None or tiers[target_id].rank >= row["rank"]:
+            continue  # already at the bottom: nothing lower to propose
+        proposals.append(
+            TierChangeProposal(
+                enrollment_id=eid,
+                partner_id=row["partner_id"],
+                program_id=program.pk,
+                from_tier_id=row["tier_id"],
+                to_tier_id=target_id,
+                direction=TierChangeProposal.Direction.DEMOTION,
+                reason=f"Below {tiers[row['tier_id']].name} after {program.grace_periods} grace review"
+                f"{'s' if program.grace_periods != 1 else ''}. {_missing(row['results'], row['tier_id'])}",
+                results=row["results"],
+            )
+        )
+    created = _propose(proposals)
+    summary.proposed_demotions += len(created)
+    for proposal in created:
+        before, after = tiers[proposal.from_tier_id], tiers[proposal.to_tier_id]
+        outcomes.event(
+            partner_id=proposal.partner_id,
+            verb="tier.demotion_proposed",
+            from_state=before.name,
+            to_state=after.name,
+            message=f"{program.name}: demotion to {after.name} proposed. {proposal.reason}",
+            data={"program_id": program.pk, "proposal_id": proposal.pk},
+            internal=True,
+        )
+        outcomes.tell_manager(
+            manager_id=managers.get(proposal.partner_id),
+            kind="tier.proposal",
+            line=f"{names.get(proposal.partner_id)}: {program.name} {before.name} -> {after.name}",
+        )
+    reviewed_on = program.next_review_on
+    while program.next_review_on <= today:
+        program.next_review_on = add_months(program.next_review_on, program.review_cadence_months)
+    program.save(update_fields=["next_review_on"])
+    summary.reviewed_programs.append(program.pk)
+    event_record(
+        actor=None,
+        target=program,
+        verb="program.reviewed",
+        message=f"Review of {reviewed_on:%d %b %Y}: {len(rows)} partners, {len(in_grace)} entered grace,"
+        f" {len(created)} demotions proposed. Next review {program.next_review_on:%d %b %Y}.",
+        data={"in_grace": len(in_grace), "demotions_proposed": len(created), "partners": len(rows)},
+        internal=True,
+    )
+
+
+def _missing(results: list[dict], tier_id: int) -> str:
+    """ "Missing: Annual revenue 8000.00 more, ..." for a tier's unmet requirements."""
+    unmet = [r for r in results or [] if r["tier_id"] == tier_id and not r["met"]]
+    if not unmet:
+        return ""
+    parts = []
+    for r in unmet:
+        if not r.get("available", True):
+            parts.append(f"{r['label']} (not measured yet)")
+        elif r["operator"] in ("lte", "lt"):
+            parts.append(f"{r['label']} {r['gap']} too high")
+        else:
+            parts.append(f"{r['label']} {r['gap']} more")
+    return "Missing: " + ", ".join(parts) + "."
+
+
+def _auto_enroll(*, programs, partner_ids=None) -> int:
+    """Enrol active partners of auto-enrol programs' segments in the entry tier. One INSERT per
+    program; partners already enrolled are skipped by the unique constraint."""
+    enrolled = 0
+    with connection.cursor() as cursor:
+        for program in programs:
+            if not program.auto_enroll:
+                continue
+            entry = Tier.objects.filter(program=program).order_by("rank").first()
+            if entry is None:
+                continue
+            cursor.execute(
+                f"""
+                INSERT INTO programs_enrollment (tenant_id, partner_id, program_id, tier_id, enrolled_at,
+                                                 tier_changed_at, grace_used, override_reason)
+                SELECT p.tenant_id, p.id, t.id, %s, now(), now(), 0, ''
+                  FROM partners_partner p
+                  JOIN programs_program t ON t.id = %s AND t.tenant_id = p.tenant_id
+                 WHERE p.tenant_id = %s AND p.status IN ('active', 'onboarding')
+                   {"AND p.id = ANY(%s)" if partner_ids is not None else ""}
+                   AND {TARGETING_SQL}
+                ON CONFLICT (tenant_id, partner_id, program_id) DO NOTHING
+                RETURNING partner_id
+                """,
+                [entry.pk, program.pk, program.tenant_id, *([list(partner_ids)] if partner_ids is not None else [])],
+            )
+            new = [row[0] for row in cursor.fetchall()]
+            enrolled += len(new)
+            if new:
+                partner_type = ContentType.objects.get_for_model(Partner)
+                event_record_many(
+                    events=[
+                        Event(
+                            content_type=partner_type,
+                            object_id=partner_id,
+                            partner_id=partner_id,
+                            verb="program.enrolled",
+                            to_state=entry.name,
+                            message=f"Enrolled in {program.name} ({entry.name}).",
+                            data={"program_id": program.pk, "automatic": True},
+                        )
+                        for partner_id in new
+                    ]
+                )
+    return enrolled
 
 
 def tier_evaluate_soon(*, partner_ids: list[int]) -> None:
     """Re-evaluate these partners after the current transaction commits (through the outbox),
     e.g. after a manual metric value is recorded or a user joins."""
-    raise NotImplementedError
+    if partner_ids:
+        outbox_enqueue(task_name=EVALUATE_TASK, partner_ids=sorted(set(partner_ids)))
 
 
+def _program_tier(program: Program, tier: Tier | None) -> Tier:
+    if tier is None:
+        tier = Tier.objects.filter(program=program).order_by("rank").first()
+        if tier is None:
+            raise PolicyViolation(f"{program.name} has no tiers yet: add them in the admin first.")
+    elif tier.program_id != program.pk:
+        raise PolicyViolation(f"{tier.name} is not a tier of {program.name}.")
+    return tier
+
+
+@transaction.atomic
 def enrollment_create(*, actor: Membership | None, partner, program: Program, tier: Tier | None = None) -> Enrollment:
     """Enrol a partner in a program (in its entry tier unless one is given). The program must
     target the partner's segment; a partner is in a program once."""
-    raise NotImplementedError
+    if actor is not None and not actor.can("tiers.override"):
+        raise NotAllowed("You may not enrol partners in programs.")
+    assert_same_tenant(actor, partner, program, tier)
+    if not program.targets(partner):
+        raise PolicyViolation(f"{program.name} does not target {partner}'s segment (type, industry, size or region).")
+    tier = _program_tier(program, tier)
+    try:
+        with transaction.atomic():
+            enrollment = Enrollment.objects.create(
+                partner=partner, program=program, tier=tier, tier_changed_at=timezone.now()
+            )
+    except IntegrityError:
+        raise PolicyViolation(f"{partner} is already enrolled in {program.name}.") from None
+    event_record(
+        actor=actor,
+        target=partner,
+        verb="program.enrolled",
+        to_state=tier.name,
+        message=f"Enrolled in {program.name} ({tier.name}).",
+        data={"program_id": program.pk},
+    )
+    tier_evaluate_soon(partner_ids=[partner.pk])
+    return enrollment
 
 
+def _decide(*, actor: Membership, proposal: TierChangeProposal, to_status: str, note: str) -> TierChangeProposal:
+    if not actor.can("tiers.decide"):
+        raise NotAllowed("You may not decide tier changes.")
+    assert_same_tenant(actor, proposal)
+    # Lock the proposal, then its enrollment (always in this order: no deadlock with overrides,
+    # which lock the enrollment and then its pending proposal... see tier_override).
+    proposal = TierChangeProposal.objects.select_for_update().select_related("program").get(pk=proposal.pk)
+    if to_status not in PROPOSAL_TRANSITIONS[proposal.status]:
+        who = "" if proposal.decided_by_id is None else " by someone else"
+        raise InvalidTransition(
+            f"This proposal was already {proposal.get_status_display().lower()}{who}; nothing was changed."
+        )
+    proposal.status = to_status
+    proposal.decided_by = actor
+    proposal.decided_at = timezone.now()
+    proposal.decision_note = note
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return proposal
+
+
+@transaction.atomic
 def proposal_approve(*, actor: Membership, proposal: TierChangeProposal, note: str = "") -> TierChangeProposal:
     """Approve a proposed promotion or demotion: the enrollment moves to the proposed tier.
     Locked: of two reviewers deciding at once, one wins and the other gets InvalidTransition."""
-    raise NotImplementedError
+    proposal = _decide(actor=actor, proposal=proposal, to_status=ProposalStatus.APPROVED, note=note)
+    enrollment = Enrollment.objects.select_for_update().get(pk=proposal.enrollment_id)
+    if enrollment.tier_id != proposal.from_tier_id:
+        raise InvalidTransition("The partner's tier changed since this was proposed; nothing was changed.")
+    before, after = proposal.from_tier, proposal.to_tier
+    enrollment.tier = after
+    enrollment.tier_changed_at = timezone.now()
+    enrollment.grace_used = 0
+    enrollment.override_reason, enrollment.override_until = "", None
+    enrollment.save(update_fields=["tier", "tier_changed_at", "grace_used", "override_reason", "override_until"])
+    _tier_changed(
+        actor=actor,
+        enrollment=enrollment,
+        before=before,
+        after=after,
+        verb="tier.promoted" if proposal.direction == "promotion" else "tier.demoted",
+        why=note or proposal.reason,
+        data={"proposal_id": proposal.pk},
+    )
+    return proposal
 
 
+@transaction.atomic
 def proposal_reject(*, actor: Membership, proposal: TierChangeProposal, note: str) -> TierChangeProposal:
     """Reject a proposal (a reason is required); the partner keeps its tier."""
-    raise NotImplementedError
+    if not note.strip():
+        raise PolicyViolation("Say why the proposal is rejected: the partner's record keeps the reason.")
+    proposal = _decide(actor=actor, proposal=proposal, to_status=ProposalStatus.REJECTED, note=note.strip())
+    event_record(
+        actor=actor,
+        target=proposal.partner,
+        verb=f"tier.{proposal.direction}_rejected",
+        from_state=proposal.from_tier.name,
+        to_state=proposal.to_tier.name,
+        message=f"{proposal.program.name}: {proposal.get_direction_display().lower()} to {proposal.to_tier.name}"
+        f" rejected. {note.strip()}",
+        data={"proposal_id": proposal.pk, "program_id": proposal.program_id},
+        internal=True,
+    )
+    return proposal
 
 
+def _tier_changed(*, actor, enrollment: Enrollment, before: Tier, after: Tier, verb: str, why: str, data: dict):
+    """The event and notifications of a decided tier change, and a fresh standing after commit."""
+    partner = enrollment.partner
+    event = event_record(
+        actor=actor,
+        target=partner,
+        verb=verb,
+        from_state=before.name,
+        to_state=after.name,
+        message=f"{after.program.name}: {before.name} -> {after.name}. {why}".strip(),
+        data={"program_id": after.program_id, **data},
+    )
+    recipients = list(Membership.objects.filter(partner=partner, role=Role.PARTNER_ADMIN, is_active=True))
+    if partner.account_manager_id and partner.account_manager_id != getattr(actor, "pk", None):
+        recipients.append(partner.account_manager)
+    notify(
+        recipients=recipients,
+        kind="tier.changed",
+        title=f"{partner}: now {after.name} in {after.program.name}",
+        body=f"{before.name} -> {after.name}. {why}".strip(),
+        url="/portal/program/",
+        event=event,
+    )
+    tier_evaluate_soon(partner_ids=[partner.pk])
+
+
+@transaction.atomic
 def tier_override(
     *, actor: Membership, enrollment: Enrollment, tier: Tier, reason: str, until: date | None = None
 ) -> Enrollment:
     """Set a partner's tier by hand, with a reason; evaluation proposes nothing for it until
-    ``until`` (if given). Supersedes a pending proposal."""
-    raise NotImplementedError
+    ``until`` (default: the program's next review). Supersedes a pending proposal."""
+    if not actor.can("tiers.override"):
+        raise NotAllowed("You may not change a partner's tier by hand.")
+    assert_same_tenant(actor, enrollment, tier)
+    if not reason.strip():
+        raise PolicyViolation("Give a reason for the manual tier: the partner's record keeps it.")
+    enrollment = (
+        Enrollment.objects.select_for_update().select_related("program", "tier", "partner").get(pk=enrollment.pk)
+    )
+    if tier.program_id != enrollment.program_id:
+        raise PolicyViolation(f"{tier.name} is not a tier of {enrollment.program.name}.")
+    today = tenant_today()
+    if until is not None and until < today:
+        raise PolicyViolation("The hold date is in the past: pick today or a later date, or leave it empty.")
+    before = enrollment.tier
+    enrollment.tier = tier
+    enrollment.tier_changed_at = timezone.now()
+    enrollment.grace_used = 0
+    enrollment.override_reason = reason.strip()
+    enrollment.override_until = (
+        until or enrollment.program.next_review_on or add_months(today, enrollment.program.review_cadence_months)
+    )
+    enrollment.save(update_fields=["tier", "tier_changed_at", "grace_used", "override_reason", "override_until"])
+    TierChangeProposal.objects.filter(enrollment=enrollment, status=ProposalStatus.PENDING).update(
+        status=ProposalStatus.SUPERSEDED, decided_by=actor, decided_at=timezone.now(), decision_note="Manual tier set."
+    )
+    verb = "tier.overridden"
+    _tier_changed(
+        actor=actor,
+        enrollment=enrollment,
+        before=before,
+        after=tier,
+        verb=verb,
+        why=f"Set by hand until {enrollment.override_until:%d %b %Y}: {reason.strip()}",
+        data={"override_until": enrollment.override_until.isoformat()},
+    )
+    return enrollment
 
 
+@transaction.atomic
 def manual_metric_record(
     *,
     actor: Membership,
@@ -107,4 +944,26 @@ def manual_metric_record(
 ) -> ManualMetricValue:
     """Record a manual metric value for a partner (evidence required when the metric says so),
     then re-evaluate the partner after commit."""
-    raise NotImplementedError
+    if not actor.can("metrics.record"):
+        raise NotAllowed("You may not record metric values.")
+    assert_same_tenant(actor, partner, metric)
+    if metric.evidence_required and not evidence:
+        raise PolicyViolation(f"{metric.name} needs evidence: attach the document the value comes from.")
+    if effective_on > tenant_today() + timedelta(days=1):
+        raise PolicyViolation("The value cannot take effect in the future.")
+    recorded = ManualMetricValue(
+        partner=partner, metric=metric, value=value, effective_on=effective_on, note=note, recorded_by=actor
+    )
+    if evidence:
+        recorded.evidence.save(evidence.name, evidence, save=False)
+    recorded.save()
+    unit = f" {metric.unit}" if metric.unit else ""
+    event_record(
+        actor=actor,
+        target=partner,
+        verb="metric.recorded",
+        message=f"{metric.name}: {value}{unit} from {effective_on:%d %b %Y}." + (f" {note}" if note else ""),
+        data={"metric": metric.code, "value": str(value), "effective_on": effective_on.isoformat()},
+    )
+    tier_evaluate_soon(partner_ids=[partner.pk])
+    return recorded
