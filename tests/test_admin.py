@@ -6,37 +6,159 @@ import pytest
 
 from prm.events.models import Event
 from prm.tenancy.scope import tenant_scope
-from programs.models import Program, Tier
+from programs.models import Program, Tier, TierRequirement
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_vendor_admin_builds_a_program_with_three_tiers(world, client_for):
-    # given acme's vendor admin in the admin
-    client = client_for(world.acme.admin)
-    # when they add a program with three tiers in one form
-    tiers = [("Silver", 1), ("Gold", 2), ("Platinum", 3)]
+def _formset(prefix: str, rows: list[dict], initial: int = 0) -> dict:
     data = {
-        "name": "Resell",
-        "slug": "resell",
-        "description": "",
-        "is_active": "on",
-        "tiers-TOTAL_FORMS": str(len(tiers)),
-        "tiers-INITIAL_FORMS": "0",
-        "tiers-MIN_NUM_FORMS": "0",
-        "tiers-MAX_NUM_FORMS": "1000",
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
     }
-    for index, (name, rank) in enumerate(tiers):
-        data |= {f"tiers-{index}-name": name, f"tiers-{index}-rank": str(rank), f"tiers-{index}-color": "#aa8800"}
+    for index, row in enumerate(rows):
+        data |= {f"{prefix}-{index}-{key}": value for key, value in row.items()}
+    return data
+
+
+PROGRAM = {
+    "name": "Resell",
+    "slug": "resell",
+    "description": "",
+    "is_active": "on",
+    "review_cadence_months": "3",
+    "next_review_on": "2027-01-01",
+    "grace_periods": "1",
+    "promotion_mode": "proposed",
+    "deal_min_amount": "5000",
+    "target_industries": "",
+    "target_regions": "",
+    "target_countries": "",
+}
+
+
+def _tier(name, rank, discount, days):
+    return {
+        "name": name,
+        "rank": str(rank),
+        "color": "#aa8800",
+        "discount_percent": str(discount),
+        "protection_days": str(days),
+        "lead_routing_weight": str(rank),
+    }
+
+
+def test_a_vendor_admin_builds_a_program_with_three_tiers_and_requirements(world, client_for):
+    # given acme's vendor admin in the admin, and a manual metric for revenue
+    client = client_for(world.acme.admin)
+    response = client.post(
+        "/admin/programs/manualmetric/add/",
+        {"name": "Annual revenue", "code": "revenue", "unit": "USD", "evidence_required": "on"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    # when they add a program for resellers with three tiers in one form
+    tiers = [_tier("Silver", 1, 5, 60), _tier("Gold", 2, 10, 90), _tier("Platinum", 3, 15, 120)]
+    data = PROGRAM | {"partner_types": [str(world.acme.partner_type.pk)]} | _formset("tiers", tiers)
     response = client.post("/admin/programs/program/add/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    # then the program and its ordered tiers belong to acme, and the admin left an event
+    # and give Gold and Platinum their requirements on each tier's page
+    with tenant_scope(world.acme.tenant):
+        ladder = {t.name: t for t in Tier.objects.filter(program__slug="resell")}
+    for name, revenue, users in (("Gold", "100000", "3"), ("Platinum", "250000", "5")):
+        tier = ladder[name]
+        requirements = [
+            {
+                "metric": "manual:revenue",
+                "operator": "gte",
+                "threshold": revenue,
+                "window_days": "365",
+                "mandatory": "on",
+            },
+            {
+                "metric": "partners.active_users",
+                "operator": "gte",
+                "threshold": users,
+                "window_days": "0",
+                "mandatory": "on",
+            },
+        ]
+        data = {
+            "program": str(tier.program_id),
+            "name": name,
+            "rank": str(tier.rank),
+            "color": "#aa8800",
+            "discount_percent": "10",
+            "protection_days": "90",
+            "mdf_allocation_percent": "0",
+            "lead_routing_weight": "2",
+            "rebate_percent": "1.5",
+            "content_access": "",
+            "optional_required": "0",
+            "description": "",
+        } | _formset("requirements", requirements)
+        response = client.post(f"/admin/programs/tier/{tier.pk}/change/", data)
+        assert response.status_code == 302, response.content.decode()[:3000]
+    # then the program targets resellers, its tiers are ordered with their benefits, the
+    # requirements are in place, everything belongs to acme, and the admin left events
     with tenant_scope(world.acme.tenant):
         program = Program.objects.get(slug="resell")
-        assert [t.name for t in Tier.objects.filter(program=program).order_by("rank")] == ["Silver", "Gold", "Platinum"]
+        assert program.target_partner_type_ids == [world.acme.partner_type.pk]
+        assert [(t.name, t.protection_days) for t in Tier.objects.filter(program=program).order_by("rank")] == [
+            ("Silver", 60),
+            ("Gold", 90),
+            ("Platinum", 90),
+        ]
+        gold = TierRequirement.objects.filter(tier__name="Gold").order_by("id")
+        assert [(r.metric, r.threshold) for r in gold] == [("manual:revenue", 100000), ("partners.active_users", 3)]
         assert Event.objects.filter(verb="program.created_in_admin", object_id=program.pk).count() == 1
     with tenant_scope(world.globex.tenant):
         assert not Program.objects.filter(slug="resell").exists()
+        assert not TierRequirement.objects.exists()
+
+
+def test_a_metric_that_is_not_measured_yet_is_refused_with_the_reason(world, client_for, acme):
+    # given a program with one tier
+    client = client_for(acme.admin)
+    assert (
+        client.post("/admin/programs/program/add/", PROGRAM | _formset("tiers", [_tier("Gold", 1, 5, 90)])).status_code
+        == 302
+    )
+    with tenant_scope(acme.tenant):
+        gold = Tier.objects.get(name="Gold")
+    # when the admin asks for revenue from won deals (the deals module is not installed yet)
+    data = {
+        "program": str(gold.program_id),
+        "name": "Gold",
+        "rank": "1",
+        "color": "#aa8800",
+        "discount_percent": "5",
+        "protection_days": "90",
+        "mdf_allocation_percent": "0",
+        "lead_routing_weight": "1",
+        "rebate_percent": "0",
+        "content_access": "",
+        "optional_required": "0",
+        "description": "",
+    } | _formset(
+        "requirements",
+        [
+            {
+                "metric": "deals.trailing_revenue",
+                "operator": "gte",
+                "threshold": "1",
+                "window_days": "365",
+                "mandatory": "on",
+            }
+        ],
+    )
+    response = client.post(f"/admin/programs/tier/{gold.pk}/change/", data)
+    # then the page says why and nothing is saved
+    assert response.status_code == 200
+    assert "not measured yet" in response.content.decode()
+    with tenant_scope(acme.tenant):
+        assert not TierRequirement.objects.exists()
 
 
 def test_an_admin_edit_of_a_partner_is_on_its_record(world, client_for):
