@@ -127,7 +127,16 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         url=_people_url(membership),
         event=event,
     )
+    _partner_users_changed(membership)
     return membership
+
+
+def _partner_users_changed(membership: Membership) -> None:
+    """A partner's number of active users is a tier metric: re-measure the partner after commit."""
+    if membership.partner_id:
+        from programs.services.tiers import tier_evaluate_soon
+
+        tier_evaluate_soon(partner_ids=[membership.partner_id])
 
 
 def _people_url(membership: Membership) -> str:
@@ -168,6 +177,7 @@ def membership_deactivate(*, actor: Membership, membership: Membership, reason: 
         message=reason,
     )
     _notify_people_admins(membership, event, "membership.deactivated", f"{membership.user}'s access was deactivated")
+    _partner_users_changed(membership)
     return membership
 
 
@@ -190,6 +200,7 @@ def membership_reactivate(*, actor: Membership, membership: Membership) -> Membe
         actor=actor, target=membership, verb="membership.reactivated", from_state="inactive", to_state="active"
     )
     _notify_people_admins(membership, event, "membership.reactivated", f"{membership.user}'s access was restored")
+    _partner_users_changed(membership)
     return membership
 
 

@@ -261,3 +261,28 @@ def test_an_event_driven_run_never_brings_a_review_forward(acme):
         proposal = TierChangeProposal.objects.get(enrollment=enrollment)
     assert nightly.reviewed_programs == [program.pk]
     assert (proposal.direction, proposal.to_tier_id) == ("demotion", entry.pk)
+
+
+def test_deactivating_a_partner_user_re_measures_the_partner(acme, django_capture_on_commit_callbacks):
+    # given a tier that needs two active portal users, held by acme partner 1 (admin + sales rep)
+    from prm.accounts.services import membership_deactivate
+
+    program = ProgramFactory(tenant=acme.tenant)
+    entry = TierFactory(program=program, name="Registered", rank=1)
+    duo = TierFactory(program=program, name="Duo", rank=2)
+    TierRequirementFactory(tier=duo, metric="partners.active_users", threshold=2, window_days=0)
+    enrollment = EnrollmentFactory(partner=acme.partner, tier=duo)
+    with tenant_scope(acme.tenant):
+        tier_evaluate()
+    assert _standing_of(enrollment).meets_current
+    # when the partner admin deactivates the sales rep (and the transaction commits)
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(acme.tenant, partner=acme.partner):
+        membership_deactivate(actor=acme.partner_admin, membership=acme.sales_rep, reason="Left")
+    # then the partner's standing shows it below its tier straight away
+    standing = _standing_of(enrollment)
+    assert not standing.meets_current and standing.qualifying_tier_id == entry.pk
+
+
+def _standing_of(enrollment):
+    with platform_scope():
+        return TierStanding.objects.get(enrollment=enrollment)
