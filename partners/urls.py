@@ -12,6 +12,12 @@ office_urlpatterns = [
         "partners/<int:partner_id>/people/", views.PartnerDetailView.as_view(), {"tab": "people"}, name="partner_people"
     ),
     path(
+        "partners/<int:partner_id>/programs/",
+        views.PartnerDetailView.as_view(),
+        {"tab": "programs"},
+        name="partner_programs",
+    ),
+    path(
         "partners/<int:partner_id>/timeline/",
         views.PartnerDetailView.as_view(),
         {"tab": "timeline"},

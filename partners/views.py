@@ -18,6 +18,7 @@ from prm.accounts.selectors import invitations_pending_for_actor, people_list_fo
 from prm.accounts.services import roles_invitable_by
 from prm.events.selectors import events_for_object
 from prm.web.views import paginate, run_service
+from programs.views.tiers import partner_programs_context, standing_cards
 
 from .forms import ContactForm, PartnerCreateForm, PartnerFilterForm, PartnerProfileForm, PartnerStatusForm
 from .models import PARTNER_TRANSITIONS, PartnerContact
@@ -31,7 +32,7 @@ from .services import (
     partner_update,
 )
 
-TABS = ("profile", "people", "timeline")
+TABS = ("profile", "people", "programs", "timeline")
 
 
 class OfficeDashboardView(MemberRequiredMixin, View):
@@ -153,6 +154,10 @@ class PartnerDetailView(MemberRequiredMixin, View):
         context = {"partner": partner, "tab": tab, "tabs": TABS, "area": "office"}
         if tab == "people":
             context.update(_people_context(self.actor, partner))
+        elif tab == "programs":
+            context.update(
+                partner_programs_context(actor=self.actor, partner=partner, currency=request.tenant.default_currency)
+            )
         elif tab == "timeline":
             context["events"] = list(events_for_object(actor=self.actor, target=partner)[:100])
         else:
@@ -275,7 +280,10 @@ class PortalHomeView(MemberRequiredMixin, View):
 
         partner = partner_get_for_actor(actor=self.actor, partner_id=self.actor.partner_id)
         recent = list(notification_list_for_actor(actor=self.actor)[:5])
-        return render(request, "partners/portal_home.html", {"partner": partner, "recent": recent})
+        tier_cards = standing_cards(actor=self.actor, partner_id=partner.pk, currency=request.tenant.default_currency)
+        return render(
+            request, "partners/portal_home.html", {"partner": partner, "recent": recent, "tier_cards": tier_cards}
+        )
 
 
 class CompanyProfileView(MemberRequiredMixin, View):

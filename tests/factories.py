@@ -16,6 +16,7 @@ import factory
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import models
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from partners.models import Partner, PartnerContact, PartnerStatus, PartnerType
@@ -38,7 +39,9 @@ from programs.models import (
     Region,
     TerritoryGrant,
     Tier,
+    TierChangeProposal,
     TierRequirement,
+    TierStanding,
 )
 
 PASSWORD = "correct-horse-battery-staple"
@@ -216,6 +219,34 @@ class ManualMetricValueFactory(TenantOwnedFactory):
     metric = factory.SubFactory(ManualMetricFactory, tenant=_same_tenant())
     value = 1
     effective_on = factory.LazyFunction(lambda: datetime.date.today())
+
+
+class TierStandingFactory(TenantOwnedFactory):
+    """A standing as evaluation writes it; pass ``results`` (see TierStanding) for the details."""
+
+    class Meta:
+        model = TierStanding
+
+    enrollment = factory.SubFactory(EnrollmentFactory, tenant=_same_tenant())
+    partner = factory.SelfAttribute("enrollment.partner")
+    program = factory.SelfAttribute("enrollment.program")
+    qualifying_tier = factory.SelfAttribute("enrollment.tier")
+    evaluated_at = factory.LazyFunction(timezone.now)
+
+
+class TierChangeProposalFactory(TenantOwnedFactory):
+    """A pending proposal for an enrollment; ``to_tier`` must be of the enrollment's program."""
+
+    class Meta:
+        model = TierChangeProposal
+
+    enrollment = factory.SubFactory(EnrollmentFactory, tenant=_same_tenant())
+    partner = factory.SelfAttribute("enrollment.partner")
+    program = factory.SelfAttribute("enrollment.program")
+    from_tier = factory.SelfAttribute("enrollment.tier")
+    to_tier = factory.SubFactory(TierFactory, tenant=_same_tenant(), program=factory.SelfAttribute("..program"))
+    direction = TierChangeProposal.Direction.PROMOTION
+    reason = "Meets every requirement of the next tier."
 
 
 class RegionFactory(TenantOwnedFactory):

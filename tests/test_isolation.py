@@ -37,6 +37,7 @@ from prm.tenancy.scope import platform_scope
 
 from .conftest import PLATFORM_HOST, make_client
 from .factories import ContactFactory, InvitationFactory, NotificationFactory, PartnerMembershipFactory
+from .programs import policy_setup, tier_setup
 
 OFFICE, PORTAL, TENANT, PUBLIC = "office", "portal", "tenant", "public"
 
@@ -345,7 +346,98 @@ CASES: dict[str, Case] = {
         effect=_invitation_revoked,
     ),
     # --- programs: tiers --------------------------------------------------------------------------
+    "portal:program": Case(
+        area=PORTAL, allowed=PARTNER_USERS, setup=tier_setup.tier_ladder, contains=lambda ctx: "8,000 more"
+    ),
+    "office:tier_reviews": Case(
+        area=OFFICE, allowed=STAFF, setup=tier_setup.tier_proposal, contains=lambda ctx: ctx.side.partner.display_name
+    ),
+    "office:proposal_decide": Case(
+        area=OFFICE,
+        method="post",
+        allowed=("admin", "manager"),
+        refused={"marketing": 403},
+        setup=tier_setup.tier_proposal,
+        args=lambda ctx: [ctx.proposal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"decision": "approve", "note": "Matrix"},
+        effect=tier_setup.proposal_approved,
+    ),
+    "office:partner_programs": Case(
+        area=OFFICE,
+        allowed=STAFF,
+        setup=tier_setup.tier_ladder,
+        args=PARTNER_ID,
+        object_scoped=True,
+        contains=lambda ctx: "Towards Gold",
+    ),
+    "office:tier_override": Case(
+        area=OFFICE,
+        method="post",
+        allowed=("admin", "manager"),
+        refused={"marketing": 403},
+        setup=tier_setup.tier_ladder,
+        args=lambda ctx: [ctx.side.partner.pk, ctx.enrollment.pk],
+        object_scoped=True,
+        data=lambda ctx: {"tier": str(ctx.gold.pk), "reason": "Matrix"},
+        effect=lambda ctx: tier_setup.enrollment_tier(ctx) == ctx.gold.pk,
+    ),
+    "office:metric_record": Case(
+        area=OFFICE,
+        method="post",
+        allowed=("admin", "manager"),
+        refused={"marketing": 403},
+        setup=tier_setup.manual_metric,
+        args=PARTNER_ID,
+        object_scoped=True,
+        data=lambda ctx: {"metric": str(ctx.metric.pk), "value": "7", "effective_on": "2020-01-01", "note": "Matrix"},
+        effect=tier_setup.metric_recorded,
+    ),
+    "office:metric_evidence": Case(
+        area=OFFICE,
+        allowed=STAFF,
+        setup=tier_setup.manual_value_with_evidence,
+        args=lambda ctx: [ctx.value.pk],
+        object_scoped=True,
+    ),
     # --- programs: policies -----------------------------------------------------------------------
+    "portal:products": Case(
+        area=PORTAL, allowed=PARTNER_USERS, setup=policy_setup.product_line, contains=lambda ctx: "Matrix Product"
+    ),
+    "portal:licences": Case(
+        area=PORTAL, allowed=PARTNER_USERS, setup=policy_setup.pending_licence, contains=lambda ctx: "MATRIX-1"
+    ),
+    "portal:licence_document": Case(
+        area=PORTAL,
+        allowed=PARTNER_USERS,
+        setup=policy_setup.pending_licence,
+        args=lambda ctx: [ctx.licence.pk],
+        object_scoped=True,
+    ),
+    "office:licence_queue": Case(
+        area=OFFICE, allowed=STAFF, setup=policy_setup.pending_licence, contains=lambda ctx: "MATRIX-1"
+    ),
+    "office:licence_decide": Case(
+        area=OFFICE,
+        method="post",
+        allowed=("admin", "manager"),
+        refused={"marketing": 403},
+        setup=policy_setup.pending_licence,
+        args=lambda ctx: [ctx.licence.pk],
+        object_scoped=True,
+        data=lambda ctx: {"decision": "verify"},
+        effect=policy_setup.licence_verified,
+    ),
+    "office:licence_document": Case(
+        area=OFFICE,
+        allowed=STAFF,
+        setup=policy_setup.pending_licence,
+        args=lambda ctx: [ctx.licence.pk],
+        object_scoped=True,
+    ),
+    "office:policy_check": Case(
+        area=OFFICE, allowed=STAFF, setup=policy_setup.product_line, contains=lambda ctx: "Matrix Line"
+    ),
 }
 
 # Patterns without a case, each with the reason.

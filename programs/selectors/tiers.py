@@ -1,0 +1,191 @@
+"""Reads of tiers and standings, as the acting membership may see them.
+
+Partner users see their own partner's enrollments, standings and manual metric values, never a
+proposal (proposals are vendor-internal; row-level security hides them from the partner role
+too). Staff see any of their tenant's. What an actor may not see is a 404.
+
+Every selector here costs a fixed number of queries, whatever the number of rows: relations are
+joined or prefetched, counts are aggregated in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+
+from partners.models import Partner
+
+from ..models import (
+    Enrollment,
+    ManualMetric,
+    ManualMetricValue,
+    Program,
+    ProposalStatus,
+    Tier,
+    TierChangeProposal,
+    TierStanding,
+)
+
+
+def _require_staff(actor) -> None:
+    if not actor.is_staff_member:
+        raise Http404
+
+
+def _require_partner_visible(actor, partner_id: int) -> None:
+    """A partner user sees only its own partner; staff any partner of the tenant."""
+    if actor.is_partner_user:
+        if actor.partner_id != partner_id:
+            raise Http404
+        return
+    _require_staff(actor)
+    if not Partner.objects.filter(pk=partner_id).exists():
+        raise Http404
+
+
+def _enrollments_with_standing(actor) -> QuerySet[Enrollment]:
+    """Enrollments with their program, tier, the program's tier ladder (``program.ladder``, in
+    rank order), the standing (``standing_list``: none or one) and, for staff, the pending
+    proposal (``pending_proposals``: none or one)."""
+    prefetches = [
+        Prefetch("program__tiers", queryset=Tier.objects.order_by("rank"), to_attr="ladder"),
+        Prefetch(
+            "standings",
+            queryset=TierStanding.objects.select_related("qualifying_tier", "next_tier"),
+            to_attr="standing_list",
+        ),
+    ]
+    if actor.is_staff_member:
+        prefetches.append(
+            Prefetch(
+                "proposals",
+                queryset=TierChangeProposal.objects.filter(status=ProposalStatus.PENDING).select_related(
+                    "from_tier", "to_tier"
+                ),
+                to_attr="pending_proposals",
+            )
+        )
+    return Enrollment.objects.select_related("program", "tier").prefetch_related(*prefetches)
+
+
+def standings_for_partner(*, actor, partner_id: int) -> list[Enrollment]:
+    """A partner's enrollments with their standing (see ``_enrollments_with_standing``), by
+    program name. Partner users: their own partner only; staff: any of the tenant's."""
+    _require_partner_visible(actor, partner_id)
+    return list(_enrollments_with_standing(actor).filter(partner_id=partner_id).order_by("program__name", "id"))
+
+
+def enrollment_get_for_actor(*, actor, partner_id: int, enrollment_id: int) -> Enrollment:
+    """One enrollment of one partner (staff only), with its program's tier ladder. Else 404."""
+    _require_staff(actor)
+    enrollment = (
+        _enrollments_with_standing(actor)
+        .select_related("partner")
+        .filter(pk=enrollment_id, partner_id=partner_id)
+        .first()
+    )
+    if enrollment is None:
+        raise Http404
+    return enrollment
+
+
+def proposal_queue_for_actor(*, actor, program=None, direction: str = "") -> QuerySet[TierChangeProposal]:
+    """The tier review queue: pending proposals, oldest first, with what a reviewer reads."""
+    _require_staff(actor)
+    queryset = TierChangeProposal.objects.filter(status=ProposalStatus.PENDING).select_related(
+        "partner", "partner__account_manager__user", "program", "from_tier", "to_tier"
+    )
+    if program is not None:
+        queryset = queryset.filter(program=program)
+    if direction:
+        queryset = queryset.filter(direction=direction)
+    return queryset.order_by("created_at", "id")
+
+
+def proposal_get_for_actor(*, actor, proposal_id: int) -> TierChangeProposal:
+    """One proposal, in any status (deciding a decided one is the service's InvalidTransition)."""
+    _require_staff(actor)
+    proposal = (
+        TierChangeProposal.objects.select_related("partner", "program", "from_tier", "to_tier", "enrollment")
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
+@dataclass
+class TierCount:
+    tier: Tier
+    enrollments: int
+
+
+@dataclass
+class ProgramDistribution:
+    """How a program's partners spread over its tiers, and what awaits review there."""
+
+    program: Program
+    tiers: list[TierCount] = field(default_factory=list)
+    at_risk: int = 0
+    pending: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(row.enrollments for row in self.tiers)
+
+
+def tier_distribution(*, actor) -> list[ProgramDistribution]:
+    """Per program (by name): enrollments per tier in rank order, at-risk standings and pending
+    proposals. Three aggregate queries, whatever the number of partners."""
+    _require_staff(actor)
+    tiers = (
+        Tier.objects.select_related("program")
+        .annotate(enrolled=Count("enrollments"))
+        .order_by("program__name", "program_id", "rank")
+    )
+    at_risk = dict(
+        TierStanding.objects.filter(at_risk=True).values_list("program_id").annotate(n=Count("id")).order_by()
+    )
+    pending = dict(
+        TierChangeProposal.objects.filter(status=ProposalStatus.PENDING)
+        .values_list("program_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    programs: dict[int, ProgramDistribution] = {}
+    for tier in tiers:
+        row = programs.get(tier.program_id)
+        if row is None:
+            row = programs[tier.program_id] = ProgramDistribution(
+                program=tier.program, at_risk=at_risk.get(tier.program_id, 0), pending=pending.get(tier.program_id, 0)
+            )
+        row.tiers.append(TierCount(tier=tier, enrollments=tier.enrolled))
+    return list(programs.values())
+
+
+def manual_values_for_partner(*, actor, partner_id: int) -> QuerySet[ManualMetricValue]:
+    """The manual metric values recorded for a partner, newest effective date first."""
+    _require_partner_visible(actor, partner_id)
+    return (
+        ManualMetricValue.objects.filter(partner_id=partner_id)
+        .select_related("metric", "recorded_by__user")
+        .order_by("-effective_on", "-id")
+    )
+
+
+def manual_value_get_for_actor(*, actor, value_id: int) -> ManualMetricValue:
+    """One recorded value (staff only: evidence downloads). Else 404."""
+    _require_staff(actor)
+    value = ManualMetricValue.objects.select_related("metric").filter(pk=value_id).first()
+    if value is None:
+        raise Http404
+    return value
+
+
+def manual_metrics_for_actor(*, actor) -> list[ManualMetric]:
+    """The tenant's manual metrics (what staff may record values of)."""
+    _require_staff(actor)
+    return list(ManualMetric.objects.order_by("name"))

@@ -43,6 +43,7 @@ from prm.tenancy.scope import platform_scope, tenant_scope
 
 from ..conftest import make_client
 from ..factories import InvitationFactory, NotificationFactory
+from ..programs import policy_setup, tier_setup
 from .support import HOSTILE, HOSTILE_QUICK, hostile_id, hostile_text, html_problems
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +132,15 @@ def _invitation_path(world):
     return reverse("invitation_accept", args=[invitation.token])
 
 
+def _tiers(world):
+    """acme partner 1's tier ladder, pending proposal and a manual metric (made once per world)."""
+    if not hasattr(world, "tiers"):
+        world.tiers = SimpleNamespace(side=world.acme)
+        tier_setup.tier_proposal(world.tiers)
+        tier_setup.manual_metric(world.tiers)
+    return world.tiers
+
+
 # name -> (who posts, the path, valid data): every form view of the project, and allauth's two
 # signed-out forms.
 FORM_VIEWS = {
@@ -204,6 +214,31 @@ FORM_VIEWS = {
         lambda w: w.acme.admin,
         lambda w: reverse("office:settings"),
         lambda w: {"name": "Acme", "brand_color": "#1f4e8c", "default_currency": "EUR", "time_zone": "Europe/Berlin"},
+    ),
+    "office:proposal_decide": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:proposal_decide", args=[_tiers(w).proposal.pk]),
+        lambda w: {"decision": "reject", "note": "Not yet"},
+    ),
+    "office:tier_override": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:tier_override", args=[w.acme.partner.pk, _tiers(w).enrollment.pk]),
+        lambda w: {"tier": str(_tiers(w).gold.pk), "reason": "Strategic account", "until": "2099-01-01"},
+    ),
+    "office:metric_record": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:metric_record", args=[w.acme.partner.pk]),
+        lambda w: {"metric": str(_tiers(w).metric.pk), "value": "7.5", "effective_on": "2020-01-01", "note": "Q1"},
+    ),
+    "portal:licences": (
+        lambda w: w.acme.partner_admin,
+        lambda w: reverse("portal:licences"),
+        policy_setup.licence_upload_data,
+    ),
+    "office:licence_decide": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:licence_decide", args=[policy_setup.licence_for(w).licence.pk]),
+        lambda w: {"decision": "reject", "reason": "Unreadable scan"},
     ),
     "account_login": (
         lambda w: None,

@@ -1,0 +1,169 @@
+"""Programs forms: validation only. Choices are handed in by the views, from the selectors, as
+evaluated lists: a form offers only what the actor may see, and rendering it runs no query."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from prm.tenancy.forms import _is_polyglot
+
+from .models import TierChangeProposal
+
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+NOT_A_DOCUMENT = "Upload a PDF, PNG or JPEG file."
+
+# Pillow's name of an image format -> the extension evidence is stored under (models.DOCUMENT_TYPES).
+_IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg"}
+
+
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ObjectChoiceField(forms.ChoiceField):
+    """A choice among objects the view already loaded; cleans to the object itself."""
+
+    def __init__(self, *, objects=(), label_from=str, **kwargs):
+        super().__init__(**kwargs)
+        self.set_objects(objects, label_from)
+
+    def set_objects(self, objects, label_from=str):
+        self.objects = {str(obj.pk): obj for obj in objects}
+        self.choices = [("", "Choose…")] + [(key, label_from(obj)) for key, obj in self.objects.items()]
+
+    def clean(self, value):
+        key = super().clean(value)
+        return self.objects.get(key) if key else None
+
+
+class ReviewFilterForm(forms.Form):
+    """The review queue's query string. Invalid values are ignored field by field, never a 500."""
+
+    program = ObjectChoiceField(required=False)
+    direction = forms.ChoiceField(
+        choices=[("", "Any direction"), *TierChangeProposal.Direction.choices], required=False
+    )
+
+    def __init__(self, *args, programs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].set_objects(programs)
+        self.fields["program"].choices = [("", "Any program"), *self.fields["program"].choices[1:]]
+
+    def filters(self) -> dict:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {"program": data.get("program"), "direction": data.get("direction") or ""}
+
+
+class ProposalDecisionForm(forms.Form):
+    """Approve or reject a proposed tier change; a rejection says why."""
+
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            self.add_error("note", "Give a reason to reject the proposal: it goes on the partner's record.")
+        return data
+
+
+class TierOverrideForm(forms.Form):
+    """Set an enrollment's tier by hand: one of its program's tiers, with a reason."""
+
+    tier = ObjectChoiceField(label="New tier")
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    until = forms.DateField(
+        label="Hold until",
+        required=False,
+        widget=_date_input(),
+        help_text="Optional: evaluation proposes no change before this date.",
+    )
+
+    def __init__(self, *args, tiers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].set_objects(tiers, label_from=lambda tier: tier.name)
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why the tier is set by hand.")
+        return reason
+
+    def clean_until(self):
+        until = self.cleaned_data.get("until")
+        if until is not None and until <= timezone.localdate():
+            raise forms.ValidationError("Choose a date after today.")
+        return until
+
+
+class ManualMetricValueForm(forms.Form):
+    """Record a value of one of the tenant's manual metrics for a partner, with evidence."""
+
+    metric = ObjectChoiceField()
+    value = forms.DecimalField(max_digits=16, decimal_places=2)
+    effective_on = forms.DateField(label="Effective from", widget=_date_input())
+    evidence = forms.FileField(
+        required=False, help_text="A PDF, PNG or JPEG of at most 10 MB (required where the metric asks for it)."
+    )
+    note = forms.CharField(required=False, max_length=300)
+
+    def __init__(self, *args, metrics=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].set_objects(
+            metrics, label_from=lambda metric: f"{metric.name} ({metric.unit})" if metric.unit else metric.name
+        )
+
+    def clean_effective_on(self):
+        effective_on = self.cleaned_data["effective_on"]
+        if effective_on > timezone.localdate():
+            raise forms.ValidationError("A value cannot take effect in the future.")
+        return effective_on
+
+    def clean_evidence(self):
+        evidence = self.cleaned_data.get("evidence")
+        if not evidence:
+            return None
+        if evidence.size > EVIDENCE_MAX_BYTES:
+            raise forms.ValidationError("Keep the evidence under 10 MB.")
+        extension = _document_extension(evidence)
+        if extension is None:
+            raise forms.ValidationError(NOT_A_DOCUMENT)
+        # The stored name is random (private_upload_path), keeping only this verified extension.
+        evidence.name = f"evidence.{extension}"
+        return evidence
+
+    def clean(self):
+        data = super().clean()
+        metric = data.get("metric")
+        if (
+            metric is not None
+            and metric.evidence_required
+            and not data.get("evidence")
+            and "evidence" not in self.errors
+        ):
+            self.add_error("evidence", f"{metric.name} needs evidence: attach a PDF, PNG or JPEG.")
+        return data
+
+
+def _document_extension(upload) -> str | None:
+    """What the upload is, judged by its content: "pdf", "png", "jpg", or None."""
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    if data.startswith(b"%PDF-"):
+        # A whole PDF ends with its end-of-file marker (possibly followed by a newline).
+        return "pdf" if b"%%EOF" in data[-1024:] else None
+    try:
+        image = Image.open(upload)
+        image.verify()
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        return None
+    finally:
+        upload.seek(0)
+    extension = _IMAGE_FORMATS.get(image.format)
+    if extension is None or _is_polyglot(data, image.format):
+        return None
+    return extension

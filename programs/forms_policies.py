@@ -1,0 +1,110 @@
+"""Forms of the policy pages: validation only. Choices are built from lists the view has
+already read, so that no query runs while a page renders."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from prm.errors import PolicyViolation
+
+from .countries import COUNTRY_CHOICES
+from .models import LicenceType
+from .services.catalogue import document_kind
+from .services.policy import ACTIONS
+
+ACTION_LABELS = {"sell": "Sell", "register_deal": "Register a deal", "receive_lead": "Receive a lead"}
+
+
+def _id_choices(objects, label=str) -> list[tuple[int, str]]:
+    return [(obj.pk, label(obj)) for obj in objects]
+
+
+class DealCheckForm(forms.Form):
+    """The portal's "check a deal": which line, where, how much."""
+
+    product_line = forms.TypedChoiceField(label="Product line", coerce=int, choices=())
+    country = forms.ChoiceField(
+        label="Customer's country", required=False, choices=[("", "Any country"), *COUNTRY_CHOICES]
+    )
+    amount = forms.DecimalField(
+        label="Deal amount", required=False, min_value=0, max_digits=14, decimal_places=2, localize=False
+    )
+
+    def __init__(self, *args, lines=(), currency: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product_line"].choices = [("", "Choose a product line"), *_id_choices(lines, lambda x: x.name)]
+        if currency:
+            self.fields["amount"].label = f"Deal amount ({currency})"
+
+
+class PolicyCheckForm(DealCheckForm):
+    """The staff's policy check: the deal check for any partner and any action."""
+
+    partner = forms.TypedChoiceField(label="Partner", coerce=int, choices=())
+    action = forms.ChoiceField(label="Action", choices=[(action, ACTION_LABELS[action]) for action in ACTIONS])
+
+    field_order = ["partner", "action", "product_line", "country", "amount"]
+
+    def __init__(self, *args, partners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].choices = [("", "Choose a partner"), *_id_choices(partners, lambda p: p.display_name)]
+
+
+class LicenceUploadForm(forms.Form):
+    licence_type = forms.TypedChoiceField(label="Licence", coerce=int, choices=())
+    number = forms.CharField(label="Licence number", max_length=80, required=False)
+    issued_on = forms.DateField(label="Issued on", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(label="Expires on", widget=forms.DateInput(attrs={"type": "date"}))
+    document = forms.FileField(
+        label="Document",
+        help_text="A PDF, PNG or JPEG scan of the licence, up to 10 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}),
+    )
+
+    def __init__(self, *args, licence_types: list[LicenceType] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["licence_type"].choices = [("", "Choose a licence"), *_id_choices(licence_types)]
+        self.licence_types = {kind.pk: kind for kind in licence_types}
+
+    def clean_document(self):
+        document = self.cleaned_data["document"]
+        try:
+            document_kind(document)
+        except PolicyViolation as error:
+            raise forms.ValidationError(error.message) from error
+        return document
+
+    def clean_expires_on(self):
+        expires_on = self.cleaned_data["expires_on"]
+        if expires_on <= timezone.localdate():
+            raise forms.ValidationError("This date has passed: upload a licence that is still valid.")
+        if expires_on > timezone.localdate() + timedelta(days=365 * 100):
+            raise forms.ValidationError("Check the year: that is more than a century away.")
+        return expires_on
+
+    def clean(self):
+        data = super().clean()
+        issued, expires = data.get("issued_on"), data.get("expires_on")
+        if issued and issued > timezone.localdate():
+            self.add_error("issued_on", "The issue date is in the future.")
+        elif issued and expires and issued >= expires:
+            self.add_error("issued_on", "A licence is issued before it expires.")
+        if data.get("licence_type") is not None:
+            data["licence_type"] = self.licence_types[data["licence_type"]]
+        return data
+
+
+class LicenceDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("verify", "Verify"), ("reject", "Reject")])
+    reason = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Reason (for a rejection)"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Give a reason: the partner needs to know what to fix.")
+        return data

@@ -1,0 +1,456 @@
+"""Writes of the policy half: territory grants, and partner licences with their verification.
+
+* **Territories.** A country (or a region of countries) granted to a partner for one product
+  line or for every line, exclusive or shared, for a period (``valid_until`` is the first day
+  the grant no longer applies). An exclusive grant may not overlap any other partner's grant,
+  and a shared grant may not enter another partner's exclusive territory: same countries, same
+  line (or every line), overlapping periods. ``territory_validate`` holds those rules for the
+  services and the admin's forms alike.
+* **Licences.** A partner admin uploads a licence document (PDF, PNG or JPEG, judged by its
+  content); the vendor verifies or rejects it, once (``LICENCE_TRANSITIONS``).
+
+Every write records an event on the partner, so it shows on the partner's timeline.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from partners.models import Partner
+from prm.accounts.models import Membership
+from prm.accounts.roles import Role
+from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
+from prm.events.services import changes_apply, event_record
+from prm.notifications.services import notify
+
+from ..countries import country_name
+from ..models import COUNTRY, LicenceStatus, LicenceType, PartnerLicence, ProductLine, Region, TerritoryGrant
+from .policy import grant_countries, grant_label
+
+# --- documents -------------------------------------------------------------------------------
+
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+NOT_A_DOCUMENT = "Upload the licence as a PDF, PNG or JPEG file."
+_IMAGE_KINDS = {"PNG": "png", "JPEG": "jpg"}
+
+
+def document_kind(document) -> str:
+    """What an uploaded document is, judged by its content: ``pdf``, ``png`` or ``jpg``.
+
+    The name and the browser's content type are the uploader's to choose, so neither counts.
+    The document is served back only as an attachment with the type found here.
+    """
+    size = getattr(document, "size", None) or 0
+    if size == 0:
+        raise PolicyViolation("The file is empty: " + NOT_A_DOCUMENT[0].lower() + NOT_A_DOCUMENT[1:])
+    if size > DOCUMENT_MAX_BYTES:
+        raise PolicyViolation(f"Keep documents under {DOCUMENT_MAX_BYTES // (1024 * 1024)} MB.")
+    document.seek(0)
+    head = document.read(8)
+    document.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        try:
+            image = Image.open(document)
+            image.verify()
+        except Image.DecompressionBombError as error:
+            raise PolicyViolation("This image is too large; scan the licence at a lower resolution.") from error
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+            raise PolicyViolation(NOT_A_DOCUMENT) from error
+        finally:
+            document.seek(0)
+        if image.format in _IMAGE_KINDS:
+            return _IMAGE_KINDS[image.format]
+    raise PolicyViolation(NOT_A_DOCUMENT)
+
+
+# --- who may act -------------------------------------------------------------------------------
+
+
+def _require(actor: Membership | None, allowed: bool, message: str) -> None:
+    # ``actor`` None is the platform acting (a superuser in the admin, a command): no membership
+    # to check, and the tenant scope still bounds what it touches.
+    if actor is not None and not allowed:
+        raise NotAllowed(message)
+
+
+def _may_grant(actor: Membership | None) -> bool:
+    return actor is not None and actor.is_staff_member and actor.can("partners.edit")
+
+
+def _partner_admins(partner: Partner) -> list[Membership]:
+    return list(Membership.objects.filter(partner=partner, role=Role.PARTNER_ADMIN, is_active=True))
+
+
+def _period(valid_from: date, valid_until: date | None) -> str:
+    start = f"{valid_from.day} {valid_from:%B %Y}"
+    return f"from {start} until {valid_until.day} {valid_until:%B %Y}" if valid_until else f"from {start}, open-ended"
+
+
+def _line_label(product_line: ProductLine | None) -> str:
+    return product_line.name if product_line is not None else "every product line"
+
+
+# --- territories -------------------------------------------------------------------------------
+
+
+def territory_validate(
+    *,
+    partner: Partner,
+    product_line: ProductLine | None = None,
+    country: str = "",
+    region: Region | None = None,
+    exclusive: bool = False,
+    valid_from: date,
+    valid_until: date | None = None,
+    grant: TerritoryGrant | None = None,
+) -> None:
+    """The rules every territory grant keeps; raises PolicyViolation with a sentence staff can act on.
+
+    ``grant`` is the grant being changed (left out of the comparison). The services call it
+    under their locks; the admin's form calls it to show the same message beside the form.
+    """
+    assert_same_tenant(partner, product_line, region)
+    country = (country or "").strip().upper()
+    if bool(country) == (region is not None):
+        raise PolicyViolation("Grant either a country or a region, not both (and not neither).")
+    if country:
+        try:
+            COUNTRY(country)
+        except Exception as error:
+            raise PolicyViolation("Use a two-letter ISO country code, e.g. DE.") from error
+        countries = {country}
+    else:
+        countries = set(region.countries or [])
+        if not countries:
+            raise PolicyViolation(f"The region {region.name} lists no countries yet: add them to the region first.")
+    if valid_until is not None and valid_until <= valid_from:
+        raise PolicyViolation("The end date must come after the start date.")
+
+    others = TerritoryGrant.objects.select_related("partner", "region", "product_line")
+    if grant is not None and grant.pk:
+        others = others.exclude(pk=grant.pk)
+    if exclusive and country:
+        # The database keeps one exclusive grant per (line, country) whatever its dates (the
+        # partial unique index): say so here rather than fail on insert.
+        same = others.filter(exclusive=True, country=country, product_line=product_line).first()
+        if same is not None:
+            raise PolicyViolation(
+                f"An exclusive grant of {country_name(country)} for {_line_label(product_line)} is already on "
+                f"record for {same.partner} ({_period(same.valid_from, same.valid_until)}). Only one is kept per "
+                "country and line: change that grant's dates instead of adding another."
+            )
+    clash = (
+        others.exclude(partner=partner)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=valid_from))
+        .filter(Q(country__in=countries) | Q(region__countries__overlap=sorted(countries)))
+    )
+    if valid_until is not None:
+        clash = clash.filter(valid_from__lt=valid_until)
+    if product_line is not None:
+        clash = clash.filter(Q(product_line=product_line) | Q(product_line__isnull=True))
+    if not exclusive:
+        clash = clash.filter(exclusive=True)
+    other = clash.order_by("valid_from", "id").first()
+    if other is None:
+        return
+    shared = sorted(countries & grant_countries(other))
+    where = ", ".join(country_name(code) for code in shared) or grant_label(other)
+    period = _period(other.valid_from, other.valid_until)
+    if exclusive:
+        kind = "exclusively" if other.exclusive else "as a shared territory"
+        raise PolicyViolation(
+            f"{where} is already granted to {other.partner} {kind} for {_line_label(other.product_line)} "
+            f"({period}): an exclusive grant cannot overlap another partner's territory."
+        )
+    raise PolicyViolation(
+        f"{where} is an exclusive territory of {other.partner} for {_line_label(other.product_line)} ({period}): "
+        "a shared grant cannot enter it."
+    )
+
+
+def _lock_lines(*lines: ProductLine | None) -> None:
+    """Serialize grants that could clash: a grant for a line locks that line's row; a grant for
+    every line locks every line of the tenant (in id order, so two such grants cannot deadlock).
+    Without it, two exclusive grants checked at the same moment would both find the field clear."""
+    if any(line is None for line in lines):
+        list(ProductLine.objects.select_for_update().order_by("id").values_list("id", flat=True))
+    else:
+        ids = sorted({line.pk for line in lines})
+        list(ProductLine.objects.select_for_update().filter(pk__in=ids).order_by("id").values_list("id", flat=True))
+
+
+def _insert_or_explain(save) -> None:
+    """The partial unique index ``territory_exclusive_country`` is the backstop behind the check
+    (a race the locks did not cover, e.g. a line created meanwhile): its error becomes a message."""
+    try:
+        with transaction.atomic():
+            save()
+    except IntegrityError as error:
+        raise PolicyViolation(
+            "Another exclusive grant of this country for this product line was just recorded; reload and check."
+        ) from error
+
+
+@transaction.atomic
+def territory_grant(
+    *,
+    actor: Membership | None,
+    partner: Partner,
+    product_line: ProductLine | None = None,
+    country: str = "",
+    region: Region | None = None,
+    exclusive: bool = False,
+    valid_from: date,
+    valid_until: date | None = None,
+    note: str = "",
+) -> TerritoryGrant:
+    """Grant a country or region to a partner for a line (or every line). Locked per line, so
+    that of two clashing exclusive grants one wins and the other gets PolicyViolation."""
+    _require(actor, _may_grant(actor), "You may not grant territories.")
+    assert_same_tenant(actor, partner, product_line, region)
+    country = (country or "").strip().upper()
+    _lock_lines(product_line)
+    territory_validate(
+        partner=partner,
+        product_line=product_line,
+        country=country,
+        region=region,
+        exclusive=exclusive,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    grant = TerritoryGrant(
+        partner=partner,
+        product_line=product_line,
+        country=country,
+        region=region,
+        exclusive=exclusive,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        note=note.strip(),
+        granted_by=actor,
+    )
+    _insert_or_explain(grant.save)
+    label = grant_label(grant)
+    event_record(
+        actor=actor,
+        target=partner,
+        verb="territory.granted",
+        message=f"{label} granted for {_line_label(product_line)}{' (exclusive)' if exclusive else ''}, "
+        f"{_period(valid_from, valid_until)}",
+        data={"grant": grant.pk, "territory": label, "product_line": _line_label(product_line), "exclusive": exclusive},
+    )
+    return grant
+
+
+TERRITORY_FIELDS = ("product_line", "country", "region", "exclusive", "valid_from", "valid_until", "note")
+
+
+@transaction.atomic
+def territory_update(*, actor: Membership | None, grant: TerritoryGrant, changes: dict[str, Any]) -> TerritoryGrant:
+    """Change a grant's line, place, exclusivity, dates or note (the partner stays: revoke and
+    grant anew to move a territory to another partner). Same rules and locks as granting."""
+    _require(actor, _may_grant(actor), "You may not change territories.")
+    refused = set(changes) - set(TERRITORY_FIELDS)
+    if refused:
+        raise NotAllowed(f"These cannot be changed on a grant: {', '.join(sorted(refused))}.")
+    assert_same_tenant(actor, grant, changes.get("product_line"), changes.get("region"))
+    if "country" in changes:
+        changes = {**changes, "country": (changes["country"] or "").strip().upper()}
+    _lock_lines(grant.product_line, changes.get("product_line", grant.product_line))
+    grant = (
+        TerritoryGrant.objects.select_for_update(of=("self",))
+        .select_related("partner", "region", "product_line")
+        .get(pk=grant.pk)
+    )
+    diff = changes_apply(instance=grant, changes=changes)
+    if not diff:
+        return grant
+    territory_validate(
+        partner=grant.partner,
+        product_line=grant.product_line,
+        country=grant.country,
+        region=grant.region,
+        exclusive=grant.exclusive,
+        valid_from=grant.valid_from,
+        valid_until=grant.valid_until,
+        grant=grant,
+    )
+    _insert_or_explain(grant.save)
+    event_record(
+        actor=actor,
+        target=grant.partner,
+        verb="territory.changed",
+        message=f"Territory {grant_label(grant)} for {_line_label(grant.product_line)} changed: "
+        + ", ".join(TerritoryGrant._meta.get_field(name).verbose_name for name in diff),
+        data={"grant": grant.pk, "changes": diff},
+    )
+    return grant
+
+
+@transaction.atomic
+def territory_revoke(*, actor: Membership | None, grant: TerritoryGrant, reason: str) -> TerritoryGrant:
+    """End a grant today: from today it no longer applies (``valid_until`` is its first day out)."""
+    _require(actor, _may_grant(actor), "You may not revoke territories.")
+    assert_same_tenant(actor, grant)
+    if not reason.strip():
+        raise PolicyViolation("Give a reason: the partner sees it on its timeline.")
+    grant = (
+        TerritoryGrant.objects.select_for_update(of=("self",))
+        .select_related("partner", "region", "product_line")
+        .get(pk=grant.pk)
+    )
+    today = timezone.localdate()
+    if grant.valid_until is not None and grant.valid_until <= today:
+        raise InvalidTransition("This territory grant has already ended.")
+    previous = grant.valid_until
+    grant.valid_until = today
+    grant.save(update_fields=["valid_until"])
+    event_record(
+        actor=actor,
+        target=grant.partner,
+        verb="territory.revoked",
+        from_state=str(previous or ""),
+        to_state=str(today),
+        message=f"Territory {grant_label(grant)} for {_line_label(grant.product_line)} revoked: {reason.strip()}",
+        data={"grant": grant.pk},
+    )
+    return grant
+
+
+# --- licences ----------------------------------------------------------------------------------
+
+# Verification is one decision: a verified or rejected licence is final (a new document is a new
+# licence), so two reviewers deciding at once cannot both win.
+LICENCE_TRANSITIONS: dict[str, frozenset[str]] = {
+    LicenceStatus.PENDING: frozenset({LicenceStatus.VERIFIED, LicenceStatus.REJECTED}),
+    LicenceStatus.VERIFIED: frozenset(),
+    LicenceStatus.REJECTED: frozenset(),
+}
+
+
+def can_upload_licence(*, actor: Membership, partner: Partner) -> bool:
+    if actor.is_partner_user:
+        return actor.partner_id == partner.pk and actor.can("licences.manage")
+    return actor.is_staff_member and (actor.can("licences.verify") or actor.can("partners.edit"))
+
+
+@transaction.atomic
+def licence_upload(
+    *,
+    actor: Membership,
+    partner: Partner,
+    licence_type: LicenceType,
+    document,
+    expires_on: date,
+    number: str = "",
+    issued_on: date | None = None,
+) -> PartnerLicence:
+    """A partner admin (or staff, on the partner's behalf) files a licence for verification;
+    the partner's account manager is told."""
+    if not can_upload_licence(actor=actor, partner=partner):
+        raise NotAllowed("You may not upload licences for this company.")
+    assert_same_tenant(actor, partner, licence_type)
+    today = timezone.localdate()
+    if expires_on <= today:
+        raise PolicyViolation("This licence has already expired: upload a current one.")
+    if issued_on is not None and issued_on > today:
+        raise PolicyViolation("The issue date is in the future.")
+    if issued_on is not None and issued_on >= expires_on:
+        raise PolicyViolation("The licence must be issued before it expires.")
+    kind = document_kind(document)
+    # Only the extension survives into the stored name (private_upload_path): the proven one.
+    document.name = f"licence.{kind}"
+    licence = PartnerLicence.objects.create(
+        partner=partner,
+        licence_type=licence_type,
+        number=number.strip(),
+        document=document,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        uploaded_by=actor,
+    )
+    expiry = f"{expires_on.day} {expires_on:%B %Y}"
+    event = event_record(
+        actor=actor,
+        target=partner,
+        verb="licence.uploaded",
+        to_state=LicenceStatus.PENDING,
+        message=f"Uploaded {licence_type.name}{' ' + licence.number if licence.number else ''}, valid until {expiry}",
+        data={"licence": licence.pk, "licence_type": licence_type.name},
+    )
+    recipients = (
+        [partner.account_manager] if partner.account_manager_id and partner.account_manager_id != actor.pk else []
+    )
+    notify(
+        recipients=recipients,
+        kind="licence.uploaded",
+        title=f"{partner}: {licence_type.name} to verify",
+        body=f"{actor.user} uploaded a {licence_type.name}, valid until {expiry}.",
+        url="/office/licences/",
+        event=event,
+    )
+    return licence
+
+
+def _licence_decide(*, actor: Membership, licence: PartnerLicence, to_status: str, reason: str = "") -> PartnerLicence:
+    if not actor.can("licences.verify"):
+        raise NotAllowed("You may not verify licences.")
+    assert_same_tenant(actor, licence)
+    # Locked: of two reviewers deciding at once, the second waits here and then finds it decided.
+    licence = PartnerLicence.objects.select_for_update().get(pk=licence.pk)
+    if to_status not in LICENCE_TRANSITIONS[licence.status]:
+        raise InvalidTransition(f"This licence was already {LicenceStatus(licence.status).label.lower()}.")
+    reason = reason.strip()
+    if to_status == LicenceStatus.VERIFIED and licence.expires_on < timezone.localdate():
+        raise PolicyViolation("This licence has expired: reject it and ask the partner for a current one.")
+    if to_status == LicenceStatus.REJECTED and not reason:
+        raise PolicyViolation("Give a reason: the partner needs to know what to fix.")
+    from_status = licence.status
+    licence.status = to_status
+    licence.verified_by = actor
+    licence.verified_at = timezone.now()
+    licence.rejection_reason = reason if to_status == LicenceStatus.REJECTED else ""
+    licence.save(update_fields=["status", "verified_by", "verified_at", "rejection_reason"])
+    partner = Partner.objects.get(pk=licence.partner_id)
+    kind = LicenceType.objects.get(pk=licence.licence_type_id)
+    verified = to_status == LicenceStatus.VERIFIED
+    message = f"{kind.name} verified" if verified else f"{kind.name} rejected: {reason}"
+    event = event_record(
+        actor=actor,
+        target=partner,
+        verb="licence.verified" if verified else "licence.rejected",
+        from_state=from_status,
+        to_state=to_status,
+        message=message,
+        data={"licence": licence.pk, "licence_type": kind.name},
+    )
+    notify(
+        recipients=_partner_admins(partner),
+        kind="licence.decided",
+        title=f"Your {kind.name} was {'verified' if verified else 'rejected'}",
+        body="" if verified else f"Reason: {reason}. Upload a corrected licence under Licences.",
+        url="/portal/licences/",
+        event=event,
+    )
+    return licence
+
+
+@transaction.atomic
+def licence_verify(*, actor: Membership, licence: PartnerLicence) -> PartnerLicence:
+    """Verify a pending licence: from now on it satisfies the rules that require its type."""
+    return _licence_decide(actor=actor, licence=licence, to_status=LicenceStatus.VERIFIED)
+
+
+@transaction.atomic
+def licence_reject(*, actor: Membership, licence: PartnerLicence, reason: str) -> PartnerLicence:
+    """Reject a pending licence, with the reason the partner will read."""
+    return _licence_decide(actor=actor, licence=licence, to_status=LicenceStatus.REJECTED, reason=reason)

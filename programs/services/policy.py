@@ -1,0 +1,572 @@
+"""The policy decision: may this partner sell a product line, register a deal for it, or be
+offered a lead for it, in a given country?
+
+This is the one place the rest of the system asks (deals, lead routing, the portal's catalogue,
+the staff's policy check), so that the answer is the same everywhere. A decision lists **every**
+unmet condition, each as a sentence the partner can act on: a partner that lacks a tier and a
+licence should learn both at once, not one per attempt.
+
+What is checked, for a product line (a product stands for its line):
+
+* the partner is active;
+* every authorization rule of the line: the minimum tier (in that tier's program), the allowed
+  partner types, a verified and current licence, a competency;
+* with a country: nobody else holds that country exclusively for the line (or for every line),
+  and, when the line is sold only in granted territories, the partner holds a grant covering it
+  (without a country: that it holds any grant for the line at all);
+* for deal registration: the minimum amount and the roles allowed to register.
+
+It reads only, and it never hands back another partner's rows: exclusive grants of other
+partners are read in the tenant scope (a partner user's transaction cannot see them) and only a
+yes/no leaves that scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from partners.models import Partner, PartnerStatus, PartnerType
+from prm.accounts.roles import PARTNER_ROLES, Role
+from prm.errors import assert_same_tenant
+from prm.tenancy.scope import current_scope, current_tenant_id, tenant_scope
+
+from ..countries import country_name
+from ..models import (
+    AuthorizationRule,
+    Enrollment,
+    LicenceStatus,
+    PartnerLicence,
+    Product,
+    ProductLine,
+    TerritoryGrant,
+    TierStanding,
+)
+
+ACTIONS = ("sell", "register_deal", "receive_lead")
+
+# Deal protection when a partner is in no program (or its tiers say nothing better).
+DEFAULT_PROTECTION_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One unmet condition. ``code`` is for programs (tests, the deals app), ``message`` for people."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reasons: tuple[Reason, ...] = ()
+
+    @classmethod
+    def of(cls, reasons: Iterable[Reason]) -> Decision:
+        reasons = tuple(reasons)
+        return cls(allowed=not reasons, reasons=reasons)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(reason.code for reason in self.reasons)
+
+
+@dataclass(frozen=True)
+class DealParameters:
+    """What deal registration needs to know about a partner's programs."""
+
+    min_amount: Decimal
+    currency: str
+    protection_days: int
+    roles: frozenset[str]
+
+
+# --- competencies: a hook for the learning app ---------------------------------------------------
+
+# A competency holder answers, for one partner, which of the asked competency codes it holds:
+# ``holder(*, partner, codes: set[str], on: date) -> set[str]``. The learning app (certifications
+# roll up into company competencies) registers one from its AppConfig.ready(); until then nothing
+# is registered and a rule that needs a competency cannot be met. Asked once per decision (or
+# once per catalogue), with every code at once, so a holder can answer with one query.
+CompetencyHolder = Callable[..., set[str]]
+competency_holders: list[CompetencyHolder] = []
+
+
+def competency_holder(holder: CompetencyHolder) -> CompetencyHolder:
+    """Register a competency holder (usable as a decorator)."""
+    if holder not in competency_holders:
+        competency_holders.append(holder)
+    return holder
+
+
+def _competencies_held(partner: Partner, codes: set[str], on: date) -> set[str]:
+    held: set[str] = set()
+    for holder in competency_holders:
+        held |= set(holder(partner=partner, codes=set(codes), on=on))
+    return held & codes
+
+
+# --- formatting ------------------------------------------------------------------------------
+
+
+def format_money(amount: Decimal | int | None, currency: str) -> str:
+    """``EUR 5,000.00``: amounts in messages and pages, always with their currency."""
+    value = Decimal(amount or 0)
+    return f"{currency} {value:,.2f}".strip()
+
+
+def _number(value: Decimal) -> str:
+    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _join(names: Iterable[str]) -> str:
+    names = [name for name in names if name]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def grant_in_force(on: date) -> Q:
+    """Grants in force on a day. ``valid_until`` is the first day a grant no longer applies, so
+    that revoking one (``valid_until`` = today) takes effect at once."""
+    return Q(valid_from__lte=on) & (Q(valid_until__isnull=True) | Q(valid_until__gt=on))
+
+
+def grant_countries(grant: TerritoryGrant) -> set[str]:
+    """The countries a grant covers (its country, or its region's countries)."""
+    if grant.country:
+        return {grant.country}
+    return set(grant.region.countries or []) if grant.region_id else set()
+
+
+def grant_label(grant: TerritoryGrant) -> str:
+    return country_name(grant.country) if grant.country else (grant.region.name if grant.region_id else "?")
+
+
+# --- what a decision needs to know about the partner, read once ------------------------------------
+
+
+@dataclass
+class _Facts:
+    partner: Partner
+    on: date
+    type_names: dict[int, str]
+    enrollments: dict[int, Enrollment]  # by program id
+    standings: dict[int, TierStanding]  # by enrollment id
+    licences: dict[int, list[PartnerLicence]]  # by licence type id
+    grants: list[TerritoryGrant]  # the partner's own grants in force
+    competencies: set[str]
+
+
+def _rules_query():
+    return AuthorizationRule.objects.select_related("min_tier__program", "required_licence_type").order_by("id")
+
+
+def _load_facts(partner: Partner, rules: list[AuthorizationRule], *, need_grants: bool, on: date) -> _Facts:
+    """Everything the rules ask about, in at most six queries whatever the number of rules.
+
+    A query runs only when some rule needs its answer: the deals app asks for every
+    registration, and most lines have few rules.
+    """
+    facts = _Facts(partner, on, {}, {}, {}, {}, [], set())
+    if any(rule.min_tier_id for rule in rules):
+        enrollments = Enrollment.objects.filter(partner=partner).select_related("tier", "program")
+        facts.enrollments = {enrollment.program_id: enrollment for enrollment in enrollments}
+        standings = TierStanding.objects.filter(partner=partner).select_related("next_tier")
+        facts.standings = {standing.enrollment_id: standing for standing in standings}
+    type_ids = {type_id for rule in rules for type_id in rule.allowed_partner_type_ids}
+    if type_ids:
+        types = PartnerType.objects.filter(pk__in=type_ids | {partner.partner_type_id})
+        facts.type_names = {partner_type.pk: partner_type.name for partner_type in types}
+    licence_type_ids = {rule.required_licence_type_id for rule in rules if rule.required_licence_type_id}
+    if licence_type_ids:
+        for licence in PartnerLicence.objects.filter(partner=partner, licence_type_id__in=licence_type_ids):
+            facts.licences.setdefault(licence.licence_type_id, []).append(licence)
+    if need_grants:
+        facts.grants = list(
+            TerritoryGrant.objects.filter(partner=partner).filter(grant_in_force(on)).select_related("region")
+        )
+    codes = {rule.required_competency for rule in rules if rule.required_competency}
+    if codes and competency_holders:
+        facts.competencies = _competencies_held(partner, codes, on)
+    return facts
+
+
+# --- the checks ------------------------------------------------------------------------------
+
+_STATUS_MESSAGES = {
+    PartnerStatus.APPLICANT: "Your company's application is still being reviewed: nothing can be sold or "
+    "registered until it is approved.",
+    PartnerStatus.ONBOARDING: "Your company is still onboarding: finish onboarding with your channel manager "
+    "to start selling.",
+    PartnerStatus.SUSPENDED: "Your company is suspended: nothing can be sold or registered until the "
+    "suspension is lifted. Contact your channel manager.",
+    PartnerStatus.TERMINATED: "Your company's partnership has ended: nothing can be sold or registered.",
+}
+
+
+def _status_reason(partner: Partner) -> Reason | None:
+    if partner.status == PartnerStatus.ACTIVE:
+        return None
+    return Reason("partner_status", _STATUS_MESSAGES.get(partner.status, "Your company is not active."))
+
+
+def _progress_towards(standing: TierStanding | None, needed) -> str:
+    """ "To reach Gold: Revenue 12,000 more." from the latest evaluation, when it says so."""
+    if standing is None:
+        return ""
+    results = [entry for entry in (standing.results or []) if isinstance(entry, dict)]
+    target = needed
+    entries = [entry for entry in results if entry.get("tier_id") == needed.pk]
+    if not entries and standing.next_tier_id and standing.next_tier is not None:
+        # The evaluation keeps only the next tier's requirements: the first step on the way.
+        target = standing.next_tier
+        entries = [entry for entry in results if entry.get("tier_id") == target.pk]
+    missing = [text for text in (_missing(entry) for entry in entries if not entry.get("met")) if text]
+    if not missing:
+        return ""
+    return f"To reach {target.name}: {'; '.join(missing)}."
+
+
+def _missing(entry: dict) -> str:
+    label = str(entry.get("label") or "").strip() or "a requirement"
+    unit = str(entry.get("unit") or "").strip()
+    operator = entry.get("operator") or "gte"
+    gap = _decimal(entry.get("gap"))
+    threshold = _decimal(entry.get("threshold"))
+    optional = " (optional)" if entry.get("mandatory") is False else ""
+    if gap is not None and gap > 0 and operator in ("gte", "gt", "lte", "lt"):
+        more = "more" if operator in ("gte", "gt") else "less"
+        return f"{label} {_number(gap)}{' ' + unit if unit else ''} {more}{optional}"
+    if threshold is not None:
+        words = {"gte": "at least", "gt": "more than", "lte": "at most", "lt": "less than", "eq": "exactly"}
+        return f"{label} {words.get(operator, 'at least')} {_number(threshold)}{' ' + unit if unit else ''}{optional}"
+    return f"{label}{optional}"
+
+
+def _tier_reason(line: ProductLine, rule: AuthorizationRule, facts: _Facts) -> Reason | None:
+    needed = rule.min_tier
+    enrollment = facts.enrollments.get(needed.program_id)
+    if enrollment is not None and enrollment.tier.rank >= needed.rank:
+        return None
+    program = needed.program.name
+    if enrollment is None:
+        return Reason(
+            "min_tier",
+            f"{line.name} needs the {needed.name} tier of the {program} program; "
+            "your company is not enrolled in that program. Ask your channel manager about joining it.",
+        )
+    message = f"{line.name} needs the {needed.name} tier of the {program} program; you are {enrollment.tier.name}."
+    progress = _progress_towards(facts.standings.get(enrollment.pk), needed)
+    return Reason("min_tier", f"{message} {progress}" if progress else message)
+
+
+def _type_reason(line: ProductLine, rule: AuthorizationRule, facts: _Facts) -> Reason | None:
+    partner = facts.partner
+    if partner.partner_type_id in rule.allowed_partner_type_ids:
+        return None
+    allowed = sorted(facts.type_names[i] for i in rule.allowed_partner_type_ids if i in facts.type_names)
+    own = facts.type_names.get(partner.partner_type_id, "another type")
+    return Reason(
+        "partner_type",
+        f"{line.name} is sold only by these partner types: {', '.join(allowed) or 'none configured'}. "
+        f"Your company is registered as {own}.",
+    )
+
+
+def _licence_reason(line: ProductLine, rule: AuthorizationRule, facts: _Facts) -> Reason | None:
+    kind = rule.required_licence_type
+    held = facts.licences.get(kind.pk, [])
+    on = facts.on
+    if any(lic.status == LicenceStatus.VERIFIED and lic.expires_on >= on for lic in held):
+        return None
+    pending = [lic for lic in held if lic.status == LicenceStatus.PENDING and lic.expires_on >= on]
+    expired = sorted(
+        (lic for lic in held if lic.status != LicenceStatus.REJECTED and lic.expires_on < on),
+        key=lambda lic: lic.expires_on,
+    )
+    rejected = sorted(
+        (lic for lic in held if lic.status == LicenceStatus.REJECTED), key=lambda lic: (lic.uploaded_at, lic.pk)
+    )
+    if pending:
+        return Reason(
+            "licence_pending",
+            f"{line.name} needs a verified {kind.name}; yours is awaiting verification. "
+            "It counts as soon as the vendor verifies it.",
+        )
+    if expired:
+        return Reason(
+            "licence_expired",
+            f"{line.name} needs a current {kind.name}; yours expired on {_day(expired[-1].expires_on)}. "
+            "Upload the renewed licence under Licences.",
+        )
+    if rejected:
+        why = rejected[-1].rejection_reason.strip().rstrip(".")
+        return Reason(
+            "licence_rejected",
+            f"{line.name} needs a verified {kind.name}; the one you uploaded was rejected"
+            + (f" ({why})" if why else "")
+            + ". Upload a valid one under Licences.",
+        )
+    return Reason(
+        "licence_missing",
+        f"{line.name} needs a verified {kind.name}, and your company has none on file. Upload it under Licences.",
+    )
+
+
+def _competency_reason(line: ProductLine, rule: AuthorizationRule, facts: _Facts) -> Reason | None:
+    code = rule.required_competency
+    if code in facts.competencies:
+        return None
+    if not competency_holders:
+        return Reason(
+            "competency",
+            f"{line.name} needs the {code} competency. Competencies come from certifications in the learning "
+            "module, which is not available yet: ask your channel manager.",
+        )
+    return Reason(
+        "competency",
+        f"{line.name} needs the {code} competency, which your company does not hold yet. "
+        "Competencies come from your people's certifications.",
+    )
+
+
+def _rule_reasons(line: ProductLine, rules: list[AuthorizationRule], facts: _Facts) -> list[Reason]:
+    reasons: list[Reason] = []
+    for rule in rules:
+        checks = (
+            (rule.min_tier_id, _tier_reason),
+            (rule.allowed_partner_type_ids, _type_reason),
+            (rule.required_licence_type_id, _licence_reason),
+            (rule.required_competency, _competency_reason),
+        )
+        for condition, check in checks:
+            reason = check(line, rule, facts) if condition else None
+            if reason is not None and reason not in reasons:
+                reasons.append(reason)
+    return reasons
+
+
+def _exclusive_elsewhere(*, partner: Partner, line: ProductLine, country: str, on: date) -> bool:
+    """Whether another partner holds ``country`` exclusively for the line (or for every line).
+
+    A partner user's transaction sees only its own grants (row-level security), so from its seat
+    every territory would look free: the check steps out to the tenant scope, like notify(), and
+    only a yes/no comes back (never the holder, nor any row).
+    """
+    scope = current_scope()
+    stepping_out = scope is not None and scope.partner_id is not None
+    with tenant_scope(current_tenant_id()) if stepping_out else nullcontext():
+        return (
+            TerritoryGrant.objects.filter(exclusive=True)
+            .exclude(partner_id=partner.pk)
+            .filter(grant_in_force(on))
+            .filter(Q(product_line=line) | Q(product_line__isnull=True))
+            .filter(Q(country=country) | Q(region__countries__contains=[country]))
+            .exists()
+        )
+
+
+def _territory_reasons(line: ProductLine, country: str, facts: _Facts) -> list[Reason]:
+    reasons = []
+    if country and _exclusive_elsewhere(partner=facts.partner, line=line, country=country, on=facts.on):
+        reasons.append(
+            Reason(
+                "territory_exclusive",
+                f"{country_name(country)} is an exclusive territory of another partner for {line.name}.",
+            )
+        )
+    if not line.requires_territory:
+        return reasons
+    own = [grant for grant in facts.grants if grant.product_line_id in (line.pk, None)]
+    if country and any(country in grant_countries(grant) for grant in own):
+        return reasons
+    if not country and own:
+        return reasons
+    if own:
+        names = ", ".join(sorted({grant_label(grant) for grant in own}))
+        reasons.append(
+            Reason(
+                "territory_missing",
+                f"{line.name} is sold only in granted territories, and {country_name(country)} is not one of "
+                f"yours (yours: {names}). Ask your channel manager for a territory grant.",
+            )
+        )
+    else:
+        where = f" covering {country_name(country)}" if country else ""
+        reasons.append(
+            Reason(
+                "territory_missing",
+                f"{line.name} is sold only in granted territories, and your company holds none for it. "
+                f"Ask your channel manager for a territory grant{where}.",
+            )
+        )
+    return reasons
+
+
+def _deal_reasons(
+    partner: Partner, *, amount: Decimal | None, currency: str, membership, params: DealParameters
+) -> list[Reason]:
+    reasons = []
+    if amount is not None:
+        currency = (currency or params.currency).upper()
+        if currency != params.currency and params.min_amount > 0:
+            reasons.append(
+                Reason(
+                    "deal_currency",
+                    f"Deals are checked against a minimum of {format_money(params.min_amount, params.currency)}: "
+                    f"enter the amount in {params.currency}.",
+                )
+            )
+        elif amount < params.min_amount:
+            reasons.append(
+                Reason(
+                    "deal_amount",
+                    f"Deals must be at least {format_money(params.min_amount, params.currency)}; "
+                    f"this one is {format_money(amount, currency)}.",
+                )
+            )
+    if membership is not None and membership.role not in params.roles:
+        allowed = sorted(_role_label(role) for role in params.roles)
+        reasons.append(
+            Reason(
+                "deal_role",
+                f"Deals are registered by {_join(allowed)} users; you are signed in as {_role_label(membership.role)}. "
+                "Ask a colleague in one of those roles, or your company's admin.",
+            )
+        )
+    return reasons
+
+
+def _role_label(role: str) -> str:
+    return Role(role).label if role in Role.values else role
+
+
+# --- the public functions ----------------------------------------------------------------------
+
+
+def _tenant_currency(partner: Partner) -> str:
+    from prm.tenancy.models import Tenant
+
+    return Tenant.objects.only("default_currency").get(pk=partner.tenant_id).default_currency
+
+
+def _parameters_from(enrollments: list[Enrollment], currency: str) -> DealParameters:
+    programs = {enrollment.program_id: enrollment.program for enrollment in enrollments if enrollment.program.is_active}
+    current = [enrollment for enrollment in enrollments if enrollment.program_id in programs]
+    # The most lenient program wins: a partner in two programs may do what either allows.
+    min_amount = min((program.deal_min_amount for program in programs.values()), default=Decimal("0"))
+    protection = max((enrollment.tier.protection_days for enrollment in current), default=DEFAULT_PROTECTION_DAYS)
+    if not programs or any(not program.deal_registration_roles for program in programs.values()):
+        roles = frozenset(PARTNER_ROLES)
+    else:
+        roles = frozenset(role for program in programs.values() for role in program.deal_registration_roles)
+    return DealParameters(
+        min_amount=Decimal(min_amount), currency=currency, protection_days=protection, roles=frozenset(roles)
+    )
+
+
+def deal_parameters(*, partner: Partner) -> DealParameters:
+    """The partner's deal-registration parameters over its active programs: the lowest minimum
+    amount, the best protection of its current tiers (90 days when enrolled nowhere), and the
+    roles that may register (every partner role when any program leaves it open)."""
+    enrollments = list(Enrollment.objects.filter(partner=partner).select_related("tier", "program"))
+    return _parameters_from(enrollments, _tenant_currency(partner))
+
+
+def policy_decide(
+    *,
+    partner: Partner,
+    action: str,
+    product_line: ProductLine | None = None,
+    product: Product | None = None,
+    country: str = "",
+    amount: Decimal | None = None,
+    currency: str = "",
+    membership=None,
+    on: date | None = None,
+) -> Decision:
+    """May ``partner`` do ``action`` (one of ACTIONS) for a product or product line, in ``country``?
+
+    Every unmet condition is a reason; no reasons means allowed. Without a line or product only
+    the partner's status (and, for deals, amount and role) are judged.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown policy action {action!r}; one of {ACTIONS}")
+    assert_same_tenant(partner, product_line, product, membership)
+    on = on or timezone.localdate()
+    country = (country or "").strip().upper()
+    reasons: list[Reason] = []
+    status = _status_reason(partner)
+    if status:
+        reasons.append(status)
+    if product is not None:
+        if product_line is not None and product.line_id != product_line.pk:
+            raise ValueError("the product is not of that product line")
+        product_line = product.line
+        if not product.is_active:
+            reasons.append(Reason("product_inactive", f"{product.name} is no longer sold."))
+    if product_line is not None:
+        if not product_line.is_active:
+            reasons.append(Reason("line_inactive", f"{product_line.name} is no longer offered."))
+        rules = list(_rules_query().filter(product_line=product_line))
+        facts = _load_facts(partner, rules, need_grants=product_line.requires_territory, on=on)
+        reasons += _rule_reasons(product_line, rules, facts)
+        reasons += _territory_reasons(product_line, country, facts)
+    if action == "register_deal":
+        reasons += _deal_reasons(
+            partner, amount=amount, currency=currency, membership=membership, params=deal_parameters(partner=partner)
+        )
+    return Decision.of(reasons)
+
+
+def product_lines_for_partner(*, partner: Partner, on: date | None = None) -> list[tuple[ProductLine, Decision]]:
+    """Every active product line with what the partner may do about it (the "sell" decision).
+
+    A fixed number of queries whatever the number of lines and rules: lines with their rules
+    and active products (``line.active_products``), then the partner's enrollments, standings,
+    licences and grants once each; the decisions are made in Python.
+    """
+    on = on or timezone.localdate()
+    lines = list(
+        ProductLine.objects.filter(is_active=True)
+        .order_by("name", "id")
+        .prefetch_related(
+            Prefetch("rules", queryset=_rules_query(), to_attr="policy_rules"),
+            Prefetch(
+                "products", queryset=Product.objects.filter(is_active=True).order_by("name"), to_attr="active_products"
+            ),
+        )
+    )
+    if not lines:
+        return []
+    rules = [rule for line in lines for rule in line.policy_rules]
+    facts = _load_facts(partner, rules, need_grants=any(line.requires_territory for line in lines), on=on)
+    status = _status_reason(partner)
+    decided = []
+    for line in lines:
+        reasons = [status] if status else []
+        reasons += _rule_reasons(line, line.policy_rules, facts)
+        reasons += _territory_reasons(line, "", facts)
+        decided.append((line, Decision.of(reasons)))
+    return decided
