@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import secrets
 
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Coalesce
 
 from partners.models import SizeBand
 from prm.tenancy.models import TenantOwned
@@ -640,13 +642,28 @@ class TerritoryGrant(TenantOwned):
                 condition=(Q(country="") & Q(region__isnull=False)) | (~Q(country="") & Q(region__isnull=True)),
                 name="territory_country_xor_region",
             ),
-            # One exclusive holder of a country per line (the service also checks regions and
-            # "every line" grants, which an index cannot express).
-            models.UniqueConstraint(
-                fields=["tenant", "product_line", "country"],
-                condition=Q(exclusive=True) & ~Q(country=""),
-                nulls_distinct=False,
+            # One exclusive holder of a country per line at any time: exclusive grants of the same
+            # country and line may not overlap in their validity (valid_until is the first day a
+            # grant no longer applies). The service also checks regions and "every line" grants
+            # against specific lines, which a constraint cannot express. Needs btree_gist.
+            ExclusionConstraint(
                 name="territory_exclusive_country",
+                expressions=[
+                    ("tenant", RangeOperators.EQUAL),
+                    (Coalesce("product_line", Value(0)), RangeOperators.EQUAL),
+                    ("country", RangeOperators.EQUAL),
+                    (
+                        Func(
+                            F("valid_from"),
+                            F("valid_until"),
+                            Value("[)"),
+                            function="daterange",
+                            output_field=DateRangeField(),
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=Q(exclusive=True) & ~Q(country=""),
             ),
         ]
         indexes = [

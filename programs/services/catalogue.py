@@ -137,15 +137,17 @@ def territory_validate(
     others = TerritoryGrant.objects.select_related("partner", "region", "product_line")
     if grant is not None and grant.pk:
         others = others.exclude(pk=grant.pk)
+    overlapping = others.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=valid_from))
+    if valid_until is not None:
+        overlapping = overlapping.filter(valid_from__lt=valid_until)
     if exclusive and country:
-        # The database keeps one exclusive grant per (line, country) whatever its dates (the
-        # partial unique index): say so here rather than fail on insert.
-        same = others.filter(exclusive=True, country=country, product_line=product_line).first()
+        # The database keeps exclusive grants of one country and line from overlapping in time
+        # (an exclusion constraint), whoever holds them: the partner's own overlap is a duplicate.
+        same = overlapping.filter(exclusive=True, country=country, product_line=product_line, partner=partner).first()
         if same is not None:
             raise PolicyViolation(
-                f"An exclusive grant of {country_name(country)} for {_line_label(product_line)} is already on "
-                f"record for {same.partner} ({_period(same.valid_from, same.valid_until)}). Only one is kept per "
-                "country and line: change that grant's dates instead of adding another."
+                f"{partner} already holds {country_name(country)} exclusively for {_line_label(product_line)} "
+                f"({_period(same.valid_from, same.valid_until)}): change that grant's dates instead of adding another."
             )
     clash = (
         others.exclude(partner=partner)
@@ -188,8 +190,9 @@ def _lock_lines(*lines: ProductLine | None) -> None:
 
 
 def _insert_or_explain(save) -> None:
-    """The partial unique index ``territory_exclusive_country`` is the backstop behind the check
-    (a race the locks did not cover, e.g. a line created meanwhile): its error becomes a message."""
+    """The exclusion constraint ``territory_exclusive_country`` (no two exclusive grants of one
+    country and line overlap in time) is the backstop behind the check (a race the locks did not
+    cover, e.g. a line created meanwhile): its error becomes a message."""
     try:
         with transaction.atomic():
             save()

@@ -77,7 +77,11 @@ def test_a_grant_is_recorded_on_the_partners_timeline(world, line):
     [
         # an exclusive grant may overlap nobody else's grant ...
         ({"country": "DE"}, {"country": "DE", "exclusive": True}, "already granted to Acme Partner 2"),
-        ({"country": "DE", "exclusive": True}, {"country": "DE", "exclusive": True}, "already on record"),
+        (
+            {"country": "DE", "exclusive": True},
+            {"country": "DE", "exclusive": True},
+            "already granted to Acme Partner 2",
+        ),
         ({"region": ["DE", "AT"]}, {"country": "AT", "exclusive": True}, "Austria is already granted"),
         ({"country": "AT"}, {"region": ["DE", "AT"], "exclusive": True}, "Austria is already granted"),
         ({"country": "DE", "every_line": True}, {"country": "DE", "exclusive": True}, "every product line"),
@@ -93,6 +97,8 @@ def test_a_grant_is_recorded_on_the_partners_timeline(world, line):
         ({"country": "DE", "exclusive": True}, {"country": "DE", "other_line": True}, None),
         ({"region": ["DE", "AT"], "exclusive": True}, {"country": "FR", "exclusive": True}, None),
         ({"country": "DE", "exclusive": True, "ended": True}, {"country": "DE"}, None),  # periods apart
+        # an exclusive grant that ended leaves the country free for a new exclusive holder
+        ({"country": "DE", "exclusive": True, "ended": True}, {"country": "DE", "exclusive": True}, None),
         ({"country": "DE", "ended": True}, {"region": ["DE"], "exclusive": True}, None),
         ({"country": "DE", "exclusive": True, "later": True}, {"country": "DE", "until_later": True}, None),
     ],
@@ -134,14 +140,26 @@ def test_exclusive_territories_stay_exclusive(world, line, existing, new, clash)
             assert not TerritoryGrant.objects.filter(partner=acme.partner).exists()
 
 
-def test_the_database_index_is_the_backstop_for_a_race_the_check_missed(world, line):
+def test_a_partner_cannot_hold_the_same_exclusive_territory_twice_at_once(world, line):
+    # given partner 1's exclusive Germany for the line
+    acme = world.acme
+    grant(acme, product_line=line, country="DE", exclusive=True)
+    # when the same grant is made again
+    # then it is refused as a duplicate, and the partner still holds one
+    with pytest.raises(PolicyViolation, match="already holds Germany exclusively"):
+        grant(acme, product_line=line, country="DE", exclusive=True)
+    with platform_scope():
+        assert TerritoryGrant.objects.filter(partner=acme.partner).count() == 1
+
+
+def test_the_database_constraint_is_the_backstop_for_a_race_the_check_missed(world, line):
     # given an exclusive grant of Germany (as if written by a racing transaction after our check)
     acme = world.acme
     TerritoryGrantFactory(partner=acme.partners[1], product_line=line, country="DE", exclusive=True)
     row = TerritoryGrant(partner=acme.partner, product_line=line, country="DE", exclusive=True, valid_from=START)
     with tenant_scope(acme.tenant):
         # when the second insert reaches the database
-        # then its unique violation becomes a message, not a server error
+        # then the exclusion constraint's violation becomes a message, not a server error
         with pytest.raises(PolicyViolation, match="just recorded"):
             catalogue._insert_or_explain(row.save)
         assert TerritoryGrant.objects.filter(partner=acme.partner).count() == 0
