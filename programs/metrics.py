@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 # (tenant_id, as_of, window_days, param) -> (sql, params). The SQL selects partner_id, value.
 MetricSQL = Callable[[int, date, int, str], tuple[str, list]]
@@ -93,6 +94,24 @@ def choices(*, include_unavailable: bool = True) -> list[tuple[str, str]]:
     ]
     options += [(m.registry_key, f"{m.name} (manual)") for m in ManualMetric.objects.order_by("name")]
     return options
+
+
+def format_number(value: Decimal) -> str:
+    """12,000 or 12,000.50: whole numbers without decimals."""
+    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+
+
+def format_measure(value: Decimal | None, unit: str, currency: str = "") -> str:
+    """A metric value with its unit, the same everywhere (portal, back office, policy reasons):
+    "84%", "42,000 USD", "3" (people: the label says it), "60 points"."""
+    if value is None:
+        return "\N{EN DASH}"
+    number = format_number(value)
+    if unit == "percent":
+        return f"{number}%"
+    if unit == "currency":  # results written before the currency was resolved at evaluation
+        unit = currency
+    return f"{number} {unit}" if unit and unit != "people" else number
 
 
 def window_start(as_of: date, window_days: int) -> date:

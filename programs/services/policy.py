@@ -38,6 +38,7 @@ from prm.errors import assert_same_tenant
 from prm.tenancy.scope import current_scope, current_tenant_id, tenant_scope
 
 from ..countries import country_name
+from ..metrics import format_measure
 from ..models import (
     AuthorizationRule,
     Enrollment,
@@ -120,10 +121,6 @@ def format_money(amount: Decimal | int | None, currency: str) -> str:
     """``EUR 5,000.00``: amounts in messages and pages, always with their currency."""
     value = Decimal(amount or 0)
     return f"{currency} {value:,.2f}".strip()
-
-
-def _number(value: Decimal) -> str:
-    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
 
 
 def _day(value: date) -> str:
@@ -257,10 +254,10 @@ def _missing(entry: dict) -> str:
     optional = " (optional)" if entry.get("mandatory") is False else ""
     if gap is not None and gap > 0 and operator in ("gte", "gt", "lte", "lt"):
         more = "more" if operator in ("gte", "gt") else "less"
-        return f"{label} {_number(gap)}{' ' + unit if unit else ''} {more}{optional}"
+        return f"{label} {format_measure(gap, unit)} {more}{optional}"
     if threshold is not None:
         words = {"gte": "at least", "gt": "more than", "lte": "at most", "lt": "less than", "eq": "exactly"}
-        return f"{label} {words.get(operator, 'at least')} {_number(threshold)}{' ' + unit if unit else ''}{optional}"
+        return f"{label} {words.get(operator, 'at least')} {format_measure(threshold, unit)}{optional}"
     return f"{label}{optional}"
 
 

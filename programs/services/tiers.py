@@ -114,6 +114,8 @@ def _measure_sql(
     now and one review period ago. Unmeasurable metrics yield NULL (never met)."""
     manual = {m.code: m for m in ManualMetric.objects.all()}
     by_program = {program.pk: program for program in programs}
+    # Money is shown in the tenant's currency: the results carry its code as the unit.
+    currency = Tenant.objects.only("default_currency").get(pk=tenant_id).default_currency
     parts, params, meta = [], [], []
     for requirement in requirements:
         program = by_program[requirement.tier.program_id]
@@ -126,6 +128,8 @@ def _measure_sql(
         available = metric is not None and metric.available
         label = metric.label if metric else key
         unit = metric.unit if metric else ""
+        if unit == "currency":
+            unit = currency
         meta.append((requirement.pk, label, unit, available))
         filter_sql, filter_params = enrollment_filter
         if not available:
@@ -504,6 +508,7 @@ def _promote(*, programs, standings, today, outcomes: _Outcomes, summary: Evalua
         summary.promoted = _move(
             rows=automatic, tiers=tiers, outcomes=outcomes, names=names, managers=managers, verb="tier.promoted"
         )
+    refused = _recently_rejected(programs=programs, enrollment_ids=list(proposed), today=today)
     new = [
         TierChangeProposal(
             enrollment_id=eid,
@@ -516,7 +521,7 @@ def _promote(*, programs, standings, today, outcomes: _Outcomes, summary: Evalua
             results=row["results"],
         )
         for eid, row in proposed.items()
-        if eid not in pending or pending[eid].pk in stale
+        if (eid not in pending or pending[eid].pk in stale) and (eid, row["qualifying_tier_id"]) not in refused
     ]
     created = _propose(new)
     summary.proposed_promotions = len(created)
@@ -538,6 +543,36 @@ def _promote(*, programs, standings, today, outcomes: _Outcomes, summary: Evalua
             f" -> {tiers[proposal.to_tier_id].name}",
         )
     return list(automatic)
+
+
+def _period_start(program: Program, today: date) -> date:
+    """The first day of the review period ``today`` is in (a review due today starts a new one)."""
+    upcoming = program.next_review_on or add_months(today, program.review_cadence_months)
+    while upcoming <= today:
+        upcoming = add_months(upcoming, program.review_cadence_months)
+    return add_months(upcoming, -program.review_cadence_months)
+
+
+def _recently_rejected(*, programs, enrollment_ids: list[int], today: date) -> set[tuple[int, int]]:
+    """(enrollment, tier) promotions a reviewer rejected in the current review period.
+
+    A rejection holds until the program's next review: proposing the same promotion again every
+    night would overrule the reviewer's answer. After the review it may be proposed again.
+    """
+    if not enrollment_ids:
+        return set()
+    period_start = {p.pk: _period_start(p, today) for p in programs}
+    rows = TierChangeProposal.objects.filter(
+        enrollment_id__in=enrollment_ids,
+        status=ProposalStatus.REJECTED,
+        direction=TierChangeProposal.Direction.PROMOTION,
+        decided_at__date__gte=min(period_start.values()),
+    ).values_list("enrollment_id", "to_tier_id", "program_id", "decided_at")
+    return {
+        (enrollment_id, tier_id)
+        for enrollment_id, tier_id, program_id, decided_at in rows
+        if decided_at.date() >= period_start[program_id]
+    }
 
 
 def _propose(proposals: list[TierChangeProposal]) -> list[TierChangeProposal]:

@@ -22,6 +22,7 @@ from partners.selectors import partner_get_for_actor
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.web.views import paginate, run_service
 
+from .. import metrics
 from ..forms import ManualMetricValueForm, ProposalDecisionForm, ReviewFilterForm, TierOverrideForm
 from ..models import DOCUMENT_TYPES, Enrollment, Operator, Tier, TierChangeProposal
 from ..selectors.tiers import (
@@ -52,20 +53,8 @@ def _decimal(text) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def _number(value: Decimal) -> str:
-    if value == value.to_integral_value():
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
-
-
-def _amount(value: Decimal | None, unit: str, currency: str) -> str:
-    if value is None:
-        return "\N{EN DASH}"
-    if unit == "currency":
-        return f"{currency} {_number(value)}"
-    if unit == "percent":
-        return f"{_number(value)}%"
-    return _number(value)
+_number = metrics.format_number
+_amount = metrics.format_measure
 
 
 @dataclass
@@ -125,7 +114,10 @@ def _requirement_row(result: dict, currency: str) -> RequirementRow:
         threshold=_amount(threshold, unit, currency),
         value=_amount(value, unit, currency) if available else "not measured yet",
         gap=gap_text,
-        projected=_amount(_decimal(result.get("projected")), unit, currency) if available else "",
+        # A pace needs a trend: with no value a review period ago there is none to carry forward.
+        projected=_amount(_decimal(result.get("projected")), unit, currency)
+        if available and result.get("previous") is not None
+        else "",
         met=met,
         projected_met=bool(result.get("projected_met")),
         mandatory=bool(result.get("mandatory", True)),

@@ -286,3 +286,21 @@ def test_deactivating_a_partner_user_re_measures_the_partner(acme, django_captur
 def _standing_of(enrollment):
     with platform_scope():
         return TierStanding.objects.get(enrollment=enrollment)
+
+
+def test_a_rejected_promotion_is_not_proposed_again_before_the_next_review(acme, proposed):
+    # given a program reviewed quarterly, next on a date three months away, and a rejected promotion
+    with platform_scope():
+        program = proposed.program
+        program.next_review_on = date.today() + timedelta(days=90)
+        program.save()
+    with tenant_scope(acme.tenant):
+        proposal_reject(actor=acme.manager, proposal=proposed, note="Revenue not verified yet")
+        # when the nightly evaluation runs again while the partner still qualifies
+        tier_evaluate()
+        # then nothing new is proposed: the reviewer's answer holds for this period
+        assert not TierChangeProposal.objects.filter(status=ProposalStatus.PENDING).exists()
+        # when the next review has passed
+        tier_evaluate(today=date.today() + timedelta(days=91))
+        # then the promotion is proposed again
+        assert TierChangeProposal.objects.filter(status=ProposalStatus.PENDING, to_tier=proposed.to_tier).exists()
