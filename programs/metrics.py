@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-# (tenant_id, as_of, window_days, param) -> (sql, params). The SQL selects partner_id, value.
-MetricSQL = Callable[[int, date, int, str], tuple[str, list]]
+# (tenant_id, as_of, window_days, param, partner_ids) -> (sql, params). The SQL selects
+# partner_id, value for every partner of the tenant, or only partner_ids when given (an
+# event-driven run for a few partners should not measure all of them).
+MetricSQL = Callable[[int, date, int, str, "list[int] | None"], tuple[str, list]]
 
 MANUAL_PREFIX = "manual:"
 
@@ -122,25 +124,36 @@ def window_start(as_of: date, window_days: int) -> date:
 # --- metrics measured here ------------------------------------------------------------------------
 
 
-def _active_users_sql(tenant_id: int, as_of: date, window_days: int, param: str) -> tuple[str, list]:
+def only_partners(column: str, partner_ids: list[int] | None) -> tuple[str, list]:
+    """The optional partner filter metric SQL appends: ("AND <column> = ANY(%s)", [ids]) or nothing."""
+    return (f" AND {column} = ANY(%s)", [list(partner_ids)]) if partner_ids is not None else ("", [])
+
+
+def _active_users_sql(
+    tenant_id: int, as_of: date, window_days: int, param: str, partner_ids: list[int] | None = None
+) -> tuple[str, list]:
     # Who had portal access at the end of as_of: joined by then and not deactivated by then.
+    only, only_params = only_partners("m.partner_id", partner_ids)
     return (
         "SELECT m.partner_id, count(*)::numeric AS value FROM accounts_membership m"
         " WHERE m.tenant_id = %s AND m.partner_id IS NOT NULL AND m.created_at < %s::date + 1"
-        " AND (m.is_active OR m.deactivated_at >= %s::date + 1)"
+        f" AND (m.is_active OR m.deactivated_at >= %s::date + 1){only}"
         " GROUP BY m.partner_id",
-        [tenant_id, as_of, as_of],
+        [tenant_id, as_of, as_of, *only_params],
     )
 
 
 def _manual(manual) -> Metric:
-    def sql(tenant_id: int, as_of: date, window_days: int, param: str) -> tuple[str, list]:
+    def sql(
+        tenant_id: int, as_of: date, window_days: int, param: str, partner_ids: list[int] | None = None
+    ) -> tuple[str, list]:
         # The latest value effective within the window ending on as_of.
+        only, only_params = only_partners("v.partner_id", partner_ids)
         return (
             "SELECT DISTINCT ON (v.partner_id) v.partner_id, v.value FROM programs_manualmetricvalue v"
             " WHERE v.tenant_id = %s AND v.metric_id = %s AND v.effective_on <= %s AND v.effective_on >= %s"
-            " ORDER BY v.partner_id, v.effective_on DESC, v.id DESC",
-            [tenant_id, manual.pk, as_of, window_start(as_of, window_days)],
+            f"{only} ORDER BY v.partner_id, v.effective_on DESC, v.id DESC",
+            [tenant_id, manual.pk, as_of, window_start(as_of, window_days), *only_params],
         )
 
     return Metric(

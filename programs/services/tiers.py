@@ -108,7 +108,13 @@ def _gap_sql() -> str:
 
 
 def _measure_sql(
-    *, tenant_id: int, programs: list[Program], requirements: list[TierRequirement], today: date, enrollment_filter
+    *,
+    tenant_id: int,
+    programs: list[Program],
+    requirements: list[TierRequirement],
+    today: date,
+    enrollment_filter,
+    partner_ids: list[int] | None,
 ) -> tuple[str, list, str, list]:
     """One SELECT per requirement (UNION ALL): its metric for every enrollment of the program,
     now and one review period ago. Unmeasurable metrics yield NULL (never met)."""
@@ -141,9 +147,9 @@ def _measure_sql(
             params += [requirement.pk, tenant_id, program.pk, *filter_params]
             continue
         window = requirement.window_days if metric.windowed else 0
-        now_sql, now_params = metric.sql(tenant_id, today, window, requirement.param)
+        now_sql, now_params = metric.sql(tenant_id, today, window, requirement.param, partner_ids)
         before = add_months(today, -program.review_cadence_months)
-        prev_sql, prev_params = metric.sql(tenant_id, before, window, requirement.param)
+        prev_sql, prev_params = metric.sql(tenant_id, before, window, requirement.param, partner_ids)
         parts.append(
             "SELECT %s::bigint AS requirement_id, e.id AS enrollment_id, n.value, pv.value AS previous"
             f" FROM programs_enrollment e LEFT JOIN ({now_sql}) n ON n.partner_id = e.partner_id"
@@ -260,6 +266,7 @@ def _stand(*, tenant_id: int, programs: list[Program], today: date, enrollment_i
         requirements=requirements,
         today=today,
         enrollment_filter=(filter_sql, filter_params),
+        partner_ids=list(partner_ids) if partner_ids is not None else None,
     )
     # The positional parts (measured, meta) are spliced in as literals-with-placeholders; the
     # rest of the statement uses named parameters. psycopg2 takes one style per statement, so
@@ -279,8 +286,19 @@ def _stand(*, tenant_id: int, programs: list[Program], today: date, enrollment_i
             ),
             gap=gap,
         )
-        cursor.execute(sql, {"tenant": tenant_id, "programs": [p.pk for p in programs], "ids": ids})
-        return cursor.rowcount
+        # This statement joins CTEs (no statistics, no indexes) thousands of rows wide. Without
+        # table statistics (a young database, a fresh import) the planner guesses a few rows and
+        # nests loops over them: quadratic, minutes at 5,000 partners instead of about a second.
+        # Hash joins are right here at every size, so nested loops are off for this statement
+        # only (the setting is put back, the transaction may be a request's).
+        cursor.execute("SELECT current_setting('enable_nestloop')")
+        (nestloop,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
+        try:
+            cursor.execute(sql, {"tenant": tenant_id, "programs": [p.pk for p in programs], "ids": ids})
+            return cursor.rowcount
+        finally:
+            cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
 
 
 def _partner_admins(partner_ids) -> dict[int, list[Membership]]:
