@@ -180,6 +180,9 @@ def _run(args, static_root: str, started: float) -> int:
 
     wanted = {name.strip() for name in args.scenarios.split(",") if name.strip()}
     scenarios = [s for s in SCENARIOS if not wanted or s.name in wanted or s.name == QUERY_FLOOR]
+    for scenario in [s for s in scenarios if not s.available()]:
+        say(f"  {scenario.name}: {scenario.url_name} does not resolve (not built yet): skipped")
+        scenarios.remove(scenario)
     actors = find_actors(tenant_slug=plans[0].slug, search=args.search)
     cookies = {"staff": session_cookie(actors.staff_user_id), "partner": session_cookie(actors.partner_user_id)}
     say(f"staff: {actors.staff_email}; partner user: {actors.partner_email} (partner {actors.partner_id})")
@@ -278,6 +281,7 @@ def _run(args, static_root: str, started: float) -> int:
                 for p in plans
             ],
             "rows": meta.get("rows", {}),
+            "evaluation": meta.get("evaluation", {}),
         },
         "actors": {"staff": actors.staff_email, "partner": actors.partner_email, "partner_id": actors.partner_id},
         "scenarios": [

@@ -42,7 +42,7 @@ from prm.notifications.models import Notification
 from prm.tenancy.db import app_role, owner_connection
 from prm.tenancy.models import Tenant
 from prm.tenancy.scope import platform_scope
-from programs.models import Enrollment, Program, Tier
+from programs.models import Program, Tier
 
 PASSWORD = "bench-password-2026"
 META_TABLE = "bench_meta"
@@ -64,6 +64,12 @@ class StepContext:
         count = copy_rows(model, rows, now=self.now)
         self.world.counts[model._meta.db_table] = self.world.counts.get(model._meta.db_table, 0) + count
         return count
+
+    def copy_one(self, model, row: dict[str, Any]) -> int:
+        """One configuration row of this tenant, with an id taken first; returns the id."""
+        (row_id,) = reserve_ids(model, 1)
+        self.copy(model, [{"id": row_id, "tenant_id": self.tenant_id, **row}])
+        return row_id
 
     def past(self, *, days: int, after: datetime | None = None) -> datetime:
         """A random moment in the last ``days`` days (and after ``after``)."""
@@ -167,7 +173,8 @@ TYPE_MIX = {
     "systems-integrator": 8,
 }
 PROGRAMS = [
-    # slug, name, tiers (name, rank, colour), tier weights, share of partners enrolled
+    # slug, name, tiers (name, rank, colour), tier weights, share of partners enrolled (their
+    # requirements, requalification settings and the partners' metric history: datagen_programs)
     (
         "partner-program",
         "Partner Program",
@@ -260,21 +267,35 @@ def catalogue(ctx: StepContext) -> None:
     ctx.copy(
         Program,
         (
-            {"id": program_id, "tenant_id": ctx.tenant_id, "slug": slug, "name": f"{ctx.plan.name} {name}"}
+            {
+                "id": program_id,
+                "tenant_id": ctx.tenant_id,
+                "slug": slug,
+                "name": f"{ctx.plan.name} {name}",
+                **program_settings(slug, ctx.now.date()),
+            }
             for program_id, (slug, name, *_) in zip(program_ids, PROGRAMS, strict=True)
         ),
     )
     programs = []
-    for program_id, (_, _, tiers, weights, share) in zip(program_ids, PROGRAMS, strict=True):
+    for program_id, (slug, _, tiers, weights, share) in zip(program_ids, PROGRAMS, strict=True):
         tier_ids = reserve_ids(Tier, len(tiers))
         ctx.copy(
             Tier,
             (
-                {"id": tier_id, "tenant_id": ctx.tenant_id, "program_id": program_id, "name": n, "rank": r, "color": c}
+                {
+                    "id": tier_id,
+                    "tenant_id": ctx.tenant_id,
+                    "program_id": program_id,
+                    "name": n,
+                    "rank": r,
+                    "color": c,
+                    **tier_benefits(slug, r),
+                }
                 for tier_id, (n, r, c) in zip(tier_ids, tiers, strict=True)
             ),
         )
-        programs.append({"id": program_id, "tiers": tier_ids, "weights": weights, "share": share})
+        programs.append({"id": program_id, "slug": slug, "tiers": tier_ids, "weights": weights, "share": share})
     ctx.made["programs"] = programs
 
 
@@ -361,7 +382,17 @@ def partners(ctx: StepContext) -> None:
                 "updated_at": changed_at,
             }
         )
-        made.append({"id": partner_id, "status": status, "path": path, "domain": domain, "created_at": created_at})
+        made.append(
+            {
+                "id": partner_id,
+                "status": status,
+                "path": path,
+                "domain": domain,
+                "created_at": created_at,
+                "type": type_slug,
+                "countries": rows[-1]["countries_served"],
+            }
+        )
     ctx.copy(Partner, rows)
     ctx.made["partners"] = made
     roles = list(PartnerContact.ContactRole.values)
@@ -380,30 +411,6 @@ def partners(ctx: StepContext) -> None:
             for n in range(rng.randint(1, 3))
         ),
     )
-
-
-@step("enrollments")
-def enrollments(ctx: StepContext) -> None:
-    """Tiers: every partner in the main program (applicants at its lowest tier), some in more."""
-    rows = []
-    for partner in ctx.made["partners"]:
-        for index, program in enumerate(ctx.made["programs"]):
-            if index and ctx.rng.random() >= program["share"]:
-                continue
-            if partner["status"] == PartnerStatus.APPLICANT:
-                tier = program["tiers"][0]
-            else:
-                tier = ctx.rng.choices(program["tiers"], weights=program["weights"])[0]
-            rows.append(
-                {
-                    "tenant_id": ctx.tenant_id,
-                    "partner_id": partner["id"],
-                    "program_id": program["id"],
-                    "tier_id": tier,
-                    "enrolled_at": partner["created_at"],
-                }
-            )
-    ctx.copy(Enrollment, rows)
 
 
 @step("partner users")
@@ -532,6 +539,11 @@ def notifications(ctx: StepContext) -> None:
     ctx.copy(Notification, rows)
 
 
+# Programs: requirements, metric history, enrollments (after the users: active users is a tier
+# requirement), catalogue, territories and licences. Imported here so that its steps run after
+# the ones above.
+from bench.datagen_programs import evaluate_tiers, program_settings, tier_benefits  # noqa: E402
+
 # --- Once, after the tenants --------------------------------------------------------------------
 
 FORTUNES = [
@@ -609,8 +621,15 @@ def generate(plans: list[TenantPlan], *, log: Callable[[str], None]) -> World:
                 f"INSERT INTO {META_TABLE} VALUES ('plans', %s), ('rows', %s)",  # noqa: S608
                 [json.dumps(plans_as_json(plans), sort_keys=True), json.dumps(world.counts, sort_keys=True)],
             )
-    # Planner statistics, as a database that has lived a while would have them.
+    # Planner statistics, as a database that has lived a while would have them. Before the
+    # evaluation too: its statements over freshly copied tables without statistics get plans
+    # that take minutes (seen: 13 min for globex's 50 partners beside acme's 5,000).
     with owner_connection(), connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    # The nightly tier evaluation has run once, as the app role: standings and proposals exist.
+    evaluation = evaluate_tiers(world, log=log)
+    with owner_connection(), connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {META_TABLE} VALUES ('evaluation', %s)", [json.dumps(evaluation)])  # noqa: S608
         cursor.execute("VACUUM ANALYZE")
     return world
 

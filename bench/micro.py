@@ -37,6 +37,8 @@ class Variant:
     call: Callable[[], object]
     context: Callable[[], AbstractContextManager] = nullcontext
     baseline: bool = False  # the other variants are reported as a multiple of this one
+    runs: int | None = None  # at most this many runs (a slow service), whatever --micro-runs says
+    warmup: int | None = None
 
 
 MICROS: list[tuple[str, str, Callable[[MicroContext], list[Variant]]]] = []
@@ -56,6 +58,8 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def time_variant(variant: Variant, *, runs: int, warmup: int) -> dict:
+    runs = min(runs, variant.runs) if variant.runs else runs
+    warmup = min(warmup, variant.warmup) if variant.warmup is not None else warmup
     samples = []
     with variant.context():
         for _ in range(warmup):
@@ -253,4 +257,125 @@ def request_scope(ctx: MicroContext) -> list[Variant]:
     return [
         Variant("staff user", enter(staff), transaction.atomic),
         Variant("partner user (adds the partner scope)", enter(partner), transaction.atomic),
+    ]
+
+
+# --- Programs: tier evaluation and policy decisions -------------------------------------------------
+
+
+def _rolled_back(call: Callable[[], object]) -> Callable[[], object]:
+    """The call in a savepoint that is rolled back afterwards: every run finds the same state
+    (standings, pending proposals, tiers and review dates as the generator left them) and does
+    the same work. The rollback is inside the timing (a few ms)."""
+    from django.db import transaction
+
+    def run():
+        with transaction.atomic():
+            result = call()
+            transaction.set_rollback(True)
+        return result
+
+    return run
+
+
+def _partner(ctx: MicroContext):
+    return _actor(ctx, ctx.partner_user_id).partner
+
+
+@micro(
+    "programs.tier_evaluate_all",
+    "tier_evaluate() over every enrollment of the tenant (the nightly run), rolled back after each run; "
+    "standings exist from the generator's first run",
+)
+def tier_evaluate_all(ctx: MicroContext) -> list[Variant]:
+    from prm.tenancy.scope import tenant_scope
+    from programs.models import Program
+    from programs.services.tiers import tier_evaluate
+
+    with tenant_scope(ctx.tenant):
+        review_day = min(d for d in Program.objects.values_list("next_review_on", flat=True) if d)
+
+    def scope():
+        return tenant_scope(ctx.tenant)
+
+    return [
+        Variant("ordinary night", _rolled_back(lambda: tier_evaluate()), scope, runs=10, warmup=1, baseline=True),
+        Variant(
+            f"review night ({review_day}: grace and demotions)",
+            _rolled_back(lambda: tier_evaluate(today=review_day)),
+            scope,
+            runs=10,
+            warmup=1,
+        ),
+    ]
+
+
+@micro(
+    "programs.tier_evaluate_partner",
+    "tier_evaluate(partner_ids=[one]) as after an event (a metric value recorded, a user joined), rolled back",
+)
+def tier_evaluate_partner(ctx: MicroContext) -> list[Variant]:
+    from prm.tenancy.scope import tenant_scope
+    from programs.services.tiers import tier_evaluate
+
+    with tenant_scope(ctx.tenant):
+        partner_id = _actor(ctx, ctx.partner_user_id).partner_id
+    return [
+        Variant(
+            "one partner, every program",
+            _rolled_back(lambda: tier_evaluate(partner_ids=[partner_id])),
+            lambda: tenant_scope(ctx.tenant),
+        )
+    ]
+
+
+@micro(
+    "programs.policy_decide",
+    "policy_decide(action='sell') for the partner user's company: one product line, in a country",
+)
+def policy_decision(ctx: MicroContext) -> list[Variant]:
+    from prm.tenancy.scope import tenant_scope
+    from programs.models import ProductLine
+    from programs.services.policy import policy_decide
+
+    with tenant_scope(ctx.tenant):
+        partner = _partner(ctx)
+        lines = {line.slug: line for line in ProductLine.objects.all()}
+
+    def decide(slug: str, country: str):
+        return lambda: policy_decide(partner=partner, action="sell", product_line=lines[slug], country=country)
+
+    def scope():
+        return tenant_scope(ctx.tenant)
+
+    return [
+        Variant(
+            f"Public Sector in {partner.country} (territory rules)", decide("public-sector", partner.country), scope
+        ),
+        Variant("Cloud Security (tier + licence rules)", decide("cloud-security", partner.country), scope),
+        Variant("Core Networking (no rules)", decide("core-networking", partner.country), scope, baseline=True),
+    ]
+
+
+@micro(
+    "programs.product_lines_for_partner",
+    "product_lines_for_partner: every line with the partner's decision (the portal's products page)",
+)
+def product_lines(ctx: MicroContext) -> list[Variant]:
+    from prm.tenancy.scope import tenant_scope
+    from programs.services.policy import product_lines_for_partner
+
+    with tenant_scope(ctx.tenant):
+        partner = _partner(ctx)
+    return [
+        Variant(
+            "staff scope",
+            lambda: product_lines_for_partner(partner=partner),
+            lambda: tenant_scope(ctx.tenant),
+        ),
+        Variant(
+            "partner user's scope (partner RLS policies)",
+            lambda: product_lines_for_partner(partner=partner),
+            lambda: tenant_scope(ctx.tenant, partner=partner.pk),
+        ),
     ]

@@ -32,6 +32,21 @@ def _background(sample: dict | None) -> str:
     return f"{busy} (load average {' / '.join(f'{v:.2f}' for v in sample['load_average'])})"
 
 
+def _programs(evaluation: dict) -> list[str]:
+    """The summary line of the generator's first tier evaluation (what the nightly run found)."""
+    if not evaluation:
+        return []
+    return [
+        "- **Programs** (the generator's first nightly tier evaluation, which the micro-benchmarks repeat): "
+        + "; ".join(
+            f"{slug}: {e['enrollments']:,} enrollments evaluated, {e['proposed_promotions']:,} promotions "
+            f"proposed, {e['promoted']:,} promoted automatically, {e['at_risk']:,} at risk"
+            for slug, e in evaluation.items()
+        )
+        + "."
+    ]
+
+
 def markdown(results: dict) -> str:
     machine, load, scale = results["machine"], results["load"], results["scale"]
     connections = load["connections"]
@@ -62,6 +77,7 @@ def markdown(results: dict) -> str:
         + ". Rows: "
         + ", ".join(f"{table} {count:,}" for table, count in sorted(scale["rows"].items()))
         + ".",
+        *_programs(scale.get("evaluation") or {}),
         "",
         "## Pages",
         "",

@@ -1,4 +1,6 @@
-"""Load the demo: two vendors (acme, globex), ~40 partners, staff and partner users of every role.
+"""Load the demo: two vendors (acme, globex), ~40 partners, staff and partner users of every role,
+and each vendor's programs, tiers, metric history, catalogue, territories and licences
+(``prm/web/demo_programs.py``), then the first tier evaluation.
 
 Idempotent: run it again and nothing is duplicated. Partners are created and moved through
 their lifecycle by the real services, so their timelines show real events.
@@ -20,7 +22,7 @@ from prm.accounts.models import Membership, User
 from prm.accounts.roles import MembershipKind, Role
 from prm.tenancy.models import Tenant
 from prm.tenancy.scope import platform_scope, tenant_scope
-from programs.models import Enrollment, Program, Tier
+from prm.web import demo_programs
 
 PASSWORD = "demo-password-2026"
 
@@ -81,7 +83,6 @@ SUFFIX = ["Ltd", "GmbH", "Inc", "S.A.", "B.V.", "LLC", "AB", "Pty Ltd"]
 COUNTRIES = ["US", "DE", "GB", "FR", "NL", "SE", "ES", "AU", "CA", "JP", "BR", "IN"]
 REGIONS = {"US": "NA", "CA": "NA", "BR": "LATAM", "AU": "APAC", "JP": "APAC", "IN": "APAC"}
 INDUSTRIES = ["Manufacturing", "Healthcare", "Finance", "Retail", "Public sector", "Education", "Energy"]
-TIERS = [("Registered", 1, "#6c757d"), ("Silver", 2, "#8a8f98"), ("Gold", 3, "#b8860b"), ("Platinum", 4, "#4a6fa5")]
 PARTNERS_PER_TENANT = 20
 
 
@@ -108,6 +109,14 @@ class Command(BaseCommand):
                     user=shared, defaults={"kind": MembershipKind.PARTNER, "role": Role.SALES, "partner": partner}
                 )
         logins.append(("acme + globex", "partner sales rep in both", shared.email))
+        # The first evaluation, once every user exists (active users is a tier requirement).
+        for tenant in Tenant.objects.filter(slug__in=[t["slug"] for t in TENANTS]).order_by("slug"):
+            summary = demo_programs.evaluate(tenant=tenant)
+            self.stdout.write(
+                f"{tenant.slug}: evaluated {summary.enrollments} enrollments: {summary.proposed_promotions} promotions"
+                f" proposed, {summary.promoted} promoted, {summary.at_risk} at risk,"
+                f" {summary.proposed_demotions} demotions proposed"
+            )
         self._print(logins)
 
     @transaction.atomic
@@ -117,13 +126,6 @@ class Command(BaseCommand):
         for slug, name in DEFAULT_PARTNER_TYPES:
             PartnerType.objects.get_or_create(slug=slug, defaults={"name": name})
         types = list(PartnerType.objects.order_by("id"))
-        program, _ = Program.objects.get_or_create(
-            slug="partner-program", defaults={"name": f"{tenant.name} Partner Program"}
-        )
-        tiers = [
-            Tier.objects.get_or_create(program=program, rank=rank, defaults={"name": name, "color": color})[0]
-            for name, rank, color in TIERS
-        ]
         staff = {}
         for local, role, first, last in STAFF:
             user = _user(f"{local}@{tenant.slug}.example", first, last)
@@ -173,20 +175,20 @@ class Command(BaseCommand):
             for status in path:
                 reason = "Missed the annual compliance review." if status == PartnerStatus.SUSPENDED else ""
                 partner = partner_change_status(actor=admin, partner=partner, to_status=status, reason=reason)
-            tier = tiers[min(number % 5, 3)] if partner.status != PartnerStatus.APPLICANT else tiers[0]
-            Enrollment.objects.get_or_create(partner=partner, program=program, defaults={"tier": tier})
             PartnerContact.objects.get_or_create(
                 partner=partner,
                 name=f"{rng.choice(['Alex', 'Jordan', 'Kim', 'Lee'])} {second.capitalize()}",
                 defaults={"email": f"contracts@{domain}", "role": PartnerContact.ContactRole.SIGNATORY},
             )
 
-        # Partner users: every role at the first two partners, an admin and a rep at the rest.
+        # Partner users: every role at the first two partners, an admin and a rep at most others
+        # (more where the demo's tiers need them: active users is a tier requirement).
         for position, partner in enumerate(Partner.objects.order_by("external_crm_id")):
             if not partner.is_operational:
                 continue
             domain = partner.email_domains[0]
-            roles = PARTNER_ROLES if position < 2 else PARTNER_ROLES[:2]
+            count = len(PARTNER_ROLES) if position < 2 else 2
+            roles = PARTNER_ROLES[: demo_programs.partner_user_count(tenant.slug, partner.display_name, count)]
             for local, role, first, last in roles:
                 user = _user(f"{local}@{domain}", first, last)
                 Membership.objects.get_or_create(
@@ -194,6 +196,7 @@ class Command(BaseCommand):
                 )
                 if position < 2:
                     logins.append((tenant.slug, f"{Role(role).label} of {partner}", user.email))
+        demo_programs.load(tenant=tenant, staff=staff)
         return logins
 
     def _print(self, logins):
