@@ -109,7 +109,7 @@ def format_measure(value: Decimal | None, unit: str, currency: str = "") -> str:
     if value is None:
         return "\N{EN DASH}"
     number = format_number(value)
-    if unit == "percent":
+    if unit in ("percent", "%"):
         return f"{number}%"
     if unit == "currency":  # results written before the currency was resolved at evaluation
         unit = currency
