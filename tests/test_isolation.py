@@ -347,7 +347,7 @@ CASES: dict[str, Case] = {
     ),
     # --- programs: tiers --------------------------------------------------------------------------
     "portal:program": Case(
-        area=PORTAL, allowed=PARTNER_USERS, setup=tier_setup.tier_ladder, contains=lambda ctx: "8,000 more"
+        area=PORTAL, allowed=PARTNER_USERS, setup=tier_setup.tier_ladder, contains=lambda ctx: "8,000 USD more"
     ),
     "office:tier_reviews": Case(
         area=OFFICE, allowed=STAFF, setup=tier_setup.tier_proposal, contains=lambda ctx: ctx.side.partner.display_name

@@ -341,10 +341,10 @@ def tier_evaluate(
         programs = list(programs)
         if not programs:
             return summary
-        summary.enrolled = _auto_enroll(programs=programs, partner_ids=partner_ids)
+        changes = _Outcomes()
+        summary.enrolled = _auto_enroll(programs=programs, partner_ids=partner_ids, outcomes=changes)
         summary.enrollments = _stand(tenant_id=tenant_id, programs=programs, today=today, partner_ids=partner_ids)
         standings = _standings(programs=programs, partner_ids=partner_ids)
-        changes = _Outcomes()
         promoted = _promote(programs=programs, standings=standings, today=today, outcomes=changes, summary=summary)
         if promoted:
             # The promoted now stand against their new tier (and the one above it).
@@ -755,7 +755,7 @@ def _missing(results: list[dict], tier_id: int) -> str:
     return "Missing: " + ", ".join(parts) + "."
 
 
-def _auto_enroll(*, programs, partner_ids=None) -> int:
+def _auto_enroll(*, programs, partner_ids=None, outcomes: _Outcomes) -> int:
     """Enrol active partners of auto-enrol programs' segments in the entry tier. One INSERT per
     program; partners already enrolled are skipped by the unique constraint."""
     enrolled = 0
@@ -783,21 +783,13 @@ def _auto_enroll(*, programs, partner_ids=None) -> int:
             )
             new = [row[0] for row in cursor.fetchall()]
             enrolled += len(new)
-            if new:
-                partner_type = ContentType.objects.get_for_model(Partner)
-                event_record_many(
-                    events=[
-                        Event(
-                            content_type=partner_type,
-                            object_id=partner_id,
-                            partner_id=partner_id,
-                            verb="program.enrolled",
-                            to_state=entry.name,
-                            message=f"Enrolled in {program.name} ({entry.name}).",
-                            data={"program_id": program.pk, "automatic": True},
-                        )
-                        for partner_id in new
-                    ]
+            for partner_id in new:
+                outcomes.event(
+                    partner_id=partner_id,
+                    verb="program.enrolled",
+                    to_state=entry.name,
+                    message=f"Enrolled in {program.name} ({entry.name}).",
+                    data={"program_id": program.pk, "automatic": True},
                 )
     return enrolled
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
@@ -13,7 +12,6 @@ from prm.web.views import paginate, run_service
 
 from ..countries import country_name
 from ..forms_policies import DealCheckForm, LicenceDecisionForm, LicenceUploadForm, PolicyCheckForm
-from ..models import DOCUMENT_TYPES
 from ..selectors.policies import (
     licence_get_for_actor,
     licence_list_for_actor,
@@ -26,6 +24,7 @@ from ..selectors.policies import (
 )
 from ..services.catalogue import licence_reject, licence_upload, licence_verify
 from ..services.policy import deal_parameters, format_money, grant_label, policy_decide, product_lines_for_partner
+from . import document_response
 
 
 def _territory_rows(grants) -> list[dict]:
@@ -157,20 +156,7 @@ class LicenceDocumentView(MemberRequiredMixin, View):
 
     def get(self, request, licence_id: int):
         licence = licence_get_for_actor(actor=self.actor, licence_id=licence_id)
-        extension = licence.document.name.rsplit(".", 1)[-1].lower() if licence.document else ""
-        try:
-            handle = licence.document.open("rb")
-        except (FileNotFoundError, ValueError) as error:
-            raise Http404 from error
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=f"licence-{licence.pk}.{extension}" if extension in DOCUMENT_TYPES else f"licence-{licence.pk}",
-            content_type=DOCUMENT_TYPES.get(extension, "application/octet-stream"),
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return document_response(licence.document, name=f"licence-{licence.pk}")
 
 
 class PortalLicenceDocumentView(LicenceDocumentView):

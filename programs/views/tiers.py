@@ -12,7 +12,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +23,7 @@ from prm.web.views import paginate, run_service
 
 from .. import metrics
 from ..forms import ManualMetricValueForm, ProposalDecisionForm, ReviewFilterForm, TierOverrideForm
-from ..models import DOCUMENT_TYPES, Enrollment, Operator, Tier, TierChangeProposal
+from ..models import Enrollment, Operator, Tier, TierChangeProposal
 from ..selectors.tiers import (
     enrollment_get_for_actor,
     manual_metrics_for_actor,
@@ -36,6 +35,7 @@ from ..selectors.tiers import (
     tier_distribution,
 )
 from ..services.tiers import manual_metric_record, proposal_approve, proposal_reject, tier_override
+from . import document_response
 
 # How many recorded manual values the programs tab lists (the history is append-only).
 MANUAL_VALUES_SHOWN = 50
@@ -461,15 +461,4 @@ class ManualMetricEvidenceView(MemberRequiredMixin, View):
 
     def get(self, request, value_id: int):
         value = manual_value_get_for_actor(actor=self.actor, value_id=value_id)
-        if not value.evidence:
-            raise Http404
-        extension = value.evidence.name.rsplit(".", 1)[-1].lower() if "." in value.evidence.name else ""
-        response = FileResponse(
-            value.evidence.open("rb"),
-            as_attachment=True,
-            filename=f"evidence-{value.pk}.{extension}" if extension in DOCUMENT_TYPES else f"evidence-{value.pk}",
-            content_type=DOCUMENT_TYPES.get(extension, "application/octet-stream"),
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return document_response(value.evidence, name=f"evidence-{value.pk}")
