@@ -16,6 +16,23 @@ VERB_LABELS = {
     "invitation.sent": "Invitation sent",
     "invitation.revoked": "Invitation revoked",
     "tenant.settings_changed": "Portal settings changed",
+    "program.enrolled": "Enrolled in a program",
+    "program.reviewed": "Program review",
+    "tier.promoted": "Promoted",
+    "tier.demoted": "Demoted",
+    "tier.overridden": "Tier set by hand",
+    "tier.at_risk": "Tier at risk",
+    "tier.promotion_proposed": "Promotion proposed",
+    "tier.demotion_proposed": "Demotion proposed",
+    "tier.promotion_rejected": "Promotion rejected",
+    "tier.demotion_rejected": "Demotion rejected",
+    "metric.recorded": "Metric recorded",
+    "licence.uploaded": "Licence uploaded",
+    "licence.verified": "Licence verified",
+    "licence.rejected": "Licence rejected",
+    "territory.granted": "Territory granted",
+    "territory.changed": "Territory changed",
+    "territory.revoked": "Territory revoked",
 }
 
 
