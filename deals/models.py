@@ -1,1 +1,375 @@
-"""Deal registration (see the Deal registration issue): nothing yet."""
+"""Deal registration: a partner registers an opportunity; the vendor approves it and protects it.
+
+* ``Deal`` carries the end customer, the products, the amount and the status pipeline
+  (``TRANSITIONS``). Every transition is one locked service in ``services.py``.
+* ``CustomerAccount`` rows are the vendor's own accounts (customers, named or direct-only):
+  registrations that match them are conflicts.
+* ``DealConflict`` is the conflict report of a check (at submission, again at approval).
+* ``DealProtection`` makes "one approved registration per customer and product line" a database
+  rule (a partial unique index).
+* ``AutoApprovalRule`` rows decide registrations without a reviewer; the rule that decided is kept.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from prm.tenancy.models import TenantOwned
+
+
+class DealStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Under review"
+    INFO_REQUESTED = "info_requested", "More information requested"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    DUPLICATE = "duplicate", "Duplicate"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+    WON_PENDING = "won_pending", "Won, awaiting confirmation"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+
+
+S = DealStatus
+# Who may move where. Closed states (rejected, duplicate, withdrawn, expired, won, lost) are final.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.SUBMITTED: frozenset({S.APPROVED, S.REJECTED, S.INFO_REQUESTED, S.DUPLICATE, S.WITHDRAWN}),
+    S.INFO_REQUESTED: frozenset({S.SUBMITTED, S.REJECTED, S.WITHDRAWN}),
+    S.APPROVED: frozenset({S.WON_PENDING, S.WON, S.LOST, S.WITHDRAWN, S.EXPIRED}),
+    S.WON_PENDING: frozenset({S.WON, S.APPROVED}),
+    S.REJECTED: frozenset(),
+    S.DUPLICATE: frozenset(),
+    S.WITHDRAWN: frozenset(),
+    S.EXPIRED: frozenset(),
+    S.WON: frozenset(),
+    S.LOST: frozenset(),
+}
+# Registrations that still claim their customer: other partners' ones are conflicts.
+ACTIVE_STATUSES = frozenset({S.SUBMITTED, S.INFO_REQUESTED, S.APPROVED, S.WON_PENDING})
+# Waiting for the vendor: the review queue and its deadline.
+REVIEW_STATUSES = frozenset({S.SUBMITTED})
+# Protected by the vendor: the customer and its product lines belong to this partner.
+PROTECTED_STATUSES = frozenset({S.APPROVED, S.WON_PENDING})
+OPEN_STATUSES = frozenset({S.DRAFT, *ACTIVE_STATUSES})
+
+
+class DealStage(models.TextChoices):
+    QUALIFY = "qualify", "Qualify"
+    DEVELOP = "develop", "Develop"
+    PROPOSE = "propose", "Propose"
+    NEGOTIATE = "negotiate", "Negotiate"
+    CLOSE = "close", "Close"
+
+
+class RejectionReason(models.TextChoices):
+    CONFLICT = "conflict", "Conflicts with an existing registration or account"
+    DIRECT_ACCOUNT = "direct_account", "The customer is a direct or named account"
+    NOT_QUALIFIED = "not_qualified", "The opportunity is not qualified"
+    POLICY = "policy", "Outside the program's policy"
+    INCOMPLETE = "incomplete", "Incomplete or incorrect information"
+    OTHER = "other", "Other"
+
+
+class CustomerAccount(TenantOwned):
+    """One of the vendor's own accounts. Registrations that match a named or direct-only account
+    are conflicts (and routed to review); imported by CSV or kept in the admin."""
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", "Existing customer"
+        NAMED = "named", "Named account (vendor-managed)"
+        DIRECT_ONLY = "direct_only", "Direct only (no partner registrations)"
+
+    name = models.CharField(max_length=200)
+    name_key = models.CharField(max_length=200, editable=False)  # deals.normalize.company_key(name)
+    domain = models.CharField(max_length=253, blank=True, help_text="The web domain, e.g. example.com")
+    country = models.CharField(max_length=2, blank=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CUSTOMER)
+    owner = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    external_id = models.CharField("external CRM id", max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # CSV imports upsert by external id; blank ids are not unique.
+            models.UniqueConstraint(
+                fields=["tenant", "external_id"], condition=~Q(external_id=""), name="account_external_unique"
+            ),
+        ]
+        indexes = [
+            # Conflict check: exact domain.
+            models.Index(fields=["tenant", "domain"], condition=~Q(domain=""), name="account_domain_idx"),
+            # Conflict check: trigram similarity of the normalised name (tenant filter from RLS/ORM).
+            GinIndex(OpClass("name_key", name="gin_trgm_ops"), name="account_name_trgm"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Deal(TenantOwned):
+    """A registered opportunity of a partner with one end customer."""
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="deals", db_index=False)
+    program = models.ForeignKey(
+        "programs.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    registered_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # A channel manager who registered it on the partner's behalf.
+    entered_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    status = models.CharField(max_length=16, choices=DealStatus.choices, default=DealStatus.DRAFT)
+    stage = models.CharField(max_length=10, choices=DealStage.choices, default=DealStage.QUALIFY)
+    title = models.CharField(max_length=200, blank=True)
+
+    # The end customer, as typed and as compared.
+    customer_name = models.CharField(max_length=200)
+    customer_key = models.CharField(max_length=200, editable=False)  # deals.normalize.company_key
+    customer_website = models.CharField(max_length=253, blank=True)
+    customer_domain = models.CharField(max_length=253, blank=True, editable=False)  # registrable domain
+    customer_country = models.CharField(max_length=2)
+    customer_address = models.CharField(max_length=300, blank=True)
+    contact_name = models.CharField(max_length=120, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+
+    amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    currency = models.CharField(max_length=3)
+    expected_close_on = models.DateField()
+    notes = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decision_due_at = models.DateTimeField(null=True, blank=True)
+    reviewer = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    decided_by_rule = models.ForeignKey(
+        "AutoApprovalRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    protected_until = models.DateField(null=True, blank=True)
+    expiry_reminders_sent = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True)
+    rejection_reason = models.CharField(max_length=16, choices=RejectionReason.choices, blank=True)
+    decision_message = models.TextField(blank=True)
+    info_fields = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+
+    has_conflict = models.BooleanField(default=False)
+    won_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    won_on = models.DateField(null=True, blank=True)
+    closed_reason = models.TextField(blank=True)  # lost or withdrawn: why
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # My deals / company deals in the portal, newest first.
+            models.Index(fields=["tenant", "partner", "-created_at"], name="deal_partner_idx"),
+            # The review queue and SLA sweeps: deals awaiting a decision by deadline.
+            models.Index(fields=["tenant", "decision_due_at"], condition=Q(status="submitted"), name="deal_review_idx"),
+            # Expiry sweeps: protected deals by protection end.
+            models.Index(
+                fields=["tenant", "protected_until"],
+                condition=Q(status__in=["approved", "won_pending"]),
+                name="deal_protection_idx",
+            ),
+            # The pipeline by status.
+            models.Index(fields=["tenant", "status", "-created_at"], name="deal_status_idx"),
+            # Conflict check: exact registrable domain among active registrations.
+            models.Index(
+                fields=["tenant", "customer_domain"],
+                condition=Q(status__in=["submitted", "info_requested", "approved", "won_pending"])
+                & ~Q(customer_domain=""),
+                name="deal_active_domain_idx",
+            ),
+            # Conflict check: trigram similarity of the normalised customer among active ones.
+            GinIndex(
+                OpClass("customer_key", name="gin_trgm_ops"),
+                condition=Q(status__in=["submitted", "info_requested", "approved", "won_pending"]),
+                name="deal_active_customer_trgm",
+            ),
+        ]
+
+    def __str__(self):
+        return f"DR-{self.pk:06d} {self.customer_name}" if self.pk else self.customer_name
+
+    @property
+    def reference(self) -> str:
+        return f"DR-{self.pk:06d}" if self.pk else "new"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_editable_by_partner(self) -> bool:
+        return self.status in (S.DRAFT, S.INFO_REQUESTED)
+
+
+class DealLine(TenantOwned):
+    """A product on a registration: quantity and price (the catalogue's list price by default)."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    product = models.ForeignKey("programs.Product", on_delete=models.PROTECT, related_name="+", db_index=False)
+    product_line = models.ForeignKey("programs.ProductLine", on_delete=models.PROTECT, related_name="+", db_index=False)
+    quantity = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # A deal's lines.
+            models.Index(fields=["tenant", "deal"], name="dealline_deal_idx"),
+            # Pipeline by product line.
+            models.Index(fields=["tenant", "product_line"], name="dealline_line_idx"),
+        ]
+
+    @property
+    def total(self):
+        return self.unit_price * self.quantity
+
+
+class DealProtection(TenantOwned):
+    """The database's guarantee: at most one approved registration per customer and product
+    line at a time. Written when a deal is approved, released when it stops being protected."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="protections", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # The customer's identity: its registrable domain when known, else its normalised name.
+    customer = models.CharField(max_length=260)
+    product_line = models.ForeignKey("programs.ProductLine", on_delete=models.PROTECT, related_name="+", db_index=False)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    # Vendor-internal: partners never read other partners' claims (they read their deal).
+    rls_partner_predicate = "false"
+
+    class Meta:
+        constraints = [
+            # One protected registration per (customer, product line); ties go to whoever's
+            # approval commits first (the service approves in submission order).
+            models.UniqueConstraint(
+                fields=["tenant", "customer", "product_line"],
+                condition=Q(active=True),
+                name="protection_one_active",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "deal"], name="protection_deal_idx")]
+
+
+class DealConflict(TenantOwned):
+    """One match found by a conflict check: another partner's active registration or a vendor
+    account, with its score (0..1) and the reasons. Staff only: it names the other party."""
+
+    class Kind(models.TextChoices):
+        REGISTRATION = "registration", "Another partner's registration"
+        ACCOUNT = "account", "A vendor account"
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="conflicts", db_index=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    other_deal = models.ForeignKey(
+        Deal, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    account = models.ForeignKey(
+        CustomerAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    score = models.DecimalField(max_digits=4, decimal_places=3, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    reasons = models.JSONField(default=list)
+    checked_at = models.DateTimeField()
+    phase = models.CharField(max_length=10, default="submit")  # the check ran at "submit" or "approval"
+
+    rls_partner_predicate = "false"
+
+    class Meta:
+        ordering = ["-score", "id"]
+        indexes = [models.Index(fields=["tenant", "deal", "-score"], name="conflict_deal_idx")]
+
+
+class AutoApprovalRule(TenantOwned):
+    """A rule that approves a submitted registration without a reviewer. Rules of the deal's
+    program are tried by ``priority``; the first whose every condition holds decides, and the
+    deal records it. Conditions left empty do not restrict."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="deal_rules", db_index=False)
+    name = models.CharField(max_length=120)
+    priority = models.PositiveSmallIntegerField(default=10, help_text="Lower numbers are tried first.")
+    is_active = models.BooleanField(default=True)
+    require_no_conflict = models.BooleanField(default=True, help_text="Only registrations without any conflict.")
+    max_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Only up to this amount (empty: any)."
+    )
+    min_tier = models.ForeignKey(
+        "programs.Tier", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    product_line_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+        indexes = [models.Index(fields=["tenant", "program", "priority"], name="autorule_program_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
+class DealExtension(TenantOwned):
+    """A partner's request to extend an approved registration's protection, and the answer."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="extensions", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    days = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(365)])
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING)
+    requested_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One open request per deal: the partner waits for the answer before asking again.
+            models.UniqueConstraint(
+                fields=["tenant", "deal"], condition=Q(status="pending"), name="extension_one_pending"
+            ),
+        ]
+        indexes = [
+            # Pending extensions to answer, oldest first.
+            models.Index(
+                fields=["tenant", "requested_at"], condition=Q(status="pending"), name="extension_pending_idx"
+            ),
+        ]

@@ -156,6 +156,15 @@ class Program(TenantOwned, Targeting):
         blank=True,
         help_text="Partner roles that may register deals; empty means every partner role.",
     )
+    deal_review_hours = models.PositiveSmallIntegerField(
+        "deal review deadline (business hours)",
+        default=48,
+        validators=[MinValueValidator(1)],
+        help_text="Hours on weekdays (Monday to Friday, in the vendor's time zone) a reviewer has to decide.",
+    )
+    deal_win_needs_confirmation = models.BooleanField(
+        default=True, help_text="A deal marked won waits for the vendor's confirmation before it counts."
+    )
 
     class Meta:
         ordering = ["name"]

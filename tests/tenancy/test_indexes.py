@@ -26,6 +26,10 @@ NON_TENANT_LEADING_INDEXES = {
     "partner_legal_trgm": "GIN trigram index on the legal name, same reason as partner_display_trgm",
     "partner_domains_gin": "GIN index over the e-mail domain array (@> lookups); arrays cannot share "
     "a GIN index with a bigint without btree_gin",
+    "account_name_trgm": "GIN trigram index for deal conflict checks against vendor accounts (similarity "
+    "on the normalised name); same reason as partner_display_trgm",
+    "deal_active_customer_trgm": "partial GIN trigram index over active registrations' normalised customer "
+    "names, for conflict checks; same reason as partner_display_trgm",
 }
 
 
