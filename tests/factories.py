@@ -356,3 +356,63 @@ def refresh(instance: models.Model) -> models.Model:
     with platform_scope():
         instance.refresh_from_db()
     return instance
+
+
+# --- Deals (string model names and a local import keep this block self-contained) --------------
+
+
+def _customer_identity(o):
+    from deals.normalize import CustomerIdentity
+
+    return CustomerIdentity.of(name=o.customer_name, website=o.customer_website, email=o.contact_email)
+
+
+class DealFactory(TenantOwnedFactory):
+    """A registration; its customer_key/customer_domain come from deals.normalize, as the services'."""
+
+    class Meta:
+        model = "deals.Deal"
+
+    partner = factory.SubFactory(PartnerFactory, tenant=_same_tenant())
+    registered_by = factory.SubFactory(
+        PartnerMembershipFactory, tenant=_same_tenant(), partner=factory.SelfAttribute("..partner"), role=Role.SALES
+    )
+    status = "submitted"
+    customer_name = factory.Sequence(lambda n: f"Customer {n} Ltd")
+    customer_website = ""
+    contact_email = ""
+    customer_key = factory.LazyAttribute(lambda o: _customer_identity(o).key)
+    customer_domain = factory.LazyAttribute(lambda o: _customer_identity(o).domain)
+    customer_country = "DE"
+    amount = 10_000
+    currency = "USD"
+    expected_close_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=60))
+    submitted_at = factory.LazyAttribute(lambda o: None if o.status == "draft" else timezone.now())
+
+
+class DealLineFactory(TenantOwnedFactory):
+    class Meta:
+        model = "deals.DealLine"
+
+    deal = factory.SubFactory(DealFactory, tenant=_same_tenant())
+    partner = factory.LazyAttribute(lambda o: o.deal.partner)
+    product = factory.SubFactory(ProductFactory, tenant=_same_tenant())
+    product_line = factory.LazyAttribute(lambda o: o.product.line)
+    quantity = 1
+    unit_price = 1000
+
+
+class CustomerAccountFactory(TenantOwnedFactory):
+    class Meta:
+        model = "deals.CustomerAccount"
+
+    name = factory.Sequence(lambda n: f"Account {n} Inc")
+    name_key = factory.LazyAttribute(lambda o: _customer_identity_of_name(o.name))
+    domain = ""
+    kind = "customer"
+
+
+def _customer_identity_of_name(name: str) -> str:
+    from deals.normalize import company_key
+
+    return company_key(name)

@@ -8,237 +8,688 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_initial'),
-        ('partners', '0003_search_indexes_match_icontains'),
-        ('programs', '0005_program_deal_review_hours_and_more'),
-        ('tenancy', '0001_initial'),
+        ("accounts", "0002_initial"),
+        ("partners", "0003_search_indexes_match_icontains"),
+        ("programs", "0005_program_deal_review_hours_and_more"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AutoApprovalRule',
+            name="AutoApprovalRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('priority', models.PositiveSmallIntegerField(default=10, help_text='Lower numbers are tried first.')),
-                ('is_active', models.BooleanField(default=True)),
-                ('require_no_conflict', models.BooleanField(default=True, help_text='Only registrations without any conflict.')),
-                ('max_amount', models.DecimalField(blank=True, decimal_places=2, help_text='Only up to this amount (empty: any).', max_digits=14, null=True)),
-                ('product_line_ids', django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(), blank=True, default=list, size=None)),
-                ('min_tier', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programs.tier')),
-                ('program', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='deal_rules', to='programs.program')),
-                ('tenant', models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                ("priority", models.PositiveSmallIntegerField(default=10, help_text="Lower numbers are tried first.")),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "require_no_conflict",
+                    models.BooleanField(default=True, help_text="Only registrations without any conflict."),
+                ),
+                (
+                    "max_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Only up to this amount (empty: any).",
+                        max_digits=14,
+                        null=True,
+                    ),
+                ),
+                (
+                    "product_line_ids",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.BigIntegerField(), blank=True, default=list, size=None
+                    ),
+                ),
+                (
+                    "min_tier",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programs.tier",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deal_rules",
+                        to="programs.program",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['priority', 'id'],
+                "ordering": ["priority", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CustomerAccount',
+            name="CustomerAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('name_key', models.CharField(editable=False, max_length=200)),
-                ('domain', models.CharField(blank=True, help_text='The web domain, e.g. example.com', max_length=253)),
-                ('country', models.CharField(blank=True, max_length=2)),
-                ('kind', models.CharField(choices=[('customer', 'Existing customer'), ('named', 'Named account (vendor-managed)'), ('direct_only', 'Direct only (no partner registrations)')], default='customer', max_length=12)),
-                ('external_id', models.CharField(blank=True, max_length=64, verbose_name='external CRM id')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.membership')),
-                ('tenant', models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                ("name_key", models.CharField(editable=False, max_length=200)),
+                ("domain", models.CharField(blank=True, help_text="The web domain, e.g. example.com", max_length=253)),
+                ("country", models.CharField(blank=True, max_length=2)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("customer", "Existing customer"),
+                            ("named", "Named account (vendor-managed)"),
+                            ("direct_only", "Direct only (no partner registrations)"),
+                        ],
+                        default="customer",
+                        max_length=12,
+                    ),
+                ),
+                ("external_id", models.CharField(blank=True, max_length=64, verbose_name="external CRM id")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Deal',
+            name="Deal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Under review'), ('info_requested', 'More information requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('duplicate', 'Duplicate'), ('withdrawn', 'Withdrawn'), ('expired', 'Expired'), ('won_pending', 'Won, awaiting confirmation'), ('won', 'Won'), ('lost', 'Lost')], default='draft', max_length=16)),
-                ('stage', models.CharField(choices=[('qualify', 'Qualify'), ('develop', 'Develop'), ('propose', 'Propose'), ('negotiate', 'Negotiate'), ('close', 'Close')], default='qualify', max_length=10)),
-                ('title', models.CharField(blank=True, max_length=200)),
-                ('customer_name', models.CharField(max_length=200)),
-                ('customer_key', models.CharField(editable=False, max_length=200)),
-                ('customer_website', models.CharField(blank=True, max_length=253)),
-                ('customer_domain', models.CharField(blank=True, editable=False, max_length=253)),
-                ('customer_country', models.CharField(max_length=2)),
-                ('customer_address', models.CharField(blank=True, max_length=300)),
-                ('contact_name', models.CharField(blank=True, max_length=120)),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('contact_phone', models.CharField(blank=True, max_length=40)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)])),
-                ('currency', models.CharField(max_length=3)),
-                ('expected_close_on', models.DateField()),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_due_at', models.DateTimeField(blank=True, null=True)),
-                ('reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('escalated_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('protected_until', models.DateField(blank=True, null=True)),
-                ('expiry_reminders_sent', django.contrib.postgres.fields.ArrayField(base_field=models.PositiveSmallIntegerField(), blank=True, default=list, size=None)),
-                ('rejection_reason', models.CharField(blank=True, choices=[('conflict', 'Conflicts with an existing registration or account'), ('direct_account', 'The customer is a direct or named account'), ('not_qualified', 'The opportunity is not qualified'), ('policy', "Outside the program's policy"), ('incomplete', 'Incomplete or incorrect information'), ('other', 'Other')], max_length=16)),
-                ('decision_message', models.TextField(blank=True)),
-                ('info_fields', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=40), blank=True, default=list, size=None)),
-                ('has_conflict', models.BooleanField(default=False)),
-                ('won_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('won_on', models.DateField(blank=True, null=True)),
-                ('closed_reason', models.TextField(blank=True)),
-                ('decided_by', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.membership')),
-                ('decided_by_rule', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='deals.autoapprovalrule')),
-                ('duplicate_of', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='deals.deal')),
-                ('entered_by', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.membership')),
-                ('partner', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='deals', to='partners.partner')),
-                ('program', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programs.program')),
-                ('registered_by', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.membership')),
-                ('reviewer', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.membership')),
-                ('tenant', models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Under review"),
+                            ("info_requested", "More information requested"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("duplicate", "Duplicate"),
+                            ("withdrawn", "Withdrawn"),
+                            ("expired", "Expired"),
+                            ("won_pending", "Won, awaiting confirmation"),
+                            ("won", "Won"),
+                            ("lost", "Lost"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("qualify", "Qualify"),
+                            ("develop", "Develop"),
+                            ("propose", "Propose"),
+                            ("negotiate", "Negotiate"),
+                            ("close", "Close"),
+                        ],
+                        default="qualify",
+                        max_length=10,
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=200)),
+                ("customer_name", models.CharField(max_length=200)),
+                ("customer_key", models.CharField(editable=False, max_length=200)),
+                ("customer_website", models.CharField(blank=True, max_length=253)),
+                ("customer_domain", models.CharField(blank=True, editable=False, max_length=253)),
+                ("customer_country", models.CharField(max_length=2)),
+                ("customer_address", models.CharField(blank=True, max_length=300)),
+                ("contact_name", models.CharField(blank=True, max_length=120)),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
+                ("contact_phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)]
+                    ),
+                ),
+                ("currency", models.CharField(max_length=3)),
+                ("expected_close_on", models.DateField()),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_due_at", models.DateTimeField(blank=True, null=True)),
+                ("reminded_at", models.DateTimeField(blank=True, null=True)),
+                ("escalated_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("protected_until", models.DateField(blank=True, null=True)),
+                (
+                    "expiry_reminders_sent",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.PositiveSmallIntegerField(), blank=True, default=list, size=None
+                    ),
+                ),
+                (
+                    "rejection_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("conflict", "Conflicts with an existing registration or account"),
+                            ("direct_account", "The customer is a direct or named account"),
+                            ("not_qualified", "The opportunity is not qualified"),
+                            ("policy", "Outside the program's policy"),
+                            ("incomplete", "Incomplete or incorrect information"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("decision_message", models.TextField(blank=True)),
+                (
+                    "info_fields",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=40), blank=True, default=list, size=None
+                    ),
+                ),
+                ("has_conflict", models.BooleanField(default=False)),
+                ("won_amount", models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
+                ("won_on", models.DateField(blank=True, null=True)),
+                ("closed_reason", models.TextField(blank=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "decided_by_rule",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="deals.autoapprovalrule",
+                    ),
+                ),
+                (
+                    "duplicate_of",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="deals.deal",
+                    ),
+                ),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deals",
+                        to="partners.partner",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programs.program",
+                    ),
+                ),
+                (
+                    "registered_by",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='DealConflict',
+            name="DealConflict",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('registration', "Another partner's registration"), ('account', 'A vendor account')], max_length=12)),
-                ('score', models.DecimalField(decimal_places=3, max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)])),
-                ('reasons', models.JSONField(default=list)),
-                ('checked_at', models.DateTimeField()),
-                ('phase', models.CharField(default='submit', max_length=10)),
-                ('account', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='deals.customeraccount')),
-                ('deal', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='conflicts', to='deals.deal')),
-                ('other_deal', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='deals.deal')),
-                ('tenant', models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("registration", "Another partner's registration"), ("account", "A vendor account")],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "score",
+                    models.DecimalField(
+                        decimal_places=3,
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                    ),
+                ),
+                ("reasons", models.JSONField(default=list)),
+                ("checked_at", models.DateTimeField()),
+                ("phase", models.CharField(default="submit", max_length=10)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="deals.customeraccount",
+                    ),
+                ),
+                (
+                    "deal",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conflicts",
+                        to="deals.deal",
+                    ),
+                ),
+                (
+                    "other_deal",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="deals.deal",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-score', 'id'],
+                "ordering": ["-score", "id"],
             },
         ),
         migrations.CreateModel(
-            name='DealExtension',
+            name="DealExtension",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('days', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)])),
-                ('reason', models.TextField()),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('refused', 'Refused')], default='pending', max_length=10)),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_note', models.TextField(blank=True)),
-                ('deal', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='extensions', to='deals.deal')),
-                ('decided_by', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.membership')),
-                ('partner', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partners.partner')),
-                ('requested_by', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.membership')),
-                ('tenant', models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "days",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ]
+                    ),
+                ),
+                ("reason", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("approved", "Approved"), ("refused", "Refused")],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_note", models.TextField(blank=True)),
+                (
+                    "deal",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="extensions",
+                        to="deals.deal",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="partners.partner",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-id'],
+                "ordering": ["-requested_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='DealLine',
+            name="DealLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)])),
-                ('unit_price', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)])),
-                ('deal', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='deals.deal')),
-                ('partner', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partners.partner')),
-                ('product', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programs.product')),
-                ('product_line', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programs.productline')),
-                ('tenant', models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "quantity",
+                    models.PositiveIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)]),
+                ),
+                (
+                    "unit_price",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)]
+                    ),
+                ),
+                (
+                    "deal",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="deals.deal",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="partners.partner",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programs.product",
+                    ),
+                ),
+                (
+                    "product_line",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programs.productline",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='DealProtection',
+            name="DealProtection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('customer', models.CharField(max_length=260)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('deal', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='protections', to='deals.deal')),
-                ('partner', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partners.partner')),
-                ('product_line', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programs.productline')),
-                ('tenant', models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("customer", models.CharField(max_length=260)),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "deal",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="protections",
+                        to="deals.deal",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="partners.partner",
+                    ),
+                ),
+                (
+                    "product_line",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programs.productline",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='autoapprovalrule',
-            index=models.Index(fields=['tenant', 'program', 'priority'], name='autorule_program_idx'),
+            model_name="autoapprovalrule",
+            index=models.Index(fields=["tenant", "program", "priority"], name="autorule_program_idx"),
         ),
         migrations.AddIndex(
-            model_name='customeraccount',
-            index=models.Index(condition=models.Q(('domain', ''), _negated=True), fields=['tenant', 'domain'], name='account_domain_idx'),
+            model_name="customeraccount",
+            index=models.Index(
+                condition=models.Q(("domain", ""), _negated=True),
+                fields=["tenant", "domain"],
+                name="account_domain_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customeraccount',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass('name_key', name='gin_trgm_ops'), name='account_name_trgm'),
+            model_name="customeraccount",
+            index=django.contrib.postgres.indexes.GinIndex(
+                django.contrib.postgres.indexes.OpClass("name_key", name="gin_trgm_ops"), name="account_name_trgm"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customeraccount',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('tenant', 'external_id'), name='account_external_unique'),
+            model_name="customeraccount",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("tenant", "external_id"),
+                name="account_external_unique",
+            ),
         ),
         migrations.AddIndex(
-            model_name='deal',
-            index=models.Index(fields=['tenant', 'partner', '-created_at'], name='deal_partner_idx'),
+            model_name="deal",
+            index=models.Index(fields=["tenant", "partner", "-created_at"], name="deal_partner_idx"),
         ),
         migrations.AddIndex(
-            model_name='deal',
-            index=models.Index(condition=models.Q(('status', 'submitted')), fields=['tenant', 'decision_due_at'], name='deal_review_idx'),
+            model_name="deal",
+            index=models.Index(
+                condition=models.Q(("status", "submitted")),
+                fields=["tenant", "decision_due_at"],
+                name="deal_review_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='deal',
-            index=models.Index(condition=models.Q(('status__in', ['approved', 'won_pending'])), fields=['tenant', 'protected_until'], name='deal_protection_idx'),
+            model_name="deal",
+            index=models.Index(
+                condition=models.Q(("status__in", ["approved", "won_pending"])),
+                fields=["tenant", "protected_until"],
+                name="deal_protection_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='deal',
-            index=models.Index(fields=['tenant', 'status', '-created_at'], name='deal_status_idx'),
+            model_name="deal",
+            index=models.Index(fields=["tenant", "status", "-created_at"], name="deal_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='deal',
-            index=models.Index(condition=models.Q(('status__in', ['submitted', 'info_requested', 'approved', 'won_pending']), models.Q(('customer_domain', ''), _negated=True)), fields=['tenant', 'customer_domain'], name='deal_active_domain_idx'),
+            model_name="deal",
+            index=models.Index(
+                condition=models.Q(
+                    ("status__in", ["submitted", "info_requested", "approved", "won_pending"]),
+                    models.Q(("customer_domain", ""), _negated=True),
+                ),
+                fields=["tenant", "customer_domain"],
+                name="deal_active_domain_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='deal',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass('customer_key', name='gin_trgm_ops'), condition=models.Q(('status__in', ['submitted', 'info_requested', 'approved', 'won_pending'])), name='deal_active_customer_trgm'),
+            model_name="deal",
+            index=django.contrib.postgres.indexes.GinIndex(
+                django.contrib.postgres.indexes.OpClass("customer_key", name="gin_trgm_ops"),
+                condition=models.Q(("status__in", ["submitted", "info_requested", "approved", "won_pending"])),
+                name="deal_active_customer_trgm",
+            ),
         ),
         migrations.AddIndex(
-            model_name='dealconflict',
-            index=models.Index(fields=['tenant', 'deal', '-score'], name='conflict_deal_idx'),
+            model_name="dealconflict",
+            index=models.Index(fields=["tenant", "deal", "-score"], name="conflict_deal_idx"),
         ),
         migrations.AddIndex(
-            model_name='dealextension',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['tenant', 'requested_at'], name='extension_pending_idx'),
+            model_name="dealextension",
+            index=models.Index(
+                condition=models.Q(("status", "pending")),
+                fields=["tenant", "requested_at"],
+                name="extension_pending_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dealextension',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('tenant', 'deal'), name='extension_one_pending'),
+            model_name="dealextension",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")), fields=("tenant", "deal"), name="extension_one_pending"
+            ),
         ),
         migrations.AddIndex(
-            model_name='dealline',
-            index=models.Index(fields=['tenant', 'deal'], name='dealline_deal_idx'),
+            model_name="dealline",
+            index=models.Index(fields=["tenant", "deal"], name="dealline_deal_idx"),
         ),
         migrations.AddIndex(
-            model_name='dealline',
-            index=models.Index(fields=['tenant', 'product_line'], name='dealline_line_idx'),
+            model_name="dealline",
+            index=models.Index(fields=["tenant", "product_line"], name="dealline_line_idx"),
         ),
         migrations.AddIndex(
-            model_name='dealprotection',
-            index=models.Index(fields=['tenant', 'deal'], name='protection_deal_idx'),
+            model_name="dealprotection",
+            index=models.Index(fields=["tenant", "deal"], name="protection_deal_idx"),
         ),
         migrations.AddConstraint(
-            model_name='dealprotection',
-            constraint=models.UniqueConstraint(condition=models.Q(('active', True)), fields=('tenant', 'customer', 'product_line'), name='protection_one_active'),
+            model_name="dealprotection",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("active", True)),
+                fields=("tenant", "customer", "product_line"),
+                name="protection_one_active",
+            ),
         ),
     ]

@@ -5,20 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0004_territory_exclusion_over_time'),
+        ("programs", "0004_territory_exclusion_over_time"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='program',
-            name='deal_review_hours',
-            field=models.PositiveSmallIntegerField(default=48, help_text="Hours on weekdays (Monday to Friday, in the vendor's time zone) a reviewer has to decide.", validators=[django.core.validators.MinValueValidator(1)], verbose_name='deal review deadline (business hours)'),
+            model_name="program",
+            name="deal_review_hours",
+            field=models.PositiveSmallIntegerField(
+                default=48,
+                help_text="Hours on weekdays (Monday to Friday, in the vendor's time zone) a reviewer has to decide.",
+                validators=[django.core.validators.MinValueValidator(1)],
+                verbose_name="deal review deadline (business hours)",
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='deal_win_needs_confirmation',
-            field=models.BooleanField(default=True, help_text="A deal marked won waits for the vendor's confirmation before it counts."),
+            model_name="program",
+            name="deal_win_needs_confirmation",
+            field=models.BooleanField(
+                default=True, help_text="A deal marked won waits for the vendor's confirmation before it counts."
+            ),
         ),
     ]
