@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class DealsConfig(AppConfig):
     name = "deals"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # The tier metrics declared by programs.metrics become measurable once this app is in.
+        from .metrics import register_metrics
+
+        register_metrics()

@@ -69,6 +69,8 @@ class ProgramForm(TargetingForm):
             "promotion_mode",
             "deal_min_amount",
             "deal_registration_roles",
+            "deal_review_hours",
+            "deal_win_needs_confirmation",
         )
 
 
@@ -108,7 +110,17 @@ class ProgramAdmin(TenantAdmin):
             "Requalification",
             {"fields": ("review_cadence_months", "next_review_on", "grace_periods", "promotion_mode")},
         ),
-        ("Deal registration", {"fields": ("deal_min_amount", "deal_registration_roles")}),
+        (
+            "Deal registration",
+            {
+                "fields": (
+                    "deal_min_amount",
+                    "deal_registration_roles",
+                    "deal_review_hours",
+                    "deal_win_needs_confirmation",
+                )
+            },
+        ),
     )
 
     @admin.action(description="Evaluate tiers now (the nightly run, for the selected programs)")

@@ -33,6 +33,8 @@ PROGRAM = {
     "grace_periods": "1",
     "promotion_mode": "proposed",
     "deal_min_amount": "5000",
+    "deal_review_hours": "48",
+    "deal_win_needs_confirmation": "on",
     "target_industries": "",
     "target_regions": "",
     "target_countries": "",
@@ -127,7 +129,7 @@ def test_a_metric_that_is_not_measured_yet_is_refused_with_the_reason(world, cli
     )
     with tenant_scope(acme.tenant):
         gold = Tier.objects.get(name="Gold")
-    # when the admin asks for revenue from won deals (the deals module is not installed yet)
+    # when the admin asks for the lead acceptance rate (the leads module does not measure it yet)
     data = {
         "program": str(gold.program_id),
         "name": "Gold",
@@ -145,7 +147,7 @@ def test_a_metric_that_is_not_measured_yet_is_refused_with_the_reason(world, cli
         "requirements",
         [
             {
-                "metric": "deals.trailing_revenue",
+                "metric": "leads.acceptance_rate",
                 "operator": "gte",
                 "threshold": "1",
                 "window_days": "365",

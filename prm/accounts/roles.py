@@ -34,10 +34,12 @@ PARTNER_ROLES = frozenset(
 
 # Capabilities, by area. Office capabilities only ever go to staff roles, portal ones to partner
 # roles: a partner user reaching a back-office page is a 404, not a 403 (see accounts.views).
-_OFFICE_READ = {"office.access", "partners.view", "programs.view"}
+_OFFICE_READ = {"office.access", "partners.view", "programs.view", "deals.view"}
 _PORTAL_READ = {"portal.access", "company.view", "people.view", "program.view", "products.view"}
 # Deciding tier changes, overriding tiers, recording manual metrics, verifying licences.
 _PROGRAM_MANAGE = {"tiers.decide", "tiers.override", "metrics.record", "licences.verify"}
+# Reviewing deal registrations and registering them on a partner's behalf.
+_DEALS_MANAGE = {"deals.review", "deals.register_on_behalf", "pricing.decide"}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
@@ -53,15 +55,22 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "staff.invite",
             "staff.manage",
             *_PROGRAM_MANAGE,
+            *_DEALS_MANAGE,
         }
     ),
     Role.CHANNEL_MANAGER: frozenset(
-        _OFFICE_READ | _PROGRAM_MANAGE | {"partners.edit", "partners.change_status", "partners.invite", "staff.view"}
+        _OFFICE_READ
+        | _PROGRAM_MANAGE
+        | _DEALS_MANAGE
+        | {"partners.edit", "partners.change_status", "partners.invite", "staff.view"}
     ),
     Role.MARKETING: frozenset(_OFFICE_READ | {"staff.view"}),
-    Role.FINANCE: frozenset(_OFFICE_READ | {"staff.view"}),
-    Role.PARTNER_ADMIN: frozenset(_PORTAL_READ | {"company.edit", "people.invite", "people.manage", "licences.manage"}),
-    Role.SALES: frozenset(_PORTAL_READ),
+    Role.FINANCE: frozenset(_OFFICE_READ | {"staff.view", "pricing.decide"}),
+    Role.PARTNER_ADMIN: frozenset(
+        _PORTAL_READ
+        | {"company.edit", "people.invite", "people.manage", "licences.manage", "deals.register", "deals.view_company"}
+    ),
+    Role.SALES: frozenset(_PORTAL_READ | {"deals.register"}),
     Role.TECHNICAL: frozenset(_PORTAL_READ),
     Role.PARTNER_MARKETING: frozenset(_PORTAL_READ),
     Role.PARTNER_FINANCE: frozenset(_PORTAL_READ),

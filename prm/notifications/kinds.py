@@ -14,6 +14,14 @@ KINDS: dict[str, str] = {
     "tier.at_risk": "A partner falls below its tier's requirements at a review",
     "licence.uploaded": "A partner uploads a licence for verification",
     "licence.decided": "A licence is verified or rejected",
+    "deal.submitted": "A deal registration is submitted for your review",
+    "deal.decided": "A deal registration is approved, rejected, returned for information or closed",
+    "deal.reminder": "A deal registration you review is half-way to its decision deadline",
+    "deal.escalated": "A deal registration passed its decision deadline without a decision",
+    "deal.expiring": "A deal registration's protection ends soon",
+    "deal.expired": "A deal registration's protection ended",
+    "deal.won": "A deal is reported or confirmed won",
+    "deal.extension": "A protection extension is requested or decided",
 }
 
 

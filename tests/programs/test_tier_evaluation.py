@@ -242,9 +242,9 @@ def test_values_outside_the_look_back_window_do_not_count(acme, ladder):
 
 
 def test_a_metric_that_is_not_measured_yet_is_never_met_and_says_so(acme, ladder):
-    # given a Platinum tier that needs revenue from won deals (the deals app is not here yet)
+    # given a Platinum tier that needs the lead acceptance rate (the leads app does not measure it yet)
     platinum = TierFactory(program=ladder.program, name="Platinum", rank=4)
-    TierRequirementFactory(tier=platinum, metric="deals.trailing_revenue", threshold=1)
+    TierRequirementFactory(tier=platinum, metric="leads.acceptance_rate", threshold=1)
     enrollment = _enrol(acme.partner, ladder.gold)
     _record(acme.partner, ladder.revenue, "900")
     _record(acme.partner, ladder.plan, "90")

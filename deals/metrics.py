@@ -1,0 +1,52 @@
+"""The tier metrics deal registration measures (registered from ``DealsConfig.ready()``).
+
+Both follow the registry's signature (programs.metrics.MetricSQL) and yield
+``(partner_id, value)`` for the tenant's partners that have any (a partner without is measured
+as nothing, like the other metrics).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from programs.metrics import only_partners, window_start
+
+
+def trailing_revenue_sql(
+    tenant_id: int, as_of: date, window_days: int, param: str, partner_ids: list[int] | None = None
+) -> tuple[str, list]:
+    # Confirmed wins closed within the window ending on as_of, in the tenant's currency only:
+    # adding amounts of different currencies would measure nothing meaningful.
+    only, only_params = only_partners("d.partner_id", partner_ids)
+    # Only the fixed partner filter is interpolated; every value is a parameter.
+    return (
+        "SELECT d.partner_id, sum(d.won_amount)::numeric AS value FROM deals_deal d"  # noqa: S608
+        " JOIN tenancy_tenant t ON t.id = d.tenant_id AND d.currency = t.default_currency"
+        " WHERE d.tenant_id = %s AND d.status = 'won' AND d.won_on <= %s AND d.won_on >= %s"
+        f"{only} GROUP BY d.partner_id",
+        [tenant_id, as_of, window_start(as_of, window_days), *only_params],
+    )
+
+
+def approved_registrations_sql(
+    tenant_id: int, as_of: date, window_days: int, param: str, partner_ids: list[int] | None = None
+) -> tuple[str, list]:
+    # Registrations approved (decided on a day of the window, in the vendor's time zone) whatever
+    # became of them since: only an approval sets protected_until.
+    only, only_params = only_partners("d.partner_id", partner_ids)
+    return (
+        "SELECT d.partner_id, count(*)::numeric AS value FROM deals_deal d"  # noqa: S608
+        " JOIN tenancy_tenant t ON t.id = d.tenant_id"
+        " WHERE d.tenant_id = %s AND d.protected_until IS NOT NULL AND d.decided_at IS NOT NULL"
+        " AND (d.decided_at AT TIME ZONE t.time_zone)::date <= %s"
+        " AND (d.decided_at AT TIME ZONE t.time_zone)::date >= %s"
+        f"{only} GROUP BY d.partner_id",
+        [tenant_id, as_of, window_start(as_of, window_days), *only_params],
+    )
+
+
+def register_metrics() -> None:
+    from programs import metrics
+
+    metrics.register("deals.trailing_revenue", sql=trailing_revenue_sql)
+    metrics.register("deals.approved_registrations", sql=approved_registrations_sql)

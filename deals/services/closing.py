@@ -1,0 +1,301 @@
+"""After approval: stage, win (and its confirmation), loss, withdrawal, expiry, extensions."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from prm.accounts.models import Membership
+from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
+from prm.notifications.services import notify
+from programs.services.tiers import tenant_today, tier_evaluate_soon
+
+from ..models import PROTECTED_STATUSES, Deal, DealExtension, DealStage, DealStatus, ExtensionStatus
+from .common import (
+    EXPIRY_REMINDER_DAYS,
+    check_transition,
+    deal_url,
+    lock,
+    partner_recipients,
+    record,
+    require_partner_side,
+    require_staff,
+    reviewer_for,
+    set_status,
+)
+
+S = DealStatus
+
+
+def _partner_or_reviewer(actor: Membership, deal: Deal, *, what: str) -> None:
+    """The deal's partner, or staff who review deals."""
+    if actor.is_staff_member:
+        require_staff(actor, "deals.review", deal, what=what)
+    else:
+        require_partner_side(actor, deal, what=what)
+
+
+def _tell_partner(deal: Deal, event, *, kind: str, title: str, body: str = "") -> None:
+    notify(
+        recipients=partner_recipients(deal),
+        kind=kind,
+        title=f"{deal.reference} {deal.customer_name}: {title}",
+        body=body,
+        url=deal_url(deal, staff=False),
+        event=event,
+    )
+
+
+def _tell_reviewer(deal: Deal, event, *, kind: str, title: str, body: str = "") -> None:
+    reviewer = reviewer_for(deal.partner)
+    if reviewer is not None:
+        notify(
+            recipients=[reviewer],
+            kind=kind,
+            title=f"{deal.reference} {deal.customer_name}: {title}",
+            body=body,
+            url=deal_url(deal, staff=True),
+            event=event,
+        )
+
+
+@transaction.atomic
+def deal_withdraw(*, actor: Membership, deal: Deal, reason: str) -> Deal:
+    """The partner (or staff) withdraws the registration; its protections are released."""
+    _partner_or_reviewer(actor, deal, what="withdraw this registration")
+    if not reason.strip():
+        raise PolicyViolation("Say why the registration is withdrawn.")
+    deal = lock(deal)
+    check_transition(deal, S.WITHDRAWN, verb="withdrawn")
+    before = set_status(
+        deal, S.WITHDRAWN, actor=actor, fields={"closed_reason": reason.strip(), "decision_due_at": None}
+    )
+    event = record(actor=actor, deal=deal, verb="deal.withdrawn", before=before, message=reason.strip())
+    if actor.is_staff_member:
+        _tell_partner(deal, event, kind="deal.decided", title="withdrawn", body=reason.strip())
+    elif before != S.DRAFT:
+        _tell_reviewer(deal, event, kind="deal.decided", title="withdrawn by the partner", body=reason.strip())
+    return deal
+
+
+@transaction.atomic
+def deal_update_stage(*, actor: Membership, deal: Deal, stage: str) -> Deal:
+    """Move an approved deal along the sales stages."""
+    _partner_or_reviewer(actor, deal, what="update this deal")
+    if stage not in DealStage.values:
+        raise PolicyViolation(f"Unknown stage {stage!r}.")
+    deal = lock(deal)
+    if deal.status != S.APPROVED:
+        raise InvalidTransition(f"{deal.reference} is {deal.get_status_display().lower()}: its stage is final.")
+    if deal.stage == stage:
+        return deal
+    before_stage = deal.stage
+    deal.stage = stage
+    deal.save(update_fields=["stage", "updated_at"])
+    record(
+        actor=actor,
+        deal=deal,
+        verb="deal.stage_changed",
+        message=f"Stage {DealStage(before_stage).label} -> {DealStage(stage).label}.",
+        data={"from": before_stage, "to": stage},
+    )
+    return deal
+
+
+def _won(*, actor: Membership | None, deal: Deal, before: str):
+    """The confirmed win: the event incentives consume, protections released (by set_status),
+    the partner's tier re-evaluated after commit."""
+    line_ids = sorted(set(deal.lines.values_list("product_line_id", flat=True)))
+    event = record(
+        actor=actor,
+        deal=deal,
+        verb="deal.won",
+        before=before,
+        message=f"Won: {deal.currency} {deal.won_amount:,.2f} on {deal.won_on:%Y-%m-%d}.",
+        data={
+            "amount": str(deal.won_amount),
+            "currency": deal.currency,
+            "partner_id": deal.partner_id,
+            "product_line_ids": line_ids,
+        },
+    )
+    tier_evaluate_soon(partner_ids=[deal.partner_id])
+    return event
+
+
+@transaction.atomic
+def deal_mark_won(*, actor: Membership, deal: Deal, amount: Decimal, won_on: date) -> Deal:
+    """The partner reports the win (amount, close date). It waits for the vendor's confirmation
+    when the program says so; otherwise it is won at once."""
+    _partner_or_reviewer(actor, deal, what="mark this deal won")
+    if amount is None or Decimal(amount) < 0:
+        raise PolicyViolation("Enter the amount won (zero or more).")
+    deal = lock(deal)
+    if won_on > tenant_today():
+        raise PolicyViolation("The close date cannot be in the future.")
+    needs_confirmation = deal.program.deal_win_needs_confirmation if deal.program_id else True
+    to_status = S.WON_PENDING if needs_confirmation else S.WON
+    check_transition(deal, to_status, verb="marked won")
+    before = set_status(deal, to_status, actor=actor, fields={"won_amount": Decimal(amount), "won_on": won_on})
+    if to_status == S.WON:
+        event = _won(actor=actor, deal=deal, before=before)
+        _tell_partner(deal, event, kind="deal.won", title="won")
+        return deal
+    event = record(
+        actor=actor,
+        deal=deal,
+        verb="deal.win_reported",
+        before=before,
+        message=f"Reported won: {deal.currency} {deal.won_amount:,.2f} on {won_on:%Y-%m-%d}; awaiting confirmation.",
+        data={"amount": str(deal.won_amount), "currency": deal.currency},
+    )
+    _tell_reviewer(deal, event, kind="deal.won", title="reported won: please confirm")
+    return deal
+
+
+@transaction.atomic
+def deal_confirm_win(*, actor: Membership, deal: Deal) -> Deal:
+    """The vendor confirms a reported win: it now counts (incentives, tiers)."""
+    require_staff(actor, "deals.review", deal, what="confirm wins")
+    deal = lock(deal)
+    check_transition(deal, S.WON, verb="confirmed won")
+    before = set_status(deal, S.WON, actor=actor)
+    event = _won(actor=actor, deal=deal, before=before)
+    _tell_partner(deal, event, kind="deal.won", title="win confirmed")
+    return deal
+
+
+@transaction.atomic
+def deal_refuse_win(*, actor: Membership, deal: Deal, reason: str) -> Deal:
+    """The vendor does not confirm a reported win: the deal is approved (protected) again."""
+    require_staff(actor, "deals.review", deal, what="confirm wins")
+    if not reason.strip():
+        raise PolicyViolation("Tell the partner why the win is not confirmed.")
+    deal = lock(deal)
+    if deal.status != S.WON_PENDING:
+        raise InvalidTransition(f"{deal.reference} is not awaiting a win confirmation; nothing was changed.")
+    before = set_status(deal, S.APPROVED, actor=actor, fields={"won_amount": None, "won_on": None})
+    event = record(actor=actor, deal=deal, verb="deal.win_refused", before=before, message=reason.strip())
+    _tell_partner(deal, event, kind="deal.won", title="win not confirmed", body=reason.strip())
+    return deal
+
+
+@transaction.atomic
+def deal_mark_lost(*, actor: Membership, deal: Deal, reason: str) -> Deal:
+    """The deal is lost; its protections are released."""
+    _partner_or_reviewer(actor, deal, what="mark this deal lost")
+    if not reason.strip():
+        raise PolicyViolation("Say why the deal was lost.")
+    deal = lock(deal)
+    check_transition(deal, S.LOST, verb="marked lost")
+    before = set_status(deal, S.LOST, actor=actor, fields={"closed_reason": reason.strip()})
+    event = record(actor=actor, deal=deal, verb="deal.lost", before=before, message=reason.strip())
+    if not actor.is_staff_member:
+        _tell_reviewer(deal, event, kind="deal.decided", title="lost", body=reason.strip())
+    return deal
+
+
+@transaction.atomic
+def deal_expire(*, deal: Deal, today: date | None = None) -> bool:
+    """The system ends an approved registration whose protection has passed. Idempotent: a deal
+    no longer approved, or protected until today or later, is left alone (returns False)."""
+    today = today or tenant_today()
+    deal = lock(deal)
+    if deal.status != S.APPROVED or deal.protected_until is None or deal.protected_until >= today:
+        return False
+    before = set_status(deal, S.EXPIRED, actor=None)
+    event = record(
+        actor=None,
+        deal=deal,
+        verb="deal.expired",
+        before=before,
+        message=f"Protection ended on {deal.protected_until:%Y-%m-%d}.",
+    )
+    _tell_partner(deal, event, kind="deal.expired", title="protection ended")
+    return True
+
+
+@transaction.atomic
+def extension_request(*, actor: Membership, deal: Deal, days: int, reason: str) -> DealExtension:
+    """The partner asks to extend an approved registration's protection (one request at a time)."""
+    require_partner_side(actor, deal, what="request an extension")
+    if not 1 <= int(days) <= 365:
+        raise PolicyViolation("Ask for between 1 and 365 days.")
+    if not reason.strip():
+        raise PolicyViolation("Say why the protection should be extended.")
+    deal = lock(deal)
+    if deal.status != S.APPROVED:
+        raise InvalidTransition(f"{deal.reference} is {deal.get_status_display().lower()}: it cannot be extended.")
+    try:
+        with transaction.atomic():
+            extension = DealExtension.objects.create(
+                deal=deal, partner_id=deal.partner_id, days=int(days), reason=reason.strip(), requested_by=actor
+            )
+    except IntegrityError:
+        raise PolicyViolation(
+            "An extension request for this registration is already waiting for an answer.", code="extension_pending"
+        ) from None
+    event = record(
+        actor=actor,
+        deal=deal,
+        verb="deal.extension_requested",
+        message=f"Extension of {days} days requested. {reason.strip()}",
+        data={"extension_id": extension.pk, "days": int(days)},
+    )
+    _tell_reviewer(deal, event, kind="deal.extension", title=f"{days}-day extension requested", body=reason.strip())
+    return extension
+
+
+@transaction.atomic
+def extension_decide(*, actor: Membership, extension: DealExtension, approve: bool, note: str = "") -> DealExtension:
+    """Approve (the protection ends ``days`` later) or refuse (with a note) an extension."""
+    require_staff(actor, "deals.review", None, what="decide extensions")
+    assert_same_tenant(actor, extension)
+    if not approve and not note.strip():
+        raise PolicyViolation("Tell the partner why the extension is refused.")
+    # Deal first, then the extension: the same order as every deal transition (no deadlock).
+    deal = lock(Deal(pk=extension.deal_id))
+    extension = DealExtension.objects.select_for_update().get(pk=extension.pk)
+    if extension.status != ExtensionStatus.PENDING:
+        raise InvalidTransition(
+            f"This extension was already {extension.get_status_display().lower()} by someone else; nothing was changed."
+        )
+    if approve and deal.status not in PROTECTED_STATUSES:
+        raise InvalidTransition(f"{deal.reference} is {deal.get_status_display().lower()}: it cannot be extended.")
+    extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+    extension.decided_by = actor
+    extension.decided_at = timezone.now()
+    extension.decision_note = note.strip()
+    extension.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    if approve:
+        before_until = deal.protected_until
+        deal.protected_until = before_until + timedelta(days=extension.days)
+        days_left = (deal.protected_until - tenant_today()).days
+        # Reminders stay sent only for thresholds the new end date is still within.
+        deal.expiry_reminders_sent = [
+            d for d in deal.expiry_reminders_sent if d in EXPIRY_REMINDER_DAYS and days_left <= d
+        ]
+        deal.save(update_fields=["protected_until", "expiry_reminders_sent", "updated_at"])
+    verb = "deal.extension_approved" if approve else "deal.extension_refused"
+    event = record(
+        actor=actor,
+        deal=deal,
+        verb=verb,
+        message=(
+            f"Extended by {extension.days} days, to {deal.protected_until:%Y-%m-%d}. {note.strip()}"
+            if approve
+            else f"Extension refused. {note.strip()}"
+        ).strip(),
+        data={"extension_id": extension.pk, "days": extension.days},
+    )
+    _tell_partner(
+        deal,
+        event,
+        kind="deal.extension",
+        title="extension approved" if approve else "extension refused",
+        body=note.strip(),
+    )
+    return extension

@@ -1,0 +1,226 @@
+"""What every deal service shares: the locked transition, protections, recipients, deadlines."""
+
+from __future__ import annotations
+
+import zoneinfo
+from contextlib import nullcontext
+from datetime import UTC, datetime, time, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from partners.models import Partner
+from prm.accounts.models import Membership
+from prm.accounts.roles import Role
+from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
+from prm.events.services import event_record
+from prm.tenancy.models import Tenant
+from prm.tenancy.scope import current_scope, current_tenant_id, tenant_scope
+from programs.models import Enrollment, Program
+
+from ..models import PROTECTED_STATUSES, TRANSITIONS, Deal, DealProtection, DealStatus
+
+# Review window when the partner is in no program.
+DEFAULT_REVIEW_HOURS = 48
+# Partners are reminded this many days before their protection ends (once each).
+EXPIRY_REMINDER_DAYS = (14, 3)
+
+# What a partner may edit on its registration (and so what a reviewer may ask it to complete).
+# "lines" stands for the product lines.
+PARTNER_EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "stage",
+        "customer_name",
+        "customer_website",
+        "customer_country",
+        "customer_address",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "amount",
+        "currency",
+        "expected_close_on",
+        "notes",
+        "lines",
+    }
+)
+
+S = DealStatus
+
+
+def tenant_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(Tenant.objects.only("time_zone").get(pk=current_tenant_id()).time_zone)
+
+
+def business_deadline(start: datetime, hours: float, tz: zoneinfo.ZoneInfo | str) -> datetime:
+    """The moment ``hours`` business hours after ``start``: every hour of Monday to Friday counts
+    (in ``tz``, the vendor's time zone), weekends do not. Hours are elapsed hours, so a weekday
+    on which the clocks change holds 23 or 25 of them. A start on a weekend counts from Monday
+    00:00. Returned in ``tz``."""
+    zone = zoneinfo.ZoneInfo(tz) if isinstance(tz, str) else tz
+    if start.tzinfo is None:
+        raise ValueError("business_deadline needs an aware datetime")
+    remaining = timedelta(hours=hours)
+    cursor = start.astimezone(UTC)
+    while True:
+        local_day = cursor.astimezone(zone).date()
+        # Arithmetic on aware datetimes in one zone is wall-clock: compare in UTC instead.
+        next_midnight = datetime.combine(local_day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+        if local_day.weekday() < 5:
+            available = next_midnight - cursor
+            if remaining <= available:
+                return (cursor + remaining).astimezone(zone)
+            remaining -= available
+        cursor = next_midnight
+
+
+def program_of(partner: Partner) -> Program | None:
+    """The program whose deal rules apply to the partner: its enrollment's (the first by
+    program name when it is in several active ones), or None."""
+    enrollment = (
+        Enrollment.objects.filter(partner=partner, program__is_active=True)
+        .select_related("program")
+        .order_by("program__name", "program_id")
+        .first()
+    )
+    return enrollment.program if enrollment else None
+
+
+def lock(deal: Deal) -> Deal:
+    """The deal row, locked for the rest of the transaction: every transition reads the status
+    it checks under this lock, so of two concurrent decisions the second sees the first.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: rows that merely reference a deal (conflict reports
+    naming it, lines, events) take a key-share lock on it, which FOR UPDATE would block; two
+    reviewers approving two conflicting deals at once would then deadlock."""
+    return (
+        Deal.objects.select_for_update(of=("self",), no_key=True).select_related("partner", "program").get(pk=deal.pk)
+    )
+
+
+def check_transition(deal: Deal, to_status: str, *, verb: str) -> None:
+    if to_status in TRANSITIONS[deal.status]:
+        return
+    if deal.status == to_status:
+        raise InvalidTransition(
+            f"{deal.reference} was already {deal.get_status_display().lower()} by someone else; nothing was changed."
+        )
+    raise InvalidTransition(
+        f"{deal.reference} is {deal.get_status_display().lower()}: it cannot be {verb} now; nothing was changed."
+    )
+
+
+def require_staff(actor: Membership, capability: str, deal: Deal | None = None, *, what: str) -> None:
+    if not (actor.is_staff_member and actor.can(capability)):
+        raise NotAllowed(f"You may not {what}.")
+    assert_same_tenant(actor, deal)
+
+
+def require_partner_side(actor: Membership, deal: Deal, *, what: str) -> None:
+    """The deal's own partner (a user who may register deals), or staff registering for it."""
+    assert_same_tenant(actor, deal)
+    if actor.is_partner_user:
+        if actor.partner_id != deal.partner_id or not actor.can("deals.register"):
+            raise NotAllowed(f"You may not {what}.")
+    elif not actor.can("deals.register_on_behalf"):
+        raise NotAllowed(f"You may not {what}.")
+
+
+def set_status(deal: Deal, to_status: str, *, actor: Membership | None, fields: dict | None = None) -> str:
+    """Set the status with the fields that go with it, save them together; return the old status."""
+    before = deal.status
+    deal.status = to_status
+    for name, value in (fields or {}).items():
+        setattr(deal, name, value)
+    deal.save(update_fields=["status", "updated_at", *(fields or {})])
+    if before in PROTECTED_STATUSES and to_status not in PROTECTED_STATUSES:
+        protections_release(deal=deal)
+    return before
+
+
+def record(*, actor, deal: Deal, verb: str, before: str = "", message: str = "", data=None, internal=False):
+    return event_record(
+        actor=actor,
+        target=deal,
+        verb=verb,
+        from_state=before,
+        to_state=deal.status if before else "",
+        message=message,
+        data=data,
+        internal=internal,
+    )
+
+
+def protections_create(*, deal: Deal) -> list[DealProtection]:
+    """Claim the deal's customer for each of its product lines. The partial unique index
+    ``protection_one_active`` refuses a claim another approved registration holds: then nothing
+    is written (savepoint) and the caller is told."""
+    customer = deal.customer_domain or deal.customer_key
+    line_ids = sorted(set(deal.lines.values_list("product_line_id", flat=True)))
+    try:
+        # Vendor-internal rows: an auto-approval at a partner user's submission writes them as the tenant.
+        with tenant_wide(), transaction.atomic():
+            return DealProtection.objects.bulk_create(
+                [
+                    DealProtection(deal=deal, partner_id=deal.partner_id, customer=customer, product_line_id=line_id)
+                    for line_id in line_ids
+                ]
+            )
+    except IntegrityError:
+        raise PolicyViolation(
+            f"{deal.customer_name} is already protected for another registration for one of these product lines; "
+            "this one cannot be approved while that protection lasts.",
+            code="already_protected",
+        ) from None
+
+
+def protections_release(*, deal: Deal) -> int:
+    """Free the deal's claims. Protections are vendor-internal rows (no partner policy), so a
+    partner user's withdrawal releases them as the tenant, for this deal only."""
+    with tenant_wide():
+        return DealProtection.objects.filter(deal_id=deal.pk, active=True).update(
+            active=False, released_at=timezone.now()
+        )
+
+
+def tenant_wide():
+    """Step out of a partner user's scope into its tenant's (a no-op for staff)."""
+    scope = current_scope()
+    if scope is not None and scope.partner_id is not None:
+        return tenant_scope(scope.tenant_id)
+    return nullcontext()
+
+
+def partner_recipients(deal: Deal) -> list[Membership]:
+    """Who hears about the partner's registration: its admins and whoever registered it."""
+    members = list(
+        Membership.objects.filter(partner_id=deal.partner_id, role=Role.PARTNER_ADMIN, is_active=True).select_related(
+            "user"
+        )
+    )
+    if deal.registered_by_id and all(m.pk != deal.registered_by_id for m in members):
+        members += list(Membership.objects.filter(pk=deal.registered_by_id, partner_id=deal.partner_id))
+    return members
+
+
+def vendor_admins() -> list[Membership]:
+    return list(Membership.objects.filter(partner__isnull=True, role=Role.ADMIN, is_active=True).order_by("pk"))
+
+
+def reviewer_for(partner: Partner) -> Membership | None:
+    """The partner's account manager, else the first active vendor admin (read as the tenant:
+    a partner user's submission cannot see staff memberships)."""
+    with tenant_wide():
+        if partner.account_manager_id:
+            manager = (
+                Membership.objects.filter(pk=partner.account_manager_id, is_active=True).select_related("user").first()
+            )
+            if manager is not None:
+                return manager
+        admins = vendor_admins()
+        return admins[0] if admins else None
+
+
+def deal_url(deal: Deal, *, staff: bool) -> str:
+    return f"/office/deals/{deal.pk}/" if staff else f"/portal/deals/{deal.pk}/"

@@ -1,0 +1,353 @@
+"""Registering a deal: create a draft, edit it, submit it (policy, conflicts, auto-approval)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from partners.models import Partner
+from prm.accounts.models import Membership
+from prm.errors import CrossTenantReference, NotAllowed, PolicyViolation, assert_same_tenant
+from prm.events.services import changes_apply
+from prm.notifications.services import notify
+from programs.models import Enrollment, Product
+from programs.services.policy import deal_parameters, policy_decide
+
+from .. import conflicts
+from ..models import AutoApprovalRule, Deal, DealLine, DealStage, DealStatus
+from ..normalize import CustomerIdentity
+from .common import (
+    DEFAULT_REVIEW_HOURS,
+    PARTNER_EDITABLE_FIELDS,
+    business_deadline,
+    check_transition,
+    deal_url,
+    lock,
+    program_of,
+    record,
+    require_partner_side,
+    reviewer_for,
+    set_status,
+    tenant_zone,
+)
+
+S = DealStatus
+LineInput = tuple[Product, int, Decimal | None]
+
+# Fields whose change makes the customer another one (its identity is recomputed).
+_IDENTITY_FIELDS = {"customer_name", "customer_website", "contact_email"}
+
+
+def _may_register(actor: Membership, partner: Partner) -> None:
+    assert_same_tenant(actor, partner)
+    if actor.is_partner_user:
+        if actor.partner_id != partner.pk or not actor.can("deals.register"):
+            raise NotAllowed("You may not register deals for this company.")
+        roles = deal_parameters(partner=partner).roles
+        if actor.role not in roles:
+            raise NotAllowed("Your role may not register deals in your company's program: ask your company's admin.")
+    elif not actor.can("deals.register_on_behalf"):
+        raise NotAllowed("You may not register deals on a partner's behalf.")
+
+
+def _clean_lines(partner: Partner, lines: list[LineInput]) -> list[tuple[Product, int, Decimal]]:
+    if not lines:
+        raise PolicyViolation("Add at least one product to the registration.")
+    cleaned = []
+    for product, quantity, unit_price in lines:
+        if product.tenant_id != partner.tenant_id:
+            raise CrossTenantReference("That product is not in this portal's catalogue.")
+        if not product.is_active:
+            raise PolicyViolation(f"{product.name} is no longer sold.")
+        if int(quantity) < 1:
+            raise PolicyViolation(f"Enter a quantity of at least 1 for {product.name}.")
+        price = product.list_price if unit_price is None else Decimal(unit_price)
+        if price < 0:
+            raise PolicyViolation(f"The price of {product.name} cannot be negative.")
+        cleaned.append((product, int(quantity), price))
+    return cleaned
+
+
+def _write_lines(deal: Deal, lines: list[tuple[Product, int, Decimal]]) -> None:
+    DealLine.objects.filter(deal=deal).delete()
+    DealLine.objects.bulk_create(
+        [
+            DealLine(
+                deal=deal,
+                partner_id=deal.partner_id,
+                product=product,
+                product_line_id=product.line_id,
+                quantity=quantity,
+                unit_price=price,
+            )
+            for product, quantity, price in lines
+        ]
+    )
+
+
+def _identify(deal: Deal) -> None:
+    identity = CustomerIdentity.of(name=deal.customer_name, website=deal.customer_website, email=deal.contact_email)
+    deal.customer_key, deal.customer_domain = identity.key, identity.domain
+
+
+def _check_values(*, amount, currency: str, country: str, stage: str) -> None:
+    if amount is None or Decimal(amount) < 0:
+        raise PolicyViolation("Enter the deal's amount (zero or more).")
+    if len(currency or "") != 3 or not currency.isalpha():
+        raise PolicyViolation("Enter the currency as a three-letter code, e.g. EUR.")
+    if len(country or "") != 2 or not country.isalpha():
+        raise PolicyViolation("Enter the customer's country as a two-letter code, e.g. DE.")
+    if stage not in DealStage.values:
+        raise PolicyViolation(f"Unknown stage {stage!r}.")
+
+
+@transaction.atomic
+def deal_create(
+    *,
+    actor: Membership,
+    partner: Partner,
+    customer_name: str,
+    customer_country: str,
+    amount: Decimal,
+    currency: str,
+    expected_close_on: date,
+    lines: list[LineInput],
+    customer_website: str = "",
+    customer_address: str = "",
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    stage: str = DealStage.QUALIFY,
+    title: str = "",
+    notes: str = "",
+) -> Deal:
+    """A draft registration for ``partner``: by one of its users whose role may register, or by
+    staff on its behalf (``entered_by`` keeps who). Prices default to the catalogue's."""
+    _may_register(actor, partner)
+    if not customer_name.strip():
+        raise PolicyViolation("Enter the end customer's company name.")
+    country, currency = customer_country.strip().upper(), currency.strip().upper()
+    _check_values(amount=amount, currency=currency, country=country, stage=stage)
+    cleaned = _clean_lines(partner, lines)
+    deal = Deal(
+        partner=partner,
+        registered_by=actor,
+        entered_by=actor if actor.is_staff_member else None,
+        status=S.DRAFT,
+        stage=stage,
+        title=title.strip(),
+        customer_name=customer_name.strip(),
+        customer_website=customer_website.strip(),
+        customer_country=country,
+        customer_address=customer_address.strip(),
+        contact_name=contact_name.strip(),
+        contact_email=contact_email.strip(),
+        contact_phone=contact_phone.strip(),
+        amount=Decimal(amount),
+        currency=currency,
+        expected_close_on=expected_close_on,
+        notes=notes,
+    )
+    _identify(deal)
+    deal.save()
+    _write_lines(deal, cleaned)
+    record(
+        actor=actor,
+        deal=deal,
+        verb="deal.created",
+        message="Registered as a draft" + (" on the partner's behalf." if actor.is_staff_member else "."),
+        data={"entered_by_staff": actor.is_staff_member},
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_update(*, actor: Membership, deal: Deal, changes: dict, lines: list[LineInput] | None = None) -> Deal:
+    """Edit a draft, or complete a registration the reviewer returned: then only the fields the
+    reviewer named may change (the rest was reviewed already)."""
+    require_partner_side(actor, deal, what="edit this registration")
+    deal = lock(deal)
+    if deal.status not in (S.DRAFT, S.INFO_REQUESTED):
+        raise PolicyViolation(f"{deal.reference} is {deal.get_status_display().lower()}: it can no longer be edited.")
+    unknown = set(changes) - PARTNER_EDITABLE_FIELDS
+    if unknown:
+        raise PolicyViolation(f"These cannot be edited: {', '.join(sorted(unknown))}.")
+    if deal.status == S.INFO_REQUESTED:
+        asked = set(deal.info_fields)
+        refused = {name for name in changes if getattr(deal, name) != changes[name]} - asked
+        if lines is not None and "lines" not in asked:
+            refused.add("lines")
+        if refused:
+            raise PolicyViolation(
+                f"The reviewer asked only about {', '.join(sorted(asked)) or 'nothing'}; "
+                f"{', '.join(sorted(refused))} cannot change now."
+            )
+    changes = dict(changes)
+    for name in ("customer_country", "currency"):
+        if name in changes:
+            changes[name] = str(changes[name]).strip().upper()
+    diff = changes_apply(instance=deal, changes=changes)
+    _check_values(amount=deal.amount, currency=deal.currency, country=deal.customer_country, stage=deal.stage)
+    if not deal.customer_name.strip():
+        raise PolicyViolation("Enter the end customer's company name.")
+    if _IDENTITY_FIELDS & set(diff):
+        _identify(deal)
+    deal.save()
+    if lines is not None:
+        _write_lines(deal, _clean_lines(deal.partner, lines))
+        diff["lines"] = {"from": "", "to": f"{len(lines)} line(s)"}
+    if diff:
+        record(actor=actor, deal=deal, verb="deal.edited", message="Edited " + ", ".join(sorted(diff)), data=diff)
+    return deal
+
+
+def _policy_check(*, actor: Membership, deal: Deal) -> None:
+    """The policy service decides for every product line of the deal; every reason is shown."""
+    lines = {line.product_line_id: line.product_line for line in deal.lines.select_related("product_line")}
+    decisions = [
+        policy_decide(
+            partner=deal.partner,
+            action="register_deal",
+            product_line=line,
+            country=deal.customer_country,
+            amount=deal.amount,
+            currency=deal.currency,
+            # Staff submitting on a partner's behalf are not judged by the partner's role rules.
+            membership=actor if actor.is_partner_user else None,
+        )
+        for line in (lines.values() or [None])
+    ]
+    reasons: list[str] = []
+    for decision in decisions:
+        for reason in decision.reasons:
+            if reason.message not in reasons:
+                reasons.append(reason.message)
+    if reasons:
+        error = PolicyViolation("This registration cannot be submitted: " + " ".join(reasons), code="policy_refused")
+        error.reasons = tuple(reasons)
+        raise error
+
+
+@dataclass(frozen=True)
+class _DealFacts:
+    amount: Decimal
+    currency: str
+    tenant_currency: str
+    has_conflict: bool
+    line_ids: frozenset[int]
+    ranks: dict[int, int]  # the partner's tier rank by program id
+
+
+def rule_matches(rule: AutoApprovalRule, facts: _DealFacts) -> bool:
+    """Every condition of the rule holds (an empty condition does not restrict)."""
+    if rule.require_no_conflict and facts.has_conflict:
+        return False
+    if rule.max_amount is not None and (facts.currency != facts.tenant_currency or facts.amount > rule.max_amount):
+        return False
+    if rule.min_tier_id is not None:
+        rank = facts.ranks.get(rule.min_tier.program_id)
+        if rank is None or rank < rule.min_tier.rank:
+            return False
+    return not rule.product_line_ids or facts.line_ids <= set(rule.product_line_ids)
+
+
+def _auto_rule(deal: Deal) -> AutoApprovalRule | None:
+    if deal.program_id is None:
+        return None
+    rules = list(
+        AutoApprovalRule.objects.filter(program_id=deal.program_id, is_active=True)
+        .select_related("min_tier")
+        .order_by("priority", "id")
+    )
+    if not rules:
+        return None
+    facts = _DealFacts(
+        amount=deal.amount,
+        currency=deal.currency,
+        tenant_currency=deal_parameters(partner=deal.partner).currency,
+        has_conflict=deal.has_conflict,
+        line_ids=frozenset(deal.lines.values_list("product_line_id", flat=True)),
+        ranks={
+            program_id: rank
+            for program_id, rank in Enrollment.objects.filter(partner_id=deal.partner_id).values_list(
+                "program_id", "tier__rank"
+            )
+        },
+    )
+    return next((rule for rule in rules if rule_matches(rule, facts)), None)
+
+
+@transaction.atomic
+def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
+    """Submit a draft (or resubmit a completed one): the policy decides eligibility, conflicts
+    are recorded, then the program's auto-approval rules may approve at once; otherwise the deal
+    waits for its reviewer until a deadline in business hours."""
+    from .review import approve
+
+    require_partner_side(actor, deal, what="submit this registration")
+    deal = lock(deal)
+    check_transition(deal, S.SUBMITTED, verb="submitted")
+    _policy_check(actor=actor, deal=deal)
+    program = program_of(deal.partner)
+    if deal.program_id != (program.pk if program else None):
+        deal.program = program
+        deal.save(update_fields=["program"])
+    conflicts.conflicts_record(deal=deal, phase="submit")
+    now = timezone.now()
+    resubmitted = deal.status == S.INFO_REQUESTED
+    before = set_status(
+        deal,
+        S.SUBMITTED,
+        actor=actor,
+        fields={
+            "submitted_at": now,
+            "decision_due_at": None,
+            "reminded_at": None,
+            "escalated_at": None,
+            "reviewer": None,
+            "info_fields": [],
+        },
+    )
+    record(
+        actor=actor,
+        deal=deal,
+        verb="deal.resubmitted" if resubmitted else "deal.submitted",
+        before=before,
+        message="Resubmitted with the requested information." if resubmitted else "Submitted for review.",
+        data={"has_conflict": deal.has_conflict},
+    )
+    rule = _auto_rule(deal)
+    if rule is not None:
+        try:
+            return approve(actor=None, deal=deal, rule=rule, note="")
+        except PolicyViolation:
+            pass  # the customer is protected for someone else: a reviewer decides
+    hours = program.deal_review_hours if program else DEFAULT_REVIEW_HOURS
+    reviewer = reviewer_for(deal.partner)
+    deal.reviewer = reviewer
+    deal.decision_due_at = business_deadline(now, hours, tenant_zone())
+    deal.save(update_fields=["reviewer", "decision_due_at"])
+    if reviewer is not None:
+        event = record(
+            actor=actor,
+            deal=deal,
+            verb="deal.assigned",
+            # Not internal: both sides see when the decision is due.
+            message=f"Assigned to {reviewer.user}; decision due by {deal.decision_due_at:%Y-%m-%d %H:%M}.",
+            data={"reviewer_id": reviewer.pk, "decision_due_at": deal.decision_due_at.isoformat()},
+        )
+        notify(
+            recipients=[reviewer],
+            kind="deal.submitted",
+            title=f"{deal.reference} {deal.customer_name} to review"
+            + (" (possible conflict)" if deal.has_conflict else ""),
+            body=f"{deal.partner}: {deal.currency} {deal.amount:,.2f}. Decision due by "
+            f"{deal.decision_due_at:%Y-%m-%d %H:%M}.",
+            url=deal_url(deal, staff=True),
+            event=event,
+        )
+    return deal

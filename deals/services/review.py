@@ -1,0 +1,196 @@
+"""The vendor's decisions on a submitted registration: approve, reject, ask for more, duplicate."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from prm.accounts.models import Membership
+from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
+from prm.notifications.services import notify
+from programs.services.policy import deal_parameters
+from programs.services.tiers import tenant_today
+
+from .. import conflicts
+from ..models import AutoApprovalRule, Deal, DealStatus, RejectionReason
+from .common import (
+    PARTNER_EDITABLE_FIELDS,
+    check_transition,
+    deal_url,
+    lock,
+    partner_recipients,
+    protections_create,
+    record,
+    require_staff,
+    set_status,
+)
+
+S = DealStatus
+
+
+def approve(*, actor: Membership | None, deal: Deal, rule: AutoApprovalRule | None, note: str) -> Deal:
+    """Approve a locked, submitted deal (by a reviewer, or by ``rule``): claim the customer for
+    each product line (the database refuses a second claim), protect it for the partner's
+    protection days from today, tell the partner."""
+    check_transition(deal, S.APPROVED, verb="approved")
+    protections_create(deal=deal)
+    today = tenant_today()
+    days = deal_parameters(partner=deal.partner).protection_days
+    before = set_status(
+        deal,
+        S.APPROVED,
+        actor=actor,
+        fields={
+            "decided_at": timezone.now(),
+            "decided_by": actor,
+            "decided_by_rule": rule,
+            "decision_message": note,
+            "protected_until": today + timedelta(days=days),
+            "rejection_reason": "",
+        },
+    )
+    how = f"automatically by the rule “{rule.name}”" if rule else f"by {actor.user}"
+    event = record(
+        actor=actor,
+        deal=deal,
+        verb="deal.approved",
+        before=before,
+        message=f"Approved {how}; protected until {deal.protected_until:%Y-%m-%d}. {note}".strip(),
+        data={
+            "rule_id": rule.pk if rule else None,
+            "rule": rule.name if rule else "",
+            "protected_until": deal.protected_until.isoformat(),
+            "has_conflict": deal.has_conflict,
+        },
+    )
+    notify(
+        recipients=partner_recipients(deal),
+        kind="deal.decided",
+        title=f"{deal.reference} {deal.customer_name} approved",
+        body=f"Protected until {deal.protected_until:%Y-%m-%d}. {note}".strip(),
+        url=deal_url(deal, staff=False),
+        event=event,
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_approve(*, actor: Membership, deal: Deal, note: str = "") -> Deal:
+    """A reviewer approves. Conflicts are checked again and recorded (the reviewer has seen
+    them and decides); a customer already protected for another registration is refused by the
+    database and nothing is written. Locked: of two reviewers, the second is told."""
+    require_staff(actor, "deals.review", deal, what="decide deal registrations")
+    deal = lock(deal)
+    check_transition(deal, S.APPROVED, verb="approved")
+    conflicts.conflicts_record(deal=deal, phase="approval")
+    return approve(actor=actor, deal=deal, rule=None, note=note.strip())
+
+
+def _tell_partner(deal: Deal, event, title: str, body: str) -> None:
+    notify(
+        recipients=partner_recipients(deal),
+        kind="deal.decided",
+        title=f"{deal.reference} {deal.customer_name}: {title}",
+        body=body,
+        url=deal_url(deal, staff=False),
+        event=event,
+    )
+
+
+@transaction.atomic
+def deal_reject(*, actor: Membership, deal: Deal, reason_code: str, message: str) -> Deal:
+    """Reject with a reason code and a message the partner reads (both required)."""
+    require_staff(actor, "deals.review", deal, what="decide deal registrations")
+    if reason_code not in RejectionReason.values:
+        raise PolicyViolation("Choose a reason for the rejection.")
+    if not message.strip():
+        raise PolicyViolation("Tell the partner why the registration is rejected.")
+    deal = lock(deal)
+    check_transition(deal, S.REJECTED, verb="rejected")
+    before = set_status(
+        deal,
+        S.REJECTED,
+        actor=actor,
+        fields={
+            "decided_at": timezone.now(),
+            "decided_by": actor,
+            "rejection_reason": reason_code,
+            "decision_message": message.strip(),
+            "decision_due_at": None,
+        },
+    )
+    event = record(
+        actor=actor,
+        deal=deal,
+        verb="deal.rejected",
+        before=before,
+        message=f"Rejected ({RejectionReason(reason_code).label}). {message.strip()}",
+        data={"reason_code": reason_code},
+    )
+    _tell_partner(deal, event, "rejected", message.strip())
+    return deal
+
+
+@transaction.atomic
+def deal_request_info(*, actor: Membership, deal: Deal, fields: list[str], message: str) -> Deal:
+    """Return the registration to the partner to complete the named fields; the deadline stops
+    until it is resubmitted (which sets a new one)."""
+    require_staff(actor, "deals.review", deal, what="decide deal registrations")
+    fields = list(dict.fromkeys(fields))
+    unknown = set(fields) - PARTNER_EDITABLE_FIELDS
+    if not fields or unknown:
+        raise PolicyViolation(
+            "Name the fields the partner should complete"
+            + (f" ({', '.join(sorted(unknown))} cannot be edited by partners)." if unknown else ".")
+        )
+    if not message.strip():
+        raise PolicyViolation("Tell the partner what information is needed.")
+    deal = lock(deal)
+    check_transition(deal, S.INFO_REQUESTED, verb="returned for information")
+    before = set_status(
+        deal,
+        S.INFO_REQUESTED,
+        actor=actor,
+        fields={"info_fields": fields, "decision_message": message.strip(), "decision_due_at": None},
+    )
+    event = record(
+        actor=actor,
+        deal=deal,
+        verb="deal.info_requested",
+        before=before,
+        message=message.strip(),
+        data={"fields": fields},
+    )
+    _tell_partner(deal, event, "more information needed", message.strip())
+    return deal
+
+
+@transaction.atomic
+def deal_mark_duplicate(*, actor: Membership, deal: Deal, original: Deal) -> Deal:
+    """Close a registration as a duplicate of another one of the tenant."""
+    require_staff(actor, "deals.review", deal, what="decide deal registrations")
+    assert_same_tenant(deal, original)
+    if original.pk == deal.pk:
+        raise PolicyViolation("A registration cannot duplicate itself.")
+    deal = lock(deal)
+    check_transition(deal, S.DUPLICATE, verb="marked duplicate")
+    if not Deal.objects.filter(pk=original.pk).exists():
+        raise InvalidTransition("The original registration no longer exists.")
+    before = set_status(
+        deal,
+        S.DUPLICATE,
+        actor=actor,
+        fields={"duplicate_of": original, "decided_at": timezone.now(), "decided_by": actor, "decision_due_at": None},
+    )
+    event = record(
+        actor=actor,
+        deal=deal,
+        verb="deal.duplicate",
+        before=before,
+        message="Closed as a duplicate of an earlier registration.",
+        data={"original_id": original.pk},
+    )
+    _tell_partner(deal, event, "closed as a duplicate", "An earlier registration covers the same opportunity.")
+    return deal
