@@ -45,6 +45,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     scale.add_argument("--other-partners", type=int, default=50)
     scale.add_argument("--other-users", type=int, default=200)
     scale.add_argument("--other-staff", type=int, default=10)
+    scale.add_argument("--deals", type=int, default=1_000_000, help="deal registrations of acme (globex: 1/1000)")
     scale.add_argument("--seed", type=int, default=2026)
     scale.add_argument("--database", default="prm_bench", help="the bench database (dropped and created)")
     scale.add_argument("--reuse", action="store_true", help="keep the database if it holds this scale already")
@@ -138,6 +139,7 @@ def _run(args, static_root: str, started: float) -> int:
         other_users=args.other_users,
         other_staff=args.other_staff,
         seed=args.seed,
+        deals=args.deals,
     )
 
     # --- 1-2: database and data -------------------------------------------------------------

@@ -542,7 +542,10 @@ def notifications(ctx: StepContext) -> None:
 # Programs: requirements, metric history, enrollments (after the users: active users is a tier
 # requirement), catalogue, territories and licences. Imported here so that its steps run after
 # the ones above.
-from bench.datagen_programs import evaluate_tiers, program_settings, tier_benefits  # noqa: E402
+from bench.datagen_programs import evaluate_tiers, program_settings, tier_benefits  # noqa: E402, I001
+
+# Deal registrations and vendor accounts (after the catalogue: lines reference its products).
+import bench.datagen_deals  # noqa: E402, F401
 
 # --- Once, after the tenants --------------------------------------------------------------------
 

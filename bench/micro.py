@@ -82,7 +82,8 @@ def time_variant(variant: Variant, *, runs: int, warmup: int) -> dict:
 def run_all(ctx: MicroContext, *, runs: int, warmup: int, only: set[str] | None, say) -> list[dict]:
     results = []
     for name, description, factory in MICROS:
-        if only and name not in only:
+        # A name, or an app's prefix: "deals" selects deals.conflicts_find, deals.conflict_hint, ...
+        if only and name not in only and name.split(".", 1)[0] not in only:
             continue
         variants = factory(ctx)
         timed = [time_variant(variant, runs=runs, warmup=warmup) for variant in variants]
@@ -379,3 +380,72 @@ def product_lines(ctx: MicroContext) -> list[Variant]:
             lambda: tenant_scope(ctx.tenant, partner=partner.pk),
         ),
     ]
+
+
+# --- Deals: conflict detection ----------------------------------------------------------------------
+
+
+def _conflict_customers(ctx: MicroContext) -> list[tuple[str, dict]]:
+    """Three customers for the partner user's company: one whose web domain another partner has an
+    active registration for, one whose name is a near spelling of one, one that matches nothing."""
+    from deals.models import ACTIVE_STATUSES, Deal
+    from prm.tenancy.scope import tenant_scope
+
+    with tenant_scope(ctx.tenant):
+        partner_id = _actor(ctx, ctx.partner_user_id).partner_id
+        active = Deal.objects.filter(status__in=list(ACTIVE_STATUSES)).exclude(partner_id=partner_id)
+        by_domain = active.exclude(customer_domain="").order_by("id").values_list("customer_domain", flat=True)[0]
+        named = (
+            active.filter(customer_domain="", customer_key__regex=r"^[a-z]+ [a-z]+$")
+            .order_by("id")
+            .values_list("customer_key", flat=True)[0]
+        )
+    return [
+        (
+            f"domain match ({by_domain})",
+            {"customer_name": "Unrelated Name Ltd", "customer_website": f"www.{by_domain}"},
+        ),
+        (f"similar name ({named[:-1]!r})", {"customer_name": named[:-1].title() + " GmbH"}),
+        ("no match", {"customer_name": "Qzxv Wobblecorp", "customer_website": "https://qzxvwobblecorp.com"}),
+    ]
+
+
+def _conflict_variants(ctx: MicroContext, function) -> list[Variant]:
+    from prm.tenancy.scope import tenant_scope
+
+    with tenant_scope(ctx.tenant):
+        partner_id = _actor(ctx, ctx.partner_user_id).partner_id
+    scopes = {
+        "partner user": lambda: tenant_scope(ctx.tenant, partner=partner_id),
+        "staff": lambda: tenant_scope(ctx.tenant),
+    }
+    return [
+        Variant(
+            f"{label}, {who}",
+            (lambda typed=typed: function(partner_id=partner_id, **typed)),
+            scope,
+            baseline=(who == "staff" and label == "no match"),
+        )
+        for who, scope in scopes.items()
+        for label, typed in _conflict_customers(ctx)
+    ]
+
+
+@micro(
+    "deals.conflicts_find",
+    "conflicts_find: other partners' active registrations (domain index UNION trigram index) and vendor accounts",
+)
+def conflicts_find_micro(ctx: MicroContext) -> list[Variant]:
+    from deals.conflicts import conflicts_find
+
+    return _conflict_variants(ctx, conflicts_find)
+
+
+@micro("deals.conflict_hint", "conflict_hint: the registration form's live yes/no hint")
+def conflict_hint_micro(ctx: MicroContext) -> list[Variant]:
+    from deals.conflicts import conflict_hint
+
+    def hint(*, partner_id, customer_name, customer_website=""):
+        return conflict_hint(partner_id=partner_id, customer_name=customer_name, customer_website=customer_website)
+
+    return _conflict_variants(ctx, hint)

@@ -18,15 +18,32 @@ class TenantPlan:
     time_zone: str = "UTC"
     currency: str = "USD"
     color: str = "#1f4e8c"
+    deals: int = 0  # deal registrations (and deals / 50 vendor accounts)
 
 
 def default_plans(
-    *, partners: int, users: int, staff: int, other_partners: int, other_users: int, other_staff: int, seed: int
+    *,
+    partners: int,
+    users: int,
+    staff: int,
+    other_partners: int,
+    other_users: int,
+    other_staff: int,
+    seed: int,
+    deals: int = 0,
 ) -> list[TenantPlan]:
     return [
-        TenantPlan("acme", "Acme Networks", partners, users, staff, seed, "America/New_York", "USD", "#1f4e8c"),
+        TenantPlan("acme", "Acme Networks", partners, users, staff, seed, "America/New_York", "USD", "#1f4e8c", deals),
         TenantPlan(
-            "globex", "Globex Software", other_partners, other_users, other_staff, seed + 1, "Europe/Berlin", "EUR"
+            "globex",
+            "Globex Software",
+            other_partners,
+            other_users,
+            other_staff,
+            seed + 1,
+            "Europe/Berlin",
+            "EUR",
+            deals=deals // 1000,
         ),
     ]
 
