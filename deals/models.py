@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 
 from prm.tenancy.models import TenantOwned
+from programs.models import private_upload_path
 
 
 class DealStatus(models.TextChoices):
@@ -373,3 +374,41 @@ class DealExtension(TenantOwned):
                 fields=["tenant", "requested_at"], condition=Q(status="pending"), name="extension_pending_idx"
             ),
         ]
+
+
+class DealMessage(TenantOwned):
+    """The two-way conversation on a deal between the partner and the vendor. Append-only; a
+    vendor-internal note (``internal``) never reaches partner users."""
+
+    append_only = True
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    author = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    body = models.TextField()
+    internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    rls_partner_predicate = "partner_id = %(partner)s AND NOT internal"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["tenant", "deal", "created_at"], name="dealmessage_deal_idx")]
+
+
+class DealAttachment(TenantOwned):
+    """A document on a deal (a quote, a customer e-mail): stored privately, served by a view
+    that checks who is asking."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="attachments", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    file = models.FileField(upload_to=private_upload_path)
+    name = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["tenant", "deal"], name="dealattachment_deal_idx")]

@@ -4,6 +4,7 @@ from the path: /portal/ for partners, /office/ for vendor staff, /admin/ for con
 from django.contrib import admin
 from django.urls import include, path
 
+from deals import urls as deal_urls
 from partners import urls as partner_urls
 from prm.accounts import handoff
 from prm.accounts import urls as account_urls
@@ -16,12 +17,14 @@ office_patterns = [
     *partner_urls.office_urlpatterns,
     *account_urls.office_urlpatterns,
     *program_urls.office_urlpatterns,
+    *deal_urls.office_urlpatterns,
     path("settings/", TenantSettingsView.as_view(), name="settings"),
 ]
 portal_patterns = [
     *partner_urls.portal_urlpatterns,
     *account_urls.portal_urlpatterns,
     *program_urls.portal_urlpatterns,
+    *deal_urls.portal_urlpatterns,
 ]
 
 urlpatterns = [

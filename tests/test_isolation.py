@@ -401,6 +401,8 @@ CASES: dict[str, Case] = {
         object_scoped=True,
     ),
     # --- programs: policies -----------------------------------------------------------------------
+    # --- deals: portal -------------------------------------------------------------------------------
+    # --- deals: office -------------------------------------------------------------------------------
     "portal:products": Case(
         area=PORTAL, allowed=PARTNER_USERS, setup=policy_setup.product_line, contains=lambda ctx: "Matrix Product"
     ),

@@ -1,0 +1,1 @@
+"""Every read an actor makes of deals."""
