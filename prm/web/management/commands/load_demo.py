@@ -22,7 +22,7 @@ from prm.accounts.models import Membership, User
 from prm.accounts.roles import MembershipKind, Role
 from prm.tenancy.models import Tenant
 from prm.tenancy.scope import platform_scope, tenant_scope
-from prm.web import demo_programs
+from prm.web import demo_deals, demo_programs
 
 PASSWORD = "demo-password-2026"
 
@@ -117,6 +117,9 @@ class Command(BaseCommand):
                 f" proposed, {summary.promoted} promoted, {summary.at_risk} at risk,"
                 f" {summary.proposed_demotions} demotions proposed"
             )
+            deals = demo_deals.load(tenant=tenant)
+            if deals:
+                self.stdout.write(f"{tenant.slug}: {deals} deal registrations (auto-approved, in review, won, ...)")
         self._print(logins)
 
     @transaction.atomic

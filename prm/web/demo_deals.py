@@ -1,0 +1,129 @@
+"""Demo deal registrations for acme, made through the real services (so their timelines,
+conflict reports, protections and notifications are real): one approved by an auto-approval
+rule, one in review that conflicts with it, one approved by the channel manager and marked won,
+one waiting for more information, one rejected as a direct account's, and a draft.
+
+Idempotent: a tenant that already has deals is left as it is.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from deals.models import AutoApprovalRule, CustomerAccount, Deal, RejectionReason
+from deals.normalize import company_key
+from deals.services import (
+    deal_approve,
+    deal_create,
+    deal_mark_won,
+    deal_reject,
+    deal_request_info,
+    deal_submit,
+)
+from partners.models import Partner
+from prm.accounts.models import Membership
+from prm.accounts.roles import Role
+from prm.tenancy.models import Tenant
+from prm.tenancy.scope import tenant_scope
+from programs.models import Product, Program
+from programs.services.tiers import tenant_today
+
+# (partner, who registers, customer, website, country, product SKU, quantity, amount, then)
+DEALS = [
+    (
+        "Northwind",
+        Role.PARTNER_ADMIN,
+        "Contoso Retail Group",
+        "contosoretail.com",
+        "US",
+        "ACM-SW24",
+        6,
+        "8500",
+        "submit",
+    ),
+    ("Silvergate", Role.SALES, "Contoso Retail", "www.contosoretail.com", "US", "ACM-SW48", 10, "24000", "submit"),
+    ("Northwind", Role.SALES, "Wide World Importers", "wideworldimporters.com", "US", "ACM-RT1", 12, "41400", "won"),
+    ("Northwind", Role.PARTNER_ADMIN, "Tailspin Toys", "tailspintoys.com", "US", "ACM-AP7", 30, "20700", "info"),
+    (
+        "Summitbridge",
+        Role.PARTNER_ADMIN,
+        "Globodyne Systems Inc.",
+        "globodyne.com",
+        "DE",
+        "ACM-SW24",
+        20,
+        "25800",
+        "reject",
+    ),
+    ("Northwind", Role.SALES, "Adventure Works", "adventure-works.com", "US", "ACM-RT1", 4, "13800", "draft"),
+]
+
+
+def load(*, tenant: Tenant) -> int:
+    """The demo deals of acme (other tenants get none). Returns how many were created."""
+    if tenant.slug != "acme":
+        return 0
+    with tenant_scope(tenant):
+        if Deal.objects.exists():
+            return 0
+        program = Program.objects.filter(slug="resell").first()
+        if program is None:
+            return 0
+        AutoApprovalRule.objects.get_or_create(
+            program=program,
+            name="Small registrations without conflict",
+            defaults={"priority": 10, "require_no_conflict": True, "max_amount": Decimal("10000")},
+        )
+        for name, domain, kind in (
+            ("Globodyne Systems", "globodyne.com", CustomerAccount.Kind.DIRECT_ONLY),
+            ("Initech", "initech.com", CustomerAccount.Kind.NAMED),
+        ):
+            CustomerAccount.objects.get_or_create(
+                name=name, defaults={"name_key": company_key(name), "domain": domain, "kind": kind}
+            )
+        manager = Membership.objects.filter(role=Role.CHANNEL_MANAGER, partner__isnull=True, is_active=True).first()
+        today = tenant_today()
+        created = 0
+        for partner_name, role, customer, website, country, sku, quantity, amount, then in DEALS:
+            partner = Partner.objects.filter(display_name=partner_name).first()
+            product = Product.objects.filter(sku=sku).first()
+            actor = Membership.objects.filter(partner=partner, role=role, is_active=True).first()
+            if partner is None or product is None or actor is None:
+                continue
+            deal = deal_create(
+                actor=actor,
+                partner=partner,
+                customer_name=customer,
+                customer_website=website,
+                customer_country=country,
+                contact_name="Jordan Buyer",
+                amount=Decimal(amount),
+                currency=tenant.default_currency,
+                expected_close_on=today + timedelta(days=60),
+                lines=[(product, quantity, None)],
+                stage="develop",
+            )
+            created += 1
+            if then == "draft":
+                continue
+            deal = deal_submit(actor=actor, deal=deal)
+            reviewer = deal.reviewer or manager
+            if then == "won" and reviewer is not None:
+                deal = deal_approve(actor=reviewer, deal=deal, note="Good fit for the spring refresh.")
+                deal_mark_won(actor=actor, deal=deal, amount=Decimal(amount), won_on=today)
+            elif then == "info" and reviewer is not None:
+                deal_request_info(
+                    actor=reviewer,
+                    deal=deal,
+                    fields=["contact_email", "contact_phone"],
+                    message="Please add the buyer's e-mail and phone so we can confirm the opportunity.",
+                )
+            elif then == "reject" and reviewer is not None:
+                deal_reject(
+                    actor=reviewer,
+                    deal=deal,
+                    reason_code=RejectionReason.DIRECT_ACCOUNT,
+                    message="Globodyne is served by our direct sales team.",
+                )
+        return created
