@@ -1,14 +1,47 @@
 """Deal registration pages: the partner portal's registrations and the back office's review,
 pipeline and registrations on a partner's behalf."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from .views import office, portal  # noqa: F401  (each fills its section below)
+from .views import office, portal  # each fills its section below
 
 portal_urlpatterns = [
     # --- portal ---
+    path("deals/", portal.DealListView.as_view(), name="deal_list"),
+    path("deals/new/", portal.DealCreateView.as_view(), name="deal_create"),
+    path("deals/conflict-hint/", portal.DealConflictHintView.as_view(), name="deal_conflict_hint"),
+    path("deals/<int:deal_id>/", portal.DealDetailView.as_view(), name="deal_detail"),
+    path("deals/<int:deal_id>/edit/", portal.DealEditView.as_view(), name="deal_edit"),
+    path("deals/<int:deal_id>/submit/", portal.DealSubmitView.as_view(), name="deal_submit"),
+    path("deals/<int:deal_id>/stage/", portal.DealActionView.as_view(action="stage"), name="deal_stage"),
+    path("deals/<int:deal_id>/extension/", portal.DealActionView.as_view(action="extension"), name="deal_extension"),
+    path("deals/<int:deal_id>/won/", portal.DealActionView.as_view(action="won"), name="deal_won"),
+    path("deals/<int:deal_id>/lost/", portal.DealActionView.as_view(action="lost"), name="deal_lost"),
+    path("deals/<int:deal_id>/withdraw/", portal.DealActionView.as_view(action="withdraw"), name="deal_withdraw"),
+    path("deals/<int:deal_id>/messages/", portal.DealMessageView.as_view(), name="deal_message"),
+    path("deals/<int:deal_id>/attachments/", portal.DealAttachmentAddView.as_view(), name="deal_attachment_add"),
+    path(
+        "deals/<int:deal_id>/attachments/<int:attachment_id>/",
+        portal.DealAttachmentView.as_view(),
+        name="deal_attachment",
+    ),
 ]
 
 office_urlpatterns = [
     # --- office ---
+    path("deals/", office.DealReviewListView.as_view(), name="deal_reviews"),
+    path("deals/pipeline/", office.DealPipelineView.as_view(), name="deal_pipeline"),
+    path("deals/export/", office.DealExportView.as_view(), name="deal_export"),
+    path("deals/new/", office.DealRegisterView.as_view(), name="deal_register"),
+    path("deals/<int:deal_id>/", office.DealDetailView.as_view(), name="deal_detail"),
+    path("deals/<int:deal_id>/approve/", office.DealApproveView.as_view(), name="deal_approve"),
+    path("deals/<int:deal_id>/reject/", office.DealRejectView.as_view(), name="deal_reject"),
+    path("deals/<int:deal_id>/request-info/", office.DealRequestInfoView.as_view(), name="deal_request_info"),
+    path("deals/<int:deal_id>/duplicate/", office.DealDuplicateView.as_view(), name="deal_duplicate"),
+    path(
+        "deals/<int:deal_id>/extensions/<int:extension_id>/",
+        office.ExtensionDecideView.as_view(),
+        name="extension_decide",
+    ),
+    path("deals/<int:deal_id>/win/", office.DealWinView.as_view(), name="deal_win"),
 ]

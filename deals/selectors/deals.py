@@ -1,0 +1,96 @@
+"""Every read an actor makes of deals: partner users their partner's (a rep only their own),
+staff their tenant's. A deal the actor may not see is a 404, never a 403."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from prm.events.selectors import events_for_object
+
+from ..models import Deal, DealAttachment, DealLine, DealMessage, DealStage, DealStatus
+
+SORTS = {
+    "-created": ("-created_at", "-id"),
+    "created": ("created_at", "id"),
+    "customer": ("customer_name", "id"),
+    "-amount": ("-amount", "-id"),
+    "due": ("decision_due_at", "id"),
+    "protected": ("protected_until", "id"),
+}
+
+
+def sees_company_deals(actor) -> bool:
+    """Partner admins read every registration of their company; reps read their own."""
+    return actor.is_partner_user and actor.can("deals.view_company")
+
+
+def _visible(actor) -> QuerySet[Deal]:
+    if actor.is_staff_member:
+        return Deal.objects.all()
+    if not actor.is_partner_user or actor.partner_id is None:
+        return Deal.objects.none()
+    deals = Deal.objects.filter(partner_id=actor.partner_id)
+    if not sees_company_deals(actor):
+        deals = deals.filter(registered_by=actor)
+    return deals
+
+
+def deal_list_for_actor(
+    *, actor, mine: bool = False, status: str = "", stage: str = "", search: str = "", sort: str = "-created"
+) -> QuerySet[Deal]:
+    """The deals list: ``mine`` keeps the actor's own registrations (always so for a partner
+    user who may not read the company's). Filtered by status, stage and customer name."""
+    deals = _visible(actor)
+    if mine:
+        deals = deals.filter(registered_by=actor)
+    if status in DealStatus.values:
+        deals = deals.filter(status=status)
+    if stage in DealStage.values:
+        deals = deals.filter(stage=stage)
+    if search.strip():
+        term = search.strip()
+        deals = deals.filter(Q(customer_name__icontains=term) | Q(customer_domain__icontains=term.lower()))
+    # Staff lists show the partner and who registered; the portal list shows who registered.
+    return deals.select_related("partner", "registered_by__user").order_by(*SORTS.get(sort, SORTS["-created"]))
+
+
+def deal_get_for_actor(*, actor, deal_id: int) -> Deal:
+    """One deal with what its page shows, or a 404 when the actor may not see it."""
+    deal = (
+        _visible(actor)
+        .select_related("partner", "program", "registered_by__user", "reviewer__user")
+        .prefetch_related(Prefetch("lines", queryset=DealLine.objects.select_related("product", "product_line")))
+        .filter(pk=deal_id)
+        .first()
+    )
+    if deal is None:
+        raise Http404
+    return deal
+
+
+def deal_timeline(*, actor, deal: Deal) -> list:
+    """The deal's events, newest first (partner users never see vendor-internal ones)."""
+    return list(events_for_object(actor=actor, target=deal)[:200])
+
+
+def messages_for_actor(*, actor, deal: Deal) -> list[DealMessage]:
+    """The conversation, oldest first. Partner users never read vendor-internal notes (the
+    row-level policy refuses them too; this says so at the ORM level)."""
+    messages = DealMessage.objects.filter(deal_id=deal.pk).select_related("author__user")
+    if not actor.is_staff_member:
+        messages = messages.filter(internal=False)
+    return list(messages.order_by("created_at", "id"))
+
+
+def attachments_for_actor(*, actor, deal: Deal) -> list[DealAttachment]:
+    return list(DealAttachment.objects.filter(deal_id=deal.pk).select_related("uploaded_by__user"))
+
+
+def attachment_get_for_actor(*, actor, deal_id: int, attachment_id: int) -> DealAttachment:
+    """An attachment of a deal the actor may see, or a 404."""
+    deal = deal_get_for_actor(actor=actor, deal_id=deal_id)
+    attachment = DealAttachment.objects.filter(deal_id=deal.pk, pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    return attachment

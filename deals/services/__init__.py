@@ -42,5 +42,7 @@ __all__ = [
 ]
 
 from .accounts import IMPORT_COLUMNS, ImportResult, customer_accounts_import
+from .conversation import attachment_add, message_post
 
 __all__ += ["IMPORT_COLUMNS", "ImportResult", "customer_accounts_import"]
+__all__ += ["attachment_add", "message_post"]

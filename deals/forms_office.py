@@ -1,0 +1,178 @@
+"""Input of the back office's deal pages: the queue's filters, the decisions, registering on a
+partner's behalf. Validation only: the services decide."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from programs.forms import ObjectChoiceField
+
+from .models import Deal, RejectionReason
+from .selectors.review import SLA_CHOICES
+from .services import PARTNER_EDITABLE_FIELDS
+
+NOTE_MAX = 2000
+# Product rows on the on-behalf registration form.
+LINE_ROWS = 3
+
+
+class QueueFilterForm(forms.Form):
+    """The review queue's (and the export's) query string. Invalid values are ignored field by
+    field, never a 500."""
+
+    sla = forms.ChoiceField(choices=[("", "Any deadline"), *SLA_CHOICES], required=False, label="Deadline")
+    manager = ObjectChoiceField(required=False, label="Reviewer")
+    region = forms.CharField(required=False, max_length=40, label="Region or country")
+    conflict = forms.ChoiceField(
+        choices=[("", "Conflicts or not"), ("yes", "With a conflict"), ("no", "Without a conflict")],
+        required=False,
+        label="Conflict",
+    )
+
+    def __init__(self, *args, reviewers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].set_objects(reviewers, lambda member: str(member.user))
+        self.fields["manager"].choices = [("", "Any reviewer"), *self.fields["manager"].choices[1:]]
+
+    def filters(self) -> dict:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "sla": data.get("sla") or "",
+            "manager": data.get("manager"),
+            "region": (data.get("region") or "").strip(),
+            "conflict": data.get("conflict") or "",
+        }
+
+
+class ApproveForm(forms.Form):
+    note = forms.CharField(
+        required=False, max_length=NOTE_MAX, label="Note to the partner", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RejectForm(forms.Form):
+    reason_code = forms.ChoiceField(choices=[("", "Choose a reason…"), *RejectionReason.choices], label="Reason")
+    message = forms.CharField(
+        max_length=NOTE_MAX,
+        label="Message to the partner",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Tell the partner why the registration is rejected."},
+    )
+
+
+def _editable_field_choices() -> list[tuple[str, str]]:
+    def label(name: str) -> str:
+        if name == "lines":
+            return "Products"
+        return str(Deal._meta.get_field(name).verbose_name).capitalize()
+
+    return sorted(((name, label(name)) for name in PARTNER_EDITABLE_FIELDS), key=lambda choice: choice[1])
+
+
+class RequestInfoForm(forms.Form):
+    fields_requested = forms.MultipleChoiceField(
+        choices=_editable_field_choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Fields the partner should complete",
+        error_messages={"required": "Tick the fields the partner should complete."},
+    )
+    message = forms.CharField(
+        max_length=NOTE_MAX,
+        label="What is needed",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Tell the partner what information is needed."},
+    )
+
+
+class DuplicateForm(forms.Form):
+    original = ObjectChoiceField(label="The original registration")
+
+    def __init__(self, *args, originals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["original"].set_objects(
+            originals, lambda deal: f"{deal.reference} {deal.customer_name} ({deal.partner.display_name})"
+        )
+
+
+class ExtensionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("refuse", "Refuse")])
+    note = forms.CharField(
+        required=False, max_length=NOTE_MAX, label="Note (required to refuse)", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "refuse" and not (data.get("note") or "").strip():
+            self.add_error("note", "Tell the partner why the extension is refused.")
+        return data
+
+
+class WinDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("confirm", "Confirm the win"), ("refuse", "Do not confirm")])
+    reason = forms.CharField(
+        required=False,
+        max_length=NOTE_MAX,
+        label="Reason (required not to confirm)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "refuse" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Tell the partner why the win is not confirmed.")
+        return data
+
+
+class OnBehalfRegistrationForm(forms.Form):
+    """A registration a channel manager enters for a partner: the customer, one to three
+    products with quantities (list prices), the amount and the expected close date."""
+
+    partner = ObjectChoiceField(label="Partner")
+    customer_name = forms.CharField(max_length=200, label="Customer company")
+    customer_website = forms.CharField(required=False, max_length=253, label="Customer website")
+    customer_country = forms.RegexField(
+        regex=r"^[A-Za-z]{2}$",
+        max_length=2,
+        label="Customer country",
+        help_text="Two letters, e.g. DE",
+        error_messages={"invalid": "Enter a two-letter country code, e.g. DE."},
+    )
+    contact_email = forms.EmailField(required=False, max_length=254, label="Customer contact e-mail")
+    amount = forms.DecimalField(min_value=Decimal(0), max_digits=14, decimal_places=2)
+    currency = forms.RegexField(
+        regex=r"^[A-Za-z]{3}$",
+        max_length=3,
+        help_text="Three letters, e.g. EUR",
+        error_messages={"invalid": "Enter a three-letter currency code, e.g. EUR."},
+    )
+    expected_close_on = forms.DateField(label="Expected close date", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, partners=(), products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].set_objects(partners, lambda partner: partner.display_name)
+        for n in range(1, LINE_ROWS + 1):
+            product = ObjectChoiceField(required=n == 1, label=f"Product {n}")
+            product.set_objects(products, lambda p: f"{p.line.name} · {p.name}")
+            self.fields[f"product_{n}"] = product
+            self.fields[f"quantity_{n}"] = forms.IntegerField(
+                required=False, min_value=1, max_value=1_000_000, label=f"Quantity {n}"
+            )
+
+    def clean(self):
+        data = super().clean()
+        for n in range(1, LINE_ROWS + 1):
+            if data.get(f"product_{n}") is not None and not data.get(f"quantity_{n}"):
+                data[f"quantity_{n}"] = 1
+        return data
+
+    @property
+    def lines(self) -> list:
+        data = self.cleaned_data
+        return [
+            (data[f"product_{n}"], data[f"quantity_{n}"], None)
+            for n in range(1, LINE_ROWS + 1)
+            if data.get(f"product_{n}") is not None
+        ]

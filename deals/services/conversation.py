@@ -1,0 +1,106 @@
+"""The conversation on a deal between the partner and the vendor, and its documents."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from prm.accounts.models import Membership
+from prm.errors import NotAllowed, PolicyViolation, assert_same_tenant
+from prm.notifications.services import notify
+from programs.services.catalogue import DOCUMENT_MAX_BYTES, document_kind
+
+from ..models import Deal, DealAttachment, DealMessage
+from .common import deal_url, partner_recipients, record, require_partner_side, require_staff, reviewer_for, tenant_wide
+
+MESSAGE_MAX_LENGTH = 5000
+
+
+def _may_take_part(actor: Membership, deal: Deal, *, what: str) -> None:
+    """The deal's own partner users who may register deals (a rep: only on their own deals, as
+    the portal shows them), or staff who review deals."""
+    if actor.is_staff_member:
+        require_staff(actor, "deals.review", deal, what=what)
+        return
+    require_partner_side(actor, deal, what=what)
+    if not actor.can("deals.view_company") and deal.registered_by_id != actor.pk:
+        raise NotAllowed(f"You may not {what}.")
+
+
+def _staff_audience(deal: Deal) -> list[Membership]:
+    """The deal's reviewer, else the partner's account manager (or the first vendor admin).
+    Read as the tenant: a partner user cannot see staff memberships."""
+    if deal.reviewer_id:
+        with tenant_wide():
+            reviewer = Membership.objects.filter(pk=deal.reviewer_id, is_active=True).first()
+        if reviewer is not None:
+            return [reviewer]
+    fallback = reviewer_for(deal.partner)
+    return [fallback] if fallback is not None else []
+
+
+@transaction.atomic
+def message_post(*, actor: Membership, deal: Deal, body: str, internal: bool = False) -> DealMessage:
+    """Add a message to the deal's conversation and tell the other side. Staff may write an
+    internal note instead: partner users never read it, so nobody on their side is told."""
+    _may_take_part(actor, deal, what="write on this registration")
+    assert_same_tenant(actor, deal)
+    if internal and not actor.is_staff_member:
+        raise NotAllowed("Only the vendor's staff write internal notes.")
+    body = (body or "").strip()
+    if not body:
+        raise PolicyViolation("Write a message first.")
+    if len(body) > MESSAGE_MAX_LENGTH:
+        raise PolicyViolation(f"Keep a message under {MESSAGE_MAX_LENGTH} characters.")
+    message = DealMessage.objects.create(
+        deal=deal, partner_id=deal.partner_id, author=actor, body=body, internal=bool(internal)
+    )
+    if message.internal:
+        return message
+    if actor.is_staff_member:
+        recipients, url = partner_recipients(deal), deal_url(deal, staff=False)
+    else:
+        recipients, url = _staff_audience(deal), deal_url(deal, staff=True)
+    notify(
+        recipients=[member for member in recipients if member.pk != actor.pk],
+        kind="deal.message",
+        title=f"{deal.reference} {deal.customer_name}: new message from {actor.user}",
+        body=body[:300],
+        url=url,
+    )
+    return message
+
+
+def _attachment_kind(file) -> str:
+    try:
+        return document_kind(file)
+    except PolicyViolation as error:
+        # document_kind speaks of licences; on a deal, say what may be attached.
+        raise PolicyViolation(
+            f"Attach a PDF, PNG or JPEG file of at most {DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."
+        ) from error
+
+
+@transaction.atomic
+def attachment_add(*, actor: Membership, deal: Deal, file, name: str = "") -> DealAttachment:
+    """Attach a document (a quote, a customer's e-mail) to the deal. Judged by its content: PDF,
+    PNG or JPEG up to 10 MB; stored under a random name, served only as a download."""
+    _may_take_part(actor, deal, what="attach documents to this registration")
+    assert_same_tenant(actor, deal)
+    if file is None:
+        raise PolicyViolation("Choose a file to attach.")
+    kind = _attachment_kind(file)
+    original = (getattr(file, "name", "") or "").rsplit("/", 1)[-1]
+    label = (name or "").strip() or original.rsplit(".", 1)[0].strip() or "Document"
+    # Only the proven extension survives into the stored name (private_upload_path).
+    file.name = f"attachment.{kind}"
+    attachment = DealAttachment.objects.create(
+        deal=deal, partner_id=deal.partner_id, file=file, name=label[:200], uploaded_by=actor
+    )
+    record(
+        actor=actor,
+        deal=deal,
+        verb="deal.attachment_added",
+        message=f"Attached {attachment.name}.",
+        data={"attachment_id": attachment.pk, "kind": kind},
+    )
+    return attachment

@@ -1,0 +1,338 @@
+"""The back office's deal pages: the review queue, a deal with its conflict compare and the
+decisions, the pipeline, the CSV export and registering on a partner's behalf."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import dateformat, timezone
+
+from deals.models import Deal, DealStatus, ExtensionStatus
+from prm.accounts.roles import Role
+from prm.tenancy.scope import platform_scope, tenant_scope
+from tests.conftest import make_client
+from tests.factories import (
+    DealFactory,
+    DealLineFactory,
+    EnrollmentFactory,
+    PartnerFactory,
+    ProductFactory,
+    StaffMembershipFactory,
+    TenantFactory,
+    TierFactory,
+    give_totp,
+)
+
+from . import office_setup
+
+pytestmark = pytest.mark.django_db
+S = DealStatus
+
+
+@pytest.fixture
+def ctx(acme):
+    return SimpleNamespace(side=acme)
+
+
+def html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+# --- the review queue ---------------------------------------------------------------------------------
+
+
+def test_the_queue_shows_a_submitted_deal_with_its_deadline_and_conflict_flag(acme, ctx):
+    # given partner 1's registration that conflicts with partner 2's
+    office_setup.conflicting(ctx)
+    # when the channel manager opens the queue
+    page = html(make_client(acme.manager).get(reverse("office:deal_reviews")))
+    # then both registrations wait there, with deadline, conflict flag and reviewer
+    assert ctx.deal.reference in page and ctx.original.reference in page
+    assert "Initech AG" in page and acme.partner.display_name in page
+    assert dateformat.format(timezone.localtime(ctx.deal.decision_due_at), "j M Y H:i") in page
+    assert "Possible conflict" in page
+    assert str(acme.manager.user) in page
+
+
+def test_the_queue_filters_by_sla_and_marks_overdue_deals(acme):
+    # given one overdue registration and one due next week
+    now = timezone.now()
+    late = DealFactory(partner=acme.partner, customer_name="Late Ltd", decision_due_at=now - timedelta(hours=2))
+    DealFactory(partner=acme.partners[1], customer_name="Early Ltd", decision_due_at=now + timedelta(days=7))
+    client = make_client(acme.manager)
+    # when the queue is filtered to overdue ones
+    overdue = html(client.get(reverse("office:deal_reviews"), {"sla": "overdue"}))
+    on_time = html(client.get(reverse("office:deal_reviews"), {"sla": "on_time"}, HTTP_HX_REQUEST="true"))
+    # then only the late one is there, in red; the on-time filter (an htmx swap) has the other
+    assert "Late Ltd" in overdue and "Early Ltd" not in overdue
+    assert 'class="text-danger' in overdue and late.reference in overdue
+    assert "Early Ltd" in on_time and "Late Ltd" not in on_time
+    assert "<html" not in on_time  # the results partial only
+
+
+def test_the_queue_filters_by_conflict_and_region_and_ignores_nonsense(acme):
+    DealFactory(partner=acme.partner, customer_name="Clash Ltd", has_conflict=True, customer_country="FR")
+    DealFactory(partner=acme.partner, customer_name="Calm Ltd", has_conflict=False, customer_country="DE")
+    client = make_client(acme.marketing)  # deals.view is enough to read the queue
+    page = html(client.get(reverse("office:deal_reviews"), {"conflict": "yes"}))
+    assert "Clash Ltd" in page and "Calm Ltd" not in page
+    page = html(client.get(reverse("office:deal_reviews"), {"region": "de"}))
+    assert "Calm Ltd" in page and "Clash Ltd" not in page
+    page = html(client.get(reverse("office:deal_reviews"), {"sla": "soon'--", "manager": "x", "conflict": "maybe"}))
+    assert "Calm Ltd" in page and "Clash Ltd" in page
+
+
+# --- query budget -----------------------------------------------------------------------------------
+
+
+def _deals(n):
+    tenant = TenantFactory()
+    viewer = StaffMembershipFactory(tenant=tenant, role=Role.ADMIN)
+    give_totp(viewer.user)
+    tier = TierFactory(tenant=tenant)
+    product = ProductFactory(tenant=tenant)
+    now = timezone.now()
+    for i in range(n):
+        partner = PartnerFactory(tenant=tenant, account_manager=viewer)
+        EnrollmentFactory(partner=partner, tier=tier)
+        deal = DealFactory(
+            partner=partner,
+            reviewer=viewer,
+            decision_due_at=now + timedelta(hours=i - 3),
+            has_conflict=bool(i % 2),
+            status=S.SUBMITTED if i % 3 else S.APPROVED,
+            stage="develop",
+        )
+        DealLineFactory(deal=deal, product=product)
+    return viewer
+
+
+def _queries(n, path) -> tuple[int, str, str]:
+    viewer = _deals(n)
+    client = make_client(viewer)
+    client.get(path)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(captured), "\n".join(q["sql"] for q in captured.captured_queries), response.content.decode()
+
+
+# page: (path, pinned queries, a row on the page, rows shown of 5 / of 50)
+PAGES = {
+    "queue": ("/office/deals/", 15, r'<tr id="deal-', (3, 25)),
+    "pipeline": ("/office/deals/pipeline/", 19, r'<th scope="row" class="fw-normal">', (None, None)),
+}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_the_queue_and_pipeline_cost_the_same_for_5_and_50_deals(page, no_queries_from_templates):
+    path, pinned, row, (rows_of_few, rows_of_many) = PAGES[page]
+    few, _, few_html = _queries(5, path)
+    many, many_sql, many_html = _queries(50, path)
+    if rows_of_few is not None:
+        assert len(re.findall(row, few_html)) == rows_of_few
+        assert len(re.findall(row, many_html)) == rows_of_many
+    assert few == many, f"{page}: {few} queries for 5 deals, {many} for 50\n{many_sql}"
+    assert many == pinned, f"{page}: {many} queries, pinned {pinned}\n{many_sql}"
+
+
+# --- one deal: compare and decisions ----------------------------------------------------------------
+
+
+def test_the_compare_shows_both_customers_the_other_partner_and_the_score(acme, ctx, no_queries_from_templates):
+    office_setup.conflicting(ctx)
+    page = html(make_client(acme.manager).get(reverse("office:deal_detail", args=[ctx.deal.pk])))
+    assert 'id="compare"' in page
+    assert "Initech AG" in page and "Initech GmbH" in page
+    assert acme.partners[1].display_name in page  # staff may see who the other partner is
+    with tenant_scope(acme.tenant):
+        conflict = ctx.deal.conflicts.get()
+    assert str(conflict.score) in page
+    assert conflict.reasons and conflict.reasons[0] in page.replace("&#x27;", "'")
+
+
+def test_approve_through_the_view_protects_the_deal(acme, ctx):
+    office_setup.conflicting(ctx)
+    response = make_client(acme.manager).post(reverse("office:deal_approve", args=[ctx.deal.pk]), {"note": "Go"})
+    assert response.status_code == 302 and response["Location"] == reverse("office:deal_detail", args=[ctx.deal.pk])
+    assert office_setup.status_of(ctx) == S.APPROVED
+
+
+def test_a_stale_decision_shows_the_services_message(acme, ctx):
+    # given a registration another reviewer already approved
+    office_setup.conflicting(ctx)
+    client = make_client(acme.admin)
+    client.post(reverse("office:deal_approve", args=[ctx.deal.pk]), {})
+    # when a second reviewer rejects it from the page they still had open
+    page = html(
+        make_client(acme.manager).post(
+            reverse("office:deal_reject", args=[ctx.deal.pk]), {"reason_code": "conflict", "message": "Too late"}
+        )
+    )
+    # then nothing changes and the page says so
+    assert "already approved by someone else" in page or "cannot be rejected now" in page
+    assert office_setup.status_of(ctx) == S.APPROVED
+
+
+def test_reject_needs_a_message_and_keeps_what_was_typed(acme, ctx):
+    office_setup.conflicting(ctx)
+    client = make_client(acme.manager)
+    path = reverse("office:deal_reject", args=[ctx.deal.pk])
+    page = html(client.post(path, {"reason_code": "conflict", "message": "   "}))
+    assert "Tell the partner why the registration is rejected." in page
+    assert 'value="conflict" selected' in page
+    assert office_setup.status_of(ctx) == S.SUBMITTED
+    response = client.post(path, {"reason_code": "conflict", "message": "Partner 2 registered it first."})
+    assert response.status_code == 302
+    with platform_scope():
+        deal = Deal.objects.get(pk=ctx.deal.pk)
+    assert (deal.status, deal.rejection_reason, deal.decision_message) == (
+        S.REJECTED,
+        "conflict",
+        "Partner 2 registered it first.",
+    )
+
+
+def test_request_info_names_the_fields(acme, ctx):
+    office_setup.conflicting(ctx)
+    client = make_client(acme.manager)
+    path = reverse("office:deal_request_info", args=[ctx.deal.pk])
+    page = html(client.post(path, {"message": "Which site?"}))
+    assert "Tick the fields the partner should complete." in page and "Which site?" in page
+    response = client.post(
+        path, {"fields_requested": ["customer_website", "contact_email"], "message": "Which site is it?"}
+    )
+    assert response.status_code == 302
+    with platform_scope():
+        deal = Deal.objects.get(pk=ctx.deal.pk)
+    assert deal.status == S.INFO_REQUESTED and sorted(deal.info_fields) == ["contact_email", "customer_website"]
+
+
+def test_mark_duplicate_links_a_conflicting_original_only(acme, ctx):
+    office_setup.conflicting(ctx)
+    client = make_client(acme.manager)
+    path = reverse("office:deal_duplicate", args=[ctx.deal.pk])
+    # a registration that is not among the conflicts cannot be chosen
+    stranger = DealFactory(partner=acme.partners[1], customer_name="Stranger Ltd")
+    page = html(client.post(path, {"original": str(stranger.pk)}))
+    assert "Select a valid choice" in page and office_setup.status_of(ctx) == S.SUBMITTED
+    response = client.post(path, {"original": str(ctx.original.pk)})
+    assert response.status_code == 302
+    with platform_scope():
+        deal = Deal.objects.get(pk=ctx.deal.pk)
+    assert (deal.status, deal.duplicate_of_id) == (S.DUPLICATE, ctx.original.pk)
+
+
+def test_an_extension_is_approved_or_refused_with_a_note(acme, ctx, no_queries_from_templates):
+    office_setup.pending_extension(ctx)
+    client = make_client(acme.manager)
+    path = reverse("office:extension_decide", args=[ctx.deal.pk, ctx.extension.pk])
+    page = html(client.get(reverse("office:deal_detail", args=[ctx.deal.pk])))
+    assert "Board meets late" in page
+    page = html(client.post(path, {"decision": "refuse", "note": ""}))
+    assert "Tell the partner why the extension is refused." in page
+    assert office_setup.extension_status(ctx) == ExtensionStatus.PENDING
+    before = ctx.deal.protected_until
+    assert client.post(path, {"decision": "approve", "note": "Fine"}).status_code == 302
+    assert office_setup.extension_status(ctx) == ExtensionStatus.APPROVED
+    with platform_scope():
+        assert Deal.objects.get(pk=ctx.deal.pk).protected_until == before + timedelta(days=30)
+    # deciding it again is a 404: it is no longer pending
+    assert client.post(path, {"decision": "approve"}).status_code == 404
+
+
+def test_a_reported_win_is_confirmed_or_refused_with_a_reason(acme, ctx, no_queries_from_templates):
+    office_setup.won_pending(ctx)
+    client = make_client(acme.manager)
+    path = reverse("office:deal_win", args=[ctx.deal.pk])
+    page = html(client.post(path, {"decision": "refuse"}))
+    assert "Tell the partner why the win is not confirmed." in page
+    assert client.post(path, {"decision": "confirm"}).status_code == 302
+    assert office_setup.status_of(ctx) == S.WON
+
+
+def test_marketing_reads_deals_but_may_not_decide(acme, ctx):
+    office_setup.conflicting(ctx)
+    client = make_client(acme.marketing)
+    page = html(client.get(reverse("office:deal_detail", args=[ctx.deal.pk])))
+    assert "Initech AG" in page and 'action="/office/deals/' not in page
+    assert client.post(reverse("office:deal_approve", args=[ctx.deal.pk])).status_code == 403
+
+
+def test_another_tenants_deal_is_a_404(acme, globex, ctx):
+    office_setup.conflicting(ctx)
+    client = make_client(globex.admin)
+    assert client.get(reverse("office:deal_detail", args=[ctx.deal.pk])).status_code == 404
+    assert client.post(reverse("office:deal_approve", args=[ctx.deal.pk])).status_code == 404
+
+
+# --- pipeline and export ----------------------------------------------------------------------------
+
+
+def test_the_pipeline_shows_counts_amounts_and_sla_breaches(acme, ctx, no_queries_from_templates):
+    office_setup.approved(ctx)  # 2 x FW-100 at 5,000: 10,000 USD approved, Silver, Firewalls
+    DealFactory(partner=acme.partners[1], amount=700, decision_due_at=timezone.now() - timedelta(hours=1))
+    page = html(make_client(acme.marketing).get(reverse("office:deal_pipeline")))
+    assert re.search(r'id="overdue">1<', page)
+    assert re.search(r'id="awaiting">1<', page)
+    assert "USD 10,000.00" in page and "USD 700.00" in page
+    assert "Resell · Silver" in page and "Firewalls" in page and acme.partner.display_name in page
+    assert 'data-chart-source="stage-chart"' in page and 'id="stage-chart"' in page
+
+
+def _csv(response) -> list[list[str]]:
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_the_export_has_the_rows_and_neutralises_formulas(acme, ctx):
+    office_setup.approved(ctx)
+    DealFactory(partner=acme.partners[1], customer_name='=HYPERLINK("http://evil")', customer_country="FR")
+    rows = _csv(make_client(acme.manager).get(reverse("office:deal_export")))
+    assert rows[0][:3] == ["reference", "partner", "customer"]
+    by_ref = {row[0]: row for row in rows[1:]}
+    approved = by_ref[ctx.deal.reference]
+    assert approved[1] == acme.partner.display_name and approved[6] == "Approved"
+    assert approved[10] == ctx.deal.protected_until.isoformat() and "Firewalls x2" in approved[11]
+    assert any(row[2] == '\'=HYPERLINK("http://evil")' for row in rows[1:])
+    # filtered like the queue
+    rows = _csv(make_client(acme.manager).get(reverse("office:deal_export"), {"region": "FR"}))
+    assert len(rows) == 2 and rows[1][3] == "FR"
+    rows = _csv(make_client(acme.manager).get(reverse("office:deal_export"), {"queue": "1"}))
+    assert [row[3] for row in rows[1:]] == ["FR"]
+
+
+# --- registering on a partner's behalf ---------------------------------------------------------------
+
+
+def test_staff_register_on_behalf_and_entered_by_is_recorded(acme, ctx):
+    data = office_setup.registration_data(ctx)
+    client = make_client(acme.manager)
+    assert "Register a deal for a partner" in html(client.get(reverse("office:deal_register")))
+    response = client.post(reverse("office:deal_register"), data)
+    assert response.status_code == 302
+    with platform_scope():
+        deal = Deal.objects.get(customer_name="Matrix Customer GmbH")
+        lines = sorted((line.product_id, line.quantity) for line in deal.lines.all())
+    assert deal.entered_by_id == acme.manager.pk and deal.partner_id == acme.partner.pk
+    assert deal.status == S.SUBMITTED and deal.submitted_at is not None
+    assert lines == sorted([(ctx.cat.firewall.pk, 2), (ctx.cat.switch.pk, 3)])
+    assert response["Location"] == reverse("office:deal_detail", args=[deal.pk])
+
+
+def test_on_behalf_registration_keeps_what_was_typed_on_bad_input(acme, ctx):
+    data = {**office_setup.registration_data(ctx), "customer_country": "Germany", "product_1": ""}
+    page = html(make_client(acme.manager).post(reverse("office:deal_register"), data))
+    assert "Enter a two-letter country code" in page and "Matrix Customer GmbH" in page
+    with platform_scope():
+        assert not Deal.objects.filter(customer_name="Matrix Customer GmbH").exists()
+    assert make_client(acme.marketing).get(reverse("office:deal_register")).status_code == 403
