@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views import View
 
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
@@ -17,6 +13,7 @@ from prm.accounts.forms import InvitationForm
 from prm.accounts.selectors import invitations_pending_for_actor, people_list_for_actor
 from prm.accounts.services import roles_invitable_by
 from prm.events.selectors import events_for_object
+from prm.web.exports import csv_export, csv_safe
 from prm.web.views import paginate, run_service
 from programs.views.tiers import partner_programs_context, standing_cards
 
@@ -92,34 +89,23 @@ class PartnerExportView(MemberRequiredMixin, View):
 
     def get(self, request):
         partners = partner_list_for_actor(actor=self.actor, **PartnerFilterForm(request.GET).filters())
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(self.columns)
-        for partner in partners:
-            writer.writerow(
-                [
-                    partner.pk,
-                    _csv_safe(partner.display_name),
-                    _csv_safe(partner.legal_name),
-                    _csv_safe(partner.partner_type.name),
-                    partner.get_status_display(),
-                    _csv_safe("; ".join(str(e.tier) for e in partner.enrollments.all())),
-                    partner.country,
-                    _csv_safe(str(partner.account_manager.user)) if partner.account_manager_id else "",
-                    _csv_safe(partner.website),
-                    _csv_safe(partner.external_crm_id),
-                    partner.created_at.isoformat(),
-                ]
-            )
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="partners-{stamp}.csv"'
-        return response
+        return csv_export(name="partners", columns=self.columns, rows=partners, row=self.row)
 
-
-def _csv_safe(value: str) -> str:
-    """Keep spreadsheet apps from running text that starts like a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    @staticmethod
+    def row(partner) -> list:
+        return [
+            partner.pk,
+            csv_safe(partner.display_name),
+            csv_safe(partner.legal_name),
+            csv_safe(partner.partner_type.name),
+            partner.get_status_display(),
+            csv_safe("; ".join(str(e.tier) for e in partner.enrollments.all())),
+            partner.country,
+            csv_safe(str(partner.account_manager.user)) if partner.account_manager_id else "",
+            csv_safe(partner.website),
+            csv_safe(partner.external_crm_id),
+            partner.created_at.isoformat(),
+        ]
 
 
 class PartnerCreateView(MemberRequiredMixin, View):

@@ -3,6 +3,8 @@ delivering outbox messages."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 
 import pytest
@@ -185,6 +187,12 @@ def acme(world) -> Side:
 @pytest.fixture
 def globex(world) -> Side:
     return world.globex
+
+
+def csv_rows(response) -> list[list[str]]:
+    """The rows of a CSV export (a streamed response: reading it runs the export's queries)."""
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
 def make_client(membership=None, *, host: str | None = None) -> Client:

@@ -8,17 +8,15 @@ deal; invalid input or a refused decision (a stale one included: the service's
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
 from prm.accounts.access import OFFICE, MemberRequiredMixin
+from prm.web.exports import csv_export, csv_safe
 from prm.web.views import paginate, run_service
 
 from ..forms_office import (
@@ -303,11 +301,6 @@ class DealPipelineView(MemberRequiredMixin, View):
         return render(request, "deals/office_deal_pipeline.html", {"pipeline": pipeline, "chart": _chart(pipeline)})
 
 
-def _csv_safe(value: str) -> str:
-    """Spreadsheet apps run a cell that starts like a formula: such text is quoted."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 class DealExportView(MemberRequiredMixin, View):
     """Every registration (drafts aside), filtered like the queue, as CSV. ``?status=`` narrows
     it to one status; ``?queue=1`` exports the review queue itself."""
@@ -335,29 +328,24 @@ class DealExportView(MemberRequiredMixin, View):
         else:
             filters.pop("sla")
             deals = deal_list_for_staff(actor=self.actor, status=request.GET.get("status", ""), **filters)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(self.columns)
-        for deal in deals:
-            writer.writerow(
-                [
-                    deal.reference,
-                    _csv_safe(deal.partner.display_name),
-                    _csv_safe(deal.customer_name),
-                    deal.customer_country,
-                    f"{deal.amount:.2f}",
-                    deal.currency,
-                    deal.get_status_display(),
-                    deal.get_stage_display(),
-                    deal.submitted_at.isoformat() if deal.submitted_at else "",
-                    deal.decision_due_at.isoformat() if deal.decision_due_at else "",
-                    deal.protected_until.isoformat() if deal.protected_until else "",
-                    _csv_safe("; ".join(f"{line.product_line.name} x{line.quantity}" for line in deal.lines.all())),
-                ]
-            )
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="deals-{timezone.now():%Y%m%d-%H%M}.csv"'
-        return response
+        return csv_export(name="deals", columns=self.columns, rows=deals, row=self.row)
+
+    @staticmethod
+    def row(deal) -> list:
+        return [
+            deal.reference,
+            csv_safe(deal.partner.display_name),
+            csv_safe(deal.customer_name),
+            deal.customer_country,
+            f"{deal.amount:.2f}",
+            deal.currency,
+            deal.get_status_display(),
+            deal.get_stage_display(),
+            deal.submitted_at.isoformat() if deal.submitted_at else "",
+            deal.decision_due_at.isoformat() if deal.decision_due_at else "",
+            deal.protected_until.isoformat() if deal.protected_until else "",
+            csv_safe("; ".join(f"{line.product_line.name} x{line.quantity}" for line in deal.lines.all())),
+        ]
 
 
 # --- registering on a partner's behalf ------------------------------------------------------------------

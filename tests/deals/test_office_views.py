@@ -3,8 +3,6 @@ decisions, the pipeline, the CSV export and registering on a partner's behalf.""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import timedelta
 from types import SimpleNamespace
@@ -18,7 +16,7 @@ from django.utils import dateformat, timezone
 from deals.models import Deal, DealStatus, ExtensionStatus
 from prm.accounts.roles import Role
 from prm.tenancy.scope import platform_scope, tenant_scope
-from tests.conftest import make_client
+from tests.conftest import csv_rows, make_client
 from tests.factories import (
     DealFactory,
     DealLineFactory,
@@ -48,6 +46,12 @@ def html(response) -> str:
 
 
 # --- the review queue ---------------------------------------------------------------------------------
+
+
+def test_the_main_navigation_leads_staff_who_see_deals_to_the_queue(acme):
+    # Regression: no link anywhere led to the deal pages; staff had to know the URL.
+    link = f'<a class="nav-link" href="{reverse("office:deal_reviews")}">Deals</a>'
+    assert link in html(make_client(acme.manager).get(reverse("office:dashboard")))
 
 
 def test_the_queue_shows_a_submitted_deal_with_its_deadline_and_conflict_flag(acme, ctx):
@@ -290,8 +294,7 @@ def test_the_pipeline_shows_counts_amounts_and_sla_breaches(acme, ctx, no_querie
 
 
 def _csv(response) -> list[list[str]]:
-    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return csv_rows(response)
 
 
 def test_the_export_has_the_rows_and_neutralises_formulas(acme, ctx):

@@ -7,9 +7,7 @@ appear (so the page really showed it, and the check is not passing on an empty p
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 
 import pytest
 from django.urls import reverse
@@ -19,7 +17,7 @@ from prm.accounts.models import Invitation
 from prm.accounts.roles import Role
 from prm.tenancy.scope import platform_scope
 
-from ..conftest import make_client
+from ..conftest import csv_rows, make_client
 from ..factories import EnrollmentFactory, InvitationFactory, PartnerFactory, PartnerTypeFactory, TierFactory
 from .support import XSS, assert_inert
 
@@ -236,8 +234,7 @@ FORMULAS = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(1+1)", "\t=1+1", "\r=1+1
 
 
 def _rows(response) -> list[list[str]]:
-    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return csv_rows(response)
 
 
 @pytest.mark.parametrize("formula", FORMULAS)

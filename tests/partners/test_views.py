@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 import pytest
@@ -12,6 +10,7 @@ from partners.models import Partner, PartnerStatus
 from partners.services import partner_change_status
 from prm.tenancy.scope import platform_scope, tenant_scope
 
+from ..conftest import csv_rows
 from ..factories import EnrollmentFactory, PartnerFactory, PartnerTypeFactory, TierFactory
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +123,8 @@ def test_htmx_request_gets_only_the_results(world, directory, client_for):
 
 
 def _csv(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    header, *rows = csv_rows(response)
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 def test_export_is_the_filtered_directory_as_csv(world, directory, client_for):
