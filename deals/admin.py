@@ -1,5 +1,5 @@
 """Deal-registration configuration in the Django admin: the vendor's own accounts (with a CSV
-import) and the auto-approval rules of each program."""
+import), the auto-approval rules of each program and its special-pricing bands."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.urls import path
 from prm.web.admin import TenantAdmin
 from programs.models import ProductLine, Tier
 
-from .models import AutoApprovalRule, CustomerAccount
+from .models import AutoApprovalRule, CustomerAccount, PricingBand
 from .normalize import company_key, registrable_domain
 from .services import IMPORT_COLUMNS, customer_accounts_import
 
@@ -132,3 +132,31 @@ class AutoApprovalRuleAdmin(TenantAdmin):
             {"fields": ("require_no_conflict", "max_amount", "min_tier", "product_lines")},
         ),
     )
+
+
+class PricingBandForm(forms.ModelForm):
+    class Meta:
+        model = PricingBand
+        fields = ("program", "up_to_percent", "approver_role")
+
+    def clean(self):
+        cleaned = super().clean()
+        program, up_to = cleaned.get("program"), cleaned.get("up_to_percent")
+        # The unique constraint leads with the tenant, which the form leaves out: check it here.
+        taken = PricingBand.objects.filter(program=program, up_to_percent=up_to).exclude(pk=self.instance.pk)
+        if program is not None and up_to is not None and taken.exists():
+            self.add_error("up_to_percent", f"{program.name} already has a band up to {up_to} %.")
+        return cleaned
+
+
+@admin.register(PricingBand)
+class PricingBandAdmin(TenantAdmin):
+    """Who approves special pricing, by discount band, per program. A program without bands uses
+    the defaults (deals.models.DEFAULT_PRICING_BANDS): up to 10 % the channel manager, up to
+    25 % the channel director, above that finance."""
+
+    form = PricingBandForm
+    list_display = ("program", "up_to_percent", "approver_role")
+    list_filter = ("program",)
+    list_select_related = ("program",)
+    ordering = ("program__name", "up_to_percent", "id")

@@ -17,6 +17,7 @@ class Role(models.TextChoices):
     # Vendor staff
     ADMIN = "admin", "Vendor admin"
     CHANNEL_MANAGER = "channel_manager", "Channel account manager"
+    CHANNEL_DIRECTOR = "channel_director", "Channel director"
     MARKETING = "marketing", "Channel marketing"
     FINANCE = "finance", "Finance"
     # Partner users
@@ -27,7 +28,7 @@ class Role(models.TextChoices):
     PARTNER_FINANCE = "partner_finance", "Finance"
 
 
-STAFF_ROLES = frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.MARKETING, Role.FINANCE})
+STAFF_ROLES = frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR, Role.MARKETING, Role.FINANCE})
 PARTNER_ROLES = frozenset(
     {Role.PARTNER_ADMIN, Role.SALES, Role.TECHNICAL, Role.PARTNER_MARKETING, Role.PARTNER_FINANCE}
 )
@@ -64,6 +65,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _DEALS_MANAGE
         | {"partners.edit", "partners.change_status", "partners.invite", "staff.view"}
     ),
+    # Decides the special-pricing steps of its band (deals.services.pricing); reads like a manager.
+    Role.CHANNEL_DIRECTOR: frozenset(_OFFICE_READ | {"staff.view", "pricing.decide"}),
     Role.MARKETING: frozenset(_OFFICE_READ | {"staff.view"}),
     Role.FINANCE: frozenset(_OFFICE_READ | {"staff.view", "pricing.decide"}),
     Role.PARTNER_ADMIN: frozenset(

@@ -22,6 +22,9 @@ KINDS: dict[str, str] = {
     "deal.expired": "A deal registration's protection ended",
     "deal.won": "A deal is reported or confirmed won",
     "deal.extension": "A protection extension is requested or decided",
+    "deal.message": "A message is written on a deal registration",
+    "pricing.awaiting": "A special-pricing request awaits your role's decision (or is withdrawn)",
+    "pricing.decided": "A special-pricing request on your deal is approved or rejected",
 }
 
 

@@ -1,7 +1,9 @@
 """Demo deal registrations for acme, made through the real services (so their timelines,
 conflict reports, protections and notifications are real): one approved by an auto-approval
 rule, one in review that conflicts with it, one approved by the channel manager and marked won,
-one waiting for more information, one rejected as a direct account's, and a draft.
+one waiting for more information, one rejected as a direct account's, and a draft. The
+auto-approved one carries special pricing: 8 % approved by the channel manager, and 18 %
+approved by the manager and now waiting for the channel director.
 
 Idempotent: a tenant that already has deals is left as it is.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from deals.models import AutoApprovalRule, CustomerAccount, Deal, RejectionReason
+from deals.models import AutoApprovalRule, CustomerAccount, Deal, DealStatus, RejectionReason, SpecialPricingRequest
 from deals.normalize import company_key
 from deals.services import (
     deal_approve,
@@ -20,6 +22,8 @@ from deals.services import (
     deal_reject,
     deal_request_info,
     deal_submit,
+    decide_special_pricing,
+    request_special_pricing,
 )
 from partners.models import Partner
 from prm.accounts.models import Membership
@@ -66,6 +70,7 @@ def load(*, tenant: Tenant) -> int:
         return 0
     with tenant_scope(tenant):
         if Deal.objects.exists():
+            _special_pricing()
             return 0
         program = Program.objects.filter(slug="resell").first()
         if program is None:
@@ -126,4 +131,35 @@ def load(*, tenant: Tenant) -> int:
                     reason_code=RejectionReason.DIRECT_ACCOUNT,
                     message="Globodyne is served by our direct sales team.",
                 )
+        _special_pricing()
         return created
+
+
+def _special_pricing() -> None:
+    """On the approved Contoso registration: 8 % approved by the channel manager, then 18 %
+    approved by the manager and waiting for the channel director (left alone once made)."""
+    if SpecialPricingRequest.objects.exists():
+        return
+    deal = Deal.objects.filter(customer_name="Contoso Retail Group", status=DealStatus.APPROVED).first()
+    manager = Membership.objects.filter(role=Role.CHANNEL_MANAGER, partner__isnull=True, is_active=True).first()
+    if deal is None or manager is None:
+        return
+    partner_side = Membership.objects.get(pk=deal.registered_by_id)
+    first = request_special_pricing(
+        actor=partner_side,
+        deal=deal,
+        discount_percent=Decimal("8"),
+        justification="The customer standardises on our switches if the first site fits the budget.",
+        competitor="Initrode Networks",
+        competitor_price=Decimal("7900"),
+    )
+    decide_special_pricing(actor=manager, pricing_request=first, approve=True, note="Approved for the spring refresh.")
+    second = request_special_pricing(
+        actor=partner_side,
+        deal=deal,
+        discount_percent=Decimal("18"),
+        justification="Initrode came back with a lower offer for all three sites; we need to match it.",
+        competitor="Initrode Networks",
+        competitor_price=Decimal("7000"),
+    )
+    decide_special_pricing(actor=manager, pricing_request=second, approve=True, note="Fine by me; over my band.")

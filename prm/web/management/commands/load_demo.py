@@ -46,6 +46,7 @@ STAFF = [
     ("admin", Role.ADMIN, "Ada", "Admin"),
     ("cam", Role.CHANNEL_MANAGER, "Carl", "Manager"),
     ("cam2", Role.CHANNEL_MANAGER, "Clara", "Second"),
+    ("director", Role.CHANNEL_DIRECTOR, "Dana", "Director"),
     ("marketing", Role.MARKETING, "Mia", "Marketing"),
     ("finance", Role.FINANCE, "Finn", "Finance"),
 ]

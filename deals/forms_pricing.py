@@ -1,0 +1,56 @@
+"""Forms of special pricing: the partner's request (portal) and a step's decision (office).
+Validation only; the services re-check everything."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from .models import PRICING_APPROVER_CHOICES
+from .services.pricing import JUSTIFICATION_MAX_LENGTH, NOTE_MAX_LENGTH
+
+
+class PricingRequestForm(forms.Form):
+    discount_percent = forms.DecimalField(
+        label="Discount (%)",
+        min_value=Decimal("0.01"),
+        max_value=Decimal(100),
+        max_digits=5,
+        decimal_places=2,
+        localize=False,
+        help_text="Off the deal's price; larger discounts need more approvals.",
+    )
+    justification = forms.CharField(
+        label="Why the customer needs it",
+        max_length=JUSTIFICATION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    competitor = forms.CharField(label="Competitor", max_length=200, required=False)
+    competitor_price = forms.DecimalField(
+        label="Competitor's price",
+        required=False,
+        min_value=Decimal(0),
+        max_digits=14,
+        decimal_places=2,
+        localize=False,
+        help_text="In the deal's currency, if known.",
+    )
+
+
+class PricingDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    note = forms.CharField(
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        label="Note (required to reject)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    # The step the decider saw: a decision on a step someone else decided meanwhile is refused.
+    step = forms.ChoiceField(choices=PRICING_APPROVER_CHOICES, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            self.add_error("note", "Tell the partner why the special pricing is rejected.")
+        return data

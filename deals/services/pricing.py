@@ -1,0 +1,322 @@
+"""Special pricing: a partner asks for a discount on an approved registration; the vendor's roles
+approve it in turn, by discount band, until the band that covers the discount approves it.
+
+The chain is fixed when the request is made (``pricing_chain``): every band's role up to and
+including the first band whose limit covers the discount (the highest band covers anything
+above it). Each decision is one ``SpecialPricingStep``; a rejection at any step ends it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from prm.accounts.models import Membership
+from prm.accounts.roles import Role
+from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
+from prm.notifications.services import notify
+
+from ..models import (
+    DEFAULT_PRICING_BANDS,
+    Deal,
+    DealStatus,
+    PricingBand,
+    PricingDecision,
+    PricingStatus,
+    SpecialPricingRequest,
+    SpecialPricingStep,
+)
+from .common import deal_url, lock, partner_recipients, record, require_partner_side, tenant_wide, vendor_admins
+
+JUSTIFICATION_MAX_LENGTH = 5000
+NOTE_MAX_LENGTH = 2000
+
+
+def role_label(role: str) -> str:
+    return Role(role).label if role in Role.values else role
+
+
+def pricing_bands(*, program_id: int | None) -> list[tuple[Decimal, str]]:
+    """The program's bands (limit, role), lowest first; the defaults when it has none. Read as
+    the tenant: a partner user's request reads its program's configuration."""
+    if program_id is not None:
+        with tenant_wide():
+            bands = list(
+                PricingBand.objects.filter(program_id=program_id)
+                .order_by("up_to_percent", "id")
+                .values_list("up_to_percent", "approver_role")
+            )
+        if bands:
+            return bands
+    return list(DEFAULT_PRICING_BANDS)
+
+
+def pricing_chain(*, discount: Decimal, bands: list[tuple[Decimal, str]]) -> list[str]:
+    """The roles that approve ``discount`` in turn: each band's up to the first that covers it
+    (the last band covers anything above it). A role met twice decides once, at its first band."""
+    chain: list[str] = []
+    for up_to, role in bands:
+        if role not in chain:
+            chain.append(role)
+        if discount <= up_to:
+            break
+    return chain
+
+
+def _approvers(role: str) -> list[Membership]:
+    """Who is told a request awaits ``role``: its active members, else the vendor admins (who may
+    decide any step). Read as the tenant: partner users cannot see staff memberships."""
+    with tenant_wide():
+        members = list(
+            Membership.objects.filter(partner__isnull=True, role=role, is_active=True).select_related("user")
+        )
+        return members or vendor_admins()
+
+
+def _tell_approvers(pricing: SpecialPricingRequest, deal: Deal, event, *, title: str, body: str = "") -> None:
+    notify(
+        recipients=_approvers(pricing.current_role),
+        kind="pricing.awaiting",
+        title=f"{deal.reference} {deal.customer_name}: {title}",
+        body=body,
+        url=deal_url(deal, staff=True),
+        event=event,
+    )
+
+
+def _tell_partner(deal: Deal, event, *, title: str, body: str = "") -> None:
+    notify(
+        recipients=partner_recipients(deal),
+        kind="pricing.decided",
+        title=f"{deal.reference} {deal.customer_name}: {title}",
+        body=body,
+        url=deal_url(deal, staff=False),
+        event=event,
+    )
+
+
+def _discount(value) -> Decimal:
+    try:
+        discount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise PolicyViolation("Enter the discount as a percentage, e.g. 12.5.") from None
+    if not discount.is_finite() or not Decimal(0) < discount <= Decimal(100):
+        raise PolicyViolation("Ask for a discount above 0 % and at most 100 %.")
+    if discount != discount.quantize(Decimal("0.01")):
+        raise PolicyViolation("Give the discount with at most two decimals.")
+    return discount
+
+
+def _partner_user_on_deal(actor: Membership, deal: Deal, *, what: str) -> None:
+    """The deal's own partner users who register deals (a rep only on their own deals, as the
+    portal shows them). Special pricing is the partner's request, never entered by staff."""
+    if not actor.is_partner_user:
+        raise NotAllowed(f"Only the partner may {what}.")
+    require_partner_side(actor, deal, what=what)
+    if not actor.can("deals.view_company") and deal.registered_by_id != actor.pk:
+        raise NotAllowed(f"You may not {what}.")
+
+
+@transaction.atomic
+def request_special_pricing(
+    *,
+    actor: Membership,
+    deal: Deal,
+    discount_percent,
+    justification: str,
+    competitor: str = "",
+    competitor_price: Decimal | None = None,
+) -> SpecialPricingRequest:
+    """The partner asks for a discount on its approved registration; the first role of the chain
+    is told. One request waits at a time per deal (``pricing_one_pending``)."""
+    _partner_user_on_deal(actor, deal, what="ask for special pricing on this registration")
+    discount = _discount(discount_percent)
+    justification = (justification or "").strip()
+    competitor = (competitor or "").strip()
+    if not justification:
+        raise PolicyViolation("Say why the customer needs this discount.")
+    if len(justification) > JUSTIFICATION_MAX_LENGTH:
+        raise PolicyViolation(f"Keep the justification under {JUSTIFICATION_MAX_LENGTH} characters.")
+    if len(competitor) > 200:
+        raise PolicyViolation("Keep the competitor's name under 200 characters.")
+    if competitor_price is not None and Decimal(competitor_price) < 0:
+        raise PolicyViolation("The competitor's price cannot be negative.")
+    # The deal's lock orders this against its closing and against a second request.
+    deal = lock(deal)
+    if deal.status != DealStatus.APPROVED:
+        raise InvalidTransition(
+            f"{deal.reference} is {deal.get_status_display().lower()}: special pricing can be asked only on an "
+            "approved registration.",
+            code="deal_not_approved",
+        )
+    chain = pricing_chain(discount=discount, bands=pricing_bands(program_id=deal.program_id))
+    try:
+        with transaction.atomic():
+            pricing = SpecialPricingRequest.objects.create(
+                deal=deal,
+                partner_id=deal.partner_id,
+                requested_by=actor,
+                discount_percent=discount,
+                justification=justification,
+                competitor=competitor,
+                competitor_price=competitor_price,
+                approval_chain=chain,
+                current_role=chain[0],
+            )
+    except IntegrityError:
+        raise PolicyViolation(
+            "A special-pricing request on this registration is already waiting for an answer.",
+            code="pricing_pending",
+        ) from None
+    event = record(
+        actor=actor,
+        deal=deal,
+        verb="deal.pricing_requested",
+        message=f"Special pricing of {discount} % requested. {justification}",
+        data={"pricing_id": pricing.pk, "discount": str(discount), "chain": chain},
+    )
+    _tell_approvers(
+        pricing, deal, event, title=f"special pricing of {discount} % awaits your decision", body=justification[:300]
+    )
+    return pricing
+
+
+def _locked(pricing: SpecialPricingRequest) -> tuple[Deal, SpecialPricingRequest]:
+    # Deal first, then the request: the order of every deal transition (no deadlock).
+    deal = lock(Deal(pk=pricing.deal_id))
+    return deal, SpecialPricingRequest.objects.select_for_update().get(pk=pricing.pk)
+
+
+def _no_longer_pending(pricing: SpecialPricingRequest) -> InvalidTransition:
+    return InvalidTransition(
+        f"This special-pricing request was already {pricing.get_status_display().lower()}; nothing was changed.",
+        code="pricing_decided",
+    )
+
+
+@transaction.atomic
+def decide_special_pricing(
+    *,
+    actor: Membership,
+    pricing_request: SpecialPricingRequest,
+    approve: bool,
+    note: str = "",
+    step_role: str | None = None,
+) -> SpecialPricingRequest:
+    """Decide the awaited step: the member of its role (or a vendor admin, at any step) approves
+    or rejects (with a note). An approval below the covering band passes the request on to the
+    next role; at the covering band it approves the request; a rejection ends it. ``step_role``
+    is the step the decider saw: if the request has moved on since, nothing is changed.
+
+    Row-locked: of two decisions at once, the second sees the first's outcome and is refused."""
+    if not (actor.is_staff_member and actor.can("pricing.decide")):
+        raise NotAllowed("You may not decide special pricing.")
+    assert_same_tenant(actor, pricing_request)
+    note = (note or "").strip()
+    if not approve and not note:
+        raise PolicyViolation("Tell the partner why the special pricing is rejected.")
+    if len(note) > NOTE_MAX_LENGTH:
+        raise PolicyViolation(f"Keep the note under {NOTE_MAX_LENGTH} characters.")
+    deal, pricing = _locked(pricing_request)
+    if pricing.status != PricingStatus.PENDING:
+        raise _no_longer_pending(pricing)
+    awaited = pricing.current_role
+    if step_role is not None and step_role != awaited:
+        raise InvalidTransition(
+            f"This special-pricing request was already decided at that step and has moved on: it now awaits the "
+            f"{role_label(awaited).lower()}; nothing was changed.",
+            code="pricing_moved_on",
+        )
+    if actor.role != Role.ADMIN and actor.role != awaited:
+        if SpecialPricingStep.objects.filter(request=pricing, role=actor.role).exists():
+            raise InvalidTransition(
+                f"Your step of this special-pricing request was already decided; it now awaits the "
+                f"{role_label(awaited).lower()}. Nothing was changed.",
+                code="pricing_moved_on",
+            )
+        raise NotAllowed(f"This special-pricing request awaits the {role_label(awaited).lower()}'s decision.")
+    if approve and deal.status not in (DealStatus.APPROVED, DealStatus.WON_PENDING):
+        raise InvalidTransition(
+            f"{deal.reference} is {deal.get_status_display().lower()}: its special pricing can no longer be approved."
+        )
+    SpecialPricingStep.objects.create(
+        request=pricing,
+        partner_id=pricing.partner_id,
+        role=awaited,
+        decided_by=actor,
+        decision=PricingDecision.APPROVED if approve else PricingDecision.REJECTED,
+        note=note,
+    )
+    # The event's actor records who; its message (the partner's timeline too) names the role.
+    step = role_label(awaited).lower()
+    data = {"pricing_id": pricing.pk, "discount": str(pricing.discount_percent), "role": awaited}
+    chain = pricing.approval_chain
+    position = chain.index(awaited) if awaited in chain else len(chain) - 1
+    if approve and position + 1 < len(chain):
+        pricing.current_role = chain[position + 1]
+        pricing.save(update_fields=["current_role"])
+        event = record(
+            actor=actor,
+            deal=deal,
+            verb="deal.pricing_escalated",
+            message=(
+                f"Special pricing of {pricing.discount_percent} % approved at the {step}'s step; it now awaits the "
+                f"{role_label(pricing.current_role).lower()}. {note}"
+            ).strip(),
+            data={**data, "next_role": pricing.current_role},
+        )
+        _tell_approvers(
+            pricing,
+            deal,
+            event,
+            title=f"special pricing of {pricing.discount_percent} % awaits your decision",
+            body=f"Approved up to the {step}'s step. {pricing.justification}"[:300],
+        )
+        return pricing
+    pricing.status = PricingStatus.APPROVED if approve else PricingStatus.REJECTED
+    pricing.current_role = ""
+    pricing.decided_at = timezone.now()
+    pricing.decision_note = note
+    pricing.save(update_fields=["status", "current_role", "decided_at", "decision_note"])
+    verdict = "approved" if approve else "rejected"
+    event = record(
+        actor=actor,
+        deal=deal,
+        verb=f"deal.pricing_{verdict}",
+        message=f"Special pricing of {pricing.discount_percent} % {verdict} at the {step}'s step. {note}".strip(),
+        data=data,
+    )
+    _tell_partner(deal, event, title=f"special pricing of {pricing.discount_percent} % {verdict}", body=note)
+    return pricing
+
+
+@transaction.atomic
+def withdraw_special_pricing(*, actor: Membership, pricing_request: SpecialPricingRequest) -> SpecialPricingRequest:
+    """The partner takes back its pending request; whoever it awaited is told."""
+    assert_same_tenant(actor, pricing_request)
+    deal, pricing = _locked(pricing_request)
+    _partner_user_on_deal(actor, deal, what="withdraw this special-pricing request")
+    if pricing.status != PricingStatus.PENDING:
+        raise _no_longer_pending(pricing)
+    awaited = pricing.current_role
+    pricing.status = PricingStatus.WITHDRAWN
+    pricing.current_role = ""
+    pricing.decided_at = timezone.now()
+    pricing.save(update_fields=["status", "current_role", "decided_at"])
+    event = record(
+        actor=actor,
+        deal=deal,
+        verb="deal.pricing_withdrawn",
+        message=f"Special pricing of {pricing.discount_percent} % withdrawn by the partner.",
+        data={"pricing_id": pricing.pk, "discount": str(pricing.discount_percent)},
+    )
+    notify(
+        recipients=_approvers(awaited),
+        kind="pricing.awaiting",
+        title=f"{deal.reference} {deal.customer_name}: special pricing of {pricing.discount_percent} % withdrawn",
+        url=deal_url(deal, staff=True),
+        event=event,
+    )
+    return pricing
