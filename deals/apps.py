@@ -10,3 +10,9 @@ class DealsConfig(AppConfig):
         from .metrics import register_metrics
 
         register_metrics()
+        # Timelines show "Under review → Approved", not the stored status codes.
+        from prm.events.labels import register_states
+
+        from .models import DealStatus
+
+        register_states("deal", DealStatus.choices)

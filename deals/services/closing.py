@@ -114,7 +114,7 @@ def _won(*, actor: Membership | None, deal: Deal, before: str):
         deal=deal,
         verb="deal.won",
         before=before,
-        message=f"Won: {deal.currency} {deal.won_amount:,.2f} on {deal.won_on:%Y-%m-%d}.",
+        message=f"Won: {deal.currency} {deal.won_amount:,.2f} on {deal.won_on:%-d %B %Y}.",
         data={
             "amount": str(deal.won_amount),
             "currency": deal.currency,
@@ -149,7 +149,7 @@ def deal_mark_won(*, actor: Membership, deal: Deal, amount: Decimal, won_on: dat
         deal=deal,
         verb="deal.win_reported",
         before=before,
-        message=f"Reported won: {deal.currency} {deal.won_amount:,.2f} on {won_on:%Y-%m-%d}; awaiting confirmation.",
+        message=f"Reported won: {deal.currency} {deal.won_amount:,.2f} on {won_on:%-d %B %Y}; awaiting confirmation.",
         data={"amount": str(deal.won_amount), "currency": deal.currency},
     )
     _tell_reviewer(deal, event, kind="deal.won", title="reported won: please confirm")
@@ -212,7 +212,7 @@ def deal_expire(*, deal: Deal, today: date | None = None) -> bool:
         deal=deal,
         verb="deal.expired",
         before=before,
-        message=f"Protection ended on {deal.protected_until:%Y-%m-%d}.",
+        message=f"Protection ended on {deal.protected_until:%-d %B %Y}.",
     )
     _tell_partner(deal, event, kind="deal.expired", title="protection ended")
     return True
@@ -285,7 +285,7 @@ def extension_decide(*, actor: Membership, extension: DealExtension, approve: bo
         deal=deal,
         verb=verb,
         message=(
-            f"Extended by {extension.days} days, to {deal.protected_until:%Y-%m-%d}. {note.strip()}"
+            f"Extended by {extension.days} days, to {deal.protected_until:%-d %B %Y}. {note.strip()}"
             if approve
             else f"Extension refused. {note.strip()}"
         ).strip(),

@@ -337,7 +337,7 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
             deal=deal,
             verb="deal.assigned",
             # Not internal: both sides see when the decision is due.
-            message=f"Assigned to {reviewer.user}; decision due by {deal.decision_due_at:%Y-%m-%d %H:%M}.",
+            message=f"Assigned to {reviewer.user}; decision due by {deal.decision_due_at:%-d %B %Y, %H:%M}.",
             data={"reviewer_id": reviewer.pk, "decision_due_at": deal.decision_due_at.isoformat()},
         )
         notify(
@@ -346,7 +346,7 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
             title=f"{deal.reference} {deal.customer_name} to review"
             + (" (possible conflict)" if deal.has_conflict else ""),
             body=f"{deal.partner}: {deal.currency} {deal.amount:,.2f}. Decision due by "
-            f"{deal.decision_due_at:%Y-%m-%d %H:%M}.",
+            f"{deal.decision_due_at:%-d %B %Y, %H:%M}.",
             url=deal_url(deal, staff=True),
             event=event,
         )

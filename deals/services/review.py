@@ -57,7 +57,7 @@ def approve(*, actor: Membership | None, deal: Deal, rule: AutoApprovalRule | No
         deal=deal,
         verb="deal.approved",
         before=before,
-        message=f"Approved {how}; protected until {deal.protected_until:%Y-%m-%d}. {note}".strip(),
+        message=f"Approved {how}; protected until {deal.protected_until:%-d %B %Y}. {note}".strip(),
         data={
             "rule_id": rule.pk if rule else None,
             "rule": rule.name if rule else "",
@@ -69,7 +69,7 @@ def approve(*, actor: Membership | None, deal: Deal, rule: AutoApprovalRule | No
         recipients=partner_recipients(deal),
         kind="deal.decided",
         title=f"{deal.reference} {deal.customer_name} approved",
-        body=f"Protected until {deal.protected_until:%Y-%m-%d}. {note}".strip(),
+        body=f"Protected until {deal.protected_until:%-d %B %Y}. {note}".strip(),
         url=deal_url(deal, staff=False),
         event=event,
     )

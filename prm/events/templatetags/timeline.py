@@ -2,6 +2,8 @@
 
 from django import template
 
+from .. import labels
+
 register = template.Library()
 
 VERB_LABELS = {
@@ -44,3 +46,15 @@ def timeline(events, empty="Nothing has happened here yet."):
 @register.filter
 def verb_label(verb: str) -> str:
     return VERB_LABELS.get(verb, verb.replace(".", " ").replace("_", " ").capitalize())
+
+
+@register.filter
+def state_label(state: str, verb: str) -> str:
+    """``{{ event.to_state|state_label:event.verb }}``: "approved" -> "Approved" (events.labels)."""
+    return labels.state_label(state, verb)
+
+
+@register.filter
+def human_dates(text: str) -> str:
+    """An event's text with its ISO dates written for people (events.labels)."""
+    return labels.human_dates(text)
