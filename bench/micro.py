@@ -449,3 +449,23 @@ def conflict_hint_micro(ctx: MicroContext) -> list[Variant]:
         return conflict_hint(partner_id=partner_id, customer_name=customer_name, customer_website=customer_website)
 
     return _conflict_variants(ctx, hint)
+
+
+@micro(
+    "deals.pipeline_refresh",
+    "pipeline_refresh: the pipeline dashboard's GROUP BYs over every registration (the background task), rolled back",
+)
+def pipeline_refresh_micro(ctx: MicroContext) -> list[Variant]:
+    from deals.services import pipeline_refresh
+    from prm.tenancy.scope import tenant_scope
+
+    return [
+        Variant(
+            "all registrations of the tenant",
+            _rolled_back(pipeline_refresh),
+            lambda: tenant_scope(ctx.tenant),
+            runs=5,
+            warmup=1,
+            baseline=True,
+        )
+    ]

@@ -1,6 +1,6 @@
 """What the load runs: one scenario per page, as the person who would open it.
 
-Later capabilities add theirs to ``SCENARIOS`` (a deal list as a partner user, ...). ``path``
+Later capabilities add theirs to ``SCENARIOS``. ``path``
 may be a function of the ``Actors`` found in the generated data (e.g. a partner's id).
 """
 
@@ -84,6 +84,27 @@ SCENARIOS: list[Scenario] = [
         "/office/tiers/",
         actor=STAFF,
         url_name="office:tier_reviews",
+    ),
+    Scenario(
+        "deal_list",
+        "Portal: the company's deal registrations (partner admin)",
+        "/portal/deals/?tab=company",
+        actor=PARTNER,
+        url_name="portal:deal_list",
+    ),
+    Scenario(
+        "deal_reviews",
+        "Deal review queue, most urgent first (staff)",
+        "/office/deals/",
+        actor=STAFF,
+        url_name="office:deal_reviews",
+    ),
+    Scenario(
+        "deal_pipeline",
+        "Deal pipeline: by stage, partner, tier, product line (staff)",
+        "/office/deals/pipeline/",
+        actor=STAFF,
+        url_name="office:deal_pipeline",
     ),
     Scenario("floor_plain", "Floor: plain response, no database", "/bench/floor/plain/", bare_domain=True, floor=True),
     Scenario("floor_query", "Floor: 12 rows through a template", "/bench/floor/query/", floor=True),

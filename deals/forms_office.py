@@ -176,3 +176,19 @@ class OnBehalfRegistrationForm(forms.Form):
             for n in range(1, LINE_ROWS + 1)
             if data.get(f"product_{n}") is not None
         ]
+
+
+class DealMessageForm(forms.Form):
+    """A reviewer's reply to the partner on a deal, or an internal note for colleagues."""
+
+    body = forms.CharField(
+        label="Message",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write a message first."},
+    )
+    internal = forms.BooleanField(
+        label="Internal note — partners don't see this",
+        required=False,
+        help_text="Only the vendor's staff read it; nobody is notified.",
+    )

@@ -8,16 +8,24 @@
 * ``DealProtection`` makes "one approved registration per customer and product line" a database
   rule (a partial unique index).
 * ``AutoApprovalRule`` rows decide registrations without a reviewer; the rule that decided is kept.
+* ``SpecialPricingRequest`` is a partner's discount request on an approved deal; it climbs the
+  approval chain of its program's ``PricingBand`` rows (``DEFAULT_PRICING_BANDS`` without any),
+  one ``SpecialPricingStep`` per decision.
+* ``PipelineSnapshot`` holds the pipeline dashboard's aggregates, recomputed in the background.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from prm.accounts.roles import STAFF_ROLES, Role
 from prm.tenancy.models import TenantOwned
 from programs.models import private_upload_path
 
@@ -412,3 +420,156 @@ class DealAttachment(TenantOwned):
     class Meta:
         ordering = ["uploaded_at", "id"]
         indexes = [models.Index(fields=["tenant", "deal"], name="dealattachment_deal_idx")]
+
+
+# --- special pricing ------------------------------------------------------------------------------
+
+# Who approves a discount when the deal's program configures no bands: up to 10 % the channel
+# manager, up to 25 % the channel director, anything above it finance. (up to percent, role)
+DEFAULT_PRICING_BANDS: tuple[tuple[Decimal, str], ...] = (
+    (Decimal("10"), Role.CHANNEL_MANAGER),
+    (Decimal("25"), Role.CHANNEL_DIRECTOR),
+    (Decimal("100"), Role.FINANCE),
+)
+PRICING_APPROVER_CHOICES = [(role.value, role.label) for role in Role if role in STAFF_ROLES]
+
+
+class PricingBand(TenantOwned):
+    """One band of a program's special-pricing chain: discounts up to ``up_to_percent`` are
+    decided by ``approver_role``, after every lower band's role approved them. The highest band
+    decides anything above it too. A program without bands uses ``DEFAULT_PRICING_BANDS``."""
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="pricing_bands", db_index=False
+    )
+    up_to_percent = models.DecimalField(
+        "up to (%)",
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],
+    )
+    approver_role = models.CharField(max_length=20, choices=PRICING_APPROVER_CHOICES)
+
+    class Meta:
+        ordering = ["program", "up_to_percent"]
+        constraints = [
+            # One role per band limit of a program; the chain is read by (tenant, program) in order.
+            models.UniqueConstraint(fields=["tenant", "program", "up_to_percent"], name="pricingband_unique"),
+        ]
+
+    def __str__(self):
+        return f"up to {self.up_to_percent} %: {self.get_approver_role_display()}"
+
+
+class PricingStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class SpecialPricingRequest(TenantOwned):
+    """A partner's request for a special discount on an approved registration. It waits for
+    ``current_role``; ``approval_chain`` (fixed when asked, from the program's bands) lists the
+    roles that approve it in turn, the last one's approval approves it."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="pricing_requests", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    requested_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    discount_percent = models.DecimalField(
+        "discount (%)",
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],
+    )
+    justification = models.TextField()
+    competitor = models.CharField(max_length=200, blank=True)
+    competitor_price = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    status = models.CharField(max_length=10, choices=PricingStatus.choices, default=PricingStatus.PENDING)
+    approval_chain = ArrayField(models.CharField(max_length=20, choices=PRICING_APPROVER_CHOICES), default=list)
+    current_role = models.CharField(max_length=20, choices=PRICING_APPROVER_CHOICES, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)  # the final answer's note (approval or rejection)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One open request per deal: the partner waits for the answer before asking again.
+            models.UniqueConstraint(
+                fields=["tenant", "deal"], condition=Q(status="pending"), name="pricing_one_pending"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gt=0, discount_percent__lte=100), name="pricing_discount_range"
+            ),
+        ]
+        indexes = [
+            # A deal's requests (its pages), newest first.
+            models.Index(fields=["tenant", "deal", "-requested_at"], name="pricing_deal_idx"),
+            # The approvals queue: pending requests awaiting a role, oldest first.
+            models.Index(
+                fields=["tenant", "current_role", "requested_at"],
+                condition=Q(status="pending"),
+                name="pricing_pending_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.discount_percent} % on {self.deal_id}"
+
+    @property
+    def step_number(self) -> int:
+        """The awaited step, counted from 1 (0 once decided)."""
+        return self.approval_chain.index(self.current_role) + 1 if self.current_role in self.approval_chain else 0
+
+
+class PricingDecision(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class SpecialPricingStep(TenantOwned):
+    """One decision on a special-pricing request: the role whose step it was, who decided (that
+    role's member, or a vendor admin) and the note. Append-only: the record of the chain."""
+
+    append_only = True
+
+    request = models.ForeignKey(SpecialPricingRequest, on_delete=models.CASCADE, related_name="steps", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    role = models.CharField(max_length=20, choices=PRICING_APPROVER_CHOICES)
+    decided_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    decision = models.CharField(max_length=10, choices=PricingDecision.choices)
+    note = models.TextField(blank=True)
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        indexes = [
+            # A request's steps, in order.
+            models.Index(fields=["tenant", "request", "decided_at"], name="pricingstep_request_idx"),
+        ]
+
+
+class PipelineSnapshot(TenantOwned):
+    """The pipeline dashboard's aggregates for one tenant, computed by a worker.
+
+    Grouping a million registrations by status, stage, partner, tier and product line takes
+    seconds, too long for a page. ``deals.sweep_all`` recomputes every tenant's figures in the
+    background (``services.pipeline``); the page reads this one row and adds the live review
+    counts, which an index answers. Staff only: partner users' transactions see no row.
+    """
+
+    figures = models.JSONField(default=dict, encoder=DjangoJSONEncoder)  # amounts as exact decimal strings
+    computed_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    rls_partner_predicate = "false"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="pipeline_snapshot_tenant_uniq")]

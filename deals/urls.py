@@ -3,7 +3,7 @@ pipeline and registrations on a partner's behalf."""
 
 from django.urls import path
 
-from .views import office, portal  # each fills its section below
+from .views import office, portal, pricing  # each fills its section below
 
 portal_urlpatterns = [
     # --- portal ---
@@ -25,6 +25,13 @@ portal_urlpatterns = [
         portal.DealAttachmentView.as_view(),
         name="deal_attachment",
     ),
+    # --- portal: special pricing ---
+    path("deals/<int:deal_id>/pricing/", pricing.DealPricingRequestView.as_view(), name="deal_pricing"),
+    path(
+        "deals/<int:deal_id>/pricing/<int:pricing_id>/withdraw/",
+        pricing.DealPricingWithdrawView.as_view(),
+        name="deal_pricing_withdraw",
+    ),
 ]
 
 office_urlpatterns = [
@@ -44,4 +51,13 @@ office_urlpatterns = [
         name="extension_decide",
     ),
     path("deals/<int:deal_id>/win/", office.DealWinView.as_view(), name="deal_win"),
+    path("deals/<int:deal_id>/messages/", office.DealMessageView.as_view(), name="deal_message"),
+    path(
+        "deals/<int:deal_id>/attachments/<int:attachment_id>/",
+        office.DealAttachmentView.as_view(),
+        name="deal_attachment",
+    ),
+    # --- office: special pricing ---
+    path("deals/pricing/", pricing.PricingQueueView.as_view(), name="pricing_queue"),
+    path("deals/<int:deal_id>/pricing/<int:pricing_id>/", pricing.PricingDecideView.as_view(), name="pricing_decide"),
 ]

@@ -189,10 +189,17 @@ def globex(world) -> Side:
     return world.globex
 
 
+def body(response) -> str:
+    """A response's text, streamed (an export: reading it runs the export's queries) or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
 def csv_rows(response) -> list[list[str]]:
-    """The rows of a CSV export (a streamed response: reading it runs the export's queries)."""
+    """The rows of a CSV export."""
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return list(csv.reader(io.StringIO(body(response))))
 
 
 def make_client(membership=None, *, host: str | None = None) -> Client:

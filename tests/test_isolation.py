@@ -35,7 +35,8 @@ from prm.accounts.roles import Role
 from prm.notifications.models import Notification
 from prm.tenancy.scope import platform_scope
 
-from .conftest import PLATFORM_HOST, make_client
+from .conftest import PLATFORM_HOST, body, make_client
+from .deals import office_setup, portal_setup, pricing_setup
 from .factories import ContactFactory, InvitationFactory, NotificationFactory, PartnerMembershipFactory
 from .programs import policy_setup, tier_setup
 
@@ -402,7 +403,256 @@ CASES: dict[str, Case] = {
     ),
     # --- programs: policies -----------------------------------------------------------------------
     # --- deals: portal -------------------------------------------------------------------------------
+    "portal:deal_list": Case(
+        area=PORTAL, allowed=PARTNER_USERS, setup=portal_setup.draft_deal, contains=lambda ctx: "Matrix Customer"
+    ),
+    "portal:deal_create": Case(area=PORTAL, allowed=PARTNER_USERS, setup=portal_setup.draft_deal),
+    "portal:deal_conflict_hint": Case(area=PORTAL, allowed=PARTNER_USERS),
+    "portal:deal_detail": Case(
+        area=PORTAL,
+        allowed=PARTNER_USERS,
+        setup=portal_setup.draft_deal,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        contains=lambda ctx: "Matrix Customer",
+    ),
+    "portal:deal_edit": Case(
+        area=PORTAL,
+        allowed=PARTNER_USERS,
+        setup=portal_setup.draft_deal,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        contains=lambda ctx: "Matrix Customer",
+    ),
+    "portal:deal_submit": Case(
+        area=PORTAL,
+        method="post",
+        allowed=PARTNER_USERS,
+        setup=portal_setup.draft_deal,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        effect=portal_setup.status_is("submitted"),
+    ),
+    "portal:deal_withdraw": Case(
+        area=PORTAL,
+        method="post",
+        allowed=PARTNER_USERS,
+        setup=portal_setup.draft_deal,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"withdraw-reason": "Matrix"},
+        effect=portal_setup.status_is("withdrawn"),
+    ),
+    "portal:deal_stage": Case(
+        area=PORTAL,
+        method="post",
+        allowed=PARTNER_USERS,
+        setup=portal_setup.approved_deal,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"stage-stage": "negotiate"},
+        effect=portal_setup.stage_is("negotiate"),
+    ),
+    "portal:deal_extension": Case(
+        area=PORTAL,
+        method="post",
+        allowed=PARTNER_USERS,
+        setup=portal_setup.approved_deal,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"extension-days": "30", "extension-reason": "Matrix"},
+        effect=portal_setup.extension_requested,
+    ),
+    "portal:deal_won": Case(
+        area=PORTAL,
+        method="post",
+        allowed=PARTNER_USERS,
+        setup=portal_setup.approved_deal,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"won-amount": "9000", "won-won_on": "2020-01-01"},
+        effect=portal_setup.won,
+    ),
+    "portal:deal_lost": Case(
+        area=PORTAL,
+        method="post",
+        allowed=PARTNER_USERS,
+        setup=portal_setup.approved_deal,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"lost-reason": "Matrix"},
+        effect=portal_setup.status_is("lost"),
+    ),
+    "portal:deal_message": Case(
+        area=PORTAL,
+        method="post",
+        allowed=PARTNER_USERS,
+        setup=portal_setup.draft_deal,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"body": "Matrix message"},
+        effect=portal_setup.message_posted,
+    ),
+    "portal:deal_attachment_add": Case(
+        area=PORTAL,
+        method="post",
+        allowed=PARTNER_USERS,
+        setup=portal_setup.draft_deal,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"file": portal_setup.pdf_upload(), "name": "Matrix"},
+        effect=portal_setup.attachment_added,
+    ),
+    "portal:deal_attachment": Case(
+        area=PORTAL,
+        allowed=PARTNER_USERS,
+        setup=portal_setup.deal_with_attachment,
+        args=lambda ctx: [ctx.deal.pk, ctx.attachment.pk],
+        object_scoped=True,
+    ),
     # --- deals: office -------------------------------------------------------------------------------
+    "office:deal_reviews": Case(
+        area=OFFICE, allowed=STAFF, setup=office_setup.conflicting, contains=lambda ctx: ctx.deal.reference
+    ),
+    "office:deal_pipeline": Case(
+        area=OFFICE, allowed=STAFF, setup=office_setup.approved, contains=lambda ctx: "Firewalls"
+    ),
+    "office:deal_export": Case(
+        area=OFFICE, allowed=STAFF, setup=office_setup.approved, contains=lambda ctx: ctx.deal.reference
+    ),
+    "office:deal_register": Case(
+        area=OFFICE, allowed=("admin", "manager"), refused={"marketing": 403}, setup=office_setup.catalogue
+    ),
+    "office:deal_detail": Case(
+        area=OFFICE,
+        allowed=STAFF,
+        setup=office_setup.conflicting,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        contains=lambda ctx: "Initech GmbH",
+    ),
+    "office:deal_approve": Case(
+        area=OFFICE,
+        method="post",
+        allowed=("admin", "manager"),
+        refused={"marketing": 403},
+        setup=office_setup.conflicting,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"note": "Matrix"},
+        effect=lambda ctx: office_setup.status_of(ctx) == "approved",
+    ),
+    "office:deal_reject": Case(
+        area=OFFICE,
+        method="post",
+        allowed=("admin", "manager"),
+        refused={"marketing": 403},
+        setup=office_setup.conflicting,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"reason_code": "conflict", "message": "Matrix"},
+        effect=lambda ctx: office_setup.status_of(ctx) == "rejected",
+    ),
+    "office:deal_request_info": Case(
+        area=OFFICE,
+        method="post",
+        allowed=("admin", "manager"),
+        refused={"marketing": 403},
+        setup=office_setup.conflicting,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"fields_requested": ["customer_website"], "message": "Matrix"},
+        effect=lambda ctx: office_setup.status_of(ctx) == "info_requested",
+    ),
+    "office:deal_duplicate": Case(
+        area=OFFICE,
+        method="post",
+        allowed=("admin", "manager"),
+        refused={"marketing": 403},
+        setup=office_setup.conflicting,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"original": str(ctx.original.pk)},
+        effect=lambda ctx: office_setup.status_of(ctx) == "duplicate",
+    ),
+    "office:extension_decide": Case(
+        area=OFFICE,
+        method="post",
+        allowed=("admin", "manager"),
+        refused={"marketing": 403},
+        setup=office_setup.pending_extension,
+        args=lambda ctx: [ctx.deal.pk, ctx.extension.pk],
+        object_scoped=True,
+        data=lambda ctx: {"decision": "approve", "note": "Matrix"},
+        effect=lambda ctx: office_setup.extension_status(ctx) == "approved",
+    ),
+    "office:deal_win": Case(
+        area=OFFICE,
+        method="post",
+        allowed=("admin", "manager"),
+        refused={"marketing": 403},
+        setup=office_setup.won_pending,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"decision": "confirm"},
+        effect=lambda ctx: office_setup.status_of(ctx) == "won",
+    ),
+    "office:deal_message": Case(
+        area=OFFICE,
+        method="post",
+        allowed=("admin", "manager"),
+        refused={"marketing": 403},
+        setup=office_setup.conflicting,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"body": "Matrix message"},
+        effect=office_setup.message_posted,
+    ),
+    "office:deal_attachment": Case(
+        area=OFFICE,
+        allowed=STAFF,
+        setup=office_setup.with_attachment,
+        args=lambda ctx: [ctx.deal.pk, ctx.attachment.pk],
+        object_scoped=True,
+    ),
+    # --- deals: special pricing ------------------------------------------------------------------------
+    "portal:deal_pricing": Case(
+        area=PORTAL,
+        method="post",
+        allowed=PARTNER_USERS,
+        setup=portal_setup.approved_deal,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"pricing-discount_percent": "8", "pricing-justification": "Matrix"},
+        effect=pricing_setup.requested,
+    ),
+    "portal:deal_pricing_withdraw": Case(
+        area=PORTAL,
+        method="post",
+        allowed=PARTNER_USERS,
+        setup=pricing_setup.pending,
+        args=lambda ctx: [ctx.deal.pk, ctx.pricing.pk],
+        object_scoped=True,
+        effect=lambda ctx: pricing_setup.status_of(ctx) == "withdrawn",
+    ),
+    "office:pricing_queue": Case(
+        area=OFFICE,
+        allowed=("admin", "manager"),
+        refused={"marketing": 403},
+        setup=pricing_setup.pending,
+        contains=lambda ctx: ctx.deal.reference,
+    ),
+    "office:pricing_decide": Case(
+        area=OFFICE,
+        method="post",
+        allowed=("admin", "manager"),
+        refused={"marketing": 403},
+        setup=pricing_setup.pending,
+        args=lambda ctx: [ctx.deal.pk, ctx.pricing.pk],
+        object_scoped=True,
+        data=lambda ctx: {"decision": "approve", "note": "Matrix", "step": "channel_manager"},
+        effect=lambda ctx: pricing_setup.status_of(ctx) == "approved",
+    ),
     "portal:products": Case(
         area=PORTAL, allowed=PARTNER_USERS, setup=policy_setup.product_line, contains=lambda ctx: "Matrix Product"
     ),
@@ -577,7 +827,7 @@ def test_access(name, role, world):
     if expected == OK:
         assert status == case.success_status, f"{role} should be let in to {path}"
         if case.contains and case.method == "get":
-            assert case.contains(ctx) in response.content.decode()
+            assert case.contains(ctx) in body(response)
     elif expected == LOGIN:
         assert status == 302
         location = urlsplit(response["Location"])
@@ -590,7 +840,7 @@ def test_access(name, role, world):
     else:
         assert status == expected, f"{role} got {status} for {path}, expected {expected}"
         if expected == 200 and case.contains and role != "anonymous@platform":
-            assert case.contains(ctx) in response.content.decode()
+            assert case.contains(ctx) in body(response)
     if case.effect is not None:
         assert case.effect(ctx) is (expected == OK)
 

@@ -59,7 +59,7 @@ def deal_get_for_actor(*, actor, deal_id: int) -> Deal:
     """One deal with what its page shows, or a 404 when the actor may not see it."""
     deal = (
         _visible(actor)
-        .select_related("partner", "program", "registered_by__user", "reviewer__user")
+        .select_related("partner", "program", "registered_by__user", "reviewer__user", "decided_by_rule")
         .prefetch_related(Prefetch("lines", queryset=DealLine.objects.select_related("product", "product_line")))
         .filter(pk=deal_id)
         .first()

@@ -8,7 +8,7 @@ an object of another tenant (the tenant-scoped manager does not find it).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
@@ -29,6 +29,7 @@ from ..models import (
     DealStage,
     DealStatus,
     ExtensionStatus,
+    PipelineSnapshot,
 )
 
 # The queue's SLA filter: the deadline has passed, falls within the next day, or is further away.
@@ -101,7 +102,13 @@ def deal_for_staff(*, actor, deal_id: int) -> Deal:
     )
     deal = (
         Deal.objects.select_related(
-            "partner", "reviewer__user", "registered_by__user", "entered_by__user", "decided_by__user", "duplicate_of"
+            "partner",
+            "reviewer__user",
+            "registered_by__user",
+            "entered_by__user",
+            "decided_by__user",
+            "decided_by_rule",
+            "duplicate_of",
         )
         .prefetch_related(
             _lines(),
@@ -154,6 +161,9 @@ class PipelineRow:
     amount: Decimal
 
 
+PIPELINE_TABLES = ("by_status", "by_stage", "by_partner", "by_tier", "by_product_line")
+
+
 @dataclass
 class Pipeline:
     by_status: list[PipelineRow] = field(default_factory=list)
@@ -161,51 +171,39 @@ class Pipeline:
     by_partner: list[PipelineRow] = field(default_factory=list)
     by_tier: list[PipelineRow] = field(default_factory=list)
     by_product_line: list[PipelineRow] = field(default_factory=list)
+    stage_counts: dict = field(default_factory=dict)  # stage value -> open approved deals
+    computed_at: datetime | None = None  # when a worker computed the tables above
+    # Live: the review queue's counts, from its partial index.
     due_today: int = 0
     overdue: int = 0
     awaiting_review: int = 0
-    stage_counts: dict = field(default_factory=dict)  # stage value -> open approved deals
 
 
-def _rows(queryset, key: str, labels=None, amount: str = "amount") -> list[PipelineRow]:
-    grouped = queryset.values(key, "currency").annotate(n=Count("id", distinct=True), total=Sum(amount))
-    rows = []
-    for row in grouped:
-        value = row[key]
-        label = labels.get(value, value) if labels is not None else value
-        rows.append(PipelineRow(str(label), row["currency"], row["n"], row["total"] or Decimal(0)))
-    return rows
+def _rows(queryset, key: str, labels=None) -> list[list]:
+    grouped = queryset.values(key, "currency").annotate(n=Count("id"), total=Sum("amount")).order_by()
+    label = (lambda value: str(labels.get(value, value))) if labels is not None else str
+    return [[label(row[key]), row["currency"], row["n"], row["total"]] for row in grouped]
 
 
-def pipeline_for_actor(*, actor, manager=None, region: str = "") -> Pipeline:
-    """The pipeline dashboard's figures: a handful of GROUP BY queries, whatever the number of
-    registrations (drafts are the partners' own business and are left out)."""
-    _require_staff(actor)
-    now = timezone.now()
-    deals = _filtered(Deal.objects.exclude(status=DealStatus.DRAFT), manager=manager, region=region)
+def pipeline_figures() -> dict:
+    """The pipeline's tables for the current tenant, as JSON-ready lists ``[label, currency,
+    count, amount]``: a handful of GROUP BY queries over every registration (drafts are the
+    partners' own business and are left out). Seconds at a million registrations, so a worker
+    runs this (``services.pipeline_refresh``) and pages read the stored result."""
     statuses = dict(DealStatus.choices)
     stages = dict(DealStage.choices)
-    pipeline = Pipeline()
-    pipeline.by_status = sorted(
-        _rows(deals.order_by(), "status", statuses),
-        key=lambda r: (list(statuses.values()).index(r.label), r.currency),
-    )
-    protected = deals.filter(status__in=PROTECTED_STATUSES).order_by()
-    pipeline.by_stage = sorted(
-        _rows(protected, "stage", stages), key=lambda r: (list(stages.values()).index(r.label), r.currency)
-    )
-    pipeline.stage_counts = {value: 0 for value in stages}
-    for row in protected.values("stage").annotate(n=Count("id")):
-        pipeline.stage_counts[row["stage"]] = row["n"]
+    deals = Deal.objects.exclude(status=DealStatus.DRAFT).order_by()
+    protected = deals.filter(status__in=PROTECTED_STATUSES)
+    by_status = sorted(_rows(deals, "status", statuses), key=lambda r: (list(statuses.values()).index(r[0]), r[1]))
+    by_stage = sorted(_rows(protected, "stage", stages), key=lambda r: (list(stages.values()).index(r[0]), r[1]))
+    stage_counts = {value: 0 for value in stages}
+    for label, _, count, _ in by_stage:
+        stage_counts[next(value for value, text in stages.items() if text == label)] += count
     by_partner = (
         protected.values("partner__display_name", "partner_id", "currency")
         .annotate(n=Count("id"), total=Sum("amount"))
         .order_by("-total", "partner__display_name", "partner_id")[:TOP_PARTNERS]
     )
-    pipeline.by_partner = [
-        PipelineRow(row["partner__display_name"], row["currency"], row["n"], row["total"] or Decimal(0))
-        for row in by_partner
-    ]
     # A partner in several programs counts once in each of its programs (one enrollment each).
     tiers = (
         protected.values(
@@ -214,34 +212,56 @@ def pipeline_for_actor(*, actor, manager=None, region: str = "") -> Pipeline:
             "partner__enrollments__tier__rank",
             "currency",
         )
-        .annotate(n=Count("id", distinct=True), total=Sum("amount"))
+        .annotate(n=Count("id"), total=Sum("amount"))
         .order_by("partner__enrollments__program__name", "-partner__enrollments__tier__rank", "currency")
     )
-    pipeline.by_tier = [
-        PipelineRow(
-            f"{row['partner__enrollments__program__name']} · {row['partner__enrollments__tier__name']}"
-            if row["partner__enrollments__program__name"]
-            else "In no program",
-            row["currency"],
-            row["n"],
-            row["total"] or Decimal(0),
-        )
-        for row in tiers
-    ]
     lines = (
         DealLine.objects.filter(deal__in=protected)
         .values("product_line__name", "deal__currency")
         .annotate(n=Count("deal", distinct=True), total=Sum(_line_total()))
         .order_by("product_line__name", "deal__currency")
     )
-    pipeline.by_product_line = [
-        PipelineRow(row["product_line__name"], row["deal__currency"], row["n"], row["total"] or Decimal(0))
-        for row in lines
-    ]
-    waiting = deals.filter(status=DealStatus.SUBMITTED).aggregate(
-        waiting=Count("id"),
-        overdue=Count("id", filter=Q(decision_due_at__lt=now)),
-        due_today=Count("id", filter=Q(decision_due_at__gte=now, decision_due_at__lt=now + DUE_SOON)),
+    return {
+        "by_status": by_status,
+        "by_stage": by_stage,
+        "stage_counts": stage_counts,
+        "by_partner": [[r["partner__display_name"], r["currency"], r["n"], r["total"]] for r in by_partner],
+        "by_tier": [
+            [
+                f"{r['partner__enrollments__program__name']} · {r['partner__enrollments__tier__name']}"
+                if r["partner__enrollments__program__name"]
+                else "In no program",
+                r["currency"],
+                r["n"],
+                r["total"],
+            ]
+            for r in tiers
+        ],
+        "by_product_line": [[r["product_line__name"], r["deal__currency"], r["n"], r["total"]] for r in lines],
+    }
+
+
+def pipeline_for_actor(*, actor) -> Pipeline | None:
+    """The dashboard: the stored tables (``None`` before the first computation) and the live
+    counts of registrations awaiting review, overdue and due within a day (two queries)."""
+    _require_staff(actor)
+    snapshot = PipelineSnapshot.objects.first()
+    if snapshot is None:
+        return None
+    figures = snapshot.figures
+    tables = {name: [PipelineRow(*row[:3], Decimal(row[3] or 0)) for row in figures[name]] for name in PIPELINE_TABLES}
+    pipeline = Pipeline(
+        **tables,
+        stage_counts=figures["stage_counts"],
+        computed_at=snapshot.computed_at,
+    )
+    now = timezone.now()
+    # Counting only what the partial index deal_review_idx holds lets it answer alone (an
+    # index-only scan: 120,000 waiting registrations in ~30 ms instead of ~350 ms via the heap).
+    waiting = Deal.objects.filter(status=DealStatus.SUBMITTED).aggregate(
+        waiting=Count("*"),
+        overdue=Count("decision_due_at", filter=Q(decision_due_at__lt=now)),
+        due_today=Count("decision_due_at", filter=Q(decision_due_at__gte=now, decision_due_at__lt=now + DUE_SOON)),
     )
     pipeline.awaiting_review, pipeline.overdue, pipeline.due_today = (
         waiting["waiting"],

@@ -12,6 +12,7 @@ from .closing import (
     extension_request,
 )
 from .common import PARTNER_EDITABLE_FIELDS, business_deadline, program_of
+from .pipeline import pipeline_refresh
 from .registration import deal_create, deal_submit, deal_update, rule_matches
 from .review import deal_approve, deal_mark_duplicate, deal_reject, deal_request_info
 from .sweep import SweepSummary, deals_sweep
@@ -37,12 +38,28 @@ __all__ = [
     "deals_sweep",
     "extension_decide",
     "extension_request",
+    "pipeline_refresh",
     "program_of",
     "rule_matches",
 ]
 
 from .accounts import IMPORT_COLUMNS, ImportResult, customer_accounts_import
 from .conversation import attachment_add, message_post
+from .pricing import (
+    decide_special_pricing,
+    pricing_bands,
+    pricing_chain,
+    request_special_pricing,
+    withdraw_special_pricing,
+)
 
 __all__ += ["IMPORT_COLUMNS", "ImportResult", "customer_accounts_import"]
 __all__ += ["attachment_add", "message_post"]
+
+__all__ += [
+    "decide_special_pricing",
+    "pricing_bands",
+    "pricing_chain",
+    "request_special_pricing",
+    "withdraw_special_pricing",
+]

@@ -12,15 +12,18 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
 from prm.accounts.access import OFFICE, MemberRequiredMixin
 from prm.web.exports import csv_export, csv_safe
 from prm.web.views import paginate, run_service
+from programs.views import document_response
 
 from ..forms_office import (
     ApproveForm,
+    DealMessageForm,
     DuplicateForm,
     ExtensionDecisionForm,
     OnBehalfRegistrationForm,
@@ -30,6 +33,7 @@ from ..forms_office import (
     WinDecisionForm,
 )
 from ..models import DealConflict, DealStage, DealStatus
+from ..selectors.deals import attachment_get_for_actor, attachments_for_actor, deal_timeline, messages_for_actor
 from ..selectors.review import (
     deal_for_staff,
     deal_list_for_staff,
@@ -49,7 +53,10 @@ from ..services import (
     deal_request_info,
     deal_submit,
     extension_decide,
+    message_post,
+    pipeline_refresh,
 )
+from . import pricing_sections
 
 # --- the review queue -------------------------------------------------------------------------------
 
@@ -136,7 +143,9 @@ def _detail_context(actor, deal, **bound) -> dict:
         "duplicate_form": DuplicateForm(originals=_originals(deal), auto_id="duplicate_%s"),
         "extension_form": ExtensionDecisionForm(auto_id="extension_%s"),
         "win_form": WinDecisionForm(auto_id="win_%s"),
+        "message_form": DealMessageForm(auto_id="message_%s"),
     }
+    pricing = pricing_sections.office_context(actor, deal, bound.pop("pricing_decision_form", None))
     forms.update(bound)
     own_lines = ", ".join(line.product_line.name for line in deal.lines.all())
     return {
@@ -148,7 +157,12 @@ def _detail_context(actor, deal, **bound) -> dict:
         "awaiting_review": deal.status == DealStatus.SUBMITTED,
         "awaiting_win": deal.status == DealStatus.WON_PENDING,
         "overdue": deal.decision_due_at is not None and deal.decision_due_at < timezone.now(),
+        # Staff read every message and event, internal ones included.
+        "conversation": messages_for_actor(actor=actor, deal=deal),
+        "attachments": attachments_for_actor(actor=actor, deal=deal),
+        "events": deal_timeline(actor=actor, deal=deal),
         **forms,
+        **pricing,
     }
 
 
@@ -278,6 +292,44 @@ class DealWinView(_DecisionView):
         )
 
 
+# --- one deal: the conversation and its documents ----------------------------------------------------
+
+
+class DealMessageView(MemberRequiredMixin, View):
+    """Answer the partner on the deal (they are notified), or leave an internal note that only
+    staff read. An empty message renders the deal again with what was typed."""
+
+    area, capability = OFFICE, "deals.review"
+
+    def post(self, request, deal_id: int):
+        deal = deal_for_staff(actor=self.actor, deal_id=deal_id)
+        form = DealMessageForm(request.POST, auto_id="message_%s")
+        if form.is_valid():
+            internal = form.cleaned_data["internal"]
+            success = "Your internal note was added." if internal else "Your message was sent to the partner."
+
+            def call():
+                return message_post(actor=self.actor, deal=deal, body=form.cleaned_data["body"], internal=internal)
+
+            if run_service(request, call, success=success):
+                return redirect(f"{reverse('office:deal_detail', args=[deal.pk])}#conversation")
+        else:
+            messages.error(request, f"Nothing was sent on {deal.reference}: see the message form below.")
+        context = _detail_context(self.actor, deal, message_form=form)
+        return render(request, "deals/office_deal_detail.html", context)
+
+
+class DealAttachmentView(MemberRequiredMixin, View):
+    """A document of the deal, as a download (never rendered inline), to the tenant's staff."""
+
+    area, capability = OFFICE, "deals.view"
+
+    def get(self, request, deal_id: int, attachment_id: int):
+        # The office area lets in only this tenant's staff; the selector 404s another deal's file.
+        attachment = attachment_get_for_actor(actor=self.actor, deal_id=deal_id, attachment_id=attachment_id)
+        return document_response(attachment.file, name=f"deal-{deal_id}-attachment-{attachment.pk}")
+
+
 # --- the pipeline and the export ---------------------------------------------------------------------
 
 
@@ -292,12 +344,16 @@ def _chart(pipeline) -> dict:
 
 
 class DealPipelineView(MemberRequiredMixin, View):
-    """The pipeline dashboard: approvals due and SLA breaches, then tables and one chart."""
+    """The pipeline dashboard: approvals due and SLA breaches (live), then tables and one chart
+    (the figures a worker computes every 15 minutes, ``services.pipeline_refresh``)."""
 
     area, capability = OFFICE, "deals.view"
 
     def get(self, request):
         pipeline = pipeline_for_actor(actor=self.actor)
+        if pipeline is None:  # a tenant before its first background refresh: compute the figures now
+            pipeline_refresh()
+            pipeline = pipeline_for_actor(actor=self.actor)
         return render(request, "deals/office_deal_pipeline.html", {"pipeline": pipeline, "chart": _chart(pipeline)})
 
 

@@ -49,6 +49,7 @@ from ..services import (
     extension_request,
     message_post,
 )
+from . import pricing_sections
 
 S = DealStatus
 # Capability of every deal page of the portal: the users who register deals (admins and reps).
@@ -257,6 +258,7 @@ def _detail_context(actor, deal, **overrides) -> dict:
         "message_form": MessageForm(),
         "attachment_form": AttachmentForm(),
         "actions": _action_forms(deal),
+        **pricing_sections.portal_context(actor, deal, overrides.get("pricing_form")),
     }
     context.update(overrides)
     if "action_forms" in overrides:

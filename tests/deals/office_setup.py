@@ -6,7 +6,8 @@ to it:
 (``ctx.original``), then partner 1 registers the same customer (``ctx.deal``, submitted, with a
 conflict); ``approved(ctx)``: partner 1's registration approved (``ctx.deal``);
 ``pending_extension(ctx)``: and a 30-day extension asked (``ctx.extension``);
-``won_pending(ctx)``: and reported won, awaiting confirmation.
+``won_pending(ctx)``: and reported won, awaiting confirmation; ``with_attachment(ctx)``: the
+conflicting registration with a document its sales rep attached (``ctx.attachment``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
-from deals.models import Deal, DealExtension
-from deals.services import deal_approve, deal_mark_won, extension_request
+from deals.models import Deal, DealExtension, DealMessage
+from deals.services import attachment_add, deal_approve, deal_mark_won, extension_request
 from prm.tenancy.scope import platform_scope, tenant_scope
 from programs.models import Product, ProductLine, Program, Tier
 
@@ -85,6 +86,19 @@ def won_pending(ctx, customer: str = "") -> None:
     approved(ctx, customer)
     with as_partner(ctx.side.sales[0]):
         deal_mark_won(actor=ctx.side.sales[0], deal=ctx.deal, amount=Decimal("9500"), won_on=timezone.localdate())
+
+
+def with_attachment(ctx) -> None:
+    from .portal_setup import pdf_upload
+
+    conflicting(ctx)
+    with as_partner(ctx.side.sales[0]):
+        ctx.attachment = attachment_add(actor=ctx.side.sales[0], deal=ctx.deal, file=pdf_upload(), name="Quote")
+
+
+def message_posted(ctx) -> bool:
+    with platform_scope():
+        return DealMessage.objects.filter(deal_id=ctx.deal.pk, body="Matrix message").exists()
 
 
 def for_world(world) -> SimpleNamespace:

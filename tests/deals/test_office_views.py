@@ -13,8 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from deals.models import Deal, DealStatus, ExtensionStatus
+from deals.models import AutoApprovalRule, Deal, DealMessage, DealStatus, ExtensionStatus
+from deals.services import attachment_add, message_post
 from prm.accounts.roles import Role
+from prm.events.models import Event, OutboxMessage
+from prm.events.services import event_record
+from prm.notifications.models import Notification
 from prm.tenancy.scope import platform_scope, tenant_scope
 from tests.conftest import csv_rows, make_client
 from tests.factories import (
@@ -30,6 +34,8 @@ from tests.factories import (
 )
 
 from . import office_setup
+from .deal_setup import as_partner, submitted
+from .portal_setup import pdf_upload
 
 pytestmark = pytest.mark.django_db
 S = DealStatus
@@ -133,7 +139,7 @@ def _queries(n, path) -> tuple[int, str, str]:
 # page: (path, pinned queries, a row on the page, rows shown of 5 / of 50)
 PAGES = {
     "queue": ("/office/deals/", 15, r'<tr id="deal-', (3, 25)),
-    "pipeline": ("/office/deals/pipeline/", 19, r'<th scope="row" class="fw-normal">', (None, None)),
+    "pipeline": ("/office/deals/pipeline/", 14, r'<th scope="row" class="fw-normal">', (None, None)),
 }
 
 
@@ -293,6 +299,27 @@ def test_the_pipeline_shows_counts_amounts_and_sla_breaches(acme, ctx, no_querie
     assert 'data-chart-source="stage-chart"' in page and 'id="stage-chart"' in page
 
 
+def test_the_pipeline_tables_come_from_the_background_refresh_and_the_review_counts_are_live(acme, ctx):
+    from deals.tasks import deals_sweep_all_task
+
+    # given a dashboard whose figures were computed with one approved deal (10,000 USD)
+    office_setup.approved(ctx)
+    client = make_client(acme.marketing)
+    page = html(client.get(reverse("office:deal_pipeline")))
+    assert "USD 10,000.00" in page and re.search(r'id="awaiting">0<', page)
+    assert re.search(r'Tables and chart as of <time datetime="[^"]+">', page)
+    # when another deal is approved and one is submitted
+    office_setup.approved(ctx)
+    DealFactory(partner=acme.partners[1], amount=700, decision_due_at=timezone.now() + timedelta(hours=30))
+    page = html(client.get(reverse("office:deal_pipeline")))
+    # then the review counts show it at once, the tables at the next refresh
+    assert re.search(r'id="awaiting">1<', page)
+    assert "USD 20,000.00" not in page
+    deals_sweep_all_task.apply(throw=True)
+    page = html(client.get(reverse("office:deal_pipeline")))
+    assert "USD 20,000.00" in page and "USD 700.00" in page
+
+
 def _csv(response) -> list[list[str]]:
     return csv_rows(response)
 
@@ -339,3 +366,179 @@ def test_on_behalf_registration_keeps_what_was_typed_on_bad_input(acme, ctx):
     with platform_scope():
         assert not Deal.objects.filter(customer_name="Matrix Customer GmbH").exists()
     assert make_client(acme.marketing).get(reverse("office:deal_register")).status_code == 403
+
+
+# --- one deal: the conversation, its documents and its history ----------------------------------------
+
+
+def _office_page(member, deal) -> str:
+    return html(make_client(member).get(reverse("office:deal_detail", args=[deal.pk])))
+
+
+def _portal_page(member, deal) -> str:
+    return html(make_client(member).get(reverse("portal:deal_detail", args=[deal.pk])))
+
+
+def test_a_staff_reply_reaches_the_partners_deal_page_and_notifications(acme, ctx, no_queries_from_templates):
+    # given partner 1's registration under review, registered by its sales rep
+    office_setup.conflicting(ctx)
+    rep = acme.sales[0]
+    with as_partner(rep):
+        message_post(actor=rep, deal=ctx.deal, body="Is anything missing?")
+    # when the reviewer answers on the office deal page
+    client = make_client(acme.manager)
+    response = client.post(reverse("office:deal_message", args=[ctx.deal.pk]), {"body": "Which branches?"})
+    # then the page comes back with the answer below the partner's question
+    assert response.status_code == 302
+    assert response["Location"] == reverse("office:deal_detail", args=[ctx.deal.pk]) + "#conversation"
+    page = html(client.get(response["Location"]))
+    assert "Your message was sent to the partner." in page
+    assert page.index("Is anything missing?") < page.index("Which branches?")
+    # and the partner reads it on its deal page, and its registrant is notified (e-mail through the outbox)
+    assert "Which branches?" in _portal_page(rep, ctx.deal)
+    with platform_scope():
+        notification = Notification.objects.get(recipient=rep, kind="deal.message")
+        assert notification.url == reverse("portal:deal_detail", args=[ctx.deal.pk])
+        assert OutboxMessage.objects.filter(kwargs__notification_id=notification.pk).exists()
+        # the reviewer was told of the rep's question only, not of their own answer
+        assert Notification.objects.filter(recipient=acme.manager, kind="deal.message").count() == 1
+
+
+def test_an_internal_note_is_marked_for_staff_and_never_reaches_the_partner(acme, ctx):
+    office_setup.conflicting(ctx)
+    rep = acme.sales[0]
+    # when the reviewer writes an internal note
+    response = make_client(acme.manager).post(
+        reverse("office:deal_message", args=[ctx.deal.pk]), {"body": "Check their credit first", "internal": "on"}
+    )
+    assert response.status_code == 302
+    # then colleagues read it, marked as internal
+    page = _office_page(acme.marketing, ctx.deal)
+    assert "Check their credit first" in page
+    note = page.split('id="message-', 1)[1].split("</div>\n      </div>", 1)[0]
+    assert "Check their credit first" in note and "Internal note — partners don't see this" in note
+    # and the partner neither reads it nor is told about it
+    assert "Check their credit first" not in _portal_page(rep, ctx.deal)
+    assert "Check their credit first" not in _portal_page(acme.partner_admin, ctx.deal)
+    with platform_scope():
+        assert DealMessage.objects.get(deal=ctx.deal).internal
+        assert not Notification.objects.filter(kind="deal.message").exists()
+
+
+def test_an_empty_reply_keeps_what_was_typed_and_says_why(acme, ctx):
+    office_setup.conflicting(ctx)
+    page = html(
+        make_client(acme.manager).post(
+            reverse("office:deal_message", args=[ctx.deal.pk]), {"body": "   ", "internal": "on"}
+        )
+    )
+    assert "Nothing was sent on" in page and "Write a message first." in page
+    assert re.search(r'<input type="checkbox" name="internal"[^>]*checked', page)
+    too_long = "x" * 5001
+    page = html(make_client(acme.manager).post(reverse("office:deal_message", args=[ctx.deal.pk]), {"body": too_long}))
+    assert too_long in page
+    with platform_scope():
+        assert not DealMessage.objects.filter(deal=ctx.deal).exists()
+
+
+def test_marketing_reads_the_conversation_but_may_not_write(acme, ctx):
+    office_setup.conflicting(ctx)
+    with tenant_scope(acme.tenant):
+        message_post(actor=acme.manager, deal=ctx.deal, body="Which branches?")
+    page = _office_page(acme.marketing, ctx.deal)
+    assert "Which branches?" in page and reverse("office:deal_message", args=[ctx.deal.pk]) not in page
+    response = make_client(acme.marketing).post(reverse("office:deal_message", args=[ctx.deal.pk]), {"body": "Hi"})
+    assert response.status_code == 403
+
+
+def test_staff_of_the_tenant_download_an_attachment_others_get_a_404(acme, globex, ctx):
+    # given a document the partner's rep attached
+    office_setup.with_attachment(ctx)
+    path = reverse("office:deal_attachment", args=[ctx.deal.pk, ctx.attachment.pk])
+    # then the deal page links it, and staff download it (never rendered inline)
+    assert f'href="{path}"' in _office_page(acme.marketing, ctx.deal)
+    response = make_client(acme.manager).get(path)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    # and nobody else does: another tenant's staff, partner users, another deal's path
+    assert make_client(globex.admin).get(path).status_code == 404
+    assert make_client(acme.sales[0]).get(path).status_code == 404
+    other = reverse("office:deal_attachment", args=[ctx.original.pk, ctx.attachment.pk])
+    assert make_client(acme.manager).get(other).status_code == 404
+
+
+def test_the_office_timeline_shows_every_event_newest_first_with_labels_and_human_dates(acme, ctx):
+    # given an approved registration, an internal event and an old event that wrote an ISO date
+    office_setup.approved(ctx)
+    deal = ctx.deal
+    with tenant_scope(acme.tenant):
+        event_record(actor=acme.manager, target=deal, verb="deal.noted", message="Credit checked", internal=True)
+        event_record(actor=None, target=deal, verb="deal.expiry_reminder", message="Protection ends on 2027-03-03.")
+    page = _office_page(acme.manager, deal)
+    # then staff see the whole history, newest first, internal events included
+    assert page.index("Protection ends on 3 March 2027.") < page.index("Credit checked") < page.index("Deal approved")
+    assert page.index("Deal approved") < page.index("Deal submitted")
+    # in words: status labels, not codes; dates as people write them
+    assert "Under review → Approved" in page and "submitted → approved" not in page
+    assert f"protected until {deal.protected_until:%-d %B %Y}" in page
+    assert deal.protected_until.isoformat() not in page.split('id="timeline-title"', 1)[1]
+    # and the partner reads the same words, without the internal event
+    portal = _portal_page(acme.sales[0], deal)
+    assert "Under review → Approved" in portal and "Protection ends on 3 March 2027." in portal
+    assert f"protected until {deal.protected_until:%-d %B %Y}" in portal
+    assert "Credit checked" not in portal
+    with platform_scope():  # the stored events are left as they were written
+        assert Event.objects.filter(object_id=deal.pk, message="Protection ends on 2027-03-03.").exists()
+
+
+def test_both_deal_pages_say_when_a_rule_approved_the_deal(acme, ctx):
+    office_setup.catalogue(ctx)
+    with platform_scope():
+        AutoApprovalRule.objects.create(
+            tenant_id=acme.tenant.pk, program=ctx.cat.program, name="Small deals", require_no_conflict=False
+        )
+    deal = submitted(acme.sales[0], ctx.cat, customer_name="Rule Corp", customer_website="https://rule.example")
+    assert deal.status == S.APPROVED
+    said = "Approved automatically by rule “Small deals”"
+    office = _office_page(acme.manager, deal)
+    assert said in office.split('id="deal-decision"', 1)[1].split("</div>", 1)[0]
+    portal = _portal_page(acme.sales[0], deal)
+    assert said in portal.split('aria-label="Where this registration stands"', 1)[1].split("</section>", 1)[0]
+    # a reviewer's approval says nothing of the kind
+    with platform_scope():
+        AutoApprovalRule.objects.update(is_active=False)
+    office_setup.approved(ctx)
+    assert "Approved automatically" not in _office_page(acme.manager, ctx.deal)
+
+
+def _busy_deal(acme, n: int) -> Deal:
+    """An approved registration with ``n`` messages (every other one an internal note) and
+    ``n`` attachments (each with its event)."""
+    ctx = SimpleNamespace(side=acme)
+    office_setup.approved(ctx)
+    with tenant_scope(acme.tenant):
+        for i in range(n):
+            message_post(actor=acme.manager, deal=ctx.deal, body=f"Message {i}", internal=bool(i % 2))
+            attachment_add(actor=acme.manager, deal=ctx.deal, file=pdf_upload(), name=f"Quote {i}")
+    return ctx.deal
+
+
+# The office deal page, whatever the length of its conversation and history.
+DEAL_PAGE_QUERIES = 19
+
+
+def test_the_office_deal_page_costs_the_same_for_2_and_20_messages_and_events(acme, no_queries_from_templates):
+    counts = {}
+    for n in (2, 20):
+        deal = _busy_deal(acme, n)
+        client = make_client(acme.manager)
+        path = reverse("office:deal_detail", args=[deal.pk])
+        client.get(path)
+        with CaptureQueriesContext(connection) as captured:
+            page = html(client.get(path))
+        assert page.count('id="message-') == n and page.count(">Quote ") == n
+        counts[n] = (len(captured), "\n".join(q["sql"] for q in captured.captured_queries))
+    assert counts[2][0] == counts[20][0], f"{counts[2][0]} queries for 2, {counts[20][0]} for 20\n{counts[20][1]}"
+    assert counts[20][0] == DEAL_PAGE_QUERIES, f"{counts[20][0]} queries, pinned {DEAL_PAGE_QUERIES}\n{counts[20][1]}"

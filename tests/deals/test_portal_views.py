@@ -97,6 +97,23 @@ def test_the_register_page_offers_the_catalogue_by_line_and_presets_the_currency
     assert 'hx-trigger="keyup changed delay:400ms' in page
 
 
+def test_the_main_navigation_leads_partner_users_who_register_deals_to_them(acme, cat):
+    # Regression: no link anywhere led to the deal pages; partners had to know the URL.
+    link = f'<a class="nav-link" href="{reverse("portal:deal_list")}">Deals</a>'
+    assert link in make_client(acme.sales_rep).get(reverse("portal:home")).content.decode()
+    technical = PartnerMembershipFactory(partner=acme.partner, role=Role.TECHNICAL)
+    assert link not in make_client(technical).get(reverse("portal:home")).content.decode()
+
+
+def test_the_product_rows_are_not_pushed_beside_the_products_legend(acme, cat):
+    # Regression: Bootstrap floats a fieldset's legend and clears it only with "legend + *"; the
+    # formset's hidden inputs came first, so the product table sat beside the legend, zero pixels
+    # wide and off the card's right edge (the page scrolled sideways and no product could be seen).
+    page = make_client(acme.sales_rep).get(reverse("portal:deal_create")).content.decode()
+    after_legend = page.split('<legend class="h5">Products</legend>', 1)[1].lstrip()
+    assert after_legend.startswith("<div>") and "lines-TOTAL_FORMS" in after_legend.split("</div>", 1)[0]
+
+
 def test_save_draft_registers_a_draft_priced_from_the_catalogue(acme, cat):
     # when the sales rep saves the form as a draft
     client = make_client(acme.sales_rep)

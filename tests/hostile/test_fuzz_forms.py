@@ -22,6 +22,7 @@ from django.utils import timezone
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from deals.models import SpecialPricingRequest
 from partners.forms import (
     CommaListField,
     ContactForm,
@@ -42,6 +43,7 @@ from prm.tenancy.forms import TenantSettingsForm
 from prm.tenancy.scope import platform_scope, tenant_scope
 
 from ..conftest import make_client
+from ..deals import office_setup, portal_setup, pricing_setup
 from ..factories import InvitationFactory, NotificationFactory
 from ..programs import policy_setup, tier_setup
 from .support import HOSTILE, HOSTILE_QUICK, hostile_id, hostile_text, html_problems
@@ -52,7 +54,9 @@ pytestmark = pytest.mark.django_db
 def survived(response):
     """No server error; an HTML answer holds nothing that could run script."""
     assert response.status_code < 500
-    if response.get("Content-Type", "").startswith("text/html"):
+    if response.streaming:  # an export: its rows are read (and could fail) only while it streams
+        b"".join(response.streaming_content)
+    elif response.get("Content-Type", "").startswith("text/html"):
         problems = html_problems(response.content.decode())
         assert problems == [], problems
     return response
@@ -240,6 +244,114 @@ FORM_VIEWS = {
         lambda w: reverse("office:licence_decide", args=[policy_setup.licence_for(w).licence.pk]),
         lambda w: {"decision": "reject", "reason": "Unreadable scan"},
     ),
+    # --- deals: office ---
+    "office:deal_approve": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:deal_approve", args=[office_setup.for_world(w).deal.pk]),
+        lambda w: {"note": "Looks fine"},
+    ),
+    "office:deal_reject": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:deal_reject", args=[office_setup.for_world(w).deal.pk]),
+        lambda w: {"reason_code": "conflict", "message": "Registered by another partner first"},
+    ),
+    "office:deal_request_info": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:deal_request_info", args=[office_setup.for_world(w).deal.pk]),
+        lambda w: {"fields_requested": "customer_website", "message": "Which site is it?"},
+    ),
+    "office:deal_duplicate": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:deal_duplicate", args=[office_setup.for_world(w).deal.pk]),
+        lambda w: {"original": str(office_setup.for_world(w).original.pk)},
+    ),
+    "office:extension_decide": (
+        lambda w: w.acme.manager,
+        lambda w: reverse(
+            "office:extension_decide",
+            args=[office_setup.for_world(w).extended.pk, office_setup.for_world(w).extension.pk],
+        ),
+        lambda w: {"decision": "refuse", "note": "Not this quarter"},
+    ),
+    "office:deal_win": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:deal_win", args=[office_setup.for_world(w).won.pk]),
+        lambda w: {"decision": "refuse", "reason": "No purchase order yet"},
+    ),
+    "office:deal_message": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:deal_message", args=[office_setup.for_world(w).deal.pk]),
+        lambda w: {"body": "Which branches does it cover?", "internal": "on"},
+    ),
+    "office:deal_register": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:deal_register"),
+        lambda w: office_setup.registration_data(office_setup.for_world(w)),
+    ),
+    # --- deals: portal ---
+    "portal:deal_create": (
+        lambda w: w.acme.sales_rep,
+        lambda w: reverse("portal:deal_create"),
+        portal_setup.registration_data,
+    ),
+    "portal:deal_edit": (
+        lambda w: w.acme.sales_rep,
+        lambda w: reverse("portal:deal_edit", args=[portal_setup.portal_deals_for(w).draft.pk]),
+        portal_setup.registration_data,
+    ),
+    "portal:deal_withdraw": (
+        lambda w: w.acme.sales_rep,
+        lambda w: reverse("portal:deal_withdraw", args=[portal_setup.portal_deals_for(w).draft.pk]),
+        lambda w: {"withdraw-reason": "Duplicate"},
+    ),
+    "portal:deal_stage": (
+        lambda w: w.acme.sales_rep,
+        lambda w: reverse("portal:deal_stage", args=[portal_setup.portal_deals_for(w).approved.pk]),
+        lambda w: {"stage-stage": "negotiate"},
+    ),
+    "portal:deal_extension": (
+        lambda w: w.acme.sales_rep,
+        lambda w: reverse("portal:deal_extension", args=[portal_setup.portal_deals_for(w).approved.pk]),
+        lambda w: {"extension-days": "30", "extension-reason": "Budget moved"},
+    ),
+    "portal:deal_won": (
+        lambda w: w.acme.sales_rep,
+        lambda w: reverse("portal:deal_won", args=[portal_setup.portal_deals_for(w).approved.pk]),
+        lambda w: {"won-amount": "9000", "won-won_on": "2020-01-01"},
+    ),
+    "portal:deal_lost": (
+        lambda w: w.acme.sales_rep,
+        lambda w: reverse("portal:deal_lost", args=[portal_setup.portal_deals_for(w).approved.pk]),
+        lambda w: {"lost-reason": "Competitor"},
+    ),
+    "portal:deal_message": (
+        lambda w: w.acme.sales_rep,
+        lambda w: reverse("portal:deal_message", args=[portal_setup.portal_deals_for(w).approved.pk]),
+        lambda w: {"body": "Hello"},
+    ),
+    "portal:deal_attachment_add": (
+        lambda w: w.acme.sales_rep,
+        lambda w: reverse("portal:deal_attachment_add", args=[portal_setup.portal_deals_for(w).approved.pk]),
+        lambda w: {"file": portal_setup.pdf_upload(), "name": "Quote"},
+    ),
+    # --- deals: special pricing ---
+    "portal:deal_pricing": (
+        lambda w: w.acme.sales_rep,
+        lambda w: reverse("portal:deal_pricing", args=[portal_setup.portal_deals_for(w).approved.pk]),
+        lambda w: {
+            "pricing-discount_percent": "12.5",
+            "pricing-justification": "Competitor undercuts us",
+            "pricing-competitor": "Initrode",
+            "pricing-competitor_price": "8000",
+        },
+    ),
+    "office:pricing_decide": (
+        lambda w: w.acme.manager,
+        lambda w: reverse(
+            "office:pricing_decide", args=[pricing_setup.for_world(w).deal.pk, pricing_setup.for_world(w).pricing.pk]
+        ),
+        lambda w: {"decision": "reject", "note": "Too deep for this customer", "step": "channel_manager"},
+    ),
     "account_login": (
         lambda w: None,
         lambda w: reverse("account_login"),
@@ -287,8 +399,43 @@ def test_the_form_views_cover_every_post_page():
         "office:invitation_revoke",
         "portal:membership_reactivate",
         "portal:invitation_revoke",
+        "portal:deal_submit",
+        "portal:deal_pricing_withdraw",
     }
     assert (posted | with_forms) - no_input <= set(FORM_VIEWS)
+
+
+@HOSTILE
+@given(data=st.data())
+def test_special_pricing_request_and_its_answer(world, data):
+    # given a rep on its approved deal, and the channel manager who answers
+    acme = world.acme
+    deal = portal_setup.portal_deals_for(world).approved
+    rep, manager = make_client(acme.sales_rep), make_client(acme.manager)
+    valid = {
+        "pricing-discount_percent": "12.5",
+        "pricing-justification": "Competitor undercuts us",
+        "pricing-competitor": "Initrode",
+        "pricing-competitor_price": "8000",
+    }
+    # when the rep asks with hostile values
+    response = survived(rep.post(reverse("portal:deal_pricing", args=[deal.pk]), data.draw(tampered(valid))))
+    assert response.status_code in (200, 302)
+    # then both deal pages render inert; a pending request is answered with a hostile note
+    office_page = reverse("office:deal_detail", args=[deal.pk])
+    survived(manager.get(office_page))
+    with platform_scope():
+        pending = SpecialPricingRequest.objects.filter(deal_id=deal.pk, status="pending").first()
+    if pending is not None:
+        note = data.draw(hostile_text)
+        path = reverse("office:pricing_decide", args=[deal.pk, pending.pk])
+        answer = survived(manager.post(path, {"decision": "reject", "note": note, "step": "channel_manager"}))
+        assert answer.status_code in (200, 302)
+        if answer.status_code == 200:  # the note was refused: the partner takes the request back
+            rep.post(reverse("portal:deal_pricing_withdraw", args=[deal.pk, pending.pk]))
+    survived(rep.get(reverse("portal:deal_detail", args=[deal.pk])))
+    survived(manager.get(office_page))
+    survived(manager.get(reverse("office:pricing_queue")))
 
 
 @HOSTILE
