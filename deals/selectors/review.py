@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -180,7 +181,9 @@ class Pipeline:
 
 
 def _rows(queryset, key: str, labels=None) -> list[list]:
-    grouped = queryset.values(key, "currency").annotate(n=Count("id"), total=Sum("amount")).order_by()
+    # A won deal counts at the amount won, not the amount registered.
+    amount = Coalesce("won_amount", "amount")
+    grouped = queryset.values(key, "currency").annotate(n=Count("id"), total=Sum(amount)).order_by()
     label = (lambda value: str(labels.get(value, value))) if labels is not None else str
     return [[label(row[key]), row["currency"], row["n"], row["total"]] for row in grouped]
 

@@ -291,7 +291,14 @@ def test_another_tenants_deal_is_a_404(acme, globex, ctx):
 def test_the_pipeline_shows_counts_amounts_and_sla_breaches(acme, ctx, no_queries_from_templates):
     office_setup.approved(ctx)  # 2 x FW-100 at 5,000: 10,000 USD approved, Silver, Firewalls
     DealFactory(partner=acme.partners[1], amount=700, decision_due_at=timezone.now() - timedelta(hours=1))
+    DealFactory(partner=acme.partners[1], status=S.WON, amount=4_000, won_amount=3_250, won_on=timezone.localdate())
     page = html(make_client(acme.marketing).get(reverse("office:deal_pipeline")))
+    # a won deal counts at the amount won
+    assert re.search(
+        r'<th scope="row" class="fw-normal">Won</th><td class="text-end">1</td>'
+        r'<td class="text-end text-nowrap">USD 3,250.00</td>',
+        page,
+    )
     assert re.search(r'id="overdue">1<', page)
     assert re.search(r'id="awaiting">1<', page)
     assert "USD 10,000.00" in page and "USD 700.00" in page
