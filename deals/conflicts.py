@@ -143,19 +143,28 @@ def _tenant_wide() -> Iterator[None]:
 
 @contextmanager
 def _similarity_threshold(cursor) -> Iterator[None]:
-    """``%`` matches at NAME_SIMILARITY for the enclosed statements; the previous threshold is
-    put back afterwards (the transaction may be a request's with its own use of pg_trgm)."""
+    """``%`` matches at NAME_SIMILARITY for the enclosed statements, and they run without
+    parallel workers: the check reads a few index entries, and when one branch of its UNION is
+    switched off by an empty input (no domain), PostgreSQL still launched workers for it, which
+    cost about 5 ms at a million registrations. The previous settings are put back afterwards
+    (the transaction may be a request's with its own use of them)."""
     cursor.execute(
         "SELECT current_setting('pg_trgm.similarity_threshold', true),"
-        " set_config('pg_trgm.similarity_threshold', %s, true)",
+        " current_setting('max_parallel_workers_per_gather'),"
+        " set_config('pg_trgm.similarity_threshold', %s, true),"
+        " set_config('max_parallel_workers_per_gather', '0', true)",
         [str(NAME_SIMILARITY)],
     )
-    previous = cursor.fetchone()[0]
+    previous_threshold, previous_workers = cursor.fetchone()[:2]
     try:
         yield
     finally:
         # Unset before (pg_trgm not loaded in this session yet): its default is 0.3.
-        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [previous or "0.3"])
+        cursor.execute(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, true),"
+            " set_config('max_parallel_workers_per_gather', %s, true)",
+            [previous_threshold or "0.3", previous_workers],
+        )
 
 
 # Other partners' active registrations. Candidates come from the domain index UNION the

@@ -18,7 +18,15 @@ from prm.tenancy.models import Tenant
 from prm.tenancy.scope import current_scope, current_tenant_id, tenant_scope
 from programs.models import Enrollment, Program
 
-from ..models import PROTECTED_STATUSES, TRANSITIONS, Deal, DealProtection, DealStatus
+from ..models import (
+    PROTECTED_STATUSES,
+    TRANSITIONS,
+    Deal,
+    DealProtection,
+    DealStatus,
+    PricingStatus,
+    SpecialPricingRequest,
+)
 
 # Review window when the partner is in no program.
 DEFAULT_REVIEW_HOURS = 48
@@ -136,6 +144,7 @@ def set_status(deal: Deal, to_status: str, *, actor: Membership | None, fields: 
     deal.save(update_fields=["status", "updated_at", *(fields or {})])
     if before in PROTECTED_STATUSES and to_status not in PROTECTED_STATUSES:
         protections_release(deal=deal)
+        pricing_requests_close(deal=deal)
     return before
 
 
@@ -181,6 +190,19 @@ def protections_release(*, deal: Deal) -> int:
     with tenant_wide():
         return DealProtection.objects.filter(deal_id=deal.pk, active=True).update(
             active=False, released_at=timezone.now()
+        )
+
+
+def pricing_requests_close(*, deal: Deal) -> int:
+    """A deal no longer protected (won, lost, withdrawn, expired) takes no special price: its
+    pending request leaves the approvers' queue, closed as withdrawn with the reason."""
+    label = DealStatus(deal.status).label.lower()
+    with tenant_wide():
+        return SpecialPricingRequest.objects.filter(deal_id=deal.pk, status=PricingStatus.PENDING).update(
+            status=PricingStatus.WITHDRAWN,
+            current_role="",
+            decided_at=timezone.now(),
+            decision_note=f"Closed without a decision: the registration is {label}.",
         )
 
 

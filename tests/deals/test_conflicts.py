@@ -348,6 +348,23 @@ def test_the_check_runs_a_constant_number_of_queries(acme, django_assert_num_que
         assert len(conflicts_find(partner_id=acme.partners[0].pk, **typed)) == 20
 
 
+def test_the_check_puts_back_the_transactions_own_settings(acme):
+    # given a transaction that uses pg_trgm and parallel workers its own way
+    registered(acme, acme.partners[1], customer_name="Northwind Traders", customer_website="nw.com")
+    with tenant_scope(acme.tenant), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.similarity_threshold', '0.2', true),"
+            " set_config('max_parallel_workers_per_gather', '3', true)"
+        )
+        # when the check runs in it
+        assert conflicts_find(partner_id=acme.partners[0].pk, customer_name="Northwind Traders")
+        # then its settings are what they were
+        cursor.execute(
+            "SELECT current_setting('pg_trgm.similarity_threshold'), current_setting('max_parallel_workers_per_gather')"
+        )
+        assert cursor.fetchone() == ("0.2", "3")
+
+
 def _plan(side, partner, *, bypass_rls: bool, **typed) -> str:
     """EXPLAIN of the check's statements, as they run (captured on their way to the database)."""
     sent = []

@@ -273,14 +273,20 @@ def test_bad_requests_are_refused(acme, deal):
         request_special_pricing(actor=acme.sales[1], deal=deal, discount_percent=Decimal(8), justification="x")
 
 
-def test_a_lost_deals_pending_pricing_cannot_be_approved_but_can_be_rejected(acme, deal, staff):
+def test_a_lost_deals_pending_pricing_leaves_the_queue_closed_with_the_reason(acme, deal, staff):
+    # given a request waiting for the channel manager
     pricing = ask(acme, deal, "8")
+    # when the partner marks the deal lost
     with as_partner(acme.sales_rep):
         deal_mark_lost(actor=acme.sales_rep, deal=deal, reason="Budget cut")
-    with pytest.raises(InvalidTransition, match="no longer be approved"):
+    # then the request is closed, says why, and no one can decide it any more
+    pricing = refresh(pricing)
+    assert pricing.status == PricingStatus.WITHDRAWN and pricing.current_role == ""
+    assert pricing.decision_note == "Closed without a decision: the registration is lost."
+    with pytest.raises(InvalidTransition):
         decide(staff.manager, pricing)
-    decide(staff.manager, pricing, approve=False, note="The deal was lost.")
-    assert refresh(pricing).status == PricingStatus.REJECTED
+    page = make_client(staff.manager).get(reverse("office:pricing_queue")).content.decode()
+    assert deal.reference not in page
 
 
 def test_notifications_are_queued_in_the_outbox(acme, deal, staff):
