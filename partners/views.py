@@ -14,7 +14,7 @@ from prm.accounts.selectors import invitations_pending_for_actor, people_list_fo
 from prm.accounts.services import roles_invitable_by
 from prm.events.selectors import events_for_object
 from prm.web.exports import csv_export, csv_safe
-from prm.web.views import paginate, run_service
+from prm.web.views import paginate, query_without_page, run_service
 from programs.views.tiers import partner_programs_context, standing_cards
 
 from .forms import ContactForm, PartnerCreateForm, PartnerFilterForm, PartnerProfileForm, PartnerStatusForm
@@ -54,12 +54,10 @@ class PartnerListView(MemberRequiredMixin, View):
         form = PartnerFilterForm(request.GET)
         partners = partner_list_for_actor(actor=self.actor, **form.filters())
         page = paginate(request, partners)
-        query = request.GET.copy()
-        query.pop("page", None)
         context = {
             "form": form,
             "page": page,
-            "query": query.urlencode(),
+            "query": query_without_page(request),
             # The filter's options, evaluated here rather than while the template renders.
             "type_options": list(form.fields["type"].queryset),
             "tier_options": list(form.fields["tier"].queryset),

@@ -102,7 +102,7 @@ def _remind(now: datetime, zone) -> int:
             Message(
                 recipients=recipients,
                 kind="deal.reminder",
-                title=f"{_reference(row[0])} {row[6]}: decision due by {due_local:%Y-%m-%d %H:%M}",
+                title=f"{_reference(row[0])} {row[6]}: decision due by {due_local:%-d %B %Y, %H:%M}",
                 body="Half of the review window has passed.",
                 url=deal_url(Deal(pk=row[0]), staff=True),
                 event=event,
@@ -133,7 +133,7 @@ def _escalate(now: datetime, zone) -> int:
                 recipients=admins,
                 kind="deal.escalated",
                 title=f"{_reference(row[0])} {row[3]}: decision overdue",
-                body=f"The decision was due by {row[2].astimezone(zone):%Y-%m-%d %H:%M}.",
+                body=f"The decision was due by {row[2].astimezone(zone):%-d %B %Y, %H:%M}.",
                 url=deal_url(Deal(pk=row[0]), staff=True),
                 event=event,
             )
@@ -189,7 +189,7 @@ def _expiry_reminders(today: date) -> int:
         Deal.objects.filter(pk__in=ids).update(expiry_reminders_sent=list(value))
     events = _events(
         [
-            (row[0], row[1], "deal.expiry_reminder", f"Protection ends on {row[3]:%Y-%m-%d}.", {"days_left": left})
+            (row[0], row[1], "deal.expiry_reminder", f"Protection ends on {row[3]:%-d %B %Y}.", {"days_left": left})
             for row, left, _ in due
         ]
     )
@@ -200,7 +200,7 @@ def _expiry_reminders(today: date) -> int:
                 recipients=audiences[row[0]],
                 kind="deal.expiring",
                 title=f"{_reference(row[0])} {row[5]}: protection ends in {left} day{'s' if left != 1 else ''}",
-                body=f"Protected until {row[3]:%Y-%m-%d}. Request an extension if the deal needs more time.",
+                body=f"Protected until {row[3]:%-d %B %Y}. Request an extension if the deal needs more time.",
                 url=deal_url(Deal(pk=row[0]), staff=False),
                 event=event,
             )

@@ -18,7 +18,7 @@ from django.views import View
 
 from prm.accounts.access import OFFICE, MemberRequiredMixin
 from prm.web.exports import csv_export, csv_safe
-from prm.web.views import paginate, run_service
+from prm.web.views import paginate, query_without_page, run_service
 from programs.views import document_response
 
 from ..forms_office import (
@@ -73,12 +73,10 @@ class DealReviewListView(MemberRequiredMixin, View):
     def get(self, request):
         filter_form = _queue_filters(request, self.actor)
         page = paginate(request, review_queue_for_actor(actor=self.actor, **filter_form.filters()))
-        query = request.GET.copy()
-        query.pop("page", None)
         context = {
             "filter_form": filter_form,
             "page": page,
-            "query": query.urlencode(),
+            "query": query_without_page(request),
             "now": timezone.now(),
         }
         template = "deals/office_deal_reviews.html#results" if request.htmx else "deals/office_deal_reviews.html"

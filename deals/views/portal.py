@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from prm.accounts.access import PORTAL, MemberRequiredMixin
-from prm.web.views import paginate, run_service
+from prm.web.views import paginate, query_without_page, run_service
 from programs.models import Product
 from programs.views import document_response
 
@@ -82,12 +82,10 @@ class DealListView(MemberRequiredMixin, View):
         form = DealFilterForm(request.GET)
         deals = deal_list_for_actor(actor=self.actor, mine=tab == "mine", **form.filters())
         page = paginate(request, deals)
-        query = request.GET.copy()
-        query.pop("page", None)
         context = {
             "form": form,
             "page": page,
-            "query": query.urlencode(),
+            "query": query_without_page(request),
             "tab": tab,
             "company_tab": company_tab,
         }

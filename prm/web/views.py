@@ -36,6 +36,13 @@ def paginate(request, queryset, per_page: int = PAGE_SIZE):
     return page
 
 
+def query_without_page(request) -> str:
+    """The list's filters as a query string, for pagination links and exports."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def home(request):
     """``/``: the platform page on the bare domain; on a tenant host, the member's front door."""
     if request.tenant is None:

@@ -19,7 +19,7 @@ from django.views import View
 
 from partners.selectors import partner_get_for_actor
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
-from prm.web.views import paginate, run_service
+from prm.web.views import paginate, query_without_page, run_service
 
 from .. import metrics
 from ..forms import ManualMetricValueForm, ProposalDecisionForm, ReviewFilterForm, TierOverrideForm
@@ -291,13 +291,11 @@ def _review_context(request, actor) -> dict:
     filter_form = ReviewFilterForm(request.GET, programs=[row.program for row in distribution])
     page = paginate(request, proposal_queue_for_actor(actor=actor, **filter_form.filters()))
     currency = request.tenant.default_currency
-    query = request.GET.copy()
-    query.pop("page", None)
     return {
         "filter_form": filter_form,
         "page": page,
         "rows": [_proposal_row(p, currency) for p in page.object_list],
-        "query": query.urlencode(),  # the filters, for the pagination links
+        "query": query_without_page(request),  # the filters, for the pagination links
         "page_query": request.GET.urlencode(),  # filters and page, for the decision forms
         "distribution": [(row, f"tier-chart-{row.program.pk}", _chart_data(row)) for row in distribution],
         "can_decide": actor.can("tiers.decide"),
