@@ -468,6 +468,11 @@ class PricingStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+def percent_text(value: Decimal) -> str:
+    """18.00 -> "18", 12.50 -> "12.50": a discount as the pages show it (floatformat:"-2")."""
+    return f"{value:.0f}" if value == value.to_integral_value() else f"{value:.2f}"
+
+
 class SpecialPricingRequest(TenantOwned):
     """A partner's request for a special discount on an approved registration. It waits for
     ``current_role``; ``approval_chain`` (fixed when asked, from the program's bands) lists the
@@ -493,6 +498,10 @@ class SpecialPricingRequest(TenantOwned):
     requested_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)  # the final answer's note (approval or rejection)
+
+    @property
+    def discount_text(self) -> str:
+        return percent_text(self.discount_percent)
 
     rls_partner_predicate = "partner_id = %(partner)s"
 

@@ -27,6 +27,7 @@ from ..models import (
     PricingStatus,
     SpecialPricingRequest,
     SpecialPricingStep,
+    percent_text,
 )
 from .common import deal_url, lock, partner_recipients, record, require_partner_side, tenant_wide, vendor_admins
 
@@ -174,12 +175,11 @@ def request_special_pricing(
         actor=actor,
         deal=deal,
         verb="deal.pricing_requested",
-        message=f"Special pricing of {discount} % requested. {justification}",
+        message=f"Special pricing of {percent_text(discount)} % requested. {justification}",
         data={"pricing_id": pricing.pk, "discount": str(discount), "chain": chain},
     )
-    _tell_approvers(
-        pricing, deal, event, title=f"special pricing of {discount} % awaits your decision", body=justification[:300]
-    )
+    title = f"special pricing of {pricing.discount_text} % awaits your decision"
+    _tell_approvers(pricing, deal, event, title=title, body=justification[:300])
     return pricing
 
 
@@ -262,7 +262,7 @@ def decide_special_pricing(
             deal=deal,
             verb="deal.pricing_escalated",
             message=(
-                f"Special pricing of {pricing.discount_percent} % approved at the {step}'s step; it now awaits the "
+                f"Special pricing of {pricing.discount_text} % approved at the {step}'s step; it now awaits the "
                 f"{role_label(pricing.current_role).lower()}. {note}"
             ).strip(),
             data={**data, "next_role": pricing.current_role},
@@ -271,7 +271,7 @@ def decide_special_pricing(
             pricing,
             deal,
             event,
-            title=f"special pricing of {pricing.discount_percent} % awaits your decision",
+            title=f"special pricing of {pricing.discount_text} % awaits your decision",
             body=f"Approved up to the {step}'s step. {pricing.justification}"[:300],
         )
         return pricing
@@ -285,10 +285,10 @@ def decide_special_pricing(
         actor=actor,
         deal=deal,
         verb=f"deal.pricing_{verdict}",
-        message=f"Special pricing of {pricing.discount_percent} % {verdict} at the {step}'s step. {note}".strip(),
+        message=f"Special pricing of {pricing.discount_text} % {verdict} at the {step}'s step. {note}".strip(),
         data=data,
     )
-    _tell_partner(deal, event, title=f"special pricing of {pricing.discount_percent} % {verdict}", body=note)
+    _tell_partner(deal, event, title=f"special pricing of {pricing.discount_text} % {verdict}", body=note)
     return pricing
 
 
@@ -309,13 +309,13 @@ def withdraw_special_pricing(*, actor: Membership, pricing_request: SpecialPrici
         actor=actor,
         deal=deal,
         verb="deal.pricing_withdrawn",
-        message=f"Special pricing of {pricing.discount_percent} % withdrawn by the partner.",
+        message=f"Special pricing of {pricing.discount_text} % withdrawn by the partner.",
         data={"pricing_id": pricing.pk, "discount": str(pricing.discount_percent)},
     )
     notify(
         recipients=_approvers(awaited),
         kind="pricing.awaiting",
-        title=f"{deal.reference} {deal.customer_name}: special pricing of {pricing.discount_percent} % withdrawn",
+        title=f"{deal.reference} {deal.customer_name}: special pricing of {pricing.discount_text} % withdrawn",
         url=deal_url(deal, staff=True),
         event=event,
     )

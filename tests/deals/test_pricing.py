@@ -170,10 +170,12 @@ def test_20_percent_climbs_to_the_director_who_approves_it(acme, deal, staff):
     assert pricing.status == PricingStatus.APPROVED
     assert steps_of(pricing) == [(CM, "approved", staff.manager.pk), (DIRECTOR, "approved", staff.director.pk)]
     with platform_scope():
-        verbs = list(
-            Event.objects.filter(object_id=deal.pk, verb__startswith="deal.pricing").values_list("verb", flat=True)
+        events = dict(
+            Event.objects.filter(object_id=deal.pk, verb__startswith="deal.pricing").values_list("verb", "message")
         )
-    assert sorted(verbs) == ["deal.pricing_approved", "deal.pricing_escalated", "deal.pricing_requested"]
+    assert sorted(events) == ["deal.pricing_approved", "deal.pricing_escalated", "deal.pricing_requested"]
+    # the timeline says the discount as the pages do
+    assert events["deal.pricing_escalated"].startswith("Special pricing of 20 % approved at the channel account")
 
 
 def test_40_percent_needs_finance_after_the_manager_and_the_director(acme, deal, staff):
