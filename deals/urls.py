@@ -52,6 +52,7 @@ office_urlpatterns = [
     ),
     path("deals/<int:deal_id>/win/", office.DealWinView.as_view(), name="deal_win"),
     path("deals/<int:deal_id>/messages/", office.DealMessageView.as_view(), name="deal_message"),
+    path("deals/<int:deal_id>/attachments/", office.DealAttachmentAddView.as_view(), name="deal_attachment_add"),
     path(
         "deals/<int:deal_id>/attachments/<int:attachment_id>/",
         office.DealAttachmentView.as_view(),

@@ -608,6 +608,17 @@ CASES: dict[str, Case] = {
         data=lambda ctx: {"body": "Matrix message"},
         effect=office_setup.message_posted,
     ),
+    "office:deal_attachment_add": Case(
+        area=OFFICE,
+        method="post",
+        allowed=("admin", "manager"),
+        refused={"marketing": 403},
+        setup=office_setup.conflicting,
+        args=lambda ctx: [ctx.deal.pk],
+        object_scoped=True,
+        data=lambda ctx: {"file": portal_setup.pdf_upload(), "name": "Vendor quote"},
+        effect=portal_setup.attachment_added,
+    ),
     "office:deal_attachment": Case(
         area=OFFICE,
         allowed=STAFF,

@@ -32,6 +32,7 @@ from ..forms_office import (
     RequestInfoForm,
     WinDecisionForm,
 )
+from ..forms_portal import AttachmentForm
 from ..models import DealConflict, DealStage, DealStatus
 from ..selectors.deals import attachment_get_for_actor, attachments_for_actor, deal_timeline, messages_for_actor
 from ..selectors.review import (
@@ -44,6 +45,7 @@ from ..selectors.review import (
     reviewers_for_filter,
 )
 from ..services import (
+    attachment_add,
     deal_approve,
     deal_confirm_win,
     deal_create,
@@ -142,6 +144,7 @@ def _detail_context(actor, deal, **bound) -> dict:
         "extension_form": ExtensionDecisionForm(auto_id="extension_%s"),
         "win_form": WinDecisionForm(auto_id="win_%s"),
         "message_form": DealMessageForm(auto_id="message_%s"),
+        "attachment_form": AttachmentForm(auto_id="attachment_%s"),
     }
     pricing = pricing_sections.office_context(actor, deal, bound.pop("pricing_decision_form", None))
     forms.update(bound)
@@ -314,6 +317,28 @@ class DealMessageView(MemberRequiredMixin, View):
         else:
             messages.error(request, f"Nothing was sent on {deal.reference}: see the message form below.")
         context = _detail_context(self.actor, deal, message_form=form)
+        return render(request, "deals/office_deal_detail.html", context)
+
+
+class DealAttachmentAddView(MemberRequiredMixin, View):
+    """Attach a document (the vendor's quote, a customer's purchase order) for both sides to read."""
+
+    area, capability = OFFICE, "deals.review"
+
+    def post(self, request, deal_id: int):
+        deal = deal_for_staff(actor=self.actor, deal_id=deal_id)
+        form = AttachmentForm(request.POST, request.FILES, auto_id="attachment_%s")
+        if form.is_valid():
+            data = form.cleaned_data
+            if run_service(
+                request,
+                lambda: attachment_add(actor=self.actor, deal=deal, file=data["file"], name=data["name"]),
+                success="The document was attached.",
+            ):
+                return redirect(f"{reverse('office:deal_detail', args=[deal.pk])}#attachments-title")
+        else:
+            messages.error(request, "Nothing was attached: correct the fields marked below.")
+        context = _detail_context(self.actor, deal, attachment_form=form)
         return render(request, "deals/office_deal_detail.html", context)
 
 

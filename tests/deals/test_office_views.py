@@ -8,12 +8,13 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from deals.models import AutoApprovalRule, Deal, DealMessage, DealStatus, ExtensionStatus
+from deals.models import AutoApprovalRule, Deal, DealAttachment, DealMessage, DealStatus, ExtensionStatus
 from deals.services import attachment_add, message_post
 from prm.accounts.roles import Role
 from prm.events.models import Event, OutboxMessage
@@ -549,3 +550,29 @@ def test_the_office_deal_page_costs_the_same_for_2_and_20_messages_and_events(ac
         counts[n] = (len(captured), "\n".join(q["sql"] for q in captured.captured_queries))
     assert counts[2][0] == counts[20][0], f"{counts[2][0]} queries for 2, {counts[20][0]} for 20\n{counts[20][1]}"
     assert counts[20][0] == DEAL_PAGE_QUERIES, f"{counts[20][0]} queries, pinned {DEAL_PAGE_QUERIES}\n{counts[20][1]}"
+
+
+def test_staff_attach_a_document_the_partner_downloads_and_a_bad_file_is_refused_clearly(acme, ctx):
+    from .portal_setup import pdf_upload
+
+    office_setup.conflicting(ctx)
+    manager = make_client(acme.manager)
+    # when the channel manager attaches the vendor's quote
+    response = manager.post(
+        reverse("office:deal_attachment_add", args=[ctx.deal.pk]), {"file": pdf_upload(), "name": "Vendor quote"}
+    )
+    assert response.status_code == 302
+    # then the partner's rep sees it on the deal and downloads it
+    portal_page = html(make_client(acme.sales[0]).get(reverse("portal:deal_detail", args=[ctx.deal.pk])))
+    assert "Vendor quote" in portal_page
+    href = re.search(r'href="(/portal/deals/\d+/attachments/\d+/)">Vendor quote<', portal_page).group(1)
+    download = make_client(acme.sales[0]).get(href)
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    # and a file that is not a document is refused with the name typed kept
+    fake = SimpleUploadedFile("quote.pdf", b"<html>not a pdf</html>", "application/pdf")
+    page = html(manager.post(reverse("office:deal_attachment_add", args=[ctx.deal.pk]), {"file": fake, "name": "Odd"}))
+    assert 'value="Odd"' in page and 'class="alert alert-danger' in page
+    with platform_scope():
+        assert list(DealAttachment.objects.filter(deal_id=ctx.deal.pk).values_list("name", flat=True)) == [
+            "Vendor quote"
+        ]

@@ -283,6 +283,11 @@ FORM_VIEWS = {
         lambda w: reverse("office:deal_message", args=[office_setup.for_world(w).deal.pk]),
         lambda w: {"body": "Which branches does it cover?", "internal": "on"},
     ),
+    "office:deal_attachment_add": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:deal_attachment_add", args=[office_setup.for_world(w).deal.pk]),
+        lambda w: {"file": portal_setup.pdf_upload(), "name": "Vendor quote"},
+    ),
     "office:deal_register": (
         lambda w: w.acme.manager,
         lambda w: reverse("office:deal_register"),
