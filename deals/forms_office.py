@@ -97,20 +97,32 @@ class DuplicateForm(forms.Form):
         )
 
 
-class ExtensionDecisionForm(forms.Form):
+class RefusalNeedsNoteForm(forms.Form):
+    """A decision (``decision``) whose refusal must tell the partner why, in ``note_field``."""
+
+    refusal = "refuse"
+    note_field = "note"
+    note_missing = ""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.refusal and not (data.get(self.note_field) or "").strip():
+            self.add_error(self.note_field, self.note_missing)
+        return data
+
+
+class ExtensionDecisionForm(RefusalNeedsNoteForm):
+    note_missing = "Tell the partner why the extension is refused."
+
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("refuse", "Refuse")])
     note = forms.CharField(
         required=False, max_length=NOTE_MAX, label="Note (required to refuse)", widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == "refuse" and not (data.get("note") or "").strip():
-            self.add_error("note", "Tell the partner why the extension is refused.")
-        return data
 
+class WinDecisionForm(RefusalNeedsNoteForm):
+    note_field, note_missing = "reason", "Tell the partner why the win is not confirmed."
 
-class WinDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("confirm", "Confirm the win"), ("refuse", "Do not confirm")])
     reason = forms.CharField(
         required=False,
@@ -118,12 +130,6 @@ class WinDecisionForm(forms.Form):
         label="Reason (required not to confirm)",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == "refuse" and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Tell the partner why the win is not confirmed.")
-        return data
 
 
 class OnBehalfRegistrationForm(forms.Form):

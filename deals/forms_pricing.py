@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import forms
 
+from .forms_office import RefusalNeedsNoteForm
 from .models import PRICING_APPROVER_CHOICES
 from .services.pricing import JUSTIFICATION_MAX_LENGTH, NOTE_MAX_LENGTH
 
@@ -38,7 +39,9 @@ class PricingRequestForm(forms.Form):
     )
 
 
-class PricingDecisionForm(forms.Form):
+class PricingDecisionForm(RefusalNeedsNoteForm):
+    refusal, note_missing = "reject", "Tell the partner why the special pricing is rejected."
+
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     note = forms.CharField(
         required=False,
@@ -48,9 +51,3 @@ class PricingDecisionForm(forms.Form):
     )
     # The step the decider saw: a decision on a step someone else decided meanwhile is refused.
     step = forms.ChoiceField(choices=PRICING_APPROVER_CHOICES, widget=forms.HiddenInput)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
-            self.add_error("note", "Tell the partner why the special pricing is rejected.")
-        return data

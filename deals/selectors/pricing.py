@@ -9,6 +9,7 @@ from django.http import Http404
 from prm.accounts.roles import Role
 
 from ..models import Deal, PricingStatus, SpecialPricingRequest, SpecialPricingStep
+from .review import require_staff_actor
 
 
 def pricing_requests_for_actor(*, actor, deal: Deal) -> list[SpecialPricingRequest]:
@@ -46,8 +47,7 @@ def may_decide(actor, pricing: SpecialPricingRequest) -> bool:
 def pricing_queue_for_actor(*, actor) -> QuerySet[SpecialPricingRequest]:
     """Pending requests awaiting the actor's role (a vendor admin: every pending one), oldest
     first, with their deal and partner (served by ``pricing_pending_idx``)."""
-    if actor is None or not actor.is_staff_member:
-        raise Http404
+    require_staff_actor(actor)
     queryset = SpecialPricingRequest.objects.filter(status=PricingStatus.PENDING)
     if actor.role != Role.ADMIN:
         queryset = queryset.filter(current_role=actor.role)

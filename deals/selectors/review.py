@@ -41,7 +41,8 @@ DUE_SOON = timedelta(hours=24)
 TOP_PARTNERS = 10
 
 
-def _require_staff(actor) -> None:
+def require_staff_actor(actor) -> None:
+    """Staff read the whole tenant; anyone else asking is a 404."""
     if actor is None or not actor.is_staff_member:
         raise Http404
 
@@ -63,7 +64,7 @@ def review_queue_for_actor(
 ) -> QuerySet[Deal]:
     """Registrations waiting for a decision, the most urgent deadline first (served by the
     partial index ``deal_review_idx``). Each row carries its partner and reviewer: one query."""
-    _require_staff(actor)
+    require_staff_actor(actor)
     now = timezone.now()
     queryset = Deal.objects.filter(status=DealStatus.SUBMITTED)
     if sla == SLA_OVERDUE:
@@ -81,7 +82,7 @@ def deal_list_for_staff(
     *, actor, manager=None, region: str = "", conflict: str = "", status: str = ""
 ) -> QuerySet[Deal]:
     """Every registration of the tenant (the export), newest first, with partner and lines."""
-    _require_staff(actor)
+    require_staff_actor(actor)
     queryset = Deal.objects.exclude(status=DealStatus.DRAFT)
     if status in DealStatus.values:
         queryset = queryset.filter(status=status)
@@ -97,7 +98,7 @@ def deal_for_staff(*, actor, deal_id: int) -> Deal:
     """One registration in any status with what a reviewer reads: its lines, its conflicts
     (each other registration with its partner and lines, or the vendor account) and its
     pending extension (``pending_extensions``)."""
-    _require_staff(actor)
+    require_staff_actor(actor)
     conflicts = DealConflict.objects.select_related("other_deal__partner", "account").prefetch_related(
         Prefetch("other_deal__lines", queryset=DealLine.objects.select_related("product_line").order_by("id"))
     )
@@ -132,18 +133,18 @@ def deal_for_staff(*, actor, deal_id: int) -> Deal:
 
 def partners_for_registration(*, actor) -> list[Partner]:
     """The partners staff may register a deal for: every partner of the tenant, by name."""
-    _require_staff(actor)
+    require_staff_actor(actor)
     return list(Partner.objects.order_by("display_name", "id"))
 
 
 def products_for_registration(*, actor) -> list[Product]:
-    _require_staff(actor)
+    require_staff_actor(actor)
     return list(Product.objects.filter(is_active=True).select_related("line").order_by("line__name", "name", "id"))
 
 
 def reviewers_for_filter(*, actor) -> list:
     """The staff who review deals (the queue's "manager" filter)."""
-    _require_staff(actor)
+    require_staff_actor(actor)
     staff = Membership.objects.filter(kind=MembershipKind.STAFF, is_active=True).select_related("user")
     return [member for member in staff.order_by("user__email", "id") if member.can("deals.review")]
 
@@ -199,9 +200,7 @@ def pipeline_figures() -> dict:
     protected = deals.filter(status__in=PROTECTED_STATUSES)
     by_status = sorted(_rows(deals, "status", statuses), key=lambda r: (list(statuses.values()).index(r[0]), r[1]))
     by_stage = sorted(_rows(protected, "stage", stages), key=lambda r: (list(stages.values()).index(r[0]), r[1]))
-    stage_counts = {value: 0 for value in stages}
-    for label, _, count, _ in by_stage:
-        stage_counts[next(value for value, text in stages.items() if text == label)] += count
+    stage_counts = {value: sum(row[2] for row in by_stage if row[0] == label) for value, label in stages.items()}
     by_partner = (
         protected.values("partner__display_name", "partner_id", "currency")
         .annotate(n=Count("id"), total=Sum("amount"))
@@ -247,7 +246,7 @@ def pipeline_figures() -> dict:
 def pipeline_for_actor(*, actor) -> Pipeline | None:
     """The dashboard: the stored tables (``None`` before the first computation) and the live
     counts of registrations awaiting review, overdue and due within a day (two queries)."""
-    _require_staff(actor)
+    require_staff_actor(actor)
     snapshot = PipelineSnapshot.objects.first()
     if snapshot is None:
         return None

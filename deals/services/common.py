@@ -135,6 +135,14 @@ def require_partner_side(actor: Membership, deal: Deal, *, what: str) -> None:
         raise NotAllowed(f"You may not {what}.")
 
 
+def require_partner_user_on_deal(actor: Membership, deal: Deal, *, what: str) -> None:
+    """A partner user of the deal's partner who may register deals; a rep only on their own
+    registrations (the ones the portal shows them), a partner admin on the company's."""
+    require_partner_side(actor, deal, what=what)
+    if not actor.can("deals.view_company") and deal.registered_by_id != actor.pk:
+        raise NotAllowed(f"You may not {what}.")
+
+
 def set_status(deal: Deal, to_status: str, *, actor: Membership | None, fields: dict | None = None) -> str:
     """Set the status with the fields that go with it, save them together; return the old status."""
     before = deal.status
@@ -144,7 +152,7 @@ def set_status(deal: Deal, to_status: str, *, actor: Membership | None, fields: 
     deal.save(update_fields=["status", "updated_at", *(fields or {})])
     if before in PROTECTED_STATUSES and to_status not in PROTECTED_STATUSES:
         protections_release(deal=deal)
-        pricing_requests_close(deal=deal)
+        pricing_requests_close(deal=deal, actor=actor)
     return before
 
 
@@ -193,17 +201,27 @@ def protections_release(*, deal: Deal) -> int:
         )
 
 
-def pricing_requests_close(*, deal: Deal) -> int:
+def pricing_requests_close(*, deal: Deal, actor: Membership | None) -> None:
     """A deal no longer protected (won, lost, withdrawn, expired) takes no special price: its
-    pending request leaves the approvers' queue, closed as withdrawn with the reason."""
-    label = DealStatus(deal.status).label.lower()
+    pending request (at most one) leaves the approvers' queue, closed as withdrawn with the
+    reason, and the deal's timeline says so. The caller holds the deal's lock, which every
+    pricing decision takes first."""
     with tenant_wide():
-        return SpecialPricingRequest.objects.filter(deal_id=deal.pk, status=PricingStatus.PENDING).update(
-            status=PricingStatus.WITHDRAWN,
-            current_role="",
-            decided_at=timezone.now(),
-            decision_note=f"Closed without a decision: the registration is {label}.",
-        )
+        pending = SpecialPricingRequest.objects.filter(deal_id=deal.pk, status=PricingStatus.PENDING).first()
+        if pending is None:
+            return
+        pending.status = PricingStatus.WITHDRAWN
+        pending.current_role = ""
+        pending.decided_at = timezone.now()
+        pending.decision_note = f"Closed without a decision: the registration is {deal.get_status_display().lower()}."
+        pending.save(update_fields=["status", "current_role", "decided_at", "decision_note"])
+    record(
+        actor=actor,
+        deal=deal,
+        verb="deal.pricing_closed",
+        message=f"Special pricing of {pending.discount_text} % closed without a decision.",
+        data={"pricing_id": pending.pk, "discount": str(pending.discount_percent)},
+    )
 
 
 def tenant_wide():

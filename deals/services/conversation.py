@@ -10,7 +10,15 @@ from prm.notifications.services import notify
 from programs.services.catalogue import DOCUMENT_MAX_BYTES, document_kind
 
 from ..models import Deal, DealAttachment, DealMessage
-from .common import deal_url, partner_recipients, record, require_partner_side, require_staff, reviewer_for, tenant_wide
+from .common import (
+    deal_url,
+    partner_recipients,
+    record,
+    require_partner_user_on_deal,
+    require_staff,
+    reviewer_for,
+    tenant_wide,
+)
 
 MESSAGE_MAX_LENGTH = 5000
 
@@ -20,10 +28,8 @@ def _may_take_part(actor: Membership, deal: Deal, *, what: str) -> None:
     the portal shows them), or staff who review deals."""
     if actor.is_staff_member:
         require_staff(actor, "deals.review", deal, what=what)
-        return
-    require_partner_side(actor, deal, what=what)
-    if not actor.can("deals.view_company") and deal.registered_by_id != actor.pk:
-        raise NotAllowed(f"You may not {what}.")
+    else:
+        require_partner_user_on_deal(actor, deal, what=what)
 
 
 def _staff_audience(deal: Deal) -> list[Membership]:

@@ -29,7 +29,15 @@ from ..models import (
     SpecialPricingStep,
     percent_text,
 )
-from .common import deal_url, lock, partner_recipients, record, require_partner_side, tenant_wide, vendor_admins
+from .common import (
+    deal_url,
+    lock,
+    partner_recipients,
+    record,
+    require_partner_user_on_deal,
+    tenant_wide,
+    vendor_admins,
+)
 
 JUSTIFICATION_MAX_LENGTH = 5000
 NOTE_MAX_LENGTH = 2000
@@ -115,9 +123,7 @@ def _partner_user_on_deal(actor: Membership, deal: Deal, *, what: str) -> None:
     portal shows them). Special pricing is the partner's request, never entered by staff."""
     if not actor.is_partner_user:
         raise NotAllowed(f"Only the partner may {what}.")
-    require_partner_side(actor, deal, what=what)
-    if not actor.can("deals.view_company") and deal.registered_by_id != actor.pk:
-        raise NotAllowed(f"You may not {what}.")
+    require_partner_user_on_deal(actor, deal, what=what)
 
 
 @transaction.atomic

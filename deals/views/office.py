@@ -175,11 +175,14 @@ class DealDetailView(MemberRequiredMixin, View):
         return render(request, "deals/office_deal_detail.html", _detail_context(self.actor, deal))
 
 
-class _DecisionView(MemberRequiredMixin, View):
-    """A decision on one deal: parse the form, call the service, come back to the deal."""
+class _DealPostView(MemberRequiredMixin, View):
+    """One form posted on a deal (a decision, a reply, a document): parse it, call the service,
+    come back to the deal; invalid input or a refusal renders the deal with what was typed."""
 
     area, capability = OFFICE, "deals.review"
     form_name: str = ""
+    anchor: str = ""  # where the deal page opens after success
+    not_done: str = "Nothing was decided on {reference}: see the form below."
 
     def form(self, request, deal):
         raise NotImplementedError
@@ -194,16 +197,16 @@ class _DecisionView(MemberRequiredMixin, View):
         if form.is_valid():
             call, success = self.decide(deal, form.cleaned_data)
             if run_service(request, call, success=success):
-                return redirect("office:deal_detail", deal_id=deal.pk)
+                return redirect(f"{reverse('office:deal_detail', args=[deal.pk])}{self.anchor}")
         else:
-            messages.error(request, f"Nothing was decided on {deal.reference}: see the form below.")
+            messages.error(request, self.not_done.format(reference=deal.reference))
         # Read again: a refused decision may be refused because someone else decided meanwhile.
         deal = deal_for_staff(actor=self.actor, deal_id=deal_id)
         context = _detail_context(self.actor, deal, **{self.form_name: form})
         return render(request, "deals/office_deal_detail.html", context)
 
 
-class DealApproveView(_DecisionView):
+class DealApproveView(_DealPostView):
     form_name = "approve_form"
 
     def form(self, request, deal):
@@ -216,7 +219,7 @@ class DealApproveView(_DecisionView):
         )
 
 
-class DealRejectView(_DecisionView):
+class DealRejectView(_DealPostView):
     form_name = "reject_form"
 
     def form(self, request, deal):
@@ -229,7 +232,7 @@ class DealRejectView(_DecisionView):
         )
 
 
-class DealRequestInfoView(_DecisionView):
+class DealRequestInfoView(_DealPostView):
     form_name = "info_form"
 
     def form(self, request, deal):
@@ -244,7 +247,7 @@ class DealRequestInfoView(_DecisionView):
         )
 
 
-class DealDuplicateView(_DecisionView):
+class DealDuplicateView(_DealPostView):
     form_name = "duplicate_form"
 
     def form(self, request, deal):
@@ -258,7 +261,7 @@ class DealDuplicateView(_DecisionView):
         )
 
 
-class ExtensionDecideView(_DecisionView):
+class ExtensionDecideView(_DealPostView):
     form_name = "extension_form"
 
     def form(self, request, deal):
@@ -275,7 +278,7 @@ class ExtensionDecideView(_DecisionView):
         )
 
 
-class DealWinView(_DecisionView):
+class DealWinView(_DealPostView):
     form_name = "win_form"
 
     def form(self, request, deal):
@@ -296,50 +299,38 @@ class DealWinView(_DecisionView):
 # --- one deal: the conversation and its documents ----------------------------------------------------
 
 
-class DealMessageView(MemberRequiredMixin, View):
+class DealMessageView(_DealPostView):
     """Answer the partner on the deal (they are notified), or leave an internal note that only
     staff read. An empty message renders the deal again with what was typed."""
 
-    area, capability = OFFICE, "deals.review"
+    form_name, anchor = "message_form", "#conversation"
+    not_done = "Nothing was sent on {reference}: see the message form below."
 
-    def post(self, request, deal_id: int):
-        deal = deal_for_staff(actor=self.actor, deal_id=deal_id)
-        form = DealMessageForm(request.POST, auto_id="message_%s")
-        if form.is_valid():
-            internal = form.cleaned_data["internal"]
-            success = "Your internal note was added." if internal else "Your message was sent to the partner."
+    def form(self, request, deal):
+        return DealMessageForm(request.POST, auto_id="message_%s")
 
-            def call():
-                return message_post(actor=self.actor, deal=deal, body=form.cleaned_data["body"], internal=internal)
-
-            if run_service(request, call, success=success):
-                return redirect(f"{reverse('office:deal_detail', args=[deal.pk])}#conversation")
-        else:
-            messages.error(request, f"Nothing was sent on {deal.reference}: see the message form below.")
-        context = _detail_context(self.actor, deal, message_form=form)
-        return render(request, "deals/office_deal_detail.html", context)
+    def decide(self, deal, data):
+        internal = data["internal"]
+        return (
+            lambda: message_post(actor=self.actor, deal=deal, body=data["body"], internal=internal),
+            "Your internal note was added." if internal else "Your message was sent to the partner.",
+        )
 
 
-class DealAttachmentAddView(MemberRequiredMixin, View):
+class DealAttachmentAddView(_DealPostView):
     """Attach a document (the vendor's quote, a customer's purchase order) for both sides to read."""
 
-    area, capability = OFFICE, "deals.review"
+    form_name, anchor = "attachment_form", "#attachments-title"
+    not_done = "Nothing was attached: correct the fields marked below."
 
-    def post(self, request, deal_id: int):
-        deal = deal_for_staff(actor=self.actor, deal_id=deal_id)
-        form = AttachmentForm(request.POST, request.FILES, auto_id="attachment_%s")
-        if form.is_valid():
-            data = form.cleaned_data
-            if run_service(
-                request,
-                lambda: attachment_add(actor=self.actor, deal=deal, file=data["file"], name=data["name"]),
-                success="The document was attached.",
-            ):
-                return redirect(f"{reverse('office:deal_detail', args=[deal.pk])}#attachments-title")
-        else:
-            messages.error(request, "Nothing was attached: correct the fields marked below.")
-        context = _detail_context(self.actor, deal, attachment_form=form)
-        return render(request, "deals/office_deal_detail.html", context)
+    def form(self, request, deal):
+        return AttachmentForm(request.POST, request.FILES, auto_id="attachment_%s")
+
+    def decide(self, deal, data):
+        return (
+            lambda: attachment_add(actor=self.actor, deal=deal, file=data["file"], name=data["name"]),
+            "The document was attached.",
+        )
 
 
 class DealAttachmentView(MemberRequiredMixin, View):

@@ -256,7 +256,7 @@ def _detail_context(actor, deal, **overrides) -> dict:
         "message_form": MessageForm(),
         "attachment_form": AttachmentForm(),
         "actions": _action_forms(deal),
-        **pricing_sections.portal_context(actor, deal, overrides.get("pricing_form")),
+        **pricing_sections.portal_context(actor, deal, overrides.pop("pricing_form", None)),
     }
     context.update(overrides)
     if "action_forms" in overrides:

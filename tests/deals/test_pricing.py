@@ -285,6 +285,9 @@ def test_a_lost_deals_pending_pricing_leaves_the_queue_closed_with_the_reason(ac
     pricing = refresh(pricing)
     assert pricing.status == PricingStatus.WITHDRAWN and pricing.current_role == ""
     assert pricing.decision_note == "Closed without a decision: the registration is lost."
+    with platform_scope():
+        closed = Event.objects.get(object_id=deal.pk, verb="deal.pricing_closed")
+    assert closed.message == "Special pricing of 8 % closed without a decision."
     with pytest.raises(InvalidTransition):
         decide(staff.manager, pricing)
     page = make_client(staff.manager).get(reverse("office:pricing_queue")).content.decode()
