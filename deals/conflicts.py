@@ -16,14 +16,14 @@ transaction-local ``pg_trgm.similarity_threshold``), scored and cut to the best 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.utils import timezone
 
-from prm.tenancy.scope import current_scope, current_tenant_id, tenant_scope
+from prm.tenancy.scope import current_tenant_id, step_out_to_tenant
 
 from .models import ACTIVE_STATUSES, CustomerAccount
 from .normalize import CustomerIdentity
@@ -88,7 +88,7 @@ def conflicts_record(*, deal, phase: str) -> list:
     phase's earlier rows of this deal are replaced) and set ``deal.has_conflict``. Returns the rows."""
     from .models import DealConflict, DealLine
 
-    with _tenant_wide():
+    with step_out_to_tenant():
         # The stored identity (computed when the deal was saved) is what other checks compare
         # against, so this check uses it too rather than recomputing it from the typed values.
         line_ids = sorted(set(DealLine.objects.filter(deal_id=deal.pk).values_list("product_line_id", flat=True)))
@@ -125,20 +125,6 @@ def conflicts_record(*, deal, phase: str) -> list:
 
 
 # --- The queries --------------------------------------------------------------------------------
-
-
-@contextmanager
-def _tenant_wide() -> Iterator[None]:
-    """Step out of a partner user's scope into the tenant's for the duration.
-
-    Row-level security shows a partner user's transaction only its own partner's registrations
-    and no vendor-internal rows, yet the check must compare against every partner's. Callers get
-    no more than a ``Match`` list (staff) or a boolean (the hint).
-    """
-    scope = current_scope()
-    stepping_out = scope is not None and scope.partner_id is not None
-    with tenant_scope(current_tenant_id()) if stepping_out else nullcontext():
-        yield
 
 
 @contextmanager
@@ -247,7 +233,7 @@ def _find(
     if not key and not domain:
         return []
     lines = sorted({int(line) for line in product_line_ids or ()})
-    with _tenant_wide():
+    with step_out_to_tenant():
         params = {
             # Named explicitly although row-level security applies it too: the indexes lead
             # with tenant_id, and the query must not depend on which role runs it.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import zoneinfo
-from contextlib import nullcontext
 from datetime import UTC, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
@@ -14,8 +13,7 @@ from prm.accounts.models import Membership
 from prm.accounts.roles import Role
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import event_record
-from prm.tenancy.models import Tenant
-from prm.tenancy.scope import current_scope, current_tenant_id, tenant_scope
+from prm.tenancy.scope import step_out_to_tenant
 from programs.models import Enrollment, Program
 
 from ..models import (
@@ -55,10 +53,6 @@ PARTNER_EDITABLE_FIELDS = frozenset(
 )
 
 S = DealStatus
-
-
-def tenant_zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(Tenant.objects.only("time_zone").get(pk=current_tenant_id()).time_zone)
 
 
 def business_deadline(start: datetime, hours: float, tz: zoneinfo.ZoneInfo | str) -> datetime:
@@ -177,7 +171,7 @@ def protections_create(*, deal: Deal) -> list[DealProtection]:
     line_ids = sorted(set(deal.lines.values_list("product_line_id", flat=True)))
     try:
         # Vendor-internal rows: an auto-approval at a partner user's submission writes them as the tenant.
-        with tenant_wide(), transaction.atomic():
+        with step_out_to_tenant(), transaction.atomic():
             return DealProtection.objects.bulk_create(
                 [
                     DealProtection(deal=deal, partner_id=deal.partner_id, customer=customer, product_line_id=line_id)
@@ -195,7 +189,7 @@ def protections_create(*, deal: Deal) -> list[DealProtection]:
 def protections_release(*, deal: Deal) -> int:
     """Free the deal's claims. Protections are vendor-internal rows (no partner policy), so a
     partner user's withdrawal releases them as the tenant, for this deal only."""
-    with tenant_wide():
+    with step_out_to_tenant():
         return DealProtection.objects.filter(deal_id=deal.pk, active=True).update(
             active=False, released_at=timezone.now()
         )
@@ -206,7 +200,7 @@ def pricing_requests_close(*, deal: Deal, actor: Membership | None) -> None:
     pending request (at most one) leaves the approvers' queue, closed as withdrawn with the
     reason, and the deal's timeline says so. The caller holds the deal's lock, which every
     pricing decision takes first."""
-    with tenant_wide():
+    with step_out_to_tenant():
         pending = SpecialPricingRequest.objects.filter(deal_id=deal.pk, status=PricingStatus.PENDING).first()
         if pending is None:
             return
@@ -222,14 +216,6 @@ def pricing_requests_close(*, deal: Deal, actor: Membership | None) -> None:
         message=f"Special pricing of {pending.discount_text} % closed without a decision.",
         data={"pricing_id": pending.pk, "discount": str(pending.discount_percent)},
     )
-
-
-def tenant_wide():
-    """Step out of a partner user's scope into its tenant's (a no-op for staff)."""
-    scope = current_scope()
-    if scope is not None and scope.partner_id is not None:
-        return tenant_scope(scope.tenant_id)
-    return nullcontext()
 
 
 def partner_recipients(deal: Deal) -> list[Membership]:
@@ -251,7 +237,7 @@ def vendor_admins() -> list[Membership]:
 def reviewer_for(partner: Partner) -> Membership | None:
     """The partner's account manager, else the first active vendor admin (read as the tenant:
     a partner user's submission cannot see staff memberships)."""
-    with tenant_wide():
+    with step_out_to_tenant():
         if partner.account_manager_id:
             manager = (
                 Membership.objects.filter(pk=partner.account_manager_id, is_active=True).select_related("user").first()

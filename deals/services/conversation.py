@@ -7,7 +7,8 @@ from django.db import transaction
 from prm.accounts.models import Membership
 from prm.errors import NotAllowed, PolicyViolation, assert_same_tenant
 from prm.notifications.services import notify
-from programs.services.catalogue import DOCUMENT_MAX_BYTES, document_kind
+from prm.tenancy.scope import step_out_to_tenant
+from prm.web.files import DOCUMENT_MAX_BYTES, document_kind
 
 from ..models import Deal, DealAttachment, DealMessage
 from .common import (
@@ -17,7 +18,6 @@ from .common import (
     require_partner_user_on_deal,
     require_staff,
     reviewer_for,
-    tenant_wide,
 )
 
 MESSAGE_MAX_LENGTH = 5000
@@ -36,7 +36,7 @@ def _staff_audience(deal: Deal) -> list[Membership]:
     """The deal's reviewer, else the partner's account manager (or the first vendor admin).
     Read as the tenant: a partner user cannot see staff memberships."""
     if deal.reviewer_id:
-        with tenant_wide():
+        with step_out_to_tenant():
             reviewer = Membership.objects.filter(pk=deal.reviewer_id, is_active=True).first()
         if reviewer is not None:
             return [reviewer]
@@ -80,7 +80,7 @@ def _attachment_kind(file) -> str:
     try:
         return document_kind(file)
     except PolicyViolation as error:
-        # document_kind speaks of licences; on a deal, say what may be attached.
+        # One sentence for every refusal (empty, too large, not a document): what may be attached.
         raise PolicyViolation(
             f"Attach a PDF, PNG or JPEG file of at most {DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."
         ) from error

@@ -17,6 +17,7 @@ from prm.accounts.models import Membership
 from prm.accounts.roles import Role
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.notifications.services import notify
+from prm.tenancy.scope import step_out_to_tenant
 
 from ..models import (
     DEFAULT_PRICING_BANDS,
@@ -35,7 +36,6 @@ from .common import (
     partner_recipients,
     record,
     require_partner_user_on_deal,
-    tenant_wide,
     vendor_admins,
 )
 
@@ -51,7 +51,7 @@ def pricing_bands(*, program_id: int | None) -> list[tuple[Decimal, str]]:
     """The program's bands (limit, role), lowest first; the defaults when it has none. Read as
     the tenant: a partner user's request reads its program's configuration."""
     if program_id is not None:
-        with tenant_wide():
+        with step_out_to_tenant():
             bands = list(
                 PricingBand.objects.filter(program_id=program_id)
                 .order_by("up_to_percent", "id")
@@ -77,7 +77,7 @@ def pricing_chain(*, discount: Decimal, bands: list[tuple[Decimal, str]]) -> lis
 def _approvers(role: str) -> list[Membership]:
     """Who is told a request awaits ``role``: its active members, else the vendor admins (who may
     decide any step). Read as the tenant: partner users cannot see staff memberships."""
-    with tenant_wide():
+    with step_out_to_tenant():
         members = list(
             Membership.objects.filter(partner__isnull=True, role=role, is_active=True).select_related("user")
         )

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
 
 from prm.events.services import outbox_enqueue_many
-from prm.tenancy.scope import current_scope, current_tenant_id, tenant_scope
+from prm.tenancy.scope import step_out_to_tenant
 
 from .kinds import KINDS
 from .models import Notification, NotificationPreference
@@ -77,9 +76,7 @@ def notify_many(*, messages: Iterable[Message]) -> list[Notification]:
         )
     # A partner user's transaction may only write its own partner's rows (row-level security),
     # yet its actions notify vendor staff too: the service writes those as the tenant.
-    scope = current_scope()
-    stepping_out = scope is not None and scope.partner_id is not None
-    with tenant_scope(current_tenant_id()) if stepping_out else nullcontext():
+    with step_out_to_tenant():
         created = Notification.objects.bulk_create(notifications)
         outbox_enqueue_many(
             task_name=EMAIL_TASK,

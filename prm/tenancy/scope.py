@@ -11,13 +11,14 @@ One context variable drives both isolation layers:
   for the platform scope.
 
 Requests enter the scope in ``TenantMiddleware``; Celery tasks in ``tenant_task``; commands and
-platform code use ``platform_scope`` (the escape hatch).
+platform code use ``platform_scope`` (the escape hatch). Partner-scoped code that must consult
+other partners' rows steps out with ``step_out_to_tenant`` (the other escape hatch, narrower).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -112,3 +113,27 @@ def platform_scope(using: str = "default"):
     exactly the cross-tenant leak the two isolation layers exist to prevent.
     """
     return _enter(Scope(tenant_id=None), using)
+
+
+def step_out_to_tenant():
+    """ESCAPE HATCH: leave a partner user's scope for its tenant's, for the enclosed block.
+
+    Row-level security shows a partner user's transaction its own partner's rows only, yet some
+    questions such a user asks must be answered from every partner's: is this customer already
+    registered by someone else (conflict checks), does another partner hold this territory
+    exclusively (policy decisions), who on the vendor's side hears about this (notification
+    recipients, the reviewer), and some vendor-internal rows a partner's action writes
+    (notifications to staff, protections, conflict reports, closing a pending special price).
+
+    What may leave the block is only what the partner user may know: a yes/no answer, a count, a
+    non-identifying result (a policy reason), or rows the caller writes or hands to a
+    notification without showing them. Never return another partner's rows, names or ids to a
+    partner user's page. For staff, and outside any partner scope, this changes nothing.
+
+    The one way to step out: ``tests/tenancy/test_step_out.py`` fails when ``tenant_scope`` is
+    entered anywhere that is not a declared entry point (a request, a task, a stream, a command).
+    """
+    scope = _current.get()
+    if scope is None or scope.partner_id is None:
+        return nullcontext()
+    return tenant_scope(scope.tenant_id)

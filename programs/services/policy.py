@@ -24,7 +24,6 @@ yes/no leaves that scope.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -35,7 +34,7 @@ from django.utils import timezone
 from partners.models import Partner, PartnerStatus, PartnerType
 from prm.accounts.roles import PARTNER_ROLES, Role
 from prm.errors import assert_same_tenant
-from prm.tenancy.scope import current_scope, current_tenant_id, tenant_scope
+from prm.tenancy.scope import step_out_to_tenant
 
 from ..countries import country_name
 from ..metrics import format_measure
@@ -368,12 +367,10 @@ def _exclusive_elsewhere(*, partner: Partner, line: ProductLine, country: str, o
     """Whether another partner holds ``country`` exclusively for the line (or for every line).
 
     A partner user's transaction sees only its own grants (row-level security), so from its seat
-    every territory would look free: the check steps out to the tenant scope, like notify(), and
+    every territory would look free: the check steps out to the tenant scope (step_out_to_tenant), and
     only a yes/no comes back (never the holder, nor any row).
     """
-    scope = current_scope()
-    stepping_out = scope is not None and scope.partner_id is not None
-    with tenant_scope(current_tenant_id()) if stepping_out else nullcontext():
+    with step_out_to_tenant():
         return (
             TerritoryGrant.objects.filter(exclusive=True)
             .exclude(partner_id=partner.pk)

@@ -1,0 +1,99 @@
+"""One way to step out of a partner user's scope: ``step_out_to_tenant()``.
+
+Entering ``tenant_scope`` is how a request, a task, a stream or a command begins to act for a
+tenant. Anywhere else, a ``tenant_scope(...)`` call is a hand-written step-out of the partner scope
+(the four copies this replaced read the current scope and re-entered it without the partner):
+this test finds every call in the product's code and fails on one that is not a declared entry
+point. Step out with ``prm.tenancy.scope.step_out_to_tenant()``, whose docstring says what may
+leave the wider scope.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("prm", "partners", "programs", "deals", "leads", "learning", "incentives")
+
+# (file, function) -> why entering a tenant's scope there is an entry point, not a step-out.
+ENTRY_POINTS = {
+    ("prm/tenancy/middleware.py", "__call__"): "a request begins (tenant from the host, partner from the membership)",
+    ("prm/events/tasks.py", "run"): "a Celery task begins (tenant_task re-enters the scope from tenant_id)",
+    ("prm/events/services.py", "outbox_relay"): "publishing a tenant's outbox after its transaction committed",
+    ("prm/web/exports.py", "lines"): "a streamed export runs after the view returned, outside its scope",
+    ("prm/tenancy/scope.py", "step_out_to_tenant"): "the step-out itself",
+}
+# Commands and demo loaders act for each tenant in turn.
+ENTRY_MODULES = ("demo.py", "/management/commands/")
+
+
+class _Calls(ast.NodeVisitor):
+    """Each ``tenant_scope(...)`` call with the innermost function it is written in."""
+
+    def __init__(self):
+        self.functions: list[str] = ["<module>"]
+        self.found: list[tuple[str, int]] = []
+
+    def visit_FunctionDef(self, node):
+        self.functions.append(node.name)
+        self.generic_visit(node)
+        self.functions.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Call(self, node):
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if name == "tenant_scope":
+            self.found.append((self.functions[-1], node.lineno))
+        self.generic_visit(node)
+
+
+def _calls_to_tenant_scope(path: Path) -> list[tuple[str, int]]:
+    calls = _Calls()
+    calls.visit(ast.parse(path.read_text(), filename=str(path)))
+    return calls.found
+
+
+def _product_modules():
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path
+
+
+def test_tenant_scope_is_entered_only_at_entry_points():
+    # given every module of the product
+    found = []
+    for path in _product_modules():
+        relative = path.relative_to(ROOT).as_posix()
+        # when we look for calls entering a tenant's scope
+        for function, line in _calls_to_tenant_scope(path):
+            if (relative, function) in ENTRY_POINTS or any(part in relative for part in ENTRY_MODULES):
+                continue
+            found.append(f"{relative}:{line} in {function}()")
+    # then each is a declared entry point: anything else steps out of a partner's scope by hand
+    assert not found, (
+        "tenant_scope() entered outside an entry point; step out of a partner user's scope with "
+        "prm.tenancy.scope.step_out_to_tenant() instead:\n" + "\n".join(found)
+    )
+
+
+def test_the_check_finds_a_hand_written_step_out(tmp_path):
+    # given a module that re-enters the current tenant's scope by hand
+    module = tmp_path / "sneaky.py"
+    module.write_text(
+        "from prm.tenancy.scope import current_tenant_id, tenant_scope\n"
+        "def read_everyone():\n"
+        "    with tenant_scope(current_tenant_id()):\n"
+        "        pass\n"
+    )
+    # then the scan sees it
+    assert _calls_to_tenant_scope(module) == [("read_everyone", 3)]
+
+
+def test_the_declared_entry_points_exist():
+    # a renamed or removed entry point must leave this list too
+    for relative, function in ENTRY_POINTS:
+        names = {name for name, _ in _calls_to_tenant_scope(ROOT / relative)}
+        assert function in names, f"{relative} no longer enters tenant_scope in {function}()"
