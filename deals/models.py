@@ -27,7 +27,7 @@ from django.db.models import Q
 
 from prm.accounts.roles import STAFF_ROLES, Role
 from prm.tenancy.models import TenantOwned
-from programs.models import private_upload_path
+from prm.web.files import private_upload_path
 
 
 class DealStatus(models.TextChoices):

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
-from prm.tenancy.forms import _is_polyglot
+from prm.errors import PolicyViolation
+from prm.web.files import DOCUMENT_MAX_BYTES, NOT_A_DOCUMENT, document_kind
 
 from .models import TierChangeProposal
 
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-NOT_A_DOCUMENT = "Upload a PDF, PNG or JPEG file."
-
-# Pillow's name of an image format -> the extension evidence is stored under (models.DOCUMENT_TYPES).
-_IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg"}
+EVIDENCE_MAX_BYTES = DOCUMENT_MAX_BYTES
 
 
 def _date_input():
@@ -128,9 +124,10 @@ class ManualMetricValueForm(forms.Form):
             return None
         if evidence.size > EVIDENCE_MAX_BYTES:
             raise forms.ValidationError("Keep the evidence under 10 MB.")
-        extension = _document_extension(evidence)
-        if extension is None:
-            raise forms.ValidationError(NOT_A_DOCUMENT)
+        try:
+            extension = document_kind(evidence)
+        except PolicyViolation as error:
+            raise forms.ValidationError(NOT_A_DOCUMENT) from error
         # The stored name is random (private_upload_path), keeping only this verified extension.
         evidence.name = f"evidence.{extension}"
         return evidence
@@ -146,24 +143,3 @@ class ManualMetricValueForm(forms.Form):
         ):
             self.add_error("evidence", f"{metric.name} needs evidence: attach a PDF, PNG or JPEG.")
         return data
-
-
-def _document_extension(upload) -> str | None:
-    """What the upload is, judged by its content: "pdf", "png", "jpg", or None."""
-    upload.seek(0)
-    data = upload.read()
-    upload.seek(0)
-    if data.startswith(b"%PDF-"):
-        # A whole PDF ends with its end-of-file marker (possibly followed by a newline).
-        return "pdf" if b"%%EOF" in data[-1024:] else None
-    try:
-        image = Image.open(upload)
-        image.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
-        return None
-    finally:
-        upload.seek(0)
-    extension = _IMAGE_FORMATS.get(image.format)
-    if extension is None or _is_polyglot(data, image.format):
-        return None
-    return extension

@@ -12,7 +12,7 @@ from prm.errors import PolicyViolation
 
 from .countries import COUNTRY_CHOICES
 from .models import LicenceType
-from .services.catalogue import document_kind
+from .services.catalogue import licence_document_kind
 from .services.policy import ACTIONS
 
 ACTION_LABELS = {"sell": "Sell", "register_deal": "Register a deal", "receive_lead": "Receive a lead"}
@@ -72,7 +72,7 @@ class LicenceUploadForm(forms.Form):
     def clean_document(self):
         document = self.cleaned_data["document"]
         try:
-            document_kind(document)
+            licence_document_kind(document)
         except PolicyViolation as error:
             raise forms.ValidationError(error.message) from error
         return document

@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -25,21 +23,10 @@ from django.db.models.functions import Coalesce
 
 from partners.models import SizeBand
 from prm.tenancy.models import TenantOwned
+from prm.web.files import private_upload_path
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 COUNTRY = RegexValidator(r"^[A-Z]{2}$", "An ISO 3166 country code in capitals, e.g. DE.")
-
-
-def private_upload_path(instance, filename):
-    """Documents (licences, evidence) live outside the static tree under a random name; views
-    that check who is asking serve them. Only a known extension of the upload survives."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    folder = instance._meta.model_name
-    return f"private/{folder}/{secrets.token_hex(16)}" + (f".{extension}" if extension in DOCUMENT_TYPES else "")
-
-
-# What a licence or evidence document may be, by extension (forms check the content too).
-DOCUMENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
 
 
 class Region(TenantOwned):

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import programs.models
+import prm.web.files
 
 
 class Migration(migrations.Migration):
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name="DealAttachment",
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("file", models.FileField(upload_to=programs.models.private_upload_path)),
+                ("file", models.FileField(upload_to=prm.web.files.private_upload_path)),
                 ("name", models.CharField(max_length=200)),
                 ("uploaded_at", models.DateTimeField(auto_now_add=True)),
                 (

@@ -11,7 +11,8 @@ from django.utils import timezone
 from prm.accounts.models import Membership
 from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
 from prm.notifications.services import notify
-from programs.services.tiers import tenant_today, tier_evaluate_soon
+from prm.tenancy.time import tenant_today
+from programs.services.tiers import tier_evaluate_soon
 
 from ..models import PROTECTED_STATUSES, Deal, DealExtension, DealStage, DealStatus, ExtensionStatus
 from .common import (

@@ -14,6 +14,7 @@ from prm.accounts.models import Membership
 from prm.errors import CrossTenantReference, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import changes_apply
 from prm.notifications.services import notify
+from prm.tenancy.time import tenant_zone
 from programs.models import Enrollment, Product
 from programs.services.policy import deal_parameters, policy_decide
 
@@ -32,7 +33,6 @@ from .common import (
     require_partner_side,
     reviewer_for,
     set_status,
-    tenant_zone,
 )
 
 S = DealStatus

@@ -10,8 +10,8 @@ from django.utils import timezone
 from prm.accounts.models import Membership
 from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
 from prm.notifications.services import notify
+from prm.tenancy.time import tenant_today
 from programs.services.policy import deal_parameters
-from programs.services.tiers import tenant_today
 
 from .. import conflicts
 from ..models import AutoApprovalRule, Deal, DealStatus, RejectionReason

@@ -21,11 +21,12 @@ from prm.accounts.roles import Role
 from prm.events.models import Event
 from prm.events.services import event_record_many
 from prm.notifications.services import Message, notify_many
+from prm.tenancy.time import tenant_zone
 from programs.models import Program
 
 from ..models import Deal, DealStatus
 from .closing import deal_expire
-from .common import DEFAULT_REVIEW_HOURS, EXPIRY_REMINDER_DAYS, business_deadline, deal_url, tenant_zone, vendor_admins
+from .common import DEFAULT_REVIEW_HOURS, EXPIRY_REMINDER_DAYS, business_deadline, deal_url, vendor_admins
 
 S = DealStatus
 

@@ -18,8 +18,8 @@ from django.views import View
 
 from prm.accounts.access import OFFICE, MemberRequiredMixin
 from prm.web.exports import csv_export, csv_safe
+from prm.web.files import document_response
 from prm.web.views import paginate, query_without_page, run_service
-from programs.views import document_response
 
 from ..forms_office import (
     ApproveForm,

@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from prm.accounts.access import PORTAL, MemberRequiredMixin
+from prm.web.files import document_response
 from prm.web.views import paginate, query_without_page, run_service
 from programs.models import Product
-from programs.views import document_response
 
 from ..conflicts import conflict_hint
 from ..forms_portal import (

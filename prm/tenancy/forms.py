@@ -1,8 +1,8 @@
-import re
-
 from django import forms
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
+
+from prm.web.files import is_polyglot
 
 from .models import Tenant
 
@@ -10,32 +10,6 @@ from .models import Tenant
 LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 NOT_AN_IMAGE = "Upload a PNG, JPEG or WebP image."
 TOO_LARGE = "Keep the logo within 2000 by 2000 pixels."
-
-# Markup or script inside an image (a comment chunk, appended bytes) makes a polyglot: a file
-# that is also a page or a script. Refused, whatever a browser would make of it. Five bytes or
-# more each, so that compressed pixel data matches by chance about never.
-_MARKUP = re.compile(
-    rb"<(?:script|html|body|iframe|object|embed|\?php|!doctype|svg[\s>/]|img[\s>/])|javascript:", re.IGNORECASE
-)
-
-
-def _end_of_image(data: bytes, image_format: str) -> int:
-    """Where the image's own bytes end: anything after it was appended (an archive, a page)."""
-    if image_format == "PNG":  # chunks of length, type, data, CRC, up to IEND
-        offset = 8
-        while offset + 8 <= len(data):
-            length, kind = int.from_bytes(data[offset : offset + 4], "big"), data[offset + 4 : offset + 8]
-            offset += 12 + length
-            if kind == b"IEND":
-                return offset
-        return len(data)
-    if image_format == "WEBP":  # one RIFF chunk, its size in the header
-        return 8 + int.from_bytes(data[4:8], "little")
-    return data.rfind(b"\xff\xd9") + 2  # JPEG: the end-of-image marker
-
-
-def _is_polyglot(data: bytes, image_format: str) -> bool:
-    return bool(_MARKUP.search(data)) or bool(data[_end_of_image(data, image_format) :].strip(b"\x00"))
 
 
 class TenantSettingsForm(forms.ModelForm):
@@ -65,7 +39,7 @@ class TenantSettingsForm(forms.ModelForm):
         if image.width > 2000 or image.height > 2000:
             raise forms.ValidationError(TOO_LARGE)
         logo.seek(0)
-        if _is_polyglot(logo.read(), image.format):
+        if is_polyglot(logo.read(), image.format):
             raise forms.ValidationError(NOT_AN_IMAGE)
         logo.seek(0)
         # The stored name is random (tenant_logo_path), keeping only this verified extension.

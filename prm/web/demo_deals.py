@@ -30,8 +30,8 @@ from prm.accounts.models import Membership
 from prm.accounts.roles import Role
 from prm.tenancy.models import Tenant
 from prm.tenancy.scope import tenant_scope
+from prm.tenancy.time import tenant_today
 from programs.models import Product, Program
-from programs.services.tiers import tenant_today
 
 # (partner, who registers, customer, website, country, product SKU, quantity, amount, then)
 DEALS = [

@@ -26,6 +26,7 @@ from partners.models import Partner, PartnerType
 from prm.accounts.models import Membership
 from prm.accounts.roles import Role
 from prm.tenancy.models import Tenant
+from prm.web.files import minimal_pdf
 from programs.models import (
     AuthorizationRule,
     Enrollment,
@@ -409,7 +410,7 @@ def load(*, tenant: Tenant, staff: dict[str, Membership]) -> None:
 
     Runs in the tenant's scope, after its partners and users exist.
     """
-    from programs.services.tiers import tenant_today
+    from prm.tenancy.time import tenant_today
 
     # The vendor's today, as evaluation counts it: the Referral review is due on this date.
     loaded = _Loaded(tenant=tenant, today=tenant_today(), staff=staff)
@@ -544,7 +545,7 @@ def _enrollments_and_history(loaded: _Loaded) -> None:
                 if metric.evidence_required:
                     row.evidence.save(
                         "statement.pdf",
-                        ContentFile(pdf_document(f"{partner.display_name}: revenue statement, {on:%B %Y}")),
+                        ContentFile(minimal_pdf(f"{partner.display_name}: revenue statement, {on:%B %Y}")),
                         save=False,
                     )
                 row.save()
@@ -624,31 +625,7 @@ def _licences(loaded: _Loaded) -> None:
             licence.verified_at = timezone.now() - timedelta(days=60)
         licence.document.save(
             f"{type_code}.pdf",
-            ContentFile(pdf_document(f"{licence_type.name} {number}, {partner.legal_name}, valid to {expires_on}")),
+            ContentFile(minimal_pdf(f"{licence_type.name} {number}, {partner.legal_name}, valid to {expires_on}")),
             save=False,
         )
         licence.save()
-
-
-def pdf_document(text: str) -> bytes:
-    """A minimal, valid one-page PDF showing one line of text (demo documents)."""
-    safe = text.encode("latin-1", "replace").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-    stream = b"BT /F1 12 Tf 72 760 Td (" + safe + b") Tj ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)

@@ -5,7 +5,7 @@ import django.core.validators
 import django.db.models.deletion
 from django.db import migrations, models
 
-import programs.models
+import prm.web.files
 
 
 class Migration(migrations.Migration):
@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("value", models.DecimalField(decimal_places=2, max_digits=16)),
                 ("effective_on", models.DateField()),
-                ("evidence", models.FileField(blank=True, upload_to=programs.models.private_upload_path)),
+                ("evidence", models.FileField(blank=True, upload_to=prm.web.files.private_upload_path)),
                 ("note", models.CharField(blank=True, max_length=300)),
                 ("recorded_at", models.DateTimeField(auto_now_add=True)),
             ],
@@ -91,7 +91,7 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("number", models.CharField(blank=True, max_length=80, verbose_name="licence number")),
-                ("document", models.FileField(upload_to=programs.models.private_upload_path)),
+                ("document", models.FileField(upload_to=prm.web.files.private_upload_path)),
                 ("issued_on", models.DateField(blank=True, null=True)),
                 ("expires_on", models.DateField()),
                 (

@@ -20,7 +20,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from partners.models import Partner
 from prm.accounts.models import Membership
@@ -28,6 +27,7 @@ from prm.accounts.roles import Role
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import changes_apply, event_record
 from prm.notifications.services import notify
+from prm.web.files import document_kind
 
 from ..countries import country_name
 from ..models import COUNTRY, LicenceStatus, LicenceType, PartnerLicence, ProductLine, Region, TerritoryGrant
@@ -35,40 +35,12 @@ from .policy import grant_countries, grant_label
 
 # --- documents -------------------------------------------------------------------------------
 
-DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 NOT_A_DOCUMENT = "Upload the licence as a PDF, PNG or JPEG file."
-_IMAGE_KINDS = {"PNG": "png", "JPEG": "jpg"}
 
 
-def document_kind(document) -> str:
-    """What an uploaded document is, judged by its content: ``pdf``, ``png`` or ``jpg``.
-
-    The name and the browser's content type are the uploader's to choose, so neither counts.
-    The document is served back only as an attachment with the type found here.
-    """
-    size = getattr(document, "size", None) or 0
-    if size == 0:
-        raise PolicyViolation("The file is empty: " + NOT_A_DOCUMENT[0].lower() + NOT_A_DOCUMENT[1:])
-    if size > DOCUMENT_MAX_BYTES:
-        raise PolicyViolation(f"Keep documents under {DOCUMENT_MAX_BYTES // (1024 * 1024)} MB.")
-    document.seek(0)
-    head = document.read(8)
-    document.seek(0)
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
-        try:
-            image = Image.open(document)
-            image.verify()
-        except Image.DecompressionBombError as error:
-            raise PolicyViolation("This image is too large; scan the licence at a lower resolution.") from error
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-            raise PolicyViolation(NOT_A_DOCUMENT) from error
-        finally:
-            document.seek(0)
-        if image.format in _IMAGE_KINDS:
-            return _IMAGE_KINDS[image.format]
-    raise PolicyViolation(NOT_A_DOCUMENT)
+def licence_document_kind(document) -> str:
+    """What a licence document is, by its content (``prm.web.files.document_kind``)."""
+    return document_kind(document, refusal=NOT_A_DOCUMENT)
 
 
 # --- who may act -------------------------------------------------------------------------------
@@ -369,7 +341,7 @@ def licence_upload(
         raise PolicyViolation("The issue date is in the future.")
     if issued_on is not None and issued_on >= expires_on:
         raise PolicyViolation("The licence must be issued before it expires.")
-    kind = document_kind(document)
+    kind = licence_document_kind(document)
     # Only the extension survives into the stored name (private_upload_path): the proven one.
     document.name = f"licence.{kind}"
     licence = PartnerLicence.objects.create(

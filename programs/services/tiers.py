@@ -26,8 +26,6 @@ trend over the last review period forward one more period (value + (value - prev
 
 from __future__ import annotations
 
-import calendar
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -46,6 +44,7 @@ from prm.events.services import event_record, event_record_many, outbox_enqueue
 from prm.notifications.services import Message, notify, notify_many
 from prm.tenancy.models import Tenant
 from prm.tenancy.scope import current_tenant_id
+from prm.tenancy.time import add_months, tenant_today
 
 from .. import metrics
 from ..models import (
@@ -78,19 +77,6 @@ class EvaluationSummary:
     entered_grace: int = 0
     at_risk: int = 0
     reviewed_programs: list[int] = field(default_factory=list)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later (the month's last day when it is shorter)."""
-    years, month0 = divmod(day.month - 1 + months, 12)
-    year, month = day.year + years, month0 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def tenant_today() -> date:
-    """Today in the tenant's time zone: a review "on the 1st" happens on the vendor's 1st."""
-    tenant = Tenant.objects.only("time_zone").get(pk=current_tenant_id())
-    return timezone.now().astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date()
 
 
 def _compare_sql(column: str) -> str:

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
+from prm.web.files import document_response
 from prm.web.views import paginate, run_service
 
 from ..countries import country_name
@@ -24,7 +25,6 @@ from ..selectors.policies import (
 )
 from ..services.catalogue import licence_reject, licence_upload, licence_verify
 from ..services.policy import deal_parameters, format_money, grant_label, policy_decide, product_lines_for_partner
-from . import document_response
 
 
 def _territory_rows(grants) -> list[dict]:

@@ -19,6 +19,7 @@ from django.views import View
 
 from partners.selectors import partner_get_for_actor
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
+from prm.web.files import document_response
 from prm.web.views import paginate, query_without_page, run_service
 
 from .. import metrics
@@ -35,7 +36,6 @@ from ..selectors.tiers import (
     tier_distribution,
 )
 from ..services.tiers import manual_metric_record, proposal_approve, proposal_reject, tier_override
-from . import document_response
 
 # How many recorded manual values the programs tab lists (the history is append-only).
 MANUAL_VALUES_SHOWN = 50

@@ -35,7 +35,7 @@ from prm.errors import CrossTenantReference, InvalidTransition, NotAllowed, Poli
 from prm.events.models import Event, OutboxMessage
 from prm.notifications.models import Notification
 from prm.tenancy.scope import platform_scope, tenant_scope
-from programs.services.tiers import tenant_today
+from prm.tenancy.time import tenant_today
 from tests.factories import (
     AuthorizationRuleFactory,
     LicenceTypeFactory,

@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from deals.models import AutoApprovalRule, Deal
 from prm.tenancy.scope import platform_scope, tenant_scope
-from programs.services.tiers import tenant_today
+from prm.tenancy.time import tenant_today
 from tests.conftest import build_side
 from tests.deals.deal_setup import make_catalogue, submitted
 

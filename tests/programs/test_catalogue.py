@@ -13,10 +13,10 @@ from prm.errors import InvalidTransition, NotAllowed, PolicyViolation
 from prm.events.models import Event
 from prm.notifications.models import Notification
 from prm.tenancy.scope import platform_scope, tenant_scope
+from prm.web.files import document_kind
 from programs.models import LicenceStatus, PartnerLicence, TerritoryGrant
 from programs.services import catalogue
 from programs.services.catalogue import (
-    document_kind,
     licence_reject,
     licence_upload,
     licence_verify,

@@ -14,8 +14,9 @@ import pytest
 from prm.events.models import Event
 from prm.notifications.models import Notification
 from prm.tenancy.scope import platform_scope, tenant_scope
+from prm.tenancy.time import add_months
 from programs.models import Enrollment, ProposalStatus, TierChangeProposal, TierStanding
-from programs.services.tiers import add_months, tier_evaluate
+from programs.services.tiers import tier_evaluate
 
 from ..factories import (
     EnrollmentFactory,
