@@ -6,6 +6,24 @@ class DealsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from prm.accounts.access import OFFICE, PORTAL
+        from prm.web.menu import menu_entry
+
+        from . import events, notifications, permissions  # noqa: F401  (declares verbs, kinds, capabilities)
+
+        menu_entry(
+            area=OFFICE, label="Deals", url_name="office:deal_reviews", capability=permissions.DEALS_VIEW, order=30
+        )
+        menu_entry(
+            area=OFFICE,
+            label="Pricing approvals",
+            url_name="office:pricing_queue",
+            capability=permissions.PRICING_DECIDE,
+            order=40,
+        )
+        menu_entry(
+            area=PORTAL, label="Deals", url_name="portal:deal_list", capability=permissions.DEALS_REGISTER, order=40
+        )
         # The tier metrics declared by programs.metrics become measurable once this app is in.
         from .metrics import register_metrics
 

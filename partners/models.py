@@ -160,6 +160,11 @@ class Partner(TenantOwned):
         return self.display_name
 
     @property
+    def owning_partner_id(self) -> int:
+        """A partner's own record belongs to it (its events show on its users' timelines)."""
+        return self.pk
+
+    @property
     def is_operational(self) -> bool:
         return self.status not in INACTIVE_STATUSES
 

@@ -4,3 +4,34 @@ from django.apps import AppConfig
 class ProgramsConfig(AppConfig):
     name = "programs"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from prm.accounts.access import OFFICE, PORTAL
+        from prm.web.menu import menu_entry
+
+        from . import events, notifications, permissions  # noqa: F401  (declares verbs, kinds, capabilities)
+
+        group = "Programs"
+        for order, label, url_name in (
+            (50, "Tier reviews", "office:tier_reviews"),
+            (51, "Licences to verify", "office:licence_queue"),
+            (52, "Policy check", "office:policy_check"),
+        ):
+            menu_entry(
+                area=OFFICE,
+                label=label,
+                url_name=url_name,
+                capability=permissions.PROGRAMS_VIEW,
+                order=order,
+                group=group,
+            )
+        menu_entry(
+            area=PORTAL, label="Your tier", url_name="portal:program", capability=permissions.PROGRAM_VIEW, order=20
+        )
+        menu_entry(
+            area=PORTAL, label="Products", url_name="portal:products", capability=permissions.PRODUCTS_VIEW, order=30
+        )
+        # Licences are a company matter: every partner user reads them; partner admins upload.
+        from partners.permissions import COMPANY_VIEW
+
+        menu_entry(area=PORTAL, label="Licences", url_name="portal:licences", capability=COMPANY_VIEW, order=60)

@@ -5,3 +5,13 @@ class AccountsConfig(AppConfig):
     name = "prm.accounts"
     label = "accounts"
     verbose_name = "Accounts and memberships"
+
+    def ready(self):
+        from prm.web.menu import menu_entry
+
+        from . import events, notifications  # noqa: F401  (declares the verbs and kinds)
+        from .access import OFFICE, PORTAL
+        from .roles import STAFF_VIEW
+
+        menu_entry(area=OFFICE, label="Staff", url_name="office:staff", capability=STAFF_VIEW, order=60)
+        menu_entry(area=PORTAL, label="People", url_name="portal:people", order=70)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from prm.tenancy.managers import TenantManager, TenantQuerySet
 from prm.tenancy.models import TenantOwned
 
-from .roles import PARTNER_ROLES, STAFF_ROLES, MembershipKind, Role, capabilities_for
+from .roles import CAPABILITIES, PARTNER_ROLES, STAFF_ROLES, MembershipKind, Role, capabilities_for
 
 
 class PrmUserManager(UserManager):
@@ -110,6 +110,8 @@ class Membership(TenantOwned):
         return capabilities_for(self.role) if self.is_active else frozenset()
 
     def can(self, capability: str) -> bool:
+        """Whether the membership holds a declared capability; an undeclared one (a typo) raises."""
+        CAPABILITIES.require(capability)
         return capability in self.capabilities
 
 

@@ -1,11 +1,13 @@
 """Roles and the capabilities they grant.
 
-Views declare the capability they need (``capability = "partners.view"``); nothing checks a role
-by name. A role is one of a membership's kind: staff roles act in the back office, partner roles
-in the portal.
+Views declare the capability they need (``capability = PARTNERS_VIEW``, a constant the owning app
+declares with ``capability()``); nothing checks a role by name. A role is one of a membership's
+kind: staff roles act in the back office, partner roles in the portal.
 """
 
 from django.db import models
+
+from prm.registry import Registry
 
 
 class MembershipKind(models.TextChoices):
@@ -33,55 +35,47 @@ PARTNER_ROLES = frozenset(
     {Role.PARTNER_ADMIN, Role.SALES, Role.TECHNICAL, Role.PARTNER_MARKETING, Role.PARTNER_FINANCE}
 )
 
-# Capabilities, by area. Office capabilities only ever go to staff roles, portal ones to partner
-# roles: a partner user reaching a back-office page is a 404, not a 403 (see accounts.views).
-_OFFICE_READ = {"office.access", "partners.view", "programs.view", "deals.view"}
-_PORTAL_READ = {"portal.access", "company.view", "people.view", "program.view", "products.view"}
-# Deciding tier changes, overriding tiers, recording manual metrics, verifying licences.
-_PROGRAM_MANAGE = {"tiers.decide", "tiers.override", "metrics.record", "licences.verify"}
-# Reviewing deal registrations and registering them on a partner's behalf.
-_DEALS_MANAGE = {"deals.review", "deals.register_on_behalf", "pricing.decide"}
+# Capabilities: what a view, a service or a template asks a membership (``membership.can(...)``).
+# Each app declares its own in its ``permissions.py`` with the roles that hold it; the foundation's
+# are below. Office capabilities only ever go to staff roles, portal ones to partner roles: a
+# partner user reaching a back-office page is a 404, not a 403 (see accounts.access).
+CAPABILITIES: Registry[frozenset[str]] = Registry("capability")
+_BY_ROLE: dict[str, frozenset[str]] = {}
 
-CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.ADMIN: frozenset(
-        _OFFICE_READ
-        | {
-            "admin.access",
-            "tenant.configure",
-            "partners.create",
-            "partners.edit",
-            "partners.change_status",
-            "partners.invite",
-            "staff.view",
-            "staff.invite",
-            "staff.manage",
-            *_PROGRAM_MANAGE,
-            *_DEALS_MANAGE,
-        }
-    ),
-    Role.CHANNEL_MANAGER: frozenset(
-        _OFFICE_READ
-        | _PROGRAM_MANAGE
-        | _DEALS_MANAGE
-        | {"partners.edit", "partners.change_status", "partners.invite", "staff.view"}
-    ),
-    # Decides the special-pricing steps of its band (deals.services.pricing); reads like a manager.
-    Role.CHANNEL_DIRECTOR: frozenset(_OFFICE_READ | {"staff.view", "pricing.decide"}),
-    Role.MARKETING: frozenset(_OFFICE_READ | {"staff.view"}),
-    Role.FINANCE: frozenset(_OFFICE_READ | {"staff.view", "pricing.decide"}),
-    Role.PARTNER_ADMIN: frozenset(
-        _PORTAL_READ
-        | {"company.edit", "people.invite", "people.manage", "licences.manage", "deals.register", "deals.view_company"}
-    ),
-    Role.SALES: frozenset(_PORTAL_READ | {"deals.register"}),
-    Role.TECHNICAL: frozenset(_PORTAL_READ),
-    Role.PARTNER_MARKETING: frozenset(_PORTAL_READ),
-    Role.PARTNER_FINANCE: frozenset(_PORTAL_READ),
-}
 
-# Roles that must sign in with a second factor whatever the tenant's switch says.
-MFA_REQUIRED_ROLES = frozenset({Role.ADMIN})
+def capability(name: str, *, roles) -> str:
+    """Declare a capability and the roles that hold it; returns the name, the app's constant."""
+    roles = frozenset(str(role) for role in roles)
+    unknown = roles - set(Role.values)
+    if unknown:
+        raise ValueError(f"capability {name!r}: unknown roles {sorted(unknown)}")
+    CAPABILITIES.declare(name, roles)
+    _BY_ROLE.clear()
+    return name
 
 
 def capabilities_for(role: str) -> frozenset[str]:
-    return CAPABILITIES.get(role, frozenset())
+    """Every declared capability the role holds."""
+    if not _BY_ROLE:
+        by_role: dict[str, set[str]] = {value: set() for value in Role.values}
+        for name, roles in CAPABILITIES.items():
+            for holder in roles:
+                by_role[holder].add(name)
+        _BY_ROLE.update({value: frozenset(names) for value, names in by_role.items()})
+    return _BY_ROLE.get(role, frozenset())
+
+
+# The foundation's: the two front doors, the admin, the tenant's settings, its people.
+OFFICE_ACCESS = capability("office.access", roles=STAFF_ROLES)
+PORTAL_ACCESS = capability("portal.access", roles=PARTNER_ROLES)
+ADMIN_ACCESS = capability("admin.access", roles={Role.ADMIN})
+TENANT_CONFIGURE = capability("tenant.configure", roles={Role.ADMIN})
+STAFF_VIEW = capability("staff.view", roles=STAFF_ROLES)
+STAFF_INVITE = capability("staff.invite", roles={Role.ADMIN})
+STAFF_MANAGE = capability("staff.manage", roles={Role.ADMIN})
+PEOPLE_VIEW = capability("people.view", roles=PARTNER_ROLES)
+PEOPLE_INVITE = capability("people.invite", roles={Role.PARTNER_ADMIN})
+PEOPLE_MANAGE = capability("people.manage", roles={Role.PARTNER_ADMIN})
+
+# Roles that must sign in with a second factor whatever the tenant's switch says.
+MFA_REQUIRED_ROLES = frozenset({Role.ADMIN})

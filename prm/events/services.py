@@ -12,16 +12,14 @@ from django.utils import timezone
 from prm.tenancy.scope import current_tenant_id, tenant_scope
 
 from .models import Event, OutboxMessage
+from .verbs import VERBS
 
 logger = logging.getLogger(__name__)
 
 
 def _partner_id_of(target: models.Model) -> int | None:
-    from partners.models import Partner
-
-    if isinstance(target, Partner):
-        return target.pk
-    return getattr(target, "partner_id", None)
+    # TenantOwned.owning_partner_id; a platform-level target (a tenant) belongs to no partner.
+    return getattr(target, "owning_partner_id", None)
 
 
 def _jsonable(value: Any) -> Any:
@@ -58,7 +56,9 @@ def event_record(
     internal: bool = False,
     partner_id: int | None = None,
 ) -> Event:
-    """Record that ``actor`` (a Membership, or None for the system) did ``verb`` to ``target``."""
+    """Record that ``actor`` (a Membership, or None for the system) did ``verb`` (declared in the
+    app's ``events.py``) to ``target``."""
+    VERBS.require(verb)
     return Event.objects.create(
         content_type=ContentType.objects.get_for_model(target),
         object_id=target.pk,
@@ -77,6 +77,8 @@ def event_record(
 def event_record_many(*, events: list[Event]) -> list[Event]:
     """Insert unsaved events in one statement (a nightly run's outcomes). The caller fills them
     as ``event_record`` would; ``actor_label`` defaults to the system."""
+    for verb in {event.verb for event in events}:
+        VERBS.require(verb)
     return Event.objects.bulk_create(events)
 
 

@@ -9,6 +9,11 @@ class TenancyConfig(AppConfig):
     verbose_name = "Tenancy"
 
     def ready(self):
+        from prm.accounts.access import OFFICE
+        from prm.accounts.roles import TENANT_CONFIGURE
+        from prm.web.menu import menu_entry
+
+        from . import events  # noqa: F401  (declares the verbs)
         from .db import on_connection_created
         from .rls import apply_row_level_security
 
@@ -20,3 +25,4 @@ class TenancyConfig(AppConfig):
                 apply_row_level_security(using=using)
 
         post_migrate.connect(after_migrate, weak=False, dispatch_uid="prm_rls")
+        menu_entry(area=OFFICE, label="Settings", url_name="office:settings", capability=TENANT_CONFIGURE, order=70)

@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.db import models
 
+from prm.events.verbs import verb
+
 
 class PrmAdminSite(admin.AdminSite):
     site_header = "PRM configuration"
@@ -60,6 +62,15 @@ class TenantInline(TenantPermissions, admin.TabularInline):
 class TenantAdmin(TenantPermissions, admin.ModelAdmin):
     """Base for tenant-owned models."""
 
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        # The event verbs of this model's admin edits (prm.events.verbs), declared on registration.
+        name, label = model._meta.model_name, str(model._meta.verbose_name).capitalize()
+        self.admin_verbs = {
+            True: verb(f"{name}.changed_in_admin", f"{label} changed in the admin"),
+            False: verb(f"{name}.created_in_admin", f"{label} created in the admin"),
+        }
+
     def save_model(self, request, obj, form, change):
         """Configuration changes are state changes too: each leaves an event with what changed."""
         from prm.events.services import event_record
@@ -70,7 +81,7 @@ class TenantAdmin(TenantPermissions, admin.ModelAdmin):
         event_record(
             actor=getattr(request, "membership", None),
             target=obj,
-            verb=f"{obj._meta.model_name}.{'changed' if change else 'created'}_in_admin",
+            verb=self.admin_verbs[bool(change)],
             message="Changed " + ", ".join(form.changed_data) if change else "Created in the admin",
             data={"fields": form.changed_data},
             internal=True,

@@ -1,6 +1,8 @@
-"""What every page's layout needs: the tenant, the member, the unread count."""
+"""What every page's layout needs: the tenant, the member, the navigation, the unread count."""
 
 from django.conf import settings
+
+from .menu import menu_for
 
 
 def portal(request):
@@ -14,6 +16,7 @@ def portal(request):
     return {
         "tenant": tenant,
         "membership": membership,
+        "menu": menu_for(membership),
         "unread_notifications": unread,
         "base_domain": settings.PRM_BASE_DOMAIN,
     }

@@ -8,9 +8,13 @@ from django.db import DatabaseError, connection, transaction
 
 from partners.models import Partner
 from prm.events.models import Event
+from prm.events.verbs import verb
 from prm.tenancy.models import tenant_owned_models
 from prm.tenancy.rls import PARTNER_POLICY, TENANT_POLICY, rls_report
 from prm.tenancy.scope import TenantScopeError, platform_scope, tenant_scope
+
+# A verb only these tests record (event_record refuses undeclared ones).
+verb("partner.test", "Test event")
 
 pytestmark = pytest.mark.django_db
 

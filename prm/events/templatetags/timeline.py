@@ -2,40 +2,9 @@
 
 from django import template
 
-from .. import labels
+from .. import labels, verbs
 
 register = template.Library()
-
-VERB_LABELS = {
-    "partner.created": "Partner created",
-    "partner.status_changed": "Status changed",
-    "partner.profile_updated": "Profile updated",
-    "partner.contact_added": "Contact added",
-    "partner.contact_removed": "Contact removed",
-    "membership.created": "Joined",
-    "membership.deactivated": "Access deactivated",
-    "membership.reactivated": "Access restored",
-    "invitation.sent": "Invitation sent",
-    "invitation.revoked": "Invitation revoked",
-    "tenant.settings_changed": "Portal settings changed",
-    "program.enrolled": "Enrolled in a program",
-    "program.reviewed": "Program review",
-    "tier.promoted": "Promoted",
-    "tier.demoted": "Demoted",
-    "tier.overridden": "Tier set by hand",
-    "tier.at_risk": "Tier at risk",
-    "tier.promotion_proposed": "Promotion proposed",
-    "tier.demotion_proposed": "Demotion proposed",
-    "tier.promotion_rejected": "Promotion rejected",
-    "tier.demotion_rejected": "Demotion rejected",
-    "metric.recorded": "Metric recorded",
-    "licence.uploaded": "Licence uploaded",
-    "licence.verified": "Licence verified",
-    "licence.rejected": "Licence rejected",
-    "territory.granted": "Territory granted",
-    "territory.changed": "Territory changed",
-    "territory.revoked": "Territory revoked",
-}
 
 
 @register.inclusion_tag("events/_timeline.html")
@@ -45,7 +14,8 @@ def timeline(events, empty="Nothing has happened here yet."):
 
 @register.filter
 def verb_label(verb: str) -> str:
-    return VERB_LABELS.get(verb, verb.replace(".", " ").replace("_", " ").capitalize())
+    """``{{ event.verb|verb_label }}``: the label the verb was declared with (events.verbs)."""
+    return verbs.verb_label(verb)
 
 
 @register.filter

@@ -1,0 +1,56 @@
+"""The capabilities each role holds, declared by the apps (``permissions.py``) and the foundation
+(``prm.accounts.roles``), pinned here as one table: a change to who may do what shows as a
+change to this table."""
+
+import pytest
+
+from prm.accounts.models import Membership
+from prm.accounts.roles import CAPABILITIES, Role, capabilities_for
+
+_OFFICE_READ = {"office.access", "partners.view", "programs.view", "deals.view", "staff.view"}
+_PORTAL_READ = {"portal.access", "company.view", "people.view", "program.view", "products.view"}
+_MANAGE = {
+    "partners.edit",
+    "partners.change_status",
+    "partners.invite",
+    "tiers.decide",
+    "tiers.override",
+    "metrics.record",
+    "licences.verify",
+    "deals.review",
+    "deals.register_on_behalf",
+    "pricing.decide",
+}
+
+MATRIX = {
+    Role.ADMIN: _OFFICE_READ
+    | _MANAGE
+    | {"admin.access", "tenant.configure", "partners.create", "staff.invite", "staff.manage"},
+    Role.CHANNEL_MANAGER: _OFFICE_READ | _MANAGE,
+    Role.CHANNEL_DIRECTOR: _OFFICE_READ | {"pricing.decide"},
+    Role.MARKETING: _OFFICE_READ,
+    Role.FINANCE: _OFFICE_READ | {"pricing.decide"},
+    Role.PARTNER_ADMIN: _PORTAL_READ
+    | {"company.edit", "people.invite", "people.manage", "licences.manage", "deals.register", "deals.view_company"},
+    Role.SALES: _PORTAL_READ | {"deals.register"},
+    Role.TECHNICAL: _PORTAL_READ,
+    Role.PARTNER_MARKETING: _PORTAL_READ,
+    Role.PARTNER_FINANCE: _PORTAL_READ,
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_holds_exactly_its_capabilities(role):
+    assert capabilities_for(role) == MATRIX[role]
+
+
+def test_every_declared_capability_is_held_by_some_role():
+    assert set(CAPABILITIES) == set().union(*MATRIX.values())
+
+
+def test_asking_for_an_undeclared_capability_is_an_error_not_a_no():
+    # given a member, when code asks about a misspelt capability, then it is told at once
+    member = Membership(role=Role.ADMIN, kind="staff", is_active=True)
+    assert member.can("deals.review")
+    with pytest.raises(LookupError, match="deals.reveiw"):
+        member.can("deals.reveiw")
