@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
-
-from prm.events.tasks import tenant_task
-from prm.tenancy.models import Tenant
-from prm.tenancy.scope import platform_scope
+from prm.events.tasks import fan_out_task, tenant_task
 
 from .services import deals_sweep, pipeline_refresh
 
@@ -32,13 +28,5 @@ def pipeline_refresh_task() -> int:
     return snapshot.duration_ms
 
 
-@shared_task(name="deals.sweep_all")
-def deals_sweep_all_task() -> int:
-    """Fan out: one sweep task and one pipeline refresh per active tenant, so one tenant's
-    failure (retried with backoff) does not hold up the others."""
-    with platform_scope():
-        tenant_ids = list(Tenant.objects.filter(is_active=True).values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        deals_sweep_task.delay(tenant_id=tenant_id)
-        pipeline_refresh_task.delay(tenant_id=tenant_id)
-    return len(tenant_ids)
+# Every 15 minutes (beat): one sweep and one pipeline refresh per active tenant.
+deals_sweep_all_task = fan_out_task("deals.sweep_all", deals_sweep_task, pipeline_refresh_task)

@@ -24,6 +24,7 @@ office_urlpatterns = [
         name="partner_timeline",
     ),
     path("partners/<int:partner_id>/edit/", views.PartnerEditView.as_view(), name="partner_edit"),
+    path("partners/<int:partner_id>/invite/", views.PartnerInviteView.as_view(), name="partner_invite"),
     path("partners/<int:partner_id>/status/", views.PartnerStatusView.as_view(), name="partner_status"),
     path("partners/<int:partner_id>/contacts/", views.ContactCreateView.as_view(), name="contact_create"),
     path(

@@ -11,14 +11,15 @@ from django.views import View
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.accounts.forms import InvitationForm
 from prm.accounts.selectors import invitations_pending_for_actor, people_list_for_actor
-from prm.accounts.services import roles_invitable_by
+from prm.accounts.services import invitation_create, roles_invitable_by
 from prm.events.selectors import events_for_object
 from prm.web.exports import csv_export, csv_safe
-from prm.web.views import paginate, query_without_page, run_service
+from prm.web.views import call_service, paginate, query_without_page, run_service
 from programs.views.tiers import partner_programs_context, standing_cards
 
 from .forms import ContactForm, PartnerCreateForm, PartnerFilterForm, PartnerProfileForm, PartnerStatusForm
 from .models import PARTNER_TRANSITIONS, PartnerContact
+from .permissions import PARTNERS_INVITE
 from .selectors import partner_get_for_actor, partner_list_for_actor
 from .services import (
     contact_create,
@@ -161,6 +162,30 @@ def _people_context(actor, partner) -> dict:
         "contact_form": ContactForm(),
         "can_manage": actor.can("partners.change_status"),
     }
+
+
+class PartnerInviteView(MemberRequiredMixin, View):
+    """Staff invite a user (typically the partner admin) to one partner, from its People tab."""
+
+    area, capability = OFFICE, PARTNERS_INVITE
+
+    def post(self, request, partner_id: int):
+        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
+        form = InvitationForm(request.POST, roles=roles_invitable_by(actor=self.actor, partner=partner))
+        if form.is_valid():
+            email = form.cleaned_data["email"]
+            call_service(
+                request,
+                invitation_create,
+                actor=self.actor,
+                email=email,
+                role=form.cleaned_data["role"],
+                partner=partner,
+                success=f"An invitation is on its way to {email}.",
+            )
+        else:
+            messages.error(request, "Enter a valid e-mail address and role.")
+        return redirect("office:partner_people", partner_id=partner.pk)
 
 
 class PartnerEditView(MemberRequiredMixin, View):

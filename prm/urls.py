@@ -1,31 +1,39 @@
 """One URLconf for every host: the tenant comes from the host (TenantMiddleware), the front door
-from the path: /portal/ for partners, /office/ for vendor staff, /admin/ for configuration."""
+from the path: /portal/ for partners, /office/ for vendor staff, /admin/ for configuration.
 
+Apps plug in: each project app's ``urls.py`` may offer ``office_urlpatterns`` and
+``portal_urlpatterns``, collected here in INSTALLED_APPS order into the ``office`` and ``portal``
+namespaces. The foundation names no app.
+"""
+
+from importlib import import_module
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.module_loading import module_has_submodule
 
-from deals import urls as deal_urls
-from partners import urls as partner_urls
 from prm.accounts import handoff
-from prm.accounts import urls as account_urls
 from prm.accounts.views import InvitationAcceptView
-from prm.tenancy.views import TenantSettingsView
 from prm.web import views as web
-from programs import urls as program_urls
 
-office_patterns = [
-    *partner_urls.office_urlpatterns,
-    *account_urls.office_urlpatterns,
-    *program_urls.office_urlpatterns,
-    *deal_urls.office_urlpatterns,
-    path("settings/", TenantSettingsView.as_view(), name="settings"),
-]
-portal_patterns = [
-    *partner_urls.portal_urlpatterns,
-    *account_urls.portal_urlpatterns,
-    *program_urls.portal_urlpatterns,
-    *deal_urls.portal_urlpatterns,
-]
+
+def _project_url_modules():
+    """The ``urls`` module of every app that lives in this repository (not a library's)."""
+    for config in apps.get_app_configs():
+        if Path(config.path).is_relative_to(settings.BASE_DIR / ".venv") or not Path(config.path).is_relative_to(
+            settings.BASE_DIR
+        ):
+            continue
+        if module_has_submodule(config.module, "urls"):
+            yield import_module(f"{config.name}.urls")
+
+
+def _collect(attribute: str) -> list:
+    return [pattern for module in _project_url_modules() for pattern in getattr(module, attribute, [])]
+
 
 urlpatterns = [
     path("", web.home, name="home"),
@@ -37,8 +45,8 @@ urlpatterns = [
     path("handoff/<str:ticket>/", handoff.portal_handoff, name="portal_handoff"),
     path("branding/logo", web.TenantLogoView.as_view(), name="tenant_logo"),
     path("notifications/", include("prm.notifications.urls")),
-    path("office/", include((office_patterns, "office"))),
-    path("portal/", include((portal_patterns, "portal"))),
+    path("office/", include((_collect("office_urlpatterns"), "office"))),
+    path("portal/", include((_collect("portal_urlpatterns"), "portal"))),
 ]
 
 handler404 = "prm.web.errors.not_found"

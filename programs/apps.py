@@ -9,7 +9,13 @@ class ProgramsConfig(AppConfig):
         from prm.accounts.access import OFFICE, PORTAL
         from prm.web.menu import menu_entry
 
+        from prm.accounts.hooks import partner_users_changed
+
         from . import events, notifications, permissions  # noqa: F401  (declares verbs, kinds, capabilities)
+        from .services.tiers import tier_evaluate_soon
+
+        # Active partner users are a tier metric: a change re-measures the partner after commit.
+        partner_users_changed.connect(tier_evaluate_soon)
 
         group = "Programs"
         for order, label, url_name in (

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
-
-from prm.events.tasks import tenant_task
-from prm.tenancy.models import Tenant
-from prm.tenancy.scope import platform_scope
+from prm.events.tasks import fan_out_task, tenant_task
 
 from .services.tiers import EVALUATE_TASK, tier_evaluate
 
@@ -25,12 +21,5 @@ def tier_evaluate_task(*, partner_ids: list[int] | None = None) -> dict:
     return summary.__dict__
 
 
-@shared_task(name="programs.tier_evaluate_all")
-def tier_evaluate_all_task() -> int:
-    """The nightly run: one evaluation task per active tenant, so tenants run in parallel on
-    the workers and one tenant's failure (retried with backoff) does not hold up the others."""
-    with platform_scope():
-        tenant_ids = list(Tenant.objects.filter(is_active=True).values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        tier_evaluate_task.delay(tenant_id=tenant_id)
-    return len(tenant_ids)
+# Nightly (beat): one evaluation task per active tenant.
+tier_evaluate_all_task = fan_out_task("programs.tier_evaluate_all", tier_evaluate_task)

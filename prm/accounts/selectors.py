@@ -6,11 +6,37 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.crypto import constant_time_compare
 
-from partners.models import Partner
 from prm.tenancy.scope import platform_scope
 
 from .models import Invitation, Membership, User
-from .roles import MembershipKind
+from .roles import MembershipKind, Role
+
+
+def partner_admin_list(*, partner_id: int, exclude_id: int | None = None) -> list[Membership]:
+    """A partner's active partner admins (who hear about their company), oldest first."""
+    return partner_admins_by_partner(partner_ids=[partner_id], exclude_id=exclude_id).get(partner_id, [])
+
+
+def partner_admins_by_partner(*, partner_ids, exclude_id: int | None = None) -> dict[int, list[Membership]]:
+    """Active partner admins of several partners in one query: {partner id: [memberships]}."""
+    admins: dict[int, list[Membership]] = {}
+    queryset = Membership.objects.filter(
+        partner_id__in=list(partner_ids), role=Role.PARTNER_ADMIN, is_active=True
+    ).select_related("user")
+    for member in queryset.exclude(pk=exclude_id).order_by("pk"):
+        admins.setdefault(member.partner_id, []).append(member)
+    return admins
+
+
+def vendor_admin_list(*, exclude_id: int | None = None) -> list[Membership]:
+    """The tenant's active vendor admins (escalations, fallbacks), oldest first. A partner user's
+    transaction cannot read staff memberships: read it inside ``step_out_to_tenant()``."""
+    return list(
+        Membership.objects.filter(partner__isnull=True, role=Role.ADMIN, is_active=True)
+        .exclude(pk=exclude_id)
+        .select_related("user")
+        .order_by("pk")
+    )
 
 
 def membership_for_user(*, user: User, tenant) -> Membership | None:
@@ -35,7 +61,7 @@ def portals_for_user(*, user: User) -> list[Membership]:
     return [m for m in memberships if m.tenant_obj.is_active]
 
 
-def people_list_for_actor(*, actor: Membership, partner: Partner) -> QuerySet[Membership]:
+def people_list_for_actor(*, actor: Membership, partner) -> QuerySet[Membership]:
     """The portal users of one partner, as the actor may see them."""
     if actor.is_partner_user and actor.partner_id != partner.pk:
         raise Http404
@@ -67,7 +93,7 @@ def membership_get_for_actor(*, actor: Membership, membership_id: int) -> Member
     return membership
 
 
-def invitations_pending_for_actor(*, actor: Membership, partner: Partner | None) -> QuerySet[Invitation]:
+def invitations_pending_for_actor(*, actor: Membership, partner=None) -> QuerySet[Invitation]:
     queryset = Invitation.objects.pending().order_by("-created_at")
     if partner is None:
         return queryset.filter(partner__isnull=True)

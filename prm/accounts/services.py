@@ -8,20 +8,22 @@ from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from partners.models import Partner
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import event_record, outbox_enqueue
 from prm.notifications.services import notify
 
+from .hooks import partner_users_changed
 from .models import Invitation, Membership, User
-from .roles import PARTNER_ROLES, STAFF_ROLES, MembershipKind, Role
+from .roles import PARTNER_ROLES, STAFF_ROLES, MembershipKind
+from .selectors import partner_admin_list, vendor_admin_list
 
 INVITATION_EMAIL_TASK = "prm.accounts.invitation_email"
 
 
-def roles_invitable_by(*, actor: Membership, partner: Partner | None) -> list[str]:
+def roles_invitable_by(*, actor: Membership, partner=None) -> list[str]:
     """The roles the actor may hand out: to staff (partner None) or to users of ``partner``."""
     if partner is None:
         return sorted(STAFF_ROLES) if actor.can("staff.invite") else []
@@ -33,7 +35,7 @@ def roles_invitable_by(*, actor: Membership, partner: Partner | None) -> list[st
 
 
 @transaction.atomic
-def invitation_create(*, actor: Membership, email: str, role: str, partner: Partner | None = None) -> Invitation:
+def invitation_create(*, actor: Membership, email: str, role: str, partner=None) -> Invitation:
     """Invite someone by e-mail. A newer invitation to the same address replaces the older one."""
     email = User.objects.normalize_email(email).strip().lower()
     if partner is not None:
@@ -41,7 +43,7 @@ def invitation_create(*, actor: Membership, email: str, role: str, partner: Part
     if role not in roles_invitable_by(actor=actor, partner=partner):
         raise NotAllowed("You may not invite people with that role.")
     if partner is not None:
-        partner = Partner.objects.get(pk=partner.pk)  # judge by the stored status, not the caller's copy
+        partner = type(partner).objects.get(pk=partner.pk)  # judge by the stored status, not the caller's copy
     if partner is not None and not partner.is_operational:
         raise PolicyViolation(f"{partner} is {partner.get_status_display().lower()}: it cannot get new users.")
     existing = Membership.objects.filter(user__email=email).select_related("partner").first()
@@ -132,17 +134,15 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 
 
 def _partner_users_changed(membership: Membership) -> None:
-    """A partner's number of active users is a tier metric: re-measure the partner after commit."""
+    """Tell the apps above (a partner's number of active users is a tier metric)."""
     if membership.partner_id:
-        from programs.services.tiers import tier_evaluate_soon
-
-        tier_evaluate_soon(partner_ids=[membership.partner_id])
+        partner_users_changed.send(partner_ids=[membership.partner_id])
 
 
 def _people_url(membership: Membership) -> str:
     if membership.partner_id:
-        return f"/office/partners/{membership.partner_id}/people/"
-    return "/office/staff/"
+        return reverse("office:partner_people", kwargs={"partner_id": membership.partner_id})
+    return reverse("office:staff")
 
 
 def can_manage_membership(actor: Membership, membership: Membership) -> bool:
@@ -206,11 +206,9 @@ def membership_reactivate(*, actor: Membership, membership: Membership) -> Membe
 
 def _notify_people_admins(membership: Membership, event, kind: str, title: str) -> None:
     if membership.partner_id:
-        recipients = Membership.objects.filter(
-            partner_id=membership.partner_id, role=Role.PARTNER_ADMIN, is_active=True
-        ).exclude(pk=event.actor_id)
-        url = "/portal/people/"
+        recipients = partner_admin_list(partner_id=membership.partner_id, exclude_id=event.actor_id)
+        url = reverse("portal:people")
     else:
-        recipients = Membership.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=event.actor_id)
-        url = "/office/staff/"
-    notify(recipients=list(recipients), kind=kind, title=title, url=url, event=event)
+        recipients = vendor_admin_list(exclude_id=event.actor_id)
+        url = reverse("office:staff")
+    notify(recipients=recipients, kind=kind, title=title, url=url, event=event)

@@ -5,7 +5,6 @@ from . import views
 office_urlpatterns = [
     path("staff/", views.StaffListView.as_view(), name="staff"),
     path("staff/invite/", views.StaffInviteView.as_view(), name="staff_invite"),
-    path("partners/<int:partner_id>/invite/", views.PartnerInviteView.as_view(), name="partner_invite"),
     path(
         "people/<int:membership_id>/deactivate/", views.MembershipDeactivateView.as_view(), name="membership_deactivate"
     ),

@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
-from partners.selectors import partner_get_for_actor
 from prm.errors import DomainError
 from prm.web.views import run_service
 
@@ -130,27 +129,6 @@ class StaffInviteView(StaffListView):
         return self.get(request, form=form)
 
 
-class PartnerInviteView(MemberRequiredMixin, View):
-    """Staff invite a user (typically the partner admin) to one partner."""
-
-    area, capability = OFFICE, "partners.invite"
-
-    def post(self, request, partner_id: int):
-        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
-        form = InvitationForm(request.POST, roles=roles_invitable_by(actor=self.actor, partner=partner))
-        if form.is_valid():
-            run_service(
-                request,
-                lambda: invitation_create(
-                    actor=self.actor, email=form.cleaned_data["email"], role=form.cleaned_data["role"], partner=partner
-                ),
-                success=f"An invitation is on its way to {form.cleaned_data['email']}.",
-            )
-        else:
-            messages.error(request, "Enter a valid e-mail address and role.")
-        return redirect("office:partner_people", partner_id=partner.pk)
-
-
 class InvitationRevokeView(MemberRequiredMixin, View):
     area, capability = OFFICE, None
 
@@ -226,7 +204,7 @@ class PortalPeopleView(MemberRequiredMixin, View):
     area, capability = PORTAL, "people.view"
 
     def get(self, request, form=None):
-        partner = partner_get_for_actor(actor=self.actor, partner_id=self.actor.partner_id)
+        partner = self.actor.partner  # the member's own company (loaded with the membership)
         roles = roles_invitable_by(actor=self.actor, partner=partner)
         return render(
             request,
@@ -245,7 +223,7 @@ class PortalInviteView(PortalPeopleView):
     area, capability = PORTAL, "people.invite"
 
     def post(self, request):
-        partner = partner_get_for_actor(actor=self.actor, partner_id=self.actor.partner_id)
+        partner = self.actor.partner  # the member's own company (loaded with the membership)
         form = InvitationForm(request.POST, roles=roles_invitable_by(actor=self.actor, partner=partner))
         if form.is_valid() and run_service(
             request,

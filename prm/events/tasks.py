@@ -10,6 +10,7 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
+from prm.tenancy.models import Tenant
 from prm.tenancy.scope import platform_scope, tenant_scope
 
 from .models import OutboxMessage
@@ -51,6 +52,26 @@ def tenant_task(name: str, **options):
         return run
 
     return decorator
+
+
+def fan_out_task(name: str, *tasks):
+    """Declare a periodic task that sends each of ``tasks`` (``tenant_task``s) once per active
+    tenant, so tenants run in parallel on the workers and one tenant's failure (retried with
+    backoff) holds up no other. Returns the number of tenants. Beat schedules it by ``name``.
+
+    Reading the tenants needs no scope: ``Tenant`` is the platform's table, not a tenant's rows.
+    """
+
+    @shared_task(name=name)
+    def fan_out() -> int:
+        tenant_ids = list(Tenant.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+        for tenant_id in tenant_ids:
+            for task in tasks:
+                task.delay(tenant_id=tenant_id)
+        return len(tenant_ids)
+
+    fan_out.__doc__ = f"Fan out: {', '.join(task.name for task in tasks)} for every active tenant."
+    return fan_out
 
 
 @shared_task(name="prm.events.outbox_sweep")

@@ -95,16 +95,16 @@ class TenantOwned(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        if self.tenant_id is None:
+            self.tenant_id = current_tenant_id()
+        super().save(*args, **kwargs)
+
     @property
     def owning_partner_id(self) -> int | None:
         """The partner this row belongs to, if any: events about it are shown to that partner's
         users. Partner-owned rows carry ``partner_id``; the partner record itself overrides this."""
         return getattr(self, "partner_id", None)
-
-    def save(self, *args, **kwargs):
-        if self.tenant_id is None:
-            self.tenant_id = current_tenant_id()
-        super().save(*args, **kwargs)
 
 
 def tenant_owned_models():

@@ -1,29 +1,37 @@
-from django.shortcuts import redirect, render
-from django.views import View
+from django.shortcuts import render
+from django.urls import reverse
 
-from prm.accounts.access import OFFICE, MemberRequiredMixin
-from prm.web.views import run_service
+from prm.accounts.access import OFFICE
+from prm.accounts.roles import TENANT_CONFIGURE
+from prm.web.views import ServiceView
 
 from .forms import TenantSettingsForm
 from .services import tenant_update_settings
 
 
-class TenantSettingsView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "tenant.configure"
+class TenantSettingsView(ServiceView):
+    """A vendor admin's portal settings: branding, currency, time zone, the two-factor rule."""
+
+    area, capability = OFFICE, TENANT_CONFIGURE
+    form_class = TenantSettingsForm
 
     def get(self, request):
         return render(request, "tenancy/settings.html", {"form": TenantSettingsForm(instance=request.tenant)})
 
-    def post(self, request):
-        form = TenantSettingsForm(request.POST, request.FILES, instance=request.tenant)
-        if form.is_valid():
-            changes = {name: form.cleaned_data[name] for name in form.changed_data}
-            if run_service(
-                request,
-                lambda: tenant_update_settings(actor=self.actor, tenant=request.tenant, changes=changes),
-                success="The portal settings are saved.",
-            ):
-                return redirect("office:settings")
+    def get_form_kwargs(self):
+        return {"instance": self.request.tenant}
+
+    def perform(self, data):
+        changes = {name: data[name] for name in self.form.changed_data}
+        return tenant_update_settings(actor=self.actor, tenant=self.request.tenant, changes=changes)
+
+    def success_message(self, tenant):
+        return "The portal settings are saved."
+
+    def success_url(self, tenant):
+        return reverse("office:settings")
+
+    def render_invalid(self, form):
         # The form wrote onto the request's tenant: put the saved values back for the layout.
-        request.tenant.refresh_from_db()
-        return render(request, "tenancy/settings.html", {"form": form})
+        self.request.tenant.refresh_from_db()
+        return render(self.request, "tenancy/settings.html", {"form": form})
