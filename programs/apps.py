@@ -7,9 +7,8 @@ class ProgramsConfig(AppConfig):
 
     def ready(self):
         from prm.accounts.access import OFFICE, PORTAL
-        from prm.web.menu import menu_entry
-
         from prm.accounts.hooks import partner_users_changed
+        from prm.web.menu import menu_entry
 
         from . import events, notifications, permissions  # noqa: F401  (declares verbs, kinds, capabilities)
         from .services.tiers import tier_evaluate_soon

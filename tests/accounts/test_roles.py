@@ -52,5 +52,5 @@ def test_asking_for_an_undeclared_capability_is_an_error_not_a_no():
     # given a member, when code asks about a misspelt capability, then it is told at once
     member = Membership(role=Role.ADMIN, kind="staff", is_active=True)
     assert member.can("deals.review")
-    with pytest.raises(LookupError, match="deals.reveiw"):
+    with pytest.raises(LookupError, match=r"deals\.reveiw"):
         member.can("deals.reveiw")

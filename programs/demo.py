@@ -1,4 +1,5 @@
-"""The demo's programs, tiers, metric history, catalogue, territories and licences (load_demo).
+"""The programs' part of the demo (``load_demo``): programs, tiers, metric history, catalogue,
+territories and licences, then the first tier evaluation.
 
 Each vendor runs a "Resell" program (resellers, systems integrators and MSPs; a channel manager
 approves each promotion; quarterly review) and a smaller "Referral" program (referral agents;
@@ -26,8 +27,11 @@ from partners.models import Partner, PartnerType
 from prm.accounts.models import Membership
 from prm.accounts.roles import Role
 from prm.tenancy.models import Tenant
+from prm.tenancy.time import tenant_today
+from prm.web.demo_kit import Demo, demo_partner_users
 from prm.web.files import minimal_pdf
-from programs.models import (
+
+from .models import (
     AuthorizationRule,
     Enrollment,
     LicenceStatus,
@@ -46,6 +50,7 @@ from programs.models import (
     TierRequirement,
     TierStanding,
 )
+from .services.tiers import tier_evaluate
 
 # --- What each vendor configures ----------------------------------------------------------------
 
@@ -226,7 +231,7 @@ class Plan:
     revenue: tuple[int, ...] = ()
     plan_score: int | None = None
     satisfaction: int | None = None
-    users: int = 2  # portal users (the first roles of load_demo's PARTNER_ROLES)
+    users: int = 2  # portal users (the first roles of prm.web.demo_kit.PARTNER_ROLES)
     grace_used: int = 0
 
 
@@ -383,10 +388,12 @@ LICENCES = {
 }
 
 
-def partner_user_count(tenant_slug: str, display_name: str, default: int) -> int:
-    """How many portal users load_demo gives a partner (tier requirements count them)."""
-    plan = PLANS.get(tenant_slug, {}).get(display_name)
-    return max(plan.users, default) if plan else default
+def _top_up_users(tenant_slug: str) -> None:
+    """Partners whose plan counts on more active users (a tier requirement) get them."""
+    for name, plan in PLANS.get(tenant_slug, {}).items():
+        partner = Partner.objects.filter(display_name=name).first()
+        if partner is not None and partner.is_operational and plan.users:
+            demo_partner_users(partner, partner.email_domains[0], plan.users)
 
 
 # --- Loading ------------------------------------------------------------------------------------
@@ -405,15 +412,16 @@ class _Loaded:
     licence_types: dict[str, LicenceType] = field(default_factory=dict)
 
 
-def load(*, tenant: Tenant, staff: dict[str, Membership]) -> None:
-    """Programs, metric history, catalogue, territories and licences of one demo tenant.
+def load(demo: Demo) -> None:
+    """Programs, metric history, catalogue, territories and licences of one demo tenant, then
+    its first evaluation: standings, proposals, the automatic promotion, today's review.
 
-    Runs in the tenant's scope, after its partners and users exist.
+    Runs in the tenant's scope, after its partners and users exist (the partners' demo).
     """
-    from prm.tenancy.time import tenant_today
-
+    tenant = demo.tenant
+    _top_up_users(tenant.slug)
     # The vendor's today, as evaluation counts it: the Referral review is due on this date.
-    loaded = _Loaded(tenant=tenant, today=tenant_today(), staff=staff)
+    loaded = _Loaded(tenant=tenant, today=tenant_today(), staff=demo.staff)
     loaded.partners = {p.display_name: p for p in Partner.objects.order_by("external_crm_id")}
     _remove_previous_demo_program()
     for code, name, countries in REGIONS:
@@ -437,15 +445,12 @@ def load(*, tenant: Tenant, staff: dict[str, Membership]) -> None:
     _catalogue(loaded, types)
     _territories(loaded)
     _licences(loaded)
-
-
-def evaluate(*, tenant: Tenant):
-    """The first evaluation: standings, proposals, the automatic promotion, today's review."""
-    from prm.tenancy.scope import tenant_scope
-    from programs.services.tiers import tier_evaluate
-
-    with tenant_scope(tenant):
-        return tier_evaluate()
+    summary = tier_evaluate()
+    demo.notes.append(
+        f"{tenant.slug}: evaluated {summary.enrollments} enrollments: {summary.proposed_promotions} promotions"
+        f" proposed, {summary.promoted} promoted, {summary.at_risk} at risk,"
+        f" {summary.proposed_demotions} demotions proposed"
+    )
 
 
 def _remove_previous_demo_program() -> None:
