@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django import forms
 
-from programs.forms import ObjectChoiceField
+from prm.web.forms import ObjectChoiceField
 
 from .models import Deal, RejectionReason
 from .selectors.review import SLA_CHOICES

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from django import forms
 
-from programs.countries import COUNTRY_CHOICES
+from prm.countries import COUNTRY_CHOICES
 from programs.services.policy import format_money
 
 from .models import DealStage, DealStatus

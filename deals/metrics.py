@@ -1,6 +1,6 @@
 """The tier metrics deal registration measures (registered from ``DealsConfig.ready()``).
 
-Both follow the registry's signature (programs.metrics.MetricSQL) and yield
+Both follow the registry's signature (programs.hooks.MetricSQL) and yield
 ``(partner_id, value)`` for the tenant's partners that have any (a partner without is measured
 as nothing, like the other metrics).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from programs.metrics import only_partners, window_start
+from programs.hooks import only_partners, register_metric, window_start
 
 
 def trailing_revenue_sql(
@@ -46,7 +46,5 @@ def approved_registrations_sql(
 
 
 def register_metrics() -> None:
-    from programs import metrics
-
-    metrics.register("deals.trailing_revenue", sql=trailing_revenue_sql)
-    metrics.register("deals.approved_registrations", sql=approved_registrations_sql)
+    register_metric("deals.trailing_revenue", sql=trailing_revenue_sql)
+    register_metric("deals.approved_registrations", sql=approved_registrations_sql)

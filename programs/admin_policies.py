@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from partners.models import PartnerType
+from prm.countries import country_name
 from prm.errors import DomainError, PolicyViolation
 from prm.web.admin import TenantAdmin, TenantInline
 
-from .countries import country_name
 from .models import (
     COUNTRY,
     AuthorizationRule,

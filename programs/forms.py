@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from prm.errors import PolicyViolation
 from prm.web.files import DOCUMENT_MAX_BYTES, NOT_A_DOCUMENT, document_kind
+from prm.web.forms import ObjectChoiceField
 
 from .models import TierChangeProposal
 
@@ -16,22 +17,6 @@ EVIDENCE_MAX_BYTES = DOCUMENT_MAX_BYTES
 
 def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class ObjectChoiceField(forms.ChoiceField):
-    """A choice among objects the view already loaded; cleans to the object itself."""
-
-    def __init__(self, *, objects=(), label_from=str, **kwargs):
-        super().__init__(**kwargs)
-        self.set_objects(objects, label_from)
-
-    def set_objects(self, objects, label_from=str):
-        self.objects = {str(obj.pk): obj for obj in objects}
-        self.choices = [("", "Choose…")] + [(key, label_from(obj)) for key, obj in self.objects.items()]
-
-    def clean(self, value):
-        key = super().clean(value)
-        return self.objects.get(key) if key else None
 
 
 class ReviewFilterForm(forms.Form):

@@ -8,9 +8,9 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from prm.countries import COUNTRY_CHOICES
 from prm.errors import PolicyViolation
 
-from .countries import COUNTRY_CHOICES
 from .models import LicenceType
 from .services.catalogue import licence_document_kind
 from .services.policy import ACTIONS

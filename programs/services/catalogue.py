@@ -24,12 +24,12 @@ from django.utils import timezone
 from partners.models import Partner
 from prm.accounts.models import Membership
 from prm.accounts.roles import Role
+from prm.countries import country_name
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import changes_apply, event_record
 from prm.notifications.services import notify
 from prm.web.files import document_kind
 
-from ..countries import country_name
 from ..models import COUNTRY, LicenceStatus, LicenceType, PartnerLicence, ProductLine, Region, TerritoryGrant
 from .policy import grant_countries, grant_label
 

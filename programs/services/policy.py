@@ -33,10 +33,10 @@ from django.utils import timezone
 
 from partners.models import Partner, PartnerStatus, PartnerType
 from prm.accounts.roles import PARTNER_ROLES, Role
+from prm.countries import country_name
 from prm.errors import assert_same_tenant
 from prm.tenancy.scope import step_out_to_tenant
 
-from ..countries import country_name
 from ..metrics import format_measure
 from ..models import (
     AuthorizationRule,

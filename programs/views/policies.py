@@ -8,10 +8,10 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
+from prm.countries import country_name
 from prm.web.files import document_response
 from prm.web.views import paginate, run_service
 
-from ..countries import country_name
 from ..forms_policies import DealCheckForm, LicenceDecisionForm, LicenceUploadForm, PolicyCheckForm
 from ..selectors.policies import (
     licence_get_for_actor,
