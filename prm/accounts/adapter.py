@@ -3,6 +3,9 @@ import time
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
+from allauth.mfa.adapter import DefaultMFAAdapter
+
+from . import mfa_secrets
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -24,3 +27,14 @@ class AccountAdapter(DefaultAccountAdapter):
             return True
         records = get_authentication_records(request, request.user)
         return not (records and time.time() - records[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT)
+
+
+class MfaAdapter(DefaultMFAAdapter):
+    """Two-factor secrets are encrypted before allauth stores them (see mfa_secrets.py): the
+    database role that runs the app must not be able to read anybody's TOTP secret."""
+
+    def encrypt(self, text: str) -> str:
+        return mfa_secrets.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return mfa_secrets.decrypt(encrypted_text)

@@ -154,6 +154,11 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("PRM_MFA_ISSUER", "PRM")
+# TOTP secrets and recovery-code seeds are encrypted at rest (prm/accounts/mfa_secrets.py) with
+# PRM_MFA_KEYS: Fernet keys, comma-separated; the first encrypts, all decrypt. Empty here means
+# one derived from SECRET_KEY (development, tests); production requires the variable.
+MFA_ADAPTER = "prm.accounts.adapter.MfaAdapter"
+PRM_MFA_KEYS = env_list("PRM_MFA_KEYS")
 GUARDIAN_ANONYMOUS_USER_NAME = None
 ANONYMOUS_USER_NAME = None
 

@@ -1,11 +1,18 @@
 """Production: DEBUG off, HTTPS only, secrets from the environment (passes check --deploy)."""
 
-from prm.env import env_bool, env_int, env_str
+from django.core.exceptions import ImproperlyConfigured
+
+from prm.env import env_bool, env_int, env_list, env_str
 
 from .base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")  # no default: refuse to start without one
+# Nor for the keys of two-factor secrets: never one derived from SECRET_KEY here (rotating the
+# signing key must not make every authenticator unreadable, nor leaking it expose them).
+PRM_MFA_KEYS = env_list("PRM_MFA_KEYS")
+if not PRM_MFA_KEYS:
+    raise ImproperlyConfigured("Set the PRM_MFA_KEYS environment variable.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
