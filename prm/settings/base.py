@@ -143,11 +143,22 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
+# "Send me a sign-in code": a code by e-mail instead of the password. It signs in like the
+# password does, so two-factor sign-in still follows for people who have it.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# The address rate limits count: REMOTE_ADDR, or the n-th last X-Forwarded-For entry behind n
+# proxies of ours (never trust the header without one: clients could pick their address).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("PRM_TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_RATE_LIMITS = {
-    # Per IP and per account; the Django admin signs in through the same form.
+    # The Django admin signs in through the same form. Failed sign-ins: per address, and per
+    # account *at one address* (AccountAdapter puts the address in the key), so nobody can lock
+    # an owner out by typing wrong passwords for their e-mail elsewhere.
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
+    # Sign-in codes by e-mail (the way in for an owner throttled at their own address): per
+    # address, and per e-mail address so nobody floods an inbox.
+    "request_login_code": "20/m/ip,3/m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
