@@ -58,6 +58,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads the user: a session presented on another host than its own is
+    # signed out for that request (prm/accounts/middleware.py).
+    "prm.accounts.middleware.SessionHostMiddleware",
     # Before the tenant transaction, so it stores messages after the commit: messages added by
     # on_commit callbacks (allauth's "Authenticator app activated.") reach the next page.
     "django.contrib.messages.middleware.MessageMiddleware",
