@@ -26,9 +26,11 @@ class SessionHostMiddleware:
     Browsers keep each host's cookies apart, but the sessions themselves live in one table: a
     session cookie taken from one vendor's host (a vendor's custom domain sees its visitors'
     cookies) and replayed on another's would sign its holder in there, as the person who made it.
-    So a session records its host when someone signs in, and on any other host it is treated as
-    signed out: that request gets a fresh, empty session and an anonymous user, and is asked to
-    sign in. The stored session is left alone, so it still works where it was made.
+    So a session records its host when someone signs in (and whenever a half-finished sign-in
+    writes to it: the password checked and the authenticator's code awaited, a code sent by
+    e-mail), and on any other host it is treated as signed out: that request gets a fresh, empty
+    session and an anonymous user, and is asked to sign in. The stored session is left alone, so
+    it still works where it was made.
 
     A signed-in session that carries no host yet (made before this middleware, or by the test
     client's ``force_login``, which knows no host) is bound to the first host it is used on. The
@@ -48,10 +50,13 @@ class SessionHostMiddleware:
             request.session = self.session_store()
             request.user = AnonymousUser()
         response = self.get_response(request)
-        # Signed in during this request (the session cycled, its data kept), or a session from
-        # before: bind it to this host.
-        if request.user.is_authenticated and request.session.get(SESSION_HOST_KEY) != host:
-            request.session[SESSION_HOST_KEY] = host
+        # Signed in during this request (the session cycled, its data kept), a session from
+        # before, or one being written anyway (a sign-in under way): bind it to this host.
+        session = request.session
+        if session.get(SESSION_HOST_KEY) != host and (
+            request.user.is_authenticated or (session.modified and len(session.keys()) > 0)
+        ):
+            session[SESSION_HOST_KEY] = host
         return response
 
 

@@ -93,3 +93,20 @@ def test_the_platform_hand_off_signs_in_on_the_portal_host_only(world, rep):
     assert asked_to_sign_in(replayed(platform, world.globex.host).get("/portal/"), "/portal/")
     # and the platform page keeps its own
     assert platform.get("/").status_code == 200
+
+
+def test_a_half_finished_sign_in_does_not_carry_to_another_host(world):
+    # given a vendor admin of both vendors who typed the password on acme's host and is asked
+    # for the authenticator's code there
+    admin = world.acme.admin
+    PartnerMembershipFactory(partner=world.globex.partner, user=admin.user, role=Role.SALES)
+    EmailAddress.objects.create(user=admin.user, email=admin.user.email, verified=True, primary=True)
+    acme = Client(HTTP_HOST=world.acme.host)
+    response = acme.post(reverse("account_login"), {"login": admin.user.email, "password": PASSWORD})
+    assert response["Location"] == reverse("mfa_authenticate")
+    # when that session is presented on globex's host
+    response = replayed(acme, world.globex.host).get(reverse("mfa_authenticate"))
+    # then there is no sign-in under way there
+    assert response.status_code == 302 and response["Location"] == reverse("account_login")
+    # and on acme's host the code is still asked for
+    assert acme.get(reverse("mfa_authenticate")).status_code == 200
