@@ -33,10 +33,10 @@ class SessionHostMiddleware:
     it still works where it was made.
 
     A signed-in session that carries no host yet (made before this middleware, or by the test
-    client's ``force_login``, which knows no host) is bound to the first host it is used on. The
-    platform page's hand-off to a portal (handoff.py) signs the person in on the tenant's host,
-    so that session is bound there. Placed right after AuthenticationMiddleware, before anything
-    reads the user.
+    client's ``force_login``, which knows no host) is bound to the first host it is used on (its
+    first page there, or the first request that saves it). The platform page's hand-off to a
+    portal (handoff.py) signs the person in on the tenant's host, so that session is bound there.
+    Placed right after AuthenticationMiddleware, before anything reads the user.
     """
 
     def __init__(self, get_response):
@@ -50,11 +50,14 @@ class SessionHostMiddleware:
             request.session = self.session_store()
             request.user = AnonymousUser()
         response = self.get_response(request)
-        # Signed in during this request (the session cycled, its data kept), a session from
-        # before, or one being written anyway (a sign-in under way): bind it to this host.
-        session = request.session
+        session, signed_in = request.session, request.user.is_authenticated
         if session.get(SESSION_HOST_KEY) != host and (
-            request.user.is_authenticated or (session.modified and len(session.keys()) > 0)
+            # Being saved anyway: signed in during this request (the session cycled, its data
+            # kept), or a sign-in under way.
+            (session.modified and len(session.keys()) > 0)
+            # A signed-in session from before: bound on the first page it opens. Not on other
+            # methods, so a refused POST (a forged one, say) still writes nothing.
+            or (signed_in and request.method in ("GET", "HEAD"))
         ):
             session[SESSION_HOST_KEY] = host
         return response
