@@ -10,7 +10,7 @@ RUN pip install --no-cache-dir "uv==0.13.9" \
     && uv sync --frozen --no-default-groups \
     && npm ci --no-audit --no-fund --loglevel=error
 COPY . .
-RUN DJANGO_SETTINGS_MODULE=prm.settings.production DJANGO_SECRET_KEY=collectstatic-only \
+RUN DJANGO_SETTINGS_MODULE=prm.settings.production DJANGO_SECRET_KEY=collectstatic-only PRM_MFA_KEYS=collectstatic-only \
     /app/.venv/bin/python manage.py collectstatic --no-input -v 0
 RUN useradd --system --uid 1000 prm && mkdir -p /app/var && chown -R prm /app/var
 USER prm

@@ -347,7 +347,11 @@ class NotificationFactory(TenantOwnedFactory):
 
 
 def give_totp(user: User) -> Authenticator:
-    """A second factor, so the MFA middleware lets vendor admins through."""
+    """A second factor, so the MFA middleware lets vendor admins through.
+
+    Made by allauth's own ``TOTP.activate``, so the secret goes through MfaAdapter and is stored
+    encrypted, as an enrolment stores it; ``prm.accounts.mfa_secrets.decrypt`` reads it back.
+    """
     return TOTP.activate(user, generate_totp_secret()).instance
 
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -27,6 +29,7 @@ def test_production_settings_pass_check_deploy():
         "WARNING",
         DJANGO_SETTINGS_MODULE="prm.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        PRM_MFA_KEYS=Fernet.generate_key().decode(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
@@ -36,3 +39,23 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", DJANGO_SETTINGS_MODULE="prm.settings.production")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_keys_for_two_factor_secrets():
+    result = _manage(
+        "check", DJANGO_SETTINGS_MODULE="prm.settings.production", DJANGO_SECRET_KEY=secrets.token_urlsafe(64)
+    )
+    assert result.returncode != 0
+    assert "PRM_MFA_KEYS" in result.stderr
+
+
+def test_production_stops_on_a_malformed_key_for_two_factor_secrets():
+    result = _manage(
+        "check",
+        "--deploy",
+        DJANGO_SETTINGS_MODULE="prm.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        PRM_MFA_KEYS=f"{Fernet.generate_key().decode()},not-a-key",
+    )
+    assert result.returncode != 0
+    assert "accounts.E001" in result.stderr and "key 2" in result.stderr

@@ -3,6 +3,10 @@ import time
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core.internal.ratelimit import get_ip
+from allauth.mfa.adapter import DefaultMFAAdapter
+
+from . import mfa_secrets
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -10,6 +14,20 @@ class AccountAdapter(DefaultAccountAdapter):
         """Nobody signs up on their own: people join through invitations (or, later, the
         partner application), which create their accounts."""
         return False
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """Failed sign-ins count per account *and* address together.
+
+        allauth keys the ``login_failed`` limit ("5/5m/key") by the account alone, so five wrong
+        passwords typed by anybody who knows an address would lock its owner out everywhere.
+        With the client's address in the key (the same address, IPv6 folded to its /64, that
+        the per-address limit counts), a stranger only locks themselves out at their address;
+        the owner, elsewhere, still signs in, and an owner locked out at their own address can
+        sign in with a code sent by e-mail. The per-address cap ("10/m/ip") is unchanged, so
+        guessing many accounts from one address stays throttled. allauth also uses this key to
+        clear the count after a password reset (for the address the reset came from).
+        """
+        return f"{super()._get_login_attempts_cache_key(request, **credentials)}:{get_ip(request)}"
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """A sign-in a moment ago counts as confirming the password.
@@ -24,3 +42,14 @@ class AccountAdapter(DefaultAccountAdapter):
             return True
         records = get_authentication_records(request, request.user)
         return not (records and time.time() - records[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT)
+
+
+class MfaAdapter(DefaultMFAAdapter):
+    """Two-factor secrets are encrypted before allauth stores them (see mfa_secrets.py): the
+    database role that runs the app must not be able to read anybody's TOTP secret."""
+
+    def encrypt(self, text: str) -> str:
+        return mfa_secrets.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return mfa_secrets.decrypt(encrypted_text)

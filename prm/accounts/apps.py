@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from prm.web.menu import menu_entry
 
-        from . import events, notifications  # noqa: F401  (declares the verbs and kinds)
+        from . import checks, events, notifications  # noqa: F401  (the PRM_MFA_KEYS check; verbs and kinds)
         from .access import OFFICE, PORTAL
         from .roles import STAFF_VIEW
 

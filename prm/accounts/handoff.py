@@ -1,8 +1,9 @@
 """Opening a portal from the platform page without signing in again.
 
-Sessions belong to one host (a tenant's portal never shares cookies with another's). The
-platform page signs a short-lived, single-use ticket naming the person and the tenant; the
-tenant's host checks it and signs the person in there. A ticket works once, for 60 seconds, on
+Sessions belong to one host (a tenant's portal never shares cookies with another's, and
+SessionHostMiddleware signs a session out on any host but its own). The platform page signs a
+short-lived, single-use ticket naming the person and the tenant; the tenant's host checks it and
+signs the person in there, in a new session bound to that host. A ticket works once, for 60 seconds, on
 its own tenant's host, for a person who is still an active member there.
 """
 

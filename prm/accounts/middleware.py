@@ -1,12 +1,67 @@
-"""Two-factor sign-in where it is required: vendor admins and platform superusers always,
-everybody in a tenant that switched it on."""
+"""Middleware of the accounts app: a session belongs to the host it was made on, and two-factor
+sign-in where it is required."""
+
+from importlib import import_module
 
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from .roles import MFA_REQUIRED_ROLES
+
+SESSION_HOST_KEY = "prm.host"
+
+
+def session_host(request) -> str:
+    """The host a session belongs to: the request's, without port, as tenants are resolved."""
+    return request.get_host().split(":", 1)[0].lower().rstrip(".")
+
+
+class SessionHostMiddleware:
+    """A session is good only on the host it was made on.
+
+    Browsers keep each host's cookies apart, but the sessions themselves live in one table: a
+    session cookie taken from one vendor's host (a vendor's custom domain sees its visitors'
+    cookies) and replayed on another's would sign its holder in there, as the person who made it.
+    So a session records its host when someone signs in (and whenever a half-finished sign-in
+    writes to it: the password checked and the authenticator's code awaited, a code sent by
+    e-mail), and on any other host it is treated as signed out: that request gets a fresh, empty
+    session and an anonymous user, and is asked to sign in. The stored session is left alone, so
+    it still works where it was made.
+
+    A signed-in session that carries no host yet (made before this middleware, or by the test
+    client's ``force_login``, which knows no host) is bound to the first host it is used on (its
+    first page there, or the first request that saves it). The platform page's hand-off to a
+    portal (handoff.py) signs the person in on the tenant's host, so that session is bound there.
+    Placed right after AuthenticationMiddleware, before anything reads the user.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.session_store = import_module(settings.SESSION_ENGINE).SessionStore
+
+    def __call__(self, request):
+        host = session_host(request)
+        bound = request.session.get(SESSION_HOST_KEY)
+        if bound is not None and bound != host:
+            request.session = self.session_store()
+            request.user = AnonymousUser()
+        response = self.get_response(request)
+        session, signed_in = request.session, request.user.is_authenticated
+        if session.get(SESSION_HOST_KEY) != host and (
+            # Being saved anyway: signed in during this request (the session cycled, its data
+            # kept), or a sign-in under way.
+            (session.modified and len(session.keys()) > 0)
+            # A signed-in session from before: bound on the first page it opens. Not on other
+            # methods, so a refused POST (a forged one, say) still writes nothing.
+            or (signed_in and request.method in ("GET", "HEAD"))
+        ):
+            session[SESSION_HOST_KEY] = host
+        return response
+
 
 # Pages a person without a second factor may still reach: signing in and out, enrolling.
 _OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz")

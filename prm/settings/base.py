@@ -57,6 +57,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads the user: a session presented on another host than its own is
+    # signed out for that request (prm/accounts/middleware.py).
+    "prm.accounts.middleware.SessionHostMiddleware",
     # Before the tenant transaction, so it stores messages after the commit: messages added by
     # on_commit callbacks (allauth's "Authenticator app activated.") reach the next page.
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -139,17 +142,33 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
+# "Send me a sign-in code": a code by e-mail instead of the password. It signs in like the
+# password does, so two-factor sign-in still follows for people who have it.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# The address rate limits count: REMOTE_ADDR, or the n-th last X-Forwarded-For entry behind n
+# proxies of ours (never trust the header without one: clients could pick their address).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("PRM_TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_RATE_LIMITS = {
-    # Per IP and per account; the Django admin signs in through the same form.
+    # The Django admin signs in through the same form. Failed sign-ins: per address, and per
+    # account *at one address* (AccountAdapter puts the address in the key), so nobody can lock
+    # an owner out by typing wrong passwords for their e-mail elsewhere.
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
+    # Sign-in codes by e-mail (the way in for an owner throttled at their own address): per
+    # address, and per e-mail address so nobody floods an inbox.
+    "request_login_code": "20/m/ip,3/m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("PRM_MFA_ISSUER", "PRM")
+# TOTP secrets and recovery-code seeds are encrypted at rest (prm/accounts/mfa_secrets.py) with
+# PRM_MFA_KEYS: Fernet keys, comma-separated; the first encrypts, all decrypt. Empty here means
+# one derived from SECRET_KEY (development, tests); production requires the variable.
+MFA_ADAPTER = "prm.accounts.adapter.MfaAdapter"
+PRM_MFA_KEYS = env_list("PRM_MFA_KEYS")
 
 # --- I18N -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

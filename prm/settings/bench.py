@@ -11,6 +11,8 @@ from pathlib import Path
 
 # The bench database holds generated data only; `python -m bench` passes a random key.
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
+# Its authenticators, if any, guard generated people: a fixed Fernet key that is no secret.
+os.environ.setdefault("PRM_MFA_KEYS", "YmVuY2gtb25seS1ub3QtYS1zZWNyZXQtMzItYnl0ZXM=")
 
 from prm.env import env_bool, env_str
 

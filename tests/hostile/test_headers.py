@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import pytest
 from allauth.account.models import EmailAddress
+from cryptography.fernet import Fernet
 from django.conf import settings as django_settings
 from django.db import connection
 from django.http import HttpResponse
@@ -43,6 +44,7 @@ PLUMBING = {
     "PASSWORD_HASHERS",
     "ACCOUNT_RATE_LIMITS",
     "SECRET_KEY",
+    "PRM_MFA_KEYS",
     "LOGGING",
 }
 
@@ -51,6 +53,7 @@ PLUMBING = {
 def production(settings, monkeypatch):
     """The values of prm/settings/production.py (with its defaults), applied in-process."""
     monkeypatch.setenv("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    monkeypatch.setenv("PRM_MFA_KEYS", Fernet.generate_key().decode())
     for key in [k for k in os.environ if k.startswith(("DJANGO_SECURE", "DJANGO_HSTS"))]:
         monkeypatch.delenv(key)
     values = runpy.run_module("prm.settings.production")
@@ -284,6 +287,7 @@ def test_production_settings_module_itself_sends_the_headers(world):
     environment.update(
         DJANGO_SETTINGS_MODULE="prm.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        PRM_MFA_KEYS=Fernet.generate_key().decode(),
         DATABASE_URL=f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
     )
     # when it serves the platform page and the sign-in page over HTTPS, and a page over HTTP
