@@ -2,8 +2,8 @@
 
 After every migration (post_migrate, as the owner) this module makes sure that
 
-* the app role and the platform role (BYPASSRLS; the app role may switch to it) exist (created
-  NOLOGIN when the owner may, for development and tests) and have DML rights, but no UPDATE or
+* the roles of ``deploy/roles.sql`` exist as defined there (the app login, which may switch to
+  the partner role only; the platform login, BYPASSRLS) and have DML rights, but no UPDATE or
   DELETE on the append-only tables;
 * every tenant-owned table has RLS enabled and FORCEd, a tenant policy and, for partner-owned
   tables, a restrictive partner policy that applies to the partner role (partner users'
@@ -22,6 +22,7 @@ from psycopg2 import sql
 
 from .db import app_role, partner_role, platform_role
 from .models import tenant_owned_models
+from .roles import apply_roles
 
 TENANT_POLICY = "prm_tenant"
 PARTNER_POLICY = "prm_partner"
@@ -34,37 +35,17 @@ _TENANT_ID = "(SELECT nullif(current_setting('prm.tenant_id', true), '')::bigint
 _PARTNER_ID = "(SELECT nullif(current_setting('prm.partner_id', true), '')::bigint)"
 
 
-def _ensure_role(cursor, role: str, options: str = "") -> None:
-    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
-    if cursor.fetchone():
-        return
-    # Test workers create it concurrently: whoever loses the race finds it made.
-    cursor.execute(
-        sql.SQL(
-            "DO $$ BEGIN CREATE ROLE {} NOLOGIN " + options + "; "
-            "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
-        ).format(sql.Identifier(role))
-    )
-
-
 def apply_row_level_security(using: str = "default", **kwargs) -> None:
     from django.apps import apps
-    from django.db import connections
+    from django.db import connections, transaction
 
     conn = connections[using]
+    # The roles themselves come from deploy/roles.sql, the one definition docker-compose's first
+    # start and `make run` use too: created when missing (test databases), corrected when an
+    # earlier release left them otherwise (it granted the platform role to the app role).
+    with transaction.atomic(using=using), conn.cursor() as cursor:
+        apply_roles(cursor, app_role=app_role(), partner_role=partner_role(), platform_role=platform_role())
     with conn.cursor() as cursor:
-        # NOINHERIT: the app role may switch to the partner role but does not hold its privileges,
-        # so the policies written TO the partner role do not apply to staff transactions.
-        _ensure_role(cursor, app_role(), "NOINHERIT")
-        cursor.execute("SELECT rolinherit FROM pg_roles WHERE rolname = %s", [app_role()])
-        if cursor.fetchone()[0]:
-            cursor.execute(sql.SQL("ALTER ROLE {} NOINHERIT").format(sql.Identifier(app_role())))
-        _ensure_role(cursor, partner_role())
-        _ensure_role(cursor, platform_role(), "BYPASSRLS")
-        # The app becomes the partner role for partner users and the platform role for
-        # platform_scope(), never the other way round.
-        for role in (partner_role(), platform_role()):
-            cursor.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(app_role())))
         for role in (sql.Identifier(app_role()), sql.Identifier(partner_role()), sql.Identifier(platform_role())):
             cursor.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))
             cursor.execute(
