@@ -9,6 +9,7 @@ class TenancyConfig(AppConfig):
     verbose_name = "Tenancy"
 
     def ready(self):
+        from . import checks  # noqa: F401 (registers the deployment checks)
         from .db import on_connection_created
         from .rls import apply_row_level_security
 

@@ -136,3 +136,71 @@ def rls_report() -> list[TableRLS]:
         for name in sorted(declared - found)
     ]
     return report
+
+
+@dataclass(frozen=True)
+class LoginRLS:
+    """The role a connection logs in as (``session_user``: what ``RESET ROLE`` returns to) and
+    what it could become."""
+
+    alias: str
+    login: str
+    superuser: bool
+    bypassrls: bool
+    createrole: bool
+    escapes: tuple[str, ...]  # superuser, BYPASSRLS or CREATEROLE roles it may SET ROLE to
+    owners: tuple[str, ...]  # roles owning tenant-owned tables that it is, or may become
+
+    @property
+    def problems(self) -> list[str]:
+        """Every way the runtime login could leave row-level security (none for production)."""
+        if self.superuser:
+            return ["logs in as a superuser"]
+        found = []
+        if self.bypassrls:
+            found.append("has BYPASSRLS")
+        if self.createrole:
+            found.append("has CREATEROLE (it could grant itself a role that bypasses row-level security)")
+        if self.escapes:
+            found.append(f"may become {', '.join(self.escapes)} (SET ROLE), which bypass row-level security")
+        if self.owners:
+            found.append(
+                f"owns tenant-owned tables, as or through {', '.join(self.owners)} (an owner can turn the policies off)"
+            )
+        return found
+
+
+def login_report(using: str = "default") -> LoginRLS:
+    """Who the connection ``using`` logs in as, and whether that login can leave RLS: by being a
+    superuser, BYPASSRLS or CREATEROLE, by becoming such a role (membership, direct or through
+    other roles, whatever INHERIT says: ``SET ROLE`` ignores it), or by owning the tables."""
+    from django.db import connections
+
+    tables = sorted(model._meta.db_table for model in tenant_owned_models())
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT r.rolname, r.rolsuper, r.rolbypassrls, r.rolcreaterole,
+                   array(SELECT g.rolname FROM pg_roles g
+                          WHERE g.oid <> r.oid AND (g.rolsuper OR g.rolbypassrls OR g.rolcreaterole)
+                            AND pg_has_role(r.oid, g.oid, 'MEMBER')
+                          ORDER BY g.rolname),
+                   array(SELECT DISTINCT t.tableowner::text FROM pg_tables t
+                          WHERE t.schemaname = current_schema() AND t.tablename = ANY(%s)
+                            AND pg_has_role(r.oid, t.tableowner, 'MEMBER')
+                          ORDER BY 1)
+              FROM pg_roles r
+             WHERE r.rolname = session_user
+            """,
+            [tables],
+        )
+        login, superuser, bypassrls, createrole, escapes, owners = cursor.fetchone()
+    return LoginRLS(
+        alias=using,
+        login=login,
+        superuser=superuser,
+        bypassrls=bypassrls,
+        createrole=createrole,
+        escapes=tuple(escapes),
+        owners=tuple(owners),
+    )
