@@ -29,14 +29,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("PRM_VAR_DIR", ROOT / "var"))
 PY = sys.executable
-# The logins' passwords when the environment gives none: development only (docker-compose
-# requires its own, and production sets them where it sets DATABASE_URL).
-DEV_PASSWORDS = {"PRM_APP_PASSWORD": "prm-app-development", "PRM_PLATFORM_PASSWORD": "prm-platform-development"}
 
 
 def say(message: str) -> None:
@@ -116,52 +112,21 @@ def resolve(embedded: Embedded, *, for_tests: bool) -> dict[str, str]:
     return env
 
 
-def with_login(url: str, user: str, password: str) -> str:
-    """The same server and database as ``url``, logged in as ``user``."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"))
-
-
 def production_logins(env: dict[str, str]) -> dict[str, str]:
     """The three connections of production (README, "Operations"), from the owner's URL: the
     roles of deploy/roles.sql made there, and the URLs of the app's and the platform's logins."""
     if env.get("DATABASE_PLATFORM_URL"):
         say("PostgreSQL logins: DATABASE_URL, DATABASE_PLATFORM_URL and DATABASE_OWNER_URL as given")
         return {}
-    import psycopg2
-
     # By path: importing the prm package would configure Celery and Django in this process.
     spec = importlib.util.spec_from_file_location("prm_roles", ROOT / "prm" / "tenancy" / "roles.py")
     roles = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(roles)
-
-    owner_url = env.get("DATABASE_OWNER_URL") or env["DATABASE_URL"]
-    names = {
-        "app_role": env.get("PRM_DB_APP_ROLE", "prm_app"),
-        "partner_role": env.get("PRM_DB_PARTNER_ROLE", "prm_partner"),
-        "platform_role": env.get("PRM_DB_PLATFORM_ROLE", "prm_platform"),
-    }
-    passwords = {name: env.get(name) or default for name, default in DEV_PASSWORDS.items()}
-    connection = psycopg2.connect(owner_url)
-    try:
-        with connection, connection.cursor() as cursor:
-            roles.apply_roles(
-                cursor,
-                **names,
-                app_password=passwords["PRM_APP_PASSWORD"],
-                platform_password=passwords["PRM_PLATFORM_PASSWORD"],
-            )
-        for notice in connection.notices:  # what the owner may not change (deploy/roles.sql)
-            say(notice.strip())
-    finally:
-        connection.close()
-    say(f"PostgreSQL logins: {names['app_role']} (runtime), {names['platform_role']} (platform), owner (migrations)")
-    return {
-        "DATABASE_OWNER_URL": owner_url,
-        "DATABASE_URL": with_login(owner_url, names["app_role"], passwords["PRM_APP_PASSWORD"]),
-        "DATABASE_PLATFORM_URL": with_login(owner_url, names["platform_role"], passwords["PRM_PLATFORM_PASSWORD"]),
-    }
+    urls, warnings = roles.production_logins(env.get("DATABASE_OWNER_URL") or env["DATABASE_URL"], env)
+    for warning in warnings:  # what the owner may not change (deploy/roles.sql)
+        say(warning)
+    say("PostgreSQL logins: the app's (runtime), the platform's, the owner's (migrations)")
+    return urls
 
 
 def manage(*args: str, env: dict) -> None:
