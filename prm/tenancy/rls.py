@@ -15,6 +15,7 @@ tenant-owned table without it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.db import connection
@@ -24,13 +25,15 @@ from .db import app_role, partner_role, platform_role
 from .models import tenant_owned_models
 from .roles import apply_roles
 
+logger = logging.getLogger(__name__)
+
 TENANT_POLICY = "prm_tenant"
 PARTNER_POLICY = "prm_partner"
 
 # The settings the policies read are set per transaction by tenancy.scope. Each is a scalar
 # subquery, so PostgreSQL reads it once per statement (an InitPlan) rather than once per row, and
 # `tenant_id = (SELECT ...)` can drive an index that leads with tenant_id. The platform scope is
-# not an OR here (that would defeat the index): it switches to a role with BYPASSRLS.
+# not an OR here (that would defeat the index): it logs in as a role with BYPASSRLS.
 _TENANT_ID = "(SELECT nullif(current_setting('prm.tenant_id', true), '')::bigint)"
 _PARTNER_ID = "(SELECT nullif(current_setting('prm.partner_id', true), '')::bigint)"
 
@@ -44,7 +47,11 @@ def apply_row_level_security(using: str = "default", **kwargs) -> None:
     # start and `make run` use too: created when missing (test databases), corrected when an
     # earlier release left them otherwise (it granted the platform role to the app role).
     with transaction.atomic(using=using), conn.cursor() as cursor:
+        del conn.connection.notices[:]
         apply_roles(cursor, app_role=app_role(), partner_role=partner_role(), platform_role=platform_role())
+    # What the owner may not change (a non-superuser owner): the statement for a superuser to run.
+    for notice in conn.connection.notices:
+        logger.warning(notice.strip())
     with conn.cursor() as cursor:
         for role in (sql.Identifier(app_role()), sql.Identifier(partner_role()), sql.Identifier(platform_role())):
             cursor.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))

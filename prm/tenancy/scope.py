@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
+from .db import PLATFORM_ALIAS, app_role, owner_mode, partner_role, platform_alias, platform_role
+
 
 class TenantScopeError(RuntimeError):
     """Tenant-owned data was touched outside a tenant scope."""
@@ -57,8 +59,6 @@ def current_tenant_id() -> int:
 
 def scope_alias(scope: Scope | None) -> str:
     """The connection a scope's queries go through (``router.ScopeRouter``)."""
-    from .db import platform_alias
-
     return platform_alias() if scope is not None and scope.is_platform else DEFAULT_DB_ALIAS
 
 
@@ -69,8 +69,6 @@ def _apply_to_database(scope: Scope | None, using: str) -> None:
     While the schema owner works (migrations) the role stays. The platform connection needs
     nothing: its login is the platform role, which no policy binds.
     """
-    from .db import PLATFORM_ALIAS, app_role, owner_mode, partner_role, platform_role
-
     if using == PLATFORM_ALIAS:
         return
 
@@ -131,6 +129,4 @@ def platform_scope(using: str | None = None):
     scope ends, whatever the runtime connection's transaction does, and ``on_commit`` callbacks
     of its work need ``using=platform_alias()``.
     """
-    from .db import platform_alias
-
     return _enter(Scope(tenant_id=None), using or platform_alias())

@@ -252,6 +252,28 @@ def test_the_roles_definition_creates_the_roles_and_corrects_what_an_earlier_rel
     assert roles()[names["platform"]] == [True, True, True, False, []]
 
 
+@pytest.mark.django_db
+def test_an_owner_that_may_not_manage_roles_is_told_what_a_superuser_must_run():
+    # given an earlier release's grant, and an owner without CREATEROLE running the definition
+    names = {kind: f"prm_test_{uuid.uuid4().hex[:8]}_{kind}" for kind in ("app", "partner", "platform", "owner")}
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL ROLE NONE")
+        apply_roles(cursor, app_role=names["app"], partner_role=names["partner"], platform_role=names["platform"])
+        cursor.execute(f'GRANT "{names["platform"]}" TO "{names["app"]}"')
+        cursor.execute(f'CREATE ROLE "{names["owner"]}"')
+        cursor.execute(f'SET LOCAL ROLE "{names["owner"]}"')
+        del connection.connection.notices[:]
+        # when it runs
+        apply_roles(cursor, app_role=names["app"], partner_role=names["partner"], platform_role=names["platform"])
+        # then nothing fails, the grant stays, and a warning names the statement to run
+        cursor.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", [names["app"], names["platform"]])
+        assert cursor.fetchone()[0] is True
+    warnings = [notice for notice in connection.connection.notices if "PRM roles:" in notice]
+    assert len(warnings) == 1
+    assert f"REVOKE {names['platform']} FROM {names['app']}" in warnings[0]
+    assert "a superuser must run it" in warnings[0]
+
+
 # --- The platform scope in a request -------------------------------------------------------------
 
 
