@@ -42,8 +42,9 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The database `make run` serves from (DATABASE_URL when set), checked with production's logins.
 check-rls: install
-	$(VENV)/bin/python scripts/services.py test -- $(VENV)/bin/python manage.py check_rls
+	$(VENV)/bin/python scripts/services.py exec -- $(VENV)/bin/python manage.py check_rls
 
 clean:
 	rm -rf $(VENV) .tools node_modules staticfiles

@@ -89,21 +89,33 @@ def _stop_on_signal(signum, frame):
     raise SystemExit(128 + signum)
 
 
-def _environment(args, static_root: str) -> tuple[str, str]:
-    """Point this process and its children at the bench database and settings."""
+def _environment(args, static_root: str) -> tuple[str, str, str]:
+    """Point this process and its children at the bench database and settings, with production's
+    three logins: as given when DATABASE_PLATFORM_URL is set; otherwise DATABASE_URL is the
+    owner's (`make bench`: the test servers), and the app's and the platform's logins are made
+    there as `make run` makes them (prm/tenancy/roles.py)."""
+    from prm.tenancy.roles import production_logins
+
     base = os.environ.get("DATABASE_URL") or database.DEFAULT_URL
     owner_base = os.environ.get("DATABASE_OWNER_URL") or base
+    if os.environ.get("DATABASE_PLATFORM_URL"):
+        runtime_base, platform_base = base, os.environ["DATABASE_PLATFORM_URL"]
+    else:
+        logins, warnings = production_logins(owner_base, os.environ)
+        for warning in warnings:
+            say(warning)
+        runtime_base, platform_base = logins["DATABASE_URL"], logins["DATABASE_PLATFORM_URL"]
     os.environ.update(
         DJANGO_SETTINGS_MODULE="prm.settings.bench",
-        DATABASE_URL=database.with_database(base, args.database),
+        DATABASE_URL=database.with_database(runtime_base, args.database),
+        DATABASE_PLATFORM_URL=database.with_database(platform_base, args.database),
+        DATABASE_OWNER_URL=database.with_database(owner_base, args.database),
         PRM_BASE_DOMAIN="localhost",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_LOG_LEVEL="WARNING",
         PRM_BENCH_STATIC_ROOT=static_root,
     )
-    if "DATABASE_OWNER_URL" in os.environ:
-        os.environ["DATABASE_OWNER_URL"] = database.with_database(owner_base, args.database)
-    return owner_base, database.with_database(owner_base, args.database)
+    return owner_base, os.environ["DATABASE_OWNER_URL"], os.environ["DATABASE_PLATFORM_URL"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,7 +137,7 @@ def _run(args, static_root: str, started: float) -> int:
     from bench.load import ensure_wrk, run_wrk
 
     phases = Phases()
-    admin_url, owner_url = _environment(args, static_root)
+    admin_url, owner_url, platform_url = _environment(args, static_root)
     wrk, wrk_source = ensure_wrk(say)
     say(f"wrk: {wrk} ({wrk_source})")
     connections = [int(c) for c in args.connections.split(",") if c.strip()]
@@ -213,6 +225,7 @@ def _run(args, static_root: str, started: float) -> int:
             partner_user_id=actors.partner_user_id,
             search=args.search,
             database_url=owner_url,
+            platform_url=platform_url,
             owner_bypasses_rls=facts["owner_bypasses_rls"],
         )
         only = {name.strip() for name in args.micro.split(",") if name.strip()} or None

@@ -28,6 +28,7 @@ class MicroContext:
     partner_user_id: int
     search: str
     database_url: str  # the owner's URL, for raw connections
+    platform_url: str  # the platform login's, for RLS off when the owner is bound by it
     owner_bypasses_rls: bool
 
 
@@ -109,19 +110,17 @@ def _actor(ctx: MicroContext, user_id: int):
 def _raw(ctx: MicroContext, *, app_role: bool, tenant_id: int | None = None) -> Iterator:
     """A psycopg2 connection in one open transaction: as the app role under the tenant's RLS
     settings, or with row-level security bypassed (the owner when it is a superuser or has
-    BYPASSRLS, else the platform role, which has BYPASSRLS)."""
+    BYPASSRLS, else the platform's login, which has BYPASSRLS: nobody may switch to it)."""
     from bench.database import connect
     from prm.tenancy.db import app_role as app_role_name
-    from prm.tenancy.db import platform_role
 
-    with closing(connect(ctx.database_url)) as connection:
+    url = ctx.database_url if app_role or ctx.owner_bypasses_rls else ctx.platform_url
+    with closing(connect(url)) as connection:
         connection.autocommit = False
         with connection.cursor() as cursor:
             if app_role:
                 cursor.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(app_role_name())))
                 cursor.execute("SELECT set_config('prm.tenant_id', %s, true)", [str(tenant_id)])
-            elif not ctx.owner_bypasses_rls:
-                cursor.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(platform_role())))
             yield cursor
         connection.rollback()
 

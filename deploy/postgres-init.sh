@@ -1,14 +1,16 @@
 #!/bin/sh
-# First start of the database: the runtime role, which row-level security applies to
-# (not a superuser, not the owner of the tables, no BYPASSRLS).
+# First start of the database (docker-compose): the roles of deploy/roles.sql, the one definition
+# `make run` and every `migrate` use too, with the logins' passwords from the environment.
+#   prm_app       the runtime login (DATABASE_URL), subject to row-level security
+#   prm_partner   what a partner user's transaction switches to
+#   prm_platform  the platform login (DATABASE_PLATFORM_URL), BYPASSRLS, granted to nobody
 set -eu
-psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" <<SQL
-CREATE ROLE prm_app LOGIN PASSWORD '${PRM_APP_PASSWORD}' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT;
-GRANT CONNECT ON DATABASE ${POSTGRES_DB} TO prm_app;
--- A partner user's transactions run as this role: the partner policies apply to it.
-CREATE ROLE prm_partner NOLOGIN;
-GRANT prm_partner TO prm_app;
--- platform_scope() (commands, platform pages) switches to this role for one transaction.
-CREATE ROLE prm_platform NOLOGIN BYPASSRLS;
-GRANT prm_platform TO prm_app;
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
+    -v app_password="${PRM_APP_PASSWORD:?set PRM_APP_PASSWORD}" \
+    -v platform_password="${PRM_PLATFORM_PASSWORD:?set PRM_PLATFORM_PASSWORD}" <<'SQL'
+BEGIN;
+SET LOCAL prm.app_password = :'app_password';
+SET LOCAL prm.platform_password = :'platform_password';
+\i /prm-deploy/roles.sql
+COMMIT;
 SQL

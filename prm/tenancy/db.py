@@ -1,10 +1,20 @@
-"""Which database role a connection acts as.
+"""Which connection, and which database role, the code acts through.
 
 The running app must be subject to row-level security: neither superuser, nor table owner, nor
-BYPASSRLS. Production connects as that role directly (``DATABASE_URL``) and migrates as the
-owner (``DATABASE_OWNER_URL``). Where one URL is given for both (development, tests, embedded
-servers), every new connection drops to the app role with ``SET ROLE``, except while
-``owner_connection()`` runs schema work.
+BYPASSRLS, nor able to become one. Production has three connections, each logged in as its own
+role (``deploy/roles.sql``):
+
+* the runtime connection (``default``, ``DATABASE_URL``) as the app role, which may switch to the
+  partner role and to nothing else, so a SQL injection cannot ``SET ROLE`` (or ``RESET ROLE``)
+  its way out of the policies;
+* the platform connection (``platform``, ``DATABASE_PLATFORM_URL``) as the platform role
+  (BYPASSRLS), used only inside ``platform_scope()``;
+* the owner's (``DATABASE_OWNER_URL``), for migrations and flush (``owner_connection()``).
+
+Without ``DATABASE_PLATFORM_URL`` there is one connection (the test suite's mode, refused by
+``check --deploy`` and ``check_rls``): it logs in as the owner, drops to the app role with
+``SET ROLE`` on connecting, and ``platform_scope()`` switches it to the platform role, which only
+a login that may become any role can do.
 """
 
 from __future__ import annotations
@@ -12,8 +22,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from psycopg2 import sql
+
+# The alias of the platform connection in DATABASES (prm/settings/base.py).
+PLATFORM_ALIAS = "platform"
 
 _owner_mode = False
 
@@ -23,7 +36,7 @@ def app_role() -> str:
 
 
 def platform_role() -> str:
-    """The role of ``platform_scope()``: BYPASSRLS, and only the app role may switch to it."""
+    """The role of ``platform_scope()``: BYPASSRLS; its own login, which no role may switch to."""
     return settings.PRM_DB_PLATFORM_ROLE
 
 
@@ -36,8 +49,22 @@ def owner_mode() -> bool:
     return _owner_mode
 
 
+def has_platform_connection() -> bool:
+    """Whether ``platform_scope()`` has a connection of its own (``DATABASE_PLATFORM_URL``)."""
+    return PLATFORM_ALIAS in settings.DATABASES
+
+
+def platform_alias() -> str:
+    """The connection ``platform_scope()`` works through: its own where there is one; else, and
+    while the owner works (migrations, the bench's generator), the runtime connection."""
+    if _owner_mode or not has_platform_connection():
+        return DEFAULT_DB_ALIAS
+    return PLATFORM_ALIAS
+
+
 def on_connection_created(sender, connection, **kwargs):
-    if _owner_mode or connection.vendor != "postgresql":
+    # The platform connection's login is the platform role already.
+    if _owner_mode or connection.vendor != "postgresql" or connection.alias == PLATFORM_ALIAS:
         return
     role = app_role()
     if connection.settings_dict.get("USER") == role:

@@ -5,8 +5,9 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from .db import platform_alias
 from .models import Tenant
-from .scope import platform_scope, tenant_scope
+from .scope import current_scope, platform_scope, tenant_scope
 
 
 def tenant_for_host(host: str) -> Tenant | None:
@@ -31,7 +32,8 @@ class TenantMiddleware:
     Placed after AuthenticationMiddleware. The whole rest of the request runs in one transaction
     whose row-level-security settings name the tenant and, for a partner user, the partner; the
     ORM scope follows the same context. On the bare domain only platform superusers get a scope
-    (the platform-wide Django admin); everyone else has none, so tenant-owned data stays shut.
+    (the platform-wide Django admin), on the platform connection; everyone else has none, so
+    tenant-owned data stays shut.
     """
 
     def __init__(self, get_response):
@@ -59,3 +61,12 @@ class TenantMiddleware:
                 return self.get_response(request)
             with tenant_scope(request.tenant, partner=partner_id):
                 return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        """A view that fails in the platform scope leaves nothing behind on the platform
+        connection. ATOMIC_REQUESTS rolls back the runtime connection's work only; the platform
+        connection's transaction is the scope's (``__call__``), which would commit the 500
+        response this exception becomes."""
+        scope = current_scope()
+        if scope is not None and scope.is_platform:
+            transaction.set_rollback(True, using=platform_alias())

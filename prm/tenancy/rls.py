@@ -2,8 +2,8 @@
 
 After every migration (post_migrate, as the owner) this module makes sure that
 
-* the app role and the platform role (BYPASSRLS; the app role may switch to it) exist (created
-  NOLOGIN when the owner may, for development and tests) and have DML rights, but no UPDATE or
+* the roles of ``deploy/roles.sql`` exist as defined there (the app login, which may switch to
+  the partner role only; the platform login, BYPASSRLS) and have DML rights, but no UPDATE or
   DELETE on the append-only tables;
 * every tenant-owned table has RLS enabled and FORCEd, a tenant policy and, for partner-owned
   tables, a restrictive partner policy that applies to the partner role (partner users'
@@ -15,6 +15,7 @@ tenant-owned table without it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.db import connection
@@ -22,6 +23,9 @@ from psycopg2 import sql
 
 from .db import app_role, partner_role, platform_role
 from .models import tenant_owned_models
+from .roles import apply_roles
+
+logger = logging.getLogger(__name__)
 
 TENANT_POLICY = "prm_tenant"
 PARTNER_POLICY = "prm_partner"
@@ -29,42 +33,26 @@ PARTNER_POLICY = "prm_partner"
 # The settings the policies read are set per transaction by tenancy.scope. Each is a scalar
 # subquery, so PostgreSQL reads it once per statement (an InitPlan) rather than once per row, and
 # `tenant_id = (SELECT ...)` can drive an index that leads with tenant_id. The platform scope is
-# not an OR here (that would defeat the index): it switches to a role with BYPASSRLS.
+# not an OR here (that would defeat the index): it logs in as a role with BYPASSRLS.
 _TENANT_ID = "(SELECT nullif(current_setting('prm.tenant_id', true), '')::bigint)"
 _PARTNER_ID = "(SELECT nullif(current_setting('prm.partner_id', true), '')::bigint)"
 
 
-def _ensure_role(cursor, role: str, options: str = "") -> None:
-    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
-    if cursor.fetchone():
-        return
-    # Test workers create it concurrently: whoever loses the race finds it made.
-    cursor.execute(
-        sql.SQL(
-            "DO $$ BEGIN CREATE ROLE {} NOLOGIN " + options + "; "
-            "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
-        ).format(sql.Identifier(role))
-    )
-
-
 def apply_row_level_security(using: str = "default", **kwargs) -> None:
     from django.apps import apps
-    from django.db import connections
+    from django.db import connections, transaction
 
     conn = connections[using]
+    # The roles themselves come from deploy/roles.sql, the one definition docker-compose's first
+    # start and `make run` use too: created when missing (test databases), corrected when an
+    # earlier release left them otherwise (it granted the platform role to the app role).
+    with transaction.atomic(using=using), conn.cursor() as cursor:
+        del conn.connection.notices[:]
+        apply_roles(cursor, app_role=app_role(), partner_role=partner_role(), platform_role=platform_role())
+    # What the owner may not change (a non-superuser owner): the statement for a superuser to run.
+    for notice in conn.connection.notices:
+        logger.warning(notice.strip())
     with conn.cursor() as cursor:
-        # NOINHERIT: the app role may switch to the partner role but does not hold its privileges,
-        # so the policies written TO the partner role do not apply to staff transactions.
-        _ensure_role(cursor, app_role(), "NOINHERIT")
-        cursor.execute("SELECT rolinherit FROM pg_roles WHERE rolname = %s", [app_role()])
-        if cursor.fetchone()[0]:
-            cursor.execute(sql.SQL("ALTER ROLE {} NOINHERIT").format(sql.Identifier(app_role())))
-        _ensure_role(cursor, partner_role())
-        _ensure_role(cursor, platform_role(), "BYPASSRLS")
-        # The app becomes the partner role for partner users and the platform role for
-        # platform_scope(), never the other way round.
-        for role in (partner_role(), platform_role()):
-            cursor.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(app_role())))
         for role in (sql.Identifier(app_role()), sql.Identifier(partner_role()), sql.Identifier(platform_role())):
             cursor.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))
             cursor.execute(
@@ -155,3 +143,71 @@ def rls_report() -> list[TableRLS]:
         for name in sorted(declared - found)
     ]
     return report
+
+
+@dataclass(frozen=True)
+class LoginRLS:
+    """The role a connection logs in as (``session_user``: what ``RESET ROLE`` returns to) and
+    what it could become."""
+
+    alias: str
+    login: str
+    superuser: bool
+    bypassrls: bool
+    createrole: bool
+    escapes: tuple[str, ...]  # superuser, BYPASSRLS or CREATEROLE roles it may SET ROLE to
+    owners: tuple[str, ...]  # roles owning tenant-owned tables that it is, or may become
+
+    @property
+    def problems(self) -> list[str]:
+        """Every way the runtime login could leave row-level security (none for production)."""
+        if self.superuser:
+            return ["logs in as a superuser"]
+        found = []
+        if self.bypassrls:
+            found.append("has BYPASSRLS")
+        if self.createrole:
+            found.append("has CREATEROLE (it could grant itself a role that bypasses row-level security)")
+        if self.escapes:
+            found.append(f"may become {', '.join(self.escapes)} (SET ROLE), which bypass row-level security")
+        if self.owners:
+            found.append(
+                f"owns tenant-owned tables, as or through {', '.join(self.owners)} (an owner can turn the policies off)"
+            )
+        return found
+
+
+def login_report(using: str = "default") -> LoginRLS:
+    """Who the connection ``using`` logs in as, and whether that login can leave RLS: by being a
+    superuser, BYPASSRLS or CREATEROLE, by becoming such a role (membership, direct or through
+    other roles, whatever INHERIT says: ``SET ROLE`` ignores it), or by owning the tables."""
+    from django.db import connections
+
+    tables = sorted(model._meta.db_table for model in tenant_owned_models())
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT r.rolname, r.rolsuper, r.rolbypassrls, r.rolcreaterole,
+                   array(SELECT g.rolname FROM pg_roles g
+                          WHERE g.oid <> r.oid AND (g.rolsuper OR g.rolbypassrls OR g.rolcreaterole)
+                            AND pg_has_role(r.oid, g.oid, 'MEMBER')
+                          ORDER BY g.rolname),
+                   array(SELECT DISTINCT t.tableowner::text FROM pg_tables t
+                          WHERE t.schemaname = current_schema() AND t.tablename = ANY(%s)
+                            AND pg_has_role(r.oid, t.tableowner, 'MEMBER')
+                          ORDER BY 1)
+              FROM pg_roles r
+             WHERE r.rolname = session_user
+            """,
+            [tables],
+        )
+        login, superuser, bypassrls, createrole, escapes, owners = cursor.fetchone()
+    return LoginRLS(
+        alias=using,
+        login=login,
+        superuser=superuser,
+        bypassrls=bypassrls,
+        createrole=createrole,
+        escapes=tuple(escapes),
+        owners=tuple(owners),
+    )

@@ -4,11 +4,13 @@ One context variable drives both isolation layers:
 
 * the ORM layer: ``TenantManager`` filters every query by the scope's tenant and refuses to run
   outside a scope (fail closed);
-* the database layer: entering a scope opens a transaction (or savepoint) and sets the
-  transaction-local settings ``prm.tenant_id`` / ``prm.partner_id`` that the row-level-security
-  policies read (see ``rls.py``), and the role: the app role for staff, the partner role for a
-  partner user (the partner policies apply to that role only), the platform role (BYPASSRLS)
-  for the platform scope.
+* the database layer: entering a tenant scope opens a transaction (or savepoint) on the runtime
+  connection and sets the transaction-local settings ``prm.tenant_id`` / ``prm.partner_id`` that
+  the row-level-security policies read (see ``rls.py``), and the role: the app role for staff,
+  the partner role for a partner user (the partner policies apply to that role only). The
+  platform scope opens its transaction on the platform connection, whose login bypasses RLS;
+  ``router.ScopeRouter`` sends the ORM there while it is active (see ``db.py``; without a
+  platform connection it switches the runtime connection to the platform role).
 
 Requests enter the scope in ``TenantMiddleware``; Celery tasks in ``tenant_task``; commands and
 platform code use ``platform_scope`` (the escape hatch). Partner-scoped code that must consult
@@ -22,7 +24,9 @@ from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.db import connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from .db import PLATFORM_ALIAS, app_role, owner_mode, partner_role, platform_alias, platform_role
 
 
 class TenantScopeError(RuntimeError):
@@ -54,13 +58,20 @@ def current_tenant_id() -> int:
     return scope.tenant_id
 
 
+def scope_alias(scope: Scope | None) -> str:
+    """The connection a scope's queries go through (``router.ScopeRouter``)."""
+    return platform_alias() if scope is not None and scope.is_platform else DEFAULT_DB_ALIAS
+
+
 def _apply_to_database(scope: Scope | None, using: str) -> None:
     """Set what the row-level-security policies read, for the rest of the transaction.
 
     One statement: the tenant and partner settings, and the role (app, partner or platform).
-    While the schema owner works (migrations) the role stays.
+    While the schema owner works (migrations) the role stays. The platform connection needs
+    nothing: its login is the platform role, which no policy binds.
     """
-    from .db import app_role, owner_mode, partner_role, platform_role
+    if using == PLATFORM_ALIAS:
+        return
 
     tenant = "" if scope is None or scope.tenant_id is None else str(scope.tenant_id)
     partner = "" if scope is None or scope.partner_id is None else str(scope.partner_id)
@@ -91,9 +102,11 @@ def _enter(scope: Scope, using: str) -> Iterator[Scope]:
     finally:
         _current.reset(token)
         connection = connections[using]
-        # A released savepoint keeps our settings; put back the enclosing scope's.
+        # A released savepoint keeps our settings; put back the enclosing scope's, or none when
+        # it works through another connection (a tenant scope inside the platform scope).
         if connection.in_atomic_block and not connection.needs_rollback:
-            _apply_to_database(_current.get(), using)
+            enclosing = _current.get()
+            _apply_to_database(enclosing if scope_alias(enclosing) == using else None, using)
 
 
 def tenant_scope(tenant, *, partner=None, using: str = "default"):
@@ -105,14 +118,19 @@ def tenant_scope(tenant, *, partner=None, using: str = "default"):
     return _enter(Scope(tenant_id=int(tenant_id), partner_id=partner_id and int(partner_id)), using)
 
 
-def platform_scope(using: str = "default"):
+def platform_scope(using: str | None = None):
     """ESCAPE HATCH: see and write every tenant's rows.
 
     Only for migrations, management commands, the platform (bare-domain) pages and platform
     superusers. Never reach for it in a view or service that acts for a tenant's user: that is
     exactly the cross-tenant leak the two isolation layers exist to prevent.
+
+    Its queries and its transaction are on the platform connection (``db.platform_alias()``).
+    In production that is a connection of its own, so what the scope writes commits when the
+    scope ends, whatever the runtime connection's transaction does, and ``on_commit`` callbacks
+    of its work need ``using=platform_alias()``.
     """
-    return _enter(Scope(tenant_id=None), using)
+    return _enter(Scope(tenant_id=None), using or platform_alias())
 
 
 def step_out_to_tenant():

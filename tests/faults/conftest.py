@@ -4,7 +4,8 @@
   other test workers) is never stopped or flushed.
 * Workers are ``celery -A prm worker`` subprocesses on the same test database as the test
   (``transactional_db``: they only see committed rows). They write their e-mail to files the test
-  reads, and run as the app role, under row-level security, like the real ones.
+  reads, and log in as production's do (tests/tenancy/production.py): the app login, under
+  row-level security, and the platform connection.
 * Everything started here is stopped in teardown, with bounded waits, even when the test failed.
 """
 
@@ -25,12 +26,13 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg2
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tests.tenancy.production import production_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_SETTINGS = "tests.faults.worker_settings"
@@ -196,18 +198,6 @@ def celery_on_private_redis(private_redis):
 # --- Celery workers ----------------------------------------------------------------------------
 
 
-def database_url() -> str:
-    """The test database (test_prm_gw0, ...) as a URL for a worker process."""
-    db = connection.settings_dict
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    host, port, query = db["HOST"] or "", db["PORT"] or "", ""
-    if host.startswith("/"):  # a Unix-socket directory (the embedded server)
-        host, query = "", f"?host={quote(db['HOST'], safe='')}"
-    netloc = f"{user}{password}@{host}{':' + port if port else ''}"
-    return f"postgres://{netloc}/{quote(db['NAME'], safe='')}{query}"
-
-
 class Worker:
     def __init__(self, process: subprocess.Popen, log: Path):
         self.process = process
@@ -237,17 +227,15 @@ class Workers:
         self.started: list[Worker] = []
 
     def environment(self) -> dict[str, str]:
-        env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        # Production's logins: the app's for the work, the platform's for platform_scope().
+        env = production_environment()
         env.update(
             DJANGO_SETTINGS_MODULE=WORKER_SETTINGS,
             PRM_CELERY_EAGER="0",
             REDIS_URL=self.redis_server.url,
-            DATABASE_URL=database_url(),
             DJANGO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
             EMAIL_FILE_PATH=str(self.mail_dir),
-            PYTHONPATH=str(ROOT),
         )
-        env.pop("DATABASE_OWNER_URL", None)
         return env
 
     def start(self, *, ready_timeout: float = 30) -> Worker:
