@@ -51,6 +51,7 @@ def test_check_deploy_refuses_the_single_connection_mode_and_serving_as_the_owne
         "--deploy",
         DJANGO_SETTINGS_MODULE="prm.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        PRM_MFA_KEYS=Fernet.generate_key().decode(),
         DATABASE_URL=PRODUCTION_DATABASES["DATABASE_OWNER_URL"],
     )
     # then production refuses it: the runtime login could leave row-level security
@@ -65,6 +66,7 @@ def test_check_deploy_refuses_a_platform_connection_that_is_the_runtime_login():
         "--deploy",
         DJANGO_SETTINGS_MODULE="prm.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        PRM_MFA_KEYS=Fernet.generate_key().decode(),
         **{**PRODUCTION_DATABASES, "DATABASE_PLATFORM_URL": PRODUCTION_DATABASES["DATABASE_URL"]},
     )
     assert result.returncode != 0
