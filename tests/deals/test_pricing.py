@@ -4,14 +4,12 @@ comes back on the deal page."""
 
 from __future__ import annotations
 
-import re
 import threading
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from deals.models import (
@@ -37,6 +35,7 @@ from prm.notifications.services import EMAIL_TASK
 from prm.tenancy.scope import platform_scope, tenant_scope
 from tests.conftest import make_client
 from tests.factories import DealFactory, StaffMembershipFactory, TenantFactory, give_totp, refresh
+from tests.query_budget import assert_pinned, cost
 
 from . import office_setup
 from .deal_setup import as_partner, make_catalogue, submitted
@@ -533,14 +532,8 @@ PINNED_QUEUE_QUERIES = 14
 
 
 def test_the_queue_costs_the_same_for_5_and_50_requests(no_queries_from_templates):
-    counts = {}
-    for n, shown in ((5, 5), (50, 25)):
-        client = make_client(_queue(n))
-        client.get(reverse("office:pricing_queue"))
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(reverse("office:pricing_queue"))
-        assert response.status_code == 200
-        assert len(re.findall(r'<tr id="pricing-', response.content.decode())) == shown
-        counts[n] = (len(captured), "\n".join(q["sql"] for q in captured.captured_queries))
-    assert counts[5][0] == counts[50][0], counts[50][1]
-    assert counts[50][0] == PINNED_QUEUE_QUERIES, counts[50][1]
+    queue = reverse("office:pricing_queue")
+    few, many = cost(_queue(5), queue), cost(_queue(50), queue)
+    assert few.rows(r'<tr id="pricing-') == 5
+    assert many.rows(r'<tr id="pricing-') == 25
+    assert_pinned(few, many, PINNED_QUEUE_QUERIES, "the pricing queue")
