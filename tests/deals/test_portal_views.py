@@ -22,15 +22,10 @@ from tests.factories import DealFactory, DealLineFactory, PartnerMembershipFacto
 from tests.programs.documents import small_pdf
 from tests.query_budget import assert_pinned, cost
 
-from .deal_setup import draft, make_catalogue, submitted
+from .deal_setup import draft, submitted
 
 pytestmark = pytest.mark.django_db
 S = DealStatus
-
-
-@pytest.fixture
-def cat(acme):
-    return make_catalogue(acme)
 
 
 def registration(cat, **overrides) -> dict:

@@ -4,12 +4,10 @@ comes back on the deal page."""
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from deals.models import (
@@ -20,7 +18,6 @@ from deals.models import (
     SpecialPricingStep,
 )
 from deals.services import (
-    deal_approve,
     deal_mark_lost,
     decide_special_pricing,
     pricing_chain,
@@ -33,21 +30,17 @@ from prm.events.models import Event, OutboxMessage
 from prm.notifications.models import Notification
 from prm.notifications.services import EMAIL_TASK
 from prm.tenancy.scope import platform_scope, tenant_scope
+from tests.concurrency import race
 from tests.conftest import make_client
 from tests.factories import DealFactory, StaffMembershipFactory, TenantFactory, give_totp, refresh
 from tests.query_budget import assert_pinned, cost
 
 from . import office_setup
-from .deal_setup import as_partner, make_catalogue, submitted
+from .deal_setup import as_partner, submitted
 from .pricing_setup import ask
 
 pytestmark = pytest.mark.django_db
 CM, DIRECTOR, FINANCE = Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR, Role.FINANCE
-
-
-@pytest.fixture
-def cat(acme):
-    return make_catalogue(acme)
 
 
 @pytest.fixture
@@ -63,11 +56,9 @@ def staff(acme):
 
 
 @pytest.fixture
-def deal(acme, cat):
+def deal(approved):
     """Partner 1's registration (by its sales rep), approved by the channel manager."""
-    registered = submitted(acme.sales_rep, cat)
-    with tenant_scope(acme.tenant):
-        return deal_approve(actor=acme.manager, deal=registered)
+    return approved
 
 
 def decide(actor, pricing, approve=True, note="", **kwargs):
@@ -308,35 +299,10 @@ def test_notifications_are_queued_in_the_outbox(acme, deal, staff):
 # --- concurrency -------------------------------------------------------------------------------------
 
 
-def _race(calls: dict) -> dict:
-    start = threading.Barrier(len(calls))
-    outcomes: dict[str, object] = {}
-
-    def run(name, call):
-        try:
-            start.wait(timeout=10)
-            call()
-            outcomes[name] = "done"
-        except Exception as error:  # the loser's error is the outcome under test
-            outcomes[name] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(name, call)) for name, call in calls.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
-def test_two_managers_approving_the_same_step_at_once_one_wins_the_other_is_told(acme, cat, staff):
-    registered = submitted(acme.sales_rep, cat)
-    with tenant_scope(acme.tenant):
-        approved = deal_approve(actor=acme.manager, deal=registered)
-    pricing = ask(acme, approved, "20")
-    outcomes = _race(
+def test_two_managers_approving_the_same_step_at_once_one_wins_the_other_is_told(acme, deal, staff):
+    pricing = ask(acme, deal, "20")
+    outcomes = race(
         {
             "manager": lambda: decide(staff.manager, pricing, step_role=CM),
             "manager2": lambda: decide(staff.manager2, pricing, step_role=CM),
@@ -350,12 +316,9 @@ def test_two_managers_approving_the_same_step_at_once_one_wins_the_other_is_told
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_approval_and_a_rejection_at_once_leave_one_answer(acme, cat, staff):
-    registered = submitted(acme.sales_rep, cat)
-    with tenant_scope(acme.tenant):
-        approved = deal_approve(actor=acme.manager, deal=registered)
-    pricing = ask(acme, approved, "8")
-    outcomes = _race(
+def test_an_approval_and_a_rejection_at_once_leave_one_answer(acme, deal, staff):
+    pricing = ask(acme, deal, "8")
+    outcomes = race(
         {
             "manager": lambda: decide(staff.manager, pricing, step_role=CM),
             "admin": lambda: decide(staff.admin, pricing, approve=False, note="No", step_role=CM),
