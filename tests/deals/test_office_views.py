@@ -9,8 +9,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
@@ -34,6 +32,7 @@ from tests.factories import (
     TierFactory,
     give_totp,
 )
+from tests.query_budget import assert_pinned, cost
 
 from . import office_setup
 from .deal_setup import as_partner, submitted
@@ -131,16 +130,6 @@ def _deals(n):
     return viewer
 
 
-def _queries(n, path) -> tuple[int, str, str]:
-    viewer = _deals(n)
-    client = make_client(viewer)
-    client.get(path)
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path)
-    assert response.status_code == 200
-    return len(captured), "\n".join(q["sql"] for q in captured.captured_queries), response.content.decode()
-
-
 # page: (path, pinned queries, a row on the page, rows shown of 5 / of 50)
 PAGES = {
     "queue": ("/office/deals/", 15, r'<tr id="deal-', (3, 25)),
@@ -151,13 +140,11 @@ PAGES = {
 @pytest.mark.parametrize("page", list(PAGES))
 def test_the_queue_and_pipeline_cost_the_same_for_5_and_50_deals(page, no_queries_from_templates):
     path, pinned, row, (rows_of_few, rows_of_many) = PAGES[page]
-    few, _, few_html = _queries(5, path)
-    many, many_sql, many_html = _queries(50, path)
+    few, many = cost(_deals(5), path), cost(_deals(50), path)
     if rows_of_few is not None:
-        assert len(re.findall(row, few_html)) == rows_of_few
-        assert len(re.findall(row, many_html)) == rows_of_many
-    assert few == many, f"{page}: {few} queries for 5 deals, {many} for 50\n{many_sql}"
-    assert many == pinned, f"{page}: {many} queries, pinned {pinned}\n{many_sql}"
+        assert few.rows(row) == rows_of_few
+        assert many.rows(row) == rows_of_many
+    assert_pinned(few, many, pinned, page)
 
 
 # --- one deal: compare and decisions ----------------------------------------------------------------
@@ -542,18 +529,12 @@ DEAL_PAGE_QUERIES = 19
 
 
 def test_the_office_deal_page_costs_the_same_for_2_and_20_messages_and_events(acme, no_queries_from_templates):
-    counts = {}
+    costs = {}
     for n in (2, 20):
         deal = _busy_deal(acme, n)
-        client = make_client(acme.manager)
-        path = reverse("office:deal_detail", args=[deal.pk])
-        client.get(path)
-        with CaptureQueriesContext(connection) as captured:
-            page = html(client.get(path))
-        assert page.count('id="message-') == n and page.count(">Quote ") == n
-        counts[n] = (len(captured), "\n".join(q["sql"] for q in captured.captured_queries))
-    assert counts[2][0] == counts[20][0], f"{counts[2][0]} queries for 2, {counts[20][0]} for 20\n{counts[20][1]}"
-    assert counts[20][0] == DEAL_PAGE_QUERIES, f"{counts[20][0]} queries, pinned {DEAL_PAGE_QUERIES}\n{counts[20][1]}"
+        costs[n] = cost(acme.manager, reverse("office:deal_detail", args=[deal.pk]))
+        assert costs[n].html.count('id="message-') == n and costs[n].html.count(">Quote ") == n
+    assert_pinned(costs[2], costs[20], DEAL_PAGE_QUERIES, "the office deal page")
 
 
 def test_staff_attach_a_document_the_partner_downloads_and_a_bad_file_is_refused_clearly(acme, ctx):

@@ -4,14 +4,11 @@ after approval."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,16 +20,12 @@ from prm.tenancy.scope import platform_scope, tenant_scope
 from tests.conftest import make_client
 from tests.factories import DealFactory, DealLineFactory, PartnerMembershipFactory, ProductFactory, refresh
 from tests.programs.documents import small_pdf
+from tests.query_budget import assert_pinned, cost
 
-from .deal_setup import draft, make_catalogue, submitted
+from .deal_setup import draft, submitted
 
 pytestmark = pytest.mark.django_db
 S = DealStatus
-
-
-@pytest.fixture
-def cat(acme):
-    return make_catalogue(acme)
 
 
 def registration(cat, **overrides) -> dict:
@@ -374,19 +367,10 @@ def _deals(n):
 
 
 def test_the_deal_list_costs_the_same_for_5_and_50_deals(no_queries_from_templates):
-    counts = []
-    for n, shown in ((5, 5), (50, 25)):
-        viewer, path = _deals(n)
-        client = make_client(viewer)
-        client.get(path)
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(path)
-        assert response.status_code == 200
-        assert len(re.findall(r'<tr id="deal-\d+">', response.content.decode())) == shown
-        counts.append((len(captured), "\n".join(q["sql"] for q in captured.captured_queries)))
-    (few, _), (many, sql) = counts
-    assert few == many, f"{few} queries for 5 deals, {many} for 50\n{sql}"
-    assert many == 17, f"{many} queries, pinned 17\n{sql}"
+    few, many = cost(*_deals(5)), cost(*_deals(50))
+    assert few.rows(r'<tr id="deal-\d+">') == 5
+    assert many.rows(r'<tr id="deal-\d+">') == 25
+    assert_pinned(few, many, 17, "the company's deals")
 
 
 def test_partner_users_never_write_internal_notes_nor_on_a_colleagues_deal(acme, cat):

@@ -4,14 +4,10 @@ comes back on the deal page."""
 
 from __future__ import annotations
 
-import re
-import threading
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from deals.models import (
@@ -22,7 +18,6 @@ from deals.models import (
     SpecialPricingStep,
 )
 from deals.services import (
-    deal_approve,
     deal_mark_lost,
     decide_special_pricing,
     pricing_chain,
@@ -35,20 +30,17 @@ from prm.events.models import Event, OutboxMessage
 from prm.notifications.models import Notification
 from prm.notifications.services import EMAIL_TASK
 from prm.tenancy.scope import platform_scope, tenant_scope
+from tests.concurrency import race
 from tests.conftest import make_client
 from tests.factories import DealFactory, StaffMembershipFactory, TenantFactory, give_totp, refresh
+from tests.query_budget import assert_pinned, cost
 
 from . import office_setup
-from .deal_setup import as_partner, make_catalogue, submitted
+from .deal_setup import as_partner, submitted
 from .pricing_setup import ask
 
 pytestmark = pytest.mark.django_db
 CM, DIRECTOR, FINANCE = Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR, Role.FINANCE
-
-
-@pytest.fixture
-def cat(acme):
-    return make_catalogue(acme)
 
 
 @pytest.fixture
@@ -64,11 +56,9 @@ def staff(acme):
 
 
 @pytest.fixture
-def deal(acme, cat):
+def deal(approved):
     """Partner 1's registration (by its sales rep), approved by the channel manager."""
-    registered = submitted(acme.sales_rep, cat)
-    with tenant_scope(acme.tenant):
-        return deal_approve(actor=acme.manager, deal=registered)
+    return approved
 
 
 def decide(actor, pricing, approve=True, note="", **kwargs):
@@ -309,35 +299,10 @@ def test_notifications_are_queued_in_the_outbox(acme, deal, staff):
 # --- concurrency -------------------------------------------------------------------------------------
 
 
-def _race(calls: dict) -> dict:
-    start = threading.Barrier(len(calls))
-    outcomes: dict[str, object] = {}
-
-    def run(name, call):
-        try:
-            start.wait(timeout=10)
-            call()
-            outcomes[name] = "done"
-        except Exception as error:  # the loser's error is the outcome under test
-            outcomes[name] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(name, call)) for name, call in calls.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
-def test_two_managers_approving_the_same_step_at_once_one_wins_the_other_is_told(acme, cat, staff):
-    registered = submitted(acme.sales_rep, cat)
-    with tenant_scope(acme.tenant):
-        approved = deal_approve(actor=acme.manager, deal=registered)
-    pricing = ask(acme, approved, "20")
-    outcomes = _race(
+def test_two_managers_approving_the_same_step_at_once_one_wins_the_other_is_told(acme, deal, staff):
+    pricing = ask(acme, deal, "20")
+    outcomes = race(
         {
             "manager": lambda: decide(staff.manager, pricing, step_role=CM),
             "manager2": lambda: decide(staff.manager2, pricing, step_role=CM),
@@ -351,12 +316,9 @@ def test_two_managers_approving_the_same_step_at_once_one_wins_the_other_is_told
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_approval_and_a_rejection_at_once_leave_one_answer(acme, cat, staff):
-    registered = submitted(acme.sales_rep, cat)
-    with tenant_scope(acme.tenant):
-        approved = deal_approve(actor=acme.manager, deal=registered)
-    pricing = ask(acme, approved, "8")
-    outcomes = _race(
+def test_an_approval_and_a_rejection_at_once_leave_one_answer(acme, deal, staff):
+    pricing = ask(acme, deal, "8")
+    outcomes = race(
         {
             "manager": lambda: decide(staff.manager, pricing, step_role=CM),
             "admin": lambda: decide(staff.admin, pricing, approve=False, note="No", step_role=CM),
@@ -533,14 +495,8 @@ PINNED_QUEUE_QUERIES = 14
 
 
 def test_the_queue_costs_the_same_for_5_and_50_requests(no_queries_from_templates):
-    counts = {}
-    for n, shown in ((5, 5), (50, 25)):
-        client = make_client(_queue(n))
-        client.get(reverse("office:pricing_queue"))
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(reverse("office:pricing_queue"))
-        assert response.status_code == 200
-        assert len(re.findall(r'<tr id="pricing-', response.content.decode())) == shown
-        counts[n] = (len(captured), "\n".join(q["sql"] for q in captured.captured_queries))
-    assert counts[5][0] == counts[50][0], counts[50][1]
-    assert counts[50][0] == PINNED_QUEUE_QUERIES, counts[50][1]
+    queue = reverse("office:pricing_queue")
+    few, many = cost(_queue(5), queue), cost(_queue(50), queue)
+    assert few.rows(r'<tr id="pricing-') == 5
+    assert many.rows(r'<tr id="pricing-') == 25
+    assert_pinned(few, many, PINNED_QUEUE_QUERIES, "the pricing queue")

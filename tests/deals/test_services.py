@@ -3,12 +3,10 @@ review deadline), deciding, closing, extending, and the database's one-protectio
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from deals.models import AutoApprovalRule, Deal, DealConflict, DealExtension, DealProtection, DealStatus
@@ -36,6 +34,7 @@ from prm.events.models import Event, OutboxMessage
 from prm.notifications.models import Notification
 from prm.tenancy.scope import platform_scope, tenant_scope
 from prm.tenancy.time import tenant_today
+from tests.concurrency import race
 from tests.factories import (
     AuthorizationRuleFactory,
     LicenceTypeFactory,
@@ -44,15 +43,10 @@ from tests.factories import (
     refresh,
 )
 
-from .deal_setup import as_partner, draft, make_catalogue, submitted
+from .deal_setup import as_partner, draft, submitted
 
 pytestmark = pytest.mark.django_db
 S = DealStatus
-
-
-@pytest.fixture
-def cat(acme):
-    return make_catalogue(acme)
 
 
 def events_of(deal) -> list[str]:
@@ -312,13 +306,6 @@ def test_a_duplicate_links_its_original(acme, cat):
 # --- After approval -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def approved(acme, cat):
-    deal = submitted(acme.sales_rep, cat)
-    with tenant_scope(acme.tenant):
-        return deal_approve(actor=acme.manager, deal=deal)
-
-
 def test_a_confirmed_win_emits_the_event_incentives_consume_and_releases_the_customer(acme, cat, approved):
     with as_partner(acme.sales_rep):
         deal_update_stage(actor=acme.sales_rep, deal=approved, stage="negotiate")
@@ -399,38 +386,15 @@ def test_extensions_one_pending_at_a_time_approved_adds_days_refused_needs_a_not
 # --- Concurrency -----------------------------------------------------------------------------------
 
 
-def _race(acme, calls: dict) -> dict:
-    start = threading.Barrier(len(calls))
-    outcomes: dict[str, object] = {}
-
-    def run(name, call):
-        try:
-            start.wait(timeout=10)
-            with tenant_scope(acme.tenant):
-                call()
-            outcomes[name] = "done"
-        except Exception as error:  # the loser's error is the outcome under test
-            outcomes[name] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(name, call)) for name, call in calls.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_approving_at_once_one_wins_the_other_is_told(acme, cat):
     deal = submitted(acme.sales_rep, cat)
-    outcomes = _race(
-        acme,
+    outcomes = race(
         {
             "manager": lambda: deal_approve(actor=acme.manager, deal=deal),
             "admin": lambda: deal_approve(actor=acme.admin, deal=deal),
         },
+        tenant=acme.tenant,
     )
     assert sorted(map(str, outcomes.values())).count("done") == 1
     loser = next(r for r in outcomes.values() if r != "done")
@@ -443,12 +407,12 @@ def test_two_reviewers_approving_at_once_one_wins_the_other_is_told(acme, cat):
 def test_two_registrations_of_one_customer_approved_at_once_only_one_is_protected(acme, cat):
     first = submitted(acme.sales_rep, cat)
     second = submitted(acme.sales[1], cat)
-    outcomes = _race(
-        acme,
+    outcomes = race(
         {
             "first": lambda: deal_approve(actor=acme.manager, deal=first),
             "second": lambda: deal_approve(actor=acme.admin, deal=second),
         },
+        tenant=acme.tenant,
     )
     assert list(outcomes.values()).count("done") == 1
     loser = next(r for r in outcomes.values() if r != "done")

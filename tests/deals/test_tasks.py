@@ -9,22 +9,16 @@ import pytest
 from django.utils import timezone
 
 from deals.models import Deal, DealProtection, DealStatus
-from deals.services import deal_approve
 from deals.tasks import deals_sweep_all_task, deals_sweep_task
 from prm.events.models import Event
 from prm.notifications.models import Notification
-from prm.tenancy.scope import platform_scope, tenant_scope
+from prm.tenancy.scope import platform_scope
 from tests.factories import refresh
 
-from .deal_setup import make_catalogue, submitted
+from .deal_setup import submitted
 
 pytestmark = pytest.mark.django_db
 S = DealStatus
-
-
-@pytest.fixture
-def cat(acme):
-    return make_catalogue(acme)
 
 
 def sweep(side) -> dict:
@@ -68,13 +62,6 @@ def test_the_reviewer_is_reminded_at_half_time_and_admins_at_the_deadline_once_e
     assert notes("deal.escalated", acme.admin) == 1
     assert notes("deal.reminder") == 1
     assert verbs(late, "deal.escalated") == 1 and verbs(late, "deal.reminded") == 1
-
-
-@pytest.fixture
-def approved(acme, cat):
-    deal = submitted(acme.sales_rep, cat)
-    with tenant_scope(acme.tenant):
-        return deal_approve(actor=acme.manager, deal=deal)
 
 
 def test_expiry_reminders_go_out_14_and_3_days_before_once_each(acme, cat, approved):

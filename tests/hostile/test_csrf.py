@@ -95,7 +95,7 @@ def _who_and_where(route, name, world):
         return "admin", acme.host, None, ctx  # the tenant's vendor admin, who may use the admin
     if route.startswith("accounts/"):
         return (None if name in SIGNED_OUT_ACCOUNT_PAGES else "manager"), acme.host, None, ctx
-    raise AssertionError(f"{name or route}: no case in tests/test_isolation.py and no user here")
+    raise AssertionError(f"{name or route}: no isolation case (tests/<app>/isolation.py) and no user here")
 
 
 def _forge(client, method, path, data, **extra):

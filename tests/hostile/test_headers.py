@@ -31,7 +31,7 @@ from prm.web.security import ContentSecurityPolicyMiddleware, policy_header
 
 from ..conftest import make_client
 from ..factories import PASSWORD
-from ..test_isolation import _logo
+from ..tenancy.isolation import logo
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -105,7 +105,7 @@ def _responses(world):
     acme = world.acme
     manager = make_client(acme.manager)
     anonymous = make_client(None, host=acme.host)
-    _logo(SimpleNamespace(side=acme))
+    logo(SimpleNamespace(side=acme))
     return {
         "a page": manager.get("/office/partners/", secure=True),
         "an htmx partial": manager.get("/office/partners/", {"q": "x"}, secure=True, HTTP_HX_REQUEST="true"),

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation
 from prm.events.models import Event
@@ -24,6 +22,7 @@ from programs.services.tiers import (
     tier_override,
 )
 
+from ..concurrency import race
 from ..factories import (
     EnrollmentFactory,
     ManualMetricFactory,
@@ -98,34 +97,15 @@ def test_marketing_may_not_decide(acme, proposed):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_deciding_at_once_one_wins_the_other_is_told(acme, proposed):
-    # given two reviewers who open the same proposal and decide at the same moment
-    start = threading.Barrier(2)
-    outcomes: dict[str, object] = {}
-
-    def decide(name, call):
-        try:
-            start.wait(timeout=10)
-            with tenant_scope(acme.tenant):
-                call()
-            outcomes[name] = "done"
-        except Exception as error:  # the loser's error is the outcome under test
-            outcomes[name] = error
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(
-            target=decide, args=("approve", lambda: proposal_approve(actor=acme.manager, proposal=proposed))
-        ),
-        threading.Thread(
-            target=decide, args=("reject", lambda: proposal_reject(actor=acme.admin, proposal=proposed, note="No"))
-        ),
-    ]
-    # when both decide
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    # given two reviewers who open the same proposal
+    # when both decide at the same moment
+    outcomes = race(
+        {
+            "approve": lambda: proposal_approve(actor=acme.manager, proposal=proposed),
+            "reject": lambda: proposal_reject(actor=acme.admin, proposal=proposed, note="No"),
+        },
+        tenant=acme.tenant,
+    )
     # then exactly one decision holds and the other reviewer got a message saying so
     results = sorted(outcomes.values(), key=str)
     assert sum(1 for r in results if r == "done") == 1

@@ -10,8 +10,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,7 +17,6 @@ from prm.accounts.roles import Role
 from prm.tenancy.scope import platform_scope
 from programs.models import Enrollment, ManualMetricValue, ProposalStatus, TierChangeProposal, TierStanding
 
-from ..conftest import make_client
 from ..factories import (
     EnrollmentFactory,
     ManualMetricFactory,
@@ -34,6 +31,7 @@ from ..factories import (
     TierFactory,
     TierStandingFactory,
 )
+from ..query_budget import assert_pinned, cost
 from .tier_setup import (
     TINY_PDF,
     enrollment_tier,
@@ -576,22 +574,10 @@ PAGES = {
 }
 
 
-def _queries(setup, n):
-    viewer, path = setup(n)
-    client = make_client(viewer)
-    client.get(path)  # warm per-process caches
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path)
-    assert response.status_code == 200
-    return len(captured), "\n".join(q["sql"] for q in captured.captured_queries), response.content.decode()
-
-
 @pytest.mark.parametrize("page", list(PAGES))
 def test_tier_pages_cost_the_same_for_5_and_50_rows(page, no_queries_from_templates):
     setup, pinned, row, (rows_of_few, rows_of_many) = PAGES[page]
-    few, _, few_html = _queries(setup, 5)
-    many, many_sql, many_html = _queries(setup, 50)
-    assert len(re.findall(row, few_html)) == rows_of_few
-    assert len(re.findall(row, many_html)) == rows_of_many
-    assert few == many, f"{page}: {few} queries for 5 rows, {many} for 50\n--- 50 rows:\n{many_sql}"
-    assert many == pinned, f"{page}: {many} queries, pinned {pinned}\n{many_sql}"
+    few, many = cost(*setup(5)), cost(*setup(50))
+    assert few.rows(row) == rows_of_few
+    assert many.rows(row) == rows_of_many
+    assert_pinned(few, many, pinned, page)
