@@ -9,6 +9,7 @@ from django.http import Http404
 from prm.events.selectors import events_for_object
 
 from ..models import Deal, DealAttachment, DealLine, DealMessage, DealStage, DealStatus
+from ..permissions import COMPANY, DealAction, deal_allows, deal_filter, deal_reach
 
 SORTS = {
     "-created": ("-created_at", "-id"),
@@ -22,18 +23,13 @@ SORTS = {
 
 def sees_company_deals(actor) -> bool:
     """Partner admins read every registration of their company; reps read their own."""
-    return actor.is_partner_user and actor.can("deals.view_company")
+    return actor.is_partner_user and deal_reach(actor, DealAction.VIEW) == COMPANY
 
 
 def _visible(actor) -> QuerySet[Deal]:
-    if actor.is_staff_member:
-        return Deal.objects.all()
-    if not actor.is_partner_user or actor.partner_id is None:
-        return Deal.objects.none()
-    deals = Deal.objects.filter(partner_id=actor.partner_id)
-    if not sees_company_deals(actor):
-        deals = deals.filter(registered_by=actor)
-    return deals
+    """The registrations the guard lets the actor see (``DealAction.VIEW``)."""
+    visible = deal_filter(actor, DealAction.VIEW)
+    return Deal.objects.none() if visible is None else Deal.objects.filter(visible)
 
 
 def deal_list_for_actor(
@@ -78,7 +74,7 @@ def messages_for_actor(*, actor, deal: Deal) -> list[DealMessage]:
     """The conversation, oldest first. Partner users never read vendor-internal notes (the
     row-level policy refuses them too; this says so at the ORM level)."""
     messages = DealMessage.objects.filter(deal_id=deal.pk).select_related("author__user")
-    if not actor.is_staff_member:
+    if not deal_allows(actor, deal, DealAction.VIEW_INTERNAL):
         messages = messages.filter(internal=False)
     return list(messages.order_by("created_at", "id"))
 

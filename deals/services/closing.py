@@ -15,6 +15,7 @@ from prm.tenancy.time import tenant_today
 from programs.services.tiers import tier_evaluate_soon
 
 from ..models import PROTECTED_STATUSES, Deal, DealExtension, DealStage, DealStatus, ExtensionStatus
+from ..permissions import DealAction, deal_require
 from .common import (
     EXPIRY_REMINDER_DAYS,
     check_transition,
@@ -22,21 +23,11 @@ from .common import (
     lock,
     partner_recipients,
     record,
-    require_partner_side,
-    require_staff,
     reviewer_for,
     set_status,
 )
 
 S = DealStatus
-
-
-def _partner_or_reviewer(actor: Membership, deal: Deal, *, what: str) -> None:
-    """The deal's partner, or staff who review deals."""
-    if actor.is_staff_member:
-        require_staff(actor, "deals.review", deal, what=what)
-    else:
-        require_partner_side(actor, deal, what=what)
 
 
 def _tell_partner(deal: Deal, event, *, kind: str, title: str, body: str = "") -> None:
@@ -66,7 +57,7 @@ def _tell_reviewer(deal: Deal, event, *, kind: str, title: str, body: str = "") 
 @transaction.atomic
 def deal_withdraw(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     """The partner (or staff) withdraws the registration; its protections are released."""
-    _partner_or_reviewer(actor, deal, what="withdraw this registration")
+    deal_require(actor, deal, DealAction.WITHDRAW)
     if not reason.strip():
         raise PolicyViolation("Say why the registration is withdrawn.")
     deal = lock(deal)
@@ -85,7 +76,7 @@ def deal_withdraw(*, actor: Membership, deal: Deal, reason: str) -> Deal:
 @transaction.atomic
 def deal_update_stage(*, actor: Membership, deal: Deal, stage: str) -> Deal:
     """Move an approved deal along the sales stages."""
-    _partner_or_reviewer(actor, deal, what="update this deal")
+    deal_require(actor, deal, DealAction.UPDATE_STAGE)
     if stage not in DealStage.values:
         raise PolicyViolation(f"Unknown stage {stage!r}.")
     deal = lock(deal)
@@ -131,7 +122,7 @@ def _won(*, actor: Membership | None, deal: Deal, before: str):
 def deal_mark_won(*, actor: Membership, deal: Deal, amount: Decimal, won_on: date) -> Deal:
     """The partner reports the win (amount, close date). It waits for the vendor's confirmation
     when the program says so; otherwise it is won at once."""
-    _partner_or_reviewer(actor, deal, what="mark this deal won")
+    deal_require(actor, deal, DealAction.MARK_WON)
     if amount is None or Decimal(amount) < 0:
         raise PolicyViolation("Enter the amount won (zero or more).")
     deal = lock(deal)
@@ -160,7 +151,7 @@ def deal_mark_won(*, actor: Membership, deal: Deal, amount: Decimal, won_on: dat
 @transaction.atomic
 def deal_confirm_win(*, actor: Membership, deal: Deal) -> Deal:
     """The vendor confirms a reported win: it now counts (incentives, tiers)."""
-    require_staff(actor, "deals.review", deal, what="confirm wins")
+    deal_require(actor, deal, DealAction.CONFIRM_WIN)
     deal = lock(deal)
     check_transition(deal, S.WON, verb="confirmed won")
     before = set_status(deal, S.WON, actor=actor)
@@ -172,7 +163,7 @@ def deal_confirm_win(*, actor: Membership, deal: Deal) -> Deal:
 @transaction.atomic
 def deal_refuse_win(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     """The vendor does not confirm a reported win: the deal is approved (protected) again."""
-    require_staff(actor, "deals.review", deal, what="confirm wins")
+    deal_require(actor, deal, DealAction.REFUSE_WIN)
     if not reason.strip():
         raise PolicyViolation("Tell the partner why the win is not confirmed.")
     deal = lock(deal)
@@ -187,7 +178,7 @@ def deal_refuse_win(*, actor: Membership, deal: Deal, reason: str) -> Deal:
 @transaction.atomic
 def deal_mark_lost(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     """The deal is lost; its protections are released."""
-    _partner_or_reviewer(actor, deal, what="mark this deal lost")
+    deal_require(actor, deal, DealAction.MARK_LOST)
     if not reason.strip():
         raise PolicyViolation("Say why the deal was lost.")
     deal = lock(deal)
@@ -222,7 +213,7 @@ def deal_expire(*, deal: Deal, today: date | None = None) -> bool:
 @transaction.atomic
 def extension_request(*, actor: Membership, deal: Deal, days: int, reason: str) -> DealExtension:
     """The partner asks to extend an approved registration's protection (one request at a time)."""
-    require_partner_side(actor, deal, what="request an extension")
+    deal_require(actor, deal, DealAction.REQUEST_EXTENSION)
     if not 1 <= int(days) <= 365:
         raise PolicyViolation("Ask for between 1 and 365 days.")
     if not reason.strip():
@@ -253,8 +244,8 @@ def extension_request(*, actor: Membership, deal: Deal, days: int, reason: str) 
 @transaction.atomic
 def extension_decide(*, actor: Membership, extension: DealExtension, approve: bool, note: str = "") -> DealExtension:
     """Approve (the protection ends ``days`` later) or refuse (with a note) an extension."""
-    require_staff(actor, "deals.review", None, what="decide extensions")
     assert_same_tenant(actor, extension)
+    deal_require(actor, extension.deal, DealAction.DECIDE_EXTENSION)
     if not approve and not note.strip():
         raise PolicyViolation("Tell the partner why the extension is refused.")
     # Deal first, then the extension: the same order as every deal transition (no deadlock).

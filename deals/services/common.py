@@ -11,7 +11,7 @@ from django.utils import timezone
 from partners.models import Partner
 from prm.accounts.models import Membership
 from prm.accounts.roles import Role
-from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
+from prm.errors import InvalidTransition, PolicyViolation
 from prm.events.services import event_record
 from prm.tenancy.scope import step_out_to_tenant
 from programs.models import Enrollment, Program
@@ -111,30 +111,6 @@ def check_transition(deal: Deal, to_status: str, *, verb: str) -> None:
     raise InvalidTransition(
         f"{deal.reference} is {deal.get_status_display().lower()}: it cannot be {verb} now; nothing was changed."
     )
-
-
-def require_staff(actor: Membership, capability: str, deal: Deal | None = None, *, what: str) -> None:
-    if not (actor.is_staff_member and actor.can(capability)):
-        raise NotAllowed(f"You may not {what}.")
-    assert_same_tenant(actor, deal)
-
-
-def require_partner_side(actor: Membership, deal: Deal, *, what: str) -> None:
-    """The deal's own partner (a user who may register deals), or staff registering for it."""
-    assert_same_tenant(actor, deal)
-    if actor.is_partner_user:
-        if actor.partner_id != deal.partner_id or not actor.can("deals.register"):
-            raise NotAllowed(f"You may not {what}.")
-    elif not actor.can("deals.register_on_behalf"):
-        raise NotAllowed(f"You may not {what}.")
-
-
-def require_partner_user_on_deal(actor: Membership, deal: Deal, *, what: str) -> None:
-    """A partner user of the deal's partner who may register deals; a rep only on their own
-    registrations (the ones the portal shows them), a partner admin on the company's."""
-    require_partner_side(actor, deal, what=what)
-    if not actor.can("deals.view_company") and deal.registered_by_id != actor.pk:
-        raise NotAllowed(f"You may not {what}.")
 
 
 def set_status(deal: Deal, to_status: str, *, actor: Membership | None, fields: dict | None = None) -> str:

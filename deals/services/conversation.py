@@ -5,31 +5,21 @@ from __future__ import annotations
 from django.db import transaction
 
 from prm.accounts.models import Membership
-from prm.errors import NotAllowed, PolicyViolation, assert_same_tenant
+from prm.errors import PolicyViolation
 from prm.notifications.services import notify
 from prm.tenancy.scope import step_out_to_tenant
 from prm.web.files import DOCUMENT_MAX_BYTES, document_kind
 
 from ..models import Deal, DealAttachment, DealMessage
+from ..permissions import DealAction, deal_require
 from .common import (
     deal_url,
     partner_recipients,
     record,
-    require_partner_user_on_deal,
-    require_staff,
     reviewer_for,
 )
 
 MESSAGE_MAX_LENGTH = 5000
-
-
-def _may_take_part(actor: Membership, deal: Deal, *, what: str) -> None:
-    """The deal's own partner users who may register deals (a rep: only on their own deals, as
-    the portal shows them), or staff who review deals."""
-    if actor.is_staff_member:
-        require_staff(actor, "deals.review", deal, what=what)
-    else:
-        require_partner_user_on_deal(actor, deal, what=what)
 
 
 def _staff_audience(deal: Deal) -> list[Membership]:
@@ -48,10 +38,9 @@ def _staff_audience(deal: Deal) -> list[Membership]:
 def message_post(*, actor: Membership, deal: Deal, body: str, internal: bool = False) -> DealMessage:
     """Add a message to the deal's conversation and tell the other side. Staff may write an
     internal note instead: partner users never read it, so nobody on their side is told."""
-    _may_take_part(actor, deal, what="write on this registration")
-    assert_same_tenant(actor, deal)
-    if internal and not actor.is_staff_member:
-        raise NotAllowed("Only the vendor's staff write internal notes.")
+    deal_require(actor, deal, DealAction.POST_MESSAGE)
+    if internal:
+        deal_require(actor, deal, DealAction.POST_INTERNAL_NOTE)
     body = (body or "").strip()
     if not body:
         raise PolicyViolation("Write a message first.")
@@ -90,8 +79,7 @@ def _attachment_kind(file) -> str:
 def attachment_add(*, actor: Membership, deal: Deal, file, name: str = "") -> DealAttachment:
     """Attach a document (a quote, a customer's e-mail) to the deal. Judged by its content: PDF,
     PNG or JPEG up to 10 MB; stored under a random name, served only as a download."""
-    _may_take_part(actor, deal, what="attach documents to this registration")
-    assert_same_tenant(actor, deal)
+    deal_require(actor, deal, DealAction.ATTACH)
     if file is None:
         raise PolicyViolation("Choose a file to attach.")
     kind = _attachment_kind(file)

@@ -30,12 +30,12 @@ from ..models import (
     SpecialPricingStep,
     percent_text,
 )
+from ..permissions import DealAction, deal_require
 from .common import (
     deal_url,
     lock,
     partner_recipients,
     record,
-    require_partner_user_on_deal,
     vendor_admins,
 )
 
@@ -118,14 +118,6 @@ def _discount(value) -> Decimal:
     return discount
 
 
-def _partner_user_on_deal(actor: Membership, deal: Deal, *, what: str) -> None:
-    """The deal's own partner users who register deals (a rep only on their own deals, as the
-    portal shows them). Special pricing is the partner's request, never entered by staff."""
-    if not actor.is_partner_user:
-        raise NotAllowed(f"Only the partner may {what}.")
-    require_partner_user_on_deal(actor, deal, what=what)
-
-
 @transaction.atomic
 def request_special_pricing(
     *,
@@ -138,7 +130,7 @@ def request_special_pricing(
 ) -> SpecialPricingRequest:
     """The partner asks for a discount on its approved registration; the first role of the chain
     is told. One request waits at a time per deal (``pricing_one_pending``)."""
-    _partner_user_on_deal(actor, deal, what="ask for special pricing on this registration")
+    deal_require(actor, deal, DealAction.PRICING_REQUEST)
     discount = _discount(discount_percent)
     justification = (justification or "").strip()
     competitor = (competitor or "").strip()
@@ -217,9 +209,8 @@ def decide_special_pricing(
     is the step the decider saw: if the request has moved on since, nothing is changed.
 
     Row-locked: of two decisions at once, the second sees the first's outcome and is refused."""
-    if not (actor.is_staff_member and actor.can("pricing.decide")):
-        raise NotAllowed("You may not decide special pricing.")
     assert_same_tenant(actor, pricing_request)
+    deal_require(actor, pricing_request.deal, DealAction.PRICING_DECIDE)
     note = (note or "").strip()
     if not approve and not note:
         raise PolicyViolation("Tell the partner why the special pricing is rejected.")
@@ -235,7 +226,7 @@ def decide_special_pricing(
             f"{role_label(awaited).lower()}; nothing was changed.",
             code="pricing_moved_on",
         )
-    if actor.role != Role.ADMIN and actor.role != awaited:
+    if not pricing.awaits(actor.role):
         if SpecialPricingStep.objects.filter(request=pricing, role=actor.role).exists():
             raise InvalidTransition(
                 f"Your step of this special-pricing request was already decided; it now awaits the "
@@ -303,7 +294,7 @@ def withdraw_special_pricing(*, actor: Membership, pricing_request: SpecialPrici
     """The partner takes back its pending request; whoever it awaited is told."""
     assert_same_tenant(actor, pricing_request)
     deal, pricing = _locked(pricing_request)
-    _partner_user_on_deal(actor, deal, what="withdraw this special-pricing request")
+    deal_require(actor, deal, DealAction.PRICING_WITHDRAW)
     if pricing.status != PricingStatus.PENDING:
         raise _no_longer_pending(pricing)
     awaited = pricing.current_role

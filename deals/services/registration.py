@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from partners.models import Partner
 from prm.accounts.models import Membership
-from prm.errors import CrossTenantReference, NotAllowed, PolicyViolation, assert_same_tenant
+from prm.errors import CrossTenantReference, NotAllowed, PolicyViolation
 from prm.events.services import changes_apply
 from prm.notifications.services import notify
 from prm.tenancy.time import tenant_zone
@@ -21,6 +21,7 @@ from programs.services.policy import deal_parameters, policy_decide
 from .. import conflicts
 from ..models import AutoApprovalRule, Deal, DealLine, DealStage, DealStatus
 from ..normalize import CustomerIdentity
+from ..permissions import DealAction, deal_require
 from .common import (
     DEFAULT_REVIEW_HOURS,
     PARTNER_EDITABLE_FIELDS,
@@ -30,7 +31,6 @@ from .common import (
     lock,
     program_of,
     record,
-    require_partner_side,
     reviewer_for,
     set_status,
 )
@@ -42,16 +42,11 @@ LineInput = tuple[Product, int, Decimal | None]
 _IDENTITY_FIELDS = {"customer_name", "customer_website", "contact_email"}
 
 
-def _may_register(actor: Membership, partner: Partner) -> None:
-    assert_same_tenant(actor, partner)
-    if actor.is_partner_user:
-        if actor.partner_id != partner.pk or not actor.can("deals.register"):
-            raise NotAllowed("You may not register deals for this company.")
-        roles = deal_parameters(partner=partner).roles
-        if actor.role not in roles:
-            raise NotAllowed("Your role may not register deals in your company's program: ask your company's admin.")
-    elif not actor.can("deals.register_on_behalf"):
-        raise NotAllowed("You may not register deals on a partner's behalf.")
+def _may_register(actor: Membership, deal: Deal) -> None:
+    """The table's rule, then the program's: it may name the partner roles that register."""
+    deal_require(actor, deal, DealAction.REGISTER)
+    if actor.is_partner_user and actor.role not in deal_parameters(partner=deal.partner).roles:
+        raise NotAllowed("Your role may not register deals in your company's program: ask your company's admin.")
 
 
 def _clean_lines(partner: Partner, lines: list[LineInput]) -> list[tuple[Product, int, Decimal]]:
@@ -127,31 +122,37 @@ def deal_create(
 ) -> Deal:
     """A draft registration for ``partner``: by one of its users whose role may register, or by
     staff on its behalf (``entered_by`` keeps who). Prices default to the catalogue's."""
-    _may_register(actor, partner)
+    # The registration this actor is about to make: the guard judges it before anything is typed in.
+    deal = Deal(
+        tenant_id=partner.tenant_id,
+        partner=partner,
+        registered_by=actor,
+        entered_by=actor if actor.is_staff_member else None,
+        status=S.DRAFT,
+    )
+    _may_register(actor, deal)
     if not customer_name.strip():
         raise PolicyViolation("Enter the end customer's company name.")
     country, currency = customer_country.strip().upper(), currency.strip().upper()
     _check_values(amount=amount, currency=currency, country=country, stage=stage)
     cleaned = _clean_lines(partner, lines)
-    deal = Deal(
-        partner=partner,
-        registered_by=actor,
-        entered_by=actor if actor.is_staff_member else None,
-        status=S.DRAFT,
-        stage=stage,
-        title=title.strip(),
-        customer_name=customer_name.strip(),
-        customer_website=customer_website.strip(),
-        customer_country=country,
-        customer_address=customer_address.strip(),
-        contact_name=contact_name.strip(),
-        contact_email=contact_email.strip(),
-        contact_phone=contact_phone.strip(),
-        amount=Decimal(amount),
-        currency=currency,
-        expected_close_on=expected_close_on,
-        notes=notes,
-    )
+    fields = {
+        "stage": stage,
+        "title": title.strip(),
+        "customer_name": customer_name.strip(),
+        "customer_website": customer_website.strip(),
+        "customer_country": country,
+        "customer_address": customer_address.strip(),
+        "contact_name": contact_name.strip(),
+        "contact_email": contact_email.strip(),
+        "contact_phone": contact_phone.strip(),
+        "amount": Decimal(amount),
+        "currency": currency,
+        "expected_close_on": expected_close_on,
+        "notes": notes,
+    }
+    for name, value in fields.items():
+        setattr(deal, name, value)
     _identify(deal)
     deal.save()
     _write_lines(deal, cleaned)
@@ -169,7 +170,7 @@ def deal_create(
 def deal_update(*, actor: Membership, deal: Deal, changes: dict, lines: list[LineInput] | None = None) -> Deal:
     """Edit a draft, or complete a registration the reviewer returned: then only the fields the
     reviewer named may change (the rest was reviewed already)."""
-    require_partner_side(actor, deal, what="edit this registration")
+    deal_require(actor, deal, DealAction.EDIT)
     deal = lock(deal)
     if deal.status not in (S.DRAFT, S.INFO_REQUESTED):
         raise PolicyViolation(f"{deal.reference} is {deal.get_status_display().lower()}: it can no longer be edited.")
@@ -288,7 +289,7 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
     waits for its reviewer until a deadline in business hours."""
     from .review import approve
 
-    require_partner_side(actor, deal, what="submit this registration")
+    deal_require(actor, deal, DealAction.SUBMIT)
     deal = lock(deal)
     check_transition(deal, S.SUBMITTED, verb="submitted")
     _policy_check(actor=actor, deal=deal)

@@ -15,6 +15,7 @@ from programs.services.policy import deal_parameters
 
 from .. import conflicts
 from ..models import AutoApprovalRule, Deal, DealStatus, RejectionReason
+from ..permissions import DealAction, deal_require
 from .common import (
     PARTNER_EDITABLE_FIELDS,
     check_transition,
@@ -23,7 +24,6 @@ from .common import (
     partner_recipients,
     protections_create,
     record,
-    require_staff,
     set_status,
 )
 
@@ -81,7 +81,7 @@ def deal_approve(*, actor: Membership, deal: Deal, note: str = "") -> Deal:
     """A reviewer approves. Conflicts are checked again and recorded (the reviewer has seen
     them and decides); a customer already protected for another registration is refused by the
     database and nothing is written. Locked: of two reviewers, the second is told."""
-    require_staff(actor, "deals.review", deal, what="decide deal registrations")
+    deal_require(actor, deal, DealAction.APPROVE)
     deal = lock(deal)
     check_transition(deal, S.APPROVED, verb="approved")
     conflicts.conflicts_record(deal=deal, phase="approval")
@@ -102,7 +102,7 @@ def _tell_partner(deal: Deal, event, title: str, body: str) -> None:
 @transaction.atomic
 def deal_reject(*, actor: Membership, deal: Deal, reason_code: str, message: str) -> Deal:
     """Reject with a reason code and a message the partner reads (both required)."""
-    require_staff(actor, "deals.review", deal, what="decide deal registrations")
+    deal_require(actor, deal, DealAction.REJECT)
     if reason_code not in RejectionReason.values:
         raise PolicyViolation("Choose a reason for the rejection.")
     if not message.strip():
@@ -137,7 +137,7 @@ def deal_reject(*, actor: Membership, deal: Deal, reason_code: str, message: str
 def deal_request_info(*, actor: Membership, deal: Deal, fields: list[str], message: str) -> Deal:
     """Return the registration to the partner to complete the named fields; the deadline stops
     until it is resubmitted (which sets a new one)."""
-    require_staff(actor, "deals.review", deal, what="decide deal registrations")
+    deal_require(actor, deal, DealAction.REQUEST_INFO)
     fields = list(dict.fromkeys(fields))
     unknown = set(fields) - PARTNER_EDITABLE_FIELDS
     if not fields or unknown:
@@ -170,7 +170,7 @@ def deal_request_info(*, actor: Membership, deal: Deal, fields: list[str], messa
 @transaction.atomic
 def deal_mark_duplicate(*, actor: Membership, deal: Deal, original: Deal) -> Deal:
     """Close a registration as a duplicate of another one of the tenant."""
-    require_staff(actor, "deals.review", deal, what="decide deal registrations")
+    deal_require(actor, deal, DealAction.MARK_DUPLICATE)
     assert_same_tenant(deal, original)
     if original.pk == deal.pk:
         raise PolicyViolation("A registration cannot duplicate itself.")

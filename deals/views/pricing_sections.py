@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ..forms_pricing import PricingDecisionForm, PricingRequestForm
 from ..models import DealStatus, PricingStatus
-from ..selectors.pricing import may_decide, pricing_requests_for_actor
+from ..permissions import DealAction, deal_allows
+from ..selectors.pricing import pricing_requests_for_actor
 
 
 def portal_context(actor, deal, form=None) -> dict:
@@ -25,7 +26,7 @@ def office_context(actor, deal, form=None) -> dict:
     when the actor decides its step."""
     requests = pricing_requests_for_actor(actor=actor, deal=deal)
     pending = next((r for r in requests if r.status == PricingStatus.PENDING), None)
-    decides = pending is not None and may_decide(actor, pending)
+    decides = pending is not None and deal_allows(actor, deal, DealAction.PRICING_DECIDE) and pending.awaits(actor.role)
     if decides and form is None:
         form = PricingDecisionForm(initial={"step": pending.current_role}, auto_id="pricing_%s")
     return {

@@ -44,11 +44,6 @@ class _Undo(Exception):
     pass
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="require_partner_side checks the partner, not the registrant: a rep edits, submits, withdraws, "
-    "closes and extends a colleague's registration when calling the services",
-)
 def test_a_sales_rep_may_not_act_on_a_colleagues_registration(acme, cat):
     # given two sales reps of partner 1: a colleague's draft and a colleague's approved registration
     rep, colleague = acme.sales_rep, PartnerMembershipFactory(partner=acme.partner, role=Role.SALES)
