@@ -293,8 +293,8 @@ def decide_special_pricing(
 def withdraw_special_pricing(*, actor: Membership, pricing_request: SpecialPricingRequest) -> SpecialPricingRequest:
     """The partner takes back its pending request; whoever it awaited is told."""
     assert_same_tenant(actor, pricing_request)
+    deal_require(actor, pricing_request.deal, DealAction.PRICING_WITHDRAW)
     deal, pricing = _locked(pricing_request)
-    deal_require(actor, deal, DealAction.PRICING_WITHDRAW)
     if pricing.status != PricingStatus.PENDING:
         raise _no_longer_pending(pricing)
     awaited = pricing.current_role
