@@ -29,8 +29,8 @@ from .services import (
     deal_reject,
     deal_request_info,
     deal_submit,
-    decide_special_pricing,
-    request_special_pricing,
+    pricing_decide,
+    pricing_request,
 )
 
 # (partner, who registers, customer, website, country, product SKU, quantity, amount, then)
@@ -145,7 +145,7 @@ def _special_pricing() -> None:
     if deal is None or manager is None:
         return
     partner_side = Membership.objects.get(pk=deal.registered_by_id)
-    first = request_special_pricing(
+    first = pricing_request(
         actor=partner_side,
         deal=deal,
         discount_percent=Decimal("8"),
@@ -153,8 +153,8 @@ def _special_pricing() -> None:
         competitor="Initrode Networks",
         competitor_price=Decimal("7900"),
     )
-    decide_special_pricing(actor=manager, pricing_request=first, approve=True, note="Approved for the spring refresh.")
-    second = request_special_pricing(
+    pricing_decide(actor=manager, pricing=first, approve=True, note="Approved for the spring refresh.")
+    second = pricing_request(
         actor=partner_side,
         deal=deal,
         discount_percent=Decimal("18"),
@@ -162,4 +162,4 @@ def _special_pricing() -> None:
         competitor="Initrode Networks",
         competitor_price=Decimal("7000"),
     )
-    decide_special_pricing(actor=manager, pricing_request=second, approve=True, note="Fine by me; over my band.")
+    pricing_decide(actor=manager, pricing=second, approve=True, note="Fine by me; over my band.")

@@ -9,7 +9,7 @@ from django.http import Http404
 from prm.events.selectors import events_for_object
 
 from ..models import Deal, DealAttachment, DealLine, DealMessage, DealStage, DealStatus
-from ..permissions import COMPANY, DealAction, deal_allows, deal_filter, deal_reach
+from ..permissions import DealAction, deal_allows, deal_filter
 
 SORTS = {
     "-created": ("-created_at", "-id"),
@@ -19,11 +19,6 @@ SORTS = {
     "due": ("decision_due_at", "id"),
     "protected": ("protected_until", "id"),
 }
-
-
-def sees_company_deals(actor) -> bool:
-    """Partner admins read every registration of their company; reps read their own."""
-    return actor.is_partner_user and deal_reach(actor, DealAction.VIEW) == COMPANY
 
 
 def _visible(actor) -> QuerySet[Deal]:
@@ -65,12 +60,12 @@ def deal_get_for_actor(*, actor, deal_id: int) -> Deal:
     return deal
 
 
-def deal_timeline(*, actor, deal: Deal) -> list:
+def event_list_for_actor(*, actor, deal: Deal) -> list:
     """The deal's events, newest first (partner users never see vendor-internal ones)."""
     return list(events_for_object(actor=actor, target=deal)[:200])
 
 
-def messages_for_actor(*, actor, deal: Deal) -> list[DealMessage]:
+def message_list_for_actor(*, actor, deal: Deal) -> list[DealMessage]:
     """The conversation, oldest first. Partner users never read vendor-internal notes (the
     row-level policy refuses them too; this says so at the ORM level)."""
     messages = DealMessage.objects.filter(deal_id=deal.pk).select_related("author__user")
@@ -79,7 +74,7 @@ def messages_for_actor(*, actor, deal: Deal) -> list[DealMessage]:
     return list(messages.order_by("created_at", "id"))
 
 
-def attachments_for_actor(*, actor, deal: Deal) -> list[DealAttachment]:
+def attachment_list_for_actor(*, actor, deal: Deal) -> list[DealAttachment]:
     return list(DealAttachment.objects.filter(deal_id=deal.pk).select_related("uploaded_by__user"))
 
 

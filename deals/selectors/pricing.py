@@ -10,7 +10,7 @@ from ..models import Deal, SpecialPricingRequest, SpecialPricingStep
 from ..permissions import DealAction, deal_allows, deal_filter
 
 
-def pricing_requests_for_actor(*, actor, deal: Deal) -> list[SpecialPricingRequest]:
+def pricing_list_for_actor(*, actor, deal: Deal) -> list[SpecialPricingRequest]:
     """The requests of a deal the actor may already see, newest first, each with its steps
     (``steps``, in order). Staff read who decided each step; the portal shows the roles only."""
     steps = SpecialPricingStep.objects.order_by("decided_at", "id")
@@ -24,8 +24,10 @@ def pricing_requests_for_actor(*, actor, deal: Deal) -> list[SpecialPricingReque
     )
 
 
-def pricing_request_of_deal(*, deal: Deal, pricing_id: int) -> SpecialPricingRequest:
-    """A request of a deal the caller has already found visible (a selector's 404), or a 404."""
+def pricing_get_for_actor(*, actor, deal: Deal, pricing_id: int) -> SpecialPricingRequest:
+    """A request of a deal the actor may see (its selector found it), or a 404."""
+    if not deal_allows(actor, deal, DealAction.VIEW):
+        raise Http404
     pricing = SpecialPricingRequest.objects.filter(deal_id=deal.pk, pk=pricing_id).first()
     if pricing is None:
         raise Http404
@@ -33,7 +35,7 @@ def pricing_request_of_deal(*, deal: Deal, pricing_id: int) -> SpecialPricingReq
     return pricing
 
 
-def pricing_queue_for_actor(*, actor) -> QuerySet[SpecialPricingRequest]:
+def pricing_review_list_for_actor(*, actor) -> QuerySet[SpecialPricingRequest]:
     """Pending requests awaiting the actor's role (a vendor admin: every pending one), oldest
     first, with their deal and partner (served by ``pricing_pending_idx``). Only who decides
     special pricing has a queue; anyone else asking is a 404."""

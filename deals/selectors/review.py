@@ -63,7 +63,7 @@ def _filtered(queryset: QuerySet[Deal], *, manager=None, region: str = "", confl
     return queryset
 
 
-def review_queue_for_actor(
+def deal_review_list_for_actor(
     *, actor, sla: str = "", manager=None, region: str = "", conflict: str = ""
 ) -> QuerySet[Deal]:
     """Registrations waiting for a decision, the most urgent deadline first (served by the
@@ -82,7 +82,7 @@ def review_queue_for_actor(
     return queryset.select_related("partner", "reviewer__user").order_by("decision_due_at", "submitted_at", "id")
 
 
-def deal_list_for_staff(
+def deal_export_list_for_actor(
     *, actor, manager=None, region: str = "", conflict: str = "", status: str = ""
 ) -> QuerySet[Deal]:
     """Every registration of the tenant (the export), newest first, with partner and lines."""
@@ -98,7 +98,7 @@ def _lines() -> Prefetch:
     return Prefetch("lines", queryset=DealLine.objects.select_related("product", "product_line").order_by("id"))
 
 
-def deal_for_staff(*, actor, deal_id: int) -> Deal:
+def deal_review_get_for_actor(*, actor, deal_id: int) -> Deal:
     """One registration in any status with what a reviewer reads: its lines, its conflicts
     (each other registration with its partner and lines, or the vendor account) and its
     pending extension (``pending_extensions``)."""
@@ -135,18 +135,18 @@ def deal_for_staff(*, actor, deal_id: int) -> Deal:
     return deal
 
 
-def partners_for_registration(*, actor) -> list[Partner]:
+def partner_options_for_actor(*, actor) -> list[Partner]:
     """The partners staff may register a deal for: every partner of the tenant, by name."""
     _vendor_side(actor)
     return list(Partner.objects.order_by("display_name", "id"))
 
 
-def products_for_registration(*, actor) -> list[Product]:
+def product_options_for_actor(*, actor) -> list[Product]:
     _vendor_side(actor)
     return list(Product.objects.filter(is_active=True).select_related("line").order_by("line__name", "name", "id"))
 
 
-def reviewers_for_filter(*, actor) -> list:
+def reviewer_options_for_actor(*, actor) -> list:
     """The staff who review deals (the queue's "manager" filter)."""
     _vendor_side(actor)
     staff = Membership.objects.filter(kind=MembershipKind.STAFF, is_active=True).select_related("user")
@@ -247,7 +247,7 @@ def pipeline_figures() -> dict:
     }
 
 
-def pipeline_for_actor(*, actor) -> Pipeline | None:
+def pipeline_get_for_actor(*, actor) -> Pipeline | None:
     """The dashboard: the stored tables (``None`` before the first computation) and the live
     counts of registrations awaiting review, overdue and due within a day (two queries)."""
     _vendor_side(actor)

@@ -45,21 +45,9 @@ __all__ = [
 
 from .accounts import IMPORT_COLUMNS, ImportResult, customer_accounts_import
 from .conversation import attachment_add, message_post
-from .pricing import (
-    decide_special_pricing,
-    pricing_bands,
-    pricing_chain,
-    request_special_pricing,
-    withdraw_special_pricing,
-)
+from .pricing import pricing_bands, pricing_chain, pricing_decide, pricing_request, pricing_withdraw
 
 __all__ += ["IMPORT_COLUMNS", "ImportResult", "customer_accounts_import"]
 __all__ += ["attachment_add", "message_post"]
 
-__all__ += [
-    "decide_special_pricing",
-    "pricing_bands",
-    "pricing_chain",
-    "request_special_pricing",
-    "withdraw_special_pricing",
-]
+__all__ += ["pricing_bands", "pricing_chain", "pricing_decide", "pricing_request", "pricing_withdraw"]

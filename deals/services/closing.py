@@ -10,48 +10,24 @@ from django.utils import timezone
 
 from prm.accounts.models import Membership
 from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
-from prm.notifications.services import notify
 from prm.tenancy.time import tenant_today
 from programs.services.tiers import tier_evaluate_soon
 
+from .. import events, notifications
 from ..models import PROTECTED_STATUSES, Deal, DealExtension, DealStage, DealStatus, ExtensionStatus
 from ..permissions import DealAction, deal_require
 from .common import (
     EXPIRY_REMINDER_DAYS,
     check_transition,
-    deal_url,
     lock,
     partner_recipients,
     record,
-    reviewer_for,
+    reviewer_recipients,
     set_status,
+    tell,
 )
 
 S = DealStatus
-
-
-def _tell_partner(deal: Deal, event, *, kind: str, title: str, body: str = "") -> None:
-    notify(
-        recipients=partner_recipients(deal),
-        kind=kind,
-        title=f"{deal.reference} {deal.customer_name}: {title}",
-        body=body,
-        url=deal_url(deal, staff=False),
-        event=event,
-    )
-
-
-def _tell_reviewer(deal: Deal, event, *, kind: str, title: str, body: str = "") -> None:
-    reviewer = reviewer_for(deal.partner)
-    if reviewer is not None:
-        notify(
-            recipients=[reviewer],
-            kind=kind,
-            title=f"{deal.reference} {deal.customer_name}: {title}",
-            body=body,
-            url=deal_url(deal, staff=True),
-            event=event,
-        )
 
 
 @transaction.atomic
@@ -65,11 +41,20 @@ def deal_withdraw(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     before = set_status(
         deal, S.WITHDRAWN, actor=actor, fields={"closed_reason": reason.strip(), "decision_due_at": None}
     )
-    event = record(actor=actor, deal=deal, verb="deal.withdrawn", before=before, message=reason.strip())
+    event = record(actor=actor, deal=deal, verb=events.WITHDRAWN, before=before, message=reason.strip())
     if actor.is_staff_member:
-        _tell_partner(deal, event, kind="deal.decided", title="withdrawn", body=reason.strip())
+        tell(
+            deal, event, to=partner_recipients(deal), kind=notifications.DECIDED, title="withdrawn", body=reason.strip()
+        )
     elif before != S.DRAFT:
-        _tell_reviewer(deal, event, kind="deal.decided", title="withdrawn by the partner", body=reason.strip())
+        tell(
+            deal,
+            event,
+            to=reviewer_recipients(deal),
+            kind=notifications.DECIDED,
+            title="withdrawn by the partner",
+            body=reason.strip(),
+        )
     return deal
 
 
@@ -90,7 +75,7 @@ def deal_update_stage(*, actor: Membership, deal: Deal, stage: str) -> Deal:
     record(
         actor=actor,
         deal=deal,
-        verb="deal.stage_changed",
+        verb=events.STAGE_CHANGED,
         message=f"Stage {DealStage(before_stage).label} -> {DealStage(stage).label}.",
         data={"from": before_stage, "to": stage},
     )
@@ -104,7 +89,7 @@ def _won(*, actor: Membership | None, deal: Deal, before: str):
     event = record(
         actor=actor,
         deal=deal,
-        verb="deal.won",
+        verb=events.WON,
         before=before,
         message=f"Won: {deal.currency} {deal.won_amount:,.2f} on {deal.won_on:%-d %B %Y}.",
         data={
@@ -134,17 +119,17 @@ def deal_mark_won(*, actor: Membership, deal: Deal, amount: Decimal, won_on: dat
     before = set_status(deal, to_status, actor=actor, fields={"won_amount": Decimal(amount), "won_on": won_on})
     if to_status == S.WON:
         event = _won(actor=actor, deal=deal, before=before)
-        _tell_partner(deal, event, kind="deal.won", title="won")
+        tell(deal, event, to=partner_recipients(deal), kind=notifications.WON, title="won")
         return deal
     event = record(
         actor=actor,
         deal=deal,
-        verb="deal.win_reported",
+        verb=events.WIN_REPORTED,
         before=before,
         message=f"Reported won: {deal.currency} {deal.won_amount:,.2f} on {won_on:%-d %B %Y}; awaiting confirmation.",
         data={"amount": str(deal.won_amount), "currency": deal.currency},
     )
-    _tell_reviewer(deal, event, kind="deal.won", title="reported won: please confirm")
+    tell(deal, event, to=reviewer_recipients(deal), kind=notifications.WON, title="reported won: please confirm")
     return deal
 
 
@@ -156,7 +141,7 @@ def deal_confirm_win(*, actor: Membership, deal: Deal) -> Deal:
     check_transition(deal, S.WON, verb="confirmed won")
     before = set_status(deal, S.WON, actor=actor)
     event = _won(actor=actor, deal=deal, before=before)
-    _tell_partner(deal, event, kind="deal.won", title="win confirmed")
+    tell(deal, event, to=partner_recipients(deal), kind=notifications.WON, title="win confirmed")
     return deal
 
 
@@ -170,8 +155,10 @@ def deal_refuse_win(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     if deal.status != S.WON_PENDING:
         raise InvalidTransition(f"{deal.reference} is not awaiting a win confirmation; nothing was changed.")
     before = set_status(deal, S.APPROVED, actor=actor, fields={"won_amount": None, "won_on": None})
-    event = record(actor=actor, deal=deal, verb="deal.win_refused", before=before, message=reason.strip())
-    _tell_partner(deal, event, kind="deal.won", title="win not confirmed", body=reason.strip())
+    event = record(actor=actor, deal=deal, verb=events.WIN_REFUSED, before=before, message=reason.strip())
+    tell(
+        deal, event, to=partner_recipients(deal), kind=notifications.WON, title="win not confirmed", body=reason.strip()
+    )
     return deal
 
 
@@ -184,9 +171,9 @@ def deal_mark_lost(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     deal = lock(deal)
     check_transition(deal, S.LOST, verb="marked lost")
     before = set_status(deal, S.LOST, actor=actor, fields={"closed_reason": reason.strip()})
-    event = record(actor=actor, deal=deal, verb="deal.lost", before=before, message=reason.strip())
+    event = record(actor=actor, deal=deal, verb=events.LOST, before=before, message=reason.strip())
     if not actor.is_staff_member:
-        _tell_reviewer(deal, event, kind="deal.decided", title="lost", body=reason.strip())
+        tell(deal, event, to=reviewer_recipients(deal), kind=notifications.DECIDED, title="lost", body=reason.strip())
     return deal
 
 
@@ -202,11 +189,11 @@ def deal_expire(*, deal: Deal, today: date | None = None) -> bool:
     event = record(
         actor=None,
         deal=deal,
-        verb="deal.expired",
+        verb=events.EXPIRED,
         before=before,
         message=f"Protection ended on {deal.protected_until:%-d %B %Y}.",
     )
-    _tell_partner(deal, event, kind="deal.expired", title="protection ended")
+    tell(deal, event, to=partner_recipients(deal), kind=notifications.EXPIRED, title="protection ended")
     return True
 
 
@@ -233,11 +220,18 @@ def extension_request(*, actor: Membership, deal: Deal, days: int, reason: str) 
     event = record(
         actor=actor,
         deal=deal,
-        verb="deal.extension_requested",
+        verb=events.EXTENSION_REQUESTED,
         message=f"Extension of {days} days requested. {reason.strip()}",
         data={"extension_id": extension.pk, "days": int(days)},
     )
-    _tell_reviewer(deal, event, kind="deal.extension", title=f"{days}-day extension requested", body=reason.strip())
+    tell(
+        deal,
+        event,
+        to=reviewer_recipients(deal),
+        kind=notifications.EXTENSION,
+        title=f"{days}-day extension requested",
+        body=reason.strip(),
+    )
     return extension
 
 
@@ -271,7 +265,7 @@ def extension_decide(*, actor: Membership, extension: DealExtension, approve: bo
             d for d in deal.expiry_reminders_sent if d in EXPIRY_REMINDER_DAYS and days_left <= d
         ]
         deal.save(update_fields=["protected_until", "expiry_reminders_sent", "updated_at"])
-    verb = "deal.extension_approved" if approve else "deal.extension_refused"
+    verb = events.EXTENSION_APPROVED if approve else events.EXTENSION_REFUSED
     event = record(
         actor=actor,
         deal=deal,
@@ -283,10 +277,11 @@ def extension_decide(*, actor: Membership, extension: DealExtension, approve: bo
         ).strip(),
         data={"extension_id": extension.pk, "days": extension.days},
     )
-    _tell_partner(
+    tell(
         deal,
         event,
-        kind="deal.extension",
+        to=partner_recipients(deal),
+        kind=notifications.EXTENSION,
         title="extension approved" if approve else "extension refused",
         body=note.strip(),
     )

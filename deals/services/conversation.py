@@ -6,18 +6,13 @@ from django.db import transaction
 
 from prm.accounts.models import Membership
 from prm.errors import PolicyViolation
-from prm.notifications.services import notify
 from prm.tenancy.scope import step_out_to_tenant
 from prm.web.files import DOCUMENT_MAX_BYTES, document_kind
 
+from .. import events, notifications
 from ..models import Deal, DealAttachment, DealMessage
 from ..permissions import DealAction, deal_require
-from .common import (
-    deal_url,
-    partner_recipients,
-    record,
-    reviewer_for,
-)
+from .common import partner_recipients, record, reviewer_recipients, tell
 
 MESSAGE_MAX_LENGTH = 5000
 
@@ -30,8 +25,7 @@ def _staff_audience(deal: Deal) -> list[Membership]:
             reviewer = Membership.objects.filter(pk=deal.reviewer_id, is_active=True).first()
         if reviewer is not None:
             return [reviewer]
-    fallback = reviewer_for(deal.partner)
-    return [fallback] if fallback is not None else []
+    return reviewer_recipients(deal)
 
 
 @transaction.atomic
@@ -51,16 +45,13 @@ def message_post(*, actor: Membership, deal: Deal, body: str, internal: bool = F
     )
     if message.internal:
         return message
-    if actor.is_staff_member:
-        recipients, url = partner_recipients(deal), deal_url(deal, staff=False)
-    else:
-        recipients, url = _staff_audience(deal), deal_url(deal, staff=True)
-    notify(
-        recipients=[member for member in recipients if member.pk != actor.pk],
-        kind="deal.message",
-        title=f"{deal.reference} {deal.customer_name}: new message from {actor.user}",
+    other_side = partner_recipients(deal) if actor.is_staff_member else _staff_audience(deal)
+    tell(
+        deal,
+        to=[member for member in other_side if member.pk != actor.pk],
+        kind=notifications.MESSAGE,
+        title=f"new message from {actor.user}",
         body=body[:300],
-        url=url,
     )
     return message
 
@@ -93,7 +84,7 @@ def attachment_add(*, actor: Membership, deal: Deal, file, name: str = "") -> De
     record(
         actor=actor,
         deal=deal,
-        verb="deal.attachment_added",
+        verb=events.ATTACHMENT_ADDED,
         message=f"Attached {attachment.name}.",
         data={"attachment_id": attachment.pk, "kind": kind},
     )

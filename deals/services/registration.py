@@ -13,12 +13,11 @@ from partners.models import Partner
 from prm.accounts.models import Membership
 from prm.errors import CrossTenantReference, NotAllowed, PolicyViolation
 from prm.events.services import changes_apply
-from prm.notifications.services import notify
 from prm.tenancy.time import tenant_zone
 from programs.models import Enrollment, Product
 from programs.services.policy import deal_parameters, policy_decide
 
-from .. import conflicts
+from .. import conflicts, events, notifications
 from ..models import AutoApprovalRule, Deal, DealLine, DealStage, DealStatus
 from ..normalize import CustomerIdentity
 from ..permissions import DealAction, deal_require
@@ -27,12 +26,12 @@ from .common import (
     PARTNER_EDITABLE_FIELDS,
     business_deadline,
     check_transition,
-    deal_url,
     lock,
     program_of,
     record,
     reviewer_for,
     set_status,
+    tell,
 )
 
 S = DealStatus
@@ -159,7 +158,7 @@ def deal_create(
     record(
         actor=actor,
         deal=deal,
-        verb="deal.created",
+        verb=events.CREATED,
         message="Registered as a draft" + (" on the partner's behalf." if actor.is_staff_member else "."),
         data={"entered_by_staff": actor.is_staff_member},
     )
@@ -202,7 +201,7 @@ def deal_update(*, actor: Membership, deal: Deal, changes: dict, lines: list[Lin
         _write_lines(deal, _clean_lines(deal.partner, lines))
         diff["lines"] = {"from": "", "to": f"{len(lines)} line(s)"}
     if diff:
-        record(actor=actor, deal=deal, verb="deal.edited", message="Edited " + ", ".join(sorted(diff)), data=diff)
+        record(actor=actor, deal=deal, verb=events.EDITED, message="Edited " + ", ".join(sorted(diff)), data=diff)
     return deal
 
 
@@ -316,7 +315,7 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
     record(
         actor=actor,
         deal=deal,
-        verb="deal.resubmitted" if resubmitted else "deal.submitted",
+        verb=events.RESUBMITTED if resubmitted else events.SUBMITTED,
         before=before,
         message="Resubmitted with the requested information." if resubmitted else "Submitted for review.",
         data={"has_conflict": deal.has_conflict},
@@ -336,19 +335,18 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
         event = record(
             actor=actor,
             deal=deal,
-            verb="deal.assigned",
+            verb=events.ASSIGNED,
             # Not internal: both sides see when the decision is due.
             message=f"Assigned to {reviewer.user}; decision due by {deal.decision_due_at:%-d %B %Y, %H:%M}.",
             data={"reviewer_id": reviewer.pk, "decision_due_at": deal.decision_due_at.isoformat()},
         )
-        notify(
-            recipients=[reviewer],
-            kind="deal.submitted",
-            title=f"{deal.reference} {deal.customer_name} to review"
-            + (" (possible conflict)" if deal.has_conflict else ""),
+        tell(
+            deal,
+            event,
+            to=[reviewer],
+            kind=notifications.SUBMITTED,
+            title="to review" + (" (possible conflict)" if deal.has_conflict else ""),
             body=f"{deal.partner}: {deal.currency} {deal.amount:,.2f}. Decision due by "
             f"{deal.decision_due_at:%-d %B %Y, %H:%M}.",
-            url=deal_url(deal, staff=True),
-            event=event,
         )
     return deal

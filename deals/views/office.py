@@ -34,15 +34,20 @@ from ..forms_office import (
 )
 from ..forms_portal import AttachmentForm
 from ..models import DealConflict, DealStage, DealStatus
-from ..selectors.deals import attachment_get_for_actor, attachments_for_actor, deal_timeline, messages_for_actor
+from ..selectors.deals import (
+    attachment_get_for_actor,
+    attachment_list_for_actor,
+    event_list_for_actor,
+    message_list_for_actor,
+)
 from ..selectors.review import (
-    deal_for_staff,
-    deal_list_for_staff,
-    partners_for_registration,
-    pipeline_for_actor,
-    products_for_registration,
-    review_queue_for_actor,
-    reviewers_for_filter,
+    deal_export_list_for_actor,
+    deal_review_get_for_actor,
+    deal_review_list_for_actor,
+    partner_options_for_actor,
+    pipeline_get_for_actor,
+    product_options_for_actor,
+    reviewer_options_for_actor,
 )
 from ..services import (
     attachment_add,
@@ -64,7 +69,7 @@ from . import pricing_sections
 
 
 def _queue_filters(request, actor) -> QueueFilterForm:
-    return QueueFilterForm(request.GET, reviewers=reviewers_for_filter(actor=actor))
+    return QueueFilterForm(request.GET, reviewers=reviewer_options_for_actor(actor=actor))
 
 
 class DealReviewListView(MemberRequiredMixin, View):
@@ -74,7 +79,7 @@ class DealReviewListView(MemberRequiredMixin, View):
 
     def get(self, request):
         filter_form = _queue_filters(request, self.actor)
-        page = paginate(request, review_queue_for_actor(actor=self.actor, **filter_form.filters()))
+        page = paginate(request, deal_review_list_for_actor(actor=self.actor, **filter_form.filters()))
         context = {
             "filter_form": filter_form,
             "page": page,
@@ -159,9 +164,9 @@ def _detail_context(actor, deal, **bound) -> dict:
         "awaiting_win": deal.status == DealStatus.WON_PENDING,
         "overdue": deal.decision_due_at is not None and deal.decision_due_at < timezone.now(),
         # Staff read every message and event, internal ones included.
-        "conversation": messages_for_actor(actor=actor, deal=deal),
-        "attachments": attachments_for_actor(actor=actor, deal=deal),
-        "events": deal_timeline(actor=actor, deal=deal),
+        "conversation": message_list_for_actor(actor=actor, deal=deal),
+        "attachments": attachment_list_for_actor(actor=actor, deal=deal),
+        "events": event_list_for_actor(actor=actor, deal=deal),
         **forms,
         **pricing,
     }
@@ -171,7 +176,7 @@ class DealDetailView(MemberRequiredMixin, View):
     area, capability = OFFICE, "deals.view"
 
     def get(self, request, deal_id: int):
-        deal = deal_for_staff(actor=self.actor, deal_id=deal_id)
+        deal = deal_review_get_for_actor(actor=self.actor, deal_id=deal_id)
         return render(request, "deals/office_deal_detail.html", _detail_context(self.actor, deal))
 
 
@@ -192,7 +197,7 @@ class _DealPostView(MemberRequiredMixin, View):
         raise NotImplementedError
 
     def post(self, request, deal_id: int, **kwargs):
-        deal = deal_for_staff(actor=self.actor, deal_id=deal_id)
+        deal = deal_review_get_for_actor(actor=self.actor, deal_id=deal_id)
         form = self.form(request, deal)
         if form.is_valid():
             call, success = self.decide(deal, form.cleaned_data)
@@ -201,7 +206,7 @@ class _DealPostView(MemberRequiredMixin, View):
         else:
             messages.error(request, self.not_done.format(reference=deal.reference))
         # Read again: a refused decision may be refused because someone else decided meanwhile.
-        deal = deal_for_staff(actor=self.actor, deal_id=deal_id)
+        deal = deal_review_get_for_actor(actor=self.actor, deal_id=deal_id)
         context = _detail_context(self.actor, deal, **{self.form_name: form})
         return render(request, "deals/office_deal_detail.html", context)
 
@@ -364,10 +369,10 @@ class DealPipelineView(MemberRequiredMixin, View):
     area, capability = OFFICE, "deals.view"
 
     def get(self, request):
-        pipeline = pipeline_for_actor(actor=self.actor)
+        pipeline = pipeline_get_for_actor(actor=self.actor)
         if pipeline is None:  # a tenant before its first background refresh: compute the figures now
             pipeline_refresh()
-            pipeline = pipeline_for_actor(actor=self.actor)
+            pipeline = pipeline_get_for_actor(actor=self.actor)
         return render(request, "deals/office_deal_pipeline.html", {"pipeline": pipeline, "chart": _chart(pipeline)})
 
 
@@ -394,10 +399,10 @@ class DealExportView(MemberRequiredMixin, View):
     def get(self, request):
         filters = _queue_filters(request, self.actor).filters()
         if request.GET.get("queue"):
-            deals = review_queue_for_actor(actor=self.actor, **filters).prefetch_related("lines__product_line")
+            deals = deal_review_list_for_actor(actor=self.actor, **filters).prefetch_related("lines__product_line")
         else:
             filters.pop("sla")
-            deals = deal_list_for_staff(actor=self.actor, status=request.GET.get("status", ""), **filters)
+            deals = deal_export_list_for_actor(actor=self.actor, status=request.GET.get("status", ""), **filters)
         return csv_export(name="deals", columns=self.columns, rows=deals, row=self.row)
 
     @staticmethod
@@ -424,8 +429,8 @@ class DealExportView(MemberRequiredMixin, View):
 def _registration_form(request, actor, data=None) -> OnBehalfRegistrationForm:
     return OnBehalfRegistrationForm(
         data,
-        partners=partners_for_registration(actor=actor),
-        products=products_for_registration(actor=actor),
+        partners=partner_options_for_actor(actor=actor),
+        products=product_options_for_actor(actor=actor),
         initial={"currency": request.tenant.default_currency},
     )
 

@@ -27,14 +27,14 @@ from ..forms_portal import (
     WonForm,
 )
 from ..models import DealStatus, ExtensionStatus
+from ..permissions import COMPANY, DealAction, deal_reach
 from ..selectors.deals import (
     attachment_get_for_actor,
-    attachments_for_actor,
+    attachment_list_for_actor,
     deal_get_for_actor,
     deal_list_for_actor,
-    deal_timeline,
-    messages_for_actor,
-    sees_company_deals,
+    event_list_for_actor,
+    message_list_for_actor,
 )
 from ..services import (
     PARTNER_EDITABLE_FIELDS,
@@ -75,7 +75,7 @@ class DealListView(MemberRequiredMixin, View):
     area, capability = PORTAL, CAPABILITY
 
     def get(self, request):
-        company_tab = sees_company_deals(self.actor)
+        company_tab = deal_reach(self.actor, DealAction.VIEW) == COMPANY
         # Partner admins land on the company's registrations; "My deals" is a tab away.
         asked = request.GET.get("tab")
         tab = "company" if company_tab and asked != "mine" else "mine"
@@ -247,9 +247,9 @@ def _detail_context(actor, deal, **overrides) -> dict:
     context = {
         "deal": deal,
         "lines": list(deal.lines.all()),
-        "events": deal_timeline(actor=actor, deal=deal),
-        "conversation": messages_for_actor(actor=actor, deal=deal),
-        "attachments": attachments_for_actor(actor=actor, deal=deal),
+        "events": event_list_for_actor(actor=actor, deal=deal),
+        "conversation": message_list_for_actor(actor=actor, deal=deal),
+        "attachments": attachment_list_for_actor(actor=actor, deal=deal),
         "extensions": extensions,
         "pending_extension": any(e.status == ExtensionStatus.PENDING for e in extensions),
         "asked": [FIELD_LABELS.get(name, name) for name in deal.info_fields],
@@ -345,7 +345,7 @@ class DealMessageView(MemberRequiredMixin, View):
             )
         context = {
             "deal": deal,
-            "conversation": messages_for_actor(actor=self.actor, deal=deal),
+            "conversation": message_list_for_actor(actor=self.actor, deal=deal),
             "message_form": MessageForm() if sent else form,
         }
         return render(request, "deals/portal_deal_detail.html#conversation", context)

@@ -18,9 +18,9 @@ from prm.web.views import paginate, run_service
 
 from ..forms_pricing import PricingDecisionForm, PricingRequestForm
 from ..selectors.deals import deal_get_for_actor
-from ..selectors.pricing import pricing_queue_for_actor, pricing_request_of_deal
-from ..selectors.review import deal_for_staff
-from ..services import decide_special_pricing, request_special_pricing, withdraw_special_pricing
+from ..selectors.pricing import pricing_get_for_actor, pricing_review_list_for_actor
+from ..selectors.review import deal_review_get_for_actor
+from ..services import pricing_decide, pricing_request, pricing_withdraw
 from . import office, portal
 
 
@@ -36,7 +36,7 @@ class DealPricingRequestView(MemberRequiredMixin, View):
             data = form.cleaned_data
             if run_service(
                 request,
-                lambda: request_special_pricing(
+                lambda: pricing_request(
                     actor=self.actor,
                     deal=deal,
                     discount_percent=data["discount_percent"],
@@ -61,10 +61,10 @@ class DealPricingWithdrawView(MemberRequiredMixin, View):
 
     def post(self, request, deal_id: int, pricing_id: int):
         deal = deal_get_for_actor(actor=self.actor, deal_id=deal_id)
-        pricing = pricing_request_of_deal(deal=deal, pricing_id=pricing_id)
+        pricing = pricing_get_for_actor(actor=self.actor, deal=deal, pricing_id=pricing_id)
         run_service(
             request,
-            lambda: withdraw_special_pricing(actor=self.actor, pricing_request=pricing),
+            lambda: pricing_withdraw(actor=self.actor, pricing=pricing),
             success="Your special-pricing request was withdrawn.",
         )
         return redirect("portal:deal_detail", deal_id=deal.pk)
@@ -76,17 +76,17 @@ class PricingDecideView(MemberRequiredMixin, View):
     area, capability = OFFICE, "pricing.decide"
 
     def post(self, request, deal_id: int, pricing_id: int):
-        deal = deal_for_staff(actor=self.actor, deal_id=deal_id)
-        pricing = pricing_request_of_deal(deal=deal, pricing_id=pricing_id)
+        deal = deal_review_get_for_actor(actor=self.actor, deal_id=deal_id)
+        pricing = pricing_get_for_actor(actor=self.actor, deal=deal, pricing_id=pricing_id)
         form = PricingDecisionForm(request.POST, auto_id="pricing_%s")
         if form.is_valid():
             data = form.cleaned_data
             approve = data["decision"] == "approve"
             if run_service(
                 request,
-                lambda: decide_special_pricing(
+                lambda: pricing_decide(
                     actor=self.actor,
-                    pricing_request=pricing,
+                    pricing=pricing,
                     approve=approve,
                     note=data["note"],
                     step_role=data["step"],
@@ -97,7 +97,7 @@ class PricingDecideView(MemberRequiredMixin, View):
             form = None  # refused (often: decided meanwhile): show the request as it is now
         else:
             messages.error(request, f"Nothing was decided on {deal.reference}'s special pricing: see the form below.")
-        deal = deal_for_staff(actor=self.actor, deal_id=deal_id)
+        deal = deal_review_get_for_actor(actor=self.actor, deal_id=deal_id)
         context = office._detail_context(self.actor, deal, pricing_decision_form=form)
         return render(request, "deals/office_deal_detail.html", context)
 
@@ -108,5 +108,5 @@ class PricingQueueView(MemberRequiredMixin, View):
     area, capability = OFFICE, "pricing.decide"
 
     def get(self, request):
-        page = paginate(request, pricing_queue_for_actor(actor=self.actor))
+        page = paginate(request, pricing_review_list_for_actor(actor=self.actor))
         return render(request, "deals/office_pricing_queue.html", {"page": page})

@@ -6,13 +6,13 @@ from __future__ import annotations
 from ..forms_pricing import PricingDecisionForm, PricingRequestForm
 from ..models import DealStatus, PricingStatus
 from ..permissions import DealAction, deal_allows
-from ..selectors.pricing import pricing_requests_for_actor
+from ..selectors.pricing import pricing_list_for_actor
 
 
 def portal_context(actor, deal, form=None) -> dict:
     """The deal page's "Special pricing" section: the requests and, on an approved deal with none
     pending, the form to ask."""
-    requests = pricing_requests_for_actor(actor=actor, deal=deal)
+    requests = pricing_list_for_actor(actor=actor, deal=deal)
     pending = any(r.status == PricingStatus.PENDING for r in requests)
     if deal.status != DealStatus.APPROVED or pending:
         form = None
@@ -24,7 +24,7 @@ def portal_context(actor, deal, form=None) -> dict:
 def office_context(actor, deal, form=None) -> dict:
     """The staff deal page's requests with every step, and the decision form of the pending one
     when the actor decides its step."""
-    requests = pricing_requests_for_actor(actor=actor, deal=deal)
+    requests = pricing_list_for_actor(actor=actor, deal=deal)
     pending = next((r for r in requests if r.status == PricingStatus.PENDING), None)
     decides = pending is not None and deal_allows(actor, deal, DealAction.PRICING_DECIDE) and pending.awaits(actor.role)
     if decides and form is None:

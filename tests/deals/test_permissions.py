@@ -34,7 +34,7 @@ from deals.models import (
 )
 from deals.permissions import RULES, DealAction, deal_allows, deal_filter, deal_require
 from deals.selectors.deals import deal_get_for_actor
-from deals.selectors.review import deal_for_staff
+from deals.selectors.review import deal_review_get_for_actor
 from deals.services import (
     attachment_add,
     deal_approve,
@@ -50,12 +50,12 @@ from deals.services import (
     deal_update,
     deal_update_stage,
     deal_withdraw,
-    decide_special_pricing,
     extension_decide,
     extension_request,
     message_post,
-    request_special_pricing,
-    withdraw_special_pricing,
+    pricing_decide,
+    pricing_request,
+    pricing_withdraw,
 )
 from prm.accounts.models import Membership
 from prm.accounts.roles import MembershipKind, Role
@@ -291,7 +291,7 @@ def _other(people, deal: Deal) -> Deal:
 
 CALLS = {
     A.VIEW: lambda actor, deal, people: deal_get_for_actor(actor=actor, deal_id=deal.pk),
-    A.VIEW_INTERNAL: lambda actor, deal, people: deal_for_staff(actor=actor, deal_id=deal.pk),
+    A.VIEW_INTERNAL: lambda actor, deal, people: deal_review_get_for_actor(actor=actor, deal_id=deal.pk),
     A.REGISTER: lambda actor, deal, people: deal_create(
         actor=actor,
         partner=people.partner,
@@ -331,14 +331,12 @@ CALLS = {
         actor=actor, deal=deal, body="Matrix", internal=True
     ),
     A.ATTACH: lambda actor, deal, people: attachment_add(actor=actor, deal=deal, file=pdf_upload(), name="Matrix"),
-    A.PRICING_REQUEST: lambda actor, deal, people: request_special_pricing(
+    A.PRICING_REQUEST: lambda actor, deal, people: pricing_request(
         actor=actor, deal=deal, discount_percent=Decimal("8"), justification="Matrix"
     ),
-    A.PRICING_WITHDRAW: lambda actor, deal, people: withdraw_special_pricing(
-        actor=actor, pricing_request=people.pricing[deal.pk]
-    ),
-    A.PRICING_DECIDE: lambda actor, deal, people: decide_special_pricing(
-        actor=actor, pricing_request=people.pricing[deal.pk], approve=True, note="Matrix"
+    A.PRICING_WITHDRAW: lambda actor, deal, people: pricing_withdraw(actor=actor, pricing=people.pricing[deal.pk]),
+    A.PRICING_DECIDE: lambda actor, deal, people: pricing_decide(
+        actor=actor, pricing=people.pricing[deal.pk], approve=True, note="Matrix"
     ),
 }
 
@@ -387,7 +385,7 @@ def _people(acme, state) -> SimpleNamespace:
         asks = {}
         for asker, deal in ((acme.sales_rep, people.registered), (acme.partner_admin, people.entered)):
             with as_partner(asker):
-                asks[deal.pk] = request_special_pricing(
+                asks[deal.pk] = pricing_request(
                     actor=asker, deal=deal, discount_percent=Decimal("8"), justification="Bid"
                 )
         people.pricing = asks
