@@ -24,11 +24,10 @@ from .models import AutoApprovalRule, CustomerAccount, Deal, DealStatus, Rejecti
 from .normalize import company_key
 from .services import (
     deal_approve,
-    deal_create,
     deal_mark_won,
+    deal_register,
     deal_reject,
     deal_request_info,
-    deal_submit,
     pricing_decide,
     pricing_request,
 )
@@ -96,7 +95,7 @@ def load(demo: Demo) -> None:
         actor = Membership.objects.filter(partner=partner, role=role, is_active=True).first()
         if partner is None or product is None or actor is None:
             continue
-        deal = deal_create(
+        deal = deal_register(
             actor=actor,
             partner=partner,
             customer_name=customer,
@@ -108,11 +107,11 @@ def load(demo: Demo) -> None:
             expected_close_on=today + timedelta(days=60),
             lines=[(product, quantity, None)],
             stage="develop",
+            submit=then != "draft",
         )
         created += 1
         if then == "draft":
             continue
-        deal = deal_submit(actor=actor, deal=deal)
         reviewer = deal.reviewer or manager
         if then == "won" and reviewer is not None:
             deal = deal_approve(actor=reviewer, deal=deal, note="Good fit for the spring refresh.")

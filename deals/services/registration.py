@@ -100,7 +100,7 @@ def _check_values(*, amount, currency: str, country: str, stage: str) -> None:
 
 
 @transaction.atomic
-def deal_create(
+def deal_register(
     *,
     actor: Membership,
     partner: Partner,
@@ -118,9 +118,12 @@ def deal_create(
     stage: str = DealStage.QUALIFY,
     title: str = "",
     notes: str = "",
+    submit: bool = False,
 ) -> Deal:
-    """A draft registration for ``partner``: by one of its users whose role may register, or by
-    staff on its behalf (``entered_by`` keeps who). Prices default to the catalogue's."""
+    """A registration for ``partner``: by one of its users whose role may register, or by staff
+    on its behalf (``entered_by`` keeps who). Prices default to the catalogue's. A draft; with
+    ``submit``, submitted at once in the same transaction, so that a submission the policy
+    refuses leaves no draft behind."""
     # The registration this actor is about to make: the guard judges it before anything is typed in.
     deal = Deal(
         tenant_id=partner.tenant_id,
@@ -162,13 +165,16 @@ def deal_create(
         message="Registered as a draft" + (" on the partner's behalf." if actor.is_staff_member else "."),
         data={"entered_by_staff": actor.is_staff_member},
     )
-    return deal
+    return deal_submit(actor=actor, deal=deal) if submit else deal
 
 
 @transaction.atomic
-def deal_update(*, actor: Membership, deal: Deal, changes: dict, lines: list[LineInput] | None = None) -> Deal:
+def deal_update(
+    *, actor: Membership, deal: Deal, changes: dict, lines: list[LineInput] | None = None, submit: bool = False
+) -> Deal:
     """Edit a draft, or complete a registration the reviewer returned: then only the fields the
-    reviewer named may change (the rest was reviewed already)."""
+    reviewer named may change (the rest was reviewed already). With ``submit``, (re)submitted in
+    the same transaction: a refused submission keeps none of the edit."""
     deal_require(actor, deal, DealAction.EDIT)
     deal = lock(deal)
     if deal.status not in (S.DRAFT, S.INFO_REQUESTED):
@@ -202,7 +208,7 @@ def deal_update(*, actor: Membership, deal: Deal, changes: dict, lines: list[Lin
         diff["lines"] = {"from": "", "to": f"{len(lines)} line(s)"}
     if diff:
         record(actor=actor, deal=deal, verb=events.EDITED, message="Edited " + ", ".join(sorted(diff)), data=diff)
-    return deal
+    return deal_submit(actor=actor, deal=deal) if submit else deal
 
 
 def _policy_check(*, actor: Membership, deal: Deal) -> None:

@@ -39,11 +39,11 @@ from deals.services import (
     attachment_add,
     deal_approve,
     deal_confirm_win,
-    deal_create,
     deal_mark_duplicate,
     deal_mark_lost,
     deal_mark_won,
     deal_refuse_win,
+    deal_register,
     deal_reject,
     deal_request_info,
     deal_submit,
@@ -292,7 +292,7 @@ def _other(people, deal: Deal) -> Deal:
 CALLS = {
     A.VIEW: lambda actor, deal, people: deal_get_for_actor(actor=actor, deal_id=deal.pk),
     A.VIEW_INTERNAL: lambda actor, deal, people: deal_review_get_for_actor(actor=actor, deal_id=deal.pk),
-    A.REGISTER: lambda actor, deal, people: deal_create(
+    A.REGISTER: lambda actor, deal, people: deal_register(
         actor=actor,
         partner=people.partner,
         lines=[(people.cat.switch, 1, None)],
@@ -395,7 +395,7 @@ def _people(acme, state) -> SimpleNamespace:
 
 def _entered(acme, people, state, customer) -> Deal:
     with tenant_scope(acme.tenant):
-        deal = deal_create(
+        deal = deal_register(
             actor=acme.manager,
             partner=acme.partner,
             lines=[(people.cat.firewall, 1, None)],
