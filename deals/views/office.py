@@ -151,12 +151,14 @@ def detail_context(actor, deal, **bound) -> dict:
     }
     pricing = pricing_sections.office_context(actor, deal, bound.pop("pricing_decision_form", None))
     forms.update(bound)
-    own_lines = ", ".join(line.product_line.name for line in deal.lines.all())
+    lines = list(deal.lines.all())
     return {
+        "area": OFFICE,
         "deal": deal,
         # What the page offers is what the guard allows (a form per action the actor may take).
         "may": {action.value: deal_allows(actor, deal, action) for action in DealAction},
-        "own_lines": own_lines,
+        "lines": lines,
+        "own_lines": ", ".join(line.product_line.name for line in lines),
         "compare": _compare_rows(deal),
         "extension": extension,
         "awaiting_review": deal.status == DealStatus.SUBMITTED,

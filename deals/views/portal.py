@@ -247,6 +247,7 @@ def detail_context(actor, deal, **overrides) -> dict:
     """The deal page; ``overrides`` carry the form that failed (with what was typed)."""
     extensions = list(deal.extensions.select_related("requested_by__user"))
     context = {
+        "area": PORTAL,
         "deal": deal,
         "may": {action.value: deal_allows(actor, deal, action) for action in DealAction},
         "lines": list(deal.lines.all()),
@@ -386,6 +387,7 @@ class DealMessageView(MemberRequiredMixin, View):
                 return redirect(_detail_url(deal))
             return render(request, "deals/portal_deal_detail.html", detail_context(self.actor, deal, message_form=form))
         context = {
+            "area": PORTAL,
             "deal": deal,
             "may": {DealAction.POST_MESSAGE.value: deal_allows(self.actor, deal, DealAction.POST_MESSAGE)},
             "conversation": message_list_for_actor(actor=self.actor, deal=deal),
