@@ -22,6 +22,16 @@ from ..services import pricing_decide, pricing_request, pricing_withdraw
 from . import office, portal
 
 
+class _OneRequest:
+    """For an action on one request: the deal the URL names (the page's selector) and its
+    request (``self.pricing``), a 404 unless the actor may see both."""
+
+    def get_object(self):
+        deal = super().get_object()
+        self.pricing = pricing_get_for_actor(actor=self.actor, deal=deal, pricing_id=self.kwargs["pricing_id"])
+        return deal
+
+
 class DealPricingRequestView(portal.DealPageAction):
     """The partner asks for special pricing on its approved deal."""
 
@@ -43,16 +53,11 @@ class DealPricingRequestView(portal.DealPageAction):
         )
 
 
-class DealPricingWithdrawView(portal.DealPageAction):
+class DealPricingWithdrawView(_OneRequest, portal.DealPageAction):
     """The partner takes back its pending special-pricing request; a refusal is told on the deal
     page."""
 
     success = "Your special-pricing request was withdrawn."
-
-    def get_object(self):
-        deal = super().get_object()
-        self.pricing = pricing_get_for_actor(actor=self.actor, deal=deal, pricing_id=self.kwargs["pricing_id"])
-        return deal
 
     def perform(self, data):
         return pricing_withdraw(actor=self.actor, pricing=self.pricing)
@@ -61,17 +66,12 @@ class DealPricingWithdrawView(portal.DealPageAction):
         return redirect("portal:deal_detail", deal_id=self.object.pk)
 
 
-class PricingDecideView(office.DealPageAction):
+class PricingDecideView(_OneRequest, office.DealPageAction):
     """A step's decision on a special-pricing request, from the staff deal page."""
 
     capability = PRICING_DECIDE
     form_class, name = PricingDecisionForm, "pricing"
     not_done = "Nothing was decided on {reference}'s special pricing: see the form below."
-
-    def get_object(self):
-        deal = super().get_object()
-        self.pricing = pricing_get_for_actor(actor=self.actor, deal=deal, pricing_id=self.kwargs["pricing_id"])
-        return deal
 
     def perform(self, data):
         return pricing_decide(
