@@ -32,7 +32,7 @@ from ..models import (
     ExtensionStatus,
     PipelineSnapshot,
 )
-from ..permissions import DEALS_REVIEW, DealAction, deal_filter
+from ..permissions import DEALS_REVIEW, TENANT, DealAction, deal_filter, deal_reach
 
 # The queue's SLA filter: the deadline has passed, falls within the next day, or is further away.
 SLA_OVERDUE, SLA_DUE_TODAY, SLA_ON_TIME = "overdue", "due_today", "on_time"
@@ -136,9 +136,13 @@ def deal_review_get_for_actor(*, actor, deal_id: int) -> Deal:
 
 
 def partner_options_for_actor(*, actor) -> list[Partner]:
-    """The partners staff may register a deal for: every partner of the tenant, by name."""
-    _vendor_side(actor)
-    return list(Partner.objects.order_by("display_name", "id"))
+    """The partners the actor may register a deal for, by name (the guard's ``REGISTER``): every
+    partner of the tenant for staff who register on a partner's behalf, a partner user's own."""
+    reach = deal_reach(actor, DealAction.REGISTER)
+    if reach is None:
+        raise Http404
+    partners = Partner.objects.order_by("display_name", "id")
+    return list(partners if reach == TENANT else partners.filter(pk=actor.partner_id))
 
 
 def product_options_for_actor(*, actor) -> list[Product]:
