@@ -24,13 +24,12 @@ from .models import AutoApprovalRule, CustomerAccount, Deal, DealStatus, Rejecti
 from .normalize import company_key
 from .services import (
     deal_approve,
-    deal_create,
     deal_mark_won,
+    deal_register,
     deal_reject,
     deal_request_info,
-    deal_submit,
-    decide_special_pricing,
-    request_special_pricing,
+    pricing_decide,
+    pricing_request,
 )
 
 # (partner, who registers, customer, website, country, product SKU, quantity, amount, then)
@@ -96,7 +95,7 @@ def load(demo: Demo) -> None:
         actor = Membership.objects.filter(partner=partner, role=role, is_active=True).first()
         if partner is None or product is None or actor is None:
             continue
-        deal = deal_create(
+        deal = deal_register(
             actor=actor,
             partner=partner,
             customer_name=customer,
@@ -108,11 +107,11 @@ def load(demo: Demo) -> None:
             expected_close_on=today + timedelta(days=60),
             lines=[(product, quantity, None)],
             stage="develop",
+            submit=then != "draft",
         )
         created += 1
         if then == "draft":
             continue
-        deal = deal_submit(actor=actor, deal=deal)
         reviewer = deal.reviewer or manager
         if then == "won" and reviewer is not None:
             deal = deal_approve(actor=reviewer, deal=deal, note="Good fit for the spring refresh.")
@@ -145,7 +144,7 @@ def _special_pricing() -> None:
     if deal is None or manager is None:
         return
     partner_side = Membership.objects.get(pk=deal.registered_by_id)
-    first = request_special_pricing(
+    first = pricing_request(
         actor=partner_side,
         deal=deal,
         discount_percent=Decimal("8"),
@@ -153,8 +152,8 @@ def _special_pricing() -> None:
         competitor="Initrode Networks",
         competitor_price=Decimal("7900"),
     )
-    decide_special_pricing(actor=manager, pricing_request=first, approve=True, note="Approved for the spring refresh.")
-    second = request_special_pricing(
+    pricing_decide(actor=manager, pricing=first, approve=True, note="Approved for the spring refresh.")
+    second = pricing_request(
         actor=partner_side,
         deal=deal,
         discount_percent=Decimal("18"),
@@ -162,4 +161,4 @@ def _special_pricing() -> None:
         competitor="Initrode Networks",
         competitor_price=Decimal("7000"),
     )
-    decide_special_pricing(actor=manager, pricing_request=second, approve=True, note="Fine by me; over my band.")
+    pricing_decide(actor=manager, pricing=second, approve=True, note="Fine by me; over my band.")

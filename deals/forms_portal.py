@@ -144,6 +144,29 @@ class BaseLineFormSet(forms.BaseFormSet):
 LineFormSet = forms.formset_factory(DealLineForm, formset=BaseLineFormSet, extra=3, max_num=20)
 
 
+class RegistrationForm:
+    """The registration's form and its product lines, validated as one (a ``ServiceView`` takes
+    one form): ``deal`` (a ``DealForm``, its fields limited to ``editable``) and ``lines`` (a
+    ``LineFormSet``; None while the products may not change)."""
+
+    def __init__(self, data=None, files=None, *, products, initial=None, editable=None, line_initial=None):
+        self.deal = DealForm(data, initial=initial, editable=editable)
+        self.lines = None
+        if editable is None or "lines" in editable:
+            self.lines = LineFormSet(data, prefix="lines", initial=line_initial, products=products)
+
+    def is_valid(self) -> bool:
+        return self.deal.is_valid() and (self.lines is None or self.lines.is_valid())
+
+    @property
+    def cleaned_data(self) -> dict:
+        """What may change: the fields not disabled."""
+        return {name: value for name, value in self.deal.cleaned_data.items() if not self.deal.fields[name].disabled}
+
+    def line_inputs(self) -> list[tuple] | None:
+        return self.lines.lines() if self.lines is not None else None
+
+
 def product_choices(products) -> list:
     """Products grouped by product line (optgroups), with their list price."""
     groups: dict[str, list] = {}

@@ -535,6 +535,17 @@ class SpecialPricingRequest(TenantOwned):
         """The awaited step, counted from 1 (0 once decided)."""
         return self.approval_chain.index(self.current_role) + 1 if self.current_role in self.approval_chain else 0
 
+    def awaits(self, role: str) -> bool:
+        """Whether the request waits for ``role``'s decision: the awaited step's role, or a vendor
+        admin, who may decide any step. ``awaiting(role)`` is the same rule for a queue."""
+        return self.status == PricingStatus.PENDING and (role == Role.ADMIN or role == self.current_role)
+
+    @staticmethod
+    def awaiting(role: str) -> Q:
+        """The requests that wait for ``role``'s decision (``awaits``), as a filter."""
+        pending = Q(status=PricingStatus.PENDING)
+        return pending if role == Role.ADMIN else pending & Q(current_role=role)
+
 
 class PricingDecision(models.TextChoices):
     APPROVED = "approved", "Approved"

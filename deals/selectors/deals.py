@@ -9,6 +9,7 @@ from django.http import Http404
 from prm.events.selectors import events_for_object
 
 from ..models import Deal, DealAttachment, DealLine, DealMessage, DealStage, DealStatus
+from ..permissions import DealAction, deal_allows, deal_filter
 
 SORTS = {
     "-created": ("-created_at", "-id"),
@@ -20,20 +21,10 @@ SORTS = {
 }
 
 
-def sees_company_deals(actor) -> bool:
-    """Partner admins read every registration of their company; reps read their own."""
-    return actor.is_partner_user and actor.can("deals.view_company")
-
-
 def _visible(actor) -> QuerySet[Deal]:
-    if actor.is_staff_member:
-        return Deal.objects.all()
-    if not actor.is_partner_user or actor.partner_id is None:
-        return Deal.objects.none()
-    deals = Deal.objects.filter(partner_id=actor.partner_id)
-    if not sees_company_deals(actor):
-        deals = deals.filter(registered_by=actor)
-    return deals
+    """The registrations the guard lets the actor see (``DealAction.VIEW``)."""
+    visible = deal_filter(actor, DealAction.VIEW)
+    return Deal.objects.none() if visible is None else Deal.objects.filter(visible)
 
 
 def deal_list_for_actor(
@@ -69,21 +60,21 @@ def deal_get_for_actor(*, actor, deal_id: int) -> Deal:
     return deal
 
 
-def deal_timeline(*, actor, deal: Deal) -> list:
+def event_list_for_actor(*, actor, deal: Deal) -> list:
     """The deal's events, newest first (partner users never see vendor-internal ones)."""
     return list(events_for_object(actor=actor, target=deal)[:200])
 
 
-def messages_for_actor(*, actor, deal: Deal) -> list[DealMessage]:
+def message_list_for_actor(*, actor, deal: Deal) -> list[DealMessage]:
     """The conversation, oldest first. Partner users never read vendor-internal notes (the
     row-level policy refuses them too; this says so at the ORM level)."""
     messages = DealMessage.objects.filter(deal_id=deal.pk).select_related("author__user")
-    if not actor.is_staff_member:
+    if not deal_allows(actor, deal, DealAction.VIEW_INTERNAL):
         messages = messages.filter(internal=False)
     return list(messages.order_by("created_at", "id"))
 
 
-def attachments_for_actor(*, actor, deal: Deal) -> list[DealAttachment]:
+def attachment_list_for_actor(*, actor, deal: Deal) -> list[DealAttachment]:
     return list(DealAttachment.objects.filter(deal_id=deal.pk).select_related("uploaded_by__user"))
 
 

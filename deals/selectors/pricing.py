@@ -6,17 +6,15 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from prm.accounts.roles import Role
-
-from ..models import Deal, PricingStatus, SpecialPricingRequest, SpecialPricingStep
-from .review import require_staff_actor
+from ..models import Deal, SpecialPricingRequest, SpecialPricingStep
+from ..permissions import DealAction, deal_allows, deal_filter
 
 
-def pricing_requests_for_actor(*, actor, deal: Deal) -> list[SpecialPricingRequest]:
+def pricing_list_for_actor(*, actor, deal: Deal) -> list[SpecialPricingRequest]:
     """The requests of a deal the actor may already see, newest first, each with its steps
     (``steps``, in order). Staff read who decided each step; the portal shows the roles only."""
     steps = SpecialPricingStep.objects.order_by("decided_at", "id")
-    if actor.is_staff_member:
+    if deal_allows(actor, deal, DealAction.VIEW_INTERNAL):
         steps = steps.select_related("decided_by__user")
     return list(
         SpecialPricingRequest.objects.filter(deal_id=deal.pk)
@@ -26,29 +24,25 @@ def pricing_requests_for_actor(*, actor, deal: Deal) -> list[SpecialPricingReque
     )
 
 
-def pricing_request_of_deal(*, deal: Deal, pricing_id: int) -> SpecialPricingRequest:
-    """A request of a deal the caller has already found visible (a selector's 404), or a 404."""
+def pricing_get_for_actor(*, actor, deal: Deal, pricing_id: int) -> SpecialPricingRequest:
+    """A request of a deal the actor may see (its selector found it), or a 404."""
+    if not deal_allows(actor, deal, DealAction.VIEW):
+        raise Http404
     pricing = SpecialPricingRequest.objects.filter(deal_id=deal.pk, pk=pricing_id).first()
     if pricing is None:
         raise Http404
+    pricing.deal = deal  # the services judge the request by its deal: no second read of it
     return pricing
 
 
-def may_decide(actor, pricing: SpecialPricingRequest) -> bool:
-    """Whether the actor decides the awaited step: its role's members, or a vendor admin."""
-    return (
-        pricing.status == PricingStatus.PENDING
-        and actor.is_staff_member
-        and actor.can("pricing.decide")
-        and (actor.role == Role.ADMIN or actor.role == pricing.current_role)
-    )
-
-
-def pricing_queue_for_actor(*, actor) -> QuerySet[SpecialPricingRequest]:
+def pricing_review_list_for_actor(*, actor) -> QuerySet[SpecialPricingRequest]:
     """Pending requests awaiting the actor's role (a vendor admin: every pending one), oldest
-    first, with their deal and partner (served by ``pricing_pending_idx``)."""
-    require_staff_actor(actor)
-    queryset = SpecialPricingRequest.objects.filter(status=PricingStatus.PENDING)
-    if actor.role != Role.ADMIN:
-        queryset = queryset.filter(current_role=actor.role)
+    first, with their deal and partner (served by ``pricing_pending_idx``). Only who decides
+    special pricing has a queue; anyone else asking is a 404."""
+    deals = deal_filter(actor, DealAction.PRICING_DECIDE)
+    if deals is None:
+        raise Http404
+    queryset = SpecialPricingRequest.objects.filter(SpecialPricingRequest.awaiting(actor.role))
+    if deals:  # staff reach the whole tenant (an empty filter); anything narrower narrows the queue
+        queryset = queryset.filter(deal__in=Deal.objects.filter(deals))
     return queryset.select_related("deal", "partner", "requested_by__user").order_by("requested_at", "id")

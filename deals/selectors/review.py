@@ -32,6 +32,7 @@ from ..models import (
     ExtensionStatus,
     PipelineSnapshot,
 )
+from ..permissions import DEALS_REVIEW, TENANT, DealAction, deal_filter, deal_reach
 
 # The queue's SLA filter: the deadline has passed, falls within the next day, or is further away.
 SLA_OVERDUE, SLA_DUE_TODAY, SLA_ON_TIME = "overdue", "due_today", "on_time"
@@ -41,10 +42,13 @@ DUE_SOON = timedelta(hours=24)
 TOP_PARTNERS = 10
 
 
-def require_staff_actor(actor) -> None:
-    """Staff read the whole tenant; anyone else asking is a 404."""
-    if actor is None or not actor.is_staff_member:
+def _vendor_side(actor) -> Q:
+    """What the vendor's side reads of the tenant's registrations (``DealAction.VIEW_INTERNAL``:
+    staff, the whole tenant), as a filter; anyone else asking is a 404."""
+    internal = deal_filter(actor, DealAction.VIEW_INTERNAL)
+    if internal is None:
         raise Http404
+    return internal
 
 
 def _filtered(queryset: QuerySet[Deal], *, manager=None, region: str = "", conflict: str = "") -> QuerySet[Deal]:
@@ -59,14 +63,14 @@ def _filtered(queryset: QuerySet[Deal], *, manager=None, region: str = "", confl
     return queryset
 
 
-def review_queue_for_actor(
+def deal_review_list_for_actor(
     *, actor, sla: str = "", manager=None, region: str = "", conflict: str = ""
 ) -> QuerySet[Deal]:
     """Registrations waiting for a decision, the most urgent deadline first (served by the
     partial index ``deal_review_idx``). Each row carries its partner and reviewer: one query."""
-    require_staff_actor(actor)
+    visible = _vendor_side(actor)
     now = timezone.now()
-    queryset = Deal.objects.filter(status=DealStatus.SUBMITTED)
+    queryset = Deal.objects.filter(visible, status=DealStatus.SUBMITTED)
     if sla == SLA_OVERDUE:
         queryset = queryset.filter(decision_due_at__lt=now)
     elif sla == SLA_DUE_TODAY:
@@ -78,12 +82,12 @@ def review_queue_for_actor(
     return queryset.select_related("partner", "reviewer__user").order_by("decision_due_at", "submitted_at", "id")
 
 
-def deal_list_for_staff(
+def deal_export_list_for_actor(
     *, actor, manager=None, region: str = "", conflict: str = "", status: str = ""
 ) -> QuerySet[Deal]:
     """Every registration of the tenant (the export), newest first, with partner and lines."""
-    require_staff_actor(actor)
-    queryset = Deal.objects.exclude(status=DealStatus.DRAFT)
+    visible = _vendor_side(actor)
+    queryset = Deal.objects.filter(visible).exclude(status=DealStatus.DRAFT)
     if status in DealStatus.values:
         queryset = queryset.filter(status=status)
     queryset = _filtered(queryset, manager=manager, region=region, conflict=conflict)
@@ -94,11 +98,11 @@ def _lines() -> Prefetch:
     return Prefetch("lines", queryset=DealLine.objects.select_related("product", "product_line").order_by("id"))
 
 
-def deal_for_staff(*, actor, deal_id: int) -> Deal:
+def deal_review_get_for_actor(*, actor, deal_id: int) -> Deal:
     """One registration in any status with what a reviewer reads: its lines, its conflicts
     (each other registration with its partner and lines, or the vendor account) and its
     pending extension (``pending_extensions``)."""
-    require_staff_actor(actor)
+    visible = _vendor_side(actor)
     conflicts = DealConflict.objects.select_related("other_deal__partner", "account").prefetch_related(
         Prefetch("other_deal__lines", queryset=DealLine.objects.select_related("product_line").order_by("id"))
     )
@@ -123,7 +127,7 @@ def deal_for_staff(*, actor, deal_id: int) -> Deal:
                 to_attr="pending_extensions",
             ),
         )
-        .filter(pk=deal_id)
+        .filter(visible, pk=deal_id)
         .first()
     )
     if deal is None:
@@ -131,22 +135,26 @@ def deal_for_staff(*, actor, deal_id: int) -> Deal:
     return deal
 
 
-def partners_for_registration(*, actor) -> list[Partner]:
-    """The partners staff may register a deal for: every partner of the tenant, by name."""
-    require_staff_actor(actor)
-    return list(Partner.objects.order_by("display_name", "id"))
+def partner_options_for_actor(*, actor) -> list[Partner]:
+    """The partners the actor may register a deal for, by name (the guard's ``REGISTER``): every
+    partner of the tenant for staff who register on a partner's behalf, a partner user's own."""
+    reach = deal_reach(actor, DealAction.REGISTER)
+    if reach is None:
+        raise Http404
+    partners = Partner.objects.order_by("display_name", "id")
+    return list(partners if reach == TENANT else partners.filter(pk=actor.partner_id))
 
 
-def products_for_registration(*, actor) -> list[Product]:
-    require_staff_actor(actor)
+def product_options_for_actor(*, actor) -> list[Product]:
+    _vendor_side(actor)
     return list(Product.objects.filter(is_active=True).select_related("line").order_by("line__name", "name", "id"))
 
 
-def reviewers_for_filter(*, actor) -> list:
+def reviewer_options_for_actor(*, actor) -> list:
     """The staff who review deals (the queue's "manager" filter)."""
-    require_staff_actor(actor)
+    _vendor_side(actor)
     staff = Membership.objects.filter(kind=MembershipKind.STAFF, is_active=True).select_related("user")
-    return [member for member in staff.order_by("user__email", "id") if member.can("deals.review")]
+    return [member for member in staff.order_by("user__email", "id") if member.can(DEALS_REVIEW)]
 
 
 # --- the pipeline -----------------------------------------------------------------------------------
@@ -243,10 +251,10 @@ def pipeline_figures() -> dict:
     }
 
 
-def pipeline_for_actor(*, actor) -> Pipeline | None:
+def pipeline_get_for_actor(*, actor) -> Pipeline | None:
     """The dashboard: the stored tables (``None`` before the first computation) and the live
     counts of registrations awaiting review, overdue and due within a day (two queries)."""
-    require_staff_actor(actor)
+    _vendor_side(actor)
     snapshot = PipelineSnapshot.objects.first()
     if snapshot is None:
         return None

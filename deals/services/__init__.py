@@ -13,7 +13,7 @@ from .closing import (
 )
 from .common import PARTNER_EDITABLE_FIELDS, business_deadline, program_of
 from .pipeline import pipeline_refresh
-from .registration import deal_create, deal_submit, deal_update, rule_matches
+from .registration import deal_register, deal_submit, deal_update, rule_matches
 from .review import deal_approve, deal_mark_duplicate, deal_reject, deal_request_info
 from .sweep import SweepSummary, deals_sweep
 
@@ -23,12 +23,12 @@ __all__ = [
     "business_deadline",
     "deal_approve",
     "deal_confirm_win",
-    "deal_create",
     "deal_expire",
     "deal_mark_duplicate",
     "deal_mark_lost",
     "deal_mark_won",
     "deal_refuse_win",
+    "deal_register",
     "deal_reject",
     "deal_request_info",
     "deal_submit",
@@ -45,21 +45,9 @@ __all__ = [
 
 from .accounts import IMPORT_COLUMNS, ImportResult, customer_accounts_import
 from .conversation import attachment_add, message_post
-from .pricing import (
-    decide_special_pricing,
-    pricing_bands,
-    pricing_chain,
-    request_special_pricing,
-    withdraw_special_pricing,
-)
+from .pricing import pricing_bands, pricing_chain, pricing_decide, pricing_request, pricing_withdraw
 
 __all__ += ["IMPORT_COLUMNS", "ImportResult", "customer_accounts_import"]
 __all__ += ["attachment_add", "message_post"]
 
-__all__ += [
-    "decide_special_pricing",
-    "pricing_bands",
-    "pricing_chain",
-    "request_special_pricing",
-    "withdraw_special_pricing",
-]
+__all__ += ["pricing_bands", "pricing_chain", "pricing_decide", "pricing_request", "pricing_withdraw"]

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from prm.accounts.models import Membership
+from prm.accounts.roles import ADMIN_ACCESS
 from prm.errors import NotAllowed
 from prm.events.services import event_record
 from prm.tenancy.models import Tenant
 from prm.tenancy.scope import current_tenant_id
 
+from .. import events
 from ..models import CustomerAccount
 from ..normalize import company_key, registrable_domain
 
@@ -73,7 +75,7 @@ def customer_accounts_import(*, actor: Membership | None, content: bytes | str) 
     """Upsert accounts from a CSV file (columns name, domain, country, kind, external_id; a
     header row). All or nothing: one bad row and nothing is written, every bad row is reported.
     Rows with an external id update the account that has it; rows without one are added."""
-    if actor is not None and not (actor.is_staff_member and actor.can("admin.access")):
+    if actor is not None and not (actor.is_staff_member and actor.can(ADMIN_ACCESS)):
         raise NotAllowed("You may not import accounts.")
     text = content.decode("utf-8-sig", errors="replace") if isinstance(content, bytes) else content
     reader = csv.DictReader(io.StringIO(text))
@@ -118,7 +120,7 @@ def customer_accounts_import(*, actor: Membership | None, content: bytes | str) 
     event_record(
         actor=actor,
         target=Tenant.objects.get(pk=current_tenant_id()),
-        verb="accounts.imported",
+        verb=events.ACCOUNTS_IMPORTED,
         message=f"Imported vendor accounts: {result.created} added, {result.updated} updated.",
         data={"created": result.created, "updated": result.updated},
         internal=True,

@@ -10,63 +10,30 @@ from django.utils import timezone
 
 from prm.accounts.models import Membership
 from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
-from prm.notifications.services import notify
 from prm.tenancy.time import tenant_today
 from programs.services.tiers import tier_evaluate_soon
 
+from .. import events, notifications
 from ..models import PROTECTED_STATUSES, Deal, DealExtension, DealStage, DealStatus, ExtensionStatus
+from ..permissions import DealAction, deal_require
 from .common import (
     EXPIRY_REMINDER_DAYS,
     check_transition,
-    deal_url,
     lock,
     partner_recipients,
     record,
-    require_partner_side,
-    require_staff,
-    reviewer_for,
+    reviewer_recipients,
     set_status,
+    tell,
 )
 
 S = DealStatus
 
 
-def _partner_or_reviewer(actor: Membership, deal: Deal, *, what: str) -> None:
-    """The deal's partner, or staff who review deals."""
-    if actor.is_staff_member:
-        require_staff(actor, "deals.review", deal, what=what)
-    else:
-        require_partner_side(actor, deal, what=what)
-
-
-def _tell_partner(deal: Deal, event, *, kind: str, title: str, body: str = "") -> None:
-    notify(
-        recipients=partner_recipients(deal),
-        kind=kind,
-        title=f"{deal.reference} {deal.customer_name}: {title}",
-        body=body,
-        url=deal_url(deal, staff=False),
-        event=event,
-    )
-
-
-def _tell_reviewer(deal: Deal, event, *, kind: str, title: str, body: str = "") -> None:
-    reviewer = reviewer_for(deal.partner)
-    if reviewer is not None:
-        notify(
-            recipients=[reviewer],
-            kind=kind,
-            title=f"{deal.reference} {deal.customer_name}: {title}",
-            body=body,
-            url=deal_url(deal, staff=True),
-            event=event,
-        )
-
-
 @transaction.atomic
 def deal_withdraw(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     """The partner (or staff) withdraws the registration; its protections are released."""
-    _partner_or_reviewer(actor, deal, what="withdraw this registration")
+    deal_require(actor, deal, DealAction.WITHDRAW)
     if not reason.strip():
         raise PolicyViolation("Say why the registration is withdrawn.")
     deal = lock(deal)
@@ -74,18 +41,27 @@ def deal_withdraw(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     before = set_status(
         deal, S.WITHDRAWN, actor=actor, fields={"closed_reason": reason.strip(), "decision_due_at": None}
     )
-    event = record(actor=actor, deal=deal, verb="deal.withdrawn", before=before, message=reason.strip())
+    event = record(actor=actor, deal=deal, verb=events.WITHDRAWN, before=before, message=reason.strip())
     if actor.is_staff_member:
-        _tell_partner(deal, event, kind="deal.decided", title="withdrawn", body=reason.strip())
+        tell(
+            deal, event, to=partner_recipients(deal), kind=notifications.DECIDED, title="withdrawn", body=reason.strip()
+        )
     elif before != S.DRAFT:
-        _tell_reviewer(deal, event, kind="deal.decided", title="withdrawn by the partner", body=reason.strip())
+        tell(
+            deal,
+            event,
+            to=reviewer_recipients(deal),
+            kind=notifications.DECIDED,
+            title="withdrawn by the partner",
+            body=reason.strip(),
+        )
     return deal
 
 
 @transaction.atomic
 def deal_update_stage(*, actor: Membership, deal: Deal, stage: str) -> Deal:
     """Move an approved deal along the sales stages."""
-    _partner_or_reviewer(actor, deal, what="update this deal")
+    deal_require(actor, deal, DealAction.UPDATE_STAGE)
     if stage not in DealStage.values:
         raise PolicyViolation(f"Unknown stage {stage!r}.")
     deal = lock(deal)
@@ -99,7 +75,7 @@ def deal_update_stage(*, actor: Membership, deal: Deal, stage: str) -> Deal:
     record(
         actor=actor,
         deal=deal,
-        verb="deal.stage_changed",
+        verb=events.STAGE_CHANGED,
         message=f"Stage {DealStage(before_stage).label} -> {DealStage(stage).label}.",
         data={"from": before_stage, "to": stage},
     )
@@ -113,7 +89,7 @@ def _won(*, actor: Membership | None, deal: Deal, before: str):
     event = record(
         actor=actor,
         deal=deal,
-        verb="deal.won",
+        verb=events.WON,
         before=before,
         message=f"Won: {deal.currency} {deal.won_amount:,.2f} on {deal.won_on:%-d %B %Y}.",
         data={
@@ -131,7 +107,7 @@ def _won(*, actor: Membership | None, deal: Deal, before: str):
 def deal_mark_won(*, actor: Membership, deal: Deal, amount: Decimal, won_on: date) -> Deal:
     """The partner reports the win (amount, close date). It waits for the vendor's confirmation
     when the program says so; otherwise it is won at once."""
-    _partner_or_reviewer(actor, deal, what="mark this deal won")
+    deal_require(actor, deal, DealAction.MARK_WON)
     if amount is None or Decimal(amount) < 0:
         raise PolicyViolation("Enter the amount won (zero or more).")
     deal = lock(deal)
@@ -143,59 +119,61 @@ def deal_mark_won(*, actor: Membership, deal: Deal, amount: Decimal, won_on: dat
     before = set_status(deal, to_status, actor=actor, fields={"won_amount": Decimal(amount), "won_on": won_on})
     if to_status == S.WON:
         event = _won(actor=actor, deal=deal, before=before)
-        _tell_partner(deal, event, kind="deal.won", title="won")
+        tell(deal, event, to=partner_recipients(deal), kind=notifications.WON, title="won")
         return deal
     event = record(
         actor=actor,
         deal=deal,
-        verb="deal.win_reported",
+        verb=events.WIN_REPORTED,
         before=before,
         message=f"Reported won: {deal.currency} {deal.won_amount:,.2f} on {won_on:%-d %B %Y}; awaiting confirmation.",
         data={"amount": str(deal.won_amount), "currency": deal.currency},
     )
-    _tell_reviewer(deal, event, kind="deal.won", title="reported won: please confirm")
+    tell(deal, event, to=reviewer_recipients(deal), kind=notifications.WON, title="reported won: please confirm")
     return deal
 
 
 @transaction.atomic
 def deal_confirm_win(*, actor: Membership, deal: Deal) -> Deal:
     """The vendor confirms a reported win: it now counts (incentives, tiers)."""
-    require_staff(actor, "deals.review", deal, what="confirm wins")
+    deal_require(actor, deal, DealAction.CONFIRM_WIN)
     deal = lock(deal)
     check_transition(deal, S.WON, verb="confirmed won")
     before = set_status(deal, S.WON, actor=actor)
     event = _won(actor=actor, deal=deal, before=before)
-    _tell_partner(deal, event, kind="deal.won", title="win confirmed")
+    tell(deal, event, to=partner_recipients(deal), kind=notifications.WON, title="win confirmed")
     return deal
 
 
 @transaction.atomic
 def deal_refuse_win(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     """The vendor does not confirm a reported win: the deal is approved (protected) again."""
-    require_staff(actor, "deals.review", deal, what="confirm wins")
+    deal_require(actor, deal, DealAction.REFUSE_WIN)
     if not reason.strip():
         raise PolicyViolation("Tell the partner why the win is not confirmed.")
     deal = lock(deal)
     if deal.status != S.WON_PENDING:
         raise InvalidTransition(f"{deal.reference} is not awaiting a win confirmation; nothing was changed.")
     before = set_status(deal, S.APPROVED, actor=actor, fields={"won_amount": None, "won_on": None})
-    event = record(actor=actor, deal=deal, verb="deal.win_refused", before=before, message=reason.strip())
-    _tell_partner(deal, event, kind="deal.won", title="win not confirmed", body=reason.strip())
+    event = record(actor=actor, deal=deal, verb=events.WIN_REFUSED, before=before, message=reason.strip())
+    tell(
+        deal, event, to=partner_recipients(deal), kind=notifications.WON, title="win not confirmed", body=reason.strip()
+    )
     return deal
 
 
 @transaction.atomic
 def deal_mark_lost(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     """The deal is lost; its protections are released."""
-    _partner_or_reviewer(actor, deal, what="mark this deal lost")
+    deal_require(actor, deal, DealAction.MARK_LOST)
     if not reason.strip():
         raise PolicyViolation("Say why the deal was lost.")
     deal = lock(deal)
     check_transition(deal, S.LOST, verb="marked lost")
     before = set_status(deal, S.LOST, actor=actor, fields={"closed_reason": reason.strip()})
-    event = record(actor=actor, deal=deal, verb="deal.lost", before=before, message=reason.strip())
+    event = record(actor=actor, deal=deal, verb=events.LOST, before=before, message=reason.strip())
     if not actor.is_staff_member:
-        _tell_reviewer(deal, event, kind="deal.decided", title="lost", body=reason.strip())
+        tell(deal, event, to=reviewer_recipients(deal), kind=notifications.DECIDED, title="lost", body=reason.strip())
     return deal
 
 
@@ -211,18 +189,18 @@ def deal_expire(*, deal: Deal, today: date | None = None) -> bool:
     event = record(
         actor=None,
         deal=deal,
-        verb="deal.expired",
+        verb=events.EXPIRED,
         before=before,
         message=f"Protection ended on {deal.protected_until:%-d %B %Y}.",
     )
-    _tell_partner(deal, event, kind="deal.expired", title="protection ended")
+    tell(deal, event, to=partner_recipients(deal), kind=notifications.EXPIRED, title="protection ended")
     return True
 
 
 @transaction.atomic
 def extension_request(*, actor: Membership, deal: Deal, days: int, reason: str) -> DealExtension:
     """The partner asks to extend an approved registration's protection (one request at a time)."""
-    require_partner_side(actor, deal, what="request an extension")
+    deal_require(actor, deal, DealAction.REQUEST_EXTENSION)
     if not 1 <= int(days) <= 365:
         raise PolicyViolation("Ask for between 1 and 365 days.")
     if not reason.strip():
@@ -242,19 +220,26 @@ def extension_request(*, actor: Membership, deal: Deal, days: int, reason: str) 
     event = record(
         actor=actor,
         deal=deal,
-        verb="deal.extension_requested",
+        verb=events.EXTENSION_REQUESTED,
         message=f"Extension of {days} days requested. {reason.strip()}",
         data={"extension_id": extension.pk, "days": int(days)},
     )
-    _tell_reviewer(deal, event, kind="deal.extension", title=f"{days}-day extension requested", body=reason.strip())
+    tell(
+        deal,
+        event,
+        to=reviewer_recipients(deal),
+        kind=notifications.EXTENSION,
+        title=f"{days}-day extension requested",
+        body=reason.strip(),
+    )
     return extension
 
 
 @transaction.atomic
 def extension_decide(*, actor: Membership, extension: DealExtension, approve: bool, note: str = "") -> DealExtension:
     """Approve (the protection ends ``days`` later) or refuse (with a note) an extension."""
-    require_staff(actor, "deals.review", None, what="decide extensions")
     assert_same_tenant(actor, extension)
+    deal_require(actor, extension.deal, DealAction.DECIDE_EXTENSION)
     if not approve and not note.strip():
         raise PolicyViolation("Tell the partner why the extension is refused.")
     # Deal first, then the extension: the same order as every deal transition (no deadlock).
@@ -280,7 +265,7 @@ def extension_decide(*, actor: Membership, extension: DealExtension, approve: bo
             d for d in deal.expiry_reminders_sent if d in EXPIRY_REMINDER_DAYS and days_left <= d
         ]
         deal.save(update_fields=["protected_until", "expiry_reminders_sent", "updated_at"])
-    verb = "deal.extension_approved" if approve else "deal.extension_refused"
+    verb = events.EXTENSION_APPROVED if approve else events.EXTENSION_REFUSED
     event = record(
         actor=actor,
         deal=deal,
@@ -292,10 +277,11 @@ def extension_decide(*, actor: Membership, extension: DealExtension, approve: bo
         ).strip(),
         data={"extension_id": extension.pk, "days": extension.days},
     )
-    _tell_partner(
+    tell(
         deal,
         event,
-        kind="deal.extension",
+        to=partner_recipients(deal),
+        kind=notifications.EXTENSION,
         title="extension approved" if approve else "extension refused",
         body=note.strip(),
     )

@@ -1,4 +1,5 @@
-"""What every deal service shares: the locked transition, protections, recipients, deadlines."""
+"""What every deal service shares: the locked transition, protections, who is told and how,
+deadlines."""
 
 from __future__ import annotations
 
@@ -6,16 +7,19 @@ import zoneinfo
 from datetime import UTC, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from partners.models import Partner
 from prm.accounts.models import Membership
-from prm.accounts.roles import Role
-from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
+from prm.accounts.selectors import partner_admin_list, vendor_admin_list
+from prm.errors import InvalidTransition, PolicyViolation
 from prm.events.services import event_record
+from prm.notifications.services import notify
 from prm.tenancy.scope import step_out_to_tenant
 from programs.models import Enrollment, Program
 
+from .. import events
 from ..models import (
     PROTECTED_STATUSES,
     TRANSITIONS,
@@ -113,30 +117,6 @@ def check_transition(deal: Deal, to_status: str, *, verb: str) -> None:
     )
 
 
-def require_staff(actor: Membership, capability: str, deal: Deal | None = None, *, what: str) -> None:
-    if not (actor.is_staff_member and actor.can(capability)):
-        raise NotAllowed(f"You may not {what}.")
-    assert_same_tenant(actor, deal)
-
-
-def require_partner_side(actor: Membership, deal: Deal, *, what: str) -> None:
-    """The deal's own partner (a user who may register deals), or staff registering for it."""
-    assert_same_tenant(actor, deal)
-    if actor.is_partner_user:
-        if actor.partner_id != deal.partner_id or not actor.can("deals.register"):
-            raise NotAllowed(f"You may not {what}.")
-    elif not actor.can("deals.register_on_behalf"):
-        raise NotAllowed(f"You may not {what}.")
-
-
-def require_partner_user_on_deal(actor: Membership, deal: Deal, *, what: str) -> None:
-    """A partner user of the deal's partner who may register deals; a rep only on their own
-    registrations (the ones the portal shows them), a partner admin on the company's."""
-    require_partner_side(actor, deal, what=what)
-    if not actor.can("deals.view_company") and deal.registered_by_id != actor.pk:
-        raise NotAllowed(f"You may not {what}.")
-
-
 def set_status(deal: Deal, to_status: str, *, actor: Membership | None, fields: dict | None = None) -> str:
     """Set the status with the fields that go with it, save them together; return the old status."""
     before = deal.status
@@ -212,7 +192,7 @@ def pricing_requests_close(*, deal: Deal, actor: Membership | None) -> None:
     record(
         actor=actor,
         deal=deal,
-        verb="deal.pricing_closed",
+        verb=events.PRICING_CLOSED,
         message=f"Special pricing of {pending.discount_text} % closed without a decision.",
         data={"pricing_id": pending.pk, "discount": str(pending.discount_percent)},
     )
@@ -220,18 +200,12 @@ def pricing_requests_close(*, deal: Deal, actor: Membership | None) -> None:
 
 def partner_recipients(deal: Deal) -> list[Membership]:
     """Who hears about the partner's registration: its admins and whoever registered it."""
-    members = list(
-        Membership.objects.filter(partner_id=deal.partner_id, role=Role.PARTNER_ADMIN, is_active=True).select_related(
-            "user"
-        )
-    )
+    members = partner_admin_list(partner_id=deal.partner_id)
     if deal.registered_by_id and all(m.pk != deal.registered_by_id for m in members):
-        members += list(Membership.objects.filter(pk=deal.registered_by_id, partner_id=deal.partner_id))
+        members += list(
+            Membership.objects.filter(pk=deal.registered_by_id, partner_id=deal.partner_id).select_related("user")
+        )
     return members
-
-
-def vendor_admins() -> list[Membership]:
-    return list(Membership.objects.filter(partner__isnull=True, role=Role.ADMIN, is_active=True).order_by("pk"))
 
 
 def reviewer_for(partner: Partner) -> Membership | None:
@@ -244,9 +218,32 @@ def reviewer_for(partner: Partner) -> Membership | None:
             )
             if manager is not None:
                 return manager
-        admins = vendor_admins()
+        admins = vendor_admin_list()
         return admins[0] if admins else None
 
 
-def deal_url(deal: Deal, *, staff: bool) -> str:
-    return f"/office/deals/{deal.pk}/" if staff else f"/portal/deals/{deal.pk}/"
+def reviewer_recipients(deal: Deal) -> list[Membership]:
+    """Who on the vendor's side hears what the partner does with its registration after review."""
+    reviewer = reviewer_for(deal.partner)
+    return [reviewer] if reviewer is not None else []
+
+
+def deal_url(deal_id: int, *, staff: bool) -> str:
+    """The registration's page on the side of who follows the link."""
+    return reverse("office:deal_detail" if staff else "portal:deal_detail", args=[deal_id])
+
+
+def tell(deal: Deal, event=None, *, to: list[Membership], kind: str, title: str, body: str = "") -> None:
+    """Notify ``to`` about the registration: "<reference> <customer>: <title>", linked to its page
+    on their side (the back office for staff, the portal for the partner's users). The one way a
+    deal service notifies one registration's audience; the sweep notifies in bulk."""
+    if not to:
+        return
+    notify(
+        recipients=to,
+        kind=kind,
+        title=f"{deal.reference} {deal.customer_name}: {title}",
+        body=body,
+        url=deal_url(deal.pk, staff=to[0].is_staff_member),
+        event=event,
+    )

@@ -5,31 +5,16 @@ from __future__ import annotations
 from django.db import transaction
 
 from prm.accounts.models import Membership
-from prm.errors import NotAllowed, PolicyViolation, assert_same_tenant
-from prm.notifications.services import notify
+from prm.errors import PolicyViolation
 from prm.tenancy.scope import step_out_to_tenant
 from prm.web.files import DOCUMENT_MAX_BYTES, document_kind
 
+from .. import events, notifications
 from ..models import Deal, DealAttachment, DealMessage
-from .common import (
-    deal_url,
-    partner_recipients,
-    record,
-    require_partner_user_on_deal,
-    require_staff,
-    reviewer_for,
-)
+from ..permissions import DealAction, deal_require
+from .common import partner_recipients, record, reviewer_recipients, tell
 
 MESSAGE_MAX_LENGTH = 5000
-
-
-def _may_take_part(actor: Membership, deal: Deal, *, what: str) -> None:
-    """The deal's own partner users who may register deals (a rep: only on their own deals, as
-    the portal shows them), or staff who review deals."""
-    if actor.is_staff_member:
-        require_staff(actor, "deals.review", deal, what=what)
-    else:
-        require_partner_user_on_deal(actor, deal, what=what)
 
 
 def _staff_audience(deal: Deal) -> list[Membership]:
@@ -40,18 +25,16 @@ def _staff_audience(deal: Deal) -> list[Membership]:
             reviewer = Membership.objects.filter(pk=deal.reviewer_id, is_active=True).first()
         if reviewer is not None:
             return [reviewer]
-    fallback = reviewer_for(deal.partner)
-    return [fallback] if fallback is not None else []
+    return reviewer_recipients(deal)
 
 
 @transaction.atomic
 def message_post(*, actor: Membership, deal: Deal, body: str, internal: bool = False) -> DealMessage:
     """Add a message to the deal's conversation and tell the other side. Staff may write an
     internal note instead: partner users never read it, so nobody on their side is told."""
-    _may_take_part(actor, deal, what="write on this registration")
-    assert_same_tenant(actor, deal)
-    if internal and not actor.is_staff_member:
-        raise NotAllowed("Only the vendor's staff write internal notes.")
+    deal_require(actor, deal, DealAction.POST_MESSAGE)
+    if internal:
+        deal_require(actor, deal, DealAction.POST_INTERNAL_NOTE)
     body = (body or "").strip()
     if not body:
         raise PolicyViolation("Write a message first.")
@@ -62,16 +45,13 @@ def message_post(*, actor: Membership, deal: Deal, body: str, internal: bool = F
     )
     if message.internal:
         return message
-    if actor.is_staff_member:
-        recipients, url = partner_recipients(deal), deal_url(deal, staff=False)
-    else:
-        recipients, url = _staff_audience(deal), deal_url(deal, staff=True)
-    notify(
-        recipients=[member for member in recipients if member.pk != actor.pk],
-        kind="deal.message",
-        title=f"{deal.reference} {deal.customer_name}: new message from {actor.user}",
+    other_side = partner_recipients(deal) if actor.is_staff_member else _staff_audience(deal)
+    tell(
+        deal,
+        to=[member for member in other_side if member.pk != actor.pk],
+        kind=notifications.MESSAGE,
+        title=f"new message from {actor.user}",
         body=body[:300],
-        url=url,
     )
     return message
 
@@ -90,8 +70,7 @@ def _attachment_kind(file) -> str:
 def attachment_add(*, actor: Membership, deal: Deal, file, name: str = "") -> DealAttachment:
     """Attach a document (a quote, a customer's e-mail) to the deal. Judged by its content: PDF,
     PNG or JPEG up to 10 MB; stored under a random name, served only as a download."""
-    _may_take_part(actor, deal, what="attach documents to this registration")
-    assert_same_tenant(actor, deal)
+    deal_require(actor, deal, DealAction.ATTACH)
     if file is None:
         raise PolicyViolation("Choose a file to attach.")
     kind = _attachment_kind(file)
@@ -105,7 +84,7 @@ def attachment_add(*, actor: Membership, deal: Deal, file, name: str = "") -> De
     record(
         actor=actor,
         deal=deal,
-        verb="deal.attachment_added",
+        verb=events.ATTACHMENT_ADDED,
         message=f"Attached {attachment.name}.",
         data={"attachment_id": attachment.pk, "kind": kind},
     )

@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from prm.accounts.models import Membership
 from prm.accounts.roles import Role
+from prm.accounts.selectors import vendor_admin_list
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
-from prm.notifications.services import notify
 from prm.tenancy.scope import step_out_to_tenant
 
+from .. import events, notifications
 from ..models import (
     DEFAULT_PRICING_BANDS,
     Deal,
@@ -30,14 +31,8 @@ from ..models import (
     SpecialPricingStep,
     percent_text,
 )
-from .common import (
-    deal_url,
-    lock,
-    partner_recipients,
-    record,
-    require_partner_user_on_deal,
-    vendor_admins,
-)
+from ..permissions import DealAction, deal_require
+from .common import lock, partner_recipients, record, tell
 
 JUSTIFICATION_MAX_LENGTH = 5000
 NOTE_MAX_LENGTH = 2000
@@ -81,29 +76,7 @@ def _approvers(role: str) -> list[Membership]:
         members = list(
             Membership.objects.filter(partner__isnull=True, role=role, is_active=True).select_related("user")
         )
-        return members or vendor_admins()
-
-
-def _tell_approvers(pricing: SpecialPricingRequest, deal: Deal, event, *, title: str, body: str = "") -> None:
-    notify(
-        recipients=_approvers(pricing.current_role),
-        kind="pricing.awaiting",
-        title=f"{deal.reference} {deal.customer_name}: {title}",
-        body=body,
-        url=deal_url(deal, staff=True),
-        event=event,
-    )
-
-
-def _tell_partner(deal: Deal, event, *, title: str, body: str = "") -> None:
-    notify(
-        recipients=partner_recipients(deal),
-        kind="pricing.decided",
-        title=f"{deal.reference} {deal.customer_name}: {title}",
-        body=body,
-        url=deal_url(deal, staff=False),
-        event=event,
-    )
+        return members or vendor_admin_list()
 
 
 def _discount(value) -> Decimal:
@@ -118,16 +91,8 @@ def _discount(value) -> Decimal:
     return discount
 
 
-def _partner_user_on_deal(actor: Membership, deal: Deal, *, what: str) -> None:
-    """The deal's own partner users who register deals (a rep only on their own deals, as the
-    portal shows them). Special pricing is the partner's request, never entered by staff."""
-    if not actor.is_partner_user:
-        raise NotAllowed(f"Only the partner may {what}.")
-    require_partner_user_on_deal(actor, deal, what=what)
-
-
 @transaction.atomic
-def request_special_pricing(
+def pricing_request(
     *,
     actor: Membership,
     deal: Deal,
@@ -138,7 +103,7 @@ def request_special_pricing(
 ) -> SpecialPricingRequest:
     """The partner asks for a discount on its approved registration; the first role of the chain
     is told. One request waits at a time per deal (``pricing_one_pending``)."""
-    _partner_user_on_deal(actor, deal, what="ask for special pricing on this registration")
+    deal_require(actor, deal, DealAction.PRICING_REQUEST)
     discount = _discount(discount_percent)
     justification = (justification or "").strip()
     competitor = (competitor or "").strip()
@@ -180,12 +145,19 @@ def request_special_pricing(
     event = record(
         actor=actor,
         deal=deal,
-        verb="deal.pricing_requested",
+        verb=events.PRICING_REQUESTED,
         message=f"Special pricing of {percent_text(discount)} % requested. {justification}",
         data={"pricing_id": pricing.pk, "discount": str(discount), "chain": chain},
     )
     title = f"special pricing of {pricing.discount_text} % awaits your decision"
-    _tell_approvers(pricing, deal, event, title=title, body=justification[:300])
+    tell(
+        deal,
+        event,
+        to=_approvers(pricing.current_role),
+        kind=notifications.PRICING_AWAITING,
+        title=title,
+        body=justification[:300],
+    )
     return pricing
 
 
@@ -203,10 +175,10 @@ def _no_longer_pending(pricing: SpecialPricingRequest) -> InvalidTransition:
 
 
 @transaction.atomic
-def decide_special_pricing(
+def pricing_decide(
     *,
     actor: Membership,
-    pricing_request: SpecialPricingRequest,
+    pricing: SpecialPricingRequest,
     approve: bool,
     note: str = "",
     step_role: str | None = None,
@@ -217,15 +189,14 @@ def decide_special_pricing(
     is the step the decider saw: if the request has moved on since, nothing is changed.
 
     Row-locked: of two decisions at once, the second sees the first's outcome and is refused."""
-    if not (actor.is_staff_member and actor.can("pricing.decide")):
-        raise NotAllowed("You may not decide special pricing.")
-    assert_same_tenant(actor, pricing_request)
+    assert_same_tenant(actor, pricing)
+    deal_require(actor, pricing.deal, DealAction.PRICING_DECIDE)
     note = (note or "").strip()
     if not approve and not note:
         raise PolicyViolation("Tell the partner why the special pricing is rejected.")
     if len(note) > NOTE_MAX_LENGTH:
         raise PolicyViolation(f"Keep the note under {NOTE_MAX_LENGTH} characters.")
-    deal, pricing = _locked(pricing_request)
+    deal, pricing = _locked(pricing)
     if pricing.status != PricingStatus.PENDING:
         raise _no_longer_pending(pricing)
     awaited = pricing.current_role
@@ -235,7 +206,7 @@ def decide_special_pricing(
             f"{role_label(awaited).lower()}; nothing was changed.",
             code="pricing_moved_on",
         )
-    if actor.role != Role.ADMIN and actor.role != awaited:
+    if not pricing.awaits(actor.role):
         if SpecialPricingStep.objects.filter(request=pricing, role=actor.role).exists():
             raise InvalidTransition(
                 f"Your step of this special-pricing request was already decided; it now awaits the "
@@ -266,17 +237,18 @@ def decide_special_pricing(
         event = record(
             actor=actor,
             deal=deal,
-            verb="deal.pricing_escalated",
+            verb=events.PRICING_ESCALATED,
             message=(
                 f"Special pricing of {pricing.discount_text} % approved at the {step}'s step; it now awaits the "
                 f"{role_label(pricing.current_role).lower()}. {note}"
             ).strip(),
             data={**data, "next_role": pricing.current_role},
         )
-        _tell_approvers(
-            pricing,
+        tell(
             deal,
             event,
+            to=_approvers(pricing.current_role),
+            kind=notifications.PRICING_AWAITING,
             title=f"special pricing of {pricing.discount_text} % awaits your decision",
             body=f"Approved up to the {step}'s step. {pricing.justification}"[:300],
         )
@@ -290,20 +262,27 @@ def decide_special_pricing(
     event = record(
         actor=actor,
         deal=deal,
-        verb=f"deal.pricing_{verdict}",
+        verb=events.PRICING_APPROVED if approve else events.PRICING_REJECTED,
         message=f"Special pricing of {pricing.discount_text} % {verdict} at the {step}'s step. {note}".strip(),
         data=data,
     )
-    _tell_partner(deal, event, title=f"special pricing of {pricing.discount_text} % {verdict}", body=note)
+    tell(
+        deal,
+        event,
+        to=partner_recipients(deal),
+        kind=notifications.PRICING_DECIDED,
+        title=f"special pricing of {pricing.discount_text} % {verdict}",
+        body=note,
+    )
     return pricing
 
 
 @transaction.atomic
-def withdraw_special_pricing(*, actor: Membership, pricing_request: SpecialPricingRequest) -> SpecialPricingRequest:
+def pricing_withdraw(*, actor: Membership, pricing: SpecialPricingRequest) -> SpecialPricingRequest:
     """The partner takes back its pending request; whoever it awaited is told."""
-    assert_same_tenant(actor, pricing_request)
-    deal, pricing = _locked(pricing_request)
-    _partner_user_on_deal(actor, deal, what="withdraw this special-pricing request")
+    assert_same_tenant(actor, pricing)
+    deal_require(actor, pricing.deal, DealAction.PRICING_WITHDRAW)
+    deal, pricing = _locked(pricing)
     if pricing.status != PricingStatus.PENDING:
         raise _no_longer_pending(pricing)
     awaited = pricing.current_role
@@ -314,15 +293,15 @@ def withdraw_special_pricing(*, actor: Membership, pricing_request: SpecialPrici
     event = record(
         actor=actor,
         deal=deal,
-        verb="deal.pricing_withdrawn",
+        verb=events.PRICING_WITHDRAWN,
         message=f"Special pricing of {pricing.discount_text} % withdrawn by the partner.",
         data={"pricing_id": pricing.pk, "discount": str(pricing.discount_percent)},
     )
-    notify(
-        recipients=_approvers(awaited),
-        kind="pricing.awaiting",
-        title=f"{deal.reference} {deal.customer_name}: special pricing of {pricing.discount_text} % withdrawn",
-        url=deal_url(deal, staff=True),
-        event=event,
+    tell(
+        deal,
+        event,
+        to=_approvers(awaited),
+        kind=notifications.PRICING_AWAITING,
+        title=f"special pricing of {pricing.discount_text} % withdrawn",
     )
     return pricing

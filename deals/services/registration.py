@@ -11,28 +11,27 @@ from django.utils import timezone
 
 from partners.models import Partner
 from prm.accounts.models import Membership
-from prm.errors import CrossTenantReference, NotAllowed, PolicyViolation, assert_same_tenant
+from prm.errors import CrossTenantReference, NotAllowed, PolicyViolation
 from prm.events.services import changes_apply
-from prm.notifications.services import notify
 from prm.tenancy.time import tenant_zone
 from programs.models import Enrollment, Product
 from programs.services.policy import deal_parameters, policy_decide
 
-from .. import conflicts
+from .. import conflicts, events, notifications
 from ..models import AutoApprovalRule, Deal, DealLine, DealStage, DealStatus
 from ..normalize import CustomerIdentity
+from ..permissions import DealAction, deal_require
 from .common import (
     DEFAULT_REVIEW_HOURS,
     PARTNER_EDITABLE_FIELDS,
     business_deadline,
     check_transition,
-    deal_url,
     lock,
     program_of,
     record,
-    require_partner_side,
     reviewer_for,
     set_status,
+    tell,
 )
 
 S = DealStatus
@@ -42,16 +41,11 @@ LineInput = tuple[Product, int, Decimal | None]
 _IDENTITY_FIELDS = {"customer_name", "customer_website", "contact_email"}
 
 
-def _may_register(actor: Membership, partner: Partner) -> None:
-    assert_same_tenant(actor, partner)
-    if actor.is_partner_user:
-        if actor.partner_id != partner.pk or not actor.can("deals.register"):
-            raise NotAllowed("You may not register deals for this company.")
-        roles = deal_parameters(partner=partner).roles
-        if actor.role not in roles:
-            raise NotAllowed("Your role may not register deals in your company's program: ask your company's admin.")
-    elif not actor.can("deals.register_on_behalf"):
-        raise NotAllowed("You may not register deals on a partner's behalf.")
+def _may_register(actor: Membership, deal: Deal) -> None:
+    """The table's rule, then the program's: it may name the partner roles that register."""
+    deal_require(actor, deal, DealAction.REGISTER)
+    if actor.is_partner_user and actor.role not in deal_parameters(partner=deal.partner).roles:
+        raise NotAllowed("Your role may not register deals in your company's program: ask your company's admin.")
 
 
 def _clean_lines(partner: Partner, lines: list[LineInput]) -> list[tuple[Product, int, Decimal]]:
@@ -106,7 +100,7 @@ def _check_values(*, amount, currency: str, country: str, stage: str) -> None:
 
 
 @transaction.atomic
-def deal_create(
+def deal_register(
     *,
     actor: Membership,
     partner: Partner,
@@ -124,52 +118,64 @@ def deal_create(
     stage: str = DealStage.QUALIFY,
     title: str = "",
     notes: str = "",
+    submit: bool = False,
 ) -> Deal:
-    """A draft registration for ``partner``: by one of its users whose role may register, or by
-    staff on its behalf (``entered_by`` keeps who). Prices default to the catalogue's."""
-    _may_register(actor, partner)
+    """A registration for ``partner``: by one of its users whose role may register, or by staff
+    on its behalf (``entered_by`` keeps who). Prices default to the catalogue's. A draft; with
+    ``submit``, submitted at once in the same transaction, so that a submission the policy
+    refuses leaves no draft behind."""
+    # The registration this actor is about to make: the guard judges it before anything is typed in.
+    deal = Deal(
+        tenant_id=partner.tenant_id,
+        partner=partner,
+        registered_by=actor,
+        entered_by=actor if actor.is_staff_member else None,
+        status=S.DRAFT,
+    )
+    _may_register(actor, deal)
     if not customer_name.strip():
         raise PolicyViolation("Enter the end customer's company name.")
     country, currency = customer_country.strip().upper(), currency.strip().upper()
     _check_values(amount=amount, currency=currency, country=country, stage=stage)
     cleaned = _clean_lines(partner, lines)
-    deal = Deal(
-        partner=partner,
-        registered_by=actor,
-        entered_by=actor if actor.is_staff_member else None,
-        status=S.DRAFT,
-        stage=stage,
-        title=title.strip(),
-        customer_name=customer_name.strip(),
-        customer_website=customer_website.strip(),
-        customer_country=country,
-        customer_address=customer_address.strip(),
-        contact_name=contact_name.strip(),
-        contact_email=contact_email.strip(),
-        contact_phone=contact_phone.strip(),
-        amount=Decimal(amount),
-        currency=currency,
-        expected_close_on=expected_close_on,
-        notes=notes,
-    )
+    fields = {
+        "stage": stage,
+        "title": title.strip(),
+        "customer_name": customer_name.strip(),
+        "customer_website": customer_website.strip(),
+        "customer_country": country,
+        "customer_address": customer_address.strip(),
+        "contact_name": contact_name.strip(),
+        "contact_email": contact_email.strip(),
+        "contact_phone": contact_phone.strip(),
+        "amount": Decimal(amount),
+        "currency": currency,
+        "expected_close_on": expected_close_on,
+        "notes": notes,
+    }
+    for name, value in fields.items():
+        setattr(deal, name, value)
     _identify(deal)
     deal.save()
     _write_lines(deal, cleaned)
     record(
         actor=actor,
         deal=deal,
-        verb="deal.created",
+        verb=events.CREATED,
         message="Registered as a draft" + (" on the partner's behalf." if actor.is_staff_member else "."),
         data={"entered_by_staff": actor.is_staff_member},
     )
-    return deal
+    return deal_submit(actor=actor, deal=deal) if submit else deal
 
 
 @transaction.atomic
-def deal_update(*, actor: Membership, deal: Deal, changes: dict, lines: list[LineInput] | None = None) -> Deal:
+def deal_update(
+    *, actor: Membership, deal: Deal, changes: dict, lines: list[LineInput] | None = None, submit: bool = False
+) -> Deal:
     """Edit a draft, or complete a registration the reviewer returned: then only the fields the
-    reviewer named may change (the rest was reviewed already)."""
-    require_partner_side(actor, deal, what="edit this registration")
+    reviewer named may change (the rest was reviewed already). With ``submit``, (re)submitted in
+    the same transaction: a refused submission keeps none of the edit."""
+    deal_require(actor, deal, DealAction.EDIT)
     deal = lock(deal)
     if deal.status not in (S.DRAFT, S.INFO_REQUESTED):
         raise PolicyViolation(f"{deal.reference} is {deal.get_status_display().lower()}: it can no longer be edited.")
@@ -201,8 +207,8 @@ def deal_update(*, actor: Membership, deal: Deal, changes: dict, lines: list[Lin
         _write_lines(deal, _clean_lines(deal.partner, lines))
         diff["lines"] = {"from": "", "to": f"{len(lines)} line(s)"}
     if diff:
-        record(actor=actor, deal=deal, verb="deal.edited", message="Edited " + ", ".join(sorted(diff)), data=diff)
-    return deal
+        record(actor=actor, deal=deal, verb=events.EDITED, message="Edited " + ", ".join(sorted(diff)), data=diff)
+    return deal_submit(actor=actor, deal=deal) if submit else deal
 
 
 def _policy_check(*, actor: Membership, deal: Deal) -> None:
@@ -288,7 +294,7 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
     waits for its reviewer until a deadline in business hours."""
     from .review import approve
 
-    require_partner_side(actor, deal, what="submit this registration")
+    deal_require(actor, deal, DealAction.SUBMIT)
     deal = lock(deal)
     check_transition(deal, S.SUBMITTED, verb="submitted")
     _policy_check(actor=actor, deal=deal)
@@ -315,7 +321,7 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
     record(
         actor=actor,
         deal=deal,
-        verb="deal.resubmitted" if resubmitted else "deal.submitted",
+        verb=events.RESUBMITTED if resubmitted else events.SUBMITTED,
         before=before,
         message="Resubmitted with the requested information." if resubmitted else "Submitted for review.",
         data={"has_conflict": deal.has_conflict},
@@ -335,19 +341,18 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
         event = record(
             actor=actor,
             deal=deal,
-            verb="deal.assigned",
+            verb=events.ASSIGNED,
             # Not internal: both sides see when the decision is due.
             message=f"Assigned to {reviewer.user}; decision due by {deal.decision_due_at:%-d %B %Y, %H:%M}.",
             data={"reviewer_id": reviewer.pk, "decision_due_at": deal.decision_due_at.isoformat()},
         )
-        notify(
-            recipients=[reviewer],
-            kind="deal.submitted",
-            title=f"{deal.reference} {deal.customer_name} to review"
-            + (" (possible conflict)" if deal.has_conflict else ""),
+        tell(
+            deal,
+            event,
+            to=[reviewer],
+            kind=notifications.SUBMITTED,
+            title="to review" + (" (possible conflict)" if deal.has_conflict else ""),
             body=f"{deal.partner}: {deal.currency} {deal.amount:,.2f}. Decision due by "
             f"{deal.decision_due_at:%-d %B %Y, %H:%M}.",
-            url=deal_url(deal, staff=True),
-            event=event,
         )
     return deal

@@ -9,22 +9,21 @@ from django.utils import timezone
 
 from prm.accounts.models import Membership
 from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
-from prm.notifications.services import notify
 from prm.tenancy.time import tenant_today
 from programs.services.policy import deal_parameters
 
-from .. import conflicts
+from .. import conflicts, events, notifications
 from ..models import AutoApprovalRule, Deal, DealStatus, RejectionReason
+from ..permissions import DealAction, deal_require
 from .common import (
     PARTNER_EDITABLE_FIELDS,
     check_transition,
-    deal_url,
     lock,
     partner_recipients,
     protections_create,
     record,
-    require_staff,
     set_status,
+    tell,
 )
 
 S = DealStatus
@@ -55,7 +54,7 @@ def approve(*, actor: Membership | None, deal: Deal, rule: AutoApprovalRule | No
     event = record(
         actor=actor,
         deal=deal,
-        verb="deal.approved",
+        verb=events.APPROVED,
         before=before,
         message=f"Approved {how}; protected until {deal.protected_until:%-d %B %Y}. {note}".strip(),
         data={
@@ -65,14 +64,8 @@ def approve(*, actor: Membership | None, deal: Deal, rule: AutoApprovalRule | No
             "has_conflict": deal.has_conflict,
         },
     )
-    notify(
-        recipients=partner_recipients(deal),
-        kind="deal.decided",
-        title=f"{deal.reference} {deal.customer_name} approved",
-        body=f"Protected until {deal.protected_until:%-d %B %Y}. {note}".strip(),
-        url=deal_url(deal, staff=False),
-        event=event,
-    )
+    body = f"Protected until {deal.protected_until:%-d %B %Y}. {note}".strip()
+    tell(deal, event, to=partner_recipients(deal), kind=notifications.DECIDED, title="approved", body=body)
     return deal
 
 
@@ -81,28 +74,17 @@ def deal_approve(*, actor: Membership, deal: Deal, note: str = "") -> Deal:
     """A reviewer approves. Conflicts are checked again and recorded (the reviewer has seen
     them and decides); a customer already protected for another registration is refused by the
     database and nothing is written. Locked: of two reviewers, the second is told."""
-    require_staff(actor, "deals.review", deal, what="decide deal registrations")
+    deal_require(actor, deal, DealAction.APPROVE)
     deal = lock(deal)
     check_transition(deal, S.APPROVED, verb="approved")
     conflicts.conflicts_record(deal=deal, phase="approval")
     return approve(actor=actor, deal=deal, rule=None, note=note.strip())
 
 
-def _tell_partner(deal: Deal, event, title: str, body: str) -> None:
-    notify(
-        recipients=partner_recipients(deal),
-        kind="deal.decided",
-        title=f"{deal.reference} {deal.customer_name}: {title}",
-        body=body,
-        url=deal_url(deal, staff=False),
-        event=event,
-    )
-
-
 @transaction.atomic
 def deal_reject(*, actor: Membership, deal: Deal, reason_code: str, message: str) -> Deal:
     """Reject with a reason code and a message the partner reads (both required)."""
-    require_staff(actor, "deals.review", deal, what="decide deal registrations")
+    deal_require(actor, deal, DealAction.REJECT)
     if reason_code not in RejectionReason.values:
         raise PolicyViolation("Choose a reason for the rejection.")
     if not message.strip():
@@ -124,12 +106,12 @@ def deal_reject(*, actor: Membership, deal: Deal, reason_code: str, message: str
     event = record(
         actor=actor,
         deal=deal,
-        verb="deal.rejected",
+        verb=events.REJECTED,
         before=before,
         message=f"Rejected ({RejectionReason(reason_code).label}). {message.strip()}",
         data={"reason_code": reason_code},
     )
-    _tell_partner(deal, event, "rejected", message.strip())
+    tell(deal, event, to=partner_recipients(deal), kind=notifications.DECIDED, title="rejected", body=message.strip())
     return deal
 
 
@@ -137,7 +119,7 @@ def deal_reject(*, actor: Membership, deal: Deal, reason_code: str, message: str
 def deal_request_info(*, actor: Membership, deal: Deal, fields: list[str], message: str) -> Deal:
     """Return the registration to the partner to complete the named fields; the deadline stops
     until it is resubmitted (which sets a new one)."""
-    require_staff(actor, "deals.review", deal, what="decide deal registrations")
+    deal_require(actor, deal, DealAction.REQUEST_INFO)
     fields = list(dict.fromkeys(fields))
     unknown = set(fields) - PARTNER_EDITABLE_FIELDS
     if not fields or unknown:
@@ -158,19 +140,26 @@ def deal_request_info(*, actor: Membership, deal: Deal, fields: list[str], messa
     event = record(
         actor=actor,
         deal=deal,
-        verb="deal.info_requested",
+        verb=events.INFO_REQUESTED,
         before=before,
         message=message.strip(),
         data={"fields": fields},
     )
-    _tell_partner(deal, event, "more information needed", message.strip())
+    tell(
+        deal,
+        event,
+        to=partner_recipients(deal),
+        kind=notifications.DECIDED,
+        title="more information needed",
+        body=message.strip(),
+    )
     return deal
 
 
 @transaction.atomic
 def deal_mark_duplicate(*, actor: Membership, deal: Deal, original: Deal) -> Deal:
     """Close a registration as a duplicate of another one of the tenant."""
-    require_staff(actor, "deals.review", deal, what="decide deal registrations")
+    deal_require(actor, deal, DealAction.MARK_DUPLICATE)
     assert_same_tenant(deal, original)
     if original.pk == deal.pk:
         raise PolicyViolation("A registration cannot duplicate itself.")
@@ -187,10 +176,17 @@ def deal_mark_duplicate(*, actor: Membership, deal: Deal, original: Deal) -> Dea
     event = record(
         actor=actor,
         deal=deal,
-        verb="deal.duplicate",
+        verb=events.DUPLICATE,
         before=before,
         message="Closed as a duplicate of an earlier registration.",
         data={"original_id": original.pk},
     )
-    _tell_partner(deal, event, "closed as a duplicate", "An earlier registration covers the same opportunity.")
+    tell(
+        deal,
+        event,
+        to=partner_recipients(deal),
+        kind=notifications.DECIDED,
+        title="closed as a duplicate",
+        body="An earlier registration covers the same opportunity.",
+    )
     return deal

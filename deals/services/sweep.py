@@ -17,16 +17,17 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from prm.accounts.models import Membership
-from prm.accounts.roles import Role
+from prm.accounts.selectors import partner_admins_by_partner, vendor_admin_list
 from prm.events.models import Event
 from prm.events.services import event_record_many
 from prm.notifications.services import Message, notify_many
 from prm.tenancy.time import tenant_zone
 from programs.models import Program
 
+from .. import events, notifications
 from ..models import Deal, DealStatus
 from .closing import deal_expire
-from .common import DEFAULT_REVIEW_HOURS, EXPIRY_REMINDER_DAYS, business_deadline, deal_url, vendor_admins
+from .common import DEFAULT_REVIEW_HOURS, EXPIRY_REMINDER_DAYS, business_deadline, deal_url
 
 S = DealStatus
 
@@ -58,7 +59,7 @@ def _events(rows: list[tuple[int, int, str, str, dict]]) -> list[Event]:
                 actor_label="System",
                 message=message,
                 data=data,
-                internal=verb != "deal.expiry_reminder",
+                internal=verb != events.EXPIRY_REMINDER,
             )
             for deal_id, partner_id, verb, message, data in rows
         ]
@@ -89,23 +90,23 @@ def _remind(now: datetime, zone) -> int:
     if not due:
         return 0
     Deal.objects.filter(pk__in=[r[0] for r in due]).update(reminded_at=now)
-    events = _events([(r[0], r[1], "deal.reminded", "Reviewer reminded at half time.", {}) for r in due])
+    recorded = _events([(r[0], r[1], events.REMINDED, "Reviewer reminded at half time.", {}) for r in due])
     reviewers = {m.pk: m for m in Membership.objects.filter(pk__in={r[5] for r in due if r[5]}, is_active=True)}
     admins = None
     messages = []
-    for row, event in zip(due, events, strict=True):
+    for row, event in zip(due, recorded, strict=True):
         recipients = [reviewers[row[5]]] if row[5] in reviewers else None
         if recipients is None:
-            admins = admins if admins is not None else vendor_admins()
+            admins = admins if admins is not None else vendor_admin_list()
             recipients = admins
         due_local = row[4].astimezone(zone)
         messages.append(
             Message(
                 recipients=recipients,
-                kind="deal.reminder",
+                kind=notifications.REMINDER,
                 title=f"{_reference(row[0])} {row[6]}: decision due by {due_local:%-d %B %Y, %H:%M}",
                 body="Half of the review window has passed.",
-                url=deal_url(Deal(pk=row[0]), staff=True),
+                url=deal_url(row[0], staff=True),
                 event=event,
             )
         )
@@ -124,21 +125,21 @@ def _escalate(now: datetime, zone) -> int:
     if not rows:
         return 0
     Deal.objects.filter(pk__in=[r[0] for r in rows]).update(escalated_at=now)
-    events = _events(
-        [(r[0], r[1], "deal.escalated", "Escalated to the vendor admins: the decision is overdue.", {}) for r in rows]
+    recorded = _events(
+        [(r[0], r[1], events.ESCALATED, "Escalated to the vendor admins: the decision is overdue.", {}) for r in rows]
     )
-    admins = vendor_admins()
+    admins = vendor_admin_list()
     notify_many(
         messages=[
             Message(
                 recipients=admins,
-                kind="deal.escalated",
+                kind=notifications.ESCALATED,
                 title=f"{_reference(row[0])} {row[3]}: decision overdue",
                 body=f"The decision was due by {row[2].astimezone(zone):%-d %B %Y, %H:%M}.",
-                url=deal_url(Deal(pk=row[0]), staff=True),
+                url=deal_url(row[0], staff=True),
                 event=event,
             )
-            for row, event in zip(rows, events, strict=True)
+            for row, event in zip(rows, recorded, strict=True)
         ]
     )
     return len(rows)
@@ -146,16 +147,12 @@ def _escalate(now: datetime, zone) -> int:
 
 def _partner_audiences(rows) -> dict[int, list[Membership]]:
     """Each deal's partner admins and its registrant, in two queries: (deal, partner, registrant)."""
-    admins: dict[int, list[Membership]] = defaultdict(list)
-    for member in Membership.objects.filter(
-        partner_id__in={r[1] for r in rows}, role=Role.PARTNER_ADMIN, is_active=True
-    ):
-        admins[member.partner_id].append(member)
+    admins = partner_admins_by_partner(partner_ids={r[1] for r in rows})
     registrants = {
         m.pk: m for m in Membership.objects.filter(pk__in={r[2] for r in rows}, partner__isnull=False, is_active=True)
     }
     return {
-        deal_id: admins[partner_id] + ([registrants[by]] if by in registrants else [])
+        deal_id: admins.get(partner_id, []) + ([registrants[by]] if by in registrants else [])
         for deal_id, partner_id, by in rows
     }
 
@@ -188,9 +185,9 @@ def _expiry_reminders(today: date) -> int:
         by_value[value].append(row[0])
     for value, ids in by_value.items():  # at most one statement per reminder combination
         Deal.objects.filter(pk__in=ids).update(expiry_reminders_sent=list(value))
-    events = _events(
+    recorded = _events(
         [
-            (row[0], row[1], "deal.expiry_reminder", f"Protection ends on {row[3]:%-d %B %Y}.", {"days_left": left})
+            (row[0], row[1], events.EXPIRY_REMINDER, f"Protection ends on {row[3]:%-d %B %Y}.", {"days_left": left})
             for row, left, _ in due
         ]
     )
@@ -199,13 +196,13 @@ def _expiry_reminders(today: date) -> int:
         messages=[
             Message(
                 recipients=audiences[row[0]],
-                kind="deal.expiring",
+                kind=notifications.EXPIRING,
                 title=f"{_reference(row[0])} {row[5]}: protection ends in {left} day{'s' if left != 1 else ''}",
                 body=f"Protected until {row[3]:%-d %B %Y}. Request an extension if the deal needs more time.",
-                url=deal_url(Deal(pk=row[0]), staff=False),
+                url=deal_url(row[0], staff=False),
                 event=event,
             )
-            for (row, left, _), event in zip(due, events, strict=True)
+            for (row, left, _), event in zip(due, recorded, strict=True)
         ]
     )
     return len(due)

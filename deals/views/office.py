@@ -1,17 +1,13 @@
 """Deal pages of the back office: the review queue, a deal with its conflict compare and the
 decisions, the pipeline dashboard and CSV export, registering on a partner's behalf.
 
-Every decision posts to its own URL and goes through ``run_service``: success redirects to the
-deal; invalid input or a refused decision (a stale one included: the service's
-``InvalidTransition``) renders the deal again with what was typed and the message.
+Every decision posts to its own URL, one ``ServiceView`` each (``DealPageAction``).
 """
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.db import transaction
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
@@ -19,7 +15,7 @@ from django.views import View
 from prm.accounts.access import OFFICE, MemberRequiredMixin
 from prm.web.exports import csv_export, csv_safe
 from prm.web.files import document_response
-from prm.web.views import paginate, query_without_page, run_service
+from prm.web.views import ServiceView, paginate, query_without_page
 
 from ..forms_office import (
     ApproveForm,
@@ -34,26 +30,31 @@ from ..forms_office import (
 )
 from ..forms_portal import AttachmentForm
 from ..models import DealConflict, DealStage, DealStatus
-from ..selectors.deals import attachment_get_for_actor, attachments_for_actor, deal_timeline, messages_for_actor
+from ..permissions import DEALS_REGISTER_ON_BEHALF, DEALS_REVIEW, DEALS_VIEW, DealAction, deal_allows, deal_reach
+from ..selectors.deals import (
+    attachment_get_for_actor,
+    attachment_list_for_actor,
+    event_list_for_actor,
+    message_list_for_actor,
+)
 from ..selectors.review import (
-    deal_for_staff,
-    deal_list_for_staff,
-    partners_for_registration,
-    pipeline_for_actor,
-    products_for_registration,
-    review_queue_for_actor,
-    reviewers_for_filter,
+    deal_export_list_for_actor,
+    deal_review_get_for_actor,
+    deal_review_list_for_actor,
+    partner_options_for_actor,
+    pipeline_get_for_actor,
+    product_options_for_actor,
+    reviewer_options_for_actor,
 )
 from ..services import (
     attachment_add,
     deal_approve,
     deal_confirm_win,
-    deal_create,
     deal_mark_duplicate,
     deal_refuse_win,
+    deal_register,
     deal_reject,
     deal_request_info,
-    deal_submit,
     extension_decide,
     message_post,
     pipeline_refresh,
@@ -64,22 +65,24 @@ from . import pricing_sections
 
 
 def _queue_filters(request, actor) -> QueueFilterForm:
-    return QueueFilterForm(request.GET, reviewers=reviewers_for_filter(actor=actor))
+    return QueueFilterForm(request.GET, reviewers=reviewer_options_for_actor(actor=actor))
 
 
 class DealReviewListView(MemberRequiredMixin, View):
     """Registrations waiting for a decision, most urgent first; htmx swaps the results."""
 
-    area, capability = OFFICE, "deals.view"
+    area, capability = OFFICE, DEALS_VIEW
 
     def get(self, request):
         filter_form = _queue_filters(request, self.actor)
-        page = paginate(request, review_queue_for_actor(actor=self.actor, **filter_form.filters()))
+        page = paginate(request, deal_review_list_for_actor(actor=self.actor, **filter_form.filters()))
         context = {
             "filter_form": filter_form,
             "page": page,
             "query": query_without_page(request),
             "now": timezone.now(),
+            "may_decide_pricing": deal_reach(self.actor, DealAction.PRICING_DECIDE) is not None,
+            "may_register": deal_reach(self.actor, DealAction.REGISTER) is not None,
         }
         template = "deals/office_deal_reviews.html#results" if request.htmx else "deals/office_deal_reviews.html"
         return render(request, template, context)
@@ -133,7 +136,7 @@ def _originals(deal) -> list:
     return [c.other_deal for c in deal.conflicts.all() if c.other_deal is not None and c.other_deal.pk != deal.pk]
 
 
-def _detail_context(actor, deal, **bound) -> dict:
+def detail_context(actor, deal, **bound) -> dict:
     """The deal page; ``bound`` carries the form that failed (with what was typed)."""
     extension = deal.pending_extensions[0] if deal.pending_extensions else None
     forms = {
@@ -148,195 +151,184 @@ def _detail_context(actor, deal, **bound) -> dict:
     }
     pricing = pricing_sections.office_context(actor, deal, bound.pop("pricing_decision_form", None))
     forms.update(bound)
-    own_lines = ", ".join(line.product_line.name for line in deal.lines.all())
+    lines = list(deal.lines.all())
     return {
+        "area": OFFICE,
         "deal": deal,
-        "own_lines": own_lines,
+        # What the page offers is what the guard allows (a form per action the actor may take).
+        "may": {action.value: deal_allows(actor, deal, action) for action in DealAction},
+        "lines": lines,
+        "own_lines": ", ".join(line.product_line.name for line in lines),
         "compare": _compare_rows(deal),
         "extension": extension,
-        "can_decide": actor.can("deals.review"),
         "awaiting_review": deal.status == DealStatus.SUBMITTED,
         "awaiting_win": deal.status == DealStatus.WON_PENDING,
         "overdue": deal.decision_due_at is not None and deal.decision_due_at < timezone.now(),
         # Staff read every message and event, internal ones included.
-        "conversation": messages_for_actor(actor=actor, deal=deal),
-        "attachments": attachments_for_actor(actor=actor, deal=deal),
-        "events": deal_timeline(actor=actor, deal=deal),
+        "conversation": message_list_for_actor(actor=actor, deal=deal),
+        "attachments": attachment_list_for_actor(actor=actor, deal=deal),
+        "events": event_list_for_actor(actor=actor, deal=deal),
         **forms,
         **pricing,
     }
 
 
 class DealDetailView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "deals.view"
+    area, capability = OFFICE, DEALS_VIEW
 
     def get(self, request, deal_id: int):
-        deal = deal_for_staff(actor=self.actor, deal_id=deal_id)
-        return render(request, "deals/office_deal_detail.html", _detail_context(self.actor, deal))
+        deal = deal_review_get_for_actor(actor=self.actor, deal_id=deal_id)
+        return render(request, "deals/office_deal_detail.html", detail_context(self.actor, deal))
 
 
-class _DealPostView(MemberRequiredMixin, View):
-    """One form posted on a deal (a decision, a reply, a document): parse it, call the service,
-    come back to the deal; invalid input or a refusal renders the deal with what was typed."""
+class DealPageAction(ServiceView):
+    """One form posted on the back office's deal page (a decision, a reply, a document), named
+    ``<name>_form`` in the page's context: success comes back to the deal (at ``anchor``); invalid
+    input or a refusal (a stale decision included: the service's ``InvalidTransition``) renders
+    the deal again with what was typed and the message."""
 
-    area, capability = OFFICE, "deals.review"
-    form_name: str = ""
-    anchor: str = ""  # where the deal page opens after success
-    not_done: str = "Nothing was decided on {reference}: see the form below."
+    area, capability = OFFICE, DEALS_REVIEW
+    name = ""  # the form is the page's "<name>_form", its fields' ids "<name>_..."
+    anchor = ""  # where the deal page opens after success
+    not_done = "Nothing was decided on {reference}: see the form below."
 
-    def form(self, request, deal):
-        raise NotImplementedError
+    def get_object(self):
+        return deal_review_get_for_actor(actor=self.actor, deal_id=self.kwargs["deal_id"])
 
-    def decide(self, deal, data) -> tuple:
-        """(the service call, the success message)."""
-        raise NotImplementedError
+    def get_form_kwargs(self):
+        # The page holds several forms: each names its fields' ids after itself.
+        return {"auto_id": f"{self.name}_%s"}
 
-    def post(self, request, deal_id: int, **kwargs):
-        deal = deal_for_staff(actor=self.actor, deal_id=deal_id)
-        form = self.form(request, deal)
-        if form.is_valid():
-            call, success = self.decide(deal, form.cleaned_data)
-            if run_service(request, call, success=success):
-                return redirect(f"{reverse('office:deal_detail', args=[deal.pk])}{self.anchor}")
-        else:
-            messages.error(request, self.not_done.format(reference=deal.reference))
+    @property
+    def invalid_message(self) -> str:
+        return self.not_done.format(reference=self.object.reference)
+
+    def page_context(self, form) -> dict:
+        return {f"{self.name}_form": form}
+
+    def render_invalid(self, form):
         # Read again: a refused decision may be refused because someone else decided meanwhile.
-        deal = deal_for_staff(actor=self.actor, deal_id=deal_id)
-        context = _detail_context(self.actor, deal, **{self.form_name: form})
-        return render(request, "deals/office_deal_detail.html", context)
+        deal = self.get_object()
+        context = detail_context(self.actor, deal, **self.page_context(form))
+        return render(self.request, "deals/office_deal_detail.html", context)
+
+    def success_url(self, result) -> str:
+        return reverse("office:deal_detail", args=[self.object.pk]) + self.anchor
 
 
-class DealApproveView(_DealPostView):
-    form_name = "approve_form"
+class DealApproveView(DealPageAction):
+    form_class, name = ApproveForm, "approve"
 
-    def form(self, request, deal):
-        return ApproveForm(request.POST, auto_id="approve_%s")
+    def perform(self, data):
+        return deal_approve(actor=self.actor, deal=self.object, note=data["note"])
 
-    def decide(self, deal, data):
-        return (
-            lambda: deal_approve(actor=self.actor, deal=deal, note=data["note"]),
-            f"{deal.reference} is approved and protected for {deal.partner.display_name}.",
+    def success_message(self, deal) -> str:
+        return f"{deal.reference} is approved and protected for {deal.partner.display_name}."
+
+
+class DealRejectView(DealPageAction):
+    form_class, name = RejectForm, "reject"
+
+    def perform(self, data):
+        return deal_reject(actor=self.actor, deal=self.object, reason_code=data["reason_code"], message=data["message"])
+
+    def success_message(self, deal) -> str:
+        return f"{deal.reference} is rejected; the partner is told why."
+
+
+class DealRequestInfoView(DealPageAction):
+    form_class, name = RequestInfoForm, "info"
+
+    def perform(self, data):
+        return deal_request_info(
+            actor=self.actor, deal=self.object, fields=data["fields_requested"], message=data["message"]
         )
 
-
-class DealRejectView(_DealPostView):
-    form_name = "reject_form"
-
-    def form(self, request, deal):
-        return RejectForm(request.POST, auto_id="reject_%s")
-
-    def decide(self, deal, data):
-        return (
-            lambda: deal_reject(actor=self.actor, deal=deal, reason_code=data["reason_code"], message=data["message"]),
-            f"{deal.reference} is rejected; the partner is told why.",
-        )
+    def success_message(self, deal) -> str:
+        return f"{deal.reference} is back with the partner to complete."
 
 
-class DealRequestInfoView(_DealPostView):
-    form_name = "info_form"
+class DealDuplicateView(DealPageAction):
+    form_class, name = DuplicateForm, "duplicate"
 
-    def form(self, request, deal):
-        return RequestInfoForm(request.POST, auto_id="info_%s")
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "originals": _originals(self.object)}
 
-    def decide(self, deal, data):
-        return (
-            lambda: deal_request_info(
-                actor=self.actor, deal=deal, fields=data["fields_requested"], message=data["message"]
-            ),
-            f"{deal.reference} is back with the partner to complete.",
-        )
+    def perform(self, data):
+        return deal_mark_duplicate(actor=self.actor, deal=self.object, original=data["original"])
+
+    def success_message(self, deal) -> str:
+        return f"{deal.reference} is closed as a duplicate of {self.form.cleaned_data['original'].reference}."
 
 
-class DealDuplicateView(_DealPostView):
-    form_name = "duplicate_form"
+class ExtensionDecideView(DealPageAction):
+    form_class, name = ExtensionDecisionForm, "extension"
 
-    def form(self, request, deal):
-        return DuplicateForm(request.POST, originals=_originals(deal), auto_id="duplicate_%s")
-
-    def decide(self, deal, data):
-        original = data["original"]
-        return (
-            lambda: deal_mark_duplicate(actor=self.actor, deal=deal, original=original),
-            f"{deal.reference} is closed as a duplicate of {original.reference}.",
-        )
-
-
-class ExtensionDecideView(_DealPostView):
-    form_name = "extension_form"
-
-    def form(self, request, deal):
+    def get_object(self):
+        deal = super().get_object()
         self.extension = next((e for e in deal.pending_extensions if e.pk == self.kwargs["extension_id"]), None)
         if self.extension is None:
             raise Http404
-        return ExtensionDecisionForm(request.POST, auto_id="extension_%s")
+        return deal
 
-    def decide(self, deal, data):
+    def perform(self, data):
         approve = data["decision"] == "approve"
-        return (
-            lambda: extension_decide(actor=self.actor, extension=self.extension, approve=approve, note=data["note"]),
-            f"The extension of {deal.reference} is {'approved' if approve else 'refused'}.",
-        )
+        return extension_decide(actor=self.actor, extension=self.extension, approve=approve, note=data["note"])
+
+    def success_message(self, extension) -> str:
+        return f"The extension of {self.object.reference} is {extension.get_status_display().lower()}."
 
 
-class DealWinView(_DealPostView):
-    form_name = "win_form"
+class DealWinView(DealPageAction):
+    """Confirm a reported win, or refuse it with a reason."""
 
-    def form(self, request, deal):
-        return WinDecisionForm(request.POST, auto_id="win_%s")
+    form_class, name = WinDecisionForm, "win"
 
-    def decide(self, deal, data):
+    def perform(self, data):
         if data["decision"] == "confirm":
-            return (
-                lambda: deal_confirm_win(actor=self.actor, deal=deal),
-                f"{deal.reference}'s win is confirmed.",
-            )
-        return (
-            lambda: deal_refuse_win(actor=self.actor, deal=deal, reason=data["reason"]),
-            f"{deal.reference}'s win is not confirmed; the deal is approved again.",
-        )
+            return deal_confirm_win(actor=self.actor, deal=self.object)
+        return deal_refuse_win(actor=self.actor, deal=self.object, reason=data["reason"])
+
+    def success_message(self, deal) -> str:
+        if deal.status == DealStatus.WON:
+            return f"{deal.reference}'s win is confirmed."
+        return f"{deal.reference}'s win is not confirmed; the deal is approved again."
 
 
 # --- one deal: the conversation and its documents ----------------------------------------------------
 
 
-class DealMessageView(_DealPostView):
+class DealMessageView(DealPageAction):
     """Answer the partner on the deal (they are notified), or leave an internal note that only
     staff read. An empty message renders the deal again with what was typed."""
 
-    form_name, anchor = "message_form", "#conversation"
+    form_class, name, anchor = DealMessageForm, "message", "#conversation"
     not_done = "Nothing was sent on {reference}: see the message form below."
 
-    def form(self, request, deal):
-        return DealMessageForm(request.POST, auto_id="message_%s")
+    def perform(self, data):
+        return message_post(actor=self.actor, deal=self.object, body=data["body"], internal=data["internal"])
 
-    def decide(self, deal, data):
-        internal = data["internal"]
-        return (
-            lambda: message_post(actor=self.actor, deal=deal, body=data["body"], internal=internal),
-            "Your internal note was added." if internal else "Your message was sent to the partner.",
-        )
+    def success_message(self, message) -> str:
+        return "Your internal note was added." if message.internal else "Your message was sent to the partner."
 
 
-class DealAttachmentAddView(_DealPostView):
+class DealAttachmentAddView(DealPageAction):
     """Attach a document (the vendor's quote, a customer's purchase order) for both sides to read."""
 
-    form_name, anchor = "attachment_form", "#attachments-title"
+    form_class, name, anchor = AttachmentForm, "attachment", "#attachments-title"
     not_done = "Nothing was attached: correct the fields marked below."
 
-    def form(self, request, deal):
-        return AttachmentForm(request.POST, request.FILES, auto_id="attachment_%s")
+    def perform(self, data):
+        return attachment_add(actor=self.actor, deal=self.object, file=data["file"], name=data["name"])
 
-    def decide(self, deal, data):
-        return (
-            lambda: attachment_add(actor=self.actor, deal=deal, file=data["file"], name=data["name"]),
-            "The document was attached.",
-        )
+    def success_message(self, attachment) -> str:
+        return "The document was attached."
 
 
 class DealAttachmentView(MemberRequiredMixin, View):
     """A document of the deal, as a download (never rendered inline), to the tenant's staff."""
 
-    area, capability = OFFICE, "deals.view"
+    area, capability = OFFICE, DEALS_VIEW
 
     def get(self, request, deal_id: int, attachment_id: int):
         # The office area lets in only this tenant's staff; the selector 404s another deal's file.
@@ -361,13 +353,13 @@ class DealPipelineView(MemberRequiredMixin, View):
     """The pipeline dashboard: approvals due and SLA breaches (live), then tables and one chart
     (the figures a worker computes every 15 minutes, ``services.pipeline_refresh``)."""
 
-    area, capability = OFFICE, "deals.view"
+    area, capability = OFFICE, DEALS_VIEW
 
     def get(self, request):
-        pipeline = pipeline_for_actor(actor=self.actor)
+        pipeline = pipeline_get_for_actor(actor=self.actor)
         if pipeline is None:  # a tenant before its first background refresh: compute the figures now
             pipeline_refresh()
-            pipeline = pipeline_for_actor(actor=self.actor)
+            pipeline = pipeline_get_for_actor(actor=self.actor)
         return render(request, "deals/office_deal_pipeline.html", {"pipeline": pipeline, "chart": _chart(pipeline)})
 
 
@@ -375,7 +367,7 @@ class DealExportView(MemberRequiredMixin, View):
     """Every registration (drafts aside), filtered like the queue, as CSV. ``?status=`` narrows
     it to one status; ``?queue=1`` exports the review queue itself."""
 
-    area, capability = OFFICE, "deals.view"
+    area, capability = OFFICE, DEALS_VIEW
     columns = (
         "reference",
         "partner",
@@ -394,10 +386,10 @@ class DealExportView(MemberRequiredMixin, View):
     def get(self, request):
         filters = _queue_filters(request, self.actor).filters()
         if request.GET.get("queue"):
-            deals = review_queue_for_actor(actor=self.actor, **filters).prefetch_related("lines__product_line")
+            deals = deal_review_list_for_actor(actor=self.actor, **filters).prefetch_related("lines__product_line")
         else:
             filters.pop("sla")
-            deals = deal_list_for_staff(actor=self.actor, status=request.GET.get("status", ""), **filters)
+            deals = deal_export_list_for_actor(actor=self.actor, status=request.GET.get("status", ""), **filters)
         return csv_export(name="deals", columns=self.columns, rows=deals, row=self.row)
 
     @staticmethod
@@ -421,58 +413,46 @@ class DealExportView(MemberRequiredMixin, View):
 # --- registering on a partner's behalf ------------------------------------------------------------------
 
 
-def _registration_form(request, actor, data=None) -> OnBehalfRegistrationForm:
-    return OnBehalfRegistrationForm(
-        data,
-        partners=partners_for_registration(actor=actor),
-        products=products_for_registration(actor=actor),
-        initial={"currency": request.tenant.default_currency},
-    )
-
-
-@transaction.atomic
-def _register_and_submit(*, actor, data: dict, lines: list):
-    """Create and submit in one transaction: a submission the policy refuses leaves no draft."""
-    deal = deal_create(
-        actor=actor,
-        partner=data["partner"],
-        customer_name=data["customer_name"],
-        customer_website=data["customer_website"],
-        customer_country=data["customer_country"],
-        contact_email=data["contact_email"],
-        amount=data["amount"],
-        currency=data["currency"],
-        expected_close_on=data["expected_close_on"],
-        lines=lines,
-    )
-    return deal_submit(actor=actor, deal=deal)
-
-
-class DealRegisterView(MemberRequiredMixin, View):
+class DealRegisterView(ServiceView):
     """A channel manager registers a deal for a partner; it is submitted at once (``entered_by``
-    records who entered it)."""
+    records who entered it), in the one service call: a submission the policy refuses leaves no
+    draft."""
 
-    area, capability = OFFICE, "deals.register_on_behalf"
+    area, capability = OFFICE, DEALS_REGISTER_ON_BEHALF
+    form_class = OnBehalfRegistrationForm
+    invalid_message = "The registration was not saved: see the form below."
+
+    def get_form_kwargs(self):
+        return {
+            "partners": partner_options_for_actor(actor=self.actor),
+            "products": product_options_for_actor(actor=self.actor),
+            "initial": {"currency": self.request.tenant.default_currency},
+        }
 
     def get(self, request):
-        return render(request, "deals/office_deal_register.html", {"form": _registration_form(request, self.actor)})
+        return self.render_invalid(OnBehalfRegistrationForm(**self.get_form_kwargs()))
 
-    def post(self, request):
-        form = _registration_form(request, self.actor, request.POST)
-        if form.is_valid():
-            created = {}
+    def perform(self, data):
+        return deal_register(
+            actor=self.actor,
+            partner=data["partner"],
+            customer_name=data["customer_name"],
+            customer_website=data["customer_website"],
+            customer_country=data["customer_country"],
+            contact_email=data["contact_email"],
+            amount=data["amount"],
+            currency=data["currency"],
+            expected_close_on=data["expected_close_on"],
+            lines=self.form.lines,
+            submit=True,
+        )
 
-            def call():
-                created["deal"] = _register_and_submit(actor=self.actor, data=form.cleaned_data, lines=form.lines)
+    def success_message(self, deal) -> str:
+        status = deal.get_status_display().lower()
+        return f"{deal.reference} is registered for {deal.partner.display_name} ({status})."
 
-            if run_service(request, call):
-                deal = created["deal"]
-                messages.success(
-                    request,
-                    f"{deal.reference} is registered for {deal.partner.display_name} "
-                    f"({deal.get_status_display().lower()}).",
-                )
-                return redirect("office:deal_detail", deal_id=deal.pk)
-        else:
-            messages.error(request, "The registration was not saved: see the form below.")
-        return render(request, "deals/office_deal_register.html", {"form": form})
+    def success_url(self, deal) -> str:
+        return reverse("office:deal_detail", args=[deal.pk])
+
+    def render_invalid(self, form):
+        return render(self.request, "deals/office_deal_register.html", {"form": form})

@@ -1,16 +1,22 @@
 """Deal pages of the partner portal: register, my and company deals, a deal with its timeline
-and conversation, the actions after approval."""
+and conversation, the actions after approval.
+
+Every write is a ``ServiceView`` (or ``call_service``): one form, one service call; success
+comes back to the deal, invalid input or a refusal renders the page again with what was typed.
+"""
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views import View
 
 from prm.accounts.access import PORTAL, MemberRequiredMixin
 from prm.web.files import document_response
-from prm.web.views import paginate, query_without_page, run_service
+from prm.web.views import ServiceView, call_service, paginate, query_without_page
 from programs.models import Product
 
 from ..conflicts import conflict_hint
@@ -20,28 +26,28 @@ from ..forms_portal import (
     DealForm,
     ExtensionForm,
     HintForm,
-    LineFormSet,
     MessageForm,
     ReasonForm,
+    RegistrationForm,
     StageForm,
     WonForm,
 )
 from ..models import DealStatus, ExtensionStatus
+from ..permissions import COMPANY, DEALS_REGISTER, DealAction, deal_allows, deal_reach
 from ..selectors.deals import (
     attachment_get_for_actor,
-    attachments_for_actor,
+    attachment_list_for_actor,
     deal_get_for_actor,
     deal_list_for_actor,
-    deal_timeline,
-    messages_for_actor,
-    sees_company_deals,
+    event_list_for_actor,
+    message_list_for_actor,
 )
 from ..services import (
     PARTNER_EDITABLE_FIELDS,
     attachment_add,
-    deal_create,
     deal_mark_lost,
     deal_mark_won,
+    deal_register,
     deal_submit,
     deal_update,
     deal_update_stage,
@@ -53,8 +59,9 @@ from . import pricing_sections
 
 S = DealStatus
 # Capability of every deal page of the portal: the users who register deals (admins and reps).
-CAPABILITY = "deals.register"
+CAPABILITY = DEALS_REGISTER
 FIELD_LABELS = {name: field.label for name, field in DealForm.base_fields.items()} | {"lines": "Products"}
+NOT_SAVED = "The deal was not saved: correct the fields marked below."
 
 
 def _catalogue() -> list[Product]:
@@ -66,6 +73,10 @@ def _catalogue() -> list[Product]:
     )
 
 
+def _detail_url(deal) -> str:
+    return reverse("portal:deal_detail", args=[deal.pk])
+
+
 # --- the list -------------------------------------------------------------------------------------
 
 
@@ -75,7 +86,7 @@ class DealListView(MemberRequiredMixin, View):
     area, capability = PORTAL, CAPABILITY
 
     def get(self, request):
-        company_tab = sees_company_deals(self.actor)
+        company_tab = deal_reach(self.actor, DealAction.VIEW) == COMPANY
         # Partner admins land on the company's registrations; "My deals" is a tab away.
         asked = request.GET.get("tab")
         tab = "company" if company_tab and asked != "mine" else "mine"
@@ -96,53 +107,6 @@ class DealListView(MemberRequiredMixin, View):
 # --- register and edit ----------------------------------------------------------------------------
 
 
-class DealFormMixin:
-    template = "deals/portal_deal_form.html"
-
-    def render_form(self, request, form, lines, *, deal=None, status=200):
-        context = {
-            "form": form,
-            "lines": lines,
-            "deal": deal,
-            "lines_editable": lines is not None,
-            "asked": [FIELD_LABELS.get(name, name) for name in (deal.info_fields if deal else [])],
-        }
-        return render(request, self.template, context, status=status)
-
-
-class DealCreateView(DealFormMixin, MemberRequiredMixin, View):
-    """Register a deal: save it as a draft, or submit it at once. A refused submission (the
-    policy's reasons) writes nothing and keeps everything typed."""
-
-    area, capability = PORTAL, CAPABILITY
-
-    def get(self, request):
-        form = DealForm(initial={"currency": request.tenant.default_currency})
-        return self.render_form(request, form, LineFormSet(prefix="lines", products=_catalogue()))
-
-    def post(self, request):
-        form = DealForm(request.POST)
-        lines = LineFormSet(request.POST, prefix="lines", products=_catalogue())
-        if not (form.is_valid() and lines.is_valid()):
-            messages.error(request, "The deal was not saved: correct the fields marked below.")
-            return self.render_form(request, form, lines)
-        partner = self.actor.partner
-        submit = request.POST.get("intent") == "submit"
-        created = {}
-
-        def register():
-            # One savepoint: a submission the policy refuses leaves no draft behind.
-            with transaction.atomic():
-                deal = deal_create(actor=self.actor, partner=partner, lines=lines.lines(), **form.cleaned_data)
-                created["deal"] = deal_submit(actor=self.actor, deal=deal) if submit else deal
-
-        if run_service(request, register):
-            deal = created["deal"]
-            messages.success(request, _saved_message(deal))
-            return redirect("portal:deal_detail", deal_id=deal.pk)
-        return self.render_form(request, form, lines)
-
-
 def _saved_message(deal) -> str:
     if deal.status == S.APPROVED:
         return (
@@ -154,61 +118,98 @@ def _saved_message(deal) -> str:
     return f"{deal.reference} was saved as a draft. Submit it when it is complete."
 
 
-class DealEditView(DealFormMixin, MemberRequiredMixin, View):
-    """Edit a draft, or complete what the vendor asked for (only those fields) and resubmit."""
+class _RegistrationFormView(ServiceView):
+    """The registration form, to register a deal or edit one; "Submit" (``intent``) submits it in
+    the same service call, so a refused submission writes nothing and keeps everything typed."""
 
     area, capability = PORTAL, CAPABILITY
+    form_class = RegistrationForm
+    invalid_message = NOT_SAVED
+    template = "deals/portal_deal_form.html"
+    deal = None
 
-    def _deal(self, deal_id):
-        deal = deal_get_for_actor(actor=self.actor, deal_id=deal_id)
-        if not deal.is_editable_by_partner:
-            messages.error(request=self.request, message=f"{deal.reference} can no longer be edited.")
-            return deal, None
+    @property
+    def submit(self) -> bool:
+        return self.request.POST.get("intent") == "submit"
+
+    def render_form(self, form: RegistrationForm):
+        context = {
+            "form": form.deal,
+            "lines": form.lines,
+            "deal": self.deal,
+            "lines_editable": form.lines is not None,
+            "asked": [FIELD_LABELS.get(name, name) for name in (self.deal.info_fields if self.deal else [])],
+        }
+        return render(self.request, self.template, context)
+
+    def render_invalid(self, form):
+        return self.render_form(form)
+
+    def success_message(self, deal) -> str:
+        return _saved_message(deal)
+
+    def success_url(self, deal) -> str:
+        return _detail_url(deal)
+
+
+class DealCreateView(_RegistrationFormView):
+    """Register a deal: save it as a draft, or submit it at once."""
+
+    def get(self, request):
+        form = RegistrationForm(products=_catalogue(), initial={"currency": request.tenant.default_currency})
+        return self.render_form(form)
+
+    def get_form_kwargs(self):
+        return {"products": _catalogue()}
+
+    def perform(self, data):
+        partner = self.actor.partner
+        return deal_register(
+            actor=self.actor, partner=partner, lines=self.form.line_inputs(), submit=self.submit, **data
+        )
+
+
+class DealEditView(_RegistrationFormView):
+    """Edit a draft, or complete what the vendor asked for (only those fields) and resubmit."""
+
+    @cached_property
+    def deal(self):
+        return deal_get_for_actor(actor=self.actor, deal_id=self.kwargs["deal_id"])
+
+    def get_object(self):
+        return self.deal
+
+    def get_form_kwargs(self):
+        deal = self.deal
         editable = frozenset(deal.info_fields) & PARTNER_EDITABLE_FIELDS if deal.status == S.INFO_REQUESTED else None
-        return deal, editable
-
-    def _forms(self, deal, editable, data=None):
-        initial = {name: getattr(deal, name) for name in DealForm.base_fields}
-        form = DealForm(data, initial=initial, editable=editable)
-        lines = None
-        if editable is None or "lines" in editable:
-            line_initial = [
+        return {
+            "products": _catalogue() if editable is None or "lines" in editable else (),
+            "initial": {name: getattr(deal, name) for name in DealForm.base_fields},
+            "editable": editable,
+            "line_initial": [
                 {"product": line.product_id, "quantity": line.quantity, "unit_price": line.unit_price}
                 for line in deal.lines.all()
-            ]
-            lines = LineFormSet(data, prefix="lines", initial=line_initial, products=_catalogue())
-        return form, lines
+            ],
+        }
+
+    def _no_longer_editable(self):
+        messages.error(self.request, f"{self.deal.reference} can no longer be edited.")
+        return redirect(_detail_url(self.deal))
 
     def get(self, request, deal_id: int):
-        deal, editable = self._deal(deal_id)
-        if not deal.is_editable_by_partner:
-            return redirect("portal:deal_detail", deal_id=deal.pk)
-        form, lines = self._forms(deal, editable)
-        return self.render_form(request, form, lines, deal=deal)
+        if not self.deal.is_editable_by_partner:
+            return self._no_longer_editable()
+        return self.render_form(RegistrationForm(**self.get_form_kwargs()))
 
-    def post(self, request, deal_id: int):
-        deal, editable = self._deal(deal_id)
-        if not deal.is_editable_by_partner:
-            return redirect("portal:deal_detail", deal_id=deal.pk)
-        form, lines = self._forms(deal, editable, request.POST)
-        if not (form.is_valid() and (lines is None or lines.is_valid())):
-            messages.error(request, "The deal was not saved: correct the fields marked below.")
-            return self.render_form(request, form, lines, deal=deal)
-        changes = {name: value for name, value in form.cleaned_data.items() if not form.fields[name].disabled}
-        submit = request.POST.get("intent") == "submit"
-        saved = {}
+    def post(self, request, *args, **kwargs):
+        if not self.deal.is_editable_by_partner:
+            return self._no_longer_editable()
+        return super().post(request, *args, **kwargs)
 
-        def save():
-            with transaction.atomic():
-                updated = deal_update(
-                    actor=self.actor, deal=deal, changes=changes, lines=lines.lines() if lines is not None else None
-                )
-                saved["deal"] = deal_submit(actor=self.actor, deal=updated) if submit else updated
-
-        if run_service(request, save):
-            messages.success(request, _saved_message(saved["deal"]))
-            return redirect("portal:deal_detail", deal_id=deal.pk)
-        return self.render_form(request, form, lines, deal=deal)
+    def perform(self, data):
+        return deal_update(
+            actor=self.actor, deal=self.deal, changes=data, lines=self.form.line_inputs(), submit=self.submit
+        )
 
 
 class DealConflictHintView(MemberRequiredMixin, View):
@@ -242,14 +243,17 @@ def _action_forms(deal) -> dict:
     return {}
 
 
-def _detail_context(actor, deal, **overrides) -> dict:
+def detail_context(actor, deal, **overrides) -> dict:
+    """The deal page; ``overrides`` carry the form that failed (with what was typed)."""
     extensions = list(deal.extensions.select_related("requested_by__user"))
     context = {
+        "area": PORTAL,
         "deal": deal,
+        "may": {action.value: deal_allows(actor, deal, action) for action in DealAction},
         "lines": list(deal.lines.all()),
-        "events": deal_timeline(actor=actor, deal=deal),
-        "conversation": messages_for_actor(actor=actor, deal=deal),
-        "attachments": attachments_for_actor(actor=actor, deal=deal),
+        "events": event_list_for_actor(actor=actor, deal=deal),
+        "conversation": message_list_for_actor(actor=actor, deal=deal),
+        "attachments": attachment_list_for_actor(actor=actor, deal=deal),
         "extensions": extensions,
         "pending_extension": any(e.status == ExtensionStatus.PENDING for e in extensions),
         "asked": [FIELD_LABELS.get(name, name) for name in deal.info_fields],
@@ -269,105 +273,135 @@ class DealDetailView(MemberRequiredMixin, View):
 
     def get(self, request, deal_id: int):
         deal = deal_get_for_actor(actor=self.actor, deal_id=deal_id)
-        return render(request, "deals/portal_deal_detail.html", _detail_context(self.actor, deal))
+        return render(request, "deals/portal_deal_detail.html", detail_context(self.actor, deal))
 
 
-class DealSubmitView(MemberRequiredMixin, View):
-    """Submit a draft (or resubmit a completed one) as it is."""
-
-    area, capability = PORTAL, CAPABILITY
-
-    def post(self, request, deal_id: int):
-        deal = deal_get_for_actor(actor=self.actor, deal_id=deal_id)
-        done = {}
-        if run_service(request, lambda: done.setdefault("deal", deal_submit(actor=self.actor, deal=deal))):
-            messages.success(request, _saved_message(done["deal"]))
-        return redirect("portal:deal_detail", deal_id=deal.pk)
-
-
-class DealActionView(MemberRequiredMixin, View):
-    """One action on a deal (``action``): stage, extension, won, lost, withdraw. Bad input
-    re-renders the deal page with what was typed."""
+class DealPageAction(ServiceView):
+    """One form posted on the portal's deal page (``form_name`` in its context): success comes
+    back to the deal; invalid input or a refusal renders the deal page again with what was typed."""
 
     area, capability = PORTAL, CAPABILITY
+    form_name = ""
+    success = ""
+
+    def get_object(self):
+        return deal_get_for_actor(actor=self.actor, deal_id=self.kwargs["deal_id"])
+
+    def page_context(self, form) -> dict:
+        return {self.form_name: form}
+
+    def render_invalid(self, form):
+        # Read again: a refusal may come from a change someone else made meanwhile.
+        deal = self.get_object()
+        context = detail_context(self.actor, deal, **self.page_context(form))
+        return render(self.request, "deals/portal_deal_detail.html", context)
+
+    def success_message(self, result) -> str:
+        return self.success
+
+    def success_url(self, result) -> str:
+        return _detail_url(self.object)
+
+
+class DealSubmitView(DealPageAction):
+    """Submit a draft (or resubmit a completed one) as it is; a refusal is told on the deal page."""
+
+    def perform(self, data):
+        return deal_submit(actor=self.actor, deal=self.object)
+
+    def success_message(self, deal) -> str:
+        return _saved_message(deal)
+
+    def render_invalid(self, form):
+        return redirect(_detail_url(self.object))
+
+
+class _AfterApprovalAction(DealPageAction):
+    """One of the deal page's "Actions" (its form prefixed with ``action``, the section opened)."""
+
     action = ""
-    forms = {"stage": StageForm, "extension": ExtensionForm, "won": WonForm, "lost": ReasonForm, "withdraw": ReasonForm}
 
-    def call(self, deal, data):
-        actor = self.actor
-        if self.action == "stage":
-            return lambda: deal_update_stage(actor=actor, deal=deal, stage=data["stage"]), "The stage was updated."
-        if self.action == "extension":
-            return (
-                lambda: extension_request(actor=actor, deal=deal, days=data["days"], reason=data["reason"]),
-                "Your extension request was sent to the vendor.",
-            )
-        if self.action == "won":
-            return (
-                lambda: deal_mark_won(actor=actor, deal=deal, amount=data["amount"], won_on=data["won_on"]),
-                "Congratulations: the win was recorded.",
-            )
-        if self.action == "lost":
-            return lambda: deal_mark_lost(actor=actor, deal=deal, reason=data["reason"]), "The deal was marked lost."
-        return lambda: deal_withdraw(actor=actor, deal=deal, reason=data["reason"]), "The registration was withdrawn."
+    def get_form_kwargs(self):
+        return {"prefix": self.action}
 
-    def post(self, request, deal_id: int):
-        deal = deal_get_for_actor(actor=self.actor, deal_id=deal_id)
-        form = self.forms[self.action](request.POST, prefix=self.action)
-        if form.is_valid():
-            call, success = self.call(deal, form.cleaned_data)
-            if run_service(request, call, success=success):
-                return redirect("portal:deal_detail", deal_id=deal.pk)
-        else:
-            messages.error(request, "Nothing was changed: correct the fields marked below.")
-        deal = deal_get_for_actor(actor=self.actor, deal_id=deal_id)
-        context = _detail_context(self.actor, deal, action_forms={self.action: form}, open_action=self.action)
-        return render(request, "deals/portal_deal_detail.html", context)
+    def page_context(self, form) -> dict:
+        return {"action_forms": {self.action: form}, "open_action": self.action}
+
+
+class DealStageView(_AfterApprovalAction):
+    form_class, action, success = StageForm, "stage", "The stage was updated."
+
+    def perform(self, data):
+        return deal_update_stage(actor=self.actor, deal=self.object, stage=data["stage"])
+
+
+class DealExtensionRequestView(_AfterApprovalAction):
+    form_class, action, success = ExtensionForm, "extension", "Your extension request was sent to the vendor."
+
+    def perform(self, data):
+        return extension_request(actor=self.actor, deal=self.object, days=data["days"], reason=data["reason"])
+
+
+class DealWonView(_AfterApprovalAction):
+    form_class, action, success = WonForm, "won", "Congratulations: the win was recorded."
+
+    def perform(self, data):
+        return deal_mark_won(actor=self.actor, deal=self.object, amount=data["amount"], won_on=data["won_on"])
+
+
+class DealLostView(_AfterApprovalAction):
+    form_class, action, success = ReasonForm, "lost", "The deal was marked lost."
+
+    def perform(self, data):
+        return deal_mark_lost(actor=self.actor, deal=self.object, reason=data["reason"])
+
+
+class DealWithdrawView(_AfterApprovalAction):
+    form_class, action, success = ReasonForm, "withdraw", "The registration was withdrawn."
+
+    def perform(self, data):
+        return deal_withdraw(actor=self.actor, deal=self.object, reason=data["reason"])
 
 
 class DealMessageView(MemberRequiredMixin, View):
-    """Write to the vendor on the deal; htmx swaps the conversation with the message added."""
+    """Write to the vendor on the deal; htmx swaps the conversation with the message added (its
+    own partial, not the page: hence ``call_service`` rather than a ``ServiceView``)."""
 
     area, capability = PORTAL, CAPABILITY
 
     def post(self, request, deal_id: int):
         deal = deal_get_for_actor(actor=self.actor, deal_id=deal_id)
         form = MessageForm(request.POST)
-        sent = form.is_valid() and run_service(
-            request, lambda: message_post(actor=self.actor, deal=deal, body=form.cleaned_data["body"])
+        sent = form.is_valid() and (
+            call_service(
+                request,
+                message_post,
+                actor=self.actor,
+                deal=deal,
+                body=form.cleaned_data["body"],
+                success=None if request.htmx else "Your message was sent.",
+            ).ok
         )
         if not request.htmx:
             if sent:
-                messages.success(request, "Your message was sent.")
-                return redirect("portal:deal_detail", deal_id=deal.pk)
-            return render(
-                request, "deals/portal_deal_detail.html", _detail_context(self.actor, deal, message_form=form)
-            )
+                return redirect(_detail_url(deal))
+            return render(request, "deals/portal_deal_detail.html", detail_context(self.actor, deal, message_form=form))
         context = {
+            "area": PORTAL,
             "deal": deal,
-            "conversation": messages_for_actor(actor=self.actor, deal=deal),
+            "may": {DealAction.POST_MESSAGE.value: deal_allows(self.actor, deal, DealAction.POST_MESSAGE)},
+            "conversation": message_list_for_actor(actor=self.actor, deal=deal),
             "message_form": MessageForm() if sent else form,
         }
         return render(request, "deals/portal_deal_detail.html#conversation", context)
 
 
-class DealAttachmentAddView(MemberRequiredMixin, View):
-    area, capability = PORTAL, CAPABILITY
+class DealAttachmentAddView(DealPageAction):
+    form_class, form_name, success = AttachmentForm, "attachment_form", "The document was attached."
+    invalid_message = "Nothing was attached: correct the fields marked below."
 
-    def post(self, request, deal_id: int):
-        deal = deal_get_for_actor(actor=self.actor, deal_id=deal_id)
-        form = AttachmentForm(request.POST, request.FILES)
-        if form.is_valid():
-            data = form.cleaned_data
-            if run_service(
-                request,
-                lambda: attachment_add(actor=self.actor, deal=deal, file=data["file"], name=data["name"]),
-                success="The document was attached.",
-            ):
-                return redirect("portal:deal_detail", deal_id=deal.pk)
-        else:
-            messages.error(request, "Nothing was attached: correct the fields marked below.")
-        return render(request, "deals/portal_deal_detail.html", _detail_context(self.actor, deal, attachment_form=form))
+    def perform(self, data):
+        return attachment_add(actor=self.actor, deal=self.object, file=data["file"], name=data["name"])
 
 
 class DealAttachmentView(MemberRequiredMixin, View):

@@ -3,110 +3,98 @@ the portal; the vendor's roles decide it step by step in the back office, from t
 their approvals queue.
 
 The deal pages of both sides show the requests (``pricing_sections`` adds them to the page's
-context); the writes here come back to the deal page, or render it again with what was typed
-and the message.
+context); the writes here are actions of those pages (``DealPageAction`` of each side): they
+come back to the deal page, or render it again with what was typed and the message.
 """
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views import View
 
-from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
-from prm.web.views import paginate, run_service
+from prm.accounts.access import OFFICE, MemberRequiredMixin
+from prm.web.views import paginate
 
 from ..forms_pricing import PricingDecisionForm, PricingRequestForm
-from ..selectors.deals import deal_get_for_actor
-from ..selectors.pricing import pricing_queue_for_actor, pricing_request_of_deal
-from ..selectors.review import deal_for_staff
-from ..services import decide_special_pricing, request_special_pricing, withdraw_special_pricing
+from ..permissions import PRICING_DECIDE
+from ..selectors.pricing import pricing_get_for_actor, pricing_review_list_for_actor
+from ..services import pricing_decide, pricing_request, pricing_withdraw
 from . import office, portal
 
 
-class DealPricingRequestView(MemberRequiredMixin, View):
+class _OneRequest:
+    """For an action on one request: the deal the URL names (the page's selector) and its
+    request (``self.pricing``), a 404 unless the actor may see both."""
+
+    def get_object(self):
+        deal = super().get_object()
+        self.pricing = pricing_get_for_actor(actor=self.actor, deal=deal, pricing_id=self.kwargs["pricing_id"])
+        return deal
+
+
+class DealPricingRequestView(portal.DealPageAction):
     """The partner asks for special pricing on its approved deal."""
 
-    area, capability = PORTAL, portal.CAPABILITY
+    form_class, form_name = PricingRequestForm, "pricing_form"
+    success = "Your special-pricing request was sent to the vendor."
+    invalid_message = "Nothing was sent: correct the fields marked below."
 
-    def post(self, request, deal_id: int):
-        deal = deal_get_for_actor(actor=self.actor, deal_id=deal_id)
-        form = PricingRequestForm(request.POST, prefix="pricing")
-        if form.is_valid():
-            data = form.cleaned_data
-            if run_service(
-                request,
-                lambda: request_special_pricing(
-                    actor=self.actor,
-                    deal=deal,
-                    discount_percent=data["discount_percent"],
-                    justification=data["justification"],
-                    competitor=data["competitor"],
-                    competitor_price=data["competitor_price"],
-                ),
-                success="Your special-pricing request was sent to the vendor.",
-            ):
-                return redirect("portal:deal_detail", deal_id=deal.pk)
-        else:
-            messages.error(request, "Nothing was sent: correct the fields marked below.")
-        deal = deal_get_for_actor(actor=self.actor, deal_id=deal_id)
-        context = portal._detail_context(self.actor, deal, pricing_form=form)
-        return render(request, "deals/portal_deal_detail.html", context)
+    def get_form_kwargs(self):
+        return {"prefix": "pricing"}
 
-
-class DealPricingWithdrawView(MemberRequiredMixin, View):
-    """The partner takes back its pending special-pricing request."""
-
-    area, capability = PORTAL, portal.CAPABILITY
-
-    def post(self, request, deal_id: int, pricing_id: int):
-        deal = deal_get_for_actor(actor=self.actor, deal_id=deal_id)
-        pricing = pricing_request_of_deal(deal=deal, pricing_id=pricing_id)
-        run_service(
-            request,
-            lambda: withdraw_special_pricing(actor=self.actor, pricing_request=pricing),
-            success="Your special-pricing request was withdrawn.",
+    def perform(self, data):
+        return pricing_request(
+            actor=self.actor,
+            deal=self.object,
+            discount_percent=data["discount_percent"],
+            justification=data["justification"],
+            competitor=data["competitor"],
+            competitor_price=data["competitor_price"],
         )
-        return redirect("portal:deal_detail", deal_id=deal.pk)
 
 
-class PricingDecideView(MemberRequiredMixin, View):
+class DealPricingWithdrawView(_OneRequest, portal.DealPageAction):
+    """The partner takes back its pending special-pricing request; a refusal is told on the deal
+    page."""
+
+    success = "Your special-pricing request was withdrawn."
+
+    def perform(self, data):
+        return pricing_withdraw(actor=self.actor, pricing=self.pricing)
+
+    def render_invalid(self, form):
+        return redirect("portal:deal_detail", deal_id=self.object.pk)
+
+
+class PricingDecideView(_OneRequest, office.DealPageAction):
     """A step's decision on a special-pricing request, from the staff deal page."""
 
-    area, capability = OFFICE, "pricing.decide"
+    capability = PRICING_DECIDE
+    form_class, name = PricingDecisionForm, "pricing"
+    not_done = "Nothing was decided on {reference}'s special pricing: see the form below."
 
-    def post(self, request, deal_id: int, pricing_id: int):
-        deal = deal_for_staff(actor=self.actor, deal_id=deal_id)
-        pricing = pricing_request_of_deal(deal=deal, pricing_id=pricing_id)
-        form = PricingDecisionForm(request.POST, auto_id="pricing_%s")
-        if form.is_valid():
-            data = form.cleaned_data
-            approve = data["decision"] == "approve"
-            if run_service(
-                request,
-                lambda: decide_special_pricing(
-                    actor=self.actor,
-                    pricing_request=pricing,
-                    approve=approve,
-                    note=data["note"],
-                    step_role=data["step"],
-                ),
-                success=f"Your decision on the special pricing of {deal.reference} was recorded.",
-            ):
-                return redirect("office:deal_detail", deal_id=deal.pk)
-            form = None  # refused (often: decided meanwhile): show the request as it is now
-        else:
-            messages.error(request, f"Nothing was decided on {deal.reference}'s special pricing: see the form below.")
-        deal = deal_for_staff(actor=self.actor, deal_id=deal_id)
-        context = office._detail_context(self.actor, deal, pricing_decision_form=form)
-        return render(request, "deals/office_deal_detail.html", context)
+    def perform(self, data):
+        return pricing_decide(
+            actor=self.actor,
+            pricing=self.pricing,
+            approve=data["decision"] == "approve",
+            note=data["note"],
+            step_role=data["step"],
+        )
+
+    def page_context(self, form) -> dict:
+        # Refused (often: decided meanwhile), the form is valid: show the request as it is now.
+        return {"pricing_decision_form": form if form.errors else None}
+
+    def success_message(self, pricing) -> str:
+        return f"Your decision on the special pricing of {self.object.reference} was recorded."
 
 
 class PricingQueueView(MemberRequiredMixin, View):
     """Special-pricing requests awaiting the user's role (a vendor admin: all), oldest first."""
 
-    area, capability = OFFICE, "pricing.decide"
+    area, capability = OFFICE, PRICING_DECIDE
 
     def get(self, request):
-        page = paginate(request, pricing_queue_for_actor(actor=self.actor))
+        page = paginate(request, pricing_review_list_for_actor(actor=self.actor))
         return render(request, "deals/office_pricing_queue.html", {"page": page})

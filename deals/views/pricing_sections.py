@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from ..forms_pricing import PricingDecisionForm, PricingRequestForm
 from ..models import DealStatus, PricingStatus
-from ..selectors.pricing import may_decide, pricing_requests_for_actor
+from ..permissions import DealAction, deal_allows
+from ..selectors.pricing import pricing_list_for_actor
 
 
 def portal_context(actor, deal, form=None) -> dict:
     """The deal page's "Special pricing" section: the requests and, on an approved deal with none
     pending, the form to ask."""
-    requests = pricing_requests_for_actor(actor=actor, deal=deal)
+    requests = pricing_list_for_actor(actor=actor, deal=deal)
     pending = any(r.status == PricingStatus.PENDING for r in requests)
     if deal.status != DealStatus.APPROVED or pending:
         form = None
@@ -23,9 +24,9 @@ def portal_context(actor, deal, form=None) -> dict:
 def office_context(actor, deal, form=None) -> dict:
     """The staff deal page's requests with every step, and the decision form of the pending one
     when the actor decides its step."""
-    requests = pricing_requests_for_actor(actor=actor, deal=deal)
+    requests = pricing_list_for_actor(actor=actor, deal=deal)
     pending = next((r for r in requests if r.status == PricingStatus.PENDING), None)
-    decides = pending is not None and may_decide(actor, pending)
+    decides = pending is not None and deal_allows(actor, deal, DealAction.PRICING_DECIDE) and pending.awaits(actor.role)
     if decides and form is None:
         form = PricingDecisionForm(initial={"step": pending.current_role}, auto_id="pricing_%s")
     return {

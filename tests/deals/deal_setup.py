@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from deals.services import deal_create, deal_submit
+from deals.services import deal_register, deal_submit
 from prm.tenancy.scope import tenant_scope
 from tests.factories import EnrollmentFactory, ProductFactory, ProductLineFactory, ProgramFactory, TierFactory
 
@@ -63,7 +63,7 @@ def draft(member, catalogue: Catalogue, *, products=None, **fields):
     values.update(fields)
     lines = [(product, 2, None) for product in (products or [catalogue.firewall])]
     with as_partner(member):
-        return deal_create(actor=member, partner=member.partner, lines=lines, **values)
+        return deal_register(actor=member, partner=member.partner, lines=lines, **values)
 
 
 def submitted(member, catalogue: Catalogue, **fields):

@@ -10,7 +10,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from deals.models import SpecialPricingRequest
-from deals.services import request_special_pricing
+from deals.services import pricing_request
 from prm.tenancy.scope import platform_scope
 
 from . import office_setup
@@ -22,7 +22,7 @@ def ask(side, deal, discount="8", **fields) -> SpecialPricingRequest:
     values = {"justification": "Competitive bid", "competitor": "Initrode", "competitor_price": Decimal("7000")}
     values.update(fields)
     with as_partner(side.sales[0]):
-        return request_special_pricing(actor=side.sales[0], deal=deal, discount_percent=Decimal(discount), **values)
+        return pricing_request(actor=side.sales[0], deal=deal, discount_percent=Decimal(discount), **values)
 
 
 def pending(ctx) -> None:

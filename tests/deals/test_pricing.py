@@ -19,10 +19,10 @@ from deals.models import (
 )
 from deals.services import (
     deal_mark_lost,
-    decide_special_pricing,
     pricing_chain,
-    request_special_pricing,
-    withdraw_special_pricing,
+    pricing_decide,
+    pricing_request,
+    pricing_withdraw,
 )
 from prm.accounts.roles import STAFF_ROLES, Role, capabilities_for
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation
@@ -63,7 +63,7 @@ def deal(approved):
 
 def decide(actor, pricing, approve=True, note="", **kwargs):
     with tenant_scope(actor.tenant_id):
-        return decide_special_pricing(actor=actor, pricing_request=pricing, approve=approve, note=note, **kwargs)
+        return pricing_decide(actor=actor, pricing=pricing, approve=approve, note=note, **kwargs)
 
 
 def steps_of(pricing) -> list[tuple[str, str, int]]:
@@ -208,7 +208,7 @@ def test_only_the_awaited_role_or_an_admin_decides(acme, deal, staff):
         with pytest.raises(NotAllowed):
             decide(who, pricing)
     with as_partner(acme.partner_admin), pytest.raises(NotAllowed):
-        decide_special_pricing(actor=acme.partner_admin, pricing_request=pricing, approve=True)
+        pricing_decide(actor=acme.partner_admin, pricing=pricing, approve=True)
     assert steps_of(pricing) == []
     # a vendor admin decides whichever step is awaited (recorded as that role's step)
     decide(staff.admin, pricing)
@@ -242,9 +242,9 @@ def test_one_request_waits_at_a_time_per_deal(acme, deal, staff):
         ask(acme, deal, "5")
     # once withdrawn (by the partner: staff may not), a new one may be asked
     with tenant_scope(acme.tenant), pytest.raises(NotAllowed):
-        withdraw_special_pricing(actor=staff.manager, pricing_request=first)
+        pricing_withdraw(actor=staff.manager, pricing=first)
     with as_partner(acme.sales_rep):
-        withdraw_special_pricing(actor=acme.sales_rep, pricing_request=first)
+        pricing_withdraw(actor=acme.sales_rep, pricing=first)
     assert refresh(first).status == PricingStatus.WITHDRAWN
     assert any(n.title.endswith("withdrawn") for n in notified(staff.manager, "pricing.awaiting"))
     second = ask(acme, deal, "5")
@@ -262,7 +262,7 @@ def test_bad_requests_are_refused(acme, deal):
         ask(acme, deal, "8", justification="   ")
     # another partner's user may not ask on partner 1's deal
     with as_partner(acme.sales[1]), pytest.raises(NotAllowed):
-        request_special_pricing(actor=acme.sales[1], deal=deal, discount_percent=Decimal(8), justification="x")
+        pricing_request(actor=acme.sales[1], deal=deal, discount_percent=Decimal(8), justification="x")
 
 
 def test_a_lost_deals_pending_pricing_leaves_the_queue_closed_with_the_reason(acme, deal, staff):

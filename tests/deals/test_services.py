@@ -14,11 +14,11 @@ from deals.services import (
     business_deadline,
     deal_approve,
     deal_confirm_win,
-    deal_create,
     deal_mark_duplicate,
     deal_mark_lost,
     deal_mark_won,
     deal_refuse_win,
+    deal_register,
     deal_reject,
     deal_request_info,
     deal_submit,
@@ -94,13 +94,13 @@ def test_only_the_partners_own_users_in_a_registering_role_may_register(acme, ca
     # a technical user lacks the capability; a sales rep is not in the program's roles
     for member in (technical, acme.sales_rep):
         with as_partner(member), pytest.raises(NotAllowed):
-            deal_create(actor=member, partner=acme.partner, lines=line, **common)
+            deal_register(actor=member, partner=acme.partner, lines=line, **common)
     # nobody registers for another partner
     with tenant_scope(acme.tenant), pytest.raises(NotAllowed):
-        deal_create(actor=acme.partner_admin, partner=acme.partners[1], lines=line, **common)
+        deal_register(actor=acme.partner_admin, partner=acme.partners[1], lines=line, **common)
     # the program's role may
     with as_partner(acme.partner_admin):
-        assert deal_create(actor=acme.partner_admin, partner=acme.partner, lines=line, **common).pk
+        assert deal_register(actor=acme.partner_admin, partner=acme.partner, lines=line, **common).pk
 
 
 def tenant_day():
@@ -113,17 +113,17 @@ def test_staff_register_on_behalf_of_a_partner_and_marketing_may_not(acme, globe
         customer_name="Umbrella", customer_country="fr", amount=2100, currency="usd", expected_close_on=tenant_day()
     )
     with tenant_scope(acme.tenant):
-        deal = deal_create(actor=acme.manager, partner=acme.partners[1], lines=line, **common)
+        deal = deal_register(actor=acme.manager, partner=acme.partners[1], lines=line, **common)
         with pytest.raises(NotAllowed):
-            deal_create(actor=acme.marketing, partner=acme.partner, lines=line, **common)
+            deal_register(actor=acme.marketing, partner=acme.partner, lines=line, **common)
         # a product of another portal is never honoured
         foreign = ProductFactory(tenant=globex.tenant)
         with pytest.raises(CrossTenantReference):
-            deal_create(actor=acme.manager, partner=acme.partner, lines=[(foreign, 1, None)], **common)
+            deal_register(actor=acme.manager, partner=acme.partner, lines=[(foreign, 1, None)], **common)
         # an inactive product cannot be registered
         cat.switch.is_active = False
         with pytest.raises(PolicyViolation, match="no longer sold"):
-            deal_create(actor=acme.manager, partner=acme.partner, lines=line, **common)
+            deal_register(actor=acme.manager, partner=acme.partner, lines=line, **common)
     assert (deal.entered_by_id, deal.partner_id, deal.customer_country, deal.currency) == (
         acme.manager.pk,
         acme.partners[1].pk,
@@ -210,6 +210,32 @@ def test_the_policy_refuses_with_every_reason_and_nothing_changes(acme, cat):
     assert "at least USD 25,000.00" in str(refused.value) and "Switching licence" in str(refused.value)
     assert len(refused.value.reasons) == 2
     assert refresh(deal).status == S.DRAFT
+
+
+def test_registering_or_editing_with_submit_is_one_transaction_a_refused_submission_keeps_nothing(acme, cat):
+    # given a program minimum of 25,000 the registration does not reach
+    with platform_scope():
+        cat.program.deal_min_amount = Decimal("25000")
+        cat.program.save()
+    line = [(cat.firewall, 1, None)]
+    common = dict(
+        customer_name="Umbrella", customer_country="DE", amount=1, currency="USD", expected_close_on=tenant_day()
+    )
+    # when the rep registers and submits at once, then the refusal leaves no draft behind
+    with as_partner(acme.sales_rep), pytest.raises(PolicyViolation, match=r"at least USD 25,000\.00"):
+        deal_register(actor=acme.sales_rep, partner=acme.partner, lines=line, submit=True, **common)
+    with platform_scope():
+        assert not Deal.objects.filter(customer_name="Umbrella").exists()
+    # and when a draft is edited and submitted at once, the refusal keeps none of the edit
+    deal = draft(acme.sales_rep, cat, amount=Decimal("100"))
+    with as_partner(acme.sales_rep), pytest.raises(PolicyViolation, match=r"at least USD 25,000\.00"):
+        deal_update(actor=acme.sales_rep, deal=deal, changes={"notes": "Edited"}, submit=True)
+    assert (refresh(deal).status, refresh(deal).notes) == (S.DRAFT, "")
+    assert events_of(deal) == ["deal.created"]
+    # while an edit that reaches the minimum is saved and submitted in the one call
+    with as_partner(acme.sales_rep):
+        deal = deal_update(actor=acme.sales_rep, deal=deal, changes={"amount": Decimal("30000")}, submit=True)
+    assert (refresh(deal).status, refresh(deal).amount) == (S.SUBMITTED, Decimal("30000.00"))
 
 
 # --- Deciding ----------------------------------------------------------------------------------------
