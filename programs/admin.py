@@ -12,8 +12,9 @@ from partners.models import PartnerType, SizeBand
 from prm.accounts.roles import PARTNER_ROLES, Role
 from prm.web.admin import TenantAdmin, TenantInline
 
-from . import admin_policies, metrics  # noqa: F401  (admin_policies registers the catalogue admins)
+from . import admin_policies  # noqa: F401  (registers the catalogue admins)
 from .models import Enrollment, ManualMetric, Program, Tier, TierRequirement
+from .selectors.metrics import metric_choices, metric_get
 
 
 class PartnerTypesField(forms.ModelMultipleChoiceField):
@@ -151,11 +152,11 @@ class RequirementForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["metric"].choices = [("", "---------"), *metrics.choices()]
+        self.fields["metric"].choices = [("", "---------"), *metric_choices()]
 
     def clean_metric(self):
         key = self.cleaned_data["metric"]
-        metric = metrics.get(key)
+        metric = metric_get(key)
         if metric is None:
             raise forms.ValidationError("Choose a metric from the list.")
         if not metric.available:
@@ -164,7 +165,7 @@ class RequirementForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        metric = metrics.get(data.get("metric") or "")
+        metric = metric_get(data.get("metric") or "")
         if metric is not None and metric.param_label and not data.get("param"):
             self.add_error("param", f"{metric.label} needs a {metric.param_label}.")
         return data

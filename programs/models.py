@@ -25,6 +25,8 @@ from partners.models import SizeBand
 from prm.tenancy.models import TenantOwned
 from prm.web.files import private_upload_path
 
+from .metrics import MANUAL_PREFIX, metric_label
+
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 COUNTRY = RegexValidator(r"^[A-Z]{2}$", "An ISO 3166 country code in capitals, e.g. DE.")
 
@@ -252,9 +254,12 @@ class TierRequirement(TenantOwned):
         ]
 
     def __str__(self):
-        from .metrics import metric_label
-
-        return f"{metric_label(self.metric)} {self.get_operator_display()} {self.threshold.normalize():f}"
+        if self.metric.startswith(MANUAL_PREFIX):
+            code = self.metric[len(MANUAL_PREFIX) :]
+            label = ManualMetric.objects.filter(code=code).values_list("name", flat=True).first() or code
+        else:
+            label = metric_label(self.metric)
+        return f"{label} {self.get_operator_display()} {self.threshold.normalize():f}"
 
 
 class ManualMetric(TenantOwned):
@@ -275,7 +280,7 @@ class ManualMetric(TenantOwned):
 
     @property
     def registry_key(self) -> str:
-        return f"manual:{self.code}"
+        return f"{MANUAL_PREFIX}{self.code}"
 
 
 class ManualMetricValue(TenantOwned):

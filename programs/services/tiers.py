@@ -114,7 +114,7 @@ def _measure_sql(
         key = requirement.metric
         if key.startswith(metrics.MANUAL_PREFIX):
             found = manual.get(key[len(metrics.MANUAL_PREFIX) :])
-            metric = metrics._manual(found) if found else None
+            metric = metrics.manual_metric(found) if found else None
         else:
             metric = metrics.get(key)
         available = metric is not None and metric.available
