@@ -126,7 +126,7 @@ class ProgramAdmin(TenantAdmin):
 
     @admin.action(description="Evaluate tiers now (the nightly run, for the selected programs)")
     def evaluate_now(self, request, queryset):
-        from .services.tiers import tier_evaluate
+        from .services.evaluation import tier_evaluate
 
         if request.tenant is None:
             messages.error(request, "Open the vendor's own admin to evaluate its programs.")
@@ -263,7 +263,7 @@ class EnrollmentAdmin(TenantAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        from .services.tiers import enrollment_create
+        from .services.decisions import enrollment_create
 
         # The form checked what the service checks; a race that slips past raises here.
         created = enrollment_create(actor=request.membership, partner=obj.partner, program=obj.program, tier=obj.tier)

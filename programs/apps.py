@@ -11,7 +11,7 @@ class ProgramsConfig(AppConfig):
         from prm.web.menu import menu_entry
 
         from . import events, notifications, permissions  # noqa: F401  (declares verbs, kinds, capabilities)
-        from .services.tiers import tier_evaluate_soon
+        from .services.evaluation import tier_evaluate_soon
 
         # Active partner users are a tier metric: a change re-measures the partner after commit.
         partner_users_changed.connect(tier_evaluate_soon)

@@ -5,8 +5,9 @@
 * **Tiers** are ordered by ``rank`` and carry **requirements** (a metric from the registry in
   ``metrics.py``, an operator, a threshold, a look-back window, mandatory or not) and
   **benefits** (discount, deal protection, MDF, lead weight, rebate, content access).
-* **Evaluation** (``services/tiers.py``) writes one ``TierStanding`` per enrollment, set-based,
-  and turns what it finds into ``TierChangeProposal`` rows or automatic promotions.
+* **Evaluation** (``services/evaluation.py``, measuring in ``services/standing.py``) writes one
+  ``TierStanding`` per enrollment, set-based, and turns what it finds into ``TierChangeProposal``
+  rows or automatic promotions.
 * **Policies** (``services/policy.py``): the product catalogue, authorization rules per product
   line, partner licences and territory grants decide what a partner may sell, register or be
   offered.

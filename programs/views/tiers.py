@@ -35,7 +35,7 @@ from ..selectors.tiers import (
     standings_for_partner,
     tier_distribution,
 )
-from ..services.tiers import manual_metric_record, proposal_approve, proposal_reject, tier_override
+from ..services.decisions import manual_metric_record, proposal_approve, proposal_reject, tier_override
 
 # How many recorded manual values the programs tab lists (the history is append-only).
 MANUAL_VALUES_SHOWN = 50

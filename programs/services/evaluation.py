@@ -1,65 +1,42 @@
-"""Tier evaluation and requalification: the set-based nightly run, proposals, overrides, manual
-metric values and enrollment.
+"""The nightly tier evaluation and requalification (``tier_evaluate``), set-based whatever the
+number of partners:
 
-Evaluation (``tier_evaluate``) measures every enrollment of a tenant in a handful of SQL
-statements, whatever the number of partners:
-
-1. one statement measures every requirement for every enrollment now and one review period
-   ago, decides which tiers each enrollment qualifies for (now and projected to the next
-   review), and upserts a ``TierStanding`` per enrollment with the per-requirement results;
-2. promotions: automatic ones update enrollments in one statement; proposed ones insert
+1. auto-enrol programs enrol the partners of their segments in their entry tier;
+2. the engine (``standing.standings_measure``) measures every enrollment and writes its
+   ``TierStanding``;
+3. promotions: automatic ones update enrollments in one statement; proposed ones insert
    ``TierChangeProposal`` rows in one statement (one pending proposal per enrollment, by a
    partial unique index);
-3. at a program's review date, enrollments below their tier either spend a grace period (at
+4. at a program's review date, enrollments below their tier either spend a grace period (at
    risk) or get a demotion proposed; those that meet it have their grace reset; the review date
    moves on by the cadence.
 
 Events and notifications for everything that changed are bulk-inserted. A second run on the
 same day changes nothing (idempotent): decisions depend on state, and a review date is passed
-once.
-
-Qualification rule: a tier qualifies when every mandatory requirement is met and at least
-``optional_required`` optional ones are; a tier without requirements always qualifies. The
-qualifying tier is the highest-ranked tier that qualifies. The projection carries each metric's
-trend over the last review period forward one more period (value + (value - previous)).
+once. ``tier_evaluate_soon`` asks for a run over a few partners after the current transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F as models_F
 from django.utils import timezone
 
 from partners.models import Partner
 from prm.accounts.models import Membership
 from prm.accounts.roles import Role
-from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.models import Event
 from prm.events.services import event_record, event_record_many, outbox_enqueue
-from prm.notifications.services import Message, notify, notify_many
-from prm.tenancy.models import Tenant
+from prm.notifications.services import Message, notify_many
 from prm.tenancy.scope import current_tenant_id
 from prm.tenancy.time import add_months, tenant_today
 
-from .. import metrics
-from ..models import (
-    OPERATOR_SQL,
-    PROPOSAL_TRANSITIONS,
-    TARGETING_SQL,
-    Enrollment,
-    ManualMetric,
-    ManualMetricValue,
-    Program,
-    ProposalStatus,
-    Tier,
-    TierChangeProposal,
-    TierRequirement,
-)
+from ..models import TARGETING_SQL, Enrollment, Program, ProposalStatus, Tier, TierChangeProposal
+from .standing import standings_measure
 
 EVALUATE_TASK = "programs.tier_evaluate"
 
@@ -77,214 +54,6 @@ class EvaluationSummary:
     entered_grace: int = 0
     at_risk: int = 0
     reviewed_programs: list[int] = field(default_factory=list)
-
-
-def _compare_sql(column: str) -> str:
-    cases = " ".join(f"WHEN '{op}' THEN {column} {sql} r.threshold" for op, sql in OPERATOR_SQL.items())
-    return f"(CASE r.operator {cases} END)"
-
-
-def _gap_sql() -> str:
-    # How far the value is from meeting the threshold (0 when met): what a partner must add
-    # (at least / more than / exactly) or shed (at most / less than).
-    return (
-        "(CASE WHEN j.met THEN 0 WHEN j.operator IN ('gte', 'gt') THEN j.threshold - j.value"
-        " WHEN j.operator IN ('lte', 'lt') THEN j.value - j.threshold ELSE abs(j.threshold - j.value) END)"
-    )
-
-
-def _measure_sql(
-    *,
-    tenant_id: int,
-    programs: list[Program],
-    requirements: list[TierRequirement],
-    today: date,
-    enrollment_filter,
-    partner_ids: list[int] | None,
-) -> tuple[str, list, str, list]:
-    """One SELECT per requirement (UNION ALL): its metric for every enrollment of the program,
-    now and one review period ago. Unmeasurable metrics yield NULL (never met)."""
-    manual = {m.code: m for m in ManualMetric.objects.all()}
-    by_program = {program.pk: program for program in programs}
-    # Money is shown in the tenant's currency: the results carry its code as the unit.
-    currency = Tenant.objects.only("default_currency").get(pk=tenant_id).default_currency
-    parts, params, meta = [], [], []
-    for requirement in requirements:
-        program = by_program[requirement.tier.program_id]
-        key = requirement.metric
-        if key.startswith(metrics.MANUAL_PREFIX):
-            found = manual.get(key[len(metrics.MANUAL_PREFIX) :])
-            metric = metrics.manual_metric(found) if found else None
-        else:
-            metric = metrics.get(key)
-        available = metric is not None and metric.available
-        label = metric.label if metric else key
-        unit = metric.unit if metric else ""
-        if unit == "currency":
-            unit = currency
-        meta.append((requirement.pk, label, unit, available))
-        filter_sql, filter_params = enrollment_filter
-        if not available:
-            parts.append(
-                "SELECT %s::bigint AS requirement_id, e.id AS enrollment_id, NULL::numeric AS value,"
-                f" NULL::numeric AS previous FROM programs_enrollment e WHERE e.tenant_id = %s AND e.program_id = %s"
-                f"{filter_sql}"
-            )
-            params += [requirement.pk, tenant_id, program.pk, *filter_params]
-            continue
-        window = requirement.window_days if metric.windowed else 0
-        now_sql, now_params = metric.sql(tenant_id, today, window, requirement.param, partner_ids)
-        before = add_months(today, -program.review_cadence_months)
-        prev_sql, prev_params = metric.sql(tenant_id, before, window, requirement.param, partner_ids)
-        parts.append(
-            "SELECT %s::bigint AS requirement_id, e.id AS enrollment_id, n.value, pv.value AS previous"
-            f" FROM programs_enrollment e LEFT JOIN ({now_sql}) n ON n.partner_id = e.partner_id"
-            f" LEFT JOIN ({prev_sql}) pv ON pv.partner_id = e.partner_id"
-            f" WHERE e.tenant_id = %s AND e.program_id = %s{filter_sql}"
-        )
-        params += [requirement.pk, *now_params, *prev_params, tenant_id, program.pk, *filter_params]
-    if not meta:
-        parts.append(
-            "SELECT NULL::bigint AS requirement_id, NULL::bigint AS enrollment_id, NULL::numeric AS value,"
-            " NULL::numeric AS previous WHERE false"
-        )
-        meta.append((0, "", "", False))
-    values = ", ".join(["(%s::bigint, %s::text, %s::text, %s::boolean)"] * len(meta))
-    meta_params = [item for row in meta for item in row]
-    return " UNION ALL ".join(parts), params, values, meta_params
-
-
-_STANDING_SQL = """
-WITH scope AS (
-    SELECT e.id, e.tenant_id, e.partner_id, e.program_id, e.tier_id
-      FROM programs_enrollment e
-      JOIN partners_partner p ON p.id = e.partner_id AND p.tenant_id = e.tenant_id
-     WHERE e.tenant_id = %(tenant)s AND e.program_id = ANY(%(programs)s)
-       AND p.status IN ('active', 'onboarding') {enrollment_filter}
-),
-measured AS ({measured}),
-meta(requirement_id, label, unit, available) AS (VALUES {meta}),
-judged AS (
-    SELECT m.enrollment_id, r.id AS requirement_id, r.tier_id, t.rank, t.name AS tier_name, r.metric, r.operator,
-           r.threshold, r.mandatory, r.window_days, meta.label, meta.unit, meta.available,
-           coalesce(m.value, 0) AS value, m.previous,
-           greatest(CASE WHEN m.previous IS NULL THEN coalesce(m.value, 0)
-                         ELSE 2 * coalesce(m.value, 0) - m.previous END, 0) AS projected,
-           meta.available AND {met_now} AS met,
-           meta.available AND {met_projected} AS projected_met
-      FROM measured m
-      JOIN programs_tierrequirement r ON r.id = m.requirement_id AND r.tenant_id = %(tenant)s
-      JOIN programs_tier t ON t.id = r.tier_id AND t.tenant_id = %(tenant)s
-      JOIN meta ON meta.requirement_id = r.id
-),
-tier_ok AS (
-    SELECT e.id AS enrollment_id, t.id AS tier_id, t.rank,
-           coalesce(bool_and(j.met) FILTER (WHERE j.mandatory), true)
-             AND count(*) FILTER (WHERE NOT j.mandatory AND j.met) >= t.optional_required AS qualifies,
-           coalesce(bool_and(j.projected_met) FILTER (WHERE j.mandatory), true)
-             AND count(*) FILTER (WHERE NOT j.mandatory AND j.projected_met) >= t.optional_required AS projected
-      FROM scope e
-      JOIN programs_tier t ON t.program_id = e.program_id AND t.tenant_id = %(tenant)s
-      LEFT JOIN judged j ON j.enrollment_id = e.id AND j.tier_id = t.id
-     GROUP BY e.id, t.id, t.rank, t.optional_required
-),
-best AS (
-    SELECT DISTINCT ON (enrollment_id) enrollment_id, tier_id
-      FROM tier_ok WHERE qualifies ORDER BY enrollment_id, rank DESC
-),
-nxt AS (
-    SELECT DISTINCT ON (e.id) e.id AS enrollment_id, t.id AS tier_id
-      FROM scope e
-      JOIN programs_tier ct ON ct.id = e.tier_id AND ct.tenant_id = %(tenant)s
-      JOIN programs_tier t ON t.program_id = e.program_id AND t.tenant_id = %(tenant)s AND t.rank > ct.rank
-     ORDER BY e.id, t.rank
-),
-results AS (
-    SELECT j.enrollment_id,
-           jsonb_agg(jsonb_build_object(
-               'requirement_id', j.requirement_id, 'tier_id', j.tier_id, 'tier', j.tier_name,
-               'metric', j.metric, 'label', j.label, 'unit', j.unit, 'operator', j.operator,
-               'threshold', j.threshold::text, 'value', round(j.value, 2)::text,
-               'previous', CASE WHEN j.previous IS NULL THEN NULL ELSE round(j.previous, 2)::text END,
-               'projected', round(j.projected, 2)::text, 'met', j.met, 'projected_met', j.projected_met,
-               'gap', round(greatest({gap}, 0), 2)::text, 'mandatory', j.mandatory,
-               'window_days', j.window_days, 'available', j.available
-           ) ORDER BY j.rank, j.requirement_id) AS results
-      FROM judged j
-      JOIN scope e ON e.id = j.enrollment_id
-      LEFT JOIN nxt ON nxt.enrollment_id = e.id
-     WHERE j.tier_id = e.tier_id OR j.tier_id = nxt.tier_id
-     GROUP BY j.enrollment_id
-)
-INSERT INTO programs_tierstanding AS s
-       (tenant_id, enrollment_id, partner_id, program_id, qualifying_tier_id, next_tier_id,
-        meets_current, at_risk, results, evaluated_at)
-SELECT e.tenant_id, e.id, e.partner_id, e.program_id, best.tier_id, nxt.tier_id,
-       cur.qualifies, NOT (cur.qualifies AND cur.projected), coalesce(r.results, '[]'::jsonb), now()
-  FROM scope e
-  JOIN tier_ok cur ON cur.enrollment_id = e.id AND cur.tier_id = e.tier_id
-  LEFT JOIN best ON best.enrollment_id = e.id
-  LEFT JOIN nxt ON nxt.enrollment_id = e.id
-  LEFT JOIN results r ON r.enrollment_id = e.id
-ON CONFLICT (tenant_id, enrollment_id) DO UPDATE
-   SET qualifying_tier_id = excluded.qualifying_tier_id, next_tier_id = excluded.next_tier_id,
-       meets_current = excluded.meets_current, at_risk = excluded.at_risk,
-       results = excluded.results, evaluated_at = excluded.evaluated_at
-"""
-
-
-def _stand(*, tenant_id: int, programs: list[Program], today: date, enrollment_ids=None, partner_ids=None) -> int:
-    """Measure and write the standings of the enrollments in scope. One statement."""
-    requirements = list(
-        TierRequirement.objects.filter(tier__program__in=programs).select_related("tier").order_by("id")
-    )
-    if enrollment_ids is not None:
-        filter_sql, filter_params, named = " AND e.id = ANY(%s)", [list(enrollment_ids)], "AND e.id = ANY(%(ids)s)"
-        ids = list(enrollment_ids)
-    elif partner_ids is not None:
-        filter_sql, filter_params = " AND e.partner_id = ANY(%s)", [list(partner_ids)]
-        named, ids = "AND e.partner_id = ANY(%(ids)s)", list(partner_ids)
-    else:
-        filter_sql, filter_params, named, ids = "", [], "", None
-    measured, params, meta, meta_params = _measure_sql(
-        tenant_id=tenant_id,
-        programs=programs,
-        requirements=requirements,
-        today=today,
-        enrollment_filter=(filter_sql, filter_params),
-        partner_ids=list(partner_ids) if partner_ids is not None else None,
-    )
-    # The positional parts (measured, meta) are spliced in as literals-with-placeholders; the
-    # rest of the statement uses named parameters. psycopg2 takes one style per statement, so
-    # the positional ones are rendered with mogrify first.
-    with connection.cursor() as cursor:
-        rendered_measured = cursor.mogrify(measured, params).decode()
-        rendered_meta = cursor.mogrify(meta, meta_params).decode()
-        gap = _gap_sql()
-        sql = _STANDING_SQL.format(
-            enrollment_filter=named,
-            measured=rendered_measured.replace("%", "%%"),
-            meta=rendered_meta.replace("%", "%%"),
-            met_now=_compare_sql("coalesce(m.value, 0)"),
-            met_projected=_compare_sql(
-                "greatest(CASE WHEN m.previous IS NULL THEN coalesce(m.value, 0)"
-                " ELSE 2 * coalesce(m.value, 0) - m.previous END, 0)"
-            ),
-            gap=gap,
-        )
-        # This statement joins CTEs (no statistics, no indexes) thousands of rows wide. Without
-        # table statistics (a young database, a fresh import) the planner guesses a few rows and
-        # nests loops over them: quadratic, minutes at 5,000 partners instead of about a second.
-        # Hash joins are right here at every size, so nested loops are off for this statement
-        # only (the setting is put back, the transaction may be a request's).
-        cursor.execute("SELECT current_setting('enable_nestloop')")
-        (nestloop,) = cursor.fetchone()
-        cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
-        try:
-            cursor.execute(sql, {"tenant": tenant_id, "programs": [p.pk for p in programs], "ids": ids})
-            return cursor.rowcount
-        finally:
-            cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
 
 
 def _partner_admins(partner_ids) -> dict[int, list[Membership]]:
@@ -329,12 +98,14 @@ def tier_evaluate(
             return summary
         changes = _Outcomes()
         summary.enrolled = _auto_enroll(programs=programs, partner_ids=partner_ids, outcomes=changes)
-        summary.enrollments = _stand(tenant_id=tenant_id, programs=programs, today=today, partner_ids=partner_ids)
+        summary.enrollments = standings_measure(
+            tenant_id=tenant_id, programs=programs, today=today, partner_ids=partner_ids
+        )
         standings = _standings(programs=programs, partner_ids=partner_ids)
         promoted = _promote(programs=programs, standings=standings, today=today, outcomes=changes, summary=summary)
         if promoted:
             # The promoted now stand against their new tier (and the one above it).
-            _stand(tenant_id=tenant_id, programs=programs, today=today, enrollment_ids=promoted)
+            standings_measure(tenant_id=tenant_id, programs=programs, today=today, enrollment_ids=promoted)
             standings.update(_standings(programs=programs, enrollment_ids=promoted))
         if partner_ids is None:
             for program in programs:
@@ -785,216 +556,3 @@ def tier_evaluate_soon(*, partner_ids: list[int]) -> None:
     e.g. after a manual metric value is recorded or a user joins."""
     if partner_ids:
         outbox_enqueue(task_name=EVALUATE_TASK, partner_ids=sorted(set(partner_ids)))
-
-
-def _program_tier(program: Program, tier: Tier | None) -> Tier:
-    if tier is None:
-        tier = Tier.objects.filter(program=program).order_by("rank").first()
-        if tier is None:
-            raise PolicyViolation(f"{program.name} has no tiers yet: add them in the admin first.")
-    elif tier.program_id != program.pk:
-        raise PolicyViolation(f"{tier.name} is not a tier of {program.name}.")
-    return tier
-
-
-@transaction.atomic
-def enrollment_create(*, actor: Membership | None, partner, program: Program, tier: Tier | None = None) -> Enrollment:
-    """Enrol a partner in a program (in its entry tier unless one is given). The program must
-    target the partner's segment; a partner is in a program once."""
-    if actor is not None and not actor.can("tiers.override"):
-        raise NotAllowed("You may not enrol partners in programs.")
-    assert_same_tenant(actor, partner, program, tier)
-    if not program.targets(partner):
-        raise PolicyViolation(f"{program.name} does not target {partner}'s segment (type, industry, size or region).")
-    tier = _program_tier(program, tier)
-    try:
-        with transaction.atomic():
-            enrollment = Enrollment.objects.create(
-                partner=partner, program=program, tier=tier, tier_changed_at=timezone.now()
-            )
-    except IntegrityError:
-        raise PolicyViolation(f"{partner} is already enrolled in {program.name}.") from None
-    event_record(
-        actor=actor,
-        target=partner,
-        verb="program.enrolled",
-        to_state=tier.name,
-        message=f"Enrolled in {program.name} ({tier.name}).",
-        data={"program_id": program.pk},
-    )
-    tier_evaluate_soon(partner_ids=[partner.pk])
-    return enrollment
-
-
-def _decide(*, actor: Membership, proposal: TierChangeProposal, to_status: str, note: str) -> TierChangeProposal:
-    if not actor.can("tiers.decide"):
-        raise NotAllowed("You may not decide tier changes.")
-    assert_same_tenant(actor, proposal)
-    # Lock the proposal, then its enrollment (always in this order: no deadlock with overrides,
-    # which lock the enrollment and then its pending proposal... see tier_override).
-    proposal = TierChangeProposal.objects.select_for_update().select_related("program").get(pk=proposal.pk)
-    if to_status not in PROPOSAL_TRANSITIONS[proposal.status]:
-        who = "" if proposal.decided_by_id is None else " by someone else"
-        raise InvalidTransition(
-            f"This proposal was already {proposal.get_status_display().lower()}{who}; nothing was changed."
-        )
-    proposal.status = to_status
-    proposal.decided_by = actor
-    proposal.decided_at = timezone.now()
-    proposal.decision_note = note
-    proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    return proposal
-
-
-@transaction.atomic
-def proposal_approve(*, actor: Membership, proposal: TierChangeProposal, note: str = "") -> TierChangeProposal:
-    """Approve a proposed promotion or demotion: the enrollment moves to the proposed tier.
-    Locked: of two reviewers deciding at once, one wins and the other gets InvalidTransition."""
-    proposal = _decide(actor=actor, proposal=proposal, to_status=ProposalStatus.APPROVED, note=note)
-    enrollment = Enrollment.objects.select_for_update().get(pk=proposal.enrollment_id)
-    if enrollment.tier_id != proposal.from_tier_id:
-        raise InvalidTransition("The partner's tier changed since this was proposed; nothing was changed.")
-    before, after = proposal.from_tier, proposal.to_tier
-    enrollment.tier = after
-    enrollment.tier_changed_at = timezone.now()
-    enrollment.grace_used = 0
-    enrollment.override_reason, enrollment.override_until = "", None
-    enrollment.save(update_fields=["tier", "tier_changed_at", "grace_used", "override_reason", "override_until"])
-    _tier_changed(
-        actor=actor,
-        enrollment=enrollment,
-        before=before,
-        after=after,
-        verb="tier.promoted" if proposal.direction == "promotion" else "tier.demoted",
-        why=note or proposal.reason,
-        data={"proposal_id": proposal.pk},
-    )
-    return proposal
-
-
-@transaction.atomic
-def proposal_reject(*, actor: Membership, proposal: TierChangeProposal, note: str) -> TierChangeProposal:
-    """Reject a proposal (a reason is required); the partner keeps its tier."""
-    if not note.strip():
-        raise PolicyViolation("Say why the proposal is rejected: the partner's record keeps the reason.")
-    proposal = _decide(actor=actor, proposal=proposal, to_status=ProposalStatus.REJECTED, note=note.strip())
-    event_record(
-        actor=actor,
-        target=proposal.partner,
-        verb=f"tier.{proposal.direction}_rejected",
-        from_state=proposal.from_tier.name,
-        to_state=proposal.to_tier.name,
-        message=f"{proposal.program.name}: {proposal.get_direction_display().lower()} to {proposal.to_tier.name}"
-        f" rejected. {note.strip()}",
-        data={"proposal_id": proposal.pk, "program_id": proposal.program_id},
-        internal=True,
-    )
-    return proposal
-
-
-def _tier_changed(*, actor, enrollment: Enrollment, before: Tier, after: Tier, verb: str, why: str, data: dict):
-    """The event and notifications of a decided tier change, and a fresh standing after commit."""
-    partner = enrollment.partner
-    event = event_record(
-        actor=actor,
-        target=partner,
-        verb=verb,
-        from_state=before.name,
-        to_state=after.name,
-        message=f"{after.program.name}: {before.name} -> {after.name}. {why}".strip(),
-        data={"program_id": after.program_id, **data},
-    )
-    recipients = list(Membership.objects.filter(partner=partner, role=Role.PARTNER_ADMIN, is_active=True))
-    if partner.account_manager_id and partner.account_manager_id != getattr(actor, "pk", None):
-        recipients.append(partner.account_manager)
-    notify(
-        recipients=recipients,
-        kind="tier.changed",
-        title=f"{partner}: now {after.name} in {after.program.name}",
-        body=f"{before.name} -> {after.name}. {why}".strip(),
-        url="/portal/program/",
-        event=event,
-    )
-    tier_evaluate_soon(partner_ids=[partner.pk])
-
-
-@transaction.atomic
-def tier_override(
-    *, actor: Membership, enrollment: Enrollment, tier: Tier, reason: str, until: date | None = None
-) -> Enrollment:
-    """Set a partner's tier by hand, with a reason; evaluation proposes nothing for it until
-    ``until`` (default: the program's next review). Supersedes a pending proposal."""
-    if not actor.can("tiers.override"):
-        raise NotAllowed("You may not change a partner's tier by hand.")
-    assert_same_tenant(actor, enrollment, tier)
-    if not reason.strip():
-        raise PolicyViolation("Give a reason for the manual tier: the partner's record keeps it.")
-    enrollment = (
-        Enrollment.objects.select_for_update().select_related("program", "tier", "partner").get(pk=enrollment.pk)
-    )
-    if tier.program_id != enrollment.program_id:
-        raise PolicyViolation(f"{tier.name} is not a tier of {enrollment.program.name}.")
-    today = tenant_today()
-    if until is not None and until < today:
-        raise PolicyViolation("The hold date is in the past: pick today or a later date, or leave it empty.")
-    before = enrollment.tier
-    enrollment.tier = tier
-    enrollment.tier_changed_at = timezone.now()
-    enrollment.grace_used = 0
-    enrollment.override_reason = reason.strip()
-    enrollment.override_until = (
-        until or enrollment.program.next_review_on or add_months(today, enrollment.program.review_cadence_months)
-    )
-    enrollment.save(update_fields=["tier", "tier_changed_at", "grace_used", "override_reason", "override_until"])
-    TierChangeProposal.objects.filter(enrollment=enrollment, status=ProposalStatus.PENDING).update(
-        status=ProposalStatus.SUPERSEDED, decided_by=actor, decided_at=timezone.now(), decision_note="Manual tier set."
-    )
-    verb = "tier.overridden"
-    _tier_changed(
-        actor=actor,
-        enrollment=enrollment,
-        before=before,
-        after=tier,
-        verb=verb,
-        why=f"Set by hand until {enrollment.override_until:%d %b %Y}: {reason.strip()}",
-        data={"override_until": enrollment.override_until.isoformat()},
-    )
-    return enrollment
-
-
-@transaction.atomic
-def manual_metric_record(
-    *,
-    actor: Membership,
-    partner,
-    metric: ManualMetric,
-    value: Decimal,
-    effective_on: date,
-    evidence=None,
-    note: str = "",
-) -> ManualMetricValue:
-    """Record a manual metric value for a partner (evidence required when the metric says so),
-    then re-evaluate the partner after commit."""
-    if not actor.can("metrics.record"):
-        raise NotAllowed("You may not record metric values.")
-    assert_same_tenant(actor, partner, metric)
-    if metric.evidence_required and not evidence:
-        raise PolicyViolation(f"{metric.name} needs evidence: attach the document the value comes from.")
-    if effective_on > tenant_today() + timedelta(days=1):
-        raise PolicyViolation("The value cannot take effect in the future.")
-    recorded = ManualMetricValue(
-        partner=partner, metric=metric, value=value, effective_on=effective_on, note=note, recorded_by=actor
-    )
-    if evidence:
-        recorded.evidence.save(evidence.name, evidence, save=False)
-    recorded.save()
-    unit = f" {metric.unit}" if metric.unit else ""
-    event_record(
-        actor=actor,
-        target=partner,
-        verb="metric.recorded",
-        message=f"{metric.name}: {value}{unit} from {effective_on:%d %b %Y}." + (f" {note}" if note else ""),
-        data={"metric": metric.code, "value": str(value), "effective_on": effective_on.isoformat()},
-    )
-    tier_evaluate_soon(partner_ids=[partner.pk])
-    return recorded
