@@ -15,7 +15,7 @@ from prm.accounts.services import invitation_create, roles_invitable_by
 from prm.events.selectors import events_for_object
 from prm.web.exports import csv_export, csv_safe
 from prm.web.views import call_service, paginate, query_without_page, run_service
-from programs.views.tiers import partner_programs_context, standing_cards
+from programs.presenters import partner_programs_context, standing_cards
 
 from .forms import ContactForm, PartnerCreateForm, PartnerFilterForm, PartnerProfileForm, PartnerStatusForm
 from .models import PARTNER_TRANSITIONS, PartnerContact
