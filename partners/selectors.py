@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from programs.models import Enrollment
-
+from .hooks import directory_facets
 from .models import Partner
 
 SORTS = {
@@ -19,9 +18,10 @@ SORTS = {
 
 
 def _with_directory_relations(queryset: QuerySet[Partner]) -> QuerySet[Partner]:
-    return queryset.select_related("partner_type", "account_manager__user").prefetch_related(
-        Prefetch("enrollments", queryset=Enrollment.objects.select_related("tier", "program").order_by("program__name"))
-    )
+    """What a directory row and a record read: the type, the manager, and what the directory's
+    facets show (``partners.hooks``), prefetched."""
+    prefetches = [prefetch for facet in directory_facets() for prefetch in facet.prefetch()]
+    return queryset.select_related("partner_type", "account_manager__user").prefetch_related(*prefetches)
 
 
 def partner_list_for_actor(
@@ -29,13 +29,14 @@ def partner_list_for_actor(
     actor,
     search: str = "",
     partner_type=None,
-    tier=None,
     status: str = "",
     country: str = "",
     manager=None,
     sort: str = "name",
+    facets: dict | None = None,
 ) -> QuerySet[Partner]:
-    """The back-office directory: every partner of the tenant, filtered and sorted."""
+    """The back-office directory: every partner of the tenant, filtered and sorted. ``facets``:
+    the chosen values of the directory's facets, by name (``partners.hooks``)."""
     if not actor.is_staff_member:
         raise Http404
     queryset = Partner.objects.all()
@@ -49,8 +50,10 @@ def partner_list_for_actor(
         )
     if partner_type is not None:
         queryset = queryset.filter(partner_type=partner_type)
-    if tier is not None:
-        queryset = queryset.filter(enrollments__tier=tier)
+    chosen = facets or {}
+    for facet in directory_facets():
+        if chosen.get(facet.name) is not None:
+            queryset = facet.narrow(queryset, chosen[facet.name])
     if status:
         queryset = queryset.filter(status=status)
     if country:

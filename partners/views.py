@@ -14,10 +14,11 @@ from prm.accounts.selectors import invitations_pending_for_actor, people_list_fo
 from prm.accounts.services import invitation_create, roles_invitable_by
 from prm.events.selectors import events_for_object
 from prm.web.exports import csv_export, csv_safe
+from prm.web.home import home_cards_for
 from prm.web.views import call_service, paginate, query_without_page, run_service
-from programs.presenters import partner_programs_context, standing_cards
 
 from .forms import ContactForm, PartnerCreateForm, PartnerFilterForm, PartnerProfileForm, PartnerStatusForm
+from .hooks import PROFILE, directory_facets, profile_facets, record_page
 from .models import PARTNER_TRANSITIONS, PartnerContact
 from .permissions import PARTNERS_INVITE
 from .selectors import partner_get_for_actor, partner_list_for_actor
@@ -29,8 +30,6 @@ from .services import (
     partner_editable_fields,
     partner_update,
 )
-
-TABS = ("profile", "people", "programs", "timeline")
 
 
 class OfficeDashboardView(MemberRequiredMixin, View):
@@ -61,50 +60,43 @@ class PartnerListView(MemberRequiredMixin, View):
             "query": query_without_page(request),
             # The filter's options, evaluated here rather than while the template renders.
             "type_options": list(form.fields["type"].queryset),
-            "tier_options": list(form.fields["tier"].queryset),
+            "facet_filters": form.facet_filters(),
             "manager_options": list(form.fields["manager"].queryset),
+            "columns": 5 + len(form.facets),
         }
         template = "partners/partner_list.html#results" if request.htmx else "partners/partner_list.html"
         return render(request, template, context)
 
 
 class PartnerExportView(MemberRequiredMixin, View):
-    """The directory, filtered the same way, as CSV (built in the request's tenant scope)."""
+    """The directory, filtered the same way, as CSV (built in the request's tenant scope). The
+    facets' columns (``partners.hooks``) follow "status"."""
 
     area, capability = OFFICE, "partners.view"
-    columns = (
-        "id",
-        "display_name",
-        "legal_name",
-        "partner_type",
-        "status",
-        "tiers",
-        "country",
-        "account_manager",
-        "website",
-        "external_crm_id",
-        "created_at",
-    )
+    leading = ("id", "display_name", "legal_name", "partner_type", "status")
+    trailing = ("country", "account_manager", "website", "external_crm_id", "created_at")
 
     def get(self, request):
         partners = partner_list_for_actor(actor=self.actor, **PartnerFilterForm(request.GET).filters())
-        return csv_export(name="partners", columns=self.columns, rows=partners, row=self.row)
+        facets = directory_facets()
+        columns = (*self.leading, *(facet.csv_column for facet in facets), *self.trailing)
 
-    @staticmethod
-    def row(partner) -> list:
-        return [
-            partner.pk,
-            csv_safe(partner.display_name),
-            csv_safe(partner.legal_name),
-            csv_safe(partner.partner_type.name),
-            partner.get_status_display(),
-            csv_safe("; ".join(str(e.tier) for e in partner.enrollments.all())),
-            partner.country,
-            csv_safe(str(partner.account_manager.user)) if partner.account_manager_id else "",
-            csv_safe(partner.website),
-            csv_safe(partner.external_crm_id),
-            partner.created_at.isoformat(),
-        ]
+        def row(partner) -> list:
+            return [
+                partner.pk,
+                csv_safe(partner.display_name),
+                csv_safe(partner.legal_name),
+                csv_safe(partner.partner_type.name),
+                partner.get_status_display(),
+                *(csv_safe(facet.csv_value(partner)) for facet in facets),
+                partner.country,
+                csv_safe(str(partner.account_manager.user)) if partner.account_manager_id else "",
+                csv_safe(partner.website),
+                csv_safe(partner.external_crm_id),
+                partner.created_at.isoformat(),
+            ]
+
+        return csv_export(name="partners", columns=columns, rows=partners, row=row)
 
 
 class PartnerCreateView(MemberRequiredMixin, View):
@@ -128,31 +120,28 @@ class PartnerCreateView(MemberRequiredMixin, View):
 
 
 class PartnerDetailView(MemberRequiredMixin, View):
-    """A partner's record in tabs. htmx loads a tab's partial; a plain request gets the page."""
+    """A partner's record in tabs (``partners.hooks.record_tab``). htmx loads a tab's partial; a
+    plain request gets the page."""
 
     area, capability = OFFICE, "partners.view"
 
-    def get(self, request, partner_id: int, tab: str = "profile"):
-        if tab not in TABS:
-            raise Http404
+    def get(self, request, partner_id: int, tab: str = PROFILE):
         partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
-        context = {"partner": partner, "tab": tab, "tabs": TABS, "area": "office"}
-        if tab == "people":
-            context.update(_people_context(self.actor, partner))
-        elif tab == "programs":
-            context.update(
-                partner_programs_context(actor=self.actor, partner=partner, currency=request.tenant.default_currency)
-            )
-        elif tab == "timeline":
-            context["events"] = list(events_for_object(actor=self.actor, target=partner)[:100])
-        else:
-            context["transitions"] = sorted(PARTNER_TRANSITIONS[partner.status])
-            context["status_form"] = PartnerStatusForm()
-        template = f"partners/partner_detail.html#{tab}" if request.htmx else "partners/partner_detail.html"
-        return render(request, template, context)
+        return record_page(request, actor=self.actor, partner=partner, tab=tab, partial=bool(request.htmx))
 
 
-def _people_context(actor, partner) -> dict:
+# --- the record's own tabs (declared in apps.py) ---
+
+
+def profile_tab(*, request, actor, partner) -> dict:
+    return {
+        "transitions": sorted(PARTNER_TRANSITIONS[partner.status]),
+        "status_form": PartnerStatusForm(),
+        "profile_facets": profile_facets(),
+    }
+
+
+def people_tab(*, request, actor, partner) -> dict:
     roles = roles_invitable_by(actor=actor, partner=partner)
     return {
         "people": list(people_list_for_actor(actor=actor, partner=partner)),
@@ -162,6 +151,10 @@ def _people_context(actor, partner) -> dict:
         "contact_form": ContactForm(),
         "can_manage": actor.can("partners.change_status"),
     }
+
+
+def timeline_tab(*, request, actor, partner) -> dict:
+    return {"events": list(events_for_object(actor=actor, target=partner)[:100])}
 
 
 class PartnerInviteView(MemberRequiredMixin, View):
@@ -253,15 +246,8 @@ class ContactCreateView(MemberRequiredMixin, View):
                 success=f"{form.cleaned_data['name']} was added.",
             )
             return redirect("office:partner_people", partner_id=partner.pk)
-        context = {
-            "partner": partner,
-            "tab": "people",
-            "tabs": TABS,
-            "area": "office",
-            **_people_context(self.actor, partner),
-            "contact_form": form,
-        }
-        return render(request, "partners/partner_detail.html", context)
+        context = {**people_tab(request=request, actor=self.actor, partner=partner), "contact_form": form}
+        return record_page(request, actor=self.actor, partner=partner, tab="people", context=context)
 
 
 class ContactDeleteView(MemberRequiredMixin, View):
@@ -282,17 +268,24 @@ class ContactDeleteView(MemberRequiredMixin, View):
 
 
 class PortalHomeView(MemberRequiredMixin, View):
+    """The portal's front door: the cards the apps declare (``prm.web.home``), this app's among
+    them, in their order."""
+
     area, capability = PORTAL, "portal.access"
 
     def get(self, request):
-        from prm.notifications.selectors import notification_list_for_actor
+        cards = home_cards_for(request=request, actor=self.actor, area=PORTAL)
+        return render(request, "partners/portal_home.html", {"cards": cards})
 
-        partner = partner_get_for_actor(actor=self.actor, partner_id=self.actor.partner_id)
-        recent = list(notification_list_for_actor(actor=self.actor)[:5])
-        tier_cards = standing_cards(actor=self.actor, partner_id=partner.pk, currency=request.tenant.default_currency)
-        return render(
-            request, "partners/portal_home.html", {"partner": partner, "recent": recent, "tier_cards": tier_cards}
-        )
+
+def company_card(*, request, actor) -> dict:
+    return {"partner": partner_get_for_actor(actor=actor, partner_id=actor.partner_id)}
+
+
+def notifications_card(*, request, actor) -> dict:
+    from prm.notifications.selectors import notification_list_for_actor
+
+    return {"recent": list(notification_list_for_actor(actor=actor)[:5])}
 
 
 class CompanyProfileView(MemberRequiredMixin, View):
@@ -309,6 +302,7 @@ class CompanyProfileView(MemberRequiredMixin, View):
                 "events": events,
                 "contacts": list(partner.contacts.all()),
                 "can_edit": self.actor.can("company.edit"),
+                "profile_facets": profile_facets(),
             },
         )
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
+from partners.hooks import record_page
 from partners.selectors import partner_get_for_actor
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.web.files import document_response
@@ -115,16 +116,9 @@ class ProposalDecideView(MemberRequiredMixin, View):
 
 
 def _render_programs_tab(request, actor, partner, **forms):
-    from partners.views import TABS
-
-    context = {
-        "partner": partner,
-        "tab": "programs",
-        "tabs": TABS,
-        "area": "office",
-        **partner_programs_context(actor=actor, partner=partner, currency=request.tenant.default_currency, **forms),
-    }
-    return render(request, "partners/partner_detail.html", context)
+    """The partner's record at its Programs tab again, with the bound form that was refused."""
+    context = partner_programs_context(actor=actor, partner=partner, currency=request.tenant.default_currency, **forms)
+    return record_page(request, actor=actor, partner=partner, tab="programs", context=context)
 
 
 class TierOverrideView(MemberRequiredMixin, View):
