@@ -7,6 +7,7 @@ from django.http import Http404
 
 from .hooks import directory_facets
 from .models import Partner
+from .permissions import VIEW, partner_require
 
 SORTS = {
     "name": ("display_name", "id"),
@@ -37,8 +38,7 @@ def partner_list_for_actor(
 ) -> QuerySet[Partner]:
     """The back-office directory: every partner of the tenant, filtered and sorted. ``facets``:
     the chosen values of the directory's facets, by name (``partners.hooks``)."""
-    if not actor.is_staff_member:
-        raise Http404
+    partner_require(actor, None, VIEW)  # every partner: staff only (a partner user sees its own)
     queryset = Partner.objects.all()
     if search:
         term = search.strip()
@@ -66,12 +66,8 @@ def partner_list_for_actor(
 def partner_get_for_actor(*, actor, partner_id: int) -> Partner:
     """One partner: staff see any of their tenant's, a partner user only its own. Else 404."""
     queryset = Partner.objects.select_related("partner_type", "account_manager__user", "parent")
-    if actor.is_partner_user:
-        if actor.partner_id != partner_id:
-            raise Http404
-    elif not actor.is_staff_member:
-        raise Http404
     partner = _with_directory_relations(queryset).filter(pk=partner_id).first()
     if partner is None:
         raise Http404
+    partner_require(actor, partner, VIEW)
     return partner

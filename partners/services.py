@@ -14,13 +14,14 @@ from prm.events.services import changes_apply, event_record
 from prm.notifications.services import notify
 
 from .models import INACTIVE_STATUSES, PARTNER_TRANSITIONS, Partner, PartnerContact, PartnerStatus, PartnerType
+from .permissions import CHANGE_STATUS, COMPANY_EDIT, CREATE, EDIT, MANAGE_CONTACTS, PARTNERS_EDIT, partner_require
 
 
 def partner_editable_fields(*, actor: Membership) -> tuple[str, ...]:
     """The fields the actor may change on a partner record."""
-    if actor.is_staff_member and actor.can("partners.edit"):
+    if actor.is_staff_member and actor.can(PARTNERS_EDIT):
         return PARTNER_STAFF_FIELDS
-    if actor.is_partner_user and actor.can("company.edit"):
+    if actor.is_partner_user and actor.can(COMPANY_EDIT):
         return Partner.PARTNER_EDITABLE_FIELDS
     return ()
 
@@ -43,8 +44,7 @@ def _partner_admins(partner: Partner) -> list[Membership]:
 
 @transaction.atomic
 def partner_create(*, actor: Membership, legal_name: str, partner_type: PartnerType, country: str, **fields) -> Partner:
-    if not actor.can("partners.create"):
-        raise NotAllowed("You may not add partners.")
+    partner_require(actor, None, CREATE)
     assert_same_tenant(actor, partner_type, fields.get("account_manager"), fields.get("parent"))
     partner = Partner.objects.create(
         legal_name=legal_name,
@@ -61,12 +61,10 @@ def partner_create(*, actor: Membership, legal_name: str, partner_type: PartnerT
 @transaction.atomic
 def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, Any]) -> Partner:
     """Apply field changes the actor may make; record what changed (before and after)."""
-    allowed = set(partner_editable_fields(actor=actor))
-    refused = set(changes) - allowed
+    partner_require(actor, partner, EDIT)
+    refused = set(changes) - set(partner_editable_fields(actor=actor))
     if refused:
         raise NotAllowed(f"You may not change: {', '.join(sorted(refused))}.")
-    if actor.is_partner_user and actor.partner_id != partner.pk:
-        raise NotAllowed("You may only edit your own company.")
     assert_same_tenant(
         actor, partner, changes.get("partner_type"), changes.get("account_manager"), changes.get("parent")
     )
@@ -102,8 +100,7 @@ def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, An
 @transaction.atomic
 def partner_change_status(*, actor: Membership, partner: Partner, to_status: str, reason: str = "") -> Partner:
     """Move a partner along its lifecycle. Suspending or terminating ends its users' access."""
-    if not actor.can("partners.change_status"):
-        raise NotAllowed("You may not change a partner's status.")
+    partner_require(actor, partner, CHANGE_STATUS)
     assert_same_tenant(actor, partner)
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     from_status = partner.status
@@ -176,8 +173,7 @@ def _restore_suspended_members(partner: Partner) -> int:
 
 @transaction.atomic
 def contact_create(*, actor: Membership, partner: Partner, **fields) -> PartnerContact:
-    if not (actor.can("partners.edit") or (actor.partner_id == partner.pk and actor.can("company.edit"))):
-        raise NotAllowed("You may not add contacts to this partner.")
+    partner_require(actor, partner, MANAGE_CONTACTS)
     assert_same_tenant(actor, partner)
     contact = PartnerContact.objects.create(partner=partner, **fields)
     event_record(
@@ -192,8 +188,7 @@ def contact_create(*, actor: Membership, partner: Partner, **fields) -> PartnerC
 
 @transaction.atomic
 def contact_delete(*, actor: Membership, contact: PartnerContact) -> None:
-    if not (actor.can("partners.edit") or (actor.partner_id == contact.partner_id and actor.can("company.edit"))):
-        raise NotAllowed("You may not remove this contact.")
+    partner_require(actor, contact.partner, MANAGE_CONTACTS)
     assert_same_tenant(actor, contact)
     partner = contact.partner
     name = contact.name

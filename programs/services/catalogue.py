@@ -31,6 +31,7 @@ from prm.notifications.services import notify
 from prm.web.files import document_kind
 
 from ..models import COUNTRY, LicenceStatus, LicenceType, PartnerLicence, ProductLine, Region, TerritoryGrant
+from ..permissions import GRANT, REJECT, REVOKE, UPDATE, UPLOAD, VERIFY, licence_require, territory_require
 from .policy import grant_countries, grant_label
 
 # --- documents -------------------------------------------------------------------------------
@@ -41,20 +42,6 @@ NOT_A_DOCUMENT = "Upload the licence as a PDF, PNG or JPEG file."
 def licence_document_kind(document) -> str:
     """What a licence document is, by its content (``prm.web.files.document_kind``)."""
     return document_kind(document, refusal=NOT_A_DOCUMENT)
-
-
-# --- who may act -------------------------------------------------------------------------------
-
-
-def _require(actor: Membership | None, allowed: bool, message: str) -> None:
-    # ``actor`` None is the platform acting (a superuser in the admin, a command): no membership
-    # to check, and the tenant scope still bounds what it touches.
-    if actor is not None and not allowed:
-        raise NotAllowed(message)
-
-
-def _may_grant(actor: Membership | None) -> bool:
-    return actor is not None and actor.is_staff_member and actor.can("partners.edit")
 
 
 def _partner_admins(partner: Partner) -> list[Membership]:
@@ -189,7 +176,9 @@ def territory_grant(
 ) -> TerritoryGrant:
     """Grant a country or region to a partner for a line (or every line). Locked per line, so
     that of two clashing exclusive grants one wins and the other gets PolicyViolation."""
-    _require(actor, _may_grant(actor), "You may not grant territories.")
+    # ``actor`` None is the platform acting (a superuser in the admin, a command): the tenant
+    # scope still bounds what it touches.
+    territory_require(actor, partner, GRANT)
     assert_same_tenant(actor, partner, product_line, region)
     country = (country or "").strip().upper()
     _lock_lines(product_line)
@@ -233,7 +222,7 @@ TERRITORY_FIELDS = ("product_line", "country", "region", "exclusive", "valid_fro
 def territory_update(*, actor: Membership | None, grant: TerritoryGrant, changes: dict[str, Any]) -> TerritoryGrant:
     """Change a grant's line, place, exclusivity, dates or note (the partner stays: revoke and
     grant anew to move a territory to another partner). Same rules and locks as granting."""
-    _require(actor, _may_grant(actor), "You may not change territories.")
+    territory_require(actor, grant, UPDATE)
     refused = set(changes) - set(TERRITORY_FIELDS)
     if refused:
         raise NotAllowed(f"These cannot be changed on a grant: {', '.join(sorted(refused))}.")
@@ -274,7 +263,7 @@ def territory_update(*, actor: Membership | None, grant: TerritoryGrant, changes
 @transaction.atomic
 def territory_revoke(*, actor: Membership | None, grant: TerritoryGrant, reason: str) -> TerritoryGrant:
     """End a grant today: from today it no longer applies (``valid_until`` is its first day out)."""
-    _require(actor, _may_grant(actor), "You may not revoke territories.")
+    territory_require(actor, grant, REVOKE)
     assert_same_tenant(actor, grant)
     if not reason.strip():
         raise PolicyViolation("Give a reason: the partner sees it on its timeline.")
@@ -312,12 +301,6 @@ LICENCE_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def can_upload_licence(*, actor: Membership, partner: Partner) -> bool:
-    if actor.is_partner_user:
-        return actor.partner_id == partner.pk and actor.can("licences.manage")
-    return actor.is_staff_member and (actor.can("licences.verify") or actor.can("partners.edit"))
-
-
 @transaction.atomic
 def licence_upload(
     *,
@@ -331,8 +314,7 @@ def licence_upload(
 ) -> PartnerLicence:
     """A partner admin (or staff, on the partner's behalf) files a licence for verification;
     the partner's account manager is told."""
-    if not can_upload_licence(actor=actor, partner=partner):
-        raise NotAllowed("You may not upload licences for this company.")
+    licence_require(actor, partner, UPLOAD)
     assert_same_tenant(actor, partner, licence_type)
     today = timezone.localdate()
     if expires_on <= today:
@@ -377,8 +359,7 @@ def licence_upload(
 
 
 def _licence_decide(*, actor: Membership, licence: PartnerLicence, to_status: str, reason: str = "") -> PartnerLicence:
-    if not actor.can("licences.verify"):
-        raise NotAllowed("You may not verify licences.")
+    licence_require(actor, licence, VERIFY if to_status == LicenceStatus.VERIFIED else REJECT)
     assert_same_tenant(actor, licence)
     # Locked: of two reviewers deciding at once, the second waits here and then finds it decided.
     licence = PartnerLicence.objects.select_for_update().get(pk=licence.pk)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from prm.accounts.models import Membership
 from prm.accounts.roles import Role
-from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
+from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
 from prm.events.services import event_record
 from prm.notifications.services import notify
 from prm.tenancy.time import add_months, tenant_today
@@ -26,6 +26,15 @@ from ..models import (
     ProposalStatus,
     Tier,
     TierChangeProposal,
+)
+from ..permissions import (
+    DECIDE,
+    ENROL,
+    OVERRIDE,
+    RECORD,
+    enrollment_require,
+    manual_value_require,
+    proposal_require,
 )
 from .evaluation import tier_evaluate_soon
 
@@ -44,8 +53,7 @@ def _program_tier(program: Program, tier: Tier | None) -> Tier:
 def enrollment_create(*, actor: Membership | None, partner, program: Program, tier: Tier | None = None) -> Enrollment:
     """Enrol a partner in a program (in its entry tier unless one is given). The program must
     target the partner's segment; a partner is in a program once."""
-    if actor is not None and not actor.can("tiers.override"):
-        raise NotAllowed("You may not enrol partners in programs.")
+    enrollment_require(actor, partner, ENROL)
     assert_same_tenant(actor, partner, program, tier)
     if not program.targets(partner):
         raise PolicyViolation(f"{program.name} does not target {partner}'s segment (type, industry, size or region).")
@@ -70,8 +78,7 @@ def enrollment_create(*, actor: Membership | None, partner, program: Program, ti
 
 
 def _decide(*, actor: Membership, proposal: TierChangeProposal, to_status: str, note: str) -> TierChangeProposal:
-    if not actor.can("tiers.decide"):
-        raise NotAllowed("You may not decide tier changes.")
+    proposal_require(actor, proposal, DECIDE)
     assert_same_tenant(actor, proposal)
     # Lock the proposal, then its enrollment (always in this order: no deadlock with overrides,
     # which lock the enrollment and then its pending proposal... see tier_override).
@@ -167,8 +174,7 @@ def tier_override(
 ) -> Enrollment:
     """Set a partner's tier by hand, with a reason; evaluation proposes nothing for it until
     ``until`` (default: the program's next review). Supersedes a pending proposal."""
-    if not actor.can("tiers.override"):
-        raise NotAllowed("You may not change a partner's tier by hand.")
+    enrollment_require(actor, enrollment, OVERRIDE)
     assert_same_tenant(actor, enrollment, tier)
     if not reason.strip():
         raise PolicyViolation("Give a reason for the manual tier: the partner's record keeps it.")
@@ -218,8 +224,7 @@ def manual_metric_record(
 ) -> ManualMetricValue:
     """Record a manual metric value for a partner (evidence required when the metric says so),
     then re-evaluate the partner after commit."""
-    if not actor.can("metrics.record"):
-        raise NotAllowed("You may not record metric values.")
+    manual_value_require(actor, partner, RECORD)
     assert_same_tenant(actor, partner, metric)
     if metric.evidence_required and not evidence:
         raise PolicyViolation(f"{metric.name} needs evidence: attach the document the value comes from.")
