@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from .hooks import directory_facets
-from .models import Partner
+from .models import Partner, PartnerContact
 from .permissions import VIEW, partner_require
 
 SORTS = {
@@ -71,3 +71,18 @@ def partner_get_for_actor(*, actor, partner_id: int) -> Partner:
         raise Http404
     partner_require(actor, partner, VIEW)
     return partner
+
+
+def partner_counts_by_status(*, actor) -> dict[str, int]:
+    """How many of the tenant's partners are in each status (the back office's dashboard)."""
+    partner_require(actor, None, VIEW)
+    return dict(Partner.objects.values_list("status").annotate(n=Count("id")).order_by())
+
+
+def contact_get_for_actor(*, actor, partner_id: int, contact_id: int) -> PartnerContact:
+    """One contact of one partner the actor may see. Else 404."""
+    contact = PartnerContact.objects.select_related("partner").filter(partner_id=partner_id, pk=contact_id).first()
+    if contact is None:
+        raise Http404
+    partner_require(actor, contact.partner, VIEW)
+    return contact

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.accounts.forms import InvitationForm
+from prm.accounts.roles import OFFICE_ACCESS, PORTAL_ACCESS
 from prm.accounts.selectors import invitations_pending_for_actor, people_list_for_actor
 from prm.accounts.services import invitation_create, roles_invitable_by
 from prm.events.selectors import events_for_object
 from prm.web.exports import csv_export, csv_safe
 from prm.web.home import home_cards_for
-from prm.web.views import call_service, paginate, query_without_page, run_service
+from prm.web.views import ServiceView, paginate, query_without_page
 
 from .forms import ContactForm, PartnerCreateForm, PartnerFilterForm, PartnerProfileForm, PartnerStatusForm
 from .hooks import PROFILE, directory_facets, profile_facets, record_page
-from .models import PARTNER_TRANSITIONS, PartnerContact
-from .permissions import PARTNERS_INVITE
-from .selectors import partner_get_for_actor, partner_list_for_actor
+from .models import PARTNER_TRANSITIONS
+from .permissions import (
+    COMPANY_EDIT,
+    COMPANY_VIEW,
+    PARTNERS_CHANGE_STATUS,
+    PARTNERS_CREATE,
+    PARTNERS_EDIT,
+    PARTNERS_INVITE,
+    PARTNERS_VIEW,
+)
+from .selectors import contact_get_for_actor, partner_counts_by_status, partner_get_for_actor, partner_list_for_actor
 from .services import (
     contact_create,
     contact_delete,
@@ -33,14 +40,10 @@ from .services import (
 
 
 class OfficeDashboardView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "office.access"
+    area, capability = OFFICE, OFFICE_ACCESS
 
     def get(self, request):
-        from django.db.models import Count
-
-        from .models import Partner
-
-        by_status = dict(Partner.objects.values_list("status").annotate(n=Count("id")).order_by())
+        by_status = partner_counts_by_status(actor=self.actor)
         mine = list(partner_list_for_actor(actor=self.actor, manager=self.actor)[:10])
         return render(request, "partners/office_dashboard.html", {"by_status": by_status, "mine": mine})
 
@@ -48,7 +51,7 @@ class OfficeDashboardView(MemberRequiredMixin, View):
 class PartnerListView(MemberRequiredMixin, View):
     """The directory: search, filters, sorting, pagination; htmx swaps only the results."""
 
-    area, capability = OFFICE, "partners.view"
+    area, capability = OFFICE, PARTNERS_VIEW
 
     def get(self, request):
         form = PartnerFilterForm(request.GET)
@@ -72,7 +75,7 @@ class PartnerExportView(MemberRequiredMixin, View):
     """The directory, filtered the same way, as CSV (built in the request's tenant scope). The
     facets' columns (``partners.hooks``) follow "status"."""
 
-    area, capability = OFFICE, "partners.view"
+    area, capability = OFFICE, PARTNERS_VIEW
     leading = ("id", "display_name", "legal_name", "partner_type", "status")
     trailing = ("country", "account_manager", "website", "external_crm_id", "created_at")
 
@@ -99,31 +102,32 @@ class PartnerExportView(MemberRequiredMixin, View):
         return csv_export(name="partners", columns=columns, rows=partners, row=row)
 
 
-class PartnerCreateView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "partners.create"
+class PartnerCreateView(ServiceView):
+    area, capability = OFFICE, PARTNERS_CREATE
+    form_class = PartnerCreateForm
+    template = "partners/partner_form.html"
 
     def get(self, request):
-        return render(request, "partners/partner_form.html", {"form": PartnerCreateForm(), "creating": True})
+        return render(request, self.template, {"form": PartnerCreateForm(), "creating": True})
 
-    def post(self, request):
-        form = PartnerCreateForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            created = {}
-            if run_service(
-                request,
-                lambda: created.setdefault("partner", partner_create(actor=self.actor, **data)),
-                success=f"{data['legal_name']} was added as an applicant.",
-            ):
-                return redirect("office:partner_detail", partner_id=created["partner"].pk)
-        return render(request, "partners/partner_form.html", {"form": form, "creating": True})
+    def perform(self, data):
+        return partner_create(actor=self.actor, **data)
+
+    def success_message(self, partner):
+        return f"{partner.legal_name} was added as an applicant."
+
+    def success_url(self, partner):
+        return reverse("office:partner_detail", kwargs={"partner_id": partner.pk})
+
+    def render_invalid(self, form):
+        return render(self.request, self.template, {"form": form, "creating": True})
 
 
 class PartnerDetailView(MemberRequiredMixin, View):
     """A partner's record in tabs (``partners.hooks.record_tab``). htmx loads a tab's partial; a
     plain request gets the page."""
 
-    area, capability = OFFICE, "partners.view"
+    area, capability = OFFICE, PARTNERS_VIEW
 
     def get(self, request, partner_id: int, tab: str = PROFILE):
         partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
@@ -149,7 +153,7 @@ def people_tab(*, request, actor, partner) -> dict:
         "invite_form": InvitationForm(roles=roles) if roles else None,
         "contacts": list(partner.contacts.all()),
         "contact_form": ContactForm(),
-        "can_manage": actor.can("partners.change_status"),
+        "can_manage": actor.can(PARTNERS_CHANGE_STATUS),
     }
 
 
@@ -157,111 +161,129 @@ def timeline_tab(*, request, actor, partner) -> dict:
     return {"events": list(events_for_object(actor=actor, target=partner)[:100])}
 
 
-class PartnerInviteView(MemberRequiredMixin, View):
+class PartnerInviteView(ServiceView):
     """Staff invite a user (typically the partner admin) to one partner, from its People tab."""
 
     area, capability = OFFICE, PARTNERS_INVITE
+    form_class = InvitationForm
+    invalid_message = "Enter a valid e-mail address and role."
 
-    def post(self, request, partner_id: int):
-        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
-        form = InvitationForm(request.POST, roles=roles_invitable_by(actor=self.actor, partner=partner))
-        if form.is_valid():
-            email = form.cleaned_data["email"]
-            call_service(
-                request,
-                invitation_create,
-                actor=self.actor,
-                email=email,
-                role=form.cleaned_data["role"],
-                partner=partner,
-                success=f"An invitation is on its way to {email}.",
-            )
-        else:
-            messages.error(request, "Enter a valid e-mail address and role.")
-        return redirect("office:partner_people", partner_id=partner.pk)
+    def get_object(self):
+        return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["partner_id"])
+
+    def get_form_kwargs(self):
+        return {"roles": roles_invitable_by(actor=self.actor, partner=self.object)}
+
+    def perform(self, data):
+        return invitation_create(actor=self.actor, email=data["email"], role=data["role"], partner=self.object)
+
+    def success_message(self, invitation):
+        return f"An invitation is on its way to {invitation.email}."
+
+    def success_url(self, invitation=None):
+        return reverse("office:partner_people", kwargs={"partner_id": self.object.pk})
+
+    def render_invalid(self, form):
+        return redirect(self.success_url())
 
 
-class PartnerEditView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "partners.edit"
+class PartnerEditView(ServiceView):
+    """Staff edit a partner's record (the fields ``partner_editable_fields`` allows)."""
+
+    area, capability = OFFICE, PARTNERS_EDIT
+    form_class = PartnerProfileForm
     template = "partners/partner_form.html"
 
-    def get_partner(self, partner_id):
-        return partner_get_for_actor(actor=self.actor, partner_id=partner_id)
+    def get_object(self):
+        return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["partner_id"])
 
-    def get(self, request, partner_id: int | None = None):
-        partner = self.get_partner(partner_id)
-        form = PartnerProfileForm(instance=partner, editable_fields=partner_editable_fields(actor=self.actor))
-        return render(request, self.template, {"form": form, "partner": partner})
+    def get_form_kwargs(self):
+        return {"instance": self.object, "editable_fields": partner_editable_fields(actor=self.actor)}
 
-    def post(self, request, partner_id: int | None = None):
-        partner = self.get_partner(partner_id)
-        form = PartnerProfileForm(
-            request.POST, instance=partner, editable_fields=partner_editable_fields(actor=self.actor)
-        )
-        if form.is_valid():
-            changes = form.changes()
-            # The form wrote the values onto the instance; the service reloads and applies them.
-            if run_service(
-                request,
-                lambda: partner_update(actor=self.actor, partner=partner, changes=changes),
-                success="The company profile is saved." if changes else "Nothing changed.",
-            ):
-                return redirect(self.success_url(partner))
-        return render(request, self.template, {"form": form, "partner": partner})
+    def get(self, request, **kwargs):
+        self.object = self.get_object()
+        form = self.form_class(**self.get_form_kwargs())
+        return render(request, self.template, {"form": form, "partner": self.object})
+
+    def perform(self, data):
+        # The form wrote the values onto the instance; the service reloads and applies them.
+        self.changes = self.form.changes()
+        return partner_update(actor=self.actor, partner=self.object, changes=self.changes)
+
+    def success_message(self, partner):
+        return "The company profile is saved." if self.changes else "Nothing changed."
 
     def success_url(self, partner):
         return reverse("office:partner_detail", kwargs={"partner_id": partner.pk})
 
-
-class PartnerStatusView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "partners.change_status"
-
-    def post(self, request, partner_id: int):
-        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
-        form = PartnerStatusForm(request.POST)
-        if form.is_valid():
-            to_status = form.cleaned_data["to_status"]
-            run_service(
-                request,
-                lambda: partner_change_status(
-                    actor=self.actor, partner=partner, to_status=to_status, reason=form.cleaned_data["reason"]
-                ),
-                success=f"{partner} is now {dict(form.fields['to_status'].choices)[to_status].lower()}.",
-            )
-        else:
-            messages.error(request, "Choose a valid status.")
-        return redirect("office:partner_detail", partner_id=partner.pk)
+    def render_invalid(self, form):
+        return render(self.request, self.template, {"form": form, "partner": self.object})
 
 
-class ContactCreateView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "partners.edit"
+class PartnerStatusView(ServiceView):
+    area, capability = OFFICE, PARTNERS_CHANGE_STATUS
+    form_class = PartnerStatusForm
+    invalid_message = "Choose a valid status."
 
-    def post(self, request, partner_id: int):
-        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
-        form = ContactForm(request.POST)
-        if form.is_valid():
-            run_service(
-                request,
-                lambda: contact_create(actor=self.actor, partner=partner, **form.cleaned_data),
-                success=f"{form.cleaned_data['name']} was added.",
-            )
-            return redirect("office:partner_people", partner_id=partner.pk)
-        context = {**people_tab(request=request, actor=self.actor, partner=partner), "contact_form": form}
-        return record_page(request, actor=self.actor, partner=partner, tab="people", context=context)
+    def get_object(self):
+        return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["partner_id"])
 
-
-class ContactDeleteView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "partners.edit"
-
-    def post(self, request, partner_id: int, contact_id: int):
-        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
-        contact = PartnerContact.objects.filter(partner=partner, pk=contact_id).first()
-        if contact is None:
-            raise Http404
-        run_service(
-            request, lambda: contact_delete(actor=self.actor, contact=contact), success=f"{contact.name} was removed."
+    def perform(self, data):
+        return partner_change_status(
+            actor=self.actor, partner=self.object, to_status=data["to_status"], reason=data["reason"]
         )
-        return redirect("office:partner_people", partner_id=partner.pk)
+
+    def success_message(self, partner):
+        return f"{partner} is now {partner.get_status_display().lower()}."
+
+    def success_url(self, partner=None):
+        return reverse("office:partner_detail", kwargs={"partner_id": self.object.pk})
+
+    def render_invalid(self, form):
+        return redirect(self.success_url())
+
+
+class ContactCreateView(ServiceView):
+    area, capability = OFFICE, PARTNERS_EDIT
+    form_class = ContactForm
+
+    def get_object(self):
+        return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["partner_id"])
+
+    def perform(self, data):
+        return contact_create(actor=self.actor, partner=self.object, **data)
+
+    def success_message(self, contact):
+        return f"{contact.name} was added."
+
+    def success_url(self, contact):
+        return reverse("office:partner_people", kwargs={"partner_id": self.object.pk})
+
+    def render_invalid(self, form):
+        partner = self.object
+        context = {**people_tab(request=self.request, actor=self.actor, partner=partner), "contact_form": form}
+        return record_page(self.request, actor=self.actor, partner=partner, tab="people", context=context)
+
+
+class ContactDeleteView(ServiceView):
+    area, capability = OFFICE, PARTNERS_EDIT
+
+    def get_object(self):
+        return contact_get_for_actor(
+            actor=self.actor, partner_id=self.kwargs["partner_id"], contact_id=self.kwargs["contact_id"]
+        )
+
+    def perform(self, data):
+        return contact_delete(actor=self.actor, contact=self.object)
+
+    def success_message(self, result):
+        return f"{self.object.name} was removed."
+
+    def success_url(self, result=None):
+        return reverse("office:partner_people", kwargs={"partner_id": self.object.partner_id})
+
+    def render_invalid(self, form):
+        return redirect(self.success_url())
 
 
 # --- Portal -----------------------------------------------------------------------------------
@@ -271,7 +293,7 @@ class PortalHomeView(MemberRequiredMixin, View):
     """The portal's front door: the cards the apps declare (``prm.web.home``), this app's among
     them, in their order."""
 
-    area, capability = PORTAL, "portal.access"
+    area, capability = PORTAL, PORTAL_ACCESS
 
     def get(self, request):
         cards = home_cards_for(request=request, actor=self.actor, area=PORTAL)
@@ -289,7 +311,7 @@ def notifications_card(*, request, actor) -> dict:
 
 
 class CompanyProfileView(MemberRequiredMixin, View):
-    area, capability = PORTAL, "company.view"
+    area, capability = PORTAL, COMPANY_VIEW
 
     def get(self, request):
         partner = partner_get_for_actor(actor=self.actor, partner_id=self.actor.partner_id)
@@ -301,7 +323,7 @@ class CompanyProfileView(MemberRequiredMixin, View):
                 "partner": partner,
                 "events": events,
                 "contacts": list(partner.contacts.all()),
-                "can_edit": self.actor.can("company.edit"),
+                "can_edit": self.actor.can(COMPANY_EDIT),
                 "profile_facets": profile_facets(),
             },
         )
@@ -310,10 +332,10 @@ class CompanyProfileView(MemberRequiredMixin, View):
 class CompanyEditView(PartnerEditView):
     """A partner admin edits the fields a partner may edit; vendor fields stay read-only."""
 
-    area, capability = PORTAL, "company.edit"
+    area, capability = PORTAL, COMPANY_EDIT
     template = "partners/company_form.html"
 
-    def get_partner(self, partner_id):
+    def get_object(self):
         return partner_get_for_actor(actor=self.actor, partner_id=self.actor.partner_id)
 
     def success_url(self, partner):

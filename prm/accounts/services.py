@@ -92,6 +92,16 @@ def user_create_for_invitation(*, invitation: Invitation, first_name: str, last_
 
 
 @transaction.atomic
+def invitation_accept_new_user(*, invitation: Invitation, first_name: str, last_name: str, password: str) -> Membership:
+    """An invitee without an account: the account and the membership together, so that a refused
+    acceptance (a suspended company, a spent link) leaves no account behind."""
+    user = user_create_for_invitation(
+        invitation=invitation, first_name=first_name, last_name=last_name, password=password
+    )
+    return invitation_accept(invitation=invitation, user=user)
+
+
+@transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Turn a pending invitation into a membership (or restore a deactivated one)."""
     invitation = Invitation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=invitation.pk)

@@ -5,7 +5,6 @@ show is built in ``programs.presenters``.
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
@@ -14,9 +13,10 @@ from partners.hooks import record_page
 from partners.selectors import partner_get_for_actor
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.web.files import document_response
-from prm.web.views import paginate, query_without_page, run_service
+from prm.web.views import ServiceView, call_service, paginate, query_without_page
 
 from ..forms import ManualMetricValueForm, ProposalDecisionForm, ReviewFilterForm, TierOverrideForm
+from ..permissions import METRICS_RECORD, PROGRAM_VIEW, PROGRAMS_VIEW, TIERS_DECIDE, TIERS_OVERRIDE
 from ..presenters import distribution_chart, partner_programs_context, proposal_row, standing_cards
 from ..selectors.tiers import (
     enrollment_get_for_actor,
@@ -35,7 +35,7 @@ class PortalProgramView(MemberRequiredMixin, View):
     """The portal's "Your tier" page: per program, the tier, its status, progress to the next
     tier and the benefits of both."""
 
-    area, capability = PORTAL, "program.view"
+    area, capability = PORTAL, PROGRAM_VIEW
 
     def get(self, request):
         cards = standing_cards(
@@ -63,7 +63,7 @@ def _review_context(request, actor) -> dict:
         "query": query_without_page(request),  # the filters, for the pagination links
         "page_query": request.GET.urlencode(),  # filters and page, for the decision forms
         "distribution": [(row, f"tier-chart-{row.program.pk}", distribution_chart(row)) for row in distribution],
-        "can_decide": actor.can("tiers.decide"),
+        "can_decide": actor.can(TIERS_DECIDE),
         "htmx": bool(request.htmx),
     }
 
@@ -71,7 +71,7 @@ def _review_context(request, actor) -> dict:
 class TierReviewListView(MemberRequiredMixin, View):
     """The tier review queue (htmx swaps the results) and the partners' spread over tiers."""
 
-    area, capability = OFFICE, "programs.view"
+    area, capability = OFFICE, PROGRAMS_VIEW
 
     def get(self, request):
         template = "programs/tier_reviews.html#results" if request.htmx else "programs/tier_reviews.html"
@@ -80,28 +80,27 @@ class TierReviewListView(MemberRequiredMixin, View):
 
 class ProposalDecideView(MemberRequiredMixin, View):
     """Approve or reject one proposal. htmx gets the queue (and the distribution) re-rendered;
-    a plain form post goes back to the queue."""
+    a plain form post goes back to the queue, decided or refused (the message says which)."""
 
-    area, capability = OFFICE, "tiers.decide"
+    area, capability = OFFICE, TIERS_DECIDE
 
     def post(self, request, proposal_id: int):
         proposal = proposal_get_for_actor(actor=self.actor, proposal_id=proposal_id)
         form = ProposalDecisionForm(request.POST)
         failed = None
         if form.is_valid():
-            note, partner = form.cleaned_data["note"].strip(), proposal.partner
-            if form.cleaned_data["decision"] == "approve":
-                run_service(
-                    request,
-                    lambda: proposal_approve(actor=self.actor, proposal=proposal, note=note),
-                    success=f"{partner} moves to {proposal.to_tier.name} in {proposal.program.name}.",
-                )
-            else:
-                run_service(
-                    request,
-                    lambda: proposal_reject(actor=self.actor, proposal=proposal, note=note),
-                    success=f"{partner} stays {proposal.from_tier.name} in {proposal.program.name}.",
-                )
+            approve = form.cleaned_data["decision"] == "approve"
+            partner, program = proposal.partner, proposal.program.name
+            call_service(
+                request,
+                proposal_approve if approve else proposal_reject,
+                actor=self.actor,
+                proposal=proposal,
+                note=form.cleaned_data["note"].strip(),
+                success=f"{partner} moves to {proposal.to_tier.name} in {program}."
+                if approve
+                else f"{partner} stays {proposal.from_tier.name} in {program}.",
+            )
         else:
             failed = {"proposal": proposal, "form": form}
         if not request.htmx and failed is None:
@@ -121,63 +120,74 @@ def _render_programs_tab(request, actor, partner, **forms):
     return record_page(request, actor=actor, partner=partner, tab="programs", context=context)
 
 
-class TierOverrideView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "tiers.override"
+class TierOverrideView(ServiceView):
+    area, capability = OFFICE, TIERS_OVERRIDE
+    form_class = TierOverrideForm
 
-    def post(self, request, partner_id: int, enrollment_id: int):
-        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
-        enrollment = enrollment_get_for_actor(actor=self.actor, partner_id=partner.pk, enrollment_id=enrollment_id)
-        form = TierOverrideForm(request.POST, tiers=enrollment.program.ladder, auto_id=f"id_override{enrollment.pk}_%s")
-        if form.is_valid():
-            data = form.cleaned_data
-            if run_service(
-                request,
-                lambda: tier_override(
-                    actor=self.actor,
-                    enrollment=enrollment,
-                    tier=data["tier"],
-                    reason=data["reason"],
-                    until=data["until"],
-                ),
-                success=f"{partner} is now {data['tier'].name} in {enrollment.program.name}.",
-            ):
-                return redirect("office:partner_programs", partner_id=partner.pk)
-        else:
-            messages.error(request, f"The tier in {enrollment.program.name} was not changed: see the form below.")
-        return _render_programs_tab(request, self.actor, partner, override=(enrollment.pk, form))
+    def get_object(self):
+        self.partner = partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["partner_id"])
+        return enrollment_get_for_actor(
+            actor=self.actor, partner_id=self.partner.pk, enrollment_id=self.kwargs["enrollment_id"]
+        )
+
+    def get_form_kwargs(self):
+        return {"tiers": self.object.program.ladder, "auto_id": f"id_override{self.object.pk}_%s"}
+
+    @property
+    def invalid_message(self):
+        return f"The tier in {self.object.program.name} was not changed: see the form below."
+
+    def perform(self, data):
+        return tier_override(
+            actor=self.actor, enrollment=self.object, tier=data["tier"], reason=data["reason"], until=data["until"]
+        )
+
+    def success_message(self, enrollment):
+        return f"{self.partner} is now {enrollment.tier.name} in {enrollment.program.name}."
+
+    def success_url(self, enrollment):
+        return reverse("office:partner_programs", kwargs={"partner_id": self.partner.pk})
+
+    def render_invalid(self, form):
+        return _render_programs_tab(self.request, self.actor, self.partner, override=(self.object.pk, form))
 
 
-class ManualMetricRecordView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "metrics.record"
+class ManualMetricRecordView(ServiceView):
+    area, capability = OFFICE, METRICS_RECORD
+    form_class = ManualMetricValueForm
+    invalid_message = "The value was not recorded: see the form below."
 
-    def post(self, request, partner_id: int):
-        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
-        form = ManualMetricValueForm(request.POST, request.FILES, metrics=manual_metrics_for_actor(actor=self.actor))
-        if form.is_valid():
-            data = form.cleaned_data
-            if run_service(
-                request,
-                lambda: manual_metric_record(
-                    actor=self.actor,
-                    partner=partner,
-                    metric=data["metric"],
-                    value=data["value"],
-                    effective_on=data["effective_on"],
-                    evidence=data["evidence"],
-                    note=data["note"],
-                ),
-                success=f"{data['metric'].name} is recorded; {partner}'s standing is recalculated shortly.",
-            ):
-                return redirect("office:partner_programs", partner_id=partner.pk)
-        else:
-            messages.error(request, "The value was not recorded: see the form below.")
-        return _render_programs_tab(request, self.actor, partner, metric_form=form)
+    def get_object(self):
+        return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["partner_id"])
+
+    def get_form_kwargs(self):
+        return {"metrics": manual_metrics_for_actor(actor=self.actor)}
+
+    def perform(self, data):
+        return manual_metric_record(
+            actor=self.actor,
+            partner=self.object,
+            metric=data["metric"],
+            value=data["value"],
+            effective_on=data["effective_on"],
+            evidence=data["evidence"],
+            note=data["note"],
+        )
+
+    def success_message(self, value):
+        return f"{value.metric.name} is recorded; {self.object}'s standing is recalculated shortly."
+
+    def success_url(self, value):
+        return reverse("office:partner_programs", kwargs={"partner_id": self.object.pk})
+
+    def render_invalid(self, form):
+        return _render_programs_tab(self.request, self.actor, self.object, metric_form=form)
 
 
 class ManualMetricEvidenceView(MemberRequiredMixin, View):
     """A recorded value's evidence, as a download: never shown inline, never sniffed."""
 
-    area, capability = OFFICE, "programs.view"
+    area, capability = OFFICE, PROGRAMS_VIEW
 
     def get(self, request, value_id: int):
         value = manual_value_get_for_actor(actor=self.actor, value_id=value_id)
