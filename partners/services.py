@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from prm.accounts.models import Membership
@@ -13,6 +14,7 @@ from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_sa
 from prm.events.services import changes_apply, event_record
 from prm.notifications.services import notify
 
+from . import events, notifications
 from .models import INACTIVE_STATUSES, PARTNER_TRANSITIONS, Partner, PartnerContact, PartnerStatus, PartnerType
 from .permissions import CHANGE_STATUS, COMPANY_EDIT, CREATE, EDIT, MANAGE_CONTACTS, PARTNERS_EDIT, partner_require
 
@@ -42,6 +44,10 @@ def _partner_admins(partner: Partner) -> list[Membership]:
     return list(Membership.objects.filter(partner=partner, role=Role.PARTNER_ADMIN, is_active=True))
 
 
+def _record_url(partner: Partner) -> str:
+    return reverse("office:partner_detail", kwargs={"partner_id": partner.pk})
+
+
 @transaction.atomic
 def partner_create(*, actor: Membership, legal_name: str, partner_type: PartnerType, country: str, **fields) -> Partner:
     partner_require(actor, None, CREATE)
@@ -54,7 +60,7 @@ def partner_create(*, actor: Membership, legal_name: str, partner_type: PartnerT
         status_changed_at=timezone.now(),
         **fields,
     )
-    event_record(actor=actor, target=partner, verb="partner.created", to_state=partner.status)
+    event_record(actor=actor, target=partner, verb=events.CREATED, to_state=partner.status)
     return partner
 
 
@@ -78,7 +84,7 @@ def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, An
     event = event_record(
         actor=actor,
         target=partner,
-        verb="partner.profile_updated",
+        verb=events.PROFILE_UPDATED,
         data={"changes": diff},
         message="Changed " + ", ".join(Partner._meta.get_field(f).verbose_name for f in diff),
     )
@@ -88,10 +94,10 @@ def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, An
         recipients = _partner_admins(partner)
     notify(
         recipients=recipients,
-        kind="partner.profile_updated",
+        kind=notifications.PROFILE_UPDATED,
         title=f"{partner}: company profile updated",
         body=f"{actor.user} changed {event.message[len('Changed ') :]}.",
-        url=f"/office/partners/{partner.pk}/" if actor.is_partner_user else "/portal/company/",
+        url=_record_url(partner) if actor.is_partner_user else reverse("portal:company"),
         event=event,
     )
     return partner
@@ -128,7 +134,7 @@ def partner_change_status(*, actor: Membership, partner: Partner, to_status: str
     event = event_record(
         actor=actor,
         target=partner,
-        verb="partner.status_changed",
+        verb=events.STATUS_CHANGED,
         from_state=from_status,
         to_state=to_status,
         message=reason,
@@ -139,10 +145,10 @@ def partner_change_status(*, actor: Membership, partner: Partner, to_status: str
         recipients.append(partner.account_manager)
     notify(
         recipients=recipients,
-        kind="partner.status_changed",
+        kind=notifications.STATUS_CHANGED,
         title=f"{partner} is now {partner.get_status_display().lower()}",
         body=reason,
-        url=f"/office/partners/{partner.pk}/",
+        url=_record_url(partner),
         event=event,
     )
     return partner
@@ -159,7 +165,7 @@ def _restore_suspended_members(partner: Partner) -> int:
         Event.objects.filter(
             content_type=ContentType.objects.get_for_model(Partner),
             object_id=partner.pk,
-            verb="partner.status_changed",
+            verb=events.STATUS_CHANGED,
             to_state=PartnerStatus.SUSPENDED,
         )
         .order_by("-created_at", "-id")
@@ -179,7 +185,7 @@ def contact_create(*, actor: Membership, partner: Partner, **fields) -> PartnerC
     event_record(
         actor=actor,
         target=partner,
-        verb="partner.contact_added",
+        verb=events.CONTACT_ADDED,
         data={"contact": contact.name},
         message=f"Added contact {contact.name}",
     )
@@ -196,7 +202,7 @@ def contact_delete(*, actor: Membership, contact: PartnerContact) -> None:
     event_record(
         actor=actor,
         target=partner,
-        verb="partner.contact_removed",
+        verb=events.CONTACT_REMOVED,
         data={"contact": name},
         message=f"Removed contact {name}",
     )

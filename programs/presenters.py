@@ -16,6 +16,7 @@ from django.utils import timezone
 from . import metrics
 from .forms import ManualMetricValueForm, TierOverrideForm
 from .models import Enrollment, Operator, Tier, TierChangeProposal
+from .permissions import METRICS_RECORD, TIERS_OVERRIDE
 from .selectors.tiers import manual_metrics_for_actor, manual_values_for_partner, standings_for_partner
 
 # How many recorded manual values the programs tab lists (the history is append-only).
@@ -259,7 +260,7 @@ def partner_programs_context(
     proposals, manual metric values and the form to record one. ``override`` and
     ``metric_form`` carry a bound form back after invalid input."""
     cards = standing_cards(actor=actor, partner_id=partner.pk, currency=currency)
-    if actor.can("tiers.override"):
+    if actor.can(TIERS_OVERRIDE):
         for card in cards:
             if override is not None and override[0] == card.enrollment.pk:
                 card.override_form = override[1]
@@ -268,7 +269,7 @@ def partner_programs_context(
                     tiers=card.program.ladder, auto_id=f"id_override{card.enrollment.pk}_%s"
                 )
     metrics = manual_metrics_for_actor(actor=actor)
-    if metric_form is None and metrics and actor.can("metrics.record"):
+    if metric_form is None and metrics and actor.can(METRICS_RECORD):
         metric_form = ManualMetricValueForm(metrics=metrics, initial={"effective_on": timezone.localdate()})
     return {
         "cards": cards,

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from partners.models import Partner
@@ -30,6 +31,7 @@ from prm.events.services import changes_apply, event_record
 from prm.notifications.services import notify
 from prm.web.files import document_kind
 
+from .. import events, notifications
 from ..models import COUNTRY, LicenceStatus, LicenceType, PartnerLicence, ProductLine, Region, TerritoryGrant
 from ..permissions import GRANT, REJECT, REVOKE, UPDATE, UPLOAD, VERIFY, licence_require, territory_require
 from .policy import grant_countries, grant_label
@@ -207,7 +209,7 @@ def territory_grant(
     event_record(
         actor=actor,
         target=partner,
-        verb="territory.granted",
+        verb=events.TERRITORY_GRANTED,
         message=f"{label} granted for {_line_label(product_line)}{' (exclusive)' if exclusive else ''}, "
         f"{_period(valid_from, valid_until)}",
         data={"grant": grant.pk, "territory": label, "product_line": _line_label(product_line), "exclusive": exclusive},
@@ -252,7 +254,7 @@ def territory_update(*, actor: Membership | None, grant: TerritoryGrant, changes
     event_record(
         actor=actor,
         target=grant.partner,
-        verb="territory.changed",
+        verb=events.TERRITORY_CHANGED,
         message=f"Territory {grant_label(grant)} for {_line_label(grant.product_line)} changed: "
         + ", ".join(TerritoryGrant._meta.get_field(name).verbose_name for name in diff),
         data={"grant": grant.pk, "changes": diff},
@@ -281,7 +283,7 @@ def territory_revoke(*, actor: Membership | None, grant: TerritoryGrant, reason:
     event_record(
         actor=actor,
         target=grant.partner,
-        verb="territory.revoked",
+        verb=events.TERRITORY_REVOKED,
         from_state=str(previous or ""),
         to_state=str(today),
         message=f"Territory {grant_label(grant)} for {_line_label(grant.product_line)} revoked: {reason.strip()}",
@@ -339,7 +341,7 @@ def licence_upload(
     event = event_record(
         actor=actor,
         target=partner,
-        verb="licence.uploaded",
+        verb=events.LICENCE_UPLOADED,
         to_state=LicenceStatus.PENDING,
         message=f"Uploaded {licence_type.name}{' ' + licence.number if licence.number else ''}, valid until {expiry}",
         data={"licence": licence.pk, "licence_type": licence_type.name},
@@ -349,10 +351,10 @@ def licence_upload(
     )
     notify(
         recipients=recipients,
-        kind="licence.uploaded",
+        kind=notifications.LICENCE_UPLOADED,
         title=f"{partner}: {licence_type.name} to verify",
         body=f"{actor.user} uploaded a {licence_type.name}, valid until {expiry}.",
-        url="/office/licences/",
+        url=reverse("office:licence_queue"),
         event=event,
     )
     return licence
@@ -383,7 +385,7 @@ def _licence_decide(*, actor: Membership, licence: PartnerLicence, to_status: st
     event = event_record(
         actor=actor,
         target=partner,
-        verb="licence.verified" if verified else "licence.rejected",
+        verb=events.LICENCE_VERIFIED if verified else events.LICENCE_REJECTED,
         from_state=from_status,
         to_state=to_status,
         message=message,
@@ -391,10 +393,10 @@ def _licence_decide(*, actor: Membership, licence: PartnerLicence, to_status: st
     )
     notify(
         recipients=_partner_admins(partner),
-        kind="licence.decided",
+        kind=notifications.LICENCE_DECIDED,
         title=f"Your {kind.name} was {'verified' if verified else 'rejected'}",
         body="" if verified else f"Reason: {reason}. Upload a corrected licence under Licences.",
-        url="/portal/licences/",
+        url=reverse("portal:licences"),
         event=event,
     )
     return licence

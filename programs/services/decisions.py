@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from prm.accounts.models import Membership
@@ -17,6 +18,7 @@ from prm.events.services import event_record
 from prm.notifications.services import notify
 from prm.tenancy.time import add_months, tenant_today
 
+from .. import events, notifications
 from ..models import (
     PROPOSAL_TRANSITIONS,
     Enrollment,
@@ -68,7 +70,7 @@ def enrollment_create(*, actor: Membership | None, partner, program: Program, ti
     event_record(
         actor=actor,
         target=partner,
-        verb="program.enrolled",
+        verb=events.ENROLLED,
         to_state=tier.name,
         message=f"Enrolled in {program.name} ({tier.name}).",
         data={"program_id": program.pk},
@@ -115,7 +117,7 @@ def proposal_approve(*, actor: Membership, proposal: TierChangeProposal, note: s
         enrollment=enrollment,
         before=before,
         after=after,
-        verb="tier.promoted" if proposal.direction == "promotion" else "tier.demoted",
+        verb=events.PROPOSAL_APPLIED[proposal.direction],
         why=note or proposal.reason,
         data={"proposal_id": proposal.pk},
     )
@@ -131,7 +133,7 @@ def proposal_reject(*, actor: Membership, proposal: TierChangeProposal, note: st
     event_record(
         actor=actor,
         target=proposal.partner,
-        verb=f"tier.{proposal.direction}_rejected",
+        verb=events.PROPOSAL_REJECTED[proposal.direction],
         from_state=proposal.from_tier.name,
         to_state=proposal.to_tier.name,
         message=f"{proposal.program.name}: {proposal.get_direction_display().lower()} to {proposal.to_tier.name}"
@@ -159,10 +161,10 @@ def _tier_changed(*, actor, enrollment: Enrollment, before: Tier, after: Tier, v
         recipients.append(partner.account_manager)
     notify(
         recipients=recipients,
-        kind="tier.changed",
+        kind=notifications.TIER_CHANGED,
         title=f"{partner}: now {after.name} in {after.program.name}",
         body=f"{before.name} -> {after.name}. {why}".strip(),
-        url="/portal/program/",
+        url=reverse("portal:program"),
         event=event,
     )
     tier_evaluate_soon(partner_ids=[partner.pk])
@@ -198,13 +200,12 @@ def tier_override(
     TierChangeProposal.objects.filter(enrollment=enrollment, status=ProposalStatus.PENDING).update(
         status=ProposalStatus.SUPERSEDED, decided_by=actor, decided_at=timezone.now(), decision_note="Manual tier set."
     )
-    verb = "tier.overridden"
     _tier_changed(
         actor=actor,
         enrollment=enrollment,
         before=before,
         after=tier,
-        verb=verb,
+        verb=events.TIER_OVERRIDDEN,
         why=f"Set by hand until {enrollment.override_until:%d %b %Y}: {reason.strip()}",
         data={"override_until": enrollment.override_until.isoformat()},
     )
@@ -240,7 +241,7 @@ def manual_metric_record(
     event_record(
         actor=actor,
         target=partner,
-        verb="metric.recorded",
+        verb=events.METRIC_RECORDED,
         message=f"{metric.name}: {value}{unit} from {effective_on:%d %b %Y}." + (f" {note}" if note else ""),
         data={"metric": metric.code, "value": str(value), "effective_on": effective_on.isoformat()},
     )

@@ -24,6 +24,7 @@ from datetime import date
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import F as models_F
+from django.urls import reverse
 from django.utils import timezone
 
 from partners.models import Partner
@@ -35,7 +36,8 @@ from prm.notifications.services import Message, notify_many
 from prm.tenancy.scope import current_tenant_id
 from prm.tenancy.time import add_months, tenant_today
 
-from ..models import TARGETING_SQL, Enrollment, Program, ProposalStatus, Tier, TierChangeProposal
+from .. import events, notifications
+from ..models import TARGETING_SQL, Enrollment, Program, PromotionMode, ProposalStatus, Tier, TierChangeProposal
 from .standing import standings_measure
 
 EVALUATE_TASK = "programs.tier_evaluate"
@@ -203,13 +205,13 @@ class _Outcomes:
         messages = []
         if self.partner_messages:
             admins = _partner_admins({partner_id for partner_id, *_ in self.partner_messages})
+            url = reverse("portal:program")
             messages += [
-                Message(
-                    recipients=admins.get(partner_id, []), kind=kind, title=title, body=body, url="/portal/program/"
-                )
+                Message(recipients=admins.get(partner_id, []), kind=kind, title=title, body=body, url=url)
                 for partner_id, kind, title, body in self.partner_messages
             ]
         if self.manager_digest:
+            queue = reverse("office:tier_reviews")
             managers = {m.pk: m for m in Membership.objects.filter(pk__in=[k[0] for k in self.manager_digest if k[0]])}
             unmanaged = None
             for (manager_id, kind), lines in self.manager_digest.items():
@@ -218,15 +220,14 @@ class _Outcomes:
                 else:
                     unmanaged = unmanaged if unmanaged is not None else _vendor_admins()
                     recipients = unmanaged
+                n, plural = len(lines), "s" if len(lines) != 1 else ""
                 title = {
-                    "tier.proposal": f"{len(lines)} tier change{'s' if len(lines) != 1 else ''} to review",
-                    "tier.at_risk": f"{len(lines)} partner{'s' if len(lines) != 1 else ''} below their tier",
-                    "tier.changed": f"{len(lines)} partner{'s' if len(lines) != 1 else ''} changed tier",
+                    notifications.TIER_PROPOSAL: f"{n} tier change{plural} to review",
+                    notifications.TIER_AT_RISK: f"{n} partner{plural} below their tier",
+                    notifications.TIER_CHANGED: f"{n} partner{plural} changed tier",
                 }[kind]
                 messages.append(
-                    Message(
-                        recipients=recipients, kind=kind, title=title, body="\n".join(lines[:50]), url="/office/tiers/"
-                    )
+                    Message(recipients=recipients, kind=kind, title=title, body="\n".join(lines[:50]), url=queue)
                 )
         notify_many(messages=messages)
 
@@ -275,13 +276,17 @@ def _promote(*, programs, standings, today, outcomes: _Outcomes, summary: Evalua
         summary.superseded += TierChangeProposal.objects.filter(pk__in=stale, status=ProposalStatus.PENDING).update(
             status=ProposalStatus.SUPERSEDED, decided_at=timezone.now(), decision_note="No longer applies."
         )
-    automatic = {eid: row for eid, row in wanted.items() if by_program[row["program_id"]].promotion_mode == "automatic"}
+    automatic = {
+        eid: row
+        for eid, row in wanted.items()
+        if by_program[row["program_id"]].promotion_mode == PromotionMode.AUTOMATIC
+    }
     proposed = {eid: row for eid, row in wanted.items() if eid not in automatic}
     names = _names({row["partner_id"] for row in wanted.values()})
     managers = _managers({row["partner_id"] for row in wanted.values()})
     if automatic:
         summary.promoted = _move(
-            rows=automatic, tiers=tiers, outcomes=outcomes, names=names, managers=managers, verb="tier.promoted"
+            rows=automatic, tiers=tiers, outcomes=outcomes, names=names, managers=managers, verb=events.TIER_PROMOTED
         )
     refused = _recently_rejected(programs=programs, enrollment_ids=list(proposed), today=today)
     new = [
@@ -304,7 +309,7 @@ def _promote(*, programs, standings, today, outcomes: _Outcomes, summary: Evalua
         program = tiers[proposal.to_tier_id].program
         outcomes.event(
             partner_id=proposal.partner_id,
-            verb="tier.promotion_proposed",
+            verb=events.PROMOTION_PROPOSED,
             from_state=tiers[proposal.from_tier_id].name,
             to_state=tiers[proposal.to_tier_id].name,
             message=f"{program.name}: promotion to {tiers[proposal.to_tier_id].name} proposed.",
@@ -313,7 +318,7 @@ def _promote(*, programs, standings, today, outcomes: _Outcomes, summary: Evalua
         )
         outcomes.tell_manager(
             manager_id=managers.get(proposal.partner_id),
-            kind="tier.proposal",
+            kind=notifications.TIER_PROPOSAL,
             line=f"{names.get(proposal.partner_id)}: {program.name} {tiers[proposal.from_tier_id].name}"
             f" -> {tiers[proposal.to_tier_id].name}",
         )
@@ -380,13 +385,13 @@ def _move(*, rows: dict[int, dict], tiers, outcomes: _Outcomes, names, managers,
         )
         outcomes.tell_partner(
             partner_id=row["partner_id"],
-            kind="tier.changed",
+            kind=notifications.TIER_CHANGED,
             title=f"You are now {after.name} in {after.program.name}",
             body=f"Your company met the requirements of {after.name}. Its benefits apply from today.",
         )
         outcomes.tell_manager(
             manager_id=managers.get(row["partner_id"]),
-            kind="tier.changed",
+            kind=notifications.TIER_CHANGED,
             line=f"{names.get(row['partner_id'])}: {after.program.name} {before.name} -> {after.name}",
         )
     return moved
@@ -424,7 +429,7 @@ def _review(*, program: Program, standings, today: date, outcomes: _Outcomes, su
             missing = _missing(row["results"], tier.pk)
             outcomes.event(
                 partner_id=row["partner_id"],
-                verb="tier.at_risk",
+                verb=events.TIER_AT_RISK,
                 to_state=tier.name,
                 message=f"{program.name}: below {tier.name} at the review of {today:%d %b %Y}"
                 f" ({left} grace review{'s' if left != 1 else ''} left). {missing}",
@@ -432,7 +437,7 @@ def _review(*, program: Program, standings, today: date, outcomes: _Outcomes, su
             )
             outcomes.tell_partner(
                 partner_id=row["partner_id"],
-                kind="tier.at_risk",
+                kind=notifications.TIER_AT_RISK,
                 title=f"Your {tier.name} tier in {program.name} is at risk",
                 body=f"At this review your company is below the requirements of {tier.name}. {missing}"
                 f" If it still is at the next review, a demotion will be proposed."
@@ -441,7 +446,7 @@ def _review(*, program: Program, standings, today: date, outcomes: _Outcomes, su
             )
             outcomes.tell_manager(
                 manager_id=managers.get(row["partner_id"]),
-                kind="tier.at_risk",
+                kind=notifications.TIER_AT_RISK,
                 line=f"{names.get(row['partner_id'])}: below {program.name} {tier.name}",
             )
     proposals = []
@@ -468,7 +473,7 @@ def _review(*, program: Program, standings, today: date, outcomes: _Outcomes, su
         before, after = tiers[proposal.from_tier_id], tiers[proposal.to_tier_id]
         outcomes.event(
             partner_id=proposal.partner_id,
-            verb="tier.demotion_proposed",
+            verb=events.DEMOTION_PROPOSED,
             from_state=before.name,
             to_state=after.name,
             message=f"{program.name}: demotion to {after.name} proposed. {proposal.reason}",
@@ -477,7 +482,7 @@ def _review(*, program: Program, standings, today: date, outcomes: _Outcomes, su
         )
         outcomes.tell_manager(
             manager_id=managers.get(proposal.partner_id),
-            kind="tier.proposal",
+            kind=notifications.TIER_PROPOSAL,
             line=f"{names.get(proposal.partner_id)}: {program.name} {before.name} -> {after.name}",
         )
     reviewed_on = program.next_review_on
@@ -488,7 +493,7 @@ def _review(*, program: Program, standings, today: date, outcomes: _Outcomes, su
     event_record(
         actor=None,
         target=program,
-        verb="program.reviewed",
+        verb=events.REVIEWED,
         message=f"Review of {reviewed_on:%d %b %Y}: {len(rows)} partners, {len(in_grace)} entered grace,"
         f" {len(created)} demotions proposed. Next review {program.next_review_on:%d %b %Y}.",
         data={"in_grace": len(in_grace), "demotions_proposed": len(created), "partners": len(rows)},
@@ -543,7 +548,7 @@ def _auto_enroll(*, programs, partner_ids=None, outcomes: _Outcomes) -> int:
             for partner_id in new:
                 outcomes.event(
                     partner_id=partner_id,
-                    verb="program.enrolled",
+                    verb=events.ENROLLED,
                     to_state=entry.name,
                     message=f"Enrolled in {program.name} ({entry.name}).",
                     data={"program_id": program.pk, "automatic": True},
