@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from prm.accounts.models import Membership
-from prm.accounts.roles import Role
+from prm.accounts.selectors import partner_admin_list
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import changes_apply, event_record
 from prm.notifications.services import notify
@@ -38,10 +38,6 @@ PARTNER_STAFF_FIELDS = (
     "parent",
     "external_crm_id",
 )
-
-
-def _partner_admins(partner: Partner) -> list[Membership]:
-    return list(Membership.objects.filter(partner=partner, role=Role.PARTNER_ADMIN, is_active=True))
 
 
 def _record_url(partner: Partner) -> str:
@@ -91,7 +87,7 @@ def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, An
     if actor.is_partner_user:
         recipients = [partner.account_manager] if partner.account_manager_id else []
     else:
-        recipients = _partner_admins(partner)
+        recipients = partner_admin_list(partner_id=partner.pk)
     notify(
         recipients=recipients,
         kind=notifications.PROFILE_UPDATED,
@@ -140,7 +136,7 @@ def partner_change_status(*, actor: Membership, partner: Partner, to_status: str
         message=reason,
         data=data,
     )
-    recipients = _partner_admins(partner)
+    recipients = partner_admin_list(partner_id=partner.pk)
     if partner.account_manager_id and partner.account_manager_id != actor.pk:
         recipients.append(partner.account_manager)
     notify(

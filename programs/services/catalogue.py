@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from partners.models import Partner
 from prm.accounts.models import Membership
-from prm.accounts.roles import Role
+from prm.accounts.selectors import partner_admin_list
 from prm.countries import country_name
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import changes_apply, event_record
@@ -44,10 +44,6 @@ NOT_A_DOCUMENT = "Upload the licence as a PDF, PNG or JPEG file."
 def licence_document_kind(document) -> str:
     """What a licence document is, by its content (``prm.web.files.document_kind``)."""
     return document_kind(document, refusal=NOT_A_DOCUMENT)
-
-
-def _partner_admins(partner: Partner) -> list[Membership]:
-    return list(Membership.objects.filter(partner=partner, role=Role.PARTNER_ADMIN, is_active=True))
 
 
 def _period(valid_from: date, valid_until: date | None) -> str:
@@ -392,7 +388,7 @@ def _licence_decide(*, actor: Membership, licence: PartnerLicence, to_status: st
         data={"licence": licence.pk, "licence_type": kind.name},
     )
     notify(
-        recipients=_partner_admins(partner),
+        recipients=partner_admin_list(partner_id=partner.pk),
         kind=notifications.LICENCE_DECIDED,
         title=f"Your {kind.name} was {'verified' if verified else 'rejected'}",
         body="" if verified else f"Reason: {reason}. Upload a corrected licence under Licences.",

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from prm.accounts.models import Membership
-from prm.accounts.roles import Role
+from prm.accounts.selectors import partner_admin_list
 from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
 from prm.events.services import event_record
 from prm.notifications.services import notify
@@ -156,7 +156,7 @@ def _tier_changed(*, actor, enrollment: Enrollment, before: Tier, after: Tier, v
         message=f"{after.program.name}: {before.name} -> {after.name}. {why}".strip(),
         data={"program_id": after.program_id, **data},
     )
-    recipients = list(Membership.objects.filter(partner=partner, role=Role.PARTNER_ADMIN, is_active=True))
+    recipients = partner_admin_list(partner_id=partner.pk)
     if partner.account_manager_id and partner.account_manager_id != getattr(actor, "pk", None):
         recipients.append(partner.account_manager)
     notify(

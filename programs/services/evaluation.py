@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from partners.models import Partner
 from prm.accounts.models import Membership
-from prm.accounts.roles import Role
+from prm.accounts.selectors import partner_admins_by_partner, vendor_admin_list
 from prm.events.models import Event
 from prm.events.services import event_record, event_record_many, outbox_enqueue
 from prm.notifications.services import Message, notify_many
@@ -56,19 +56,6 @@ class EvaluationSummary:
     entered_grace: int = 0
     at_risk: int = 0
     reviewed_programs: list[int] = field(default_factory=list)
-
-
-def _partner_admins(partner_ids) -> dict[int, list[Membership]]:
-    admins: dict[int, list[Membership]] = {}
-    for member in Membership.objects.filter(
-        partner_id__in=list(partner_ids), role=Role.PARTNER_ADMIN, is_active=True
-    ).select_related("user"):
-        admins.setdefault(member.partner_id, []).append(member)
-    return admins
-
-
-def _vendor_admins() -> list[Membership]:
-    return list(Membership.objects.filter(partner__isnull=True, role=Role.ADMIN, is_active=True))
 
 
 def _held(enrollment_override_until: date | None, today: date) -> bool:
@@ -204,7 +191,7 @@ class _Outcomes:
             )
         messages = []
         if self.partner_messages:
-            admins = _partner_admins({partner_id for partner_id, *_ in self.partner_messages})
+            admins = partner_admins_by_partner(partner_ids={partner_id for partner_id, *_ in self.partner_messages})
             url = reverse("portal:program")
             messages += [
                 Message(recipients=admins.get(partner_id, []), kind=kind, title=title, body=body, url=url)
@@ -218,7 +205,7 @@ class _Outcomes:
                 if manager_id in managers:
                     recipients = [managers[manager_id]]
                 else:
-                    unmanaged = unmanaged if unmanaged is not None else _vendor_admins()
+                    unmanaged = unmanaged if unmanaged is not None else vendor_admin_list()
                     recipients = unmanaged
                 n, plural = len(lines), "s" if len(lines) != 1 else ""
                 title = {
