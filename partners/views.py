@@ -10,7 +10,8 @@ from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.accounts.forms import InvitationForm
 from prm.accounts.roles import OFFICE_ACCESS, PORTAL_ACCESS
 from prm.accounts.selectors import invitations_pending_for_actor, people_list_for_actor
-from prm.accounts.services import invitation_create, roles_invitable_by
+from prm.accounts.services import roles_invitable_by
+from prm.accounts.views import InvitationCreateView
 from prm.events.selectors import events_for_object
 from prm.web.exports import csv_export, csv_safe
 from prm.web.home import home_cards_for
@@ -161,41 +162,40 @@ def timeline_tab(*, request, actor, partner) -> dict:
     return {"events": list(events_for_object(actor=actor, target=partner)[:100])}
 
 
-class PartnerInviteView(ServiceView):
-    """Staff invite a user (typically the partner admin) to one partner, from its People tab."""
+class PartnerActionView(ServiceView):
+    """A form posted about the partner the URL names (``partner_id``): back to the record's page
+    ``back`` when done, and (unless a view shows its form again) when invalid or refused, with
+    the message that says why."""
 
-    area, capability = OFFICE, PARTNERS_INVITE
-    form_class = InvitationForm
-    invalid_message = "Enter a valid e-mail address and role."
+    back = "office:partner_detail"
 
     def get_object(self):
         return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["partner_id"])
 
-    def get_form_kwargs(self):
-        return {"roles": roles_invitable_by(actor=self.actor, partner=self.object)}
-
-    def perform(self, data):
-        return invitation_create(actor=self.actor, email=data["email"], role=data["role"], partner=self.object)
-
-    def success_message(self, invitation):
-        return f"An invitation is on its way to {invitation.email}."
-
-    def success_url(self, invitation=None):
-        return reverse("office:partner_people", kwargs={"partner_id": self.object.pk})
+    def success_url(self, result=None):
+        return reverse(self.back, kwargs={"partner_id": self.object.pk})
 
     def render_invalid(self, form):
         return redirect(self.success_url())
 
 
-class PartnerEditView(ServiceView):
+class PartnerInviteView(PartnerActionView, InvitationCreateView):
+    """Staff invite a user (typically the partner admin) to one partner, from its People tab."""
+
+    area, capability = OFFICE, PARTNERS_INVITE
+    invalid_message = "Enter a valid e-mail address and role."
+    back = "office:partner_people"
+
+    def invitation_partner(self):
+        return self.object
+
+
+class PartnerEditView(PartnerActionView):
     """Staff edit a partner's record (the fields ``partner_editable_fields`` allows)."""
 
     area, capability = OFFICE, PARTNERS_EDIT
     form_class = PartnerProfileForm
     template = "partners/partner_form.html"
-
-    def get_object(self):
-        return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["partner_id"])
 
     def get_form_kwargs(self):
         return {"instance": self.object, "editable_fields": partner_editable_fields(actor=self.actor)}
@@ -213,20 +213,14 @@ class PartnerEditView(ServiceView):
     def success_message(self, partner):
         return "The company profile is saved." if self.changes else "Nothing changed."
 
-    def success_url(self, partner):
-        return reverse("office:partner_detail", kwargs={"partner_id": partner.pk})
-
     def render_invalid(self, form):
         return render(self.request, self.template, {"form": form, "partner": self.object})
 
 
-class PartnerStatusView(ServiceView):
+class PartnerStatusView(PartnerActionView):
     area, capability = OFFICE, PARTNERS_CHANGE_STATUS
     form_class = PartnerStatusForm
     invalid_message = "Choose a valid status."
-
-    def get_object(self):
-        return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["partner_id"])
 
     def perform(self, data):
         return partner_change_status(
@@ -236,28 +230,17 @@ class PartnerStatusView(ServiceView):
     def success_message(self, partner):
         return f"{partner} is now {partner.get_status_display().lower()}."
 
-    def success_url(self, partner=None):
-        return reverse("office:partner_detail", kwargs={"partner_id": self.object.pk})
 
-    def render_invalid(self, form):
-        return redirect(self.success_url())
-
-
-class ContactCreateView(ServiceView):
+class ContactCreateView(PartnerActionView):
     area, capability = OFFICE, PARTNERS_EDIT
     form_class = ContactForm
-
-    def get_object(self):
-        return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["partner_id"])
+    back = "office:partner_people"
 
     def perform(self, data):
         return contact_create(actor=self.actor, partner=self.object, **data)
 
     def success_message(self, contact):
         return f"{contact.name} was added."
-
-    def success_url(self, contact):
-        return reverse("office:partner_people", kwargs={"partner_id": self.object.pk})
 
     def render_invalid(self, form):
         partner = self.object

@@ -105,18 +105,28 @@ class StaffListView(MemberRequiredMixin, View):
         )
 
 
-class StaffInviteView(ServiceView, StaffListView):
-    area, capability = OFFICE, STAFF_INVITE
+class InvitationCreateView(ServiceView):
+    """Invite someone by e-mail, as staff (``invitation_partner`` None) or as a user of that
+    partner, with a role the actor may hand out."""
+
     form_class = InvitationForm
 
+    def invitation_partner(self):
+        return None
+
     def get_form_kwargs(self):
-        return {"roles": roles_invitable_by(actor=self.actor, partner=None)}
+        return {"roles": roles_invitable_by(actor=self.actor, partner=self.invitation_partner())}
 
     def perform(self, data):
-        return invitation_create(actor=self.actor, email=data["email"], role=data["role"])
+        partner = self.invitation_partner()
+        return invitation_create(actor=self.actor, email=data["email"], role=data["role"], partner=partner)
 
     def success_message(self, invitation):
         return f"An invitation is on its way to {invitation.email}."
+
+
+class StaffInviteView(InvitationCreateView, StaffListView):
+    area, capability = OFFICE, STAFF_INVITE
 
     def success_url(self, invitation):
         return reverse("office:staff")
@@ -227,19 +237,11 @@ class PortalPeopleView(MemberRequiredMixin, View):
         )
 
 
-class PortalInviteView(ServiceView, PortalPeopleView):
+class PortalInviteView(InvitationCreateView, PortalPeopleView):
     area, capability = PORTAL, PEOPLE_INVITE
-    form_class = InvitationForm
 
-    def get_form_kwargs(self):
-        # The member's own company (loaded with the membership).
-        return {"roles": roles_invitable_by(actor=self.actor, partner=self.actor.partner)}
-
-    def perform(self, data):
-        return invitation_create(actor=self.actor, email=data["email"], role=data["role"], partner=self.actor.partner)
-
-    def success_message(self, invitation):
-        return f"An invitation is on its way to {invitation.email}."
+    def invitation_partner(self):
+        return self.actor.partner  # the member's own company (loaded with the membership)
 
     def success_url(self, invitation):
         return reverse("portal:people")
