@@ -58,6 +58,8 @@ class PartnerListView(MemberRequiredMixin, View):
         form = PartnerFilterForm(request.GET)
         partners = partner_list_for_actor(actor=self.actor, **form.filters())
         page = paginate(request, partners)
+        for partner in page.object_list:
+            partner.facet_cells = [facet.cell(partner) for facet in form.facets]
         context = {
             "form": form,
             "page": page,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Prefetch
+from django.utils.html import format_html_join
 
 from partners.hooks import directory_facet, record_tab
 from prm.accounts.access import PORTAL
@@ -37,6 +38,14 @@ def _enrollments() -> list[Prefetch]:
     ]
 
 
+def _tier_badges(partner) -> str:
+    enrollments = partner.enrollments.all()
+    if not enrollments:
+        return "\N{EN DASH}"
+    badge = '<span class="badge tier-badge me-1" style="--tier: {}">{}</span>'
+    return format_html_join("", badge, ((e.tier.color, e.tier.name) for e in enrollments))
+
+
 def _tiers_text(partner) -> str:
     return "; ".join(str(enrollment.tier) for enrollment in partner.enrollments.all())
 
@@ -58,7 +67,7 @@ def register() -> None:
         field=_tier_field,
         narrow=_in_tier,
         prefetch=_enrollments,
-        cell_template="programs/_directory_tiers.html",
+        cell=_tier_badges,
         csv_column="tiers",
         csv_value=_tiers_text,
         profile_template="programs/_profile_tiers.html",
