@@ -338,7 +338,7 @@ def policies(ctx: StepContext) -> None:
 def evaluate_tiers(world: World, *, log) -> dict:
     """The first nightly evaluation of every generated tenant, as the app role in its scope."""
     from prm.tenancy.scope import tenant_scope
-    from programs.services.tiers import tier_evaluate
+    from programs.services.evaluation import tier_evaluate
 
     found = {}
     for slug, ctx in world.tenants.items():

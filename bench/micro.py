@@ -290,7 +290,7 @@ def _partner(ctx: MicroContext):
 def tier_evaluate_all(ctx: MicroContext) -> list[Variant]:
     from prm.tenancy.scope import tenant_scope
     from programs.models import Program
-    from programs.services.tiers import tier_evaluate
+    from programs.services.evaluation import tier_evaluate
 
     with tenant_scope(ctx.tenant):
         review_day = min(d for d in Program.objects.values_list("next_review_on", flat=True) if d)
@@ -316,7 +316,7 @@ def tier_evaluate_all(ctx: MicroContext) -> list[Variant]:
 )
 def tier_evaluate_partner(ctx: MicroContext) -> list[Variant]:
     from prm.tenancy.scope import tenant_scope
-    from programs.services.tiers import tier_evaluate
+    from programs.services.evaluation import tier_evaluate
 
     with tenant_scope(ctx.tenant):
         partner_id = _actor(ctx, ctx.partner_user_id).partner_id

@@ -7,11 +7,26 @@ class PartnersConfig(AppConfig):
 
     def ready(self):
         from prm.accounts.access import OFFICE, PORTAL
+        from prm.web.home import home_card
         from prm.web.menu import menu_entry
 
-        from . import events, notifications, permissions  # noqa: F401  (declares verbs, kinds, capabilities)
+        from . import events, notifications, permissions, views  # noqa: F401  (declares verbs, kinds, capabilities)
+        from .hooks import record_tab
 
         menu_entry(area=OFFICE, label="Dashboard", url_name="office:dashboard", order=10)
         menu_entry(area=OFFICE, label="Partners", url_name="office:partner_list", order=20)
         menu_entry(area=PORTAL, label="Home", url_name="portal:home", order=10)
         menu_entry(area=PORTAL, label="Company", url_name="portal:company", order=50)
+
+        # The record's own tabs; apps above add theirs (programs: "Programs", order 50).
+        detail = "partners/partner_detail.html"
+        record_tab(name="profile", label="Profile", template=f"{detail}#profile", context=views.profile_tab, order=10)
+        record_tab(name="people", label="People", template=f"{detail}#people", context=views.people_tab, order=20)
+        record_tab(
+            name="timeline", label="Timeline", template=f"{detail}#timeline", context=views.timeline_tab, order=90
+        )
+        # The portal home's own cards, around those the apps above declare (programs: order 50).
+        home_card(area=PORTAL, template="partners/portal_home.html#company", context=views.company_card, order=10)
+        home_card(
+            area=PORTAL, template="partners/portal_home.html#notifications", context=views.notifications_card, order=90
+        )

@@ -5,8 +5,8 @@ from django.core.validators import ProhibitNullCharactersValidator, RegexValidat
 
 from prm.accounts.models import Membership
 from prm.accounts.roles import MembershipKind
-from programs.models import Tier
 
+from .hooks import directory_facets
 from .models import Partner, PartnerContact, PartnerStatus, PartnerType
 from .selectors import SORTS
 
@@ -40,11 +40,11 @@ class CommaListField(forms.CharField):
 
 
 class PartnerFilterForm(forms.Form):
-    """The directory's query string. Invalid values are ignored field by field, never a 500."""
+    """The directory's query string. Invalid values are ignored field by field, never a 500. The
+    apps' facets (``partners.hooks``) add a field each, named after the facet."""
 
     q = forms.CharField(required=False, max_length=100, label="Search")
     type = forms.ModelChoiceField(queryset=PartnerType.objects.all(), required=False, to_field_name="slug")
-    tier = forms.ModelChoiceField(queryset=Tier.objects.select_related("program"), required=False)
     status = forms.ChoiceField(choices=[("", "Any status"), *PartnerStatus.choices], required=False)
     country = forms.CharField(required=False, max_length=2, validators=[country_code])
     manager = forms.ModelChoiceField(queryset=Membership.objects.none(), required=False)
@@ -55,6 +55,9 @@ class PartnerFilterForm(forms.Form):
         self.fields["manager"].queryset = Membership.objects.filter(
             kind=MembershipKind.STAFF, is_active=True
         ).select_related("user")
+        self.facets = directory_facets()
+        for facet in self.facets:
+            self.fields[facet.name] = facet.field()
 
     def filters(self) -> dict:
         """The valid filters; an invalid field falls back to 'any'."""
@@ -63,12 +66,24 @@ class PartnerFilterForm(forms.Form):
         return {
             "search": data.get("q") or "",
             "partner_type": data.get("type"),
-            "tier": data.get("tier"),
             "status": data.get("status") or "",
             "country": data.get("country") or "",
             "manager": data.get("manager"),
             "sort": data.get("sort") or "name",
+            "facets": {facet.name: data.get(facet.name) for facet in self.facets},
         }
+
+    def facet_filters(self) -> list[dict]:
+        """Each facet's filter as the directory shows it: its options (evaluated here, not while
+        the template renders) and the value in the query string."""
+        return [
+            {
+                "facet": facet,
+                "options": [(str(value), label) for value, label in self.fields[facet.name].choices if value != ""],
+                "selected": str(self[facet.name].value() or ""),
+            }
+            for facet in self.facets
+        ]
 
 
 class PartnerProfileForm(forms.ModelForm):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from programs.models import Enrollment
-
-from .models import Partner
+from .hooks import directory_facets
+from .models import Partner, PartnerContact
+from .permissions import VIEW, partner_require
 
 SORTS = {
     "name": ("display_name", "id"),
@@ -19,9 +19,10 @@ SORTS = {
 
 
 def _with_directory_relations(queryset: QuerySet[Partner]) -> QuerySet[Partner]:
-    return queryset.select_related("partner_type", "account_manager__user").prefetch_related(
-        Prefetch("enrollments", queryset=Enrollment.objects.select_related("tier", "program").order_by("program__name"))
-    )
+    """What a directory row and a record read: the type, the manager, and what the directory's
+    facets show (``partners.hooks``), prefetched."""
+    prefetches = [prefetch for facet in directory_facets() for prefetch in facet.prefetch()]
+    return queryset.select_related("partner_type", "account_manager__user").prefetch_related(*prefetches)
 
 
 def partner_list_for_actor(
@@ -29,15 +30,15 @@ def partner_list_for_actor(
     actor,
     search: str = "",
     partner_type=None,
-    tier=None,
     status: str = "",
     country: str = "",
     manager=None,
     sort: str = "name",
+    facets: dict | None = None,
 ) -> QuerySet[Partner]:
-    """The back-office directory: every partner of the tenant, filtered and sorted."""
-    if not actor.is_staff_member:
-        raise Http404
+    """The back-office directory: every partner of the tenant, filtered and sorted. ``facets``:
+    the chosen values of the directory's facets, by name (``partners.hooks``)."""
+    partner_require(actor, None, VIEW)  # every partner: staff only (a partner user sees its own)
     queryset = Partner.objects.all()
     if search:
         term = search.strip()
@@ -49,8 +50,10 @@ def partner_list_for_actor(
         )
     if partner_type is not None:
         queryset = queryset.filter(partner_type=partner_type)
-    if tier is not None:
-        queryset = queryset.filter(enrollments__tier=tier)
+    chosen = facets or {}
+    for facet in directory_facets():
+        if chosen.get(facet.name) is not None:
+            queryset = facet.narrow(queryset, chosen[facet.name])
     if status:
         queryset = queryset.filter(status=status)
     if country:
@@ -63,12 +66,23 @@ def partner_list_for_actor(
 def partner_get_for_actor(*, actor, partner_id: int) -> Partner:
     """One partner: staff see any of their tenant's, a partner user only its own. Else 404."""
     queryset = Partner.objects.select_related("partner_type", "account_manager__user", "parent")
-    if actor.is_partner_user:
-        if actor.partner_id != partner_id:
-            raise Http404
-    elif not actor.is_staff_member:
-        raise Http404
     partner = _with_directory_relations(queryset).filter(pk=partner_id).first()
     if partner is None:
         raise Http404
+    partner_require(actor, partner, VIEW)
     return partner
+
+
+def partner_counts_by_status(*, actor) -> dict[str, int]:
+    """How many of the tenant's partners are in each status (the back office's dashboard)."""
+    partner_require(actor, None, VIEW)
+    return dict(Partner.objects.values_list("status").annotate(n=Count("id")).order_by())
+
+
+def contact_get_for_actor(*, actor, partner_id: int, contact_id: int) -> PartnerContact:
+    """One contact of one partner the actor may see. Else 404."""
+    contact = PartnerContact.objects.select_related("partner").filter(partner_id=partner_id, pk=contact_id).first()
+    if contact is None:
+        raise Http404
+    partner_require(actor, contact.partner, VIEW)
+    return contact

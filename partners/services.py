@@ -5,22 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from prm.accounts.models import Membership
-from prm.accounts.roles import Role
+from prm.accounts.selectors import partner_admin_list
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import changes_apply, event_record
 from prm.notifications.services import notify
 
+from . import events, notifications
 from .models import INACTIVE_STATUSES, PARTNER_TRANSITIONS, Partner, PartnerContact, PartnerStatus, PartnerType
+from .permissions import CHANGE_STATUS, COMPANY_EDIT, CREATE, EDIT, MANAGE_CONTACTS, PARTNERS_EDIT, partner_require
 
 
 def partner_editable_fields(*, actor: Membership) -> tuple[str, ...]:
     """The fields the actor may change on a partner record."""
-    if actor.is_staff_member and actor.can("partners.edit"):
+    if actor.is_staff_member and actor.can(PARTNERS_EDIT):
         return PARTNER_STAFF_FIELDS
-    if actor.is_partner_user and actor.can("company.edit"):
+    if actor.is_partner_user and actor.can(COMPANY_EDIT):
         return Partner.PARTNER_EDITABLE_FIELDS
     return ()
 
@@ -37,14 +40,13 @@ PARTNER_STAFF_FIELDS = (
 )
 
 
-def _partner_admins(partner: Partner) -> list[Membership]:
-    return list(Membership.objects.filter(partner=partner, role=Role.PARTNER_ADMIN, is_active=True))
+def _record_url(partner: Partner) -> str:
+    return reverse("office:partner_detail", kwargs={"partner_id": partner.pk})
 
 
 @transaction.atomic
 def partner_create(*, actor: Membership, legal_name: str, partner_type: PartnerType, country: str, **fields) -> Partner:
-    if not actor.can("partners.create"):
-        raise NotAllowed("You may not add partners.")
+    partner_require(actor, None, CREATE)
     assert_same_tenant(actor, partner_type, fields.get("account_manager"), fields.get("parent"))
     partner = Partner.objects.create(
         legal_name=legal_name,
@@ -54,19 +56,17 @@ def partner_create(*, actor: Membership, legal_name: str, partner_type: PartnerT
         status_changed_at=timezone.now(),
         **fields,
     )
-    event_record(actor=actor, target=partner, verb="partner.created", to_state=partner.status)
+    event_record(actor=actor, target=partner, verb=events.CREATED, to_state=partner.status)
     return partner
 
 
 @transaction.atomic
 def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, Any]) -> Partner:
     """Apply field changes the actor may make; record what changed (before and after)."""
-    allowed = set(partner_editable_fields(actor=actor))
-    refused = set(changes) - allowed
+    partner_require(actor, partner, EDIT)
+    refused = set(changes) - set(partner_editable_fields(actor=actor))
     if refused:
         raise NotAllowed(f"You may not change: {', '.join(sorted(refused))}.")
-    if actor.is_partner_user and actor.partner_id != partner.pk:
-        raise NotAllowed("You may only edit your own company.")
     assert_same_tenant(
         actor, partner, changes.get("partner_type"), changes.get("account_manager"), changes.get("parent")
     )
@@ -80,20 +80,20 @@ def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, An
     event = event_record(
         actor=actor,
         target=partner,
-        verb="partner.profile_updated",
+        verb=events.PROFILE_UPDATED,
         data={"changes": diff},
         message="Changed " + ", ".join(Partner._meta.get_field(f).verbose_name for f in diff),
     )
     if actor.is_partner_user:
         recipients = [partner.account_manager] if partner.account_manager_id else []
     else:
-        recipients = _partner_admins(partner)
+        recipients = partner_admin_list(partner_id=partner.pk)
     notify(
         recipients=recipients,
-        kind="partner.profile_updated",
+        kind=notifications.PROFILE_UPDATED,
         title=f"{partner}: company profile updated",
         body=f"{actor.user} changed {event.message[len('Changed ') :]}.",
-        url=f"/office/partners/{partner.pk}/" if actor.is_partner_user else "/portal/company/",
+        url=_record_url(partner) if actor.is_partner_user else reverse("portal:company"),
         event=event,
     )
     return partner
@@ -102,8 +102,7 @@ def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, An
 @transaction.atomic
 def partner_change_status(*, actor: Membership, partner: Partner, to_status: str, reason: str = "") -> Partner:
     """Move a partner along its lifecycle. Suspending or terminating ends its users' access."""
-    if not actor.can("partners.change_status"):
-        raise NotAllowed("You may not change a partner's status.")
+    partner_require(actor, partner, CHANGE_STATUS)
     assert_same_tenant(actor, partner)
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     from_status = partner.status
@@ -131,21 +130,21 @@ def partner_change_status(*, actor: Membership, partner: Partner, to_status: str
     event = event_record(
         actor=actor,
         target=partner,
-        verb="partner.status_changed",
+        verb=events.STATUS_CHANGED,
         from_state=from_status,
         to_state=to_status,
         message=reason,
         data=data,
     )
-    recipients = _partner_admins(partner)
+    recipients = partner_admin_list(partner_id=partner.pk)
     if partner.account_manager_id and partner.account_manager_id != actor.pk:
         recipients.append(partner.account_manager)
     notify(
         recipients=recipients,
-        kind="partner.status_changed",
+        kind=notifications.STATUS_CHANGED,
         title=f"{partner} is now {partner.get_status_display().lower()}",
         body=reason,
-        url=f"/office/partners/{partner.pk}/",
+        url=_record_url(partner),
         event=event,
     )
     return partner
@@ -162,7 +161,7 @@ def _restore_suspended_members(partner: Partner) -> int:
         Event.objects.filter(
             content_type=ContentType.objects.get_for_model(Partner),
             object_id=partner.pk,
-            verb="partner.status_changed",
+            verb=events.STATUS_CHANGED,
             to_state=PartnerStatus.SUSPENDED,
         )
         .order_by("-created_at", "-id")
@@ -176,14 +175,13 @@ def _restore_suspended_members(partner: Partner) -> int:
 
 @transaction.atomic
 def contact_create(*, actor: Membership, partner: Partner, **fields) -> PartnerContact:
-    if not (actor.can("partners.edit") or (actor.partner_id == partner.pk and actor.can("company.edit"))):
-        raise NotAllowed("You may not add contacts to this partner.")
+    partner_require(actor, partner, MANAGE_CONTACTS)
     assert_same_tenant(actor, partner)
     contact = PartnerContact.objects.create(partner=partner, **fields)
     event_record(
         actor=actor,
         target=partner,
-        verb="partner.contact_added",
+        verb=events.CONTACT_ADDED,
         data={"contact": contact.name},
         message=f"Added contact {contact.name}",
     )
@@ -192,8 +190,7 @@ def contact_create(*, actor: Membership, partner: Partner, **fields) -> PartnerC
 
 @transaction.atomic
 def contact_delete(*, actor: Membership, contact: PartnerContact) -> None:
-    if not (actor.can("partners.edit") or (actor.partner_id == contact.partner_id and actor.can("company.edit"))):
-        raise NotAllowed("You may not remove this contact.")
+    partner_require(actor, contact.partner, MANAGE_CONTACTS)
     assert_same_tenant(actor, contact)
     partner = contact.partner
     name = contact.name
@@ -201,7 +198,7 @@ def contact_delete(*, actor: Membership, contact: PartnerContact) -> None:
     event_record(
         actor=actor,
         target=partner,
-        verb="partner.contact_removed",
+        verb=events.CONTACT_REMOVED,
         data={"contact": name},
         message=f"Removed contact {name}",
     )

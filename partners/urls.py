@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .hooks import PROFILE, record_tabs
 
 office_urlpatterns = [
     path("", views.OfficeDashboardView.as_view(), name="dashboard"),
@@ -8,20 +9,16 @@ office_urlpatterns = [
     path("partners/export.csv", views.PartnerExportView.as_view(), name="partner_export"),
     path("partners/new/", views.PartnerCreateView.as_view(), name="partner_create"),
     path("partners/<int:partner_id>/", views.PartnerDetailView.as_view(), name="partner_detail"),
-    path(
-        "partners/<int:partner_id>/people/", views.PartnerDetailView.as_view(), {"tab": "people"}, name="partner_people"
-    ),
-    path(
-        "partners/<int:partner_id>/programs/",
-        views.PartnerDetailView.as_view(),
-        {"tab": "programs"},
-        name="partner_programs",
-    ),
-    path(
-        "partners/<int:partner_id>/timeline/",
-        views.PartnerDetailView.as_view(),
-        {"tab": "timeline"},
-        name="partner_timeline",
+    # The record's tabs but the first, as the apps declare them (partners.hooks.record_tab).
+    *(
+        path(
+            f"partners/<int:partner_id>/{tab.name}/",
+            views.PartnerDetailView.as_view(),
+            {"tab": tab.name},
+            name=f"partner_{tab.name}",
+        )
+        for tab in record_tabs()
+        if tab.name != PROFILE
     ),
     path("partners/<int:partner_id>/edit/", views.PartnerEditView.as_view(), name="partner_edit"),
     path("partners/<int:partner_id>/invite/", views.PartnerInviteView.as_view(), name="partner_invite"),

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.accounts.forms import InvitationForm
+from prm.accounts.roles import OFFICE_ACCESS, PORTAL_ACCESS
 from prm.accounts.selectors import invitations_pending_for_actor, people_list_for_actor
-from prm.accounts.services import invitation_create, roles_invitable_by
+from prm.accounts.services import roles_invitable_by
+from prm.accounts.views import InvitationCreateView
 from prm.events.selectors import events_for_object
 from prm.web.exports import csv_export, csv_safe
-from prm.web.views import call_service, paginate, query_without_page, run_service
-from programs.views.tiers import partner_programs_context, standing_cards
+from prm.web.home import home_cards_for
+from prm.web.views import ServiceView, paginate, query_without_page
 
 from .forms import ContactForm, PartnerCreateForm, PartnerFilterForm, PartnerProfileForm, PartnerStatusForm
-from .models import PARTNER_TRANSITIONS, PartnerContact
-from .permissions import PARTNERS_INVITE
-from .selectors import partner_get_for_actor, partner_list_for_actor
+from .hooks import PROFILE, directory_facets, profile_facets, record_page
+from .models import PARTNER_TRANSITIONS
+from .permissions import (
+    COMPANY_EDIT,
+    COMPANY_VIEW,
+    PARTNERS_CHANGE_STATUS,
+    PARTNERS_CREATE,
+    PARTNERS_EDIT,
+    PARTNERS_INVITE,
+    PARTNERS_VIEW,
+)
+from .selectors import contact_get_for_actor, partner_counts_by_status, partner_get_for_actor, partner_list_for_actor
 from .services import (
     contact_create,
     contact_delete,
@@ -30,18 +39,12 @@ from .services import (
     partner_update,
 )
 
-TABS = ("profile", "people", "programs", "timeline")
-
 
 class OfficeDashboardView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "office.access"
+    area, capability = OFFICE, OFFICE_ACCESS
 
     def get(self, request):
-        from django.db.models import Count
-
-        from .models import Partner
-
-        by_status = dict(Partner.objects.values_list("status").annotate(n=Count("id")).order_by())
+        by_status = partner_counts_by_status(actor=self.actor)
         mine = list(partner_list_for_actor(actor=self.actor, manager=self.actor)[:10])
         return render(request, "partners/office_dashboard.html", {"by_status": by_status, "mine": mine})
 
@@ -49,110 +52,103 @@ class OfficeDashboardView(MemberRequiredMixin, View):
 class PartnerListView(MemberRequiredMixin, View):
     """The directory: search, filters, sorting, pagination; htmx swaps only the results."""
 
-    area, capability = OFFICE, "partners.view"
+    area, capability = OFFICE, PARTNERS_VIEW
 
     def get(self, request):
         form = PartnerFilterForm(request.GET)
         partners = partner_list_for_actor(actor=self.actor, **form.filters())
         page = paginate(request, partners)
+        for partner in page.object_list:
+            partner.facet_cells = [facet.cell(partner) for facet in form.facets]
         context = {
             "form": form,
             "page": page,
             "query": query_without_page(request),
             # The filter's options, evaluated here rather than while the template renders.
             "type_options": list(form.fields["type"].queryset),
-            "tier_options": list(form.fields["tier"].queryset),
+            "facet_filters": form.facet_filters(),
             "manager_options": list(form.fields["manager"].queryset),
+            "columns": 5 + len(form.facets),
         }
         template = "partners/partner_list.html#results" if request.htmx else "partners/partner_list.html"
         return render(request, template, context)
 
 
 class PartnerExportView(MemberRequiredMixin, View):
-    """The directory, filtered the same way, as CSV (built in the request's tenant scope)."""
+    """The directory, filtered the same way, as CSV (built in the request's tenant scope). The
+    facets' columns (``partners.hooks``) follow "status"."""
 
-    area, capability = OFFICE, "partners.view"
-    columns = (
-        "id",
-        "display_name",
-        "legal_name",
-        "partner_type",
-        "status",
-        "tiers",
-        "country",
-        "account_manager",
-        "website",
-        "external_crm_id",
-        "created_at",
-    )
+    area, capability = OFFICE, PARTNERS_VIEW
+    leading = ("id", "display_name", "legal_name", "partner_type", "status")
+    trailing = ("country", "account_manager", "website", "external_crm_id", "created_at")
 
     def get(self, request):
         partners = partner_list_for_actor(actor=self.actor, **PartnerFilterForm(request.GET).filters())
-        return csv_export(name="partners", columns=self.columns, rows=partners, row=self.row)
+        facets = directory_facets()
+        columns = (*self.leading, *(facet.csv_column for facet in facets), *self.trailing)
 
-    @staticmethod
-    def row(partner) -> list:
-        return [
-            partner.pk,
-            csv_safe(partner.display_name),
-            csv_safe(partner.legal_name),
-            csv_safe(partner.partner_type.name),
-            partner.get_status_display(),
-            csv_safe("; ".join(str(e.tier) for e in partner.enrollments.all())),
-            partner.country,
-            csv_safe(str(partner.account_manager.user)) if partner.account_manager_id else "",
-            csv_safe(partner.website),
-            csv_safe(partner.external_crm_id),
-            partner.created_at.isoformat(),
-        ]
+        def row(partner) -> list:
+            return [
+                partner.pk,
+                csv_safe(partner.display_name),
+                csv_safe(partner.legal_name),
+                csv_safe(partner.partner_type.name),
+                partner.get_status_display(),
+                *(csv_safe(facet.csv_value(partner)) for facet in facets),
+                partner.country,
+                csv_safe(str(partner.account_manager.user)) if partner.account_manager_id else "",
+                csv_safe(partner.website),
+                csv_safe(partner.external_crm_id),
+                partner.created_at.isoformat(),
+            ]
+
+        return csv_export(name="partners", columns=columns, rows=partners, row=row)
 
 
-class PartnerCreateView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "partners.create"
+class PartnerCreateView(ServiceView):
+    area, capability = OFFICE, PARTNERS_CREATE
+    form_class = PartnerCreateForm
+    template = "partners/partner_form.html"
 
     def get(self, request):
-        return render(request, "partners/partner_form.html", {"form": PartnerCreateForm(), "creating": True})
+        return render(request, self.template, {"form": PartnerCreateForm(), "creating": True})
 
-    def post(self, request):
-        form = PartnerCreateForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            created = {}
-            if run_service(
-                request,
-                lambda: created.setdefault("partner", partner_create(actor=self.actor, **data)),
-                success=f"{data['legal_name']} was added as an applicant.",
-            ):
-                return redirect("office:partner_detail", partner_id=created["partner"].pk)
-        return render(request, "partners/partner_form.html", {"form": form, "creating": True})
+    def perform(self, data):
+        return partner_create(actor=self.actor, **data)
+
+    def success_message(self, partner):
+        return f"{partner.legal_name} was added as an applicant."
+
+    def success_url(self, partner):
+        return reverse("office:partner_detail", kwargs={"partner_id": partner.pk})
+
+    def render_invalid(self, form):
+        return render(self.request, self.template, {"form": form, "creating": True})
 
 
 class PartnerDetailView(MemberRequiredMixin, View):
-    """A partner's record in tabs. htmx loads a tab's partial; a plain request gets the page."""
+    """A partner's record in tabs (``partners.hooks.record_tab``). htmx loads a tab's partial; a
+    plain request gets the page."""
 
-    area, capability = OFFICE, "partners.view"
+    area, capability = OFFICE, PARTNERS_VIEW
 
-    def get(self, request, partner_id: int, tab: str = "profile"):
-        if tab not in TABS:
-            raise Http404
+    def get(self, request, partner_id: int, tab: str = PROFILE):
         partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
-        context = {"partner": partner, "tab": tab, "tabs": TABS, "area": "office"}
-        if tab == "people":
-            context.update(_people_context(self.actor, partner))
-        elif tab == "programs":
-            context.update(
-                partner_programs_context(actor=self.actor, partner=partner, currency=request.tenant.default_currency)
-            )
-        elif tab == "timeline":
-            context["events"] = list(events_for_object(actor=self.actor, target=partner)[:100])
-        else:
-            context["transitions"] = sorted(PARTNER_TRANSITIONS[partner.status])
-            context["status_form"] = PartnerStatusForm()
-        template = f"partners/partner_detail.html#{tab}" if request.htmx else "partners/partner_detail.html"
-        return render(request, template, context)
+        return record_page(request, actor=self.actor, partner=partner, tab=tab, partial=bool(request.htmx))
 
 
-def _people_context(actor, partner) -> dict:
+# --- the record's own tabs (declared in apps.py) ---
+
+
+def profile_tab(*, request, actor, partner) -> dict:
+    return {
+        "transitions": sorted(PARTNER_TRANSITIONS[partner.status]),
+        "status_form": PartnerStatusForm(),
+        "profile_facets": profile_facets(),
+    }
+
+
+def people_tab(*, request, actor, partner) -> dict:
     roles = roles_invitable_by(actor=actor, partner=partner)
     return {
         "people": list(people_list_for_actor(actor=actor, partner=partner)),
@@ -160,143 +156,147 @@ def _people_context(actor, partner) -> dict:
         "invite_form": InvitationForm(roles=roles) if roles else None,
         "contacts": list(partner.contacts.all()),
         "contact_form": ContactForm(),
-        "can_manage": actor.can("partners.change_status"),
+        "can_manage": actor.can(PARTNERS_CHANGE_STATUS),
     }
 
 
-class PartnerInviteView(MemberRequiredMixin, View):
+def timeline_tab(*, request, actor, partner) -> dict:
+    return {"events": list(events_for_object(actor=actor, target=partner)[:100])}
+
+
+class PartnerActionView(ServiceView):
+    """A form posted about the partner the URL names (``partner_id``): back to the record's page
+    ``back`` when done, and (unless a view shows its form again) when invalid or refused, with
+    the message that says why."""
+
+    back = "office:partner_detail"
+
+    def get_object(self):
+        return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["partner_id"])
+
+    def success_url(self, result=None):
+        return reverse(self.back, kwargs={"partner_id": self.object.pk})
+
+    def render_invalid(self, form):
+        return redirect(self.success_url())
+
+
+class PartnerInviteView(PartnerActionView, InvitationCreateView):
     """Staff invite a user (typically the partner admin) to one partner, from its People tab."""
 
     area, capability = OFFICE, PARTNERS_INVITE
+    invalid_message = "Enter a valid e-mail address and role."
+    back = "office:partner_people"
 
-    def post(self, request, partner_id: int):
-        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
-        form = InvitationForm(request.POST, roles=roles_invitable_by(actor=self.actor, partner=partner))
-        if form.is_valid():
-            email = form.cleaned_data["email"]
-            call_service(
-                request,
-                invitation_create,
-                actor=self.actor,
-                email=email,
-                role=form.cleaned_data["role"],
-                partner=partner,
-                success=f"An invitation is on its way to {email}.",
-            )
-        else:
-            messages.error(request, "Enter a valid e-mail address and role.")
-        return redirect("office:partner_people", partner_id=partner.pk)
+    def invitation_partner(self):
+        return self.object
 
 
-class PartnerEditView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "partners.edit"
+class PartnerEditView(PartnerActionView):
+    """Staff edit a partner's record (the fields ``partner_editable_fields`` allows)."""
+
+    area, capability = OFFICE, PARTNERS_EDIT
+    form_class = PartnerProfileForm
     template = "partners/partner_form.html"
 
-    def get_partner(self, partner_id):
-        return partner_get_for_actor(actor=self.actor, partner_id=partner_id)
+    def get_form_kwargs(self):
+        return {"instance": self.object, "editable_fields": partner_editable_fields(actor=self.actor)}
 
-    def get(self, request, partner_id: int | None = None):
-        partner = self.get_partner(partner_id)
-        form = PartnerProfileForm(instance=partner, editable_fields=partner_editable_fields(actor=self.actor))
-        return render(request, self.template, {"form": form, "partner": partner})
+    def get(self, request, **kwargs):
+        self.object = self.get_object()
+        form = self.form_class(**self.get_form_kwargs())
+        return render(request, self.template, {"form": form, "partner": self.object})
 
-    def post(self, request, partner_id: int | None = None):
-        partner = self.get_partner(partner_id)
-        form = PartnerProfileForm(
-            request.POST, instance=partner, editable_fields=partner_editable_fields(actor=self.actor)
+    def perform(self, data):
+        # The form wrote the values onto the instance; the service reloads and applies them.
+        self.changes = self.form.changes()
+        return partner_update(actor=self.actor, partner=self.object, changes=self.changes)
+
+    def success_message(self, partner):
+        return "The company profile is saved." if self.changes else "Nothing changed."
+
+    def render_invalid(self, form):
+        return render(self.request, self.template, {"form": form, "partner": self.object})
+
+
+class PartnerStatusView(PartnerActionView):
+    area, capability = OFFICE, PARTNERS_CHANGE_STATUS
+    form_class = PartnerStatusForm
+    invalid_message = "Choose a valid status."
+
+    def perform(self, data):
+        return partner_change_status(
+            actor=self.actor, partner=self.object, to_status=data["to_status"], reason=data["reason"]
         )
-        if form.is_valid():
-            changes = form.changes()
-            # The form wrote the values onto the instance; the service reloads and applies them.
-            if run_service(
-                request,
-                lambda: partner_update(actor=self.actor, partner=partner, changes=changes),
-                success="The company profile is saved." if changes else "Nothing changed.",
-            ):
-                return redirect(self.success_url(partner))
-        return render(request, self.template, {"form": form, "partner": partner})
 
-    def success_url(self, partner):
-        return reverse("office:partner_detail", kwargs={"partner_id": partner.pk})
+    def success_message(self, partner):
+        return f"{partner} is now {partner.get_status_display().lower()}."
 
 
-class PartnerStatusView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "partners.change_status"
+class ContactCreateView(PartnerActionView):
+    area, capability = OFFICE, PARTNERS_EDIT
+    form_class = ContactForm
+    back = "office:partner_people"
 
-    def post(self, request, partner_id: int):
-        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
-        form = PartnerStatusForm(request.POST)
-        if form.is_valid():
-            to_status = form.cleaned_data["to_status"]
-            run_service(
-                request,
-                lambda: partner_change_status(
-                    actor=self.actor, partner=partner, to_status=to_status, reason=form.cleaned_data["reason"]
-                ),
-                success=f"{partner} is now {dict(form.fields['to_status'].choices)[to_status].lower()}.",
-            )
-        else:
-            messages.error(request, "Choose a valid status.")
-        return redirect("office:partner_detail", partner_id=partner.pk)
+    def perform(self, data):
+        return contact_create(actor=self.actor, partner=self.object, **data)
+
+    def success_message(self, contact):
+        return f"{contact.name} was added."
+
+    def render_invalid(self, form):
+        partner = self.object
+        context = {**people_tab(request=self.request, actor=self.actor, partner=partner), "contact_form": form}
+        return record_page(self.request, actor=self.actor, partner=partner, tab="people", context=context)
 
 
-class ContactCreateView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "partners.edit"
+class ContactDeleteView(ServiceView):
+    area, capability = OFFICE, PARTNERS_EDIT
 
-    def post(self, request, partner_id: int):
-        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
-        form = ContactForm(request.POST)
-        if form.is_valid():
-            run_service(
-                request,
-                lambda: contact_create(actor=self.actor, partner=partner, **form.cleaned_data),
-                success=f"{form.cleaned_data['name']} was added.",
-            )
-            return redirect("office:partner_people", partner_id=partner.pk)
-        context = {
-            "partner": partner,
-            "tab": "people",
-            "tabs": TABS,
-            "area": "office",
-            **_people_context(self.actor, partner),
-            "contact_form": form,
-        }
-        return render(request, "partners/partner_detail.html", context)
-
-
-class ContactDeleteView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "partners.edit"
-
-    def post(self, request, partner_id: int, contact_id: int):
-        partner = partner_get_for_actor(actor=self.actor, partner_id=partner_id)
-        contact = PartnerContact.objects.filter(partner=partner, pk=contact_id).first()
-        if contact is None:
-            raise Http404
-        run_service(
-            request, lambda: contact_delete(actor=self.actor, contact=contact), success=f"{contact.name} was removed."
+    def get_object(self):
+        return contact_get_for_actor(
+            actor=self.actor, partner_id=self.kwargs["partner_id"], contact_id=self.kwargs["contact_id"]
         )
-        return redirect("office:partner_people", partner_id=partner.pk)
+
+    def perform(self, data):
+        return contact_delete(actor=self.actor, contact=self.object)
+
+    def success_message(self, result):
+        return f"{self.object.name} was removed."
+
+    def success_url(self, result=None):
+        return reverse("office:partner_people", kwargs={"partner_id": self.object.partner_id})
+
+    def render_invalid(self, form):
+        return redirect(self.success_url())
 
 
 # --- Portal -----------------------------------------------------------------------------------
 
 
 class PortalHomeView(MemberRequiredMixin, View):
-    area, capability = PORTAL, "portal.access"
+    """The portal's front door: the cards the apps declare (``prm.web.home``), this app's among
+    them, in their order."""
+
+    area, capability = PORTAL, PORTAL_ACCESS
 
     def get(self, request):
-        from prm.notifications.selectors import notification_list_for_actor
+        cards = home_cards_for(request=request, actor=self.actor, area=PORTAL)
+        return render(request, "partners/portal_home.html", {"cards": cards})
 
-        partner = partner_get_for_actor(actor=self.actor, partner_id=self.actor.partner_id)
-        recent = list(notification_list_for_actor(actor=self.actor)[:5])
-        tier_cards = standing_cards(actor=self.actor, partner_id=partner.pk, currency=request.tenant.default_currency)
-        return render(
-            request, "partners/portal_home.html", {"partner": partner, "recent": recent, "tier_cards": tier_cards}
-        )
+
+def company_card(*, request, actor) -> dict:
+    return {"partner": partner_get_for_actor(actor=actor, partner_id=actor.partner_id)}
+
+
+def notifications_card(*, request, actor) -> dict:
+    from prm.notifications.selectors import notification_list_for_actor
+
+    return {"recent": list(notification_list_for_actor(actor=actor)[:5])}
 
 
 class CompanyProfileView(MemberRequiredMixin, View):
-    area, capability = PORTAL, "company.view"
+    area, capability = PORTAL, COMPANY_VIEW
 
     def get(self, request):
         partner = partner_get_for_actor(actor=self.actor, partner_id=self.actor.partner_id)
@@ -308,7 +308,8 @@ class CompanyProfileView(MemberRequiredMixin, View):
                 "partner": partner,
                 "events": events,
                 "contacts": list(partner.contacts.all()),
-                "can_edit": self.actor.can("company.edit"),
+                "can_edit": self.actor.can(COMPANY_EDIT),
+                "profile_facets": profile_facets(),
             },
         )
 
@@ -316,10 +317,10 @@ class CompanyProfileView(MemberRequiredMixin, View):
 class CompanyEditView(PartnerEditView):
     """A partner admin edits the fields a partner may edit; vendor fields stay read-only."""
 
-    area, capability = PORTAL, "company.edit"
+    area, capability = PORTAL, COMPANY_EDIT
     template = "partners/company_form.html"
 
-    def get_partner(self, partner_id):
+    def get_object(self):
         return partner_get_for_actor(actor=self.actor, partner_id=self.actor.partner_id)
 
     def success_url(self, partner):

@@ -12,8 +12,9 @@ from partners.models import PartnerType, SizeBand
 from prm.accounts.roles import PARTNER_ROLES, Role
 from prm.web.admin import TenantAdmin, TenantInline
 
-from . import admin_policies, metrics  # noqa: F401  (admin_policies registers the catalogue admins)
+from . import admin_policies  # noqa: F401  (registers the catalogue admins)
 from .models import Enrollment, ManualMetric, Program, Tier, TierRequirement
+from .selectors.metrics import metric_choices, metric_get
 
 
 class PartnerTypesField(forms.ModelMultipleChoiceField):
@@ -125,7 +126,7 @@ class ProgramAdmin(TenantAdmin):
 
     @admin.action(description="Evaluate tiers now (the nightly run, for the selected programs)")
     def evaluate_now(self, request, queryset):
-        from .services.tiers import tier_evaluate
+        from .services.evaluation import tier_evaluate
 
         if request.tenant is None:
             messages.error(request, "Open the vendor's own admin to evaluate its programs.")
@@ -151,11 +152,11 @@ class RequirementForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["metric"].choices = [("", "---------"), *metrics.choices()]
+        self.fields["metric"].choices = [("", "---------"), *metric_choices()]
 
     def clean_metric(self):
         key = self.cleaned_data["metric"]
-        metric = metrics.get(key)
+        metric = metric_get(key)
         if metric is None:
             raise forms.ValidationError("Choose a metric from the list.")
         if not metric.available:
@@ -164,7 +165,7 @@ class RequirementForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        metric = metrics.get(data.get("metric") or "")
+        metric = metric_get(data.get("metric") or "")
         if metric is not None and metric.param_label and not data.get("param"):
             self.add_error("param", f"{metric.label} needs a {metric.param_label}.")
         return data
@@ -262,7 +263,7 @@ class EnrollmentAdmin(TenantAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        from .services.tiers import enrollment_create
+        from .services.decisions import enrollment_create
 
         # The form checked what the service checks; a race that slips past raises here.
         created = enrollment_create(actor=request.membership, partner=obj.partner, program=obj.program, tier=obj.tier)

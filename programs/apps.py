@@ -10,11 +10,13 @@ class ProgramsConfig(AppConfig):
         from prm.accounts.hooks import partner_users_changed
         from prm.web.menu import menu_entry
 
-        from . import events, notifications, permissions  # noqa: F401  (declares verbs, kinds, capabilities)
-        from .services.tiers import tier_evaluate_soon
+        from . import events, extensions, notifications, permissions  # noqa: F401  (declares verbs, kinds, capabilities)
+        from .services.evaluation import tier_evaluate_soon
 
         # Active partner users are a tier metric: a change re-measures the partner after commit.
         partner_users_changed.connect(tier_evaluate_soon)
+        # The tier facet of the partner directory, the record's Programs tab, the portal's tier card.
+        extensions.register()
 
         group = "Programs"
         for order, label, url_name in (

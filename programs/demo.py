@@ -50,7 +50,7 @@ from .models import (
     TierRequirement,
     TierStanding,
 )
-from .services.tiers import tier_evaluate
+from .services.evaluation import tier_evaluate
 
 # --- What each vendor configures ----------------------------------------------------------------
 

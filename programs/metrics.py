@@ -7,7 +7,8 @@ register their metrics here from ``AppConfig.ready()``; until an app does, its m
 them, the portal shows "not measured yet").
 
 Manual metrics are per tenant (``ManualMetric`` rows): their key is ``manual:<code>`` and their
-values are recorded by the vendor with evidence.
+values are recorded by the vendor with evidence. The registry holds no tenant data (and imports no
+model): ``programs.selectors.metrics`` resolves a key to either kind.
 """
 
 from __future__ import annotations
@@ -65,37 +66,15 @@ def registered() -> list[Metric]:
 
 
 def get(key: str) -> Metric | None:
-    """The metric behind a requirement's key; manual metrics are resolved per tenant."""
-    if key.startswith(MANUAL_PREFIX):
-        from .models import ManualMetric
-
-        manual = ManualMetric.objects.filter(code=key[len(MANUAL_PREFIX) :]).first()
-        return _manual(manual) if manual else None
+    """A registered metric. Manual metrics (``manual:<code>``) are the tenant's rows, not the
+    registry's: ``programs.selectors.metrics.metric_get`` resolves both."""
     return _REGISTRY.get(key)
 
 
-def metric_label(key: str, manual_names: dict[str, str] | None = None) -> str:
-    if key.startswith(MANUAL_PREFIX):
-        code = key[len(MANUAL_PREFIX) :]
-        if manual_names is not None:
-            return manual_names.get(code, code)
-        metric = get(key)
-        return metric.label if metric else code
+def metric_label(key: str) -> str:
+    """A registered metric's label (the key itself when nothing registered it)."""
     metric = _REGISTRY.get(key)
     return metric.label if metric else key
-
-
-def choices(*, include_unavailable: bool = True) -> list[tuple[str, str]]:
-    """(key, label) for forms: the built-in metrics, then the tenant's manual metrics."""
-    from .models import ManualMetric
-
-    options = [
-        (m.key, m.label if m.available else f"{m.label} (not available yet: {m.provider})")
-        for m in registered()
-        if include_unavailable or m.available
-    ]
-    options += [(m.registry_key, f"{m.name} (manual)") for m in ManualMetric.objects.order_by("name")]
-    return options
 
 
 def format_number(value: Decimal) -> str:
@@ -143,7 +122,9 @@ def _active_users_sql(
     )
 
 
-def _manual(manual) -> Metric:
+def manual_metric(manual) -> Metric:
+    """The metric of one of the tenant's ``ManualMetric`` rows."""
+
     def sql(
         tenant_id: int, as_of: date, window_days: int, param: str, partner_ids: list[int] | None = None
     ) -> tuple[str, list]:

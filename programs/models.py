@@ -5,8 +5,9 @@
 * **Tiers** are ordered by ``rank`` and carry **requirements** (a metric from the registry in
   ``metrics.py``, an operator, a threshold, a look-back window, mandatory or not) and
   **benefits** (discount, deal protection, MDF, lead weight, rebate, content access).
-* **Evaluation** (``services/tiers.py``) writes one ``TierStanding`` per enrollment, set-based,
-  and turns what it finds into ``TierChangeProposal`` rows or automatic promotions.
+* **Evaluation** (``services/evaluation.py``, measuring in ``services/standing.py``) writes one
+  ``TierStanding`` per enrollment, set-based, and turns what it finds into ``TierChangeProposal``
+  rows or automatic promotions.
 * **Policies** (``services/policy.py``): the product catalogue, authorization rules per product
   line, partner licences and territory grants decide what a partner may sell, register or be
   offered.
@@ -24,6 +25,8 @@ from django.db.models.functions import Coalesce
 from partners.models import SizeBand
 from prm.tenancy.models import TenantOwned
 from prm.web.files import private_upload_path
+
+from .metrics import MANUAL_PREFIX, metric_label
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 COUNTRY = RegexValidator(r"^[A-Z]{2}$", "An ISO 3166 country code in capitals, e.g. DE.")
@@ -252,9 +255,12 @@ class TierRequirement(TenantOwned):
         ]
 
     def __str__(self):
-        from .metrics import metric_label
-
-        return f"{metric_label(self.metric)} {self.get_operator_display()} {self.threshold.normalize():f}"
+        if self.metric.startswith(MANUAL_PREFIX):
+            code = self.metric[len(MANUAL_PREFIX) :]
+            label = ManualMetric.objects.filter(code=code).values_list("name", flat=True).first() or code
+        else:
+            label = metric_label(self.metric)
+        return f"{label} {self.get_operator_display()} {self.threshold.normalize():f}"
 
 
 class ManualMetric(TenantOwned):
@@ -275,7 +281,7 @@ class ManualMetric(TenantOwned):
 
     @property
     def registry_key(self) -> str:
-        return f"manual:{self.code}"
+        return f"{MANUAL_PREFIX}{self.code}"
 
 
 class ManualMetricValue(TenantOwned):

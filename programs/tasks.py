@@ -7,7 +7,7 @@ import logging
 
 from prm.events.tasks import fan_out_task, tenant_task
 
-from .services.tiers import EVALUATE_TASK, tier_evaluate
+from .services.evaluation import EVALUATE_TASK, tier_evaluate
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from prm.accounts.models import Membership
 from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
 from prm.tenancy.time import tenant_today
-from programs.services.tiers import tier_evaluate_soon
+from programs.services.evaluation import tier_evaluate_soon
 
 from .. import events, notifications
 from ..models import PROTECTED_STATUSES, Deal, DealExtension, DealStage, DealStatus, ExtensionStatus

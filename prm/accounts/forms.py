@@ -1,6 +1,7 @@
 from django import forms
-from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 
+from .models import User
 from .roles import Role
 
 
@@ -15,7 +16,8 @@ class InvitationForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
-    """A new account for the invitee: name and password (the e-mail is the invited one)."""
+    """A new account for the invitee: name and password (the e-mail is the invited one, ``email``:
+    the password is judged against it and the names, as the account will hold them)."""
 
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
@@ -28,10 +30,20 @@ class AcceptInvitationForm(forms.Form):
         label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
+    def __init__(self, *args, email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
     def clean(self):
         data = super().clean()
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", "The two passwords differ.")
+        if data.get("password1") and "password1" not in self.errors:
+            first, last = (data.get("first_name") or "").strip(), (data.get("last_name") or "").strip()
+            try:
+                validate_password(data["password1"], User(email=self.email, first_name=first, last_name=last))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
         return data
 
 

@@ -15,9 +15,18 @@ from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_sa
 from prm.events.services import event_record, outbox_enqueue
 from prm.notifications.services import notify
 
+from . import events, notifications
 from .hooks import partner_users_changed
 from .models import Invitation, Membership, User
-from .roles import PARTNER_ROLES, STAFF_ROLES, MembershipKind
+from .roles import (
+    PARTNER_ROLES,
+    PEOPLE_INVITE,
+    PEOPLE_MANAGE,
+    STAFF_INVITE,
+    STAFF_MANAGE,
+    STAFF_ROLES,
+    MembershipKind,
+)
 from .selectors import partner_admin_list, vendor_admin_list
 
 INVITATION_EMAIL_TASK = "prm.accounts.invitation_email"
@@ -26,10 +35,11 @@ INVITATION_EMAIL_TASK = "prm.accounts.invitation_email"
 def roles_invitable_by(*, actor: Membership, partner=None) -> list[str]:
     """The roles the actor may hand out: to staff (partner None) or to users of ``partner``."""
     if partner is None:
-        return sorted(STAFF_ROLES) if actor.can("staff.invite") else []
+        return sorted(STAFF_ROLES) if actor.can(STAFF_INVITE) else []
     if actor.is_staff_member:
+        # The partners app declares this one: the foundation names it, it may not import it.
         return sorted(PARTNER_ROLES) if actor.can("partners.invite") else []
-    if actor.partner_id == partner.pk and actor.can("people.invite"):
+    if actor.partner_id == partner.pk and actor.can(PEOPLE_INVITE):
         return sorted(PARTNER_ROLES)
     return []
 
@@ -59,7 +69,7 @@ def invitation_create(*, actor: Membership, email: str, role: str, partner=None)
         partner=partner,
         invited_by=actor,
     )
-    event_record(actor=actor, target=invitation, verb="invitation.sent", to_state=role, data={"email": email})
+    event_record(actor=actor, target=invitation, verb=events.INVITATION_SENT, to_state=role, data={"email": email})
     outbox_enqueue(task_name=INVITATION_EMAIL_TASK, invitation_id=invitation.pk)
     return invitation
 
@@ -73,7 +83,7 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitatio
         raise InvalidTransition("This invitation is no longer pending.")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    event_record(actor=actor, target=invitation, verb="invitation.revoked")
+    event_record(actor=actor, target=invitation, verb=events.INVITATION_REVOKED)
     return invitation
 
 
@@ -89,6 +99,16 @@ def user_create_for_invitation(*, invitation: Invitation, first_name: str, last_
     user.save()
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
+
+
+@transaction.atomic
+def invitation_accept_new_user(*, invitation: Invitation, first_name: str, last_name: str, password: str) -> Membership:
+    """An invitee without an account: the account and the membership together, so that a refused
+    acceptance (a suspended company, a spent link) leaves no account behind."""
+    user = user_create_for_invitation(
+        invitation=invitation, first_name=first_name, last_name=last_name, password=password
+    )
+    return invitation_accept(invitation=invitation, user=user)
 
 
 @transaction.atomic
@@ -117,13 +137,13 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     event = event_record(
         actor=membership,
         target=membership,
-        verb="membership.created",
+        verb=events.MEMBERSHIP_CREATED,
         to_state=membership.role,
         data={"invitation": invitation.pk},
     )
     notify(
         recipients=[invitation.invited_by],
-        kind="invitation.accepted",
+        kind=notifications.INVITATION_ACCEPTED,
         title=f"{user} accepted your invitation",
         body=f"{user} ({user.email}) joined as {membership.get_role_display()}.",
         url=_people_url(membership),
@@ -148,10 +168,10 @@ def _people_url(membership: Membership) -> str:
 def can_manage_membership(actor: Membership, membership: Membership) -> bool:
     """May the actor deactivate or restore this person's access?"""
     if membership.is_staff_member:
-        return actor.can("staff.manage")
+        return actor.can(STAFF_MANAGE)
     if actor.is_staff_member:
-        return actor.can("partners.change_status")
-    return actor.partner_id == membership.partner_id and actor.can("people.manage")
+        return actor.can("partners.change_status")  # declared by the partners app (see above)
+    return actor.partner_id == membership.partner_id and actor.can(PEOPLE_MANAGE)
 
 
 @transaction.atomic
@@ -171,12 +191,14 @@ def membership_deactivate(*, actor: Membership, membership: Membership, reason: 
     event = event_record(
         actor=actor,
         target=membership,
-        verb="membership.deactivated",
+        verb=events.MEMBERSHIP_DEACTIVATED,
         from_state="active",
         to_state="inactive",
         message=reason,
     )
-    _notify_people_admins(membership, event, "membership.deactivated", f"{membership.user}'s access was deactivated")
+    _notify_people_admins(
+        membership, event, notifications.MEMBERSHIP_DEACTIVATED, f"{membership.user}'s access was deactivated"
+    )
     _partner_users_changed(membership)
     return membership
 
@@ -197,9 +219,11 @@ def membership_reactivate(*, actor: Membership, membership: Membership) -> Membe
     membership.deactivated_at = None
     membership.save(update_fields=["is_active", "deactivated_at"])
     event = event_record(
-        actor=actor, target=membership, verb="membership.reactivated", from_state="inactive", to_state="active"
+        actor=actor, target=membership, verb=events.MEMBERSHIP_REACTIVATED, from_state="inactive", to_state="active"
     )
-    _notify_people_admins(membership, event, "membership.reactivated", f"{membership.user}'s access was restored")
+    _notify_people_admins(
+        membership, event, notifications.MEMBERSHIP_REACTIVATED, f"{membership.user}'s access was restored"
+    )
     _partner_users_changed(membership)
     return membership
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
-from prm.errors import DomainError
-from prm.web.views import run_service
+from prm.web.views import ServiceView, call_service
 
 from .access import OFFICE, PORTAL, MemberRequiredMixin
 from .forms import AcceptInvitationForm, DeactivateForm, InvitationForm
 from .models import Invitation, User
+from .roles import PEOPLE_INVITE, PEOPLE_MANAGE, PEOPLE_VIEW, STAFF_INVITE, STAFF_MANAGE, STAFF_VIEW
 from .selectors import (
     invitation_from_token,
     invitations_pending_for_actor,
@@ -28,12 +27,12 @@ from .selectors import (
 from .services import (
     can_manage_membership,
     invitation_accept,
+    invitation_accept_new_user,
     invitation_create,
     invitation_revoke,
     membership_deactivate,
     membership_reactivate,
     roles_invitable_by,
-    user_create_for_invitation,
 )
 
 
@@ -66,38 +65,31 @@ class InvitationAcceptView(View):
         if not invitation.is_pending:
             # As for GET: a spent link must not create an account before the service refuses it.
             return render(request, "accounts/invitation_invalid.html", status=410)
+        welcome = f"Welcome to {request.tenant.name}."
         if request.user.is_authenticated:
-            if run_service(
-                request,
-                lambda: invitation_accept(invitation=invitation, user=request.user),
-                success=f"Welcome to {request.tenant.name}.",
-            ):
+            if call_service(request, invitation_accept, invitation=invitation, user=request.user, success=welcome).ok:
                 return redirect("home")
             return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
-        form = AcceptInvitationForm(request.POST)
+        form = AcceptInvitationForm(request.POST, email=invitation.email)
         if form.is_valid():
-            try:
-                with transaction.atomic():  # no account without its membership
-                    user = user_create_for_invitation(
-                        invitation=invitation,
-                        first_name=form.cleaned_data["first_name"],
-                        last_name=form.cleaned_data["last_name"],
-                        password=form.cleaned_data["password1"],
-                    )
-                    invitation_accept(invitation=invitation, user=user)
-            except ValidationError as error:
-                form.add_error("password1", error)
-            except DomainError as error:
-                messages.error(request, error.message)
-            else:
-                login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
-                messages.success(request, f"Welcome to {request.tenant.name}.")
+            data = form.cleaned_data
+            outcome = call_service(
+                request,
+                invitation_accept_new_user,
+                invitation=invitation,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                password=data["password1"],
+                success=welcome,
+            )
+            if outcome.ok:
+                login(request, outcome.value.user, backend="allauth.account.auth_backends.AuthenticationBackend")
                 return redirect("home")
         return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form})
 
 
 class StaffListView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "staff.view"
+    area, capability = OFFICE, STAFF_VIEW
 
     def get(self, request, form=None):
         roles = roles_invitable_by(actor=self.actor, partner=None)
@@ -108,45 +100,66 @@ class StaffListView(MemberRequiredMixin, View):
                 "people": list(staff_list_for_actor(actor=self.actor)),
                 "invitations": list(invitations_pending_for_actor(actor=self.actor, partner=None)),
                 "invite_form": form or (InvitationForm(roles=roles) if roles else None),
-                "can_manage_staff": self.actor.can("staff.manage"),
+                "can_manage_staff": self.actor.can(STAFF_MANAGE),
             },
         )
 
 
-class StaffInviteView(StaffListView):
-    area, capability = OFFICE, "staff.invite"
+class InvitationCreateView(ServiceView):
+    """Invite someone by e-mail, as staff (``invitation_partner`` None) or as a user of that
+    partner, with a role the actor may hand out."""
 
-    def post(self, request):
-        form = InvitationForm(request.POST, roles=roles_invitable_by(actor=self.actor, partner=None))
-        if form.is_valid() and run_service(
-            request,
-            lambda: invitation_create(
-                actor=self.actor, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
-            ),
-            success=f"An invitation is on its way to {form.cleaned_data['email']}.",
-        ):
-            return redirect("office:staff")
-        return self.get(request, form=form)
+    form_class = InvitationForm
+
+    def invitation_partner(self):
+        return None
+
+    def get_form_kwargs(self):
+        return {"roles": roles_invitable_by(actor=self.actor, partner=self.invitation_partner())}
+
+    def perform(self, data):
+        partner = self.invitation_partner()
+        return invitation_create(actor=self.actor, email=data["email"], role=data["role"], partner=partner)
+
+    def success_message(self, invitation):
+        return f"An invitation is on its way to {invitation.email}."
 
 
-class InvitationRevokeView(MemberRequiredMixin, View):
+class StaffInviteView(InvitationCreateView, StaffListView):
+    area, capability = OFFICE, STAFF_INVITE
+
+    def success_url(self, invitation):
+        return reverse("office:staff")
+
+    def render_invalid(self, form):
+        return self.get(self.request, form=form)
+
+
+class InvitationRevokeView(ServiceView):
     area, capability = OFFICE, None
 
-    def post(self, request, invitation_id: int):
+    def get_object(self):
         queryset = Invitation.objects.select_related("partner")
         if self.actor.is_partner_user:
             queryset = queryset.filter(partner_id=self.actor.partner_id)
-        invitation = queryset.filter(pk=invitation_id).first()
+        invitation = queryset.filter(pk=self.kwargs["invitation_id"]).first()
         if invitation is None:
             raise Http404
         if not roles_invitable_by(actor=self.actor, partner=invitation.partner):
             raise PermissionDenied
-        run_service(
-            request,
-            lambda: invitation_revoke(actor=self.actor, invitation=invitation),
-            success=f"The invitation to {invitation.email} is revoked.",
-        )
-        return redirect(_people_page(self.actor, invitation.partner_id))
+        return invitation
+
+    def perform(self, data):
+        return invitation_revoke(actor=self.actor, invitation=self.object)
+
+    def success_message(self, invitation):
+        return f"The invitation to {invitation.email} is revoked."
+
+    def success_url(self, invitation=None):
+        return _people_page(self.actor, self.object.partner_id)
+
+    def render_invalid(self, form):
+        return redirect(self.success_url())
 
 
 def _people_page(actor, partner_id):
@@ -156,34 +169,39 @@ def _people_page(actor, partner_id):
 
 
 class PortalInvitationRevokeView(InvitationRevokeView):
-    area, capability = PORTAL, "people.invite"
+    area, capability = PORTAL, PEOPLE_INVITE
 
 
-class MembershipDeactivateView(MemberRequiredMixin, View):
+class MembershipDeactivateView(ServiceView):
     """Staff deactivate staff (staff.manage) or partner users (partners.change_status)."""
 
     area, capability = OFFICE, None
     activate = False
 
-    def post(self, request, membership_id: int):
-        membership = membership_get_for_actor(actor=self.actor, membership_id=membership_id)
+    def get_object(self):
+        membership = membership_get_for_actor(actor=self.actor, membership_id=self.kwargs["membership_id"])
         if not can_manage_membership(self.actor, membership):
             raise PermissionDenied
+        return membership
+
+    def perform(self, data):
         if self.activate:
-            run_service(
-                request,
-                lambda: membership_reactivate(actor=self.actor, membership=membership),
-                success=f"{membership.user} has access again.",
-            )
-        else:
-            form = DeactivateForm(request.POST)
-            reason = form.cleaned_data["reason"] if form.is_valid() else ""
-            run_service(
-                request,
-                lambda: membership_deactivate(actor=self.actor, membership=membership, reason=reason),
-                success=f"{membership.user} no longer has access.",
-            )
-        return redirect(_people_page(self.actor, membership.partner_id))
+            return membership_reactivate(actor=self.actor, membership=self.object)
+        # The reason is optional: one that does not fit is left out rather than keeping access on.
+        form = DeactivateForm(self.request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        return membership_deactivate(actor=self.actor, membership=self.object, reason=reason)
+
+    def success_message(self, membership):
+        if self.activate:
+            return f"{membership.user} has access again."
+        return f"{membership.user} no longer has access."
+
+    def success_url(self, membership=None):
+        return _people_page(self.actor, self.object.partner_id)
+
+    def render_invalid(self, form):
+        return redirect(self.success_url())
 
 
 class MembershipReactivateView(MembershipDeactivateView):
@@ -193,7 +211,7 @@ class MembershipReactivateView(MembershipDeactivateView):
 class PortalMembershipDeactivateView(MembershipDeactivateView):
     """Partner admins deactivate colleagues of their own company."""
 
-    area, capability = PORTAL, "people.manage"
+    area, capability = PORTAL, PEOPLE_MANAGE
 
 
 class PortalMembershipReactivateView(PortalMembershipDeactivateView):
@@ -201,7 +219,7 @@ class PortalMembershipReactivateView(PortalMembershipDeactivateView):
 
 
 class PortalPeopleView(MemberRequiredMixin, View):
-    area, capability = PORTAL, "people.view"
+    area, capability = PORTAL, PEOPLE_VIEW
 
     def get(self, request, form=None):
         partner = self.actor.partner  # the member's own company (loaded with the membership)
@@ -214,23 +232,19 @@ class PortalPeopleView(MemberRequiredMixin, View):
                 "people": list(people_list_for_actor(actor=self.actor, partner=partner)),
                 "invitations": list(invitations_pending_for_actor(actor=self.actor, partner=partner)),
                 "invite_form": form or (InvitationForm(roles=roles) if roles else None),
-                "can_manage": self.actor.can("people.manage"),
+                "can_manage": self.actor.can(PEOPLE_MANAGE),
             },
         )
 
 
-class PortalInviteView(PortalPeopleView):
-    area, capability = PORTAL, "people.invite"
+class PortalInviteView(InvitationCreateView, PortalPeopleView):
+    area, capability = PORTAL, PEOPLE_INVITE
 
-    def post(self, request):
-        partner = self.actor.partner  # the member's own company (loaded with the membership)
-        form = InvitationForm(request.POST, roles=roles_invitable_by(actor=self.actor, partner=partner))
-        if form.is_valid() and run_service(
-            request,
-            lambda: invitation_create(
-                actor=self.actor, email=form.cleaned_data["email"], role=form.cleaned_data["role"], partner=partner
-            ),
-            success=f"An invitation is on its way to {form.cleaned_data['email']}.",
-        ):
-            return redirect("portal:people")
-        return self.get(request, form=form)
+    def invitation_partner(self):
+        return self.actor.partner  # the member's own company (loaded with the membership)
+
+    def success_url(self, invitation):
+        return reverse("portal:people")
+
+    def render_invalid(self, form):
+        return self.get(self.request, form=form)

@@ -53,11 +53,6 @@ def call_service(request, service: Callable[..., Any], /, *, success=None, **kwa
     return Outcome(value=value)
 
 
-def run_service(request, call, *, success: str | None = None) -> bool:
-    """TRANSITIONAL: the old closure style, until every view calls ``call_service``/``ServiceView``."""
-    return call_service(request, call, success=success).ok
-
-
 class ServiceView(MemberRequiredMixin, View):
     """One form posted to change one thing: parse it, call the service, come back.
 

@@ -9,8 +9,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from partners.models import Partner
+from partners.permissions import VIEW as PARTNER_VIEW
+from partners.permissions import partner_require
 
 from ..models import LicenceStatus, LicenceType, PartnerLicence, ProductLine, TerritoryGrant
+from ..permissions import VIEW, licence_require, territory_require
 from ..services.policy import grant_in_force
 
 
@@ -28,9 +31,8 @@ def licence_list_for_actor(*, actor, partner: Partner | None = None) -> QuerySet
     """Licences newest first: a partner user sees its own company's; staff any partner's (or one's)."""
     queryset = PartnerLicence.objects.select_related("licence_type", "uploaded_by__user", "verified_by__user")
     if actor.is_partner_user:
-        queryset = queryset.filter(partner_id=actor.partner_id)
-    elif not actor.is_staff_member:
-        raise Http404
+        partner = partner or actor.partner_id
+    licence_require(actor, partner, VIEW)
     if partner is not None:
         queryset = queryset.filter(partner=partner)
     return queryset.order_by("-uploaded_at", "-id")
@@ -40,19 +42,17 @@ def licence_get_for_actor(*, actor, licence_id: int) -> PartnerLicence:
     """One licence: a partner user only its own company's, staff any of their tenant's. Else 404."""
     queryset = PartnerLicence.objects.select_related("partner", "licence_type")
     if actor.is_partner_user:
-        queryset = queryset.filter(partner_id=actor.partner_id)
-    elif not actor.is_staff_member:
-        raise Http404
+        queryset = queryset.filter(partner_id=actor.partner_id)  # nothing to read of others
     licence = queryset.filter(pk=licence_id).first()
     if licence is None:
         raise Http404
+    licence_require(actor, licence, VIEW)
     return licence
 
 
 def licence_queue_for_actor(*, actor) -> QuerySet[PartnerLicence]:
     """The vendor's verification queue: pending licences, oldest first (serves licence_pending_idx)."""
-    if not actor.is_staff_member:
-        raise Http404
+    licence_require(actor, None, VIEW)  # every partner's: staff only
     return (
         PartnerLicence.objects.filter(status=LicenceStatus.PENDING)
         .select_related("partner", "licence_type", "uploaded_by__user")
@@ -62,8 +62,7 @@ def licence_queue_for_actor(*, actor) -> QuerySet[PartnerLicence]:
 
 def territories_for_actor(*, actor, partner: Partner) -> list[TerritoryGrant]:
     """The partner's grants in force today (a partner user: only its own company's)."""
-    if actor.is_partner_user and actor.partner_id != partner.pk:
-        raise Http404
+    territory_require(actor, partner, VIEW)
     return list(
         TerritoryGrant.objects.filter(partner=partner)
         .filter(grant_in_force(timezone.localdate()))
@@ -83,6 +82,5 @@ def product_line_options(*, active_only: bool = True) -> list[ProductLine]:
 
 def partner_options_for_actor(*, actor) -> list[Partner]:
     """Every partner of the tenant, for staff tools that pick one (the policy check)."""
-    if not actor.is_staff_member:
-        raise Http404
+    partner_require(actor, None, PARTNER_VIEW)  # every partner: staff only
     return list(Partner.objects.select_related("partner_type").order_by("display_name", "id"))

@@ -27,21 +27,12 @@ from ..models import (
     TierChangeProposal,
     TierStanding,
 )
+from ..permissions import VIEW, VIEW_EVIDENCE, enrollment_require, manual_value_require, proposal_require
 
 
-def _require_staff(actor) -> None:
-    if not actor.is_staff_member:
-        raise Http404
-
-
-def _require_partner_visible(actor, partner_id: int) -> None:
-    """A partner user sees only its own partner; staff any partner of the tenant."""
-    if actor.is_partner_user:
-        if actor.partner_id != partner_id:
-            raise Http404
-        return
-    _require_staff(actor)
-    if not Partner.objects.filter(pk=partner_id).exists():
+def _partner_exists(actor, partner_id: int) -> None:
+    """Staff name a partner by id: one of their tenant's, or a 404 (a partner user's own exists)."""
+    if actor.is_staff_member and not Partner.objects.filter(pk=partner_id).exists():
         raise Http404
 
 
@@ -73,13 +64,14 @@ def _enrollments_with_standing(actor) -> QuerySet[Enrollment]:
 def standings_for_partner(*, actor, partner_id: int) -> list[Enrollment]:
     """A partner's enrollments with their standing (see ``_enrollments_with_standing``), by
     program name. Partner users: their own partner only; staff: any of the tenant's."""
-    _require_partner_visible(actor, partner_id)
+    enrollment_require(actor, partner_id, VIEW)
+    _partner_exists(actor, partner_id)
     return list(_enrollments_with_standing(actor).filter(partner_id=partner_id).order_by("program__name", "id"))
 
 
 def enrollment_get_for_actor(*, actor, partner_id: int, enrollment_id: int) -> Enrollment:
-    """One enrollment of one partner (staff only), with its program's tier ladder. Else 404."""
-    _require_staff(actor)
+    """One enrollment of one partner, with its program's tier ladder. Else 404."""
+    enrollment_require(actor, partner_id, VIEW)
     enrollment = (
         _enrollments_with_standing(actor)
         .select_related("partner")
@@ -93,7 +85,7 @@ def enrollment_get_for_actor(*, actor, partner_id: int, enrollment_id: int) -> E
 
 def proposal_queue_for_actor(*, actor, program=None, direction: str = "") -> QuerySet[TierChangeProposal]:
     """The tier review queue: pending proposals, oldest first, with what a reviewer reads."""
-    _require_staff(actor)
+    proposal_require(actor, None, VIEW)
     queryset = TierChangeProposal.objects.filter(status=ProposalStatus.PENDING).select_related(
         "partner", "partner__account_manager__user", "program", "from_tier", "to_tier"
     )
@@ -106,7 +98,7 @@ def proposal_queue_for_actor(*, actor, program=None, direction: str = "") -> Que
 
 def proposal_get_for_actor(*, actor, proposal_id: int) -> TierChangeProposal:
     """One proposal, in any status (deciding a decided one is the service's InvalidTransition)."""
-    _require_staff(actor)
+    proposal_require(actor, None, VIEW)  # staff only (a partner user's scope holds no proposal anyway)
     proposal = (
         TierChangeProposal.objects.select_related("partner", "program", "from_tier", "to_tier", "enrollment")
         .filter(pk=proposal_id)
@@ -140,7 +132,7 @@ class ProgramDistribution:
 def tier_distribution(*, actor) -> list[ProgramDistribution]:
     """Per program (by name): enrollments per tier in rank order, at-risk standings and pending
     proposals. Three aggregate queries, whatever the number of partners."""
-    _require_staff(actor)
+    proposal_require(actor, None, VIEW)  # the counts include proposals: staff only
     tiers = (
         Tier.objects.select_related("program")
         .annotate(enrolled=Count("enrollments"))
@@ -168,7 +160,8 @@ def tier_distribution(*, actor) -> list[ProgramDistribution]:
 
 def manual_values_for_partner(*, actor, partner_id: int) -> QuerySet[ManualMetricValue]:
     """The manual metric values recorded for a partner, newest effective date first."""
-    _require_partner_visible(actor, partner_id)
+    manual_value_require(actor, partner_id, VIEW)
+    _partner_exists(actor, partner_id)
     return (
         ManualMetricValue.objects.filter(partner_id=partner_id)
         .select_related("metric", "recorded_by__user")
@@ -177,8 +170,8 @@ def manual_values_for_partner(*, actor, partner_id: int) -> QuerySet[ManualMetri
 
 
 def manual_value_get_for_actor(*, actor, value_id: int) -> ManualMetricValue:
-    """One recorded value (staff only: evidence downloads). Else 404."""
-    _require_staff(actor)
+    """One recorded value, for its evidence (staff only). Else 404."""
+    manual_value_require(actor, None, VIEW_EVIDENCE)  # every partner's evidence: staff only
     value = ManualMetricValue.objects.select_related("metric").filter(pk=value_id).first()
     if value is None:
         raise Http404
@@ -187,5 +180,5 @@ def manual_value_get_for_actor(*, actor, value_id: int) -> ManualMetricValue:
 
 def manual_metrics_for_actor(*, actor) -> list[ManualMetric]:
     """The tenant's manual metrics (what staff may record values of)."""
-    _require_staff(actor)
+    manual_value_require(actor, None, VIEW)  # every partner's: staff only
     return list(ManualMetric.objects.order_by("name"))

@@ -19,18 +19,21 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from partners.models import Partner
 from prm.accounts.models import Membership
-from prm.accounts.roles import Role
+from prm.accounts.selectors import partner_admin_list
 from prm.countries import country_name
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import changes_apply, event_record
 from prm.notifications.services import notify
 from prm.web.files import document_kind
 
+from .. import events, notifications
 from ..models import COUNTRY, LicenceStatus, LicenceType, PartnerLicence, ProductLine, Region, TerritoryGrant
+from ..permissions import GRANT, REJECT, REVOKE, UPDATE, UPLOAD, VERIFY, licence_require, territory_require
 from .policy import grant_countries, grant_label
 
 # --- documents -------------------------------------------------------------------------------
@@ -41,24 +44,6 @@ NOT_A_DOCUMENT = "Upload the licence as a PDF, PNG or JPEG file."
 def licence_document_kind(document) -> str:
     """What a licence document is, by its content (``prm.web.files.document_kind``)."""
     return document_kind(document, refusal=NOT_A_DOCUMENT)
-
-
-# --- who may act -------------------------------------------------------------------------------
-
-
-def _require(actor: Membership | None, allowed: bool, message: str) -> None:
-    # ``actor`` None is the platform acting (a superuser in the admin, a command): no membership
-    # to check, and the tenant scope still bounds what it touches.
-    if actor is not None and not allowed:
-        raise NotAllowed(message)
-
-
-def _may_grant(actor: Membership | None) -> bool:
-    return actor is not None and actor.is_staff_member and actor.can("partners.edit")
-
-
-def _partner_admins(partner: Partner) -> list[Membership]:
-    return list(Membership.objects.filter(partner=partner, role=Role.PARTNER_ADMIN, is_active=True))
 
 
 def _period(valid_from: date, valid_until: date | None) -> str:
@@ -189,7 +174,9 @@ def territory_grant(
 ) -> TerritoryGrant:
     """Grant a country or region to a partner for a line (or every line). Locked per line, so
     that of two clashing exclusive grants one wins and the other gets PolicyViolation."""
-    _require(actor, _may_grant(actor), "You may not grant territories.")
+    # ``actor`` None is the platform acting (a superuser in the admin, a command): the tenant
+    # scope still bounds what it touches.
+    territory_require(actor, partner, GRANT)
     assert_same_tenant(actor, partner, product_line, region)
     country = (country or "").strip().upper()
     _lock_lines(product_line)
@@ -218,7 +205,7 @@ def territory_grant(
     event_record(
         actor=actor,
         target=partner,
-        verb="territory.granted",
+        verb=events.TERRITORY_GRANTED,
         message=f"{label} granted for {_line_label(product_line)}{' (exclusive)' if exclusive else ''}, "
         f"{_period(valid_from, valid_until)}",
         data={"grant": grant.pk, "territory": label, "product_line": _line_label(product_line), "exclusive": exclusive},
@@ -233,7 +220,7 @@ TERRITORY_FIELDS = ("product_line", "country", "region", "exclusive", "valid_fro
 def territory_update(*, actor: Membership | None, grant: TerritoryGrant, changes: dict[str, Any]) -> TerritoryGrant:
     """Change a grant's line, place, exclusivity, dates or note (the partner stays: revoke and
     grant anew to move a territory to another partner). Same rules and locks as granting."""
-    _require(actor, _may_grant(actor), "You may not change territories.")
+    territory_require(actor, grant, UPDATE)
     refused = set(changes) - set(TERRITORY_FIELDS)
     if refused:
         raise NotAllowed(f"These cannot be changed on a grant: {', '.join(sorted(refused))}.")
@@ -263,7 +250,7 @@ def territory_update(*, actor: Membership | None, grant: TerritoryGrant, changes
     event_record(
         actor=actor,
         target=grant.partner,
-        verb="territory.changed",
+        verb=events.TERRITORY_CHANGED,
         message=f"Territory {grant_label(grant)} for {_line_label(grant.product_line)} changed: "
         + ", ".join(TerritoryGrant._meta.get_field(name).verbose_name for name in diff),
         data={"grant": grant.pk, "changes": diff},
@@ -274,7 +261,7 @@ def territory_update(*, actor: Membership | None, grant: TerritoryGrant, changes
 @transaction.atomic
 def territory_revoke(*, actor: Membership | None, grant: TerritoryGrant, reason: str) -> TerritoryGrant:
     """End a grant today: from today it no longer applies (``valid_until`` is its first day out)."""
-    _require(actor, _may_grant(actor), "You may not revoke territories.")
+    territory_require(actor, grant, REVOKE)
     assert_same_tenant(actor, grant)
     if not reason.strip():
         raise PolicyViolation("Give a reason: the partner sees it on its timeline.")
@@ -292,7 +279,7 @@ def territory_revoke(*, actor: Membership | None, grant: TerritoryGrant, reason:
     event_record(
         actor=actor,
         target=grant.partner,
-        verb="territory.revoked",
+        verb=events.TERRITORY_REVOKED,
         from_state=str(previous or ""),
         to_state=str(today),
         message=f"Territory {grant_label(grant)} for {_line_label(grant.product_line)} revoked: {reason.strip()}",
@@ -312,12 +299,6 @@ LICENCE_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def can_upload_licence(*, actor: Membership, partner: Partner) -> bool:
-    if actor.is_partner_user:
-        return actor.partner_id == partner.pk and actor.can("licences.manage")
-    return actor.is_staff_member and (actor.can("licences.verify") or actor.can("partners.edit"))
-
-
 @transaction.atomic
 def licence_upload(
     *,
@@ -331,8 +312,7 @@ def licence_upload(
 ) -> PartnerLicence:
     """A partner admin (or staff, on the partner's behalf) files a licence for verification;
     the partner's account manager is told."""
-    if not can_upload_licence(actor=actor, partner=partner):
-        raise NotAllowed("You may not upload licences for this company.")
+    licence_require(actor, partner, UPLOAD)
     assert_same_tenant(actor, partner, licence_type)
     today = timezone.localdate()
     if expires_on <= today:
@@ -357,7 +337,7 @@ def licence_upload(
     event = event_record(
         actor=actor,
         target=partner,
-        verb="licence.uploaded",
+        verb=events.LICENCE_UPLOADED,
         to_state=LicenceStatus.PENDING,
         message=f"Uploaded {licence_type.name}{' ' + licence.number if licence.number else ''}, valid until {expiry}",
         data={"licence": licence.pk, "licence_type": licence_type.name},
@@ -367,18 +347,17 @@ def licence_upload(
     )
     notify(
         recipients=recipients,
-        kind="licence.uploaded",
+        kind=notifications.LICENCE_UPLOADED,
         title=f"{partner}: {licence_type.name} to verify",
         body=f"{actor.user} uploaded a {licence_type.name}, valid until {expiry}.",
-        url="/office/licences/",
+        url=reverse("office:licence_queue"),
         event=event,
     )
     return licence
 
 
 def _licence_decide(*, actor: Membership, licence: PartnerLicence, to_status: str, reason: str = "") -> PartnerLicence:
-    if not actor.can("licences.verify"):
-        raise NotAllowed("You may not verify licences.")
+    licence_require(actor, licence, VERIFY if to_status == LicenceStatus.VERIFIED else REJECT)
     assert_same_tenant(actor, licence)
     # Locked: of two reviewers deciding at once, the second waits here and then finds it decided.
     licence = PartnerLicence.objects.select_for_update().get(pk=licence.pk)
@@ -402,18 +381,18 @@ def _licence_decide(*, actor: Membership, licence: PartnerLicence, to_status: st
     event = event_record(
         actor=actor,
         target=partner,
-        verb="licence.verified" if verified else "licence.rejected",
+        verb=events.LICENCE_VERIFIED if verified else events.LICENCE_REJECTED,
         from_state=from_status,
         to_state=to_status,
         message=message,
         data={"licence": licence.pk, "licence_type": kind.name},
     )
     notify(
-        recipients=_partner_admins(partner),
-        kind="licence.decided",
+        recipients=partner_admin_list(partner_id=partner.pk),
+        kind=notifications.LICENCE_DECIDED,
         title=f"Your {kind.name} was {'verified' if verified else 'rejected'}",
         body="" if verified else f"Reason: {reason}. Upload a corrected licence under Licences.",
-        url="/portal/licences/",
+        url=reverse("portal:licences"),
         event=event,
     )
     return licence

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views import View
 
+from partners.permissions import COMPANY_VIEW
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.countries import country_name
 from prm.web.files import document_response
-from prm.web.views import paginate, run_service
+from prm.web.views import ServiceView, paginate
 
 from ..forms_policies import DealCheckForm, LicenceDecisionForm, LicenceUploadForm, PolicyCheckForm
+from ..models import LicenceStatus
+from ..permissions import LICENCES_VERIFY, PRODUCTS_VIEW, PROGRAMS_VIEW, UPLOAD, licence_may
 from ..selectors.policies import (
     licence_get_for_actor,
     licence_list_for_actor,
@@ -53,7 +56,7 @@ class ProductsView(MemberRequiredMixin, View):
     """Every active product line: may we sell it, and if not, what is missing; its products and
     prices; and a "check a deal" form whose result htmx swaps in (the #deal_check partial)."""
 
-    area, capability = PORTAL, "products.view"
+    area, capability = PORTAL, PRODUCTS_VIEW
 
     def get(self, request):
         partner = own_partner_for_actor(actor=self.actor)
@@ -105,49 +108,54 @@ class ProductsView(MemberRequiredMixin, View):
 # --- Portal: licences --------------------------------------------------------------------------
 
 
-class LicencesView(MemberRequiredMixin, View):
+class LicencesView(ServiceView):
     """The company's licences and their verification state; partner admins upload new ones."""
 
-    area, capability = PORTAL, "company.view"
+    area, capability = PORTAL, COMPANY_VIEW
     template = "programs/licences.html"
+    form_class = LicenceUploadForm
+    invalid_message = "The licence was not uploaded: correct the fields marked below."
 
-    def _render(self, request, form, status=200):
-        can_manage = self.actor.can("licences.manage")
+    def _render(self, request, form):
+        can_manage = licence_may(self.actor, self.actor.partner_id, UPLOAD)
         context = {
             "licences": list(licence_list_for_actor(actor=self.actor)),
             "form": form if can_manage else None,
             "can_manage": can_manage,
         }
-        return render(request, self.template, context, status=status)
+        return render(request, self.template, context)
 
     def get(self, request):
         return self._render(request, LicenceUploadForm(licence_types=licence_types()))
 
-    def post(self, request):
+    def get_object(self):
         # Reading is for everyone in the company; filing licences is the partner admin's.
-        if not self.actor.can("licences.manage"):
+        if not licence_may(self.actor, self.actor.partner_id, UPLOAD):
             raise PermissionDenied
-        partner = own_partner_for_actor(actor=self.actor)
-        form = LicenceUploadForm(request.POST, request.FILES, licence_types=licence_types())
-        if form.is_valid():
-            data = form.cleaned_data
-            if run_service(
-                request,
-                lambda: licence_upload(
-                    actor=self.actor,
-                    partner=partner,
-                    licence_type=data["licence_type"],
-                    document=data["document"],
-                    expires_on=data["expires_on"],
-                    number=data["number"],
-                    issued_on=data["issued_on"],
-                ),
-                success=f"Your {data['licence_type'].name} was uploaded; the vendor will verify it.",
-            ):
-                return redirect("portal:licences")
-        else:
-            messages.error(request, "The licence was not uploaded: correct the fields marked below.")
-        return self._render(request, form)
+        return own_partner_for_actor(actor=self.actor)
+
+    def get_form_kwargs(self):
+        return {"licence_types": licence_types()}
+
+    def perform(self, data):
+        return licence_upload(
+            actor=self.actor,
+            partner=self.object,
+            licence_type=data["licence_type"],
+            document=data["document"],
+            expires_on=data["expires_on"],
+            number=data["number"],
+            issued_on=data["issued_on"],
+        )
+
+    def success_message(self, licence):
+        return f"Your {licence.licence_type.name} was uploaded; the vendor will verify it."
+
+    def success_url(self, licence):
+        return reverse("portal:licences")
+
+    def render_invalid(self, form):
+        return self._render(self.request, form)
 
 
 class LicenceDocumentView(MemberRequiredMixin, View):
@@ -160,11 +168,11 @@ class LicenceDocumentView(MemberRequiredMixin, View):
 
 
 class PortalLicenceDocumentView(LicenceDocumentView):
-    area, capability = PORTAL, "company.view"
+    area, capability = PORTAL, COMPANY_VIEW
 
 
 class OfficeLicenceDocumentView(LicenceDocumentView):
-    area, capability = OFFICE, "programs.view"
+    area, capability = OFFICE, PROGRAMS_VIEW
 
 
 # --- Back office: the verification queue --------------------------------------------------------
@@ -173,36 +181,44 @@ class OfficeLicenceDocumentView(LicenceDocumentView):
 class LicenceQueueView(MemberRequiredMixin, View):
     """Pending licences, oldest first, each with verify / reject for those who may decide."""
 
-    area, capability = OFFICE, "programs.view"
+    area, capability = OFFICE, PROGRAMS_VIEW
 
     def get(self, request):
         page = paginate(request, licence_queue_for_actor(actor=self.actor))
-        context = {"page": page, "can_decide": self.actor.can("licences.verify")}
+        context = {"page": page, "can_decide": self.actor.can(LICENCES_VERIFY)}
         return render(request, "programs/licence_queue.html", context)
 
 
-class LicenceDecideView(MemberRequiredMixin, View):
-    area, capability = OFFICE, "licences.verify"
+class LicenceDecideView(ServiceView):
+    """Verify or reject one licence; back to the queue either way (the message says how it went)."""
 
-    def post(self, request, licence_id: int):
-        licence = licence_get_for_actor(actor=self.actor, licence_id=licence_id)
-        form = LicenceDecisionForm(request.POST)
-        if not form.is_valid():
-            errors = [error for field_errors in form.errors.values() for error in field_errors]
-            messages.error(request, " ".join(errors) or "Choose verify or reject.")
-        elif form.cleaned_data["decision"] == "verify":
-            run_service(
-                request,
-                lambda: licence_verify(actor=self.actor, licence=licence),
-                success=f"{licence.licence_type.name} of {licence.partner} verified.",
-            )
-        else:
-            run_service(
-                request,
-                lambda: licence_reject(actor=self.actor, licence=licence, reason=form.cleaned_data["reason"]),
-                success=f"{licence.licence_type.name} of {licence.partner} rejected; the partner is told why.",
-            )
-        return redirect("office:licence_queue")
+    area, capability = OFFICE, LICENCES_VERIFY
+    form_class = LicenceDecisionForm
+
+    def get_object(self):
+        return licence_get_for_actor(actor=self.actor, licence_id=self.kwargs["licence_id"])
+
+    @property
+    def invalid_message(self):
+        errors = [error for field_errors in self.form.errors.values() for error in field_errors]
+        return " ".join(errors) or "Choose verify or reject."
+
+    def perform(self, data):
+        if data["decision"] == "verify":
+            return licence_verify(actor=self.actor, licence=self.object)
+        return licence_reject(actor=self.actor, licence=self.object, reason=data["reason"])
+
+    def success_message(self, licence):
+        what = f"{self.object.licence_type.name} of {self.object.partner}"
+        if licence.status == LicenceStatus.VERIFIED:
+            return f"{what} verified."
+        return f"{what} rejected; the partner is told why."
+
+    def success_url(self, licence=None):
+        return reverse("office:licence_queue")
+
+    def render_invalid(self, form):
+        return redirect(self.success_url())
 
 
 # --- Back office: the policy check ---------------------------------------------------------------
@@ -211,7 +227,7 @@ class LicenceDecideView(MemberRequiredMixin, View):
 class PolicyCheckView(MemberRequiredMixin, View):
     """A staff tool: what the policy decides for a partner, line, country, amount and action."""
 
-    area, capability = OFFICE, "programs.view"
+    area, capability = OFFICE, PROGRAMS_VIEW
 
     def get(self, request):
         partners = partner_options_for_actor(actor=self.actor)

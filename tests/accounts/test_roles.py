@@ -54,3 +54,19 @@ def test_asking_for_an_undeclared_capability_is_an_error_not_a_no():
     assert member.can("deals.review")
     with pytest.raises(LookupError, match=r"deals\.reveiw"):
         member.can("deals.reveiw")
+
+
+def test_templates_ask_through_the_can_filter_which_refuses_an_undeclared_capability():
+    # given a partner admin and a template that asks about capabilities through the filter
+    from django.template import Context, Template
+
+    member = Membership(role=Role.PARTNER_ADMIN, kind="partner", is_active=True)
+    template = Template(
+        '{% load ui %}{% if m|can:"company.edit" %}edit{% endif %}{% if m|can:"tiers.decide" %}x{% endif %}'
+    )
+    # then it renders what the member may do, and nothing for no member
+    assert template.render(Context({"m": member})) == "edit"
+    assert template.render(Context({"m": None})) == ""
+    # and a misspelt capability fails loudly rather than hiding a button
+    with pytest.raises(LookupError, match=r"company\.edti"):
+        Template('{% load ui %}{% if m|can:"company.edti" %}edit{% endif %}').render(Context({"m": member}))

@@ -16,7 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from prm.tenancy.scope import platform_scope, tenant_scope
 from programs.models import Enrollment, ProposalStatus, TierChangeProposal
-from programs.services.tiers import tier_evaluate
+from programs.services.evaluation import tier_evaluate
 from tests.conftest import build_side
 from tests.factories import (
     AuthorizationRuleFactory,

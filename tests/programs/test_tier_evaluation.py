@@ -16,7 +16,7 @@ from prm.notifications.models import Notification
 from prm.tenancy.scope import platform_scope, tenant_scope
 from prm.tenancy.time import add_months
 from programs.models import Enrollment, ProposalStatus, TierChangeProposal, TierStanding
-from programs.services.tiers import tier_evaluate
+from programs.services.evaluation import tier_evaluate
 
 from ..factories import (
     EnrollmentFactory,

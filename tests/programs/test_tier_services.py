@@ -13,14 +13,14 @@ from prm.events.models import Event
 from prm.notifications.models import Notification
 from prm.tenancy.scope import platform_scope, tenant_scope
 from programs.models import Enrollment, ManualMetricValue, ProposalStatus, TierChangeProposal, TierStanding
-from programs.services.tiers import (
+from programs.services.decisions import (
     enrollment_create,
     manual_metric_record,
     proposal_approve,
     proposal_reject,
-    tier_evaluate,
     tier_override,
 )
+from programs.services.evaluation import tier_evaluate
 
 from ..concurrency import race
 from ..factories import (

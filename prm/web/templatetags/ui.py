@@ -2,6 +2,8 @@
 
 from django import template
 
+from prm.accounts.roles import CAPABILITIES
+
 register = template.Library()
 
 
@@ -22,3 +24,13 @@ def bs(field):
         attrs["aria-invalid"] = "true"
         attrs["aria-describedby"] = f"{field.auto_id}_errors"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def can(membership, capability: str) -> bool:
+    """``{% if membership|can:"partners.edit" %}``: whether the member holds a capability. An
+    undeclared capability (a typo) raises, as ``Membership.can`` does; no member holds none."""
+    if membership is None:
+        CAPABILITIES.require(capability)
+        return False
+    return membership.can(capability)

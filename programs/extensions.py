@@ -1,0 +1,83 @@
+"""What programs adds to the pages of the apps below it, through their hooks (``register``, from
+``AppConfig.ready``):
+
+* the partner directory's **tier** facet (``partners.hooks.directory_facet``): the filter, the
+  column, the CSV's ``tiers`` and the profile's "Tiers" line;
+* the partner record's **Programs** tab (``partners.hooks.record_tab``): standings, overrides,
+  manual metric values;
+* the portal home's **Your tier** card (``prm.web.home.home_card``).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Prefetch
+from django.utils.html import format_html_join
+
+from partners.hooks import directory_facet, record_tab
+from prm.accounts.access import PORTAL
+from prm.web.home import home_card
+
+from .models import Enrollment, Tier
+from .permissions import PROGRAMS_VIEW
+from .presenters import partner_programs_context, standing_cards
+
+
+def _tier_field() -> forms.Field:
+    return forms.ModelChoiceField(queryset=Tier.objects.select_related("program"), required=False)
+
+
+def _in_tier(queryset, tier):
+    # Served by enrollment_tier_idx (tenant, tier, partner).
+    return queryset.filter(enrollments__tier=tier)
+
+
+def _enrollments() -> list[Prefetch]:
+    return [
+        Prefetch("enrollments", queryset=Enrollment.objects.select_related("tier", "program").order_by("program__name"))
+    ]
+
+
+def _tier_badges(partner) -> str:
+    enrollments = partner.enrollments.all()
+    if not enrollments:
+        return "\N{EN DASH}"
+    badge = '<span class="badge tier-badge me-1" style="--tier: {}">{}</span>'
+    return format_html_join("", badge, ((e.tier.color, e.tier.name) for e in enrollments))
+
+
+def _tiers_text(partner) -> str:
+    return "; ".join(str(enrollment.tier) for enrollment in partner.enrollments.all())
+
+
+def _programs_tab(*, request, actor, partner) -> dict:
+    return partner_programs_context(actor=actor, partner=partner, currency=request.tenant.default_currency)
+
+
+def _tier_card(*, request, actor) -> dict:
+    currency = request.tenant.default_currency
+    return {"standings": standing_cards(actor=actor, partner_id=actor.partner_id, currency=currency)}
+
+
+def register() -> None:
+    directory_facet(
+        name="tier",
+        label="Tier",
+        any_label="Any tier",
+        field=_tier_field,
+        narrow=_in_tier,
+        prefetch=_enrollments,
+        cell=_tier_badges,
+        csv_column="tiers",
+        csv_value=_tiers_text,
+        profile_template="programs/_profile_tiers.html",
+    )
+    record_tab(
+        name="programs",
+        label="Programs",
+        template="programs/_partner_programs.html",
+        context=_programs_tab,
+        capability=PROGRAMS_VIEW,
+        order=50,
+    )
+    home_card(area=PORTAL, template="programs/_home_tier_card.html", context=_tier_card, order=50)

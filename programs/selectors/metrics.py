@@ -1,0 +1,27 @@
+"""The metrics a tier requirement may measure, for the current tenant: the registry's
+(``programs.metrics``) and the tenant's manual metrics (``ManualMetric`` rows)."""
+
+from __future__ import annotations
+
+from .. import metrics
+from ..metrics import MANUAL_PREFIX, Metric
+from ..models import ManualMetric
+
+
+def metric_get(key: str) -> Metric | None:
+    """The metric behind a requirement's key: a registered one, or a manual metric of the tenant."""
+    if key.startswith(MANUAL_PREFIX):
+        manual = ManualMetric.objects.filter(code=key[len(MANUAL_PREFIX) :]).first()
+        return metrics.manual_metric(manual) if manual else None
+    return metrics.get(key)
+
+
+def metric_choices(*, include_unavailable: bool = True) -> list[tuple[str, str]]:
+    """(key, label) for forms: the registered metrics, then the tenant's manual metrics."""
+    options = [
+        (m.key, m.label if m.available else f"{m.label} (not available yet: {m.provider})")
+        for m in metrics.registered()
+        if include_unavailable or m.available
+    ]
+    options += [(m.registry_key, f"{m.name} (manual)") for m in ManualMetric.objects.order_by("name")]
+    return options
