@@ -14,13 +14,13 @@ services' business, not this table's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db.models import Q
 
 from prm.accounts.roles import STAFF_ROLES, Role, capability
-from prm.errors import NotAllowed, assert_same_tenant
+from prm.accounts.rules import Rule, allows, narrow, reach, refuse, rule
+from prm.errors import assert_same_tenant
 
 DEALS_VIEW = capability("deals.view", roles=STAFF_ROLES)
 DEALS_REVIEW = capability("deals.review", roles={Role.ADMIN, Role.CHANNEL_MANAGER})
@@ -59,109 +59,77 @@ class DealAction(StrEnum):
     PRICING_DECIDE = "pricing_decide"
 
 
-@dataclass(frozen=True)
-class Rule:
-    """Who may take one action: ``staff``, the capability vendor staff need (None: never staff);
-    ``partner``, the capability the registration's partner users need (None: never them).
-    ``refusal`` is the sentence a refused actor reads (``staff_refusal`` when staff read another)."""
-
-    staff: str | None
-    partner: str | None
-    refusal: str
-    staff_refusal: str = ""
-
-
 A = DealAction
 _DECIDE = "You may not decide deal registrations."
 _CONFIRM = "You may not confirm wins."
 
+# The registration's partner users who register deals: a rep acts on the registrations it made, a
+# partner admin (DEALS_VIEW_COMPANY) on its company's.
+_REGISTRANTS = {"partner": {DEALS_REGISTER}, "company": DEALS_VIEW_COMPANY}
+
 RULES: dict[DealAction, Rule] = {
-    # action                  staff need                partner users need  refused with
-    A.VIEW: Rule(DEALS_VIEW, DEALS_REGISTER, "You may not see this registration."),
-    A.VIEW_INTERNAL: Rule(DEALS_VIEW, None, "Only the vendor's staff read this."),
-    A.REGISTER: Rule(
-        DEALS_REGISTER_ON_BEHALF,
-        DEALS_REGISTER,
-        "You may not register deals for this company.",
+    A.VIEW: rule(staff={DEALS_VIEW}, **_REGISTRANTS, refusal="You may not see this registration."),
+    A.VIEW_INTERNAL: rule(staff={DEALS_VIEW}, refusal="Only the vendor's staff read this."),
+    A.REGISTER: rule(
+        staff={DEALS_REGISTER_ON_BEHALF},
+        **_REGISTRANTS,
+        refusal="You may not register deals for this company.",
         staff_refusal="You may not register deals on a partner's behalf.",
     ),
-    A.EDIT: Rule(DEALS_REGISTER_ON_BEHALF, DEALS_REGISTER, "You may not edit this registration."),
-    A.SUBMIT: Rule(DEALS_REGISTER_ON_BEHALF, DEALS_REGISTER, "You may not submit this registration."),
-    A.WITHDRAW: Rule(DEALS_REVIEW, DEALS_REGISTER, "You may not withdraw this registration."),
-    A.UPDATE_STAGE: Rule(DEALS_REVIEW, DEALS_REGISTER, "You may not update this deal."),
-    A.MARK_WON: Rule(DEALS_REVIEW, DEALS_REGISTER, "You may not mark this deal won."),
-    A.MARK_LOST: Rule(DEALS_REVIEW, DEALS_REGISTER, "You may not mark this deal lost."),
-    A.REQUEST_EXTENSION: Rule(DEALS_REGISTER_ON_BEHALF, DEALS_REGISTER, "You may not request an extension."),
-    A.APPROVE: Rule(DEALS_REVIEW, None, _DECIDE),
-    A.REJECT: Rule(DEALS_REVIEW, None, _DECIDE),
-    A.REQUEST_INFO: Rule(DEALS_REVIEW, None, _DECIDE),
-    A.MARK_DUPLICATE: Rule(DEALS_REVIEW, None, _DECIDE),
-    A.CONFIRM_WIN: Rule(DEALS_REVIEW, None, _CONFIRM),
-    A.REFUSE_WIN: Rule(DEALS_REVIEW, None, _CONFIRM),
-    A.DECIDE_EXTENSION: Rule(DEALS_REVIEW, None, "You may not decide extensions."),
-    A.POST_MESSAGE: Rule(DEALS_REVIEW, DEALS_REGISTER, "You may not write on this registration."),
-    A.POST_INTERNAL_NOTE: Rule(
-        DEALS_REVIEW,
-        None,
-        "Only the vendor's staff write internal notes.",
+    A.EDIT: rule(staff={DEALS_REGISTER_ON_BEHALF}, **_REGISTRANTS, refusal="You may not edit this registration."),
+    A.SUBMIT: rule(staff={DEALS_REGISTER_ON_BEHALF}, **_REGISTRANTS, refusal="You may not submit this registration."),
+    A.WITHDRAW: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not withdraw this registration."),
+    A.UPDATE_STAGE: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not update this deal."),
+    A.MARK_WON: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not mark this deal won."),
+    A.MARK_LOST: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not mark this deal lost."),
+    A.REQUEST_EXTENSION: rule(
+        staff={DEALS_REGISTER_ON_BEHALF}, **_REGISTRANTS, refusal="You may not request an extension."
+    ),
+    A.APPROVE: rule(staff={DEALS_REVIEW}, refusal=_DECIDE),
+    A.REJECT: rule(staff={DEALS_REVIEW}, refusal=_DECIDE),
+    A.REQUEST_INFO: rule(staff={DEALS_REVIEW}, refusal=_DECIDE),
+    A.MARK_DUPLICATE: rule(staff={DEALS_REVIEW}, refusal=_DECIDE),
+    A.CONFIRM_WIN: rule(staff={DEALS_REVIEW}, refusal=_CONFIRM),
+    A.REFUSE_WIN: rule(staff={DEALS_REVIEW}, refusal=_CONFIRM),
+    A.DECIDE_EXTENSION: rule(staff={DEALS_REVIEW}, refusal="You may not decide extensions."),
+    A.POST_MESSAGE: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not write on this registration."),
+    A.POST_INTERNAL_NOTE: rule(
+        staff={DEALS_REVIEW},
+        refusal="Only the vendor's staff write internal notes.",
         staff_refusal="You may not write on this registration.",
     ),
-    A.ATTACH: Rule(DEALS_REVIEW, DEALS_REGISTER, "You may not attach documents to this registration."),
+    A.ATTACH: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not attach documents to this registration."),
     # Special pricing is the partner's request, never entered by staff; staff decide it.
-    A.PRICING_REQUEST: Rule(
-        None,
-        DEALS_REGISTER,
-        "You may not ask for special pricing on this registration.",
+    A.PRICING_REQUEST: rule(
+        **_REGISTRANTS,
+        refusal="You may not ask for special pricing on this registration.",
         staff_refusal="Only the partner may ask for special pricing on this registration.",
     ),
-    A.PRICING_WITHDRAW: Rule(
-        None,
-        DEALS_REGISTER,
-        "You may not withdraw this special-pricing request.",
+    A.PRICING_WITHDRAW: rule(
+        **_REGISTRANTS,
+        refusal="You may not withdraw this special-pricing request.",
         staff_refusal="Only the partner may withdraw this special-pricing request.",
     ),
-    A.PRICING_DECIDE: Rule(PRICING_DECIDE, None, "You may not decide special pricing."),
+    A.PRICING_DECIDE: rule(staff={PRICING_DECIDE}, refusal="You may not decide special pricing."),
 }
-
-# How far an actor reaches with an action: every registration of the tenant, its company's, or
-# the ones it registered itself.
-TENANT, COMPANY, OWN = "tenant", "company", "own"
 
 
 def deal_reach(actor, action: DealAction) -> str | None:
-    """How far ``actor`` reaches with ``action`` (TENANT, COMPANY, OWN), or None: nowhere."""
-    rule = RULES[action]
-    if actor is None:
-        return None
-    if actor.is_staff_member:
-        return TENANT if rule.staff is not None and actor.can(rule.staff) else None
-    if actor.is_partner_user and actor.partner_id is not None:
-        if rule.partner is None or not actor.can(rule.partner):
-            return None
-        return COMPANY if actor.can(DEALS_VIEW_COMPANY) else OWN
-    return None
+    """How far ``actor`` reaches with ``action`` (prm.accounts.rules: TENANT, COMPANY, OWN), or None."""
+    return reach(RULES[action], actor)
 
 
 def deal_filter(actor, action: DealAction = A.VIEW) -> Q | None:
     """The registrations (of the current tenant) ``actor`` may take ``action`` on, as a filter;
     None when there are none. What ``deal_allows`` answers for one registration, for a list."""
-    reach = deal_reach(actor, action)
-    if reach is None:
-        return None
-    if reach == TENANT:
-        return Q()
-    company = Q(partner_id=actor.partner_id)
-    return company if reach == COMPANY else company & Q(registered_by_id=actor.pk)
+    return narrow(RULES[action], actor, owner_field="registered_by_id")
 
 
 def deal_allows(actor, deal, action: DealAction) -> bool:
     """Whether ``actor`` may take ``action`` on ``deal`` (a registration of its tenant)."""
-    reach = deal_reach(actor, action)
-    if reach is None or actor.tenant_id != deal.tenant_id:
+    if actor is not None and actor.tenant_id != deal.tenant_id:
         return False
-    if reach == TENANT:
-        return True
-    return deal.partner_id == actor.partner_id and (reach == COMPANY or deal.registered_by_id == actor.pk)
+    return allows(RULES[action], actor, deal.partner_id, owner_id=deal.registered_by_id)
 
 
 def deal_require(actor, deal, action: DealAction) -> None:
@@ -172,6 +140,4 @@ def deal_require(actor, deal, action: DealAction) -> None:
     partner, tenant and ``registered_by``)."""
     assert_same_tenant(actor, deal)
     if not deal_allows(actor, deal, action):
-        rule = RULES[action]
-        staff = actor is not None and actor.is_staff_member
-        raise NotAllowed(rule.staff_refusal if staff and rule.staff_refusal else rule.refusal)
+        raise refuse(RULES[action], actor)

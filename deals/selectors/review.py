@@ -19,6 +19,7 @@ from django.utils import timezone
 from partners.models import Partner
 from prm.accounts.models import Membership
 from prm.accounts.roles import MembershipKind
+from prm.accounts.rules import TENANT
 from programs.models import Product
 
 from ..models import (
@@ -32,7 +33,7 @@ from ..models import (
     ExtensionStatus,
     PipelineSnapshot,
 )
-from ..permissions import DEALS_REVIEW, TENANT, DealAction, deal_filter, deal_reach
+from ..permissions import DEALS_REVIEW, DealAction, deal_filter, deal_reach
 
 # The queue's SLA filter: the deadline has passed, falls within the next day, or is further away.
 SLA_OVERDUE, SLA_DUE_TODAY, SLA_ON_TIME = "overdue", "due_today", "on_time"

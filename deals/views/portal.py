@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views import View
 
 from prm.accounts.access import PORTAL, MemberRequiredMixin
+from prm.accounts.rules import COMPANY
 from prm.web.files import document_response
 from prm.web.views import ServiceView, call_service, paginate, query_without_page
 from programs.models import Product
@@ -33,7 +34,7 @@ from ..forms_portal import (
     WonForm,
 )
 from ..models import DealStatus, ExtensionStatus
-from ..permissions import COMPANY, DEALS_REGISTER, DealAction, deal_allows, deal_reach
+from ..permissions import DEALS_REGISTER, DealAction, deal_allows, deal_reach
 from ..selectors.deals import (
     attachment_get_for_actor,
     attachment_list_for_actor,
