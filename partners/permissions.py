@@ -2,13 +2,13 @@
 who may take which action on one partner (``partner_require``)."""
 
 from prm.accounts.roles import PARTNER_ROLES, STAFF_ROLES, Role, capability
+from prm.accounts.roles import PARTNERS_INVITE as PARTNERS_INVITE  # people are the foundation's: it declares it
 from prm.accounts.rules import allows, enforce, rule
 
 PARTNERS_VIEW = capability("partners.view", roles=STAFF_ROLES)
 PARTNERS_CREATE = capability("partners.create", roles={Role.ADMIN})
 PARTNERS_EDIT = capability("partners.edit", roles={Role.ADMIN, Role.CHANNEL_MANAGER})
 PARTNERS_CHANGE_STATUS = capability("partners.change_status", roles={Role.ADMIN, Role.CHANNEL_MANAGER})
-PARTNERS_INVITE = capability("partners.invite", roles={Role.ADMIN, Role.CHANNEL_MANAGER})
 COMPANY_VIEW = capability("company.view", roles=PARTNER_ROLES)
 COMPANY_EDIT = capability("company.edit", roles={Role.PARTNER_ADMIN})
 

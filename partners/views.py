@@ -156,7 +156,7 @@ def people_tab(*, request, actor, partner) -> dict:
         "invite_form": InvitationForm(roles=roles) if roles else None,
         "contacts": list(partner.contacts.all()),
         "contact_form": ContactForm(),
-        "can_manage": actor.can(PARTNERS_CHANGE_STATUS),
+        "can_manage": actor.can(PARTNERS_INVITE),  # as accounts.services.can_manage_membership
     }
 
 

@@ -73,6 +73,8 @@ TENANT_CONFIGURE = capability("tenant.configure", roles={Role.ADMIN})
 STAFF_VIEW = capability("staff.view", roles=STAFF_ROLES)
 STAFF_INVITE = capability("staff.invite", roles={Role.ADMIN})
 STAFF_MANAGE = capability("staff.manage", roles={Role.ADMIN})
+# Staff give partner users access, and take it away (the partner record's People tab).
+PARTNERS_INVITE = capability("partners.invite", roles={Role.ADMIN, Role.CHANNEL_MANAGER})
 PEOPLE_VIEW = capability("people.view", roles=PARTNER_ROLES)
 PEOPLE_INVITE = capability("people.invite", roles={Role.PARTNER_ADMIN})
 PEOPLE_MANAGE = capability("people.manage", roles={Role.PARTNER_ADMIN})

@@ -114,9 +114,7 @@ def refuse(rule: Rule, actor) -> Exception:
     return NotAllowed(rule.staff_refusal if staff and rule.staff_refusal else rule.refusal)
 
 
-def enforce(
-    table: dict[str, Rule], action: str, actor, partner_id: int | None, *, owner_id: int | None = None
-) -> None:
+def enforce(table: dict[str, Rule], action: str, actor, partner_id: int | None, *, owner_id: int | None = None) -> None:
     """Raise unless the table's rule for ``action`` allows it (see the module's docstring)."""
     try:
         chosen = table[action]

@@ -20,6 +20,7 @@ from .hooks import partner_users_changed
 from .models import Invitation, Membership, User
 from .roles import (
     PARTNER_ROLES,
+    PARTNERS_INVITE,
     PEOPLE_INVITE,
     PEOPLE_MANAGE,
     STAFF_INVITE,
@@ -37,8 +38,7 @@ def roles_invitable_by(*, actor: Membership, partner=None) -> list[str]:
     if partner is None:
         return sorted(STAFF_ROLES) if actor.can(STAFF_INVITE) else []
     if actor.is_staff_member:
-        # The partners app declares this one: the foundation names it, it may not import it.
-        return sorted(PARTNER_ROLES) if actor.can("partners.invite") else []
+        return sorted(PARTNER_ROLES) if actor.can(PARTNERS_INVITE) else []
     if actor.partner_id == partner.pk and actor.can(PEOPLE_INVITE):
         return sorted(PARTNER_ROLES)
     return []
@@ -170,7 +170,8 @@ def can_manage_membership(actor: Membership, membership: Membership) -> bool:
     if membership.is_staff_member:
         return actor.can(STAFF_MANAGE)
     if actor.is_staff_member:
-        return actor.can("partners.change_status")  # declared by the partners app (see above)
+        # Who may give a partner's users access may take it away (and restore it).
+        return actor.can(PARTNERS_INVITE)
     return actor.partner_id == membership.partner_id and actor.can(PEOPLE_MANAGE)
 
 
