@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from prm.accounts.access import OFFICE, PORTAL
+from prm.accounts.roles import CAPABILITIES
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ def menu_entry(*, area: str, label: str, url_name: str, capability: str | None =
     """Declare an entry of the navigation bar (from an ``AppConfig.ready``)."""
     if area not in (OFFICE, PORTAL):
         raise ValueError(f"menu entry {label!r}: area must be {OFFICE!r} or {PORTAL!r}")
+    if capability is not None:
+        CAPABILITIES.require(capability)  # a misspelt capability would hide the entry silently
     entry = MenuEntry(area=area, label=label, url_name=url_name, capability=capability, order=order, group=group)
     if entry not in MENU:
         MENU.append(entry)

@@ -1,4 +1,5 @@
-"""One way to step out of a partner user's scope: ``step_out_to_tenant()``.
+"""The escape hatches are used only where declared: ``step_out_to_tenant()`` is the one way out of a
+partner user's scope, and ``platform_scope()`` (every tenant's rows) belongs to platform code.
 
 Entering ``tenant_scope`` is how a request, a task, a stream or a command begins to act for a
 tenant. Anywhere else, a ``tenant_scope(...)`` call is a hand-written step-out of the partner scope
@@ -28,10 +29,19 @@ ENTRY_POINTS = {
 ENTRY_MODULES = ("demo.py", "/management/commands/")
 
 
-class _Calls(ast.NodeVisitor):
-    """Each ``tenant_scope(...)`` call with the innermost function it is written in."""
+# (file, function) -> why platform code reads every tenant's rows there.
+PLATFORM_ENTRY_POINTS = {
+    ("prm/tenancy/middleware.py", "__call__"): "the bare domain's platform-wide admin, for platform superusers",
+    ("prm/accounts/selectors.py", "portals_for_user"): "the platform page: one person's portals across tenants",
+    ("prm/events/tasks.py", "outbox_sweep_task"): "the outbox sweep republishes every tenant's undelivered messages",
+}
 
-    def __init__(self):
+
+class _Calls(ast.NodeVisitor):
+    """Each call of ``name(...)`` with the innermost function it is written in."""
+
+    def __init__(self, name: str = "tenant_scope"):
+        self.name = name
         self.functions: list[str] = ["<module>"]
         self.found: list[tuple[str, int]] = []
 
@@ -44,13 +54,13 @@ class _Calls(ast.NodeVisitor):
 
     def visit_Call(self, node):
         name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-        if name == "tenant_scope":
+        if name == self.name:
             self.found.append((self.functions[-1], node.lineno))
         self.generic_visit(node)
 
 
-def _calls_to_tenant_scope(path: Path) -> list[tuple[str, int]]:
-    calls = _Calls()
+def _calls_to_tenant_scope(path: Path, name: str = "tenant_scope") -> list[tuple[str, int]]:
+    calls = _Calls(name)
     calls.visit(ast.parse(path.read_text(), filename=str(path)))
     return calls.found
 
@@ -79,6 +89,19 @@ def test_tenant_scope_is_entered_only_at_entry_points():
     )
 
 
+def test_platform_scope_is_entered_only_by_platform_code():
+    # given every module of the product, when we look for the platform scope (every tenant's rows)
+    found = []
+    for path in _product_modules():
+        relative = path.relative_to(ROOT).as_posix()
+        for function, line in _calls_to_tenant_scope(path, "platform_scope"):
+            if (relative, function) in PLATFORM_ENTRY_POINTS or "/management/commands/" in relative:
+                continue
+            found.append(f"{relative}:{line} in {function}()")
+    # then it is platform code: a request's or a task's work for one tenant never reaches for it
+    assert not found, "platform_scope() entered outside platform code:\n" + "\n".join(found)
+
+
 def test_the_check_finds_a_hand_written_step_out(tmp_path):
     # given a module that re-enters the current tenant's scope by hand
     module = tmp_path / "sneaky.py"
@@ -93,7 +116,8 @@ def test_the_check_finds_a_hand_written_step_out(tmp_path):
 
 
 def test_the_declared_entry_points_exist():
-    # a renamed or removed entry point must leave this list too
-    for relative, function in ENTRY_POINTS:
-        names = {name for name, _ in _calls_to_tenant_scope(ROOT / relative)}
-        assert function in names, f"{relative} no longer enters tenant_scope in {function}()"
+    # a renamed or removed entry point must leave these lists too
+    for scope, points in (("tenant_scope", ENTRY_POINTS), ("platform_scope", PLATFORM_ENTRY_POINTS)):
+        for relative, function in points:
+            names = {name for name, _ in _calls_to_tenant_scope(ROOT / relative, scope)}
+            assert function in names, f"{relative} no longer enters {scope} in {function}()"

@@ -1,0 +1,67 @@
+"""The navigation bar the apps declare (``prm.web.menu``): every entry leads somewhere, and each
+role sees the entries of its area that its capabilities open, in order."""
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+
+from prm.accounts.models import Membership
+from prm.accounts.roles import CAPABILITIES, MembershipKind, Role
+from prm.web.menu import MENU, menu_entry, menu_for
+
+
+def test_every_entry_reverses_to_a_page_and_names_a_declared_capability():
+    for entry in MENU:
+        try:
+            reverse(entry.url_name)
+        except NoReverseMatch:
+            pytest.fail(f"menu entry {entry.label!r} names no URL: {entry.url_name}")
+        assert entry.capability is None or entry.capability in CAPABILITIES
+
+
+def test_declaring_an_entry_with_a_misspelt_capability_fails_at_once():
+    with pytest.raises(LookupError, match=r"deals\.veiw"):
+        menu_entry(area="office", label="Typo", url_name="office:deal_reviews", capability="deals.veiw")
+
+
+def _labels(role, kind):
+    member = Membership(role=role, kind=kind, is_active=True)
+    return [item["label"] for item in menu_for(member)]
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (
+            Role.ADMIN,
+            ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Staff", "Settings", "Configure"],
+        ),
+        (Role.CHANNEL_MANAGER, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Staff"]),
+        (Role.CHANNEL_DIRECTOR, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Staff"]),
+        (Role.MARKETING, ["Dashboard", "Partners", "Deals", "Programs", "Staff"]),
+        (Role.FINANCE, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Staff"]),
+    ],
+)
+def test_staff_see_the_back_office_entries_their_role_opens(role, expected):
+    assert _labels(role, MembershipKind.STAFF) == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (Role.PARTNER_ADMIN, ["Home", "Your tier", "Products", "Deals", "Company", "Licences", "People"]),
+        (Role.SALES, ["Home", "Your tier", "Products", "Deals", "Company", "Licences", "People"]),
+        (Role.TECHNICAL, ["Home", "Your tier", "Products", "Company", "Licences", "People"]),
+    ],
+)
+def test_partner_users_see_the_portal_entries_their_role_opens(role, expected):
+    assert _labels(role, MembershipKind.PARTNER) == expected
+
+
+def test_the_programs_entries_fold_into_one_dropdown():
+    member = Membership(role=Role.MARKETING, kind=MembershipKind.STAFF, is_active=True)
+    [programs] = [item for item in menu_for(member) if item["label"] == "Programs"]
+    assert [child["label"] for child in programs["children"]] == ["Tier reviews", "Licences to verify", "Policy check"]
+
+
+def test_an_inactive_member_sees_no_entries():
+    assert menu_for(Membership(role=Role.ADMIN, kind=MembershipKind.STAFF, is_active=False)) == []
