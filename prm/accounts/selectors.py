@@ -111,6 +111,12 @@ def invitation_get_for_actor(*, actor: Membership, invitation_id: int) -> Invita
     return invitation
 
 
+def user_exists_for_email(*, email: str) -> bool:
+    """Whether someone has an account with this e-mail address (in any case), in any tenant:
+    an invitee with one signs in to accept rather than creating another."""
+    return User.objects.filter(email__iexact=email).exists()
+
+
 def invitation_from_token(*, token: str) -> Invitation | None:
     """The invitation a link names, in the current tenant, if the link is genuine."""
     parsed = Invitation.parse_token(token)

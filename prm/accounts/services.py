@@ -21,7 +21,7 @@ from .hooks import partner_users_changed
 from .models import Invitation, Membership, User
 from .permissions import INVITE, MANAGE, REVOKE, invitation_may, invitation_require, membership_may, membership_require
 from .roles import PARTNER_ROLES, STAFF_ROLES, MembershipKind
-from .selectors import partner_admin_list, vendor_admin_list
+from .selectors import partner_admin_list, user_exists_for_email, vendor_admin_list
 
 INVITATION_EMAIL_TASK = "prm.accounts.invitation_email"
 
@@ -83,7 +83,7 @@ def user_create_for_invitation(*, invitation: Invitation, first_name: str, last_
     """A new account for an invitee. Following the e-mailed link proved the address."""
     from allauth.account.models import EmailAddress
 
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    if user_exists_for_email(email=invitation.email):
         raise PolicyViolation("An account with this e-mail address exists: sign in to accept.")
     user = User(email=invitation.email, first_name=first_name.strip(), last_name=last_name.strip())
     validate_password(password, user)

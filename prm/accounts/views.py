@@ -15,7 +15,6 @@ from prm.web.views import ServiceView, call_service
 
 from .access import OFFICE, PORTAL, MemberRequiredMixin
 from .forms import AcceptInvitationForm, DeactivateForm, InvitationForm
-from .models import User
 from .permissions import MANAGE, REVOKE, invitation_may, membership_may
 from .roles import PEOPLE_INVITE, PEOPLE_MANAGE, PEOPLE_VIEW, STAFF_INVITE, STAFF_VIEW
 from .selectors import (
@@ -25,6 +24,7 @@ from .selectors import (
     membership_get_for_actor,
     people_list_for_actor,
     staff_list_for_actor,
+    user_exists_for_email,
 )
 from .services import (
     invitation_accept,
@@ -54,7 +54,7 @@ class InvitationAcceptView(View):
             return render(request, "accounts/invitation_invalid.html", status=410)
         if request.user.is_authenticated:
             return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
-        if User.objects.filter(email__iexact=invitation.email).exists():
+        if user_exists_for_email(email=invitation.email):
             messages.info(request, f"Sign in as {invitation.email} to accept the invitation.")
             return redirect_to_login(request.get_full_path())
         return render(
