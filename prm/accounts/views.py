@@ -169,7 +169,8 @@ class PortalInvitationRevokeView(InvitationRevokeView):
 
 
 class MembershipDeactivateView(ServiceView):
-    """Staff deactivate staff (staff.manage) or partner users (partners.change_status)."""
+    """Staff deactivate staff (``STAFF_MANAGE``) or partner users (``PARTNERS_INVITE``: who
+    gives a partner's users access takes it away); see ``permissions.MEMBERSHIP_RULES``."""
 
     area, capability = OFFICE, None
     activate = False
