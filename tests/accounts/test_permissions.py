@@ -78,107 +78,94 @@ def test_the_platform_acts_on_nobody():
 
 
 class People:
-    """The cast, and people to act on: a staff member, and a user of each partner (active, and
-    deactivated), with a pending invitation each side."""
+    """The cast, and on each side (``STAFF``, ``PARTNER_USERS``) whose people to act on, by whose
+    they are (``OWN``, ``OTHER``; the same staff for both): someone active, someone deactivated,
+    a pending invitation, the partner (None for staff) and a role to invite with."""
 
     def __init__(self):
         self.cast = cast()
         tenant = self.cast.tenant
-        self.staff = StaffMembershipFactory(tenant=tenant, role=Role.FINANCE)
-        self.staff_inactive = StaffMembershipFactory(tenant=tenant, role=Role.FINANCE, is_active=False)
-        self.users = {
-            whose: PartnerMembershipFactory(partner=self.partner(whose), role=Role.TECHNICAL) for whose in (OWN, OTHER)
-        }
-        self.inactive = {
-            whose: PartnerMembershipFactory(partner=self.partner(whose), role=Role.TECHNICAL, is_active=False)
-            for whose in (OWN, OTHER)
-        }
-        self.staff_invitation = InvitationFactory(tenant=tenant, partner=None)
-        self.invitations = {whose: InvitationFactory(partner=self.partner(whose)) for whose in (OWN, OTHER)}
 
-    def partner(self, whose):
-        return self.cast.partner(whose)
+        def per_side(make) -> dict:
+            """{side: {whose: make(partner)}}: one for the staff (partner None), one per partner."""
+            staff = make(None)
+            partners = {whose: make(self.cast.partner(whose)) for whose in (OWN, OTHER)}
+            return {STAFF: {OWN: staff, OTHER: staff}, PARTNER_USERS: partners}
+
+        def member(partner, **fields):
+            if partner is None:
+                return StaffMembershipFactory(tenant=tenant, role=Role.FINANCE, **fields)
+            return PartnerMembershipFactory(partner=partner, role=Role.TECHNICAL, **fields)
+
+        self.partner = per_side(lambda partner: partner)
+        self.active = per_side(member)
+        self.inactive = per_side(lambda partner: member(partner, is_active=False))
+        self.invitation = per_side(lambda partner: InvitationFactory(tenant=tenant, partner=partner))
+        self.role = {STAFF: Role.MARKETING, PARTNER_USERS: Role.SALES}
 
 
-# name -> (row, call(people, actor, whose))
+def _list(p, side, actor, whose):
+    if side == STAFF:
+        return staff_list_for_actor(actor=actor)
+    return people_list_for_actor(actor=actor, partner=p.partner[side][whose])
+
+
+# name -> (entity, action, call(people, side, actor, whose)), each called on both sides
 CALLS = {
-    "staff_list_for_actor": (("membership", STAFF, VIEW), lambda p, actor, whose: staff_list_for_actor(actor=actor)),
-    "membership_get_for_actor (staff)": (
-        ("membership", STAFF, VIEW),
-        lambda p, actor, whose: membership_get_for_actor(actor=actor, membership_id=p.staff.pk),
+    "staff_list_for_actor / people_list_for_actor": ("membership", VIEW, _list),
+    "membership_get_for_actor": (
+        "membership",
+        VIEW,
+        lambda p, side, actor, whose: membership_get_for_actor(actor=actor, membership_id=p.active[side][whose].pk),
     ),
-    "membership_deactivate (staff)": (
-        ("membership", STAFF, MANAGE),
-        lambda p, actor, whose: membership_deactivate(actor=actor, membership=p.staff),
+    "membership_deactivate": (
+        "membership",
+        MANAGE,
+        lambda p, side, actor, whose: membership_deactivate(actor=actor, membership=p.active[side][whose]),
     ),
-    "membership_reactivate (staff)": (
-        ("membership", STAFF, MANAGE),
-        lambda p, actor, whose: membership_reactivate(actor=actor, membership=p.staff_inactive),
+    "membership_reactivate": (
+        "membership",
+        MANAGE,
+        lambda p, side, actor, whose: membership_reactivate(actor=actor, membership=p.inactive[side][whose]),
     ),
-    "people_list_for_actor": (
-        ("membership", PARTNER_USERS, VIEW),
-        lambda p, actor, whose: people_list_for_actor(actor=actor, partner=p.partner(whose)),
+    "invitations_pending_for_actor": (
+        "invitation",
+        VIEW,
+        lambda p, side, actor, whose: invitations_pending_for_actor(actor=actor, partner=p.partner[side][whose]),
     ),
-    "membership_get_for_actor (partner user)": (
-        ("membership", PARTNER_USERS, VIEW),
-        lambda p, actor, whose: membership_get_for_actor(actor=actor, membership_id=p.users[whose].pk),
+    "invitation_get_for_actor": (
+        "invitation",
+        VIEW,
+        lambda p, side, actor, whose: invitation_get_for_actor(actor=actor, invitation_id=p.invitation[side][whose].pk),
     ),
-    "membership_deactivate (partner user)": (
-        ("membership", PARTNER_USERS, MANAGE),
-        lambda p, actor, whose: membership_deactivate(actor=actor, membership=p.users[whose]),
-    ),
-    "membership_reactivate (partner user)": (
-        ("membership", PARTNER_USERS, MANAGE),
-        lambda p, actor, whose: membership_reactivate(actor=actor, membership=p.inactive[whose]),
-    ),
-    "invitations_pending_for_actor (staff)": (
-        ("invitation", STAFF, VIEW),
-        lambda p, actor, whose: invitations_pending_for_actor(actor=actor, partner=None),
-    ),
-    "invitation_get_for_actor (staff)": (
-        ("invitation", STAFF, VIEW),
-        lambda p, actor, whose: invitation_get_for_actor(actor=actor, invitation_id=p.staff_invitation.pk),
-    ),
-    "invitation_create (staff)": (
-        ("invitation", STAFF, INVITE),
-        lambda p, actor, whose: invitation_create(actor=actor, email="new@example.com", role=Role.MARKETING),
-    ),
-    "invitation_revoke (staff)": (
-        ("invitation", STAFF, REVOKE),
-        lambda p, actor, whose: invitation_revoke(actor=actor, invitation=p.staff_invitation),
-    ),
-    "invitations_pending_for_actor (partner users)": (
-        ("invitation", PARTNER_USERS, VIEW),
-        lambda p, actor, whose: invitations_pending_for_actor(actor=actor, partner=p.partner(whose)),
-    ),
-    "invitation_get_for_actor (partner user)": (
-        ("invitation", PARTNER_USERS, VIEW),
-        lambda p, actor, whose: invitation_get_for_actor(actor=actor, invitation_id=p.invitations[whose].pk),
-    ),
-    "invitation_create (partner user)": (
-        ("invitation", PARTNER_USERS, INVITE),
-        lambda p, actor, whose: invitation_create(
-            actor=actor, email="new@example.com", role=Role.SALES, partner=p.partner(whose)
+    "invitation_create": (
+        "invitation",
+        INVITE,
+        lambda p, side, actor, whose: invitation_create(
+            actor=actor, email="new@example.com", role=p.role[side], partner=p.partner[side][whose]
         ),
     ),
-    "invitation_revoke (partner user)": (
-        ("invitation", PARTNER_USERS, REVOKE),
-        lambda p, actor, whose: invitation_revoke(actor=actor, invitation=p.invitations[whose]),
+    "invitation_revoke": (
+        "invitation",
+        REVOKE,
+        lambda p, side, actor, whose: invitation_revoke(actor=actor, invitation=p.invitation[side][whose]),
     ),
 }
+SIDES = (STAFF, PARTNER_USERS)
 
 
 def test_every_row_is_called():
-    assert {row for row, _ in CALLS.values()} == set(EXPECTED)
+    assert {(entity, side, action) for entity, action, _ in CALLS.values() for side in SIDES} == set(EXPECTED)
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("side", SIDES)
 @pytest.mark.parametrize("name", list(CALLS))
-def test_the_services_and_selectors(name):
-    row, call = CALLS[name]
+def test_the_services_and_selectors(name, side):
+    entity, action, call = CALLS[name]
     people = People()
-    allowed = service_cells(people.cast, lambda actor, whose: call(people, actor, whose))
-    assert allowed == EXPECTED[row], f"{name}: allowed {sorted(allowed)}"
+    allowed = service_cells(people.cast, lambda actor, whose: call(people, side, actor, whose))
+    assert allowed == EXPECTED[(entity, side, action)], f"{name} ({side}): allowed {sorted(allowed)}"
     assert allowed != NOBODY
 
 
