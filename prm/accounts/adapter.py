@@ -3,10 +3,18 @@ import time
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core.internal import ratelimit
 from allauth.core.internal.ratelimit import get_ip
 from allauth.mfa.adapter import DefaultMFAAdapter
 
 from . import mfa_secrets
+
+# The rate limit (ACCOUNT_RATE_LIMITS) on failed sign-ins to one account from anywhere.
+LOGIN_FAILED_PER_ACCOUNT = "login_failed_account"
+
+
+def _account_key(credentials) -> str:
+    return f"account:{credentials.get('email', credentials.get('username', '')).lower()}"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,9 +33,38 @@ class AccountAdapter(DefaultAccountAdapter):
         the owner, elsewhere, still signs in, and an owner locked out at their own address can
         sign in with a code sent by e-mail. The per-address cap ("10/m/ip") is unchanged, so
         guessing many accounts from one address stays throttled. allauth also uses this key to
-        clear the count after a password reset (for the address the reset came from).
+        clear the count after a password reset (for the address the reset came from). Many
+        addresses guessing one account meet the per-account bound (``pre_authenticate``).
         """
         return f"{super()._get_login_attempts_cache_key(request, **credentials)}:{get_ip(request)}"
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        """Besides allauth's limits (per address, per account at an address), a looser one per
+        account alone (``login_failed_account``), so that guessing one account's password from
+        many addresses stops too.
+
+        Keyed by the e-mail address only, not the host: an account is one person whatever
+        tenant's host the guesses arrive at. Once it trips, the password opens nothing for the
+        rest of the window, from anywhere; the owner signs in with a code sent by e-mail (a
+        sign-in code never checks a password, so this limit does not apply to it). A
+        successful sign-in gives the attempt back, as allauth does with its own limits.
+        """
+        super().pre_authenticate(request, **credentials)
+        usage = ratelimit.consume(
+            request, app="allauth.account", action=LOGIN_FAILED_PER_ACCOUNT, key=_account_key(credentials)
+        )
+        if not usage:
+            # Refused before the password was checked: give back what allauth's limits counted.
+            self._rollback_login_failed_rl_usage()
+            raise self.validation_error("too_many_login_attempts")
+        # allauth rolls these back on success, with its own.
+        self._login_failed_rl_usage.usage.extend(usage.usage)
+
+    def _delete_login_attempts_cached_email(self, request, **credentials) -> None:
+        """A password reset (which proves the mailbox) also clears the per-account count, so the
+        owner can use the new password at once."""
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        ratelimit.clear(request, app="allauth.account", action=LOGIN_FAILED_PER_ACCOUNT, key=_account_key(credentials))
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """A sign-in a moment ago counts as confirming the password.

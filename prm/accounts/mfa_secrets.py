@@ -129,28 +129,21 @@ def authenticator_data_encrypted(kind: str, data: dict) -> dict:
     return _transform(kind, data, reencrypt)
 
 
-def authenticator_data_decrypted(kind: str, data: dict) -> dict:
-    """An authenticator's ``data`` with every secret in plain text (to undo migration 0004)."""
-    return _transform(kind, data, decrypt)
-
-
 def authenticators_reencrypt(model) -> int:
     """Encrypt every stored two-factor secret with the first key; the number of rows changed.
 
-    ``model`` is allauth's Authenticator, or its historical version in a migration.
+    ``model`` is allauth's Authenticator (``rotate_mfa_keys``). Migration 0004 keeps its own copy
+    of this logic: a migration must not change when this module does.
     """
     return _rewrite_all(model, authenticator_data_encrypted)
 
 
-def authenticators_decrypt(model) -> int:
-    """Store every two-factor secret in plain text again (migration 0004 backwards only)."""
-    return _rewrite_all(model, authenticator_data_decrypted)
-
-
 def _rewrite_all(model, transform) -> int:
-    """Rows are locked one at a time, so a person signing in meanwhile (a recovery code marked
-    used, a new authenticator) is neither blocked for the whole run nor overwritten with stale
-    data."""
+    """Each row is read under a lock and rewritten in a transaction of its own, so a person
+    signing in meanwhile (a recovery code marked used, a new authenticator) is not overwritten
+    with stale data and, called outside a transaction as ``rotate_mfa_keys`` does, is not blocked
+    for the whole run either: each row's lock ends when its own transaction commits. Inside an
+    outer transaction those are savepoints, and every lock lasts until the outer one ends."""
     changed = 0
     for pk in list(model.objects.filter(type__in=_KINDS).order_by("pk").values_list("pk", flat=True)):
         with transaction.atomic():

@@ -9,6 +9,7 @@ from django.utils.crypto import constant_time_compare
 from prm.tenancy.scope import platform_scope
 
 from .models import Invitation, Membership, User
+from .permissions import VIEW, invitation_require, membership_require
 from .roles import MembershipKind, Role
 
 
@@ -62,9 +63,8 @@ def portals_for_user(*, user: User) -> list[Membership]:
 
 
 def people_list_for_actor(*, actor: Membership, partner) -> QuerySet[Membership]:
-    """The portal users of one partner, as the actor may see them."""
-    if actor.is_partner_user and actor.partner_id != partner.pk:
-        raise Http404
+    """The portal users of one partner, as the actor may see them (another company's: 404)."""
+    membership_require(actor, partner, VIEW)
     return (
         Membership.objects.filter(partner=partner, kind=MembershipKind.PARTNER)
         .select_related("user")
@@ -73,8 +73,8 @@ def people_list_for_actor(*, actor: Membership, partner) -> QuerySet[Membership]
 
 
 def staff_list_for_actor(*, actor: Membership) -> QuerySet[Membership]:
-    if not actor.is_staff_member:
-        raise Http404
+    """The vendor's staff (a partner user: 404)."""
+    membership_require(actor, None, VIEW)
     return (
         Membership.objects.filter(kind=MembershipKind.STAFF)
         .select_related("user")
@@ -83,23 +83,38 @@ def staff_list_for_actor(*, actor: Membership) -> QuerySet[Membership]:
 
 
 def membership_get_for_actor(*, actor: Membership, membership_id: int) -> Membership:
-    """A membership the actor may act on; 404 for anything else (other partner, other tenant)."""
-    queryset = Membership.objects.select_related("user", "partner")
-    if actor.is_partner_user:
-        queryset = queryset.filter(partner_id=actor.partner_id)
-    membership = queryset.filter(pk=membership_id).first()
+    """A membership the actor may see; 404 for anything else (other partner, other tenant, staff
+    for a partner user)."""
+    membership = Membership.objects.select_related("user", "partner").filter(pk=membership_id).first()
     if membership is None:
         raise Http404
+    membership_require(actor, membership, VIEW)
     return membership
 
 
 def invitations_pending_for_actor(*, actor: Membership, partner=None) -> QuerySet[Invitation]:
+    """The pending invitations of ``partner``'s users, or of the staff (None), as the actor may
+    see them: another company's, or the staff's for a partner user, are a 404."""
+    invitation_require(actor, partner, VIEW)
     queryset = Invitation.objects.pending().order_by("-created_at")
     if partner is None:
         return queryset.filter(partner__isnull=True)
-    if actor.is_partner_user and actor.partner_id != partner.pk:
-        raise Http404
     return queryset.filter(partner=partner)
+
+
+def invitation_get_for_actor(*, actor: Membership, invitation_id: int) -> Invitation:
+    """An invitation the actor may see (pending or not); 404 for anything else."""
+    invitation = Invitation.objects.select_related("partner").filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404
+    invitation_require(actor, invitation, VIEW)
+    return invitation
+
+
+def user_exists_for_email(*, email: str) -> bool:
+    """Whether someone has an account with this e-mail address (in any case), in any tenant:
+    an invitee with one signs in to accept rather than creating another."""
+    return User.objects.filter(email__iexact=email).exists()
 
 
 def invitation_from_token(*, token: str) -> Invitation | None:

@@ -1,7 +1,8 @@
 """Every write about people: invitations, acceptance, deactivation.
 
-Each service takes the acting membership, checks what it may do (views checked too; services
-re-check), locks what it changes, writes an event and notifies after commit via the outbox.
+Each service takes the acting membership, checks what it may do with the guards of
+``permissions.py`` (views checked too; services re-check), locks what it changes, writes an event
+and notifies after commit via the outbox.
 """
 
 from __future__ import annotations
@@ -18,30 +19,21 @@ from prm.notifications.services import notify
 from . import events, notifications
 from .hooks import partner_users_changed
 from .models import Invitation, Membership, User
-from .roles import (
-    PARTNER_ROLES,
-    PARTNERS_INVITE,
-    PEOPLE_INVITE,
-    PEOPLE_MANAGE,
-    STAFF_INVITE,
-    STAFF_MANAGE,
-    STAFF_ROLES,
-    MembershipKind,
-)
-from .selectors import partner_admin_list, vendor_admin_list
+from .permissions import INVITE, MANAGE, REVOKE, invitation_may, invitation_require, membership_may, membership_require
+from .roles import PARTNER_ROLES, STAFF_ROLES, MembershipKind
+from .selectors import partner_admin_list, user_exists_for_email, vendor_admin_list
 
 INVITATION_EMAIL_TASK = "prm.accounts.invitation_email"
 
 
+def _roles_for(partner) -> list[str]:
+    """The roles an invitation hands out: a partner's user's, or (partner None) staff's."""
+    return sorted(STAFF_ROLES if partner is None else PARTNER_ROLES)
+
+
 def roles_invitable_by(*, actor: Membership, partner=None) -> list[str]:
     """The roles the actor may hand out: to staff (partner None) or to users of ``partner``."""
-    if partner is None:
-        return sorted(STAFF_ROLES) if actor.can(STAFF_INVITE) else []
-    if actor.is_staff_member:
-        return sorted(PARTNER_ROLES) if actor.can(PARTNERS_INVITE) else []
-    if actor.partner_id == partner.pk and actor.can(PEOPLE_INVITE):
-        return sorted(PARTNER_ROLES)
-    return []
+    return _roles_for(partner) if invitation_may(actor, partner, INVITE) else []
 
 
 @transaction.atomic
@@ -50,7 +42,8 @@ def invitation_create(*, actor: Membership, email: str, role: str, partner=None)
     email = User.objects.normalize_email(email).strip().lower()
     if partner is not None:
         assert_same_tenant(actor, partner)
-    if role not in roles_invitable_by(actor=actor, partner=partner):
+    invitation_require(actor, partner, INVITE)
+    if role not in _roles_for(partner):
         raise NotAllowed("You may not invite people with that role.")
     if partner is not None:
         partner = type(partner).objects.get(pk=partner.pk)  # judge by the stored status, not the caller's copy
@@ -77,8 +70,7 @@ def invitation_create(*, actor: Membership, email: str, role: str, partner=None)
 @transaction.atomic
 def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if roles_invitable_by(actor=actor, partner=invitation.partner) == []:
-        raise NotAllowed("You may not revoke this invitation.")
+    invitation_require(actor, invitation, REVOKE)
     if not invitation.is_pending:
         raise InvalidTransition("This invitation is no longer pending.")
     invitation.revoked_at = timezone.now()
@@ -91,7 +83,7 @@ def user_create_for_invitation(*, invitation: Invitation, first_name: str, last_
     """A new account for an invitee. Following the e-mailed link proved the address."""
     from allauth.account.models import EmailAddress
 
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    if user_exists_for_email(email=invitation.email):
         raise PolicyViolation("An account with this e-mail address exists: sign in to accept.")
     user = User(email=invitation.email, first_name=first_name.strip(), last_name=last_name.strip())
     validate_password(password, user)
@@ -165,14 +157,11 @@ def _people_url(membership: Membership) -> str:
     return reverse("office:staff")
 
 
-def can_manage_membership(actor: Membership, membership: Membership) -> bool:
-    """May the actor deactivate or restore this person's access?"""
-    if membership.is_staff_member:
-        return actor.can(STAFF_MANAGE)
-    if actor.is_staff_member:
-        # Who may give a partner's users access may take it away (and restore it).
-        return actor.can(PARTNERS_INVITE)
-    return actor.partner_id == membership.partner_id and actor.can(PEOPLE_MANAGE)
+def can_manage_membership(actor: Membership, membership) -> bool:
+    """May the actor deactivate or restore this person's access (``membership``: a membership,
+    or a partner for its users)? ``membership_may(actor, membership, MANAGE)``, kept under this
+    name for callers outside accounts."""
+    return membership_may(actor, membership, MANAGE)
 
 
 @transaction.atomic
@@ -180,8 +169,7 @@ def membership_deactivate(*, actor: Membership, membership: Membership, reason: 
     """Take someone's access away. Two people doing it at once: one succeeds, one is told."""
     assert_same_tenant(actor, membership)
     membership = Membership.objects.select_for_update(of=("self",)).select_related("user").get(pk=membership.pk)
-    if not can_manage_membership(actor, membership):
-        raise NotAllowed("You may not change this person's access.")
+    membership_require(actor, membership, MANAGE)
     if membership.pk == actor.pk:
         raise PolicyViolation("You cannot deactivate yourself.")
     if not membership.is_active:
@@ -210,8 +198,7 @@ def membership_reactivate(*, actor: Membership, membership: Membership) -> Membe
     membership = (
         Membership.objects.select_for_update(of=("self",)).select_related("user", "partner").get(pk=membership.pk)
     )
-    if not can_manage_membership(actor, membership):
-        raise NotAllowed("You may not change this person's access.")
+    membership_require(actor, membership, MANAGE)
     if membership.is_active:
         raise InvalidTransition(f"{membership.user} is already active.")
     if membership.partner is not None and not membership.partner.is_operational:

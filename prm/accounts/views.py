@@ -15,17 +15,18 @@ from prm.web.views import ServiceView, call_service
 
 from .access import OFFICE, PORTAL, MemberRequiredMixin
 from .forms import AcceptInvitationForm, DeactivateForm, InvitationForm
-from .models import Invitation, User
-from .roles import PEOPLE_INVITE, PEOPLE_MANAGE, PEOPLE_VIEW, STAFF_INVITE, STAFF_MANAGE, STAFF_VIEW
+from .permissions import MANAGE, REVOKE, invitation_may, membership_may
+from .roles import PEOPLE_INVITE, PEOPLE_MANAGE, PEOPLE_VIEW, STAFF_INVITE, STAFF_VIEW
 from .selectors import (
     invitation_from_token,
+    invitation_get_for_actor,
     invitations_pending_for_actor,
     membership_get_for_actor,
     people_list_for_actor,
     staff_list_for_actor,
+    user_exists_for_email,
 )
 from .services import (
-    can_manage_membership,
     invitation_accept,
     invitation_accept_new_user,
     invitation_create,
@@ -53,7 +54,7 @@ class InvitationAcceptView(View):
             return render(request, "accounts/invitation_invalid.html", status=410)
         if request.user.is_authenticated:
             return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
-        if User.objects.filter(email__iexact=invitation.email).exists():
+        if user_exists_for_email(email=invitation.email):
             messages.info(request, f"Sign in as {invitation.email} to accept the invitation.")
             return redirect_to_login(request.get_full_path())
         return render(
@@ -100,7 +101,7 @@ class StaffListView(MemberRequiredMixin, View):
                 "people": list(staff_list_for_actor(actor=self.actor)),
                 "invitations": list(invitations_pending_for_actor(actor=self.actor, partner=None)),
                 "invite_form": form or (InvitationForm(roles=roles) if roles else None),
-                "can_manage_staff": self.actor.can(STAFF_MANAGE),
+                "can_manage_staff": membership_may(self.actor, None, MANAGE),
             },
         )
 
@@ -139,13 +140,8 @@ class InvitationRevokeView(ServiceView):
     area, capability = OFFICE, None
 
     def get_object(self):
-        queryset = Invitation.objects.select_related("partner")
-        if self.actor.is_partner_user:
-            queryset = queryset.filter(partner_id=self.actor.partner_id)
-        invitation = queryset.filter(pk=self.kwargs["invitation_id"]).first()
-        if invitation is None:
-            raise Http404
-        if not roles_invitable_by(actor=self.actor, partner=invitation.partner):
+        invitation = invitation_get_for_actor(actor=self.actor, invitation_id=self.kwargs["invitation_id"])
+        if not invitation_may(self.actor, invitation, REVOKE):
             raise PermissionDenied
         return invitation
 
@@ -173,14 +169,15 @@ class PortalInvitationRevokeView(InvitationRevokeView):
 
 
 class MembershipDeactivateView(ServiceView):
-    """Staff deactivate staff (staff.manage) or partner users (partners.change_status)."""
+    """Staff deactivate staff (``STAFF_MANAGE``) or partner users (``PARTNERS_INVITE``: who
+    gives a partner's users access takes it away); see ``permissions.MEMBERSHIP_RULES``."""
 
     area, capability = OFFICE, None
     activate = False
 
     def get_object(self):
         membership = membership_get_for_actor(actor=self.actor, membership_id=self.kwargs["membership_id"])
-        if not can_manage_membership(self.actor, membership):
+        if not membership_may(self.actor, membership, MANAGE):
             raise PermissionDenied
         return membership
 
@@ -232,7 +229,7 @@ class PortalPeopleView(MemberRequiredMixin, View):
                 "people": list(people_list_for_actor(actor=self.actor, partner=partner)),
                 "invitations": list(invitations_pending_for_actor(actor=self.actor, partner=partner)),
                 "invite_form": form or (InvitationForm(roles=roles) if roles else None),
-                "can_manage": self.actor.can(PEOPLE_MANAGE),
+                "can_manage": membership_may(self.actor, partner, MANAGE),
             },
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -98,8 +99,10 @@ def preferences_for(*, actor) -> dict[str, NotificationPreference]:
     return {kind: stored.get(kind) or NotificationPreference(membership=actor, kind=kind) for kind in KINDS}
 
 
+@transaction.atomic
 def preferences_update(*, actor, choices: dict[str, tuple[bool, bool]]) -> None:
-    """Save (in_portal, by_email) per kind for the actor."""
+    """Save (in_portal, by_email) per kind for the actor: all of them or none (a delete and an
+    upsert per kind)."""
     unknown = set(choices) - set(KINDS)
     if unknown:
         raise ValueError(f"unknown notification kinds: {sorted(unknown)}")

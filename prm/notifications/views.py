@@ -1,9 +1,9 @@
-from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views import View
 
 from prm.accounts.access import MemberRequiredMixin
-from prm.web.views import paginate
+from prm.web.views import ServiceView, paginate
 
 from .forms import PreferencesForm
 from .selectors import notification_list_for_actor, unread_count_for_actor
@@ -25,24 +25,42 @@ class NotificationBellView(MemberRequiredMixin, View):
         )
 
 
-class NotificationMarkReadView(MemberRequiredMixin, View):
-    def post(self, request):
+class NotificationMarkReadView(ServiceView):
+    """Mark the member's notifications read: those the form names (``id``), or all of them."""
+
+    def perform(self, data):
         # isascii: str.isdigit() also accepts digits int() refuses, such as "²".
-        ids = [int(value) for value in request.POST.getlist("id") if value.isascii() and value.isdigit()]
-        count = notification_mark_read(actor=self.actor, notification_ids=ids or None)
-        messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
-        return redirect("notifications:list")
+        ids = [int(value) for value in self.request.POST.getlist("id") if value.isascii() and value.isdigit()]
+        return notification_mark_read(actor=self.actor, notification_ids=ids or None)
+
+    def success_message(self, count):
+        return f"Marked {count} notification{'s' if count != 1 else ''} read."
+
+    def success_url(self, count=None):
+        return reverse("notifications:list")
+
+    def render_invalid(self, form):
+        return redirect(self.success_url())
 
 
-class NotificationPreferencesView(MemberRequiredMixin, View):
+class NotificationPreferencesView(ServiceView):
+    form_class = PreferencesForm
+
     def get(self, request):
         form = PreferencesForm(preferences=preferences_for(actor=self.actor))
         return render(request, "notifications/preferences.html", {"form": form})
 
-    def post(self, request):
-        form = PreferencesForm(request.POST, preferences=preferences_for(actor=self.actor))
-        if form.is_valid():
-            preferences_update(actor=self.actor, choices=form.choices())
-            messages.success(request, "Your notification preferences are saved.")
-            return redirect("notifications:preferences")
-        return render(request, "notifications/preferences.html", {"form": form})
+    def get_form_kwargs(self):
+        return {"preferences": preferences_for(actor=self.actor)}
+
+    def perform(self, data):
+        return preferences_update(actor=self.actor, choices=self.form.choices())
+
+    def success_message(self, result):
+        return "Your notification preferences are saved."
+
+    def success_url(self, result):
+        return reverse("notifications:preferences")
+
+    def render_invalid(self, form):
+        return render(self.request, "notifications/preferences.html", {"form": form})

@@ -175,12 +175,15 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_RATE_LIMITS = {
     # The Django admin signs in through the same form. Failed sign-ins: per address, and per
     # account *at one address* (AccountAdapter puts the address in the key), so nobody can lock
-    # an owner out by typing wrong passwords for their e-mail elsewhere.
+    # an owner out by typing wrong passwords for their e-mail elsewhere ...
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
-    # Sign-in codes by e-mail (the way in for an owner throttled at their own address): per
-    # address, and per e-mail address so nobody floods an inbox.
-    "request_login_code": "20/m/ip,3/m/key",
+    # ... and, looser, per account from anywhere (AccountAdapter.pre_authenticate), so guesses
+    # spread over many addresses stop too; the owner then signs in with an e-mailed code.
+    "login_failed_account": "30/h/key",
+    # Sign-in codes by e-mail (the way in for an owner throttled by the limits above): per
+    # address, and per e-mail address, by the minute and by the hour, so nobody floods an inbox.
+    "request_login_code": "20/m/ip,60/h/ip,3/m/key,20/h/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",

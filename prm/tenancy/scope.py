@@ -129,6 +129,15 @@ def platform_scope(using: str | None = None):
     In production that is a connection of its own, so what the scope writes commits when the
     scope ends, whatever the runtime connection's transaction does, and ``on_commit`` callbacks
     of its work need ``using=platform_alias()``.
+
+    For the same reason, ``@transaction.atomic`` does not cover writes made in this scope: without
+    ``using`` it opens its savepoint on ``default``, while the router sends the ORM to the
+    platform connection. A service that fails halfway inside the scope, its error caught there,
+    leaves its first writes in place (only an error that leaves the scope rolls back the scope's
+    whole transaction). So do not call a service inside ``platform_scope()`` counting on its
+    ``@transaction.atomic``: platform code whose writes must succeed or fail together wraps them
+    in ``transaction.atomic(using=platform_alias())`` inside the scope. The test suite's single
+    connection hides the difference (``default`` is the platform connection there).
     """
     return _enter(Scope(tenant_id=None), using or platform_alias())
 

@@ -6,7 +6,7 @@ from prm.accounts.roles import TENANT_CONFIGURE
 from prm.web.views import ServiceView
 
 from .forms import TenantSettingsForm
-from .services import tenant_update_settings
+from .services import tenant_settings_update
 
 
 class TenantSettingsView(ServiceView):
@@ -23,7 +23,7 @@ class TenantSettingsView(ServiceView):
 
     def perform(self, data):
         changes = {name: data[name] for name in self.form.changed_data}
-        return tenant_update_settings(actor=self.actor, tenant=self.request.tenant, changes=changes)
+        return tenant_settings_update(actor=self.actor, tenant=self.request.tenant, changes=changes)
 
     def success_message(self, tenant):
         return "The portal settings are saved."

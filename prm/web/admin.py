@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.db import models
 
+from prm.accounts.roles import ADMIN_ACCESS
 from prm.events.verbs import verb
 
 
@@ -20,7 +21,7 @@ class PrmAdminSite(admin.AdminSite):
         if user.is_superuser:
             return True
         membership = getattr(request, "membership", None)
-        return membership is not None and membership.can("admin.access")
+        return membership is not None and membership.can(ADMIN_ACCESS)
 
     def login(self, request, extra_context=None):
         return redirect_to_login(request.get_full_path())
@@ -36,7 +37,7 @@ class TenantPermissions:
         if request.user.is_superuser:
             return True
         membership = getattr(request, "membership", None)
-        return membership is not None and membership.can("admin.access") and request.tenant is not None
+        return membership is not None and membership.can(ADMIN_ACCESS) and request.tenant is not None
 
     def has_module_permission(self, request):
         return self._allowed(request)

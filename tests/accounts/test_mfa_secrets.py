@@ -3,11 +3,13 @@ seed in plain text, sign-in with codes still works, keys rotate, and a wrong key
 
 from __future__ import annotations
 
+import ast
 import importlib
 import io
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -175,3 +177,24 @@ def test_the_migration_encrypts_plain_secrets_once_and_sign_in_works_before_and_
     # and backwards it leaves them as the code before it expects
     migration_0004.decrypt_secrets(apps, None)
     assert stored(totp)["secret"] == secret and stored(recovery)["seed"] == seed
+
+
+def test_the_migration_uses_no_code_of_the_project():
+    # History must not change when prm/accounts/mfa_secrets.py does: migration 0004 carries its own copy.
+    tree = ast.parse(Path(migration_0004.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert not [name for name in imported if name.split(".")[0] in {"prm", "partners", "programs", "deals"}]
+
+
+def test_what_the_migration_encrypts_under_configured_keys_the_app_reads(settings):
+    # given configured keys, the new one first, and a secret stored in plain text
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.PRM_MFA_KEYS = [new, old]
+    secret = generate_totp_secret()
+    totp = Authenticator.objects.create(user=UserFactory(), type=Authenticator.Type.TOTP, data={"secret": secret})
+    # when the migration encrypts it
+    migration_0004.encrypt_secrets(apps, None)
+    # then it is under the first key, and the app decrypts it
+    assert Fernet(new).decrypt(stored(totp)["secret"].removeprefix(mfa_secrets.PREFIX).encode()).decode() == secret
+    assert mfa_secrets.decrypt(stored(totp)["secret"]) == secret

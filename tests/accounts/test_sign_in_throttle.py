@@ -1,6 +1,8 @@
 """Failed sign-ins are throttled per address and per account *at an address*: a stranger who
 knows someone's e-mail address locks only themselves out, and an owner throttled at their own
-address signs in with a code sent by e-mail (two-factor sign-in still follows)."""
+address signs in with a code sent by e-mail (two-factor sign-in still follows). A looser bound
+per account from anywhere stops guesses spread over many addresses; sign-in codes are capped per
+mailbox and per address, by the minute and by the hour."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.core.internal import ratelimit
+from allauth.core.internal.ratelimit import parse_rates
 from allauth.mfa.models import Authenticator
 from django.core import mail
 from django.core.cache import cache
@@ -26,6 +30,12 @@ pytestmark = pytest.mark.django_db
 STRANGER = "203.0.113.7"
 OWNER_ELSEWHERE = "198.51.100.20"
 THROTTLED = "Too many failed login attempts"
+
+
+def _amount(action: str, per: str, duration: int) -> int:
+    """How many a production rate limit allows: ``_amount("login_failed_account", "key", 3600)``."""
+    [rate] = [r for r in parse_rates(ACCOUNT_RATE_LIMITS[action]) if (r.per, r.duration) == (per, duration)]
+    return rate.amount
 
 
 def _clear_rate_limits() -> None:
@@ -161,3 +171,73 @@ def test_a_sign_in_code_still_asks_for_the_second_factor(world, rate_limits):
     response = client.post(reverse("mfa_authenticate"), {"code": code_for(mfa_secrets.decrypt(totp.data["secret"]))})
     assert response.status_code == 302 and response["Location"] != reverse("mfa_authenticate")
     assert client.get("/office/").status_code == 200
+
+
+def test_many_addresses_guessing_one_account_are_stopped_and_the_owner_signs_in_with_a_code(world, rate_limits):
+    # given guesses at one account spread over many addresses, three each (under every
+    # per-address limit), up to the per-account bound
+    owner = verified(world.acme.partner_admin)
+    bound = _amount("login_failed_account", "key", 3600)
+    for attempt in range(bound):
+        response = sign_in(visitor(owner, f"203.0.113.{attempt // 3 + 1}"), owner.user.email, "wrong-password-123")
+        assert THROTTLED not in response.content.decode(), attempt
+    # when one more address tries, with the right password even
+    response = sign_in(visitor(owner, "192.0.2.99"), owner.user.email, PASSWORD)
+    # then it is refused: the account takes no more password attempts for now, from anywhere
+    assert THROTTLED in response.content.decode()
+    own = visitor(owner, OWNER_ELSEWHERE)
+    assert THROTTLED in sign_in(own, owner.user.email, PASSWORD).content.decode()
+    assert not signed_in(own)
+    # and the owner signs in with a code sent by e-mail
+    code = _request_code(own, owner.user.email)
+    response = own.post(reverse("account_confirm_login_code"), {"code": code})
+    assert response.status_code == 302
+    assert signed_in(own)
+
+
+SPACED = 50  # seconds between two requests for codes
+
+
+class _Clock:
+    """The rate limiter's clock, moved by hand (the limits' windows are minutes and hours)."""
+
+    def __init__(self, real):
+        self.now, self.monotonic, self.sleep = real.time(), real.monotonic, real.sleep
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = _Clock(ratelimit.time)
+    monkeypatch.setattr(ratelimit, "time", fake)
+    return fake
+
+
+def _code_refused(client: Client, email: str) -> bool:
+    response = client.post(reverse("account_request_login_code"), {"email": email})
+    return THROTTLED in response.content.decode()
+
+
+def test_sign_in_codes_to_one_mailbox_are_capped_by_the_hour(world, rate_limits, clock):
+    # given an owner's mailbox sent the hour's worth of codes, from many addresses
+    # (SPACED: under every per-minute cap, all within the hour)
+    owner = verified(world.acme.partner_admin)
+    for number in range(_amount("request_login_code", "key", 3600)):
+        assert not _code_refused(visitor(owner, f"203.0.113.{number + 1}"), owner.user.email)
+        clock.now += SPACED
+    # when one more is asked for, from yet another address
+    refused = _code_refused(visitor(owner, "192.0.2.99"), owner.user.email)
+    # then it is refused: nobody floods the mailbox
+    assert refused
+
+
+def test_sign_in_codes_from_one_address_are_capped_by_the_hour(world, rate_limits, clock):
+    # given one address asking for codes for many mailboxes (known or not), SPACED
+    somebody = world.acme.partner_admin
+    for number in range(_amount("request_login_code", "ip", 3600)):
+        assert not _code_refused(visitor(somebody, STRANGER), f"mailbox{number}@example.com")
+        clock.now += SPACED
+    # then the address may ask for no more this hour
+    assert _code_refused(visitor(somebody, STRANGER), "one.more@example.com")
