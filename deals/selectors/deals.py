@@ -8,7 +8,7 @@ from django.http import Http404
 
 from prm.events.selectors import events_for_object
 
-from ..models import Deal, DealAttachment, DealLine, DealMessage, DealStage, DealStatus
+from ..models import Deal, DealAttachment, DealExtension, DealLine, DealMessage, DealStage, DealStatus
 from ..permissions import DealAction, deal_allows, deal_filter
 
 SORTS = {
@@ -85,3 +85,16 @@ def attachment_get_for_actor(*, actor, deal_id: int, attachment_id: int) -> Deal
     if attachment is None:
         raise Http404
     return attachment
+
+
+def extension_get_for_actor(*, actor, deal: Deal, extension_id: int) -> DealExtension:
+    """An extension request of a deal the actor may see (its selector found it), in any status:
+    deciding one decided meanwhile is the service's ``InvalidTransition``, told on the deal page,
+    not a 404. Else a 404."""
+    if not deal_allows(actor, deal, DealAction.VIEW):
+        raise Http404
+    extension = DealExtension.objects.filter(deal_id=deal.pk, pk=extension_id).first()
+    if extension is None:
+        raise Http404
+    extension.deal = deal  # the service judges the request by its deal: no second read of it
+    return extension

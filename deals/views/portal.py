@@ -285,16 +285,20 @@ class DealPageAction(ServiceView):
     form_name = ""
     success = ""
 
-    def get_object(self):
+    def read_deal(self):
+        """The deal the URL names (a 404 when the actor may not see it)."""
         return deal_get_for_actor(actor=self.actor, deal_id=self.kwargs["deal_id"])
+
+    def get_object(self):
+        return self.read_deal()
 
     def page_context(self, form) -> dict:
         return {self.form_name: form}
 
     def render_invalid(self, form):
-        # Read again: a refusal may come from a change someone else made meanwhile.
-        deal = self.get_object()
-        context = detail_context(self.actor, deal, **self.page_context(form))
+        # Read the deal again, and only the deal: a refusal may come from a change someone else
+        # made meanwhile (to the deal, or to what an action found with it).
+        context = detail_context(self.actor, self.read_deal(), **self.page_context(form))
         return render(self.request, "deals/portal_deal_detail.html", context)
 
     def success_message(self, result) -> str:
