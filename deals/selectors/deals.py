@@ -9,7 +9,7 @@ from django.http import Http404
 from prm.events.selectors import events_for_object
 
 from ..models import Deal, DealAttachment, DealExtension, DealLine, DealMessage, DealStage, DealStatus
-from ..permissions import DealAction, deal_allows, deal_filter
+from ..permissions import DealAction, deal_filter, deal_may
 
 SORTS = {
     "-created": ("-created_at", "-id"),
@@ -69,7 +69,7 @@ def message_list_for_actor(*, actor, deal: Deal) -> list[DealMessage]:
     """The conversation, oldest first. Partner users never read vendor-internal notes (the
     row-level policy refuses them too; this says so at the ORM level)."""
     messages = DealMessage.objects.filter(deal_id=deal.pk).select_related("author__user")
-    if not deal_allows(actor, deal, DealAction.VIEW_INTERNAL):
+    if not deal_may(actor, deal, DealAction.VIEW_INTERNAL):
         messages = messages.filter(internal=False)
     return list(messages.order_by("created_at", "id"))
 
@@ -91,7 +91,7 @@ def extension_get_for_actor(*, actor, deal: Deal, extension_id: int) -> DealExte
     """An extension request of a deal the actor may see (its selector found it), in any status:
     deciding one decided meanwhile is the service's ``InvalidTransition``, told on the deal page,
     not a 404. Else a 404."""
-    if not deal_allows(actor, deal, DealAction.VIEW):
+    if not deal_may(actor, deal, DealAction.VIEW):
         raise Http404
     extension = DealExtension.objects.filter(deal_id=deal.pk, pk=extension_id).first()
     if extension is None:

@@ -29,7 +29,7 @@ from ..forms_office import (
 )
 from ..forms_portal import AttachmentForm
 from ..models import DealConflict, DealStage, DealStatus
-from ..permissions import DEALS_REGISTER_ON_BEHALF, DEALS_REVIEW, DEALS_VIEW, DealAction, deal_allows, deal_reach
+from ..permissions import DEALS_REGISTER_ON_BEHALF, DEALS_REVIEW, DEALS_VIEW, DealAction, deal_may, deal_reach
 from ..selectors.deals import (
     attachment_get_for_actor,
     attachment_list_for_actor,
@@ -156,7 +156,7 @@ def detail_context(actor, deal, **bound) -> dict:
         "area": OFFICE,
         "deal": deal,
         # What the page offers is what the guard allows (a form per action the actor may take).
-        "may": {action.value: deal_allows(actor, deal, action) for action in DealAction},
+        "may": {action.value: deal_may(actor, deal, action) for action in DealAction},
         "lines": lines,
         "own_lines": ", ".join(line.product_line.name for line in lines),
         "compare": _compare_rows(deal),

@@ -34,7 +34,7 @@ from ..forms_portal import (
     WonForm,
 )
 from ..models import DealStatus, ExtensionStatus
-from ..permissions import DEALS_REGISTER, DealAction, deal_allows, deal_reach
+from ..permissions import DEALS_REGISTER, DealAction, deal_may, deal_reach
 from ..selectors.deals import (
     attachment_get_for_actor,
     attachment_list_for_actor,
@@ -250,7 +250,7 @@ def detail_context(actor, deal, **overrides) -> dict:
     context = {
         "area": PORTAL,
         "deal": deal,
-        "may": {action.value: deal_allows(actor, deal, action) for action in DealAction},
+        "may": {action.value: deal_may(actor, deal, action) for action in DealAction},
         "lines": list(deal.lines.all()),
         "events": event_list_for_actor(actor=actor, deal=deal),
         "conversation": message_list_for_actor(actor=actor, deal=deal),
@@ -394,7 +394,7 @@ class DealMessageView(MemberRequiredMixin, View):
         context = {
             "area": PORTAL,
             "deal": deal,
-            "may": {DealAction.POST_MESSAGE.value: deal_allows(self.actor, deal, DealAction.POST_MESSAGE)},
+            "may": {DealAction.POST_MESSAGE.value: deal_may(self.actor, deal, DealAction.POST_MESSAGE)},
             "conversation": message_list_for_actor(actor=self.actor, deal=deal),
             "message_form": MessageForm() if sent else form,
         }

@@ -32,7 +32,7 @@ from deals.models import (
     SpecialPricingRequest,
     SpecialPricingStep,
 )
-from deals.permissions import RULES, DealAction, deal_allows, deal_filter, deal_require
+from deals.permissions import RULES, DealAction, deal_filter, deal_may, deal_require
 from deals.selectors.deals import deal_get_for_actor
 from deals.selectors.review import deal_review_get_for_actor
 from deals.services import (
@@ -229,11 +229,14 @@ def test_the_guard_allows_each_action_to_exactly_the_roles_of_the_table(action):
     for role, relation in CASES:
         actor, deal = actor_and_deal(people, action, role, relation)
         allowed = expected(action, role, relation)
-        if deal_allows(actor, deal, action) != allowed:
+        if deal_may(actor, deal, action) != allowed:
             wrong.append((role, relation, "allowed" if not allowed else "refused"))
             continue
         if allowed:
             deal_require(actor, deal, action)
+        elif action == A.VIEW:  # what one may not see does not exist: a 404, not a 403
+            with pytest.raises(Http404):
+                deal_require(actor, deal, action)
         elif action in REFUSALS:
             with pytest.raises(NotAllowed) as refused:
                 deal_require(actor, deal, action)
@@ -245,7 +248,7 @@ def test_another_tenants_registration_is_refused_whatever_the_role():
     people = _people_in_memory()
     foreign = Deal(pk=3, tenant_id=2, partner_id=20, registered_by_id=300)
     admin = as_role(people.staff, Role.ADMIN)
-    assert not any(deal_allows(admin, foreign, action) for action in DealAction)
+    assert not any(deal_may(admin, foreign, action) for action in DealAction)
     # and the guard says why: the object belongs to another portal
     with pytest.raises(CrossTenantReference):
         deal_require(admin, foreign, A.VIEW)
