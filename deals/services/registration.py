@@ -33,6 +33,7 @@ from .common import (
     set_status,
     tell,
 )
+from .review import _approve
 
 S = DealStatus
 LineInput = tuple[Product, int, Decimal | None]
@@ -292,8 +293,6 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
     """Submit a draft (or resubmit a completed one): the policy decides eligibility, conflicts
     are recorded, then the program's auto-approval rules may approve at once; otherwise the deal
     waits for its reviewer until a deadline in business hours."""
-    from .review import approve
-
     deal_require(actor, deal, DealAction.SUBMIT)
     deal = lock(deal)
     check_transition(deal, S.SUBMITTED, verb="submitted")
@@ -329,7 +328,7 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
     rule = _auto_rule(deal)
     if rule is not None:
         try:
-            return approve(actor=None, deal=deal, rule=rule, note="")
+            return _approve(actor=None, deal=deal, rule=rule, note="")
         except PolicyViolation:
             pass  # the customer is protected for someone else: a reviewer decides
     hours = program.deal_review_hours if program else DEFAULT_REVIEW_HOURS
