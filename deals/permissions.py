@@ -10,7 +10,11 @@ A rule names a side and its capability: vendor staff act on every registration o
 a partner user acts on its own partner's registrations, those it registered itself, or every
 registration of its company with ``DEALS_VIEW_COMPANY`` (a partner admin). States (only an
 approved deal is extended, only the awaited role decides a special-pricing step) are the
-services' business, not this table's.
+services' business, not this table's. So is a program's policy on who registers: a program may
+name the partner roles that register deals, which ``deal_register`` applies after this table's
+``REGISTER`` rule (``deal_register_role_refusal``; the portal's registration form asks it too), as
+it applies states: the table knows roles only through their capabilities, the same in every
+program.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from .closing import (
 )
 from .common import PARTNER_EDITABLE_FIELDS, business_deadline, program_of
 from .pipeline import pipeline_refresh
-from .registration import deal_register, deal_submit, deal_update, rule_matches
+from .registration import deal_register, deal_register_role_refusal, deal_submit, deal_update, rule_matches
 from .review import deal_approve, deal_mark_duplicate, deal_reject, deal_request_info
 from .sweep import SweepSummary, deals_sweep
 
@@ -29,6 +29,7 @@ __all__ = [
     "deal_mark_won",
     "deal_refuse_win",
     "deal_register",
+    "deal_register_role_refusal",
     "deal_reject",
     "deal_request_info",
     "deal_submit",

@@ -42,11 +42,23 @@ LineInput = tuple[Product, int, Decimal | None]
 _IDENTITY_FIELDS = {"customer_name", "customer_website", "contact_email"}
 
 
+def deal_register_role_refusal(*, actor: Membership, partner: Partner) -> str | None:
+    """The program's policy on who registers, which ``deal_register`` applies after the table's
+    rule: a program may name the partner roles that register deals (``deal_registration_roles``;
+    every role when one of the partner's programs names none). Staff registering on a partner's
+    behalf are not judged by it. The sentence a refused partner user reads, or None; the portal's
+    registration form asks it before it offers itself."""
+    if actor.is_partner_user and actor.role not in deal_parameters(partner=partner).roles:
+        return "Your role may not register deals in your company's program: ask your company's admin."
+    return None
+
+
 def _may_register(actor: Membership, deal: Deal) -> None:
-    """The table's rule, then the program's: it may name the partner roles that register."""
+    """The table's rule (the guard), then the program's policy on roles."""
     deal_require(actor, deal, DealAction.REGISTER)
-    if actor.is_partner_user and actor.role not in deal_parameters(partner=deal.partner).roles:
-        raise NotAllowed("Your role may not register deals in your company's program: ask your company's admin.")
+    refusal = deal_register_role_refusal(actor=actor, partner=deal.partner)
+    if refusal is not None:
+        raise NotAllowed(refusal)
 
 
 def _clean_lines(partner: Partner, lines: list[LineInput]) -> list[tuple[Product, int, Decimal]]:

@@ -49,6 +49,7 @@ from ..services import (
     deal_mark_lost,
     deal_mark_won,
     deal_register,
+    deal_register_role_refusal,
     deal_submit,
     deal_update,
     deal_update_stage,
@@ -154,9 +155,15 @@ class _RegistrationFormView(ServiceView):
 
 
 class DealCreateView(_RegistrationFormView):
-    """Register a deal: save it as a draft, or submit it at once."""
+    """Register a deal: save it as a draft, or submit it at once. A partner user whose role the
+    company's program does not let register is told so before typing anything (the list still
+    offers the button: asking the program there would cost every list two queries)."""
 
     def get(self, request):
+        refusal = deal_register_role_refusal(actor=self.actor, partner=self.actor.partner)
+        if refusal is not None:
+            messages.error(request, refusal)
+            return redirect("portal:deal_list")
         form = RegistrationForm(products=_catalogue(), initial={"currency": request.tenant.default_currency})
         return self.render_form(form)
 
