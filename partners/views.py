@@ -23,11 +23,13 @@ from .models import PARTNER_TRANSITIONS
 from .permissions import (
     COMPANY_EDIT,
     COMPANY_VIEW,
+    EDIT,
     PARTNERS_CHANGE_STATUS,
     PARTNERS_CREATE,
     PARTNERS_EDIT,
     PARTNERS_INVITE,
     PARTNERS_VIEW,
+    partner_may,
 )
 from .selectors import contact_get_for_actor, partner_counts_by_status, partner_get_for_actor, partner_list_for_actor
 from .services import (
@@ -308,7 +310,7 @@ class CompanyProfileView(MemberRequiredMixin, View):
                 "partner": partner,
                 "events": events,
                 "contacts": list(partner.contacts.all()),
-                "can_edit": self.actor.can(COMPANY_EDIT),
+                "can_edit": partner_may(self.actor, partner, EDIT),
                 "profile_facets": profile_facets(),
             },
         )

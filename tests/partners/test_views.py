@@ -267,6 +267,13 @@ def _no_account_manager(side):
         Partner.objects.filter(pk=side.partner.pk).update(account_manager=None)
 
 
+def test_the_company_profile_offers_editing_to_whom_the_partner_table_lets_edit(world, client_for):
+    # the partner admin may edit its company (partner_may: EDIT), a sales rep only reads it
+    edit = '<a class="btn btn-outline-primary btn-sm" href="/portal/company/edit/">Edit profile</a>'
+    assert edit in client_for(world.acme.partner_admin).get("/portal/company/").content.decode()
+    assert edit not in client_for(world.acme.sales_rep).get("/portal/company/").content.decode()
+
+
 def test_company_edit_form_offers_only_partner_fields(world, client_for):
     page = client_for(world.acme.partner_admin).get("/portal/company/edit/").content.decode()
     for field in ("display_name", "website", "phone", "countries_served", "description"):
