@@ -8,9 +8,10 @@ from django.views import View
 
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.accounts.forms import InvitationForm
-from prm.accounts.roles import OFFICE_ACCESS, PORTAL_ACCESS
+from prm.accounts.models import Membership
+from prm.accounts.roles import OFFICE_ACCESS, PORTAL_ACCESS, MembershipKind
 from prm.accounts.selectors import invitations_pending_for_actor, people_list_for_actor
-from prm.accounts.services import roles_invitable_by
+from prm.accounts.services import can_manage_membership, roles_invitable_by
 from prm.accounts.views import InvitationCreateView
 from prm.events.selectors import events_for_object
 from prm.web.exports import csv_export, csv_safe
@@ -158,7 +159,9 @@ def people_tab(*, request, actor, partner) -> dict:
         "invite_form": InvitationForm(roles=roles) if roles else None,
         "contacts": list(partner.contacts.all()),
         "contact_form": ContactForm(),
-        "can_manage": actor.can(PARTNERS_INVITE),  # as accounts.services.can_manage_membership
+        # The shared people table takes one flag for its rows and its invitations; every row is a
+        # user of this partner, so the foundation's rule answers for all of them at once.
+        "can_manage": can_manage_membership(actor, Membership(kind=MembershipKind.PARTNER, partner=partner)),
     }
 
 

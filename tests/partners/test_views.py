@@ -202,6 +202,9 @@ def test_marketing_sees_the_record_without_the_controls_it_may_not_use(world, cl
 def test_marketing_sees_no_deactivate_buttons_on_the_people_tab(world, client_for):
     page = client_for(world.acme.marketing).get(f"/office/partners/{world.acme.partner.pk}/people/").content.decode()
     assert "Deactivate" not in page
+    # and a channel manager, who may give the partner's users access and take it away, does
+    page = client_for(world.acme.manager).get(f"/office/partners/{world.acme.partner.pk}/people/").content.decode()
+    assert f'action="/office/people/{world.acme.partner_admin.pk}/deactivate/"' in page
 
 
 def test_office_edit_form_shows_per_field_errors_and_keeps_what_was_typed(world, client_for):
