@@ -38,12 +38,8 @@ from .policy import grant_countries, grant_label
 
 # --- documents -------------------------------------------------------------------------------
 
-NOT_A_DOCUMENT = "Upload the licence as a PDF, PNG or JPEG file."
-
-
-def licence_document_kind(document) -> str:
-    """What a licence document is, by its content (``prm.web.files.document_kind``)."""
-    return document_kind(document, refusal=NOT_A_DOCUMENT)
+# What a licence upload that is no document is told (``prm.web.files.document_kind``'s refusal).
+NOT_A_LICENCE = "Upload the licence as a PDF, PNG or JPEG file."
 
 
 def _period(valid_from: date, valid_until: date | None) -> str:
@@ -321,7 +317,7 @@ def licence_upload(
         raise PolicyViolation("The issue date is in the future.")
     if issued_on is not None and issued_on >= expires_on:
         raise PolicyViolation("The licence must be issued before it expires.")
-    kind = licence_document_kind(document)
+    kind = document_kind(document, refusal=NOT_A_LICENCE)
     # Only the extension survives into the stored name (private_upload_path): the proven one.
     document.name = f"licence.{kind}"
     licence = PartnerLicence.objects.create(
