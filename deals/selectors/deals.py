@@ -7,9 +7,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from prm.events.selectors import events_for_object
+from programs.models import Product
 
 from ..models import Deal, DealAttachment, DealExtension, DealLine, DealMessage, DealStage, DealStatus
-from ..permissions import DealAction, deal_filter, deal_may
+from ..permissions import DealAction, deal_filter, deal_may, deal_reach
 
 SORTS = {
     "-created": ("-created_at", "-id"),
@@ -98,3 +99,14 @@ def extension_get_for_actor(*, actor, deal: Deal, extension_id: int) -> DealExte
         raise Http404
     extension.deal = deal  # the service judges the request by its deal: no second read of it
     return extension
+
+
+def product_options_for_actor(*, actor) -> list[Product]:
+    """The catalogue a registration picks its products from, by line: the tenant's active
+    products of active lines (the policy refuses a line no longer offered), for whoever may
+    register or edit a registration (the guard's ``REGISTER``: staff on a partner's behalf, a
+    partner's registrants). Anyone else asking is a 404."""
+    if deal_reach(actor, DealAction.REGISTER) is None:
+        raise Http404
+    products = Product.objects.filter(is_active=True, line__is_active=True).select_related("line")
+    return list(products.order_by("line__name", "name", "id"))

@@ -36,14 +36,14 @@ from ..selectors.deals import (
     event_list_for_actor,
     extension_get_for_actor,
     message_list_for_actor,
+    product_options_for_actor,
 )
 from ..selectors.review import (
     deal_export_list_for_actor,
+    deal_partner_options_for_actor,
     deal_review_get_for_actor,
     deal_review_list_for_actor,
-    partner_options_for_actor,
     pipeline_get_for_actor,
-    product_options_for_actor,
     reviewer_options_for_actor,
 )
 from ..services import (
@@ -428,7 +428,7 @@ class DealRegisterView(ServiceView):
 
     def get_form_kwargs(self):
         return {
-            "partners": partner_options_for_actor(actor=self.actor),
+            "partners": deal_partner_options_for_actor(actor=self.actor),
             "products": product_options_for_actor(actor=self.actor),
             "initial": {"currency": self.request.tenant.default_currency},
         }

@@ -18,7 +18,6 @@ from prm.accounts.access import PORTAL, MemberRequiredMixin
 from prm.accounts.rules import COMPANY
 from prm.web.files import document_response
 from prm.web.views import ServiceView, call_service, paginate, query_without_page
-from programs.models import Product
 
 from ..conflicts import conflict_hint
 from ..forms_portal import (
@@ -42,6 +41,7 @@ from ..selectors.deals import (
     deal_list_for_actor,
     event_list_for_actor,
     message_list_for_actor,
+    product_options_for_actor,
 )
 from ..services import (
     PARTNER_EDITABLE_FIELDS,
@@ -64,15 +64,6 @@ S = DealStatus
 CAPABILITY = DEALS_REGISTER
 FIELD_LABELS = {name: field.label for name, field in DealForm.base_fields.items()} | {"lines": "Products"}
 NOT_SAVED = "The deal was not saved: correct the fields marked below."
-
-
-def _catalogue() -> list[Product]:
-    """The tenant's active products of active lines, by line: the product picker's options."""
-    return list(
-        Product.objects.filter(is_active=True, line__is_active=True)
-        .select_related("line")
-        .order_by("line__name", "name", "id")
-    )
 
 
 def _detail_url(deal) -> str:
@@ -164,11 +155,13 @@ class DealCreateView(_RegistrationFormView):
         if refusal is not None:
             messages.error(request, refusal)
             return redirect("portal:deal_list")
-        form = RegistrationForm(products=_catalogue(), initial={"currency": request.tenant.default_currency})
+        form = RegistrationForm(
+            products=product_options_for_actor(actor=self.actor), initial={"currency": request.tenant.default_currency}
+        )
         return self.render_form(form)
 
     def get_form_kwargs(self):
-        return {"products": _catalogue()}
+        return {"products": product_options_for_actor(actor=self.actor)}
 
     def perform(self, data):
         partner = self.actor.partner
@@ -191,7 +184,7 @@ class DealEditView(_RegistrationFormView):
         deal = self.deal
         editable = frozenset(deal.info_fields) & PARTNER_EDITABLE_FIELDS if deal.status == S.INFO_REQUESTED else None
         return {
-            "products": _catalogue() if editable is None or "lines" in editable else (),
+            "products": product_options_for_actor(actor=self.actor) if editable is None or "lines" in editable else (),
             "initial": {name: getattr(deal, name) for name in DealForm.base_fields},
             "editable": editable,
             "line_initial": [

@@ -375,6 +375,22 @@ def test_staff_register_on_behalf_and_entered_by_is_recorded(acme, ctx):
     assert response["Location"] == reverse("office:deal_detail", args=[deal.pk])
 
 
+def test_both_sides_register_from_one_catalogue_without_lines_no_longer_offered(acme, ctx):
+    # given the switches line taken out of the catalogue (its products stay active)
+    office_setup.catalogue(ctx)
+    with platform_scope():
+        ctx.cat.switches.is_active = False
+        ctx.cat.switches.save()
+    # when staff and a partner open their registration forms
+    pages = [
+        html(make_client(acme.manager).get(reverse("office:deal_register"))),
+        html(make_client(acme.sales_rep).get(reverse("portal:deal_create"))),
+    ]
+    # then both offer the firewall, neither the switch (the policy would refuse its line)
+    for page in pages:
+        assert "FW-100" in page and "SW-24" not in page
+
+
 def test_on_behalf_registration_keeps_what_was_typed_on_bad_input(acme, ctx):
     data = {**office_setup.registration_data(ctx), "customer_country": "Germany", "product_1": ""}
     page = html(make_client(acme.manager).post(reverse("office:deal_register"), data))
