@@ -64,6 +64,7 @@ from prm.events.models import Event, OutboxMessage
 from prm.notifications.models import Notification
 from prm.tenancy.scope import platform_scope, tenant_scope
 from tests.factories import PartnerMembershipFactory, refresh
+from tests.matrix import attempt
 
 from .deal_setup import as_partner, draft, make_catalogue, submitted
 from .portal_setup import pdf_upload
@@ -432,30 +433,20 @@ def _written(people) -> tuple:
     return counts, rows
 
 
-class _Undo(Exception):
-    """Rolls back a call that went through, so that every call starts from the same state."""
-
-
 def _scope(actor, people):
     return tenant_scope(people.tenant) if actor.is_staff_member else as_partner(actor)
 
 
 def _through_the_service(action, actor, deal, people) -> tuple[bool, Exception | None]:
-    """(refused by the table, any other refusal) for one call of the action's service."""
-    refusals = _refusals(action, actor)
-    try:
-        with _scope(actor, people):
-            try:
-                CALLS[action](actor, deal, people)
-            except Http404:
-                return True, None
-            except NotAllowed as error:
-                if error.message in refusals:
-                    return True, None
-                raise _Undo from error
-            raise _Undo
-    except _Undo as undo:
-        return False, undo.__cause__
+    """(refused by the table, any other refusal) for one call of the action's service, whose
+    writes are rolled back (``tests.matrix.attempt``)."""
+    with _scope(actor, people):
+        refusal = attempt(lambda: CALLS[action](actor, deal, people))
+    if refusal is None:
+        return False, None
+    if isinstance(refusal, Http404) or refusal.message in _refusals(action, actor):
+        return True, None
+    return False, refusal
 
 
 def _listed(action, actor, deal, people) -> bool:
@@ -515,13 +506,10 @@ def test_a_sales_rep_may_not_act_on_a_colleagues_registration(acme):
     }
     allowed = []
     for action, call in calls.items():
-        try:
-            with as_partner(rep):
-                call()
-                raise _Undo  # a call that went through is rolled back: the next ones start alike
-        except NotAllowed:
-            pass
-        except _Undo:
+        # a call that goes through is rolled back: the next ones start alike
+        with as_partner(rep):
+            refusal = attempt(call)
+        if not isinstance(refusal, NotAllowed):  # went through (or, unexpectedly, a 404)
             allowed.append(action)
     # then each is refused, as the portal's pages (which 404 the colleague's deal) are
     assert allowed == []
