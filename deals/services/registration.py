@@ -13,7 +13,7 @@ from partners.models import Partner
 from prm.accounts.models import Membership
 from prm.errors import CrossTenantReference, NotAllowed, PolicyViolation
 from prm.events.services import changes_apply
-from prm.tenancy.time import tenant_zone
+from prm.tenancy.time import tenant_today, tenant_zone
 from programs.models import Enrollment, Product
 from programs.services.policy import deal_parameters, policy_decide
 
@@ -227,6 +227,7 @@ def deal_update(
 def _policy_check(*, actor: Membership, deal: Deal) -> None:
     """The policy service decides for every product line of the deal; every reason is shown."""
     lines = {line.product_line_id: line.product_line for line in deal.lines.select_related("product_line")}
+    today = tenant_today()  # once, not per line
     decisions = [
         policy_decide(
             partner=deal.partner,
@@ -237,6 +238,7 @@ def _policy_check(*, actor: Membership, deal: Deal) -> None:
             currency=deal.currency,
             # Staff submitting on a partner's behalf are not judged by the partner's role rules.
             membership=actor if actor.is_partner_user else None,
+            on=today,
         )
         for line in (lines.values() or [None])
     ]

@@ -29,6 +29,7 @@ from prm.countries import country_name
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import changes_apply, event_record
 from prm.notifications.services import notify
+from prm.tenancy.time import tenant_today
 from prm.web.files import document_kind
 
 from .. import events, notifications
@@ -266,7 +267,7 @@ def territory_revoke(*, actor: Membership | None, grant: TerritoryGrant, reason:
         .select_related("partner", "region", "product_line")
         .get(pk=grant.pk)
     )
-    today = timezone.localdate()
+    today = tenant_today()
     if grant.valid_until is not None and grant.valid_until <= today:
         raise InvalidTransition("This territory grant has already ended.")
     previous = grant.valid_until
@@ -310,7 +311,7 @@ def licence_upload(
     the partner's account manager is told."""
     licence_require(actor, partner, UPLOAD)
     assert_same_tenant(actor, partner, licence_type)
-    today = timezone.localdate()
+    today = tenant_today()
     if expires_on <= today:
         raise PolicyViolation("This licence has already expired: upload a current one.")
     if issued_on is not None and issued_on > today:
@@ -360,7 +361,7 @@ def _licence_decide(*, actor: Membership, licence: PartnerLicence, to_status: st
     if to_status not in LICENCE_TRANSITIONS[licence.status]:
         raise InvalidTransition(f"This licence was already {LicenceStatus(licence.status).label.lower()}.")
     reason = reason.strip()
-    if to_status == LicenceStatus.VERIFIED and licence.expires_on < timezone.localdate():
+    if to_status == LicenceStatus.VERIFIED and licence.expires_on < tenant_today():
         raise PolicyViolation("This licence has expired: reject it and ask the partner for a current one.")
     if to_status == LicenceStatus.REJECTED and not reason:
         raise PolicyViolation("Give a reason: the partner needs to know what to fix.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 
 from partners.permissions import COMPANY_VIEW
@@ -61,7 +62,9 @@ class ProductsView(MemberRequiredMixin, View):
     def get(self, request):
         partner = own_partner_for_actor(actor=self.actor)
         currency = request.tenant.default_currency
-        decided = product_lines_for_partner(partner=partner)
+        # The tenant's today: the request runs in its time zone (the services would read it again).
+        today = timezone.localdate()
+        decided = product_lines_for_partner(partner=partner, on=today)
         lines = [line for line, _ in decided]
         form = DealCheckForm(request.GET or None, lines=lines, currency=currency)
         check = None
@@ -76,6 +79,7 @@ class ProductsView(MemberRequiredMixin, View):
                 amount=data["amount"],
                 currency=currency,
                 membership=self.actor,
+                on=today,
             )
             check = {
                 "line": line.name,
