@@ -32,7 +32,12 @@ from .permissions import (
     PARTNERS_VIEW,
     partner_may,
 )
-from .selectors import contact_get_for_actor, partner_counts_by_status, partner_get_for_actor, partner_list_for_actor
+from .selectors import (
+    contact_get_for_actor,
+    partner_count_by_status_for_actor,
+    partner_get_for_actor,
+    partner_list_for_actor,
+)
 from .services import (
     contact_create,
     contact_delete,
@@ -47,7 +52,7 @@ class OfficeDashboardView(MemberRequiredMixin, View):
     area, capability = OFFICE, OFFICE_ACCESS
 
     def get(self, request):
-        by_status = partner_counts_by_status(actor=self.actor)
+        by_status = partner_count_by_status_for_actor(actor=self.actor)
         mine = list(partner_list_for_actor(actor=self.actor, manager=self.actor)[:10])
         return render(request, "partners/office_dashboard.html", {"by_status": by_status, "mine": mine})
 

@@ -137,7 +137,8 @@ def deal_review_get_for_actor(*, actor, deal_id: int) -> Deal:
 
 def deal_partner_options_for_actor(*, actor) -> list[Partner]:
     """The partners the actor may register a deal for, by name (the guard's ``REGISTER``): every
-    partner of the tenant for staff who register on a partner's behalf, a partner user's own."""
+    partner of the tenant for staff who register on a partner's behalf, a partner user's own.
+    (``partners.selectors.partner_options_for_actor`` is every partner, for staff tools.)"""
     reach = deal_reach(actor, DealAction.REGISTER)
     if reach is None:
         raise Http404

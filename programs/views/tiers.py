@@ -20,11 +20,11 @@ from ..permissions import METRICS_RECORD, PROGRAM_VIEW, PROGRAMS_VIEW, TIERS_DEC
 from ..presenters import distribution_chart, partner_programs_context, proposal_row, standing_cards
 from ..selectors.tiers import (
     enrollment_get_for_actor,
-    manual_metrics_for_actor,
+    manual_metric_options_for_actor,
     manual_value_get_for_actor,
     proposal_get_for_actor,
-    proposal_queue_for_actor,
-    tier_distribution,
+    proposal_review_list_for_actor,
+    tier_distribution_for_actor,
 )
 from ..services.decisions import manual_metric_record, proposal_approve, proposal_reject, tier_override
 
@@ -52,9 +52,9 @@ def _review_context(request, actor) -> dict:
 
     Decision forms post to their URL with the queue's query string, so that a decision comes
     back to the same filters and page."""
-    distribution = tier_distribution(actor=actor)
+    distribution = tier_distribution_for_actor(actor=actor)
     filter_form = ReviewFilterForm(request.GET, programs=[row.program for row in distribution])
-    page = paginate(request, proposal_queue_for_actor(actor=actor, **filter_form.filters()))
+    page = paginate(request, proposal_review_list_for_actor(actor=actor, **filter_form.filters()))
     currency = request.tenant.default_currency
     return {
         "filter_form": filter_form,
@@ -161,7 +161,7 @@ class ManualMetricRecordView(ServiceView):
         return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["partner_id"])
 
     def get_form_kwargs(self):
-        return {"metrics": manual_metrics_for_actor(actor=self.actor)}
+        return {"metrics": manual_metric_options_for_actor(actor=self.actor)}
 
     def perform(self, data):
         return manual_metric_record(
