@@ -49,12 +49,16 @@ from .services import (
 
 
 class OfficeDashboardView(MemberRequiredMixin, View):
+    """The back office's front door: partners by status and the member's own, then the cards the
+    apps declare for it (``prm.web.home``), as the portal home shows the portal's."""
+
     area, capability = OFFICE, OFFICE_ACCESS
 
     def get(self, request):
         by_status = partner_count_by_status_for_actor(actor=self.actor)
         mine = list(partner_list_for_actor(actor=self.actor, manager=self.actor)[:10])
-        return render(request, "partners/office_dashboard.html", {"by_status": by_status, "mine": mine})
+        cards = home_cards_for(request=request, actor=self.actor, area=OFFICE)
+        return render(request, "partners/office_dashboard.html", {"by_status": by_status, "mine": mine, "cards": cards})
 
 
 class PartnerListView(MemberRequiredMixin, View):

@@ -7,7 +7,9 @@ import re
 import pytest
 
 from partners.models import Partner, PartnerStatus
+from partners.permissions import PARTNERS_CREATE
 from partners.services import partner_change_status
+from prm.accounts.access import OFFICE
 from prm.events.verbs import verb
 from prm.tenancy.scope import platform_scope, tenant_scope
 
@@ -385,3 +387,29 @@ def test_office_dashboard_counts_the_tenants_partners_and_lists_the_managers_own
     assert counts == {"applicant": 0, "onboarding": 1, "active": 2, "suspended": 0}  # globex's are not counted
     mine = re.findall(r'<a href="/office/partners/\d+/">([^<]+)</a>', page)
     assert mine == ["Acme Partner 1", "Acme Partner 2"]  # Zeta is the admin's
+
+
+@pytest.fixture
+def office_card():
+    """A card declared for the office's home, as an app's ready() would, taken away afterwards."""
+    from prm.web import home
+
+    declared = home.home_card(
+        area=OFFICE,
+        template="partners/portal_home.html#notifications",
+        context=lambda *, request, actor: {"recent": []},
+        capability=PARTNERS_CREATE,
+    )
+    yield declared
+    home.HOME_CARDS.remove(declared)
+
+
+def test_the_office_dashboard_shows_the_cards_declared_for_the_office(world, office_card, client_for):
+    # given a card declared for the office, for those who add partners
+    # when the vendor admin opens the dashboard
+    page = client_for(world.acme.admin).get("/office/").content.decode()
+    # then the card follows the dashboard's own content
+    assert "Latest notifications" in page
+    assert page.index("Partners you manage") < page.index("Latest notifications")
+    # and a channel manager, who does not add partners, does not get it
+    assert "Latest notifications" not in client_for(world.acme.manager).get("/office/").content.decode()
