@@ -88,17 +88,23 @@ def attachment_get_for_actor(*, actor, deal_id: int, attachment_id: int) -> Deal
     return attachment
 
 
-def extension_get_for_actor(*, actor, deal: Deal, extension_id: int) -> DealExtension:
-    """An extension request of a deal the actor may see (its selector found it), in any status:
-    deciding one decided meanwhile is the service's ``InvalidTransition``, told on the deal page,
-    not a 404. Else a 404."""
+def _of_deal(actor, deal: Deal, model, row_id: int):
+    """A row of ``model`` belonging to ``deal``, a deal the actor may see (its selector found
+    it), in any status; else a 404. The row carries the deal: the services judge it by its deal,
+    with no second read of it."""
     if not deal_may(actor, deal, DealAction.VIEW):
         raise Http404
-    extension = DealExtension.objects.filter(deal_id=deal.pk, pk=extension_id).first()
-    if extension is None:
+    row = model.objects.filter(deal_id=deal.pk, pk=row_id).first()
+    if row is None:
         raise Http404
-    extension.deal = deal  # the service judges the request by its deal: no second read of it
-    return extension
+    row.deal = deal
+    return row
+
+
+def extension_get_for_actor(*, actor, deal: Deal, extension_id: int) -> DealExtension:
+    """An extension request of a deal the actor may see, in any status: deciding one decided
+    meanwhile is the service's ``InvalidTransition``, told on the deal page, not a 404."""
+    return _of_deal(actor, deal, DealExtension, extension_id)
 
 
 def product_options_for_actor(*, actor) -> list[Product]:

@@ -8,6 +8,7 @@ from django.http import Http404
 
 from ..models import Deal, SpecialPricingRequest, SpecialPricingStep
 from ..permissions import DealAction, deal_filter, deal_may
+from .deals import _of_deal
 
 
 def pricing_list_for_actor(*, actor, deal: Deal) -> list[SpecialPricingRequest]:
@@ -25,14 +26,8 @@ def pricing_list_for_actor(*, actor, deal: Deal) -> list[SpecialPricingRequest]:
 
 
 def pricing_get_for_actor(*, actor, deal: Deal, pricing_id: int) -> SpecialPricingRequest:
-    """A request of a deal the actor may see (its selector found it), or a 404."""
-    if not deal_may(actor, deal, DealAction.VIEW):
-        raise Http404
-    pricing = SpecialPricingRequest.objects.filter(deal_id=deal.pk, pk=pricing_id).first()
-    if pricing is None:
-        raise Http404
-    pricing.deal = deal  # the services judge the request by its deal: no second read of it
-    return pricing
+    """A request of a deal the actor may see (its selector found it), in any status, or a 404."""
+    return _of_deal(actor, deal, SpecialPricingRequest, pricing_id)
 
 
 def pricing_review_list_for_actor(*, actor) -> QuerySet[SpecialPricingRequest]:
