@@ -81,9 +81,9 @@ class TierReviewListView(MemberRequiredMixin, View):
 
 class ProposalDecideView(ServiceView):
     """Approve or reject one proposal: the form's decision picks the service (one locked service
-    per transition, as the admin and the nightly run call them too). htmx gets the queue (and
-    the distribution) re-rendered; a plain form post goes back to the queue, decided or refused
-    (the message says which), or shows the queue with the row's note marked when it is invalid."""
+    per transition). htmx gets the queue (and the distribution) re-rendered; a plain form post
+    goes back to the queue, decided or refused (the message says which), or shows the queue with
+    the row's note marked when it is invalid."""
 
     area, capability = OFFICE, TIERS_DECIDE
     form_class = ProposalDecisionForm
