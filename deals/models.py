@@ -61,8 +61,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # Registrations that still claim their customer: other partners' ones are conflicts.
 ACTIVE_STATUSES = frozenset({S.SUBMITTED, S.INFO_REQUESTED, S.APPROVED, S.WON_PENDING})
-# Waiting for the vendor: the review queue and its deadline.
-REVIEW_STATUSES = frozenset({S.SUBMITTED})
 # Protected by the vendor: the customer and its product lines belong to this partner.
 PROTECTED_STATUSES = frozenset({S.APPROVED, S.WON_PENDING})
 OPEN_STATUSES = frozenset({S.DRAFT, *ACTIVE_STATUSES})

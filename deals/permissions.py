@@ -1,15 +1,20 @@
 """Who may do what with deal registrations: the capabilities roles hold, and the one table of
 who may take each action on a registration, with its one guard ``deal_require``.
 
-Every deal service calls ``deal_require(actor, deal, action)`` before it writes; the selectors
-show and list what ``DealAction.VIEW`` allows (``deal_filter``), so a page never offers what a
-service would refuse, and a registration the actor may not see is a 404.
+Every deal service calls ``deal_require(actor, deal, action)`` before it writes; pages ask
+``deal_may(actor, deal, action)`` which forms to offer; the selectors show and list what
+``DealAction.VIEW`` allows (``deal_filter``), so a page never offers what a service would refuse,
+and a registration the actor may not see is a 404.
 
 A rule names a side and its capability: vendor staff act on every registration of their tenant;
 a partner user acts on its own partner's registrations, those it registered itself, or every
 registration of its company with ``DEALS_VIEW_COMPANY`` (a partner admin). States (only an
 approved deal is extended, only the awaited role decides a special-pricing step) are the
-services' business, not this table's.
+services' business, not this table's. So is a program's policy on who registers: a program may
+name the partner roles that register deals, which ``deal_register`` applies after this table's
+``REGISTER`` rule (``deal_register_role_refusal``; the portal's registration form asks it too), as
+it applies states: the table knows roles only through their capabilities, the same in every
+program.
 """
 
 from __future__ import annotations
@@ -68,7 +73,9 @@ _CONFIRM = "You may not confirm wins."
 _REGISTRANTS = {"partner": {DEALS_REGISTER}, "company": DEALS_VIEW_COMPANY}
 
 RULES: dict[DealAction, Rule] = {
-    A.VIEW: rule(staff={DEALS_VIEW}, **_REGISTRANTS, refusal="You may not see this registration."),
+    # No refusal sentence: a registration the actor may not see is a 404, never a 403 that
+    # confirms it exists.
+    A.VIEW: rule(staff={DEALS_VIEW}, **_REGISTRANTS),
     A.VIEW_INTERNAL: rule(staff={DEALS_VIEW}, refusal="Only the vendor's staff read this."),
     A.REGISTER: rule(
         staff={DEALS_REGISTER_ON_BEHALF},
@@ -121,12 +128,13 @@ def deal_reach(actor, action: DealAction) -> str | None:
 
 def deal_filter(actor, action: DealAction = A.VIEW) -> Q | None:
     """The registrations (of the current tenant) ``actor`` may take ``action`` on, as a filter;
-    None when there are none. What ``deal_allows`` answers for one registration, for a list."""
+    None when there are none. What ``deal_may`` answers for one registration, for a list."""
     return narrow(RULES[action], actor, owner_field="registered_by_id")
 
 
-def deal_allows(actor, deal, action: DealAction) -> bool:
-    """Whether ``actor`` may take ``action`` on ``deal`` (a registration of its tenant)."""
+def deal_may(actor, deal, action: DealAction) -> bool:
+    """Whether ``actor`` may take ``action`` on ``deal`` (a registration of its tenant): what
+    pages ask to show or hide a form or a button, and selectors to show one registration."""
     if actor is not None and actor.tenant_id != deal.tenant_id:
         return False
     return allows(RULES[action], actor, deal.partner_id, owner_id=deal.registered_by_id)
@@ -134,10 +142,11 @@ def deal_allows(actor, deal, action: DealAction) -> bool:
 
 def deal_require(actor, deal, action: DealAction) -> None:
     """The guard every deal service calls first: a registration of another tenant is a
-    ``CrossTenantReference``; an action the table does not allow, ``NotAllowed`` with its sentence.
+    ``CrossTenantReference``; an action the table does not allow, ``NotAllowed`` with its sentence
+    (seeing, which has none: a 404).
 
     For ``REGISTER``, ``deal`` is the registration the actor is about to make (unsaved, with its
     partner, tenant and ``registered_by``)."""
     assert_same_tenant(actor, deal)
-    if not deal_allows(actor, deal, action):
+    if not deal_may(actor, deal, action):
         raise refuse(RULES[action], actor)

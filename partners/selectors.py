@@ -73,7 +73,26 @@ def partner_get_for_actor(*, actor, partner_id: int) -> Partner:
     return partner
 
 
-def partner_counts_by_status(*, actor) -> dict[str, int]:
+def company_get_for_actor(*, actor) -> Partner:
+    """A partner user's own company, with its type and nothing more (the portal's pages about the
+    company that need no record: products, licences). Staff have no company: a 404."""
+    if not actor.is_partner_user:
+        raise Http404
+    partner = Partner.objects.select_related("partner_type").filter(pk=actor.partner_id).first()
+    if partner is None:
+        raise Http404
+    partner_require(actor, partner, VIEW)
+    return partner
+
+
+def partner_options_for_actor(*, actor) -> list[Partner]:
+    """Every partner of the tenant with its type, by name, for staff tools that pick one (the
+    policy check): staff only, a partner user asking is a 404."""
+    partner_require(actor, None, VIEW)  # every partner: staff only
+    return list(Partner.objects.select_related("partner_type").order_by("display_name", "id"))
+
+
+def partner_count_by_status_for_actor(*, actor) -> dict[str, int]:
     """How many of the tenant's partners are in each status (the back office's dashboard)."""
     partner_require(actor, None, VIEW)
     return dict(Partner.objects.values_list("status").annotate(n=Count("id")).order_by())

@@ -8,9 +8,10 @@ from django.views import View
 
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.accounts.forms import InvitationForm
-from prm.accounts.roles import OFFICE_ACCESS, PORTAL_ACCESS
+from prm.accounts.models import Membership
+from prm.accounts.roles import OFFICE_ACCESS, PORTAL_ACCESS, MembershipKind
 from prm.accounts.selectors import invitations_pending_for_actor, people_list_for_actor
-from prm.accounts.services import roles_invitable_by
+from prm.accounts.services import can_manage_membership, roles_invitable_by
 from prm.accounts.views import InvitationCreateView
 from prm.events.selectors import events_for_object
 from prm.web.exports import csv_export, csv_safe
@@ -23,13 +24,20 @@ from .models import PARTNER_TRANSITIONS
 from .permissions import (
     COMPANY_EDIT,
     COMPANY_VIEW,
+    EDIT,
     PARTNERS_CHANGE_STATUS,
     PARTNERS_CREATE,
     PARTNERS_EDIT,
     PARTNERS_INVITE,
     PARTNERS_VIEW,
+    partner_may,
 )
-from .selectors import contact_get_for_actor, partner_counts_by_status, partner_get_for_actor, partner_list_for_actor
+from .selectors import (
+    contact_get_for_actor,
+    partner_count_by_status_for_actor,
+    partner_get_for_actor,
+    partner_list_for_actor,
+)
 from .services import (
     contact_create,
     contact_delete,
@@ -41,12 +49,16 @@ from .services import (
 
 
 class OfficeDashboardView(MemberRequiredMixin, View):
+    """The back office's front door: partners by status and the member's own, then the cards the
+    apps declare for it (``prm.web.home``), as the portal home shows the portal's."""
+
     area, capability = OFFICE, OFFICE_ACCESS
 
     def get(self, request):
-        by_status = partner_counts_by_status(actor=self.actor)
+        by_status = partner_count_by_status_for_actor(actor=self.actor)
         mine = list(partner_list_for_actor(actor=self.actor, manager=self.actor)[:10])
-        return render(request, "partners/office_dashboard.html", {"by_status": by_status, "mine": mine})
+        cards = home_cards_for(request=request, actor=self.actor, area=OFFICE)
+        return render(request, "partners/office_dashboard.html", {"by_status": by_status, "mine": mine, "cards": cards})
 
 
 class PartnerListView(MemberRequiredMixin, View):
@@ -156,7 +168,9 @@ def people_tab(*, request, actor, partner) -> dict:
         "invite_form": InvitationForm(roles=roles) if roles else None,
         "contacts": list(partner.contacts.all()),
         "contact_form": ContactForm(),
-        "can_manage": actor.can(PARTNERS_INVITE),  # as accounts.services.can_manage_membership
+        # The shared people table takes one flag for its rows and its invitations; every row is a
+        # user of this partner, so the foundation's rule answers for all of them at once.
+        "can_manage": can_manage_membership(actor, Membership(kind=MembershipKind.PARTNER, partner=partner)),
     }
 
 
@@ -308,7 +322,7 @@ class CompanyProfileView(MemberRequiredMixin, View):
                 "partner": partner,
                 "events": events,
                 "contacts": list(partner.contacts.all()),
-                "can_edit": self.actor.can(COMPANY_EDIT),
+                "can_edit": partner_may(self.actor, partner, EDIT),
                 "profile_facets": profile_facets(),
             },
         )

@@ -110,9 +110,9 @@ class ManualMetricValueForm(forms.Form):
         if evidence.size > EVIDENCE_MAX_BYTES:
             raise forms.ValidationError("Keep the evidence under 10 MB.")
         try:
-            extension = document_kind(evidence)
+            extension = document_kind(evidence, refusal=NOT_A_DOCUMENT)
         except PolicyViolation as error:
-            raise forms.ValidationError(NOT_A_DOCUMENT) from error
+            raise forms.ValidationError(error.message) from error
         # The stored name is random (private_upload_path), keeping only this verified extension.
         evidence.name = f"evidence.{extension}"
         return evidence

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from prm.countries import COUNTRY_CHOICES
 from prm.errors import PolicyViolation
+from prm.web.files import document_kind
 
 from .models import LicenceType
-from .services.catalogue import licence_document_kind
+from .services.catalogue import NOT_A_LICENCE
 from .services.policy import ACTIONS
 
 ACTION_LABELS = {"sell": "Sell", "register_deal": "Register a deal", "receive_lead": "Receive a lead"}
@@ -72,7 +73,7 @@ class LicenceUploadForm(forms.Form):
     def clean_document(self):
         document = self.cleaned_data["document"]
         try:
-            licence_document_kind(document)
+            document_kind(document, refusal=NOT_A_LICENCE)
         except PolicyViolation as error:
             raise forms.ValidationError(error.message) from error
         return document

@@ -17,7 +17,7 @@ from . import metrics
 from .forms import ManualMetricValueForm, TierOverrideForm
 from .models import Enrollment, Operator, Tier, TierChangeProposal
 from .permissions import METRICS_RECORD, TIERS_OVERRIDE
-from .selectors.tiers import manual_metrics_for_actor, manual_values_for_partner, standings_for_partner
+from .selectors.tiers import enrollment_list_for_actor, manual_metric_options_for_actor, manual_value_list_for_actor
 
 # How many recorded manual values the programs tab lists (the history is append-only).
 MANUAL_VALUES_SHOWN = 50
@@ -189,7 +189,7 @@ STATUS_LABELS = {
 
 
 def standing_card(enrollment: Enrollment, *, currency: str) -> StandingCard:
-    """What to show about one enrollment (from ``standings_for_partner``)."""
+    """What to show about one enrollment (from ``enrollment_list_for_actor``)."""
     ladder = getattr(enrollment.program, "ladder", [])
     standing = enrollment.standing_list[0] if enrollment.standing_list else None
     next_tier = None
@@ -225,7 +225,7 @@ def standing_card(enrollment: Enrollment, *, currency: str) -> StandingCard:
 
 
 def standing_cards(*, actor, partner_id: int, currency: str) -> list[StandingCard]:
-    return [standing_card(e, currency=currency) for e in standings_for_partner(actor=actor, partner_id=partner_id)]
+    return [standing_card(e, currency=currency) for e in enrollment_list_for_actor(actor=actor, partner_id=partner_id)]
 
 
 @dataclass
@@ -268,12 +268,12 @@ def partner_programs_context(
                 card.override_form = TierOverrideForm(
                     tiers=card.program.ladder, auto_id=f"id_override{card.enrollment.pk}_%s"
                 )
-    metrics = manual_metrics_for_actor(actor=actor)
+    metrics = manual_metric_options_for_actor(actor=actor)
     if metric_form is None and metrics and actor.can(METRICS_RECORD):
         metric_form = ManualMetricValueForm(metrics=metrics, initial={"effective_on": timezone.localdate()})
     return {
         "cards": cards,
-        "manual_values": list(manual_values_for_partner(actor=actor, partner_id=partner.pk)[:MANUAL_VALUES_SHOWN]),
+        "manual_values": list(manual_value_list_for_actor(actor=actor, partner_id=partner.pk)[:MANUAL_VALUES_SHOWN]),
         "manual_values_shown": MANUAL_VALUES_SHOWN,
         "metric_form": metric_form,
     }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.http import Http404
@@ -76,21 +77,24 @@ def cast() -> Cast:
 
 
 class _Undo(Exception):
-    pass
+    """Rolls back a call that went through, so that every call starts from the same state."""
+
+
+def attempt(call: Callable[[], object]) -> NotAllowed | Http404 | None:
+    """Call ``call()`` in a savepoint that is always rolled back: None when it went through, else
+    the ``NotAllowed`` or 404 that refused it. Any other error is the test's (fix its set-up)."""
+    try:
+        with transaction.atomic():
+            call()
+            raise _Undo
+    except _Undo:
+        return None
+    except (NotAllowed, Http404) as refusal:
+        return refusal
 
 
 def service_cells(people: Cast, call: Callable) -> set:
     """The cells for which ``call(actor, whose)`` goes through: not refused with ``NotAllowed`` or
-    a 404. Each call's writes are rolled back; any other error is the test's (fix its set-up)."""
-    cells = set()
+    a 404. Each call's writes are rolled back (``attempt``)."""
     with tenant_scope(people.tenant):
-        for role, whose in CELLS:
-            try:
-                with transaction.atomic():
-                    call(people.members[role], whose)
-                    raise _Undo
-            except _Undo:
-                cells.add((role, whose))
-            except (NotAllowed, Http404):
-                pass
-    return cells
+        return {(role, whose) for role, whose in CELLS if attempt(partial(call, people.members[role], whose)) is None}

@@ -7,9 +7,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from prm.events.selectors import events_for_object
+from programs.models import Product
 
-from ..models import Deal, DealAttachment, DealLine, DealMessage, DealStage, DealStatus
-from ..permissions import DealAction, deal_allows, deal_filter
+from ..models import Deal, DealAttachment, DealExtension, DealLine, DealMessage, DealStage, DealStatus
+from ..permissions import DealAction, deal_filter, deal_may, deal_reach
 
 SORTS = {
     "-created": ("-created_at", "-id"),
@@ -69,7 +70,7 @@ def message_list_for_actor(*, actor, deal: Deal) -> list[DealMessage]:
     """The conversation, oldest first. Partner users never read vendor-internal notes (the
     row-level policy refuses them too; this says so at the ORM level)."""
     messages = DealMessage.objects.filter(deal_id=deal.pk).select_related("author__user")
-    if not deal_allows(actor, deal, DealAction.VIEW_INTERNAL):
+    if not deal_may(actor, deal, DealAction.VIEW_INTERNAL):
         messages = messages.filter(internal=False)
     return list(messages.order_by("created_at", "id"))
 
@@ -85,3 +86,33 @@ def attachment_get_for_actor(*, actor, deal_id: int, attachment_id: int) -> Deal
     if attachment is None:
         raise Http404
     return attachment
+
+
+def _of_deal(actor, deal: Deal, model, row_id: int):
+    """A row of ``model`` belonging to ``deal``, a deal the actor may see (its selector found
+    it), in any status; else a 404. The row carries the deal: the services judge it by its deal,
+    with no second read of it."""
+    if not deal_may(actor, deal, DealAction.VIEW):
+        raise Http404
+    row = model.objects.filter(deal_id=deal.pk, pk=row_id).first()
+    if row is None:
+        raise Http404
+    row.deal = deal
+    return row
+
+
+def extension_get_for_actor(*, actor, deal: Deal, extension_id: int) -> DealExtension:
+    """An extension request of a deal the actor may see, in any status: deciding one decided
+    meanwhile is the service's ``InvalidTransition``, told on the deal page, not a 404."""
+    return _of_deal(actor, deal, DealExtension, extension_id)
+
+
+def product_options_for_actor(*, actor) -> list[Product]:
+    """The catalogue a registration picks its products from, by line: the tenant's active
+    products of active lines (the policy refuses a line no longer offered), for whoever may
+    register or edit a registration (the guard's ``REGISTER``: staff on a partner's behalf, a
+    partner's registrants). Anyone else asking is a 404."""
+    if deal_reach(actor, DealAction.REGISTER) is None:
+        raise Http404
+    products = Product.objects.filter(is_active=True, line__is_active=True).select_related("line")
+    return list(products.order_by("line__name", "name", "id"))

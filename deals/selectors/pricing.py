@@ -7,14 +7,15 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from ..models import Deal, SpecialPricingRequest, SpecialPricingStep
-from ..permissions import DealAction, deal_allows, deal_filter
+from ..permissions import DealAction, deal_filter, deal_may
+from .deals import _of_deal
 
 
 def pricing_list_for_actor(*, actor, deal: Deal) -> list[SpecialPricingRequest]:
     """The requests of a deal the actor may already see, newest first, each with its steps
     (``steps``, in order). Staff read who decided each step; the portal shows the roles only."""
     steps = SpecialPricingStep.objects.order_by("decided_at", "id")
-    if deal_allows(actor, deal, DealAction.VIEW_INTERNAL):
+    if deal_may(actor, deal, DealAction.VIEW_INTERNAL):
         steps = steps.select_related("decided_by__user")
     return list(
         SpecialPricingRequest.objects.filter(deal_id=deal.pk)
@@ -25,14 +26,8 @@ def pricing_list_for_actor(*, actor, deal: Deal) -> list[SpecialPricingRequest]:
 
 
 def pricing_get_for_actor(*, actor, deal: Deal, pricing_id: int) -> SpecialPricingRequest:
-    """A request of a deal the actor may see (its selector found it), or a 404."""
-    if not deal_allows(actor, deal, DealAction.VIEW):
-        raise Http404
-    pricing = SpecialPricingRequest.objects.filter(deal_id=deal.pk, pk=pricing_id).first()
-    if pricing is None:
-        raise Http404
-    pricing.deal = deal  # the services judge the request by its deal: no second read of it
-    return pricing
+    """A request of a deal the actor may see (its selector found it), in any status, or a 404."""
+    return _of_deal(actor, deal, SpecialPricingRequest, pricing_id)
 
 
 def pricing_review_list_for_actor(*, actor) -> QuerySet[SpecialPricingRequest]:

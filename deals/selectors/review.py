@@ -1,5 +1,5 @@
 """What vendor staff read of deal registrations: the review queue, one deal with its conflicts,
-the pipeline's aggregates, the export and the catalogue for registering on a partner's behalf.
+the pipeline's aggregates, the export and the partners to register on behalf of.
 
 Staff read the whole tenant (the request's tenant scope); a partner user asking is a 404, as is
 an object of another tenant (the tenant-scoped manager does not find it).
@@ -20,7 +20,6 @@ from partners.models import Partner
 from prm.accounts.models import Membership
 from prm.accounts.roles import MembershipKind
 from prm.accounts.rules import TENANT
-from programs.models import Product
 
 from ..models import (
     PROTECTED_STATUSES,
@@ -136,19 +135,15 @@ def deal_review_get_for_actor(*, actor, deal_id: int) -> Deal:
     return deal
 
 
-def partner_options_for_actor(*, actor) -> list[Partner]:
+def deal_partner_options_for_actor(*, actor) -> list[Partner]:
     """The partners the actor may register a deal for, by name (the guard's ``REGISTER``): every
-    partner of the tenant for staff who register on a partner's behalf, a partner user's own."""
+    partner of the tenant for staff who register on a partner's behalf, a partner user's own.
+    (``partners.selectors.partner_options_for_actor`` is every partner, for staff tools.)"""
     reach = deal_reach(actor, DealAction.REGISTER)
     if reach is None:
         raise Http404
     partners = Partner.objects.order_by("display_name", "id")
     return list(partners if reach == TENANT else partners.filter(pk=actor.partner_id))
-
-
-def product_options_for_actor(*, actor) -> list[Product]:
-    _vendor_side(actor)
-    return list(Product.objects.filter(is_active=True).select_related("line").order_by("line__name", "name", "id"))
 
 
 def reviewer_options_for_actor(*, actor) -> list:

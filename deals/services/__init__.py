@@ -1,8 +1,10 @@
-"""Every write of deal registration: one locked service per transition (see models.TRANSITIONS)."""
+"""Every write of deal registration: one locked service per transition (see models.TRANSITIONS).
 
+What other modules import from the package; helpers the services share stay in their modules."""
+
+from .accounts import IMPORT_COLUMNS, customer_accounts_import
 from .closing import (
     deal_confirm_win,
-    deal_expire,
     deal_mark_lost,
     deal_mark_won,
     deal_refuse_win,
@@ -11,24 +13,28 @@ from .closing import (
     extension_decide,
     extension_request,
 )
-from .common import PARTNER_EDITABLE_FIELDS, business_deadline, program_of
+from .common import PARTNER_EDITABLE_FIELDS, business_deadline
+from .conversation import attachment_add, message_post
 from .pipeline import pipeline_refresh
-from .registration import deal_register, deal_submit, deal_update, rule_matches
+from .pricing import pricing_chain, pricing_decide, pricing_request, pricing_withdraw
+from .registration import deal_register, deal_register_role_refusal, deal_submit, deal_update
 from .review import deal_approve, deal_mark_duplicate, deal_reject, deal_request_info
-from .sweep import SweepSummary, deals_sweep
+from .sweep import deals_sweep
 
 __all__ = [
+    "IMPORT_COLUMNS",
     "PARTNER_EDITABLE_FIELDS",
-    "SweepSummary",
+    "attachment_add",
     "business_deadline",
+    "customer_accounts_import",
     "deal_approve",
     "deal_confirm_win",
-    "deal_expire",
     "deal_mark_duplicate",
     "deal_mark_lost",
     "deal_mark_won",
     "deal_refuse_win",
     "deal_register",
+    "deal_register_role_refusal",
     "deal_reject",
     "deal_request_info",
     "deal_submit",
@@ -38,16 +44,10 @@ __all__ = [
     "deals_sweep",
     "extension_decide",
     "extension_request",
+    "message_post",
     "pipeline_refresh",
-    "program_of",
-    "rule_matches",
+    "pricing_chain",
+    "pricing_decide",
+    "pricing_request",
+    "pricing_withdraw",
 ]
-
-from .accounts import IMPORT_COLUMNS, ImportResult, customer_accounts_import
-from .conversation import attachment_add, message_post
-from .pricing import pricing_bands, pricing_chain, pricing_decide, pricing_request, pricing_withdraw
-
-__all__ += ["IMPORT_COLUMNS", "ImportResult", "customer_accounts_import"]
-__all__ += ["attachment_add", "message_post"]
-
-__all__ += ["pricing_bands", "pricing_chain", "pricing_decide", "pricing_request", "pricing_withdraw"]

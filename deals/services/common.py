@@ -15,7 +15,7 @@ from prm.accounts.models import Membership
 from prm.accounts.selectors import partner_admin_list, vendor_admin_list
 from prm.errors import InvalidTransition, PolicyViolation
 from prm.events.services import event_record
-from prm.notifications.services import notify
+from prm.notifications.services import Message, notify_many
 from prm.tenancy.scope import step_out_to_tenant
 from programs.models import Enrollment, Program
 
@@ -235,15 +235,21 @@ def deal_url(deal_id: int, *, staff: bool) -> str:
 
 def tell(deal: Deal, event=None, *, to: list[Membership], kind: str, title: str, body: str = "") -> None:
     """Notify ``to`` about the registration: "<reference> <customer>: <title>", linked to its page
-    on their side (the back office for staff, the portal for the partner's users). The one way a
+    on each recipient's side (the back office for staff, the portal for the partner's users): a
+    message per side, so an audience of both never follows the other side's link. The one way a
     deal service notifies one registration's audience; the sweep notifies in bulk."""
-    if not to:
-        return
-    notify(
-        recipients=to,
-        kind=kind,
-        title=f"{deal.reference} {deal.customer_name}: {title}",
-        body=body,
-        url=deal_url(deal.pk, staff=to[0].is_staff_member),
-        event=event,
+    sides = {staff: [member for member in to if member.is_staff_member == staff] for staff in (True, False)}
+    notify_many(
+        messages=[
+            Message(
+                recipients=members,
+                kind=kind,
+                title=f"{deal.reference} {deal.customer_name}: {title}",
+                body=body,
+                url=deal_url(deal.pk, staff=staff),
+                event=event,
+            )
+            for staff, members in sides.items()
+            if members
+        ]
     )

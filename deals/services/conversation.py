@@ -15,6 +15,8 @@ from ..permissions import DealAction, deal_require
 from .common import partner_recipients, record, reviewer_recipients, tell
 
 MESSAGE_MAX_LENGTH = 5000
+# What an attachment that is no document is told (``prm.web.files.document_kind``'s refusal).
+NOT_AN_ATTACHMENT = f"Attach a PDF, PNG or JPEG file of at most {DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."
 
 
 def _staff_audience(deal: Deal) -> list[Membership]:
@@ -56,16 +58,6 @@ def message_post(*, actor: Membership, deal: Deal, body: str, internal: bool = F
     return message
 
 
-def _attachment_kind(file) -> str:
-    try:
-        return document_kind(file)
-    except PolicyViolation as error:
-        # One sentence for every refusal (empty, too large, not a document): what may be attached.
-        raise PolicyViolation(
-            f"Attach a PDF, PNG or JPEG file of at most {DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."
-        ) from error
-
-
 @transaction.atomic
 def attachment_add(*, actor: Membership, deal: Deal, file, name: str = "") -> DealAttachment:
     """Attach a document (a quote, a customer's e-mail) to the deal. Judged by its content: PDF,
@@ -73,7 +65,7 @@ def attachment_add(*, actor: Membership, deal: Deal, file, name: str = "") -> De
     deal_require(actor, deal, DealAction.ATTACH)
     if file is None:
         raise PolicyViolation("Choose a file to attach.")
-    kind = _attachment_kind(file)
+    kind = document_kind(file, refusal=NOT_AN_ATTACHMENT)
     original = (getattr(file, "name", "") or "").rsplit("/", 1)[-1]
     label = (name or "").strip() or original.rsplit(".", 1)[0].strip() or "Document"
     # Only the proven extension survives into the stored name (private_upload_path).

@@ -13,7 +13,7 @@ from partners.models import Partner
 from prm.accounts.models import Membership
 from prm.errors import CrossTenantReference, NotAllowed, PolicyViolation
 from prm.events.services import changes_apply
-from prm.tenancy.time import tenant_zone
+from prm.tenancy.time import tenant_today, tenant_zone
 from programs.models import Enrollment, Product
 from programs.services.policy import deal_parameters, policy_decide
 
@@ -33,6 +33,7 @@ from .common import (
     set_status,
     tell,
 )
+from .review import _approve
 
 S = DealStatus
 LineInput = tuple[Product, int, Decimal | None]
@@ -41,11 +42,23 @@ LineInput = tuple[Product, int, Decimal | None]
 _IDENTITY_FIELDS = {"customer_name", "customer_website", "contact_email"}
 
 
+def deal_register_role_refusal(*, actor: Membership, partner: Partner) -> str | None:
+    """The program's policy on who registers, which ``deal_register`` applies after the table's
+    rule: a program may name the partner roles that register deals (``deal_registration_roles``;
+    every role when one of the partner's programs names none). Staff registering on a partner's
+    behalf are not judged by it. The sentence a refused partner user reads, or None; the portal's
+    registration form asks it before it offers itself."""
+    if actor.is_partner_user and actor.role not in deal_parameters(partner=partner).roles:
+        return "Your role may not register deals in your company's program: ask your company's admin."
+    return None
+
+
 def _may_register(actor: Membership, deal: Deal) -> None:
-    """The table's rule, then the program's: it may name the partner roles that register."""
+    """The table's rule (the guard), then the program's policy on roles."""
     deal_require(actor, deal, DealAction.REGISTER)
-    if actor.is_partner_user and actor.role not in deal_parameters(partner=deal.partner).roles:
-        raise NotAllowed("Your role may not register deals in your company's program: ask your company's admin.")
+    refusal = deal_register_role_refusal(actor=actor, partner=deal.partner)
+    if refusal is not None:
+        raise NotAllowed(refusal)
 
 
 def _clean_lines(partner: Partner, lines: list[LineInput]) -> list[tuple[Product, int, Decimal]]:
@@ -214,6 +227,7 @@ def deal_update(
 def _policy_check(*, actor: Membership, deal: Deal) -> None:
     """The policy service decides for every product line of the deal; every reason is shown."""
     lines = {line.product_line_id: line.product_line for line in deal.lines.select_related("product_line")}
+    today = tenant_today()  # once, not per line
     decisions = [
         policy_decide(
             partner=deal.partner,
@@ -224,6 +238,7 @@ def _policy_check(*, actor: Membership, deal: Deal) -> None:
             currency=deal.currency,
             # Staff submitting on a partner's behalf are not judged by the partner's role rules.
             membership=actor if actor.is_partner_user else None,
+            on=today,
         )
         for line in (lines.values() or [None])
     ]
@@ -292,8 +307,6 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
     """Submit a draft (or resubmit a completed one): the policy decides eligibility, conflicts
     are recorded, then the program's auto-approval rules may approve at once; otherwise the deal
     waits for its reviewer until a deadline in business hours."""
-    from .review import approve
-
     deal_require(actor, deal, DealAction.SUBMIT)
     deal = lock(deal)
     check_transition(deal, S.SUBMITTED, verb="submitted")
@@ -329,7 +342,7 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
     rule = _auto_rule(deal)
     if rule is not None:
         try:
-            return approve(actor=None, deal=deal, rule=rule, note="")
+            return _approve(actor=None, deal=deal, rule=rule, note="")
         except PolicyViolation:
             pass  # the customer is protected for someone else: a reviewer decides
     hours = program.deal_review_hours if program else DEFAULT_REVIEW_HOURS

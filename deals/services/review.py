@@ -29,10 +29,13 @@ from .common import (
 S = DealStatus
 
 
-def approve(*, actor: Membership | None, deal: Deal, rule: AutoApprovalRule | None, note: str) -> Deal:
-    """Approve a locked, submitted deal (by a reviewer, or by ``rule``): claim the customer for
-    each product line (the database refuses a second claim), protect it for the partner's
-    protection days from today, tell the partner."""
+def _approve(*, actor: Membership | None, deal: Deal, rule: AutoApprovalRule | None, note: str) -> Deal:
+    """The one path to approved, which both the reviewer's decision (``deal_approve``, after the
+    guard) and the system's rule (``deal_submit``'s auto-approval, ``rule``) take. No guard of its
+    own: the caller has judged who decides, and holds the deal's lock (``lock``), so the status
+    checked here is the one written. Claims the customer for each product line (the database
+    refuses a second claim), protects it for the partner's protection days from today, tells the
+    partner."""
     check_transition(deal, S.APPROVED, verb="approved")
     protections_create(deal=deal)
     today = tenant_today()
@@ -78,7 +81,7 @@ def deal_approve(*, actor: Membership, deal: Deal, note: str = "") -> Deal:
     deal = lock(deal)
     check_transition(deal, S.APPROVED, verb="approved")
     conflicts.conflicts_record(deal=deal, phase="approval")
-    return approve(actor=actor, deal=deal, rule=None, note=note.strip())
+    return _approve(actor=actor, deal=deal, rule=None, note=note.strip())
 
 
 @transaction.atomic

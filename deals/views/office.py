@@ -6,7 +6,6 @@ Every decision posts to its own URL, one ``ServiceView`` each (``DealPageAction`
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,20 +29,21 @@ from ..forms_office import (
 )
 from ..forms_portal import AttachmentForm
 from ..models import DealConflict, DealStage, DealStatus
-from ..permissions import DEALS_REGISTER_ON_BEHALF, DEALS_REVIEW, DEALS_VIEW, DealAction, deal_allows, deal_reach
+from ..permissions import DEALS_REGISTER_ON_BEHALF, DEALS_REVIEW, DEALS_VIEW, DealAction, deal_may, deal_reach
 from ..selectors.deals import (
     attachment_get_for_actor,
     attachment_list_for_actor,
     event_list_for_actor,
+    extension_get_for_actor,
     message_list_for_actor,
+    product_options_for_actor,
 )
 from ..selectors.review import (
     deal_export_list_for_actor,
+    deal_partner_options_for_actor,
     deal_review_get_for_actor,
     deal_review_list_for_actor,
-    partner_options_for_actor,
     pipeline_get_for_actor,
-    product_options_for_actor,
     reviewer_options_for_actor,
 )
 from ..services import (
@@ -156,7 +156,7 @@ def detail_context(actor, deal, **bound) -> dict:
         "area": OFFICE,
         "deal": deal,
         # What the page offers is what the guard allows (a form per action the actor may take).
-        "may": {action.value: deal_allows(actor, deal, action) for action in DealAction},
+        "may": {action.value: deal_may(actor, deal, action) for action in DealAction},
         "lines": lines,
         "own_lines": ", ".join(line.product_line.name for line in lines),
         "compare": _compare_rows(deal),
@@ -192,8 +192,12 @@ class DealPageAction(ServiceView):
     anchor = ""  # where the deal page opens after success
     not_done = "Nothing was decided on {reference}: see the form below."
 
-    def get_object(self):
+    def read_deal(self):
+        """The deal the URL names, as a reviewer reads it (a 404 when the actor may not see it)."""
         return deal_review_get_for_actor(actor=self.actor, deal_id=self.kwargs["deal_id"])
+
+    def get_object(self):
+        return self.read_deal()
 
     def get_form_kwargs(self):
         # The page holds several forms: each names its fields' ids after itself.
@@ -207,9 +211,10 @@ class DealPageAction(ServiceView):
         return {f"{self.name}_form": form}
 
     def render_invalid(self, form):
-        # Read again: a refused decision may be refused because someone else decided meanwhile.
-        deal = self.get_object()
-        context = detail_context(self.actor, deal, **self.page_context(form))
+        # Read the deal again, and only the deal: a refused decision may be refused because someone
+        # else decided meanwhile, and what an action found with the deal (an extension, a pricing
+        # request) may be decided now; the page shows what is left.
+        context = detail_context(self.actor, self.read_deal(), **self.page_context(form))
         return render(self.request, "deals/office_deal_detail.html", context)
 
     def success_url(self, result) -> str:
@@ -266,9 +271,8 @@ class ExtensionDecideView(DealPageAction):
 
     def get_object(self):
         deal = super().get_object()
-        self.extension = next((e for e in deal.pending_extensions if e.pk == self.kwargs["extension_id"]), None)
-        if self.extension is None:
-            raise Http404
+        # In any status: of two reviewers deciding it, the second is told it is decided already.
+        self.extension = extension_get_for_actor(actor=self.actor, deal=deal, extension_id=self.kwargs["extension_id"])
         return deal
 
     def perform(self, data):
@@ -424,7 +428,7 @@ class DealRegisterView(ServiceView):
 
     def get_form_kwargs(self):
         return {
-            "partners": partner_options_for_actor(actor=self.actor),
+            "partners": deal_partner_options_for_actor(actor=self.actor),
             "products": product_options_for_actor(actor=self.actor),
             "initial": {"currency": self.request.tenant.default_currency},
         }

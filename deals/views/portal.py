@@ -18,7 +18,6 @@ from prm.accounts.access import PORTAL, MemberRequiredMixin
 from prm.accounts.rules import COMPANY
 from prm.web.files import document_response
 from prm.web.views import ServiceView, call_service, paginate, query_without_page
-from programs.models import Product
 
 from ..conflicts import conflict_hint
 from ..forms_portal import (
@@ -34,7 +33,7 @@ from ..forms_portal import (
     WonForm,
 )
 from ..models import DealStatus, ExtensionStatus
-from ..permissions import DEALS_REGISTER, DealAction, deal_allows, deal_reach
+from ..permissions import DEALS_REGISTER, DealAction, deal_may, deal_reach
 from ..selectors.deals import (
     attachment_get_for_actor,
     attachment_list_for_actor,
@@ -42,6 +41,7 @@ from ..selectors.deals import (
     deal_list_for_actor,
     event_list_for_actor,
     message_list_for_actor,
+    product_options_for_actor,
 )
 from ..services import (
     PARTNER_EDITABLE_FIELDS,
@@ -49,6 +49,7 @@ from ..services import (
     deal_mark_lost,
     deal_mark_won,
     deal_register,
+    deal_register_role_refusal,
     deal_submit,
     deal_update,
     deal_update_stage,
@@ -63,15 +64,6 @@ S = DealStatus
 CAPABILITY = DEALS_REGISTER
 FIELD_LABELS = {name: field.label for name, field in DealForm.base_fields.items()} | {"lines": "Products"}
 NOT_SAVED = "The deal was not saved: correct the fields marked below."
-
-
-def _catalogue() -> list[Product]:
-    """The tenant's active products of active lines, by line: the product picker's options."""
-    return list(
-        Product.objects.filter(is_active=True, line__is_active=True)
-        .select_related("line")
-        .order_by("line__name", "name", "id")
-    )
 
 
 def _detail_url(deal) -> str:
@@ -154,14 +146,22 @@ class _RegistrationFormView(ServiceView):
 
 
 class DealCreateView(_RegistrationFormView):
-    """Register a deal: save it as a draft, or submit it at once."""
+    """Register a deal: save it as a draft, or submit it at once. A partner user whose role the
+    company's program does not let register is told so before typing anything (the list still
+    offers the button: asking the program there would cost every list two queries)."""
 
     def get(self, request):
-        form = RegistrationForm(products=_catalogue(), initial={"currency": request.tenant.default_currency})
+        refusal = deal_register_role_refusal(actor=self.actor, partner=self.actor.partner)
+        if refusal is not None:
+            messages.error(request, refusal)
+            return redirect("portal:deal_list")
+        form = RegistrationForm(
+            products=product_options_for_actor(actor=self.actor), initial={"currency": request.tenant.default_currency}
+        )
         return self.render_form(form)
 
     def get_form_kwargs(self):
-        return {"products": _catalogue()}
+        return {"products": product_options_for_actor(actor=self.actor)}
 
     def perform(self, data):
         partner = self.actor.partner
@@ -184,7 +184,7 @@ class DealEditView(_RegistrationFormView):
         deal = self.deal
         editable = frozenset(deal.info_fields) & PARTNER_EDITABLE_FIELDS if deal.status == S.INFO_REQUESTED else None
         return {
-            "products": _catalogue() if editable is None or "lines" in editable else (),
+            "products": product_options_for_actor(actor=self.actor) if editable is None or "lines" in editable else (),
             "initial": {name: getattr(deal, name) for name in DealForm.base_fields},
             "editable": editable,
             "line_initial": [
@@ -250,7 +250,7 @@ def detail_context(actor, deal, **overrides) -> dict:
     context = {
         "area": PORTAL,
         "deal": deal,
-        "may": {action.value: deal_allows(actor, deal, action) for action in DealAction},
+        "may": {action.value: deal_may(actor, deal, action) for action in DealAction},
         "lines": list(deal.lines.all()),
         "events": event_list_for_actor(actor=actor, deal=deal),
         "conversation": message_list_for_actor(actor=actor, deal=deal),
@@ -285,16 +285,20 @@ class DealPageAction(ServiceView):
     form_name = ""
     success = ""
 
-    def get_object(self):
+    def read_deal(self):
+        """The deal the URL names (a 404 when the actor may not see it)."""
         return deal_get_for_actor(actor=self.actor, deal_id=self.kwargs["deal_id"])
+
+    def get_object(self):
+        return self.read_deal()
 
     def page_context(self, form) -> dict:
         return {self.form_name: form}
 
     def render_invalid(self, form):
-        # Read again: a refusal may come from a change someone else made meanwhile.
-        deal = self.get_object()
-        context = detail_context(self.actor, deal, **self.page_context(form))
+        # Read the deal again, and only the deal: a refusal may come from a change someone else
+        # made meanwhile (to the deal, or to what an action found with it).
+        context = detail_context(self.actor, self.read_deal(), **self.page_context(form))
         return render(self.request, "deals/portal_deal_detail.html", context)
 
     def success_message(self, result) -> str:
@@ -390,7 +394,7 @@ class DealMessageView(MemberRequiredMixin, View):
         context = {
             "area": PORTAL,
             "deal": deal,
-            "may": {DealAction.POST_MESSAGE.value: deal_allows(self.actor, deal, DealAction.POST_MESSAGE)},
+            "may": {DealAction.POST_MESSAGE.value: deal_may(self.actor, deal, DealAction.POST_MESSAGE)},
             "conversation": message_list_for_actor(actor=self.actor, deal=deal),
             "message_form": MessageForm() if sent else form,
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..forms_pricing import PricingDecisionForm, PricingRequestForm
 from ..models import DealStatus, PricingStatus
-from ..permissions import DealAction, deal_allows
+from ..permissions import DealAction, deal_may
 from ..selectors.pricing import pricing_list_for_actor
 
 
@@ -26,7 +26,7 @@ def office_context(actor, deal, form=None) -> dict:
     when the actor decides its step."""
     requests = pricing_list_for_actor(actor=actor, deal=deal)
     pending = next((r for r in requests if r.status == PricingStatus.PENDING), None)
-    decides = pending is not None and deal_allows(actor, deal, DealAction.PRICING_DECIDE) and pending.awaits(actor.role)
+    decides = pending is not None and deal_may(actor, deal, DealAction.PRICING_DECIDE) and pending.awaits(actor.role)
     if decides and form is None:
         form = PricingDecisionForm(initial={"step": pending.current_role}, auto_id="pricing_%s")
     return {

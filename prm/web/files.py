@@ -56,7 +56,9 @@ def is_polyglot(data: bytes, image_format: str) -> bool:
 
 def document_kind(document, *, refusal: str = NOT_A_DOCUMENT) -> str:
     """What an uploaded document is, judged by its content: ``pdf``, ``png`` or ``jpg``; else a
-    ``PolicyViolation`` saying ``refusal`` (or why: empty, too large).
+    ``PolicyViolation`` saying ``refusal`` (or why: empty, too large). Each upload passes its own
+    ``refusal`` (a licence, an attachment, evidence) and takes the error as it is: a form turns it
+    into its field's error, a service lets it through.
 
     A PDF must be whole (its end-of-file marker); an image must decode, be PNG or JPEG, and be no
     polyglot. The document is served back only as an attachment with the type found here.

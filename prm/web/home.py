@@ -1,8 +1,9 @@
 """Cards of the front doors' home pages, as the apps declare them.
 
-The page that owns a home (the portal's is the partners app's) shows its own cards and then the
-registered ones of its area whose capability the member holds, in ``order``. A card is a template
-and a function that gives its context for the member, or ``None`` to leave the card out.
+The page that owns a home (both are the partners app's: the portal home and the back office's
+dashboard) shows its own content and then the registered cards of its area whose capability the
+member holds, in ``order``. A card is a template and a function that gives its context for the
+member, or ``None`` to leave the card out.
 """
 
 from __future__ import annotations

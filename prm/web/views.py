@@ -59,7 +59,8 @@ class ServiceView(MemberRequiredMixin, View):
     ``post`` finds the object the URL names (``get_object``, through a selector: a 404 for what
     the actor may not see), validates ``form_class`` with the request's data and files, calls
     ``perform(data)`` (which calls the service and returns its result) through ``call_service``,
-    and redirects to ``success_url(result)`` with ``success_message(result)``. Invalid input
+    and redirects to ``success_url(result)`` with ``success_message(result)`` (``success_response``:
+    a page that answers htmx with a fragment renders it there instead). Invalid input
     (``invalid_message``) or a refusal (the domain error's message) render the page again with
     what was typed: ``render_invalid(form)``, a 200 whose page shows the message and the errors.
     Subclasses declare ``area`` and ``capability`` like any member page.
@@ -91,6 +92,10 @@ class ServiceView(MemberRequiredMixin, View):
     def success_url(self, result) -> str:
         raise NotImplementedError
 
+    def success_response(self, result):
+        """What a success answers: back to ``success_url(result)``."""
+        return redirect(self.success_url(result))
+
     def render_invalid(self, form):
         """The page again, with the form as typed (``form`` is None for a form-less action)."""
         raise NotImplementedError
@@ -104,7 +109,7 @@ class ServiceView(MemberRequiredMixin, View):
         data = form.cleaned_data if form is not None else {}
         outcome = call_service(request, self.perform, data=data, success=self.success_message)
         if outcome.ok:
-            return redirect(self.success_url(outcome.value))
+            return self.success_response(outcome.value)
         return self.render_invalid(form)
 
 

@@ -1,6 +1,6 @@
 """Reads of the policy half, as the acting membership may see them: licences (a partner user its
 own company's, staff their tenant's), the verification queue, territories, and the options of
-the policy pages' forms."""
+the policy pages' forms. The partners a page names come from ``partners.selectors``."""
 
 from __future__ import annotations
 
@@ -9,22 +9,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from partners.models import Partner
-from partners.permissions import VIEW as PARTNER_VIEW
-from partners.permissions import partner_require
 
 from ..models import LicenceStatus, LicenceType, PartnerLicence, ProductLine, TerritoryGrant
 from ..permissions import VIEW, licence_require, territory_require
 from ..services.policy import grant_in_force
-
-
-def own_partner_for_actor(*, actor) -> Partner:
-    """A partner user's own company (with its type), for the portal's policy pages."""
-    if not actor.is_partner_user:
-        raise Http404
-    partner = Partner.objects.select_related("partner_type").filter(pk=actor.partner_id).first()
-    if partner is None:
-        raise Http404
-    return partner
 
 
 def licence_list_for_actor(*, actor, partner: Partner | None = None) -> QuerySet[PartnerLicence]:
@@ -50,7 +38,7 @@ def licence_get_for_actor(*, actor, licence_id: int) -> PartnerLicence:
     return licence
 
 
-def licence_queue_for_actor(*, actor) -> QuerySet[PartnerLicence]:
+def licence_review_list_for_actor(*, actor) -> QuerySet[PartnerLicence]:
     """The vendor's verification queue: pending licences, oldest first (serves licence_pending_idx)."""
     licence_require(actor, None, VIEW)  # every partner's: staff only
     return (
@@ -60,7 +48,7 @@ def licence_queue_for_actor(*, actor) -> QuerySet[PartnerLicence]:
     )
 
 
-def territories_for_actor(*, actor, partner: Partner) -> list[TerritoryGrant]:
+def territory_list_for_actor(*, actor, partner: Partner) -> list[TerritoryGrant]:
     """The partner's grants in force today (a partner user: only its own company's)."""
     territory_require(actor, partner, VIEW)
     return list(
@@ -71,16 +59,14 @@ def territories_for_actor(*, actor, partner: Partner) -> list[TerritoryGrant]:
     )
 
 
-def licence_types() -> list[LicenceType]:
+# The tenant's catalogue configuration, which every member of the tenant reads (no actor decides
+# what of it is seen): the choices of the policy pages' forms.
+
+
+def licence_type_options() -> list[LicenceType]:
     return list(LicenceType.objects.order_by("name"))
 
 
 def product_line_options(*, active_only: bool = True) -> list[ProductLine]:
     queryset = ProductLine.objects.order_by("name", "id")
     return list(queryset.filter(is_active=True) if active_only else queryset)
-
-
-def partner_options_for_actor(*, actor) -> list[Partner]:
-    """Every partner of the tenant, for staff tools that pick one (the policy check)."""
-    partner_require(actor, None, PARTNER_VIEW)  # every partner: staff only
-    return list(Partner.objects.select_related("partner_type").order_by("display_name", "id"))

@@ -61,7 +61,7 @@ def _enrollments_with_standing(actor) -> QuerySet[Enrollment]:
     return Enrollment.objects.select_related("program", "tier").prefetch_related(*prefetches)
 
 
-def standings_for_partner(*, actor, partner_id: int) -> list[Enrollment]:
+def enrollment_list_for_actor(*, actor, partner_id: int) -> list[Enrollment]:
     """A partner's enrollments with their standing (see ``_enrollments_with_standing``), by
     program name. Partner users: their own partner only; staff: any of the tenant's."""
     enrollment_require(actor, partner_id, VIEW)
@@ -83,7 +83,7 @@ def enrollment_get_for_actor(*, actor, partner_id: int, enrollment_id: int) -> E
     return enrollment
 
 
-def proposal_queue_for_actor(*, actor, program=None, direction: str = "") -> QuerySet[TierChangeProposal]:
+def proposal_review_list_for_actor(*, actor, program=None, direction: str = "") -> QuerySet[TierChangeProposal]:
     """The tier review queue: pending proposals, oldest first, with what a reviewer reads."""
     proposal_require(actor, None, VIEW)
     queryset = TierChangeProposal.objects.filter(status=ProposalStatus.PENDING).select_related(
@@ -129,7 +129,7 @@ class ProgramDistribution:
         return sum(row.enrollments for row in self.tiers)
 
 
-def tier_distribution(*, actor) -> list[ProgramDistribution]:
+def tier_distribution_for_actor(*, actor) -> list[ProgramDistribution]:
     """Per program (by name): enrollments per tier in rank order, at-risk standings and pending
     proposals. Three aggregate queries, whatever the number of partners."""
     proposal_require(actor, None, VIEW)  # the counts include proposals: staff only
@@ -158,7 +158,7 @@ def tier_distribution(*, actor) -> list[ProgramDistribution]:
     return list(programs.values())
 
 
-def manual_values_for_partner(*, actor, partner_id: int) -> QuerySet[ManualMetricValue]:
+def manual_value_list_for_actor(*, actor, partner_id: int) -> QuerySet[ManualMetricValue]:
     """The manual metric values recorded for a partner, newest effective date first."""
     manual_value_require(actor, partner_id, VIEW)
     _partner_exists(actor, partner_id)
@@ -178,7 +178,7 @@ def manual_value_get_for_actor(*, actor, value_id: int) -> ManualMetricValue:
     return value
 
 
-def manual_metrics_for_actor(*, actor) -> list[ManualMetric]:
+def manual_metric_options_for_actor(*, actor) -> list[ManualMetric]:
     """The tenant's manual metrics (what staff may record values of)."""
     manual_value_require(actor, None, VIEW)  # every partner's: staff only
     return list(ManualMetric.objects.order_by("name"))

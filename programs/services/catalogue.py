@@ -29,6 +29,7 @@ from prm.countries import country_name
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import changes_apply, event_record
 from prm.notifications.services import notify
+from prm.tenancy.time import tenant_today
 from prm.web.files import document_kind
 
 from .. import events, notifications
@@ -38,12 +39,8 @@ from .policy import grant_countries, grant_label
 
 # --- documents -------------------------------------------------------------------------------
 
-NOT_A_DOCUMENT = "Upload the licence as a PDF, PNG or JPEG file."
-
-
-def licence_document_kind(document) -> str:
-    """What a licence document is, by its content (``prm.web.files.document_kind``)."""
-    return document_kind(document, refusal=NOT_A_DOCUMENT)
+# What a licence upload that is no document is told (``prm.web.files.document_kind``'s refusal).
+NOT_A_LICENCE = "Upload the licence as a PDF, PNG or JPEG file."
 
 
 def _period(valid_from: date, valid_until: date | None) -> str:
@@ -270,7 +267,7 @@ def territory_revoke(*, actor: Membership | None, grant: TerritoryGrant, reason:
         .select_related("partner", "region", "product_line")
         .get(pk=grant.pk)
     )
-    today = timezone.localdate()
+    today = tenant_today()
     if grant.valid_until is not None and grant.valid_until <= today:
         raise InvalidTransition("This territory grant has already ended.")
     previous = grant.valid_until
@@ -314,14 +311,14 @@ def licence_upload(
     the partner's account manager is told."""
     licence_require(actor, partner, UPLOAD)
     assert_same_tenant(actor, partner, licence_type)
-    today = timezone.localdate()
+    today = tenant_today()
     if expires_on <= today:
         raise PolicyViolation("This licence has already expired: upload a current one.")
     if issued_on is not None and issued_on > today:
         raise PolicyViolation("The issue date is in the future.")
     if issued_on is not None and issued_on >= expires_on:
         raise PolicyViolation("The licence must be issued before it expires.")
-    kind = licence_document_kind(document)
+    kind = document_kind(document, refusal=NOT_A_LICENCE)
     # Only the extension survives into the stored name (private_upload_path): the proven one.
     document.name = f"licence.{kind}"
     licence = PartnerLicence.objects.create(
@@ -364,7 +361,7 @@ def _licence_decide(*, actor: Membership, licence: PartnerLicence, to_status: st
     if to_status not in LICENCE_TRANSITIONS[licence.status]:
         raise InvalidTransition(f"This licence was already {LicenceStatus(licence.status).label.lower()}.")
     reason = reason.strip()
-    if to_status == LicenceStatus.VERIFIED and licence.expires_on < timezone.localdate():
+    if to_status == LicenceStatus.VERIFIED and licence.expires_on < tenant_today():
         raise PolicyViolation("This licence has expired: reject it and ask the partner for a current one.")
     if to_status == LicenceStatus.REJECTED and not reason:
         raise PolicyViolation("Give a reason: the partner needs to know what to fix.")

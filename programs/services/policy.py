@@ -29,13 +29,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Prefetch, Q
-from django.utils import timezone
 
 from partners.models import Partner, PartnerStatus, PartnerType
 from prm.accounts.roles import PARTNER_ROLES, Role
 from prm.countries import country_name
 from prm.errors import assert_same_tenant
 from prm.tenancy.scope import step_out_to_tenant
+from prm.tenancy.time import tenant_today
 
 from ..metrics import format_measure
 from ..models import (
@@ -508,7 +508,7 @@ def policy_decide(
     if action not in ACTIONS:
         raise ValueError(f"unknown policy action {action!r}; one of {ACTIONS}")
     assert_same_tenant(partner, product_line, product, membership)
-    on = on or timezone.localdate()
+    on = on or tenant_today()
     country = (country or "").strip().upper()
     reasons: list[Reason] = []
     status = _status_reason(partner)
@@ -541,7 +541,6 @@ def product_lines_for_partner(*, partner: Partner, on: date | None = None) -> li
     and active products (``line.active_products``), then the partner's enrollments, standings,
     licences and grants once each; the decisions are made in Python.
     """
-    on = on or timezone.localdate()
     lines = list(
         ProductLine.objects.filter(is_active=True)
         .order_by("name", "id")
@@ -554,6 +553,7 @@ def product_lines_for_partner(*, partner: Partner, on: date | None = None) -> li
     )
     if not lines:
         return []
+    on = on or tenant_today()
     rules = [rule for line in lines for rule in line.policy_rules]
     facts = _load_facts(partner, rules, need_grants=any(line.requires_territory for line in lines), on=on)
     status = _status_reason(partner)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 
 from partners.permissions import COMPANY_VIEW
+from partners.selectors import company_get_for_actor, partner_options_for_actor
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.countries import country_name
 from prm.web.files import document_response
@@ -19,12 +21,10 @@ from ..permissions import LICENCES_VERIFY, PRODUCTS_VIEW, PROGRAMS_VIEW, UPLOAD,
 from ..selectors.policies import (
     licence_get_for_actor,
     licence_list_for_actor,
-    licence_queue_for_actor,
-    licence_types,
-    own_partner_for_actor,
-    partner_options_for_actor,
+    licence_review_list_for_actor,
+    licence_type_options,
     product_line_options,
-    territories_for_actor,
+    territory_list_for_actor,
 )
 from ..services.catalogue import licence_reject, licence_upload, licence_verify
 from ..services.policy import deal_parameters, format_money, grant_label, policy_decide, product_lines_for_partner
@@ -59,9 +59,11 @@ class ProductsView(MemberRequiredMixin, View):
     area, capability = PORTAL, PRODUCTS_VIEW
 
     def get(self, request):
-        partner = own_partner_for_actor(actor=self.actor)
+        partner = company_get_for_actor(actor=self.actor)
         currency = request.tenant.default_currency
-        decided = product_lines_for_partner(partner=partner)
+        # The tenant's today: the request runs in its time zone (the services would read it again).
+        today = timezone.localdate()
+        decided = product_lines_for_partner(partner=partner, on=today)
         lines = [line for line, _ in decided]
         form = DealCheckForm(request.GET or None, lines=lines, currency=currency)
         check = None
@@ -76,6 +78,7 @@ class ProductsView(MemberRequiredMixin, View):
                 amount=data["amount"],
                 currency=currency,
                 membership=self.actor,
+                on=today,
             )
             check = {
                 "line": line.name,
@@ -98,7 +101,7 @@ class ProductsView(MemberRequiredMixin, View):
                 }
                 for line, decision in decided
             ],
-            "territories": _territory_rows(territories_for_actor(actor=self.actor, partner=partner)),
+            "territories": _territory_rows(territory_list_for_actor(actor=self.actor, partner=partner)),
             "parameters": _parameters_context(deal_parameters(partner=partner)),
         }
         template = "programs/products.html#deal_check" if request.htmx else "programs/products.html"
@@ -126,16 +129,16 @@ class LicencesView(ServiceView):
         return render(request, self.template, context)
 
     def get(self, request):
-        return self._render(request, LicenceUploadForm(licence_types=licence_types()))
+        return self._render(request, LicenceUploadForm(licence_types=licence_type_options()))
 
     def get_object(self):
         # Reading is for everyone in the company; filing licences is the partner admin's.
         if not licence_may(self.actor, self.actor.partner_id, UPLOAD):
             raise PermissionDenied
-        return own_partner_for_actor(actor=self.actor)
+        return company_get_for_actor(actor=self.actor)
 
     def get_form_kwargs(self):
-        return {"licence_types": licence_types()}
+        return {"licence_types": licence_type_options()}
 
     def perform(self, data):
         return licence_upload(
@@ -184,7 +187,7 @@ class LicenceQueueView(MemberRequiredMixin, View):
     area, capability = OFFICE, PROGRAMS_VIEW
 
     def get(self, request):
-        page = paginate(request, licence_queue_for_actor(actor=self.actor))
+        page = paginate(request, licence_review_list_for_actor(actor=self.actor))
         context = {"page": page, "can_decide": self.actor.can(LICENCES_VERIFY)}
         return render(request, "programs/licence_queue.html", context)
 

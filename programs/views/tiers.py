@@ -13,18 +13,19 @@ from partners.hooks import record_page
 from partners.selectors import partner_get_for_actor
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.web.files import document_response
-from prm.web.views import ServiceView, call_service, paginate, query_without_page
+from prm.web.views import ServiceView, paginate, query_without_page
 
 from ..forms import ManualMetricValueForm, ProposalDecisionForm, ReviewFilterForm, TierOverrideForm
+from ..models import ProposalStatus
 from ..permissions import METRICS_RECORD, PROGRAM_VIEW, PROGRAMS_VIEW, TIERS_DECIDE, TIERS_OVERRIDE
 from ..presenters import distribution_chart, partner_programs_context, proposal_row, standing_cards
 from ..selectors.tiers import (
     enrollment_get_for_actor,
-    manual_metrics_for_actor,
+    manual_metric_options_for_actor,
     manual_value_get_for_actor,
     proposal_get_for_actor,
-    proposal_queue_for_actor,
-    tier_distribution,
+    proposal_review_list_for_actor,
+    tier_distribution_for_actor,
 )
 from ..services.decisions import manual_metric_record, proposal_approve, proposal_reject, tier_override
 
@@ -52,9 +53,9 @@ def _review_context(request, actor) -> dict:
 
     Decision forms post to their URL with the queue's query string, so that a decision comes
     back to the same filters and page."""
-    distribution = tier_distribution(actor=actor)
+    distribution = tier_distribution_for_actor(actor=actor)
     filter_form = ReviewFilterForm(request.GET, programs=[row.program for row in distribution])
-    page = paginate(request, proposal_queue_for_actor(actor=actor, **filter_form.filters()))
+    page = paginate(request, proposal_review_list_for_actor(actor=actor, **filter_form.filters()))
     currency = request.tenant.default_currency
     return {
         "filter_form": filter_form,
@@ -78,37 +79,52 @@ class TierReviewListView(MemberRequiredMixin, View):
         return render(request, template, _review_context(request, self.actor))
 
 
-class ProposalDecideView(MemberRequiredMixin, View):
-    """Approve or reject one proposal. htmx gets the queue (and the distribution) re-rendered;
-    a plain form post goes back to the queue, decided or refused (the message says which)."""
+class ProposalDecideView(ServiceView):
+    """Approve or reject one proposal: the form's decision picks the service (one locked service
+    per transition). htmx gets the queue (and the distribution) re-rendered; a plain form post
+    goes back to the queue, decided or refused (the message says which), or shows the queue with
+    the row's note marked when it is invalid."""
 
     area, capability = OFFICE, TIERS_DECIDE
+    form_class = ProposalDecisionForm
 
-    def post(self, request, proposal_id: int):
-        proposal = proposal_get_for_actor(actor=self.actor, proposal_id=proposal_id)
-        form = ProposalDecisionForm(request.POST)
-        failed = None
-        if form.is_valid():
-            approve = form.cleaned_data["decision"] == "approve"
-            partner, program = proposal.partner, proposal.program.name
-            call_service(
-                request,
-                proposal_approve if approve else proposal_reject,
-                actor=self.actor,
-                proposal=proposal,
-                note=form.cleaned_data["note"].strip(),
-                success=f"{partner} moves to {proposal.to_tier.name} in {program}."
-                if approve
-                else f"{partner} stays {proposal.from_tier.name} in {program}.",
-            )
-        else:
-            failed = {"proposal": proposal, "form": form}
-        if not request.htmx and failed is None:
-            query = request.GET.urlencode()
-            return redirect(reverse("office:tier_reviews") + (f"?{query}" if query else ""))
-        context = {**_review_context(request, self.actor), "failed": failed}
-        template = "programs/tier_reviews.html#decided" if request.htmx else "programs/tier_reviews.html"
-        return render(request, template, context)
+    def get_object(self):
+        return proposal_get_for_actor(actor=self.actor, proposal_id=self.kwargs["proposal_id"])
+
+    @property
+    def invalid_message(self) -> str:
+        form = self.form
+        reasons = [*form.non_field_errors(), *(["Choose approve or reject."] if "decision" in form.errors else [])]
+        reasons += form.errors.get("note", [])
+        return f"Nothing was decided for {self.object.partner.display_name}: {' '.join(reasons)}"
+
+    def perform(self, data):
+        if data["decision"] == "approve":
+            return proposal_approve(actor=self.actor, proposal=self.object, note=data["note"].strip())
+        return proposal_reject(actor=self.actor, proposal=self.object, note=data["note"].strip())
+
+    def success_message(self, proposal) -> str:
+        partner, program = self.object.partner, self.object.program.name
+        if proposal.status == ProposalStatus.APPROVED:
+            return f"{partner} moves to {self.object.to_tier.name} in {program}."
+        return f"{partner} stays {self.object.from_tier.name} in {program}."
+
+    def success_url(self, result=None) -> str:
+        query = self.request.GET.urlencode()
+        return reverse("office:tier_reviews") + (f"?{query}" if query else "")
+
+    def success_response(self, proposal):
+        return self._queue(failed=None) if self.request.htmx else super().success_response(proposal)
+
+    def render_invalid(self, form):
+        if not form.errors and not self.request.htmx:  # refused by the service (decided meanwhile)
+            return redirect(self.success_url())
+        return self._queue(failed={"proposal": self.object, "form": form} if form.errors else None)
+
+    def _queue(self, *, failed):
+        context = {**_review_context(self.request, self.actor), "failed": failed}
+        template = "programs/tier_reviews.html#decided" if self.request.htmx else "programs/tier_reviews.html"
+        return render(self.request, template, context)
 
 
 # --- the back office: a partner's programs tab ----------------------------------------------------
@@ -161,7 +177,7 @@ class ManualMetricRecordView(ServiceView):
         return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["partner_id"])
 
     def get_form_kwargs(self):
-        return {"metrics": manual_metrics_for_actor(actor=self.actor)}
+        return {"metrics": manual_metric_options_for_actor(actor=self.actor)}
 
     def perform(self, data):
         return manual_metric_record(

@@ -248,8 +248,25 @@ def test_an_extension_is_approved_or_refused_with_a_note(acme, ctx, no_queries_f
     assert office_setup.extension_status(ctx) == ExtensionStatus.APPROVED
     with platform_scope():
         assert Deal.objects.get(pk=ctx.deal.pk).protected_until == before + timedelta(days=30)
-    # deciding it again is a 404: it is no longer pending
-    assert client.post(path, {"decision": "approve"}).status_code == 404
+    # deciding it again is told on the deal page: it is no longer pending
+    page = html(client.post(path, {"decision": "approve"}))
+    assert "This extension was already approved by someone else; nothing was changed." in page
+
+
+def test_the_second_of_two_decisions_on_an_extension_sees_the_deal_with_the_first(acme, ctx):
+    # given a pending extension the channel manager and the vendor admin both have open
+    office_setup.pending_extension(ctx)
+    path = reverse("office:extension_decide", args=[ctx.deal.pk, ctx.extension.pk])
+    # when the manager approves it, and then the admin refuses it
+    assert make_client(acme.manager).post(path, {"decision": "approve", "note": ""}).status_code == 302
+    response = make_client(acme.admin).post(path, {"decision": "refuse", "note": "Too long"})
+    # then the admin sees the deal page (no 404), told the extension was decided already
+    page = html(response)
+    assert "This extension was already approved by someone else; nothing was changed." in page
+    # (the deal as it is now: no extension waits for a decision any more)
+    assert ctx.deal.reference in page and 'id="extension-title"' not in page
+    # and the first decision stands
+    assert office_setup.extension_status(ctx) == ExtensionStatus.APPROVED
 
 
 def test_a_reported_win_is_confirmed_or_refused_with_a_reason(acme, ctx, no_queries_from_templates):
@@ -356,6 +373,22 @@ def test_staff_register_on_behalf_and_entered_by_is_recorded(acme, ctx):
     assert deal.status == S.SUBMITTED and deal.submitted_at is not None
     assert lines == sorted([(ctx.cat.firewall.pk, 2), (ctx.cat.switch.pk, 3)])
     assert response["Location"] == reverse("office:deal_detail", args=[deal.pk])
+
+
+def test_both_sides_register_from_one_catalogue_without_lines_no_longer_offered(acme, ctx):
+    # given the switches line taken out of the catalogue (its products stay active)
+    office_setup.catalogue(ctx)
+    with platform_scope():
+        ctx.cat.switches.is_active = False
+        ctx.cat.switches.save()
+    # when staff and a partner open their registration forms
+    pages = [
+        html(make_client(acme.manager).get(reverse("office:deal_register"))),
+        html(make_client(acme.sales_rep).get(reverse("portal:deal_create"))),
+    ]
+    # then both offer the firewall, neither the switch (the policy would refuse its line)
+    for page in pages:
+        assert "FW-100" in page and "SW-24" not in page
 
 
 def test_on_behalf_registration_keeps_what_was_typed_on_bad_input(acme, ctx):

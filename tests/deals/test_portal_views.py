@@ -90,6 +90,23 @@ def test_the_register_page_offers_the_catalogue_by_line_and_presets_the_currency
     assert 'hx-trigger="keyup changed delay:400ms' in page
 
 
+def test_a_role_the_program_does_not_let_register_is_told_before_typing_anything(acme, cat):
+    # given a program in which only partner admins register deals
+    with platform_scope():
+        cat.program.deal_registration_roles = [Role.PARTNER_ADMIN]
+        cat.program.save()
+    # when a sales rep opens "Register a deal"
+    client = make_client(acme.sales_rep)
+    response = client.get(reverse("portal:deal_create"))
+    # then no form is offered: the deals list says why
+    assert response.status_code == 302 and response["Location"] == reverse("portal:deal_list")
+    page = client.get(response["Location"]).content.decode()
+    assert "Your role may not register deals in your company&#x27;s program" in page
+    # and a partner admin gets the form
+    page = make_client(acme.partner_admin).get(reverse("portal:deal_create")).content.decode()
+    assert "Save draft" in page
+
+
 def test_the_main_navigation_leads_partner_users_who_register_deals_to_them(acme, cat):
     # Regression: no link anywhere led to the deal pages; partners had to know the URL.
     link = f'<a class="nav-link" href="{reverse("portal:deal_list")}">Deals</a>'

@@ -7,8 +7,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
+from deals import notifications
 from deals.models import AutoApprovalRule, Deal, DealConflict, DealExtension, DealProtection, DealStatus
 from deals.services import (
     business_deadline,
@@ -28,6 +30,7 @@ from deals.services import (
     extension_decide,
     extension_request,
 )
+from deals.services.common import tell
 from prm.accounts.roles import Role
 from prm.errors import CrossTenantReference, InvalidTransition, NotAllowed, PolicyViolation
 from prm.events.models import Event, OutboxMessage
@@ -478,3 +481,18 @@ def test_another_partners_user_cannot_touch_the_registration(acme, cat):
             with pytest.raises(NotAllowed):
                 call()
     assert refresh(deal).status == S.DRAFT
+
+
+def test_an_audience_of_both_sides_follows_each_its_own_sides_link(acme, cat):
+    # given a submitted registration of partner 1
+    deal = submitted(acme.sales_rep, cat)
+    # when a deal service tells the reviewer and the registrant at once
+    with tenant_scope(acme.tenant):
+        tell(deal, to=[acme.sales_rep, acme.manager], kind=notifications.DECIDED, title="told")
+    # then the staff member's link opens the back office, the partner user's the portal
+    with platform_scope():
+        told = dict(Notification.objects.filter(kind="deal.decided").values_list("recipient_id", "url"))
+    assert told == {
+        acme.manager.pk: reverse("office:deal_detail", args=[deal.pk]),
+        acme.sales_rep.pk: reverse("portal:deal_detail", args=[deal.pk]),
+    }

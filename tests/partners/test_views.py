@@ -7,7 +7,9 @@ import re
 import pytest
 
 from partners.models import Partner, PartnerStatus
+from partners.permissions import PARTNERS_CREATE
 from partners.services import partner_change_status
+from prm.accounts.access import OFFICE
 from prm.events.verbs import verb
 from prm.tenancy.scope import platform_scope, tenant_scope
 
@@ -202,6 +204,9 @@ def test_marketing_sees_the_record_without_the_controls_it_may_not_use(world, cl
 def test_marketing_sees_no_deactivate_buttons_on_the_people_tab(world, client_for):
     page = client_for(world.acme.marketing).get(f"/office/partners/{world.acme.partner.pk}/people/").content.decode()
     assert "Deactivate" not in page
+    # and a channel manager, who may give the partner's users access and take it away, does
+    page = client_for(world.acme.manager).get(f"/office/partners/{world.acme.partner.pk}/people/").content.decode()
+    assert f'action="/office/people/{world.acme.partner_admin.pk}/deactivate/"' in page
 
 
 def test_office_edit_form_shows_per_field_errors_and_keeps_what_was_typed(world, client_for):
@@ -265,6 +270,13 @@ def test_partner_create_refuses_another_tenants_partner_type(world, client_for):
 def _no_account_manager(side):
     with platform_scope():
         Partner.objects.filter(pk=side.partner.pk).update(account_manager=None)
+
+
+def test_the_company_profile_offers_editing_to_whom_the_partner_table_lets_edit(world, client_for):
+    # the partner admin may edit its company (partner_may: EDIT), a sales rep only reads it
+    edit = '<a class="btn btn-outline-primary btn-sm" href="/portal/company/edit/">Edit profile</a>'
+    assert edit in client_for(world.acme.partner_admin).get("/portal/company/").content.decode()
+    assert edit not in client_for(world.acme.sales_rep).get("/portal/company/").content.decode()
 
 
 def test_company_edit_form_offers_only_partner_fields(world, client_for):
@@ -375,3 +387,29 @@ def test_office_dashboard_counts_the_tenants_partners_and_lists_the_managers_own
     assert counts == {"applicant": 0, "onboarding": 1, "active": 2, "suspended": 0}  # globex's are not counted
     mine = re.findall(r'<a href="/office/partners/\d+/">([^<]+)</a>', page)
     assert mine == ["Acme Partner 1", "Acme Partner 2"]  # Zeta is the admin's
+
+
+@pytest.fixture
+def office_card():
+    """A card declared for the office's home, as an app's ready() would, taken away afterwards."""
+    from prm.web import home
+
+    declared = home.home_card(
+        area=OFFICE,
+        template="partners/portal_home.html#notifications",
+        context=lambda *, request, actor: {"recent": []},
+        capability=PARTNERS_CREATE,
+    )
+    yield declared
+    home.HOME_CARDS.remove(declared)
+
+
+def test_the_office_dashboard_shows_the_cards_declared_for_the_office(world, office_card, client_for):
+    # given a card declared for the office, for those who add partners
+    # when the vendor admin opens the dashboard
+    page = client_for(world.acme.admin).get("/office/").content.decode()
+    # then the card follows the dashboard's own content
+    assert "Latest notifications" in page
+    assert page.index("Partners you manage") < page.index("Latest notifications")
+    # and a channel manager, who does not add partners, does not get it
+    assert "Latest notifications" not in client_for(world.acme.manager).get("/office/").content.decode()

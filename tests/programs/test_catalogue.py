@@ -3,7 +3,8 @@ line, periods), revocation, licence uploads judged by content, and licence decis
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,6 +13,7 @@ from django.utils import timezone
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation
 from prm.events.models import Event
 from prm.notifications.models import Notification
+from prm.tenancy.models import Tenant
 from prm.tenancy.scope import platform_scope, tenant_scope
 from prm.web.files import document_kind
 from programs.models import LicenceStatus, PartnerLicence, TerritoryGrant
@@ -228,6 +230,23 @@ def test_revoking_a_grant_ends_it_today_and_the_policy_follows(world, line):
             territory_revoke(actor=acme.manager, grant=made, reason="Again")
         with pytest.raises(PolicyViolation, match="reason"):
             territory_revoke(actor=acme.manager, grant=grant(acme, product_line=line, country="FR"), reason=" ")
+
+
+def test_a_revocation_outside_a_request_ends_the_grant_on_the_tenants_today(world, line):
+    # given a vendor whose today is not the server's now (a zone a day ahead of UTC, or behind it)
+    acme = world.acme
+    now = timezone.now()
+    zone = "Pacific/Kiritimati" if now.hour >= 10 else "Etc/GMT+12"
+    with platform_scope():
+        Tenant.objects.filter(pk=acme.tenant.pk).update(time_zone=zone)
+    vendor_today = now.astimezone(ZoneInfo(zone)).date()
+    assert vendor_today != now.astimezone(UTC).date()
+    made = grant(acme, product_line=line, country="DE")
+    # when a task revokes it (no request: no time zone is active)
+    with timezone.override(None), tenant_scope(acme.tenant):
+        territory_revoke(actor=acme.manager, grant=made, reason="Moved to a distributor")
+    # then it ends on the vendor's today, not the server's
+    assert refresh(made).valid_until == vendor_today
 
 
 def test_changing_a_grant_keeps_the_rules(world, line):

@@ -33,13 +33,13 @@ from programs.permissions import (
     VIEW,
     VIEW_EVIDENCE,
 )
-from programs.selectors.policies import licence_get_for_actor, territories_for_actor
+from programs.selectors.policies import licence_get_for_actor, territory_list_for_actor
 from programs.selectors.tiers import (
     enrollment_get_for_actor,
+    enrollment_list_for_actor,
     manual_value_get_for_actor,
-    manual_values_for_partner,
+    manual_value_list_for_actor,
     proposal_get_for_actor,
-    standings_for_partner,
 )
 from programs.services.catalogue import (
     licence_reject,
@@ -161,10 +161,10 @@ CALLS = {
         DECIDE,
         lambda p, o, actor, whose: proposal_reject(actor=actor, proposal=getattr(o, whose).proposal, note="Not yet"),
     ),
-    "standings_for_partner": (
+    "enrollment_list_for_actor": (
         "enrollment",
         VIEW,
-        lambda p, o, actor, whose: standings_for_partner(actor=actor, partner_id=p.partner(whose).pk),
+        lambda p, o, actor, whose: enrollment_list_for_actor(actor=actor, partner_id=p.partner(whose).pk),
     ),
     "enrollment_get_for_actor": (
         "enrollment",
@@ -187,10 +187,10 @@ CALLS = {
             actor=actor, enrollment=getattr(o, whose).enrollment, tier=o.high, reason="Launch partner"
         ),
     ),
-    "manual_values_for_partner": (
+    "manual_value_list_for_actor": (
         "manual value",
         VIEW,
-        lambda p, o, actor, whose: manual_values_for_partner(actor=actor, partner_id=p.partner(whose).pk),
+        lambda p, o, actor, whose: manual_value_list_for_actor(actor=actor, partner_id=p.partner(whose).pk),
     ),
     "manual_value_get_for_actor": (
         "manual value",
@@ -234,10 +234,10 @@ CALLS = {
         REJECT,
         lambda p, o, actor, whose: licence_reject(actor=actor, licence=getattr(o, whose).licence, reason="Blurred"),
     ),
-    "territories_for_actor": (
+    "territory_list_for_actor": (
         "territory",
         VIEW,
-        lambda p, o, actor, whose: territories_for_actor(actor=actor, partner=p.partner(whose)),
+        lambda p, o, actor, whose: territory_list_for_actor(actor=actor, partner=p.partner(whose)),
     ),
     "territory_grant": (
         "territory",
