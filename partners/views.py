@@ -8,10 +8,11 @@ from django.views import View
 
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.accounts.forms import InvitationForm
-from prm.accounts.models import Membership
-from prm.accounts.roles import OFFICE_ACCESS, PORTAL_ACCESS, MembershipKind
+from prm.accounts.permissions import MANAGE as MEMBERSHIP_MANAGE
+from prm.accounts.permissions import membership_may
+from prm.accounts.roles import OFFICE_ACCESS, PORTAL_ACCESS
 from prm.accounts.selectors import invitations_pending_for_actor, people_list_for_actor
-from prm.accounts.services import can_manage_membership, roles_invitable_by
+from prm.accounts.services import roles_invitable_by
 from prm.accounts.views import InvitationCreateView
 from prm.events.selectors import events_for_object
 from prm.web.exports import csv_export, csv_safe
@@ -170,7 +171,7 @@ def people_tab(*, request, actor, partner) -> dict:
         "contact_form": ContactForm(),
         # The shared people table takes one flag for its rows and its invitations; every row is a
         # user of this partner, so the foundation's rule answers for all of them at once.
-        "can_manage": can_manage_membership(actor, Membership(kind=MembershipKind.PARTNER, partner=partner)),
+        "can_manage": membership_may(actor, partner, MEMBERSHIP_MANAGE),
     }
 
 

@@ -19,7 +19,7 @@ from prm.notifications.services import notify
 from . import events, notifications
 from .hooks import partner_users_changed
 from .models import Invitation, Membership, User
-from .permissions import INVITE, MANAGE, REVOKE, invitation_may, invitation_require, membership_may, membership_require
+from .permissions import INVITE, MANAGE, REVOKE, invitation_may, invitation_require, membership_require
 from .roles import PARTNER_ROLES, STAFF_ROLES, MembershipKind
 from .selectors import partner_admin_list, user_exists_for_email, vendor_admin_list
 
@@ -155,13 +155,6 @@ def _people_url(membership: Membership) -> str:
     if membership.partner_id:
         return reverse("office:partner_people", kwargs={"partner_id": membership.partner_id})
     return reverse("office:staff")
-
-
-def can_manage_membership(actor: Membership, membership) -> bool:
-    """May the actor deactivate or restore this person's access (``membership``: a membership,
-    or a partner for its users)? ``membership_may(actor, membership, MANAGE)``, kept under this
-    name for callers outside accounts."""
-    return membership_may(actor, membership, MANAGE)
 
 
 @transaction.atomic
