@@ -11,7 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from prm.web.admin import TenantAdmin
-from programs.models import ProductLine, Tier
+from programs.selectors.policies import product_line_choices
+from programs.selectors.tiers import tier_choices
 
 from .models import AutoApprovalRule, CustomerAccount, PricingBand
 from .normalize import company_key, registrable_domain
@@ -89,7 +90,7 @@ class AutoApprovalRuleForm(forms.ModelForm):
     """Product lines as checkboxes, stored as a list of ids (no join table)."""
 
     product_lines = forms.ModelMultipleChoiceField(
-        queryset=ProductLine.objects.none(),
+        queryset=product_line_choices().none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Only registrations whose every product is in these lines. Empty: any line.",
@@ -101,8 +102,8 @@ class AutoApprovalRuleForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product_lines"].queryset = ProductLine.objects.order_by("name")
-        self.fields["min_tier"].queryset = Tier.objects.select_related("program").order_by("program__name", "rank")
+        self.fields["product_lines"].queryset = product_line_choices()
+        self.fields["min_tier"].queryset = tier_choices()
         if self.instance.pk:
             self.initial["product_lines"] = list(self.instance.product_line_ids)
 

@@ -8,6 +8,7 @@ from django.http import Http404
 
 from prm.events.selectors import events_for_object
 from programs.models import Product
+from programs.selectors.policies import product_catalogue
 
 from ..models import Deal, DealAttachment, DealExtension, DealLine, DealMessage, DealStage, DealStatus
 from ..permissions import DealAction, deal_filter, deal_may, deal_reach
@@ -114,5 +115,4 @@ def product_options_for_actor(*, actor) -> list[Product]:
     partner's registrants). Anyone else asking is a 404."""
     if deal_reach(actor, DealAction.REGISTER) is None:
         raise Http404
-    products = Product.objects.filter(is_active=True, line__is_active=True).select_related("line")
-    return list(products.order_by("line__name", "name", "id"))
+    return product_catalogue()

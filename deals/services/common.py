@@ -17,7 +17,6 @@ from prm.errors import InvalidTransition, PolicyViolation
 from prm.events.services import event_record
 from prm.notifications.services import Message, notify_many
 from prm.tenancy.scope import step_out_to_tenant
-from programs.models import Enrollment, Program
 
 from .. import events
 from ..models import (
@@ -79,18 +78,6 @@ def business_deadline(start: datetime, hours: float, tz: zoneinfo.ZoneInfo | str
                 return (cursor + remaining).astimezone(zone)
             remaining -= available
         cursor = next_midnight
-
-
-def program_of(partner: Partner) -> Program | None:
-    """The program whose deal rules apply to the partner: its enrollment's (the first by
-    program name when it is in several active ones), or None."""
-    enrollment = (
-        Enrollment.objects.filter(partner=partner, program__is_active=True)
-        .select_related("program")
-        .order_by("program__name", "program_id")
-        .first()
-    )
-    return enrollment.program if enrollment else None
 
 
 def lock(deal: Deal) -> Deal:

@@ -14,7 +14,8 @@ from prm.accounts.models import Membership
 from prm.errors import CrossTenantReference, NotAllowed, PolicyViolation
 from prm.events.services import changes_apply
 from prm.tenancy.time import tenant_today, tenant_zone
-from programs.models import Enrollment, Product
+from programs.models import Product  # the schema, for type hints: its rows are read through selectors
+from programs.selectors.tiers import program_get_for_partner, tier_ranks_for_partner
 from programs.services.policy import deal_parameters, policy_decide
 
 from .. import conflicts, events, notifications
@@ -27,7 +28,6 @@ from .common import (
     business_deadline,
     check_transition,
     lock,
-    program_of,
     record,
     reviewer_for,
     set_status,
@@ -292,12 +292,7 @@ def _auto_rule(deal: Deal) -> AutoApprovalRule | None:
         tenant_currency=deal_parameters(partner=deal.partner).currency,
         has_conflict=deal.has_conflict,
         line_ids=frozenset(deal.lines.values_list("product_line_id", flat=True)),
-        ranks={
-            program_id: rank
-            for program_id, rank in Enrollment.objects.filter(partner_id=deal.partner_id).values_list(
-                "program_id", "tier__rank"
-            )
-        },
+        ranks=tier_ranks_for_partner(partner_id=deal.partner_id),
     )
     return next((rule for rule in rules if rule_matches(rule, facts)), None)
 
@@ -311,7 +306,7 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
     deal = lock(deal)
     check_transition(deal, S.SUBMITTED, verb="submitted")
     _policy_check(actor=actor, deal=deal)
-    program = program_of(deal.partner)
+    program = program_get_for_partner(partner=deal.partner)
     if deal.program_id != (program.pk if program else None):
         deal.program = program
         deal.save(update_fields=["program"])

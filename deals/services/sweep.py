@@ -22,7 +22,7 @@ from prm.events.models import Event
 from prm.events.services import event_record_many
 from prm.notifications.services import Message, notify_many
 from prm.tenancy.time import tenant_zone
-from programs.models import Program
+from programs.selectors.tiers import program_review_hours
 
 from .. import events, notifications
 from ..models import Deal, DealStatus
@@ -85,7 +85,7 @@ def _remind(now: datetime, zone) -> int:
     )
     if not rows:
         return 0
-    hours = dict(Program.objects.filter(pk__in={r[2] for r in rows if r[2]}).values_list("pk", "deal_review_hours"))
+    hours = program_review_hours(program_ids={r[2] for r in rows if r[2]})
     due = [r for r in rows if business_deadline(r[3], hours.get(r[2], DEFAULT_REVIEW_HOURS) / 2, zone) <= now]
     if not due:
         return 0

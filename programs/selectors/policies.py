@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from partners.models import Partner
 
-from ..models import LicenceStatus, LicenceType, PartnerLicence, ProductLine, TerritoryGrant
+from ..models import LicenceStatus, LicenceType, PartnerLicence, Product, ProductLine, TerritoryGrant
 from ..permissions import VIEW, licence_require, territory_require
 from ..services.policy import grant_in_force
 
@@ -70,3 +70,17 @@ def licence_type_options() -> list[LicenceType]:
 def product_line_options(*, active_only: bool = True) -> list[ProductLine]:
     queryset = ProductLine.objects.order_by("name", "id")
     return list(queryset.filter(is_active=True) if active_only else queryset)
+
+
+# --- the catalogue, for other apps (deal registration) ---------------------------------------
+
+
+def product_catalogue() -> list[Product]:
+    """The products on offer, by line: active products of active lines, each with its line."""
+    products = Product.objects.filter(is_active=True, line__is_active=True).select_related("line")
+    return list(products.order_by("line__name", "name", "id"))
+
+
+def product_line_choices():
+    """Every product line, by name (configuration forms)."""
+    return ProductLine.objects.order_by("name")

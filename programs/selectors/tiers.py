@@ -182,3 +182,33 @@ def manual_metric_options_for_actor(*, actor) -> list[ManualMetric]:
     """The tenant's manual metrics (what staff may record values of)."""
     manual_value_require(actor, None, VIEW)  # every partner's: staff only
     return list(ManualMetric.objects.order_by("name"))
+
+
+# --- what other apps read of a partner's programs (deal registration) -------------------------
+
+
+def program_get_for_partner(*, partner) -> Program | None:
+    """The program whose rules apply to the partner: its enrollment's (the first by program name
+    when it is in several active ones), or None."""
+    enrollment = (
+        Enrollment.objects.filter(partner=partner, program__is_active=True)
+        .select_related("program")
+        .order_by("program__name", "program_id")
+        .first()
+    )
+    return enrollment.program if enrollment else None
+
+
+def tier_ranks_for_partner(*, partner_id: int) -> dict[int, int]:
+    """{program id: the rank of the partner's tier in it}."""
+    return dict(Enrollment.objects.filter(partner_id=partner_id).values_list("program_id", "tier__rank"))
+
+
+def program_review_hours(*, program_ids) -> dict[int, int]:
+    """{program id: its deal-review window in business hours}."""
+    return dict(Program.objects.filter(pk__in=list(program_ids)).values_list("pk", "deal_review_hours"))
+
+
+def tier_choices():
+    """Every tier with its program, by program and rank (configuration forms)."""
+    return Tier.objects.select_related("program").order_by("program__name", "rank")
