@@ -41,6 +41,14 @@ def cost(member, path: str) -> Cost:
     return Cost(len(captured), "\n".join(q["sql"] for q in captured.captured_queries), body(response))
 
 
+def assert_list_page(few: Cost, many: Cost, *, pinned: int, row: str, rows: tuple, what: str = "the page") -> None:
+    """A list page with few and with many rows: ``rows`` (shown of few, of many; None: not
+    counted) matches ``row`` on each, and both cost the ``pinned`` number of queries."""
+    if rows[0] is not None:
+        assert (few.rows(row), many.rows(row)) == rows, f"{what}: rows shown {few.rows(row)}, {many.rows(row)}"
+    assert_pinned(few, many, pinned, what)
+
+
 def assert_pinned(few: Cost, many: Cost, pinned: int, what: str = "the page") -> None:
     """The page costs the same with many rows as with few, and that is the ``pinned`` number."""
     assert few.queries == many.queries, (

@@ -22,7 +22,7 @@ from .factories import (
     TierFactory,
     give_totp,
 )
-from .query_budget import Cost, assert_pinned, cost
+from .query_budget import Cost, assert_list_page, assert_pinned, cost
 
 pytestmark = pytest.mark.django_db
 
@@ -75,12 +75,9 @@ PAGES = {
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_list_pages_cost_the_same_for_5_and_50_rows(page, no_queries_from_templates):
-    setup, pinned, row, (rows_of_few, rows_of_many) = PAGES[page]
-    few, many = cost(*setup(5)), cost(*setup(50))
+    setup, pinned, row, rows = PAGES[page]
     # the rows really are on the page (with their related data: see the set-ups)
-    assert few.rows(row) == rows_of_few
-    assert many.rows(row) == rows_of_many
-    assert_pinned(few, many, pinned, page)
+    assert_list_page(cost(*setup(5)), cost(*setup(50)), pinned=pinned, row=row, rows=rows, what=page)
 
 
 def test_the_budget_catches_a_lazy_relation_in_a_template_loop(world, no_queries_from_templates):

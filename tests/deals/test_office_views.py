@@ -32,7 +32,7 @@ from tests.factories import (
     TierFactory,
     give_totp,
 )
-from tests.query_budget import assert_pinned, cost
+from tests.query_budget import assert_list_page, assert_pinned, cost
 
 from . import office_setup
 from .deal_setup import as_partner, submitted
@@ -139,12 +139,8 @@ PAGES = {
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_the_queue_and_pipeline_cost_the_same_for_5_and_50_deals(page, no_queries_from_templates):
-    path, pinned, row, (rows_of_few, rows_of_many) = PAGES[page]
-    few, many = cost(_deals(5), path), cost(_deals(50), path)
-    if rows_of_few is not None:
-        assert few.rows(row) == rows_of_few
-        assert many.rows(row) == rows_of_many
-    assert_pinned(few, many, pinned, page)
+    path, pinned, row, rows = PAGES[page]
+    assert_list_page(cost(_deals(5), path), cost(_deals(50), path), pinned=pinned, row=row, rows=rows, what=page)
 
 
 # --- one deal: compare and decisions ----------------------------------------------------------------

@@ -31,7 +31,7 @@ from ..factories import (
     TierFactory,
     TierStandingFactory,
 )
-from ..query_budget import assert_pinned, cost
+from ..query_budget import assert_list_page, cost
 from .tier_setup import (
     TINY_PDF,
     enrollment_tier,
@@ -576,8 +576,5 @@ PAGES = {
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_tier_pages_cost_the_same_for_5_and_50_rows(page, no_queries_from_templates):
-    setup, pinned, row, (rows_of_few, rows_of_many) = PAGES[page]
-    few, many = cost(*setup(5)), cost(*setup(50))
-    assert few.rows(row) == rows_of_few
-    assert many.rows(row) == rows_of_many
-    assert_pinned(few, many, pinned, page)
+    setup, pinned, row, rows = PAGES[page]
+    assert_list_page(cost(*setup(5)), cost(*setup(50)), pinned=pinned, row=row, rows=rows, what=page)
