@@ -40,7 +40,9 @@ def database_from_url(url: str) -> dict:
     query = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
     host = query.pop("host", None) or unquote(parsed.hostname or "")
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        # Django's PostgreSQL backend, with the scope's RLS settings riding on the next statement
+        # and a health check that does not query (prm/tenancy/backend/base.py).
+        "ENGINE": "prm.tenancy.backend",
         "NAME": unquote(parsed.path.lstrip("/")) or "postgres",
         "USER": unquote(parsed.username or ""),
         "PASSWORD": unquote(parsed.password or ""),

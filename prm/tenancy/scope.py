@@ -23,8 +23,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 
 from .db import PLATFORM_ALIAS, app_role, owner_mode, partner_role, platform_alias, platform_role
 
@@ -63,59 +64,83 @@ def scope_alias(scope: Scope | None) -> str:
     return platform_alias() if scope is not None and scope.is_platform else DEFAULT_DB_ALIAS
 
 
-def _apply_to_database(scope: Scope | None, using: str) -> None:
-    """Set what the row-level-security policies read, for the rest of the transaction.
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
-    One statement: the tenant and partner settings, and the role (app, partner or platform).
+
+@lru_cache(maxsize=4096)
+def _settings_statement(tenant_id: int | None, partner_id: int | None, role: str) -> str:
+    tenant = "" if tenant_id is None else str(tenant_id)
+    partner = "" if partner_id is None else str(partner_id)
+    statement = (
+        f"SELECT set_config('prm.tenant_id', {_literal(tenant)}, true),"
+        f" set_config('prm.partner_id', {_literal(partner)}, true)"
+    )
+    if role:
+        statement += f", set_config('role', {_literal(role)}, true)"
+    return statement
+
+
+def rls_statement(using: str, scope: Scope | object | None = ...) -> str | None:
+    """What the row-level-security policies must read in ``using``'s transaction now: one
+    statement with the tenant and partner settings and the role (app, partner or platform).
+
+    The database backend (``backend/base.py``) sends it in front of the next statement whenever
+    it is not what is in force, so entering or leaving a scope costs no round trip of its own.
     While the schema owner works (migrations) the role stays. The platform connection needs
-    nothing: its login is the platform role, which no policy binds.
+    nothing (None): its login is the platform role, which no policy binds. A scope of another
+    connection (a tenant scope inside the platform scope) counts as none on this one.
     """
     if using == PLATFORM_ALIAS:
-        return
+        return None
+    if scope is ...:
+        scope = _current.get()
+    if scope is not None and scope_alias(scope) != using:
+        scope = None
+    if scope is None:
+        scope = Scope(tenant_id=None, partner_id=None)
+        role = app_role()
+    elif scope.is_platform:
+        role = platform_role()
+    elif scope.partner_id is not None:
+        role = partner_role()
+    else:
+        role = app_role()
+    # The owner (migrations) keeps its role.
+    return _settings_statement(scope.tenant_id, scope.partner_id, "" if owner_mode() else role)
 
-    tenant = "" if scope is None or scope.tenant_id is None else str(scope.tenant_id)
-    partner = "" if scope is None or scope.partner_id is None else str(scope.partner_id)
-    sql = "SELECT set_config('prm.tenant_id', %s, true), set_config('prm.partner_id', %s, true)"
-    params = [tenant, partner]
-    if not owner_mode():
-        sql += ", set_config('role', %s, true)"
-        if scope is not None and scope.is_platform:
-            role = platform_role()
-        elif scope is not None and scope.partner_id is not None:
-            role = partner_role()
-        else:
-            role = app_role()
-        params.append(role)
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
+
+def rls_baseline(using: str) -> str | None:
+    """What every new transaction has: no tenant, no partner, the login's own role (the app
+    role), which is what "no scope" wants."""
+    return rls_statement(using, None)
 
 
 @contextmanager
-def _enter(scope: Scope, using: str) -> Iterator[Scope]:
+def _enter(scope: Scope, using: str, *, savepoint: bool = True) -> Iterator[Scope]:
     token = _current.set(scope)
     try:
         # The settings are transaction-local (set_config(..., true)), so the scope is a
-        # transaction: outside one they would vanish after the first statement.
-        with transaction.atomic(using=using):
-            _apply_to_database(scope, using)
+        # transaction: outside one they would vanish after the first statement. The backend
+        # sends them with the scope's first statement, and the enclosing scope's again with the
+        # first statement after this one ends (a released savepoint keeps ours).
+        with transaction.atomic(using=using, savepoint=savepoint):
             yield scope
     finally:
         _current.reset(token)
-        connection = connections[using]
-        # A released savepoint keeps our settings; put back the enclosing scope's, or none when
-        # it works through another connection (a tenant scope inside the platform scope).
-        if connection.in_atomic_block and not connection.needs_rollback:
-            enclosing = _current.get()
-            _apply_to_database(enclosing if scope_alias(enclosing) == using else None, using)
 
 
-def tenant_scope(tenant, *, partner=None, using: str = "default"):
-    """Act for one tenant (and, for partner users, one partner of it)."""
+def tenant_scope(tenant, *, partner=None, using: str = "default", savepoint: bool = True):
+    """Act for one tenant (and, for partner users, one partner of it).
+
+    ``savepoint=False`` (the request's middleware): nested in another scope's transaction
+    without a savepoint of its own; an error in it rolls back the whole transaction."""
     tenant_id = getattr(tenant, "pk", tenant)
     partner_id = getattr(partner, "pk", partner)
     if tenant_id is None:
         raise TenantScopeError("tenant_scope() needs a tenant.")
-    return _enter(Scope(tenant_id=int(tenant_id), partner_id=partner_id and int(partner_id)), using)
+    scope = Scope(tenant_id=int(tenant_id), partner_id=partner_id and int(partner_id))
+    return _enter(scope, using, savepoint=savepoint)
 
 
 def platform_scope(using: str | None = None):

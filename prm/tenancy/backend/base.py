@@ -1,0 +1,110 @@
+"""Django's PostgreSQL backend with two changes to the per-request cost, and none to what it does.
+
+* **The row-level-security settings ride on the next statement.** Entering a scope used to send
+  its own ``SELECT set_config(...)`` round trip (and leaving a nested one another, to put the
+  enclosing scope's back). Now the scope only says what it wants (``scope.rls_statement``), and
+  the first statement the connection runs under that scope carries it in front, in the same
+  round trip: ``SELECT set_config(...); <the statement>``. psycopg2 sends both in one simple
+  query, and PostgreSQL runs them in order in the open transaction, so the statement sees the
+  settings exactly as before. A scope that runs no statement costs nothing.
+
+  What is in force is tracked per transaction (``rls_in_force``) and forgotten whenever it may
+  have changed behind our back: a new transaction (psycopg2 reports the connection idle), a
+  commit, a rollback, a rollback to a savepoint (which undoes a ``set_config`` made inside it),
+  a failed statement, a new connection. Forgotten means "send them again", so the worst a
+  mistake here can do is one round trip more, never a statement without its settings. Statements
+  that cannot carry a prefix (``executemany``, a named server-side cursor, SQL that is not a
+  string) get the settings sent just before them, as before.
+
+  Fail-closed all the same: the settings are transaction-local, so a statement that somehow
+  went past this wrapper (a raw psycopg2 cursor) runs with none, and the policies show it
+  nothing.
+
+* **The health check does not query.** With ``CONN_HEALTH_CHECKS`` Django sends ``SELECT 1``
+  before the first statement of every request on a reused connection. A connection PostgreSQL
+  has ended (a restart, a failover, ``pg_terminate_backend``) has its goodbye (an error and the
+  end of the stream) waiting on the socket, so an idle connection whose socket has nothing to
+  read is alive; only when something is waiting does the check fall back to ``SELECT 1``.
+  tests/faults/test_database_drop.py holds it to the same outcome as before: the next request
+  after the database dropped the connections succeeds.
+"""
+
+from __future__ import annotations
+
+import select
+
+from django.db.backends.postgresql import base as postgresql
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_INTRANS
+
+_UNKNOWN = object()
+_SAVEPOINTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
+
+
+class DatabaseWrapper(postgresql.DatabaseWrapper):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The settings statement in force in the open transaction; _UNKNOWN: send it again.
+        self.rls_in_force = _UNKNOWN
+        # First in the list, so outermost: every other wrapper (the query budget's, a test's
+        # recorder) sees the statement as the code wrote it.
+        self.execute_wrappers.insert(0, self._with_rls_settings)
+
+    # --- the scope's settings on the next statement ---------------------------------------
+
+    def _with_rls_settings(self, execute, sql, params, many, context):
+        from prm.tenancy.scope import rls_baseline, rls_statement
+
+        wanted = rls_statement(self.alias)
+        status = self.connection.info.transaction_status
+        if status == TRANSACTION_STATUS_IDLE:
+            # This statement opens a transaction: what is in force is what every new one has.
+            self.rls_in_force = rls_baseline(self.alias)
+        elif status != TRANSACTION_STATUS_INTRANS:
+            self.rls_in_force = _UNKNOWN
+        if wanted == self.rls_in_force or (isinstance(sql, str) and sql.startswith(_SAVEPOINTS)):
+            # Savepoints go as they are: a rollback to one runs in a failed transaction, where
+            # nothing else may.
+            return execute(sql, params, many, context)
+        self.rls_in_force = _UNKNOWN  # until the statement succeeded
+        cursor = context["cursor"]
+        if many or not isinstance(sql, str) or getattr(cursor.cursor, "name", None):
+            with self.connection.cursor() as raw:
+                raw.execute(wanted)
+            self.rls_in_force = wanted
+            return execute(sql, params, many, context)
+        # With parameters psycopg2 interpolates the whole text: a literal % must be doubled.
+        prefix = wanted.replace("%", "%%") if params is not None else wanted
+        result = execute(f"{prefix}; {sql}", params, many, context)
+        self.rls_in_force = wanted
+        return result
+
+    def _commit(self):
+        self.rls_in_force = _UNKNOWN
+        return super()._commit()
+
+    def _rollback(self):
+        self.rls_in_force = _UNKNOWN
+        return super()._rollback()
+
+    def _savepoint_rollback(self, sid):
+        # ROLLBACK TO SAVEPOINT undoes a set_config made after the savepoint.
+        try:
+            return super()._savepoint_rollback(sid)
+        finally:
+            self.rls_in_force = _UNKNOWN
+
+    def connect(self):
+        self.rls_in_force = _UNKNOWN
+        return super().connect()
+
+    # --- a health check without a round trip ----------------------------------------------
+
+    def is_usable(self):
+        if self.connection is None or self.connection.closed:
+            return False
+        try:
+            waiting, _, _ = select.select([self.connection.fileno()], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        # Nothing waiting on an idle connection: the server has not ended it.
+        return not waiting or super().is_usable()
