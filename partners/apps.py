@@ -7,12 +7,14 @@ class PartnersConfig(AppConfig):
 
     def ready(self):
         from prm.accounts.access import OFFICE, PORTAL
+        from prm.tenancy.request_cache import watch_people
         from prm.web.home import home_card
         from prm.web.menu import menu_entry
 
         from . import events, notifications, permissions, views  # noqa: F401  (declares verbs, kinds, capabilities)
         from .hooks import record_tab
 
+        watch_people(self.get_model("Partner"))  # a request's cached membership holds its partner
         menu_entry(area=OFFICE, label="Dashboard", url_name="office:dashboard", order=10)
         menu_entry(area=OFFICE, label="Partners", url_name="office:partner_list", order=20)
         menu_entry(area=PORTAL, label="Home", url_name="portal:home", order=10)

@@ -7,11 +7,13 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and memberships"
 
     def ready(self):
+        from prm.tenancy.request_cache import watch_people
         from prm.web.menu import menu_entry
 
         from . import checks, events, notifications  # noqa: F401  (the PRM_MFA_KEYS check; verbs and kinds)
         from .access import OFFICE, PORTAL
         from .roles import STAFF_VIEW
 
+        watch_people(self.get_model("Membership"))  # a request's cached membership
         menu_entry(area=OFFICE, label="Staff", url_name="office:staff", capability=STAFF_VIEW, order=60)
         menu_entry(area=PORTAL, label="People", url_name="portal:people", order=70)

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from prm.events.services import outbox_enqueue_many
+from prm.tenancy import request_cache
 from prm.tenancy.scope import step_out_to_tenant
 
 from .kinds import KINDS
@@ -79,6 +80,11 @@ def notify_many(*, messages: Iterable[Message]) -> list[Notification]:
     # yet its actions notify vendor staff too: the service writes those as the tenant.
     with step_out_to_tenant():
         created = Notification.objects.bulk_create(notifications)
+        shown = [n.recipient for n in created if n.show_in_portal]
+        for tenant_id in {member.tenant_id for member in shown}:
+            request_cache.unread_changed(
+                tenant_id=tenant_id, user_ids=[m.user_id for m in shown if m.tenant_id == tenant_id]
+            )
         outbox_enqueue_many(
             task_name=EMAIL_TASK,
             kwargs_list=[{"notification_id": n.pk} for n in created if n.email_requested],
@@ -91,7 +97,10 @@ def notification_mark_read(*, actor, notification_ids: Iterable[int] | None = No
     queryset = Notification.objects.filter(recipient=actor, read_at__isnull=True)
     if notification_ids is not None:
         queryset = queryset.filter(pk__in=list(notification_ids))
-    return queryset.update(read_at=timezone.now())
+    marked = queryset.update(read_at=timezone.now())
+    if marked:
+        request_cache.unread_changed(tenant_id=actor.tenant_id, user_ids=[actor.user_id])
+    return marked
 
 
 def preferences_for(*, actor) -> dict[str, NotificationPreference]:

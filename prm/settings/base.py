@@ -108,12 +108,15 @@ def connection_settings(url: str) -> dict:
     """A DATABASES entry for one of the app's logins, with its connection reuse."""
     database = database_from_url(url)
     database["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
+    # Checked without a query: prm/tenancy/backend/base.py (is_usable).
     database["CONN_HEALTH_CHECKS"] = True
     return database
 
 
 DATABASE_URL = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/prm")
-DATABASES = {"default": {**connection_settings(DATABASE_URL), "ATOMIC_REQUESTS": True}}
+# No ATOMIC_REQUESTS: TenantMiddleware runs every request in one transaction (its scope's) and
+# rolls it back when the view raises; the view's own savepoint would be one more round trip.
+DATABASES = {"default": connection_settings(DATABASE_URL)}
 DATABASE_PLATFORM_URL = env_str("DATABASE_PLATFORM_URL", "")
 if DATABASE_PLATFORM_URL:
     # No ATOMIC_REQUESTS here: it would open this connection for every request. platform_scope()
@@ -141,8 +144,9 @@ CACHES = {
         "TIMEOUT": 300,
     }
 }
-# Sessions in PostgreSQL: a Redis outage must not sign everybody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions in PostgreSQL, read through Redis: a request reads its session from Redis (no query),
+# a change is written to both, and a Redis outage signs nobody out (the table is the truth).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
 # --- Auth -------------------------------------------------------------------------------------

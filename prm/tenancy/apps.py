@@ -13,11 +13,12 @@ class TenancyConfig(AppConfig):
         from prm.accounts.roles import TENANT_CONFIGURE
         from prm.web.menu import menu_entry
 
-        from . import checks, events  # noqa: F401  (registers the deployment checks; declares the verbs)
+        from . import checks, events, request_cache  # noqa: F401  (the deployment checks; the verbs)
         from .db import on_connection_created
         from .rls import apply_row_level_security
 
         connection_created.connect(on_connection_created, dispatch_uid="prm_set_role")
+        request_cache.watch_tenants(self.get_model("Tenant"))
 
         def after_migrate(sender, using="default", **kwargs):
             # Once per migrate run (post_migrate fires per app): this app is always installed.

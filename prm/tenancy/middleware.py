@@ -1,18 +1,20 @@
 """Resolve the tenant from the host, once per request, and run the request inside its scope."""
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from . import request_cache
 from .db import platform_alias
 from .models import Tenant
 from .scope import current_scope, platform_scope, tenant_scope
 
 
-def tenant_for_host(host: str) -> Tenant | None:
-    """The tenant a host belongs to; ``None`` for the bare base domain; 404 for anything else."""
-    host = host.split(":", 1)[0].lower().rstrip(".")
+def _tenant_by_host(host: str) -> Tenant | None:
+    """The tenant a host names, from the database; ``None`` for the bare base domain; 404 for
+    anything else."""
     base = settings.PRM_BASE_DOMAIN
     if host == base:
         return None
@@ -26,14 +28,45 @@ def tenant_for_host(host: str) -> Tenant | None:
     return tenant
 
 
+def tenant_for_host(host: str, *, version: str | None = None) -> Tenant | None:
+    """The tenant a host belongs to (a copy of this process's), read again when the tenants'
+    version moved (``request_cache``); ``None`` for the bare base domain; 404 for anything else.
+
+    ``version``: the tenants' version the caller has just read from Redis, if it has."""
+    host = host.split(":", 1)[0].lower().rstrip(".")
+    if version is None:
+        version = request_cache.current_version(request_cache.TENANTS_VERSION)
+    held = request_cache.cached_tenant(host)
+    if held is not None and version is not None and held[1] == version:
+        return request_cache.tenant_copy(held[0])
+    # Read after the version, so a change committed in between gives a newer version later.
+    tenant = _tenant_by_host(host)
+    request_cache.remember_tenant(host, tenant, version)
+    return request_cache.tenant_copy(tenant)
+
+
+def _session_user_id(request) -> int | None:
+    """The user id the session names (checked against the user once it is loaded)."""
+    try:
+        return int(request.session[SESSION_KEY])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 class TenantMiddleware:
-    """Sets ``request.tenant`` and ``request.membership`` and enters the tenant scope.
+    """Sets ``request.tenant``, ``request.membership`` and ``request.unread_notifications`` and
+    enters the tenant scope.
 
     Placed after AuthenticationMiddleware. The whole rest of the request runs in one transaction
     whose row-level-security settings name the tenant and, for a partner user, the partner; the
     ORM scope follows the same context. On the bare domain only platform superusers get a scope
     (the platform-wide Django admin), on the platform connection; everyone else has none, so
     tenant-owned data stays shut.
+
+    What it resolves comes from caches with one Redis round trip (``request_cache``: what is
+    cached, for how long, what makes it stale). The transaction has no savepoint of its own: a
+    view that raises rolls the whole of it back (``process_exception``), which is what
+    ``ATOMIC_REQUESTS`` did with one more savepoint per request.
     """
 
     def __init__(self, get_response):
@@ -43,30 +76,66 @@ class TenantMiddleware:
         from prm.accounts.selectors import membership_for_user
 
         request.membership = None
-        request.tenant = tenant_for_host(request.get_host())
+        request.unread_notifications = None
+        host = request.get_host().split(":", 1)[0].lower().rstrip(".")
+        user_id = _session_user_id(request)
+        held = request_cache.cached_tenant(host)
+        lookup = request_cache.Lookup(tenant_id=held[0].pk if held and held[0] else None, user_id=user_id)
+        request.tenant = tenant_for_host(host, version=lookup.tenants_version)
         if request.tenant is None:
             if request.user.is_authenticated and request.user.is_superuser:
                 with platform_scope():
                     return self.get_response(request)
             with transaction.atomic():
-                return self.get_response(request)
+                return self._respond(request)
+        if lookup.tenant_id != request.tenant.pk:  # this process had not seen the host yet
+            lookup = request_cache.Lookup(tenant_id=request.tenant.pk, user_id=user_id)
 
         # Dates and times show in the vendor's time zone.
         timezone.activate(request.tenant.time_zone)
         with tenant_scope(request.tenant):
-            if request.user.is_authenticated:
-                request.membership = membership_for_user(user=request.user, tenant=request.tenant)
+            user = request.user
+            if user.is_authenticated and user.pk == user_id:
+                request.membership = self._membership(request.tenant, user, lookup)
+                request.unread_notifications = lookup.unread()
+            elif user.is_authenticated:
+                request.membership = membership_for_user(user=user, tenant=request.tenant)
             partner_id = request.membership.partner_id if request.membership else None
             if partner_id is None:
-                return self.get_response(request)
-            with tenant_scope(request.tenant, partner=partner_id):
-                return self.get_response(request)
+                return self._respond(request)
+            with tenant_scope(request.tenant, partner=partner_id, savepoint=False):
+                return self._respond(request)
+
+    def _respond(self, request):
+        response = self.get_response(request)
+        if getattr(request, "_prm_view_raised", False):
+            # After the error page was made (it may read: the menu, the member), in the same
+            # transaction, and before it ends: nothing the failed view wrote is committed.
+            transaction.set_rollback(True)
+        return response
+
+    @staticmethod
+    def _membership(tenant, user, lookup):
+        from prm.accounts.selectors import membership_for_user
+
+        found, membership = lookup.membership()
+        if not found:
+            version = lookup.people_version()
+            membership = membership_for_user(user=user, tenant=tenant)
+            request_cache.remember_membership(
+                tenant_id=tenant.pk, user_id=user.pk, version=version, membership=membership
+            )
+        if membership is not None:
+            membership.user = user
+        return membership
 
     def process_exception(self, request, exception):
-        """A view that fails in the platform scope leaves nothing behind on the platform
-        connection. ATOMIC_REQUESTS rolls back the runtime connection's work only; the platform
-        connection's transaction is the scope's (``__call__``), which would commit the 500
-        response this exception becomes."""
+        """A view that fails leaves nothing behind. On the runtime connection its whole
+        transaction rolls back once the error page is made (``_respond``): what
+        ``ATOMIC_REQUESTS`` did with one more savepoint per request. The platform connection's
+        transaction is the platform scope's, which would commit the 500 response this exception
+        becomes: it is marked at once."""
+        request._prm_view_raised = True
         scope = current_scope()
         if scope is not None and scope.is_platform:
             transaction.set_rollback(True, using=platform_alias())

@@ -10,9 +10,9 @@ def portal(request):
     membership = getattr(request, "membership", None)
     unread = 0
     if membership is not None and membership.is_active:
-        from prm.notifications.selectors import unread_count_for_actor
+        from prm.notifications.selectors import unread_count_for_request
 
-        unread = unread_count_for_actor(actor=membership)
+        unread = unread_count_for_request(request)
     return {
         "tenant": tenant,
         "membership": membership,

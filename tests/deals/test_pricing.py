@@ -491,7 +491,7 @@ def _queue(n):
     return viewer
 
 
-PINNED_QUEUE_QUERIES = 14
+PINNED_QUEUE_QUERIES = 6
 
 
 def test_the_queue_costs_the_same_for_5_and_50_requests(no_queries_from_templates):
