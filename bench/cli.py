@@ -118,6 +118,18 @@ def _environment(args, static_root: str) -> tuple[str, str, str]:
     return owner_base, os.environ["DATABASE_OWNER_URL"], os.environ["DATABASE_PLATFORM_URL"]
 
 
+def _cpu_per_request(other: OtherWork, requests: int) -> dict:
+    """CPU milliseconds per request during a run: gunicorn's processes, the database's backends."""
+    app, db = other.application_seconds, other.database_seconds
+    if not requests or app is None or db is None:
+        return {"cpu_ms": None, "app_cpu_ms": None, "db_cpu_ms": None}
+    return {
+        "cpu_ms": round((app + db) / requests * 1000, 2),
+        "app_cpu_ms": round(app / requests * 1000, 2),
+        "db_cpu_ms": round(db / requests * 1000, 2),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -190,10 +202,11 @@ def _run(args, static_root: str, started: float) -> int:
     from django.conf import settings
     from django.db import connections as db_connections
 
-    from bench.scenarios import QUERY_FLOOR, SCENARIOS, find_actors, measure_queries, session_cookie
+    from bench.scenarios import QUERY_FLOOR, SCENARIOS, SHELLS, find_actors, measure_queries, session_cookie
 
     wanted = {name.strip() for name in args.scenarios.split(",") if name.strip()}
-    scenarios = [s for s in SCENARIOS if not wanted or s.name in wanted or s.name == QUERY_FLOOR]
+    references = {QUERY_FLOOR, *SHELLS.values()}
+    scenarios = [s for s in SCENARIOS if not wanted or s.name in wanted or s.name in references]
     for scenario in [s for s in scenarios if not s.available()]:
         say(f"  {scenario.name}: {scenario.url_name} does not resolve (not built yet): skipped")
         scenarios.remove(scenario)
@@ -207,7 +220,8 @@ def _run(args, static_root: str, started: float) -> int:
             found = measured[scenario.name]
             say(
                 f"  {scenario.name}: HTTP {found['status']}, {found['queries']} queries "
-                f"({found['round_trips']} statements with transaction control)"
+                f"({found['round_trips']} statements with transaction control), SQL {found['sql_ms']} ms, "
+                f"Python CPU {found['python_cpu_ms']} ms per request in-process"
             )
             if found["status"] != 200:
                 raise SystemExit(f"{scenario.name} answered HTTP {found['status']}, not 200: fix that first")
@@ -258,18 +272,26 @@ def _run(args, static_root: str, started: float) -> int:
                     run_wrk(wrk, url=url, host=host, cookie=cookie, connections=max(connections), duration=args.warmup)
                     server.drain()
                 for count in connections:
-                    with OtherWork(lambda: database.backend_pids(owner_url, args.database)) as other:
+                    backends = lambda: database.backend_pids(owner_url, args.database)  # noqa: E731
+                    with OtherWork(backends, server=server.pid) as other:
                         run = run_wrk(wrk, url=url, host=host, cookie=cookie, connections=count, duration=args.duration)
+                    cpu = _cpu_per_request(other, run.requests)
                     server.drain()
-                    runs[scenario.name][str(count)] = {**run.as_dict(), "other_cpu_pct": other.percent}
+                    runs[scenario.name][str(count)] = {**run.as_dict(), "other_cpu_pct": other.percent, **cpu}
                     say(
                         f"  {scenario.name} c={count}: {run.rps:,.0f} req/s, p50 {run.p50_ms} ms, "
-                        f"p95 {run.p95_ms} ms, p99 {run.p99_ms} ms, other work {other.percent}% CPU"
+                        f"p95 {run.p95_ms} ms, p99 {run.p99_ms} ms, CPU/request {cpu['cpu_ms']} ms "
+                        f"(app {cpu['app_cpu_ms']}, PostgreSQL {cpu['db_cpu_ms']}), other work {other.percent}% CPU"
                         + (f", errors {run.errors}" if run.errors else "")
                     )
 
     # --- 7: results ---------------------------------------------------------------------------
     floor = runs.get(QUERY_FLOOR, {})
+    shells = {actor: runs.get(name, {}) for actor, name in SHELLS.items()}
+
+    def ratio(run: dict, reference: dict, c: str) -> float | None:
+        return round(run["rps"] / reference[c]["rps"], 3) if reference.get(c, {}).get("rps") else None
+
     results = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["python -m bench", *sys.argv[1:]]),
@@ -312,8 +334,13 @@ def _run(args, static_root: str, started: float) -> int:
                 "round_trips": measured[s.name]["round_trips"],
                 "sql": measured[s.name]["sql"],
                 "runs": runs[s.name],
-                "vs_query_floor": {
-                    c: round(run["rps"] / floor[c]["rps"], 3) if floor.get(c, {}).get("rps") else None
+                "sql_ms": measured[s.name]["sql_ms"],
+                "python_cpu_ms": measured[s.name]["python_cpu_ms"],
+                "shell": s.reference,
+                "vs_query_floor": {c: ratio(run, floor, c) for c, run in runs[s.name].items()},
+                # Content pages against the shell of their actor (signed-in pages only).
+                "vs_shell": {
+                    c: ratio(run, shells[s.actor], c) if s.actor in shells and not s.reference else None
                     for c, run in runs[s.name].items()
                 },
             }

@@ -110,8 +110,9 @@ class OtherWork:
     backends serving the bench database (``ours()`` names them at the end of the run).
     """
 
-    def __init__(self, ours):
+    def __init__(self, ours, *, server: int | None = None):
         self.ours = ours
+        self.server = server  # gunicorn's master: it and its workers are the application
 
     def __enter__(self):
         self.started = time.monotonic()
@@ -133,3 +134,18 @@ class OtherWork:
                 continue
             used += cpu - self.before.get(pid, (0, 0.0))[1]  # a process born meanwhile: all of it
         return round(max(used, 0.0) / (self.seconds * (os.cpu_count() or 1)) * 100, 1)
+
+    def _used(self, pids: set[int]) -> float | None:
+        if not self.before:
+            return None
+        return sum(cpu - self.before.get(pid, (0, 0.0))[1] for pid, (_, cpu) in self.after.items() if pid in pids)
+
+    @property
+    def application_seconds(self) -> float | None:
+        """CPU seconds gunicorn's processes used during the run."""
+        return None if self.server is None else self._used(_descendants(self.after, self.server))
+
+    @property
+    def database_seconds(self) -> float | None:
+        """CPU seconds the PostgreSQL backends of the bench database used during the run."""
+        return self._used(set(self.ours()))

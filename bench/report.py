@@ -21,6 +21,10 @@ def _ms(value) -> str:
     return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
 
+def _ratio(value) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def _int(value) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
@@ -64,7 +68,8 @@ def markdown(results: dict) -> str:
         "(a test suite, a build) lowers and scatters the figures.",
         f"- **Server**: {results['server']['description']}; `{results['server']['settings']}` (production "
         "settings over plain http: DEBUG off, static files collected and served by whitenoise, "
-        f"CONN_MAX_AGE {results['server']['conn_max_age']}, sessions in PostgreSQL), bound to 127.0.0.1.",
+        f"CONN_MAX_AGE {results['server']['conn_max_age']}, sessions in PostgreSQL read through Redis), "
+        "bound to 127.0.0.1.",
         f"- **Load**: wrk {load['wrk_version']}, {load['duration_s']:g} s per run after a "
         f"{load['warmup_s']:g} s warm-up, at {' and '.join(str(c) for c in connections)} connection(s) "
         "(threads = min(connections, 2)); requests carry `Host: acme.localhost` and, signed in, a "
@@ -82,31 +87,36 @@ def markdown(results: dict) -> str:
         "## Pages",
         "",
         "Latencies in ms. *SQL*: queries one warm request runs (Django test client, same settings and "
-        "data); *trips*: all statements sent, with BEGIN/SAVEPOINT/RELEASE/COMMIT. *x floor*: "
-        "requests/s divided by the query floor's at the same concurrency.",
+        "data); *trips*: all statements sent, with BEGIN/SAVEPOINT/RELEASE/COMMIT. *SQL ms* and *py ms*: "
+        "the mean time of a warm request's statements (round trips included) and this process's CPU "
+        "per request, over 20 requests in-process. *x floor*: requests/s divided by the query floor's "
+        "at the same concurrency; *x shell*: divided by the shell's of the same actor (the signed-in "
+        "layout with an empty body). *CPU*: CPU ms per request during the run, gunicorn's processes "
+        "plus the bench database's PostgreSQL backends.",
         "",
     ]
-    header = "| scenario | as | SQL | trips |"
-    rule = "|---|---|---:|---:|"
+    header = "| scenario | as | SQL | trips | SQL ms | py ms |"
+    rule = "|---|---|---:|---:|---:|---:|"
     for c in connections:
-        header += f" req/s c={c} | p50 | p95 | p99 | x floor |"
-        rule += "---:|---:|---:|---:|---:|"
+        header += f" req/s c={c} | p50 | p95 | p99 | x floor | x shell | CPU |"
+        rule += "---:|---:|---:|---:|---:|---:|---:|"
     lines += [header, rule]
     problems = []
     for scenario in results["scenarios"]:
         row = (
             f"| {scenario['name']} (`{scenario['path']}`) | {scenario['actor']} | {scenario['queries']} |"
-            f" {scenario['round_trips']} |"
+            f" {scenario['round_trips']} | {_ms(scenario.get('sql_ms'))} | {_ms(scenario.get('python_cpu_ms'))} |"
         )
         for c in connections:
             run = scenario["runs"].get(str(c))
             if run is None:
-                row += " - | - | - | - | - |"
+                row += " - | - | - | - | - | - | - |"
                 continue
             ratio = scenario["vs_query_floor"].get(str(c))
+            to_shell = (scenario.get("vs_shell") or {}).get(str(c))
             row += (
                 f" {_int(run['rps'])} | {_ms(run['p50_ms'])} | {_ms(run['p95_ms'])} | {_ms(run['p99_ms'])} |"
-                f" {'-' if ratio is None else f'{ratio:.2f}'} |"
+                f" {_ratio(ratio)} | {_ratio(to_shell)} | {_ms(run.get('cpu_ms'))} |"
             )
             if run["errors"]:
                 problems.append(f"- {scenario['name']} at c={c}: errors {run['errors']}")

@@ -40,6 +40,7 @@ class Scenario:
     actor: str = ANONYMOUS
     bare_domain: bool = False  # the platform host instead of the tenant's
     floor: bool = False
+    reference: bool = False  # the shell: the signed-in layout alone, which its actor's pages are compared with
     url_name: str = ""  # a page another change may not have added yet: skipped until it resolves
 
     def available(self) -> bool:
@@ -62,6 +63,16 @@ class Scenario:
 
 SCENARIOS: list[Scenario] = [
     Scenario("login", "Login page (anonymous)", "/accounts/login/"),
+    Scenario(
+        "shell_staff", "Shell: the signed-in layout, empty body (staff)", "/bench/shell/", actor=STAFF, reference=True
+    ),
+    Scenario(
+        "shell_partner",
+        "Shell: the signed-in layout, empty body (partner)",
+        "/bench/shell/",
+        actor=PARTNER,
+        reference=True,
+    ),
     Scenario("portal_home", "Portal home (partner user)", "/portal/", actor=PARTNER),
     Scenario("directory", "Partner directory, page 1 (staff)", "/office/partners/", actor=STAFF),
     Scenario(
@@ -110,6 +121,9 @@ SCENARIOS: list[Scenario] = [
     Scenario("floor_query", "Floor: 12 rows through a template", "/bench/floor/query/", floor=True),
 ]
 QUERY_FLOOR = "floor_query"
+# The shell each actor's pages are compared with.
+SHELLS = {STAFF: "shell_staff", PARTNER: "shell_partner"}
+IN_PROCESS_REQUESTS = 20
 
 
 def find_actors(*, tenant_slug: str, search: str) -> Actors:
@@ -181,7 +195,10 @@ def session_cookie(user_id: int) -> str:
 
 
 def measure_queries(scenario: Scenario, actors: Actors, cookies: dict[str, str]) -> dict:
-    """The status, size and SQL of one warm request through Django's test client."""
+    """The status, size and SQL of one warm request through Django's test client, and the mean
+    SQL time and CPU time of ``IN_PROCESS_REQUESTS`` more (in this process: no HTTP, no server)."""
+    import time
+
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -197,10 +214,20 @@ def measure_queries(scenario: Scenario, actors: Actors, cookies: dict[str, str])
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path, HTTP_HOST=host)
     statements = [query["sql"] for query in captured.captured_queries]
+    sql_seconds, cpu_started = 0.0, time.process_time()
+    for _ in range(IN_PROCESS_REQUESTS):
+        with CaptureQueriesContext(connection) as timed:
+            client.get(path, HTTP_HOST=host)
+        sql_seconds += sum(float(query["time"]) for query in timed.captured_queries)
+    cpu_seconds = time.process_time() - cpu_started
     return {
         "status": response.status_code,
         "bytes": len(response.content),
         "queries": sum(1 for sql in statements if not sql.startswith(TRANSACTION_CONTROL)),
         "round_trips": len(statements),
         "sql": statements,
+        # Wall time of the statements as the client saw them (round trips included).
+        "sql_ms": round(sql_seconds / IN_PROCESS_REQUESTS * 1000, 2),
+        # This process's CPU (Django, the ORM, templates, the driver), per request.
+        "python_cpu_ms": round(cpu_seconds / IN_PROCESS_REQUESTS * 1000, 2),
     }

@@ -152,6 +152,10 @@ class Gunicorn:
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=5)
 
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
     def log_tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])

@@ -1,4 +1,4 @@
-"""The bench's URLconf (prm.settings.bench only): the product's URLs plus two floor pages.
+"""The bench's URLconf (prm.settings.bench only): the product's URLs plus the floor pages and the shell.
 
 Production settings use prm.urls, which never references this module, so the floor pages
 exist only while the benchmark runs.
@@ -11,6 +11,7 @@ from bench import views
 urlpatterns = [
     path("bench/floor/plain/", views.floor_plain, name="bench_floor_plain"),
     path("bench/floor/query/", views.floor_query, name="bench_floor_query"),
+    path("bench/shell/", views.shell, name="bench_shell"),
     path("", include("prm.urls")),
 ]
 

@@ -5,6 +5,9 @@
 * ``floor_query``: the TechEmpower "fortunes" shape on a tenant host: one query for the 12
   rows of a bench-only table, one row added in memory, sorted, rendered (escaped) through a
   template. The cheapest page that reads data, middleware (tenant, scope) included.
+* ``shell``: the signed-in layout with an empty body, as a staff member or a partner user: what
+  signing in costs every page (session, user, tenant, membership, menu, bell) before its own
+  work. Content pages are measured against it.
 """
 
 from django.db import connection
@@ -25,3 +28,7 @@ def floor_query(request):
     fortunes.append((0, "Added at request time: <escaped> & sorted."))
     fortunes.sort(key=lambda row: row[1])
     return render(request, "bench/fortunes.html", {"fortunes": fortunes})
+
+
+def shell(request):
+    return render(request, "bench/shell.html")
