@@ -66,7 +66,7 @@ PAGES = {
     # page: (set-up, pinned number of queries, a row on the page, rows shown of 5 / of 50).
     # Every request also pays for: the tenant by host, the session, the user, the membership,
     # the unread count, and the savepoints and set_config calls of the tenant (and partner) scope.
-    "directory": (_directory, 17, r'<td><a href="/office/partners/\d+/">', (5, 25)),
+    "directory": (_directory, 14, r'<td><a href="/office/partners/\d+/">', (5, 25)),
     "staff": (_staff, 14, r'<tr id="membership-', (5, 50)),
     "portal_people": (_people, 17, r'<tr id="membership-', (5, 50)),
     "notifications": (_notifications, 17, r'<div class="list-group-item', (5, 25)),
