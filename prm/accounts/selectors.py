@@ -141,6 +141,13 @@ class StaffMember:
     role: str
     is_active: bool
 
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def __str__(self) -> str:
+        return self.label
+
     def can(self, capability: str) -> bool:
         """As ``Membership.can``: an undeclared capability (a typo) raises."""
         CAPABILITIES.require(capability)

@@ -132,7 +132,7 @@ def _deals(n):
 
 # page: (path, pinned queries, a row on the page, rows shown of 5 / of 50)
 PAGES = {
-    "queue": ("/office/deals/", 15, r'<tr id="deal-', (3, 25)),
+    "queue": ("/office/deals/", 14, r'<tr id="deal-', (3, 25)),
     "pipeline": ("/office/deals/pipeline/", 14, r'<th scope="row" class="fw-normal">', (None, None)),
 }
 
