@@ -33,7 +33,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, reviewers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["manager"].set_objects(reviewers, lambda member: str(member.user))
+        self.fields["manager"].set_objects(reviewers, str)
         self.fields["manager"].choices = [("", "Any reviewer"), *self.fields["manager"].choices[1:]]
 
     def filters(self) -> dict:

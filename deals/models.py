@@ -45,6 +45,18 @@ class DealStatus(models.TextChoices):
 
 
 S = DealStatus
+# A status's badge colour (Bootstrap's text-bg-*): green protected or won, blue under review,
+# amber waiting on the partner, grey closed. Lists and deal pages read it (deals/_status_badge.html).
+STATUS_BADGES = {
+    "approved": "success",
+    "won": "success",
+    "submitted": "primary",
+    "won_pending": "primary",
+    "info_requested": "warning",
+    "draft": "light border",
+    "rejected": "danger",
+    "duplicate": "danger",
+}  # anything else: "secondary"
 # Who may move where. Closed states (rejected, duplicate, withdrawn, expired, won, lost) are final.
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
@@ -219,6 +231,10 @@ class Deal(TenantOwned):
 
     def __str__(self):
         return f"DR-{self.pk:06d} {self.customer_name}" if self.pk else self.customer_name
+
+    @property
+    def status_badge(self) -> str:
+        return STATUS_BADGES.get(self.status, "secondary")
 
     @property
     def reference(self) -> str:

@@ -5,10 +5,11 @@ from django.core.validators import ProhibitNullCharactersValidator, RegexValidat
 
 from prm.accounts.models import Membership
 from prm.accounts.roles import MembershipKind
+from prm.accounts.selectors import staff_members
 
 from .hooks import directory_facets
-from .models import Partner, PartnerContact, PartnerStatus, PartnerType
-from .selectors import SORTS
+from .models import Partner, PartnerContact, PartnerStatus
+from .selectors import SORTS, partner_type_options
 
 country_code = RegexValidator(r"^[A-Za-z]{2}$", "Use a two-letter country code, e.g. DE.")
 
@@ -41,20 +42,24 @@ class CommaListField(forms.CharField):
 
 class PartnerFilterForm(forms.Form):
     """The directory's query string. Invalid values are ignored field by field, never a 500. The
-    apps' facets (``partners.hooks``) add a field each, named after the facet."""
+    apps' facets (``partners.hooks``) add a field each, named after the facet. The choices come
+    from the tenant's memoised reference data (types, active staff): no query to build or check
+    them; ``type`` and ``manager`` clean to ids."""
 
     q = forms.CharField(required=False, max_length=100, label="Search")
-    type = forms.ModelChoiceField(queryset=PartnerType.objects.all(), required=False, to_field_name="slug")
+    type = forms.ChoiceField(required=False)
     status = forms.ChoiceField(choices=[("", "Any status"), *PartnerStatus.choices], required=False)
     country = forms.CharField(required=False, max_length=2, validators=[country_code])
-    manager = forms.ModelChoiceField(queryset=Membership.objects.none(), required=False)
+    manager = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = Membership.objects.filter(
-            kind=MembershipKind.STAFF, is_active=True
-        ).select_related("user")
+        self.type_options = partner_type_options()
+        self.type_ids = {option.slug: option.id for option in self.type_options}
+        self.fields["type"].choices = [("", "Any type"), *((t.slug, t.name) for t in self.type_options)]
+        self.manager_options = [member for member in staff_members() if member.is_active]
+        self.fields["manager"].choices = [("", "Any manager"), *((str(m.id), m.label) for m in self.manager_options)]
         self.facets = directory_facets()
         for facet in self.facets:
             self.fields[facet.name] = facet.field()
@@ -65,7 +70,7 @@ class PartnerFilterForm(forms.Form):
         data = getattr(self, "cleaned_data", {})
         return {
             "search": data.get("q") or "",
-            "partner_type": data.get("type"),
+            "partner_type": self.type_ids.get(data.get("type") or ""),
             "status": data.get("status") or "",
             "country": data.get("country") or "",
             "manager": data.get("manager"),

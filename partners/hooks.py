@@ -10,10 +10,11 @@
 * **Directory facets** (``directory_facet``). Something an app knows about every partner, shown
   with the master record: a filter of the directory (a form field that validates the query-string
   value and whose choices are the filter's options, and ``narrow``: how a chosen value narrows
-  the partners), what the directory prefetches for it, the cell it adds to each row (after
-  "Type"; a function of the partner that gives the cell's HTML, cheaper than a template per row),
-  its column in the CSV export (after "status"), and optionally a line of the record's profile
-  (after "Status"). Programs adds the tier.
+  the partners), what the record and the export prefetch for it, the cells it adds to a page of
+  the directory (after "Type"; a function of the page's partner ids that gives each partner's
+  cell HTML in one query: the directory's rows are a few fields, not model graphs; a partner
+  missing from the answer shows a dash), its column in the CSV export (after "status"), and
+  optionally a line of the record's profile (after "Status"). Programs adds the tier.
 
 Both are declared from the app's ``AppConfig.ready``, like the foundation's menu entries.
 """
@@ -97,8 +98,8 @@ class DirectoryFacet:
     any_label: str  # the filter's empty option ("Any tier")
     field: Callable  # () -> a form field (required=False) that validates the parameter
     narrow: Callable  # (queryset, value) -> the partners the cleaned value selects
-    prefetch: Callable  # () -> [Prefetch, ...]: what the cell, the CSV and the profile line read
-    cell: Callable  # (partner) -> the cell's HTML (format_html): the directory calls it per row
+    prefetch: Callable  # () -> [Prefetch, ...]: what the CSV and the profile line read
+    cells: Callable  # (partner ids) -> {partner id: the cell's HTML (format_html)}: once per page
     csv_column: str
     csv_value: Callable  # (partner) -> str, the CSV cell (made safe by the export)
     profile_template: str = ""  # a <dt>/<dd> pair of the record's profile (``partner``), or none
@@ -116,7 +117,7 @@ def directory_facet(
     field: Callable,
     narrow: Callable,
     prefetch: Callable,
-    cell: Callable,
+    cells: Callable,
     csv_column: str,
     csv_value: Callable,
     profile_template: str = "",
@@ -130,7 +131,7 @@ def directory_facet(
         field=field,
         narrow=narrow,
         prefetch=prefetch,
-        cell=cell,
+        cells=cells,
         csv_column=csv_column,
         csv_value=csv_value,
         profile_template=profile_template,

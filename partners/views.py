@@ -11,17 +11,17 @@ from prm.accounts.forms import InvitationForm
 from prm.accounts.permissions import MANAGE as MEMBERSHIP_MANAGE
 from prm.accounts.permissions import membership_may
 from prm.accounts.roles import OFFICE_ACCESS, PORTAL_ACCESS
-from prm.accounts.selectors import invitations_pending_for_actor, people_list_for_actor
+from prm.accounts.selectors import invitations_pending_for_actor, people_list_for_actor, staff_members
 from prm.accounts.services import roles_invitable_by
 from prm.accounts.views import InvitationCreateView
 from prm.events.selectors import events_for_object
 from prm.web.exports import csv_export, csv_safe
 from prm.web.home import home_cards_for
-from prm.web.views import ServiceView, paginate, query_without_page
+from prm.web.views import ServiceView, paginate, query_without_page, url_pattern
 
 from .forms import ContactForm, PartnerCreateForm, PartnerFilterForm, PartnerProfileForm, PartnerStatusForm
 from .hooks import PROFILE, directory_facets, profile_facets, record_page
-from .models import PARTNER_TRANSITIONS
+from .models import PARTNER_TRANSITIONS, PartnerStatus
 from .permissions import (
     COMPANY_EDIT,
     COMPANY_VIEW,
@@ -36,6 +36,7 @@ from .permissions import (
 from .selectors import (
     contact_get_for_actor,
     partner_count_by_status_for_actor,
+    partner_directory_for_actor,
     partner_get_for_actor,
     partner_list_for_actor,
 )
@@ -69,22 +70,42 @@ class PartnerListView(MemberRequiredMixin, View):
 
     def get(self, request):
         form = PartnerFilterForm(request.GET)
-        partners = partner_list_for_actor(actor=self.actor, **form.filters())
-        page = paginate(request, partners)
-        for partner in page.object_list:
-            partner.facet_cells = [facet.cell(partner) for facet in form.facets]
+        page = paginate(request, partner_directory_for_actor(actor=self.actor, **form.filters()))
+        page.object_list = _directory_rows(page.object_list, form)
         context = {
             "form": form,
             "page": page,
             "query": query_without_page(request),
-            # The filter's options, evaluated here rather than while the template renders.
-            "type_options": list(form.fields["type"].queryset),
+            "type_options": form.type_options,
             "facet_filters": form.facet_filters(),
-            "manager_options": list(form.fields["manager"].queryset),
+            "manager_options": form.manager_options,
             "columns": 5 + len(form.facets),
         }
         template = "partners/partner_list.html#results" if request.htmx else "partners/partner_list.html"
         return render(request, template, context)
+
+
+STATUS_LABELS = dict(PartnerStatus.choices)
+STATUS_BADGES = {"active": "success", "onboarding": "info", "applicant": "secondary"}  # else "danger"
+
+
+def _directory_rows(rows: list[dict], form: PartnerFilterForm) -> list[dict]:
+    """A page of the directory's rows (dicts of ``DIRECTORY_FIELDS``) with what they show: the
+    link (one reversed pattern for the page, not reverse() per row), the type's and the manager's
+    names (the tenant's reference data) and each facet's cell (one call per page)."""
+    detail_url = url_pattern("office:partner_detail", "partner_id")
+    types = {option.id: option.name for option in form.type_options}
+    staff = {member.id: member.label for member in staff_members()}
+    ids = [row["id"] for row in rows]
+    facet_cells = [facet.cells(ids) for facet in form.facets]
+    for row in rows:
+        row["url"] = detail_url(row["id"])
+        row["type"] = types.get(row["partner_type_id"], "")
+        row["manager"] = staff.get(row["account_manager_id"], "\N{EN DASH}")
+        row["status_label"] = STATUS_LABELS.get(row["status"], row["status"])
+        row["badge"] = STATUS_BADGES.get(row["status"], "danger")
+        row["facet_cells"] = [cells.get(row["id"], "\N{EN DASH}") for cells in facet_cells]
+    return rows
 
 
 class PartnerExportView(MemberRequiredMixin, View):

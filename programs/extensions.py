@@ -18,18 +18,22 @@ from partners.hooks import directory_facet, record_tab
 from prm.accounts.access import PORTAL
 from prm.web.home import home_card
 
-from .models import Enrollment, Tier
+from .models import Enrollment
 from .permissions import PROGRAMS_VIEW
 from .presenters import partner_programs_context, standing_cards
+from .selectors.tiers import tier_options, tiers_by_partner
 
 
 def _tier_field() -> forms.Field:
-    return forms.ModelChoiceField(queryset=Tier.objects.select_related("program"), required=False)
+    # The tenant's tiers from its memoised reference data (no query per request); a tier id
+    # of another tenant is no choice, so the filter is dropped.
+    choices = [("", "Any tier"), *((str(tier.id), tier.label) for tier in tier_options())]
+    return forms.TypedChoiceField(choices=choices, coerce=int, empty_value=None, required=False)
 
 
-def _in_tier(queryset, tier):
+def _in_tier(queryset, tier_id: int):
     # Served by enrollment_tier_idx (tenant, tier, partner).
-    return queryset.filter(enrollments__tier=tier)
+    return queryset.filter(enrollments__tier=tier_id)
 
 
 def _enrollments() -> list[Prefetch]:
@@ -38,12 +42,13 @@ def _enrollments() -> list[Prefetch]:
     ]
 
 
-def _tier_badges(partner) -> str:
-    enrollments = partner.enrollments.all()
-    if not enrollments:
-        return "\N{EN DASH}"
+def _tier_badges(partner_ids) -> dict[int, str]:
+    """The tier column of a page of the directory: {partner id: its tiers as badges}."""
     badge = '<span class="badge tier-badge me-1" style="--tier: {}">{}</span>'
-    return format_html_join("", badge, ((e.tier.color, e.tier.name) for e in enrollments))
+    return {
+        partner_id: format_html_join("", badge, ((tier.color, tier.name) for tier in tiers))
+        for partner_id, tiers in tiers_by_partner(partner_ids=partner_ids).items()
+    }
 
 
 def _tiers_text(partner) -> str:
@@ -67,7 +72,7 @@ def register() -> None:
         field=_tier_field,
         narrow=_in_tier,
         prefetch=_enrollments,
-        cell=_tier_badges,
+        cells=_tier_badges,
         csv_column="tiers",
         csv_value=_tiers_text,
         profile_template="programs/_profile_tiers.html",

@@ -52,6 +52,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _owner_mode(True)
 
 
+# --- Memoised reference data ---------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _reference_memos_of_this_test(monkeypatch):
+    """Each test its own namespace for ``prm.memo``: tenant ids repeat across runs of a freshly
+    created test database while Redis keeps the keys, and on-commit bumps never run in a test's
+    transaction."""
+    import uuid
+
+    from prm import memo
+
+    monkeypatch.setattr(memo, "NAMESPACE", f"ref-test:{uuid.uuid4().hex}")
+
+
 # --- The query budget ---------------------------------------------------------------------------
 
 

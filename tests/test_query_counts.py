@@ -68,7 +68,7 @@ PAGES = {
     # release (inside the test's transaction); the tenant, the session, the membership and the
     # unread count come from caches (prm/tenancy/request_cache.py), and the scope's settings ride
     # on the first statement (prm/tenancy/backend/base.py).
-    "directory": (_directory, 9, r'<td><a href="/office/partners/\d+/">', (5, 25)),
+    "directory": (_directory, 6, r'<td><a href="/office/partners/\d+/">', (5, 25)),
     "staff": (_staff, 6, r'<tr id="membership-', (5, 50)),
     "portal_people": (_people, 5, r'<tr id="membership-', (5, 50)),
     "notifications": (_notifications, 5, r'<div class="list-group-item', (5, 25)),

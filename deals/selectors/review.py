@@ -17,9 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from partners.models import Partner
-from prm.accounts.models import Membership
-from prm.accounts.roles import MembershipKind
 from prm.accounts.rules import TENANT
+from prm.accounts.selectors import StaffMember, staff_members
 
 from ..models import (
     PROTECTED_STATUSES,
@@ -53,7 +52,7 @@ def _vendor_side(actor) -> Q:
 
 def _filtered(queryset: QuerySet[Deal], *, manager=None, region: str = "", conflict: str = "") -> QuerySet[Deal]:
     if manager is not None:
-        queryset = queryset.filter(reviewer=manager)
+        queryset = queryset.filter(reviewer_id=manager.pk)
     region = (region or "").strip()
     if region:
         # A region is either one the partner serves (free text on its profile) or the customer's country.
@@ -80,6 +79,29 @@ def deal_review_list_for_actor(
     queryset = _filtered(queryset, manager=manager, region=region, conflict=conflict)
     # Ascending puts registrations without a deadline (no reviewer found yet) last.
     return queryset.select_related("partner", "reviewer__user").order_by("decision_due_at", "submitted_at", "id")
+
+
+# What a row of the review queue shows; the reviewer's name comes from ``staff_members``.
+QUEUE_ROW_FIELDS = (
+    "id",
+    "partner__display_name",
+    "customer_name",
+    "customer_country",
+    "currency",
+    "amount",
+    "submitted_at",
+    "decision_due_at",
+    "has_conflict",
+    "reviewer_id",
+)
+
+
+def deal_review_rows_for_actor(**kwargs) -> tuple[QuerySet[dict], QuerySet[Deal]]:
+    """The review queue (arguments as ``deal_review_list_for_actor``) as the few fields a row
+    shows: dicts, not a deal, a partner, a membership and a user per row; and the same deals
+    without the partner's join, to count (``paginate(count_from=...)``)."""
+    deals = deal_review_list_for_actor(**kwargs)
+    return deals.values(*QUEUE_ROW_FIELDS), deals
 
 
 def deal_export_list_for_actor(
@@ -146,11 +168,11 @@ def deal_partner_options_for_actor(*, actor) -> list[Partner]:
     return list(partners if reach == TENANT else partners.filter(pk=actor.partner_id))
 
 
-def reviewer_options_for_actor(*, actor) -> list:
-    """The staff who review deals (the queue's "manager" filter)."""
+def reviewer_options_for_actor(*, actor) -> list[StaffMember]:
+    """The staff who review deals (the queue's "manager" filter), from the tenant's memoised
+    staff list."""
     _vendor_side(actor)
-    staff = Membership.objects.filter(kind=MembershipKind.STAFF, is_active=True).select_related("user")
-    return [member for member in staff.order_by("user__email", "id") if member.can(DEALS_REVIEW)]
+    return [member for member in staff_members() if member.can(DEALS_REVIEW)]
 
 
 # --- the pipeline -----------------------------------------------------------------------------------

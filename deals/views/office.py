@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.views import View
 
 from prm.accounts.access import OFFICE, MemberRequiredMixin
+from prm.accounts.selectors import staff_members
 from prm.web.exports import csv_export, csv_safe
 from prm.web.files import document_response
-from prm.web.views import ServiceView, paginate, query_without_page
+from prm.web.views import ServiceView, paginate, query_without_page, shown_time, url_pattern
 
 from ..forms_office import (
     ApproveForm,
@@ -43,6 +44,7 @@ from ..selectors.review import (
     deal_partner_options_for_actor,
     deal_review_get_for_actor,
     deal_review_list_for_actor,
+    deal_review_rows_for_actor,
     pipeline_get_for_actor,
     reviewer_options_for_actor,
 )
@@ -75,17 +77,36 @@ class DealReviewListView(MemberRequiredMixin, View):
 
     def get(self, request):
         filter_form = _queue_filters(request, self.actor)
-        page = paginate(request, deal_review_list_for_actor(actor=self.actor, **filter_form.filters()))
+        rows, deals = deal_review_rows_for_actor(actor=self.actor, **filter_form.filters())
+        page = paginate(request, rows, count_from=deals)
+        page.object_list = _queue_rows(page.object_list)
         context = {
             "filter_form": filter_form,
             "page": page,
             "query": query_without_page(request),
-            "now": timezone.now(),
             "may_decide_pricing": deal_reach(self.actor, DealAction.PRICING_DECIDE) is not None,
             "may_register": deal_reach(self.actor, DealAction.REGISTER) is not None,
         }
         template = "deals/office_deal_reviews.html#results" if request.htmx else "deals/office_deal_reviews.html"
         return render(request, template, context)
+
+
+def _queue_rows(rows: list[dict]) -> list[dict]:
+    """A page of the queue (dicts of ``QUEUE_ROW_FIELDS``) with what it shows: the link from
+    one reversed pattern, the reviewer's name, the amount and the two times formatted once here
+    in the tenant's zone (100 ``date`` filters were a tenth of the page's time)."""
+    detail_url = url_pattern("office:deal_detail", "deal_id")
+    names = {member.id: member.label for member in staff_members()}
+    now = timezone.now()
+    for row in rows:
+        row["url"] = detail_url(row["id"])
+        row["reference"] = f"DR-{row['id']:06d}"  # Deal.reference
+        row["amount_text"] = f"{row['amount']:,.2f}"
+        row["reviewer"] = names.get(row["reviewer_id"], "") if row["reviewer_id"] else ""
+        row["submitted"] = shown_time(row["submitted_at"])
+        row["due"] = shown_time(row["decision_due_at"])
+        row["overdue"] = row["decision_due_at"] is not None and row["decision_due_at"] < now
+    return rows
 
 
 # --- one deal: the compare and the decisions ----------------------------------------------------------

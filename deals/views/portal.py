@@ -17,7 +17,7 @@ from django.views import View
 from prm.accounts.access import PORTAL, MemberRequiredMixin
 from prm.accounts.rules import COMPANY
 from prm.web.files import document_response
-from prm.web.views import ServiceView, call_service, paginate, query_without_page
+from prm.web.views import ServiceView, call_service, paginate, query_without_page, shown_time, url_pattern
 
 from ..conflicts import conflict_hint
 from ..forms_portal import (
@@ -32,13 +32,13 @@ from ..forms_portal import (
     StageForm,
     WonForm,
 )
-from ..models import DealStatus, ExtensionStatus
+from ..models import STATUS_BADGES, DealStage, DealStatus, ExtensionStatus
 from ..permissions import DEALS_REGISTER, DealAction, deal_may, deal_reach
 from ..selectors.deals import (
     attachment_get_for_actor,
     attachment_list_for_actor,
     deal_get_for_actor,
-    deal_list_for_actor,
+    deal_rows_for_actor,
     event_list_for_actor,
     message_list_for_actor,
     product_options_for_actor,
@@ -84,8 +84,9 @@ class DealListView(MemberRequiredMixin, View):
         asked = request.GET.get("tab")
         tab = "company" if company_tab and asked != "mine" else "mine"
         form = DealFilterForm(request.GET)
-        deals = deal_list_for_actor(actor=self.actor, mine=tab == "mine", **form.filters())
-        page = paginate(request, deals)
+        rows, deals = deal_rows_for_actor(actor=self.actor, mine=tab == "mine", **form.filters())
+        page = paginate(request, rows, count_from=deals)
+        page.object_list = _list_rows(page.object_list)
         context = {
             "form": form,
             "page": page,
@@ -95,6 +96,29 @@ class DealListView(MemberRequiredMixin, View):
         }
         template = "deals/portal_deal_list.html#results" if request.htmx else "deals/portal_deal_list.html"
         return render(request, template, context)
+
+
+STATUS_LABELS, STAGE_LABELS = dict(DealStatus.choices), dict(DealStage.choices)
+
+
+def _list_rows(rows: list[dict]) -> list[dict]:
+    """A page of the list (dicts of ``LIST_ROW_FIELDS``) with what it shows: the link from one
+    reversed pattern, labels, the badge, the registrant's name, times formatted once."""
+    detail_url = url_pattern("portal:deal_detail", "deal_id")
+    for row in rows:
+        status = row["status"]
+        full_name = f"{row['registered_by__user__first_name']} {row['registered_by__user__last_name']}".strip()
+        row["url"] = detail_url(row["id"])
+        row["reference"] = f"DR-{row['id']:06d}"  # Deal.reference
+        row["amount_text"] = f"{row['amount']:,.2f}"
+        row["status_label"] = STATUS_LABELS.get(status, status)
+        row["badge"] = STATUS_BADGES.get(status, "secondary")
+        row["stage_label"] = STAGE_LABELS.get(row["stage"], row["stage"])
+        row["registered_by"] = full_name or row["registered_by__user__email"]  # User.__str__
+        row["due"] = shown_time(row["decision_due_at"]) if status == S.SUBMITTED else None
+        row["protected"] = row["protected_until"] if status in (S.APPROVED, S.WON_PENDING) else None
+        row["created"] = shown_time(row["created_at"])
+    return rows
 
 
 # --- register and edit ----------------------------------------------------------------------------

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.crypto import constant_time_compare
 
+from prm.memo import tenant_memo
 from prm.tenancy.scope import platform_scope
 
 from .models import Invitation, Membership, User
 from .permissions import VIEW, invitation_require, membership_require
-from .roles import MembershipKind, Role
+from .roles import CAPABILITIES, MembershipKind, Role, capabilities_for
 
 
 def partner_admin_list(*, partner_id: int, exclude_id: int | None = None) -> list[Membership]:
@@ -127,3 +130,39 @@ def invitation_from_token(*, token: str) -> Invitation | None:
     if invitation is None or not constant_time_compare(invitation.nonce, nonce):
         return None
     return invitation
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A staff membership as lists show and filter by it: the person's name, the role."""
+
+    id: int
+    label: str  # the person's name, else e-mail
+    role: str
+    is_active: bool
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def __str__(self) -> str:
+        return self.label
+
+    def can(self, capability: str) -> bool:
+        """As ``Membership.can``: an undeclared capability (a typo) raises."""
+        CAPABILITIES.require(capability)
+        return self.is_active and capability in capabilities_for(self.role)
+
+
+def _staff_members() -> tuple[StaffMember, ...]:
+    staff = Membership.objects.filter(kind=MembershipKind.STAFF).select_related("user").order_by("user__email", "id")
+    return tuple(StaffMember(m.pk, str(m.user), m.role, m.is_active) for m in staff)
+
+
+def staff_members() -> tuple[StaffMember, ...]:
+    """Every staff membership of the tenant (former ones too: a partner's account manager may
+    have left), by e-mail: the names list pages show for owners and reviewers, and the filters'
+    options (the active ones). Reference data, memoised per tenant (``prm.memo``): the services
+    and the admin that change memberships call ``reference_changed``. Staff pages only: a partner
+    user's transaction reads no staff memberships."""
+    return tenant_memo("staff", _staff_members)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import event_record, outbox_enqueue
+from prm.memo import reference_changed
 from prm.notifications.services import notify
 
 from . import events, notifications
@@ -141,14 +142,18 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         url=_people_url(membership),
         event=event,
     )
-    _partner_users_changed(membership)
+    _people_changed(membership)
     return membership
 
 
-def _partner_users_changed(membership: Membership) -> None:
-    """Tell the apps above (a partner's number of active users is a tier metric)."""
+def _people_changed(membership: Membership) -> None:
+    """Tell the apps above (a partner's number of active users is a tier metric); a staff
+    member's arrival or departure changes the tenant's reference data (owners and reviewers in
+    the lists' filters, ``staff_members``)."""
     if membership.partner_id:
         partner_users_changed.send(partner_ids=[membership.partner_id])
+    else:
+        reference_changed(tenant_id=membership.tenant_id)
 
 
 def _people_url(membership: Membership) -> str:
@@ -181,7 +186,7 @@ def membership_deactivate(*, actor: Membership, membership: Membership, reason: 
     _notify_people_admins(
         membership, event, notifications.MEMBERSHIP_DEACTIVATED, f"{membership.user}'s access was deactivated"
     )
-    _partner_users_changed(membership)
+    _people_changed(membership)
     return membership
 
 
@@ -205,7 +210,7 @@ def membership_reactivate(*, actor: Membership, membership: Membership) -> Membe
     _notify_people_admins(
         membership, event, notifications.MEMBERSHIP_REACTIVATED, f"{membership.user}'s access was restored"
     )
-    _partner_users_changed(membership)
+    _people_changed(membership)
     return membership
 
 

@@ -8,6 +8,7 @@ from django.db import models
 
 from prm.accounts.roles import ADMIN_ACCESS
 from prm.events.verbs import verb
+from prm.memo import reference_changed
 
 
 class PrmAdminSite(admin.AdminSite):
@@ -61,7 +62,9 @@ class TenantInline(TenantPermissions, admin.TabularInline):
 
 
 class TenantAdmin(TenantPermissions, admin.ModelAdmin):
-    """Base for tenant-owned models."""
+    """Base for tenant-owned models. Every save or delete here (inlines included) tells
+    ``prm.memo`` that the tenant's reference data changed: the admin is where types, tiers,
+    programs and the catalogue are configured, and it changes seldom enough to rebuild all."""
 
     def __init__(self, model, admin_site):
         super().__init__(model, admin_site)
@@ -87,6 +90,20 @@ class TenantAdmin(TenantPermissions, admin.ModelAdmin):
             data={"fields": form.changed_data},
             internal=True,
         )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # after save_model: the inlines
+        reference_changed(tenant_id=form.instance.tenant_id)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        reference_changed(tenant_id=obj.tenant_id)
+
+    def delete_queryset(self, request, queryset):
+        tenant_ids = set(queryset.values_list("tenant_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for tenant_id in tenant_ids:
+            reference_changed(tenant_id=tenant_id)
 
 
 class PlatformAdmin(admin.ModelAdmin):

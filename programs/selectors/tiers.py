@@ -16,6 +16,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
 from partners.models import Partner
+from prm.memo import tenant_memo
 
 from ..models import (
     Enrollment,
@@ -207,6 +208,42 @@ def tier_ranks_for_partner(*, partner_id: int) -> dict[int, int]:
 def program_review_hours(*, program_ids) -> dict[int, int]:
     """{program id: its deal-review window in business hours}."""
     return dict(Program.objects.filter(pk__in=list(program_ids)).values_list("pk", "deal_review_hours"))
+
+
+@dataclass(frozen=True)
+class TierOption:
+    """A tier as lists show it: its label ("Resell Gold"), name, colour and program."""
+
+    id: int
+    label: str
+    name: str
+    color: str
+    program_id: int
+    program_name: str
+
+
+def _tier_options() -> tuple[TierOption, ...]:
+    tiers = Tier.objects.select_related("program").order_by("program__name", "rank")
+    return tuple(TierOption(t.pk, str(t), t.name, t.color, t.program_id, t.program.name) for t in tiers)
+
+
+def tier_options() -> tuple[TierOption, ...]:
+    """Every tier of the tenant by program and rank: the directory's tier filter and badges.
+    Reference data, memoised per tenant (``prm.memo``; tiers change in the admin, which says so)."""
+    return tenant_memo("tiers", _tier_options)
+
+
+def tiers_by_partner(*, partner_ids) -> dict[int, list[TierOption]]:
+    """{partner id: its tiers, by program name} for a page of partners, in one query of ids."""
+    tiers = {tier.id: tier for tier in tier_options()}
+    found: dict[int, list[TierOption]] = {}
+    rows = Enrollment.objects.filter(partner_id__in=list(partner_ids)).values_list("partner_id", "tier_id")
+    for partner_id, tier_id in rows.order_by():
+        if tier_id in tiers:
+            found.setdefault(partner_id, []).append(tiers[tier_id])
+    for partner_tiers in found.values():
+        partner_tiers.sort(key=lambda tier: tier.program_name)
+    return found
 
 
 def tier_choices():

@@ -132,7 +132,7 @@ def _deals(n):
 
 # page: (path, pinned queries, a row on the page, rows shown of 5 / of 50)
 PAGES = {
-    "queue": ("/office/deals/", 7, r'<tr id="deal-', (3, 25)),
+    "queue": ("/office/deals/", 6, r'<tr id="deal-', (3, 25)),
     "pipeline": ("/office/deals/pipeline/", 6, r'<th scope="row" class="fw-normal">', (None, None)),
 }
 

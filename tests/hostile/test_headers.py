@@ -142,7 +142,7 @@ def test_a_server_error_page_carries_the_security_headers_too(world, production,
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(partners.views, "partner_list_for_actor", broken)
+    monkeypatch.setattr(partners.views, "partner_directory_for_actor", broken)
     client = make_client(world.acme.manager)
     client.raise_request_exception = False
     # when a member opens it
