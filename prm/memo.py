@@ -24,26 +24,22 @@ Values must be picklable and small: plain tuples, dicts and dataclasses, never q
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db import connections, transaction
 
 from prm.tenancy.scope import current_scope, current_tenant_id, scope_alias
+from prm.web.cache import current_version, namespace, new_version, now_and_after_commit
 
 T = TypeVar("T")
 
 REFERENCE_TTL = 600  # seconds a memo lives when nothing bumps the version (changes made around the services)
 VERSION_TTL = 24 * 3600
-# Which database the ids belong to: tenant 1 of the bench database is not tenant 1 of `make run`'s
-# when both share one Redis. Tests give each test its own namespace (tests/conftest.py).
-NAMESPACE = ""
 
 
 def _namespace() -> str:
-    return NAMESPACE or f"ref:{connections['default'].settings_dict['NAME']}"
+    return f"ref:{namespace()}"
 
 
 def _version_key(tenant_id: int) -> str:
@@ -61,16 +57,11 @@ def tenant_memo(name: str, build: Callable[[], T], *, timeout: int = REFERENCE_T
     if version is not None and memo is not None and memo[0] == version:
         return memo[1]
     if version is None:
-        version = secrets.token_hex(8)
-        if not cache.add(version_key, version, timeout=VERSION_TTL):
-            version = cache.get(version_key, version)
+        version = current_version(version_key, timeout=VERSION_TTL)
     value = build()
-    cache.set(key, (version, value), timeout=timeout)
+    if version is not None:
+        cache.set(key, (version, value), timeout=timeout)
     return value
-
-
-def _bump(tenant_id: int) -> None:
-    cache.set(_version_key(tenant_id), secrets.token_hex(8), timeout=VERSION_TTL)
 
 
 def reference_changed(*, tenant_id: int | None = None) -> None:
@@ -79,5 +70,6 @@ def reference_changed(*, tenant_id: int | None = None) -> None:
     transaction's own later reads must not see the old data) and after commit (a request that
     cached the old data meanwhile is superseded)."""
     tenant_id = current_tenant_id() if tenant_id is None else tenant_id
-    _bump(tenant_id)
-    transaction.on_commit(lambda: _bump(tenant_id), using=scope_alias(current_scope()))
+    now_and_after_commit(
+        lambda: new_version(_version_key(tenant_id), timeout=VERSION_TTL), using=scope_alias(current_scope())
+    )

@@ -56,15 +56,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _reference_memos_of_this_test(monkeypatch):
-    """Each test its own namespace for ``prm.memo``: tenant ids repeat across runs of a freshly
-    created test database while Redis keeps the keys, and on-commit bumps never run in a test's
+def _cache_namespace_of_this_test(monkeypatch):
+    """Each test its own namespace for the version-checked caches (``prm.memo``, the request
+    path's ``prm.tenancy.request_cache``): tenant ids repeat across runs of a freshly created
+    test database while Redis keeps the keys, and on-commit bumps never run in a test's
     transaction."""
     import uuid
 
-    from prm import memo
+    from prm.web import cache
 
-    monkeypatch.setattr(memo, "NAMESPACE", f"ref-test:{uuid.uuid4().hex}")
+    monkeypatch.setattr(cache, "NAMESPACE", f"test:{uuid.uuid4().hex}")
 
 
 # --- The query budget ---------------------------------------------------------------------------

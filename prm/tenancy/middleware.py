@@ -35,7 +35,7 @@ def tenant_for_host(host: str, *, version: str | None = None) -> Tenant | None:
     ``version``: the tenants' version the caller has just read from Redis, if it has."""
     host = host.split(":", 1)[0].lower().rstrip(".")
     if version is None:
-        version = request_cache.current_version(request_cache.TENANTS_VERSION)
+        version = request_cache.tenants_version()
     held = request_cache.cached_tenant(host)
     if held is not None and version is not None and held[1] == version:
         return request_cache.tenant_copy(held[0])
@@ -93,8 +93,11 @@ class TenantMiddleware:
 
         # Dates and times show in the vendor's time zone.
         timezone.activate(request.tenant.time_zone)
+        # The user before the transaction: on a page that then reads nothing (all from caches),
+        # no BEGIN and COMMIT; on one that reads, as many round trips as inside it.
+        user = request.user
+        user.is_authenticated  # noqa: B018 (loads the lazy user)
         with tenant_scope(request.tenant):
-            user = request.user
             if user.is_authenticated and user.pk == user_id:
                 request.membership = self._membership(request.tenant, user, lookup)
                 request.unread_notifications = lookup.unread()

@@ -5,12 +5,12 @@ Without them a signed-in page paid, before doing anything of its own, for the te
 by host, the membership and its partner, and the unread count: three queries per request.
 
 * **The tenant** is kept per process, by host. Each request reads one version token from Redis
-  (``tenancy:tenants``); any change to any tenant (a save or delete, from a service, the admin
+  (``req:<database>:tenants``); any change to any tenant (a save or delete, from a service, the admin
   or a command) sets a new token, and a process whose copy carries another token reads the
   tenant again. So switching a tenant off, or moving its domain, takes effect on the next
   request in every process.
 * **The membership** (with its partner, without its user) is kept in Redis per tenant and user,
-  stamped with the tenant's people version (``tenancy:people:<tenant>``) at the moment it was
+  stamped with the tenant's people version (``req:<database>:people:<tenant>``) at the moment it was
   read from the database. Any change to a membership or a partner of the tenant sets a new
   people version, and a stamped copy that does not match is ignored: a deactivated membership,
   a changed role, a suspended partner take effect on the next request. The version is read
@@ -30,58 +30,57 @@ is trusted without its version.
 from __future__ import annotations
 
 import copy
-import secrets
 from collections.abc import Iterable
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+
+from prm.web.cache import current_version, namespace, new_version, now_and_after_commit
 
 # How long a copy may live with nothing changing (the versions decide before that).
 MEMBERSHIP_TTL = 60 * 60
 UNREAD_TTL = 60
-TENANTS_VERSION = "tenancy:tenants"
+VERSION_TTL = 7 * 24 * 3600  # a version gone is a new one: every copy misses, nothing stale returns
+
+
+# Keys carry the database's name (``prm.web.cache.namespace``): two installations on one Redis
+# (`make run` and the bench) never read each other's.
+def tenants_version_key() -> str:
+    return f"req:{namespace()}:tenants"
 
 
 def people_version_key(tenant_id: int) -> str:
-    return f"tenancy:people:{tenant_id}"
+    return f"req:{namespace()}:people:{tenant_id}"
 
 
 def membership_key(tenant_id: int, user_id: int) -> str:
-    return f"tenancy:member:{tenant_id}:{user_id}"
+    return f"req:{namespace()}:member:{tenant_id}:{user_id}"
 
 
 def unread_key(tenant_id: int, user_id: int) -> str:
-    return f"tenancy:unread:{tenant_id}:{user_id}"
+    return f"req:{namespace()}:unread:{tenant_id}:{user_id}"
 
 
 # --- invalidation -----------------------------------------------------------------------------
 
 
-def _new_version(key: str) -> None:
-    cache.set(key, secrets.token_hex(8), timeout=None)
-
-
-def _now_and_on_commit(function, using: str | None) -> None:
-    function()
-    transaction.on_commit(function, using=using)
-
-
 def tenants_changed(*, using: str | None = None) -> None:
     """A tenant row changed: every process reads its tenants again."""
-    _now_and_on_commit(lambda: _new_version(TENANTS_VERSION), using)
+    key = tenants_version_key()
+    now_and_after_commit(lambda: new_version(key, timeout=VERSION_TTL), using=using)
 
 
 def people_changed(*, tenant_id: int, using: str | None = None) -> None:
     """A membership or a partner of the tenant changed: every cached membership of it is stale."""
-    _now_and_on_commit(lambda: _new_version(people_version_key(tenant_id)), using)
+    key = people_version_key(tenant_id)
+    now_and_after_commit(lambda: new_version(key, timeout=VERSION_TTL), using=using)
 
 
 def unread_changed(*, tenant_id: int, user_ids: Iterable[int], using: str | None = None) -> None:
     """Notifications of these members were created or read: their counts are stale."""
     keys = [unread_key(tenant_id, user_id) for user_id in set(user_ids)]
     if keys:
-        _now_and_on_commit(lambda: cache.delete_many(keys), using)
+        now_and_after_commit(lambda: cache.delete_many(keys), using=using)
 
 
 def watch_people(model) -> None:
@@ -112,14 +111,8 @@ def watch_tenants(model) -> None:
 _tenants_by_host: dict[str, tuple[object, str]] = {}
 
 
-def current_version(key: str) -> str | None:
-    """The version token under ``key``; a new one when there is none yet (a fresh Redis); None
-    when Redis is out of reach (then nothing cached is trusted)."""
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, secrets.token_hex(8), timeout=None)
-        version = cache.get(key)
-    return version
+def tenants_version() -> str | None:
+    return current_version(tenants_version_key(), timeout=VERSION_TTL)
 
 
 def cached_tenant(host: str):
@@ -151,14 +144,14 @@ class Lookup:
 
     def __init__(self, *, tenant_id: int | None, user_id: int | None):
         self.tenant_id, self.user_id = tenant_id, user_id
-        keys = [TENANTS_VERSION]
+        keys = [tenants_version_key()]
         if tenant_id is not None and user_id is not None:
             keys += [people_version_key(tenant_id), membership_key(tenant_id, user_id), unread_key(tenant_id, user_id)]
         self.found = cache.get_many(keys)
 
     @property
     def tenants_version(self) -> str | None:
-        return self.found.get(TENANTS_VERSION)
+        return self.found.get(tenants_version_key())
 
     def membership(self):
         """(True, membership or None) from a copy stamped with the current people version;
@@ -172,7 +165,9 @@ class Lookup:
     def people_version(self) -> str | None:
         """The version a membership read from the database now is stamped with (read before it)."""
         version = self.found.get(people_version_key(self.tenant_id))
-        return version if version is not None else current_version(people_version_key(self.tenant_id))
+        if version is None:
+            version = current_version(people_version_key(self.tenant_id), timeout=VERSION_TTL)
+        return version
 
     def unread(self) -> int | None:
         return self.found.get(unread_key(self.tenant_id, self.user_id))

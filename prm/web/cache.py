@@ -5,7 +5,9 @@ is down, reads miss and writes are dropped (and logged), and the request goes on
 """
 
 import logging
+import secrets
 
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -64,3 +66,40 @@ class ResilientRedisCache(RedisCache):
     incr = _degrade(lambda key, delta=1, version=None: delta)(RedisCache.incr)
     touch = _degrade(lambda *a, **k: False)(RedisCache.touch)
     has_key = _degrade(lambda *a, **k: False)(RedisCache.has_key)
+
+
+# --- Version tokens: what the caches of the request path and of reference data are checked by --
+
+# Which database the ids in keys belong to: tenant 1 of the bench database is not tenant 1 of
+# `make run`'s when both use one Redis. Tests give each test its own (tests/conftest.py).
+NAMESPACE = ""
+
+
+def namespace() -> str:
+    from django.db import connections
+
+    return NAMESPACE or connections["default"].settings_dict["NAME"]
+
+
+def new_version(key: str, *, timeout: int | None) -> None:
+    """Give ``key`` a new random token: every copy stamped with the old one is stale."""
+    cache.set(key, secrets.token_hex(8), timeout=timeout)
+
+
+def current_version(key: str, *, timeout: int | None) -> str | None:
+    """The token under ``key``; a new one when there is none (a fresh or flushed Redis); None
+    when Redis is out of reach (then nothing stamped may be trusted)."""
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, secrets.token_hex(8), timeout=timeout)
+        version = cache.get(key)
+    return version
+
+
+def now_and_after_commit(function, *, using: str | None = None) -> None:
+    """Run ``function`` (a version change) now, so this transaction's own later reads miss, and
+    again after the commit, so a request that cached the old rows in between is superseded."""
+    from django.db import transaction
+
+    function()
+    transaction.on_commit(function, using=using)
