@@ -16,4 +16,5 @@ RUN useradd --system --uid 1000 prm && mkdir -p /app/var && chown -R prm /app/va
 USER prm
 ENV PATH="/app/.venv/bin:$PATH" DJANGO_SETTINGS_MODULE=prm.settings.production
 EXPOSE 8000
-CMD ["gunicorn", "prm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+# Workers and threads: deploy/gunicorn.conf.py (PRM_WEB_WORKERS, PRM_WEB_THREADS).
+CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "prm.wsgi:application"]

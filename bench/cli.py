@@ -53,9 +53,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     load.add_argument("--duration", type=float, default=5, help="seconds per wrk run")
     load.add_argument("--warmup", type=float, default=1, help="seconds of discarded load per scenario")
     load.add_argument("--connections", default="1,32", help="comma-separated concurrencies")
-    load.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    load.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
-    load.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    load.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: deploy/gunicorn.conf.py's)")
+    load.add_argument(
+        "--threads", type=int, default=None, help="threads per worker, 1: sync workers (default: the config file's)"
+    )
     load.add_argument("--scenarios", default="", help="only these scenarios (comma-separated names)")
     load.add_argument("--search", default="river", help="the directory search term")
     load.add_argument("--no-load", action="store_true", help="skip gunicorn and wrk")
@@ -248,7 +249,7 @@ def _run(args, static_root: str, started: float) -> int:
     db_connections.close_all()
 
     # --- 6: the server under load -------------------------------------------------------------
-    config = GunicornConfig(workers=args.workers, worker_class=args.worker_class, threads=args.threads)
+    config = GunicornConfig.from_file(workers=args.workers, threads=args.threads)
     runs: dict[str, dict[str, dict]] = {s.name: {} for s in scenarios}
     if not args.no_load:
         calm_load = background(say, wait=args.quiet_wait)

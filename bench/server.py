@@ -20,11 +20,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+CONFIG_FILE = ROOT / "deploy" / "gunicorn.conf.py"
+
+
 @dataclass(frozen=True)
 class GunicornConfig:
-    workers: int = 4
-    worker_class: str = "sync"
-    threads: int = 1
+    """What the bench serves with: deploy/gunicorn.conf.py (what production and `make run` use),
+    with the workers and threads the command line may change."""
+
+    workers: int
+    worker_class: str
+    threads: int
+
+    @classmethod
+    def from_file(cls, *, workers: int | None = None, threads: int | None = None) -> GunicornConfig:
+        import runpy
+
+        config = runpy.run_path(str(CONFIG_FILE))
+        threads = threads or config["threads"]
+        return cls(
+            workers=workers or config["workers"],
+            worker_class="gthread" if threads > 1 else "sync",
+            threads=threads,
+        )
 
     def describe(self) -> str:
         threads = f", {self.threads} threads each" if self.worker_class == "gthread" else ""
@@ -76,6 +94,8 @@ class Gunicorn:
             "-m",
             "gunicorn",
             "prm.wsgi:application",
+            "--config",
+            str(CONFIG_FILE),
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
@@ -84,10 +104,6 @@ class Gunicorn:
             self.config.worker_class,
             "--threads",
             str(self.config.threads),
-            "--backlog",
-            "2048",
-            "--timeout",
-            "60",
             "--graceful-timeout",
             "5",
             "--log-level",
@@ -98,8 +114,9 @@ class Gunicorn:
         # A session of its own: Ctrl-C in the terminal reaches us, and we stop it in order. Should
         # we be killed outright (scripts/services.py SIGKILLs its command 0.25 s after a Ctrl-C),
         # the kernel tells gunicorn's master (parent-death signal) and it stops its workers.
+        env = {**os.environ, "PRM_WEB_ACCESS_LOG": ""}  # no access log: it would cost every request
         self.process = subprocess.Popen(  # noqa: S603
-            command, cwd=ROOT, env=os.environ.copy(), start_new_session=True, preexec_fn=_term_when_parent_dies
+            command, cwd=ROOT, env=env, start_new_session=True, preexec_fn=_term_when_parent_dies
         )
         try:
             self._wait_ready()

@@ -167,9 +167,10 @@ def run(args) -> int:
                 [*celery, "beat", "--loglevel", "INFO", "-s", str(VAR / "celerybeat-schedule")], cwd=ROOT, env=env
             )
         )
-        children.append(
-            subprocess.Popen([PY, "manage.py", "runserver", f"0.0.0.0:{args.port}", "--noreload"], cwd=ROOT, env=env)
-        )
+        # gunicorn with production's settings file (deploy/gunicorn.conf.py: workers, threads),
+        # the static files served from the sources by whitenoise (DEBUG).
+        web = [PY, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "prm.wsgi:application"]
+        children.append(subprocess.Popen([*web, "--bind", f"0.0.0.0:{args.port}"], cwd=ROOT, env=env))
         for _ in range(120):
             if port_open("127.0.0.1", args.port):
                 break
