@@ -1,10 +1,8 @@
 """The master partner record: one row per partner company of a tenant, and its people."""
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
 
 from prm.tenancy.models import TenantOwned
 
@@ -149,11 +147,9 @@ class Partner(TenantOwned):
             # "My partners" for a channel account manager.
             models.Index(fields=["tenant", "account_manager"], name="partner_manager_idx"),
             models.Index(fields=["tenant", "parent"], name="partner_parent_idx"),
-            # Directory search: Django's icontains is UPPER(col) LIKE UPPER('%term%'), which
-            # trigram indexes on the same UPPER(...) expression serve.
-            GinIndex(OpClass(Upper("display_name"), name="gin_trgm_ops"), name="partner_display_trgm"),
-            GinIndex(OpClass(Upper("legal_name"), name="gin_trgm_ops"), name="partner_legal_trgm"),
-            GinIndex(fields=["email_domains"], name="partner_domains_gin"),
+            # No index serves the directory's text search: it runs under row-level security, where
+            # PostgreSQL cannot use a trigram or array index for it (substring and array tests are
+            # not LEAKPROOF). Its page walks the name indexes above (prm/tenancy/search.py).
         ]
 
     def __str__(self):

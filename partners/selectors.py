@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from prm.memo import tenant_memo
+from prm.tenancy.search import contains_ignoring_case
 
 from .hooks import directory_facets
 from .models import Partner, PartnerContact, PartnerType
@@ -42,9 +43,11 @@ def _directory_filtered(
     queryset = Partner.objects.all()
     if search:
         term = search.strip()
+        # Not __icontains: under row-level security the planner cannot estimate LIKE and would
+        # read every partner to sort them (prm/tenancy/search.py).
         queryset = queryset.filter(
-            Q(display_name__icontains=term)
-            | Q(legal_name__icontains=term)
+            Q(contains_ignoring_case("display_name", term))
+            | Q(contains_ignoring_case("legal_name", term))
             | Q(external_crm_id__iexact=term)
             | Q(email_domains__contains=[term.lower()])
         )

@@ -59,6 +59,9 @@ def _names(response) -> list[str]:
         ({"q": "zeta.example"}, ["Zeta Networks"]),  # an e-mail domain
         ({"q": "crm-77"}, ["Zeta Networks"]),  # the CRM id, any case
         ({"q": "partner 2"}, ["Acme Partner 2"]),
+        ({"q": "ZETA nETWORKS"}, ["Zeta Networks"]),  # any case
+        ({"q": "%"}, []),  # LIKE's wildcards are plain characters in a search
+        ({"q": "_"}, []),
         ({"q": "globex"}, []),  # another tenant's partners never match
         ({"type": "msp"}, ["Zeta Networks"]),
         ({"status": "onboarding"}, ["Zeta Networks"]),

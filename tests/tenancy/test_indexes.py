@@ -21,15 +21,11 @@ TABLES = sorted(model._meta.db_table for model in tenant_owned_models())
 NON_TENANT_LEADING_INDEXES = {
     "membership_user_idx": "the platform page lists one person's memberships across all tenants "
     "(portals_for_user): there is no tenant to lead with",
-    "partner_display_trgm": "GIN trigram index for ILIKE '%term%' search; gin_trgm_ops cannot hold "
-    "tenant_id (no btree_gin); row-level security and the ORM add the tenant filter",
-    "partner_legal_trgm": "GIN trigram index on the legal name, same reason as partner_display_trgm",
-    "partner_domains_gin": "GIN index over the e-mail domain array (@> lookups); arrays cannot share "
-    "a GIN index with a bigint without btree_gin",
     "account_name_trgm": "GIN trigram index for deal conflict checks against vendor accounts (similarity "
-    "on the normalised name); same reason as partner_display_trgm",
+    "on the normalised name); gin_trgm_ops cannot hold tenant_id (no btree_gin), so row-level "
+    "security and the query add the tenant filter",
     "deal_active_customer_trgm": "partial GIN trigram index over active registrations' normalised customer "
-    "names, for conflict checks; same reason as partner_display_trgm",
+    "names, for conflict checks; same reason as account_name_trgm",
 }
 
 
