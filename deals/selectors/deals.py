@@ -7,6 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from prm.events.selectors import events_for_object
+from prm.tenancy.search import contains_ignoring_case
 from programs.models import Product
 from programs.selectors.policies import product_catalogue
 
@@ -43,7 +44,10 @@ def deal_list_for_actor(
         deals = deals.filter(stage=stage)
     if search.strip():
         term = search.strip()
-        deals = deals.filter(Q(customer_name__icontains=term) | Q(customer_domain__icontains=term.lower()))
+        # Not __icontains: planned as badly under row-level security (prm/tenancy/search.py).
+        deals = deals.filter(
+            Q(contains_ignoring_case("customer_name", term)) | Q(contains_ignoring_case("customer_domain", term))
+        )
     # Staff lists show the partner and who registered; the portal list shows who registered.
     return deals.select_related("partner", "registered_by__user").order_by(*SORTS.get(sort, SORTS["-created"]))
 
