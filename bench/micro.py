@@ -230,33 +230,42 @@ def rls_count_partners(ctx: MicroContext) -> list[Variant]:
 
 @micro(
     "tenancy.request_scope",
-    "Per-request tenancy work: enter the tenant scope (transaction + RLS settings) and load the membership",
+    "Per-request tenancy work: TenantMiddleware around an empty view (tenant, membership, unread "
+    "count, the scope's transaction), warm from its caches and cold (the membership read from the "
+    "database, as every request did before the caches)",
 )
 def request_scope(ctx: MicroContext) -> list[Variant]:
-    from django.db import transaction
+    from django.conf import settings
+    from django.contrib.auth import SESSION_KEY
+    from django.core.cache import cache
+    from django.http import HttpResponse
+    from django.test import RequestFactory
 
     from prm.accounts.models import User
-    from prm.accounts.selectors import membership_for_user
-    from prm.tenancy.scope import tenant_scope
+    from prm.tenancy.middleware import TenantMiddleware
+    from prm.tenancy.request_cache import membership_key
 
-    staff = User.objects.get(pk=ctx.staff_user_id)
-    partner = User.objects.get(pk=ctx.partner_user_id)
+    middleware = TenantMiddleware(lambda request: HttpResponse())
+    factory = RequestFactory()
+    host = f"{ctx.tenant.slug}.{settings.PRM_BASE_DOMAIN}"
 
-    def enter(user):
+    def enter(user_id: int, *, cold: bool):
+        user = User.objects.get(pk=user_id)
+
         def call():
-            with tenant_scope(ctx.tenant):
-                membership = membership_for_user(user=user, tenant=ctx.tenant)
-                if membership.partner_id:
-                    with tenant_scope(ctx.tenant, partner=membership.partner_id):
-                        pass
-            return membership
+            if cold:
+                cache.delete(membership_key(ctx.tenant.pk, user.pk))
+            request = factory.get("/", HTTP_HOST=host)
+            request.session, request.user = {SESSION_KEY: str(user.pk)}, user
+            return middleware(request)
 
         return call
 
-    # Inside an outer transaction, like a request (the scopes become savepoints).
     return [
-        Variant("staff user", enter(staff), transaction.atomic),
-        Variant("partner user (adds the partner scope)", enter(partner), transaction.atomic),
+        Variant("staff user, warm", enter(ctx.staff_user_id, cold=False), baseline=True),
+        Variant("partner user, warm", enter(ctx.partner_user_id, cold=False)),
+        Variant("staff user, membership from the database", enter(ctx.staff_user_id, cold=True)),
+        Variant("partner user, membership from the database", enter(ctx.partner_user_id, cold=True)),
     ]
 
 

@@ -3,17 +3,20 @@ docker-compose (``gunicorn -c deploy/gunicorn.conf.py``), `make run` (scripts/se
 the bench (bench/server.py).
 
 Workers and threads for the machine. A request here is mostly Python (Django, the ORM,
-templates: 3-20 ms of CPU) with short waits on PostgreSQL and Redis in between (0.1-1 ms each,
-on the same host or the next). Processes, not threads, are what run Python in parallel, so the
-workers follow the cores; a few threads per worker fill the waits and keep a slow request
-(an export, a PDF) from holding a whole process. Measured with `make bench` on 2 cores (README,
-"Performance"): PRM_WEB_WORKERS / PRM_WEB_THREADS below are the best of those runs, and
-anything more only added memory and database connections (each thread keeps its own, for
-CONN_MAX_AGE seconds: workers x threads connections per server).
+templates: 3-20 ms of CPU) with short waits on PostgreSQL and Redis in between (0.1-1 ms each),
+so throughput is the cores' and only processes run Python in parallel. Measured with `make
+bench` on 2 cores (shells, portal home, directory, review queue, floor; 1 and 32 connections):
+requests/s at 32 connections were within noise of each other for 4 sync workers, 4x2, 2x4, 3x2
+and 6x2 gthread workers (the cores are saturated either way), while threads stretched the tail:
+p95 at 32 connections 79-378 ms with 4 sync workers against 215-1164 ms with 4 workers of 2
+threads (the GIL makes a worker's threads take turns). So: sync workers, 2 per core. Threads pay
+where requests wait long on something else (a slow upstream, large uploads through no buffering
+proxy): PRM_WEB_THREADS. Every worker (and thread) keeps its own database connection for
+CONN_MAX_AGE seconds: workers x threads connections per server.
 
 Environment:
 - PRM_WEB_WORKERS: worker processes (default: 2 per core).
-- PRM_WEB_THREADS: threads per worker (default 2; 1 means gunicorn's sync workers).
+- PRM_WEB_THREADS: threads per worker (default 1: gunicorn's sync workers; more: gthread).
 - PRM_WEB_BIND: the address (default 0.0.0.0:8000).
 - PRM_WEB_ACCESS_LOG: "-" (default) logs every request to stdout; "" logs none.
 """
@@ -24,7 +27,7 @@ _cores = os.cpu_count() or 1
 
 bind = os.environ.get("PRM_WEB_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("PRM_WEB_WORKERS", 2 * _cores))
-threads = int(os.environ.get("PRM_WEB_THREADS", 2))
+threads = int(os.environ.get("PRM_WEB_THREADS", 1))
 worker_class = "gthread" if threads > 1 else "sync"
 # Requests queue in the kernel past what the workers take: a burst waits instead of failing.
 backlog = 2048
