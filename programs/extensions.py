@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Prefetch
-from django.utils.html import format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from partners.hooks import directory_facet, record_tab
 from prm.accounts.access import PORTAL
@@ -45,9 +46,12 @@ def _enrollments() -> list[Prefetch]:
 def _tier_badges(partner_ids) -> dict[int, str]:
     """The tier column of a page of the directory: {partner id: its tiers as badges}."""
     badge = '<span class="badge tier-badge me-1" style="--tier: {}">{}</span>'
+    tiers_of = tiers_by_partner(partner_ids=partner_ids)
+    # A few tiers for a page of partners: each badge made once.
+    badges = {tier.id: format_html(badge, tier.color, tier.name) for tiers in tiers_of.values() for tier in tiers}
     return {
-        partner_id: format_html_join("", badge, ((tier.color, tier.name) for tier in tiers))
-        for partner_id, tiers in tiers_by_partner(partner_ids=partner_ids).items()
+        partner_id: mark_safe("".join(badges[tier.id] for tier in tiers))  # noqa: S308 (format_html escaped each)
+        for partner_id, tiers in tiers_of.items()
     }
 
 

