@@ -11,7 +11,7 @@ from prm.memo import tenant_memo
 from prm.tenancy.search import contains_ignoring_case
 
 from .hooks import directory_facets
-from .models import Partner, PartnerContact, PartnerType
+from .models import Partner, PartnerContact, PartnerStatus, PartnerType
 from .permissions import VIEW, partner_require
 
 SORTS = {
@@ -102,6 +102,27 @@ def partner_type_options() -> tuple[PartnerTypeOption, ...]:
     """The tenant's partner types by name (the directory's filter and rows). Reference data,
     memoised per tenant (``prm.memo``; types change in the admin, which says so)."""
     return tenant_memo("partner_types", _partner_type_options)
+
+
+def company_summary_for_actor(*, actor) -> dict:
+    """What the portal home's company card shows of the actor's own partner: its status and its
+    channel account manager's name. One narrow row, not the record with its relations (the home
+    renders on every sign-in)."""
+    row = (
+        Partner.objects.filter(pk=actor.partner_id)
+        .values(
+            "status",
+            "account_manager__user__first_name",
+            "account_manager__user__last_name",
+            "account_manager__user__email",
+        )
+        .first()
+    )
+    if row is None:
+        raise Http404
+    first, last = row["account_manager__user__first_name"] or "", row["account_manager__user__last_name"] or ""
+    manager = f"{first} {last}".strip() or row["account_manager__user__email"] or ""
+    return {"status": PartnerStatus(row["status"]).label, "manager": manager}
 
 
 def partner_get_for_actor(*, actor, partner_id: int) -> Partner:

@@ -34,6 +34,7 @@ from .permissions import (
     partner_may,
 )
 from .selectors import (
+    company_summary_for_actor,
     contact_get_for_actor,
     partner_count_by_status_for_actor,
     partner_directory_for_actor,
@@ -322,7 +323,7 @@ class PortalHomeView(MemberRequiredMixin, View):
 
 
 def company_card(*, request, actor) -> dict:
-    return {"partner": partner_get_for_actor(actor=actor, partner_id=actor.partner_id)}
+    return company_summary_for_actor(actor=actor)
 
 
 def notifications_card(*, request, actor) -> dict:
