@@ -34,10 +34,37 @@ from __future__ import annotations
 import select
 
 from django.db.backends.postgresql import base as postgresql
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_INTRANS
 
 _UNKNOWN = object()
 _SAVEPOINTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
+
+
+class _WithRlsSettings:
+    """Django's cursor wrapper, sending the scope's settings with the statement when they are not
+    in force. At the innermost step (``_execute``, after every ``execute_wrapper``), so the query
+    budget, a test's recorder or an EXPLAIN see and send the statement as the code wrote it."""
+
+    def _execute(self, sql, params, *ignored_wrapper_args):
+        prefix = self.db.rls_prefix(sql, params, cursor=self.cursor, many=False)
+        if prefix is None:
+            return super()._execute(sql, params, *ignored_wrapper_args)
+        result = super()._execute(f"{prefix}; {sql}", params, *ignored_wrapper_args)
+        self.db.rls_sent()
+        return result
+
+    def _executemany(self, sql, param_list, *ignored_wrapper_args):
+        self.db.rls_prefix(sql, None, cursor=self.cursor, many=True)
+        return super()._executemany(sql, param_list, *ignored_wrapper_args)
+
+
+class RlsCursorWrapper(_WithRlsSettings, CursorWrapper):
+    pass
+
+
+class RlsCursorDebugWrapper(_WithRlsSettings, CursorDebugWrapper):
+    pass
 
 
 class DatabaseWrapper(postgresql.DatabaseWrapper):
@@ -45,13 +72,20 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         super().__init__(*args, **kwargs)
         # The settings statement in force in the open transaction; _UNKNOWN: send it again.
         self.rls_in_force = _UNKNOWN
-        # First in the list, so outermost: every other wrapper (the query budget's, a test's
-        # recorder) sees the statement as the code wrote it.
-        self.execute_wrappers.insert(0, self._with_rls_settings)
+        self._rls_pending = None
+
+    def make_cursor(self, cursor):
+        return RlsCursorWrapper(cursor, self)
+
+    def make_debug_cursor(self, cursor):
+        return RlsCursorDebugWrapper(cursor, self)
 
     # --- the scope's settings on the next statement ---------------------------------------
 
-    def _with_rls_settings(self, execute, sql, params, many, context):
+    def rls_prefix(self, sql, params, *, cursor, many: bool) -> str | None:
+        """What to send in front of ``sql`` (None: nothing). A statement that cannot carry it
+        (``executemany``, a named server-side cursor, SQL that is not a string) gets the settings
+        sent just before it, here."""
         from prm.tenancy.scope import rls_baseline, rls_statement
 
         wanted = rls_statement(self.alias)
@@ -64,19 +98,20 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         if wanted == self.rls_in_force or (isinstance(sql, str) and sql.startswith(_SAVEPOINTS)):
             # Savepoints go as they are: a rollback to one runs in a failed transaction, where
             # nothing else may.
-            return execute(sql, params, many, context)
+            return None
         self.rls_in_force = _UNKNOWN  # until the statement succeeded
-        cursor = context["cursor"]
-        if many or not isinstance(sql, str) or getattr(cursor.cursor, "name", None):
-            with self.connection.cursor() as raw:
+        if many or not isinstance(sql, str) or getattr(cursor, "name", None):
+            self.validate_no_broken_transaction()
+            with self.wrap_database_errors, self.connection.cursor() as raw:
                 raw.execute(wanted)
             self.rls_in_force = wanted
-            return execute(sql, params, many, context)
+            return None
+        self._rls_pending = wanted
         # With parameters psycopg2 interpolates the whole text: a literal % must be doubled.
-        prefix = wanted.replace("%", "%%") if params is not None else wanted
-        result = execute(f"{prefix}; {sql}", params, many, context)
-        self.rls_in_force = wanted
-        return result
+        return wanted.replace("%", "%%") if params is not None else wanted
+
+    def rls_sent(self) -> None:
+        self.rls_in_force, self._rls_pending = self._rls_pending, None
 
     def _commit(self):
         self.rls_in_force = _UNKNOWN
