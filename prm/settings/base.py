@@ -224,7 +224,8 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(Path(env_str("PRM_MEDIA_ROOT", str(VAR_DIR / "media"))))},
     },
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # whitenoise's compressed manifest, each URL worked out once per process (prm/web/static.py).
+    "staticfiles": {"BACKEND": "prm.web.static.StaticStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5_242_880

@@ -39,5 +39,5 @@ STATIC_ROOT = Path(env_str("PRM_BENCH_STATIC_ROOT", str(Path(tempfile.gettempdir
 if not env_bool("PRM_BENCH_COMPRESS_STATIC", False):
     STORAGES = {
         **STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+        "staticfiles": {"BACKEND": "prm.web.static.UncompressedStaticStorage"},
     }
