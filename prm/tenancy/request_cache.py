@@ -30,6 +30,7 @@ is trusted without its version.
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -38,7 +39,10 @@ from django.db.models.signals import post_delete, post_save
 from prm.web.cache import current_version, namespace, new_version, now_and_after_commit
 
 # How long a copy may live with nothing changing (the versions decide before that).
-MEMBERSHIP_TTL = 60 * 60
+# A version change lost to a Redis outage (the write failed while Redis kept its data) leaves a
+# copy in use at most this long: a copy is read again after it, whatever the versions say.
+MEMBERSHIP_TTL = 5 * 60
+TENANT_TTL = 5 * 60
 UNREAD_TTL = 60
 VERSION_TTL = 7 * 24 * 3600  # a version gone is a new one: every copy misses, nothing stale returns
 
@@ -107,8 +111,8 @@ def watch_tenants(model) -> None:
 
 # --- the tenant, per process ------------------------------------------------------------------
 
-# host -> (tenant or None, the tenants version it was read under)
-_tenants_by_host: dict[str, tuple[object, str]] = {}
+# host -> (tenant or None, the tenants version it was read under, when it was read)
+_tenants_by_host: dict[str, tuple[object, str, float]] = {}
 
 
 def tenants_version() -> str | None:
@@ -116,13 +120,17 @@ def tenants_version() -> str | None:
 
 
 def cached_tenant(host: str):
-    """(tenant, version) this process holds for the host, or None."""
-    return _tenants_by_host.get(host)
+    """(tenant, version) this process holds for the host, or None (none, or older than
+    ``TENANT_TTL``)."""
+    held = _tenants_by_host.get(host)
+    if held is None or time.monotonic() - held[2] > TENANT_TTL:
+        return None
+    return held[0], held[1]
 
 
 def remember_tenant(host: str, tenant, version: str | None) -> None:
     if version is not None:
-        _tenants_by_host[host] = (tenant, version)
+        _tenants_by_host[host] = (tenant, version, time.monotonic())
 
 
 def forget_tenants() -> None:

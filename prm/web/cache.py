@@ -1,11 +1,14 @@
 """A Redis cache that degrades instead of failing when Redis is unreachable.
 
 The cache holds rate-limit counters and memoised lookups, nothing that must survive: while Redis
-is down, reads miss and writes are dropped (and logged), and the request goes on.
+is down, reads miss and writes are dropped (and logged), and the request goes on. After a
+failure the cache does not try Redis for ``OUTAGE_PAUSE`` seconds, so a Redis that hangs costs
+one socket timeout per process and pause, not one per call.
 """
 
 import logging
 import secrets
+import time
 
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -16,13 +19,22 @@ logger = logging.getLogger(__name__)
 _OUTAGE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
+# After a failure, Redis is left alone this long: a Redis that does not answer (a partition,
+# not a refused connection) would otherwise cost its socket timeout on every call, and a request
+# makes several (its session, its lookup).
+OUTAGE_PAUSE = 5.0
+
+
 def _degrade(default_factory):
     def wrap(method):
         def safe(self, *args, **kwargs):
+            if self._paused_until > time.monotonic():
+                return default_factory(*args, **kwargs)
             try:
                 return method(self, *args, **kwargs)
             except _OUTAGE as exc:
-                logger.warning("cache unavailable (%s): %s", method.__name__, exc)
+                self._paused_until = time.monotonic() + OUTAGE_PAUSE
+                logger.warning("cache unavailable (%s), not tried for %.0f s: %s", method.__name__, OUTAGE_PAUSE, exc)
                 return default_factory(*args, **kwargs)
 
         return safe
@@ -55,6 +67,7 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_timeout", 1)
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
+        self._paused_until = 0.0
 
     get = _degrade(lambda key, default=None, version=None: default)(RedisCache.get)
     get_many = _degrade(lambda keys, version=None: {})(RedisCache.get_many)
