@@ -31,7 +31,7 @@ from ..forms_office import (
     WinDecisionForm,
 )
 from ..forms_portal import AttachmentForm
-from ..models import STATUS_BADGES, DealConflict, DealStage, DealStatus
+from ..models import DealConflict, DealStage, DealStatus
 from ..permissions import DEALS_REGISTER_ON_BEHALF, DEALS_REVIEW, DEALS_VIEW, DealAction, deal_may, deal_reach
 from ..selectors.deals import (
     attachment_get_for_actor,
@@ -65,6 +65,7 @@ from ..services import (
     pipeline_refresh,
 )
 from . import pricing_sections
+from .rows import deal_row
 
 # --- the review queue -------------------------------------------------------------------------------
 
@@ -114,8 +115,6 @@ def _queue_rows(rows: list[dict]) -> list[dict]:
 
 # --- every registration -------------------------------------------------------------------------------
 
-STATUS_LABELS, STAGE_LABELS = dict(DealStatus.choices), dict(DealStage.choices)
-
 
 class DealListView(MemberRequiredMixin, View):
     """Every registration of the tenant but drafts, newest first, filtered; htmx swaps the
@@ -144,17 +143,10 @@ class DealListView(MemberRequiredMixin, View):
 
 def office_rows(rows: list[dict]) -> list[dict]:
     """Rows of ``OFFICE_ROW_FIELDS`` with what they show: the link from one reversed pattern,
-    labels, the badge, the amount and times formatted once here."""
+    labels, the badge (``rows.deal_row``), the submission time formatted once here."""
     detail_url = url_pattern("office:deal_detail", "deal_id")
     for row in rows:
-        status = row["status"]
-        row["url"] = detail_url(row["id"])
-        row["reference"] = f"DR-{row['id']:06d}"  # Deal.reference
-        row["amount_text"] = f"{row['amount']:,.2f}"
-        row["status_label"] = STATUS_LABELS.get(status, status)
-        row["badge"] = STATUS_BADGES.get(status, "secondary")
-        row["stage_label"] = STAGE_LABELS.get(row["stage"], row["stage"])
-        row["submitted"] = shown_time(row["submitted_at"])
+        deal_row(row, detail_url)["submitted"] = shown_time(row["submitted_at"])
     return rows
 
 
