@@ -111,6 +111,13 @@ SCENARIOS: list[Scenario] = [
         url_name="office:deal_reviews",
     ),
     Scenario(
+        "deal_list_office",
+        "Every deal registration but drafts, newest first (staff)",
+        "/office/deals/all/",
+        actor=STAFF,
+        url_name="office:deal_list",
+    ),
+    Scenario(
         "deal_pipeline",
         "Deal pipeline: by stage, partner, tier, product line (staff)",
         "/office/deals/pipeline/",

@@ -24,6 +24,10 @@ class DealsConfig(AppConfig):
         menu_entry(
             area=PORTAL, label="Deals", url_name="portal:deal_list", capability=permissions.DEALS_REGISTER, order=40
         )
+        # The partner record's Deals tab.
+        from . import extensions
+
+        extensions.register()
         # The tier metrics declared by programs.metrics become measurable once this app is in.
         from .metrics import register_metrics
 

@@ -9,7 +9,7 @@ from django import forms
 
 from prm.web.forms import ObjectChoiceField
 
-from .models import Deal, RejectionReason
+from .models import Deal, DealStage, DealStatus, RejectionReason
 from .selectors.review import SLA_CHOICES
 from .services import PARTNER_EDITABLE_FIELDS
 
@@ -44,6 +44,52 @@ class QueueFilterForm(forms.Form):
             "manager": data.get("manager"),
             "region": (data.get("region") or "").strip(),
             "conflict": data.get("conflict") or "",
+        }
+
+
+# A bigint's range: an id past it would be a database error, not "no such partner".
+_ID_MAX = 2**63 - 1
+_DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class DealListFilterForm(forms.Form):
+    """The back office's deal list's query string. Invalid values are ignored field by field,
+    never a 500. ``partner`` is an id (the partner record's Deals tab links with it);
+    ``partner_name`` finds partners by a part of their name (no select of thousands of partners)."""
+
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *((v, label) for v, label in DealStatus.choices if v != DealStatus.DRAFT)],
+        required=False,
+        label="Status",
+    )
+    stage = forms.ChoiceField(choices=[("", "Any stage"), *DealStage.choices], required=False, label="Stage")
+    partner = forms.IntegerField(required=False, min_value=1, max_value=_ID_MAX, widget=forms.HiddenInput)
+    partner_name = forms.CharField(required=False, max_length=100, label="Partner")
+    q = forms.CharField(required=False, max_length=100, label="Customer")
+    line = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Product line")
+    close_from = forms.DateField(required=False, label="Expected close from", widget=_DATE)
+    close_to = forms.DateField(required=False, label="Expected close to", widget=_DATE)
+    protected_from = forms.DateField(required=False, label="Protected until from", widget=_DATE)
+    protected_to = forms.DateField(required=False, label="Protected until to", widget=_DATE)
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].choices = [("", "Any product line"), *((str(line.pk), line.name) for line in lines)]
+
+    def filters(self) -> dict:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "status": data.get("status") or "",
+            "stage": data.get("stage") or "",
+            "partner_id": data.get("partner"),
+            "partner_search": data.get("partner_name") or "",
+            "search": data.get("q") or "",
+            "product_line_id": data.get("line"),
+            "close_from": data.get("close_from"),
+            "close_to": data.get("close_to"),
+            "protected_from": data.get("protected_from"),
+            "protected_to": data.get("protected_to"),
         }
 
 

@@ -3,7 +3,9 @@ staff their tenant's. A deal the actor may not see is a 404, never a 403."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from prm.events.selectors import events_for_object
@@ -31,17 +33,53 @@ def _visible(actor) -> QuerySet[Deal]:
 
 
 def deal_list_for_actor(
-    *, actor, mine: bool = False, status: str = "", stage: str = "", search: str = "", sort: str = "-created"
+    *,
+    actor,
+    mine: bool = False,
+    status: str = "",
+    stage: str = "",
+    search: str = "",
+    sort: str = "-created",
+    submitted_only: bool = False,
+    partner_id: int | None = None,
+    partner_search: str = "",
+    product_line_id: int | None = None,
+    close_from: date | None = None,
+    close_to: date | None = None,
+    protected_from: date | None = None,
+    protected_to: date | None = None,
 ) -> QuerySet[Deal]:
     """The deals list: ``mine`` keeps the actor's own registrations (always so for a partner
-    user who may not read the company's). Filtered by status, stage and customer name."""
+    user who may not read the company's). Filtered by status, stage and customer name; the back
+    office's list also by partner (its id or a part of its name), product line (deals with a
+    line of it), expected close date and protection expiry (inclusive bounds).
+    ``submitted_only`` leaves drafts out: the vendor's side sees a registration once it is
+    submitted, as the portal promises partners."""
     deals = _visible(actor)
+    if submitted_only:
+        deals = deals.exclude(status=DealStatus.DRAFT)
     if mine:
         deals = deals.filter(registered_by=actor)
     if status in DealStatus.values:
         deals = deals.filter(status=status)
     if stage in DealStage.values:
         deals = deals.filter(stage=stage)
+    if partner_id is not None:
+        deals = deals.filter(partner_id=partner_id)
+    if partner_search.strip():
+        deals = deals.filter(Q(contains_ignoring_case("partner__display_name", partner_search.strip())))
+    if product_line_id is not None:
+        # EXISTS, not a join: a deal with two lines of the line is one row (dealline_line_idx).
+        lines = DealLine.objects.filter(deal_id=OuterRef("pk"), product_line_id=product_line_id)
+        deals = deals.filter(Exists(lines))
+    for field, lookup, value in (
+        ("expected_close_on", "gte", close_from),
+        ("expected_close_on", "lte", close_to),
+        ("protected_until", "gte", protected_from),
+        ("protected_until", "lte", protected_to),
+    ):
+        if value is not None:
+            deals = deals.filter(**{f"{field}__{lookup}": value})
     if search.strip():
         term = search.strip()
         # Not __icontains: planned as badly under row-level security (prm/tenancy/search.py).

@@ -32,6 +32,7 @@ from ..models import (
     PipelineSnapshot,
 )
 from ..permissions import DEALS_REVIEW, DealAction, deal_filter, deal_reach
+from .deals import deal_list_for_actor
 
 # The queue's SLA filter: the deadline has passed, falls within the next day, or is further away.
 SLA_OVERDUE, SLA_DUE_TODAY, SLA_ON_TIME = "overdue", "due_today", "on_time"
@@ -102,6 +103,43 @@ def deal_review_rows_for_actor(**kwargs) -> tuple[QuerySet[dict], QuerySet[Deal]
     without the partner's join, to count (``paginate(count_from=...)``)."""
     deals = deal_review_list_for_actor(**kwargs)
     return deals.values(*QUEUE_ROW_FIELDS), deals
+
+
+# What a row of the back office's list of every registration shows.
+OFFICE_ROW_FIELDS = (
+    "id",
+    "partner_id",
+    "partner__display_name",
+    "customer_name",
+    "customer_country",
+    "currency",
+    "amount",
+    "status",
+    "stage",
+    "expected_close_on",
+    "protected_until",
+    "submitted_at",
+)
+
+
+def deal_office_rows_for_actor(*, actor, **filters) -> tuple[QuerySet[dict], QuerySet[Deal]]:
+    """Every registration of the tenant but drafts, newest first: the back office's deal list
+    (``filters`` as ``deal_list_for_actor``'s), as the few fields a row shows, and the same deals
+    without the partner's join, to count (``paginate(count_from=...)``). What the guard's
+    ``VIEW`` shows, for the vendor's side only: anyone else asking is a 404."""
+    _vendor_side(actor)
+    deals = deal_list_for_actor(actor=actor, submitted_only=True, **filters)
+    return deals.values(*OFFICE_ROW_FIELDS), deals
+
+
+# The partner record's Deals tab: its latest registrations; the rest are a link to the list.
+PARTNER_TAB_ROWS = 25
+
+
+def deal_partner_rows_for_actor(*, actor, partner_id: int) -> list[dict]:
+    """The partner's latest ``PARTNER_TAB_ROWS`` registrations but drafts (the record's tab)."""
+    rows, _ = deal_office_rows_for_actor(actor=actor, partner_id=partner_id)
+    return list(rows[:PARTNER_TAB_ROWS])
 
 
 def deal_export_list_for_actor(

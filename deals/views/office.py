@@ -16,9 +16,11 @@ from prm.accounts.selectors import staff_members
 from prm.web.exports import csv_export, csv_safe
 from prm.web.files import document_response
 from prm.web.views import ServiceView, paginate, query_without_page, shown_time, url_pattern
+from programs.selectors.policies import product_line_options
 
 from ..forms_office import (
     ApproveForm,
+    DealListFilterForm,
     DealMessageForm,
     DuplicateForm,
     ExtensionDecisionForm,
@@ -41,6 +43,7 @@ from ..selectors.deals import (
 )
 from ..selectors.review import (
     deal_export_list_for_actor,
+    deal_office_rows_for_actor,
     deal_partner_options_for_actor,
     deal_review_get_for_actor,
     deal_review_list_for_actor,
@@ -62,6 +65,7 @@ from ..services import (
     pipeline_refresh,
 )
 from . import pricing_sections
+from .rows import deal_row
 
 # --- the review queue -------------------------------------------------------------------------------
 
@@ -106,6 +110,43 @@ def _queue_rows(rows: list[dict]) -> list[dict]:
         row["submitted"] = shown_time(row["submitted_at"])
         row["due"] = shown_time(row["decision_due_at"])
         row["overdue"] = row["decision_due_at"] is not None and row["decision_due_at"] < now
+    return rows
+
+
+# --- every registration -------------------------------------------------------------------------------
+
+
+class DealListView(MemberRequiredMixin, View):
+    """Every registration of the tenant but drafts, newest first, filtered; htmx swaps the
+    results. The review queue is the registrations waiting for a decision; this is all of them."""
+
+    area, capability = OFFICE, DEALS_VIEW
+
+    def get(self, request):
+        filter_form = DealListFilterForm(request.GET, lines=product_line_options(active_only=False))
+        filters = filter_form.filters()
+        rows, deals = deal_office_rows_for_actor(actor=self.actor, **filters)
+        page = paginate(request, rows, count_from=deals)
+        page.object_list = office_rows(page.object_list)
+        partner_id = filters["partner_id"]
+        context = {
+            "filter_form": filter_form,
+            "page": page,
+            "query": query_without_page(request),
+            "partner_id": partner_id,
+            # The chosen partner's name from its rows: no query for a chip.
+            "partner_name": page.object_list[0]["partner__display_name"] if partner_id and page.object_list else "",
+        }
+        template = "deals/office_deal_list.html#results" if request.htmx else "deals/office_deal_list.html"
+        return render(request, template, context)
+
+
+def office_rows(rows: list[dict]) -> list[dict]:
+    """Rows of ``OFFICE_ROW_FIELDS`` with what they show: the link from one reversed pattern,
+    labels, the badge (``rows.deal_row``), the submission time formatted once here."""
+    detail_url = url_pattern("office:deal_detail", "deal_id")
+    for row in rows:
+        deal_row(row, detail_url)["submitted"] = shown_time(row["submitted_at"])
     return rows
 
 

@@ -32,7 +32,7 @@ from ..forms_portal import (
     StageForm,
     WonForm,
 )
-from ..models import STATUS_BADGES, DealStage, DealStatus, ExtensionStatus
+from ..models import DealStatus, ExtensionStatus
 from ..permissions import DEALS_REGISTER, DealAction, deal_may, deal_reach
 from ..selectors.deals import (
     attachment_get_for_actor,
@@ -58,6 +58,7 @@ from ..services import (
     message_post,
 )
 from . import pricing_sections
+from .rows import deal_row
 
 S = DealStatus
 # Capability of every deal page of the portal: the users who register deals (admins and reps).
@@ -98,22 +99,14 @@ class DealListView(MemberRequiredMixin, View):
         return render(request, template, context)
 
 
-STATUS_LABELS, STAGE_LABELS = dict(DealStatus.choices), dict(DealStage.choices)
-
-
 def _list_rows(rows: list[dict]) -> list[dict]:
     """A page of the list (dicts of ``LIST_ROW_FIELDS``) with what it shows: the link from one
-    reversed pattern, labels, the badge, the registrant's name, times formatted once."""
+    reversed pattern, labels, the badge (``rows.deal_row``), the registrant's name, times
+    formatted once."""
     detail_url = url_pattern("portal:deal_detail", "deal_id")
     for row in rows:
-        status = row["status"]
+        status = deal_row(row, detail_url)["status"]
         full_name = f"{row['registered_by__user__first_name']} {row['registered_by__user__last_name']}".strip()
-        row["url"] = detail_url(row["id"])
-        row["reference"] = f"DR-{row['id']:06d}"  # Deal.reference
-        row["amount_text"] = f"{row['amount']:,.2f}"
-        row["status_label"] = STATUS_LABELS.get(status, status)
-        row["badge"] = STATUS_BADGES.get(status, "secondary")
-        row["stage_label"] = STAGE_LABELS.get(row["stage"], row["stage"])
         row["registered_by"] = full_name or row["registered_by__user__email"]  # User.__str__
         row["due"] = shown_time(row["decision_due_at"]) if status == S.SUBMITTED else None
         row["protected"] = row["protected_until"] if status in (S.APPROVED, S.WON_PENDING) else None

@@ -5,7 +5,7 @@ pricing_setup (the deal tests and the hostile-input tests use them too)."""
 
 from __future__ import annotations
 
-from ..isolation import MANAGERS, OFFICE, PORTAL, Case, office_page, office_write, portal_page, portal_write
+from ..isolation import MANAGERS, OFFICE, PARTNER_ID, PORTAL, Case, office_page, office_write, portal_page, portal_write
 from . import office_setup, portal_setup, pricing_setup
 from .portal_setup import approved_deal, draft_deal
 
@@ -61,6 +61,8 @@ CASES: dict[str, Case] = {
     "portal:deal_attachment": portal_page(setup=portal_setup.deal_with_attachment, args=ATTACHMENT),
     # --- the back office -----------------------------------------------------------------------
     "office:deal_reviews": office_page(setup=office_setup.conflicting, contains=reference),
+    "office:deal_list": office_page(setup=office_setup.approved, contains=reference),
+    "office:partner_deals": office_page(setup=office_setup.approved, args=PARTNER_ID, contains=reference),
     "office:deal_pipeline": office_page(setup=office_setup.approved, contains="Firewalls"),
     "office:deal_export": office_page(setup=office_setup.approved, contains=reference),
     "office:deal_register": office_page(allowed=MANAGERS, setup=office_setup.catalogue),

@@ -133,12 +133,13 @@ def _deals(n):
 # page: (path, pinned queries, a row on the page, rows shown of 5 / of 50)
 PAGES = {
     "queue": ("/office/deals/", 6, r'<tr id="deal-', (3, 25)),
+    "all": ("/office/deals/all/", 7, r'<tr id="deal-', (5, 25)),
     "pipeline": ("/office/deals/pipeline/", 6, r'<th scope="row" class="fw-normal">', (None, None)),
 }
 
 
 @pytest.mark.parametrize("page", list(PAGES))
-def test_the_queue_and_pipeline_cost_the_same_for_5_and_50_deals(page, no_queries_from_templates):
+def test_the_queue_the_list_and_pipeline_cost_the_same_for_5_and_50_deals(page, no_queries_from_templates):
     path, pinned, row, rows = PAGES[page]
     assert_list_page(cost(_deals(5), path), cost(_deals(50), path), pinned=pinned, row=row, rows=rows, what=page)
 

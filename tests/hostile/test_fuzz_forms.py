@@ -745,6 +745,45 @@ def test_directory_filters(world, query):
     assert 'id="results"' in page.content.decode()
 
 
+# --- the back office's deal list's query string ---------------------------------------------------
+
+_DEAL_FILTERS = [
+    "q",
+    "partner",
+    "partner_name",
+    "status",
+    "stage",
+    "line",
+    "close_from",
+    "close_to",
+    "protected_from",
+    "protected_to",
+    "page",
+]
+
+
+@HOSTILE
+@given(
+    query=st.dictionaries(
+        st.sampled_from(_DEAL_FILTERS),
+        st.one_of(hostile_id, hostile_text, st.lists(hostile_text, min_size=2, max_size=3)),
+        min_size=1,
+    )
+)
+@example(query={"partner": str(2**70), "line": "²", "close_from": "0000-00-00", "protected_to": "\x00", "q": "\x00"})
+@example(query={"partner": "-1", "line": str(2**70), "close_to": "9999-12-31", "partner_name": "%_\\"})
+def test_deal_list_filters(world, query):
+    # given a channel manager on the list of every registration, with one approved
+    client = make_client(world.acme.manager)
+    office_setup.for_world(world)
+    # when the query string is hostile (repeated keys included), whole page and htmx swap
+    page = survived(client.get(reverse("office:deal_list"), query))
+    swap = survived(client.get(reverse("office:deal_list"), query, HTTP_HX_REQUEST="true"))
+    # then both answer
+    assert page.status_code == swap.status_code == 200
+    assert 'id="results"' in page.content.decode() and 'id="results"' in swap.content.decode()
+
+
 @HOSTILE_QUICK
 @given(value=hostile_text)
 def test_raw_bytes_in_query_strings_and_bodies(world, value):

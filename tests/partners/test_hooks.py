@@ -1,5 +1,5 @@
 """What the apps above partners add to the partner record through partners.hooks: the record's
-tabs (programs adds "Programs") and the directory's facets (programs adds the tier)."""
+tabs (programs adds "Programs", deals "Deals") and the directory's facets (programs adds the tier)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ def test_the_record_tabs_are_the_declared_ones_in_order_with_their_urls():
         ("profile", "Profile"),
         ("people", "People"),
         ("programs", "Programs"),
+        ("deals", "Deals"),
         ("timeline", "Timeline"),
     ]
     assert record_tab_url("profile", 7) == "/office/partners/7/"
