@@ -212,8 +212,14 @@ class Deal(TenantOwned):
                 condition=Q(status__in=["approved", "won_pending"]),
                 name="deal_protection_idx",
             ),
-            # The pipeline by status.
+            # The pipeline by status; the back office's deal list filtered by a status.
             models.Index(fields=["tenant", "status", "-created_at"], name="deal_status_idx"),
+            # The back office's list of every submitted registration, newest first: its page
+            # stops at the 26th entry and its capped count reads the index alone, instead of
+            # sorting a million registrations (drafts are never on the vendor's side).
+            models.Index(
+                fields=["tenant", "-created_at", "-id"], condition=~Q(status="draft"), name="deal_office_list_idx"
+            ),
             # Conflict check: exact registrable domain among active registrations.
             models.Index(
                 fields=["tenant", "customer_domain"],
