@@ -11,7 +11,7 @@ from prm.memo import tenant_memo
 from prm.tenancy.search import contains_ignoring_case
 
 from .hooks import directory_facets
-from .models import Partner, PartnerContact, PartnerStatus, PartnerType
+from .models import Partner, PartnerContact, PartnerType
 from .permissions import VIEW, partner_require
 
 SORTS = {
@@ -108,9 +108,10 @@ def company_summary_for_actor(*, actor) -> dict:
     """What the portal home's company card shows of the actor's own partner: its status and its
     channel account manager's name. One narrow row, not the record with its relations (the home
     renders on every sign-in)."""
-    row = (
+    partner = (
         Partner.objects.filter(pk=actor.partner_id)
-        .values(
+        .select_related("account_manager__user")
+        .only(
             "status",
             "account_manager__user__first_name",
             "account_manager__user__last_name",
@@ -118,11 +119,10 @@ def company_summary_for_actor(*, actor) -> dict:
         )
         .first()
     )
-    if row is None:
+    if partner is None:
         raise Http404
-    first, last = row["account_manager__user__first_name"] or "", row["account_manager__user__last_name"] or ""
-    manager = f"{first} {last}".strip() or row["account_manager__user__email"] or ""
-    return {"status": PartnerStatus(row["status"]).label, "manager": manager}
+    manager = partner.account_manager
+    return {"status": partner.get_status_display(), "manager": str(manager.user) if manager else ""}
 
 
 def partner_get_for_actor(*, actor, partner_id: int) -> Partner:

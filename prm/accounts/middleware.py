@@ -10,14 +10,16 @@ from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from prm.tenancy.middleware import request_host
+
 from .roles import MFA_REQUIRED_ROLES
 
 SESSION_HOST_KEY = "prm.host"
 
 
 def session_host(request) -> str:
-    """The host a session belongs to: the request's, without port, as tenants are resolved."""
-    return request.get_host().split(":", 1)[0].lower().rstrip(".")
+    """The host a session belongs to: the request's, as tenants are resolved."""
+    return request_host(request)
 
 
 class SessionHostMiddleware:

@@ -28,12 +28,18 @@ def _tenant_by_host(host: str) -> Tenant | None:
     return tenant
 
 
+def request_host(request) -> str:
+    """The request's host as tenants are resolved and sessions bound: no port, lower case, no
+    trailing dot."""
+    return request.get_host().split(":", 1)[0].lower().rstrip(".")
+
+
 def tenant_for_host(host: str, *, version: str | None = None) -> Tenant | None:
     """The tenant a host belongs to (a copy of this process's), read again when the tenants'
     version moved (``request_cache``); ``None`` for the bare base domain; 404 for anything else.
 
-    ``version``: the tenants' version the caller has just read from Redis, if it has."""
-    host = host.split(":", 1)[0].lower().rstrip(".")
+    ``host``: as ``request_host`` gives it. ``version``: the tenants' version the caller has
+    just read from Redis, if it has."""
     if version is None:
         version = request_cache.tenants_version()
     held = request_cache.cached_tenant(host)
@@ -73,11 +79,9 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from prm.accounts.selectors import membership_for_user
-
         request.membership = None
         request.unread_notifications = None
-        host = request.get_host().split(":", 1)[0].lower().rstrip(".")
+        host = request_host(request)
         user_id = _session_user_id(request)
         held = request_cache.cached_tenant(host)
         lookup = request_cache.Lookup(tenant_id=held[0].pk if held and held[0] else None, user_id=user_id)
@@ -98,11 +102,11 @@ class TenantMiddleware:
         user = request.user
         user.is_authenticated  # noqa: B018 (loads the lazy user)
         with tenant_scope(request.tenant):
-            if user.is_authenticated and user.pk == user_id:
+            if user.is_authenticated:
+                if user.pk != lookup.user_id:  # a user the session does not name (set by other code)
+                    lookup = request_cache.Lookup(tenant_id=request.tenant.pk, user_id=user.pk)
                 request.membership = self._membership(request.tenant, user, lookup)
                 request.unread_notifications = lookup.unread()
-            elif user.is_authenticated:
-                request.membership = membership_for_user(user=user, tenant=request.tenant)
             partner_id = request.membership.partner_id if request.membership else None
             if partner_id is None:
                 return self._respond(request)

@@ -133,10 +133,6 @@ def remember_tenant(host: str, tenant, version: str | None) -> None:
         _tenants_by_host[host] = (tenant, version, time.monotonic())
 
 
-def forget_tenants() -> None:
-    _tenants_by_host.clear()
-
-
 def tenant_copy(tenant):
     """The request's own copy: a view that changes ``request.tenant`` changes no other request's."""
     return copy.copy(tenant) if tenant is not None else None
