@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from prm.web.admin import TenantAdmin, TenantInline
+from prm.countries import COUNTRY_CHOICES
+from prm.segments import INDUSTRY_CHOICES, REGION_CHOICES
+from prm.web.admin import ChoiceListField, ChoiceListForm, TenantAdmin, TenantInline, countries_field
 
 from .models import Partner, PartnerContact, PartnerType
 
@@ -17,10 +21,27 @@ class ContactInline(TenantInline):
     fields = ("name", "email", "phone", "role", "title")
 
 
+class PartnerAdminForm(ChoiceListForm):
+    """The record's lists are picked from fixed lists (the ones programs target), not typed."""
+
+    country = forms.ChoiceField(label=_("HQ country"), choices=[("", "---------"), *COUNTRY_CHOICES])
+    regions_served = ChoiceListField(label=_("regions served"), choices=REGION_CHOICES)
+    countries_served = countries_field(label=_("countries served"))
+    industries = ChoiceListField(label=_("industries"), choices=INDUSTRY_CHOICES)
+
+    class Meta:
+        model = Partner
+        # The admin lists the fields it shows; naming only ours here keeps this class from
+        # building the others' form fields a second time.
+        fields = ("country", "regions_served", "countries_served", "industries")
+
+
 @admin.register(Partner)
 class PartnerAdmin(TenantAdmin):
     """Configuration view of the record. Status moves only through the lifecycle service
     (back office), so it is read-only here."""
+
+    form = PartnerAdminForm
 
     list_display = ("display_name", "partner_type", "status", "country", "account_manager")
     list_filter = ("status", "partner_type", "country")

@@ -35,9 +35,6 @@ PROGRAM = {
     "deal_min_amount": "5000",
     "deal_review_hours": "48",
     "deal_win_needs_confirmation": "on",
-    "target_industries": "",
-    "target_regions": "",
-    "target_countries": "",
 }
 
 
@@ -174,9 +171,9 @@ def test_an_admin_edit_of_a_partner_is_on_its_record(world, client_for):
     data |= {
         "description": "Configured in the admin",
         "email_domains": ",".join(partner.email_domains),
-        "regions_served": "",
-        "countries_served": "",
-        "industries": "",
+        "regions_served": [],
+        "countries_served": [],
+        "industries": [],
         "custom_attributes": "{}",
         "contacts-TOTAL_FORMS": "0",
         "contacts-INITIAL_FORMS": "0",
