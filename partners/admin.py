@@ -22,18 +22,13 @@ class ContactInline(TenantInline):
 
 
 class PartnerAdminForm(ChoiceListForm):
-    """The record's lists are picked from fixed lists (the ones programs target), not typed."""
+    """The record's lists are picked from fixed lists (the ones programs target), not typed. No
+    ``Meta``: the admin adds the model's other fields (with its field overrides)."""
 
     country = forms.ChoiceField(label=_("HQ country"), choices=[("", "---------"), *COUNTRY_CHOICES])
-    regions_served = ChoiceListField(label=_("regions served"), choices=REGION_CHOICES)
-    countries_served = countries_field(label=_("countries served"))
-    industries = ChoiceListField(label=_("industries"), choices=INDUSTRY_CHOICES)
-
-    class Meta:
-        model = Partner
-        # The admin lists the fields it shows; naming only ours here keeps this class from
-        # building the others' form fields a second time.
-        fields = ("country", "regions_served", "countries_served", "industries")
+    regions_served = ChoiceListField(label=_("Regions served"), choices=REGION_CHOICES)
+    countries_served = countries_field(label=_("Countries served"))
+    industries = ChoiceListField(label=_("Industries"), choices=INDUSTRY_CHOICES)
 
 
 @admin.register(Partner)

@@ -12,6 +12,7 @@ from django.db import models
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -201,12 +202,20 @@ class ChoiceListField(forms.TypedMultipleChoiceField):
             ]
 
 
+class CountriesWidget(FilteredSelectMultiple):
+    """The admin's two-box filter, in a box of its own: its script puts the boxes first in the
+    select's parent, which would otherwise be the row, ahead of the field's label."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html('<div class="prm-select-filter">{}</div>', super().render(name, value, attrs, renderer))
+
+
 def countries_field(**kwargs) -> ChoiceListField:
     """Countries by name (``prm.countries``), in the admin's two-box filter widget: the list is
     long, so it is searched rather than scrolled."""
-    label = kwargs.pop("label", _("countries"))
+    label = kwargs.pop("label", _("Countries"))
     return ChoiceListField(
-        choices=COUNTRY_CHOICES, widget=FilteredSelectMultiple(label, is_stacked=False), label=label, **kwargs
+        choices=COUNTRY_CHOICES, widget=CountriesWidget(label, is_stacked=False), label=label, **kwargs
     )
 
 
@@ -216,5 +225,5 @@ class ChoiceListForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
-            if isinstance(field, ChoiceListField) and self.instance.pk:
+            if isinstance(field, ChoiceListField) and self.instance.pk is not None:
                 field.keep_legacy(getattr(self.instance, name, None))
