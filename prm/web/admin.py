@@ -34,11 +34,22 @@ class PrmAdminSite(admin.AdminSite):
         context = super().each_context(request)
         tenant = getattr(request, "tenant", None)
         if tenant is not None:
-            context["site_header"] = gettext("%(tenant)s configuration") % {"tenant": tenant.name}
-            context["site_title"] = gettext("%(tenant)s configuration") % {"tenant": tenant.name}
-            context["index_title"] = gettext("Configure the %(tenant)s partner portal") % {"tenant": tenant.name}
+            context["site_header"] = context["site_title"] = gettext("%(tenant)s configuration") % {
+                "tenant": tenant.name
+            }
+            context["index_title"] = self._index_title(tenant)
         context["tenant"] = tenant
         return context
+
+    def _index_title(self, tenant) -> str:
+        if tenant is None:
+            return str(self.index_title)
+        return gettext("Configure the %(tenant)s partner portal") % {"tenant": tenant.name}
+
+    def index(self, request, extra_context=None):
+        # The index's heading is ``index_title`` read from the class, not from each_context.
+        title = self._index_title(getattr(request, "tenant", None))
+        return super().index(request, {"title": title, **(extra_context or {})})
 
     def has_permission(self, request):
         user = request.user
