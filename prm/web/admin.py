@@ -13,6 +13,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -126,10 +127,10 @@ class TenantAdmin(TenantPermissions, admin.ModelAdmin):
     def __init__(self, model, admin_site):
         super().__init__(model, admin_site)
         # The event verbs of this model's admin edits (prm.events.verbs), declared on registration.
-        name, label = model._meta.model_name, str(model._meta.verbose_name).capitalize()
+        name, label = model._meta.model_name, capfirst(model._meta.verbose_name)
         self.admin_verbs = {
-            True: verb(f"{name}.changed_in_admin", f"{label} changed in the admin"),
-            False: verb(f"{name}.created_in_admin", f"{label} created in the admin"),
+            True: verb(f"{name}.changed_in_admin", format_lazy(_("{model} changed in the admin"), model=label)),
+            False: verb(f"{name}.created_in_admin", format_lazy(_("{model} created in the admin"), model=label)),
         }
 
     def save_model(self, request, obj, form, change):
