@@ -64,8 +64,12 @@ def test_every_account_page_is_in_the_product_layout_and_links_to_no_closed_page
         "new_admin": _signed_in(new_admin),
     }
     half = make_client(None, host=acme.host)
-    assert half.post(reverse("account_login"), {"login": acme.admin.user.email, "password": PASSWORD}).status_code == 302
-    routes = [(route, pattern, regexes) for route, _, pattern, regexes in url_patterns() if route.startswith("accounts/")]
+    assert (
+        half.post(reverse("account_login"), {"login": acme.admin.user.email, "password": PASSWORD}).status_code == 302
+    )
+    routes = [
+        (route, pattern, regexes) for route, _, pattern, regexes in url_patterns() if route.startswith("accounts/")
+    ]
     # when each opens every page (and the steps only a link or a half-finished sign-in reaches)
     pages = {"accounts/2fa/authenticate/ as half_signed_in": half.get(reverse("mfa_authenticate"))}
     for who, client in visitors.items():
