@@ -107,10 +107,24 @@ def test_the_whole_secret_is_shown_on_the_tenants_enrolment_page(vendor_admin, o
     expect(page.get_by_role("heading", level=1)).to_have_text("Recovery codes")
     expect(page.get_by_role("link", name="Download codes")).to_be_visible()
     _shot(page, "recovery-codes")
-    page.goto("/accounts/2fa/")
-    _shot(page, "mfa-index")
-    page.goto("/accounts/password/change/")
-    _shot(page, "password-change")
+    # and every other account page a person reaches keeps the layout (looked at, by name)
+    for name, path in (
+        ("mfa-index", "/accounts/2fa/"),
+        ("password-change", "/accounts/password/change/"),
+        ("email", "/accounts/email/"),
+        ("totp-deactivate", "/accounts/2fa/totp/deactivate/"),
+        ("recovery-codes-generate", "/accounts/2fa/recovery-codes/generate/"),
+        ("sign-out", "/accounts/logout/"),
+    ):
+        page.goto(path)
+        expect(page.get_by_role("navigation", name="Main")).to_contain_text("Acme")
+        assert not _page_is_wider_than_the_window(page)
+        _shot(page, name)
+    page.get_by_role("button", name="Sign out").last.click()
+    for name, path in (("password-reset", "/accounts/password/reset/"), ("sign-in-code", "/accounts/login/code/")):
+        page.goto(path)
+        expect(page.get_by_role("navigation", name="Main")).to_contain_text("Acme")
+        _shot(page, name)
 
 
 @pytest.fixture
@@ -146,6 +160,8 @@ def test_the_configuration_area_fits_a_laptop_window(configured_vendor, open_pag
     page = open_page(tenant_url(admin.tenant))
     page.set_viewport_size(ADMIN_WINDOW)
     sign_in(page, admin.user.email)
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    _shot(page, "mfa-authenticate")
     page.get_by_role("textbox").fill(totp_code(decrypt(authenticator.data["secret"])))
     page.get_by_role("button", name="Sign In").click()
     expect(page).to_have_url(re.compile(r"/office/$"))
