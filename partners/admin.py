@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from prm.countries import COUNTRY_CHOICES
+from prm.countries import COUNTRY_CHOICES, country_name
 from prm.segments import INDUSTRY_CHOICES, REGION_CHOICES
 from prm.web.admin import ChoiceListField, ChoiceListForm, TenantAdmin, TenantInline, countries_field
 
@@ -38,10 +38,14 @@ class PartnerAdmin(TenantAdmin):
 
     form = PartnerAdminForm
 
-    list_display = ("display_name", "partner_type", "status", "country", "account_manager")
+    list_display = ("display_name", "partner_type", "status", "hq_country", "account_manager")
     list_filter = ("status", "partner_type", "country")
     search_fields = ("display_name", "legal_name", "external_crm_id")
     list_select_related = ("partner_type", "account_manager__user")
     readonly_fields = ("status", "status_changed_at", "created_at", "updated_at")
     autocomplete_fields = ("parent",)
     inlines = [ContactInline]
+
+    @admin.display(description=_("HQ country"), ordering="country")
+    def hq_country(self, obj):
+        return country_name(obj.country)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
+from prm.accounts.roles import Role
 from prm.events.models import Event
 from prm.tenancy.scope import tenant_scope
 from programs.models import Program, Tier, TierRequirement
@@ -348,3 +350,15 @@ def test_someone_signed_in_who_may_not_configure_is_told_so_not_looped(world, cl
 def test_a_vendor_admin_on_the_admins_sign_in_address_goes_to_the_admin(world, client_for):
     response = client_for(world.acme.admin).get("/admin/login/?next=/admin/")
     assert response.status_code == 302 and response["Location"] == "/admin/"
+
+
+def test_a_vendor_admin_without_a_second_factor_is_sent_to_set_one_up_from_the_admin(world, client_for):
+    # given a vendor admin with no authenticator app
+    from .factories import StaffMembershipFactory
+
+    admin = StaffMembershipFactory(tenant=world.acme.tenant, role=Role.ADMIN)
+    # when they open the configuration area
+    response = client_for(admin).get("/admin/")
+    # then they are sent to enrol a second factor first, not refused
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
