@@ -12,6 +12,7 @@ from django.db import models
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext
@@ -75,7 +76,9 @@ class PrmAdminSite(admin.AdminSite):
         return update_wrapper(refuse_or_serve, inner)
 
     def refuse(self, request):
-        return render(request, "admin/refused.html", status=403)
+        response = render(request, "admin/refused.html", status=403)
+        add_never_cache_headers(response)  # it names the person and their menu
+        return response
 
     def login(self, request, extra_context=None):
         """Signing in is allauth's (rate limits, two-factor)."""
