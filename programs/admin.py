@@ -7,10 +7,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from partners.models import PartnerType, SizeBand
 from prm.accounts.roles import PARTNER_ROLES, Role
-from prm.web.admin import TenantAdmin, TenantInline
+from prm.segments import INDUSTRY_CHOICES, REGION_CHOICES
+from prm.web.admin import ChoiceListField, ChoiceListForm, TenantAdmin, TenantInline, countries_field
 
 from . import admin_policies  # noqa: F401  (registers the catalogue admins)
 from .models import Enrollment, ManualMetric, Program, Tier, TierRequirement
@@ -26,13 +29,15 @@ class PartnerTypesField(forms.ModelMultipleChoiceField):
         super().__init__(queryset=PartnerType.objects.all(), **kwargs)
 
 
-class TargetingForm(forms.ModelForm):
-    """Segment fields of a ``Targeting`` model: choices instead of raw arrays."""
+class TargetingForm(ChoiceListForm):
+    """Segment fields of a ``Targeting`` model: choices instead of raw arrays. Industries and
+    regions come from the same fixed lists as the partner record's, so that they match."""
 
-    partner_types = PartnerTypesField(help_text="Empty: every partner type.")
-    target_size_bands = forms.MultipleChoiceField(
-        choices=SizeBand.choices, required=False, widget=forms.CheckboxSelectMultiple, label="Size bands"
-    )
+    partner_types = PartnerTypesField(help_text=_("Empty: every partner type."))
+    target_industries = ChoiceListField(label=_("Industries"), choices=INDUSTRY_CHOICES)
+    target_size_bands = ChoiceListField(label=_("Size bands"), choices=SizeBand.choices)
+    target_regions = ChoiceListField(label=_("Regions"), choices=REGION_CHOICES)
+    target_countries = countries_field(label=_("Countries"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,7 +54,7 @@ class ProgramForm(TargetingForm):
         choices=[(role.value, role.label) for role in Role if role in PARTNER_ROLES],
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Partner roles that may register deals; none ticked means every partner role.",
+        help_text=_("Partner roles that may register deals; none ticked means every partner role."),
     )
 
     class Meta:
@@ -94,9 +99,9 @@ class ProgramAdmin(TenantAdmin):
     fieldsets = (
         (None, {"fields": ("name", "slug", "description", "is_active")}),
         (
-            "Segments",
+            _("Segments"),
             {
-                "description": "Which partners the program is for. Empty fields match everyone.",
+                "description": _("Which partners the program is for. Empty fields match everyone."),
                 "fields": (
                     "partner_types",
                     "target_industries",
@@ -108,11 +113,11 @@ class ProgramAdmin(TenantAdmin):
             },
         ),
         (
-            "Requalification",
+            _("Requalification"),
             {"fields": ("review_cadence_months", "next_review_on", "grace_periods", "promotion_mode")},
         ),
         (
-            "Deal registration",
+            _("Deal registration"),
             {
                 "fields": (
                     "deal_min_amount",
@@ -124,19 +129,31 @@ class ProgramAdmin(TenantAdmin):
         ),
     )
 
-    @admin.action(description="Evaluate tiers now (the nightly run, for the selected programs)")
+    @admin.action(description=_("Evaluate tiers now (the nightly run, for the selected programs)"))
     def evaluate_now(self, request, queryset):
         from .services.evaluation import tier_evaluate
 
         if request.tenant is None:
-            messages.error(request, "Open the vendor's own admin to evaluate its programs.")
+            messages.error(request, gettext("Open the vendor's own admin to evaluate its programs."))
             return
         summary = tier_evaluate(program_ids=list(queryset.values_list("pk", flat=True)))
+        counts = {
+            "enrollments": summary.enrollments,
+            "promoted": summary.promoted,
+            "promotions": summary.proposed_promotions,
+            "demotions": summary.proposed_demotions,
+            "at_risk": summary.at_risk,
+        }
         messages.success(
             request,
-            f"Evaluated {summary.enrollments} enrollments: {summary.promoted} promoted, "
-            f"{summary.proposed_promotions} promotions and {summary.proposed_demotions} demotions proposed, "
-            f"{summary.at_risk} at risk.",
+            ngettext(
+                "Evaluated %(enrollments)d enrollment: %(promoted)d promoted, %(promotions)d promotions and "
+                "%(demotions)d demotions proposed, %(at_risk)d at risk.",
+                "Evaluated %(enrollments)d enrollments: %(promoted)d promoted, %(promotions)d promotions and "
+                "%(demotions)d demotions proposed, %(at_risk)d at risk.",
+                summary.enrollments,
+            )
+            % counts,
         )
 
 
@@ -158,7 +175,7 @@ class RequirementForm(forms.ModelForm):
         key = self.cleaned_data["metric"]
         metric = metric_get(key)
         if metric is None:
-            raise forms.ValidationError("Choose a metric from the list.")
+            raise forms.ValidationError(gettext("Choose a metric from the list."))
         if not metric.available:
             raise forms.ValidationError(metric.unavailable_reason)
         return key
@@ -167,7 +184,10 @@ class RequirementForm(forms.ModelForm):
         data = super().clean()
         metric = metric_get(data.get("metric") or "")
         if metric is not None and metric.param_label and not data.get("param"):
-            self.add_error("param", f"{metric.label} needs a {metric.param_label}.")
+            self.add_error(
+                "param",
+                gettext("%(metric)s needs a %(param)s.") % {"metric": metric.label, "param": metric.param_label},
+            )
         return data
 
 
@@ -180,8 +200,14 @@ class RequirementFormSet(BaseInlineFormSet):
         wanted = getattr(tier, "optional_required", 0) or 0
         if wanted > optional:
             raise forms.ValidationError(
-                f"This tier asks for {wanted} optional requirement(s) to be met but has only {optional}: "
-                "no partner could ever qualify. Add optional requirements or lower the number."
+                ngettext(
+                    "This tier asks for %(wanted)d optional requirement to be met but has only %(optional)d: "
+                    "no partner could ever qualify. Add optional requirements or lower the number.",
+                    "This tier asks for %(wanted)d optional requirements to be met but has only %(optional)d: "
+                    "no partner could ever qualify. Add optional requirements or lower the number.",
+                    wanted,
+                )
+                % {"wanted": wanted, "optional": optional}
             )
 
 
@@ -201,7 +227,7 @@ class TierAdmin(TenantAdmin):
     fieldsets = (
         (None, {"fields": ("program", "name", "rank", "color", "description")}),
         (
-            "Benefits",
+            _("Benefits"),
             {
                 "fields": (
                     "discount_percent",
@@ -213,7 +239,7 @@ class TierAdmin(TenantAdmin):
                 )
             },
         ),
-        ("Qualification", {"fields": ("optional_required",)}),
+        (_("Qualification"), {"fields": ("optional_required",)}),
     )
 
 
@@ -236,12 +262,18 @@ class EnrollmentForm(forms.ModelForm):
             return data
         if not program.targets(partner):
             raise forms.ValidationError(
-                f"{program.name} does not target {partner}'s segment (type, industry, size or region)."
+                gettext("%(program)s does not target %(partner)s's segment (type, industry, size or region).")
+                % {"program": program.name, "partner": partner}
             )
         if tier is not None and tier.program_id != program.pk:
-            self.add_error("tier", f"{tier.name} is not a tier of {program.name}.")
+            self.add_error(
+                "tier", gettext("%(tier)s is not a tier of %(program)s.") % {"tier": tier.name, "program": program.name}
+            )
         if Enrollment.objects.filter(partner=partner, program=program).exists():
-            raise forms.ValidationError(f"{partner} is already enrolled in {program.name}.")
+            raise forms.ValidationError(
+                gettext("%(partner)s is already enrolled in %(program)s.")
+                % {"partner": partner, "program": program.name}
+            )
         return data
 
 

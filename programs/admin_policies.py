@@ -16,10 +16,9 @@ from django.utils.html import format_html
 from partners.models import PartnerType
 from prm.countries import country_name
 from prm.errors import DomainError, PolicyViolation
-from prm.web.admin import TenantAdmin, TenantInline
+from prm.web.admin import ChoiceListForm, TenantAdmin, TenantInline, countries_field
 
 from .models import (
-    COUNTRY,
     AuthorizationRule,
     LicenceStatus,
     LicenceType,
@@ -39,34 +38,6 @@ from .services.catalogue import (
     territory_update,
     territory_validate,
 )
-
-
-class CountryListField(forms.CharField):
-    """Countries typed as "DE, AT, CH": upper-cased, checked, without duplicates."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", "Two-letter ISO codes separated by commas, e.g. DE, AT, CH.")
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        return ", ".join(value) if isinstance(value, list | tuple) else value
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        codes = list(dict.fromkeys(code.strip().upper() for code in text.split(",") if code.strip()))
-        unknown = [code for code in codes if not _is_country(code)]
-        if unknown:
-            raise forms.ValidationError(f"Not two-letter country codes: {', '.join(unknown)}.")
-        return codes
-
-
-def _is_country(code: str) -> bool:
-    try:
-        COUNTRY(code)
-    except forms.ValidationError:
-        return False
-    return True
-
 
 # --- product lines, products, rules ------------------------------------------------------------
 
@@ -162,8 +133,8 @@ class LicenceTypeAdmin(TenantAdmin):
     prepopulated_fields = {"code": ("name",)}
 
 
-class RegionForm(forms.ModelForm):
-    countries = CountryListField()
+class RegionForm(ChoiceListForm):
+    countries = countries_field(required=True)
 
     class Meta:
         model = Region

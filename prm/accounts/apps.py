@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "prm.accounts"
     label = "accounts"
-    verbose_name = "Accounts and memberships"
+    verbose_name = _("Accounts and memberships")
 
     def ready(self):
         from prm.tenancy.request_cache import watch_people
@@ -15,5 +16,5 @@ class AccountsConfig(AppConfig):
         from .roles import STAFF_VIEW
 
         watch_people(self.get_model("Membership"))  # a request's cached membership
-        menu_entry(area=OFFICE, label="Staff", url_name="office:staff", capability=STAFF_VIEW, order=60)
-        menu_entry(area=PORTAL, label="People", url_name="portal:people", order=70)
+        menu_entry(area=OFFICE, label=_("Staff"), url_name="office:staff", capability=STAFF_VIEW, order=60)
+        menu_entry(area=PORTAL, label=_("People"), url_name="portal:people", order=70)

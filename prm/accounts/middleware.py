@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from prm.tenancy.middleware import request_host
 
@@ -91,6 +92,8 @@ class RequireMfaMiddleware:
             and mfa_required(request)
             and not Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
         ):
-            messages.warning(request, "Your role requires two-factor sign-in. Set up an authenticator app to go on.")
+            messages.warning(
+                request, gettext("Your role requires two-factor sign-in. Set up an authenticator app to go on.")
+            )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)

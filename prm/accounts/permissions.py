@@ -14,6 +14,8 @@ button ask ``membership_may`` / ``invitation_may``.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from .models import Invitation, Membership
 from .roles import (
     OFFICE_ACCESS,
@@ -37,9 +39,9 @@ MANAGE = "manage"  # take a membership's access away, or give it back
 INVITE = "invite"
 REVOKE = "revoke"
 
-_ACCESS = "You may not change this person's access."
-_INVITE = "You may not invite people with that role."
-_REVOKE = "You may not revoke this invitation."
+_ACCESS = _("You may not change this person's access.")
+_INVITE = _("You may not invite people with that role.")
+_REVOKE = _("You may not revoke this invitation.")
 
 MEMBERSHIP_RULES = {
     STAFF: {

@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import event_record, outbox_enqueue
@@ -45,7 +46,7 @@ def invitation_create(*, actor: Membership, email: str, role: str, partner=None)
         assert_same_tenant(actor, partner)
     invitation_require(actor, partner, INVITE)
     if role not in _roles_for(partner):
-        raise NotAllowed("You may not invite people with that role.")
+        raise NotAllowed(gettext("You may not invite people with that role."))
     if partner is not None:
         partner = type(partner).objects.get(pk=partner.pk)  # judge by the stored status, not the caller's copy
     if partner is not None and not partner.is_operational:
@@ -73,7 +74,7 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitatio
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     invitation_require(actor, invitation, REVOKE)
     if not invitation.is_pending:
-        raise InvalidTransition("This invitation is no longer pending.")
+        raise InvalidTransition(gettext("This invitation is no longer pending."))
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     event_record(actor=actor, target=invitation, verb=events.INVITATION_REVOKED)
@@ -85,7 +86,7 @@ def user_create_for_invitation(*, invitation: Invitation, first_name: str, last_
     from allauth.account.models import EmailAddress
 
     if user_exists_for_email(email=invitation.email):
-        raise PolicyViolation("An account with this e-mail address exists: sign in to accept.")
+        raise PolicyViolation(gettext("An account with this e-mail address exists: sign in to accept."))
     user = User(email=invitation.email, first_name=first_name.strip(), last_name=last_name.strip())
     validate_password(password, user)
     user.set_password(password)
@@ -109,11 +110,14 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Turn a pending invitation into a membership (or restore a deactivated one)."""
     invitation = Invitation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=invitation.pk)
     if not invitation.is_pending:
-        raise InvalidTransition("This invitation has already been used, revoked or has expired.")
+        raise InvalidTransition(gettext("This invitation has already been used, revoked or has expired."))
     if user.email.lower() != invitation.email.lower():
-        raise PolicyViolation(f"This invitation is for {invitation.email}; you are signed in as {user.email}.")
+        raise PolicyViolation(
+            gettext("This invitation is for %(invited)s; you are signed in as %(user)s.")
+            % {"invited": invitation.email, "user": user.email}
+        )
     if invitation.partner is not None and not invitation.partner.is_operational:
-        raise PolicyViolation("This company's access to the portal is suspended.")
+        raise PolicyViolation(gettext("This company's access to the portal is suspended."))
     membership = Membership.objects.select_for_update().filter(user=user).first()
     if membership is None:
         membership = Membership.objects.create(
@@ -121,7 +125,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         )
     else:
         if membership.is_active:
-            raise PolicyViolation("You already have access to this portal.")
+            raise PolicyViolation(gettext("You already have access to this portal."))
         membership.role, membership.kind, membership.partner = invitation.role, invitation.kind, invitation.partner
         membership.is_active, membership.deactivated_at = True, None
         membership.save()
@@ -169,7 +173,7 @@ def membership_deactivate(*, actor: Membership, membership: Membership, reason: 
     membership = Membership.objects.select_for_update(of=("self",)).select_related("user").get(pk=membership.pk)
     membership_require(actor, membership, MANAGE)
     if membership.pk == actor.pk:
-        raise PolicyViolation("You cannot deactivate yourself.")
+        raise PolicyViolation(gettext("You cannot deactivate yourself."))
     if not membership.is_active:
         raise InvalidTransition(f"{membership.user} is already deactivated.")
     membership.is_active = False

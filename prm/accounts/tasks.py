@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from prm.events.tasks import tenant_task
 from prm.tenancy.models import Tenant
@@ -23,7 +24,7 @@ def invitation_email(*, invitation_id: int) -> bool:
         "accept_url": tenant.absolute_url(reverse("invitation_accept", args=[invitation.token])),
     }
     EmailMessage(
-        subject=f"You are invited to the {tenant.name} partner portal",
+        subject=gettext("You are invited to the %(tenant)s partner portal") % {"tenant": tenant.name},
         body=render_to_string("accounts/email/invitation.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[invitation.email],

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views import View
 
 from prm.web.views import ServiceView, call_service
@@ -55,7 +56,9 @@ class InvitationAcceptView(View):
         if request.user.is_authenticated:
             return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
         if user_exists_for_email(email=invitation.email):
-            messages.info(request, f"Sign in as {invitation.email} to accept the invitation.")
+            messages.info(
+                request, gettext("Sign in as %(email)s to accept the invitation.") % {"email": invitation.email}
+            )
             return redirect_to_login(request.get_full_path())
         return render(
             request, "accounts/invitation_accept.html", {"invitation": invitation, "form": AcceptInvitationForm()}
@@ -66,7 +69,7 @@ class InvitationAcceptView(View):
         if not invitation.is_pending:
             # As for GET: a spent link must not create an account before the service refuses it.
             return render(request, "accounts/invitation_invalid.html", status=410)
-        welcome = f"Welcome to {request.tenant.name}."
+        welcome = gettext("Welcome to %(tenant)s.") % {"tenant": request.tenant.name}
         if request.user.is_authenticated:
             if call_service(request, invitation_accept, invitation=invitation, user=request.user, success=welcome).ok:
                 return redirect("home")
@@ -123,7 +126,7 @@ class InvitationCreateView(ServiceView):
         return invitation_create(actor=self.actor, email=data["email"], role=data["role"], partner=partner)
 
     def success_message(self, invitation):
-        return f"An invitation is on its way to {invitation.email}."
+        return gettext("An invitation is on its way to %(email)s.") % {"email": invitation.email}
 
 
 class StaffInviteView(InvitationCreateView, StaffListView):
@@ -149,7 +152,7 @@ class InvitationRevokeView(ServiceView):
         return invitation_revoke(actor=self.actor, invitation=self.object)
 
     def success_message(self, invitation):
-        return f"The invitation to {invitation.email} is revoked."
+        return gettext("The invitation to %(email)s is revoked.") % {"email": invitation.email}
 
     def success_url(self, invitation=None):
         return _people_page(self.actor, self.object.partner_id)

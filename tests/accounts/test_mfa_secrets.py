@@ -68,7 +68,7 @@ def test_an_authenticator_enrolled_on_the_pages_is_stored_encrypted_and_signs_in
     admin = StaffMembershipFactory(tenant=world.acme.tenant, role=Role.ADMIN, user__email="new.admin@acme.example")
     client = signed_in_with_password(admin)
     page = client.get(reverse("mfa_activate_totp")).content.decode()
-    secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page).group(1)
+    secret = re.search(r'<code id="totp-secret"[^>]*>([A-Z2-7]+)</code>', page).group(1)
     # when they activate it with a code from the app
     response = client.post(reverse("mfa_activate_totp"), {"code": code_for(secret)})
     assert response.status_code == 302
