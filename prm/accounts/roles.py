@@ -6,28 +6,29 @@ kind: staff roles act in the back office, partner roles in the portal.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from prm.registry import Registry
 
 
 class MembershipKind(models.TextChoices):
-    STAFF = "staff", "Vendor staff"
-    PARTNER = "partner", "Partner user"
+    STAFF = "staff", _("Vendor staff")
+    PARTNER = "partner", _("Partner user")
 
 
 class Role(models.TextChoices):
     # Vendor staff
-    ADMIN = "admin", "Vendor admin"
-    CHANNEL_MANAGER = "channel_manager", "Channel account manager"
-    CHANNEL_DIRECTOR = "channel_director", "Channel director"
-    MARKETING = "marketing", "Channel marketing"
-    FINANCE = "finance", "Finance"
+    ADMIN = "admin", _("Vendor admin")
+    CHANNEL_MANAGER = "channel_manager", _("Channel account manager")
+    CHANNEL_DIRECTOR = "channel_director", _("Channel director")
+    MARKETING = "marketing", _("Channel marketing")
+    FINANCE = "finance", _("Finance")
     # Partner users
-    PARTNER_ADMIN = "partner_admin", "Partner admin"
-    SALES = "sales", "Sales rep"
-    TECHNICAL = "technical", "Technical"
-    PARTNER_MARKETING = "partner_marketing", "Marketing"
-    PARTNER_FINANCE = "partner_finance", "Finance"
+    PARTNER_ADMIN = "partner_admin", _("Partner admin")
+    SALES = "sales", _("Sales rep")
+    TECHNICAL = "technical", _("Technical")
+    PARTNER_MARKETING = "partner_marketing", _("Marketing")
+    PARTNER_FINANCE = "partner_finance", _("Finance")
 
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR, Role.MARKETING, Role.FINANCE})
