@@ -19,8 +19,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils.formats import number_format
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext, gettext_noop
 
 # (tenant_id, as_of, window_days, param, partner_ids) -> (sql, params). The SQL selects
 # partner_id, value for every partner of the tenant, or only partner_ids when given (an
@@ -162,24 +161,52 @@ def manual_metric(manual) -> Metric:
 
 
 declare(
-    Metric("partners.active_users", N_("Active portal users"), unit="people", provider=N_("partners"), windowed=False)
+    Metric(
+        "partners.active_users",
+        gettext_noop("Active portal users"),
+        unit="people",
+        provider=gettext_noop("partners"),
+        windowed=False,
+    )
 )
 register("partners.active_users", sql=_active_users_sql)
 
 # Declared for the apps that will measure them (they register the SQL when they arrive).
 declare(
-    Metric("deals.trailing_revenue", N_("Revenue from won deals"), unit="currency", provider=N_("deal registration"))
+    Metric(
+        "deals.trailing_revenue",
+        gettext_noop("Revenue from won deals"),
+        unit="currency",
+        provider=gettext_noop("deal registration"),
+    )
 )
-declare(Metric("deals.approved_registrations", N_("Approved deal registrations"), provider=N_("deal registration")))
+declare(
+    Metric(
+        "deals.approved_registrations",
+        gettext_noop("Approved deal registrations"),
+        provider=gettext_noop("deal registration"),
+    )
+)
 declare(
     Metric(
         "learning.certified_people",
-        N_("Certified people"),
+        gettext_noop("Certified people"),
         unit="people",
-        provider=N_("learning"),
+        provider=gettext_noop("learning"),
         windowed=False,
-        param_label=N_("certification code"),
+        param_label=gettext_noop("certification code"),
     )
 )
-declare(Metric("learning.competencies", N_("Competencies held"), provider=N_("learning"), windowed=False))
-declare(Metric("leads.acceptance_rate", N_("Lead acceptance rate"), unit="percent", provider=N_("lead distribution")))
+declare(
+    Metric(
+        "learning.competencies", gettext_noop("Competencies held"), provider=gettext_noop("learning"), windowed=False
+    )
+)
+declare(
+    Metric(
+        "leads.acceptance_rate",
+        gettext_noop("Lead acceptance rate"),
+        unit="percent",
+        provider=gettext_noop("lead distribution"),
+    )
+)
