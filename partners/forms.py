@@ -2,6 +2,8 @@
 
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from prm.accounts.models import Membership
 from prm.accounts.roles import MembershipKind
@@ -11,7 +13,7 @@ from .hooks import directory_facets
 from .models import Partner, PartnerContact, PartnerStatus
 from .selectors import SORTS, partner_type_options
 
-country_code = RegexValidator(r"^[A-Za-z]{2}$", "Use a two-letter country code, e.g. DE.")
+country_code = RegexValidator(r"^[A-Za-z]{2}$", _("Use a two-letter country code, e.g. DE."))
 
 
 class CommaListField(forms.CharField):
@@ -20,7 +22,7 @@ class CommaListField(forms.CharField):
     def __init__(self, *, item_max_length=60, lower=False, upper=False, **kwargs):
         self.item_max_length, self.lower, self.upper = item_max_length, lower, upper
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", "Separate entries with commas.")
+        kwargs.setdefault("help_text", _("Separate entries with commas."))
         super().__init__(**kwargs)
 
     def prepare_value(self, value):
@@ -36,7 +38,14 @@ class CommaListField(forms.CharField):
             items = [item.upper() for item in items]
         too_long = [item for item in items if len(item) > self.item_max_length]
         if too_long:
-            raise forms.ValidationError(f"Keep each entry under {self.item_max_length} characters.")
+            raise forms.ValidationError(
+                ngettext(
+                    "Keep each entry under %(limit)d character.",
+                    "Keep each entry under %(limit)d characters.",
+                    self.item_max_length,
+                )
+                % {"limit": self.item_max_length}
+            )
         return list(dict.fromkeys(items))
 
 
@@ -46,20 +55,22 @@ class PartnerFilterForm(forms.Form):
     from the tenant's memoised reference data (types, active staff): no query to build or check
     them; ``type`` and ``manager`` clean to ids."""
 
-    q = forms.CharField(required=False, max_length=100, label="Search")
-    type = forms.ChoiceField(required=False)
-    status = forms.ChoiceField(choices=[("", "Any status"), *PartnerStatus.choices], required=False)
-    country = forms.CharField(required=False, max_length=2, validators=[country_code])
-    manager = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
+    q = forms.CharField(required=False, max_length=100, label=_("Search"))
+    type = forms.ChoiceField(required=False, label=_("Type"))
+    status = forms.ChoiceField(
+        choices=[("", _("Any status")), *PartnerStatus.choices], required=False, label=_("Status")
+    )
+    country = forms.CharField(required=False, max_length=2, validators=[country_code], label=_("Country"))
+    manager = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Manager"))
+    sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False, label=_("Sort"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.type_options = partner_type_options()
         self.type_ids = {option.slug: option.id for option in self.type_options}
-        self.fields["type"].choices = [("", "Any type"), *((t.slug, t.name) for t in self.type_options)]
+        self.fields["type"].choices = [("", _("Any type")), *((t.slug, t.name) for t in self.type_options)]
         self.manager_options = [member for member in staff_members() if member.is_active]
-        self.fields["manager"].choices = [("", "Any manager"), *((str(m.id), m.label) for m in self.manager_options)]
+        self.fields["manager"].choices = [("", _("Any manager")), *((str(m.id), m.label) for m in self.manager_options)]
         self.facets = directory_facets()
         for facet in self.facets:
             self.fields[facet.name] = facet.field()
@@ -94,11 +105,11 @@ class PartnerFilterForm(forms.Form):
 class PartnerProfileForm(forms.ModelForm):
     """Edits the fields the actor may edit; the rest of the record is shown read-only."""
 
-    regions_served = CommaListField(item_max_length=40)
-    countries_served = CommaListField(item_max_length=2, upper=True)
-    industries = CommaListField()
-    email_domains = CommaListField(item_max_length=253, lower=True)
-    website = forms.URLField(required=False, assume_scheme="https", max_length=200)
+    regions_served = CommaListField(item_max_length=40, label=_("Regions served"))
+    countries_served = CommaListField(item_max_length=2, upper=True, label=_("Countries served"))
+    industries = CommaListField(label=_("Industries"))
+    email_domains = CommaListField(item_max_length=253, lower=True, label=_("E-mail domains"))
+    website = forms.URLField(required=False, assume_scheme="https", max_length=200, label=_("Website"))
 
     class Meta:
         model = Partner
@@ -146,7 +157,7 @@ class PartnerProfileForm(forms.ModelForm):
         # the ModelForm skips it: a taken id would otherwise reach the database (IntegrityError).
         crm_id = self.cleaned_data["external_crm_id"]
         if crm_id and Partner.objects.filter(external_crm_id=crm_id).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("Another partner already has this CRM id.")
+            raise forms.ValidationError(_("Another partner already has this CRM id."))
         return crm_id
 
     def clean_countries_served(self):
@@ -172,12 +183,14 @@ class PartnerCreateForm(PartnerProfileForm):
         )
         super().__init__(*args, **kwargs)
         self.fields["display_name"].required = False
-        self.fields["display_name"].help_text = "Leave empty to use the legal name."
+        self.fields["display_name"].help_text = _("Leave empty to use the legal name.")
 
 
 class PartnerStatusForm(forms.Form):
-    to_status = forms.ChoiceField(choices=PartnerStatus.choices, label="New status")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+    to_status = forms.ChoiceField(choices=PartnerStatus.choices, label=_("New status"))
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000, label=_("Reason")
+    )
 
 
 class ContactForm(forms.ModelForm):

@@ -3,6 +3,7 @@
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from prm.tenancy.models import TenantOwned
 
@@ -10,11 +11,13 @@ from prm.tenancy.models import TenantOwned
 class PartnerType(TenantOwned):
     """A kind of partner (reseller, referral agent, MSP, ...). Vendors add their own."""
 
-    name = models.CharField(max_length=80)
-    slug = models.SlugField(max_length=80, db_index=False)  # the (tenant, slug) constraint indexes it
-    description = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=80, db_index=False)  # the (tenant, slug) constraint indexes it
+    description = models.TextField(_("description"), blank=True)
 
     class Meta:
+        verbose_name = _("partner type")
+        verbose_name_plural = _("partner types")
         ordering = ["name"]
         constraints = [
             # The directory's type filter and demo/import lookups go by slug.
@@ -36,11 +39,11 @@ DEFAULT_PARTNER_TYPES = [
 
 
 class PartnerStatus(models.TextChoices):
-    APPLICANT = "applicant", "Applicant"
-    ONBOARDING = "onboarding", "Onboarding"
-    ACTIVE = "active", "Active"
-    SUSPENDED = "suspended", "Suspended"
-    TERMINATED = "terminated", "Terminated"
+    APPLICANT = "applicant", _("Applicant")
+    ONBOARDING = "onboarding", _("Onboarding")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
 
 
 # The lifecycle: who may move where. Terminated is final.
@@ -57,58 +60,70 @@ INACTIVE_STATUSES = frozenset({PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED
 
 
 class SizeBand(models.TextChoices):
-    MICRO = "1-9", "1-9 employees"
-    SMALL = "10-49", "10-49 employees"
-    MEDIUM = "50-249", "50-249 employees"
-    LARGE = "250-999", "250-999 employees"
-    ENTERPRISE = "1000+", "1,000+ employees"
+    MICRO = "1-9", _("1-9 employees")
+    SMALL = "10-49", _("10-49 employees")
+    MEDIUM = "50-249", _("50-249 employees")
+    LARGE = "250-999", _("250-999 employees")
+    ENTERPRISE = "1000+", _("1,000+ employees")
 
 
 class Partner(TenantOwned):
     """A partner company of one tenant: the single source of truth about it."""
 
-    legal_name = models.CharField(max_length=200)
-    display_name = models.CharField(max_length=200)
-    website = models.URLField(blank=True)
-    email_domains = ArrayField(models.CharField(max_length=253), default=list, blank=True)
-    partner_type = models.ForeignKey(PartnerType, on_delete=models.PROTECT, related_name="+", db_index=False)
-    status = models.CharField(max_length=12, choices=PartnerStatus.choices, default=PartnerStatus.APPLICANT)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    display_name = models.CharField(_("display name"), max_length=200)
+    website = models.URLField(_("website"), blank=True)
+    email_domains = ArrayField(
+        models.CharField(max_length=253), default=list, blank=True, verbose_name=_("e-mail domains")
+    )
+    partner_type = models.ForeignKey(
+        PartnerType, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("partner type")
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=PartnerStatus.choices, default=PartnerStatus.APPLICANT
+    )
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
 
-    address_line = models.CharField("street address", max_length=200, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
-    country = models.CharField("HQ country", max_length=2, help_text="ISO 3166 code, e.g. DE")
-    regions_served = ArrayField(models.CharField(max_length=40), default=list, blank=True)
-    countries_served = ArrayField(models.CharField(max_length=2), default=list, blank=True)
-    industries = ArrayField(models.CharField(max_length=60), default=list, blank=True)
-    size_band = models.CharField(max_length=10, choices=SizeBand.choices, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    description = models.TextField(blank=True)
+    address_line = models.CharField(_("street address"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(_("HQ country"), max_length=2, help_text=_("ISO 3166 code, e.g. DE"))
+    regions_served = ArrayField(
+        models.CharField(max_length=40), default=list, blank=True, verbose_name=_("regions served")
+    )
+    countries_served = ArrayField(
+        models.CharField(max_length=2), default=list, blank=True, verbose_name=_("countries served")
+    )
+    industries = ArrayField(models.CharField(max_length=60), default=list, blank=True, verbose_name=_("industries"))
+    size_band = models.CharField(_("size band"), max_length=10, choices=SizeBand.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    description = models.TextField(_("description"), blank=True)
 
     account_manager = models.ForeignKey(
         "accounts.Membership",
+        verbose_name=_("account manager"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="managed_partners",
         db_index=False,
-        help_text="The vendor's channel account manager for this partner.",
+        help_text=_("The vendor's channel account manager for this partner."),
     )
     parent = models.ForeignKey(
         "self",
+        verbose_name=_("parent partner"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
         db_index=False,
-        help_text="The distributor this partner buys through (two-tier distribution).",
+        help_text=_("The distributor this partner buys through (two-tier distribution)."),
     )
-    external_crm_id = models.CharField("external CRM id", max_length=64, blank=True)
-    custom_attributes = models.JSONField(default=dict, blank=True)
+    external_crm_id = models.CharField(_("external CRM id"), max_length=64, blank=True)
+    custom_attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     # A partner user sees its own company and, for a distributor, the partners below it.
     rls_partner_predicate = "id = %(partner)s OR parent_id = %(partner)s"
@@ -129,6 +144,8 @@ class Partner(TenantOwned):
     )
 
     class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
         ordering = ["display_name"]
         constraints = [
             # CRM sync finds partners by their external id; blank ids are not unique.
@@ -169,24 +186,28 @@ class PartnerContact(TenantOwned):
     """A person at a partner who is not (or not yet) a portal user: signatory, billing, ..."""
 
     class ContactRole(models.TextChoices):
-        PRIMARY = "primary", "Primary contact"
-        EXECUTIVE = "executive", "Executive sponsor"
-        SIGNATORY = "signatory", "Agreement signatory"
-        BILLING = "billing", "Billing"
-        TECHNICAL = "technical", "Technical"
-        MARKETING = "marketing", "Marketing"
+        PRIMARY = "primary", _("Primary contact")
+        EXECUTIVE = "executive", _("Executive sponsor")
+        SIGNATORY = "signatory", _("Agreement signatory")
+        BILLING = "billing", _("Billing")
+        TECHNICAL = "technical", _("Technical")
+        MARKETING = "marketing", _("Marketing")
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="contacts", db_index=False)
-    name = models.CharField(max_length=120)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    role = models.CharField(max_length=12, choices=ContactRole.choices, default=ContactRole.PRIMARY)
-    title = models.CharField(max_length=120, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="contacts", db_index=False, verbose_name=_("partner")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    role = models.CharField(_("role"), max_length=12, choices=ContactRole.choices, default=ContactRole.PRIMARY)
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     rls_partner_predicate = "partner_id = %(partner)s"
 
     class Meta:
+        verbose_name = _("partner contact")
+        verbose_name_plural = _("partner contacts")
         ordering = ["name"]
         indexes = [
             # The people tab of one partner.

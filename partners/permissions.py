@@ -1,6 +1,8 @@
 """Who may do what with the master partner record: the capabilities roles hold, and the table of
 who may take which action on one partner (``partner_require``)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from prm.accounts.roles import PARTNER_ROLES, STAFF_ROLES, Role, capability
 from prm.accounts.roles import PARTNERS_INVITE as PARTNERS_INVITE  # people are the foundation's: it declares it
 from prm.accounts.rules import allows, enforce, rule
@@ -23,12 +25,12 @@ MANAGE_CONTACTS = "manage_contacts"
 PARTNER_RULES = {
     # Staff see every partner of their tenant, a partner user only its own company.
     VIEW: rule(staff={PARTNERS_VIEW}, partner={COMPANY_VIEW}),
-    CREATE: rule(staff={PARTNERS_CREATE}, refusal="You may not add partners."),
+    CREATE: rule(staff={PARTNERS_CREATE}, refusal=_("You may not add partners.")),
     # Which fields each may change is partners.services.partner_editable_fields.
-    EDIT: rule(staff={PARTNERS_EDIT}, partner={COMPANY_EDIT}, refusal="You may not edit this company."),
-    CHANGE_STATUS: rule(staff={PARTNERS_CHANGE_STATUS}, refusal="You may not change a partner's status."),
+    EDIT: rule(staff={PARTNERS_EDIT}, partner={COMPANY_EDIT}, refusal=_("You may not edit this company.")),
+    CHANGE_STATUS: rule(staff={PARTNERS_CHANGE_STATUS}, refusal=_("You may not change a partner's status.")),
     MANAGE_CONTACTS: rule(
-        staff={PARTNERS_EDIT}, partner={COMPANY_EDIT}, refusal="You may not change the contacts of this partner."
+        staff={PARTNERS_EDIT}, partner={COMPANY_EDIT}, refusal=_("You may not change the contacts of this partner.")
     ),
 }
 

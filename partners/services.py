@@ -7,6 +7,8 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from prm.accounts.models import Membership
 from prm.accounts.selectors import partner_admin_list
@@ -40,6 +42,16 @@ PARTNER_STAFF_FIELDS = (
 )
 
 
+# Refusing a move to the status a partner already has: one sentence per status, for translators.
+ALREADY = {
+    PartnerStatus.APPLICANT: _("%(partner)s is already an applicant."),
+    PartnerStatus.ONBOARDING: _("%(partner)s is already onboarding."),
+    PartnerStatus.ACTIVE: _("%(partner)s is already active."),
+    PartnerStatus.SUSPENDED: _("%(partner)s is already suspended."),
+    PartnerStatus.TERMINATED: _("%(partner)s is already terminated."),
+}
+
+
 def _record_url(partner: Partner) -> str:
     return reverse("office:partner_detail", kwargs={"partner_id": partner.pk})
 
@@ -66,12 +78,13 @@ def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, An
     partner_require(actor, partner, EDIT)
     refused = set(changes) - set(partner_editable_fields(actor=actor))
     if refused:
-        raise NotAllowed(f"You may not change: {', '.join(sorted(refused))}.")
+        # The forms offer only the editable fields: this names them for the code that asked.
+        raise NotAllowed(gettext("You may not change: %(fields)s.") % {"fields": ", ".join(sorted(refused))})
     assert_same_tenant(
         actor, partner, changes.get("partner_type"), changes.get("account_manager"), changes.get("parent")
     )
     if changes.get("parent") is not None and changes["parent"].pk == partner.pk:
-        raise PolicyViolation("A partner cannot be its own parent.")
+        raise PolicyViolation(gettext("A partner cannot be its own parent."))
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     diff = changes_apply(instance=partner, changes=changes)
     if not diff:
@@ -82,7 +95,7 @@ def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, An
         target=partner,
         verb=events.PROFILE_UPDATED,
         data={"changes": diff},
-        message="Changed " + ", ".join(Partner._meta.get_field(f).verbose_name for f in diff),
+        message="Changed " + ", ".join(str(Partner._meta.get_field(f).verbose_name) for f in diff),
     )
     if actor.is_partner_user:
         recipients = [partner.account_manager] if partner.account_manager_id else []
@@ -107,13 +120,14 @@ def partner_change_status(*, actor: Membership, partner: Partner, to_status: str
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     from_status = partner.status
     if from_status == to_status:
-        raise InvalidTransition(f"{partner} is already {partner.get_status_display().lower()}.")
+        raise InvalidTransition(str(ALREADY[from_status]) % {"partner": partner})
     if to_status not in PARTNER_TRANSITIONS.get(from_status, ()):
         raise InvalidTransition(
-            f"A partner cannot go from {PartnerStatus(from_status).label} to {PartnerStatus(to_status).label}."
+            gettext("A partner cannot go from %(from)s to %(to)s.")
+            % {"from": PartnerStatus(from_status).label, "to": PartnerStatus(to_status).label}
         )
     if to_status in INACTIVE_STATUSES and not reason.strip():
-        raise PolicyViolation("Give a reason: the partner's users will lose access.")
+        raise PolicyViolation(gettext("Give a reason: the partner's users will lose access."))
     partner.status = to_status
     partner.status_changed_at = timezone.now()
     partner.save(update_fields=["status", "status_changed_at", "updated_at"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
@@ -87,6 +89,15 @@ class PartnerListView(MemberRequiredMixin, View):
 
 
 STATUS_LABELS = dict(PartnerStatus.choices)
+# What the record says after a status change: one sentence per status (a translation needs the
+# whole sentence, not a lower-cased label in the middle of one).
+STATUS_CHANGED = {
+    PartnerStatus.APPLICANT: _("%(partner)s is now an applicant."),
+    PartnerStatus.ONBOARDING: _("%(partner)s is now onboarding."),
+    PartnerStatus.ACTIVE: _("%(partner)s is now active."),
+    PartnerStatus.SUSPENDED: _("%(partner)s is now suspended."),
+    PartnerStatus.TERMINATED: _("%(partner)s is now terminated."),
+}
 STATUS_BADGES = {"active": "success", "onboarding": "info", "applicant": "secondary"}  # else "danger"
 
 
@@ -152,7 +163,7 @@ class PartnerCreateView(ServiceView):
         return partner_create(actor=self.actor, **data)
 
     def success_message(self, partner):
-        return f"{partner.legal_name} was added as an applicant."
+        return gettext("%(name)s was added as an applicant.") % {"name": partner.legal_name}
 
     def success_url(self, partner):
         return reverse("office:partner_detail", kwargs={"partner_id": partner.pk})
@@ -177,7 +188,7 @@ class PartnerDetailView(MemberRequiredMixin, View):
 
 def profile_tab(*, request, actor, partner) -> dict:
     return {
-        "transitions": sorted(PARTNER_TRANSITIONS[partner.status]),
+        "transitions": [(status, STATUS_LABELS[status]) for status in sorted(PARTNER_TRANSITIONS[partner.status])],
         "status_form": PartnerStatusForm(),
         "profile_facets": profile_facets(),
     }
@@ -222,7 +233,7 @@ class PartnerInviteView(PartnerActionView, InvitationCreateView):
     """Staff invite a user (typically the partner admin) to one partner, from its People tab."""
 
     area, capability = OFFICE, PARTNERS_INVITE
-    invalid_message = "Enter a valid e-mail address and role."
+    invalid_message = _("Enter a valid e-mail address and role.")
     back = "office:partner_people"
 
     def invitation_partner(self):
@@ -250,7 +261,7 @@ class PartnerEditView(PartnerActionView):
         return partner_update(actor=self.actor, partner=self.object, changes=self.changes)
 
     def success_message(self, partner):
-        return "The company profile is saved." if self.changes else "Nothing changed."
+        return gettext("The company profile is saved.") if self.changes else gettext("Nothing changed.")
 
     def render_invalid(self, form):
         return render(self.request, self.template, {"form": form, "partner": self.object})
@@ -259,7 +270,7 @@ class PartnerEditView(PartnerActionView):
 class PartnerStatusView(PartnerActionView):
     area, capability = OFFICE, PARTNERS_CHANGE_STATUS
     form_class = PartnerStatusForm
-    invalid_message = "Choose a valid status."
+    invalid_message = _("Choose a valid status.")
 
     def perform(self, data):
         return partner_change_status(
@@ -267,7 +278,7 @@ class PartnerStatusView(PartnerActionView):
         )
 
     def success_message(self, partner):
-        return f"{partner} is now {partner.get_status_display().lower()}."
+        return STATUS_CHANGED[partner.status] % {"partner": partner}
 
 
 class ContactCreateView(PartnerActionView):
@@ -279,7 +290,7 @@ class ContactCreateView(PartnerActionView):
         return contact_create(actor=self.actor, partner=self.object, **data)
 
     def success_message(self, contact):
-        return f"{contact.name} was added."
+        return gettext("%(name)s was added.") % {"name": contact.name}
 
     def render_invalid(self, form):
         partner = self.object
@@ -299,7 +310,7 @@ class ContactDeleteView(ServiceView):
         return contact_delete(actor=self.actor, contact=self.object)
 
     def success_message(self, result):
-        return f"{self.object.name} was removed."
+        return gettext("%(name)s was removed.") % {"name": self.object.name}
 
     def success_url(self, result=None):
         return reverse("office:partner_people", kwargs={"partner_id": self.object.partner_id})

@@ -1,55 +1,270 @@
 """Country names for ISO 3166-1 alpha-2 codes: territories, policy messages and country pickers
-show names, the database keeps codes."""
+show names, the database keeps codes. Each name is marked for translation and shown in the
+reader's language."""
 
 from __future__ import annotations
 
-import unicodedata
+from django.utils.translation import gettext_lazy as _
 
-_TABLE = """
-AD Andorra|AE United Arab Emirates|AF Afghanistan|AG Antigua and Barbuda|AI Anguilla|AL Albania|AM Armenia
-AO Angola|AQ Antarctica|AR Argentina|AS American Samoa|AT Austria|AU Australia|AW Aruba|AX Åland Islands
-AZ Azerbaijan|BA Bosnia and Herzegovina|BB Barbados|BD Bangladesh|BE Belgium|BF Burkina Faso|BG Bulgaria
-BH Bahrain|BI Burundi|BJ Benin|BL Saint Barthélemy|BM Bermuda|BN Brunei|BO Bolivia|BQ Caribbean Netherlands
-BR Brazil|BS Bahamas|BT Bhutan|BV Bouvet Island|BW Botswana|BY Belarus|BZ Belize|CA Canada|CC Cocos Islands
-CD Congo (DRC)|CF Central African Republic|CG Congo|CH Switzerland|CI Côte d'Ivoire|CK Cook Islands|CL Chile
-CM Cameroon|CN China|CO Colombia|CR Costa Rica|CU Cuba|CV Cabo Verde|CW Curaçao|CX Christmas Island|CY Cyprus
-CZ Czechia|DE Germany|DJ Djibouti|DK Denmark|DM Dominica|DO Dominican Republic|DZ Algeria|EC Ecuador|EE Estonia
-EG Egypt|EH Western Sahara|ER Eritrea|ES Spain|ET Ethiopia|FI Finland|FJ Fiji|FK Falkland Islands|FM Micronesia
-FO Faroe Islands|FR France|GA Gabon|GB United Kingdom|GD Grenada|GE Georgia|GF French Guiana|GG Guernsey|GH Ghana
-GI Gibraltar|GL Greenland|GM Gambia|GN Guinea|GP Guadeloupe|GQ Equatorial Guinea|GR Greece
-GS South Georgia and the South Sandwich Islands|GT Guatemala|GU Guam|GW Guinea-Bissau|GY Guyana|HK Hong Kong
-HM Heard Island and McDonald Islands|HN Honduras|HR Croatia|HT Haiti|HU Hungary|ID Indonesia|IE Ireland|IL Israel
-IM Isle of Man|IN India|IO British Indian Ocean Territory|IQ Iraq|IR Iran|IS Iceland|IT Italy|JE Jersey|JM Jamaica
-JO Jordan|JP Japan|KE Kenya|KG Kyrgyzstan|KH Cambodia|KI Kiribati|KM Comoros|KN Saint Kitts and Nevis
-KP North Korea|KR South Korea|KW Kuwait|KY Cayman Islands|KZ Kazakhstan|LA Laos|LB Lebanon|LC Saint Lucia
-LI Liechtenstein|LK Sri Lanka|LR Liberia|LS Lesotho|LT Lithuania|LU Luxembourg|LV Latvia|LY Libya|MA Morocco
-MC Monaco|MD Moldova|ME Montenegro|MF Saint Martin|MG Madagascar|MH Marshall Islands|MK North Macedonia|ML Mali
-MM Myanmar|MN Mongolia|MO Macao|MP Northern Mariana Islands|MQ Martinique|MR Mauritania|MS Montserrat|MT Malta
-MU Mauritius|MV Maldives|MW Malawi|MX Mexico|MY Malaysia|MZ Mozambique|NA Namibia|NC New Caledonia|NE Niger
-NF Norfolk Island|NG Nigeria|NI Nicaragua|NL Netherlands|NO Norway|NP Nepal|NR Nauru|NU Niue|NZ New Zealand|OM Oman
-PA Panama|PE Peru|PF French Polynesia|PG Papua New Guinea|PH Philippines|PK Pakistan|PL Poland
-PM Saint Pierre and Miquelon|PN Pitcairn Islands|PR Puerto Rico|PS Palestine|PT Portugal|PW Palau|PY Paraguay
-QA Qatar|RE Réunion|RO Romania|RS Serbia|RU Russia|RW Rwanda|SA Saudi Arabia|SB Solomon Islands|SC Seychelles
-SD Sudan|SE Sweden|SG Singapore|SH Saint Helena|SI Slovenia|SJ Svalbard and Jan Mayen|SK Slovakia|SL Sierra Leone
-SM San Marino|SN Senegal|SO Somalia|SR Suriname|SS South Sudan|ST São Tomé and Príncipe|SV El Salvador
-SX Sint Maarten|SY Syria|SZ Eswatini|TC Turks and Caicos Islands|TD Chad|TF French Southern Territories|TG Togo
-TH Thailand|TJ Tajikistan|TK Tokelau|TL Timor-Leste|TM Turkmenistan|TN Tunisia|TO Tonga|TR Türkiye
-TT Trinidad and Tobago|TV Tuvalu|TW Taiwan|TZ Tanzania|UA Ukraine|UG Uganda|UM U.S. Outlying Islands
-US United States|UY Uruguay|UZ Uzbekistan|VA Vatican City|VC Saint Vincent and the Grenadines|VE Venezuela
-VG British Virgin Islands|VI U.S. Virgin Islands|VN Vietnam|VU Vanuatu|WF Wallis and Futuna|WS Samoa|XK Kosovo
-YE Yemen|YT Mayotte|ZA South Africa|ZM Zambia|ZW Zimbabwe
-"""
+# By English name: the order of the country pickers (a lazy name is not read before a request).
+COUNTRY_CHOICES: list[tuple[str, str]] = [
+    ("AF", _("Afghanistan")),
+    ("AL", _("Albania")),
+    ("DZ", _("Algeria")),
+    ("AS", _("American Samoa")),
+    ("AD", _("Andorra")),
+    ("AO", _("Angola")),
+    ("AI", _("Anguilla")),
+    ("AQ", _("Antarctica")),
+    ("AG", _("Antigua and Barbuda")),
+    ("AR", _("Argentina")),
+    ("AM", _("Armenia")),
+    ("AW", _("Aruba")),
+    ("AU", _("Australia")),
+    ("AT", _("Austria")),
+    ("AZ", _("Azerbaijan")),
+    ("AX", _("Åland Islands")),
+    ("BS", _("Bahamas")),
+    ("BH", _("Bahrain")),
+    ("BD", _("Bangladesh")),
+    ("BB", _("Barbados")),
+    ("BY", _("Belarus")),
+    ("BE", _("Belgium")),
+    ("BZ", _("Belize")),
+    ("BJ", _("Benin")),
+    ("BM", _("Bermuda")),
+    ("BT", _("Bhutan")),
+    ("BO", _("Bolivia")),
+    ("BA", _("Bosnia and Herzegovina")),
+    ("BW", _("Botswana")),
+    ("BV", _("Bouvet Island")),
+    ("BR", _("Brazil")),
+    ("IO", _("British Indian Ocean Territory")),
+    ("VG", _("British Virgin Islands")),
+    ("BN", _("Brunei")),
+    ("BG", _("Bulgaria")),
+    ("BF", _("Burkina Faso")),
+    ("BI", _("Burundi")),
+    ("CV", _("Cabo Verde")),
+    ("KH", _("Cambodia")),
+    ("CM", _("Cameroon")),
+    ("CA", _("Canada")),
+    ("BQ", _("Caribbean Netherlands")),
+    ("KY", _("Cayman Islands")),
+    ("CF", _("Central African Republic")),
+    ("TD", _("Chad")),
+    ("CL", _("Chile")),
+    ("CN", _("China")),
+    ("CX", _("Christmas Island")),
+    ("CC", _("Cocos Islands")),
+    ("CO", _("Colombia")),
+    ("KM", _("Comoros")),
+    ("CG", _("Congo")),
+    ("CD", _("Congo (DRC)")),
+    ("CK", _("Cook Islands")),
+    ("CR", _("Costa Rica")),
+    ("CI", _("Côte d'Ivoire")),
+    ("HR", _("Croatia")),
+    ("CU", _("Cuba")),
+    ("CW", _("Curaçao")),
+    ("CY", _("Cyprus")),
+    ("CZ", _("Czechia")),
+    ("DK", _("Denmark")),
+    ("DJ", _("Djibouti")),
+    ("DM", _("Dominica")),
+    ("DO", _("Dominican Republic")),
+    ("EC", _("Ecuador")),
+    ("EG", _("Egypt")),
+    ("SV", _("El Salvador")),
+    ("GQ", _("Equatorial Guinea")),
+    ("ER", _("Eritrea")),
+    ("EE", _("Estonia")),
+    ("SZ", _("Eswatini")),
+    ("ET", _("Ethiopia")),
+    ("FK", _("Falkland Islands")),
+    ("FO", _("Faroe Islands")),
+    ("FJ", _("Fiji")),
+    ("FI", _("Finland")),
+    ("FR", _("France")),
+    ("GF", _("French Guiana")),
+    ("PF", _("French Polynesia")),
+    ("TF", _("French Southern Territories")),
+    ("GA", _("Gabon")),
+    ("GM", _("Gambia")),
+    ("GE", _("Georgia")),
+    ("DE", _("Germany")),
+    ("GH", _("Ghana")),
+    ("GI", _("Gibraltar")),
+    ("GR", _("Greece")),
+    ("GL", _("Greenland")),
+    ("GD", _("Grenada")),
+    ("GP", _("Guadeloupe")),
+    ("GU", _("Guam")),
+    ("GT", _("Guatemala")),
+    ("GG", _("Guernsey")),
+    ("GN", _("Guinea")),
+    ("GW", _("Guinea-Bissau")),
+    ("GY", _("Guyana")),
+    ("HT", _("Haiti")),
+    ("HM", _("Heard Island and McDonald Islands")),
+    ("HN", _("Honduras")),
+    ("HK", _("Hong Kong")),
+    ("HU", _("Hungary")),
+    ("IS", _("Iceland")),
+    ("IN", _("India")),
+    ("ID", _("Indonesia")),
+    ("IR", _("Iran")),
+    ("IQ", _("Iraq")),
+    ("IE", _("Ireland")),
+    ("IM", _("Isle of Man")),
+    ("IL", _("Israel")),
+    ("IT", _("Italy")),
+    ("JM", _("Jamaica")),
+    ("JP", _("Japan")),
+    ("JE", _("Jersey")),
+    ("JO", _("Jordan")),
+    ("KZ", _("Kazakhstan")),
+    ("KE", _("Kenya")),
+    ("KI", _("Kiribati")),
+    ("XK", _("Kosovo")),
+    ("KW", _("Kuwait")),
+    ("KG", _("Kyrgyzstan")),
+    ("LA", _("Laos")),
+    ("LV", _("Latvia")),
+    ("LB", _("Lebanon")),
+    ("LS", _("Lesotho")),
+    ("LR", _("Liberia")),
+    ("LY", _("Libya")),
+    ("LI", _("Liechtenstein")),
+    ("LT", _("Lithuania")),
+    ("LU", _("Luxembourg")),
+    ("MO", _("Macao")),
+    ("MG", _("Madagascar")),
+    ("MW", _("Malawi")),
+    ("MY", _("Malaysia")),
+    ("MV", _("Maldives")),
+    ("ML", _("Mali")),
+    ("MT", _("Malta")),
+    ("MH", _("Marshall Islands")),
+    ("MQ", _("Martinique")),
+    ("MR", _("Mauritania")),
+    ("MU", _("Mauritius")),
+    ("YT", _("Mayotte")),
+    ("MX", _("Mexico")),
+    ("FM", _("Micronesia")),
+    ("MD", _("Moldova")),
+    ("MC", _("Monaco")),
+    ("MN", _("Mongolia")),
+    ("ME", _("Montenegro")),
+    ("MS", _("Montserrat")),
+    ("MA", _("Morocco")),
+    ("MZ", _("Mozambique")),
+    ("MM", _("Myanmar")),
+    ("NA", _("Namibia")),
+    ("NR", _("Nauru")),
+    ("NP", _("Nepal")),
+    ("NL", _("Netherlands")),
+    ("NC", _("New Caledonia")),
+    ("NZ", _("New Zealand")),
+    ("NI", _("Nicaragua")),
+    ("NE", _("Niger")),
+    ("NG", _("Nigeria")),
+    ("NU", _("Niue")),
+    ("NF", _("Norfolk Island")),
+    ("KP", _("North Korea")),
+    ("MK", _("North Macedonia")),
+    ("MP", _("Northern Mariana Islands")),
+    ("NO", _("Norway")),
+    ("OM", _("Oman")),
+    ("PK", _("Pakistan")),
+    ("PW", _("Palau")),
+    ("PS", _("Palestine")),
+    ("PA", _("Panama")),
+    ("PG", _("Papua New Guinea")),
+    ("PY", _("Paraguay")),
+    ("PE", _("Peru")),
+    ("PH", _("Philippines")),
+    ("PN", _("Pitcairn Islands")),
+    ("PL", _("Poland")),
+    ("PT", _("Portugal")),
+    ("PR", _("Puerto Rico")),
+    ("QA", _("Qatar")),
+    ("RE", _("Réunion")),
+    ("RO", _("Romania")),
+    ("RU", _("Russia")),
+    ("RW", _("Rwanda")),
+    ("BL", _("Saint Barthélemy")),
+    ("SH", _("Saint Helena")),
+    ("KN", _("Saint Kitts and Nevis")),
+    ("LC", _("Saint Lucia")),
+    ("MF", _("Saint Martin")),
+    ("PM", _("Saint Pierre and Miquelon")),
+    ("VC", _("Saint Vincent and the Grenadines")),
+    ("WS", _("Samoa")),
+    ("SM", _("San Marino")),
+    ("SA", _("Saudi Arabia")),
+    ("ST", _("São Tomé and Príncipe")),
+    ("SN", _("Senegal")),
+    ("RS", _("Serbia")),
+    ("SC", _("Seychelles")),
+    ("SL", _("Sierra Leone")),
+    ("SG", _("Singapore")),
+    ("SX", _("Sint Maarten")),
+    ("SK", _("Slovakia")),
+    ("SI", _("Slovenia")),
+    ("SB", _("Solomon Islands")),
+    ("SO", _("Somalia")),
+    ("ZA", _("South Africa")),
+    ("GS", _("South Georgia and the South Sandwich Islands")),
+    ("KR", _("South Korea")),
+    ("SS", _("South Sudan")),
+    ("ES", _("Spain")),
+    ("LK", _("Sri Lanka")),
+    ("SD", _("Sudan")),
+    ("SR", _("Suriname")),
+    ("SJ", _("Svalbard and Jan Mayen")),
+    ("SE", _("Sweden")),
+    ("CH", _("Switzerland")),
+    ("SY", _("Syria")),
+    ("TW", _("Taiwan")),
+    ("TJ", _("Tajikistan")),
+    ("TZ", _("Tanzania")),
+    ("TH", _("Thailand")),
+    ("TL", _("Timor-Leste")),
+    ("TG", _("Togo")),
+    ("TK", _("Tokelau")),
+    ("TO", _("Tonga")),
+    ("TT", _("Trinidad and Tobago")),
+    ("TN", _("Tunisia")),
+    ("TM", _("Turkmenistan")),
+    ("TC", _("Turks and Caicos Islands")),
+    ("TV", _("Tuvalu")),
+    ("TR", _("Türkiye")),
+    ("UM", _("U.S. Outlying Islands")),
+    ("VI", _("U.S. Virgin Islands")),
+    ("UG", _("Uganda")),
+    ("UA", _("Ukraine")),
+    ("AE", _("United Arab Emirates")),
+    ("GB", _("United Kingdom")),
+    ("US", _("United States")),
+    ("UY", _("Uruguay")),
+    ("UZ", _("Uzbekistan")),
+    ("VU", _("Vanuatu")),
+    ("VA", _("Vatican City")),
+    ("VE", _("Venezuela")),
+    ("VN", _("Vietnam")),
+    ("WF", _("Wallis and Futuna")),
+    ("EH", _("Western Sahara")),
+    ("YE", _("Yemen")),
+    ("ZM", _("Zambia")),
+    ("ZW", _("Zimbabwe")),
+]
 
-COUNTRY_NAMES: dict[str, str] = dict(
-    entry.strip().split(" ", 1) for line in _TABLE.strip().splitlines() for entry in line.split("|")
-)
-
-# For <select>s, by name.
-COUNTRY_CHOICES: list[tuple[str, str]] = sorted(
-    COUNTRY_NAMES.items(), key=lambda item: unicodedata.normalize("NFKD", item[1])
-)
+COUNTRY_NAMES: dict[str, str] = dict(COUNTRY_CHOICES)
 
 
 def country_name(code: str) -> str:
-    """The English name of a country code; the code itself when it is not one we know."""
-    return COUNTRY_NAMES.get((code or "").upper(), code)
+    """The name of a country code in the active language; the code itself when it is not one we
+    know."""
+    name = COUNTRY_NAMES.get((code or "").upper())
+    return str(name) if name is not None else code

@@ -6,6 +6,8 @@ class ProgramsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
         from prm.accounts.access import OFFICE, PORTAL
         from prm.accounts.hooks import partner_users_changed
         from prm.web.menu import menu_entry
@@ -18,11 +20,11 @@ class ProgramsConfig(AppConfig):
         # The tier facet of the partner directory, the record's Programs tab, the portal's tier card.
         extensions.register()
 
-        group = "Programs"
+        group = _("Programs")
         for order, label, url_name in (
-            (50, "Tier reviews", "office:tier_reviews"),
-            (51, "Licences to verify", "office:licence_queue"),
-            (52, "Policy check", "office:policy_check"),
+            (50, _("Tier reviews"), "office:tier_reviews"),
+            (51, _("Licences to verify"), "office:licence_queue"),
+            (52, _("Policy check"), "office:policy_check"),
         ):
             menu_entry(
                 area=OFFICE,
@@ -33,12 +35,12 @@ class ProgramsConfig(AppConfig):
                 group=group,
             )
         menu_entry(
-            area=PORTAL, label="Your tier", url_name="portal:program", capability=permissions.PROGRAM_VIEW, order=20
+            area=PORTAL, label=_("Your tier"), url_name="portal:program", capability=permissions.PROGRAM_VIEW, order=20
         )
         menu_entry(
-            area=PORTAL, label="Products", url_name="portal:products", capability=permissions.PRODUCTS_VIEW, order=30
+            area=PORTAL, label=_("Products"), url_name="portal:products", capability=permissions.PRODUCTS_VIEW, order=30
         )
         # Licences are a company matter: every partner user reads them; partner admins upload.
         from partners.permissions import COMPANY_VIEW
 
-        menu_entry(area=PORTAL, label="Licences", url_name="portal:licences", capability=COMPANY_VIEW, order=60)
+        menu_entry(area=PORTAL, label=_("Licences"), url_name="portal:licences", capability=COMPANY_VIEW, order=60)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from prm.errors import PolicyViolation
 from prm.web.files import DOCUMENT_MAX_BYTES, NOT_A_DOCUMENT, document_kind
@@ -24,13 +26,13 @@ class ReviewFilterForm(forms.Form):
 
     program = ObjectChoiceField(required=False)
     direction = forms.ChoiceField(
-        choices=[("", "Any direction"), *TierChangeProposal.Direction.choices], required=False
+        choices=[("", _("Any direction")), *TierChangeProposal.Direction.choices], required=False
     )
 
     def __init__(self, *args, programs=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["program"].set_objects(programs)
-        self.fields["program"].choices = [("", "Any program"), *self.fields["program"].choices[1:]]
+        self.fields["program"].choices = [("", _("Any program")), *self.fields["program"].choices[1:]]
 
     def filters(self) -> dict:
         self.is_valid()
@@ -41,26 +43,26 @@ class ReviewFilterForm(forms.Form):
 class ProposalDecisionForm(forms.Form):
     """Approve or reject a proposed tier change; a rejection says why."""
 
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
-    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label=_("Note"))
 
     def clean(self):
         data = super().clean()
         if data.get("decision") == "reject" and not (data.get("note") or "").strip():
-            self.add_error("note", "Give a reason to reject the proposal: it goes on the partner's record.")
+            self.add_error("note", _("Give a reason to reject the proposal: it goes on the partner's record."))
         return data
 
 
 class TierOverrideForm(forms.Form):
     """Set an enrollment's tier by hand: one of its program's tiers, with a reason."""
 
-    tier = ObjectChoiceField(label="New tier")
-    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    tier = ObjectChoiceField(label=_("New tier"))
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"))
     until = forms.DateField(
-        label="Hold until",
+        label=_("Hold until"),
         required=False,
         widget=_date_input(),
-        help_text="Optional: evaluation proposes no change before this date.",
+        help_text=_("Optional: evaluation proposes no change before this date."),
     )
 
     def __init__(self, *args, tiers=(), **kwargs):
@@ -70,26 +72,28 @@ class TierOverrideForm(forms.Form):
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("Say why the tier is set by hand.")
+            raise forms.ValidationError(_("Say why the tier is set by hand."))
         return reason
 
     def clean_until(self):
         until = self.cleaned_data.get("until")
         if until is not None and until <= timezone.localdate():
-            raise forms.ValidationError("Choose a date after today.")
+            raise forms.ValidationError(_("Choose a date after today."))
         return until
 
 
 class ManualMetricValueForm(forms.Form):
     """Record a value of one of the tenant's manual metrics for a partner, with evidence."""
 
-    metric = ObjectChoiceField()
-    value = forms.DecimalField(max_digits=16, decimal_places=2)
-    effective_on = forms.DateField(label="Effective from", widget=_date_input())
+    metric = ObjectChoiceField(label=_("Metric"))
+    value = forms.DecimalField(max_digits=16, decimal_places=2, label=_("Value"))
+    effective_on = forms.DateField(label=_("Effective from"), widget=_date_input())
     evidence = forms.FileField(
-        required=False, help_text="A PDF, PNG or JPEG of at most 10 MB (required where the metric asks for it)."
+        label=_("Evidence"),
+        required=False,
+        help_text=_("A PDF, PNG or JPEG of at most 10 MB (required where the metric asks for it)."),
     )
-    note = forms.CharField(required=False, max_length=300)
+    note = forms.CharField(required=False, max_length=300, label=_("Note"))
 
     def __init__(self, *args, metrics=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,7 +104,7 @@ class ManualMetricValueForm(forms.Form):
     def clean_effective_on(self):
         effective_on = self.cleaned_data["effective_on"]
         if effective_on > timezone.localdate():
-            raise forms.ValidationError("A value cannot take effect in the future.")
+            raise forms.ValidationError(_("A value cannot take effect in the future."))
         return effective_on
 
     def clean_evidence(self):
@@ -108,7 +112,7 @@ class ManualMetricValueForm(forms.Form):
         if not evidence:
             return None
         if evidence.size > EVIDENCE_MAX_BYTES:
-            raise forms.ValidationError("Keep the evidence under 10 MB.")
+            raise forms.ValidationError(_("Keep the evidence under 10 MB."))
         try:
             extension = document_kind(evidence, refusal=NOT_A_DOCUMENT)
         except PolicyViolation as error:
@@ -126,5 +130,7 @@ class ManualMetricValueForm(forms.Form):
             and not data.get("evidence")
             and "evidence" not in self.errors
         ):
-            self.add_error("evidence", f"{metric.name} needs evidence: attach a PDF, PNG or JPEG.")
+            self.add_error(
+                "evidence", gettext("%(metric)s needs evidence: attach a PDF, PNG or JPEG.") % {"metric": metric.name}
+            )
         return data

@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop
+
 # (tenant_id, as_of, window_days, param, partner_ids) -> (sql, params). The SQL selects
 # partner_id, value for every partner of the tenant, or only partner_ids when given (an
 # event-driven run for a few partners should not measure all of them).
@@ -28,6 +31,10 @@ MANUAL_PREFIX = "manual:"
 
 @dataclass(frozen=True)
 class Metric:
+    """A measurable metric. ``label``, ``provider`` and ``param_label`` are kept in English (they go
+    into evaluation's SQL and stored results, and are marked with ``gettext_noop``); pages show
+    ``display_label``, in the reader's language."""
+
     key: str
     label: str
     unit: str = ""  # "currency", "percent", "people", "" (a plain number)
@@ -41,10 +48,20 @@ class Metric:
         return self.sql is not None
 
     @property
+    def display_label(self) -> str:
+        # A manual metric's label is the name the vendor gave it: no catalogue has it.
+        return self.label if self.key.startswith(MANUAL_PREFIX) else gettext(self.label)
+
+    @property
     def unavailable_reason(self) -> str:
         if self.available:
             return ""
-        return f"{self.label} is not measured yet: it comes with the {self.provider} module, which is not installed."
+        return gettext(
+            "%(metric)s is not measured yet: it comes with the %(provider)s module, which is not installed."
+        ) % {
+            "metric": self.display_label,
+            "provider": gettext(self.provider),
+        }
 
 
 _REGISTRY: dict[str, Metric] = {}
@@ -79,7 +96,8 @@ def metric_label(key: str) -> str:
 
 def format_number(value: Decimal) -> str:
     """12,000 or 12,000.50: whole numbers without decimals."""
-    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+    places = 0 if value == value.to_integral_value() else 2
+    return number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
 def format_measure(value: Decimal | None, unit: str, currency: str = "") -> str:
@@ -142,21 +160,53 @@ def manual_metric(manual) -> Metric:
     )
 
 
-declare(Metric("partners.active_users", "Active portal users", unit="people", provider="partners", windowed=False))
+declare(
+    Metric(
+        "partners.active_users",
+        gettext_noop("Active portal users"),
+        unit="people",
+        provider=gettext_noop("partners"),
+        windowed=False,
+    )
+)
 register("partners.active_users", sql=_active_users_sql)
 
 # Declared for the apps that will measure them (they register the SQL when they arrive).
-declare(Metric("deals.trailing_revenue", "Revenue from won deals", unit="currency", provider="deal registration"))
-declare(Metric("deals.approved_registrations", "Approved deal registrations", provider="deal registration"))
+declare(
+    Metric(
+        "deals.trailing_revenue",
+        gettext_noop("Revenue from won deals"),
+        unit="currency",
+        provider=gettext_noop("deal registration"),
+    )
+)
+declare(
+    Metric(
+        "deals.approved_registrations",
+        gettext_noop("Approved deal registrations"),
+        provider=gettext_noop("deal registration"),
+    )
+)
 declare(
     Metric(
         "learning.certified_people",
-        "Certified people",
+        gettext_noop("Certified people"),
         unit="people",
-        provider="learning",
+        provider=gettext_noop("learning"),
         windowed=False,
-        param_label="certification code",
+        param_label=gettext_noop("certification code"),
     )
 )
-declare(Metric("learning.competencies", "Competencies held", provider="learning", windowed=False))
-declare(Metric("leads.acceptance_rate", "Lead acceptance rate", unit="percent", provider="lead distribution"))
+declare(
+    Metric(
+        "learning.competencies", gettext_noop("Competencies held"), provider=gettext_noop("learning"), windowed=False
+    )
+)
+declare(
+    Metric(
+        "leads.acceptance_rate",
+        gettext_noop("Lead acceptance rate"),
+        unit="percent",
+        provider=gettext_noop("lead distribution"),
+    )
+)

@@ -21,6 +21,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from partners.models import SizeBand
 from prm.tenancy.models import TenantOwned
@@ -29,17 +31,21 @@ from prm.web.files import private_upload_path
 from .metrics import MANUAL_PREFIX, metric_label
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
-COUNTRY = RegexValidator(r"^[A-Z]{2}$", "An ISO 3166 country code in capitals, e.g. DE.")
+COUNTRY = RegexValidator(r"^[A-Z]{2}$", _("An ISO 3166 country code in capitals, e.g. DE."))
 
 
 class Region(TenantOwned):
     """A named group of countries (e.g. "DACH", "Nordics"): for targeting and territory grants."""
 
-    name = models.CharField(max_length=80)
-    code = models.SlugField(max_length=40, db_index=False)  # the (tenant, code) constraint indexes it
-    countries = ArrayField(models.CharField(max_length=2, validators=[COUNTRY]), default=list)
+    name = models.CharField(_("name"), max_length=80)
+    code = models.SlugField(_("code"), max_length=40, db_index=False)  # the (tenant, code) constraint indexes it
+    countries = ArrayField(
+        models.CharField(max_length=2, validators=[COUNTRY]), default=list, verbose_name=_("countries")
+    )
 
     class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["tenant", "code"], name="region_code_unique")]
 
@@ -55,11 +61,24 @@ class Targeting(models.Model):
     announcements and lead routing will too.
     """
 
-    target_partner_type_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
-    target_industries = ArrayField(models.CharField(max_length=60), default=list, blank=True)
-    target_size_bands = ArrayField(models.CharField(max_length=10, choices=SizeBand.choices), default=list, blank=True)
-    target_regions = ArrayField(models.CharField(max_length=40), default=list, blank=True)
-    target_countries = ArrayField(models.CharField(max_length=2), default=list, blank=True)
+    target_partner_type_ids = ArrayField(
+        models.BigIntegerField(), default=list, blank=True, verbose_name=_("target partner type ids")
+    )
+    target_industries = ArrayField(
+        models.CharField(max_length=60), default=list, blank=True, verbose_name=_("target industries")
+    )
+    target_size_bands = ArrayField(
+        models.CharField(max_length=10, choices=SizeBand.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("target size bands"),
+    )
+    target_regions = ArrayField(
+        models.CharField(max_length=40), default=list, blank=True, verbose_name=_("target regions")
+    )
+    target_countries = ArrayField(
+        models.CharField(max_length=2), default=list, blank=True, verbose_name=_("target countries")
+    )
 
     class Meta:
         abstract = True
@@ -100,8 +119,8 @@ TARGETING_SQL = """
 
 
 class PromotionMode(models.TextChoices):
-    AUTOMATIC = "automatic", "Automatic: promote as soon as the partner qualifies"
-    PROPOSED = "proposed", "Proposed: a channel manager approves each promotion"
+    AUTOMATIC = "automatic", _("Automatic: promote as soon as the partner qualifies")
+    PROPOSED = "proposed", _("Proposed: a channel manager approves each promotion")
 
 
 class Program(TenantOwned, Targeting):
@@ -111,52 +130,67 @@ class Program(TenantOwned, Targeting):
     parameters that apply to its partners.
     """
 
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=80, db_index=False)  # the (tenant, slug) constraint indexes it
-    description = models.TextField(blank=True)
-    is_active = models.BooleanField(default=True)
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=80, db_index=False)  # the (tenant, slug) constraint indexes it
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("is active"), default=True)
     auto_enroll = models.BooleanField(
+        _("auto enroll"),
         default=False,
-        help_text="Enrol every active partner of the targeted segments in the entry tier at each evaluation.",
+        help_text=_("Enrol every active partner of the targeted segments in the entry tier at each evaluation."),
     )
 
     # Requalification
     review_cadence_months = models.PositiveSmallIntegerField(
+        _("review cadence months"),
         default=3,
-        choices=[(1, "Monthly"), (3, "Quarterly"), (6, "Every six months"), (12, "Yearly")],
-        help_text="How often partners are requalified: demotions are only proposed at a review.",
+        choices=[(1, _("Monthly")), (3, _("Quarterly")), (6, _("Every six months")), (12, _("Yearly"))],
+        help_text=_("How often partners are requalified: demotions are only proposed at a review."),
     )
     next_review_on = models.DateField(
-        null=True, blank=True, help_text="The next requalification date; each review moves it on by the cadence."
+        _("next review on"),
+        null=True,
+        blank=True,
+        help_text=_("The next requalification date; each review moves it on by the cadence."),
     )
     grace_periods = models.PositiveSmallIntegerField(
+        _("grace periods"),
         default=1,
         validators=[MaxValueValidator(12)],
-        help_text="Reviews a partner may stay below its tier's requirements (at risk) before a demotion is proposed.",
+        help_text=_(
+            "Reviews a partner may stay below its tier's requirements (at risk) before a demotion is proposed."
+        ),
     )
-    promotion_mode = models.CharField(max_length=10, choices=PromotionMode.choices, default=PromotionMode.PROPOSED)
+    promotion_mode = models.CharField(
+        _("promotion mode"), max_length=10, choices=PromotionMode.choices, default=PromotionMode.PROPOSED
+    )
 
     # Deal-registration policy parameters (the deals app asks policy.deal_parameters()).
     deal_min_amount = models.DecimalField(
-        "minimum deal amount", max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+        _("minimum deal amount"), max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
     deal_registration_roles = ArrayField(
         models.CharField(max_length=20),
         default=list,
         blank=True,
-        help_text="Partner roles that may register deals; empty means every partner role.",
+        help_text=_("Partner roles that may register deals; empty means every partner role."),
+        verbose_name=_("deal registration roles"),
     )
     deal_review_hours = models.PositiveSmallIntegerField(
-        "deal review deadline (business hours)",
+        _("deal review deadline (business hours)"),
         default=48,
         validators=[MinValueValidator(1)],
-        help_text="Hours on weekdays (Monday to Friday, in the vendor's time zone) a reviewer has to decide.",
+        help_text=_("Hours on weekdays (Monday to Friday, in the vendor's time zone) a reviewer has to decide."),
     )
     deal_win_needs_confirmation = models.BooleanField(
-        default=True, help_text="A deal marked won waits for the vendor's confirmation before it counts."
+        _("deal win needs confirmation"),
+        default=True,
+        help_text=_("A deal marked won waits for the vendor's confirmation before it counts."),
     )
 
     class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["tenant", "slug"], name="program_slug_unique")]
 
@@ -167,40 +201,54 @@ class Program(TenantOwned, Targeting):
 class Tier(TenantOwned):
     """One level of a program; ``rank`` orders them (higher is better). Carries its benefits."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="tiers", db_index=False)
-    name = models.CharField(max_length=60)
-    rank = models.PositiveSmallIntegerField()
-    color = models.CharField(
-        max_length=7, default="#6c757d", validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour like #c0a040.")]
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="tiers", db_index=False, verbose_name=_("program")
     )
-    description = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=60)
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    color = models.CharField(
+        _("color"),
+        max_length=7,
+        default="#6c757d",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour like #c0a040."))],
+    )
+    description = models.TextField(_("description"), blank=True)
     optional_required = models.PositiveSmallIntegerField(
-        "optional requirements to meet",
+        _("optional requirements to meet"),
         default=0,
-        help_text="How many of this tier's optional requirements a partner must meet (all mandatory ones always).",
+        help_text=_("How many of this tier's optional requirements a partner must meet (all mandatory ones always)."),
     )
 
     # Benefits
-    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0, validators=PERCENT)
-    protection_days = models.PositiveSmallIntegerField(
-        "deal-protection days", default=90, help_text="How long an approved deal registration is protected."
+    discount_percent = models.DecimalField(
+        _("discount percent"), max_digits=5, decimal_places=2, default=0, validators=PERCENT
     )
-    mdf_eligible = models.BooleanField("MDF eligible", default=False)
+    protection_days = models.PositiveSmallIntegerField(
+        _("deal-protection days"), default=90, help_text=_("How long an approved deal registration is protected.")
+    )
+    mdf_eligible = models.BooleanField(_("MDF eligible"), default=False)
     mdf_allocation_percent = models.DecimalField(
-        "MDF allocation percent", max_digits=5, decimal_places=2, default=0, validators=PERCENT
+        _("MDF allocation percent"), max_digits=5, decimal_places=2, default=0, validators=PERCENT
     )
     lead_routing_weight = models.PositiveSmallIntegerField(
-        default=1, help_text="Relative share of routed leads (a weight of 3 gets three times a weight of 1)."
+        _("lead routing weight"),
+        default=1,
+        help_text=_("Relative share of routed leads (a weight of 3 gets three times a weight of 1)."),
     )
-    rebate_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0, validators=PERCENT)
+    rebate_percent = models.DecimalField(
+        _("rebate percent"), max_digits=5, decimal_places=2, default=0, validators=PERCENT
+    )
     content_access = ArrayField(
         models.CharField(max_length=40),
         default=list,
         blank=True,
-        help_text="Content-library tags this tier unlocks, comma-separated.",
+        help_text=_("Content-library tags this tier unlocks, comma-separated."),
+        verbose_name=_("content access"),
     )
 
     class Meta:
+        verbose_name = _("tier")
+        verbose_name_plural = _("tiers")
         ordering = ["program__name", "rank"]
         constraints = [
             # One rank per program: the tier ladder is a strict order.
@@ -222,11 +270,11 @@ class Tier(TenantOwned):
 
 
 class Operator(models.TextChoices):
-    GTE = "gte", "at least"
-    GT = "gt", "more than"
-    LTE = "lte", "at most"
-    LT = "lt", "less than"
-    EQ = "eq", "exactly"
+    GTE = "gte", _("at least")
+    GT = "gt", _("more than")
+    LTE = "lte", _("at most")
+    LT = "lt", _("less than")
+    EQ = "eq", _("exactly")
 
 
 # The same comparisons in SQL (evaluation) and Python (forms, previews).
@@ -237,17 +285,26 @@ class TierRequirement(TenantOwned):
     """What a partner must achieve to hold a tier: ``metric`` ``operator`` ``threshold`` over the
     last ``window_days`` (0: the value as it stands, no window)."""
 
-    tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="requirements", db_index=False)
-    metric = models.CharField(max_length=80, help_text="A metric from the registry (or a manual metric).")
-    param = models.CharField(
-        max_length=80, blank=True, help_text="For metrics that need one: the certification or competency code."
+    tier = models.ForeignKey(
+        Tier, on_delete=models.CASCADE, related_name="requirements", db_index=False, verbose_name=_("tier")
     )
-    operator = models.CharField(max_length=3, choices=Operator.choices, default=Operator.GTE)
-    threshold = models.DecimalField(max_digits=16, decimal_places=2)
-    window_days = models.PositiveIntegerField("look-back days", default=365)
-    mandatory = models.BooleanField(default=True)
+    metric = models.CharField(
+        _("metric"), max_length=80, help_text=_("A metric from the registry (or a manual metric).")
+    )
+    param = models.CharField(
+        _("param"),
+        max_length=80,
+        blank=True,
+        help_text=_("For metrics that need one: the certification or competency code."),
+    )
+    operator = models.CharField(_("operator"), max_length=3, choices=Operator.choices, default=Operator.GTE)
+    threshold = models.DecimalField(_("threshold"), max_digits=16, decimal_places=2)
+    window_days = models.PositiveIntegerField(_("look-back days"), default=365)
+    mandatory = models.BooleanField(_("mandatory"), default=True)
 
     class Meta:
+        verbose_name = _("tier requirement")
+        verbose_name_plural = _("tier requirements")
         ordering = ["tier__rank", "id"]
         indexes = [
             # A tier's requirements (evaluation reads all of a program's tiers at once).
@@ -266,13 +323,17 @@ class TierRequirement(TenantOwned):
 class ManualMetric(TenantOwned):
     """A measure the vendor records by hand, with evidence (e.g. "Business plan score")."""
 
-    code = models.SlugField(max_length=40, db_index=False)  # the (tenant, code) constraint indexes it
-    name = models.CharField(max_length=120)
-    unit = models.CharField(max_length=20, blank=True, help_text="Shown after values, e.g. 'points' or 'EUR'.")
-    description = models.TextField(blank=True)
-    evidence_required = models.BooleanField(default=True)
+    code = models.SlugField(_("code"), max_length=40, db_index=False)  # the (tenant, code) constraint indexes it
+    name = models.CharField(_("name"), max_length=120)
+    unit = models.CharField(
+        _("unit"), max_length=20, blank=True, help_text=_("Shown after values, e.g. 'points' or 'EUR'.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    evidence_required = models.BooleanField(_("evidence required"), default=True)
 
     class Meta:
+        verbose_name = _("manual metric")
+        verbose_name_plural = _("manual metrics")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["tenant", "code"], name="manualmetric_code_unique")]
 
@@ -294,21 +355,34 @@ class ManualMetricValue(TenantOwned):
     append_only = True
 
     partner = models.ForeignKey(
-        "partners.Partner", on_delete=models.CASCADE, related_name="manual_metric_values", db_index=False
+        "partners.Partner",
+        on_delete=models.CASCADE,
+        related_name="manual_metric_values",
+        db_index=False,
+        verbose_name=_("partner"),
     )
-    metric = models.ForeignKey(ManualMetric, on_delete=models.PROTECT, related_name="values", db_index=False)
-    value = models.DecimalField(max_digits=16, decimal_places=2)
-    effective_on = models.DateField()
-    evidence = models.FileField(upload_to=private_upload_path, blank=True)
-    note = models.CharField(max_length=300, blank=True)
+    metric = models.ForeignKey(
+        ManualMetric, on_delete=models.PROTECT, related_name="values", db_index=False, verbose_name=_("metric")
+    )
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=2)
+    effective_on = models.DateField(_("effective on"))
+    evidence = models.FileField(_("evidence"), upload_to=private_upload_path, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
-        "accounts.Membership", null=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        "accounts.Membership",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     rls_partner_predicate = "partner_id = %(partner)s"
 
     class Meta:
+        verbose_name = _("manual metric value")
+        verbose_name_plural = _("manual metric values")
         ordering = ["-effective_on", "-id"]
         indexes = [
             # Evaluation: the latest value per partner of one metric, as of a date.
@@ -316,30 +390,47 @@ class ManualMetricValue(TenantOwned):
         ]
 
     def __str__(self):
-        return f"{self.metric}: {self.value} for {self.partner}"
+        return gettext("%(metric)s: %(value)s for %(partner)s") % {
+            "metric": self.metric,
+            "value": self.value,
+            "partner": self.partner,
+        }
 
 
 class Enrollment(TenantOwned):
     """A partner's place in one program: its current tier there, and its requalification state."""
 
     partner = models.ForeignKey(
-        "partners.Partner", on_delete=models.CASCADE, related_name="enrollments", db_index=False
+        "partners.Partner",
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+        db_index=False,
+        verbose_name=_("partner"),
     )
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="enrollments", db_index=False)
-    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="enrollments", db_index=False)
-    enrolled_at = models.DateTimeField(auto_now_add=True)
-    tier_changed_at = models.DateTimeField(null=True, blank=True)
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="enrollments", db_index=False, verbose_name=_("program")
+    )
+    tier = models.ForeignKey(
+        Tier, on_delete=models.PROTECT, related_name="enrollments", db_index=False, verbose_name=_("tier")
+    )
+    enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+    tier_changed_at = models.DateTimeField(_("tier changed at"), null=True, blank=True)
     grace_used = models.PositiveSmallIntegerField(
-        default=0, help_text="Reviews in a row the partner has been below its tier's requirements."
+        _("grace used"), default=0, help_text=_("Reviews in a row the partner has been below its tier's requirements.")
     )
-    override_reason = models.TextField(blank=True)
+    override_reason = models.TextField(_("override reason"), blank=True)
     override_until = models.DateField(
-        null=True, blank=True, help_text="A manual tier holds until this date: evaluation proposes no change before."
+        _("override until"),
+        null=True,
+        blank=True,
+        help_text=_("A manual tier holds until this date: evaluation proposes no change before."),
     )
 
     rls_partner_predicate = "partner_id = %(partner)s"
 
     class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
         constraints = [
             # A partner is in a program once.
             models.UniqueConstraint(fields=["tenant", "partner", "program"], name="enrollment_unique"),
@@ -352,7 +443,7 @@ class Enrollment(TenantOwned):
         ]
 
     def __str__(self):
-        return f"{self.partner} in {self.tier}"
+        return gettext("%(partner)s in %(tier)s") % {"partner": self.partner, "tier": self.tier}
 
 
 class TierStanding(TenantOwned):
@@ -364,19 +455,31 @@ class TierStanding(TenantOwned):
     """
 
     # A foreign key (not one-to-one) so that the only unique index is the tenant-led one below.
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="standings", db_index=False)
-    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+", db_index=False)
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+", db_index=False)
-    qualifying_tier = models.ForeignKey(Tier, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
-    next_tier = models.ForeignKey(Tier, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
-    meets_current = models.BooleanField(default=True)
-    at_risk = models.BooleanField(default=False)
-    results = models.JSONField(default=list)
-    evaluated_at = models.DateTimeField()
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="standings", db_index=False, verbose_name=_("enrollment")
+    )
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("partner")
+    )
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("program")
+    )
+    qualifying_tier = models.ForeignKey(
+        Tier, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False, verbose_name=_("qualifying tier")
+    )
+    next_tier = models.ForeignKey(
+        Tier, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False, verbose_name=_("next tier")
+    )
+    meets_current = models.BooleanField(_("meets current"), default=True)
+    at_risk = models.BooleanField(_("at risk"), default=False)
+    results = models.JSONField(_("results"), default=list)
+    evaluated_at = models.DateTimeField(_("evaluated at"))
 
     rls_partner_predicate = "partner_id = %(partner)s"
 
     class Meta:
+        verbose_name = _("tier standing")
+        verbose_name_plural = _("tier standings")
         constraints = [
             # The evaluation's upsert target: one standing per enrollment.
             models.UniqueConstraint(fields=["tenant", "enrollment"], name="standing_enrollment_unique"),
@@ -389,14 +492,14 @@ class TierStanding(TenantOwned):
         ]
 
     def __str__(self):
-        return f"standing of {self.enrollment_id}"
+        return gettext("standing of %(enrollment)s") % {"enrollment": self.enrollment_id}
 
 
 class ProposalStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    SUPERSEDED = "superseded", "Superseded"
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SUPERSEDED = "superseded", _("Superseded")
 
 
 PROPOSAL_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -415,29 +518,49 @@ class TierChangeProposal(TenantOwned):
     """
 
     class Direction(models.TextChoices):
-        PROMOTION = "promotion", "Promotion"
-        DEMOTION = "demotion", "Demotion"
+        PROMOTION = "promotion", _("Promotion")
+        DEMOTION = "demotion", _("Demotion")
 
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="proposals", db_index=False)
-    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+", db_index=False)
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+", db_index=False)
-    from_tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="+", db_index=False)
-    to_tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="+", db_index=False)
-    direction = models.CharField(max_length=10, choices=Direction.choices)
-    status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING)
-    reason = models.TextField(blank=True)
-    results = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="proposals", db_index=False, verbose_name=_("enrollment")
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("partner")
+    )
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("program")
+    )
+    from_tier = models.ForeignKey(
+        Tier, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("from tier")
+    )
+    to_tier = models.ForeignKey(
+        Tier, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("to tier")
+    )
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    results = models.JSONField(_("results"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "accounts.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
 
     # Staff only: a partner user's transaction sees no proposal at all.
     rls_partner_predicate = "false"
 
     class Meta:
+        verbose_name = _("tier change proposal")
+        verbose_name_plural = _("tier change proposals")
         ordering = ["created_at", "id"]
         constraints = [
             # At most one open proposal per enrollment: evaluation inserts ON CONFLICT DO NOTHING.
@@ -455,7 +578,11 @@ class TierChangeProposal(TenantOwned):
         ]
 
     def __str__(self):
-        return f"{self.get_direction_display()} of {self.partner_id} to {self.to_tier_id}"
+        return gettext("%(direction)s of %(partner)s to %(tier)s") % {
+            "direction": self.get_direction_display(),
+            "partner": self.partner_id,
+            "tier": self.to_tier_id,
+        }
 
 
 # --- Policies: catalogue, authorization, licences, territories ------------------------------------
@@ -464,15 +591,19 @@ class TierChangeProposal(TenantOwned):
 class ProductLine(TenantOwned):
     """A family of products that shares its authorization rules and territories."""
 
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=80, db_index=False)  # the (tenant, slug) constraint indexes it
-    description = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=80, db_index=False)  # the (tenant, slug) constraint indexes it
+    description = models.TextField(_("description"), blank=True)
     requires_territory = models.BooleanField(
-        default=False, help_text="Partners need a territory grant for the customer's country to sell this line."
+        _("requires territory"),
+        default=False,
+        help_text=_("Partners need a territory grant for the customer's country to sell this line."),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("is active"), default=True)
 
     class Meta:
+        verbose_name = _("product line")
+        verbose_name_plural = _("product lines")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["tenant", "slug"], name="productline_slug_unique")]
 
@@ -483,16 +614,25 @@ class ProductLine(TenantOwned):
 class Product(TenantOwned):
     """A product of the catalogue, priced in the tenant's currency."""
 
-    line = models.ForeignKey(ProductLine, on_delete=models.PROTECT, related_name="products", db_index=False)
-    sku = models.CharField("SKU", max_length=60)
-    name = models.CharField(max_length=200)
-    list_price = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
-    currency = models.CharField(
-        max_length=3, validators=[RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code.")], help_text="ISO 4217"
+    line = models.ForeignKey(
+        ProductLine, on_delete=models.PROTECT, related_name="products", db_index=False, verbose_name=_("line")
     )
-    is_active = models.BooleanField(default=True)
+    sku = models.CharField(_("SKU"), max_length=60)
+    name = models.CharField(_("name"), max_length=200)
+    list_price = models.DecimalField(
+        _("list price"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 code."))],
+        help_text=_("ISO 4217"),
+    )
+    is_active = models.BooleanField(_("is active"), default=True)
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["line__name", "name"]
         constraints = [models.UniqueConstraint(fields=["tenant", "sku"], name="product_sku_unique")]
         indexes = [
@@ -515,11 +655,13 @@ class Product(TenantOwned):
 class LicenceType(TenantOwned):
     """A licence some products need (e.g. "Government security clearance", "Export licence")."""
 
-    name = models.CharField(max_length=120)
-    code = models.SlugField(max_length=40, db_index=False)  # the (tenant, code) constraint indexes it
-    description = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=120)
+    code = models.SlugField(_("code"), max_length=40, db_index=False)  # the (tenant, code) constraint indexes it
+    description = models.TextField(_("description"), blank=True)
 
     class Meta:
+        verbose_name = _("licence type")
+        verbose_name_plural = _("licence types")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["tenant", "code"], name="licencetype_code_unique")]
 
@@ -531,7 +673,9 @@ class AuthorizationRule(TenantOwned):
     """What a partner needs to sell a product line. Every rule of a line must hold; within a
     rule, every condition that is set."""
 
-    product_line = models.ForeignKey(ProductLine, on_delete=models.CASCADE, related_name="rules", db_index=False)
+    product_line = models.ForeignKey(
+        ProductLine, on_delete=models.CASCADE, related_name="rules", db_index=False, verbose_name=_("product line")
+    )
     min_tier = models.ForeignKey(
         Tier,
         null=True,
@@ -539,20 +683,32 @@ class AuthorizationRule(TenantOwned):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
-        help_text="The partner must hold this tier (or a higher one) in the tier's program.",
+        help_text=_("The partner must hold this tier (or a higher one) in the tier's program."),
+        verbose_name=_("min tier"),
     )
-    allowed_partner_type_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    allowed_partner_type_ids = ArrayField(
+        models.BigIntegerField(), default=list, blank=True, verbose_name=_("allowed partner type ids")
+    )
     required_licence_type = models.ForeignKey(
-        LicenceType, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        LicenceType,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("required licence type"),
     )
     required_competency = models.CharField(
+        _("required competency"),
         max_length=80,
         blank=True,
-        help_text="A competency code the partner company must hold (from certifications, in the learning app).",
+        help_text=_("A competency code the partner company must hold (from certifications, in the learning app)."),
     )
-    note = models.CharField(max_length=200, blank=True, help_text="Shown to partners beside the rule.")
+    note = models.CharField(_("note"), max_length=200, blank=True, help_text=_("Shown to partners beside the rule."))
 
     class Meta:
+        verbose_name = _("authorization rule")
+        verbose_name_plural = _("authorization rules")
         ordering = ["id"]
         indexes = [
             # The rules of a line (policy decisions read all lines' rules at once).
@@ -560,38 +716,57 @@ class AuthorizationRule(TenantOwned):
         ]
 
     def __str__(self):
-        return f"Rule for {self.product_line}" if self.product_line_id else "Authorization rule"
+        if self.product_line_id:
+            return gettext("Rule for %(line)s") % {"line": self.product_line}
+        return gettext("Authorization rule")
 
 
 class LicenceStatus(models.TextChoices):
-    PENDING = "pending", "Awaiting verification"
-    VERIFIED = "verified", "Verified"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "pending", _("Awaiting verification")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
 
 
 class PartnerLicence(TenantOwned):
     """A licence document a partner uploads and the vendor verifies; it lapses at ``expires_on``."""
 
-    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="licences", db_index=False)
-    licence_type = models.ForeignKey(LicenceType, on_delete=models.PROTECT, related_name="+", db_index=False)
-    number = models.CharField("licence number", max_length=80, blank=True)
-    document = models.FileField(upload_to=private_upload_path)
-    issued_on = models.DateField(null=True, blank=True)
-    expires_on = models.DateField()
-    status = models.CharField(max_length=10, choices=LicenceStatus.choices, default=LicenceStatus.PENDING)
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="licences", db_index=False, verbose_name=_("partner")
+    )
+    licence_type = models.ForeignKey(
+        LicenceType, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("licence type")
+    )
+    number = models.CharField(_("licence number"), max_length=80, blank=True)
+    document = models.FileField(_("document"), upload_to=private_upload_path)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"))
+    status = models.CharField(_("status"), max_length=10, choices=LicenceStatus.choices, default=LicenceStatus.PENDING)
     uploaded_by = models.ForeignKey(
-        "accounts.Membership", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "accounts.Membership",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("uploaded by"),
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     verified_by = models.ForeignKey(
-        "accounts.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "accounts.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("verified by"),
     )
-    verified_at = models.DateTimeField(null=True, blank=True)
-    rejection_reason = models.TextField(blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("rejection reason"), blank=True)
 
     rls_partner_predicate = "partner_id = %(partner)s"
 
     class Meta:
+        verbose_name = _("partner licence")
+        verbose_name_plural = _("partner licences")
         ordering = ["-uploaded_at", "-id"]
         indexes = [
             # A partner's licences (policy decisions, the licences page).
@@ -601,7 +776,7 @@ class PartnerLicence(TenantOwned):
         ]
 
     def __str__(self):
-        return f"{self.licence_type} of {self.partner}"
+        return gettext("%(licence)s of %(partner)s") % {"licence": self.licence_type, "partner": self.partner}
 
 
 class TerritoryGrant(TenantOwned):
@@ -609,7 +784,11 @@ class TerritoryGrant(TenantOwned):
     or shared, for a period."""
 
     partner = models.ForeignKey(
-        "partners.Partner", on_delete=models.CASCADE, related_name="territories", db_index=False
+        "partners.Partner",
+        on_delete=models.CASCADE,
+        related_name="territories",
+        db_index=False,
+        verbose_name=_("partner"),
     )
     product_line = models.ForeignKey(
         ProductLine,
@@ -618,26 +797,41 @@ class TerritoryGrant(TenantOwned):
         on_delete=models.CASCADE,
         related_name="territories",
         db_index=False,
-        help_text="Empty: every product line.",
+        help_text=_("Empty: every product line."),
+        verbose_name=_("product line"),
     )
-    country = models.CharField(max_length=2, blank=True, validators=[COUNTRY])
+    country = models.CharField(_("country"), max_length=2, blank=True, validators=[COUNTRY])
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("region"),
     )
-    exclusive = models.BooleanField(default=False)
-    valid_from = models.DateField()
-    valid_until = models.DateField(null=True, blank=True)
-    note = models.CharField(max_length=200, blank=True)
+    exclusive = models.BooleanField(_("exclusive"), default=False)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
     granted_by = models.ForeignKey(
-        "accounts.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "accounts.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("granted by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     # A partner user's transaction sees its own grants; the policy service reads the tenant's
     # exclusive grants in a tenant scope and never names their holder.
     rls_partner_predicate = "partner_id = %(partner)s"
 
     class Meta:
+        verbose_name = _("territory grant")
+        verbose_name_plural = _("territory grants")
         ordering = ["country", "id"]
         constraints = [
             models.CheckConstraint(
@@ -676,4 +870,4 @@ class TerritoryGrant(TenantOwned):
 
     def __str__(self):
         where = self.country or (self.region.name if self.region_id else "?")
-        return f"{where} for {self.partner}"
+        return gettext("%(where)s for %(partner)s") % {"where": where, "partner": self.partner}

@@ -1,6 +1,8 @@
 """Who may do what with programs, tiers, metrics and licences: the capabilities roles hold, and
 one table per entity of who may take which action on one object (``<entity>_require``)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from partners.models import Partner
 from partners.permissions import COMPANY_VIEW, PARTNERS_EDIT
 from prm.accounts.roles import PARTNER_ROLES, STAFF_ROLES, Role, capability
@@ -37,20 +39,20 @@ REVOKE = "revoke"
 # Proposals are vendor-internal: partner users never see one (row-level security hides them too).
 PROPOSAL_RULES = {
     VIEW: rule(staff={PROGRAMS_VIEW}),
-    DECIDE: rule(staff={TIERS_DECIDE}, refusal="You may not decide tier changes."),
+    DECIDE: rule(staff={TIERS_DECIDE}, refusal=_("You may not decide tier changes.")),
 }
 
 ENROLLMENT_RULES = {
     VIEW: rule(staff={PROGRAMS_VIEW}, partner={PROGRAM_VIEW}),
     # The platform enrols too (the admin's superuser, the demo).
-    ENROL: rule(staff={TIERS_OVERRIDE}, platform=True, refusal="You may not enrol partners in programs."),
-    OVERRIDE: rule(staff={TIERS_OVERRIDE}, refusal="You may not change a partner's tier by hand."),
+    ENROL: rule(staff={TIERS_OVERRIDE}, platform=True, refusal=_("You may not enrol partners in programs.")),
+    OVERRIDE: rule(staff={TIERS_OVERRIDE}, refusal=_("You may not change a partner's tier by hand.")),
 }
 
 MANUAL_VALUE_RULES = {
     VIEW: rule(staff={PROGRAMS_VIEW}, partner={PROGRAM_VIEW}),
     VIEW_EVIDENCE: rule(staff={PROGRAMS_VIEW}),
-    RECORD: rule(staff={METRICS_RECORD}, refusal="You may not record metric values."),
+    RECORD: rule(staff={METRICS_RECORD}, refusal=_("You may not record metric values.")),
 }
 
 LICENCE_RULES = {
@@ -59,18 +61,18 @@ LICENCE_RULES = {
     UPLOAD: rule(
         staff={LICENCES_VERIFY, PARTNERS_EDIT},
         partner={LICENCES_MANAGE},
-        refusal="You may not upload licences for this company.",
+        refusal=_("You may not upload licences for this company."),
     ),
-    VERIFY: rule(staff={LICENCES_VERIFY}, refusal="You may not verify licences."),
-    REJECT: rule(staff={LICENCES_VERIFY}, refusal="You may not verify licences."),
+    VERIFY: rule(staff={LICENCES_VERIFY}, refusal=_("You may not verify licences.")),
+    REJECT: rule(staff={LICENCES_VERIFY}, refusal=_("You may not verify licences.")),
 }
 
 # Territories are granted from the partner's record, by those who edit partners (or the platform).
 TERRITORY_RULES = {
     VIEW: rule(staff={PROGRAMS_VIEW}, partner={PRODUCTS_VIEW}),
-    GRANT: rule(staff={PARTNERS_EDIT}, platform=True, refusal="You may not grant territories."),
-    UPDATE: rule(staff={PARTNERS_EDIT}, platform=True, refusal="You may not change territories."),
-    REVOKE: rule(staff={PARTNERS_EDIT}, platform=True, refusal="You may not revoke territories."),
+    GRANT: rule(staff={PARTNERS_EDIT}, platform=True, refusal=_("You may not grant territories.")),
+    UPDATE: rule(staff={PARTNERS_EDIT}, platform=True, refusal=_("You may not change territories.")),
+    REVOKE: rule(staff={PARTNERS_EDIT}, platform=True, refusal=_("You may not revoke territories.")),
 }
 
 

@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from . import metrics
 from .forms import ManualMetricValueForm, TierOverrideForm
@@ -57,12 +59,21 @@ class RequirementRow:
     @property
     def mark(self) -> str:
         if not self.available:
-            return "not measured yet"
+            return gettext("not measured yet")
         if self.met and not self.projected_met:
-            return "met, trending below"
+            return gettext("met, trending below")
         if self.met:
-            return "met"
-        return "at risk" if self.mandatory else "not met"
+            return gettext("met")
+        return gettext("at risk") if self.mandatory else gettext("not met")
+
+
+def _result_label(result: dict) -> str:
+    """A result's metric in the reader's language: a registry metric by its key (evaluation stored
+    its label in the language it ran in), a manual metric by the name the vendor gave it."""
+    metric = metrics.get(result.get("metric", ""))
+    if metric is not None:
+        return gettext(metric.label)
+    return result.get("label") or result.get("metric", "")
 
 
 def _requirement_row(result: dict, currency: str) -> RequirementRow:
@@ -83,16 +94,17 @@ def _requirement_row(result: dict, currency: str) -> RequirementRow:
     if met or not available:
         gap_text = ""
     elif operator in (Operator.LTE, Operator.LT):
-        gap_text = f"{_amount(gap, unit, currency)} less"
+        gap_text = gettext("%(amount)s less") % {"amount": _amount(gap, unit, currency)}
     elif operator == Operator.EQ:
-        gap_text = f"{_amount(gap, unit, currency)} off"
+        gap_text = gettext("%(amount)s off") % {"amount": _amount(gap, unit, currency)}
     else:
-        gap_text = f"{_amount(gap, unit, currency)} more"
+        gap_text = gettext("%(amount)s more") % {"amount": _amount(gap, unit, currency)}
     return RequirementRow(
-        label=result.get("label") or result.get("metric", ""),
-        operator_label=result.get("operator_label") or Operator(operator).label,
+        label=_result_label(result),
+        # The operator's words in the reader's language; what evaluation stored only for an unknown one.
+        operator_label=Operator(operator).label if operator in Operator.values else result.get("operator_label", ""),
         threshold=_amount(threshold, unit, currency),
-        value=_amount(value, unit, currency) if available else "not measured yet",
+        value=_amount(value, unit, currency) if available else gettext("not measured yet"),
         gap=gap_text,
         # A pace needs a trend: with no value a review period ago there is none to carry forward.
         projected=_amount(_decimal(result.get("projected")), unit, currency)
@@ -127,18 +139,23 @@ def _percent(value) -> str:
 
 def _benefit_rows(current: Tier, upcoming: Tier | None) -> list[BenefitRow]:
     def mdf(tier):
-        return f"Yes, {_percent(tier.mdf_allocation_percent)} allocation" if tier.mdf_eligible else "No"
+        if not tier.mdf_eligible:
+            return gettext("No")
+        return gettext("Yes, %(percent)s allocation") % {"percent": _percent(tier.mdf_allocation_percent)}
 
     def content(tier):
-        return ", ".join(tier.content_access) or "Standard"
+        return ", ".join(tier.content_access) or gettext("Standard")
+
+    def days(tier):
+        return ngettext("%(days)d day", "%(days)d days", tier.protection_days) % {"days": tier.protection_days}
 
     shown = [
-        ("Discount", lambda t: _percent(t.discount_percent), lambda t: t.discount_percent),
-        ("Deal protection", lambda t: f"{t.protection_days} days", lambda t: t.protection_days),
-        ("MDF", mdf, lambda t: (t.mdf_eligible, t.mdf_allocation_percent)),
-        ("Lead routing weight", lambda t: str(t.lead_routing_weight), lambda t: t.lead_routing_weight),
-        ("Rebate", lambda t: _percent(t.rebate_percent), lambda t: t.rebate_percent),
-        ("Content access", content, lambda t: len(set(t.content_access) - set(current.content_access))),
+        (_("Discount"), lambda t: _percent(t.discount_percent), lambda t: t.discount_percent),
+        (_("Deal protection"), days, lambda t: t.protection_days),
+        (_("MDF"), mdf, lambda t: (t.mdf_eligible, t.mdf_allocation_percent)),
+        (_("Lead routing weight"), lambda t: str(t.lead_routing_weight), lambda t: t.lead_routing_weight),
+        (_("Rebate"), lambda t: _percent(t.rebate_percent), lambda t: t.rebate_percent),
+        (_("Content access"), content, lambda t: len(set(t.content_access) - set(current.content_access))),
     ]
     rows = []
     for label, text, rank in shown:
@@ -181,10 +198,10 @@ class StandingCard:
 
 
 STATUS_LABELS = {
-    "unevaluated": "Not evaluated yet",
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "below": "Below requirements",
+    "unevaluated": _("Not evaluated yet"),
+    "on_track": _("On track"),
+    "at_risk": _("At risk"),
+    "below": _("Below requirements"),
 }
 
 
@@ -246,7 +263,7 @@ def proposal_row(proposal: TierChangeProposal, currency: str) -> ProposalRow:
 def distribution_chart(row) -> dict:
     """A program's distribution for the bar chart (static/js/charts.js reads it)."""
     return {
-        "label": f"Partners in {row.program.name}",
+        "label": gettext("Partners in %(program)s") % {"program": row.program.name},
         "labels": [count.tier.name for count in row.tiers],
         "values": [count.enrollments for count in row.tiers],
         "colors": [count.tier.color for count in row.tiers],

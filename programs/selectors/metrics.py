@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from .. import metrics
 from ..metrics import MANUAL_PREFIX, Metric
 from ..models import ManualMetric
@@ -19,9 +21,18 @@ def metric_get(key: str) -> Metric | None:
 def metric_choices(*, include_unavailable: bool = True) -> list[tuple[str, str]]:
     """(key, label) for forms: the registered metrics, then the tenant's manual metrics."""
     options = [
-        (m.key, m.label if m.available else f"{m.label} (not available yet: {m.provider})")
+        (
+            m.key,
+            m.display_label
+            if m.available
+            else gettext("%(metric)s (not available yet: %(provider)s)")
+            % {"metric": m.display_label, "provider": gettext(m.provider)},
+        )
         for m in metrics.registered()
         if include_unavailable or m.available
     ]
-    options += [(m.registry_key, f"{m.name} (manual)") for m in ManualMetric.objects.order_by("name")]
+    options += [
+        (m.registry_key, gettext("%(metric)s (manual)") % {"metric": m.name})
+        for m in ManualMetric.objects.order_by("name")
+    ]
     return options

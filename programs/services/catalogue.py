@@ -21,6 +21,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from partners.models import Partner
 from prm.accounts.models import Membership
@@ -40,16 +43,18 @@ from .policy import grant_countries, grant_label
 # --- documents -------------------------------------------------------------------------------
 
 # What a licence upload that is no document is told (``prm.web.files.document_kind``'s refusal).
-NOT_A_LICENCE = "Upload the licence as a PDF, PNG or JPEG file."
+NOT_A_LICENCE = _("Upload the licence as a PDF, PNG or JPEG file.")
 
 
 def _period(valid_from: date, valid_until: date | None) -> str:
-    start = f"{valid_from.day} {valid_from:%B %Y}"
-    return f"from {start} until {valid_until.day} {valid_until:%B %Y}" if valid_until else f"from {start}, open-ended"
+    start = date_format(valid_from, "j F Y")
+    if valid_until:
+        return gettext("from %(start)s until %(end)s") % {"start": start, "end": date_format(valid_until, "j F Y")}
+    return gettext("from %(start)s, open-ended") % {"start": start}
 
 
 def _line_label(product_line: ProductLine | None) -> str:
-    return product_line.name if product_line is not None else "every product line"
+    return product_line.name if product_line is not None else gettext("every product line")
 
 
 # --- territories -------------------------------------------------------------------------------
@@ -74,19 +79,22 @@ def territory_validate(
     assert_same_tenant(partner, product_line, region)
     country = (country or "").strip().upper()
     if bool(country) == (region is not None):
-        raise PolicyViolation("Grant either a country or a region, not both (and not neither).")
+        raise PolicyViolation(gettext("Grant either a country or a region, not both (and not neither)."))
     if country:
         try:
             COUNTRY(country)
         except Exception as error:
-            raise PolicyViolation("Use a two-letter ISO country code, e.g. DE.") from error
+            raise PolicyViolation(gettext("Use a two-letter ISO country code, e.g. DE.")) from error
         countries = {country}
     else:
         countries = set(region.countries or [])
         if not countries:
-            raise PolicyViolation(f"The region {region.name} lists no countries yet: add them to the region first.")
+            raise PolicyViolation(
+                gettext("The region %(region)s lists no countries yet: add them to the region first.")
+                % {"region": region.name}
+            )
     if valid_until is not None and valid_until <= valid_from:
-        raise PolicyViolation("The end date must come after the start date.")
+        raise PolicyViolation(gettext("The end date must come after the start date."))
 
     others = TerritoryGrant.objects.select_related("partner", "region", "product_line")
     if grant is not None and grant.pk:
@@ -100,8 +108,16 @@ def territory_validate(
         same = overlapping.filter(exclusive=True, country=country, product_line=product_line, partner=partner).first()
         if same is not None:
             raise PolicyViolation(
-                f"{partner} already holds {country_name(country)} exclusively for {_line_label(product_line)} "
-                f"({_period(same.valid_from, same.valid_until)}): change that grant's dates instead of adding another."
+                gettext(
+                    "%(partner)s already holds %(country)s exclusively for %(line)s (%(period)s): "
+                    "change that grant's dates instead of adding another."
+                )
+                % {
+                    "partner": partner,
+                    "country": country_name(country),
+                    "line": _line_label(product_line),
+                    "period": _period(same.valid_from, same.valid_until),
+                }
             )
     clash = (
         others.exclude(partner=partner)
@@ -120,15 +136,29 @@ def territory_validate(
     shared = sorted(countries & grant_countries(other))
     where = ", ".join(country_name(code) for code in shared) or grant_label(other)
     period = _period(other.valid_from, other.valid_until)
-    if exclusive:
-        kind = "exclusively" if other.exclusive else "as a shared territory"
+    names = {"where": where, "partner": other.partner, "line": _line_label(other.product_line), "period": period}
+    if exclusive and other.exclusive:
         raise PolicyViolation(
-            f"{where} is already granted to {other.partner} {kind} for {_line_label(other.product_line)} "
-            f"({period}): an exclusive grant cannot overlap another partner's territory."
+            gettext(
+                "%(where)s is already granted to %(partner)s exclusively for %(line)s (%(period)s): "
+                "an exclusive grant cannot overlap another partner's territory."
+            )
+            % names
+        )
+    if exclusive:
+        raise PolicyViolation(
+            gettext(
+                "%(where)s is already granted to %(partner)s as a shared territory for %(line)s (%(period)s): "
+                "an exclusive grant cannot overlap another partner's territory."
+            )
+            % names
         )
     raise PolicyViolation(
-        f"{where} is an exclusive territory of {other.partner} for {_line_label(other.product_line)} ({period}): "
-        "a shared grant cannot enter it."
+        gettext(
+            "%(where)s is an exclusive territory of %(partner)s for %(line)s (%(period)s): "
+            "a shared grant cannot enter it."
+        )
+        % names
     )
 
 
@@ -152,7 +182,9 @@ def _insert_or_explain(save) -> None:
             save()
     except IntegrityError as error:
         raise PolicyViolation(
-            "Another exclusive grant of this country for this product line was just recorded; reload and check."
+            gettext(
+                "Another exclusive grant of this country for this product line was just recorded; reload and check."
+            )
         ) from error
 
 
@@ -220,7 +252,9 @@ def territory_update(*, actor: Membership | None, grant: TerritoryGrant, changes
     territory_require(actor, grant, UPDATE)
     refused = set(changes) - set(TERRITORY_FIELDS)
     if refused:
-        raise NotAllowed(f"These cannot be changed on a grant: {', '.join(sorted(refused))}.")
+        raise NotAllowed(
+            gettext("These cannot be changed on a grant: %(fields)s.") % {"fields": ", ".join(sorted(refused))}
+        )
     assert_same_tenant(actor, grant, changes.get("product_line"), changes.get("region"))
     if "country" in changes:
         changes = {**changes, "country": (changes["country"] or "").strip().upper()}
@@ -249,7 +283,7 @@ def territory_update(*, actor: Membership | None, grant: TerritoryGrant, changes
         target=grant.partner,
         verb=events.TERRITORY_CHANGED,
         message=f"Territory {grant_label(grant)} for {_line_label(grant.product_line)} changed: "
-        + ", ".join(TerritoryGrant._meta.get_field(name).verbose_name for name in diff),
+        + ", ".join(str(TerritoryGrant._meta.get_field(name).verbose_name) for name in diff),
         data={"grant": grant.pk, "changes": diff},
     )
     return grant
@@ -261,7 +295,7 @@ def territory_revoke(*, actor: Membership | None, grant: TerritoryGrant, reason:
     territory_require(actor, grant, REVOKE)
     assert_same_tenant(actor, grant)
     if not reason.strip():
-        raise PolicyViolation("Give a reason: the partner sees it on its timeline.")
+        raise PolicyViolation(gettext("Give a reason: the partner sees it on its timeline."))
     grant = (
         TerritoryGrant.objects.select_for_update(of=("self",))
         .select_related("partner", "region", "product_line")
@@ -269,7 +303,7 @@ def territory_revoke(*, actor: Membership | None, grant: TerritoryGrant, reason:
     )
     today = tenant_today()
     if grant.valid_until is not None and grant.valid_until <= today:
-        raise InvalidTransition("This territory grant has already ended.")
+        raise InvalidTransition(gettext("This territory grant has already ended."))
     previous = grant.valid_until
     grant.valid_until = today
     grant.save(update_fields=["valid_until"])
@@ -313,12 +347,12 @@ def licence_upload(
     assert_same_tenant(actor, partner, licence_type)
     today = tenant_today()
     if expires_on <= today:
-        raise PolicyViolation("This licence has already expired: upload a current one.")
+        raise PolicyViolation(gettext("This licence has already expired: upload a current one."))
     if issued_on is not None and issued_on > today:
-        raise PolicyViolation("The issue date is in the future.")
+        raise PolicyViolation(gettext("The issue date is in the future."))
     if issued_on is not None and issued_on >= expires_on:
-        raise PolicyViolation("The licence must be issued before it expires.")
-    kind = document_kind(document, refusal=NOT_A_LICENCE)
+        raise PolicyViolation(gettext("The licence must be issued before it expires."))
+    kind = document_kind(document, refusal=str(NOT_A_LICENCE))
     # Only the extension survives into the stored name (private_upload_path): the proven one.
     document.name = f"licence.{kind}"
     licence = PartnerLicence.objects.create(
@@ -353,18 +387,25 @@ def licence_upload(
     return licence
 
 
+# A decision on a licence someone already decided: one sentence per outcome, for translators.
+LICENCE_ALREADY = {
+    LicenceStatus.VERIFIED: _("This licence was already verified."),
+    LicenceStatus.REJECTED: _("This licence was already rejected."),
+}
+
+
 def _licence_decide(*, actor: Membership, licence: PartnerLicence, to_status: str, reason: str = "") -> PartnerLicence:
     licence_require(actor, licence, VERIFY if to_status == LicenceStatus.VERIFIED else REJECT)
     assert_same_tenant(actor, licence)
     # Locked: of two reviewers deciding at once, the second waits here and then finds it decided.
     licence = PartnerLicence.objects.select_for_update().get(pk=licence.pk)
     if to_status not in LICENCE_TRANSITIONS[licence.status]:
-        raise InvalidTransition(f"This licence was already {LicenceStatus(licence.status).label.lower()}.")
+        raise InvalidTransition(str(LICENCE_ALREADY.get(licence.status, _("This licence was already decided."))))
     reason = reason.strip()
     if to_status == LicenceStatus.VERIFIED and licence.expires_on < tenant_today():
-        raise PolicyViolation("This licence has expired: reject it and ask the partner for a current one.")
+        raise PolicyViolation(gettext("This licence has expired: reject it and ask the partner for a current one."))
     if to_status == LicenceStatus.REJECTED and not reason:
-        raise PolicyViolation("Give a reason: the partner needs to know what to fix.")
+        raise PolicyViolation(gettext("Give a reason: the partner needs to know what to fix."))
     from_status = licence.status
     licence.status = to_status
     licence.verified_by = actor

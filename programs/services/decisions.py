@@ -10,6 +10,8 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from prm.accounts.models import Membership
 from prm.accounts.selectors import partner_admin_list
@@ -45,9 +47,13 @@ def _program_tier(program: Program, tier: Tier | None) -> Tier:
     if tier is None:
         tier = Tier.objects.filter(program=program).order_by("rank").first()
         if tier is None:
-            raise PolicyViolation(f"{program.name} has no tiers yet: add them in the admin first.")
+            raise PolicyViolation(
+                gettext("%(program)s has no tiers yet: add them in the admin first.") % {"program": program.name}
+            )
     elif tier.program_id != program.pk:
-        raise PolicyViolation(f"{tier.name} is not a tier of {program.name}.")
+        raise PolicyViolation(
+            gettext("%(tier)s is not a tier of %(program)s.") % {"tier": tier.name, "program": program.name}
+        )
     return tier
 
 
@@ -58,7 +64,10 @@ def enrollment_create(*, actor: Membership | None, partner, program: Program, ti
     enrollment_require(actor, partner, ENROL)
     assert_same_tenant(actor, partner, program, tier)
     if not program.targets(partner):
-        raise PolicyViolation(f"{program.name} does not target {partner}'s segment (type, industry, size or region).")
+        raise PolicyViolation(
+            gettext("%(program)s does not target %(partner)s's segment (type, industry, size or region).")
+            % {"program": program.name, "partner": partner}
+        )
     tier = _program_tier(program, tier)
     try:
         with transaction.atomic():
@@ -66,7 +75,9 @@ def enrollment_create(*, actor: Membership | None, partner, program: Program, ti
                 partner=partner, program=program, tier=tier, tier_changed_at=timezone.now()
             )
     except IntegrityError:
-        raise PolicyViolation(f"{partner} is already enrolled in {program.name}.") from None
+        raise PolicyViolation(
+            gettext("%(partner)s is already enrolled in %(program)s.") % {"partner": partner, "program": program.name}
+        ) from None
     event_record(
         actor=actor,
         target=partner,
@@ -79,6 +90,18 @@ def enrollment_create(*, actor: Membership | None, partner, program: Program, ti
     return enrollment
 
 
+# A decision that came too late: whole sentences per outcome (and whether someone else made it).
+ALREADY_DECIDED = {
+    (ProposalStatus.APPROVED, False): _("This proposal was already approved; nothing was changed."),
+    (ProposalStatus.APPROVED, True): _("This proposal was already approved by someone else; nothing was changed."),
+    (ProposalStatus.REJECTED, False): _("This proposal was already rejected; nothing was changed."),
+    (ProposalStatus.REJECTED, True): _("This proposal was already rejected by someone else; nothing was changed."),
+    (ProposalStatus.SUPERSEDED, False): _("This proposal was already superseded; nothing was changed."),
+    (ProposalStatus.SUPERSEDED, True): _("This proposal was already superseded by someone else; nothing was changed."),
+}
+ALREADY_DECIDED_ANYHOW = _("This proposal was already decided; nothing was changed.")
+
+
 def _decide(*, actor: Membership, proposal: TierChangeProposal, to_status: str, note: str) -> TierChangeProposal:
     proposal_require(actor, proposal, DECIDE)
     assert_same_tenant(actor, proposal)
@@ -86,10 +109,8 @@ def _decide(*, actor: Membership, proposal: TierChangeProposal, to_status: str, 
     # which lock the enrollment and then its pending proposal... see tier_override).
     proposal = TierChangeProposal.objects.select_for_update().select_related("program").get(pk=proposal.pk)
     if to_status not in PROPOSAL_TRANSITIONS[proposal.status]:
-        who = "" if proposal.decided_by_id is None else " by someone else"
-        raise InvalidTransition(
-            f"This proposal was already {proposal.get_status_display().lower()}{who}; nothing was changed."
-        )
+        by_someone = proposal.decided_by_id is not None
+        raise InvalidTransition(str(ALREADY_DECIDED.get((proposal.status, by_someone), ALREADY_DECIDED_ANYHOW)))
     proposal.status = to_status
     proposal.decided_by = actor
     proposal.decided_at = timezone.now()
@@ -105,7 +126,7 @@ def proposal_approve(*, actor: Membership, proposal: TierChangeProposal, note: s
     proposal = _decide(actor=actor, proposal=proposal, to_status=ProposalStatus.APPROVED, note=note)
     enrollment = Enrollment.objects.select_for_update().get(pk=proposal.enrollment_id)
     if enrollment.tier_id != proposal.from_tier_id:
-        raise InvalidTransition("The partner's tier changed since this was proposed; nothing was changed.")
+        raise InvalidTransition(gettext("The partner's tier changed since this was proposed; nothing was changed."))
     before, after = proposal.from_tier, proposal.to_tier
     enrollment.tier = after
     enrollment.tier_changed_at = timezone.now()
@@ -128,7 +149,7 @@ def proposal_approve(*, actor: Membership, proposal: TierChangeProposal, note: s
 def proposal_reject(*, actor: Membership, proposal: TierChangeProposal, note: str) -> TierChangeProposal:
     """Reject a proposal (a reason is required); the partner keeps its tier."""
     if not note.strip():
-        raise PolicyViolation("Say why the proposal is rejected: the partner's record keeps the reason.")
+        raise PolicyViolation(gettext("Say why the proposal is rejected: the partner's record keeps the reason."))
     proposal = _decide(actor=actor, proposal=proposal, to_status=ProposalStatus.REJECTED, note=note.strip())
     event_record(
         actor=actor,
@@ -179,15 +200,17 @@ def tier_override(
     enrollment_require(actor, enrollment, OVERRIDE)
     assert_same_tenant(actor, enrollment, tier)
     if not reason.strip():
-        raise PolicyViolation("Give a reason for the manual tier: the partner's record keeps it.")
+        raise PolicyViolation(gettext("Give a reason for the manual tier: the partner's record keeps it."))
     enrollment = (
         Enrollment.objects.select_for_update().select_related("program", "tier", "partner").get(pk=enrollment.pk)
     )
     if tier.program_id != enrollment.program_id:
-        raise PolicyViolation(f"{tier.name} is not a tier of {enrollment.program.name}.")
+        raise PolicyViolation(
+            gettext("%(tier)s is not a tier of %(program)s.") % {"tier": tier.name, "program": enrollment.program.name}
+        )
     today = tenant_today()
     if until is not None and until < today:
-        raise PolicyViolation("The hold date is in the past: pick today or a later date, or leave it empty.")
+        raise PolicyViolation(gettext("The hold date is in the past: pick today or a later date, or leave it empty."))
     before = enrollment.tier
     enrollment.tier = tier
     enrollment.tier_changed_at = timezone.now()
@@ -228,9 +251,11 @@ def manual_metric_record(
     manual_value_require(actor, partner, RECORD)
     assert_same_tenant(actor, partner, metric)
     if metric.evidence_required and not evidence:
-        raise PolicyViolation(f"{metric.name} needs evidence: attach the document the value comes from.")
+        raise PolicyViolation(
+            gettext("%(metric)s needs evidence: attach the document the value comes from.") % {"metric": metric.name}
+        )
     if effective_on > tenant_today() + timedelta(days=1):
-        raise PolicyViolation("The value cannot take effect in the future.")
+        raise PolicyViolation(gettext("The value cannot take effect in the future."))
     recorded = ManualMetricValue(
         partner=partner, metric=metric, value=value, effective_on=effective_on, note=note, recorded_by=actor
     )

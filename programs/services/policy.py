@@ -29,6 +29,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Prefetch, Q
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from partners.models import Partner, PartnerStatus, PartnerType
 from prm.accounts.roles import PARTNER_ROLES, Role
@@ -42,6 +45,7 @@ from ..models import (
     AuthorizationRule,
     Enrollment,
     LicenceStatus,
+    Operator,
     PartnerLicence,
     Product,
     ProductLine,
@@ -118,19 +122,19 @@ def _competencies_held(partner: Partner, codes: set[str], on: date) -> set[str]:
 
 def format_money(amount: Decimal | int | None, currency: str) -> str:
     """``EUR 5,000.00``: amounts in messages and pages, always with their currency."""
-    value = Decimal(amount or 0)
-    return f"{currency} {value:,.2f}".strip()
+    value = number_format(Decimal(amount or 0), decimal_pos=2, use_l10n=True, force_grouping=True)
+    return f"{currency} {value}".strip()
 
 
 def _day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
+    return date_format(value, "j F Y")
 
 
 def _join(names: Iterable[str]) -> str:
     names = [name for name in names if name]
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " or " + names[-1]
+    return gettext("%(names)s or %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def _decimal(value) -> Decimal | None:
@@ -211,20 +215,24 @@ def _load_facts(partner: Partner, rules: list[AuthorizationRule], *, need_grants
 # --- the checks ------------------------------------------------------------------------------
 
 _STATUS_MESSAGES = {
-    PartnerStatus.APPLICANT: "Your company's application is still being reviewed: nothing can be sold or "
-    "registered until it is approved.",
-    PartnerStatus.ONBOARDING: "Your company is still onboarding: finish onboarding with your channel manager "
-    "to start selling.",
-    PartnerStatus.SUSPENDED: "Your company is suspended: nothing can be sold or registered until the "
-    "suspension is lifted. Contact your channel manager.",
-    PartnerStatus.TERMINATED: "Your company's partnership has ended: nothing can be sold or registered.",
+    PartnerStatus.APPLICANT: _(
+        "Your company's application is still being reviewed: nothing can be sold or registered until it is approved."
+    ),
+    PartnerStatus.ONBOARDING: _(
+        "Your company is still onboarding: finish onboarding with your channel manager to start selling."
+    ),
+    PartnerStatus.SUSPENDED: _(
+        "Your company is suspended: nothing can be sold or registered until the "
+        "suspension is lifted. Contact your channel manager."
+    ),
+    PartnerStatus.TERMINATED: _("Your company's partnership has ended: nothing can be sold or registered."),
 }
 
 
 def _status_reason(partner: Partner) -> Reason | None:
     if partner.status == PartnerStatus.ACTIVE:
         return None
-    return Reason("partner_status", _STATUS_MESSAGES.get(partner.status, "Your company is not active."))
+    return Reason("partner_status", str(_STATUS_MESSAGES.get(partner.status, _("Your company is not active."))))
 
 
 def _progress_towards(standing: TierStanding | None, needed) -> str:
@@ -241,23 +249,30 @@ def _progress_towards(standing: TierStanding | None, needed) -> str:
     missing = [text for text in (_missing(entry) for entry in entries if not entry.get("met")) if text]
     if not missing:
         return ""
-    return f"To reach {target.name}: {'; '.join(missing)}."
+    return gettext("To reach %(tier)s: %(missing)s.") % {"tier": target.name, "missing": "; ".join(missing)}
 
 
 def _missing(entry: dict) -> str:
-    label = str(entry.get("label") or "").strip() or "a requirement"
+    label = str(entry.get("label") or "").strip() or gettext("a requirement")
     unit = str(entry.get("unit") or "").strip()
     operator = entry.get("operator") or "gte"
     gap = _decimal(entry.get("gap"))
     threshold = _decimal(entry.get("threshold"))
-    optional = " (optional)" if entry.get("mandatory") is False else ""
     if gap is not None and gap > 0 and operator in ("gte", "gt", "lte", "lt"):
-        more = "more" if operator in ("gte", "gt") else "less"
-        return f"{label} {format_measure(gap, unit)} {more}{optional}"
-    if threshold is not None:
-        words = {"gte": "at least", "gt": "more than", "lte": "at most", "lt": "less than", "eq": "exactly"}
-        return f"{label} {words.get(operator, 'at least')} {format_measure(threshold, unit)}{optional}"
-    return f"{label}{optional}"
+        more = gettext("%(label)s %(gap)s more") if operator in ("gte", "gt") else gettext("%(label)s %(gap)s less")
+        text = more % {"label": label, "gap": format_measure(gap, unit)}
+    elif threshold is not None:
+        words = Operator(operator).label if operator in Operator.values else Operator.GTE.label
+        text = gettext("%(label)s %(operator)s %(threshold)s") % {
+            "label": label,
+            "operator": words,
+            "threshold": format_measure(threshold, unit),
+        }
+    else:
+        text = label
+    if entry.get("mandatory") is False:
+        return gettext("%(requirement)s (optional)") % {"requirement": text}
+    return text
 
 
 def _tier_reason(line: ProductLine, rule: AuthorizationRule, facts: _Facts) -> Reason | None:
@@ -269,10 +284,18 @@ def _tier_reason(line: ProductLine, rule: AuthorizationRule, facts: _Facts) -> R
     if enrollment is None:
         return Reason(
             "min_tier",
-            f"{line.name} needs the {needed.name} tier of the {program} program; "
-            "your company is not enrolled in that program. Ask your channel manager about joining it.",
+            gettext(
+                "%(line)s needs the %(tier)s tier of the %(program)s program; "
+                "your company is not enrolled in that program. Ask your channel manager about joining it."
+            )
+            % {"line": line.name, "tier": needed.name, "program": program},
         )
-    message = f"{line.name} needs the {needed.name} tier of the {program} program; you are {enrollment.tier.name}."
+    message = gettext("%(line)s needs the %(tier)s tier of the %(program)s program; you are %(own)s.") % {
+        "line": line.name,
+        "tier": needed.name,
+        "program": program,
+        "own": enrollment.tier.name,
+    }
     progress = _progress_towards(facts.standings.get(enrollment.pk), needed)
     return Reason("min_tier", f"{message} {progress}" if progress else message)
 
@@ -282,11 +305,11 @@ def _type_reason(line: ProductLine, rule: AuthorizationRule, facts: _Facts) -> R
     if partner.partner_type_id in rule.allowed_partner_type_ids:
         return None
     allowed = sorted(facts.type_names[i] for i in rule.allowed_partner_type_ids if i in facts.type_names)
-    own = facts.type_names.get(partner.partner_type_id, "another type")
+    own = facts.type_names.get(partner.partner_type_id) or gettext("another type")
     return Reason(
         "partner_type",
-        f"{line.name} is sold only by these partner types: {', '.join(allowed) or 'none configured'}. "
-        f"Your company is registered as {own}.",
+        gettext("%(line)s is sold only by these partner types: %(allowed)s. Your company is registered as %(own)s.")
+        % {"line": line.name, "allowed": ", ".join(allowed) or gettext("none configured"), "own": own},
     )
 
 
@@ -307,26 +330,42 @@ def _licence_reason(line: ProductLine, rule: AuthorizationRule, facts: _Facts) -
     if pending:
         return Reason(
             "licence_pending",
-            f"{line.name} needs a verified {kind.name}; yours is awaiting verification. "
-            "It counts as soon as the vendor verifies it.",
+            gettext(
+                "%(line)s needs a verified %(licence)s; yours is awaiting verification. "
+                "It counts as soon as the vendor verifies it."
+            )
+            % {"line": line.name, "licence": kind.name},
         )
     if expired:
         return Reason(
             "licence_expired",
-            f"{line.name} needs a current {kind.name}; yours expired on {_day(expired[-1].expires_on)}. "
-            "Upload the renewed licence under Licences.",
+            gettext(
+                "%(line)s needs a current %(licence)s; yours expired on %(date)s. "
+                "Upload the renewed licence under Licences."
+            )
+            % {"line": line.name, "licence": kind.name, "date": _day(expired[-1].expires_on)},
         )
     if rejected:
         why = rejected[-1].rejection_reason.strip().rstrip(".")
         return Reason(
             "licence_rejected",
-            f"{line.name} needs a verified {kind.name}; the one you uploaded was rejected"
-            + (f" ({why})" if why else "")
-            + ". Upload a valid one under Licences.",
+            (
+                gettext(
+                    "%(line)s needs a verified %(licence)s; the one you uploaded was rejected (%(why)s). "
+                    "Upload a valid one under Licences."
+                )
+                if why
+                else gettext(
+                    "%(line)s needs a verified %(licence)s; the one you uploaded was rejected. "
+                    "Upload a valid one under Licences."
+                )
+            )
+            % {"line": line.name, "licence": kind.name, "why": why},
         )
     return Reason(
         "licence_missing",
-        f"{line.name} needs a verified {kind.name}, and your company has none on file. Upload it under Licences.",
+        gettext("%(line)s needs a verified %(licence)s, and your company has none on file. Upload it under Licences.")
+        % {"line": line.name, "licence": kind.name},
     )
 
 
@@ -337,13 +376,19 @@ def _competency_reason(line: ProductLine, rule: AuthorizationRule, facts: _Facts
     if not competency_holders:
         return Reason(
             "competency",
-            f"{line.name} needs the {code} competency. Competencies come from certifications in the learning "
-            "module, which is not available yet: ask your channel manager.",
+            gettext(
+                "%(line)s needs the %(code)s competency. Competencies come from certifications in the learning "
+                "module, which is not available yet: ask your channel manager."
+            )
+            % {"line": line.name, "code": code},
         )
     return Reason(
         "competency",
-        f"{line.name} needs the {code} competency, which your company does not hold yet. "
-        "Competencies come from your people's certifications.",
+        gettext(
+            "%(line)s needs the %(code)s competency, which your company does not hold yet. "
+            "Competencies come from your people's certifications."
+        )
+        % {"line": line.name, "code": code},
     )
 
 
@@ -387,7 +432,8 @@ def _territory_reasons(line: ProductLine, country: str, facts: _Facts) -> list[R
         reasons.append(
             Reason(
                 "territory_exclusive",
-                f"{country_name(country)} is an exclusive territory of another partner for {line.name}.",
+                gettext("%(country)s is an exclusive territory of another partner for %(line)s.")
+                % {"country": country_name(country), "line": line.name},
             )
         )
     if not line.requires_territory:
@@ -402,19 +448,25 @@ def _territory_reasons(line: ProductLine, country: str, facts: _Facts) -> list[R
         reasons.append(
             Reason(
                 "territory_missing",
-                f"{line.name} is sold only in granted territories, and {country_name(country)} is not one of "
-                f"yours (yours: {names}). Ask your channel manager for a territory grant.",
+                gettext(
+                    "%(line)s is sold only in granted territories, and %(country)s is not one of "
+                    "yours (yours: %(names)s). Ask your channel manager for a territory grant."
+                )
+                % {"line": line.name, "country": country_name(country), "names": names},
             )
         )
     else:
-        where = f" covering {country_name(country)}" if country else ""
-        reasons.append(
-            Reason(
-                "territory_missing",
-                f"{line.name} is sold only in granted territories, and your company holds none for it. "
-                f"Ask your channel manager for a territory grant{where}.",
+        if country:
+            message = gettext(
+                "%(line)s is sold only in granted territories, and your company holds none for it. "
+                "Ask your channel manager for a territory grant covering %(country)s."
             )
-        )
+        else:
+            message = gettext(
+                "%(line)s is sold only in granted territories, and your company holds none for it. "
+                "Ask your channel manager for a territory grant."
+            )
+        reasons.append(Reason("territory_missing", message % {"line": line.name, "country": country_name(country)}))
     return reasons
 
 
@@ -428,16 +480,19 @@ def _deal_reasons(
             reasons.append(
                 Reason(
                     "deal_currency",
-                    f"Deals are checked against a minimum of {format_money(params.min_amount, params.currency)}: "
-                    f"enter the amount in {params.currency}.",
+                    gettext("Deals are checked against a minimum of %(minimum)s: enter the amount in %(currency)s.")
+                    % {"minimum": format_money(params.min_amount, params.currency), "currency": params.currency},
                 )
             )
         elif amount < params.min_amount:
             reasons.append(
                 Reason(
                     "deal_amount",
-                    f"Deals must be at least {format_money(params.min_amount, params.currency)}; "
-                    f"this one is {format_money(amount, currency)}.",
+                    gettext("Deals must be at least %(minimum)s; this one is %(amount)s.")
+                    % {
+                        "minimum": format_money(params.min_amount, params.currency),
+                        "amount": format_money(amount, currency),
+                    },
                 )
             )
     if membership is not None and membership.role not in params.roles:
@@ -445,15 +500,18 @@ def _deal_reasons(
         reasons.append(
             Reason(
                 "deal_role",
-                f"Deals are registered by {_join(allowed)} users; you are signed in as {_role_label(membership.role)}. "
-                "Ask a colleague in one of those roles, or your company's admin.",
+                gettext(
+                    "Deals are registered by %(roles)s users; you are signed in as %(own)s. "
+                    "Ask a colleague in one of those roles, or your company's admin."
+                )
+                % {"roles": _join(allowed), "own": _role_label(membership.role)},
             )
         )
     return reasons
 
 
 def _role_label(role: str) -> str:
-    return Role(role).label if role in Role.values else role
+    return str(Role(role).label) if role in Role.values else role
 
 
 # --- the public functions ----------------------------------------------------------------------
@@ -519,10 +577,14 @@ def policy_decide(
             raise ValueError("the product is not of that product line")
         product_line = product.line
         if not product.is_active:
-            reasons.append(Reason("product_inactive", f"{product.name} is no longer sold."))
+            reasons.append(
+                Reason("product_inactive", gettext("%(product)s is no longer sold.") % {"product": product.name})
+            )
     if product_line is not None:
         if not product_line.is_active:
-            reasons.append(Reason("line_inactive", f"{product_line.name} is no longer offered."))
+            reasons.append(
+                Reason("line_inactive", gettext("%(line)s is no longer offered.") % {"line": product_line.name})
+            )
         rules = list(_rules_query().filter(product_line=product_line))
         facts = _load_facts(partner, rules, need_grants=product_line.requires_territory, on=on)
         reasons += _rule_reasons(product_line, rules, facts)

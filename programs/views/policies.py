@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from partners.permissions import COMPANY_VIEW
@@ -34,7 +36,7 @@ def _territory_rows(grants) -> list[dict]:
     return [
         {
             "where": grant_label(grant),
-            "line": grant.product_line.name if grant.product_line_id else "Every product line",
+            "line": grant.product_line.name if grant.product_line_id else gettext("Every product line"),
             "exclusive": grant.exclusive,
             "until": grant.valid_until,
         }
@@ -117,7 +119,7 @@ class LicencesView(ServiceView):
     area, capability = PORTAL, COMPANY_VIEW
     template = "programs/licences.html"
     form_class = LicenceUploadForm
-    invalid_message = "The licence was not uploaded: correct the fields marked below."
+    invalid_message = _("The licence was not uploaded: correct the fields marked below.")
 
     def _render(self, request, form):
         can_manage = licence_may(self.actor, self.actor.partner_id, UPLOAD)
@@ -152,7 +154,9 @@ class LicencesView(ServiceView):
         )
 
     def success_message(self, licence):
-        return f"Your {licence.licence_type.name} was uploaded; the vendor will verify it."
+        return gettext("Your %(licence)s was uploaded; the vendor will verify it.") % {
+            "licence": licence.licence_type.name
+        }
 
     def success_url(self, licence):
         return reverse("portal:licences")
@@ -204,7 +208,7 @@ class LicenceDecideView(ServiceView):
     @property
     def invalid_message(self):
         errors = [error for field_errors in self.form.errors.values() for error in field_errors]
-        return " ".join(errors) or "Choose verify or reject."
+        return " ".join(errors) or gettext("Choose verify or reject.")
 
     def perform(self, data):
         if data["decision"] == "verify":
@@ -212,10 +216,10 @@ class LicenceDecideView(ServiceView):
         return licence_reject(actor=self.actor, licence=self.object, reason=data["reason"])
 
     def success_message(self, licence):
-        what = f"{self.object.licence_type.name} of {self.object.partner}"
+        names = {"licence": self.object.licence_type.name, "partner": self.object.partner}
         if licence.status == LicenceStatus.VERIFIED:
-            return f"{what} verified."
-        return f"{what} rejected; the partner is told why."
+            return gettext("%(licence)s of %(partner)s verified.") % names
+        return gettext("%(licence)s of %(partner)s rejected; the partner is told why.") % names
 
     def success_url(self, licence=None):
         return reverse("office:licence_queue")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from partners.hooks import record_page
@@ -94,9 +96,15 @@ class ProposalDecideView(ServiceView):
     @property
     def invalid_message(self) -> str:
         form = self.form
-        reasons = [*form.non_field_errors(), *(["Choose approve or reject."] if "decision" in form.errors else [])]
+        reasons = [
+            *form.non_field_errors(),
+            *([gettext("Choose approve or reject.")] if "decision" in form.errors else []),
+        ]
         reasons += form.errors.get("note", [])
-        return f"Nothing was decided for {self.object.partner.display_name}: {' '.join(reasons)}"
+        return gettext("Nothing was decided for %(partner)s: %(reasons)s") % {
+            "partner": self.object.partner.display_name,
+            "reasons": " ".join(reasons),
+        }
 
     def perform(self, data):
         if data["decision"] == "approve":
@@ -106,8 +114,16 @@ class ProposalDecideView(ServiceView):
     def success_message(self, proposal) -> str:
         partner, program = self.object.partner, self.object.program.name
         if proposal.status == ProposalStatus.APPROVED:
-            return f"{partner} moves to {self.object.to_tier.name} in {program}."
-        return f"{partner} stays {self.object.from_tier.name} in {program}."
+            return gettext("%(partner)s moves to %(tier)s in %(program)s.") % {
+                "partner": partner,
+                "tier": self.object.to_tier.name,
+                "program": program,
+            }
+        return gettext("%(partner)s stays %(tier)s in %(program)s.") % {
+            "partner": partner,
+            "tier": self.object.from_tier.name,
+            "program": program,
+        }
 
     def success_url(self, result=None) -> str:
         query = self.request.GET.urlencode()
@@ -151,7 +167,9 @@ class TierOverrideView(ServiceView):
 
     @property
     def invalid_message(self):
-        return f"The tier in {self.object.program.name} was not changed: see the form below."
+        return gettext("The tier in %(program)s was not changed: see the form below.") % {
+            "program": self.object.program.name
+        }
 
     def perform(self, data):
         return tier_override(
@@ -159,7 +177,11 @@ class TierOverrideView(ServiceView):
         )
 
     def success_message(self, enrollment):
-        return f"{self.partner} is now {enrollment.tier.name} in {enrollment.program.name}."
+        return gettext("%(partner)s is now %(tier)s in %(program)s.") % {
+            "partner": self.partner,
+            "tier": enrollment.tier.name,
+            "program": enrollment.program.name,
+        }
 
     def success_url(self, enrollment):
         return reverse("office:partner_programs", kwargs={"partner_id": self.partner.pk})
@@ -171,7 +193,7 @@ class TierOverrideView(ServiceView):
 class ManualMetricRecordView(ServiceView):
     area, capability = OFFICE, METRICS_RECORD
     form_class = ManualMetricValueForm
-    invalid_message = "The value was not recorded: see the form below."
+    invalid_message = _("The value was not recorded: see the form below.")
 
     def get_object(self):
         return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["partner_id"])
@@ -191,7 +213,10 @@ class ManualMetricRecordView(ServiceView):
         )
 
     def success_message(self, value):
-        return f"{value.metric.name} is recorded; {self.object}'s standing is recalculated shortly."
+        return gettext("%(metric)s is recorded; %(partner)s's standing is recalculated shortly.") % {
+            "metric": value.metric.name,
+            "partner": self.object,
+        }
 
     def success_url(self, value):
         return reverse("office:partner_programs", kwargs={"partner_id": self.object.pk})
