@@ -71,8 +71,8 @@ class DealAction(StrEnum):
 
 
 A = DealAction
-_DECIDE = "You may not decide deal registrations."
-_CONFIRM = "You may not confirm wins."
+_DECIDE = _("You may not decide deal registrations.")
+_CONFIRM = _("You may not confirm wins.")
 
 # The registration's partner users who register deals: a rep acts on the registrations it made, a
 # partner admin (DEALS_VIEW_COMPANY) on its company's.
@@ -82,21 +82,23 @@ RULES: dict[DealAction, Rule] = {
     # No refusal sentence: a registration the actor may not see is a 404, never a 403 that
     # confirms it exists.
     A.VIEW: rule(staff={DEALS_VIEW}, **_REGISTRANTS),
-    A.VIEW_INTERNAL: rule(staff={DEALS_VIEW}, refusal="Only the vendor's staff read this."),
+    A.VIEW_INTERNAL: rule(staff={DEALS_VIEW}, refusal=_("Only the vendor's staff read this.")),
     A.REGISTER: rule(
         staff={DEALS_REGISTER_ON_BEHALF},
         **_REGISTRANTS,
-        refusal="You may not register deals for this company.",
-        staff_refusal="You may not register deals on a partner's behalf.",
+        refusal=_("You may not register deals for this company."),
+        staff_refusal=_("You may not register deals on a partner's behalf."),
     ),
-    A.EDIT: rule(staff={DEALS_REGISTER_ON_BEHALF}, **_REGISTRANTS, refusal="You may not edit this registration."),
-    A.SUBMIT: rule(staff={DEALS_REGISTER_ON_BEHALF}, **_REGISTRANTS, refusal="You may not submit this registration."),
-    A.WITHDRAW: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not withdraw this registration."),
-    A.UPDATE_STAGE: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not update this deal."),
-    A.MARK_WON: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not mark this deal won."),
-    A.MARK_LOST: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not mark this deal lost."),
+    A.EDIT: rule(staff={DEALS_REGISTER_ON_BEHALF}, **_REGISTRANTS, refusal=_("You may not edit this registration.")),
+    A.SUBMIT: rule(
+        staff={DEALS_REGISTER_ON_BEHALF}, **_REGISTRANTS, refusal=_("You may not submit this registration.")
+    ),
+    A.WITHDRAW: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal=_("You may not withdraw this registration.")),
+    A.UPDATE_STAGE: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal=_("You may not update this deal.")),
+    A.MARK_WON: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal=_("You may not mark this deal won.")),
+    A.MARK_LOST: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal=_("You may not mark this deal lost.")),
     A.REQUEST_EXTENSION: rule(
-        staff={DEALS_REGISTER_ON_BEHALF}, **_REGISTRANTS, refusal="You may not request an extension."
+        staff={DEALS_REGISTER_ON_BEHALF}, **_REGISTRANTS, refusal=_("You may not request an extension.")
     ),
     A.APPROVE: rule(staff={DEALS_REVIEW}, refusal=_DECIDE),
     A.REJECT: rule(staff={DEALS_REVIEW}, refusal=_DECIDE),
@@ -104,26 +106,28 @@ RULES: dict[DealAction, Rule] = {
     A.MARK_DUPLICATE: rule(staff={DEALS_REVIEW}, refusal=_DECIDE),
     A.CONFIRM_WIN: rule(staff={DEALS_REVIEW}, refusal=_CONFIRM),
     A.REFUSE_WIN: rule(staff={DEALS_REVIEW}, refusal=_CONFIRM),
-    A.DECIDE_EXTENSION: rule(staff={DEALS_REVIEW}, refusal="You may not decide extensions."),
-    A.POST_MESSAGE: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not write on this registration."),
+    A.DECIDE_EXTENSION: rule(staff={DEALS_REVIEW}, refusal=_("You may not decide extensions.")),
+    A.POST_MESSAGE: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal=_("You may not write on this registration.")),
     A.POST_INTERNAL_NOTE: rule(
         staff={DEALS_REVIEW},
-        refusal="Only the vendor's staff write internal notes.",
-        staff_refusal="You may not write on this registration.",
+        refusal=_("Only the vendor's staff write internal notes."),
+        staff_refusal=_("You may not write on this registration."),
     ),
-    A.ATTACH: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not attach documents to this registration."),
+    A.ATTACH: rule(
+        staff={DEALS_REVIEW}, **_REGISTRANTS, refusal=_("You may not attach documents to this registration.")
+    ),
     # Special pricing is the partner's request, never entered by staff; staff decide it.
     A.PRICING_REQUEST: rule(
         **_REGISTRANTS,
-        refusal="You may not ask for special pricing on this registration.",
-        staff_refusal="Only the partner may ask for special pricing on this registration.",
+        refusal=_("You may not ask for special pricing on this registration."),
+        staff_refusal=_("Only the partner may ask for special pricing on this registration."),
     ),
     A.PRICING_WITHDRAW: rule(
         **_REGISTRANTS,
-        refusal="You may not withdraw this special-pricing request.",
-        staff_refusal="Only the partner may withdraw this special-pricing request.",
+        refusal=_("You may not withdraw this special-pricing request."),
+        staff_refusal=_("Only the partner may withdraw this special-pricing request."),
     ),
-    A.PRICING_DECIDE: rule(staff={PRICING_DECIDE}, refusal="You may not decide special pricing."),
+    A.PRICING_DECIDE: rule(staff={PRICING_DECIDE}, refusal=_("You may not decide special pricing.")),
 }
 
 
