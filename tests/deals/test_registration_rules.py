@@ -235,3 +235,13 @@ def test_no_staff_service_writes_to_a_partners_draft(acme, cat):
     response = make_client(acme.sales_rep).post(reverse("portal:deal_submit", args=[deal.pk]))
     assert response.status_code == 302
     assert "Private Draft AG" in html(make_client(acme.manager).get(reverse("office:deal_detail", args=[deal.pk])))
+
+
+def test_the_django_admin_offers_vendor_admins_no_deal_changelist(acme, cat, client_for):
+    # Registrations are read and written through the deal pages (which hide a partner's draft);
+    # the admin configures accounts, rules and pricing bands, and holds no deal list to leak one.
+    draft(acme.sales_rep, cat, customer_name="Private Draft AG")
+    client = client_for(acme.admin)
+    index = client.get("/admin/").content.decode()
+    assert "/admin/deals/customeraccount/" in index and "/admin/deals/deal/" not in index
+    assert client.get("/admin/deals/deal/").status_code == 404
