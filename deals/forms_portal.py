@@ -127,15 +127,16 @@ class DealLineForm(forms.Form):
         widget=forms.NumberInput(attrs={"data-line-price": "", "step": "0.01"}),
     )
 
-    def __init__(self, *args, product_choices=(), products=None, refused=None, **kwargs):
+    def __init__(self, *args, product_choices=(), products=None, refused=None, kept=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.products = products or {}
         self.refused = refused or {}
         field = self.fields["product"]
         # Every product of the catalogue is a valid choice (a refused one is refused below, with
-        # its reason); the picker draws only those offered.
+        # its reason); the picker draws only those offered, and those a registration being
+        # edited holds already (``kept``: shown, not dropped unseen, and refused on saving).
         field.choices = [("", _("Choose a product")), *product_choices, *((pk, "") for pk in self.refused)]
-        field.widget.choices = [("", _("Choose a product")), *product_choices]
+        field.widget.choices = [("", _("Choose a product")), *product_choices, *kept]
         field.widget.attrs["data-line-product"] = ""
 
     def clean(self):
@@ -156,14 +157,20 @@ class DealLineForm(forms.Form):
 
 
 class BaseLineFormSet(forms.BaseFormSet):
-    def __init__(self, *args, products=(), refused=None, **kwargs):
+    def __init__(self, *args, products=(), refused=None, kept=(), **kwargs):
         self.catalogue = {product.pk: product for product in products}
         self.product_choices = product_choices(products)
         self.refused = refused or {}
+        self.kept = list(kept)
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {"product_choices": self.product_choices, "products": self.catalogue, "refused": self.refused}
+        return {
+            "product_choices": self.product_choices,
+            "products": self.catalogue,
+            "refused": self.refused,
+            "kept": self.kept,
+        }
 
     @property
     def empty_form(self):
@@ -175,6 +182,7 @@ class BaseLineFormSet(forms.BaseFormSet):
             product_choices=self.product_choices,
             products=self.catalogue,
             refused=self.refused,
+            kept=self.kept,
             renderer=self.renderer,
         )
         self.add_fields(form, None)
@@ -214,8 +222,14 @@ class RegistrationForm:
         self.offer = offer
         self.lines = None
         if editable is None or "lines" in editable:
+            held = {row["product"] for row in line_initial or ()}
+            kept = [
+                (pk, _("%(product)s (not offered to your company)") % {"product": name})
+                for pk, name in offer.refused_names.items()
+                if pk in held
+            ]
             self.lines = LineFormSet(
-                data, prefix="lines", initial=line_initial, products=offer.products, refused=offer.refused
+                data, prefix="lines", initial=line_initial, products=offer.products, refused=offer.refused, kept=kept
             )
 
     def is_valid(self) -> bool:

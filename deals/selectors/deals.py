@@ -199,6 +199,7 @@ class ProductOffer:
 
     products: list[Product]
     refused: dict[int, str] = dataclass_field(default_factory=dict)
+    refused_names: dict[int, str] = dataclass_field(default_factory=dict)
     not_offered: list[tuple[str, list[str]]] = dataclass_field(default_factory=list)
 
 
@@ -253,6 +254,7 @@ def product_offer_for_actor(*, actor) -> ProductOffer:
         reason = "; ".join(_why_not(line, decision.codes, ranks))
         for product in line.active_products:
             offer.refused[product.pk] = reason
+            offer.refused_names[product.pk] = product.name
             groups.setdefault(reason, []).append(product.name)
     offer.not_offered = sorted(groups.items())
     return offer

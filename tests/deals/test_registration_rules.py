@@ -149,6 +149,25 @@ def test_a_product_posted_anyway_is_refused_on_its_row_and_nothing_typed_is_lost
     assert _deals_of(acme.partner) == []
 
 
+def test_a_draft_holding_a_product_no_longer_offered_shows_it_and_refuses_it_on_its_row(acme, cat):
+    # given a draft with a switch, saved before switches needed the Gold tier
+    deal = draft(acme.sales_rep, cat, products=[cat.switch])
+    AuthorizationRuleFactory(product_line=cat.switches, min_tier=cat.gold)
+    client = make_client(acme.sales_rep)
+    # when the rep edits it, the switch is still on its row (not silently dropped)
+    page = html(client.get(reverse("portal:deal_edit", args=[deal.pk])))
+    assert re.search(rf'<option value="{cat.switch.pk}" selected>SW-24 \(not offered to your company\)</option>', page)
+    # and saving it as it is refuses that row, with the reason
+    data = registration(
+        cat,
+        **{"lines-INITIAL_FORMS": "1", "lines-0-product": str(cat.switch.pk), "lines-0-unit_price": ""},
+        intent="save",
+    )
+    page = html(client.post(reverse("portal:deal_edit", args=[deal.pk]), data))
+    row = re.search(r'<tr id="line-0"([^>]*)>(.*?)</tr>', page, re.S)
+    assert 'class="table-danger"' in row.group(1) and "needs the Gold tier" in row.group(2)
+
+
 # --- the amount --------------------------------------------------------------------------------
 
 
