@@ -344,6 +344,10 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
     deal_require(actor, deal, DealAction.SUBMIT)
     deal = lock(deal)
     check_transition(deal, S.SUBMITTED, verb="submitted")
+    if deal.status == S.DRAFT:
+        # A draft saved weeks ago may name a day gone by; a completed registration keeps the date
+        # the reviewer saw unless the reviewer asked about it.
+        _check_close_date(deal.expected_close_on)
     _policy_check(actor=actor, deal=deal)
     program = program_get_for_partner(partner=deal.partner)
     if deal.program_id != (program.pk if program else None):

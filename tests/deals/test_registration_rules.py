@@ -19,6 +19,7 @@ from deals.services import (
     attachment_add,
     deal_approve,
     deal_register,
+    deal_submit,
     deal_update,
     deal_withdraw,
     message_post,
@@ -91,6 +92,11 @@ def test_the_services_refuse_a_past_close_date_for_partners_and_for_staff(acme, 
     with as_partner(acme.sales_rep), pytest.raises(PolicyViolation, match=PAST):
         deal_update(actor=acme.sales_rep, deal=deal, changes={"expected_close_on": yesterday})
     assert _deals_of(acme.partners[0]) == [deal]
+    # and a draft whose day has gone by is not submitted as it is
+    with platform_scope():
+        Deal.objects.filter(pk=deal.pk).update(expected_close_on=yesterday)
+    with as_partner(acme.sales_rep), pytest.raises(PolicyViolation, match=PAST):
+        deal_submit(actor=acme.sales_rep, deal=deal)
 
 
 def test_the_office_on_behalf_form_refuses_a_past_close_date_on_the_field(acme):
