@@ -29,10 +29,17 @@ from prm.errors import NotAllowed, PolicyViolation
 from prm.tenancy.scope import platform_scope, tenant_scope
 from prm.tenancy.time import tenant_today
 from tests.conftest import csv_rows, make_client
-from tests.factories import AuthorizationRuleFactory, ProductFactory, ProductLineFactory, ProgramFactory, TierFactory
+from tests.factories import (
+    AuthorizationRuleFactory,
+    ProductFactory,
+    ProductLineFactory,
+    ProgramFactory,
+    TierFactory,
+    refresh,
+)
 
 from . import office_setup
-from .deal_setup import as_partner, draft
+from .deal_setup import as_partner, draft, submitted
 from .portal_setup import pdf_upload
 from .test_portal_views import registration
 
@@ -270,3 +277,14 @@ def test_the_django_admin_offers_vendor_admins_no_deal_changelist(acme, cat, cli
     index = client.get("/admin/").content.decode()
     assert "/admin/deals/customeraccount/" in index and "/admin/deals/deal/" not in index
     assert client.get("/admin/deals/deal/").status_code == 404
+
+
+def test_a_partners_draft_is_no_conflict_a_reviewer_is_shown(acme, cat):
+    # given partner 2's draft for Initech
+    draft(acme.sales[1], cat, customer_name="Initech GmbH", customer_website="initech.de")
+    # when partner 1 submits the same customer
+    deal = submitted(acme.sales_rep, cat, customer_name="Initech GmbH", customer_website="initech.de")
+    # then the reviewer sees no conflict, nor anything of the draft
+    assert not refresh(deal).has_conflict
+    page = html(make_client(acme.manager).get(reverse("office:deal_detail", args=[deal.pk])))
+    assert acme.partners[1].display_name not in page
