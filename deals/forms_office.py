@@ -6,9 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from prm.web.forms import ObjectChoiceField
 
+from .forms_portal import close_date_clean
 from .models import Deal, DealStage, DealStatus, RejectionReason
 from .selectors.review import SLA_CHOICES
 from .services import PARTNER_EDITABLE_FIELDS
@@ -193,7 +195,14 @@ class OnBehalfRegistrationForm(forms.Form):
         error_messages={"invalid": "Enter a two-letter country code, e.g. DE."},
     )
     contact_email = forms.EmailField(required=False, max_length=254, label="Customer contact e-mail")
-    amount = forms.DecimalField(min_value=Decimal(0), max_digits=14, decimal_places=2)
+    # The registration's amount is its products' total (deal_register derives it).
+    amount = forms.DecimalField(
+        min_value=Decimal(0),
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text=_("Derived from the products at list price."),
+    )
     currency = forms.RegexField(
         regex=r"^[A-Za-z]{3}$",
         max_length=3,
@@ -212,6 +221,9 @@ class OnBehalfRegistrationForm(forms.Form):
             self.fields[f"quantity_{n}"] = forms.IntegerField(
                 required=False, min_value=1, max_value=1_000_000, label=f"Quantity {n}"
             )
+
+    def clean_expected_close_on(self):
+        return close_date_clean(self.cleaned_data["expected_close_on"])
 
     def clean(self):
         data = super().clean()

@@ -24,6 +24,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from prm.accounts.roles import STAFF_ROLES, Role
 from prm.tenancy.models import TenantOwned
@@ -31,17 +32,17 @@ from prm.web.files import private_upload_path
 
 
 class DealStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Under review"
-    INFO_REQUESTED = "info_requested", "More information requested"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    DUPLICATE = "duplicate", "Duplicate"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    EXPIRED = "expired", "Expired"
-    WON_PENDING = "won_pending", "Won, awaiting confirmation"
-    WON = "won", "Won"
-    LOST = "lost", "Lost"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Under review")
+    INFO_REQUESTED = "info_requested", _("More information requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    DUPLICATE = "duplicate", _("Duplicate")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
+    WON_PENDING = "won_pending", _("Won, awaiting confirmation")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
 
 
 S = DealStatus
@@ -79,20 +80,20 @@ OPEN_STATUSES = frozenset({S.DRAFT, *ACTIVE_STATUSES})
 
 
 class DealStage(models.TextChoices):
-    QUALIFY = "qualify", "Qualify"
-    DEVELOP = "develop", "Develop"
-    PROPOSE = "propose", "Propose"
-    NEGOTIATE = "negotiate", "Negotiate"
-    CLOSE = "close", "Close"
+    QUALIFY = "qualify", _("Qualify")
+    DEVELOP = "develop", _("Develop")
+    PROPOSE = "propose", _("Propose")
+    NEGOTIATE = "negotiate", _("Negotiate")
+    CLOSE = "close", _("Close")
 
 
 class RejectionReason(models.TextChoices):
-    CONFLICT = "conflict", "Conflicts with an existing registration or account"
-    DIRECT_ACCOUNT = "direct_account", "The customer is a direct or named account"
-    NOT_QUALIFIED = "not_qualified", "The opportunity is not qualified"
-    POLICY = "policy", "Outside the program's policy"
-    INCOMPLETE = "incomplete", "Incomplete or incorrect information"
-    OTHER = "other", "Other"
+    CONFLICT = "conflict", _("Conflicts with an existing registration or account")
+    DIRECT_ACCOUNT = "direct_account", _("The customer is a direct or named account")
+    NOT_QUALIFIED = "not_qualified", _("The opportunity is not qualified")
+    POLICY = "policy", _("Outside the program's policy")
+    INCOMPLETE = "incomplete", _("Incomplete or incorrect information")
+    OTHER = "other", _("Other")
 
 
 class CustomerAccount(TenantOwned):
@@ -100,13 +101,13 @@ class CustomerAccount(TenantOwned):
     are conflicts (and routed to review); imported by CSV or kept in the admin."""
 
     class Kind(models.TextChoices):
-        CUSTOMER = "customer", "Existing customer"
-        NAMED = "named", "Named account (vendor-managed)"
-        DIRECT_ONLY = "direct_only", "Direct only (no partner registrations)"
+        CUSTOMER = "customer", _("Existing customer")
+        NAMED = "named", _("Named account (vendor-managed)")
+        DIRECT_ONLY = "direct_only", _("Direct only (no partner registrations)")
 
     name = models.CharField(max_length=200)
     name_key = models.CharField(max_length=200, editable=False)  # deals.normalize.company_key(name)
-    domain = models.CharField(max_length=253, blank=True, help_text="The web domain, e.g. example.com")
+    domain = models.CharField(max_length=253, blank=True, help_text=_("The web domain, e.g. example.com"))
     country = models.CharField(max_length=2, blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CUSTOMER)
     owner = models.ForeignKey(
@@ -315,8 +316,8 @@ class DealConflict(TenantOwned):
     account, with its score (0..1) and the reasons. Staff only: it names the other party."""
 
     class Kind(models.TextChoices):
-        REGISTRATION = "registration", "Another partner's registration"
-        ACCOUNT = "account", "A vendor account"
+        REGISTRATION = "registration", _("Another partner's registration")
+        ACCOUNT = "account", _("A vendor account")
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="conflicts", db_index=False)
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -345,11 +346,11 @@ class AutoApprovalRule(TenantOwned):
 
     program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="deal_rules", db_index=False)
     name = models.CharField(max_length=120)
-    priority = models.PositiveSmallIntegerField(default=10, help_text="Lower numbers are tried first.")
+    priority = models.PositiveSmallIntegerField(default=10, help_text=_("Lower numbers are tried first."))
     is_active = models.BooleanField(default=True)
-    require_no_conflict = models.BooleanField(default=True, help_text="Only registrations without any conflict.")
+    require_no_conflict = models.BooleanField(default=True, help_text=_("Only registrations without any conflict."))
     max_amount = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Only up to this amount (empty: any)."
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text=_("Only up to this amount (empty: any).")
     )
     min_tier = models.ForeignKey(
         "programs.Tier", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
@@ -365,9 +366,9 @@ class AutoApprovalRule(TenantOwned):
 
 
 class ExtensionStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REFUSED = "refused", "Refused"
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
 
 
 class DealExtension(TenantOwned):
@@ -482,10 +483,10 @@ class PricingBand(TenantOwned):
 
 
 class PricingStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 def percent_text(value: Decimal) -> str:
@@ -568,8 +569,8 @@ class SpecialPricingRequest(TenantOwned):
 
 
 class PricingDecision(models.TextChoices):
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
 
 
 class SpecialPricingStep(TenantOwned):

@@ -15,6 +15,10 @@ name the partner roles that register deals, which ``deal_register`` applies afte
 ``REGISTER`` rule (``deal_register_role_refusal``; the portal's registration form asks it too), as
 it applies states: the table knows roles only through their capabilities, the same in every
 program.
+
+A partner's draft is the partner's own: the vendor's side sees a registration once it is submitted
+(as the portal tells partners), so staff neither see nor act on a draft a partner user saved,
+whatever their capabilities. A draft staff entered on a partner's behalf is theirs to finish.
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from prm.accounts.roles import STAFF_ROLES, Role, capability
 from prm.accounts.rules import Rule, allows, narrow, reach, refuse, rule
-from prm.errors import assert_same_tenant
+from prm.errors import NotAllowed, assert_same_tenant
 
 DEALS_VIEW = capability("deals.view", roles=STAFF_ROLES)
 DEALS_REVIEW = capability("deals.review", roles={Role.ADMIN, Role.CHANNEL_MANAGER})
@@ -65,8 +71,8 @@ class DealAction(StrEnum):
 
 
 A = DealAction
-_DECIDE = "You may not decide deal registrations."
-_CONFIRM = "You may not confirm wins."
+_DECIDE = _("You may not decide deal registrations.")
+_CONFIRM = _("You may not confirm wins.")
 
 # The registration's partner users who register deals: a rep acts on the registrations it made, a
 # partner admin (DEALS_VIEW_COMPANY) on its company's.
@@ -76,21 +82,23 @@ RULES: dict[DealAction, Rule] = {
     # No refusal sentence: a registration the actor may not see is a 404, never a 403 that
     # confirms it exists.
     A.VIEW: rule(staff={DEALS_VIEW}, **_REGISTRANTS),
-    A.VIEW_INTERNAL: rule(staff={DEALS_VIEW}, refusal="Only the vendor's staff read this."),
+    A.VIEW_INTERNAL: rule(staff={DEALS_VIEW}, refusal=_("Only the vendor's staff read this.")),
     A.REGISTER: rule(
         staff={DEALS_REGISTER_ON_BEHALF},
         **_REGISTRANTS,
-        refusal="You may not register deals for this company.",
-        staff_refusal="You may not register deals on a partner's behalf.",
+        refusal=_("You may not register deals for this company."),
+        staff_refusal=_("You may not register deals on a partner's behalf."),
     ),
-    A.EDIT: rule(staff={DEALS_REGISTER_ON_BEHALF}, **_REGISTRANTS, refusal="You may not edit this registration."),
-    A.SUBMIT: rule(staff={DEALS_REGISTER_ON_BEHALF}, **_REGISTRANTS, refusal="You may not submit this registration."),
-    A.WITHDRAW: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not withdraw this registration."),
-    A.UPDATE_STAGE: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not update this deal."),
-    A.MARK_WON: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not mark this deal won."),
-    A.MARK_LOST: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not mark this deal lost."),
+    A.EDIT: rule(staff={DEALS_REGISTER_ON_BEHALF}, **_REGISTRANTS, refusal=_("You may not edit this registration.")),
+    A.SUBMIT: rule(
+        staff={DEALS_REGISTER_ON_BEHALF}, **_REGISTRANTS, refusal=_("You may not submit this registration.")
+    ),
+    A.WITHDRAW: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal=_("You may not withdraw this registration.")),
+    A.UPDATE_STAGE: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal=_("You may not update this deal.")),
+    A.MARK_WON: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal=_("You may not mark this deal won.")),
+    A.MARK_LOST: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal=_("You may not mark this deal lost.")),
     A.REQUEST_EXTENSION: rule(
-        staff={DEALS_REGISTER_ON_BEHALF}, **_REGISTRANTS, refusal="You may not request an extension."
+        staff={DEALS_REGISTER_ON_BEHALF}, **_REGISTRANTS, refusal=_("You may not request an extension.")
     ),
     A.APPROVE: rule(staff={DEALS_REVIEW}, refusal=_DECIDE),
     A.REJECT: rule(staff={DEALS_REVIEW}, refusal=_DECIDE),
@@ -98,27 +106,44 @@ RULES: dict[DealAction, Rule] = {
     A.MARK_DUPLICATE: rule(staff={DEALS_REVIEW}, refusal=_DECIDE),
     A.CONFIRM_WIN: rule(staff={DEALS_REVIEW}, refusal=_CONFIRM),
     A.REFUSE_WIN: rule(staff={DEALS_REVIEW}, refusal=_CONFIRM),
-    A.DECIDE_EXTENSION: rule(staff={DEALS_REVIEW}, refusal="You may not decide extensions."),
-    A.POST_MESSAGE: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not write on this registration."),
+    A.DECIDE_EXTENSION: rule(staff={DEALS_REVIEW}, refusal=_("You may not decide extensions.")),
+    A.POST_MESSAGE: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal=_("You may not write on this registration.")),
     A.POST_INTERNAL_NOTE: rule(
         staff={DEALS_REVIEW},
-        refusal="Only the vendor's staff write internal notes.",
-        staff_refusal="You may not write on this registration.",
+        refusal=_("Only the vendor's staff write internal notes."),
+        staff_refusal=_("You may not write on this registration."),
     ),
-    A.ATTACH: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal="You may not attach documents to this registration."),
+    A.ATTACH: rule(
+        staff={DEALS_REVIEW}, **_REGISTRANTS, refusal=_("You may not attach documents to this registration.")
+    ),
     # Special pricing is the partner's request, never entered by staff; staff decide it.
     A.PRICING_REQUEST: rule(
         **_REGISTRANTS,
-        refusal="You may not ask for special pricing on this registration.",
-        staff_refusal="Only the partner may ask for special pricing on this registration.",
+        refusal=_("You may not ask for special pricing on this registration."),
+        staff_refusal=_("Only the partner may ask for special pricing on this registration."),
     ),
     A.PRICING_WITHDRAW: rule(
         **_REGISTRANTS,
-        refusal="You may not withdraw this special-pricing request.",
-        staff_refusal="Only the partner may withdraw this special-pricing request.",
+        refusal=_("You may not withdraw this special-pricing request."),
+        staff_refusal=_("Only the partner may withdraw this special-pricing request."),
     ),
-    A.PRICING_DECIDE: rule(staff={PRICING_DECIDE}, refusal="You may not decide special pricing."),
+    A.PRICING_DECIDE: rule(staff={PRICING_DECIDE}, refusal=_("You may not decide special pricing.")),
 }
+
+
+# What staff read when a service is asked to act on a partner's draft (pages never offer it: the
+# draft is a 404 on the vendor's side).
+DRAFT_PRIVATE = _("The partner has not submitted this registration yet: the vendor's side cannot act on a draft.")
+
+
+def _partner_draft(deal) -> bool:
+    """A draft a partner user saved (not one staff entered on the partner's behalf, nor the
+    registration being made, which has no id yet)."""
+    return deal.pk is not None and deal.status == "draft" and deal.entered_by_id is None
+
+
+def _vendor_side(actor) -> bool:
+    return actor is not None and actor.is_staff_member
 
 
 def deal_reach(actor, action: DealAction) -> str | None:
@@ -128,14 +153,20 @@ def deal_reach(actor, action: DealAction) -> str | None:
 
 def deal_filter(actor, action: DealAction = A.VIEW) -> Q | None:
     """The registrations (of the current tenant) ``actor`` may take ``action`` on, as a filter;
-    None when there are none. What ``deal_may`` answers for one registration, for a list."""
-    return narrow(RULES[action], actor, owner_field="registered_by_id")
+    None when there are none. What ``deal_may`` answers for one registration, for a list: staff
+    never list a partner's drafts."""
+    visible = narrow(RULES[action], actor, owner_field="registered_by_id")
+    if visible is not None and _vendor_side(actor):
+        visible &= ~Q(status="draft", entered_by__isnull=True)
+    return visible
 
 
 def deal_may(actor, deal, action: DealAction) -> bool:
     """Whether ``actor`` may take ``action`` on ``deal`` (a registration of its tenant): what
     pages ask to show or hide a form or a button, and selectors to show one registration."""
     if actor is not None and actor.tenant_id != deal.tenant_id:
+        return False
+    if _vendor_side(actor) and _partner_draft(deal):
         return False
     return allows(RULES[action], actor, deal.partner_id, owner_id=deal.registered_by_id)
 
@@ -146,7 +177,12 @@ def deal_require(actor, deal, action: DealAction) -> None:
     (seeing, which has none: a 404).
 
     For ``REGISTER``, ``deal`` is the registration the actor is about to make (unsaved, with its
-    partner, tenant and ``registered_by``)."""
+    partner, tenant and ``registered_by``). Staff asked to act on a partner's draft are refused
+    with ``DRAFT_PRIVATE`` (seeing it: a 404), whatever the table would let them do."""
     assert_same_tenant(actor, deal)
+    if _vendor_side(actor) and _partner_draft(deal) and allows(RULES[action], actor, deal.partner_id):
+        if RULES[action].refusal is None:
+            raise Http404
+        raise NotAllowed(str(DRAFT_PRIVATE))
     if not deal_may(actor, deal, action):
         raise refuse(RULES[action], actor)

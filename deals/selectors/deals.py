@@ -3,15 +3,20 @@ staff their tenant's. A deal the actor may not see is a 404, never a 403."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from prm.events.selectors import events_for_object
 from prm.tenancy.search import contains_ignoring_case
 from programs.models import Product
 from programs.selectors.policies import product_catalogue
+from programs.selectors.tiers import tier_ranks_for_partner
+from programs.services.policy import product_lines_for_partner
 
 from ..models import Deal, DealAttachment, DealExtension, DealLine, DealMessage, DealStage, DealStatus
 from ..permissions import DealAction, deal_filter, deal_may, deal_reach
@@ -183,3 +188,73 @@ def product_options_for_actor(*, actor) -> list[Product]:
     if deal_reach(actor, DealAction.REGISTER) is None:
         raise Http404
     return product_catalogue()
+
+
+@dataclass
+class ProductOffer:
+    """What a registration form offers: the ``products`` the partner may register (by line), and
+    why the others are not offered: ``refused`` by product id (a short reason, to refuse a
+    tampered row with it) and ``not_offered``, the same grouped by reason for the form to say
+    under its picker (``[(reason, [product names])]``)."""
+
+    products: list[Product]
+    refused: dict[int, str] = dataclass_field(default_factory=dict)
+    refused_names: dict[int, str] = dataclass_field(default_factory=dict)
+    not_offered: list[tuple[str, list[str]]] = dataclass_field(default_factory=list)
+
+
+def _why_not(line, codes: tuple[str, ...], ranks: dict[int, int]) -> list[str]:
+    """Short reasons a partner is refused a product line, from the policy's reason codes and the
+    line's rules (the policy's own sentences are long: they are shown on a refused submission)."""
+    reasons: list[str] = []
+    rules = line.policy_rules
+    for code in codes:
+        if code == "min_tier":
+            for rule in rules:
+                if rule.min_tier_id is None:
+                    continue
+                tier = rule.min_tier
+                if tier.program_id not in ranks:
+                    reasons.append(_("not in your program (%(program)s)") % {"program": tier.program.name})
+                elif ranks[tier.program_id] < tier.rank:
+                    reasons.append(_("needs the %(tier)s tier") % {"tier": tier.name})
+        elif code == "partner_type":
+            reasons.append(_("not sold by your type of partner"))
+        elif code.startswith("licence_"):
+            names = {rule.required_licence_type.name for rule in rules if rule.required_licence_type_id}
+            reasons += [_("needs a verified %(licence)s") % {"licence": name} for name in sorted(names)]
+        elif code == "competency":
+            reasons.append(_("needs a certification"))
+        elif code.startswith("territory_"):
+            reasons.append(_("needs a territory grant"))
+        elif code == "partner_status":
+            reasons.append(_("your company's account is not active"))
+    unique = list(dict.fromkeys(reasons))
+    return unique or [_("not offered to your company")]
+
+
+def product_offer_for_actor(*, actor) -> ProductOffer:
+    """The products a registration form offers ``actor``. A partner user is offered the products
+    of the lines its program's policy lets its company register (the policy service's decision
+    per line, as ``deal_submit`` asks it, without the deal's country and amount, which the
+    submission judges) and told why the rest is missing. Staff registering on a partner's behalf
+    choose the partner on the form: they are offered the whole catalogue (``deal_submit`` judges
+    the partner's lines). Anyone who may not register is a 404."""
+    if deal_reach(actor, DealAction.REGISTER) is None:
+        raise Http404
+    if not actor.is_partner_user:
+        return ProductOffer(products=product_catalogue())
+    ranks = tier_ranks_for_partner(partner_id=actor.partner_id)
+    offer = ProductOffer(products=[])
+    groups: dict[str, list[str]] = {}
+    for line, decision in product_lines_for_partner(partner=actor.partner):
+        if decision.allowed:
+            offer.products += line.active_products
+            continue
+        reason = "; ".join(_why_not(line, decision.codes, ranks))
+        for product in line.active_products:
+            offer.refused[product.pk] = reason
+            offer.refused_names[product.pk] = product.name
+            groups.setdefault(reason, []).append(product.name)
+    offer.not_offered = sorted(groups.items())
+    return offer

@@ -15,6 +15,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from partners.models import Partner
 from prm.accounts.rules import TENANT
@@ -36,7 +37,7 @@ from .deals import deal_list_for_actor
 
 # The queue's SLA filter: the deadline has passed, falls within the next day, or is further away.
 SLA_OVERDUE, SLA_DUE_TODAY, SLA_ON_TIME = "overdue", "due_today", "on_time"
-SLA_CHOICES = [(SLA_OVERDUE, "Overdue"), (SLA_DUE_TODAY, "Due within 24 hours"), (SLA_ON_TIME, "On time")]
+SLA_CHOICES = [(SLA_OVERDUE, _("Overdue")), (SLA_DUE_TODAY, _("Due within 24 hours")), (SLA_ON_TIME, _("On time"))]
 DUE_SOON = timedelta(hours=24)
 # The pipeline's partner table: the partners with the most approved business.
 TOP_PARTNERS = 10

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from partners.models import Partner
 from prm.accounts.models import Membership
@@ -40,6 +41,8 @@ LineInput = tuple[Product, int, Decimal | None]
 
 # Fields whose change makes the customer another one (its identity is recomputed).
 _IDENTITY_FIELDS = {"customer_name", "customer_website", "contact_email"}
+# The amount is the lines' total: asking about one is asking about the other.
+_AMOUNT_FIELDS = {"amount", "lines"}
 
 
 def deal_register_role_refusal(*, actor: Membership, partner: Partner) -> str | None:
@@ -49,7 +52,7 @@ def deal_register_role_refusal(*, actor: Membership, partner: Partner) -> str | 
     behalf are not judged by it. The sentence a refused partner user reads, or None; the portal's
     registration form asks it before it offers itself."""
     if actor.is_partner_user and actor.role not in deal_parameters(partner=partner).roles:
-        return "Your role may not register deals in your company's program: ask your company's admin."
+        return _("Your role may not register deals in your company's program: ask your company's admin.")
     return None
 
 
@@ -63,20 +66,35 @@ def _may_register(actor: Membership, deal: Deal) -> None:
 
 def _clean_lines(partner: Partner, lines: list[LineInput]) -> list[tuple[Product, int, Decimal]]:
     if not lines:
-        raise PolicyViolation("Add at least one product to the registration.")
+        raise PolicyViolation(_("Add at least one product to the registration."))
     cleaned = []
     for product, quantity, unit_price in lines:
         if product.tenant_id != partner.tenant_id:
-            raise CrossTenantReference("That product is not in this portal's catalogue.")
+            raise CrossTenantReference(_("That product is not in this portal's catalogue."))
         if not product.is_active:
-            raise PolicyViolation(f"{product.name} is no longer sold.")
+            raise PolicyViolation(_("%(product)s is no longer sold.") % {"product": product.name})
         if int(quantity) < 1:
-            raise PolicyViolation(f"Enter a quantity of at least 1 for {product.name}.")
+            raise PolicyViolation(_("Enter a quantity of at least 1 for %(product)s.") % {"product": product.name})
         price = product.list_price if unit_price is None else Decimal(unit_price)
         if price < 0:
-            raise PolicyViolation(f"The price of {product.name} cannot be negative.")
+            raise PolicyViolation(_("The price of %(product)s cannot be negative.") % {"product": product.name})
         cleaned.append((product, int(quantity), price))
     return cleaned
+
+
+def lines_total(lines) -> Decimal:
+    """The deal's amount when it has products: the sum of quantity * unit price of its lines
+    (``(product, quantity, price)`` tuples), as a commercial PRM derives an opportunity's amount
+    from its products. The portal's form shows the same sum live (deals/static/deals/lines.js)."""
+    return sum((Decimal(quantity) * Decimal(price) for _product, quantity, price in lines), Decimal("0.00"))
+
+
+def _check_close_date(expected_close_on: date | None) -> None:
+    """A registration is for a deal still to close: not before today, in the vendor's time zone."""
+    if expected_close_on is not None and expected_close_on < tenant_today():
+        raise PolicyViolation(
+            _("The expected close date cannot be in the past: enter today or a later date."), code="close_date_past"
+        )
 
 
 def _write_lines(deal: Deal, lines: list[tuple[Product, int, Decimal]]) -> None:
@@ -103,13 +121,13 @@ def _identify(deal: Deal) -> None:
 
 def _check_values(*, amount, currency: str, country: str, stage: str) -> None:
     if amount is None or Decimal(amount) < 0:
-        raise PolicyViolation("Enter the deal's amount (zero or more).")
+        raise PolicyViolation(_("Enter the deal's amount (zero or more)."))
     if len(currency or "") != 3 or not currency.isalpha():
-        raise PolicyViolation("Enter the currency as a three-letter code, e.g. EUR.")
+        raise PolicyViolation(_("Enter the currency as a three-letter code, e.g. EUR."))
     if len(country or "") != 2 or not country.isalpha():
-        raise PolicyViolation("Enter the customer's country as a two-letter code, e.g. DE.")
+        raise PolicyViolation(_("Enter the customer's country as a two-letter code, e.g. DE."))
     if stage not in DealStage.values:
-        raise PolicyViolation(f"Unknown stage {stage!r}.")
+        raise PolicyViolation(_("Unknown stage %(stage)r.") % {"stage": stage})
 
 
 @transaction.atomic
@@ -119,10 +137,10 @@ def deal_register(
     partner: Partner,
     customer_name: str,
     customer_country: str,
-    amount: Decimal,
     currency: str,
     expected_close_on: date,
     lines: list[LineInput],
+    amount: Decimal | None = None,
     customer_website: str = "",
     customer_address: str = "",
     contact_name: str = "",
@@ -134,7 +152,9 @@ def deal_register(
     submit: bool = False,
 ) -> Deal:
     """A registration for ``partner``: by one of its users whose role may register, or by staff
-    on its behalf (``entered_by`` keeps who). Prices default to the catalogue's. A draft; with
+    on its behalf (``entered_by`` keeps who). Prices default to the catalogue's; the amount is the
+    lines' total (``lines_total``: a registration always has products, so a typed ``amount`` is
+    only checked, never kept). The expected close date is today or later. A draft; with
     ``submit``, submitted at once in the same transaction, so that a submission the policy
     refuses leaves no draft behind."""
     # The registration this actor is about to make: the guard judges it before anything is typed in.
@@ -147,10 +167,12 @@ def deal_register(
     )
     _may_register(actor, deal)
     if not customer_name.strip():
-        raise PolicyViolation("Enter the end customer's company name.")
+        raise PolicyViolation(_("Enter the end customer's company name."))
     country, currency = customer_country.strip().upper(), currency.strip().upper()
-    _check_values(amount=amount, currency=currency, country=country, stage=stage)
     cleaned = _clean_lines(partner, lines)
+    amount = lines_total(cleaned)
+    _check_values(amount=amount, currency=currency, country=country, stage=stage)
+    _check_close_date(expected_close_on)
     fields = {
         "stage": stage,
         "title": title.strip(),
@@ -161,7 +183,7 @@ def deal_register(
         "contact_name": contact_name.strip(),
         "contact_email": contact_email.strip(),
         "contact_phone": contact_phone.strip(),
-        "amount": Decimal(amount),
+        "amount": amount,
         "currency": currency,
         "expected_close_on": expected_close_on,
         "notes": notes,
@@ -186,39 +208,53 @@ def deal_update(
     *, actor: Membership, deal: Deal, changes: dict, lines: list[LineInput] | None = None, submit: bool = False
 ) -> Deal:
     """Edit a draft, or complete a registration the reviewer returned: then only the fields the
-    reviewer named may change (the rest was reviewed already). With ``submit``, (re)submitted in
-    the same transaction: a refused submission keeps none of the edit."""
+    reviewer named may change (the rest was reviewed already). The amount follows the lines (the
+    new ones, or those kept: a typed amount is never kept), so a reviewer asking about the amount
+    asks about the products too, and the other way round. A new expected close date is today or
+    later. With ``submit``, (re)submitted in the same transaction: a refused submission keeps none
+    of the edit."""
     deal_require(actor, deal, DealAction.EDIT)
     deal = lock(deal)
     if deal.status not in (S.DRAFT, S.INFO_REQUESTED):
-        raise PolicyViolation(f"{deal.reference} is {deal.get_status_display().lower()}: it can no longer be edited.")
+        raise PolicyViolation(
+            _("%(reference)s is %(status)s: it can no longer be edited.")
+            % {"reference": deal.reference, "status": deal.get_status_display().lower()}
+        )
     unknown = set(changes) - PARTNER_EDITABLE_FIELDS
     if unknown:
-        raise PolicyViolation(f"These cannot be edited: {', '.join(sorted(unknown))}.")
+        raise PolicyViolation(_("These cannot be edited: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    changes = dict(changes)
+    changes.pop("amount", None)  # the lines' total, below
+    cleaned = _clean_lines(deal.partner, lines) if lines is not None else None
+    if cleaned is not None:
+        changes["amount"] = lines_total(cleaned)
     if deal.status == S.INFO_REQUESTED:
         asked = set(deal.info_fields)
+        if asked & _AMOUNT_FIELDS:
+            asked |= _AMOUNT_FIELDS
         refused = {name for name in changes if getattr(deal, name) != changes[name]} - asked
         if lines is not None and "lines" not in asked:
             refused.add("lines")
         if refused:
             raise PolicyViolation(
-                f"The reviewer asked only about {', '.join(sorted(asked)) or 'nothing'}; "
-                f"{', '.join(sorted(refused))} cannot change now."
+                _("The reviewer asked only about %(asked)s; %(refused)s cannot change now.")
+                % {"asked": ", ".join(sorted(asked)) or _("nothing"), "refused": ", ".join(sorted(refused))}
             )
-    changes = dict(changes)
     for name in ("customer_country", "currency"):
         if name in changes:
             changes[name] = str(changes[name]).strip().upper()
+    if "expected_close_on" in changes and changes["expected_close_on"] != deal.expected_close_on:
+        _check_close_date(changes["expected_close_on"])
     diff = changes_apply(instance=deal, changes=changes)
     _check_values(amount=deal.amount, currency=deal.currency, country=deal.customer_country, stage=deal.stage)
     if not deal.customer_name.strip():
-        raise PolicyViolation("Enter the end customer's company name.")
+        raise PolicyViolation(_("Enter the end customer's company name."))
     if _IDENTITY_FIELDS & set(diff):
         _identify(deal)
     deal.save()
-    if lines is not None:
-        _write_lines(deal, _clean_lines(deal.partner, lines))
-        diff["lines"] = {"from": "", "to": f"{len(lines)} line(s)"}
+    if cleaned is not None:
+        _write_lines(deal, cleaned)
+        diff["lines"] = {"from": "", "to": f"{len(cleaned)} line(s)"}
     if diff:
         record(actor=actor, deal=deal, verb=events.EDITED, message="Edited " + ", ".join(sorted(diff)), data=diff)
     return deal_submit(actor=actor, deal=deal) if submit else deal
@@ -248,7 +284,10 @@ def _policy_check(*, actor: Membership, deal: Deal) -> None:
             if reason.message not in reasons:
                 reasons.append(reason.message)
     if reasons:
-        error = PolicyViolation("This registration cannot be submitted: " + " ".join(reasons), code="policy_refused")
+        error = PolicyViolation(
+            _("This registration cannot be submitted: %(reasons)s") % {"reasons": " ".join(reasons)},
+            code="policy_refused",
+        )
         error.reasons = tuple(reasons)
         raise error
 
@@ -305,6 +344,10 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
     deal_require(actor, deal, DealAction.SUBMIT)
     deal = lock(deal)
     check_transition(deal, S.SUBMITTED, verb="submitted")
+    if deal.status == S.DRAFT:
+        # A draft saved weeks ago may name a day gone by; a completed registration keeps the date
+        # the reviewer saw unless the reviewer asked about it.
+        _check_close_date(deal.expected_close_on)
     _policy_check(actor=actor, deal=deal)
     program = program_get_for_partner(partner=deal.partner)
     if deal.program_id != (program.pk if program else None):

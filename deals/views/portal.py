@@ -12,6 +12,10 @@ from functools import cached_property
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from prm.accounts.access import PORTAL, MemberRequiredMixin
@@ -35,13 +39,14 @@ from ..forms_portal import (
 from ..models import DealStatus, ExtensionStatus
 from ..permissions import DEALS_REGISTER, DealAction, deal_may, deal_reach
 from ..selectors.deals import (
+    ProductOffer,
     attachment_get_for_actor,
     attachment_list_for_actor,
     deal_get_for_actor,
     deal_rows_for_actor,
     event_list_for_actor,
     message_list_for_actor,
-    product_options_for_actor,
+    product_offer_for_actor,
 )
 from ..services import (
     PARTNER_EDITABLE_FIELDS,
@@ -63,8 +68,9 @@ from .rows import deal_row
 S = DealStatus
 # Capability of every deal page of the portal: the users who register deals (admins and reps).
 CAPABILITY = DEALS_REGISTER
-FIELD_LABELS = {name: field.label for name, field in DealForm.base_fields.items()} | {"lines": "Products"}
-NOT_SAVED = "The deal was not saved: correct the fields marked below."
+AMOUNT_FIELDS = frozenset({"amount", "lines"})
+FIELD_LABELS = {name: field.label for name, field in DealForm.base_fields.items()} | {"lines": gettext_lazy("Products")}
+NOT_SAVED = gettext_lazy("The deal was not saved: correct the fields marked below.")
 
 
 def _detail_url(deal) -> str:
@@ -119,13 +125,21 @@ def _list_rows(rows: list[dict]) -> list[dict]:
 
 def _saved_message(deal) -> str:
     if deal.status == S.APPROVED:
-        return (
-            f"{deal.reference} was approved: {deal.customer_name} is protected until {deal.protected_until:%-d %B %Y}."
-        )
+        return _("%(reference)s was approved: %(customer)s is protected until %(day)s.") % {
+            "reference": deal.reference,
+            "customer": deal.customer_name,
+            "day": date_format(deal.protected_until, "DATE_FORMAT"),
+        }
     if deal.status == S.SUBMITTED:
-        due = f" A decision is due by {deal.decision_due_at:%-d %B %Y %H:%M}." if deal.decision_due_at else ""
-        return f"{deal.reference} was submitted for review.{due}"
-    return f"{deal.reference} was saved as a draft. Submit it when it is complete."
+        if deal.decision_due_at:
+            return _("%(reference)s was submitted for review. A decision is due by %(due)s.") % {
+                "reference": deal.reference,
+                "due": date_format(timezone.localtime(deal.decision_due_at), "DATETIME_FORMAT"),
+            }
+        return _("%(reference)s was submitted for review.") % {"reference": deal.reference}
+    return _("%(reference)s was saved as a draft: only your company sees it. Submit it when it is complete.") % {
+        "reference": deal.reference
+    }
 
 
 class _RegistrationFormView(ServiceView):
@@ -148,6 +162,7 @@ class _RegistrationFormView(ServiceView):
             "lines": form.lines,
             "deal": self.deal,
             "lines_editable": form.lines is not None,
+            "not_offered": form.offer.not_offered,
             "asked": [FIELD_LABELS.get(name, name) for name in (self.deal.info_fields if self.deal else [])],
         }
         return render(self.request, self.template, context)
@@ -173,12 +188,12 @@ class DealCreateView(_RegistrationFormView):
             messages.error(request, refusal)
             return redirect("portal:deal_list")
         form = RegistrationForm(
-            products=product_options_for_actor(actor=self.actor), initial={"currency": request.tenant.default_currency}
+            offer=product_offer_for_actor(actor=self.actor), initial={"currency": request.tenant.default_currency}
         )
         return self.render_form(form)
 
     def get_form_kwargs(self):
-        return {"products": product_options_for_actor(actor=self.actor)}
+        return {"offer": product_offer_for_actor(actor=self.actor)}
 
     def perform(self, data):
         partner = self.actor.partner
@@ -199,9 +214,15 @@ class DealEditView(_RegistrationFormView):
 
     def get_form_kwargs(self):
         deal = self.deal
-        editable = frozenset(deal.info_fields) & PARTNER_EDITABLE_FIELDS if deal.status == S.INFO_REQUESTED else None
+        editable = None
+        if deal.status == S.INFO_REQUESTED:
+            editable = frozenset(deal.info_fields) & PARTNER_EDITABLE_FIELDS
+            if editable & AMOUNT_FIELDS:  # the amount is the lines' total: asked about together
+                editable |= AMOUNT_FIELDS
         return {
-            "products": product_options_for_actor(actor=self.actor) if editable is None or "lines" in editable else (),
+            "offer": product_offer_for_actor(actor=self.actor)
+            if editable is None or "lines" in editable
+            else ProductOffer(products=[]),
             "initial": {name: getattr(deal, name) for name in DealForm.base_fields},
             "editable": editable,
             "line_initial": [
@@ -211,7 +232,7 @@ class DealEditView(_RegistrationFormView):
         }
 
     def _no_longer_editable(self):
-        messages.error(self.request, f"{self.deal.reference} can no longer be edited.")
+        messages.error(self.request, _("%(reference)s can no longer be edited.") % {"reference": self.deal.reference})
         return redirect(_detail_url(self.deal))
 
     def get(self, request, deal_id: int):
@@ -351,35 +372,36 @@ class _AfterApprovalAction(DealPageAction):
 
 
 class DealStageView(_AfterApprovalAction):
-    form_class, action, success = StageForm, "stage", "The stage was updated."
+    form_class, action, success = StageForm, "stage", gettext_lazy("The stage was updated.")
 
     def perform(self, data):
         return deal_update_stage(actor=self.actor, deal=self.object, stage=data["stage"])
 
 
 class DealExtensionRequestView(_AfterApprovalAction):
-    form_class, action, success = ExtensionForm, "extension", "Your extension request was sent to the vendor."
+    form_class, action = ExtensionForm, "extension"
+    success = gettext_lazy("Your extension request was sent to the vendor.")
 
     def perform(self, data):
         return extension_request(actor=self.actor, deal=self.object, days=data["days"], reason=data["reason"])
 
 
 class DealWonView(_AfterApprovalAction):
-    form_class, action, success = WonForm, "won", "Congratulations: the win was recorded."
+    form_class, action, success = WonForm, "won", gettext_lazy("Congratulations: the win was recorded.")
 
     def perform(self, data):
         return deal_mark_won(actor=self.actor, deal=self.object, amount=data["amount"], won_on=data["won_on"])
 
 
 class DealLostView(_AfterApprovalAction):
-    form_class, action, success = ReasonForm, "lost", "The deal was marked lost."
+    form_class, action, success = ReasonForm, "lost", gettext_lazy("The deal was marked lost.")
 
     def perform(self, data):
         return deal_mark_lost(actor=self.actor, deal=self.object, reason=data["reason"])
 
 
 class DealWithdrawView(_AfterApprovalAction):
-    form_class, action, success = ReasonForm, "withdraw", "The registration was withdrawn."
+    form_class, action, success = ReasonForm, "withdraw", gettext_lazy("The registration was withdrawn.")
 
     def perform(self, data):
         return deal_withdraw(actor=self.actor, deal=self.object, reason=data["reason"])
@@ -401,7 +423,7 @@ class DealMessageView(MemberRequiredMixin, View):
                 actor=self.actor,
                 deal=deal,
                 body=form.cleaned_data["body"],
-                success=None if request.htmx else "Your message was sent.",
+                success=None if request.htmx else _("Your message was sent."),
             ).ok
         )
         if not request.htmx:
@@ -419,8 +441,8 @@ class DealMessageView(MemberRequiredMixin, View):
 
 
 class DealAttachmentAddView(DealPageAction):
-    form_class, form_name, success = AttachmentForm, "attachment_form", "The document was attached."
-    invalid_message = "Nothing was attached: correct the fields marked below."
+    form_class, form_name, success = AttachmentForm, "attachment_form", gettext_lazy("The document was attached.")
+    invalid_message = gettext_lazy("Nothing was attached: correct the fields marked below.")
 
     def perform(self, data):
         return attachment_add(actor=self.actor, deal=self.object, file=data["file"], name=data["name"])

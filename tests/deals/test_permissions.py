@@ -32,7 +32,7 @@ from deals.models import (
     SpecialPricingRequest,
     SpecialPricingStep,
 )
-from deals.permissions import RULES, DealAction, deal_filter, deal_may, deal_require
+from deals.permissions import DRAFT_PRIVATE, RULES, DealAction, deal_filter, deal_may, deal_require
 from deals.selectors.deals import deal_get_for_actor
 from deals.selectors.review import deal_review_get_for_actor
 from deals.services import (
@@ -144,10 +144,12 @@ REFUSALS = {
 }
 
 
-def expected(action: DealAction, role: str, relation: str) -> bool:
+def expected(action: DealAction, role: str, relation: str, *, partner_draft: bool = False) -> bool:
+    """``partner_draft``: the registration is a draft a partner user saved, which the vendor's
+    side neither sees nor acts on until it is submitted."""
     staff_may, partner_may = EXPECTED[action]
     if role in ALL_STAFF:
-        return role in staff_may  # staff reach every registration of their tenant
+        return role in staff_may and not partner_draft  # staff reach every submitted registration of their tenant
     if role not in partner_may or relation == OTHER_PARTNERS:
         return False
     # A partner admin reaches the company's registrations, anyone else its own; a registration
@@ -196,7 +198,8 @@ def _refusals(action: DealAction, actor) -> set[str]:
     if action in (A.VIEW, A.VIEW_INTERNAL):
         return set()
     first = {_refusal(A.POST_MESSAGE, actor)} if action == A.POST_INTERNAL_NOTE else set()
-    return first | {_refusal(action, actor)}
+    drafts = {str(DRAFT_PRIVATE)} if actor.is_staff_member else set()
+    return first | drafts | {_refusal(action, actor)}
 
 
 # --- the guard ----------------------------------------------------------------------------------
@@ -218,8 +221,13 @@ def _people_in_memory() -> SimpleNamespace:
         staff=_member(200, MembershipKind.STAFF, None),
         staff_colleague=_member(201, MembershipKind.STAFF, None),
     )
-    people.registered = Deal(pk=1, tenant_id=1, partner_id=partner.pk, registered_by_id=people.registrant.pk)
-    people.entered = Deal(pk=2, tenant_id=1, partner_id=partner.pk, registered_by_id=people.staff.pk)
+    # Submitted: who may do what by role (a partner's draft: test_staff_neither_see_nor_act_on_a_partners_draft).
+    submitted = DealStatus.SUBMITTED
+    people.registered = Deal(
+        pk=1, tenant_id=1, partner_id=partner.pk, registered_by_id=people.registrant.pk, status=submitted
+    )
+    people.entered = Deal(pk=2, tenant_id=1, partner_id=partner.pk, registered_by_id=people.staff.pk, status=submitted)
+    people.entered.entered_by_id = people.staff.pk
     return people
 
 
@@ -243,6 +251,30 @@ def test_the_guard_allows_each_action_to_exactly_the_roles_of_the_table(action):
                 deal_require(actor, deal, action)
             assert refused.value.message == _refusal(action, actor), (role, relation)
     assert wrong == [], f"{action}: the guard disagrees with the table for (role, relation, wrongly ...)"
+
+
+@pytest.mark.parametrize("action", list(DealAction))
+def test_staff_neither_see_nor_act_on_a_partners_draft(action):
+    # given a draft a partner's sales rep saved
+    people = _people_in_memory()
+    partners_draft = copy.copy(people.registered)
+    partners_draft.status = DealStatus.DRAFT
+    wrong = []
+    for role in STAFF + PARTNER:
+        if action == A.REGISTER:
+            continue  # a registration being made is no draft yet
+        actor = as_role(people.staff if role in ALL_STAFF else people.registrant, role)
+        # when the guard is asked, then the partner's users keep their rights and staff have none
+        allowed = expected(action, role, OWN, partner_draft=role in ALL_STAFF)
+        if deal_may(actor, partners_draft, action) != allowed:
+            wrong.append((role, action))
+        elif not allowed and role in EXPECTED[action][0]:
+            # staff whom the table would let act: a 404 to see it, the draft's sentence to act on it
+            with pytest.raises(Http404 if RULES[action].refusal is None else NotAllowed) as refused:
+                deal_require(actor, partners_draft, action)
+            if RULES[action].refusal is not None:
+                assert refused.value.message == str(DRAFT_PRIVATE)
+    assert wrong == []
 
 
 def test_another_tenants_registration_is_refused_whatever_the_role():
@@ -465,7 +497,9 @@ def test_each_service_refuses_exactly_whom_the_table_refuses_and_writes_nothing_
     wrong, other_refusals = [], []
     for role, relation in CASES:
         actor, deal = actor_and_deal(people, action, role, relation)
-        allowed = expected(action, role, relation)
+        # (staff on "another partner's" act on partner 1's registration, here a partner's draft)
+        partner_draft = STATE[action] == S.DRAFT and deal.pk == people.registered.pk
+        allowed = expected(action, role, relation, partner_draft=partner_draft)
         # when the actor calls the action's service (or, to view, its selector)
         refused, error = _through_the_service(action, actor, deal, people)
         # then it is refused with the table's sentence exactly when the table refuses it

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from deals.models import AutoApprovalRule, Deal, DealAttachment, DealExtension, DealMessage, DealStatus
 from deals.services import message_post
@@ -151,7 +152,7 @@ def test_submit_with_an_auto_rule_approves_at_once_and_shows_the_protection(acme
     deal = only_deal(acme.partner)
     assert deal.status == S.APPROVED
     page = client.get(response["Location"]).content.decode()
-    assert f"Protected until {deal.protected_until:%-d %B %Y}" in page
+    assert f"Protected until {date_format(deal.protected_until, 'DATE_FORMAT')}" in page
     assert "Update stage" in page and "Request an extension" in page and "Mark won" in page
 
 

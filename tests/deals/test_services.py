@@ -235,9 +235,10 @@ def test_registering_or_editing_with_submit_is_one_transaction_a_refused_submiss
         deal_update(actor=acme.sales_rep, deal=deal, changes={"notes": "Edited"}, submit=True)
     assert (refresh(deal).status, refresh(deal).notes) == (S.DRAFT, "")
     assert events_of(deal) == ["deal.created"]
-    # while an edit that reaches the minimum is saved and submitted in the one call
+    # while an edit that reaches the minimum (the amount is the lines' total) is saved and
+    # submitted in the one call
     with as_partner(acme.sales_rep):
-        deal = deal_update(actor=acme.sales_rep, deal=deal, changes={"amount": Decimal("30000")}, submit=True)
+        deal = deal_update(actor=acme.sales_rep, deal=deal, changes={}, lines=[(cat.firewall, 6, None)], submit=True)
     assert (refresh(deal).status, refresh(deal).amount) == (S.SUBMITTED, Decimal("30000.00"))
 
 
@@ -313,7 +314,13 @@ def test_info_request_lets_the_partner_change_only_the_named_fields_and_resubmit
     with as_partner(acme.sales_rep):
         with pytest.raises(PolicyViolation, match="customer_name cannot change"):
             deal_update(actor=acme.sales_rep, deal=deal, changes={"customer_name": "Other"})
-        deal_update(actor=acme.sales_rep, deal=deal, changes={"amount": Decimal("12000"), "contact_name": "Peter"})
+        # asked about the amount, the partner changes the products it is the total of
+        deal_update(
+            actor=acme.sales_rep,
+            deal=deal,
+            changes={"contact_name": "Peter"},
+            lines=[(cat.firewall, 2, Decimal("6000"))],
+        )
         deal_submit(actor=acme.sales_rep, deal=deal)
     deal = refresh(deal)
     assert (deal.status, deal.amount, deal.info_fields) == (S.SUBMITTED, Decimal("12000.00"), [])

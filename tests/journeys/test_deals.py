@@ -16,6 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.utils.formats import date_format
 from playwright.sync_api import Page, expect
 
 from deals.models import AutoApprovalRule, Deal
@@ -23,6 +24,7 @@ from prm.tenancy.scope import platform_scope, tenant_scope
 from prm.tenancy.time import tenant_today
 from tests.conftest import build_side
 from tests.deals.deal_setup import make_catalogue, submitted
+from tests.factories import AuthorizationRuleFactory
 
 from .conftest import can_sign_in, sign_in
 
@@ -61,7 +63,8 @@ def today(side) -> date:
 
 
 def long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    """A date as the pages write it: the locale's format (English here)."""
+    return date_format(day, "DATE_FORMAT")
 
 
 def sign_in_to(open_page, tenant_url, member, landing: str) -> Page:
@@ -113,7 +116,8 @@ def test_partner_registers_a_deal_that_a_rule_approves_at_once(acme, open_page, 
     page.get_by_label("Product 1", exact=True).select_option(label=product_label(acme.cat.firewall))
     page.get_by_label("Quantity 1", exact=True).fill("2")
     page.get_by_label("Unit price 1", exact=True).fill("4500")
-    page.get_by_label(re.compile(r"^Amount\b")).fill("9000")
+    # ...(the amount is the products' total, kept up to date as they are typed)
+    expect(page.get_by_label(re.compile(r"^Amount\b"))).to_have_value("9000.00")
     expect(page.get_by_label("Currency")).to_have_value("USD")
     close_on = today(acme.side) + timedelta(days=45)
     page.get_by_label("Expected close date").fill(close_on.isoformat())
@@ -178,7 +182,7 @@ def test_a_conflicting_registration_goes_to_review_and_is_rejected_with_a_reason
     page.get_by_label(re.compile(r"^Country\b")).select_option(label="Germany")
     page.get_by_label("Product 1", exact=True).select_option(label=product_label(acme.cat.firewall))
     page.get_by_label("Quantity 1", exact=True).fill("3")
-    page.get_by_label(re.compile(r"^Amount\b")).fill("15000")
+    expect(page.get_by_label(re.compile(r"^Amount\b"))).to_have_value("15000.00")
     page.get_by_label("Expected close date").fill((today(acme.side) + timedelta(days=30)).isoformat())
     shot(page, "portal-deal-form-conflict-hint")
 
@@ -327,3 +331,56 @@ def test_an_approved_deal_is_extended_then_won_and_the_win_confirmed(acme, open_
     by_status = office.get_by_role("table", name="Every submitted registration, by status")
     expect(by_status.get_by_role("row", name=re.compile("^Won"))).to_contain_text(re.compile(r"Won\s*1"))
     shot(office, "office-pipeline")
+
+
+def test_a_partner_is_offered_only_the_products_it_may_register_and_told_why(acme, open_page, tenant_url):
+    # Given switches that need Resell's Gold tier (partner 1 is Silver)
+    with platform_scope():
+        AuthorizationRuleFactory(product_line=acme.cat.switches, min_tier=acme.cat.gold)
+    rep = acme.side.sales_rep
+    page = sign_in_to(open_page, tenant_url, rep, "portal")
+
+    # When partner 1's rep opens "Register a deal"
+    open_main(page, "Deals")
+    page.get_by_role("link", name="Register a deal").first.click()
+
+    # Then the product picker offers the firewall but not the switch
+    picker = page.get_by_label("Product 1", exact=True)
+    expect(picker.locator("option", has_text="FW-100")).to_have_count(1)
+    expect(picker.locator("option", has_text="SW-24")).to_have_count(0)
+    # ...and under it the form says what is missing and why
+    expect(page.locator("#not-offered")).to_contain_text("Not offered to your company:")
+    expect(page.locator("#not-offered")).to_contain_text("SW-24 — needs the Gold tier")
+    shot(page, "portal-deal-form-not-offered")
+
+
+def test_a_past_close_date_is_refused_on_the_field_and_what_was_typed_stays(acme, open_page, tenant_url):
+    # Given partner 1's rep on the register form, with a deal typed in
+    page = sign_in_to(open_page, tenant_url, acme.side.sales_rep, "portal")
+    open_main(page, "Deals")
+    page.get_by_role("link", name="Register a deal").first.click()
+    page.get_by_label("Company name").fill("Initrode GmbH")
+    page.get_by_label(re.compile(r"^Country\b")).select_option(label="Germany")
+    page.get_by_label("Product 1", exact=True).select_option(label=product_label(acme.cat.firewall))
+    page.get_by_label("Quantity 1", exact=True).fill("3")
+    yesterday = today(acme.side) - timedelta(days=1)
+
+    # When they enter yesterday as the expected close date and submit
+    page.get_by_label("Expected close date").fill(yesterday.isoformat())
+    page.get_by_role("button", name="Submit").click()
+
+    # Then the form comes back with the message next to the date field
+    expect(page.get_by_role("heading", level=1)).to_have_text("Register a deal")
+    date_field = page.get_by_label("Expected close date")
+    expect(date_field).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#id_expected_close_on_errors")).to_have_text(
+        re.compile("The expected close date cannot be in the past")
+    )
+    # ...and what was typed is still there
+    expect(date_field).to_have_value(yesterday.isoformat())
+    expect(page.get_by_label("Company name")).to_have_value("Initrode GmbH")
+    expect(page.get_by_label("Quantity 1", exact=True)).to_have_value("3")
+    expect(page.get_by_label(re.compile(r"^Amount\b"))).to_have_value("15000.00")
+    shot(page, "portal-deal-form-past-date")
+    with platform_scope():
+        assert not Deal.objects.filter(customer_name="Initrode GmbH").exists()
