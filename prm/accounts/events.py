@@ -1,9 +1,11 @@
 """Event verbs of people and their access (``prm.events.verbs``)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from prm.events.verbs import verb
 
-MEMBERSHIP_CREATED = verb("membership.created", "Joined")
-MEMBERSHIP_DEACTIVATED = verb("membership.deactivated", "Access deactivated")
-MEMBERSHIP_REACTIVATED = verb("membership.reactivated", "Access restored")
-INVITATION_SENT = verb("invitation.sent", "Invitation sent")
-INVITATION_REVOKED = verb("invitation.revoked", "Invitation revoked")
+MEMBERSHIP_CREATED = verb("membership.created", _("Joined"))
+MEMBERSHIP_DEACTIVATED = verb("membership.deactivated", _("Access deactivated"))
+MEMBERSHIP_REACTIVATED = verb("membership.reactivated", _("Access restored"))
+INVITATION_SENT = verb("invitation.sent", _("Invitation sent"))
+INVITATION_REVOKED = verb("invitation.revoked", _("Invitation revoked"))
