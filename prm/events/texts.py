@@ -77,6 +77,8 @@ def count_phrase(singular: str, plural: str, count: int, **params) -> dict:
 
 
 def _shown(value: Any) -> Any:
+    if isinstance(value, list):  # a list of names or labels, written as a list
+        return ", ".join(str(_shown(item)) for item in value)
     if not isinstance(value, dict):
         return value
     if "plural" in value:
@@ -131,6 +133,8 @@ def jsonable(params: dict | None) -> dict:
             value = day(value)
         elif isinstance(value, Promise):
             value = label(value)
+        elif isinstance(value, list | tuple):
+            value = [label(item) if isinstance(item, Promise) else item for item in value]
         elif not isinstance(value, dict | int | float | bool | type(None)):
             value = str(value)
         out[name] = value
