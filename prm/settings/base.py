@@ -85,7 +85,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "prm.web.context_processors.portal",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            # l10n_tags: the |money filter, for every template (amounts are everywhere).
+            "builtins": ["template_partials.templatetags.partials", "prm.web.templatetags.l10n_tags"],
         },
     }
 ]
