@@ -182,9 +182,13 @@ class _PythonFinder(ast.NodeVisitor):
         self.class_stack.append(node)
         is_choices = any(_name(base).endswith("Choices") for base in node.bases)
         for statement in node.body:
-            if is_choices and isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Tuple):
-                if len(statement.value.elts) >= 2:
-                    self.add(statement, "choice label", statement.value.elts[-1])
+            if (
+                is_choices
+                and isinstance(statement, ast.Assign)
+                and isinstance(statement.value, ast.Tuple)
+                and len(statement.value.elts) >= 2
+            ):
+                self.add(statement, "choice label", statement.value.elts[-1])
             if node.name == "Meta" and isinstance(statement, ast.Assign):
                 for target in statement.targets:
                     if _name(target) in ("verbose_name", "verbose_name_plural"):

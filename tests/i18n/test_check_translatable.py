@@ -33,7 +33,7 @@ def test_marked_text_variables_tags_comments_scripts_and_punctuation_pass():
   {{ counter }} deals
 {% endblocktranslate %}
 {% comment %}Words nobody sees{% endcomment %}
-<p>{{ deal.customer_name }} · {{ deal.amount|money:deal.currency }} – 12 %</p>
+<p>{{ deal.customer_name }} · {{ deal.amount|money:deal.currency }} - 12 %</p>
 <script type="application/json">{"words": "not shown"}</script><style>.a::after { content: "x"; }</style>
 <input type="hidden" name="intent" value="submit"><div class="d-flex" data-role="hint"></div>"""
     # when it is checked
@@ -51,7 +51,7 @@ def test_a_word_beside_a_variable_is_found():
 # --- Python ---------------------------------------------------------------------------------------
 
 
-FAILING = '''
+FAILING = """
 from django import forms
 from django.contrib import messages
 from django.db import models
@@ -85,9 +85,9 @@ def clean():
 
 def send(deal):
     notify(recipients=[], kind="deal.won", title="Deal won", body="Well done " + deal.name)
-'''
+"""
 
-PASSING = '''
+PASSING = """
 from django import forms
 from django.contrib import messages
 from django.db import models
@@ -121,7 +121,7 @@ def view(request, count):
 def send(deal):
     notify(recipients=[], kind="deal.won", title=gettext_noop("%(deal)s: won"), params={"deal": deal.name})
     logger.info("Deal %s won", deal.pk)  # a log line is not for users
-'''
+"""
 
 
 def test_literals_handed_to_user_facing_sinks_are_found():
