@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from prm.countries import COUNTRY_CHOICES
 from programs.services.policy import format_money
@@ -18,21 +19,24 @@ _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class DealForm(forms.Form):
     """The registration: the end customer, the deal, its products (a formset of DealLineForm)."""
 
-    customer_name = forms.CharField(label="Company name", max_length=200)
+    customer_name = forms.CharField(label=_("Company name"), max_length=200)
     customer_website = forms.CharField(
-        label="Web domain", max_length=253, required=False, help_text="e.g. initech.com — it identifies the customer."
+        label=_("Web domain"),
+        max_length=253,
+        required=False,
+        help_text=_("e.g. initech.com — it identifies the customer."),
     )
-    customer_country = forms.ChoiceField(label="Country", choices=[("", "Choose a country"), *COUNTRY_CHOICES])
-    customer_address = forms.CharField(label="Address", max_length=300, required=False)
-    contact_name = forms.CharField(label="Contact name", max_length=120, required=False)
-    contact_email = forms.EmailField(label="Contact e-mail", max_length=254, required=False)
-    contact_phone = forms.CharField(label="Contact phone", max_length=40, required=False)
-    title = forms.CharField(label="Opportunity title", max_length=200, required=False)
-    amount = forms.DecimalField(label="Amount", min_value=0, max_digits=14, decimal_places=2, localize=False)
-    currency = forms.CharField(label="Currency", min_length=3, max_length=3)
-    expected_close_on = forms.DateField(label="Expected close date", widget=_DATE)
-    stage = forms.ChoiceField(label="Stage", choices=DealStage.choices)
-    notes = forms.CharField(label="Notes", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    customer_country = forms.ChoiceField(label=_("Country"), choices=[("", _("Choose a country")), *COUNTRY_CHOICES])
+    customer_address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    contact_name = forms.CharField(label=_("Contact name"), max_length=120, required=False)
+    contact_email = forms.EmailField(label=_("Contact e-mail"), max_length=254, required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=40, required=False)
+    title = forms.CharField(label=_("Opportunity title"), max_length=200, required=False)
+    amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=14, decimal_places=2, localize=False)
+    currency = forms.CharField(label=_("Currency"), min_length=3, max_length=3)
+    expected_close_on = forms.DateField(label=_("Expected close date"), widget=_DATE)
+    stage = forms.ChoiceField(label=_("Stage"), choices=DealStage.choices)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
     customer_fields = (
         "customer_name",

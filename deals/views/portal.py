@@ -12,6 +12,9 @@ from functools import cached_property
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views import View
 
 from prm.accounts.access import PORTAL, MemberRequiredMixin
@@ -119,13 +122,18 @@ def _list_rows(rows: list[dict]) -> list[dict]:
 
 def _saved_message(deal) -> str:
     if deal.status == S.APPROVED:
-        return (
-            f"{deal.reference} was approved: {deal.customer_name} is protected until {deal.protected_until:%-d %B %Y}."
-        )
+        return gettext("%(reference)s was approved: %(customer)s is protected until %(day)s.") % {
+            "reference": deal.reference,
+            "customer": deal.customer_name,
+            "day": date_format(deal.protected_until, "DATE_FORMAT"),
+        }
     if deal.status == S.SUBMITTED:
-        due = f" A decision is due by {deal.decision_due_at:%-d %B %Y %H:%M}." if deal.decision_due_at else ""
-        return f"{deal.reference} was submitted for review.{due}"
-    return f"{deal.reference} was saved as a draft. Submit it when it is complete."
+        submitted = gettext("%(reference)s was submitted for review.") % {"reference": deal.reference}
+        if not deal.decision_due_at:
+            return submitted
+        due = date_format(timezone.localtime(deal.decision_due_at), "DATETIME_FORMAT")
+        return submitted + " " + gettext("A decision is due by %(due)s.") % {"due": due}
+    return gettext("%(reference)s was saved as a draft. Submit it when it is complete.") % {"reference": deal.reference}
 
 
 class _RegistrationFormView(ServiceView):
