@@ -108,14 +108,38 @@ def _shown(value: Any) -> Any:
     return value
 
 
+# Keys of a stored text's parameters that say how to render it rather than fill it in.
+PLURAL, COUNT, LINES = "__plural__", "__count__", "__lines__"
+
+
+def as_stored(text, params: dict | None = None) -> tuple[str, dict]:
+    """A title or body as a notification stores it: its id and parameters. ``text`` is an id,
+    or a ``count_phrase`` (singular id, with the plural and the count among the parameters)."""
+    params = jsonable(params)
+    if isinstance(text, dict) and "plural" in text:
+        return text["singular"], {**params, **text.get("params", {}), PLURAL: text["plural"], COUNT: text["count"]}
+    return text, params
+
+
+def lines(params: dict | None) -> str:
+    """The rendered ``LINES`` parameter (a digest's list of phrases), one per line."""
+    return "\n".join(str(_shown(line)) for line in (params or {}).get(LINES) or [])
+
+
 def render(message: str, params: dict | None = None) -> str:
     """``message`` (an id) in the active language with ``params`` filled in."""
     if not message:
         return ""
     if not params:
         return gettext(message)
-    shown = {name: _shown(value) for name, value in params.items()}
-    for text in (gettext(message), message):  # a broken translation falls back to the source
+    shown = {name: _shown(value) for name, value in params.items() if name not in (PLURAL, LINES)}
+    if PLURAL in params:
+        count = params.get(COUNT) or 0
+        shown["count"] = count
+        candidates = (ngettext(message, params[PLURAL], count), message if count == 1 else params[PLURAL])
+    else:
+        candidates = (gettext(message), message)
+    for text in candidates:  # a broken translation falls back to the source
         try:
             return text % shown
         except (KeyError, ValueError, TypeError):

@@ -62,7 +62,7 @@ class Notification(TenantOwned):
     def body(self) -> str:
         """The body in the active language, then the note as it was written."""
         shown = texts.render(self.body_message, self.params)
-        return "\n\n".join(part for part in (shown, self.note) if part)
+        return "\n\n".join(part for part in (shown, texts.lines(self.params), self.note) if part)
 
     @body.setter
     def body(self, value: str) -> None:

@@ -26,6 +26,8 @@ class Message:
 
     ``title`` and ``body`` are message ids (``gettext_noop("%(deal)s: approved")``) filled in
     from ``params`` in each recipient's language when shown or e-mailed (prm/events/texts.py);
+    the title may be a ``texts.count_phrase`` ("%(count)s partners changed tier"), and
+    ``params[texts.LINES]`` a list of phrases shown one per line after the body (a digest).
     ``note`` is someone's own words, shown as typed."""
 
     recipients: Iterable
@@ -89,14 +91,15 @@ def notify_many(*, messages: Iterable[Message]) -> list[Notification]:
         by_email = pref.by_email if pref else True
         if not (in_portal or by_email):
             continue
+        title, params = texts.as_stored(message.title, message.params)
         notifications.append(
             Notification(
                 recipient=member,
                 partner_id=member.partner_id,
                 kind=message.kind,
-                title_message=message.title[:200],
+                title_message=title[:200],
                 body_message=message.body,
-                params=texts.jsonable(message.params),
+                params=params,
                 note=(message.note or "").strip(),
                 url=message.url,
                 event=message.event,
