@@ -224,7 +224,14 @@ def deal_update(
         _write_lines(deal, _clean_lines(deal.partner, lines))
         diff["lines"] = {"from": "", "to": f"{len(lines)} line(s)"}
     if diff:
-        record(actor=actor, deal=deal, verb=events.EDITED, message="Edited " + ", ".join(sorted(diff)), data=diff)
+        record(
+            actor=actor,
+            deal=deal,
+            verb=events.EDITED,
+            message=gettext_noop("Edited %(fields)s"),
+            params={"fields": sorted(diff)},
+            data=diff,
+        )
     return deal_submit(actor=actor, deal=deal) if submit else deal
 
 
