@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
 from prm.accounts.models import User
@@ -101,9 +101,12 @@ def test_anonymous_pages_follow_the_vendor_then_the_browser(acme):
 
 
 def test_the_language_does_not_outlive_the_request(acme):
-    choose(acme.sales_rep, language="de")
-    page(acme.sales_rep)
-    assert translation.get_language() == "en-us" or translation.get_language().startswith("en")
+    # given a German reader's page was served on this thread
+    choose(acme.sales_rep, language="de", time_zone="Asia/Tokyo")
+    assert 'lang="de"' in page(acme.sales_rep).content.decode()
+    # then work done next on the thread (a task, a test) speaks the defaults again
+    assert translation.get_language() == "en"
+    assert timezone.get_current_timezone_name() == "UTC"
 
 
 # --- stored texts read in the reader's language ------------------------------------------------------
@@ -189,3 +192,15 @@ def test_money_is_written_the_readers_way():
     with translation.override("ja"):
         assert money(1250, "JPY") == "￥1,250"
     assert money(None, "USD") == ""
+
+
+def test_times_in_lists_are_the_readers_zone_and_format():
+    from prm.web.views import shown_time
+
+    moment = datetime(2027, 3, 3, 13, 0, tzinfo=UTC)
+    with timezone.override("UTC"):
+        shown = shown_time(moment)
+    assert (shown.day, shown.clock) == ("3 Mar 2027", "13:00")
+    with translation.override("de"), timezone.override("Asia/Tokyo"):
+        shown = shown_time(moment)
+    assert (shown.day, shown.clock) == ("03.03.2027", "22:00")
