@@ -12,7 +12,20 @@ WORKERS ?= 2
 
 .PHONY: install run test lint format check-rls clean
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed locale/.compiled
+
+# The translation catalogues, compiled with Babel (pure Python: no GNU gettext needed); the .mo
+# files are build output, never committed. `make messages` re-extracts them (needs GNU gettext).
+locale/.compiled: $(VENV)/.installed $(wildcard locale/*/LC_MESSAGES/django.po)
+	$(VENV)/bin/python scripts/i18n.py compile
+	touch $@
+
+.PHONY: messages check-catalogues
+messages: install
+	$(VENV)/bin/python scripts/i18n.py extract
+
+check-catalogues: install
+	$(VENV)/bin/python scripts/i18n.py check-catalogues
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -33,6 +46,9 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	# User-facing text outside the translation functions (scripts/check_translatable.py). While
+	# the strings are being marked it only reports; drop --report-only to make findings fail.
+	$(VENV)/bin/python scripts/check_translatable.py --report-only
 
 test: install lint
 	scripts/ensure-chromium.sh

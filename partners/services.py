@@ -7,13 +7,14 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from prm.accounts.models import Membership
 from prm.accounts.selectors import partner_admin_list
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import changes_apply, event_record
+from prm.events.texts import label
 from prm.notifications.services import notify
 
 from . import events, notifications
@@ -95,7 +96,8 @@ def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, An
         target=partner,
         verb=events.PROFILE_UPDATED,
         data={"changes": diff},
-        message="Changed " + ", ".join(str(Partner._meta.get_field(f).verbose_name) for f in diff),
+        message=gettext_noop("Changed %(fields)s"),
+        params={"fields": [label(Partner._meta.get_field(f).verbose_name) for f in diff]},
     )
     if actor.is_partner_user:
         recipients = [partner.account_manager] if partner.account_manager_id else []
@@ -104,8 +106,9 @@ def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, An
     notify(
         recipients=recipients,
         kind=notifications.PROFILE_UPDATED,
-        title=f"{partner}: company profile updated",
-        body=f"{actor.user} changed {event.message[len('Changed ') :]}.",
+        title=gettext_noop("%(partner)s: company profile updated"),
+        body=gettext_noop("%(person)s changed %(fields)s."),
+        params={"partner": str(partner), "person": str(actor.user), "fields": event.params["fields"]},
         url=_record_url(partner) if actor.is_partner_user else reverse("portal:company"),
         event=event,
     )
@@ -147,7 +150,7 @@ def partner_change_status(*, actor: Membership, partner: Partner, to_status: str
         verb=events.STATUS_CHANGED,
         from_state=from_status,
         to_state=to_status,
-        message=reason,
+        note=reason,
         data=data,
     )
     recipients = partner_admin_list(partner_id=partner.pk)
@@ -156,8 +159,9 @@ def partner_change_status(*, actor: Membership, partner: Partner, to_status: str
     notify(
         recipients=recipients,
         kind=notifications.STATUS_CHANGED,
-        title=f"{partner} is now {partner.get_status_display().lower()}",
-        body=reason,
+        title=gettext_noop("%(partner)s is now %(status)s"),
+        params={"partner": str(partner), "status": label(PartnerStatus(to_status).label, lower=True)},
+        note=reason,
         url=_record_url(partner),
         event=event,
     )
@@ -197,7 +201,8 @@ def contact_create(*, actor: Membership, partner: Partner, **fields) -> PartnerC
         target=partner,
         verb=events.CONTACT_ADDED,
         data={"contact": contact.name},
-        message=f"Added contact {contact.name}",
+        message=gettext_noop("Added contact %(name)s"),
+        params={"name": contact.name},
     )
     return contact
 
@@ -214,5 +219,6 @@ def contact_delete(*, actor: Membership, contact: PartnerContact) -> None:
         target=partner,
         verb=events.CONTACT_REMOVED,
         data={"contact": name},
-        message=f"Removed contact {name}",
+        message=gettext_noop("Removed contact %(name)s"),
+        params={"name": name},
     )

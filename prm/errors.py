@@ -1,4 +1,10 @@
-"""Domain errors: raised by services, shown to users as messages by views."""
+"""Domain errors: raised by services, shown to users as messages by views.
+
+Their message is a sentence in the acting person's language: services write it with
+``gettext`` at the moment they refuse (the request's language is active), and
+``scripts/check_translatable.py`` flags a literal passed without it."""
+
+from django.utils.translation import gettext
 
 
 class DomainError(Exception):
@@ -40,4 +46,4 @@ class CrossTenantReference(DomainError):
 def assert_same_tenant(*objects) -> None:
     tenants = {getattr(obj, "tenant_id", None) for obj in objects if obj is not None}
     if len(tenants) > 1:
-        raise CrossTenantReference("These objects belong to different portals.")
+        raise CrossTenantReference(gettext("These objects belong to different portals."))

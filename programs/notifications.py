@@ -1,9 +1,11 @@
 """Notification kinds of programs, tiers and licences (``prm.notifications.kinds``)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from prm.notifications.kinds import kind
 
-TIER_CHANGED = kind("tier.changed", "A partner's tier changes (promotion, demotion or manual change)")
-TIER_PROPOSAL = kind("tier.proposal", "A tier change is proposed for a partner you manage")
-TIER_AT_RISK = kind("tier.at_risk", "A partner falls below its tier's requirements at a review")
-LICENCE_UPLOADED = kind("licence.uploaded", "A partner uploads a licence for verification")
-LICENCE_DECIDED = kind("licence.decided", "A licence is verified or rejected")
+TIER_CHANGED = kind("tier.changed", _("A partner's tier changes (promotion, demotion or manual change)"))
+TIER_PROPOSAL = kind("tier.proposal", _("A tier change is proposed for a partner you manage"))
+TIER_AT_RISK = kind("tier.at_risk", _("A partner falls below its tier's requirements at a review"))
+LICENCE_UPLOADED = kind("licence.uploaded", _("A partner uploads a licence for verification"))
+LICENCE_DECIDED = kind("licence.decided", _("A licence is verified or rejected"))

@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from prm.accounts.models import Membership
 from prm.accounts.roles import ADMIN_ACCESS
@@ -121,7 +122,8 @@ def customer_accounts_import(*, actor: Membership | None, content: bytes | str) 
         actor=actor,
         target=Tenant.objects.get(pk=current_tenant_id()),
         verb=events.ACCOUNTS_IMPORTED,
-        message=f"Imported vendor accounts: {result.created} added, {result.updated} updated.",
+        message=gettext_noop("Imported vendor accounts: %(created)s added, %(updated)s updated."),
+        params={"created": result.created, "updated": result.updated},
         data={"created": result.created, "updated": result.updated},
         internal=True,
     )

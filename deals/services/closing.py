@@ -7,9 +7,11 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from prm.accounts.models import Membership
 from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
+from prm.events.texts import label, money
 from prm.tenancy.time import tenant_today
 from programs.services.evaluation import tier_evaluate_soon
 
@@ -41,10 +43,15 @@ def deal_withdraw(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     before = set_status(
         deal, S.WITHDRAWN, actor=actor, fields={"closed_reason": reason.strip(), "decision_due_at": None}
     )
-    event = record(actor=actor, deal=deal, verb=events.WITHDRAWN, before=before, message=reason.strip())
+    event = record(actor=actor, deal=deal, verb=events.WITHDRAWN, before=before, note=reason)
     if actor.is_staff_member:
         tell(
-            deal, event, to=partner_recipients(deal), kind=notifications.DECIDED, title="withdrawn", body=reason.strip()
+            deal,
+            event,
+            to=partner_recipients(deal),
+            kind=notifications.DECIDED,
+            title=gettext_noop("withdrawn"),
+            note=reason,
         )
     elif before != S.DRAFT:
         tell(
@@ -52,8 +59,8 @@ def deal_withdraw(*, actor: Membership, deal: Deal, reason: str) -> Deal:
             event,
             to=reviewer_recipients(deal),
             kind=notifications.DECIDED,
-            title="withdrawn by the partner",
-            body=reason.strip(),
+            title=gettext_noop("withdrawn by the partner"),
+            note=reason,
         )
     return deal
 
@@ -76,7 +83,8 @@ def deal_update_stage(*, actor: Membership, deal: Deal, stage: str) -> Deal:
         actor=actor,
         deal=deal,
         verb=events.STAGE_CHANGED,
-        message=f"Stage {DealStage(before_stage).label} -> {DealStage(stage).label}.",
+        message=gettext_noop("Stage %(before)s -> %(after)s."),
+        params={"before": label(DealStage(before_stage).label), "after": label(DealStage(stage).label)},
         data={"from": before_stage, "to": stage},
     )
     return deal
@@ -91,7 +99,8 @@ def _won(*, actor: Membership | None, deal: Deal, before: str):
         deal=deal,
         verb=events.WON,
         before=before,
-        message=f"Won: {deal.currency} {deal.won_amount:,.2f} on {deal.won_on:%-d %B %Y}.",
+        message=gettext_noop("Won: %(amount)s on %(day)s."),
+        params={"amount": money(deal.won_amount, deal.currency), "day": deal.won_on},
         data={
             "amount": str(deal.won_amount),
             "currency": deal.currency,
@@ -119,17 +128,24 @@ def deal_mark_won(*, actor: Membership, deal: Deal, amount: Decimal, won_on: dat
     before = set_status(deal, to_status, actor=actor, fields={"won_amount": Decimal(amount), "won_on": won_on})
     if to_status == S.WON:
         event = _won(actor=actor, deal=deal, before=before)
-        tell(deal, event, to=partner_recipients(deal), kind=notifications.WON, title="won")
+        tell(deal, event, to=partner_recipients(deal), kind=notifications.WON, title=gettext_noop("won"))
         return deal
     event = record(
         actor=actor,
         deal=deal,
         verb=events.WIN_REPORTED,
         before=before,
-        message=f"Reported won: {deal.currency} {deal.won_amount:,.2f} on {won_on:%-d %B %Y}; awaiting confirmation.",
+        message=gettext_noop("Reported won: %(amount)s on %(day)s; awaiting confirmation."),
+        params={"amount": money(deal.won_amount, deal.currency), "day": won_on},
         data={"amount": str(deal.won_amount), "currency": deal.currency},
     )
-    tell(deal, event, to=reviewer_recipients(deal), kind=notifications.WON, title="reported won: please confirm")
+    tell(
+        deal,
+        event,
+        to=reviewer_recipients(deal),
+        kind=notifications.WON,
+        title=gettext_noop("reported won: please confirm"),
+    )
     return deal
 
 
@@ -141,7 +157,7 @@ def deal_confirm_win(*, actor: Membership, deal: Deal) -> Deal:
     check_transition(deal, S.WON, verb="confirmed won")
     before = set_status(deal, S.WON, actor=actor)
     event = _won(actor=actor, deal=deal, before=before)
-    tell(deal, event, to=partner_recipients(deal), kind=notifications.WON, title="win confirmed")
+    tell(deal, event, to=partner_recipients(deal), kind=notifications.WON, title=gettext_noop("win confirmed"))
     return deal
 
 
@@ -155,9 +171,14 @@ def deal_refuse_win(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     if deal.status != S.WON_PENDING:
         raise InvalidTransition(f"{deal.reference} is not awaiting a win confirmation; nothing was changed.")
     before = set_status(deal, S.APPROVED, actor=actor, fields={"won_amount": None, "won_on": None})
-    event = record(actor=actor, deal=deal, verb=events.WIN_REFUSED, before=before, message=reason.strip())
+    event = record(actor=actor, deal=deal, verb=events.WIN_REFUSED, before=before, note=reason)
     tell(
-        deal, event, to=partner_recipients(deal), kind=notifications.WON, title="win not confirmed", body=reason.strip()
+        deal,
+        event,
+        to=partner_recipients(deal),
+        kind=notifications.WON,
+        title=gettext_noop("win not confirmed"),
+        note=reason,
     )
     return deal
 
@@ -171,9 +192,16 @@ def deal_mark_lost(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     deal = lock(deal)
     check_transition(deal, S.LOST, verb="marked lost")
     before = set_status(deal, S.LOST, actor=actor, fields={"closed_reason": reason.strip()})
-    event = record(actor=actor, deal=deal, verb=events.LOST, before=before, message=reason.strip())
+    event = record(actor=actor, deal=deal, verb=events.LOST, before=before, note=reason)
     if not actor.is_staff_member:
-        tell(deal, event, to=reviewer_recipients(deal), kind=notifications.DECIDED, title="lost", body=reason.strip())
+        tell(
+            deal,
+            event,
+            to=reviewer_recipients(deal),
+            kind=notifications.DECIDED,
+            title=gettext_noop("lost"),
+            note=reason,
+        )
     return deal
 
 
@@ -191,9 +219,10 @@ def deal_expire(*, deal: Deal, today: date | None = None) -> bool:
         deal=deal,
         verb=events.EXPIRED,
         before=before,
-        message=f"Protection ended on {deal.protected_until:%-d %B %Y}.",
+        message=gettext_noop("Protection ended on %(day)s."),
+        params={"day": deal.protected_until},
     )
-    tell(deal, event, to=partner_recipients(deal), kind=notifications.EXPIRED, title="protection ended")
+    tell(deal, event, to=partner_recipients(deal), kind=notifications.EXPIRED, title=gettext_noop("protection ended"))
     return True
 
 
@@ -221,7 +250,9 @@ def extension_request(*, actor: Membership, deal: Deal, days: int, reason: str) 
         actor=actor,
         deal=deal,
         verb=events.EXTENSION_REQUESTED,
-        message=f"Extension of {days} days requested. {reason.strip()}",
+        message=gettext_noop("Extension of %(days)s days requested."),
+        params={"days": int(days)},
+        note=reason,
         data={"extension_id": extension.pk, "days": int(days)},
     )
     tell(
@@ -229,8 +260,9 @@ def extension_request(*, actor: Membership, deal: Deal, days: int, reason: str) 
         event,
         to=reviewer_recipients(deal),
         kind=notifications.EXTENSION,
-        title=f"{days}-day extension requested",
-        body=reason.strip(),
+        title=gettext_noop("%(days)s-day extension requested"),
+        params={"days": int(days)},
+        note=reason,
     )
     return extension
 
@@ -270,11 +302,11 @@ def extension_decide(*, actor: Membership, extension: DealExtension, approve: bo
         actor=actor,
         deal=deal,
         verb=verb,
-        message=(
-            f"Extended by {extension.days} days, to {deal.protected_until:%-d %B %Y}. {note.strip()}"
-            if approve
-            else f"Extension refused. {note.strip()}"
-        ).strip(),
+        message=gettext_noop("Extended by %(days)s days, to %(day)s.")
+        if approve
+        else gettext_noop("Extension refused."),
+        params={"days": extension.days, "day": deal.protected_until},
+        note=note,
         data={"extension_id": extension.pk, "days": extension.days},
     )
     tell(
@@ -282,7 +314,7 @@ def extension_decide(*, actor: Membership, extension: DealExtension, approve: bo
         event,
         to=partner_recipients(deal),
         kind=notifications.EXTENSION,
-        title="extension approved" if approve else "extension refused",
-        body=note.strip(),
+        title=gettext_noop("extension approved") if approve else gettext_noop("extension refused"),
+        note=note,
     )
     return extension

@@ -9,11 +9,13 @@ from datetime import UTC, datetime, time, timedelta
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from partners.models import Partner
 from prm.accounts.models import Membership
 from prm.accounts.selectors import partner_admin_list, vendor_admin_list
 from prm.errors import InvalidTransition, PolicyViolation
+from prm.events import texts
 from prm.events.services import event_record
 from prm.notifications.services import Message, notify_many
 from prm.tenancy.scope import step_out_to_tenant
@@ -28,6 +30,9 @@ from ..models import (
     PricingStatus,
     SpecialPricingRequest,
 )
+
+# A notification about one registration: "<reference> <customer>: <what happened>" (``tell``).
+DEAL_TITLE = gettext_noop("%(deal)s: %(what)s")
 
 # Review window when the partner is in no program.
 DEFAULT_REVIEW_HOURS = 48
@@ -117,7 +122,18 @@ def set_status(deal: Deal, to_status: str, *, actor: Membership | None, fields: 
     return before
 
 
-def record(*, actor, deal: Deal, verb: str, before: str = "", message: str = "", data=None, internal=False):
+def record(
+    *,
+    actor,
+    deal: Deal,
+    verb: str,
+    before: str = "",
+    message: str = "",
+    params=None,
+    note="",
+    data=None,
+    internal=False,
+):
     return event_record(
         actor=actor,
         target=deal,
@@ -125,6 +141,8 @@ def record(*, actor, deal: Deal, verb: str, before: str = "", message: str = "",
         from_state=before,
         to_state=deal.status if before else "",
         message=message,
+        params=params,
+        note=note,
         data=data,
         internal=internal,
     )
@@ -180,7 +198,8 @@ def pricing_requests_close(*, deal: Deal, actor: Membership | None) -> None:
         actor=actor,
         deal=deal,
         verb=events.PRICING_CLOSED,
-        message=f"Special pricing of {pending.discount_text} % closed without a decision.",
+        message=gettext_noop("Special pricing of %(discount)s %% closed without a decision."),
+        params={"discount": pending.discount_text},
         data={"pricing_id": pending.pk, "discount": str(pending.discount_percent)},
     )
 
@@ -220,19 +239,35 @@ def deal_url(deal_id: int, *, staff: bool) -> str:
     return reverse("office:deal_detail" if staff else "portal:deal_detail", args=[deal_id])
 
 
-def tell(deal: Deal, event=None, *, to: list[Membership], kind: str, title: str, body: str = "") -> None:
+def tell(
+    deal: Deal,
+    event=None,
+    *,
+    to: list[Membership],
+    kind: str,
+    title: str,
+    body: str = "",
+    params: dict | None = None,
+    note: str = "",
+) -> None:
     """Notify ``to`` about the registration: "<reference> <customer>: <title>", linked to its page
     on each recipient's side (the back office for staff, the portal for the partner's users): a
     message per side, so an audience of both never follows the other side's link. The one way a
-    deal service notifies one registration's audience; the sweep notifies in bulk."""
+    deal service notifies one registration's audience; the sweep notifies in bulk.
+
+    ``title`` and ``body`` are ``gettext_noop``'d message ids filled in from ``params``, in each
+    recipient's language; ``note`` is someone's own words (prm/events/texts.py)."""
     sides = {staff: [member for member in to if member.is_staff_member == staff] for staff in (True, False)}
     notify_many(
         messages=[
             Message(
                 recipients=members,
                 kind=kind,
-                title=f"{deal.reference} {deal.customer_name}: {title}",
+                title=DEAL_TITLE,
                 body=body,
+                params={"deal": f"{deal.reference} {deal.customer_name}", "what": texts.phrase(title, **(params or {}))}
+                | (params or {}),
+                note=note,
                 url=deal_url(deal.pk, staff=staff),
                 event=event,
             )

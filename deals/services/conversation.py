@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from prm.accounts.models import Membership
 from prm.errors import PolicyViolation
@@ -52,8 +53,9 @@ def message_post(*, actor: Membership, deal: Deal, body: str, internal: bool = F
         deal,
         to=[member for member in other_side if member.pk != actor.pk],
         kind=notifications.MESSAGE,
-        title=f"new message from {actor.user}",
-        body=body[:300],
+        title=gettext_noop("new message from %(author)s"),
+        params={"author": str(actor.user)},
+        note=body[:300],
     )
     return message
 
@@ -77,7 +79,8 @@ def attachment_add(*, actor: Membership, deal: Deal, file, name: str = "") -> De
         actor=actor,
         deal=deal,
         verb=events.ATTACHMENT_ADDED,
-        message=f"Attached {attachment.name}.",
+        message=gettext_noop("Attached %(name)s."),
+        params={"name": attachment.name},
         data={"attachment_id": attachment.pk, "kind": kind},
     )
     return attachment

@@ -12,11 +12,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from prm.accounts.models import Membership
 from prm.accounts.roles import Role
 from prm.accounts.selectors import vendor_admin_list
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
+from prm.events.texts import label
 from prm.tenancy.scope import step_out_to_tenant
 
 from .. import events, notifications
@@ -146,17 +148,19 @@ def pricing_request(
         actor=actor,
         deal=deal,
         verb=events.PRICING_REQUESTED,
-        message=f"Special pricing of {percent_text(discount)} % requested. {justification}",
+        message=gettext_noop("Special pricing of %(discount)s %% requested."),
+        params={"discount": percent_text(discount)},
+        note=justification,
         data={"pricing_id": pricing.pk, "discount": str(discount), "chain": chain},
     )
-    title = f"special pricing of {pricing.discount_text} % awaits your decision"
     tell(
         deal,
         event,
         to=_approvers(pricing.current_role),
         kind=notifications.PRICING_AWAITING,
-        title=title,
-        body=justification[:300],
+        title=gettext_noop("special pricing of %(discount)s %% awaits your decision"),
+        params={"discount": pricing.discount_text},
+        note=justification[:300],
     )
     return pricing
 
@@ -227,7 +231,6 @@ def pricing_decide(
         note=note,
     )
     # The event's actor records who; its message (the partner's timeline too) names the role.
-    step = role_label(awaited).lower()
     data = {"pricing_id": pricing.pk, "discount": str(pricing.discount_percent), "role": awaited}
     chain = pricing.approval_chain
     position = chain.index(awaited) if awaited in chain else len(chain) - 1
@@ -238,10 +241,15 @@ def pricing_decide(
             actor=actor,
             deal=deal,
             verb=events.PRICING_ESCALATED,
-            message=(
-                f"Special pricing of {pricing.discount_text} % approved at the {step}'s step; it now awaits the "
-                f"{role_label(pricing.current_role).lower()}. {note}"
-            ).strip(),
+            message=gettext_noop(
+                "Special pricing of %(discount)s %% approved at the %(step)s's step; it now awaits the %(next)s."
+            ),
+            params={
+                "discount": pricing.discount_text,
+                "step": label(role_label(awaited), lower=True),
+                "next": label(role_label(pricing.current_role), lower=True),
+            },
+            note=note,
             data={**data, "next_role": pricing.current_role},
         )
         tell(
@@ -249,8 +257,10 @@ def pricing_decide(
             event,
             to=_approvers(pricing.current_role),
             kind=notifications.PRICING_AWAITING,
-            title=f"special pricing of {pricing.discount_text} % awaits your decision",
-            body=f"Approved up to the {step}'s step. {pricing.justification}"[:300],
+            title=gettext_noop("special pricing of %(discount)s %% awaits your decision"),
+            body=gettext_noop("Approved up to the %(step)s's step."),
+            params={"discount": pricing.discount_text, "step": label(role_label(awaited), lower=True)},
+            note=pricing.justification[:300],
         )
         return pricing
     pricing.status = PricingStatus.APPROVED if approve else PricingStatus.REJECTED
@@ -258,12 +268,15 @@ def pricing_decide(
     pricing.decided_at = timezone.now()
     pricing.decision_note = note
     pricing.save(update_fields=["status", "current_role", "decided_at", "decision_note"])
-    verdict = "approved" if approve else "rejected"
     event = record(
         actor=actor,
         deal=deal,
         verb=events.PRICING_APPROVED if approve else events.PRICING_REJECTED,
-        message=f"Special pricing of {pricing.discount_text} % {verdict} at the {step}'s step. {note}".strip(),
+        message=gettext_noop("Special pricing of %(discount)s %% approved at the %(step)s's step.")
+        if approve
+        else gettext_noop("Special pricing of %(discount)s %% rejected at the %(step)s's step."),
+        params={"discount": pricing.discount_text, "step": label(role_label(awaited), lower=True)},
+        note=note,
         data=data,
     )
     tell(
@@ -271,8 +284,11 @@ def pricing_decide(
         event,
         to=partner_recipients(deal),
         kind=notifications.PRICING_DECIDED,
-        title=f"special pricing of {pricing.discount_text} % {verdict}",
-        body=note,
+        title=gettext_noop("special pricing of %(discount)s %% approved")
+        if approve
+        else gettext_noop("special pricing of %(discount)s %% rejected"),
+        params={"discount": pricing.discount_text},
+        note=note,
     )
     return pricing
 
@@ -294,7 +310,8 @@ def pricing_withdraw(*, actor: Membership, pricing: SpecialPricingRequest) -> Sp
         actor=actor,
         deal=deal,
         verb=events.PRICING_WITHDRAWN,
-        message=f"Special pricing of {pricing.discount_text} % withdrawn by the partner.",
+        message=gettext_noop("Special pricing of %(discount)s %% withdrawn by the partner."),
+        params={"discount": pricing.discount_text},
         data={"pricing_id": pricing.pk, "discount": str(pricing.discount_percent)},
     )
     tell(
@@ -302,6 +319,7 @@ def pricing_withdraw(*, actor: Membership, pricing: SpecialPricingRequest) -> Sp
         event,
         to=_approvers(awaited),
         kind=notifications.PRICING_AWAITING,
-        title=f"special pricing of {pricing.discount_text} % withdrawn",
+        title=gettext_noop("special pricing of %(discount)s %% withdrawn"),
+        params={"discount": pricing.discount_text},
     )
     return pricing

@@ -9,11 +9,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from partners.models import Partner
 from prm.accounts.models import Membership
 from prm.errors import CrossTenantReference, NotAllowed, PolicyViolation
 from prm.events.services import changes_apply
+from prm.events.texts import money
 from prm.tenancy.time import tenant_today, tenant_zone
 from programs.models import Product  # the schema, for type hints: its rows are read through selectors
 from programs.selectors.tiers import program_get_for_partner, tier_ranks_for_partner
@@ -197,7 +199,9 @@ def deal_register(
         actor=actor,
         deal=deal,
         verb=events.CREATED,
-        message="Registered as a draft" + (" on the partner's behalf." if actor.is_staff_member else "."),
+        message=gettext_noop("Registered as a draft on the partner's behalf.")
+        if actor.is_staff_member
+        else gettext_noop("Registered as a draft."),
         data={"entered_by_staff": actor.is_staff_member},
     )
     return deal_submit(actor=actor, deal=deal) if submit else deal
@@ -256,7 +260,14 @@ def deal_update(
         _write_lines(deal, cleaned)
         diff["lines"] = {"from": "", "to": f"{len(cleaned)} line(s)"}
     if diff:
-        record(actor=actor, deal=deal, verb=events.EDITED, message="Edited " + ", ".join(sorted(diff)), data=diff)
+        record(
+            actor=actor,
+            deal=deal,
+            verb=events.EDITED,
+            message=gettext_noop("Edited %(fields)s"),
+            params={"fields": sorted(diff)},
+            data=diff,
+        )
     return deal_submit(actor=actor, deal=deal) if submit else deal
 
 
@@ -374,7 +385,9 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
         deal=deal,
         verb=events.RESUBMITTED if resubmitted else events.SUBMITTED,
         before=before,
-        message="Resubmitted with the requested information." if resubmitted else "Submitted for review.",
+        message=gettext_noop("Resubmitted with the requested information.")
+        if resubmitted
+        else gettext_noop("Submitted for review."),
         data={"has_conflict": deal.has_conflict},
     )
     rule = _auto_rule(deal)
@@ -394,7 +407,8 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
             deal=deal,
             verb=events.ASSIGNED,
             # Not internal: both sides see when the decision is due.
-            message=f"Assigned to {reviewer.user}; decision due by {deal.decision_due_at:%-d %B %Y, %H:%M}.",
+            message=gettext_noop("Assigned to %(reviewer)s; decision due by %(due)s."),
+            params={"reviewer": str(reviewer.user), "due": deal.decision_due_at},
             data={"reviewer_id": reviewer.pk, "decision_due_at": deal.decision_due_at.isoformat()},
         )
         tell(
@@ -402,8 +416,12 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
             event,
             to=[reviewer],
             kind=notifications.SUBMITTED,
-            title="to review" + (" (possible conflict)" if deal.has_conflict else ""),
-            body=f"{deal.partner}: {deal.currency} {deal.amount:,.2f}. Decision due by "
-            f"{deal.decision_due_at:%-d %B %Y, %H:%M}.",
+            title=gettext_noop("to review (possible conflict)") if deal.has_conflict else gettext_noop("to review"),
+            body=gettext_noop("%(partner)s: %(amount)s. Decision due by %(due)s."),
+            params={
+                "partner": str(deal.partner),
+                "amount": money(deal.amount, deal.currency),
+                "due": deal.decision_due_at,
+            },
         )
     return deal

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from prm.accounts.models import Membership
 from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
+from prm.events.texts import label
 from prm.tenancy.time import tenant_today
 from programs.services.policy import deal_parameters
 
@@ -53,13 +55,20 @@ def _approve(*, actor: Membership | None, deal: Deal, rule: AutoApprovalRule | N
             "rejection_reason": "",
         },
     )
-    how = f"automatically by the rule “{rule.name}”" if rule else f"by {actor.user}"
     event = record(
         actor=actor,
         deal=deal,
         verb=events.APPROVED,
         before=before,
-        message=f"Approved {how}; protected until {deal.protected_until:%-d %B %Y}. {note}".strip(),
+        message=gettext_noop("Approved automatically by the rule “%(rule)s”; protected until %(day)s.")
+        if rule
+        else gettext_noop("Approved by %(reviewer)s; protected until %(day)s."),
+        params={
+            "rule": rule.name if rule else "",
+            "reviewer": str(actor.user) if actor else "",
+            "day": deal.protected_until,
+        },
+        note=note,
         data={
             "rule_id": rule.pk if rule else None,
             "rule": rule.name if rule else "",
@@ -67,8 +76,16 @@ def _approve(*, actor: Membership | None, deal: Deal, rule: AutoApprovalRule | N
             "has_conflict": deal.has_conflict,
         },
     )
-    body = f"Protected until {deal.protected_until:%-d %B %Y}. {note}".strip()
-    tell(deal, event, to=partner_recipients(deal), kind=notifications.DECIDED, title="approved", body=body)
+    tell(
+        deal,
+        event,
+        to=partner_recipients(deal),
+        kind=notifications.DECIDED,
+        title=gettext_noop("approved"),
+        body=gettext_noop("Protected until %(day)s."),
+        params={"day": deal.protected_until},
+        note=note,
+    )
     return deal
 
 
@@ -111,10 +128,19 @@ def deal_reject(*, actor: Membership, deal: Deal, reason_code: str, message: str
         deal=deal,
         verb=events.REJECTED,
         before=before,
-        message=f"Rejected ({RejectionReason(reason_code).label}). {message.strip()}",
+        message=gettext_noop("Rejected (%(reason)s)."),
+        params={"reason": label(RejectionReason(reason_code).label)},
+        note=message,
         data={"reason_code": reason_code},
     )
-    tell(deal, event, to=partner_recipients(deal), kind=notifications.DECIDED, title="rejected", body=message.strip())
+    tell(
+        deal,
+        event,
+        to=partner_recipients(deal),
+        kind=notifications.DECIDED,
+        title=gettext_noop("rejected"),
+        note=message,
+    )
     return deal
 
 
@@ -145,7 +171,7 @@ def deal_request_info(*, actor: Membership, deal: Deal, fields: list[str], messa
         deal=deal,
         verb=events.INFO_REQUESTED,
         before=before,
-        message=message.strip(),
+        note=message,
         data={"fields": fields},
     )
     tell(
@@ -153,8 +179,8 @@ def deal_request_info(*, actor: Membership, deal: Deal, fields: list[str], messa
         event,
         to=partner_recipients(deal),
         kind=notifications.DECIDED,
-        title="more information needed",
-        body=message.strip(),
+        title=gettext_noop("more information needed"),
+        note=message,
     )
     return deal
 
@@ -181,7 +207,7 @@ def deal_mark_duplicate(*, actor: Membership, deal: Deal, original: Deal) -> Dea
         deal=deal,
         verb=events.DUPLICATE,
         before=before,
-        message="Closed as a duplicate of an earlier registration.",
+        message=gettext_noop("Closed as a duplicate of an earlier registration."),
         data={"original_id": original.pk},
     )
     tell(
@@ -189,7 +215,7 @@ def deal_mark_duplicate(*, actor: Membership, deal: Deal, original: Deal) -> Dea
         event,
         to=partner_recipients(deal),
         kind=notifications.DECIDED,
-        title="closed as a duplicate",
-        body="An earlier registration covers the same opportunity.",
+        title=gettext_noop("closed as a duplicate"),
+        body=gettext_noop("An earlier registration covers the same opportunity."),
     )
     return deal

@@ -15,9 +15,11 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from prm.accounts.models import Membership
 from prm.accounts.selectors import partner_admins_by_partner, vendor_admin_list
+from prm.events import texts
 from prm.events.models import Event
 from prm.events.services import event_record_many
 from prm.notifications.services import Message, notify_many
@@ -27,7 +29,7 @@ from programs.selectors.tiers import program_review_hours
 from .. import events, notifications
 from ..models import Deal, DealStatus
 from .closing import deal_expire
-from .common import DEFAULT_REVIEW_HOURS, EXPIRY_REMINDER_DAYS, business_deadline, deal_url
+from .common import DEAL_TITLE, DEFAULT_REVIEW_HOURS, EXPIRY_REMINDER_DAYS, business_deadline, deal_url
 
 S = DealStatus
 
@@ -45,8 +47,8 @@ def _candidates(queryset, *fields):
     return list(queryset.select_for_update(skip_locked=True, no_key=True).values_list(*fields))
 
 
-def _events(rows: list[tuple[int, int, str, str, dict]]) -> list[Event]:
-    """Bulk-insert system events: (deal id, partner id, verb, message, data)."""
+def _events(rows: list[tuple]) -> list[Event]:
+    """Bulk-insert system events: (deal id, partner id, verb, message, data[, the message's params])."""
     deal_type = ContentType.objects.get_for_model(Deal)
     return event_record_many(
         events=[
@@ -58,10 +60,11 @@ def _events(rows: list[tuple[int, int, str, str, dict]]) -> list[Event]:
                 actor=None,
                 actor_label="System",
                 message=message,
+                params=params[0] if params else {},
                 data=data,
                 internal=verb != events.EXPIRY_REMINDER,
             )
-            for deal_id, partner_id, verb, message, data in rows
+            for deal_id, partner_id, verb, message, data, *params in rows
         ]
     )
 
@@ -99,13 +102,16 @@ def _remind(now: datetime, zone) -> int:
         if recipients is None:
             admins = admins if admins is not None else vendor_admin_list()
             recipients = admins
-        due_local = row[4].astimezone(zone)
         messages.append(
             Message(
                 recipients=recipients,
                 kind=notifications.REMINDER,
-                title=f"{_reference(row[0])} {row[6]}: decision due by {due_local:%-d %B %Y, %H:%M}",
-                body="Half of the review window has passed.",
+                title=DEAL_TITLE,
+                body=gettext_noop("Half of the review window has passed."),
+                params={
+                    "deal": f"{_reference(row[0])} {row[6]}",
+                    "what": texts.phrase(gettext_noop("decision due by %(due)s"), due=row[4]),
+                },
                 url=deal_url(row[0], staff=True),
                 event=event,
             )
@@ -126,7 +132,10 @@ def _escalate(now: datetime, zone) -> int:
         return 0
     Deal.objects.filter(pk__in=[r[0] for r in rows]).update(escalated_at=now)
     recorded = _events(
-        [(r[0], r[1], events.ESCALATED, "Escalated to the vendor admins: the decision is overdue.", {}) for r in rows]
+        [
+            (r[0], r[1], events.ESCALATED, gettext_noop("Escalated to the vendor admins: the decision is overdue."), {})
+            for r in rows
+        ]
     )
     admins = vendor_admin_list()
     notify_many(
@@ -134,8 +143,13 @@ def _escalate(now: datetime, zone) -> int:
             Message(
                 recipients=admins,
                 kind=notifications.ESCALATED,
-                title=f"{_reference(row[0])} {row[3]}: decision overdue",
-                body=f"The decision was due by {row[2].astimezone(zone):%-d %B %Y, %H:%M}.",
+                title=DEAL_TITLE,
+                body=gettext_noop("The decision was due by %(due)s."),
+                params={
+                    "deal": f"{_reference(row[0])} {row[3]}",
+                    "what": texts.label(gettext_noop("decision overdue")),
+                    "due": row[2],
+                },
                 url=deal_url(row[0], staff=True),
                 event=event,
             )
@@ -187,7 +201,14 @@ def _expiry_reminders(today: date) -> int:
         Deal.objects.filter(pk__in=ids).update(expiry_reminders_sent=list(value))
     recorded = _events(
         [
-            (row[0], row[1], events.EXPIRY_REMINDER, f"Protection ends on {row[3]:%-d %B %Y}.", {"days_left": left})
+            (
+                row[0],
+                row[1],
+                events.EXPIRY_REMINDER,
+                gettext_noop("Protection ends on %(day)s."),
+                {"days_left": left},
+                {"day": texts.day(row[3])},
+            )
             for row, left, _ in due
         ]
     )
@@ -197,8 +218,15 @@ def _expiry_reminders(today: date) -> int:
             Message(
                 recipients=audiences[row[0]],
                 kind=notifications.EXPIRING,
-                title=f"{_reference(row[0])} {row[5]}: protection ends in {left} day{'s' if left != 1 else ''}",
-                body=f"Protected until {row[3]:%-d %B %Y}. Request an extension if the deal needs more time.",
+                title=DEAL_TITLE,
+                body=gettext_noop("Protected until %(day)s. Request an extension if the deal needs more time."),
+                params={
+                    "deal": f"{_reference(row[0])} {row[5]}",
+                    "what": texts.count_phrase(
+                        "protection ends in %(count)s day", "protection ends in %(count)s days", left
+                    ),
+                    "day": row[3],
+                },
                 url=deal_url(row[0], staff=False),
                 event=event,
             )

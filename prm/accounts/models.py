@@ -8,9 +8,10 @@ from django.core import signing
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from prm.tenancy.managers import TenantManager, TenantQuerySet
-from prm.tenancy.models import TenantOwned
+from prm.tenancy.models import LANGUAGE_CHOICES, TIME_ZONE_CHOICES, TenantOwned
 
 from .roles import CAPABILITIES, PARTNER_ROLES, STAFF_ROLES, MembershipKind, Role, capabilities_for
 
@@ -44,7 +45,23 @@ class User(AbstractUser):
     """
 
     username = None
-    email = models.EmailField("e-mail address", unique=True)
+    email = models.EmailField(_("e-mail address"), unique=True)
+    # The person's own reading settings, everywhere they sign in; blank: each vendor's default
+    # (Tenant.default_language / time_zone). TenantMiddleware activates them.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=LANGUAGE_CHOICES,
+        help_text=_("Leave empty to use your vendor's language."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        choices=TIME_ZONE_CHOICES,
+        help_text=_("Leave empty to use your vendor's time zone."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -53,6 +70,8 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
     def __str__(self):
         return self.get_full_name() or self.email

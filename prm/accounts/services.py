@@ -11,10 +11,11 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import event_record, outbox_enqueue
+from prm.events.texts import label
 from prm.memo import reference_changed
 from prm.notifications.services import notify
 
@@ -22,7 +23,7 @@ from . import events, notifications
 from .hooks import partner_users_changed
 from .models import Invitation, Membership, User
 from .permissions import INVITE, MANAGE, REVOKE, invitation_may, invitation_require, membership_require
-from .roles import PARTNER_ROLES, STAFF_ROLES, MembershipKind
+from .roles import PARTNER_ROLES, STAFF_ROLES, MembershipKind, Role
 from .selectors import partner_admin_list, user_exists_for_email, vendor_admin_list
 
 INVITATION_EMAIL_TASK = "prm.accounts.invitation_email"
@@ -141,8 +142,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     notify(
         recipients=[invitation.invited_by],
         kind=notifications.INVITATION_ACCEPTED,
-        title=f"{user} accepted your invitation",
-        body=f"{user} ({user.email}) joined as {membership.get_role_display()}.",
+        title=gettext_noop("%(person)s accepted your invitation"),
+        body=gettext_noop("%(person)s (%(email)s) joined as %(role)s."),
+        params={"person": str(user), "email": user.email, "role": label(Role(membership.role).label)},
         url=_people_url(membership),
         event=event,
     )
@@ -185,10 +187,10 @@ def membership_deactivate(*, actor: Membership, membership: Membership, reason: 
         verb=events.MEMBERSHIP_DEACTIVATED,
         from_state="active",
         to_state="inactive",
-        message=reason,
+        note=reason,
     )
     _notify_people_admins(
-        membership, event, notifications.MEMBERSHIP_DEACTIVATED, f"{membership.user}'s access was deactivated"
+        membership, event, notifications.MEMBERSHIP_DEACTIVATED, gettext_noop("%(person)s's access was deactivated")
     )
     _people_changed(membership)
     return membership
@@ -212,7 +214,7 @@ def membership_reactivate(*, actor: Membership, membership: Membership) -> Membe
         actor=actor, target=membership, verb=events.MEMBERSHIP_REACTIVATED, from_state="inactive", to_state="active"
     )
     _notify_people_admins(
-        membership, event, notifications.MEMBERSHIP_REACTIVATED, f"{membership.user}'s access was restored"
+        membership, event, notifications.MEMBERSHIP_REACTIVATED, gettext_noop("%(person)s's access was restored")
     )
     _people_changed(membership)
     return membership
@@ -225,4 +227,4 @@ def _notify_people_admins(membership: Membership, event, kind: str, title: str) 
     else:
         recipients = vendor_admin_list(exclude_id=event.actor_id)
         url = reverse("office:staff")
-    notify(recipients=recipients, kind=kind, title=title, url=url, event=event)
+    notify(recipients=recipients, kind=kind, title=title, params={"person": str(membership.user)}, url=url, event=event)

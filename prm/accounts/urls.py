@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import profile, views
 
 office_urlpatterns = [
     path("staff/", views.StaffListView.as_view(), name="staff"),
@@ -31,3 +31,6 @@ portal_urlpatterns = [
         "invitations/<int:invitation_id>/revoke/", views.PortalInvitationRevokeView.as_view(), name="invitation_revoke"
     ),
 ]
+
+office_urlpatterns += profile.office_urlpatterns  # the person's language and time zone
+portal_urlpatterns += profile.portal_urlpatterns

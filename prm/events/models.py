@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from prm.tenancy.models import TenantOwned
 
+from . import texts
+
 
 class Event(TenantOwned):
     """Something happened to an object: who, when, from, to, why.
@@ -31,7 +33,13 @@ class Event(TenantOwned):
     actor_label = models.CharField(max_length=200, default="System")
     from_state = models.CharField(max_length=40, blank=True)
     to_state = models.CharField(max_length=40, blank=True)
+    # A message id (English, with %(name)s placeholders; prm/events/texts.py) filled in from
+    # ``params`` and followed by ``note`` (the actor's own words, as typed): rendered in the
+    # reader's language (``text``). Rows from before keep a finished English sentence.
     message = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True, default="")
+    # What subscribers read (incentives on deal.won): the facts, not the words.
     data = models.JSONField(default=dict, blank=True)
     # Vendor-internal events (notes, internal reviews) never reach partner users.
     internal = models.BooleanField(default=False)
@@ -52,6 +60,12 @@ class Event(TenantOwned):
 
     def __str__(self):
         return f"{self.verb} by {self.actor_label}"
+
+    @property
+    def text(self) -> str:
+        """What happened, in the active language: the message, then the actor's note."""
+        shown = texts.render(self.message, self.params if isinstance(self.params, dict) else None)
+        return " ".join(part for part in (shown, self.note) if part)
 
 
 class OutboxMessage(TenantOwned):

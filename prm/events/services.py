@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from prm.tenancy.scope import current_tenant_id, tenant_scope
 
+from . import texts
 from .models import Event, OutboxMessage
 from .verbs import VERBS
 
@@ -52,12 +53,17 @@ def event_record(
     from_state: str = "",
     to_state: str = "",
     message: str = "",
+    params: dict[str, Any] | None = None,
+    note: str = "",
     data: dict[str, Any] | None = None,
     internal: bool = False,
     partner_id: int | None = None,
 ) -> Event:
     """Record that ``actor`` (a Membership, or None for the system) did ``verb`` (declared in the
-    app's ``events.py``) to ``target``."""
+    app's ``events.py``) to ``target``.
+
+    ``message``: a ``gettext_noop``'d id with ``params`` (``texts``), rendered in each reader's
+    language; ``note``: the actor's own words, shown after it as typed."""
     VERBS.require(verb)
     return Event.objects.create(
         content_type=ContentType.objects.get_for_model(target),
@@ -69,6 +75,8 @@ def event_record(
         from_state=str(from_state),
         to_state=str(to_state),
         message=message,
+        params=texts.jsonable(params),
+        note=(note or "").strip(),
         data=data or {},
         internal=internal,
     )

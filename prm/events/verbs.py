@@ -4,7 +4,7 @@ the first test that records it, and subscribers (incentives on ``deal.won``) imp
 
 Declare verbs at module level of the app's ``events.py`` (imported by its ``AppConfig.ready``)::
 
-    WON = verb("deal.won", "Won")
+    WON = verb("deal.won", _("Won"))  # gettext_lazy: translated when shown
 """
 
 from __future__ import annotations
@@ -23,5 +23,5 @@ def verb(name: str, label: str) -> str:
 
 def verb_label(name: str) -> str:
     """The timeline's label of a verb; an undeclared one (an old row) reads from its name."""
-    label = VERBS.get(name)
-    return label if label is not None else name.replace(".", " ").replace("_", " ").capitalize()
+    label = VERBS.get(name)  # lazy: in the reader's language
+    return str(label) if label is not None else name.replace(".", " ").replace("_", " ").capitalize()

@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
+from prm.events import texts
 from prm.tenancy.models import TenantOwned
 
 
@@ -17,8 +18,15 @@ class Notification(TenantOwned):
         "partners.Partner", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     kind = models.CharField(max_length=64)
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
+    # What to say, stored as message ids (English with %(name)s placeholders, gettext_noop'd by
+    # the sender) and their parameters, and rendered in the reader's language when shown or
+    # e-mailed (``title`` / ``body``; prm/events/texts.py). ``note``: someone's own words (a
+    # reviewer's reason), shown after the body as typed. Rows from before hold English sentences
+    # and no parameters, which render as they are.
+    title_message = models.CharField(max_length=200)
+    body_message = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
     url = models.CharField(max_length=500, blank=True)
     event = models.ForeignKey(
         "events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
@@ -40,6 +48,25 @@ class Notification(TenantOwned):
 
     def __str__(self):
         return self.title
+
+    @property
+    def title(self) -> str:
+        """The title in the active language."""
+        return texts.render(self.title_message, self.params)
+
+    @title.setter
+    def title(self, value: str) -> None:
+        self.title_message = value
+
+    @property
+    def body(self) -> str:
+        """The body in the active language, then the note as it was written."""
+        shown = texts.render(self.body_message, self.params)
+        return "\n\n".join(part for part in (shown, texts.lines(self.params), self.note) if part)
+
+    @body.setter
+    def body(self, value: str) -> None:
+        self.body_message = value
 
 
 class NotificationPreference(TenantOwned):

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from prm.events import texts
 from prm.events.services import outbox_enqueue_many
 from prm.tenancy import request_cache
 from prm.tenancy.scope import step_out_to_tenant
@@ -21,7 +22,13 @@ EMAIL_TASK = "prm.notifications.notification_email"
 
 @dataclass(frozen=True)
 class Message:
-    """One notification to some recipients (for ``notify_many``)."""
+    """One notification to some recipients (for ``notify_many``).
+
+    ``title`` and ``body`` are message ids (``gettext_noop("%(deal)s: approved")``) filled in
+    from ``params`` in each recipient's language when shown or e-mailed (prm/events/texts.py);
+    the title may be a ``texts.count_phrase`` ("%(count)s partners changed tier"), and
+    ``params[texts.LINES]`` a list of phrases shown one per line after the body (a digest).
+    ``note`` is someone's own words, shown as typed."""
 
     recipients: Iterable
     kind: str
@@ -29,14 +36,35 @@ class Message:
     body: str = ""
     url: str = ""
     event: object = None
+    params: dict | None = None
+    note: str = ""
 
 
 def notify(
-    *, recipients: Iterable, kind: str, title: str, body: str = "", url: str = "", event=None
+    *,
+    recipients: Iterable,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    event=None,
+    params: dict | None = None,
+    note: str = "",
 ) -> list[Notification]:
     """Notify each active member once, by the channels their preferences allow."""
     return notify_many(
-        messages=[Message(recipients=recipients, kind=kind, title=title, body=body, url=url, event=event)]
+        messages=[
+            Message(
+                recipients=recipients,
+                kind=kind,
+                title=title,
+                body=body,
+                url=url,
+                event=event,
+                params=params,
+                note=note,
+            )
+        ]
     )
 
 
@@ -63,13 +91,16 @@ def notify_many(*, messages: Iterable[Message]) -> list[Notification]:
         by_email = pref.by_email if pref else True
         if not (in_portal or by_email):
             continue
+        title, params = texts.as_stored(message.title, message.params)
         notifications.append(
             Notification(
                 recipient=member,
                 partner_id=member.partner_id,
                 kind=message.kind,
-                title=message.title[:200],
-                body=message.body,
+                title_message=title[:200],
+                body_message=message.body,
+                params=params,
+                note=(message.note or "").strip(),
                 url=message.url,
                 event=message.event,
                 show_in_portal=in_portal,

@@ -2,9 +2,10 @@
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from prm.events.tasks import tenant_task
+from prm.l10n import language_for, time_zone_for
 from prm.tenancy.models import Tenant
 
 from .models import Notification
@@ -18,12 +19,17 @@ def notification_email(*, notification_id: int) -> bool:
     if notification is None or notification.emailed_at is not None:
         return False
     user = notification.recipient.user
-    body = notification.body
+    tenant = Tenant.objects.get(pk=notification.tenant_id)
+    # Written in the recipient's language and time zone, whoever caused it.
+    with (
+        translation.override(language_for(user=user, tenant=tenant)),
+        timezone.override(time_zone_for(user=user, tenant=tenant)),
+    ):
+        subject, body = notification.title, notification.body
     if notification.url:
-        tenant = Tenant.objects.get(pk=notification.tenant_id)
         body = f"{body}\n\n{tenant.absolute_url(notification.url)}".strip()
     EmailMessage(
-        subject=notification.title,
+        subject=subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],

@@ -85,7 +85,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "prm.web.context_processors.portal",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            # l10n_tags: the |money filter, for every template (amounts are everywhere).
+            "builtins": ["template_partials.templatetags.partials", "prm.web.templatetags.l10n_tags"],
         },
     }
 ]
@@ -201,7 +202,25 @@ MFA_ADAPTER = "prm.accounts.adapter.MfaAdapter"
 PRM_MFA_KEYS = env_list("PRM_MFA_KEYS")
 
 # --- I18N -------------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The language and time zone of a page are its reader's: the person's own choice, else their
+# vendor's default (Tenant.default_language / time_zone), else the browser's Accept-Language
+# (anonymous pages). TenantMiddleware activates them; LANGUAGE_CODE is the last resort and the
+# source language of every message.
+LANGUAGE_CODE = env_str("PRM_LANGUAGE_CODE", "en")
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("ja", "日本語"),
+]
+# One catalogue per language for the whole repository (apps and templates alike): `python
+# scripts/i18n.py extract` runs makemessages from the repository root into locale/; the .mo
+# files are compiled at install time (`make install`, Babel) and never committed.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates in templates go through the localized formats (|date:"DATE_FORMAT"); English keeps the
+# day-month-year the product has always shown (prm/settings/formats/en).
+FORMAT_MODULE_PATH = ["prm.settings.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

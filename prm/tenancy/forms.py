@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 from prm.web.files import is_polyglot
@@ -8,8 +9,8 @@ from .models import Tenant
 
 # What a logo may be, judged by its content (Pillow), not by its name.
 LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
-NOT_AN_IMAGE = "Upload a PNG, JPEG or WebP image."
-TOO_LARGE = "Keep the logo within 2000 by 2000 pixels."
+NOT_AN_IMAGE = _("Upload a PNG, JPEG or WebP image.")
+TOO_LARGE = _("Keep the logo within 2000 by 2000 pixels.")
 
 
 class TenantSettingsForm(forms.ModelForm):
@@ -17,16 +18,18 @@ class TenantSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Tenant
-        fields = ["name", "brand_color", "logo", "default_currency", "time_zone", "require_mfa"]
+        fields = ["name", "brand_color", "logo", "default_currency", "default_language", "time_zone", "require_mfa"]
         widgets = {"brand_color": forms.TextInput(attrs={"type": "color"})}
-        labels = {"require_mfa": "Require two-factor sign-in for everybody"}
+        labels = {"require_mfa": _("Require two-factor sign-in for everybody")}
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
         if not logo or logo == self.instance.logo:
             return logo
         if logo.size > settings.PRM_LOGO_MAX_BYTES:
-            raise forms.ValidationError(f"Keep the logo under {settings.PRM_LOGO_MAX_BYTES // 1024} KB.")
+            raise forms.ValidationError(
+                _("Keep the logo under %(size)s KB.") % {"size": settings.PRM_LOGO_MAX_BYTES // 1024}
+            )
         try:
             image = Image.open(logo)
             image.verify()

@@ -4,7 +4,10 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
+
+from prm.l10n import language_for, time_zone_for
 
 from . import request_cache
 from .db import platform_alias
@@ -59,6 +62,23 @@ def _session_user_id(request) -> int | None:
         return None
 
 
+def _activate_reader(request, user, tenant) -> None:
+    """Activate the language and time zone of the page's reader (``prm.l10n``); set
+    ``request.LANGUAGE_CODE`` (``<html lang>``)."""
+    language = language_for(user=user, tenant=tenant, request=request)
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    timezone.activate(time_zone_for(user=user, tenant=tenant))
+
+
+def reset_reader(**kwargs) -> None:
+    """After a response is finished (``request_finished``): the thread back to the defaults, so
+    work it does outside a request (a task, a test) does not speak the last reader's language.
+    Not at the end of ``__call__``: messages are rendered by MessageMiddleware after it."""
+    translation.deactivate()
+    timezone.deactivate()
+
+
 class TenantMiddleware:
     """Sets ``request.tenant``, ``request.membership`` and ``request.unread_notifications`` and
     enters the tenant scope.
@@ -87,6 +107,7 @@ class TenantMiddleware:
         lookup = request_cache.Lookup(tenant_id=held[0].pk if held and held[0] else None, user_id=user_id)
         request.tenant = tenant_for_host(host, version=lookup.tenants_version)
         if request.tenant is None:
+            _activate_reader(request, request.user if request.user.is_authenticated else None, None)
             if request.user.is_authenticated and request.user.is_superuser:
                 with platform_scope():
                     return self.get_response(request)
@@ -95,12 +116,13 @@ class TenantMiddleware:
         if lookup.tenant_id != request.tenant.pk:  # this process had not seen the host yet
             lookup = request_cache.Lookup(tenant_id=request.tenant.pk, user_id=user_id)
 
-        # Dates and times show in the vendor's time zone.
-        timezone.activate(request.tenant.time_zone)
         # The user before the transaction: on a page that then reads nothing (all from caches),
         # no BEGIN and COMMIT; on one that reads, as many round trips as inside it.
         user = request.user
         user.is_authenticated  # noqa: B018 (loads the lazy user)
+        # The page in its reader's language and time zone: theirs, else the vendor's (prm/l10n.py).
+        # From the user row and the tenant already loaded: no query.
+        _activate_reader(request, user if user.is_authenticated else None, request.tenant)
         with tenant_scope(request.tenant):
             if user.is_authenticated:
                 if user.pk != lookup.user_id:  # a user the session does not name (set by other code)
@@ -115,6 +137,11 @@ class TenantMiddleware:
 
     def _respond(self, request):
         response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        if request.tenant is None or not request.user.is_authenticated:
+            # Anonymous pages may follow the browser's Accept-Language (when the vendor sets no
+            # language, or on the bare domain): caches must keep one copy per language.
+            patch_vary_headers(response, ("Accept-Language",))
         if getattr(request, "_prm_view_raised", False):
             # After the error page was made (it may read: the menu, the member), in the same
             # transaction, and before it ends: nothing the failed view wrote is committed.

@@ -3,13 +3,18 @@
 import secrets
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .managers import TenantManager
 from .scope import current_tenant_id
 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in available_timezones())
+# Each language named in itself (settings.LANGUAGES): a reader finds their own whatever the
+# page's language.
+LANGUAGE_CHOICES = settings.LANGUAGES
 
 
 # A logo's formats (TenantSettingsForm checks the content), by the extension it is stored with.
@@ -28,34 +33,56 @@ class Tenant(models.Model):
     Platform-level (not tenant-owned): the host of every request resolves to one of these.
     """
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
+        _("slug"),
         max_length=63,
         unique=True,
-        validators=[RegexValidator(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", "Lower-case letters, digits and dashes.")],
-        help_text="The portal lives at <slug>.<base domain>.",
+        validators=[RegexValidator(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", _("Lower-case letters, digits and dashes."))],
+        help_text=_("The portal lives at <slug>.<base domain>."),
     )
     custom_domain = models.CharField(
-        max_length=253, unique=True, null=True, blank=True, help_text="e.g. partners.acme.com"
+        _("custom domain"), max_length=253, unique=True, null=True, blank=True, help_text=_("e.g. partners.acme.com")
     )
-    logo = models.FileField(upload_to=tenant_logo_path, blank=True)
+    logo = models.FileField(_("logo"), upload_to=tenant_logo_path, blank=True)
     brand_color = models.CharField(
+        _("brand colour"),
         max_length=7,
         default="#1f4e8c",
-        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour like #1f4e8c.")],
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour like #1f4e8c."))],
     )
     default_currency = models.CharField(
-        max_length=3, default="USD", validators=[RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code.")]
+        _("default currency"),
+        max_length=3,
+        default="USD",
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 code."))],
     )
-    time_zone = models.CharField(max_length=64, default="UTC", choices=TIME_ZONE_CHOICES)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="UTC",
+        choices=TIME_ZONE_CHOICES,
+        help_text=_("Dates and times show in this zone for people who have not chosen their own."),
+    )
+    default_language = models.CharField(
+        _("default language"),
+        max_length=8,
+        default="en",
+        choices=LANGUAGE_CHOICES,
+        help_text=_("The portal's language for people who have not chosen their own."),
+    )
     require_mfa = models.BooleanField(
-        default=False, help_text="Require two-factor sign-in for every user, not only vendor admins."
+        _("require two-factor sign-in"),
+        default=False,
+        help_text=_("Require two-factor sign-in for every user, not only vendor admins."),
     )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
 
     def __str__(self):
         return self.name

@@ -1,5 +1,6 @@
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from prm.accounts.access import OFFICE
 from prm.accounts.roles import TENANT_CONFIGURE
@@ -10,7 +11,8 @@ from .services import tenant_settings_update
 
 
 class TenantSettingsView(ServiceView):
-    """A vendor admin's portal settings: branding, currency, time zone, the two-factor rule."""
+    """A vendor admin's portal settings: branding, currency, language, time zone, the two-factor
+    rule."""
 
     area, capability = OFFICE, TENANT_CONFIGURE
     form_class = TenantSettingsForm
@@ -26,7 +28,7 @@ class TenantSettingsView(ServiceView):
         return tenant_settings_update(actor=self.actor, tenant=self.request.tenant, changes=changes)
 
     def success_message(self, tenant):
-        return "The portal settings are saved."
+        return gettext("The portal settings are saved.")
 
     def success_url(self, tenant):
         return reverse("office:settings")

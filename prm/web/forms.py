@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class ObjectChoiceField(forms.ChoiceField):
@@ -14,7 +15,7 @@ class ObjectChoiceField(forms.ChoiceField):
 
     def set_objects(self, objects, label_from=str):
         self.objects = {str(obj.pk): obj for obj in objects}
-        self.choices = [("", "Choose…")] + [(key, label_from(obj)) for key, obj in self.objects.items()]
+        self.choices = [("", _("Choose…"))] + [(key, label_from(obj)) for key, obj in self.objects.items()]
 
     def clean(self, value):
         key = super().clean(value)

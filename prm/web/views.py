@@ -15,7 +15,10 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, number_format, time_format
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from prm.accounts.access import MemberRequiredMixin
@@ -23,7 +26,7 @@ from prm.errors import DomainError
 from prm.tenancy.models import LOGO_CONTENT_TYPES
 
 PAGE_SIZE = 25
-INVALID = "Nothing was changed: correct the fields marked below."
+INVALID = _("Nothing was changed: correct the fields marked below.")
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ class ServiceView(MemberRequiredMixin, View):
     """
 
     form_class: type | None = None
-    invalid_message: str = INVALID
+    invalid_message = INVALID
 
     def get_object(self):
         """The object the URL names, through a selector (404 when the actor may not see it)."""
@@ -122,6 +125,11 @@ class ServiceView(MemberRequiredMixin, View):
 COUNT_CAP = 10_000
 
 
+def _capped_text(number: int) -> str:
+    """ "10,000+" ("10.000+" in German): at least this many."""
+    return gettext("%(number)s+") % {"number": number_format(number, force_grouping=True)}
+
+
 class CappedPaginator(Paginator):
     """A paginator whose count stops at ``cap`` + 1 rows (a LIMITed subquery without ordering,
     so the database stops early). Past the cap the count is ``cap`` + 1 and ``capped`` is true;
@@ -151,12 +159,14 @@ class CappedPaginator(Paginator):
     @property
     def shown_count(self) -> str:
         """The count as the page says it: "1,234", or "10,000+" past the cap."""
-        return f"{self.cap:,}+" if self.capped else f"{self.count:,}"
+        return _capped_text(self.cap) if self.capped else number_format(self.count, force_grouping=True)
 
     @property
     def shown_num_pages(self) -> str:
         """How many pages, as the page says it: "40", or "400+" past the cap."""
-        return f"{self.cap // self.per_page:,}+" if self.capped else f"{self.num_pages:,}"
+        if self.capped:
+            return _capped_text(self.cap // self.per_page)
+        return number_format(self.num_pages, force_grouping=True)
 
     def validate_number(self, number):
         if not self.capped:
@@ -164,9 +174,9 @@ class CappedPaginator(Paginator):
         try:
             number = int(number)
         except (TypeError, ValueError) as error:
-            raise PageNotAnInteger("That page number is not an integer") from error
+            raise PageNotAnInteger(gettext("That page number is not an integer")) from error
         if number < 1:
-            raise EmptyPage("That page number is less than 1")
+            raise EmptyPage(gettext("That page number is less than 1"))
         return number  # the last page is unknown: a page past the end is found empty below
 
     def page(self, number):
@@ -236,16 +246,14 @@ class ShownTime:
     clock: str
 
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 def shown_time(value) -> ShownTime | None:
-    """``value`` (an aware datetime, or None) as ``ShownTime``: what the ``date`` filter's "c",
-    "j M Y H:i", "j M Y" and "H:i" give, without a filter call per cell."""
+    """``value`` (an aware datetime, or None) as ``ShownTime``, in the reader's time zone and
+    language: what the ``date`` filter's "c", "SHORT_DATE_FORMAT" and "TIME_FORMAT" give, for
+    a table's cells from the view (the formats are looked up once per language and cached)."""
     if value is None:
         return None
     local = timezone.localtime(value)
-    day, clock = f"{local.day} {_MONTHS[local.month - 1]} {local.year}", f"{local:%H:%M}"
+    day, clock = date_format(local, "SHORT_DATE_FORMAT"), time_format(local, "TIME_FORMAT")
     return ShownTime(iso=local.isoformat(), text=f"{day} {clock}", day=day, clock=clock)
 
 

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import Partner
@@ -30,6 +30,7 @@ from prm.accounts.models import Membership
 from prm.accounts.selectors import partner_admin_list
 from prm.countries import country_name
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
+from prm.events import texts
 from prm.events.services import changes_apply, event_record
 from prm.notifications.services import notify
 from prm.tenancy.time import tenant_today
@@ -235,8 +236,16 @@ def territory_grant(
         actor=actor,
         target=partner,
         verb=events.TERRITORY_GRANTED,
-        message=f"{label} granted for {_line_label(product_line)}{' (exclusive)' if exclusive else ''}, "
-        f"{_period(valid_from, valid_until)}",
+        message=gettext_noop("%(territory)s granted for %(line)s (exclusive), %(period)s")
+        if exclusive
+        else gettext_noop("%(territory)s granted for %(line)s, %(period)s"),
+        params={
+            "territory": str(label),
+            "line": texts.label(gettext_noop("every product line")) if product_line is None else product_line.name,
+            "period": texts.phrase(gettext_noop("from %(start)s until %(end)s"), start=valid_from, end=valid_until)
+            if valid_until
+            else texts.phrase(gettext_noop("from %(start)s, open-ended"), start=valid_from),
+        },
         data={"grant": grant.pk, "territory": label, "product_line": _line_label(product_line), "exclusive": exclusive},
     )
     return grant
@@ -282,8 +291,14 @@ def territory_update(*, actor: Membership | None, grant: TerritoryGrant, changes
         actor=actor,
         target=grant.partner,
         verb=events.TERRITORY_CHANGED,
-        message=f"Territory {grant_label(grant)} for {_line_label(grant.product_line)} changed: "
-        + ", ".join(str(TerritoryGrant._meta.get_field(name).verbose_name) for name in diff),
+        message=gettext_noop("Territory %(territory)s for %(line)s changed: %(fields)s"),
+        params={
+            "territory": str(grant_label(grant)),
+            "line": texts.label(gettext_noop("every product line"))
+            if grant.product_line is None
+            else grant.product_line.name,
+            "fields": [texts.label(TerritoryGrant._meta.get_field(name).verbose_name) for name in diff],
+        },
         data={"grant": grant.pk, "changes": diff},
     )
     return grant
@@ -313,7 +328,14 @@ def territory_revoke(*, actor: Membership | None, grant: TerritoryGrant, reason:
         verb=events.TERRITORY_REVOKED,
         from_state=str(previous or ""),
         to_state=str(today),
-        message=f"Territory {grant_label(grant)} for {_line_label(grant.product_line)} revoked: {reason.strip()}",
+        message=gettext_noop("Territory %(territory)s for %(line)s revoked:"),
+        params={
+            "territory": str(grant_label(grant)),
+            "line": texts.label(gettext_noop("every product line"))
+            if grant.product_line is None
+            else grant.product_line.name,
+        },
+        note=reason,
         data={"grant": grant.pk},
     )
     return grant
@@ -364,13 +386,13 @@ def licence_upload(
         expires_on=expires_on,
         uploaded_by=actor,
     )
-    expiry = f"{expires_on.day} {expires_on:%B %Y}"
     event = event_record(
         actor=actor,
         target=partner,
         verb=events.LICENCE_UPLOADED,
         to_state=LicenceStatus.PENDING,
-        message=f"Uploaded {licence_type.name}{' ' + licence.number if licence.number else ''}, valid until {expiry}",
+        message=gettext_noop("Uploaded %(licence)s, valid until %(day)s"),
+        params={"licence": f"{licence_type.name} {licence.number}".strip(), "day": expires_on},
         data={"licence": licence.pk, "licence_type": licence_type.name},
     )
     recipients = (
@@ -379,8 +401,9 @@ def licence_upload(
     notify(
         recipients=recipients,
         kind=notifications.LICENCE_UPLOADED,
-        title=f"{partner}: {licence_type.name} to verify",
-        body=f"{actor.user} uploaded a {licence_type.name}, valid until {expiry}.",
+        title=gettext_noop("%(partner)s: %(licence)s to verify"),
+        body=gettext_noop("%(person)s uploaded a %(licence)s, valid until %(day)s."),
+        params={"partner": str(partner), "person": str(actor.user), "licence": licence_type.name, "day": expires_on},
         url=reverse("office:licence_queue"),
         event=event,
     )
@@ -415,21 +438,25 @@ def _licence_decide(*, actor: Membership, licence: PartnerLicence, to_status: st
     partner = Partner.objects.get(pk=licence.partner_id)
     kind = LicenceType.objects.get(pk=licence.licence_type_id)
     verified = to_status == LicenceStatus.VERIFIED
-    message = f"{kind.name} verified" if verified else f"{kind.name} rejected: {reason}"
     event = event_record(
         actor=actor,
         target=partner,
         verb=events.LICENCE_VERIFIED if verified else events.LICENCE_REJECTED,
         from_state=from_status,
         to_state=to_status,
-        message=message,
+        message=gettext_noop("%(licence)s verified") if verified else gettext_noop("%(licence)s rejected:"),
+        params={"licence": kind.name},
+        note="" if verified else reason,
         data={"licence": licence.pk, "licence_type": kind.name},
     )
     notify(
         recipients=partner_admin_list(partner_id=partner.pk),
         kind=notifications.LICENCE_DECIDED,
-        title=f"Your {kind.name} was {'verified' if verified else 'rejected'}",
-        body="" if verified else f"Reason: {reason}. Upload a corrected licence under Licences.",
+        title=gettext_noop("Your %(licence)s was verified")
+        if verified
+        else gettext_noop("Your %(licence)s was rejected"),
+        body="" if verified else gettext_noop("Reason: %(reason)s. Upload a corrected licence under Licences."),
+        params={"licence": kind.name, "reason": reason},
         url=reverse("portal:licences"),
         event=event,
     )

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from prm.accounts.models import Membership
@@ -83,7 +83,8 @@ def enrollment_create(*, actor: Membership | None, partner, program: Program, ti
         target=partner,
         verb=events.ENROLLED,
         to_state=tier.name,
-        message=f"Enrolled in {program.name} ({tier.name}).",
+        message=gettext_noop("Enrolled in %(program)s (%(tier)s)."),
+        params={"program": program.name, "tier": tier.name},
         data={"program_id": program.pk},
     )
     tier_evaluate_soon(partner_ids=[partner.pk])
@@ -157,24 +158,35 @@ def proposal_reject(*, actor: Membership, proposal: TierChangeProposal, note: st
         verb=events.PROPOSAL_REJECTED[proposal.direction],
         from_state=proposal.from_tier.name,
         to_state=proposal.to_tier.name,
-        message=f"{proposal.program.name}: {proposal.get_direction_display().lower()} to {proposal.to_tier.name}"
-        f" rejected. {note.strip()}",
+        message=gettext_noop("%(program)s: promotion to %(tier)s rejected.")
+        if proposal.direction == "promotion"
+        else gettext_noop("%(program)s: demotion to %(tier)s rejected."),
+        params={"program": proposal.program.name, "tier": proposal.to_tier.name},
+        note=note,
         data={"proposal_id": proposal.pk, "program_id": proposal.program_id},
         internal=True,
     )
     return proposal
 
 
-def _tier_changed(*, actor, enrollment: Enrollment, before: Tier, after: Tier, verb: str, why: str, data: dict):
-    """The event and notifications of a decided tier change, and a fresh standing after commit."""
+def _tier_changed(
+    *, actor, enrollment: Enrollment, before: Tier, after: Tier, verb: str, why: str, data: dict, until=None
+):
+    """The event and notifications of a decided tier change, and a fresh standing after commit.
+    ``why``: the decider's own words; ``until``: the end of a tier set by hand."""
     partner = enrollment.partner
+    change = {"program": after.program.name, "before": before.name, "after": after.name, "until": until}
     event = event_record(
         actor=actor,
         target=partner,
         verb=verb,
         from_state=before.name,
         to_state=after.name,
-        message=f"{after.program.name}: {before.name} -> {after.name}. {why}".strip(),
+        message=gettext_noop("%(program)s: %(before)s -> %(after)s. Set by hand until %(until)s:")
+        if until
+        else gettext_noop("%(program)s: %(before)s -> %(after)s."),
+        params=change,
+        note=why,
         data={"program_id": after.program_id, **data},
     )
     recipients = partner_admin_list(partner_id=partner.pk)
@@ -183,8 +195,12 @@ def _tier_changed(*, actor, enrollment: Enrollment, before: Tier, after: Tier, v
     notify(
         recipients=recipients,
         kind=notifications.TIER_CHANGED,
-        title=f"{partner}: now {after.name} in {after.program.name}",
-        body=f"{before.name} -> {after.name}. {why}".strip(),
+        title=gettext_noop("%(partner)s: now %(after)s in %(program)s"),
+        body=gettext_noop("%(before)s -> %(after)s. Set by hand until %(until)s:")
+        if until
+        else gettext_noop("%(before)s -> %(after)s."),
+        params={"partner": str(partner), **change},
+        note=why,
         url=reverse("portal:program"),
         event=event,
     )
@@ -229,7 +245,8 @@ def tier_override(
         before=before,
         after=tier,
         verb=events.TIER_OVERRIDDEN,
-        why=f"Set by hand until {enrollment.override_until:%d %b %Y}: {reason.strip()}",
+        why=reason.strip(),
+        until=enrollment.override_until,
         data={"override_until": enrollment.override_until.isoformat()},
     )
     return enrollment
@@ -267,7 +284,9 @@ def manual_metric_record(
         actor=actor,
         target=partner,
         verb=events.METRIC_RECORDED,
-        message=f"{metric.name}: {value}{unit} from {effective_on:%d %b %Y}." + (f" {note}" if note else ""),
+        message=gettext_noop("%(metric)s: %(value)s from %(day)s."),
+        params={"metric": metric.name, "value": f"{value}{unit}", "day": effective_on},
+        note=note,
         data={"metric": metric.code, "value": str(value), "effective_on": effective_on.isoformat()},
     )
     tier_evaluate_soon(partner_ids=[partner.pk])

@@ -26,10 +26,12 @@ from django.db import connection, transaction
 from django.db.models import F as models_F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from partners.models import Partner
 from prm.accounts.models import Membership
 from prm.accounts.selectors import partner_admins_by_partner, vendor_admin_list
+from prm.events import texts
 from prm.events.models import Event
 from prm.events.services import event_record, event_record_many, outbox_enqueue
 from prm.notifications.services import Message, notify_many
@@ -151,21 +153,40 @@ def _standings(*, programs, partner_ids=None, enrollment_ids=None) -> dict[int, 
     }
 
 
+# A digest line of a tier change: "Acme Partner 1: Resell Silver -> Gold".
+CHANGE_LINE = gettext_noop("%(partner)s: %(program)s %(before)s -> %(after)s")
+
+
 class _Outcomes:
     """Events and notifications collected during a run, written in bulk at its end."""
 
     def __init__(self):
-        self.partner_events: list[tuple[int, str, str, str, str, dict, bool]] = []
-        self.partner_messages: list[tuple[int, str, str, str]] = []  # partner, kind, title, body
-        self.manager_digest: dict[tuple[int | None, str], list[str]] = {}  # (manager, kind) -> lines
+        self.partner_events: list[tuple] = []
+        self.partner_messages: list[tuple[int, str, str, str, dict]] = []  # partner, kind, title, body, params
+        # (manager, kind) -> lines (texts.phrase: each reader reads them in their language)
+        self.manager_digest: dict[tuple[int | None, str], list[dict]] = {}
 
-    def event(self, *, partner_id, verb, from_state="", to_state="", message="", data=None, internal=False):
-        self.partner_events.append((partner_id, verb, from_state, to_state, message, data or {}, internal))
+    def event(
+        self,
+        *,
+        partner_id,
+        verb,
+        from_state="",
+        to_state="",
+        message="",
+        params=None,
+        note="",
+        data=None,
+        internal=False,
+    ):
+        self.partner_events.append(
+            (partner_id, verb, from_state, to_state, message, texts.jsonable(params), note, data or {}, internal)
+        )
 
-    def tell_partner(self, *, partner_id, kind, title, body=""):
-        self.partner_messages.append((partner_id, kind, title, body))
+    def tell_partner(self, *, partner_id, kind, title, body="", params=None):
+        self.partner_messages.append((partner_id, kind, title, body, params or {}))
 
-    def tell_manager(self, *, manager_id, kind, line):
+    def tell_manager(self, *, manager_id, kind, line: dict):
         self.manager_digest.setdefault((manager_id, kind), []).append(line)
 
     def write(self):
@@ -183,10 +204,14 @@ class _Outcomes:
                         from_state=from_state,
                         to_state=to_state,
                         message=message,
+                        params=params,
+                        note=note.strip(),
                         data=data,
                         internal=internal,
                     )
-                    for partner_id, verb, from_state, to_state, message, data, internal in self.partner_events
+                    for partner_id, verb, from_state, to_state, message, params, note, data, internal in (
+                        self.partner_events
+                    )
                 ]
             )
         messages = []
@@ -194,8 +219,10 @@ class _Outcomes:
             admins = partner_admins_by_partner(partner_ids={partner_id for partner_id, *_ in self.partner_messages})
             url = reverse("portal:program")
             messages += [
-                Message(recipients=admins.get(partner_id, []), kind=kind, title=title, body=body, url=url)
-                for partner_id, kind, title, body in self.partner_messages
+                Message(
+                    recipients=admins.get(partner_id, []), kind=kind, title=title, body=body, url=url, params=params
+                )
+                for partner_id, kind, title, body, params in self.partner_messages
             ]
         if self.manager_digest:
             queue = reverse("office:tier_reviews")
@@ -207,14 +234,20 @@ class _Outcomes:
                 else:
                     unmanaged = unmanaged if unmanaged is not None else vendor_admin_list()
                     recipients = unmanaged
-                n, plural = len(lines), "s" if len(lines) != 1 else ""
+                n = len(lines)
                 title = {
-                    notifications.TIER_PROPOSAL: f"{n} tier change{plural} to review",
-                    notifications.TIER_AT_RISK: f"{n} partner{plural} below their tier",
-                    notifications.TIER_CHANGED: f"{n} partner{plural} changed tier",
+                    notifications.TIER_PROPOSAL: texts.count_phrase(
+                        "%(count)s tier change to review", "%(count)s tier changes to review", n
+                    ),
+                    notifications.TIER_AT_RISK: texts.count_phrase(
+                        "%(count)s partner below their tier", "%(count)s partners below their tier", n
+                    ),
+                    notifications.TIER_CHANGED: texts.count_phrase(
+                        "%(count)s partner changed tier", "%(count)s partners changed tier", n
+                    ),
                 }[kind]
                 messages.append(
-                    Message(recipients=recipients, kind=kind, title=title, body="\n".join(lines[:50]), url=queue)
+                    Message(recipients=recipients, kind=kind, title=title, params={texts.LINES: lines[:50]}, url=queue)
                 )
         notify_many(messages=messages)
 
@@ -299,15 +332,21 @@ def _promote(*, programs, standings, today, outcomes: _Outcomes, summary: Evalua
             verb=events.PROMOTION_PROPOSED,
             from_state=tiers[proposal.from_tier_id].name,
             to_state=tiers[proposal.to_tier_id].name,
-            message=f"{program.name}: promotion to {tiers[proposal.to_tier_id].name} proposed.",
+            message=gettext_noop("%(program)s: promotion to %(tier)s proposed."),
+            params={"program": program.name, "tier": tiers[proposal.to_tier_id].name},
             data={"program_id": program.pk, "proposal_id": proposal.pk},
             internal=True,
         )
         outcomes.tell_manager(
             manager_id=managers.get(proposal.partner_id),
             kind=notifications.TIER_PROPOSAL,
-            line=f"{names.get(proposal.partner_id)}: {program.name} {tiers[proposal.from_tier_id].name}"
-            f" -> {tiers[proposal.to_tier_id].name}",
+            line=texts.phrase(
+                CHANGE_LINE,
+                partner=names.get(proposal.partner_id),
+                program=program.name,
+                before=tiers[proposal.from_tier_id].name,
+                after=tiers[proposal.to_tier_id].name,
+            ),
         )
     return list(automatic)
 
@@ -367,19 +406,27 @@ def _move(*, rows: dict[int, dict], tiers, outcomes: _Outcomes, names, managers,
             verb=verb,
             from_state=before.name,
             to_state=after.name,
-            message=f"{after.program.name}: {before.name} -> {after.name} (requirements met).",
+            message=gettext_noop("%(program)s: %(before)s -> %(after)s (requirements met)."),
+            params={"program": after.program.name, "before": before.name, "after": after.name},
             data={"program_id": after.program_id, "automatic": True},
         )
         outcomes.tell_partner(
             partner_id=row["partner_id"],
             kind=notifications.TIER_CHANGED,
-            title=f"You are now {after.name} in {after.program.name}",
-            body=f"Your company met the requirements of {after.name}. Its benefits apply from today.",
+            title=gettext_noop("You are now %(tier)s in %(program)s"),
+            body=gettext_noop("Your company met the requirements of %(tier)s. Its benefits apply from today."),
+            params={"tier": after.name, "program": after.program.name},
         )
         outcomes.tell_manager(
             manager_id=managers.get(row["partner_id"]),
             kind=notifications.TIER_CHANGED,
-            line=f"{names.get(row['partner_id'])}: {after.program.name} {before.name} -> {after.name}",
+            line=texts.phrase(
+                CHANGE_LINE,
+                partner=names.get(row["partner_id"]),
+                program=after.program.name,
+                before=before.name,
+                after=after.name,
+            ),
         )
     return moved
 
@@ -418,23 +465,37 @@ def _review(*, program: Program, standings, today: date, outcomes: _Outcomes, su
                 partner_id=row["partner_id"],
                 verb=events.TIER_AT_RISK,
                 to_state=tier.name,
-                message=f"{program.name}: below {tier.name} at the review of {today:%d %b %Y}"
-                f" ({left} grace review{'s' if left != 1 else ''} left). {missing}",
+                message=gettext_noop("%(program)s: below %(tier)s at the review of %(day)s (%(left)s)."),
+                params={
+                    "program": program.name,
+                    "tier": tier.name,
+                    "day": today,
+                    "left": texts.count_phrase("%(count)s grace review left", "%(count)s grace reviews left", left),
+                },
+                note=missing,
                 data={"program_id": program.pk, "grace_used": row["grace_used"] + 1},
             )
             outcomes.tell_partner(
                 partner_id=row["partner_id"],
                 kind=notifications.TIER_AT_RISK,
-                title=f"Your {tier.name} tier in {program.name} is at risk",
-                body=f"At this review your company is below the requirements of {tier.name}. {missing}"
-                f" If it still is at the next review, a demotion will be proposed."
+                title=gettext_noop("Your %(tier)s tier in %(program)s is at risk"),
+                body=gettext_noop(
+                    "At this review your company is below the requirements of %(tier)s. %(missing)s"
+                    " If it still is at the next review, a demotion will be proposed."
+                )
                 if left == 0
-                else f"At this review your company is below the requirements of {tier.name}. {missing}",
+                else gettext_noop("At this review your company is below the requirements of %(tier)s. %(missing)s"),
+                params={"tier": tier.name, "program": program.name, "missing": missing},
             )
             outcomes.tell_manager(
                 manager_id=managers.get(row["partner_id"]),
                 kind=notifications.TIER_AT_RISK,
-                line=f"{names.get(row['partner_id'])}: below {program.name} {tier.name}",
+                line=texts.phrase(
+                    gettext_noop("%(partner)s: below %(program)s %(tier)s"),
+                    partner=names.get(row["partner_id"]),
+                    program=program.name,
+                    tier=tier.name,
+                ),
             )
     proposals = []
     for eid, row in to_demote.items():
@@ -463,14 +524,22 @@ def _review(*, program: Program, standings, today: date, outcomes: _Outcomes, su
             verb=events.DEMOTION_PROPOSED,
             from_state=before.name,
             to_state=after.name,
-            message=f"{program.name}: demotion to {after.name} proposed. {proposal.reason}",
+            message=gettext_noop("%(program)s: demotion to %(tier)s proposed."),
+            params={"program": program.name, "tier": after.name},
+            note=proposal.reason,
             data={"program_id": program.pk, "proposal_id": proposal.pk},
             internal=True,
         )
         outcomes.tell_manager(
             manager_id=managers.get(proposal.partner_id),
             kind=notifications.TIER_PROPOSAL,
-            line=f"{names.get(proposal.partner_id)}: {program.name} {before.name} -> {after.name}",
+            line=texts.phrase(
+                CHANGE_LINE,
+                partner=names.get(proposal.partner_id),
+                program=program.name,
+                before=before.name,
+                after=after.name,
+            ),
         )
     reviewed_on = program.next_review_on
     while program.next_review_on <= today:
@@ -481,8 +550,17 @@ def _review(*, program: Program, standings, today: date, outcomes: _Outcomes, su
         actor=None,
         target=program,
         verb=events.REVIEWED,
-        message=f"Review of {reviewed_on:%d %b %Y}: {len(rows)} partners, {len(in_grace)} entered grace,"
-        f" {len(created)} demotions proposed. Next review {program.next_review_on:%d %b %Y}.",
+        message=gettext_noop(
+            "Review of %(day)s: %(partners)s partners, %(grace)s entered grace, %(demotions)s demotions proposed."
+            " Next review %(next)s."
+        ),
+        params={
+            "day": reviewed_on,
+            "partners": len(rows),
+            "grace": len(in_grace),
+            "demotions": len(created),
+            "next": program.next_review_on,
+        },
         data={"in_grace": len(in_grace), "demotions_proposed": len(created), "partners": len(rows)},
         internal=True,
     )
@@ -537,7 +615,8 @@ def _auto_enroll(*, programs, partner_ids=None, outcomes: _Outcomes) -> int:
                     partner_id=partner_id,
                     verb=events.ENROLLED,
                     to_state=entry.name,
-                    message=f"Enrolled in {program.name} ({entry.name}).",
+                    message=gettext_noop("Enrolled in %(program)s (%(tier)s)."),
+                    params={"program": program.name, "tier": entry.name},
                     data={"program_id": program.pk, "automatic": True},
                 )
     return enrolled

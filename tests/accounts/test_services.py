@@ -260,7 +260,7 @@ def test_deactivating_twice_fails_the_second_time_and_records_one_event(world):
         # then they are inactive, with exactly one event
         assert Membership.objects.get(pk=acme.sales_rep.pk).is_active is False
         [event] = Event.objects.filter(verb="membership.deactivated", object_id=acme.sales_rep.pk)
-        assert (event.from_state, event.to_state, event.message) == ("active", "inactive", "Left the company")
+        assert (event.from_state, event.to_state, event.text) == ("active", "inactive", "Left the company")
     # and the sales rep is shut out of the portal
     assert make_client(acme.sales_rep).get("/portal/").status_code == 404
 

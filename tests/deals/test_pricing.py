@@ -160,9 +160,7 @@ def test_20_percent_climbs_to_the_director_who_approves_it(acme, deal, staff):
     assert pricing.status == PricingStatus.APPROVED
     assert steps_of(pricing) == [(CM, "approved", staff.manager.pk), (DIRECTOR, "approved", staff.director.pk)]
     with platform_scope():
-        events = dict(
-            Event.objects.filter(object_id=deal.pk, verb__startswith="deal.pricing").values_list("verb", "message")
-        )
+        events = {e.verb: e.text for e in Event.objects.filter(object_id=deal.pk, verb__startswith="deal.pricing")}
     assert sorted(events) == ["deal.pricing_approved", "deal.pricing_escalated", "deal.pricing_requested"]
     # the timeline says the discount as the pages do
     assert events["deal.pricing_escalated"].startswith("Special pricing of 20 % approved at the channel account")
@@ -277,7 +275,7 @@ def test_a_lost_deals_pending_pricing_leaves_the_queue_closed_with_the_reason(ac
     assert pricing.decision_note == "Closed without a decision: the registration is lost."
     with platform_scope():
         closed = Event.objects.get(object_id=deal.pk, verb="deal.pricing_closed")
-    assert closed.message == "Special pricing of 8 % closed without a decision."
+    assert closed.text == "Special pricing of 8 % closed without a decision."
     with pytest.raises(InvalidTransition):
         decide(staff.manager, pricing)
     page = make_client(staff.manager).get(reverse("office:pricing_queue")).content.decode()

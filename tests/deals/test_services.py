@@ -153,7 +153,7 @@ def test_the_first_matching_auto_rule_by_priority_approves_and_is_recorded(acme,
     with tenant_scope(acme.tenant):
         assert deal.protected_until == tenant_today() + timedelta(days=90)
         approved = Event.objects.get(object_id=deal.pk, verb="deal.approved")
-    assert approved.data["rule_id"] == small.pk and "Small firewall deals" in approved.message
+    assert approved.data["rule_id"] == small.pk and "Small firewall deals" in approved.text
     assert events_of(deal) == ["deal.created", "deal.submitted", "deal.approved"]
     with platform_scope():
         assert list(DealProtection.objects.filter(deal=deal).values_list("customer", "product_line_id", "active")) == [

@@ -35,6 +35,7 @@ from partners.models import Partner, PartnerStatus, SizeBand
 from partners.services import PARTNER_STAFF_FIELDS
 from prm.accounts.forms import AcceptInvitationForm, DeactivateForm, InvitationForm
 from prm.accounts.models import Invitation, User
+from prm.accounts.profile import ReadingSettingsForm
 from prm.accounts.roles import Role
 from prm.notifications.forms import PreferencesForm
 from prm.notifications.kinds import KINDS
@@ -356,6 +357,17 @@ FORM_VIEWS = {
             "office:pricing_decide", args=[pricing_setup.for_world(w).deal.pk, pricing_setup.for_world(w).pricing.pk]
         ),
         lambda w: {"decision": "reject", "note": "Too deep for this customer", "step": "channel_manager"},
+    ),
+    # --- a person's own language and time zone ---
+    "office:profile": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:profile"),
+        lambda w: {"language": "de", "time_zone": "Europe/Berlin"},
+    ),
+    "portal:profile": (
+        lambda w: w.acme.sales_rep,
+        lambda w: reverse("portal:profile"),
+        lambda w: {"language": "ja", "time_zone": "Asia/Tokyo"},
     ),
     "account_login": (
         lambda w: None,
@@ -810,7 +822,13 @@ def test_portal_settings(world, data):
     # given the vendor admin on the portal settings
     acme = world.acme
     client = make_client(acme.admin)
-    valid = {"name": "Acme", "brand_color": "#1f4e8c", "default_currency": "EUR", "time_zone": "Europe/Berlin"}
+    valid = {
+        "name": "Acme",
+        "brand_color": "#1f4e8c",
+        "default_currency": "EUR",
+        "default_language": "de",
+        "time_zone": "Europe/Berlin",
+    }
     values = data.draw(tampered(valid))
     # when they submit hostile values
     response = survived(client.post(reverse("office:settings"), values))
@@ -906,6 +924,7 @@ def _forms(world):
         "DeactivateForm": lambda data: DeactivateForm(data),
         "PreferencesForm": lambda data: PreferencesForm(data, preferences=preferences),
         "TenantSettingsForm": lambda data: TenantSettingsForm(data, instance=acme.tenant),
+        "ReadingSettingsForm": lambda data: ReadingSettingsForm(data, instance=User(pk=acme.manager.user_id)),
     }
 
 

@@ -138,7 +138,7 @@ def test_partner_registers_a_deal_that_a_rule_approves_at_once(acme, open_page, 
     expect(products.get_by_role("row", name=re.compile("FW-100"))).to_contain_text(
         re.compile(r"FW-100\s*Firewalls\s*2\s*4,500.00\s*9,000.00")
     )
-    expect(products).to_contain_text("USD 9,000.00")
+    expect(products).to_contain_text("$9,000.00")
     expect(page.get_by_role("region", name="End customer")).to_contain_text(long_date(close_on))
     # ...and the timeline names the rule that approved it
     expect(page.get_by_role("list", name="Timeline").get_by_role("listitem").first).to_contain_text(
@@ -322,7 +322,7 @@ def test_an_approved_deal_is_extended_then_won_and_the_win_confirmed(acme, open_
     # Then the partner sees it won, with the amount and the date
     page.reload()
     expect(page.locator(".deal-status-won")).to_have_text("Won")
-    expect(standing).to_contain_text(f"Won: USD 9,500.00 on {long_date(won_on)}.")
+    expect(standing).to_contain_text(f"Won: $9,500.00 on {long_date(won_on)}.")
     expect(page.get_by_role("region", name="Actions")).to_have_count(0)
 
     # ...and the pipeline counts the win among the registrations by status

@@ -55,7 +55,7 @@ def test_status_change_follows_the_lifecycle_table(from_status, to_status):
             assert Partner.objects.get(pk=partner.pk).status == to_status
             assert changed.status_changed_at is not None
             [event] = _events(partner, "partner.status_changed")
-            assert (event.from_state, event.to_state, event.actor_id, event.message) == (
+            assert (event.from_state, event.to_state, event.actor_id, event.text) == (
                 from_status,
                 to_status,
                 manager.pk,
@@ -97,7 +97,7 @@ def test_suspending_a_partner_ends_its_users_access_and_only_theirs(world):
         [event] = _events(acme.partner, "partner.status_changed")
         assert event.data["memberships_deactivated"] == 2
         assert sorted(event.data["membership_ids"]) == sorted([acme.partner_admin.pk, acme.sales_rep.pk])
-        assert event.message == "Unpaid invoices"
+        assert event.text == "Unpaid invoices"
 
 
 @pytest.mark.parametrize("reason", ["", "   "])

@@ -71,7 +71,7 @@ def test_a_grant_is_recorded_on_the_partners_timeline(world, line):
     # then the grant exists as given, and the partner's timeline says so in words
     assert (made.country, made.exclusive, made.granted_by_id) == ("DE", True, world.acme.manager.pk)
     [event] = _events(world.acme.partner, "territory.granted")
-    assert event.message == "Germany granted for Cloud Security (exclusive), from 1 January 2025, open-ended"
+    assert event.text == "Germany granted for Cloud Security (exclusive), from 1 January 2025, open-ended"
 
 
 @pytest.mark.parametrize(
@@ -224,7 +224,7 @@ def test_revoking_a_grant_ends_it_today_and_the_policy_follows(world, line):
         decision = policy_decide(partner=acme.partner, action="sell", product_line=line, country="DE")
         assert decision.codes == ("territory_missing",)
         [event] = _events(acme.partner, "territory.revoked")
-        assert event.message == "Territory Germany for Cloud Security revoked: Moved to a distributor"
+        assert event.text == "Territory Germany for Cloud Security revoked: Moved to a distributor"
         # and revoking it again is refused
         with pytest.raises(InvalidTransition, match="already ended"):
             territory_revoke(actor=acme.manager, grant=made, reason="Again")
@@ -263,7 +263,7 @@ def test_changing_a_grant_keeps_the_rules(world, line):
         territory_update(actor=acme.manager, grant=mine, changes={"valid_until": date(2030, 1, 1)})
         assert refresh(mine).valid_until == date(2030, 1, 1)
         [event] = _events(acme.partner, "territory.changed")
-        assert "valid until" in event.message
+        assert "valid until" in event.text
         with pytest.raises(NotAllowed):
             territory_update(actor=acme.manager, grant=mine, changes={"partner": acme.partners[1]})
 
@@ -343,7 +343,7 @@ def test_a_partner_admin_uploads_a_licence_for_verification(world, export):
         [note] = Notification.objects.filter(kind="licence.uploaded")
     assert note.recipient_id == acme.manager.pk and "Export licence" in note.title
     [event] = _events(acme.partner, "licence.uploaded")
-    assert event.message.startswith("Uploaded Export licence EX-1, valid until")
+    assert event.text.startswith("Uploaded Export licence EX-1, valid until")
 
 
 @pytest.mark.parametrize("who", ["sales", "other_partner_admin", "marketing"])
@@ -397,7 +397,7 @@ def test_verifying_a_licence_tells_the_partner_admins(world, pending):
     assert (licence.status, licence.verified_by_id) == (LicenceStatus.VERIFIED, acme.manager.pk)
     assert licence.verified_at is not None
     [event] = _events(acme.partner, "licence.verified")
-    assert (event.from_state, event.to_state, event.message) == ("pending", "verified", "Export licence verified")
+    assert (event.from_state, event.to_state, event.text) == ("pending", "verified", "Export licence verified")
     with platform_scope():
         [note] = Notification.objects.filter(kind="licence.decided")
     assert note.recipient_id == acme.partner_admin.pk and note.title == "Your Export licence was verified"

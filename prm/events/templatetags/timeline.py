@@ -1,14 +1,18 @@
 """``{% timeline events %}``: the one timeline component every object page uses."""
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from .. import labels, verbs
 
 register = template.Library()
 
 
+NOTHING_YET = _("Nothing has happened here yet.")
+
+
 @register.inclusion_tag("events/_timeline.html")
-def timeline(events, empty="Nothing has happened here yet."):
+def timeline(events, empty=NOTHING_YET):
     return {"events": events, "empty": empty}
 
 
