@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from prm.accounts.models import Membership
 from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
@@ -13,7 +14,7 @@ from prm.tenancy.time import tenant_today
 from programs.services.policy import deal_parameters
 
 from .. import conflicts, events, notifications
-from ..models import AutoApprovalRule, Deal, DealStatus, RejectionReason
+from ..models import AutoApprovalRule, CustomerAccount, Deal, DealConflict, DealStatus, RejectionReason
 from ..permissions import DealAction, deal_require
 from .common import (
     PARTNER_EDITABLE_FIELDS,
@@ -29,15 +30,35 @@ from .common import (
 S = DealStatus
 
 
-def _approve(*, actor: Membership | None, deal: Deal, rule: AutoApprovalRule | None, note: str) -> Deal:
+def _approve(
+    *,
+    actor: Membership | None,
+    deal: Deal,
+    rule: AutoApprovalRule | None,
+    note: str,
+    strong: list[dict] | None = None,
+    acknowledged: bool = False,
+) -> Deal:
     """The one path to approved, which both the reviewer's decision (``deal_approve``, after the
     guard) and the system's rule (``deal_submit``'s auto-approval, ``rule``) take. No guard of its
     own: the caller has judged who decides, and holds the deal's lock (``lock``), so the status
     checked here is the one written. Claims the customer for each product line (the database
     refuses a second claim), protects it for the partner's protection days from today, tells the
-    partner."""
+    partner. ``strong``: the strong conflicts found at approval, which only an acknowledged
+    decision approves over."""
     check_transition(deal, S.APPROVED, verb="approved")
     protections_create(deal=deal)
+    # After the claims: a customer protected for another registration is refused whatever the
+    # reviewer acknowledges; only then is the missing acknowledgement the reason.
+    if strong and not acknowledged:
+        raise PolicyViolation(
+            gettext(
+                "%(reference)s has a strong conflict with another registration or a vendor account: "
+                "tick the acknowledgement to approve it anyway; nothing was changed."
+            )
+            % {"reference": deal.reference},
+            code="conflict_not_acknowledged",
+        )
     today = tenant_today()
     days = deal_parameters(partner=deal.partner).protection_days
     before = set_status(
@@ -65,6 +86,8 @@ def _approve(*, actor: Membership | None, deal: Deal, rule: AutoApprovalRule | N
             "rule": rule.name if rule else "",
             "protected_until": deal.protected_until.isoformat(),
             "has_conflict": deal.has_conflict,
+            "strong_conflicts": strong or [],
+            "conflicts_acknowledged": bool(strong) and acknowledged,
         },
     )
     body = f"Protected until {deal.protected_until:%-d %B %Y}. {note}".strip()
@@ -72,16 +95,39 @@ def _approve(*, actor: Membership | None, deal: Deal, rule: AutoApprovalRule | N
     return deal
 
 
+def _strong_conflicts(rows: list[DealConflict]) -> list[dict]:
+    """The strong ones (``conflicts.is_strong``) of a check's rows, as the approval event keeps
+    them: what the reviewer approved over."""
+    kinds = dict(
+        CustomerAccount.objects.filter(pk__in=[r.account_id for r in rows if r.account_id]).values_list("pk", "kind")
+    )
+    return [
+        {"other_deal_id": r.other_deal_id, "account_id": r.account_id, "score": str(r.score)}
+        for r in rows
+        if conflicts.is_strong(score=r.score, account_kind=kinds.get(r.account_id, ""))
+    ]
+
+
 @transaction.atomic
-def deal_approve(*, actor: Membership, deal: Deal, note: str = "") -> Deal:
-    """A reviewer approves. Conflicts are checked again and recorded (the reviewer has seen
-    them and decides); a customer already protected for another registration is refused by the
-    database and nothing is written. Locked: of two reviewers, the second is told."""
+def deal_approve(*, actor: Membership, deal: Deal, note: str = "", conflicts_acknowledged: bool = False) -> Deal:
+    """A reviewer approves. Conflicts are checked again and recorded; over a strong one (the
+    same customer in all likelihood, or a vendor's named or direct-only account) the reviewer
+    must have acknowledged it (``conflicts_acknowledged``), which the event records: the check
+    runs here, under the lock, so a conflict that appeared after the page was read is not
+    approved over unseen. A customer already protected for another registration is refused by
+    the database and nothing is written. Locked: of two reviewers, the second is told."""
     deal_require(actor, deal, DealAction.APPROVE)
     deal = lock(deal)
     check_transition(deal, S.APPROVED, verb="approved")
-    conflicts.conflicts_record(deal=deal, phase="approval")
-    return _approve(actor=actor, deal=deal, rule=None, note=note.strip())
+    rows = conflicts.conflicts_record(deal=deal, phase="approval")
+    return _approve(
+        actor=actor,
+        deal=deal,
+        rule=None,
+        note=note.strip(),
+        strong=_strong_conflicts(rows),
+        acknowledged=conflicts_acknowledged,
+    )
 
 
 @transaction.atomic
