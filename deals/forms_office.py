@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.http import QueryDict
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -77,6 +78,18 @@ class DealListFilterForm(forms.Form):
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["line"].choices = [("", _("Any product line")), *((str(line.pk), line.name) for line in lines)]
+
+    def query_string(self) -> str:
+        """The valid, non-empty filters as a query string (what a saved filter keeps): whatever
+        failed validation is left out, never stored."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        query = QueryDict(mutable=True)
+        for name in self.fields:
+            value = data.get(name)
+            if value not in (None, ""):
+                query[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        return query.urlencode()
 
     def filters(self) -> dict:
         self.is_valid()

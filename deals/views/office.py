@@ -19,6 +19,7 @@ from prm.accounts.access import OFFICE, MemberRequiredMixin
 from prm.accounts.selectors import staff_members
 from prm.web.exports import csv_export, csv_safe
 from prm.web.files import document_response
+from prm.web.saved_filters import saved_filter_list_for_actor
 from prm.web.views import ServiceView, paginate, query_without_page, shown_time, url_pattern
 from programs.selectors.policies import product_line_options
 
@@ -141,6 +142,9 @@ class DealListView(MemberRequiredMixin, View):
             "partner_id": partner_id,
             # The chosen partner's name from its rows: no query for a chip.
             "partner_name": page.object_list[0]["partner__display_name"] if partner_id and page.object_list else "",
+            "saved_filters": saved_filter_list_for_actor(actor=self.actor, page="deals"),
+            "saved_filter_page": "deals",
+            "export_cap": LIST_EXPORT_MAX,
         }
         template = "deals/office_deal_list.html#results" if request.htmx else "deals/office_deal_list.html"
         return render(request, template, context)
@@ -581,6 +585,70 @@ class DealExportView(MemberRequiredMixin, View):
             deal.decision_due_at.isoformat() if deal.decision_due_at else "",
             deal.protected_until.isoformat() if deal.protected_until else "",
             csv_safe("; ".join(f"{line.product_line.name} x{line.quantity}" for line in deal.lines.all())),
+        ]
+
+
+# The list's export stops here: a channel manager's spreadsheet, not a data dump (the pipeline
+# export, ``DealExportView``, has every registration).
+LIST_EXPORT_MAX = 5000
+
+
+class DealListExportView(MemberRequiredMixin, View):
+    """The back office's deal list as CSV, with the list's filters (the same form, the same
+    selector, the same order), at most ``LIST_EXPORT_MAX`` rows, newest first."""
+
+    area, capability = OFFICE, DEALS_VIEW
+
+    @staticmethod
+    def columns() -> list[str]:
+        return [
+            gettext("Reference"),
+            gettext("Partner"),
+            gettext("Customer"),
+            gettext("Customer domain"),
+            gettext("Country"),
+            gettext("Amount"),
+            gettext("Currency"),
+            gettext("Status"),
+            gettext("Stage"),
+            gettext("Product lines"),
+            gettext("Expected close"),
+            gettext("Protected until"),
+            gettext("Submitted"),
+            gettext("Decided"),
+            gettext("Reviewer"),
+        ]
+
+    def get(self, request):
+        filters = DealListFilterForm(request.GET, lines=product_line_options(active_only=False)).filters()
+        _, deals = deal_office_rows_for_actor(actor=self.actor, **filters)
+        deals = deals.select_related("partner", "reviewer__user").prefetch_related("lines__product_line")
+        return csv_export(name="deal-list", columns=self.columns(), rows=deals[:LIST_EXPORT_MAX], row=self.row)
+
+    @staticmethod
+    def row(deal) -> list:
+        def day(value) -> str:
+            return value.isoformat() if value else ""
+
+        def moment(value) -> str:
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+        return [
+            deal.reference,
+            csv_safe(deal.partner.display_name),
+            csv_safe(deal.customer_name),
+            deal.customer_domain,
+            deal.customer_country,
+            f"{deal.amount:.2f}",
+            deal.currency,
+            deal.get_status_display(),
+            deal.get_stage_display(),
+            csv_safe("; ".join(f"{line.product_line.name} x{line.quantity}" for line in deal.lines.all())),
+            day(deal.expected_close_on),
+            day(deal.protected_until),
+            moment(deal.submitted_at),
+            moment(deal.decided_at),
+            csv_safe(str(deal.reviewer.user)) if deal.reviewer else "",
         ]
 
 

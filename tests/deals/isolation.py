@@ -62,6 +62,7 @@ CASES: dict[str, Case] = {
     # --- the back office -----------------------------------------------------------------------
     "office:deal_reviews": office_page(setup=office_setup.conflicting, contains=reference),
     "office:deal_list": office_page(setup=office_setup.approved, contains=reference),
+    "office:deal_list_export": office_page(setup=office_setup.approved, contains=reference),
     "office:partner_deals": office_page(setup=office_setup.approved, args=PARTNER_ID, contains=reference),
     "office:deal_pipeline": office_page(setup=office_setup.approved, contains="Firewalls"),
     "office:deal_export": office_page(setup=office_setup.approved, contains=reference),

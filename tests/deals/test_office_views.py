@@ -130,10 +130,11 @@ def _deals(n):
     return viewer
 
 
-# page: (path, pinned queries, a row on the page, rows shown of 5 / of 50)
+# page: (path, pinned queries, a row on the page, rows shown of 5 / of 50); "all" reads its saved
+# filters in one query more
 PAGES = {
     "queue": ("/office/deals/", 6, r'<tr id="deal-', (3, 25)),
-    "all": ("/office/deals/all/", 7, r'<tr id="deal-', (5, 25)),
+    "all": ("/office/deals/all/", 8, r'<tr id="deal-', (5, 25)),
     "pipeline": ("/office/deals/pipeline/", 6, r'<th scope="row" class="fw-normal">', (None, None)),
 }
 
