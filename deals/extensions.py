@@ -6,6 +6,7 @@ partner's latest registrations with a link to the back office's list filtered to
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from partners.hooks import record_tab
 from prm.web.saved_filters import filter_page
@@ -34,7 +35,7 @@ def register() -> None:
     filter_page("deals", url_name="office:deal_list", capability=DEALS_VIEW, clean=_clean_list_query)
     record_tab(
         name="deals",
-        label="Deals",
+        label=_("Deals"),
         template="deals/_partner_deals.html",
         context=_deals_tab,
         capability=DEALS_VIEW,

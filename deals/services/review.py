@@ -135,9 +135,9 @@ def deal_reject(*, actor: Membership, deal: Deal, reason_code: str, message: str
     """Reject with a reason code and a message the partner reads (both required)."""
     deal_require(actor, deal, DealAction.REJECT)
     if reason_code not in RejectionReason.values:
-        raise PolicyViolation("Choose a reason for the rejection.")
+        raise PolicyViolation(gettext("Choose a reason for the rejection."))
     if not message.strip():
-        raise PolicyViolation("Tell the partner why the registration is rejected.")
+        raise PolicyViolation(gettext("Tell the partner why the registration is rejected."))
     deal = lock(deal)
     check_transition(deal, S.REJECTED, verb="rejected")
     before = set_status(
@@ -172,12 +172,14 @@ def deal_request_info(*, actor: Membership, deal: Deal, fields: list[str], messa
     fields = list(dict.fromkeys(fields))
     unknown = set(fields) - PARTNER_EDITABLE_FIELDS
     if not fields or unknown:
-        raise PolicyViolation(
-            "Name the fields the partner should complete"
-            + (f" ({', '.join(sorted(unknown))} cannot be edited by partners)." if unknown else ".")
-        )
+        if unknown:
+            raise PolicyViolation(
+                gettext("Name the fields the partner should complete (%(fields)s cannot be edited by partners).")
+                % {"fields": ", ".join(sorted(unknown))}
+            )
+        raise PolicyViolation(gettext("Name the fields the partner should complete."))
     if not message.strip():
-        raise PolicyViolation("Tell the partner what information is needed.")
+        raise PolicyViolation(gettext("Tell the partner what information is needed."))
     deal = lock(deal)
     check_transition(deal, S.INFO_REQUESTED, verb="returned for information")
     before = set_status(
@@ -211,11 +213,11 @@ def deal_mark_duplicate(*, actor: Membership, deal: Deal, original: Deal) -> Dea
     deal_require(actor, deal, DealAction.MARK_DUPLICATE)
     assert_same_tenant(deal, original)
     if original.pk == deal.pk:
-        raise PolicyViolation("A registration cannot duplicate itself.")
+        raise PolicyViolation(gettext("A registration cannot duplicate itself."))
     deal = lock(deal)
     check_transition(deal, S.DUPLICATE, verb="marked duplicate")
     if not Deal.objects.filter(pk=original.pk).exists():
-        raise InvalidTransition("The original registration no longer exists.")
+        raise InvalidTransition(gettext("The original registration no longer exists."))
     before = set_status(
         deal,
         S.DUPLICATE,

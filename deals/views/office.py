@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -111,7 +111,7 @@ def _queue_rows(rows: list[dict]) -> list[dict]:
     for row in rows:
         row["url"] = detail_url(row["id"])
         row["reference"] = f"DR-{row['id']:06d}"  # Deal.reference
-        row["amount_text"] = f"{row['amount']:,.2f}"
+        row["amount_text"] = formats.number_format(row["amount"], decimal_pos=2, use_l10n=True, force_grouping=True)
         row["reviewer"] = names.get(row["reviewer_id"], "") if row["reviewer_id"] else ""
         row["submitted"] = shown_time(row["submitted_at"])
         row["due"] = shown_time(row["decision_due_at"])
@@ -481,26 +481,28 @@ class DealMessageView(DealPageAction):
     staff read. An empty message renders the deal again with what was typed."""
 
     form_class, name, anchor = DealMessageForm, "message", "#conversation"
-    not_done = "Nothing was sent on {reference}: see the message form below."
+    not_done = _("Nothing was sent on {reference}: see the message form below.")
 
     def perform(self, data):
         return message_post(actor=self.actor, deal=self.object, body=data["body"], internal=data["internal"])
 
     def success_message(self, message) -> str:
-        return "Your internal note was added." if message.internal else "Your message was sent to the partner."
+        if message.internal:
+            return gettext("Your internal note was added.")
+        return gettext("Your message was sent to the partner.")
 
 
 class DealAttachmentAddView(DealPageAction):
     """Attach a document (the vendor's quote, a customer's purchase order) for both sides to read."""
 
     form_class, name, anchor = AttachmentForm, "attachment", "#attachments-title"
-    not_done = "Nothing was attached: correct the fields marked below."
+    not_done = _("Nothing was attached: correct the fields marked below.")
 
     def perform(self, data):
         return attachment_add(actor=self.actor, deal=self.object, file=data["file"], name=data["name"])
 
     def success_message(self, attachment) -> str:
-        return "The document was attached."
+        return gettext("The document was attached.")
 
 
 class DealAttachmentView(MemberRequiredMixin, View):
@@ -520,7 +522,7 @@ class DealAttachmentView(MemberRequiredMixin, View):
 def _chart(pipeline) -> dict:
     """Open protected deals per stage, for the bar chart (static/js/charts.js)."""
     return {
-        "label": "Approved deals by stage",
+        "label": gettext("Approved deals by stage"),
         "labels": [label for _, label in DealStage.choices],
         "values": [pipeline.stage_counts.get(value, 0) for value, _ in DealStage.choices],
         "colors": ["#6c757d", "#0d6efd", "#6610f2", "#fd7e14", "#198754"],
@@ -662,7 +664,7 @@ class DealRegisterView(ServiceView):
 
     area, capability = OFFICE, DEALS_REGISTER_ON_BEHALF
     form_class = OnBehalfRegistrationForm
-    invalid_message = "The registration was not saved: see the form below."
+    invalid_message = _("The registration was not saved: see the form below.")
 
     def get_form_kwargs(self):
         return {
@@ -691,7 +693,11 @@ class DealRegisterView(ServiceView):
 
     def success_message(self, deal) -> str:
         status = deal.get_status_display().lower()
-        return f"{deal.reference} is registered for {deal.partner.display_name} ({status})."
+        return gettext("%(reference)s is registered for %(partner)s (%(status)s).") % {
+            "reference": deal.reference,
+            "partner": deal.partner.display_name,
+            "status": status,
+        }
 
     def success_url(self, deal) -> str:
         return reverse("office:deal_detail", args=[deal.pk])

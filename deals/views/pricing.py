@@ -39,8 +39,8 @@ class DealPricingRequestView(portal.DealPageAction):
     """The partner asks for special pricing on its approved deal."""
 
     form_class, form_name = PricingRequestForm, "pricing_form"
-    success = "Your special-pricing request was sent to the vendor."
-    invalid_message = "Nothing was sent: correct the fields marked below."
+    success = _("Your special-pricing request was sent to the vendor.")
+    invalid_message = _("Nothing was sent: correct the fields marked below.")
 
     def get_form_kwargs(self):
         return {"prefix": "pricing"}
@@ -60,7 +60,7 @@ class DealPricingWithdrawView(_OneRequest, portal.DealPageAction):
     """The partner takes back its pending special-pricing request; a refusal is told on the deal
     page."""
 
-    success = "Your special-pricing request was withdrawn."
+    success = _("Your special-pricing request was withdrawn.")
 
     def perform(self, data):
         return pricing_withdraw(actor=self.actor, pricing=self.pricing)
