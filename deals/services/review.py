@@ -131,6 +131,17 @@ def deal_approve(*, actor: Membership, deal: Deal, note: str = "", conflicts_ack
 
 
 @transaction.atomic
+def deal_conflicts_recheck(*, actor: Membership, deal: Deal) -> list[DealConflict]:
+    """Run the approval's conflict check and keep its report, so that the reviewer sees what an
+    approval was refused over: a registration submitted after this one conflicts with it, but
+    only its own submit check recorded that. Writes only the report (no event: nothing about the
+    deal changed)."""
+    deal_require(actor, deal, DealAction.APPROVE)
+    deal = lock(deal)
+    return conflicts.conflicts_record(deal=deal, phase="approval")
+
+
+@transaction.atomic
 def deal_reject(*, actor: Membership, deal: Deal, reason_code: str, message: str) -> Deal:
     """Reject with a reason code and a message the partner reads (both required)."""
     deal_require(actor, deal, DealAction.REJECT)

@@ -17,6 +17,7 @@ from django.views import View
 
 from prm.accounts.access import OFFICE, MemberRequiredMixin
 from prm.accounts.selectors import staff_members
+from prm.errors import PolicyViolation
 from prm.web.exports import csv_export, csv_safe
 from prm.web.files import document_response
 from prm.web.saved_filters import saved_filter_list_for_actor
@@ -70,6 +71,7 @@ from ..services import (
     message_post,
     pipeline_refresh,
 )
+from ..services.review import deal_conflicts_recheck
 from . import pricing_sections
 from .rows import deal_row
 
@@ -340,12 +342,19 @@ class DealApproveView(DealPageAction):
     form_class, name = ApproveForm, "approve"
 
     def perform(self, data):
-        return deal_approve(
-            actor=self.actor,
-            deal=self.object,
-            note=data["note"],
-            conflicts_acknowledged=data["conflicts_acknowledged"],
-        )
+        try:
+            return deal_approve(
+                actor=self.actor,
+                deal=self.object,
+                note=data["note"],
+                conflicts_acknowledged=data["conflicts_acknowledged"],
+            )
+        except PolicyViolation as refusal:
+            if refusal.code == "conflict_not_acknowledged":
+                # The refused approval's report was rolled back with it: keep it, so that the page
+                # shows the conflicts to acknowledge (one may be newer than the page).
+                deal_conflicts_recheck(actor=self.actor, deal=self.object)
+            raise
 
     def success_message(self, deal) -> str:
         return gettext("%(reference)s is approved and protected for %(partner)s.") % {

@@ -182,6 +182,24 @@ def test_approve_over_a_strong_conflict_needs_the_acknowledgement(acme, ctx):
     assert [c["other_deal_id"] for c in event.data["strong_conflicts"]] == [ctx.original.pk]
 
 
+def test_a_conflict_newer_than_the_registration_is_shown_to_acknowledge_once_refused(acme, ctx):
+    # given partner 1's registration, then partner 2's of the same customer (only its check saw it)
+    office_setup.catalogue(ctx)
+    first = submitted(acme.sales[0], ctx.cat, customer_name="Initech GmbH")
+    later = submitted(acme.sales[1], ctx.cat, customer_name="Initech AG")
+    client = make_client(acme.manager)
+    assert 'id="strong-conflicts"' not in html(client.get(reverse("office:deal_detail", args=[first.pk])))
+    # when the manager approves the first, the approval is refused and the page shows the conflict
+    path = reverse("office:deal_approve", args=[first.pk])
+    page = html(client.post(path, {"note": ""}))
+    assert "tick the acknowledgement" in page
+    assert 'id="strong-conflicts"' in page and later.reference in page
+    # and, acknowledged, the approval goes through
+    assert client.post(path, {"conflicts_acknowledged": "on"}).status_code == 302
+    with platform_scope():
+        assert Deal.objects.get(pk=first.pk).status == S.APPROVED
+
+
 def test_a_stale_decision_shows_the_services_message(acme, ctx):
     # given a registration another reviewer already approved
     office_setup.conflicting(ctx)
