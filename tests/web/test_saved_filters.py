@@ -17,6 +17,7 @@ from prm.web.models import SavedFilter
 from prm.web.saved_filters import saved_filter_delete, saved_filter_list_for_actor, saved_filter_save
 from tests.conftest import make_client
 from tests.factories import DealFactory
+from tests.query_budget import cost
 
 from . import saved_filter_setup
 
@@ -110,3 +111,24 @@ def test_a_page_nobody_declared_is_refused(acme):
         saved_filter_save(actor=acme.manager, page="nowhere", name="X", query="status=approved")
     with tenant_scope(acme.tenant), pytest.raises(PolicyViolation):
         saved_filter_save(actor=acme.manager, page="deals", name="x" * 61, query="status=approved")
+
+
+def test_the_list_reads_its_saved_filters_in_one_query_however_many(acme, no_queries_from_templates):
+    # given the deal list with one saved filter, and then with twelve (some shared by a colleague)
+    with tenant_scope(acme.tenant):
+        saved_filter_save(actor=acme.manager, page="deals", name="Filter 0", query="status=approved")
+    one = cost(acme.manager, LIST)
+    with tenant_scope(acme.tenant):
+        for n in range(1, 12):
+            owner = acme.manager if n % 2 else acme.admin
+            saved_filter_save(actor=owner, page="deals", name=f"Filter {n}", query=f"q=n{n}", shared=True)
+    many = cost(acme.manager, LIST)
+    # then the page costs the same (the deal list's pinned count holds), showing each filter
+    assert (
+        one.rows(r'class="list-inline-item saved-filter"'),
+        many.rows(r'class="list-inline-item saved-filter"'),
+    ) == (
+        1,
+        12,
+    )
+    assert one.queries == many.queries
