@@ -9,6 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from prm.web.admin import TenantAdmin
 from programs.selectors.policies import product_line_choices
@@ -21,7 +24,10 @@ from .services import IMPORT_COLUMNS, customer_accounts_import
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file", help_text=f"A header row, then one account per row: {', '.join(IMPORT_COLUMNS)}."
+        label=_("CSV file"),
+        help_text=format_lazy(
+            _("A header row, then one account per row: {columns}."), columns=", ".join(IMPORT_COLUMNS)
+        ),
     )
 
 
@@ -34,13 +40,13 @@ class CustomerAccountForm(forms.ModelForm):
         typed = self.cleaned_data["domain"].strip()
         domain = registrable_domain(typed) if typed else ""
         if typed and not domain:
-            raise forms.ValidationError("Enter the company's web domain, e.g. example.com.")
+            raise forms.ValidationError(_("Enter the company's web domain, e.g. example.com."))
         return domain
 
     def clean_country(self):
         country = self.cleaned_data["country"].strip().upper()
         if country and (len(country) != 2 or not country.isalpha()):
-            raise forms.ValidationError("A two-letter country code, e.g. DE.")
+            raise forms.ValidationError(_("A two-letter country code, e.g. DE."))
         return country
 
     def save(self, commit=True):
@@ -71,14 +77,26 @@ class CustomerAccountAdmin(TenantAdmin):
                 actor=getattr(request, "membership", None), content=form.cleaned_data["file"].read()
             )
             if result.ok:
-                messages.success(request, f"Imported: {result.created} accounts added, {result.updated} updated.")
+                messages.success(
+                    request,
+                    gettext("Imported: %(created)s accounts added, %(updated)s updated.")
+                    % {"created": result.created, "updated": result.updated},
+                )
                 return redirect("admin:deals_customeraccount_changelist")
             errors = result.errors
-            messages.error(request, f"Nothing was imported: {len(errors)} row error(s). Fix the file and try again.")
+            messages.error(
+                request,
+                ngettext(
+                    "Nothing was imported: %(count)s row error. Fix the file and try again.",
+                    "Nothing was imported: %(count)s row errors. Fix the file and try again.",
+                    len(errors),
+                )
+                % {"count": len(errors)},
+            )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Import accounts from CSV",
+            "title": gettext("Import accounts from CSV"),
             "form": form,
             "row_errors": errors,
             "columns": IMPORT_COLUMNS,
@@ -93,7 +111,8 @@ class AutoApprovalRuleForm(forms.ModelForm):
         queryset=product_line_choices().none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Only registrations whose every product is in these lines. Empty: any line.",
+        label=_("Product lines"),
+        help_text=_("Only registrations whose every product is in these lines. Empty: any line."),
     )
 
     class Meta:
@@ -111,7 +130,10 @@ class AutoApprovalRuleForm(forms.ModelForm):
         cleaned = super().clean()
         program, tier = cleaned.get("program"), cleaned.get("min_tier")
         if program and tier and tier.program_id != program.pk:
-            self.add_error("min_tier", f"{tier.name} is not a tier of {program.name}.")
+            self.add_error(
+                "min_tier",
+                gettext("%(tier)s is not a tier of %(program)s.") % {"tier": tier.name, "program": program.name},
+            )
         return cleaned
 
     def save(self, commit=True):
@@ -129,7 +151,7 @@ class AutoApprovalRuleAdmin(TenantAdmin):
     fieldsets = (
         (None, {"fields": ("program", "name", "priority", "is_active")}),
         (
-            "Conditions (all must hold; empty ones do not restrict)",
+            _("Conditions (all must hold; empty ones do not restrict)"),
             {"fields": ("require_no_conflict", "max_amount", "min_tier", "product_lines")},
         ),
     )
@@ -146,7 +168,11 @@ class PricingBandForm(forms.ModelForm):
         # The unique constraint leads with the tenant, which the form leaves out: check it here.
         taken = PricingBand.objects.filter(program=program, up_to_percent=up_to).exclude(pk=self.instance.pk)
         if program is not None and up_to is not None and taken.exists():
-            self.add_error("up_to_percent", f"{program.name} already has a band up to {up_to} %.")
+            self.add_error(
+                "up_to_percent",
+                gettext("%(program)s already has a band up to %(percent)s %%.")
+                % {"program": program.name, "percent": up_to},
+            )
         return cleaned
 
 

@@ -34,6 +34,10 @@ NAME_SIMILARITY = Decimal("0.55")
 MAX_MATCHES = 20
 # A registration for other product lines than this one's is a weaker claim on the customer.
 DIFFERENT_LINES_FACTOR = Decimal("0.5")
+# A match this strong (or any vendor account the vendor keeps for itself) is the same customer in
+# all likelihood: approving over it needs the reviewer's explicit acknowledgement (deal_approve).
+STRONG_SCORE = Decimal("0.85")
+STRONG_ACCOUNT_KINDS = frozenset({CustomerAccount.Kind.NAMED, CustomerAccount.Kind.DIRECT_ONLY})
 
 ACCOUNT_KIND_REASONS = {
     CustomerAccount.Kind.CUSTOMER: "an existing customer of the vendor",
@@ -52,6 +56,11 @@ class Match:
     reasons: list[str] = field(default_factory=list)  # sentences: "same web domain example.com", ...
     other_deal_id: int | None = None
     account_id: int | None = None
+
+
+def is_strong(*, score: Decimal, account_kind: str = "") -> bool:
+    """Whether a conflict needs an acknowledgement to approve over (``STRONG_SCORE``)."""
+    return score >= STRONG_SCORE or account_kind in STRONG_ACCOUNT_KINDS
 
 
 def conflicts_find(

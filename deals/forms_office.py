@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.http import QueryDict
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from prm.web.forms import ObjectChoiceField
@@ -24,19 +26,19 @@ class QueueFilterForm(forms.Form):
     """The review queue's (and the export's) query string. Invalid values are ignored field by
     field, never a 500."""
 
-    sla = forms.ChoiceField(choices=[("", "Any deadline"), *SLA_CHOICES], required=False, label="Deadline")
-    manager = ObjectChoiceField(required=False, label="Reviewer")
-    region = forms.CharField(required=False, max_length=40, label="Region or country")
+    sla = forms.ChoiceField(choices=[("", _("Any deadline")), *SLA_CHOICES], required=False, label=_("Deadline"))
+    manager = ObjectChoiceField(required=False, label=_("Reviewer"))
+    region = forms.CharField(required=False, max_length=40, label=_("Region or country"))
     conflict = forms.ChoiceField(
-        choices=[("", "Conflicts or not"), ("yes", "With a conflict"), ("no", "Without a conflict")],
+        choices=[("", _("Conflicts or not")), ("yes", _("With a conflict")), ("no", _("Without a conflict"))],
         required=False,
-        label="Conflict",
+        label=_("Conflict"),
     )
 
     def __init__(self, *args, reviewers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["manager"].set_objects(reviewers, str)
-        self.fields["manager"].choices = [("", "Any reviewer"), *self.fields["manager"].choices[1:]]
+        self.fields["manager"].choices = [("", _("Any reviewer")), *self.fields["manager"].choices[1:]]
 
     def filters(self) -> dict:
         self.is_valid()
@@ -60,23 +62,35 @@ class DealListFilterForm(forms.Form):
     ``partner_name`` finds partners by a part of their name (no select of thousands of partners)."""
 
     status = forms.ChoiceField(
-        choices=[("", "Any status"), *((v, label) for v, label in DealStatus.choices if v != DealStatus.DRAFT)],
+        choices=[("", _("Any status")), *((v, label) for v, label in DealStatus.choices if v != DealStatus.DRAFT)],
         required=False,
-        label="Status",
+        label=_("Status"),
     )
-    stage = forms.ChoiceField(choices=[("", "Any stage"), *DealStage.choices], required=False, label="Stage")
+    stage = forms.ChoiceField(choices=[("", _("Any stage")), *DealStage.choices], required=False, label=_("Stage"))
     partner = forms.IntegerField(required=False, min_value=1, max_value=_ID_MAX, widget=forms.HiddenInput)
-    partner_name = forms.CharField(required=False, max_length=100, label="Partner")
-    q = forms.CharField(required=False, max_length=100, label="Customer")
-    line = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Product line")
-    close_from = forms.DateField(required=False, label="Expected close from", widget=_DATE)
-    close_to = forms.DateField(required=False, label="Expected close to", widget=_DATE)
-    protected_from = forms.DateField(required=False, label="Protected until from", widget=_DATE)
-    protected_to = forms.DateField(required=False, label="Protected until to", widget=_DATE)
+    partner_name = forms.CharField(required=False, max_length=100, label=_("Partner"))
+    q = forms.CharField(required=False, max_length=100, label=_("Customer"))
+    line = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label=_("Product line"))
+    close_from = forms.DateField(required=False, label=_("Expected close from"), widget=_DATE)
+    close_to = forms.DateField(required=False, label=_("Expected close to"), widget=_DATE)
+    protected_from = forms.DateField(required=False, label=_("Protected until from"), widget=_DATE)
+    protected_to = forms.DateField(required=False, label=_("Protected until to"), widget=_DATE)
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["line"].choices = [("", "Any product line"), *((str(line.pk), line.name) for line in lines)]
+        self.fields["line"].choices = [("", _("Any product line")), *((str(line.pk), line.name) for line in lines)]
+
+    def query_string(self) -> str:
+        """The valid, non-empty filters as a query string (what a saved filter keeps): whatever
+        failed validation is left out, never stored."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        query = QueryDict(mutable=True)
+        for name in self.fields:
+            value = data.get(name)
+            if value not in (None, ""):
+                query[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        return query.urlencode()
 
     def filters(self) -> dict:
         self.is_valid()
@@ -97,24 +111,28 @@ class DealListFilterForm(forms.Form):
 
 class ApproveForm(forms.Form):
     note = forms.CharField(
-        required=False, max_length=NOTE_MAX, label="Note to the partner", widget=forms.Textarea(attrs={"rows": 2})
+        required=False, max_length=NOTE_MAX, label=_("Note to the partner"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    # Shown only over a strong conflict; the service refuses such an approval without it.
+    conflicts_acknowledged = forms.BooleanField(
+        required=False, label=_("I have checked these conflicts and approve the registration anyway")
     )
 
 
 class RejectForm(forms.Form):
-    reason_code = forms.ChoiceField(choices=[("", "Choose a reason…"), *RejectionReason.choices], label="Reason")
+    reason_code = forms.ChoiceField(choices=[("", _("Choose a reason…")), *RejectionReason.choices], label=_("Reason"))
     message = forms.CharField(
         max_length=NOTE_MAX,
-        label="Message to the partner",
+        label=_("Message to the partner"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Tell the partner why the registration is rejected."},
+        error_messages={"required": _("Tell the partner why the registration is rejected.")},
     )
 
 
 def _editable_field_choices() -> list[tuple[str, str]]:
     def label(name: str) -> str:
         if name == "lines":
-            return "Products"
+            return _("Products")
         return str(Deal._meta.get_field(name).verbose_name).capitalize()
 
     return sorted(((name, label(name)) for name in PARTNER_EDITABLE_FIELDS), key=lambda choice: choice[1])
@@ -124,19 +142,19 @@ class RequestInfoForm(forms.Form):
     fields_requested = forms.MultipleChoiceField(
         choices=_editable_field_choices,
         widget=forms.CheckboxSelectMultiple,
-        label="Fields the partner should complete",
-        error_messages={"required": "Tick the fields the partner should complete."},
+        label=_("Fields the partner should complete"),
+        error_messages={"required": _("Tick the fields the partner should complete.")},
     )
     message = forms.CharField(
         max_length=NOTE_MAX,
-        label="What is needed",
+        label=_("What is needed"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Tell the partner what information is needed."},
+        error_messages={"required": _("Tell the partner what information is needed.")},
     )
 
 
 class DuplicateForm(forms.Form):
-    original = ObjectChoiceField(label="The original registration")
+    original = ObjectChoiceField(label=_("The original registration"))
 
     def __init__(self, *args, originals=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -150,7 +168,7 @@ class RefusalNeedsNoteForm(forms.Form):
 
     refusal = "refuse"
     note_field = "note"
-    note_missing = ""
+    note_missing = _("")
 
     def clean(self):
         data = super().clean()
@@ -160,22 +178,25 @@ class RefusalNeedsNoteForm(forms.Form):
 
 
 class ExtensionDecisionForm(RefusalNeedsNoteForm):
-    note_missing = "Tell the partner why the extension is refused."
+    note_missing = _("Tell the partner why the extension is refused.")
 
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("refuse", "Refuse")])
+    decision = forms.ChoiceField(choices=[("approve", _("Grant")), ("refuse", _("Refuse"))])
     note = forms.CharField(
-        required=False, max_length=NOTE_MAX, label="Note (required to refuse)", widget=forms.Textarea(attrs={"rows": 2})
+        required=False,
+        max_length=NOTE_MAX,
+        label=_("Note (required to refuse)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class WinDecisionForm(RefusalNeedsNoteForm):
-    note_field, note_missing = "reason", "Tell the partner why the win is not confirmed."
+    note_field, note_missing = _("reason"), "Tell the partner why the win is not confirmed."
 
-    decision = forms.ChoiceField(choices=[("confirm", "Confirm the win"), ("refuse", "Do not confirm")])
+    decision = forms.ChoiceField(choices=[("confirm", _("Confirm win")), ("refuse", _("Refuse win"))])
     reason = forms.CharField(
         required=False,
         max_length=NOTE_MAX,
-        label="Reason (required not to confirm)",
+        label=_("Reason (required not to confirm)"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -184,17 +205,17 @@ class OnBehalfRegistrationForm(forms.Form):
     """A registration a channel manager enters for a partner: the customer, one to three
     products with quantities (list prices), the amount and the expected close date."""
 
-    partner = ObjectChoiceField(label="Partner")
-    customer_name = forms.CharField(max_length=200, label="Customer company")
-    customer_website = forms.CharField(required=False, max_length=253, label="Customer website")
+    partner = ObjectChoiceField(label=_("Partner"))
+    customer_name = forms.CharField(max_length=200, label=_("Customer company"))
+    customer_website = forms.CharField(required=False, max_length=253, label=_("Customer website"))
     customer_country = forms.RegexField(
         regex=r"^[A-Za-z]{2}$",
         max_length=2,
-        label="Customer country",
-        help_text="Two letters, e.g. DE",
-        error_messages={"invalid": "Enter a two-letter country code, e.g. DE."},
+        label=_("Customer country"),
+        help_text=_("Two letters, e.g. DE"),
+        error_messages={"invalid": _("Enter a two-letter country code, e.g. DE.")},
     )
-    contact_email = forms.EmailField(required=False, max_length=254, label="Customer contact e-mail")
+    contact_email = forms.EmailField(required=False, max_length=254, label=_("Customer contact e-mail"))
     # The registration's amount is its products' total (deal_register derives it).
     amount = forms.DecimalField(
         min_value=Decimal(0),
@@ -206,20 +227,20 @@ class OnBehalfRegistrationForm(forms.Form):
     currency = forms.RegexField(
         regex=r"^[A-Za-z]{3}$",
         max_length=3,
-        help_text="Three letters, e.g. EUR",
-        error_messages={"invalid": "Enter a three-letter currency code, e.g. EUR."},
+        help_text=_("Three letters, e.g. EUR"),
+        error_messages={"invalid": _("Enter a three-letter currency code, e.g. EUR.")},
     )
-    expected_close_on = forms.DateField(label="Expected close date", widget=forms.DateInput(attrs={"type": "date"}))
+    expected_close_on = forms.DateField(label=_("Expected close date"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, partners=(), products=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partner"].set_objects(partners, lambda partner: partner.display_name)
         for n in range(1, LINE_ROWS + 1):
-            product = ObjectChoiceField(required=n == 1, label=f"Product {n}")
+            product = ObjectChoiceField(required=n == 1, label=format_lazy(_("Product {n}"), n=n))
             product.set_objects(products, lambda p: f"{p.line.name} · {p.name}")
             self.fields[f"product_{n}"] = product
             self.fields[f"quantity_{n}"] = forms.IntegerField(
-                required=False, min_value=1, max_value=1_000_000, label=f"Quantity {n}"
+                required=False, min_value=1, max_value=1_000_000, label=format_lazy(_("Quantity {n}"), n=n)
             )
 
     def clean_expected_close_on(self):
@@ -246,13 +267,13 @@ class DealMessageForm(forms.Form):
     """A reviewer's reply to the partner on a deal, or an internal note for colleagues."""
 
     body = forms.CharField(
-        label="Message",
+        label=_("Message"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Write a message first."},
+        error_messages={"required": _("Write a message first.")},
     )
     internal = forms.BooleanField(
-        label="Internal note — partners don't see this",
+        label=_("Internal note — partners don't see this"),
         required=False,
-        help_text="Only the vendor's staff read it; nobody is notified.",
+        help_text=_("Only the vendor's staff read it; nobody is notified."),
     )

@@ -38,6 +38,7 @@ office_urlpatterns = [
     # --- office ---
     path("deals/", office.DealReviewListView.as_view(), name="deal_reviews"),
     path("deals/all/", office.DealListView.as_view(), name="deal_list"),
+    path("deals/all/export/", office.DealListExportView.as_view(), name="deal_list_export"),
     path("deals/pipeline/", office.DealPipelineView.as_view(), name="deal_pipeline"),
     path("deals/export/", office.DealExportView.as_view(), name="deal_export"),
     path("deals/new/", office.DealRegisterView.as_view(), name="deal_register"),

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from prm.accounts.models import Membership
 from prm.accounts.roles import ADMIN_ACCESS
@@ -41,22 +41,34 @@ def _clean_row(number: int, row: dict, seen: set[str]) -> tuple[dict | None, lis
     errors = []
     name = (row.get("name") or "").strip()
     if not name:
-        errors.append(f"row {number}: the name is empty")
+        errors.append(gettext("row %(number)s: the name is empty") % {"number": number})
     typed_domain = (row.get("domain") or "").strip()
     domain = registrable_domain(typed_domain) if typed_domain else ""
     if typed_domain and not domain:
-        errors.append(f"row {number}: {typed_domain!r} is not a company web domain")
+        errors.append(
+            gettext("row %(number)s: %(domain)r is not a company web domain")
+            % {"number": number, "domain": typed_domain}
+        )
     country = (row.get("country") or "").strip().upper()
     if country and (len(country) != 2 or not country.isalpha()):
-        errors.append(f"row {number}: the country must be a two-letter code, not {country!r}")
+        errors.append(
+            gettext("row %(number)s: the country must be a two-letter code, not %(country)r")
+            % {"number": number, "country": country}
+        )
     kind = (row.get("kind") or CustomerAccount.Kind.CUSTOMER).strip().lower()
     if kind not in CustomerAccount.Kind.values:
-        errors.append(f"row {number}: the kind must be one of {', '.join(CustomerAccount.Kind.values)}, not {kind!r}")
+        errors.append(
+            gettext("row %(number)s: the kind must be one of %(kinds)s, not %(kind)r")
+            % {"number": number, "kinds": ", ".join(CustomerAccount.Kind.values), "kind": kind}
+        )
     external_id = (row.get("external_id") or "").strip()
     if len(external_id) > 64:
-        errors.append(f"row {number}: the external id is longer than 64 characters")
+        errors.append(gettext("row %(number)s: the external id is longer than 64 characters") % {"number": number})
     elif external_id and external_id in seen:
-        errors.append(f"row {number}: the external id {external_id!r} appears twice in the file")
+        errors.append(
+            gettext("row %(number)s: the external id %(id)r appears twice in the file")
+            % {"number": number, "id": external_id}
+        )
     seen.add(external_id)
     if errors:
         return None, errors
@@ -77,20 +89,24 @@ def customer_accounts_import(*, actor: Membership | None, content: bytes | str) 
     header row). All or nothing: one bad row and nothing is written, every bad row is reported.
     Rows with an external id update the account that has it; rows without one are added."""
     if actor is not None and not (actor.is_staff_member and actor.can(ADMIN_ACCESS)):
-        raise NotAllowed("You may not import accounts.")
+        raise NotAllowed(gettext("You may not import accounts."))
     text = content.decode("utf-8-sig", errors="replace") if isinstance(content, bytes) else content
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [column for column in ("name",) if column not in header]
     if missing:
-        return ImportResult(errors=[f"the header row must name the columns {', '.join(IMPORT_COLUMNS)}"])
+        return ImportResult(
+            errors=[
+                gettext("the header row must name the columns %(columns)s") % {"columns": ", ".join(IMPORT_COLUMNS)}
+            ]
+        )
     reader.fieldnames = header
     result = ImportResult()
     cleaned: list[dict] = []
     seen: set[str] = set()
     for number, row in enumerate(reader, start=2):  # row 1 is the header
         if number - 1 > MAX_IMPORT_ROWS:
-            result.errors.append(f"the file has more than {MAX_IMPORT_ROWS} rows: split it")
+            result.errors.append(gettext("the file has more than %(max)s rows: split it") % {"max": MAX_IMPORT_ROWS})
             break
         if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
             continue

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from prm.accounts.models import Membership
 from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
@@ -37,7 +37,7 @@ def deal_withdraw(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     """The partner (or staff) withdraws the registration; its protections are released."""
     deal_require(actor, deal, DealAction.WITHDRAW)
     if not reason.strip():
-        raise PolicyViolation("Say why the registration is withdrawn.")
+        raise PolicyViolation(gettext("Say why the registration is withdrawn."))
     deal = lock(deal)
     check_transition(deal, S.WITHDRAWN, verb="withdrawn")
     before = set_status(
@@ -70,10 +70,13 @@ def deal_update_stage(*, actor: Membership, deal: Deal, stage: str) -> Deal:
     """Move an approved deal along the sales stages."""
     deal_require(actor, deal, DealAction.UPDATE_STAGE)
     if stage not in DealStage.values:
-        raise PolicyViolation(f"Unknown stage {stage!r}.")
+        raise PolicyViolation(gettext("Unknown stage %(stage)r.") % {"stage": stage})
     deal = lock(deal)
     if deal.status != S.APPROVED:
-        raise InvalidTransition(f"{deal.reference} is {deal.get_status_display().lower()}: its stage is final.")
+        raise InvalidTransition(
+            gettext("%(reference)s is %(status)s: its stage is final.")
+            % {"reference": deal.reference, "status": deal.get_status_display().lower()}
+        )
     if deal.stage == stage:
         return deal
     before_stage = deal.stage
@@ -118,10 +121,10 @@ def deal_mark_won(*, actor: Membership, deal: Deal, amount: Decimal, won_on: dat
     when the program says so; otherwise it is won at once."""
     deal_require(actor, deal, DealAction.MARK_WON)
     if amount is None or Decimal(amount) < 0:
-        raise PolicyViolation("Enter the amount won (zero or more).")
+        raise PolicyViolation(gettext("Enter the amount won (zero or more)."))
     deal = lock(deal)
     if won_on > tenant_today():
-        raise PolicyViolation("The close date cannot be in the future.")
+        raise PolicyViolation(gettext("The close date cannot be in the future."))
     needs_confirmation = deal.program.deal_win_needs_confirmation if deal.program_id else True
     to_status = S.WON_PENDING if needs_confirmation else S.WON
     check_transition(deal, to_status, verb="marked won")
@@ -166,10 +169,13 @@ def deal_refuse_win(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     """The vendor does not confirm a reported win: the deal is approved (protected) again."""
     deal_require(actor, deal, DealAction.REFUSE_WIN)
     if not reason.strip():
-        raise PolicyViolation("Tell the partner why the win is not confirmed.")
+        raise PolicyViolation(gettext("Tell the partner why the win is not confirmed."))
     deal = lock(deal)
     if deal.status != S.WON_PENDING:
-        raise InvalidTransition(f"{deal.reference} is not awaiting a win confirmation; nothing was changed.")
+        raise InvalidTransition(
+            gettext("%(reference)s is not awaiting a win confirmation; nothing was changed.")
+            % {"reference": deal.reference}
+        )
     before = set_status(deal, S.APPROVED, actor=actor, fields={"won_amount": None, "won_on": None})
     event = record(actor=actor, deal=deal, verb=events.WIN_REFUSED, before=before, note=reason)
     tell(
@@ -188,7 +194,7 @@ def deal_mark_lost(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     """The deal is lost; its protections are released."""
     deal_require(actor, deal, DealAction.MARK_LOST)
     if not reason.strip():
-        raise PolicyViolation("Say why the deal was lost.")
+        raise PolicyViolation(gettext("Say why the deal was lost."))
     deal = lock(deal)
     check_transition(deal, S.LOST, verb="marked lost")
     before = set_status(deal, S.LOST, actor=actor, fields={"closed_reason": reason.strip()})
@@ -231,12 +237,15 @@ def extension_request(*, actor: Membership, deal: Deal, days: int, reason: str) 
     """The partner asks to extend an approved registration's protection (one request at a time)."""
     deal_require(actor, deal, DealAction.REQUEST_EXTENSION)
     if not 1 <= int(days) <= 365:
-        raise PolicyViolation("Ask for between 1 and 365 days.")
+        raise PolicyViolation(gettext("Ask for between 1 and 365 days."))
     if not reason.strip():
-        raise PolicyViolation("Say why the protection should be extended.")
+        raise PolicyViolation(gettext("Say why the protection should be extended."))
     deal = lock(deal)
     if deal.status != S.APPROVED:
-        raise InvalidTransition(f"{deal.reference} is {deal.get_status_display().lower()}: it cannot be extended.")
+        raise InvalidTransition(
+            gettext("%(reference)s is %(status)s: it cannot be extended.")
+            % {"reference": deal.reference, "status": deal.get_status_display().lower()}
+        )
     try:
         with transaction.atomic():
             extension = DealExtension.objects.create(
@@ -244,7 +253,8 @@ def extension_request(*, actor: Membership, deal: Deal, days: int, reason: str) 
             )
     except IntegrityError:
         raise PolicyViolation(
-            "An extension request for this registration is already waiting for an answer.", code="extension_pending"
+            gettext("An extension request for this registration is already waiting for an answer."),
+            code="extension_pending",
         ) from None
     event = record(
         actor=actor,
@@ -273,16 +283,20 @@ def extension_decide(*, actor: Membership, extension: DealExtension, approve: bo
     assert_same_tenant(actor, extension)
     deal_require(actor, extension.deal, DealAction.DECIDE_EXTENSION)
     if not approve and not note.strip():
-        raise PolicyViolation("Tell the partner why the extension is refused.")
+        raise PolicyViolation(gettext("Tell the partner why the extension is refused."))
     # Deal first, then the extension: the same order as every deal transition (no deadlock).
     deal = lock(Deal(pk=extension.deal_id))
     extension = DealExtension.objects.select_for_update().get(pk=extension.pk)
     if extension.status != ExtensionStatus.PENDING:
         raise InvalidTransition(
-            f"This extension was already {extension.get_status_display().lower()} by someone else; nothing was changed."
+            gettext("This extension was already %(status)s by someone else; nothing was changed.")
+            % {"status": extension.get_status_display().lower()}
         )
     if approve and deal.status not in PROTECTED_STATUSES:
-        raise InvalidTransition(f"{deal.reference} is {deal.get_status_display().lower()}: it cannot be extended.")
+        raise InvalidTransition(
+            gettext("%(reference)s is %(status)s: it cannot be extended.")
+            % {"reference": deal.reference, "status": deal.get_status_display().lower()}
+        )
     extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     extension.decided_by = actor
     extension.decided_at = timezone.now()

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from prm.accounts.models import Membership
 from prm.accounts.roles import Role
@@ -85,11 +85,11 @@ def _discount(value) -> Decimal:
     try:
         discount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise PolicyViolation("Enter the discount as a percentage, e.g. 12.5.") from None
+        raise PolicyViolation(gettext("Enter the discount as a percentage, e.g. 12.5.")) from None
     if not discount.is_finite() or not Decimal(0) < discount <= Decimal(100):
-        raise PolicyViolation("Ask for a discount above 0 % and at most 100 %.")
+        raise PolicyViolation(gettext("Ask for a discount above 0 % and at most 100 %."))
     if discount != discount.quantize(Decimal("0.01")):
-        raise PolicyViolation("Give the discount with at most two decimals.")
+        raise PolicyViolation(gettext("Give the discount with at most two decimals."))
     return discount
 
 
@@ -110,19 +110,21 @@ def pricing_request(
     justification = (justification or "").strip()
     competitor = (competitor or "").strip()
     if not justification:
-        raise PolicyViolation("Say why the customer needs this discount.")
+        raise PolicyViolation(gettext("Say why the customer needs this discount."))
     if len(justification) > JUSTIFICATION_MAX_LENGTH:
-        raise PolicyViolation(f"Keep the justification under {JUSTIFICATION_MAX_LENGTH} characters.")
+        raise PolicyViolation(
+            gettext("Keep the justification under %(max)s characters.") % {"max": JUSTIFICATION_MAX_LENGTH}
+        )
     if len(competitor) > 200:
-        raise PolicyViolation("Keep the competitor's name under 200 characters.")
+        raise PolicyViolation(gettext("Keep the competitor's name under 200 characters."))
     if competitor_price is not None and Decimal(competitor_price) < 0:
-        raise PolicyViolation("The competitor's price cannot be negative.")
+        raise PolicyViolation(gettext("The competitor's price cannot be negative."))
     # The deal's lock orders this against its closing and against a second request.
     deal = lock(deal)
     if deal.status != DealStatus.APPROVED:
         raise InvalidTransition(
-            f"{deal.reference} is {deal.get_status_display().lower()}: special pricing can be asked only on an "
-            "approved registration.",
+            gettext("%(reference)s is %(status)s: special pricing can be asked only on an approved registration.")
+            % {"reference": deal.reference, "status": deal.get_status_display().lower()},
             code="deal_not_approved",
         )
     chain = pricing_chain(discount=discount, bands=pricing_bands(program_id=deal.program_id))
@@ -141,7 +143,7 @@ def pricing_request(
             )
     except IntegrityError:
         raise PolicyViolation(
-            "A special-pricing request on this registration is already waiting for an answer.",
+            gettext("A special-pricing request on this registration is already waiting for an answer."),
             code="pricing_pending",
         ) from None
     event = record(
@@ -173,7 +175,8 @@ def _locked(pricing: SpecialPricingRequest) -> tuple[Deal, SpecialPricingRequest
 
 def _no_longer_pending(pricing: SpecialPricingRequest) -> InvalidTransition:
     return InvalidTransition(
-        f"This special-pricing request was already {pricing.get_status_display().lower()}; nothing was changed.",
+        gettext("This special-pricing request was already %(status)s; nothing was changed.")
+        % {"status": pricing.get_status_display().lower()},
         code="pricing_decided",
     )
 
@@ -197,30 +200,40 @@ def pricing_decide(
     deal_require(actor, pricing.deal, DealAction.PRICING_DECIDE)
     note = (note or "").strip()
     if not approve and not note:
-        raise PolicyViolation("Tell the partner why the special pricing is rejected.")
+        raise PolicyViolation(gettext("Tell the partner why the special pricing is rejected."))
     if len(note) > NOTE_MAX_LENGTH:
-        raise PolicyViolation(f"Keep the note under {NOTE_MAX_LENGTH} characters.")
+        raise PolicyViolation(gettext("Keep the note under %(max)s characters.") % {"max": NOTE_MAX_LENGTH})
     deal, pricing = _locked(pricing)
     if pricing.status != PricingStatus.PENDING:
         raise _no_longer_pending(pricing)
     awaited = pricing.current_role
     if step_role is not None and step_role != awaited:
         raise InvalidTransition(
-            f"This special-pricing request was already decided at that step and has moved on: it now awaits the "
-            f"{role_label(awaited).lower()}; nothing was changed.",
+            gettext(
+                "This special-pricing request was already decided at that step and has moved on: it now awaits "
+                "the %(role)s; nothing was changed."
+            )
+            % {"role": role_label(awaited).lower()},
             code="pricing_moved_on",
         )
     if not pricing.awaits(actor.role):
         if SpecialPricingStep.objects.filter(request=pricing, role=actor.role).exists():
             raise InvalidTransition(
-                f"Your step of this special-pricing request was already decided; it now awaits the "
-                f"{role_label(awaited).lower()}. Nothing was changed.",
+                gettext(
+                    "Your step of this special-pricing request was already decided; it now awaits the %(role)s. "
+                    "Nothing was changed."
+                )
+                % {"role": role_label(awaited).lower()},
                 code="pricing_moved_on",
             )
-        raise NotAllowed(f"This special-pricing request awaits the {role_label(awaited).lower()}'s decision.")
+        raise NotAllowed(
+            gettext("This special-pricing request awaits the %(role)s's decision.")
+            % {"role": role_label(awaited).lower()}
+        )
     if approve and deal.status not in (DealStatus.APPROVED, DealStatus.WON_PENDING):
         raise InvalidTransition(
-            f"{deal.reference} is {deal.get_status_display().lower()}: its special pricing can no longer be approved."
+            gettext("%(reference)s is %(status)s: its special pricing can no longer be approved.")
+            % {"reference": deal.reference, "status": deal.get_status_display().lower()}
         )
     SpecialPricingStep.objects.create(
         request=pricing,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from prm.accounts.models import Membership
 from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
@@ -15,7 +15,7 @@ from prm.tenancy.time import tenant_today
 from programs.services.policy import deal_parameters
 
 from .. import conflicts, events, notifications
-from ..models import AutoApprovalRule, Deal, DealStatus, RejectionReason
+from ..models import AutoApprovalRule, CustomerAccount, Deal, DealConflict, DealStatus, RejectionReason
 from ..permissions import DealAction, deal_require
 from .common import (
     PARTNER_EDITABLE_FIELDS,
@@ -31,15 +31,35 @@ from .common import (
 S = DealStatus
 
 
-def _approve(*, actor: Membership | None, deal: Deal, rule: AutoApprovalRule | None, note: str) -> Deal:
+def _approve(
+    *,
+    actor: Membership | None,
+    deal: Deal,
+    rule: AutoApprovalRule | None,
+    note: str,
+    strong: list[dict] | None = None,
+    acknowledged: bool = False,
+) -> Deal:
     """The one path to approved, which both the reviewer's decision (``deal_approve``, after the
     guard) and the system's rule (``deal_submit``'s auto-approval, ``rule``) take. No guard of its
     own: the caller has judged who decides, and holds the deal's lock (``lock``), so the status
     checked here is the one written. Claims the customer for each product line (the database
     refuses a second claim), protects it for the partner's protection days from today, tells the
-    partner."""
+    partner. ``strong``: the strong conflicts found at approval, which only an acknowledged
+    decision approves over."""
     check_transition(deal, S.APPROVED, verb="approved")
     protections_create(deal=deal)
+    # After the claims: a customer protected for another registration is refused whatever the
+    # reviewer acknowledges; only then is the missing acknowledgement the reason.
+    if strong and not acknowledged:
+        raise PolicyViolation(
+            gettext(
+                "%(reference)s has a strong conflict with another registration or a vendor account: "
+                "tick the acknowledgement to approve it anyway; nothing was changed."
+            )
+            % {"reference": deal.reference},
+            code="conflict_not_acknowledged",
+        )
     today = tenant_today()
     days = deal_parameters(partner=deal.partner).protection_days
     before = set_status(
@@ -74,6 +94,8 @@ def _approve(*, actor: Membership | None, deal: Deal, rule: AutoApprovalRule | N
             "rule": rule.name if rule else "",
             "protected_until": deal.protected_until.isoformat(),
             "has_conflict": deal.has_conflict,
+            "strong_conflicts": strong or [],
+            "conflicts_acknowledged": bool(strong) and acknowledged,
         },
     )
     tell(
@@ -89,16 +111,50 @@ def _approve(*, actor: Membership | None, deal: Deal, rule: AutoApprovalRule | N
     return deal
 
 
+def _strong_conflicts(rows: list[DealConflict]) -> list[dict]:
+    """The strong ones (``conflicts.is_strong``) of a check's rows, as the approval event keeps
+    them: what the reviewer approved over."""
+    kinds = dict(
+        CustomerAccount.objects.filter(pk__in=[r.account_id for r in rows if r.account_id]).values_list("pk", "kind")
+    )
+    return [
+        {"other_deal_id": r.other_deal_id, "account_id": r.account_id, "score": str(r.score)}
+        for r in rows
+        if conflicts.is_strong(score=r.score, account_kind=kinds.get(r.account_id, ""))
+    ]
+
+
 @transaction.atomic
-def deal_approve(*, actor: Membership, deal: Deal, note: str = "") -> Deal:
-    """A reviewer approves. Conflicts are checked again and recorded (the reviewer has seen
-    them and decides); a customer already protected for another registration is refused by the
-    database and nothing is written. Locked: of two reviewers, the second is told."""
+def deal_approve(*, actor: Membership, deal: Deal, note: str = "", conflicts_acknowledged: bool = False) -> Deal:
+    """A reviewer approves. Conflicts are checked again and recorded; over a strong one (the
+    same customer in all likelihood, or a vendor's named or direct-only account) the reviewer
+    must have acknowledged it (``conflicts_acknowledged``), which the event records: the check
+    runs here, under the lock, so a conflict that appeared after the page was read is not
+    approved over unseen. A customer already protected for another registration is refused by
+    the database and nothing is written. Locked: of two reviewers, the second is told."""
     deal_require(actor, deal, DealAction.APPROVE)
     deal = lock(deal)
     check_transition(deal, S.APPROVED, verb="approved")
-    conflicts.conflicts_record(deal=deal, phase="approval")
-    return _approve(actor=actor, deal=deal, rule=None, note=note.strip())
+    rows = conflicts.conflicts_record(deal=deal, phase="approval")
+    return _approve(
+        actor=actor,
+        deal=deal,
+        rule=None,
+        note=note.strip(),
+        strong=_strong_conflicts(rows),
+        acknowledged=conflicts_acknowledged,
+    )
+
+
+@transaction.atomic
+def deal_conflicts_recheck(*, actor: Membership, deal: Deal) -> list[DealConflict]:
+    """Run the approval's conflict check and keep its report, so that the reviewer sees what an
+    approval was refused over: a registration submitted after this one conflicts with it, but
+    only its own submit check recorded that. Writes only the report (no event: nothing about the
+    deal changed)."""
+    deal_require(actor, deal, DealAction.APPROVE)
+    deal = lock(deal)
+    return conflicts.conflicts_record(deal=deal, phase="approval")
 
 
 @transaction.atomic
@@ -106,9 +162,9 @@ def deal_reject(*, actor: Membership, deal: Deal, reason_code: str, message: str
     """Reject with a reason code and a message the partner reads (both required)."""
     deal_require(actor, deal, DealAction.REJECT)
     if reason_code not in RejectionReason.values:
-        raise PolicyViolation("Choose a reason for the rejection.")
+        raise PolicyViolation(gettext("Choose a reason for the rejection."))
     if not message.strip():
-        raise PolicyViolation("Tell the partner why the registration is rejected.")
+        raise PolicyViolation(gettext("Tell the partner why the registration is rejected."))
     deal = lock(deal)
     check_transition(deal, S.REJECTED, verb="rejected")
     before = set_status(
@@ -152,12 +208,14 @@ def deal_request_info(*, actor: Membership, deal: Deal, fields: list[str], messa
     fields = list(dict.fromkeys(fields))
     unknown = set(fields) - PARTNER_EDITABLE_FIELDS
     if not fields or unknown:
-        raise PolicyViolation(
-            "Name the fields the partner should complete"
-            + (f" ({', '.join(sorted(unknown))} cannot be edited by partners)." if unknown else ".")
-        )
+        if unknown:
+            raise PolicyViolation(
+                gettext("Name the fields the partner should complete (%(fields)s cannot be edited by partners).")
+                % {"fields": ", ".join(sorted(unknown))}
+            )
+        raise PolicyViolation(gettext("Name the fields the partner should complete."))
     if not message.strip():
-        raise PolicyViolation("Tell the partner what information is needed.")
+        raise PolicyViolation(gettext("Tell the partner what information is needed."))
     deal = lock(deal)
     check_transition(deal, S.INFO_REQUESTED, verb="returned for information")
     before = set_status(
@@ -191,11 +249,11 @@ def deal_mark_duplicate(*, actor: Membership, deal: Deal, original: Deal) -> Dea
     deal_require(actor, deal, DealAction.MARK_DUPLICATE)
     assert_same_tenant(deal, original)
     if original.pk == deal.pk:
-        raise PolicyViolation("A registration cannot duplicate itself.")
+        raise PolicyViolation(gettext("A registration cannot duplicate itself."))
     deal = lock(deal)
     check_transition(deal, S.DUPLICATE, verb="marked duplicate")
     if not Deal.objects.filter(pk=original.pk).exists():
-        raise InvalidTransition("The original registration no longer exists.")
+        raise InvalidTransition(gettext("The original registration no longer exists."))
     before = set_status(
         deal,
         S.DUPLICATE,

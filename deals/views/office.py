@@ -6,18 +6,25 @@ Every decision posts to its own URL, one ``ServiceView`` each (``DealPageAction`
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from prm.accounts.access import OFFICE, MemberRequiredMixin
 from prm.accounts.selectors import staff_members
+from prm.errors import PolicyViolation
 from prm.web.exports import csv_export, csv_safe
 from prm.web.files import document_response
+from prm.web.saved_filters import saved_filter_list_for_actor
 from prm.web.views import ServiceView, paginate, query_without_page, shown_time, url_pattern
 from programs.selectors.policies import product_line_options
 
+from ..conflicts import is_strong
 from ..forms_office import (
     ApproveForm,
     DealListFilterForm,
@@ -31,7 +38,7 @@ from ..forms_office import (
     WinDecisionForm,
 )
 from ..forms_portal import AttachmentForm
-from ..models import DealConflict, DealStage, DealStatus
+from ..models import DealConflict, DealStage, DealStatus, RejectionReason
 from ..permissions import DEALS_REGISTER_ON_BEHALF, DEALS_REVIEW, DEALS_VIEW, DealAction, deal_may, deal_reach
 from ..selectors.deals import (
     attachment_get_for_actor,
@@ -64,6 +71,7 @@ from ..services import (
     message_post,
     pipeline_refresh,
 )
+from ..services.review import deal_conflicts_recheck
 from . import pricing_sections
 from .rows import deal_row
 
@@ -105,7 +113,7 @@ def _queue_rows(rows: list[dict]) -> list[dict]:
     for row in rows:
         row["url"] = detail_url(row["id"])
         row["reference"] = f"DR-{row['id']:06d}"  # Deal.reference
-        row["amount_text"] = f"{row['amount']:,.2f}"
+        row["amount_text"] = formats.number_format(row["amount"], decimal_pos=2, use_l10n=True, force_grouping=True)
         row["reviewer"] = names.get(row["reviewer_id"], "") if row["reviewer_id"] else ""
         row["submitted"] = shown_time(row["submitted_at"])
         row["due"] = shown_time(row["decision_due_at"])
@@ -136,6 +144,9 @@ class DealListView(MemberRequiredMixin, View):
             "partner_id": partner_id,
             # The chosen partner's name from its rows: no query for a chip.
             "partner_name": page.object_list[0]["partner__display_name"] if partner_id and page.object_list else "",
+            "saved_filters": saved_filter_list_for_actor(actor=self.actor, page="deals"),
+            "saved_filter_page": "deals",
+            "export_cap": LIST_EXPORT_MAX,
         }
         template = "deals/office_deal_list.html#results" if request.htmx else "deals/office_deal_list.html"
         return render(request, template, context)
@@ -163,7 +174,9 @@ def _compare_rows(deal) -> list[dict]:
             rows.append(
                 {
                     "conflict": conflict,
-                    "title": f"{other.reference} by {other.partner.display_name}",
+                    "title": gettext("%(reference)s by %(partner)s")
+                    % {"reference": other.reference, "partner": other.partner.display_name},
+                    "strong": is_strong(score=conflict.score),
                     "deal": other,
                     "customer": other.customer_name,
                     "domain": other.customer_domain,
@@ -179,7 +192,8 @@ def _compare_rows(deal) -> list[dict]:
             rows.append(
                 {
                     "conflict": conflict,
-                    "title": f"Vendor account ({account.get_kind_display().lower()})",
+                    "title": gettext("Vendor account (%(kind)s)") % {"kind": account.get_kind_display().lower()},
+                    "strong": is_strong(score=conflict.score, account_kind=account.kind),
                     "deal": None,
                     "customer": account.name,
                     "domain": account.domain,
@@ -214,6 +228,7 @@ def detail_context(actor, deal, **bound) -> dict:
     pricing = pricing_sections.office_context(actor, deal, bound.pop("pricing_decision_form", None))
     forms.update(bound)
     lines = list(deal.lines.all())
+    compare = _compare_rows(deal)
     return {
         "area": OFFICE,
         "deal": deal,
@@ -221,7 +236,9 @@ def detail_context(actor, deal, **bound) -> dict:
         "may": {action.value: deal_may(actor, deal, action) for action in DealAction},
         "lines": lines,
         "own_lines": ", ".join(line.product_line.name for line in lines),
-        "compare": _compare_rows(deal),
+        "compare": compare,
+        # What an approval must acknowledge (the service checks again under its lock).
+        "strong_conflicts": [row for row in compare if row["strong"]],
         "extension": extension,
         "awaiting_review": deal.status == DealStatus.SUBMITTED,
         "awaiting_win": deal.status == DealStatus.WON_PENDING,
@@ -247,12 +264,18 @@ class DealPageAction(ServiceView):
     """One form posted on the back office's deal page (a decision, a reply, a document), named
     ``<name>_form`` in the page's context: success comes back to the deal (at ``anchor``); invalid
     input or a refusal (a stale decision included: the service's ``InvalidTransition``) renders
-    the deal again with what was typed and the message."""
+    the deal again with what was typed and the message.
+
+    An irreversible decision (``confirm_first``) is asked twice: the first valid POST renders the
+    page with a confirmation panel that states the consequence (``confirmation(data)``) and
+    posts the same values again with ``confirm=1``; only that second POST calls the service.
+    Server-rendered, so it works without JavaScript."""
 
     area, capability = OFFICE, DEALS_REVIEW
     name = ""  # the form is the page's "<name>_form", its fields' ids "<name>_..."
     anchor = ""  # where the deal page opens after success
-    not_done = "Nothing was decided on {reference}: see the form below."
+    not_done = _("Nothing was decided on {reference}: see the form below.")
+    confirm_first = False
 
     def read_deal(self):
         """The deal the URL names, as a reviewer reads it (a 404 when the actor may not see it)."""
@@ -267,7 +290,7 @@ class DealPageAction(ServiceView):
 
     @property
     def invalid_message(self) -> str:
-        return self.not_done.format(reference=self.object.reference)
+        return format_lazy(self.not_done, reference=self.object.reference)
 
     def page_context(self, form) -> dict:
         return {f"{self.name}_form": form}
@@ -279,28 +302,84 @@ class DealPageAction(ServiceView):
         context = detail_context(self.actor, self.read_deal(), **self.page_context(form))
         return render(self.request, "deals/office_deal_detail.html", context)
 
+    def confirmation(self, data) -> tuple[str, str]:
+        """The question the confirmation panel asks (with its consequence) and its button."""
+        raise NotImplementedError
+
+    def render_confirmation(self, form):
+        question, button = self.confirmation(form.cleaned_data)
+        values = [(key, value) for key in self.request.POST for value in self.request.POST.getlist(key)]
+        confirming = {
+            "question": question,
+            "button": button,
+            "action": self.request.path,
+            "values": [(key, value) for key, value in values if key not in ("csrfmiddlewaretoken", "confirm")],
+        }
+        context = detail_context(self.actor, self.object, **self.page_context(form))
+        return render(self.request, "deals/office_deal_detail.html", {**context, "confirming": confirming})
+
+    def post(self, request, *args, **kwargs):
+        if not self.confirm_first or request.POST.get("confirm") == "1":
+            return super().post(request, *args, **kwargs)
+        self.object = self.get_object()
+        self.form = form = self.get_form()
+        if not form.is_valid():
+            messages.error(request, self.invalid_message)
+            return self.render_invalid(form)
+        return self.render_confirmation(form)
+
     def success_url(self, result) -> str:
         return reverse("office:deal_detail", args=[self.object.pk]) + self.anchor
 
 
+# Said by every confirmation of a decision the partner is told about.
+_TOLD_AT_ONCE = _("The partner is told at once and this cannot be undone.")
+
+
 class DealApproveView(DealPageAction):
+    """Approve; over a strong conflict only with the acknowledgement (the service enforces it)."""
+
     form_class, name = ApproveForm, "approve"
 
     def perform(self, data):
-        return deal_approve(actor=self.actor, deal=self.object, note=data["note"])
+        try:
+            return deal_approve(
+                actor=self.actor,
+                deal=self.object,
+                note=data["note"],
+                conflicts_acknowledged=data["conflicts_acknowledged"],
+            )
+        except PolicyViolation as refusal:
+            if refusal.code == "conflict_not_acknowledged":
+                # The refused approval's report was rolled back with it: keep it, so that the page
+                # shows the conflicts to acknowledge (one may be newer than the page).
+                deal_conflicts_recheck(actor=self.actor, deal=self.object)
+            raise
 
     def success_message(self, deal) -> str:
-        return f"{deal.reference} is approved and protected for {deal.partner.display_name}."
+        return gettext("%(reference)s is approved and protected for %(partner)s.") % {
+            "reference": deal.reference,
+            "partner": deal.partner.display_name,
+        }
 
 
 class DealRejectView(DealPageAction):
-    form_class, name = RejectForm, "reject"
+    form_class, name, confirm_first = RejectForm, "reject", True
+
+    def confirmation(self, data) -> tuple[str, str]:
+        question = gettext("Reject %(reference)s (%(reason)s)?") % {
+            "reference": self.object.reference,
+            "reason": RejectionReason(data["reason_code"]).label,
+        }
+        return f"{question} {_TOLD_AT_ONCE}", gettext("Yes, reject %(reference)s") % {
+            "reference": self.object.reference
+        }
 
     def perform(self, data):
         return deal_reject(actor=self.actor, deal=self.object, reason_code=data["reason_code"], message=data["message"])
 
     def success_message(self, deal) -> str:
-        return f"{deal.reference} is rejected; the partner is told why."
+        return gettext("%(reference)s is rejected; the partner is told why.") % {"reference": deal.reference}
 
 
 class DealRequestInfoView(DealPageAction):
@@ -312,24 +391,36 @@ class DealRequestInfoView(DealPageAction):
         )
 
     def success_message(self, deal) -> str:
-        return f"{deal.reference} is back with the partner to complete."
+        return gettext("%(reference)s is back with the partner to complete.") % {"reference": deal.reference}
 
 
 class DealDuplicateView(DealPageAction):
-    form_class, name = DuplicateForm, "duplicate"
+    form_class, name, confirm_first = DuplicateForm, "duplicate", True
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "originals": _originals(self.object)}
+
+    def confirmation(self, data) -> tuple[str, str]:
+        question = gettext("Close %(reference)s as a duplicate of %(original)s?") % {
+            "reference": self.object.reference,
+            "original": data["original"].reference,
+        }
+        return f"{question} {_TOLD_AT_ONCE}", gettext("Yes, close it as a duplicate")
 
     def perform(self, data):
         return deal_mark_duplicate(actor=self.actor, deal=self.object, original=data["original"])
 
     def success_message(self, deal) -> str:
-        return f"{deal.reference} is closed as a duplicate of {self.form.cleaned_data['original'].reference}."
+        return gettext("%(reference)s is closed as a duplicate of %(original)s.") % {
+            "reference": deal.reference,
+            "original": self.form.cleaned_data["original"].reference,
+        }
 
 
 class ExtensionDecideView(DealPageAction):
-    form_class, name = ExtensionDecisionForm, "extension"
+    """Grant or refuse an asked extension of the protection (a button each)."""
+
+    form_class, name, confirm_first = ExtensionDecisionForm, "extension", True
 
     def get_object(self):
         deal = super().get_object()
@@ -337,18 +428,46 @@ class ExtensionDecideView(DealPageAction):
         self.extension = extension_get_for_actor(actor=self.actor, deal=deal, extension_id=self.kwargs["extension_id"])
         return deal
 
+    def confirmation(self, data) -> tuple[str, str]:
+        values = {"days": self.extension.days, "reference": self.object.reference}
+        if data["decision"] == "approve":
+            question = ngettext(
+                "Grant %(days)s more day of protection on %(reference)s?",
+                "Grant %(days)s more days of protection on %(reference)s?",
+                self.extension.days,
+            )
+            return f"{question % values} {_TOLD_AT_ONCE}", gettext("Yes, grant the extension")
+        question = ngettext(
+            "Refuse the %(days)s-day extension of %(reference)s?",
+            "Refuse the %(days)s-day extension of %(reference)s?",
+            self.extension.days,
+        )
+        return f"{question % values} {_TOLD_AT_ONCE}", gettext("Yes, refuse the extension")
+
     def perform(self, data):
         approve = data["decision"] == "approve"
         return extension_decide(actor=self.actor, extension=self.extension, approve=approve, note=data["note"])
 
     def success_message(self, extension) -> str:
-        return f"The extension of {self.object.reference} is {extension.get_status_display().lower()}."
+        return gettext("The extension of %(reference)s is %(status)s.") % {
+            "reference": self.object.reference,
+            "status": extension.get_status_display().lower(),
+        }
 
 
 class DealWinView(DealPageAction):
-    """Confirm a reported win, or refuse it with a reason."""
+    """Confirm a reported win, or refuse it with a reason (a button each)."""
 
-    form_class, name = WinDecisionForm, "win"
+    form_class, name, confirm_first = WinDecisionForm, "win", True
+
+    def confirmation(self, data) -> tuple[str, str]:
+        deal = self.object
+        values = {"reference": deal.reference}
+        if data["decision"] == "confirm":
+            question = gettext("Confirm the win of %(reference)s?") % values
+            return f"{question} {_TOLD_AT_ONCE}", gettext("Yes, confirm the win")
+        question = gettext("Refuse the reported win of %(reference)s? The deal is approved again.") % values
+        return f"{question} {_TOLD_AT_ONCE}", gettext("Yes, refuse the win")
 
     def perform(self, data):
         if data["decision"] == "confirm":
@@ -357,8 +476,10 @@ class DealWinView(DealPageAction):
 
     def success_message(self, deal) -> str:
         if deal.status == DealStatus.WON:
-            return f"{deal.reference}'s win is confirmed."
-        return f"{deal.reference}'s win is not confirmed; the deal is approved again."
+            return gettext("%(reference)s's win is confirmed.") % {"reference": deal.reference}
+        return gettext("%(reference)s's win is not confirmed; the deal is approved again.") % {
+            "reference": deal.reference
+        }
 
 
 # --- one deal: the conversation and its documents ----------------------------------------------------
@@ -369,26 +490,28 @@ class DealMessageView(DealPageAction):
     staff read. An empty message renders the deal again with what was typed."""
 
     form_class, name, anchor = DealMessageForm, "message", "#conversation"
-    not_done = "Nothing was sent on {reference}: see the message form below."
+    not_done = _("Nothing was sent on {reference}: see the message form below.")
 
     def perform(self, data):
         return message_post(actor=self.actor, deal=self.object, body=data["body"], internal=data["internal"])
 
     def success_message(self, message) -> str:
-        return "Your internal note was added." if message.internal else "Your message was sent to the partner."
+        if message.internal:
+            return gettext("Your internal note was added.")
+        return gettext("Your message was sent to the partner.")
 
 
 class DealAttachmentAddView(DealPageAction):
     """Attach a document (the vendor's quote, a customer's purchase order) for both sides to read."""
 
     form_class, name, anchor = AttachmentForm, "attachment", "#attachments-title"
-    not_done = "Nothing was attached: correct the fields marked below."
+    not_done = _("Nothing was attached: correct the fields marked below.")
 
     def perform(self, data):
         return attachment_add(actor=self.actor, deal=self.object, file=data["file"], name=data["name"])
 
     def success_message(self, attachment) -> str:
-        return "The document was attached."
+        return gettext("The document was attached.")
 
 
 class DealAttachmentView(MemberRequiredMixin, View):
@@ -408,7 +531,7 @@ class DealAttachmentView(MemberRequiredMixin, View):
 def _chart(pipeline) -> dict:
     """Open protected deals per stage, for the bar chart (static/js/charts.js)."""
     return {
-        "label": "Approved deals by stage",
+        "label": gettext("Approved deals by stage"),
         "labels": [label for _, label in DealStage.choices],
         "values": [pipeline.stage_counts.get(value, 0) for value, _ in DealStage.choices],
         "colors": ["#6c757d", "#0d6efd", "#6610f2", "#fd7e14", "#198754"],
@@ -476,6 +599,70 @@ class DealExportView(MemberRequiredMixin, View):
         ]
 
 
+# The list's export stops here: a channel manager's spreadsheet, not a data dump (the pipeline
+# export, ``DealExportView``, has every registration).
+LIST_EXPORT_MAX = 5000
+
+
+class DealListExportView(MemberRequiredMixin, View):
+    """The back office's deal list as CSV, with the list's filters (the same form, the same
+    selector, the same order), at most ``LIST_EXPORT_MAX`` rows, newest first."""
+
+    area, capability = OFFICE, DEALS_VIEW
+
+    @staticmethod
+    def columns() -> list[str]:
+        return [
+            gettext("Reference"),
+            gettext("Partner"),
+            gettext("Customer"),
+            gettext("Customer domain"),
+            gettext("Country"),
+            gettext("Amount"),
+            gettext("Currency"),
+            gettext("Status"),
+            gettext("Stage"),
+            gettext("Product lines"),
+            gettext("Expected close"),
+            gettext("Protected until"),
+            gettext("Submitted"),
+            gettext("Decided"),
+            gettext("Reviewer"),
+        ]
+
+    def get(self, request):
+        filters = DealListFilterForm(request.GET, lines=product_line_options(active_only=False)).filters()
+        _, deals = deal_office_rows_for_actor(actor=self.actor, **filters)
+        deals = deals.select_related("partner", "reviewer__user").prefetch_related("lines__product_line")
+        return csv_export(name="deal-list", columns=self.columns(), rows=deals[:LIST_EXPORT_MAX], row=self.row)
+
+    @staticmethod
+    def row(deal) -> list:
+        def day(value) -> str:
+            return value.isoformat() if value else ""
+
+        def moment(value) -> str:
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+        return [
+            deal.reference,
+            csv_safe(deal.partner.display_name),
+            csv_safe(deal.customer_name),
+            deal.customer_domain,
+            deal.customer_country,
+            f"{deal.amount:.2f}",
+            deal.currency,
+            deal.get_status_display(),
+            deal.get_stage_display(),
+            csv_safe("; ".join(f"{line.product_line.name} x{line.quantity}" for line in deal.lines.all())),
+            day(deal.expected_close_on),
+            day(deal.protected_until),
+            moment(deal.submitted_at),
+            moment(deal.decided_at),
+            csv_safe(str(deal.reviewer.user)) if deal.reviewer else "",
+        ]
+
+
 # --- registering on a partner's behalf ------------------------------------------------------------------
 
 
@@ -486,7 +673,7 @@ class DealRegisterView(ServiceView):
 
     area, capability = OFFICE, DEALS_REGISTER_ON_BEHALF
     form_class = OnBehalfRegistrationForm
-    invalid_message = "The registration was not saved: see the form below."
+    invalid_message = _("The registration was not saved: see the form below.")
 
     def get_form_kwargs(self):
         return {
@@ -515,7 +702,11 @@ class DealRegisterView(ServiceView):
 
     def success_message(self, deal) -> str:
         status = deal.get_status_display().lower()
-        return f"{deal.reference} is registered for {deal.partner.display_name} ({status})."
+        return gettext("%(reference)s is registered for %(partner)s (%(status)s).") % {
+            "reference": deal.reference,
+            "partner": deal.partner.display_name,
+            "status": status,
+        }
 
     def success_url(self, deal) -> str:
         return reverse("office:deal_detail", args=[deal.pk])

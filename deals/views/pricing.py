@@ -10,6 +10,9 @@ come back to the deal page, or render it again with what was typed and the messa
 from __future__ import annotations
 
 from django.shortcuts import redirect, render
+from django.utils import formats
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from prm.accounts.access import OFFICE, MemberRequiredMixin
@@ -36,8 +39,8 @@ class DealPricingRequestView(portal.DealPageAction):
     """The partner asks for special pricing on its approved deal."""
 
     form_class, form_name = PricingRequestForm, "pricing_form"
-    success = "Your special-pricing request was sent to the vendor."
-    invalid_message = "Nothing was sent: correct the fields marked below."
+    success = _("Your special-pricing request was sent to the vendor.")
+    invalid_message = _("Nothing was sent: correct the fields marked below.")
 
     def get_form_kwargs(self):
         return {"prefix": "pricing"}
@@ -57,7 +60,7 @@ class DealPricingWithdrawView(_OneRequest, portal.DealPageAction):
     """The partner takes back its pending special-pricing request; a refusal is told on the deal
     page."""
 
-    success = "Your special-pricing request was withdrawn."
+    success = _("Your special-pricing request was withdrawn.")
 
     def perform(self, data):
         return pricing_withdraw(actor=self.actor, pricing=self.pricing)
@@ -67,11 +70,30 @@ class DealPricingWithdrawView(_OneRequest, portal.DealPageAction):
 
 
 class PricingDecideView(_OneRequest, office.DealPageAction):
-    """A step's decision on a special-pricing request, from the staff deal page."""
+    """A step's decision on a special-pricing request, from the staff deal page: a button per
+    outcome, each confirmed once more before it is recorded (``confirm_first``)."""
 
     capability = PRICING_DECIDE
-    form_class, name = PricingDecisionForm, "pricing"
-    not_done = "Nothing was decided on {reference}'s special pricing: see the form below."
+    form_class, name, confirm_first = PricingDecisionForm, "pricing", True
+    not_done = _("Nothing was decided on {reference}'s special pricing: see the form below.")
+
+    def confirmation(self, data) -> tuple[str, str]:
+        values = {
+            "discount": formats.number_format(self.pricing.discount_percent.normalize(), use_l10n=True),
+            "reference": self.object.reference,
+        }
+        last_step = self.pricing.step_number >= len(self.pricing.approval_chain)
+        if data["decision"] == "approve":
+            question = gettext("Approve %(discount)s %% discount on %(reference)s?") % values
+            button = gettext("Yes, approve %(discount)s %%") % values
+        else:
+            question = gettext("Reject the %(discount)s %% discount on %(reference)s?") % values
+            button = gettext("Yes, reject it")
+        if last_step or data["decision"] != "approve":
+            consequence = gettext("The partner is told at once and this cannot be undone.")
+        else:
+            consequence = gettext("It goes on to the next approver; your decision cannot be undone.")
+        return f"{question} {consequence}", button
 
     def perform(self, data):
         return pricing_decide(
@@ -87,7 +109,9 @@ class PricingDecideView(_OneRequest, office.DealPageAction):
         return {"pricing_decision_form": form if form.errors else None}
 
     def success_message(self, pricing) -> str:
-        return f"Your decision on the special pricing of {self.object.reference} was recorded."
+        return gettext("Your decision on the special pricing of %(reference)s was recorded.") % {
+            "reference": self.object.reference
+        }
 
 
 class PricingQueueView(MemberRequiredMixin, View):

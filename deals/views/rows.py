@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils import formats
+
 from ..models import STATUS_BADGES, DealStage, DealStatus
 
 STATUS_LABELS, STAGE_LABELS = dict(DealStatus.choices), dict(DealStage.choices)
@@ -17,7 +19,7 @@ def deal_row(row: dict, detail_url: Callable[[object], str]) -> dict:
     status = row["status"]
     row["url"] = detail_url(row["id"])
     row["reference"] = f"DR-{row['id']:06d}"  # Deal.reference
-    row["amount_text"] = f"{row['amount']:,.2f}"
+    row["amount_text"] = formats.number_format(row["amount"], decimal_pos=2, use_l10n=True, force_grouping=True)
     row["status_label"] = STATUS_LABELS.get(status, status)
     row["badge"] = STATUS_BADGES.get(status, "secondary")
     row["stage_label"] = STAGE_LABELS.get(row["stage"], row["stage"])

@@ -62,16 +62,19 @@ CASES: dict[str, Case] = {
     # --- the back office -----------------------------------------------------------------------
     "office:deal_reviews": office_page(setup=office_setup.conflicting, contains=reference),
     "office:deal_list": office_page(setup=office_setup.approved, contains=reference),
+    "office:deal_list_export": office_page(setup=office_setup.approved, contains=reference),
     "office:partner_deals": office_page(setup=office_setup.approved, args=PARTNER_ID, contains=reference),
     "office:deal_pipeline": office_page(setup=office_setup.approved, contains="Firewalls"),
     "office:deal_export": office_page(setup=office_setup.approved, contains=reference),
     "office:deal_register": office_page(allowed=MANAGERS, setup=office_setup.catalogue),
     "office:deal_detail": office_page(setup=office_setup.conflicting, args=DEAL, contains="Initech GmbH"),
-    "office:deal_approve": deal_write(OFFICE, office_setup.conflicting, {"note": "Matrix"}, status_becomes("approved")),
+    "office:deal_approve": deal_write(
+        OFFICE, office_setup.conflicting, {"note": "Matrix", "conflicts_acknowledged": "on"}, status_becomes("approved")
+    ),
     "office:deal_reject": deal_write(
         OFFICE,
         office_setup.conflicting,
-        {"reason_code": "conflict", "message": "Matrix"},
+        {"reason_code": "conflict", "message": "Matrix", "confirm": "1"},
         status_becomes("rejected"),
     ),
     "office:deal_request_info": deal_write(
@@ -83,16 +86,18 @@ CASES: dict[str, Case] = {
     "office:deal_duplicate": deal_write(
         OFFICE,
         office_setup.conflicting,
-        lambda ctx: {"original": str(ctx.original.pk)},
+        lambda ctx: {"original": str(ctx.original.pk), "confirm": "1"},
         status_becomes("duplicate"),
     ),
     "office:extension_decide": office_write(
         setup=office_setup.pending_extension,
         args=lambda ctx: [ctx.deal.pk, ctx.extension.pk],
-        data={"decision": "approve", "note": "Matrix"},
+        data={"decision": "approve", "note": "Matrix", "confirm": "1"},
         effect=lambda ctx: office_setup.extension_status(ctx) == "approved",
     ),
-    "office:deal_win": deal_write(OFFICE, office_setup.won_pending, {"decision": "confirm"}, status_becomes("won")),
+    "office:deal_win": deal_write(
+        OFFICE, office_setup.won_pending, {"decision": "confirm", "confirm": "1"}, status_becomes("won")
+    ),
     "office:deal_message": deal_write(
         OFFICE, office_setup.conflicting, {"body": "Matrix message"}, office_setup.message_posted
     ),
@@ -116,7 +121,7 @@ CASES: dict[str, Case] = {
     "office:pricing_decide": office_write(
         setup=pricing_setup.pending,
         args=PRICING,
-        data={"decision": "approve", "note": "Matrix", "step": "channel_manager"},
+        data={"decision": "approve", "note": "Matrix", "step": "channel_manager", "confirm": "1"},
         effect=lambda ctx: pricing_setup.status_of(ctx) == "approved",
     ),
 }

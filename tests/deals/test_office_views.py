@@ -130,10 +130,11 @@ def _deals(n):
     return viewer
 
 
-# page: (path, pinned queries, a row on the page, rows shown of 5 / of 50)
+# page: (path, pinned queries, a row on the page, rows shown of 5 / of 50); "all" reads its saved
+# filters in one query more
 PAGES = {
     "queue": ("/office/deals/", 6, r'<tr id="deal-', (3, 25)),
-    "all": ("/office/deals/all/", 7, r'<tr id="deal-', (5, 25)),
+    "all": ("/office/deals/all/", 8, r'<tr id="deal-', (5, 25)),
     "pipeline": ("/office/deals/pipeline/", 6, r'<th scope="row" class="fw-normal">', (None, None)),
 }
 
@@ -159,22 +160,56 @@ def test_the_compare_shows_both_customers_the_other_partner_and_the_score(acme, 
     assert conflict.reasons and conflict.reasons[0] in page.replace("&#x27;", "'")
 
 
-def test_approve_through_the_view_protects_the_deal(acme, ctx):
+def test_approve_over_a_strong_conflict_needs_the_acknowledgement(acme, ctx):
+    # given a registration whose customer another partner registered ("Initech GmbH")
     office_setup.conflicting(ctx)
-    response = make_client(acme.manager).post(reverse("office:deal_approve", args=[ctx.deal.pk]), {"note": "Go"})
+    client = make_client(acme.manager)
+    page = html(client.get(reverse("office:deal_detail", args=[ctx.deal.pk])))
+    # the page lists the strong conflict beside the acknowledgement, under the Approve button
+    assert 'id="strong-conflicts"' in page and ctx.original.reference in page
+    # when the reviewer approves without ticking it, nothing is approved and the page says why
+    path = reverse("office:deal_approve", args=[ctx.deal.pk])
+    page = html(client.post(path, {"note": "Go"}))
+    assert "strong conflict" in page and "tick the acknowledgement" in page
+    assert office_setup.status_of(ctx) == S.SUBMITTED
+    # when they tick it, the deal is approved and the event records what was acknowledged
+    response = client.post(path, {"note": "Go", "conflicts_acknowledged": "on"})
     assert response.status_code == 302 and response["Location"] == reverse("office:deal_detail", args=[ctx.deal.pk])
     assert office_setup.status_of(ctx) == S.APPROVED
+    with platform_scope():
+        event = Event.objects.filter(object_id=ctx.deal.pk, verb="deal.approved").get()
+    assert event.data["conflicts_acknowledged"] is True
+    assert [c["other_deal_id"] for c in event.data["strong_conflicts"]] == [ctx.original.pk]
+
+
+def test_a_conflict_newer_than_the_registration_is_shown_to_acknowledge_once_refused(acme, ctx):
+    # given partner 1's registration, then partner 2's of the same customer (only its check saw it)
+    office_setup.catalogue(ctx)
+    first = submitted(acme.sales[0], ctx.cat, customer_name="Initech GmbH")
+    later = submitted(acme.sales[1], ctx.cat, customer_name="Initech AG")
+    client = make_client(acme.manager)
+    assert 'id="strong-conflicts"' not in html(client.get(reverse("office:deal_detail", args=[first.pk])))
+    # when the manager approves the first, the approval is refused and the page shows the conflict
+    path = reverse("office:deal_approve", args=[first.pk])
+    page = html(client.post(path, {"note": ""}))
+    assert "tick the acknowledgement" in page
+    assert 'id="strong-conflicts"' in page and later.reference in page
+    # and, acknowledged, the approval goes through
+    assert client.post(path, {"conflicts_acknowledged": "on"}).status_code == 302
+    with platform_scope():
+        assert Deal.objects.get(pk=first.pk).status == S.APPROVED
 
 
 def test_a_stale_decision_shows_the_services_message(acme, ctx):
     # given a registration another reviewer already approved
     office_setup.conflicting(ctx)
     client = make_client(acme.admin)
-    client.post(reverse("office:deal_approve", args=[ctx.deal.pk]), {})
-    # when a second reviewer rejects it from the page they still had open
+    client.post(reverse("office:deal_approve", args=[ctx.deal.pk]), {"conflicts_acknowledged": "on"})
+    # when a second reviewer confirms a rejection from the page they still had open
     page = html(
         make_client(acme.manager).post(
-            reverse("office:deal_reject", args=[ctx.deal.pk]), {"reason_code": "conflict", "message": "Too late"}
+            reverse("office:deal_reject", args=[ctx.deal.pk]),
+            {"reason_code": "conflict", "message": "Too late", "confirm": "1"},
         )
     )
     # then nothing changes and the page says so
@@ -190,7 +225,14 @@ def test_reject_needs_a_message_and_keeps_what_was_typed(acme, ctx):
     assert "Tell the partner why the registration is rejected." in page
     assert 'value="conflict" selected' in page
     assert office_setup.status_of(ctx) == S.SUBMITTED
-    response = client.post(path, {"reason_code": "conflict", "message": "Partner 2 registered it first."})
+    # the first valid POST asks for a confirmation that states the consequence; nothing changes yet
+    typed = {"reason_code": "conflict", "message": "Partner 2 registered it first."}
+    page = html(client.post(path, typed))
+    assert 'id="confirmation"' in page and f"Reject {ctx.deal.reference} (" in page
+    assert "The partner is told at once and this cannot be undone." in page
+    assert 'name="confirm" value="1"' in page and 'value="Partner 2 registered it first."' in page
+    assert office_setup.status_of(ctx) == S.SUBMITTED
+    response = client.post(path, {**typed, "confirm": "1"})
     assert response.status_code == 302
     with platform_scope():
         deal = Deal.objects.get(pk=ctx.deal.pk)
@@ -224,7 +266,9 @@ def test_mark_duplicate_links_a_conflicting_original_only(acme, ctx):
     stranger = DealFactory(partner=acme.partners[1], customer_name="Stranger Ltd")
     page = html(client.post(path, {"original": str(stranger.pk)}))
     assert "Select a valid choice" in page and office_setup.status_of(ctx) == S.SUBMITTED
-    response = client.post(path, {"original": str(ctx.original.pk)})
+    page = html(client.post(path, {"original": str(ctx.original.pk)}))
+    assert f"as a duplicate of {ctx.original.reference}?" in page and office_setup.status_of(ctx) == S.SUBMITTED
+    response = client.post(path, {"original": str(ctx.original.pk), "confirm": "1"})
     assert response.status_code == 302
     with platform_scope():
         deal = Deal.objects.get(pk=ctx.deal.pk)
@@ -241,12 +285,15 @@ def test_an_extension_is_approved_or_refused_with_a_note(acme, ctx, no_queries_f
     assert "Tell the partner why the extension is refused." in page
     assert office_setup.extension_status(ctx) == ExtensionStatus.PENDING
     before = ctx.deal.protected_until
-    assert client.post(path, {"decision": "approve", "note": "Fine"}).status_code == 302
+    page = html(client.post(path, {"decision": "approve", "note": "Fine"}))
+    assert f"Grant 30 more days of protection on {ctx.deal.reference}?" in page
+    assert office_setup.extension_status(ctx) == ExtensionStatus.PENDING
+    assert client.post(path, {"decision": "approve", "note": "Fine", "confirm": "1"}).status_code == 302
     assert office_setup.extension_status(ctx) == ExtensionStatus.APPROVED
     with platform_scope():
         assert Deal.objects.get(pk=ctx.deal.pk).protected_until == before + timedelta(days=30)
     # deciding it again is told on the deal page: it is no longer pending
-    page = html(client.post(path, {"decision": "approve"}))
+    page = html(client.post(path, {"decision": "approve", "confirm": "1"}))
     assert "This extension was already approved by someone else; nothing was changed." in page
 
 
@@ -255,8 +302,8 @@ def test_the_second_of_two_decisions_on_an_extension_sees_the_deal_with_the_firs
     office_setup.pending_extension(ctx)
     path = reverse("office:extension_decide", args=[ctx.deal.pk, ctx.extension.pk])
     # when the manager approves it, and then the admin refuses it
-    assert make_client(acme.manager).post(path, {"decision": "approve", "note": ""}).status_code == 302
-    response = make_client(acme.admin).post(path, {"decision": "refuse", "note": "Too long"})
+    assert make_client(acme.manager).post(path, {"decision": "approve", "note": "", "confirm": "1"}).status_code == 302
+    response = make_client(acme.admin).post(path, {"decision": "refuse", "note": "Too long", "confirm": "1"})
     # then the admin sees the deal page (no 404), told the extension was decided already
     page = html(response)
     assert "This extension was already approved by someone else; nothing was changed." in page
@@ -272,7 +319,9 @@ def test_a_reported_win_is_confirmed_or_refused_with_a_reason(acme, ctx, no_quer
     path = reverse("office:deal_win", args=[ctx.deal.pk])
     page = html(client.post(path, {"decision": "refuse"}))
     assert "Tell the partner why the win is not confirmed." in page
-    assert client.post(path, {"decision": "confirm"}).status_code == 302
+    page = html(client.post(path, {"decision": "confirm"}))
+    assert f"Confirm the win of {ctx.deal.reference}?" in page and office_setup.status_of(ctx) == S.WON_PENDING
+    assert client.post(path, {"decision": "confirm", "confirm": "1"}).status_code == 302
     assert office_setup.status_of(ctx) == S.WON
 
 

@@ -413,11 +413,13 @@ def test_the_office_deal_page_shows_every_step_and_the_form_to_whoever_decides(
     assert reverse("office:pricing_decide", args=[deal.pk, pricing.pk]) in page
     page = make_client(staff.director).get(path).content.decode()
     assert reverse("office:pricing_decide", args=[deal.pk, pricing.pk]) not in page
-    # when the manager approves through the page
-    response = make_client(staff.manager).post(
-        reverse("office:pricing_decide", args=[deal.pk, pricing.pk]),
-        {"decision": "approve", "note": "Strategic logo", "step": CM},
-    )
+    # when the manager clicks "Approve 20 %" on the page, a confirmation states the consequence
+    client, decide_path = make_client(staff.manager), reverse("office:pricing_decide", args=[deal.pk, pricing.pk])
+    typed = {"decision": "approve", "note": "Strategic logo", "step": CM}
+    page = client.post(decide_path, typed).content.decode()
+    assert f"Approve 20 % discount on {deal.reference}?" in page and "goes on to the next approver" in page
+    assert steps_of(pricing) == []  # nothing is decided before the confirmation
+    response = client.post(decide_path, {**typed, "confirm": "1"})
     assert response.status_code == 302
     # then the director sees the step (who, role, note) and the form
     page = make_client(staff.director).get(path).content.decode()
@@ -431,7 +433,7 @@ def test_a_stale_decision_through_the_page_is_refused_with_a_message(acme, deal,
     decide(staff.manager, pricing)
     response = make_client(staff.admin).post(
         reverse("office:pricing_decide", args=[deal.pk, pricing.pk]),
-        {"decision": "approve", "note": "", "step": CM},
+        {"decision": "approve", "note": "", "step": CM, "confirm": "1"},
     )
     assert response.status_code == 200
     assert "moved on" in response.content.decode()

@@ -268,7 +268,7 @@ def test_a_second_approval_for_the_same_customer_and_line_is_refused_by_the_data
     second = submitted(acme.sales[1], cat, customer_name="Initech", customer_website="initech.de")
     assert refresh(second).has_conflict
     with tenant_scope(acme.tenant):
-        deal_approve(actor=acme.manager, deal=first)
+        deal_approve(actor=acme.manager, deal=first, conflicts_acknowledged=True)
     # when the second is approved too
     with tenant_scope(acme.tenant), pytest.raises(PolicyViolation, match="already protected for another registration"):
         deal_approve(actor=acme.manager, deal=second)
@@ -445,8 +445,8 @@ def test_two_registrations_of_one_customer_approved_at_once_only_one_is_protecte
     second = submitted(acme.sales[1], cat)
     outcomes = race(
         {
-            "first": lambda: deal_approve(actor=acme.manager, deal=first),
-            "second": lambda: deal_approve(actor=acme.admin, deal=second),
+            "first": lambda: deal_approve(actor=acme.manager, deal=first, conflicts_acknowledged=True),
+            "second": lambda: deal_approve(actor=acme.admin, deal=second, conflicts_acknowledged=True),
         },
         tenant=acme.tenant,
     )

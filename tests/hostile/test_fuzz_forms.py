@@ -245,6 +245,11 @@ FORM_VIEWS = {
         lambda w: reverse("office:licence_decide", args=[policy_setup.licence_for(w).licence.pk]),
         lambda w: {"decision": "reject", "reason": "Unreadable scan"},
     ),
+    "office:saved_filter_save": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:saved_filter_save", args=["deals"]),
+        lambda w: {"name": "Approved in Germany", "query": "status=approved&q=GmbH", "shared": "on"},
+    ),
     # --- deals: office ---
     "office:deal_approve": (
         lambda w: w.acme.manager,
@@ -418,6 +423,7 @@ def test_the_form_views_cover_every_post_page():
         "portal:invitation_revoke",
         "portal:deal_submit",
         "portal:deal_pricing_withdraw",
+        "office:saved_filter_delete",
     }
     assert (posted | with_forms) - no_input <= set(FORM_VIEWS)
 
@@ -794,6 +800,18 @@ def test_deal_list_filters(world, query):
     # then both answer
     assert page.status_code == swap.status_code == 200
     assert 'id="results"' in page.content.decode() and 'id="results"' in swap.content.decode()
+
+
+@HOSTILE
+@given(data=st.data())
+def test_saved_filters_of_the_deal_list(world, data):
+    # given a channel manager saving the deal list's filters
+    client = make_client(world.acme.manager)
+    valid = {"name": "Approved", "query": "status=approved&q=GmbH", "shared": "on"}
+    # when the name or the query string (saved, then applied from the list) is hostile
+    survived(client.post(reverse("office:saved_filter_save", args=["deals"]), data.draw(tampered(valid))))
+    # then the list with every saved filter on it still answers, the saved ones inert
+    assert survived(client.get(reverse("office:deal_list"))).status_code == 200
 
 
 @HOSTILE_QUICK

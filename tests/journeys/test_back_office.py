@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
 
+from deals.models import DealStatus, PricingStatus, SpecialPricingRequest
 from partners.models import PartnerStatus
 from partners.services import partner_update
-from prm.tenancy.scope import tenant_scope
+from prm.tenancy.scope import platform_scope, tenant_scope
 from tests.conftest import build_side
-from tests.factories import PartnerFactory
+from tests.deals import pricing_setup
+from tests.factories import DealFactory, PartnerFactory
 
 from .conftest import can_sign_in, sign_in
 
@@ -63,3 +66,68 @@ def test_channel_manager_finds_a_partner_with_filters_and_sees_its_timeline(acme
     expect(latest).to_contain_text("Profile updated")
     expect(latest).to_contain_text("city: (empty) → Lisbon")
     expect(latest).to_contain_text(str(acme.partner_admin.user))
+
+
+def test_a_channel_manager_finds_an_approved_deal_by_filter_and_saves_the_filter(acme, open_page, tenant_url):
+    # Given an approved registration and one still under review
+    approved = DealFactory(partner=acme.partner, status=DealStatus.APPROVED, customer_name="Umbrella Corp")
+    DealFactory(partner=acme.partners[1], status=DealStatus.SUBMITTED, customer_name="Waiting Ltd")
+    manager = can_sign_in(acme.manager)
+    page = open_page(tenant_url(acme.tenant))
+    sign_in(page, manager.user.email)
+    expect(page).to_have_url(re.compile(r"/office/$"))
+
+    # When the channel manager opens every registration and narrows to the approved ones
+    page.goto("/office/deals/all/")
+    results = page.locator("#results")
+    expect(results).to_contain_text("Waiting Ltd")
+    page.get_by_label("Status").select_option(DealStatus.APPROVED)
+    expect(page).to_have_url(re.compile(r"[?&]status=approved"))
+    expect(results).not_to_contain_text("Waiting Ltd")
+    expect(results.get_by_role("link", name=approved.reference)).to_be_visible()
+
+    # ...and saves the filters under a name
+    page.get_by_label("Save these filters as").fill("Approved deals")
+    page.get_by_role("button", name="Save filters").click()
+    expect(page.get_by_role("alert")).to_contain_text("The filters are saved as “Approved deals”.")
+
+    # Then, from the unfiltered list, the saved filter brings the approved deal back in one click
+    page.get_by_role("link", name="Clear the filters").click()
+    expect(results).to_contain_text("Waiting Ltd")
+    page.get_by_role("list", name="Saved filters").get_by_role("link", name="Approved deals").click()
+    expect(page).to_have_url(re.compile(r"/office/deals/all/\?status=approved$"))
+    expect(results).not_to_contain_text("Waiting Ltd")
+    results.get_by_role("link", name=approved.reference).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{approved.reference} Umbrella Corp")
+
+
+def test_a_pricing_decision_needs_a_confirmation(acme, open_page, tenant_url):
+    # Given partner 1's approved deal with an 8 % special-pricing request awaiting the manager
+    ctx = SimpleNamespace(side=acme)
+    pricing_setup.pending(ctx)
+    manager = can_sign_in(acme.manager)
+    page = open_page(tenant_url(acme.tenant))
+    sign_in(page, manager.user.email)
+    expect(page).to_have_url(re.compile(r"/office/$"))
+    page.goto(f"/office/deals/{ctx.deal.pk}/")
+    request = page.locator(f"#pricing-{ctx.pricing.pk}")
+
+    # When the manager clicks "Approve 8 %"
+    request.get_by_role("button", name="Approve 8 %").click()
+
+    # Then the page asks first, saying what the decision does, and nothing is decided yet
+    confirmation = page.locator("#confirmation")
+    expect(confirmation).to_contain_text(
+        f"Approve 8 % discount on {ctx.deal.reference}? The partner is told at once and this cannot be undone."
+    )
+    with platform_scope():
+        assert SpecialPricingRequest.objects.get(pk=ctx.pricing.pk).status == PricingStatus.PENDING
+
+    # When they confirm it, the price is decided
+    confirmation.get_by_role("button", name="Yes, approve 8 %").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        f"Your decision on the special pricing of {ctx.deal.reference} was recorded."
+    )
+    expect(page.locator(f"#pricing-{ctx.pricing.pk} .badge")).to_have_text("Approved")
+    with platform_scope():
+        assert SpecialPricingRequest.objects.get(pk=ctx.pricing.pk).status == PricingStatus.APPROVED

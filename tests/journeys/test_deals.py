@@ -239,11 +239,13 @@ def test_a_conflicting_registration_goes_to_review_and_is_rejected_with_a_reason
     shot(office, "office-deal-compare")
 
     # When they reject it as a conflict, with a message to the partner
-    office.locator("summary", has_text="Reject").click()
     reject = office.get_by_role("form", name="Reject")
     reject.get_by_label("Reason").select_option(label="Conflicts with an existing registration or account")
     reject.get_by_label("Message to the partner").fill("Initech is already registered and protected.")
     reject.get_by_role("button", name="Reject").click()
+    # ...and confirm it, once told what it does
+    expect(office.locator("#confirmation")).to_contain_text("cannot be undone")
+    office.get_by_role("button", name=f"Yes, reject {reference}").click()
 
     # Then the back office confirms it
     expect(office.get_by_role("alert")).to_contain_text(f"{reference} is rejected; the partner is told why.")
@@ -288,8 +290,8 @@ def test_an_approved_deal_is_extended_then_won_and_the_win_confirmed(acme, open_
     extension = office.get_by_role("region", name="Extension requested")
     expect(extension).to_contain_text("30 more days")
     expect(extension).to_contain_text("The customer's board meets next quarter.")
-    extension.get_by_label("Decision").select_option(label="Approve")
-    extension.get_by_role("button", name="Send").click()
+    extension.get_by_role("button", name="Grant").click()
+    office.get_by_role("button", name="Yes, grant the extension").click()
     expect(office.get_by_role("alert")).to_contain_text(f"The extension of {reference} is approved.")
     extended = long_date(protected + timedelta(days=30))
 
@@ -314,8 +316,8 @@ def test_an_approved_deal_is_extended_then_won_and_the_win_confirmed(acme, open_
     office.reload()
     expect(office.locator("#deal-status .deal-status-won_pending")).to_have_text("Won, awaiting confirmation")
     confirm = office.get_by_role("region", name="Confirm the reported win")
-    confirm.get_by_label("Decision").select_option(label="Confirm the win")
-    confirm.get_by_role("button", name="Send").click()
+    confirm.get_by_role("button", name="Confirm win").click()
+    office.get_by_role("button", name="Yes, confirm the win").click()
     expect(office.get_by_role("alert")).to_contain_text(f"{reference}'s win is confirmed.")
     expect(office.locator("#deal-status .deal-status-won")).to_have_text("Won")
 
