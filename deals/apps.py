@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DealsConfig(AppConfig):
@@ -12,17 +13,17 @@ class DealsConfig(AppConfig):
         from . import events, notifications, permissions  # noqa: F401  (declares verbs, kinds, capabilities)
 
         menu_entry(
-            area=OFFICE, label="Deals", url_name="office:deal_reviews", capability=permissions.DEALS_VIEW, order=30
+            area=OFFICE, label=_("Deals"), url_name="office:deal_reviews", capability=permissions.DEALS_VIEW, order=30
         )
         menu_entry(
             area=OFFICE,
-            label="Pricing approvals",
+            label=_("Pricing approvals"),
             url_name="office:pricing_queue",
             capability=permissions.PRICING_DECIDE,
             order=40,
         )
         menu_entry(
-            area=PORTAL, label="Deals", url_name="portal:deal_list", capability=permissions.DEALS_REGISTER, order=40
+            area=PORTAL, label=_("Deals"), url_name="portal:deal_list", capability=permissions.DEALS_REGISTER, order=40
         )
         # The partner record's Deals tab.
         from . import extensions

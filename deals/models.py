@@ -113,7 +113,7 @@ class CustomerAccount(TenantOwned):
     owner = models.ForeignKey(
         "accounts.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    external_id = models.CharField("external CRM id", max_length=64, blank=True)
+    external_id = models.CharField(_("external CRM id"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -464,7 +464,7 @@ class PricingBand(TenantOwned):
         "programs.Program", on_delete=models.CASCADE, related_name="pricing_bands", db_index=False
     )
     up_to_percent = models.DecimalField(
-        "up to (%)",
+        _("up to (%)"),
         max_digits=5,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],
@@ -503,7 +503,7 @@ class SpecialPricingRequest(TenantOwned):
     partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
     requested_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
     discount_percent = models.DecimalField(
-        "discount (%)",
+        _("discount (%)"),
         max_digits=5,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],

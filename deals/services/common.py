@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from partners.models import Partner
 from prm.accounts.models import Membership
@@ -97,15 +97,32 @@ def lock(deal: Deal) -> Deal:
     )
 
 
+# The action a transition performs, inside "… was already %(done)s by someone else" (keyed by the
+# English word the services pass as ``verb``).
+_DONE = {
+    "submitted": gettext_lazy("submitted"),
+    "approved": gettext_lazy("approved"),
+    "rejected": gettext_lazy("rejected"),
+    "returned for information": gettext_lazy("returned for information"),
+    "marked duplicate": gettext_lazy("marked duplicate"),
+    "withdrawn": gettext_lazy("withdrawn"),
+    "marked won": gettext_lazy("marked won"),
+    "confirmed won": gettext_lazy("confirmed won"),
+    "marked lost": gettext_lazy("marked lost"),
+}
+
+
 def check_transition(deal: Deal, to_status: str, *, verb: str) -> None:
     if to_status in TRANSITIONS[deal.status]:
         return
     if deal.status == to_status:
         raise InvalidTransition(
-            f"{deal.reference} was already {deal.get_status_display().lower()} by someone else; nothing was changed."
+            gettext("%(reference)s was already %(done)s by someone else; nothing was changed.")
+            % {"reference": deal.reference, "done": _DONE.get(verb, verb)}
         )
     raise InvalidTransition(
-        f"{deal.reference} is {deal.get_status_display().lower()}: it cannot be {verb} now; nothing was changed."
+        gettext("%(reference)s is “%(status)s”: it cannot be %(done)s now; nothing was changed.")
+        % {"reference": deal.reference, "status": deal.get_status_display(), "done": _DONE.get(verb, verb)}
     )
 
 
@@ -165,8 +182,11 @@ def protections_create(*, deal: Deal) -> list[DealProtection]:
             )
     except IntegrityError:
         raise PolicyViolation(
-            f"{deal.customer_name} is already protected for another registration for one of these product lines; "
-            "this one cannot be approved while that protection lasts.",
+            gettext(
+                "%(customer)s is already protected for another registration for one of these product lines; "
+                "this one cannot be approved while that protection lasts."
+            )
+            % {"customer": deal.customer_name},
             code="already_protected",
         ) from None
 

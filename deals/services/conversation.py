@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext_noop
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop
 
 from prm.accounts.models import Membership
 from prm.errors import PolicyViolation
@@ -40,9 +41,12 @@ def message_post(*, actor: Membership, deal: Deal, body: str, internal: bool = F
         deal_require(actor, deal, DealAction.POST_INTERNAL_NOTE)
     body = (body or "").strip()
     if not body:
-        raise PolicyViolation("Write a message first.")
+        raise PolicyViolation(gettext("Write a message first."))
     if len(body) > MESSAGE_MAX_LENGTH:
-        raise PolicyViolation(f"Keep a message under {MESSAGE_MAX_LENGTH} characters.")
+        raise PolicyViolation(
+            gettext("Keep a message under %(limit)s characters.")
+            % {"limit": number_format(MESSAGE_MAX_LENGTH, force_grouping=True)}
+        )
     message = DealMessage.objects.create(
         deal=deal, partner_id=deal.partner_id, author=actor, body=body, internal=bool(internal)
     )
@@ -66,7 +70,7 @@ def attachment_add(*, actor: Membership, deal: Deal, file, name: str = "") -> De
     PNG or JPEG up to 10 MB; stored under a random name, served only as a download."""
     deal_require(actor, deal, DealAction.ATTACH)
     if file is None:
-        raise PolicyViolation("Choose a file to attach.")
+        raise PolicyViolation(gettext("Choose a file to attach."))
     kind = document_kind(file, refusal=NOT_AN_ATTACHMENT)
     original = (getattr(file, "name", "") or "").rsplit("/", 1)[-1]
     label = (name or "").strip() or original.rsplit(".", 1)[0].strip() or "Document"

@@ -51,12 +51,17 @@ def invitation_create(*, actor: Membership, email: str, role: str, partner=None)
     if partner is not None:
         partner = type(partner).objects.get(pk=partner.pk)  # judge by the stored status, not the caller's copy
     if partner is not None and not partner.is_operational:
-        raise PolicyViolation(f"{partner} is {partner.get_status_display().lower()}: it cannot get new users.")
+        raise PolicyViolation(
+            gettext("%(partner)s is not active (%(status)s): it cannot get new users.")
+            % {"partner": partner, "status": partner.get_status_display()}
+        )
     existing = Membership.objects.filter(user__email=email).select_related("partner").first()
     if existing is not None and existing.is_active:
-        raise PolicyViolation(f"{email} already has access to this portal.")
+        raise PolicyViolation(gettext("%(email)s already has access to this portal.") % {"email": email})
     if existing is not None and (existing.partner_id != (partner.pk if partner else None)):
-        raise PolicyViolation(f"{email} belonged to another company here; a vendor admin must move them.")
+        raise PolicyViolation(
+            gettext("%(email)s belonged to another company here; a vendor admin must move them.") % {"email": email}
+        )
     Invitation.objects.pending().filter(email=email).update(revoked_at=timezone.now())
     invitation = Invitation.objects.create(
         email=email,
@@ -177,7 +182,7 @@ def membership_deactivate(*, actor: Membership, membership: Membership, reason: 
     if membership.pk == actor.pk:
         raise PolicyViolation(gettext("You cannot deactivate yourself."))
     if not membership.is_active:
-        raise InvalidTransition(f"{membership.user} is already deactivated.")
+        raise InvalidTransition(gettext("%(person)s is already deactivated.") % {"person": membership.user})
     membership.is_active = False
     membership.deactivated_at = timezone.now()
     membership.save(update_fields=["is_active", "deactivated_at"])
@@ -204,9 +209,12 @@ def membership_reactivate(*, actor: Membership, membership: Membership) -> Membe
     )
     membership_require(actor, membership, MANAGE)
     if membership.is_active:
-        raise InvalidTransition(f"{membership.user} is already active.")
+        raise InvalidTransition(gettext("%(person)s is already active.") % {"person": membership.user})
     if membership.partner is not None and not membership.partner.is_operational:
-        raise PolicyViolation(f"{membership.partner} is {membership.partner.get_status_display().lower()}.")
+        raise PolicyViolation(
+            gettext("%(partner)s is not active (%(status)s).")
+            % {"partner": membership.partner, "status": membership.partner.get_status_display()}
+        )
     membership.is_active = True
     membership.deactivated_at = None
     membership.save(update_fields=["is_active", "deactivated_at"])

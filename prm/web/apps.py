@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WebConfig(AppConfig):
@@ -12,4 +13,4 @@ class WebConfig(AppConfig):
 
         from .menu import menu_entry
 
-        menu_entry(area=OFFICE, label="Configure", url_name="admin:index", capability=ADMIN_ACCESS, order=80)
+        menu_entry(area=OFFICE, label=_("Configure"), url_name="admin:index", capability=ADMIN_ACCESS, order=80)

@@ -15,6 +15,7 @@ import re
 import secrets
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext
 from PIL import Image, UnidentifiedImageError
 
 from prm.errors import PolicyViolation
@@ -65,9 +66,11 @@ def document_kind(document, *, refusal: str = NOT_A_DOCUMENT) -> str:
     """
     size = getattr(document, "size", None) or 0
     if size == 0:
-        raise PolicyViolation("The file is empty: " + refusal[0].lower() + refusal[1:])
+        raise PolicyViolation(gettext("The file is empty. %(refusal)s") % {"refusal": refusal})
     if size > DOCUMENT_MAX_BYTES:
-        raise PolicyViolation(f"Keep documents under {DOCUMENT_MAX_BYTES // (1024 * 1024)} MB.")
+        raise PolicyViolation(
+            gettext("Keep documents under %(size)s MB.") % {"size": DOCUMENT_MAX_BYTES // (1024 * 1024)}
+        )
     document.seek(0)
     data = document.read()
     document.seek(0)
@@ -82,7 +85,7 @@ def document_kind(document, *, refusal: str = NOT_A_DOCUMENT) -> str:
         image = Image.open(document)
         image.verify()
     except Image.DecompressionBombError as error:
-        raise PolicyViolation("This image is too large: scan it at a lower resolution.") from error
+        raise PolicyViolation(gettext("This image is too large: scan it at a lower resolution.")) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise PolicyViolation(refusal) from error
     finally:

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.http import Http404, QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation
 from prm.events.services import event_record
@@ -28,8 +29,8 @@ from prm.registry import Registry
 
 from .models import SAVED_FILTER_NAME_MAX, SAVED_FILTER_QUERY_MAX, SavedFilter
 
-SAVED = verb("saved_filter.saved", "Filter saved")
-DELETED = verb("saved_filter.deleted", "Filter deleted")
+SAVED = verb("saved_filter.saved", _("Filter saved"))
+DELETED = verb("saved_filter.deleted", _("Filter deleted"))
 
 
 @dataclass(frozen=True)
