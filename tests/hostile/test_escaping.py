@@ -201,7 +201,13 @@ def test_portal_name_set_by_the_vendor_admin(world):
     # given the vendor admin naming the portal with markup
     acme = world.acme
     admin = make_client(acme.admin)
-    values = {"name": XSS, "brand_color": "#1f4e8c", "default_currency": "EUR", "time_zone": "UTC"}
+    values = {
+        "name": XSS,
+        "brand_color": "#1f4e8c",
+        "default_currency": "EUR",
+        "time_zone": "UTC",
+        "default_language": "en",
+    }
     # when it is saved
     assert admin.post(reverse("office:settings"), values).status_code == 302
     # then every page with the name in its title and bar shows it escaped, signed in or not
@@ -219,7 +225,13 @@ def test_a_brand_colour_cannot_break_out_of_its_style_attribute(world):
     # given the vendor admin trying CSS and markup as the brand colour
     admin = make_client(world.acme.admin)
     for colour in ('red" onmouseover="alert(1)', "#000;background:url(//evil.example/x)", "#1f4e8c</style>"):
-        values = {"name": "Acme", "brand_color": colour, "default_currency": "EUR", "time_zone": "UTC"}
+        values = {
+            "name": "Acme",
+            "brand_color": colour,
+            "default_currency": "EUR",
+            "time_zone": "UTC",
+            "default_language": "en",
+        }
         # when it is submitted
         response = admin.post(reverse("office:settings"), values)
         # then it is refused: the colour goes into a style attribute on every page

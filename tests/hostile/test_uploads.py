@@ -26,7 +26,13 @@ from .support import HOSTILE_QUICK, hostile_text, html_problems
 
 pytestmark = pytest.mark.django_db
 
-SETTINGS = {"name": "Acme", "brand_color": "#1f4e8c", "default_currency": "EUR", "time_zone": "UTC"}
+SETTINGS = {
+    "name": "Acme",
+    "brand_color": "#1f4e8c",
+    "default_currency": "EUR",
+    "time_zone": "UTC",
+    "default_language": "en",
+}
 IMAGE_ERROR = "Upload a PNG, JPEG or WebP image."
 
 
