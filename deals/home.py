@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q, Window
 from django.urls import reverse
 from django.utils import timezone
@@ -57,12 +58,17 @@ def _end_of(day) -> datetime:
 
 def _counted(queryset, limit: int, **window_counts):
     """The first ``limit`` rows, each with ``total`` (all the rows) and the ``window_counts``."""
-    rows = list(
-        queryset.annotate(total=Window(Count("id")), **{name: Window(count) for name, count in window_counts.items()})[
-            :limit
-        ]
-    )
+    windows = {"total": Window(Count("id")), **{name: Window(count) for name, count in window_counts.items()}}
+    rows = list(queryset.annotate(**windows)[:limit])
     return rows, (rows[0].total if rows else 0)
+
+
+def _field_label(name: str) -> str:
+    """A registration's field as the forms name it (the information a reviewer asked for)."""
+    try:
+        return str(Deal._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name.replace("_", " ")
 
 
 def _visible(actor):
@@ -90,9 +96,7 @@ def info_requested_items(*, actor, tenant, limit: int) -> ActionGroup | None:
         ActionItem(
             title=_title(deal.id, deal.customer_name),
             detail=gettext("Information requested: %(fields)s")
-            % {
-                "fields": ", ".join(field.replace("_", " ") for field in deal.info_fields) or gettext("see the message")
-            },
+            % {"fields": ", ".join(_field_label(field) for field in deal.info_fields) or gettext("see the message")},
             url=reverse("portal:deal_edit", args=[deal.id]),
             due=_end_of(deal.expected_close_on),
             overdue=deal.expected_close_on < today,
@@ -165,9 +169,8 @@ def pricing_answer_items(*, actor, tenant, limit: int) -> ActionGroup | None:
             decided_at__gte=since,
             deal__status__in=PROTECTED_STATUSES,
         )
-        .select_related(None)
-        .only("id", "deal_id", "status", "discount_percent", "decided_at", "deal__customer_name")
         .select_related("deal")
+        .only("id", "deal_id", "status", "discount_percent", "decided_at", "deal__customer_name")
         .order_by("-decided_at", "-id"),
         limit,
     )
@@ -182,6 +185,7 @@ def pricing_answer_items(*, actor, tenant, limit: int) -> ActionGroup | None:
             % {"discount": request.discount_text},
             url=reverse("portal:deal_detail", args=[request.deal_id]),
             since=request.decided_at,
+            since_label=gettext("answered"),
         )
         for request in rows
     ]
@@ -265,6 +269,7 @@ def win_items(*, actor, tenant, limit: int) -> ActionGroup | None:
             % {"partner": deal.partner.display_name},
             url=reverse("office:deal_detail", args=[deal.id]),
             since=deal.updated_at,
+            since_label=gettext("reported"),
         )
         for deal in rows
     ]

@@ -131,6 +131,7 @@ class ActionItem:
     overdue: bool = False
     due_label: str = ""  # what the deadline is: "decision due", "protection ends" (translated)
     since: datetime | None = None  # without a deadline: how long it has waited
+    since_label: str = ""  # what happened then, e.g. "answered" (translated); none: "waiting for ..."
 
 
 @dataclass
