@@ -37,10 +37,14 @@ from .permissions import (
 from .selectors.pricing import pricing_review_list_for_actor
 from .selectors.review import pipeline_get_for_actor
 
-# A protection ending within this many days is on the partner's home (settings may move it).
-PROTECTION_WINDOW_DAYS = getattr(settings, "DEALS_HOME_PROTECTION_WINDOW_DAYS", 30)
-# A special-pricing answer stays on the partner's home this many days after it was given.
-PRICING_ANSWER_DAYS = getattr(settings, "DEALS_HOME_PRICING_ANSWER_DAYS", 14)
+# A protection ending within this many days is on the partner's home; a special-pricing answer
+# stays there this many days after it was given. Settings may move both (read at each request).
+PROTECTION_WINDOW_DAYS = 30
+PRICING_ANSWER_DAYS = 14
+
+
+def _days(setting: str, default: int) -> int:
+    return int(getattr(settings, setting, default))
 
 
 def _reference(deal_id: int) -> str:
@@ -114,14 +118,17 @@ def info_requested_items(*, actor, tenant, limit: int) -> ActionGroup | None:
 
 
 def protection_items(*, actor, tenant, limit: int) -> ActionGroup | None:
-    """Protected registrations whose protection ends within ``PROTECTION_WINDOW_DAYS``: close
-    the deal, or ask for an extension, before the customer is open to others."""
+    """Protected registrations whose protection ends within ``PROTECTION_WINDOW_DAYS`` (setting
+    ``DEALS_HOME_PROTECTION_WINDOW_DAYS``): close the deal, or ask for an extension, before the
+    customer is open to others."""
     deals = _visible(actor)
     if deals is None:
         return None
     today = timezone.localdate()
+    until = today + timedelta(days=_days("DEALS_HOME_PROTECTION_WINDOW_DAYS", PROTECTION_WINDOW_DAYS))
     rows, count = _counted(
-        deals.filter(status__in=PROTECTED_STATUSES, protected_until__lte=today + timedelta(days=PROTECTION_WINDOW_DAYS))
+        # Served by deal_protection_idx (protected registrations by protection end).
+        deals.filter(status__in=PROTECTED_STATUSES, protected_until__lte=until)
         .only("id", "customer_name", "protected_until")
         .order_by("protected_until", "id"),
         limit,
@@ -161,7 +168,7 @@ def pricing_answer_items(*, actor, tenant, limit: int) -> ActionGroup | None:
     deals = _visible(actor)
     if deals is None:
         return None
-    since = timezone.now() - timedelta(days=PRICING_ANSWER_DAYS)
+    since = timezone.now() - timedelta(days=_days("DEALS_HOME_PRICING_ANSWER_DAYS", PRICING_ANSWER_DAYS))
     rows, count = _counted(
         Pricing.objects.filter(
             deal__in=deals,

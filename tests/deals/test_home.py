@@ -206,3 +206,14 @@ def test_the_dashboard_costs_the_same_for_5_and_50_waiting_registrations(db, no_
     # per source of work (review, pricing, wins, extensions), the pipeline's snapshot
     assert_pinned(few, many, pinned=11, what="office dashboard")
     assert many.rows(r'class="list-group-item[^"]*work-item') == 10
+
+
+def test_the_window_of_protections_ending_soon_is_a_setting(acme, settings):
+    # given a protection that ends in 45 days
+    ctx = SimpleNamespace(side=acme)
+    office_setup.approved(ctx, "Window")
+    _protect_until(ctx.deal, 45)
+    # then it is not on the home with the default 30 days, and is with a 60-day window
+    assert "Window Corp" not in "".join(_items(_page(acme.sales_rep, reverse("portal:home"))))
+    settings.DEALS_HOME_PROTECTION_WINDOW_DAYS = 60
+    assert f"{ctx.deal.reference} · Window Corp" in _items(_page(acme.sales_rep, reverse("portal:home")))
