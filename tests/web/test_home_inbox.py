@@ -19,7 +19,7 @@ from prm.tenancy.scope import tenant_scope
 from tests.conftest import PLATFORM_HOST, make_client
 from tests.deals import office_setup
 from tests.deals.deal_setup import submitted
-from tests.factories import PartnerMembershipFactory, StaffMembershipFactory
+from tests.factories import PartnerMembershipFactory, StaffMembershipFactory, give_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +158,16 @@ def test_each_vendor_costs_a_bounded_number_of_queries(world, no_queries_from_te
     alone = _queries(staff.user)
     StaffMembershipFactory(tenant=world.globex.tenant, user=staff.user, role=Role.CHANNEL_MANAGER)
     assert _queries(staff.user) - alone == 6
+
+
+def test_a_platform_superuser_with_a_membership_sees_its_work_too(world, two_vendors):
+    # given the rep is also a platform superuser (whose platform pages run in the platform scope)
+    user = two_vendors.person.user
+    user.is_superuser = True
+    user.save(update_fields=["is_superuser"])
+    give_totp(user)  # superusers sign in with a second factor
+    # then each vendor is still read in its own scope, as the membership
+    page = _platform(user).get("/").content.decode()
+    assert "Acme Customer" in _vendor(page, world.acme.tenant)
+    globex = _vendor(page, world.globex.tenant)
+    assert "Globex Customer" in globex and "Other Co" not in globex
