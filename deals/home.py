@@ -1,9 +1,10 @@
 """What deal registration puts on the homes (declared in ``DealsConfig.ready``, through
 ``prm.web.home``): the work that waits for a member, a main action, and the pipeline card.
 
-Partner users: registrations returned for information, protections that end soon, and
-special-pricing answers to act on. Vendor staff: the review queue by deadline (breaches first),
-special pricing waiting for the member's role, wins to confirm and extension requests.
+Partner users: registrations returned for information, protections that end soon,
+special-pricing answers and wins the vendor did not confirm, to act on. Vendor staff: the review
+queue by deadline (breaches first), special pricing waiting for the member's role, wins to confirm
+and extension requests.
 
 Each source costs one query: the rows it lists carry the count of all of them (a window), so a
 home with nothing to do and one with a thousand things cost the same.
@@ -14,15 +15,18 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Q, Window
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from prm.accounts.access import OFFICE, PORTAL
+from prm.events.models import Event
 from prm.web.home import ActionGroup, ActionItem, action_source, home_action, home_card
 
+from . import events
 from .models import PROTECTED_STATUSES, Deal, DealExtension, DealStatus, ExtensionStatus, PricingStatus
 from .models import SpecialPricingRequest as Pricing
 from .permissions import (
@@ -199,6 +203,43 @@ def pricing_answer_items(*, actor, tenant, limit: int) -> ActionGroup | None:
     return ActionGroup(name="deal_pricing_answer", label=gettext("Special-pricing answers"), count=count, items=items)
 
 
+def refused_win_items(*, actor, tenant, limit: int) -> ActionGroup | None:
+    """Wins the vendor did not confirm lately (the deal is protected again): read why, then
+    report the win again or carry on with the deal. The refusal is the deal's event (its reason
+    is the message the partner reads on the deal)."""
+    deals = _visible(actor)
+    if deals is None:
+        return None
+    since = timezone.now() - timedelta(days=_days("DEALS_HOME_PRICING_ANSWER_DAYS", PRICING_ANSWER_DAYS))
+    # Served by event_object_idx (the deal's events by time).
+    refusals = Event.objects.filter(
+        content_type=ContentType.objects.get_for_model(Deal),
+        object_id=OuterRef("pk"),
+        verb=events.WIN_REFUSED,
+        created_at__gte=since,
+    )
+    refused_at = Subquery(refusals.values("object_id").annotate(last=Max("created_at")).values("last")[:1])
+    rows, count = _counted(
+        deals.filter(status=DealStatus.APPROVED)
+        .annotate(refused_at=refused_at)
+        .filter(refused_at__isnull=False)
+        .only("id", "customer_name")
+        .order_by("-refused_at", "-id"),
+        limit,
+    )
+    items = [
+        ActionItem(
+            title=_title(deal.id, deal.customer_name),
+            detail=gettext("The win was not confirmed: read why, then report it again or carry on."),
+            url=reverse("portal:deal_detail", args=[deal.id]),
+            since=deal.refused_at,
+            since_label=gettext("refused"),
+        )
+        for deal in rows
+    ]
+    return ActionGroup(name="deal_win_refused", label=gettext("Wins not confirmed"), count=count, items=items)
+
+
 # --- the back office's dashboard ------------------------------------------------------------------------
 
 
@@ -356,6 +397,7 @@ def register() -> None:
     action_source(area=PORTAL, name="deal_info", items=info_requested_items, order=10)
     action_source(area=PORTAL, name="deal_protection", items=protection_items, order=20)
     action_source(area=PORTAL, name="deal_pricing_answer", items=pricing_answer_items, order=30)
+    action_source(area=PORTAL, name="deal_win_refused", items=refused_win_items, order=35)
     action_source(area=OFFICE, name="deal_review", items=review_items, capability=DEALS_REVIEW, order=10)
     action_source(area=OFFICE, name="deal_pricing", items=pricing_items, capability=PRICING_DECIDE, order=20)
     action_source(area=OFFICE, name="deal_win", items=win_items, capability=DEALS_REVIEW, order=30)

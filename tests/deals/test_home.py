@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deals.models import Deal
-from deals.services import deal_request_info, pipeline_refresh, pricing_decide
+from deals.services import deal_refuse_win, deal_request_info, pipeline_refresh, pricing_decide
 from prm.accounts.roles import Role
 from prm.tenancy.scope import platform_scope, tenant_scope
 from tests.conftest import make_client
@@ -217,3 +217,17 @@ def test_the_window_of_protections_ending_soon_is_a_setting(acme, settings):
     assert "Window Corp" not in "".join(_items(_page(acme.sales_rep, reverse("portal:home"))))
     settings.DEALS_HOME_PROTECTION_WINDOW_DAYS = 60
     assert f"{ctx.deal.reference} · Window Corp" in _items(_page(acme.sales_rep, reverse("portal:home")))
+
+
+def test_a_win_the_vendor_did_not_confirm_is_on_the_partner_home(acme):
+    # given a reported win the channel manager refused
+    ctx = SimpleNamespace(side=acme)
+    office_setup.won_pending(ctx, "Refused")
+    with tenant_scope(acme.tenant):
+        deal_refuse_win(actor=acme.manager, deal=ctx.deal, reason="No purchase order yet.")
+    # then the rep who reported it is told, with a link to the deal
+    page = _page(acme.sales_rep, reverse("portal:home"))
+    assert "The win was not confirmed: read why, then report it again or carry on." in page
+    assert f'href="{reverse("portal:deal_detail", args=[ctx.deal.pk])}"' in page
+    # and partner 2 is not
+    assert "Refused Corp" not in _page(acme.sales[1], reverse("portal:home"))
