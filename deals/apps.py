@@ -29,6 +29,10 @@ class DealsConfig(AppConfig):
         from . import extensions
 
         extensions.register()
+        # The homes' work items, main actions and pipeline card.
+        from . import home
+
+        home.register()
         # The tier metrics declared by programs.metrics become measurable once this app is in.
         from .metrics import register_metrics
 

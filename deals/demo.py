@@ -64,6 +64,14 @@ DEALS = [
 
 
 def load(demo: Demo) -> None:
+    """The demo deals of acme, then the work the homes show (``demo_homes``: every tenant)."""
+    from . import demo_homes
+
+    _load_deals(demo)
+    demo_homes.load(demo)
+
+
+def _load_deals(demo: Demo) -> None:
     """The demo deals of acme (other tenants get none)."""
     tenant = demo.tenant
     if tenant.slug != "acme":

@@ -18,7 +18,7 @@ from prm.accounts.services import roles_invitable_by
 from prm.accounts.views import InvitationCreateView
 from prm.events.selectors import events_for_object
 from prm.web.exports import csv_export, csv_safe
-from prm.web.home import home_cards_for
+from prm.web.home import actions_for, home_actions_for, home_cards_for
 from prm.web.views import ServiceView, paginate, query_without_page, url_pattern
 
 from .forms import ContactForm, PartnerCreateForm, PartnerFilterForm, PartnerProfileForm, PartnerStatusForm
@@ -53,17 +53,29 @@ from .services import (
 )
 
 
+def _home_context(request, actor, area: str) -> dict:
+    """What both homes show, as the apps declare it (``prm.web.home``): the main actions, the
+    work waiting for the member (most urgent first), then the cards."""
+    return {
+        "home_actions": home_actions_for(actor=actor, area=area),
+        "work": actions_for(actor=actor, tenant=request.tenant, area=area),
+        "cards": home_cards_for(request=request, actor=actor, area=area),
+    }
+
+
 class OfficeDashboardView(MemberRequiredMixin, View):
-    """The back office's front door: partners by status and the member's own, then the cards the
-    apps declare for it (``prm.web.home``), as the portal home shows the portal's."""
+    """The back office's front door: the work waiting for the member (the review queue by
+    deadline, pricing decisions, wins, extensions: what the apps declare), then partners by
+    status and the member's own, then the cards (the pipeline), as the portal home shows the
+    portal's."""
 
     area, capability = OFFICE, OFFICE_ACCESS
 
     def get(self, request):
         by_status = partner_count_by_status_for_actor(actor=self.actor)
         mine = list(partner_list_for_actor(actor=self.actor, manager=self.actor)[:10])
-        cards = home_cards_for(request=request, actor=self.actor, area=OFFICE)
-        return render(request, "partners/office_dashboard.html", {"by_status": by_status, "mine": mine, "cards": cards})
+        context = {"by_status": by_status, "mine": mine, **_home_context(request, self.actor, OFFICE)}
+        return render(request, "partners/office_dashboard.html", context)
 
 
 class PartnerListView(MemberRequiredMixin, View):
@@ -323,14 +335,13 @@ class ContactDeleteView(ServiceView):
 
 
 class PortalHomeView(MemberRequiredMixin, View):
-    """The portal's front door: the cards the apps declare (``prm.web.home``), this app's among
-    them, in their order."""
+    """The portal's front door: the main actions, what needs the partner's action (most urgent
+    first), then the cards the apps declare (``prm.web.home``), this app's among them."""
 
     area, capability = PORTAL, PORTAL_ACCESS
 
     def get(self, request):
-        cards = home_cards_for(request=request, actor=self.actor, area=PORTAL)
-        return render(request, "partners/portal_home.html", {"cards": cards})
+        return render(request, "partners/portal_home.html", _home_context(request, self.actor, PORTAL))
 
 
 def company_card(*, request, actor) -> dict:

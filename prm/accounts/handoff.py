@@ -4,7 +4,9 @@ Sessions belong to one host (a tenant's portal never shares cookies with another
 SessionHostMiddleware signs a session out on any host but its own). The platform page signs a
 short-lived, single-use ticket naming the person and the tenant; the tenant's host checks it and
 signs the person in there, in a new session bound to that host. A ticket works once, for 60 seconds, on
-its own tenant's host, for a person who is still an active member there.
+its own tenant's host, for a person who is still an active member there. It may name a page of that
+portal to land on (``next``, a path on the tenant's host: the platform page's inbox links to the
+item waiting there); anything but a plain path lands on the portal's home.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.crypto import get_random_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .models import User
@@ -24,6 +27,13 @@ from .selectors import membership_for_user, portals_for_user
 
 _SALT = "prm.accounts.handoff"
 TICKET_SECONDS = 60
+
+
+def _landing(path) -> str:
+    """``path`` when it is a plain path (no scheme, no host: never another site), else ``""``."""
+    if not isinstance(path, str) or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return ""
+    return path if url_has_allowed_host_and_scheme(path, allowed_hosts=set()) else ""
 
 
 @require_POST
@@ -36,7 +46,13 @@ def portal_open(request, tenant_id: int):
     if portal is None:
         raise Http404
     ticket = signing.dumps(
-        {"u": request.user.pk, "t": tenant_id, "n": get_random_string(16), "h": request.user.get_session_auth_hash()},
+        {
+            "u": request.user.pk,
+            "t": tenant_id,
+            "n": get_random_string(16),
+            "h": request.user.get_session_auth_hash(),
+            "x": _landing(request.POST.get("next", "")),
+        },
         salt=_SALT,
     )
     return redirect(portal.tenant_obj.absolute_url(reverse("portal_handoff", args=[ticket])))
@@ -63,4 +79,4 @@ def portal_handoff(request, ticket: str):
     if membership is None or not membership.is_active:
         raise Http404
     login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
-    return redirect("home")
+    return redirect(_landing(data.get("x")) or "home")

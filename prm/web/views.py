@@ -279,10 +279,13 @@ def home(request):
 
 
 def platform_home(request):
+    """The bare domain's page: a signed-in person's portals, each with what waits for them there
+    (``prm.web.home.inbox_for_user``: each vendor read in its own scope, as that membership)."""
     from prm.accounts.selectors import portals_for_user
+    from prm.web.home import inbox_for_user
 
     portals = portals_for_user(user=request.user) if request.user.is_authenticated else []
-    return render(request, "web/platform.html", {"portals": portals})
+    return render(request, "web/platform.html", {"inbox": inbox_for_user(portals=portals)})
 
 
 def healthz(request):

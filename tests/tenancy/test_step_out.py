@@ -23,6 +23,7 @@ ENTRY_POINTS = {
     ("prm/events/tasks.py", "run"): "a Celery task begins (tenant_task re-enters the scope from tenant_id)",
     ("prm/events/services.py", "outbox_relay"): "publishing a tenant's outbox after its transaction committed",
     ("prm/web/exports.py", "lines"): "a streamed export runs after the view returned, outside its scope",
+    ("prm/web/home.py", "inbox_for_user"): "the platform page reads each of a person's vendors in its own scope",
     ("prm/tenancy/scope.py", "step_out_to_tenant"): "the step-out itself",
 }
 # Commands and demo loaders act for each tenant in turn.
