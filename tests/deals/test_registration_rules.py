@@ -198,8 +198,8 @@ def test_the_amount_is_the_products_total_on_both_sides(acme, cat):
     (deal,) = _deals_of(acme.partner)
     assert deal.amount == Decimal("14000.00")
     # and both deal pages say so
-    assert "USD 14,000.00" in html(client.get(reverse("portal:deal_detail", args=[deal.pk])))
-    assert "USD 14,000.00" in html(make_client(acme.manager).get(reverse("office:deal_detail", args=[deal.pk])))
+    assert "$14,000.00" in html(client.get(reverse("portal:deal_detail", args=[deal.pk])))
+    assert "$14,000.00" in html(make_client(acme.manager).get(reverse("office:deal_detail", args=[deal.pk])))
 
 
 def test_editing_the_products_of_a_draft_recomputes_its_amount(acme, cat):
