@@ -91,13 +91,23 @@ class ChecklistWidget(ShowsUnlistedValues, forms.CheckboxSelectMultiple):
 
 class CountriesSelect(ShowsUnlistedValues, forms.SelectMultiple):
     """Countries by name in a list box: the phone's own picker on a phone, Ctrl or ⌘ with a click
-    for more than one on a computer; no script needed."""
+    for more than one on a computer; no script needed. Under it, the names chosen, since a long
+    list shows only a few at a time (``static/js/choices.js`` keeps them in step)."""
+
+    template_name = "partners/widgets/countries.html"
 
     def __init__(self, attrs=None):
         super().__init__(attrs={"size": 10, **(attrs or {})})
 
     def get_context(self, name, value, attrs):
-        return super().get_context(name, value, _bootstrap_class(attrs, "form-select"))
+        context = super().get_context(name, value, _bootstrap_class(attrs, "form-select"))
+        context["widget"]["chosen"] = [
+            option["label"]
+            for _group, options, _index in context["widget"]["optgroups"]
+            for option in options
+            if option["selected"]
+        ]
+        return context
 
 
 def checklist_field(*, label, choices) -> ChoiceListField:

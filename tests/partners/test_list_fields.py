@@ -91,6 +91,8 @@ def test_staff_pick_from_the_lists_and_the_record_shows_the_names(world, client_
     assert _ticked(form, "industries") == ["Healthcare", "Manufacturing"]
     assert _ticked(form, "regions_served") == ["EMEA"]
     assert _ticked(form, "countries_served") == ["AT", "DE"]
+    # and names what is chosen under the long list of countries, which shows only a few at once
+    assert re.search(r'data-chosen-for="id_countries_served"[^>]*>Chosen: <span[^>]*>Austria, Germany</span>', form)
 
 
 @pytest.mark.parametrize(
