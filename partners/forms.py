@@ -110,6 +110,13 @@ class CountriesSelect(ShowsUnlistedValues, forms.SelectMultiple):
         return context
 
 
+class CountrySelect(ShowsUnlistedValues, forms.Select):
+    """One country by name (the headquarters)."""
+
+    def get_context(self, name, value, attrs):
+        return super().get_context(name, value, _bootstrap_class(attrs, "form-select"))
+
+
 def checklist_field(*, label, choices) -> ChoiceListField:
     widget = ChecklistWidget()
     widget.group_label = label
@@ -172,6 +179,12 @@ class PartnerFilterForm(forms.Form):
 class PartnerProfileForm(forms.ModelForm):
     """Edits the fields the actor may edit; the rest of the record is shown read-only."""
 
+    country = forms.ChoiceField(
+        label=_("HQ country"),
+        choices=[("", _("Choose a country")), *COUNTRY_CHOICES],
+        widget=CountrySelect(),
+        error_messages={"invalid_choice": _("%(value)s is not one of the choices. Pick from the list.")},
+    )
     regions_served = checklist_field(label=_("Regions served"), choices=REGION_CHOICES)
     countries_served = ChoiceListField(
         label=_("Countries served"),
@@ -218,16 +231,15 @@ class PartnerProfileForm(forms.ModelForm):
             ).select_related("user")
         if "parent" in self.fields and self.instance.pk:
             self.fields["parent"].queryset = Partner.objects.exclude(pk=self.instance.pk)
-        if "country" in self.fields:
-            self.fields["country"].validators.append(country_code)
         if self.instance.pk is not None:
+            if "country" in self.fields and self.instance.country not in dict(COUNTRY_CHOICES):
+                # A code typed before the list: kept until someone chooses a country.
+                legacy = gettext("%(value)s (not in the list)") % {"value": self.instance.country}
+                self.fields["country"].choices = [*self.fields["country"].choices, (self.instance.country, legacy)]
             # What the record held before the lists existed stays, unless someone unticks it.
             for name in ("regions_served", "countries_served", "industries"):
                 if name in self.fields:
                     self.fields[name].keep_legacy(getattr(self.instance, name))
-
-    def clean_country(self):
-        return self.cleaned_data["country"].upper()
 
     def clean_external_crm_id(self):
         # The (tenant, external_crm_id) constraint names the tenant, which is no form field, so

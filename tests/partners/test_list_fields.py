@@ -221,3 +221,40 @@ def test_unticking_everything_empties_the_lists(world, client_for):
     assert response.status_code == 302
     partner = _stored(acme)
     assert (partner.industries, partner.countries_served) == ([], [])
+
+
+def test_the_headquarters_country_is_chosen_by_name(world, client_for):
+    # given the vendor admin adding a partner
+    acme = world.acme
+    client = client_for(acme.admin)
+    page = client.get("/office/partners/new/").content.decode()
+    # then the headquarters country is a list of names, not a box for a code
+    assert re.search(r'<select name="country"[^>]*required', page)
+    assert '<option value="PT">Portugal</option>' in page
+    # when a code outside the list is posted
+    fields = {"legal_name": "Newco Ltd", "partner_type": acme.partner_type.pk}
+    refused = client.post("/office/partners/new/", {**fields, "country": "XYZ"})
+    # then it is refused on the field and shown back, marked
+    assert _error(refused.content.decode(), "country") == "XYZ is not one of the choices. Pick from the list."
+    assert '<option value="XYZ" selected>XYZ (not in the list)</option>' in refused.content.decode()
+    # when a country is chosen from the list, the partner is created with its code
+    assert client.post("/office/partners/new/", {**fields, "country": "PT"}).status_code == 302
+    with tenant_scope(acme.tenant):
+        assert Partner.objects.get(legal_name="Newco Ltd").country == "PT"
+
+
+def test_a_headquarters_code_stored_before_the_list_is_kept(world, client_for):
+    # given a partner whose headquarters code predates the list
+    acme = world.acme
+    with platform_scope():
+        Partner.objects.filter(pk=acme.partner.pk).update(country="UK")
+    client = client_for(acme.manager)
+    # then its form shows the code, chosen and marked
+    page = client.get(f"/office/partners/{acme.partner.pk}/edit/").content.decode()
+    assert '<option value="UK" selected>UK (not in the list)</option>' in page
+    # and saving the record for another reason keeps it
+    response = client.post(
+        f"/office/partners/{acme.partner.pk}/edit/", {**_record_form(acme), "country": "UK", "display_name": "Renamed"}
+    )
+    assert response.status_code == 302
+    assert (_stored(acme).display_name, _stored(acme).country) == ("Renamed", "UK")

@@ -257,7 +257,7 @@ def test_partner_create_refuses_another_tenants_partner_type(world, client_for):
             "legal_name": "Newco Ltd",
             "display_name": "Newco",
             "partner_type": world.acme.partner_type.pk,
-            "country": "de",
+            "country": "DE",
         },
     )
     with tenant_scope(world.acme.tenant):
