@@ -2,12 +2,15 @@
 
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from prm.accounts.models import Membership
 from prm.accounts.roles import MembershipKind
 from prm.accounts.selectors import staff_members
+from prm.countries import COUNTRY_CHOICES
+from prm.segments import INDUSTRY_CHOICES, REGION_CHOICES
+from prm.web.admin import ChoiceListField
 
 from .hooks import directory_facets
 from .models import Partner, PartnerContact, PartnerStatus
@@ -47,6 +50,77 @@ class CommaListField(forms.CharField):
                 % {"limit": self.item_max_length}
             )
         return list(dict.fromkeys(items))
+
+
+class ShowsUnlistedValues:
+    """A list widget that also draws the values it holds which are not in its list, ticked and
+    marked: a value stored before the list existed (the field keeps it, ``keep_legacy``) and a
+    value someone posted that the field refuses. Nothing held is hidden from the person saving."""
+
+    def optgroups(self, name, value, attrs=None):
+        groups = super().optgroups(name, value, attrs)
+        known = {str(choice) for choice, _label in self.choices}
+        unlisted = [item for item in dict.fromkeys(value or []) if item and str(item) not in known]
+        for index, item in enumerate(unlisted, start=len(groups)):
+            label = gettext("%(value)s (not in the list)") % {"value": item}
+            option = self.create_option(name, item, label, True, index, attrs=attrs)
+            groups.append((None, [option], index))
+        return groups
+
+
+def _bootstrap_class(attrs, css: str) -> dict:
+    """The form's Bootstrap filter (``ui.bs``) knows Django's own widgets by name and classes any
+    other as a text box: give these theirs."""
+    attrs = dict(attrs or {})
+    attrs["class"] = " ".join(css if name == "form-control" else name for name in attrs.get("class", "").split())
+    return attrs
+
+
+class ChecklistWidget(ShowsUnlistedValues, forms.CheckboxSelectMultiple):
+    """Ticks in columns that fold to one on a phone; a group named after its field, since the
+    form's label cannot point at a set of boxes."""
+
+    template_name = "partners/widgets/checklist.html"
+    group_label = ""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, _bootstrap_class(attrs, "form-check-input"))
+        context["widget"]["group_label"] = self.group_label
+        return context
+
+
+class CountriesSelect(ShowsUnlistedValues, forms.SelectMultiple):
+    """Countries by name in a list box: the phone's own picker on a phone, Ctrl or ⌘ with a click
+    for more than one on a computer; no script needed. Under it, the names chosen, since a long
+    list shows only a few at a time (``static/js/choices.js`` keeps them in step)."""
+
+    template_name = "partners/widgets/countries.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"size": 10, **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, _bootstrap_class(attrs, "form-select"))
+        context["widget"]["chosen"] = [
+            option["label"]
+            for _group, options, _index in context["widget"]["optgroups"]
+            for option in options
+            if option["selected"]
+        ]
+        return context
+
+
+class CountrySelect(ShowsUnlistedValues, forms.Select):
+    """One country by name (the headquarters)."""
+
+    def get_context(self, name, value, attrs):
+        return super().get_context(name, value, _bootstrap_class(attrs, "form-select"))
+
+
+def checklist_field(*, label, choices) -> ChoiceListField:
+    widget = ChecklistWidget()
+    widget.group_label = label
+    return ChoiceListField(label=label, choices=choices, widget=widget)
 
 
 class PartnerFilterForm(forms.Form):
@@ -105,9 +179,20 @@ class PartnerFilterForm(forms.Form):
 class PartnerProfileForm(forms.ModelForm):
     """Edits the fields the actor may edit; the rest of the record is shown read-only."""
 
-    regions_served = CommaListField(item_max_length=40, label=_("Regions served"))
-    countries_served = CommaListField(item_max_length=2, upper=True, label=_("Countries served"))
-    industries = CommaListField(label=_("Industries"))
+    country = forms.ChoiceField(
+        label=_("HQ country"),
+        choices=[("", _("Choose a country")), *COUNTRY_CHOICES],
+        widget=CountrySelect(),
+        error_messages={"invalid_choice": _("%(value)s is not one of the choices. Pick from the list.")},
+    )
+    regions_served = checklist_field(label=_("Regions served"), choices=REGION_CHOICES)
+    countries_served = ChoiceListField(
+        label=_("Countries served"),
+        choices=COUNTRY_CHOICES,
+        widget=CountriesSelect(),
+        help_text=_("Hold Ctrl (⌘ on a Mac) and click to choose more than one."),
+    )
+    industries = checklist_field(label=_("Industries"), choices=INDUSTRY_CHOICES)
     email_domains = CommaListField(item_max_length=253, lower=True, label=_("E-mail domains"))
     website = forms.URLField(required=False, assume_scheme="https", max_length=200, label=_("Website"))
 
@@ -146,11 +231,15 @@ class PartnerProfileForm(forms.ModelForm):
             ).select_related("user")
         if "parent" in self.fields and self.instance.pk:
             self.fields["parent"].queryset = Partner.objects.exclude(pk=self.instance.pk)
-        if "country" in self.fields:
-            self.fields["country"].validators.append(country_code)
-
-    def clean_country(self):
-        return self.cleaned_data["country"].upper()
+        if self.instance.pk is not None:
+            if "country" in self.fields and self.instance.country not in dict(COUNTRY_CHOICES):
+                # A code typed before the list: kept until someone chooses a country.
+                legacy = gettext("%(value)s (not in the list)") % {"value": self.instance.country}
+                self.fields["country"].choices = [*self.fields["country"].choices, (self.instance.country, legacy)]
+            # What the record held before the lists existed stays, unless someone unticks it.
+            for name in ("regions_served", "countries_served", "industries"):
+                if name in self.fields:
+                    self.fields[name].keep_legacy(getattr(self.instance, name))
 
     def clean_external_crm_id(self):
         # The (tenant, external_crm_id) constraint names the tenant, which is no form field, so
@@ -159,12 +248,6 @@ class PartnerProfileForm(forms.ModelForm):
         if crm_id and Partner.objects.filter(external_crm_id=crm_id).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(_("Another partner already has this CRM id."))
         return crm_id
-
-    def clean_countries_served(self):
-        codes = self.cleaned_data["countries_served"]
-        for code in codes:
-            country_code(code)
-        return codes
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.changed_data}

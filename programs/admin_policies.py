@@ -12,6 +12,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from partners.models import PartnerType
 from prm.countries import country_name
@@ -46,7 +48,7 @@ class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ("sku", "name", "list_price", "currency", "is_active")
-        help_texts = {"currency": "ISO 4217, e.g. EUR. Empty: the portal's default currency."}
+        help_texts = {"currency": _("ISO 4217, e.g. EUR. Empty: the portal's default currency.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,14 +72,15 @@ class AuthorizationRuleForm(forms.ModelForm):
         queryset=PartnerType.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Only these partner types may sell the line. Tick none for every type.",
+        label=_("Allowed partner types"),
+        help_text=_("Only these partner types may sell the line. Tick none for every type."),
     )
 
     class Meta:
         model = AuthorizationRule
         fields = ("min_tier", "allowed_partner_types", "required_licence_type", "required_competency", "note")
         help_texts = {
-            "required_licence_type": "The partner needs a verified, unexpired licence of this type.",
+            "required_licence_type": _("The partner needs a verified, unexpired licence of this type."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -97,8 +100,8 @@ class AuthorizationRuleInline(TenantInline):
     model = AuthorizationRule
     form = AuthorizationRuleForm
     extra = 0
-    verbose_name = "authorization rule"
-    verbose_name_plural = "authorization rules (every rule must hold; within a rule, every condition set)"
+    verbose_name = _("authorization rule")
+    verbose_name_plural = _("authorization rules (every rule must hold; within a rule, every condition set)")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "min_tier":
@@ -148,9 +151,9 @@ class RegionAdmin(TenantAdmin):
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
 
-    @admin.display(description="countries")
+    @admin.display(description=_("countries"))
     def country_list(self, obj):
-        return ", ".join(obj.countries)
+        return ", ".join(country_name(code) for code in obj.countries)
 
 
 # --- territory grants ------------------------------------------------------------------------
@@ -164,10 +167,10 @@ class TerritoryGrantForm(forms.ModelForm):
         model = TerritoryGrant
         fields = ("partner", *TERRITORY_FIELDS)
         help_texts = {
-            "country": "A two-letter ISO code, e.g. DE. Give either a country or a region.",
-            "region": "A group of countries (configured under Regions).",
-            "exclusive": "No other partner may hold these countries for this line (or for every line) meanwhile.",
-            "valid_until": "The first day the grant no longer applies. Empty: open-ended.",
+            "country": _("A two-letter ISO code, e.g. DE. Give either a country or a region."),
+            "region": _("A group of countries (configured under Regions)."),
+            "exclusive": _("No other partner may hold these countries for this line (or for every line) meanwhile."),
+            "valid_until": _("The first day the grant no longer applies. Empty: open-ended."),
         }
 
     def clean_country(self):
@@ -206,13 +209,13 @@ class TerritoryGrantAdmin(TenantAdmin):
     date_hierarchy = "valid_from"
     actions = ["revoke_selected"]
 
-    @admin.display(description="territory")
+    @admin.display(description=_("territory"))
     def where(self, obj):
         return f"{country_name(obj.country)} ({obj.country})" if obj.country else (obj.region or "?")
 
-    @admin.display(description="product line", ordering="product_line__name")
+    @admin.display(description=_("product line"), ordering="product_line__name")
     def line(self, obj):
-        return obj.product_line or "Every line"
+        return obj.product_line or gettext("Every line")
 
     def get_readonly_fields(self, request, obj=None):
         # A territory moves to another partner by revoking it and granting it anew.
@@ -232,17 +235,25 @@ class TerritoryGrantAdmin(TenantAdmin):
             saved = territory_grant(actor=actor, **{name: data[name] for name in ("partner", *TERRITORY_FIELDS)})
         obj.pk = saved.pk
 
-    @admin.action(description="Revoke the selected grants (no longer in force from today)")
+    @admin.action(description=_("Revoke the selected grants (no longer in force from today)"))
     def revoke_selected(self, request, queryset):
         done = 0
         for grant in queryset:
             try:
-                territory_revoke(actor=request.membership, grant=grant, reason="Revoked in the admin.")
+                territory_revoke(actor=request.membership, grant=grant, reason=gettext("Revoked in the admin."))
                 done += 1
             except DomainError as error:
-                self.message_user(request, f"{grant}: {error.message}", messages.WARNING)
+                self.message_user(
+                    request,
+                    gettext("%(grant)s: %(reason)s") % {"grant": grant, "reason": error.message},
+                    messages.WARNING,
+                )
         if done:
-            self.message_user(request, f"Revoked {done} grant{'s' if done != 1 else ''}.", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("Revoked %(count)d grant.", "Revoked %(count)d grants.", done) % {"count": done},
+                messages.SUCCESS,
+            )
 
 
 # --- partner licences ----------------------------------------------------------------------------
@@ -275,11 +286,13 @@ class PartnerLicenceAdmin(TenantAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="document")
+    @admin.display(description=_("document"))
     def document_link(self, obj):
         if not obj.pk or not obj.document:
-            return "(none)"
-        return format_html('<a href="{}">Download</a>', reverse("office:licence_document", args=[obj.pk]))
+            return gettext("(none)")
+        return format_html(
+            '<a href="{}">{}</a>', reverse("office:licence_document", args=[obj.pk]), gettext("Download")
+        )
 
     def has_add_permission(self, request, *args):
         return False
@@ -290,11 +303,12 @@ class PartnerLicenceAdmin(TenantAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def _decide(self, request, queryset, decide, verb: str):
+    def _decide(self, request, queryset, decide) -> int:
+        """Decide each pending licence of ``queryset``; how many were decided (the caller says so)."""
         actor = getattr(request, "membership", None)
         if actor is None:
-            self.message_user(request, "Decide licences as a member of this portal.", messages.ERROR)
-            return
+            self.message_user(request, gettext("Decide licences as a member of this portal."), messages.ERROR)
+            return 0
         skipped = queryset.exclude(status=LicenceStatus.PENDING).count()
         done = 0
         for licence in queryset.filter(status=LicenceStatus.PENDING):
@@ -302,23 +316,45 @@ class PartnerLicenceAdmin(TenantAdmin):
                 decide(actor=actor, licence=licence)
                 done += 1
             except DomainError as error:
-                self.message_user(request, f"{licence}: {error.message}", messages.WARNING)
-        if done:
-            self.message_user(request, f"{verb} {done} licence{'s' if done != 1 else ''}.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    gettext("%(licence)s: %(reason)s") % {"licence": licence, "reason": error.message},
+                    messages.WARNING,
+                )
         if skipped:
-            self.message_user(request, f"{skipped} already decided, left as they were.", messages.INFO)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d already decided, left as it was.",
+                    "%(count)d already decided, left as they were.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.INFO,
+            )
+        return done
 
-    @admin.action(description="Verify the selected pending licences")
+    @admin.action(description=_("Verify the selected pending licences"))
     def verify_selected(self, request, queryset):
-        self._decide(request, queryset, licence_verify, "Verified")
+        done = self._decide(request, queryset, licence_verify)
+        if done:
+            message = ngettext("Verified %(count)d licence.", "Verified %(count)d licences.", done)
+            self.message_user(request, message % {"count": done}, messages.SUCCESS)
 
-    @admin.action(description="Reject the selected pending licences (asks the partner for a new copy)")
+    @admin.action(description=_("Reject the selected pending licences (asks the partner for a new copy)"))
     def reject_selected(self, request, queryset):
         def reject(*, actor, licence):
             return licence_reject(
                 actor=actor,
                 licence=licence,
-                reason="The document could not be accepted; please upload a clear, current copy of the licence",
+                # Stored on the licence and shown to the partner: written in the deciding
+                # person's language, as a reason they type would be.
+                reason=gettext(
+                    "The document could not be accepted; please upload a clear, current copy of the licence"
+                ),
             )
 
-        self._decide(request, queryset, reject, "Rejected")
+        done = self._decide(request, queryset, reject)
+        if done:
+            message = ngettext("Rejected %(count)d licence.", "Rejected %(count)d licences.", done)
+            self.message_user(request, message % {"count": done}, messages.SUCCESS)
