@@ -16,7 +16,7 @@ def portal(request):
     return {
         "tenant": tenant,
         "membership": membership,
-        "menu": menu_for(membership),
+        "menu": menu_for(membership, request.path),
         "unread_notifications": unread,
         "base_domain": settings.PRM_BASE_DOMAIN,
     }
