@@ -67,3 +67,51 @@ document.addEventListener("submit", function (event) {
   document.addEventListener("DOMContentLoaded", function () { prepare(document); });
   document.addEventListener("htmx:load", function (event) { prepare(event.detail.elt); });
 })();
+
+// A table wider than its box scrolls inside it (.table-responsive). Keyboard users must be able
+// to reach that scroll: a box that scrolls becomes focusable, a named region (its table's
+// caption or label, else the nearest heading before it). Checked again when the window resizes.
+(function () {
+  function nameOf(box) {
+    var table = box.querySelector("table");
+    var caption = table && table.querySelector("caption");
+    if (caption && caption.textContent.trim()) return caption.textContent.trim();
+    if (table && table.getAttribute("aria-label")) return table.getAttribute("aria-label");
+    var node = box;
+    while (node && node !== document.body) {
+      var sibling = node.previousElementSibling;
+      while (sibling) {
+        var heading = sibling.matches("h1,h2,h3,h4,h5,h6") ? sibling : sibling.querySelector("h1,h2,h3,h4,h5,h6");
+        if (heading && heading.textContent.trim()) return heading.textContent.trim();
+        sibling = sibling.previousElementSibling;
+      }
+      node = node.parentElement;
+    }
+    return document.title;
+  }
+
+  function mark(root) {
+    (root || document).querySelectorAll(".table-responsive").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroll-focus", "1");
+        if (!box.hasAttribute("role")) box.setAttribute("role", "region");
+        if (!box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby")) {
+          box.setAttribute("aria-label", nameOf(box));
+        }
+      } else if (!scrolls && box.getAttribute("data-scroll-focus")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroll-focus");
+      }
+    });
+  }
+
+  var pending = null;
+  document.addEventListener("DOMContentLoaded", function () { mark(document); });
+  document.addEventListener("htmx:load", function (event) { mark(event.detail.elt.parentElement || document); });
+  window.addEventListener("resize", function () {
+    clearTimeout(pending);
+    pending = setTimeout(function () { mark(document); }, 150);
+  });
+})();

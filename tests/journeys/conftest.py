@@ -167,6 +167,7 @@ def totp_code(secret: str, period: int = 30) -> str:
 # --- axe-core ------------------------------------------------------------------------------------
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = ("serious", "critical")  # the impacts a page may not have
 _axe_source: list[str] = []
 
 

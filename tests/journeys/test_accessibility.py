@@ -26,11 +26,11 @@ from prm.tenancy.scope import platform_scope
 from tests.conftest import build_side
 from tests.isolation import OFFICE, PORTAL, PUBLIC, collect
 
-from .conftest import TIMEOUT_MS, axe_violations, can_sign_in, sign_in, totp_code
+from .conftest import BLOCKING, TIMEOUT_MS, axe_violations, can_sign_in, sign_in, totp_code
 
 pytestmark = pytest.mark.journey
 
-BLOCKING = ("serious", "critical")
+
 # Whom each area's pages are shown to: the first of these the case allows.
 PREFERRED = {OFFICE: ("manager", "admin", "marketing"), PORTAL: ("partner_admin", "sales")}
 
