@@ -5,9 +5,10 @@ document.addEventListener("htmx:responseError", function (event) {
   var alert = document.createElement("div");
   alert.className = "alert alert-danger";
   alert.setAttribute("role", "alert");
-  alert.textContent = event.detail.xhr.status === 403
-    ? "Your role does not allow this."
-    : "That did not work. Nothing was saved; please try again.";
+  // the words come from the layout (<body data-htmx-forbidden, data-htmx-failed>), translated there
+  alert.textContent = document.body.getAttribute(
+    event.detail.xhr.status === 403 ? "data-htmx-forbidden" : "data-htmx-failed"
+  );
   box.replaceChildren(alert);
 });
 // Forms marked data-confirm ask before they submit (deactivate, suspend, ...).
