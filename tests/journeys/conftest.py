@@ -164,6 +164,15 @@ def totp_code(secret: str, period: int = 30) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // period))
 
 
+def shot(page: Page, name: str) -> None:
+    """A full-page screenshot into ``PRM_JOURNEY_SHOTS`` (a folder), when set: for people to look
+    at how the pages look, not for the assertions."""
+    folder = os.environ.get("PRM_JOURNEY_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"), full_page=True)
+
+
 # --- axe-core ------------------------------------------------------------------------------------
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

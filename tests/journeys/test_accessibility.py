@@ -26,7 +26,7 @@ from prm.tenancy.scope import platform_scope
 from tests.conftest import build_side
 from tests.isolation import OFFICE, PORTAL, PUBLIC, collect
 
-from .conftest import BLOCKING, TIMEOUT_MS, axe_violations, can_sign_in, sign_in, totp_code
+from .conftest import BLOCKING, TIMEOUT_MS, axe_violations, can_sign_in, shot, sign_in, totp_code
 
 pytestmark = pytest.mark.journey
 
@@ -84,6 +84,7 @@ def _check(page: Page, path: str, label: str, found: dict, skipped: list, *, pro
             return
     page.goto(path)
     found[label] = axe_violations(page)
+    shot(page, f"walk-{label}")
 
 
 def test_no_page_has_a_serious_or_critical_axe_violation(acme, journey_browser, tenant_url, live_server):

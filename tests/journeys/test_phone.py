@@ -3,10 +3,8 @@ customer name on a 1,366 px screen."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -18,7 +16,7 @@ from prm.tenancy.time import tenant_today
 from tests.conftest import build_side
 from tests.deals.deal_setup import make_catalogue, submitted
 
-from .conftest import BLOCKING, TIMEOUT_MS, axe_violations, can_sign_in, sign_in
+from .conftest import BLOCKING, TIMEOUT_MS, axe_violations, can_sign_in, shot, sign_in
 
 pytestmark = pytest.mark.journey
 
@@ -38,14 +36,6 @@ def acme(live_server):
     side = build_side("acme", "Acme")
     side.cat = make_catalogue(side)
     return side
-
-
-def shot(page: Page, name: str) -> None:
-    """A screenshot into ``PRM_JOURNEY_SHOTS`` (a folder) when set: for people to look at."""
-    folder = os.environ.get("PRM_JOURNEY_SHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def assert_no_sideways_scroll(page: Page, where: str, *, axe: bool = True) -> None:
@@ -165,3 +155,27 @@ def test_a_200_character_customer_name_does_not_widen_any_deal_page(acme, journe
         expect(page.get_by_role("main")).to_contain_text(LONG_NAME[:40])
         assert_no_sideways_scroll(page, f"{path} at {page.viewport_size['width']} px")
         shot(page, name)
+
+
+def test_an_over_long_paste_is_kept_counted_and_refused_with_the_limit(acme, journey_browser, tenant_url):
+    # Given partner 1's admin editing the company profile on a phone (the city holds 100 characters)
+    admin = can_sign_in(acme.partner_admin)
+    page = _context(journey_browser, tenant_url(acme.tenant), **PHONE)
+    sign_in(page, admin.user.email)
+    page.goto("/portal/company/edit/")
+    city = page.get_by_label("City")
+
+    # When they paste 120 characters into it
+    pasted = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch" * 2 + "ABCD"
+    city.fill(pasted)
+
+    # Then nothing is cut: the field holds all of it, and the counter says how far over it is
+    expect(city).to_have_value(pasted)
+    expect(page.get_by_text(f"{len(pasted) - 100} characters too many: at most 100")).to_be_visible()
+    assert_no_sideways_scroll(page, "company form, over the limit")
+    shot(page, "phone-company-over-limit")
+
+    # When they save, the server refuses it with the limit and the length, and keeps the text
+    page.get_by_role("button", name="Save").tap()
+    expect(page.get_by_text(f"Ensure this value has at most 100 characters (it has {len(pasted)}).")).to_be_visible()
+    expect(page.get_by_label("City")).to_have_value(pasted)
