@@ -37,3 +37,18 @@ def test_the_portal_marks_the_current_page_and_only_that_one(world, client_for):
     # then "Company" is marked on the first, and nothing in the menu on the second
     assert _current(company) == ["Company"]
     assert _current(notifications) == []
+
+
+def test_a_light_brand_colour_gets_a_navigation_bar_with_dark_text(world, client_for):
+    # given acme's brand colour set to a light yellow, on which white text would not read
+    acme = world.acme
+    acme.tenant.brand_color = "#ffd54f"
+    acme.tenant.save(update_fields=["brand_color"])
+    # when a member opens a page
+    page = client_for(acme.manager).get("/office/").content.decode()
+    # then the bar is drawn light (dark text), where the default dark blue keeps white text
+    [nav] = re.findall(r'<nav class="([^"]*brand-bar[^"]*)"', page)
+    assert "brand-light" in nav and "navbar-dark" not in nav
+    globex_page = client_for(world.globex.manager).get("/office/").content.decode()
+    [nav] = re.findall(r'<nav class="([^"]*brand-bar[^"]*)"', globex_page)
+    assert "navbar-dark" in nav
