@@ -29,15 +29,27 @@ document.addEventListener("submit", function (event) {
     return text.replace(/%\((\w+)\)s/g, function (_, key) { return String(values[key]); });
   }
 
+  // The counter describes the field only while it shows: far from the limit it says nothing.
+  function describe(field, id, on) {
+    var ids = (field.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) {
+      return x && x !== id;
+    });
+    if (on) ids.push(id);
+    if (ids.length) field.setAttribute("aria-describedby", ids.join(" "));
+    else field.removeAttribute("aria-describedby");
+  }
+
   function update(field, counter) {
     var limit = parseInt(field.getAttribute("data-maxlength"), 10);
     var count = field.value.length;
     var over = count - limit;
-    counter.hidden = count < limit * NEAR;
+    var near = count >= limit * NEAR;
+    counter.hidden = !near;
     counter.classList.toggle("over", over > 0);
-    counter.textContent = over > 0
+    counter.textContent = !near ? "" : over > 0
       ? words("data-chars-over", { over: over, limit: limit })
       : words("data-chars-count", { count: count, limit: limit });
+    describe(field, counter.id, near);
   }
 
   function attach(field) {
@@ -51,8 +63,6 @@ document.addEventListener("submit", function (event) {
     counter.setAttribute("aria-live", "polite");
     counter.hidden = true;
     field.insertAdjacentElement("afterend", counter);
-    var described = field.getAttribute("aria-describedby");
-    field.setAttribute("aria-describedby", described ? described + " " + counter.id : counter.id);
     field.addEventListener("input", function () { update(field, counter); });
     update(field, counter);
   }
