@@ -2,7 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from prm.notifications.kinds import kind
+from prm.accounts.access import OFFICE, PORTAL
+from prm.notifications.kinds import kind, kind_audience
 
 SUBMITTED = kind("deal.submitted", _("A deal registration is submitted for your review"))
 DECIDED = kind("deal.decided", _("A deal registration is approved, rejected, returned for information or closed"))
@@ -17,3 +18,7 @@ PRICING_AWAITING = kind(
     "pricing.awaiting", _("A special-pricing request awaits your role's decision (or is withdrawn)")
 )
 PRICING_DECIDED = kind("pricing.decided", _("A special-pricing request on your deal is approved or rejected"))
+
+# Reviewers' work is for vendor staff; what happens to a partner's own deal is for its people.
+kind_audience(OFFICE, SUBMITTED, REMINDER, ESCALATED, PRICING_AWAITING)
+kind_audience(PORTAL, EXPIRING, EXPIRED, PRICING_DECIDED)

@@ -12,8 +12,11 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.utils.module_loading import module_has_submodule
+from django.views.generic import RedirectView
 
 from prm.accounts import handoff
 from prm.accounts.views import InvitationAcceptView
@@ -38,6 +41,8 @@ def _collect(attribute: str) -> list:
 urlpatterns = [
     path("", web.home, name="home"),
     path("healthz", web.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links; the icon is an SVG in static/.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg")), name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", InvitationAcceptView.as_view(), name="invitation_accept"),

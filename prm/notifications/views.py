@@ -1,5 +1,6 @@
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views import View
 
 from prm.accounts.access import MemberRequiredMixin
@@ -34,7 +35,9 @@ class NotificationMarkReadView(ServiceView):
         return notification_mark_read(actor=self.actor, notification_ids=ids or None)
 
     def success_message(self, count):
-        return f"Marked {count} notification{'s' if count != 1 else ''} read."
+        return ngettext("Marked %(count)d notification read.", "Marked %(count)d notifications read.", count) % {
+            "count": count
+        }
 
     def success_url(self, count=None):
         return reverse("notifications:list")
@@ -47,17 +50,17 @@ class NotificationPreferencesView(ServiceView):
     form_class = PreferencesForm
 
     def get(self, request):
-        form = PreferencesForm(preferences=preferences_for(actor=self.actor))
+        form = PreferencesForm(preferences=preferences_for(actor=self.actor), membership=self.actor)
         return render(request, "notifications/preferences.html", {"form": form})
 
     def get_form_kwargs(self):
-        return {"preferences": preferences_for(actor=self.actor)}
+        return {"preferences": preferences_for(actor=self.actor), "membership": self.actor}
 
     def perform(self, data):
         return preferences_update(actor=self.actor, choices=self.form.choices())
 
     def success_message(self, result):
-        return "Your notification preferences are saved."
+        return gettext("Your notification preferences are saved.")
 
     def success_url(self, result):
         return reverse("notifications:preferences")

@@ -49,24 +49,46 @@ def _url(url_name: str) -> str:
     return _urls[url_name]
 
 
-def menu_for(membership) -> list[dict]:
-    """What the layout shows ``membership``: ``{"label", "url"}`` items and, for groups,
-    ``{"label", "children": [...]}`` at the place of their first entry."""
+def menu_for(membership, path: str = "") -> list[dict]:
+    """What the layout shows ``membership``: ``{"label", "url", "current"}`` items and, for groups,
+    ``{"label", "children": [...], "current"}`` at the place of their first entry.
+
+    ``path`` is the page being shown: the entry whose URL is the longest prefix of it is the
+    current one (a deal's page is under "Deals"), and so is the group that holds it.
+    """
     if membership is None or not membership.is_active:
         return []
     area = OFFICE if membership.is_staff_member else PORTAL
     held = membership.capabilities
     items: list[dict] = []
+    links: list[dict] = []
     groups: dict[str, dict] = {}
     for entry in MENU:
         if entry.area != area or (entry.capability is not None and entry.capability not in held):
             continue
-        link = {"label": entry.label, "url": _url(entry.url_name)}
+        link = {"label": entry.label, "url": _url(entry.url_name), "current": False}
+        links.append(link)
         if not entry.group:
             items.append(link)
         elif entry.group in groups:
             groups[entry.group]["children"].append(link)
         else:
-            groups[entry.group] = {"label": entry.group, "children": [link]}
+            groups[entry.group] = {"label": entry.group, "children": [link], "current": False}
             items.append(groups[entry.group])
+    current = _current(links, path)
+    if current is not None:
+        current["current"] = True
+        for group in groups.values():
+            group["current"] = group["current"] or current in group["children"]
     return items
+
+
+def _current(links: list[dict], path: str) -> dict | None:
+    best = None
+    for link in links:
+        url = link["url"]
+        # an area's home ("/office/") holds every page of the area: it is current only on itself
+        matches = path == url if url.count("/") <= 2 else path.startswith(url)
+        if matches and (best is None or len(url) > len(best["url"])):
+            best = link
+    return best

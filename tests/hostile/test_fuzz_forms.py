@@ -949,7 +949,7 @@ def _forms(world):
         "InvitationForm": lambda data: InvitationForm(data, roles=list(Role.values)),
         "AcceptInvitationForm": lambda data: AcceptInvitationForm(data),
         "DeactivateForm": lambda data: DeactivateForm(data),
-        "PreferencesForm": lambda data: PreferencesForm(data, preferences=preferences),
+        "PreferencesForm": lambda data: PreferencesForm(data, preferences=preferences, membership=acme.manager),
         "TenantSettingsForm": lambda data: TenantSettingsForm(data, instance=acme.tenant),
         "ReadingSettingsForm": lambda data: ReadingSettingsForm(data, instance=User(pk=acme.manager.user_id)),
     }

@@ -162,3 +162,50 @@ def totp_code(secret: str, period: int = 30) -> str:
     if remaining < 2:
         time.sleep(remaining + 0.05)
     return format_hotp_value(hotp_value(secret, int(time.time()) // period))
+
+
+def shot(page: Page, name: str) -> None:
+    """A full-page screenshot into ``PRM_JOURNEY_SHOTS`` (a folder), when set: for people to look
+    at how the pages look, not for the assertions."""
+    folder = os.environ.get("PRM_JOURNEY_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"), full_page=True)
+
+
+# --- axe-core ------------------------------------------------------------------------------------
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = ("serious", "critical")  # the impacts a page may not have
+_axe_source: list[str] = []
+
+
+def _axe() -> str:
+    if not _axe_source:
+        path = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+        if not path.exists():
+            pytest.fail("axe-core is missing: run `make install` (npm ci installs it from package.json).")
+        _axe_source.append(path.read_text(encoding="utf-8"))
+    return _axe_source[0]
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA violations on the page: ``{"id", "impact", "help", "targets"}``.
+
+    The source is evaluated through the DevTools protocol rather than added as a <script> tag: the
+    page's Content-Security-Policy allows only our own static scripts, and stays that way.
+    """
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(f"() => {{ {_axe()}\n }}")
+    return page.evaluate(
+        """async (tags) => {
+            const result = await window.axe.run(document, {
+                runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
+            });
+            return result.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                targets: v.nodes.map((n) => n.target.join(" ")),
+            }));
+        }""",
+        AXE_TAGS,
+    )

@@ -120,3 +120,41 @@ def test_preferences_update_rejects_unknown_kinds(world):
     acme = world.acme
     with tenant_scope(acme.tenant), pytest.raises(ValueError):
         preferences_update(actor=acme.manager, choices={"made.up": (True, True)})
+
+
+def _offered(page: str) -> set[str]:
+    return {name.split(":")[0] for name in re.findall(r'name="([a-z_.]+):portal"', page)}
+
+
+def test_partner_users_are_not_offered_staff_only_kinds_nor_staff_partner_only_ones(world, client_for):
+    # given acme's channel manager and a sales rep of acme partner 1
+    acme = world.acme
+    # when each opens their notification settings
+    staff_page = client_for(acme.manager).get("/notifications/preferences/").content.decode()
+    partner_page = client_for(acme.sales_rep).get("/notifications/preferences/").content.decode()
+    # then the rep is not asked about reviewers' work (submissions to review, review reminders,
+    # pricing waiting for a decision), nor the manager about a partner's own deal running out
+    staff, partner = _offered(staff_page), _offered(partner_page)
+    assert {"deal.submitted", "deal.reminder", "deal.escalated", "pricing.awaiting"} <= staff
+    assert not {"deal.submitted", "deal.reminder", "deal.escalated", "pricing.awaiting"} & partner
+    assert "A deal registration is submitted for your review" not in partner_page
+    assert {"deal.expiring", "pricing.decided", "licence.decided"} <= partner
+    assert not {"deal.expiring", "pricing.decided", "licence.decided"} & staff
+    # and what both sides receive is offered to both
+    assert {"deal.decided", "deal.message", "partner.status_changed"} <= staff & partner
+
+
+def test_a_partner_user_saving_settings_keeps_the_choices_offered(world, client_for):
+    # given the sales rep's settings page
+    acme = world.acme
+    client = client_for(acme.sales_rep)
+    offered = _offered(client.get("/notifications/preferences/").content.decode())
+    # when they untick e-mail for deal messages and save
+    data = {f"{kind}:portal": "on" for kind in offered} | {f"{kind}:email": "on" for kind in offered}
+    del data["deal.message:email"]
+    assert client.post("/notifications/preferences/", data).status_code == 302
+    # then the page shows that choice, and still offers only their side's kinds
+    page = client.get("/notifications/preferences/").content.decode()
+    assert "checked" not in _checkbox(page, "deal.message:email")
+    assert "checked" in _checkbox(page, "deal.message:portal")
+    assert _offered(page) == offered

@@ -1,8 +1,10 @@
-"""Isolation cases of the shell's own back-office URLs: saved filters."""
+"""Isolation cases of the shell's own URLs: saved filters (back office), the favicon (public)."""
 
 from __future__ import annotations
 
-from ..isolation import OFFICE, STAFF, Case, office_write
+from django.templatetags.static import static
+
+from ..isolation import OFFICE, PUBLIC, STAFF, Case, office_write
 from . import saved_filter_setup
 
 CASES: dict[str, Case] = {
@@ -23,5 +25,13 @@ CASES: dict[str, Case] = {
         args=lambda ctx: [ctx.saved.pk],
         effect=saved_filter_setup.gone,
         expect={"admin": 404, "marketing": 404},
+    ),
+    # the same icon for everyone, signed in or not, on any host
+    "favicon": Case(
+        area=PUBLIC,
+        expect={
+            "anonymous": ("redirect", static("img/favicon.svg")),
+            "anonymous@platform": ("redirect", static("img/favicon.svg")),
+        },
     ),
 }

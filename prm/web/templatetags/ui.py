@@ -11,7 +11,8 @@ register = template.Library()
 
 @register.filter
 def bs(field):
-    """Render a bound field with Bootstrap's class, marked invalid when it has errors."""
+    """Render a bound field with Bootstrap's class, marked invalid when it has errors, without
+    the ``maxlength`` that would cut a paste silently."""
     widget = field.field.widget
     if field.widget_type in ("checkbox",):
         css = "form-check-input"
@@ -22,6 +23,13 @@ def bs(field):
     if field.errors:
         css += " is-invalid"
     attrs = {"class": f"{widget.attrs.get('class', '')} {css}".strip()}
+    limit = widget.attrs.get("maxlength")
+    if limit:
+        # No maxlength in the page: the browser would cut an over-long paste without a word. The
+        # server's validation says "at most N characters (it has M)" and keeps what was typed;
+        # static/js/app.js counts the characters near the limit (data-maxlength).
+        attrs["maxlength"] = False  # a False attribute is left out of the tag
+        attrs["data-maxlength"] = limit
     if field.errors:
         attrs["aria-invalid"] = "true"
         attrs["aria-describedby"] = f"{field.auto_id}_errors"
