@@ -206,7 +206,7 @@ def test_a_suspended_partner_gets_no_new_users(world, django_capture_on_commit_c
     with platform_scope():
         Partner.objects.filter(pk=acme.partner.pk).update(status=PartnerStatus.SUSPENDED)
         suspended = Partner.objects.get(pk=acme.partner.pk)
-    with pytest.raises(PolicyViolation, match="(?i)suspended"):
+    with pytest.raises(PolicyViolation, match=r"(?i)suspended"):
         _invite(acme, partner=suspended, capture=django_capture_on_commit_callbacks)
     assert mail.outbox == []
 
