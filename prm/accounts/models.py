@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from prm.tenancy.managers import TenantManager, TenantQuerySet
-from prm.tenancy.models import LANGUAGE_CHOICES, TIME_ZONE_CHOICES, TenantOwned
+from prm.tenancy.models import LANGUAGE_CHOICES, TenantOwned, time_zone_choices
 
 from .roles import CAPABILITIES, PARTNER_ROLES, STAFF_ROLES, MembershipKind, Role, capabilities_for
 
@@ -59,7 +59,7 @@ class User(AbstractUser):
         _("time zone"),
         max_length=64,
         blank=True,
-        choices=TIME_ZONE_CHOICES,
+        choices=time_zone_choices,
         help_text=_("Leave empty to use your vendor's time zone."),
     )
 
