@@ -74,7 +74,9 @@ def test_a_german_partner_user_registers_in_german_and_the_manager_reads_it_in_e
     page.get_by_label("Titel der Verkaufschance").fill("Firewalls für die Filialen")
     page.locator("select[name$='0-product']").select_option(str(acme.cat.firewall.pk))
     page.locator("input[name$='0-quantity']").fill("2")
-    page.get_by_label(re.compile(r"^Betrag\b")).fill("9000")
+    page.locator("input[name$='0-unit_price']").fill("4500")
+    # (the amount is the products' total, shown as they are typed)
+    expect(page.get_by_label(re.compile(r"^Betrag\b"))).to_have_value("9000.00")
     expect(page.get_by_label("Währung")).to_have_value("USD")
     with tenant_scope(acme.side.tenant):
         close_on = tenant_today() + timedelta(days=45)
@@ -88,7 +90,7 @@ def test_a_german_partner_user_registers_in_german_and_the_manager_reads_it_in_e
         deal = Deal.objects.get(pk=deal_id)
     assert deal.status == "submitted" and deal.customer_name == "Initech GmbH"
     expect(page.get_by_role("alert")).to_contain_text(f"{deal.reference} wurde zur Prüfung eingereicht.")
-    expect(page.get_by_role("alert")).to_contain_text("Eine Entscheidung ist fällig bis")
+    expect(page.get_by_role("alert")).to_contain_text("Eine Entscheidung ist bis")
 
     # When the channel manager, who chose no language, opens their notifications
     office = signed_in(open_page, tenant_url, acme.side.manager, "office")
