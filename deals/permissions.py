@@ -137,9 +137,19 @@ DRAFT_PRIVATE = _("The partner has not submitted this registration yet: the vend
 
 
 def _partner_draft(deal) -> bool:
-    """A draft a partner user saved (not one staff entered on the partner's behalf, nor the
-    registration being made, which has no id yet)."""
-    return deal.pk is not None and deal.status == "draft" and deal.entered_by_id is None
+    """A registration a partner user saved and never submitted: a draft, or a draft it discarded
+    (withdrawn before submission). Not one staff entered on the partner's behalf, nor the
+    registration being made, which has no id yet. The portal promises the vendor sees a
+    registration once it is submitted, whatever became of it before."""
+    if deal.pk is None or deal.entered_by_id is not None:
+        return False
+    return deal.status == "draft" or (deal.status == "withdrawn" and deal.submitted_at is None)
+
+
+def deal_is_partner_draft(deal) -> bool:
+    """Whether ``deal`` is still the partner's own (saved, never submitted): the vendor neither
+    sees it nor can be written to about it."""
+    return _partner_draft(deal)
 
 
 def _vendor_side(actor) -> bool:
@@ -154,10 +164,12 @@ def deal_reach(actor, action: DealAction) -> str | None:
 def deal_filter(actor, action: DealAction = A.VIEW) -> Q | None:
     """The registrations (of the current tenant) ``actor`` may take ``action`` on, as a filter;
     None when there are none. What ``deal_may`` answers for one registration, for a list: staff
-    never list a partner's drafts."""
+    never list what a partner saved and never submitted (``_partner_draft``)."""
     visible = narrow(RULES[action], actor, owner_field="registered_by_id")
     if visible is not None and _vendor_side(actor):
-        visible &= ~Q(status="draft", entered_by__isnull=True)
+        visible &= ~(
+            Q(entered_by__isnull=True) & (Q(status="draft") | Q(status="withdrawn", submitted_at__isnull=True))
+        )
     return visible
 
 

@@ -261,7 +261,13 @@ def pipeline_figures() -> dict:
     runs this (``services.pipeline_refresh``) and pages read the stored result."""
     statuses = dict(DealStatus.choices)
     stages = dict(DealStage.choices)
-    deals = Deal.objects.exclude(status=DealStatus.DRAFT).order_by()
+    # Never-submitted registrations (drafts, and drafts their partner discarded) are the
+    # partner's own, unless staff entered them on its behalf.
+    deals = (
+        Deal.objects.exclude(status=DealStatus.DRAFT)
+        .exclude(status=DealStatus.WITHDRAWN, submitted_at=None, entered_by=None)
+        .order_by()
+    )
     protected = deals.filter(status__in=PROTECTED_STATUSES)
     by_status = sorted(_rows(deals, "status", statuses), key=lambda r: (list(statuses.values()).index(r[0]), r[1]))
     by_stage = sorted(_rows(protected, "stage", stages), key=lambda r: (list(stages.values()).index(r[0]), r[1]))

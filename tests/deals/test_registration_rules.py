@@ -288,3 +288,42 @@ def test_a_partners_draft_is_no_conflict_a_reviewer_is_shown(acme, cat):
     assert not refresh(deal).has_conflict
     page = html(make_client(acme.manager).get(reverse("office:deal_detail", args=[deal.pk])))
     assert acme.partners[1].display_name not in page
+
+
+def test_a_draft_the_partner_discarded_stays_the_partners(acme, cat):
+    # given a draft the partner withdrew before ever submitting it
+    deal = draft(acme.sales_rep, cat, customer_name="Discarded Draft AG")
+    with tenant_scope(acme.tenant, partner=acme.partner):
+        deal_withdraw(actor=acme.sales_rep, deal=deal, reason="we go direct")
+    assert refresh(deal).status == S.WITHDRAWN
+    # then the vendor's staff still see nothing of it: its page, the lists, the exports, the pipeline
+    client = make_client(acme.manager)
+    assert client.get(reverse("office:deal_detail", args=[deal.pk])).status_code == 404
+    for url in (
+        reverse("office:deal_list") + "?status=withdrawn",
+        reverse("office:deal_reviews") + "?status=withdrawn",
+        reverse("office:partner_deals", args=[acme.partner.pk]),
+    ):
+        assert "Discarded Draft" not in html(client.get(url)), url
+    assert not any("Discarded Draft AG" in row for row in csv_rows(client.get(reverse("office:deal_export"))))
+    with tenant_scope(acme.tenant):
+        assert not any(row[0] == "Withdrawn" for row in pipeline_figures()["by_status"])
+    # while the partner still finds it
+    assert "Discarded Draft AG" in html(make_client(acme.sales_rep).get(reverse("portal:deal_detail", args=[deal.pk])))
+
+
+def test_a_partner_writes_to_the_vendor_only_on_a_submitted_registration(acme, cat, mailoutbox):
+    # given a draft: its page offers no message form, and says when it will
+    deal = draft(acme.sales_rep, cat, customer_name="Quiet Draft AG")
+    rep = make_client(acme.sales_rep)
+    page = html(rep.get(reverse("portal:deal_detail", args=[deal.pk])))
+    assert 'name="body"' not in page and "once you submit the registration" in page
+    # and a message posted anyway is refused, and nobody at the vendor is told
+    with (
+        tenant_scope(acme.tenant, partner=acme.partner),
+        pytest.raises(PolicyViolation, match="Submit the registration first"),
+    ):
+        message_post(actor=acme.sales_rep, deal=deal, body="Any discount possible?")
+    with tenant_scope(acme.tenant):
+        assert not deal.messages.exists()
+    assert mailoutbox == []
