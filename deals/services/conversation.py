@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.formats import number_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
 
 from prm.accounts.models import Membership
@@ -13,12 +14,18 @@ from prm.web.files import DOCUMENT_MAX_BYTES, document_kind
 
 from .. import events, notifications
 from ..models import Deal, DealAttachment, DealMessage
-from ..permissions import DealAction, deal_require
+from ..permissions import DealAction, deal_is_partner_draft, deal_require
 from .common import partner_recipients, record, reviewer_recipients, tell
 
 MESSAGE_MAX_LENGTH = 5000
 # What an attachment that is no document is told (``prm.web.files.document_kind``'s refusal).
-NOT_AN_ATTACHMENT = f"Attach a PDF, PNG or JPEG file of at most {DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."
+NOT_AN_ATTACHMENT = lazy(
+    lambda: (
+        gettext("Attach a PDF, PNG or JPEG file of at most %(size)s MB.")
+        % {"size": DOCUMENT_MAX_BYTES // (1024 * 1024)}
+    ),
+    str,
+)()
 
 
 def _staff_audience(deal: Deal) -> list[Membership]:
@@ -39,6 +46,11 @@ def message_post(*, actor: Membership, deal: Deal, body: str, internal: bool = F
     deal_require(actor, deal, DealAction.POST_MESSAGE)
     if internal:
         deal_require(actor, deal, DealAction.POST_INTERNAL_NOTE)
+    if deal_is_partner_draft(deal):
+        # The vendor reads a registration, and its conversation, once it is submitted.
+        raise PolicyViolation(
+            gettext("Submit the registration first: the vendor reads its conversation once it is submitted.")
+        )
     body = (body or "").strip()
     if not body:
         raise PolicyViolation(gettext("Write a message first."))

@@ -37,7 +37,7 @@ from ..forms_portal import (
     WonForm,
 )
 from ..models import DealStatus, ExtensionStatus
-from ..permissions import DEALS_REGISTER, DealAction, deal_may, deal_reach
+from ..permissions import DEALS_REGISTER, DealAction, deal_is_partner_draft, deal_may, deal_reach
 from ..selectors.deals import (
     ProductOffer,
     attachment_get_for_actor,
@@ -288,7 +288,11 @@ def detail_context(actor, deal, **overrides) -> dict:
     context = {
         "area": PORTAL,
         "deal": deal,
-        "may": {action.value: deal_may(actor, deal, action) for action in DealAction},
+        "may": {
+            action.value: deal_may(actor, deal, action)
+            and not (action == DealAction.POST_MESSAGE and deal_is_partner_draft(deal))
+            for action in DealAction
+        },
         "lines": list(deal.lines.all()),
         "events": event_list_for_actor(actor=actor, deal=deal),
         "conversation": message_list_for_actor(actor=actor, deal=deal),

@@ -56,7 +56,7 @@ CASES: dict[str, Case] = {
         PORTAL, approved_deal, {"won-amount": "9000", "won-won_on": "2020-01-01"}, portal_setup.won
     ),
     "portal:deal_lost": deal_write(PORTAL, approved_deal, {"lost-reason": "Matrix"}, portal_setup.status_is("lost")),
-    "portal:deal_message": deal_write(PORTAL, draft_deal, {"body": "Matrix message"}, portal_setup.message_posted),
+    "portal:deal_message": deal_write(PORTAL, approved_deal, {"body": "Matrix message"}, portal_setup.message_posted),
     "portal:deal_attachment_add": deal_write(PORTAL, draft_deal, upload("Matrix"), portal_setup.attachment_added),
     "portal:deal_attachment": portal_page(setup=portal_setup.deal_with_attachment, args=ATTACHMENT),
     # --- the back office -----------------------------------------------------------------------
@@ -69,7 +69,10 @@ CASES: dict[str, Case] = {
     "office:deal_register": office_page(allowed=MANAGERS, setup=office_setup.catalogue),
     "office:deal_detail": office_page(setup=office_setup.conflicting, args=DEAL, contains="Initech GmbH"),
     "office:deal_approve": deal_write(
-        OFFICE, office_setup.conflicting, {"note": "Matrix", "conflicts_acknowledged": "on"}, status_becomes("approved")
+        OFFICE,
+        office_setup.conflicting,
+        lambda ctx: {"note": "Matrix", "conflicts_acknowledged": "on", "acknowledged": f"deal:{ctx.original.pk}"},
+        status_becomes("approved"),
     ),
     "office:deal_reject": deal_write(
         OFFICE,

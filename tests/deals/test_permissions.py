@@ -308,7 +308,7 @@ STATE = {
     A.CONFIRM_WIN: S.WON_PENDING,
     A.REFUSE_WIN: S.WON_PENDING,
     A.DECIDE_EXTENSION: "extension",
-    A.POST_MESSAGE: S.DRAFT,
+    A.POST_MESSAGE: S.SUBMITTED,  # a draft has no conversation with the vendor yet
     A.POST_INTERNAL_NOTE: S.DRAFT,
     A.ATTACH: S.DRAFT,
     A.PRICING_REQUEST: S.APPROVED,

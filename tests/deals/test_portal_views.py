@@ -397,7 +397,7 @@ def test_partner_users_never_write_internal_notes_nor_on_a_colleagues_deal(acme,
     from .deal_setup import as_partner
 
     colleague = PartnerMembershipFactory(partner=acme.partner, role=Role.SALES)
-    deal = draft(acme.sales_rep, cat)
+    deal = submitted(acme.sales_rep, cat)
     with as_partner(acme.sales_rep), pytest.raises(NotAllowed):
         message_post(actor=acme.sales_rep, deal=deal, body="Psst", internal=True)
     with as_partner(colleague), pytest.raises(NotAllowed):
