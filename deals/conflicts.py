@@ -63,6 +63,13 @@ def is_strong(*, score: Decimal, account_kind: str = "") -> bool:
     return score >= STRONG_SCORE or account_kind in STRONG_ACCOUNT_KINDS
 
 
+def conflict_key(*, other_deal_id: int | None, account_id: int | None) -> str:
+    """What a reviewer acknowledges: the registration or vendor account a conflict is with, as
+    the approval form posts it back ("deal:42", "account:7"), so that an approval acknowledges
+    the conflicts on the page and no newer one."""
+    return f"deal:{other_deal_id}" if other_deal_id else f"account:{account_id}"
+
+
 def conflicts_find(
     *,
     partner_id: int,

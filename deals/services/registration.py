@@ -36,7 +36,7 @@ from .common import (
     set_status,
     tell,
 )
-from .review import _approve
+from .review import _approve, _strong_conflicts
 
 S = DealStatus
 LineInput = tuple[Product, int, Decimal | None]
@@ -364,7 +364,7 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
     if deal.program_id != (program.pk if program else None):
         deal.program = program
         deal.save(update_fields=["program"])
-    conflicts.conflicts_record(deal=deal, phase="submit")
+    rows = conflicts.conflicts_record(deal=deal, phase="submit")
     now = timezone.now()
     resubmitted = deal.status == S.INFO_REQUESTED
     before = set_status(
@@ -390,7 +390,9 @@ def deal_submit(*, actor: Membership, deal: Deal) -> Deal:
         else gettext_noop("Submitted for review."),
         data={"has_conflict": deal.has_conflict},
     )
-    rule = _auto_rule(deal)
+    # A strong conflict (the same customer in all likelihood, or a vendor's named or direct-only
+    # account) is never approved over by a rule: a reviewer must look and acknowledge it.
+    rule = None if _strong_conflicts(rows) else _auto_rule(deal)
     if rule is not None:
         try:
             return _approve(actor=None, deal=deal, rule=rule, note="")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from django.db import transaction
@@ -38,7 +39,7 @@ def _approve(
     rule: AutoApprovalRule | None,
     note: str,
     strong: list[dict] | None = None,
-    acknowledged: bool = False,
+    acknowledged: bool | Collection[str] = False,
 ) -> Deal:
     """The one path to approved, which both the reviewer's decision (``deal_approve``, after the
     guard) and the system's rule (``deal_submit``'s auto-approval, ``rule``) take. No guard of its
@@ -46,12 +47,23 @@ def _approve(
     checked here is the one written. Claims the customer for each product line (the database
     refuses a second claim), protects it for the partner's protection days from today, tells the
     partner. ``strong``: the strong conflicts found at approval, which only an acknowledged
-    decision approves over."""
+    decision approves over: ``acknowledged`` names them (``conflicts.conflict_key``: those the
+    reviewer's page showed), or is True for a caller that has just read them itself."""
     check_transition(deal, S.APPROVED, verb="approved")
     protections_create(deal=deal)
     # After the claims: a customer protected for another registration is refused whatever the
     # reviewer acknowledges; only then is the missing acknowledgement the reason.
-    if strong and not acknowledged:
+    unseen = [
+        conflict
+        for conflict in strong or []
+        if acknowledged is not True
+        and (
+            not acknowledged
+            or conflicts.conflict_key(other_deal_id=conflict["other_deal_id"], account_id=conflict["account_id"])
+            not in acknowledged
+        )
+    ]
+    if unseen:
         raise PolicyViolation(
             gettext(
                 "%(reference)s has a strong conflict with another registration or a vendor account: "
@@ -95,7 +107,7 @@ def _approve(
             "protected_until": deal.protected_until.isoformat(),
             "has_conflict": deal.has_conflict,
             "strong_conflicts": strong or [],
-            "conflicts_acknowledged": bool(strong) and acknowledged,
+            "conflicts_acknowledged": bool(strong) and not unseen,
         },
     )
     tell(
@@ -125,13 +137,16 @@ def _strong_conflicts(rows: list[DealConflict]) -> list[dict]:
 
 
 @transaction.atomic
-def deal_approve(*, actor: Membership, deal: Deal, note: str = "", conflicts_acknowledged: bool = False) -> Deal:
+def deal_approve(
+    *, actor: Membership, deal: Deal, note: str = "", conflicts_acknowledged: bool | Collection[str] = False
+) -> Deal:
     """A reviewer approves. Conflicts are checked again and recorded; over a strong one (the
     same customer in all likelihood, or a vendor's named or direct-only account) the reviewer
-    must have acknowledged it (``conflicts_acknowledged``), which the event records: the check
-    runs here, under the lock, so a conflict that appeared after the page was read is not
-    approved over unseen. A customer already protected for another registration is refused by
-    the database and nothing is written. Locked: of two reviewers, the second is told."""
+    must have acknowledged it (``conflicts_acknowledged``: the keys of the conflicts the page
+    showed, ``conflicts.conflict_key``), which the event records: the check runs here, under the
+    lock, so a conflict that appeared after the page was read is not approved over unseen. A
+    customer already protected for another registration is refused by the database and nothing
+    is written. Locked: of two reviewers, the second is told."""
     deal_require(actor, deal, DealAction.APPROVE)
     deal = lock(deal)
     check_transition(deal, S.APPROVED, verb="approved")

@@ -6,6 +6,8 @@ Every decision posts to its own URL, one ``ServiceView`` each (``DealPageAction`
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,7 +26,7 @@ from prm.web.saved_filters import saved_filter_list_for_actor
 from prm.web.views import ServiceView, paginate, query_without_page, shown_time, url_pattern
 from programs.selectors.policies import product_line_options
 
-from ..conflicts import is_strong
+from ..conflicts import conflict_key, is_strong
 from ..forms_office import (
     ApproveForm,
     DealListFilterForm,
@@ -177,6 +179,7 @@ def _compare_rows(deal) -> list[dict]:
                     "title": gettext("%(reference)s by %(partner)s")
                     % {"reference": other.reference, "partner": other.partner.display_name},
                     "strong": is_strong(score=conflict.score),
+                    "key": conflict_key(other_deal_id=other.pk, account_id=None),
                     "deal": other,
                     "customer": other.customer_name,
                     "domain": other.customer_domain,
@@ -194,6 +197,7 @@ def _compare_rows(deal) -> list[dict]:
                     "conflict": conflict,
                     "title": gettext("Vendor account (%(kind)s)") % {"kind": account.get_kind_display().lower()},
                     "strong": is_strong(score=conflict.score, account_kind=account.kind),
+                    "key": conflict_key(other_deal_id=None, account_id=account.pk),
                     "deal": None,
                     "customer": account.name,
                     "domain": account.domain,
@@ -336,6 +340,9 @@ class DealPageAction(ServiceView):
 _TOLD_AT_ONCE = _("The partner is told at once and this cannot be undone.")
 
 
+ACKNOWLEDGED_KEY = re.compile(r"(deal|account):\d{1,18}")
+
+
 class DealApproveView(DealPageAction):
     """Approve; over a strong conflict only with the acknowledgement (the service enforces it)."""
 
@@ -347,7 +354,12 @@ class DealApproveView(DealPageAction):
                 actor=self.actor,
                 deal=self.object,
                 note=data["note"],
-                conflicts_acknowledged=data["conflicts_acknowledged"],
+                # The conflicts the page showed, as it posts them back (a newer one is not among them).
+                conflicts_acknowledged={
+                    key for key in self.request.POST.getlist("acknowledged")[:100] if ACKNOWLEDGED_KEY.fullmatch(key)
+                }
+                if data["conflicts_acknowledged"]
+                else False,
             )
         except PolicyViolation as refusal:
             if refusal.code == "conflict_not_acknowledged":

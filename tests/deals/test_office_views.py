@@ -173,7 +173,9 @@ def test_approve_over_a_strong_conflict_needs_the_acknowledgement(acme, ctx):
     assert "strong conflict" in page and "tick the acknowledgement" in page
     assert office_setup.status_of(ctx) == S.SUBMITTED
     # when they tick it, the deal is approved and the event records what was acknowledged
-    response = client.post(path, {"note": "Go", "conflicts_acknowledged": "on"})
+    acknowledged = f"deal:{ctx.original.pk}"
+    assert f'name="acknowledged" value="{acknowledged}"' in page
+    response = client.post(path, {"note": "Go", "conflicts_acknowledged": "on", "acknowledged": acknowledged})
     assert response.status_code == 302 and response["Location"] == reverse("office:deal_detail", args=[ctx.deal.pk])
     assert office_setup.status_of(ctx) == S.APPROVED
     with platform_scope():
@@ -195,7 +197,7 @@ def test_a_conflict_newer_than_the_registration_is_shown_to_acknowledge_once_ref
     assert "tick the acknowledgement" in page
     assert 'id="strong-conflicts"' in page and later.reference in page
     # and, acknowledged, the approval goes through
-    assert client.post(path, {"conflicts_acknowledged": "on"}).status_code == 302
+    assert client.post(path, {"conflicts_acknowledged": "on", "acknowledged": f"deal:{later.pk}"}).status_code == 302
     with platform_scope():
         assert Deal.objects.get(pk=first.pk).status == S.APPROVED
 
@@ -204,7 +206,10 @@ def test_a_stale_decision_shows_the_services_message(acme, ctx):
     # given a registration another reviewer already approved
     office_setup.conflicting(ctx)
     client = make_client(acme.admin)
-    client.post(reverse("office:deal_approve", args=[ctx.deal.pk]), {"conflicts_acknowledged": "on"})
+    client.post(
+        reverse("office:deal_approve", args=[ctx.deal.pk]),
+        {"conflicts_acknowledged": "on", "acknowledged": f"deal:{ctx.original.pk}"},
+    )
     # when a second reviewer confirms a rejection from the page they still had open
     page = html(
         make_client(acme.manager).post(
@@ -640,3 +645,24 @@ def test_staff_attach_a_document_the_partner_downloads_and_a_bad_file_is_refused
         assert list(DealAttachment.objects.filter(deal_id=ctx.deal.pk).values_list("name", flat=True)) == [
             "Vendor quote"
         ]
+
+
+def test_an_acknowledgement_covers_the_conflicts_the_page_showed_and_no_newer_one(acme, ctx):
+    # given a registration conflicting with partner 2's, acknowledged on the page
+    office_setup.conflicting(ctx)
+    client = make_client(acme.manager)
+    page = html(client.get(reverse("office:deal_detail", args=[ctx.deal.pk])))
+    seen = re.findall(r'name="acknowledged" value="([^"]+)"', page)
+    assert seen == [f"deal:{ctx.original.pk}"]
+    # when, before the reviewer presses Approve, a third registration of the customer arrives
+    newer = submitted(acme.sales[1], ctx.cat, customer_name="Initech Inc")
+    # then the approval with the page's acknowledgement is refused, and the page shows the newer one
+    path = reverse("office:deal_approve", args=[ctx.deal.pk])
+    refused = html(client.post(path, {"conflicts_acknowledged": "on", "acknowledged": seen}))
+    assert "tick the acknowledgement" in refused and newer.reference in refused
+    assert office_setup.status_of(ctx) == S.SUBMITTED
+    # and acknowledging both approves it
+    both = re.findall(r'name="acknowledged" value="([^"]+)"', refused)
+    assert set(both) == {f"deal:{ctx.original.pk}", f"deal:{newer.pk}"}
+    assert client.post(path, {"conflicts_acknowledged": "on", "acknowledged": both}).status_code == 302
+    assert office_setup.status_of(ctx) == S.APPROVED
