@@ -76,10 +76,15 @@ def mfa_required(request) -> bool:
         return False
     if user.is_superuser:
         return True
-    membership = getattr(request, "membership", None)
+    return mfa_required_for(getattr(request, "membership", None), tenant=request.tenant)
+
+
+def mfa_required_for(membership, *, tenant) -> bool:
+    """Whether acting as ``membership`` (of ``tenant``) needs a second factor: its role's rule or
+    the vendor's switch. The platform page's inbox asks it of each vendor it reads."""
     if membership is None or not membership.is_active:
         return False
-    return membership.role in MFA_REQUIRED_ROLES or request.tenant.require_mfa
+    return membership.role in MFA_REQUIRED_ROLES or tenant.require_mfa
 
 
 class RequireMfaMiddleware:

@@ -216,21 +216,27 @@ class VendorInbox:
     """One vendor's part of a person's inbox on the platform page."""
 
     membership: object  # with ``tenant_obj``
-    actions: Actions
+    actions: Actions | None  # None: the vendor asks for a second factor the person has not set up
 
 
-def inbox_for_user(*, portals) -> list[VendorInbox]:
+def inbox_for_user(*, portals, second_factor: bool) -> list[VendorInbox]:
     """What waits for a person in each vendor's portal (``portals``: their active memberships,
     from ``portals_for_user``), for the platform page.
 
     Each vendor is read inside its own tenant scope, as that membership (a partner user's with
     its partner, so the database's row-level security applies as on the portal itself); nothing
     read in one scope is asked of another. The cost is the sources' bounded queries per vendor.
+    A vendor whose portal asks this person for a second factor (``second_factor``: whether they
+    have one) shows nothing of its work until they set one up, as its portal would not.
     """
+    from prm.accounts.middleware import mfa_required_for
     from prm.tenancy.scope import tenant_scope
 
     inbox = []
     for membership in portals:
+        if not second_factor and mfa_required_for(membership, tenant=membership.tenant_obj):
+            inbox.append(VendorInbox(membership=membership, actions=None))
+            continue
         area = OFFICE if membership.is_staff_member else PORTAL
         partner = None if membership.is_staff_member else membership.partner_id
         with tenant_scope(membership.tenant_id, partner=partner):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connection
@@ -285,7 +286,12 @@ def platform_home(request):
     from prm.web.home import inbox_for_user
 
     portals = portals_for_user(user=request.user) if request.user.is_authenticated else []
-    return render(request, "web/platform.html", {"inbox": inbox_for_user(portals=portals)})
+    # Whether they have a second factor: a vendor that asks for one shows its work only then.
+    second_factor = bool(portals) and (
+        Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
+    )
+    inbox = inbox_for_user(portals=portals, second_factor=second_factor)
+    return render(request, "web/platform.html", {"inbox": inbox})
 
 
 def healthz(request):

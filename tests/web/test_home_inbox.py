@@ -150,9 +150,10 @@ def test_each_vendor_costs_a_bounded_number_of_queries(world, no_queries_from_te
         _info_requested(world.acme, f"Customer {n}")
     two_busy = _queries(person.user)
     # then a partner's vendor costs the same whatever waits there, and that is pinned: the
-    # savepoint of its scope and its release, four deal sources, the tier gaps (enrollments, ladders, standings)
+    # savepoint of its scope and its release, four deal sources, the tier gaps (enrollments, ladders, standings);
+    # the page itself asks once whether the person has a second factor
     assert two == two_busy
-    assert (one, two - one) == (16, 9)
+    assert (one, two - one) == (17, 9)
     # and a staff member's vendor too: its scope's savepoint and release, four deal sources
     staff = world.acme.manager
     alone = _queries(staff.user)
@@ -171,3 +172,19 @@ def test_a_platform_superuser_with_a_membership_sees_its_work_too(world, two_ven
     assert "Acme Customer" in _vendor(page, world.acme.tenant)
     globex = _vendor(page, world.globex.tenant)
     assert "Globex Customer" in globex and "Other Co" not in globex
+
+
+def test_a_vendor_that_asks_for_a_second_factor_shows_its_work_only_once_one_is_set_up(world, two_vendors):
+    # given globex asks everybody for two-factor sign-in, and the person has not set it up
+    from prm.tenancy.models import Tenant
+
+    Tenant.objects.filter(pk=world.globex.tenant.pk).update(require_mfa=True)
+    page = _platform(two_vendors.person.user).get("/").content.decode()
+    # then globex's part says so and shows nothing of its work, while acme's is unchanged
+    globex = _vendor(page, world.globex.tenant)
+    assert "Globex Customer" not in globex and "asks for two-factor sign-in" in globex
+    assert "Acme Customer" in _vendor(page, world.acme.tenant)
+    # once they set one up, globex's work shows too
+    give_totp(two_vendors.person.user)
+    page = _platform(two_vendors.person.user).get("/").content.decode()
+    assert "Globex Customer" in _vendor(page, world.globex.tenant)
