@@ -9,6 +9,8 @@ browser asks for (Accept-Language). The time zone follows the same order, withou
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -47,10 +49,25 @@ def language_for(*, user=None, tenant=None, request=None) -> str:
 
 
 def time_zone_for(*, user=None, tenant=None) -> str:
-    """The time zone to show ``user`` dates in within ``tenant``'s portal."""
-    return (getattr(user, "time_zone", "") if user is not None else "") or (
-        tenant.time_zone if tenant is not None else settings.TIME_ZONE
-    )
+    """The time zone to show ``user`` dates in within ``tenant``'s portal: theirs, else the
+    vendor's, else the installation's. A zone this machine's tzdata does not know (saved where
+    the data was newer) is passed over rather than failing every page, the one to change it too."""
+    for zone in (
+        getattr(user, "time_zone", "") if user is not None else "",
+        tenant.time_zone if tenant is not None else "",
+    ):
+        if zone and _known_zone(zone):
+            return zone
+    return settings.TIME_ZONE
+
+
+@functools.lru_cache(maxsize=1024)
+def _known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def babel_locale(language: str | None = None) -> str:

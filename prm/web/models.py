@@ -25,6 +25,9 @@ class SavedFilter(TenantOwned):
     shared = models.BooleanField(_("shared with the back office"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Staff's own: a partner user's transaction reads none (the second layer under the views).
+    rls_partner_predicate = "false"
+
     class Meta:
         ordering = ["name", "id"]
         constraints = [

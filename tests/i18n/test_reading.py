@@ -204,3 +204,13 @@ def test_times_in_lists_are_the_readers_zone_and_format():
     with translation.override("de"), timezone.override("Asia/Tokyo"):
         shown = shown_time(moment)
     assert (shown.day, shown.clock) == ("03.03.2027", "22:00")
+
+
+def test_a_time_zone_this_machine_does_not_know_falls_back_to_the_vendors(world):
+    # given a zone saved where the tzdata was newer (this machine has never heard of it)
+    member = world.acme.partner_admin
+    User.objects.filter(pk=member.user_id).update(time_zone="Mars/Olympus_Mons")
+    # then the person's pages still open, in the vendor's zone, and they can choose another
+    client = make_client(member)
+    assert client.get(reverse("portal:home")).status_code == 200
+    assert client.get(reverse("portal:profile")).status_code == 200
