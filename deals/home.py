@@ -16,7 +16,6 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Window
 from django.urls import reverse
 from django.utils import timezone
@@ -72,11 +71,14 @@ def _counted(queryset, limit: int, **window_counts):
 
 
 def _field_label(name: str) -> str:
-    """A registration's field as the forms name it (the information a reviewer asked for)."""
-    try:
-        return str(Deal._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:
-        return name.replace("_", " ")
+    """A registration's field as the registration form names it, in the reader's language (the
+    information a reviewer asked for)."""
+    from .forms_portal import DealForm
+
+    if name == "lines":
+        return gettext("Products")
+    field = DealForm.base_fields.get(name)
+    return str(field.label) if field is not None and field.label else name.replace("_", " ")
 
 
 def _visible(actor):

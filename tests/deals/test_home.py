@@ -83,7 +83,7 @@ def test_a_partner_home_lists_what_needs_the_partner_first_most_urgent_first(acm
     assert "Soon Corp" in titles[1] and not any("Later Corp" in title for title in titles)
     assert page.index("Needs your action") < page.index("Your company")
     assert "Protection ends in 5 days: close it or ask for an extension." in page
-    assert "Information requested: amount, expected close on" in page
+    assert "Information requested: Amount, Expected close date" in page
     # and each item links to where it is done
     assert f'href="{reverse("portal:deal_edit", args=[info.pk])}"' in page
     assert f'href="{reverse("portal:deal_detail", args=[sooner.pk])}"' in page
