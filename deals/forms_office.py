@@ -168,7 +168,7 @@ class RefusalNeedsNoteForm(forms.Form):
 
     refusal = "refuse"
     note_field = "note"
-    note_missing = _("")
+    note_missing = ""
 
     def clean(self):
         data = super().clean()
@@ -190,7 +190,7 @@ class ExtensionDecisionForm(RefusalNeedsNoteForm):
 
 
 class WinDecisionForm(RefusalNeedsNoteForm):
-    note_field, note_missing = _("reason"), "Tell the partner why the win is not confirmed."
+    note_field, note_missing = "reason", _("Tell the partner why the win is not confirmed.")
 
     decision = forms.ChoiceField(choices=[("confirm", _("Confirm win")), ("refuse", _("Refuse win"))])
     reason = forms.CharField(

@@ -41,7 +41,7 @@ class PricingRequestForm(forms.Form):
 
 
 class PricingDecisionForm(RefusalNeedsNoteForm):
-    refusal, note_missing = _("reject"), "Tell the partner why the special pricing is rejected."
+    refusal, note_missing = "reject", _("Tell the partner why the special pricing is rejected.")
 
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
     note = forms.CharField(
