@@ -185,7 +185,8 @@ def _compare_rows(deal) -> list[dict]:
                     "domain": other.customer_domain,
                     "country": other.customer_country,
                     "partner": other.partner.display_name,
-                    "amount": f"{other.currency} {other.amount:,.2f}",
+                    "amount": f"{other.currency} "
+                    + formats.number_format(other.amount, decimal_pos=2, use_l10n=True, force_grouping=True),
                     "status": other.get_status_display(),
                     "lines": ", ".join(line.product_line.name for line in other.lines.all()),
                 }
