@@ -136,7 +136,7 @@ RULES: dict[DealAction, Rule] = {
 DRAFT_PRIVATE = _("The partner has not submitted this registration yet: the vendor's side cannot act on a draft.")
 
 
-def _partner_draft(deal) -> bool:
+def deal_is_partner_draft(deal) -> bool:
     """A registration a partner user saved and never submitted: a draft, or a draft it discarded
     (withdrawn before submission). Not one staff entered on the partner's behalf, nor the
     registration being made, which has no id yet. The portal promises the vendor sees a
@@ -144,12 +144,6 @@ def _partner_draft(deal) -> bool:
     if deal.pk is None or deal.entered_by_id is not None:
         return False
     return deal.status == "draft" or (deal.status == "withdrawn" and deal.submitted_at is None)
-
-
-def deal_is_partner_draft(deal) -> bool:
-    """Whether ``deal`` is still the partner's own (saved, never submitted): the vendor neither
-    sees it nor can be written to about it."""
-    return _partner_draft(deal)
 
 
 def _vendor_side(actor) -> bool:
@@ -164,7 +158,7 @@ def deal_reach(actor, action: DealAction) -> str | None:
 def deal_filter(actor, action: DealAction = A.VIEW) -> Q | None:
     """The registrations (of the current tenant) ``actor`` may take ``action`` on, as a filter;
     None when there are none. What ``deal_may`` answers for one registration, for a list: staff
-    never list what a partner saved and never submitted (``_partner_draft``)."""
+    never list what a partner saved and never submitted (``deal_is_partner_draft``)."""
     visible = narrow(RULES[action], actor, owner_field="registered_by_id")
     if visible is not None and _vendor_side(actor):
         visible &= ~(
@@ -178,7 +172,7 @@ def deal_may(actor, deal, action: DealAction) -> bool:
     pages ask to show or hide a form or a button, and selectors to show one registration."""
     if actor is not None and actor.tenant_id != deal.tenant_id:
         return False
-    if _vendor_side(actor) and _partner_draft(deal):
+    if _vendor_side(actor) and deal_is_partner_draft(deal):
         return False
     return allows(RULES[action], actor, deal.partner_id, owner_id=deal.registered_by_id)
 
@@ -192,7 +186,7 @@ def deal_require(actor, deal, action: DealAction) -> None:
     partner, tenant and ``registered_by``). Staff asked to act on a partner's draft are refused
     with ``DRAFT_PRIVATE`` (seeing it: a 404), whatever the table would let them do."""
     assert_same_tenant(actor, deal)
-    if _vendor_side(actor) and _partner_draft(deal) and allows(RULES[action], actor, deal.partner_id):
+    if _vendor_side(actor) and deal_is_partner_draft(deal) and allows(RULES[action], actor, deal.partner_id):
         if RULES[action].refusal is None:
             raise Http404
         raise NotAllowed(str(DRAFT_PRIVATE))

@@ -53,16 +53,9 @@ def _approve(
     protections_create(deal=deal)
     # After the claims: a customer protected for another registration is refused whatever the
     # reviewer acknowledges; only then is the missing acknowledgement the reason.
-    unseen = [
-        conflict
-        for conflict in strong or []
-        if acknowledged is not True
-        and (
-            not acknowledged
-            or conflicts.conflict_key(other_deal_id=conflict["other_deal_id"], account_id=conflict["account_id"])
-            not in acknowledged
-        )
-    ]
+    keys = [conflicts.conflict_key(other_deal_id=c["other_deal_id"], account_id=c["account_id"]) for c in strong or []]
+    seen = set() if acknowledged is True or not acknowledged else set(acknowledged)
+    unseen = [] if acknowledged is True else [key for key in keys if key not in seen]
     if unseen:
         raise PolicyViolation(
             gettext(
