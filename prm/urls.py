@@ -3,7 +3,8 @@ from the path: /portal/ for partners, /office/ for vendor staff, /admin/ for con
 
 Apps plug in: each project app's ``urls.py`` may offer ``office_urlpatterns`` and
 ``portal_urlpatterns``, collected here in INSTALLED_APPS order into the ``office`` and ``portal``
-namespaces. The foundation names no app.
+namespaces, and ``public_urlpatterns``: pages of a tenant's host that anyone may open (a
+certificate's verification page), at the root, without a namespace. The foundation names no app.
 """
 
 from importlib import import_module
@@ -52,6 +53,7 @@ urlpatterns = [
     path("notifications/", include("prm.notifications.urls")),
     path("office/", include((_collect("office_urlpatterns"), "office"))),
     path("portal/", include((_collect("portal_urlpatterns"), "portal"))),
+    *_collect("public_urlpatterns"),
 ]
 
 handler404 = "prm.web.errors.not_found"

@@ -316,6 +316,8 @@ PRM_CSP = {
     "img-src": ["'self'", "data:"],
     "font-src": ["'self'"],
     "connect-src": ["'self'"],
+    # Lesson videos (learning.richtext.VIDEO_FRAME_SOURCES) and SCORM packages (served by us).
+    "frame-src": ["'self'", "https://www.youtube-nocookie.com", "https://player.vimeo.com"],
     "frame-ancestors": ["'none'"],
     "form-action": [
         "'self'",

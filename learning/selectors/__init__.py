@@ -1,0 +1,1 @@
+"""Every read an actor makes in e-learning, one module per part."""

@@ -1,0 +1,1 @@
+"""What each part of e-learning plugs into the foundation, called from ``LearningConfig.ready``."""

@@ -1,0 +1,6 @@
+"""What the authoring part of e-learning plugs into the foundation (menu entries, home cards, action
+sources, hooks, metrics); called once from LearningConfig.ready."""
+
+
+def register() -> None:
+    pass

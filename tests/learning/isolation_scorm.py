@@ -1,0 +1,5 @@
+"""Isolation cases of e-learning: scorm (tests/learning/isolation.py merges them)."""
+
+from __future__ import annotations
+
+CASES: dict = {}
