@@ -6,7 +6,10 @@ being edited) serve the authoring tests too."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from learning.models import Course, CourseStatus, CourseVersion, Lesson, LessonKind, Question, VersionStatus
 from learning.services.authoring import LessonContent, course_draft, lesson_add
@@ -181,3 +184,102 @@ CASES: dict[str, Case] = {
         effect=_in_acme(lambda ctx: not Question.objects.filter(pk=ctx.question.pk).exists()),
     ),
 }
+
+
+def for_world(world) -> SimpleNamespace:
+    """acme's course with a draft (``drafted``), made once per world (the hostile-input tests)."""
+    if not hasattr(world, "authoring"):
+        world.authoring = SimpleNamespace(side=world.acme)
+        drafted(world.authoring)
+    return world.authoring
+
+
+def form_views() -> dict:
+    """The course editor's forms for tests/hostile/test_fuzz_forms.py: name -> (who posts, the
+    path, valid data)."""
+
+    def author(world):
+        return world.acme.marketing
+
+    def at(name, args=None):
+        return lambda world: reverse(name, args=args(for_world(world)) if args else None)
+
+    quiz = {
+        "pass_mark_percent": "80",
+        "questions_per_attempt": "0",
+        "max_attempts": "3",
+        "cooldown_minutes": "10",
+        "time_limit_minutes": "0",
+        "show_answers": "on",
+    }
+    course = {
+        "title": "Hostile course",
+        "code": "hostile-course",
+        "summary": "About",
+        "category": "Sales",
+        "level": "intro",
+        "duration_minutes": "30",
+        "audience_roles": ["sales"],
+    }
+    return {
+        "office:learning_course_create": (author, at("office:learning_course_create"), lambda w: dict(course)),
+        "office:learning_course_edit": (
+            author,
+            at("office:learning_course_edit", COURSE),
+            lambda w: {**course, "code": for_world(w).course.code},
+        ),
+        "office:learning_course_publish": (
+            author,
+            at("office:learning_course_publish", COURSE),
+            lambda w: {"version": str(for_world(w).draft.pk)},
+        ),
+        "office:learning_quiz_settings": (author, at("office:learning_quiz_settings", DRAFT), lambda w: dict(quiz)),
+        "office:learning_lesson_add": (author, at("office:learning_lesson_add", DRAFT), lambda w: _lesson("Added")),
+        "office:learning_lesson_edit": (author, at("office:learning_lesson_edit", LESSON), lambda w: _lesson("Edited")),
+        "office:learning_lesson_move": (
+            author,
+            at("office:learning_lesson_move", LESSON),
+            lambda w: {"direction": "up"},
+        ),
+        "office:learning_question_add": (author, at("office:learning_question_add", DRAFT), lambda w: _answers()),
+        "office:learning_question_edit": (
+            author,
+            at("office:learning_question_edit", QUESTION),
+            lambda w: _answers(),
+        ),
+    }
+
+
+# The course editor's POSTs that carry no input (tests/hostile/test_fuzz_forms.py).
+NO_INPUT = {
+    "office:learning_course_draft",
+    "office:learning_course_archive",
+    "office:learning_lesson_delete",
+    "office:learning_question_delete",
+}
+
+
+def every_form() -> dict:
+    """The course editor's forms, unbound, built as its views build them (in the tenant's scope)."""
+    from learning.forms_authoring import (
+        CourseFilterForm,
+        CourseForm,
+        LessonForm,
+        MoveForm,
+        QuestionForm,
+        QuizSettingsForm,
+    )
+    from partners.selectors import partner_type_options
+    from programs.selectors.tiers import tier_choices
+
+    def course_form(data):
+        return CourseForm(data, partner_types=partner_type_options(), tiers=list(tier_choices()), courses=[])
+
+    return {
+        "CourseFilterForm": lambda data: CourseFilterForm(data),
+        "CourseForm": course_form,
+        "LessonForm": lambda data: LessonForm(data, packages=[]),
+        "QuizSettingsForm": lambda data: QuizSettingsForm(data),
+        "QuestionForm": lambda data: QuestionForm(data),
+        "MoveForm": lambda data: MoveForm(data),
+    }
