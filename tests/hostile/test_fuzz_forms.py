@@ -46,6 +46,7 @@ from prm.tenancy.scope import platform_scope, tenant_scope
 from ..conftest import make_client
 from ..deals import office_setup, portal_setup, pricing_setup
 from ..factories import InvitationFactory, NotificationFactory
+from ..learning import isolation_authoring
 from ..programs import policy_setup, tier_setup
 from .support import HOSTILE, HOSTILE_QUICK, hostile_id, hostile_text, html_problems
 
@@ -390,6 +391,7 @@ FORM_VIEWS = {
         lambda w: reverse("account_reset_password"),
         lambda w: {"email": w.acme.manager.user.email},
     ),
+    **isolation_authoring.form_views(),
 }
 
 
@@ -431,6 +433,7 @@ def test_the_form_views_cover_every_post_page():
         "portal:deal_submit",
         "portal:deal_pricing_withdraw",
         "office:saved_filter_delete",
+        *isolation_authoring.NO_INPUT,
     }
     assert (posted | with_forms) - no_input <= set(FORM_VIEWS)
 
@@ -952,6 +955,7 @@ def _forms(world):
         "PreferencesForm": lambda data: PreferencesForm(data, preferences=preferences, membership=acme.manager),
         "TenantSettingsForm": lambda data: TenantSettingsForm(data, instance=acme.tenant),
         "ReadingSettingsForm": lambda data: ReadingSettingsForm(data, instance=User(pk=acme.manager.user_id)),
+        **isolation_authoring.every_form(),
     }
 
 
