@@ -216,11 +216,31 @@ def _is_late(attempt: QuizAttempt, now) -> bool:
     return attempt.deadline_at is not None and now > attempt.deadline_at + GRACE
 
 
-@transaction.atomic
 def quiz_attempt_start(*, actor: Membership, enrollment: Enrollment) -> QuizAttempt:
     """Start an attempt at the enrolment's quiz (or resume the open one): after the lessons,
     within the attempt limit, past the cool-down of a failed attempt. Draws the questions at
-    random and sets the deadline."""
+    random and sets the deadline. An open attempt whose time ran out is closed as failed first,
+    and stays closed even when the new start is refused (the cool-down it begins, say)."""
+    _close_late_attempt(actor=actor, enrollment=enrollment)
+    return _start(actor=actor, enrollment=enrollment)
+
+
+@transaction.atomic
+def _close_late_attempt(*, actor: Membership, enrollment: Enrollment) -> None:
+    learning_require(actor, enrollment, LEARN)
+    enrollment = _lock(enrollment)
+    late = (
+        QuizAttempt.objects.filter(enrollment_id=enrollment.pk, status=AttemptStatus.OPEN)
+        .select_for_update(of=("self",))
+        .first()
+    )
+    if late is not None and _is_late(late, timezone.now()):
+        late.enrollment = enrollment
+        attempt_expire(late, actor=actor)
+
+
+@transaction.atomic
+def _start(*, actor: Membership, enrollment: Enrollment) -> QuizAttempt:
     learning_require(actor, enrollment, LEARN)
     enrollment = _lock(enrollment)
     version = enrollment.version
@@ -233,12 +253,9 @@ def quiz_attempt_start(*, actor: Membership, enrollment: Enrollment) -> QuizAtte
         raise InvalidTransition(gettext("You already passed this quiz: there is nothing more to do."))
     now = timezone.now()
     attempts = QuizAttempt.objects.filter(enrollment_id=enrollment.pk)
-    open_attempt = attempts.filter(status=AttemptStatus.OPEN).select_for_update().first()
+    open_attempt = attempts.filter(status=AttemptStatus.OPEN).first()
     if open_attempt is not None:
-        if not _is_late(open_attempt, now):
-            return open_attempt
-        open_attempt.enrollment = enrollment
-        attempt_expire(open_attempt, actor=actor)
+        return open_attempt
     lessons = Lesson.objects.filter(version_id=version.pk).count()
     done = LessonProgress.objects.filter(enrollment_id=enrollment.pk, lesson__version_id=version.pk).count()
     if done < lessons:

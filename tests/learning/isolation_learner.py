@@ -10,6 +10,7 @@ The set-ups are also the learner tests' (tests/learning/test_learner*.py).
 from __future__ import annotations
 
 from django.core.files.base import ContentFile
+from django.urls import reverse
 
 from learning.models import AttemptStatus, Course, Enrollment, Lesson, LessonKind, LessonProgress, QuizAttempt
 from learning.services.learner import enrollment_enroll, lesson_complete, quiz_attempt_start, quiz_attempt_submit
@@ -147,3 +148,29 @@ CASES: dict[str, Case] = {
     ),
     "portal:learning_quiz_result": portal_page(setup=attempt_submitted, args=ATTEMPT, contains="Passed"),
 }
+
+
+# --- for tests/hostile/test_fuzz_forms.py (the integrator merges these into its FORM_VIEWS) -----------
+
+
+def _world_attempt(world):
+    """acme partner 1's rep's open attempt, built once per world (path and data ask for it)."""
+    ctx = getattr(world, "_learning_attempt", None)
+    if ctx is None:
+        from types import SimpleNamespace
+
+        ctx = SimpleNamespace(side=world.acme)
+        attempt_open(ctx)
+        world._learning_attempt = ctx
+    return ctx
+
+
+FORM_VIEWS = {
+    "portal:learning_quiz_submit": (
+        lambda w: w.acme.sales_rep,
+        lambda w: reverse("portal:learning_quiz_submit", args=[_world_attempt(w).attempt.pk]),
+        lambda w: _answers_data(_world_attempt(w)),
+    ),
+}
+# POSTs without input (a button): enrol, mark a lesson done, start the quiz.
+NO_INPUT = {"portal:learning_enroll", "portal:learning_lesson_done", "portal:learning_quiz_start"}

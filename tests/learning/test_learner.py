@@ -524,3 +524,15 @@ def test_my_learning_lists_courses_in_progress_with_the_lesson_to_resume_and_com
         mine = my_learning(actor=acme.sales_rep)
     assert [(c.title, c.progress, c.resume_lesson_id) for c in mine.in_progress] == [("Going", 50, second.pk)]
     assert [c.title for c in mine.completed] == ["Done"]
+
+
+def test_starting_again_after_the_time_ran_out_closes_the_late_attempt_even_when_refused(acme):
+    course = learning_course(acme.tenant, lessons=0, time_limit_minutes=5, cooldown_minutes=10)
+    enrollment = enrol(acme.sales_rep, course)
+    attempt = start(acme.sales_rep, enrollment)
+    with platform_scope():
+        QuizAttempt.objects.filter(pk=attempt.pk).update(deadline_at=timezone.now() - timedelta(minutes=1))
+    # when the rep comes back to the quiz: the late attempt counts as failed, and its cool-down runs
+    with as_partner(acme.sales_rep), pytest.raises(PolicyViolation, match="try again in 10 minutes"):
+        quiz_attempt_start(actor=acme.sales_rep, enrollment=enrollment)
+    assert stored(QuizAttempt, attempt.pk).status == AttemptStatus.EXPIRED
