@@ -1,6 +1,52 @@
-"""What the learner part of e-learning plugs into the foundation (menu entries, home cards, action
-sources, hooks, metrics); called once from LearningConfig.ready."""
+"""What the learner part of e-learning plugs into the foundation: the portal's "Learning" entry and
+the home's "Continue your course" (the courses a person is taking, latest first); called once from
+LearningConfig.ready."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
+
+from prm.accounts.access import PORTAL
+from prm.web.home import ActionGroup, ActionItem, action_source
+from prm.web.menu import menu_entry
+
+from ..permissions import LEARNING_TAKE
+
+
+def continue_items(*, actor, tenant, limit: int) -> ActionGroup | None:
+    """The actor's courses in progress (one query: the rows carry the count of all)."""
+    from ..selectors.catalogue import in_progress_for_home
+
+    rows, count = in_progress_for_home(actor=actor, limit=limit)
+    if not count:
+        return None
+    items = [
+        ActionItem(
+            title=row["course__title"],
+            detail=gettext("%(percent)s%% done") % {"percent": row["progress_percent"]},
+            url=reverse("portal:learning_course", args=[row["course_id"]]),
+            since=row["last_activity_at"] or row["enrolled_at"],
+            since_label=gettext("last studied"),
+        )
+        for row in rows
+    ]
+    return ActionGroup(
+        name="learning_continue",
+        label=gettext("Continue your course"),
+        count=count,
+        items=items,
+        url=reverse("portal:learning_mine"),
+    )
 
 
 def register() -> None:
-    pass
+    # Next to Deals (40) and before Company (50).
+    menu_entry(
+        area=PORTAL,
+        label=gettext_lazy("Learning"),
+        url_name="portal:learning_catalogue",
+        capability=LEARNING_TAKE,
+        order=45,
+    )
+    action_source(area=PORTAL, name="learning_continue", items=continue_items, capability=LEARNING_TAKE, order=60)
