@@ -396,7 +396,7 @@ def _packages(world, n):
 
 
 def test_the_package_list_costs_the_same_for_5_and_25_rows(world, no_queries_from_templates):
-    # 5: the session's user and membership, the tenant's settings, the page of rows and its count
+    # The page of rows and its capped count, whatever the number of rows.
     member, path = _packages(world, 5)
     few = cost(member, path)
     _packages(world, 20)
