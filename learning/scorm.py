@@ -336,6 +336,24 @@ def _remove_stale_temporaries(tenant_root: Path) -> None:
             continue
 
 
+def stale_package_dirs(tenant_id: int) -> dict[str, Path]:
+    """The tenant's unpacked folders older than ``ORPHAN_AGE_SECONDS``, by ``storage_path``: the
+    caller keeps those a row names and removes the rest (an upload whose transaction rolled back
+    after the files were in place, a package row deleted)."""
+    tenant_root = scorm_root() / str(int(tenant_id))
+    if not tenant_root.is_dir():
+        return {}
+    cutoff = time.time() - ORPHAN_AGE_SECONDS
+    found = {}
+    for path in tenant_root.iterdir():
+        try:
+            if path.is_dir() and not path.name.startswith(".") and path.stat().st_mtime < cutoff:
+                found[f"{int(tenant_id)}/{path.name}"] = path
+        except FileNotFoundError:
+            continue
+    return found
+
+
 def remove_package_files(storage_path: str) -> None:
     """Remove a package's folder (its row was not saved)."""
     if storage_path:

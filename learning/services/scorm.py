@@ -38,7 +38,7 @@ from ..models import (
     VersionStatus,
 )
 from ..permissions import LEARNING_AUTHOR, LearningAction, learning_require
-from ..scorm import inspect_package, remove_package_files, store_package
+from ..scorm import inspect_package, remove_package_files, stale_package_dirs, store_package
 from .progress import enrollment_refresh, lesson_mark_done, quiz_mark_passed
 
 # SCORM 1.2's vocabulary of cmi.core.lesson_status.
@@ -67,6 +67,7 @@ def scorm_package_upload(*, actor: Membership, upload, title: str = "") -> Scorm
     if upload is None:
         raise PolicyViolation(gettext("Choose a SCORM package (a zip file) to upload."))
     info = inspect_package(upload)
+    scorm_orphans_remove(tenant_id=actor.tenant_id)
     storage_path = store_package(upload=upload, info=info, tenant_id=actor.tenant_id)
     try:
         with transaction.atomic():
@@ -91,9 +92,22 @@ def scorm_package_upload(*, actor: Membership, upload, title: str = "") -> Scorm
     except BaseException:
         remove_package_files(storage_path)
         raise
-    # An outer transaction that rolls back after this returns leaves a folder with no row: the
-    # rename made it whole, and no page serves a folder without its row.
+    # An outer transaction that rolls back after this returns leaves a folder with no row: no page
+    # serves it (files are reached through the row), and the tenant's next upload removes it.
     return package
+
+
+def scorm_orphans_remove(*, tenant_id: int) -> int:
+    """Remove the tenant's unpacked folders that no package row names (older than an hour, so an
+    upload still in its transaction keeps its files). Returns how many were removed."""
+    stale = stale_package_dirs(tenant_id)
+    if not stale:
+        return 0
+    kept = set(ScormPackage.objects.filter(storage_path__in=list(stale)).values_list("storage_path", flat=True))
+    orphans = [storage_path for storage_path in stale if storage_path not in kept]
+    for storage_path in orphans:
+        remove_package_files(storage_path)
+    return len(orphans)
 
 
 @transaction.atomic

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import time
 from decimal import Decimal
 from types import SimpleNamespace
 from zipfile import ZipFile
@@ -402,3 +404,23 @@ def test_the_package_list_costs_the_same_for_5_and_25_rows(world, no_queries_fro
     _packages(world, 20)
     many = cost(member, path)
     assert_list_page(few, many, pinned=5, row=r'<tr id="package-', rows=(5, 25), what="SCORM packages")
+
+
+def test_folders_no_package_names_are_removed_by_the_next_upload(world, scorm_root):
+    # given a package, and a folder an hour old that no row names (its upload rolled back)
+    ctx = SimpleNamespace(side=world.acme)
+    uploaded(ctx)
+    orphan = scorm_root / str(world.acme.tenant.pk) / "deadbeef"
+    (orphan / "assets").mkdir(parents=True)
+    (orphan / "index.html").write_text("left behind")
+    old = time.time() - 2 * 3600
+    for path in (orphan, package_dir(ctx.package.storage_path)):
+        os.utime(path, (old, old))
+    # when the next package is uploaded
+    uploaded(ctx)
+    # then the orphan is gone, and both packages' files are still there
+    assert not orphan.exists()
+    with platform_scope():
+        paths = list(ScormPackage.objects.values_list("storage_path", flat=True))
+    assert len(paths) == 2
+    assert all((package_dir(path) / "index.html").is_file() for path in paths)
