@@ -23,6 +23,7 @@ from prm.errors import NotAllowed, PolicyViolation
 from prm.events.models import Event, OutboxMessage
 from prm.tenancy.scope import platform_scope, tenant_scope
 
+from ..concurrency import race
 from ..conftest import body
 from ..query_budget import assert_list_page, cost
 from .factories import QuestionFactory
@@ -424,3 +425,24 @@ def test_folders_no_package_names_are_removed_by_the_next_upload(world, scorm_ro
         paths = list(ScormPackage.objects.values_list("storage_path", flat=True))
     assert len(paths) == 2
     assert all((package_dir(path) / "index.html").is_file() for path in paths)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_commits_completing_the_lesson_at_once_count_it_once(world):
+    # given a learner whose package commits twice at the same moment (two tabs, or LMSCommit
+    # racing LMSFinish), both reporting the first pass
+    ctx = _ctx(world)
+
+    def commit():
+        scorm_session_commit(actor=world.acme.sales_rep, enrollment=ctx.enrollment, lesson=ctx.lesson, cmi=PASSED)
+
+    # when they run together
+    outcomes = race({"first": commit, "second": commit}, tenant=world.acme.tenant)
+    # then both are saved in one session, and the lesson and the course are completed once
+    assert outcomes == {"first": "done", "second": "done"}
+    with platform_scope():
+        assert ScormSession.objects.get().commits == 2
+        assert LessonProgress.objects.count() == 1
+        assert Event.objects.filter(verb="learning.completed").count() == 1
+        assert Event.objects.filter(verb="quiz.passed").count() == 1
+        assert Enrollment.objects.get(pk=ctx.enrollment.pk).status == "completed"
