@@ -297,7 +297,8 @@ def _improves(enrollment: Enrollment, score: Decimal | None) -> bool:
 
 
 def _count(*, actor, enrollment: Enrollment, lesson: Lesson, values: CmiValues, assessed: bool) -> None:
-    locked = Enrollment.objects.select_for_update().select_related("course").get(pk=enrollment.pk)
+    # Only the enrolment is locked (not its course: every learner of the course completes it).
+    locked = Enrollment.objects.select_for_update(of=("self",)).select_related("course").get(pk=enrollment.pk)
     locked.last_lesson = lesson
     changed = lesson_mark_done(enrollment=locked, lesson=lesson)
     is_assessment = assessed and not Question.objects.filter(version_id=locked.version_id).exists()
