@@ -236,6 +236,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
+    ("vendor/scorm-again", NODE_MODULES / "scorm-again" / "dist"),
 ]
 STORAGES = {
     # Uploads live outside the static tree and are served only through views that check access.
@@ -249,6 +250,12 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5_242_880
 PRM_LOGO_MAX_BYTES = 512 * 1024
+# SCORM 1.2 packages (learning/scorm.py): unpacked per tenant under the private media folder,
+# served only by the player's file view; the limits refuse an upload before anything is written.
+PRM_SCORM_ROOT = Path(env_str("PRM_MEDIA_ROOT", str(VAR_DIR / "media"))) / "private" / "scorm"
+PRM_SCORM_MAX_UPLOAD_BYTES = env_int("PRM_SCORM_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+PRM_SCORM_MAX_UNPACKED_BYTES = env_int("PRM_SCORM_MAX_UNPACKED_BYTES", 500 * 1024 * 1024)
+PRM_SCORM_MAX_FILES = env_int("PRM_SCORM_MAX_FILES", 5000)
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -1,5 +1,9 @@
 """The test suite: real PostgreSQL and Redis (scripts/services.py finds or starts them)."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from prm.env import env_str
 
 from .base import *  # noqa: F403
@@ -28,5 +32,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Unpacked SCORM packages (learning/scorm.py) go to a temporary folder per test process, never
+# to the development media folder (the default storage above is in memory; these are real files).
+PRM_SCORM_ROOT = Path(tempfile.gettempdir()) / f"prm-test-scorm-{os.getpid()}"
 CELERY_TASK_ALWAYS_EAGER = env_str("PRM_CELERY_EAGER", "1") == "1"
 CELERY_TASK_EAGER_PROPAGATES = True
