@@ -19,6 +19,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from prm.accounts.access import OFFICE, PORTAL
 from prm.events.services import outbox_enqueue
+from prm.memo import tenant_memo
 from prm.web.home import ActionGroup, ActionItem, action_source
 from prm.web.menu import menu_entry
 
@@ -38,6 +39,22 @@ def _competencies_held(*, partner, codes: set[str], on) -> set[str]:
     return competency_codes_held(partner_id=partner.pk, codes=codes, on=on, today=tenant_today())
 
 
+def _competency_certifications() -> tuple[int, ...]:
+    """The certifications some active competency requires (reference data: the admin that edits
+    competencies calls ``reference_changed``)."""
+    from ..models import CompetencyRequirement
+
+    return tuple(
+        sorted(
+            set(
+                CompetencyRequirement.objects.filter(competency__is_active=True).values_list(
+                    "certification_id", flat=True
+                )
+            )
+        )
+    )
+
+
 def _certificates_to_renew(*, actor, tenant, limit: int) -> ActionGroup | None:
     """The partner admin's people's certificates inside their renewal window whose expiry would
     cost the company a competency (one query)."""
@@ -51,6 +68,8 @@ def _certificates_to_renew(*, actor, tenant, limit: int) -> ActionGroup | None:
 
     from ..selectors.certificates import certificates_at_risk
 
+    if not tenant_memo("learning.competency_certifications", _competency_certifications):
+        return None  # no competency to lose: the home pays nothing
     risks = certificates_at_risk(today=tenant_today(), partner_id=actor.partner_id, in_window=True)
     if not risks:
         return None

@@ -259,3 +259,28 @@ def test_the_recompute_is_set_based_whatever_the_number_of_partners(acme):
     # the same statements for 2 partners gaining it as for 20
     assert few[1] == 2 and many[1] == 20
     assert few[0] == many[0]
+
+
+def test_the_partner_admins_home_names_the_certificate_to_renew_and_the_competency_at_risk(acme, engineers, deliver):
+    from django.urls import reverse
+
+    from ..conftest import make_client
+
+    for person in engineers.people:
+        certify(acme, deliver, person, engineers.exam)
+    # given one engineer's certificate expiring in 20 days (inside the 60-day window)
+    with platform_scope():
+        Certificate.objects.filter(holder=engineers.people[0]).update(
+            expires_on=timezone.localdate() + timedelta(days=20)
+        )
+    # when the partner admin opens the portal home and the certificates page
+    home = make_client(acme.partner_admin).get(reverse("portal:home")).content.decode()
+    page = make_client(acme.partner_admin).get(reverse("portal:learning_certificates")).content.decode()
+    # then both say which certificate to renew and which competency it would cost
+    assert "Certificates to renew" in home and "Engineering is at risk" in home
+    assert "Engineering would have 2 of the 3 certified people" in page
+    # the sales rep's home says nothing of it, nor does the other partner's admin's
+    assert "Certificates to renew" not in make_client(acme.sales_rep).get(reverse("portal:home")).content.decode()
+    assert (
+        "Certificates to renew" not in make_client(acme.partner_admins[1]).get(reverse("portal:home")).content.decode()
+    )
