@@ -222,8 +222,8 @@ def certifications_check(*, membership: Membership, course_id: int) -> CheckSumm
             continue
         # A completion earns once: a certificate newer than the last completion it needs was
         # already awarded for it (and a revoked or expired one is not handed out again by it).
-        last_done = max(completed[course] for course in courses)
-        if previous is not None and previous.created_at >= last_done:
+        last_done = max((completed[course] for course in courses if completed[course]), default=None)
+        if previous is not None and (last_done is None or previous.created_at >= last_done):
             continue
         try:
             with transaction.atomic():

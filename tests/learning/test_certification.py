@@ -477,3 +477,20 @@ def test_the_office_list_costs_the_same_with_many_certificates(acme, no_queries_
 # The office list's queries: the user, the request's savepoint and its release, the tenant's time
 # zone (today), the certifications of the filter, the count, the page.
 PINNED_OFFICE_LIST = 7
+
+
+def test_the_portal_page_costs_the_same_with_many_certificates(acme, no_queries_from_templates):
+    from tests.query_budget import assert_pinned, cost
+
+    certification = CertificationFactory(tenant=acme.tenant, name="Certified Engineer")
+    certificate_for(acme, acme.partner_admin, certification)
+    few = cost(acme.partner_admin, reverse("portal:learning_certificates"))
+    for _ in range(20):
+        certificate_for(acme, PartnerMembershipFactory(partner=acme.partner, role="sales"), certification)
+    many = cost(acme.partner_admin, reverse("portal:learning_certificates"))
+    # the user, the savepoint and its release, today, mine, the company's, its competencies, what is at risk
+    assert_pinned(few, many, pinned=PINNED_PORTAL_LIST, what="portal certificates")
+    assert many.rows(r"<tr>") > few.rows(r"<tr>")
+
+
+PINNED_PORTAL_LIST = 8
