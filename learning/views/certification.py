@@ -14,7 +14,7 @@ from django import forms
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -121,11 +121,23 @@ def _pdf_response(certificate: Certificate):
 # --- the portal ------------------------------------------------------------------------------------
 
 
+def _course_url():
+    """The learner part's course page (``portal:learning_course``, a course id), or None where it
+    is not installed."""
+    try:
+        return url_pattern("portal:learning_course", "course_id")
+    except NoReverseMatch:
+        return None
+
+
 def _renewal_links(rows: list[dict]) -> list[dict]:
     pdf_url = url_pattern("portal:learning_certificate_pdf", "certificate_id")
+    course_url = _course_url() if any(row["certification__renewal_course_id"] for row in rows) else None
     for row in rows:
         row["pdf_url"] = pdf_url(row["id"])
-        row["renewal"] = bool(row["certification__renewal_course_id"]) and row["state"] in (EXPIRING, ACTIVE)
+        renewal = row["certification__renewal_course_id"]
+        row["renewal"] = bool(renewal) and row["state"] in (EXPIRING, ACTIVE)
+        row["renewal_url"] = course_url(renewal) if course_url and row["renewal"] else ""
     return rows
 
 

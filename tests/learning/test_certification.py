@@ -494,3 +494,12 @@ def test_the_portal_page_costs_the_same_with_many_certificates(acme, no_queries_
 
 
 PINNED_PORTAL_LIST = 8
+
+
+def test_an_expiring_certificate_offers_its_renewal_course(acme):
+    today = timezone.localdate()
+    renewal = learning_course(acme.tenant, title="Engineer refresher")
+    certification = CertificationFactory(tenant=acme.tenant, renewal_course=renewal, renewal_window_days=60)
+    certificate_for(acme, acme.sales_rep, certification, expires_on=today + timedelta(days=12))
+    page = make_client(acme.sales_rep).get(reverse("portal:learning_certificates")).content.decode()
+    assert "Expiring" in page and "Renew" in page and ">12<" in page
