@@ -300,6 +300,8 @@ CELERY_BEAT_SCHEDULE = {
     # Deal registrations: review reminders and escalations, protection expiry, the pipeline
     # dashboard's figures (every tenant).
     "deals-sweep-all": {"task": "deals.sweep_all", "schedule": crontab(minute="*/15")},
+    # Certificates: expiry and the renewal reminders (each once), competencies of the companies concerned.
+    "learning-sweep-all": {"task": "learning.sweep_all", "schedule": crontab(minute=40)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
