@@ -145,8 +145,8 @@ SCENARIOS: list[Scenario] = [
         lambda a: _reversed("office:learning_reports"),
         actor=STAFF,
         url_name="office:learning_reports",
-        # the user; course options; by course, partner, region; certified; expiring counts, count, page; items
-        queries=10,
+        # the user; course options; the rates (one statement); certified; expiring counts, count, page; items
+        queries=8,
     ),
     Scenario(
         "learning_team",

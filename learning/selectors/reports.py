@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
@@ -114,21 +114,25 @@ class ReportFilters:
         day = self.day() - timedelta(days=self.period_days - 1)
         return timezone.make_aware(datetime.combine(day, time.min), self.zone or tenant_zone())
 
-    def partner_sql(self, alias: str = "p") -> tuple[str, list]:
-        """`` AND ...`` conditions on the partner row ``alias`` (none when no partner filter);
-        a NULL partner (a holder no longer with one) matches none of them."""
-        parts, params = [], []
+    def partner_sql(self, alias: str = "p", *, named: bool = False):
+        """`` AND ...`` conditions on the partner row ``alias`` (none when no partner filter) and
+        their parameters (a list, or with ``named`` a dict for ``%(name)s`` placeholders); a NULL
+        partner (a holder no longer with one) matches none of them."""
+        conditions = []
         if self.partner_id:
-            parts.append(f"{alias}.id = %s")
-            params.append(self.partner_id)
+            conditions.append(("partner_id", f"{alias}.id = {{}}", self.partner_id))
         if self.partner_name:
             # strpos, not LIKE: PostgreSQL plans it the same under row-level security (prm/tenancy/search.py).
-            parts.append(f"strpos(upper({alias}.display_name), upper(%s)) > 0")
-            params.append(self.partner_name)
+            conditions.append(
+                ("partner_name", f"strpos(upper({alias}.display_name), upper({{}})) > 0", self.partner_name)
+            )
         if self.region:
-            parts.append(f"%s = ANY({alias}.regions_served)")
-            params.append(self.region)
-        return "".join(f" AND {part}" for part in parts), params
+            conditions.append(("region", f"{{}} = ANY({alias}.regions_served)", self.region))
+        if named:
+            sql = "".join(" AND " + text.format(f"%({name})s") for name, text, _ in conditions)
+            return sql, {name: value for name, _, value in conditions}
+        sql = "".join(" AND " + text.format("%s") for _, text, _ in conditions)
+        return sql, [value for _, _, value in conditions]
 
     def partner_q(self, prefix: str) -> Q:
         """The same conditions as an ORM filter on the partner at ``prefix`` (``holder__partner``)."""
@@ -193,98 +197,115 @@ class RateTable:
     total: int  # groups in all (the page shows at most SECTION_ROWS of the partners)
 
 
-# The enrolments the filters select (with their partner), and their finished attempts per enrolment.
-_ENROLMENTS = """
+@dataclass
+class Rates:
+    """The three rate tables of the report page, from one statement."""
+
+    courses: RateTable
+    partners: RateTable
+    regions: RateTable
+
+
+# One statement for the three tables: the enrolments the filters select, their finished attempts
+# per enrolment, then their figures per (course, partner), summed by course, by partner and by
+# sales region. The enrolments and attempts are read once, not once per table.
+_RATES_SQL = """
 WITH enr AS (
-    SELECT e.id, e.course_id, e.partner_id, e.status, e.best_score, p.display_name, p.regions_served
-      FROM learning_enrollment e
-      JOIN partners_partner p ON p.id = e.partner_id AND p.tenant_id = e.tenant_id
-     WHERE e.tenant_id = %s {enrolment_filter}{partner_filter}
+    SELECT e.id, e.course_id, e.partner_id, e.status, e.best_score
+      FROM learning_enrollment e{partner_join}
+     WHERE e.tenant_id = %(tenant)s{enrolment_filter}{partner_filter}
 ),
 att AS (
     SELECT a.enrollment_id, count(*) AS attempts, bool_or(a.passed) AS passed,
            bool_or(a.passed AND a.number = 1) AS first_passed
       FROM learning_quizattempt a
       JOIN enr ON enr.id = a.enrollment_id
-     WHERE a.tenant_id = %s AND a.status <> 'open'
+     WHERE a.tenant_id = %(tenant)s AND a.status <> 'open'
      GROUP BY a.enrollment_id
 ),
-per AS (
-    SELECT enr.*, att.attempts, att.passed, att.first_passed
+cp AS (
+    SELECT enr.course_id, enr.partner_id, count(*) AS enrolled,
+           count(*) FILTER (WHERE enr.status = 'completed') AS completed,
+           coalesce(sum(att.attempts), 0) AS attempts, count(att.enrollment_id) AS tested,
+           count(*) FILTER (WHERE att.first_passed) AS first_passed, count(*) FILTER (WHERE att.passed) AS passed,
+           sum(enr.best_score) AS best_sum, count(enr.best_score) AS best_n
       FROM enr LEFT JOIN att ON att.enrollment_id = enr.id
+     GROUP BY enr.course_id, enr.partner_id
+),
+by_course AS (
+    SELECT 'course'::text AS kind, c.id::text AS key, c.title AS label, {sums}, 0::bigint AS total
+      FROM learning_course c LEFT JOIN cp ON cp.course_id = c.id
+     WHERE c.tenant_id = %(tenant)s{course_filter}
+     GROUP BY c.id, c.title
+    HAVING c.status <> 'draft' OR count(cp.course_id) > 0
+),
+by_partner AS (
+    SELECT 'partner'::text AS kind, p.id::text AS key, p.display_name AS label, {sums}, count(*) OVER () AS total
+      FROM cp JOIN partners_partner p ON p.id = cp.partner_id AND p.tenant_id = %(tenant)s
+     GROUP BY p.id, p.display_name
+     ORDER BY sum(cp.enrolled) DESC, p.display_name, p.id{limit}
+),
+by_region AS (
+    SELECT 'region'::text AS kind, r.region::text AS key, r.region::text AS label, {sums}, 0::bigint AS total
+      FROM cp JOIN partners_partner p ON p.id = cp.partner_id AND p.tenant_id = %(tenant)s
+     CROSS JOIN LATERAL unnest(coalesce(nullif(p.regions_served, '{{}}'), ARRAY['']::varchar[])) AS r(region)
+     GROUP BY r.region
 )
+SELECT * FROM by_course UNION ALL (SELECT * FROM by_partner) UNION ALL SELECT * FROM by_region
 """
-_RATES = """count(per.id), count(per.id) FILTER (WHERE per.status = 'completed'),
-       coalesce(sum(per.attempts), 0), count(per.attempts), count(per.id) FILTER (WHERE per.first_passed),
-       count(per.id) FILTER (WHERE per.passed), round(avg(per.best_score), 1)"""
+_SUMS = """coalesce(sum(cp.enrolled), 0), coalesce(sum(cp.completed), 0), coalesce(sum(cp.attempts), 0),
+       coalesce(sum(cp.tested), 0), coalesce(sum(cp.first_passed), 0), coalesce(sum(cp.passed), 0),
+       round(sum(cp.best_sum) / nullif(sum(cp.best_n), 0), 1)"""
 
 
-def _enrolments_sql(filters: ReportFilters) -> tuple[str, list]:
-    tenant_id = _tenant_id()
-    enrolment_filter, params = "", [tenant_id]
+def rates_for_actor(*, actor, filters: ReportFilters, partner_limit: int | None = SECTION_ROWS) -> Rates:
+    """Completion and pass rates by course (every course but the drafts nobody is enrolled in, by
+    title), by partner (those with enrolments, the most first: ``partner_limit`` of them, None:
+    all) and by sales region (the product's order, "No region" last), in one statement."""
+    _require_staff(actor)
+    params: dict = {"tenant": _tenant_id()}
+    enrolment_filter = ""
     if filters.course_id:
-        enrolment_filter += " AND e.course_id = %s"
-        params.append(filters.course_id)
+        enrolment_filter += " AND e.course_id = %(course)s"
+        params["course"] = filters.course_id
     if filters.since is not None:
-        enrolment_filter += " AND e.enrolled_at >= %s"
-        params.append(filters.since)
-    partner_filter, partner_params = filters.partner_sql("p")
-    sql = _ENROLMENTS.format(enrolment_filter=enrolment_filter, partner_filter=partner_filter)
-    return sql, [*params, *partner_params, tenant_id]
-
-
-def _rate_rows(rows) -> list[RateRow]:
-    return [RateRow(*row) for row in rows]
-
-
-def rates_by_course_for_actor(*, actor, filters: ReportFilters) -> RateTable:
-    """Every course (drafts only when someone is enrolled), by title, with its rates."""
-    _require_staff(actor)
-    sql, params = _enrolments_sql(filters)
-    course_filter, course_params = ("", []) if not filters.course_id else (" AND c.id = %s", [filters.course_id])
-    rows = _rows(
-        f"{sql} SELECT c.id, c.title, {_RATES}"  # noqa: S608 (fragments are ours; values are parameters)
-        " FROM learning_course c LEFT JOIN per ON per.course_id = c.id"
-        f" WHERE c.tenant_id = %s{course_filter} GROUP BY c.id, c.title"
-        " HAVING c.status <> 'draft' OR count(per.id) > 0 ORDER BY c.title, c.id",
-        [*params, _tenant_id(), *course_params],
+        enrolment_filter += " AND e.enrolled_at >= %(since)s"
+        params["since"] = filters.since
+    partner_join = partner_filter = ""
+    if filters.narrows_partners:
+        partner_join = " JOIN partners_partner p ON p.id = e.partner_id AND p.tenant_id = e.tenant_id"
+        partner_filter, partner_params = filters.partner_sql("p", named=True)
+        params.update(partner_params)
+    limit = ""
+    if partner_limit is not None:
+        limit = " LIMIT %(partner_limit)s"
+        params["partner_limit"] = partner_limit
+    sql = _RATES_SQL.format(
+        partner_join=partner_join,
+        enrolment_filter=enrolment_filter,
+        partner_filter=partner_filter,
+        course_filter=" AND c.id = %(course)s" if filters.course_id else "",
+        limit=limit,
+        sums=_SUMS,
     )
-    table = _rate_rows(rows)
-    return RateTable(rows=table, total=len(table))
-
-
-def rates_by_partner_for_actor(*, actor, filters: ReportFilters, limit: int | None = SECTION_ROWS) -> RateTable:
-    """The partners with enrolments, the most enrolments first (``limit`` of them; None: all)."""
-    _require_staff(actor)
-    sql, params = _enrolments_sql(filters)
-    limited = " LIMIT %s" if limit is not None else ""
-    rows = _rows(
-        f"{sql} SELECT per.partner_id, per.display_name, {_RATES}, count(*) OVER ()"  # noqa: S608
-        " FROM per GROUP BY per.partner_id, per.display_name"
-        f" ORDER BY count(per.id) DESC, per.display_name, per.partner_id{limited}",
-        [*params, *([limit] if limit is not None else [])],
-    )
-    return RateTable(rows=_rate_rows(row[:-1] for row in rows), total=rows[0][-1] if rows else 0)
-
-
-def rates_by_region_for_actor(*, actor, filters: ReportFilters) -> RateTable:
-    """The sales regions (a partner counts in each region it serves), in the product's order of
-    regions, "No region" last."""
-    _require_staff(actor)
-    sql, params = _enrolments_sql(filters)
-    rows = _rows(
-        f"{sql} SELECT r.region, r.region, {_RATES}"  # noqa: S608
-        " FROM per CROSS JOIN LATERAL unnest("
-        "   coalesce(nullif(per.regions_served, '{}'), ARRAY['']::varchar[])) AS r(region)"
-        " GROUP BY r.region",
-        params,
-    )
+    found: dict[str, list] = {"course": [], "partner": [], "region": []}
+    totals = {"partner": 0}
+    for kind, key, label, *figures, total in _rows(sql, params):
+        found[kind].append(RateRow(key, label, *figures))
+        if kind == "partner":
+            totals["partner"] = total
+    courses = sorted(found["course"], key=lambda row: (row.label, int(row.key)))
+    partners = sorted(found["partner"], key=lambda row: (-row.enrolled, row.label, int(row.key)))
     order = {code: n for n, (code, _) in enumerate(REGION_CHOICES)}
-    table = [
-        RateRow(row[0], str(REGION_LABELS.get(row[0], row[0])) if row[0] else "", *row[2:])
-        for row in sorted(rows, key=lambda row: (row[0] == "", order.get(row[0], len(order)), row[0]))
+    regions = [
+        RateRow(row.key, str(REGION_LABELS.get(row.key, row.key)) if row.key else "", *astuple(row)[2:])
+        for row in sorted(found["region"], key=lambda row: (row.key == "", order.get(row.key, len(order)), row.key))
     ]
-    return RateTable(rows=table, total=len(table))
+    return Rates(
+        courses=RateTable(rows=courses, total=len(courses)),
+        partners=RateTable(rows=partners, total=totals["partner"]),
+        regions=RateTable(rows=regions, total=len(regions)),
+    )
 
 
 # --- certified people and competencies ------------------------------------------------------------

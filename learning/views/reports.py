@@ -33,9 +33,7 @@ from ..selectors.reports import (
     expiring_counts_for_actor,
     expiring_list_for_actor,
     item_analysis_for_actor,
-    rates_by_course_for_actor,
-    rates_by_partner_for_actor,
-    rates_by_region_for_actor,
+    rates_for_actor,
     report_course_options_for_actor,
     team_competencies_for_actor,
     team_people_for_actor,
@@ -73,7 +71,7 @@ class LearningReportView(MemberRequiredMixin, View):
     def get(self, request):
         form = _filter_form(request, self.actor)
         filters, horizon = form.filters(), form.chosen_horizon()
-        courses = rates_by_course_for_actor(actor=self.actor, filters=filters)
+        rates = rates_for_actor(actor=self.actor, filters=filters)
         certificates, expiring = expiring_list_for_actor(actor=self.actor, filters=filters, horizon=horizon)
         page = paginate(request, expiring, count_from=certificates)
         query = query_without_page(request)
@@ -90,14 +88,14 @@ class LearningReportView(MemberRequiredMixin, View):
                 "horizon_query": without_horizon.urlencode(),
                 "horizon": horizon,
                 "horizons": HORIZONS,
-                "courses": courses,
-                "partners": rates_by_partner_for_actor(actor=self.actor, filters=filters),
-                "regions": rates_by_region_for_actor(actor=self.actor, filters=filters),
+                "courses": rates.courses,
+                "partners": rates.partners,
+                "regions": rates.regions,
                 "certified": certified_by_partner_for_actor(actor=self.actor, filters=filters),
                 "expiring_counts": expiring_counts_for_actor(actor=self.actor, filters=filters),
                 "page": page,
                 "items": item_analysis_for_actor(actor=self.actor, filters=filters),
-                "chart": _completion_chart(courses.rows),
+                "chart": _completion_chart(rates.courses.rows),
                 "section_rows": SECTION_ROWS,
             },
         )
@@ -158,15 +156,14 @@ class LearningReportExportView(MemberRequiredMixin, View):
         filters = form.filters()
         report = request.GET.get("report") or "courses"
         actor = self.actor
-        if report == "courses":
-            rows = rates_by_course_for_actor(actor=actor, filters=filters).rows
-            return self._table("learning-courses", _rate_columns(gettext("Course")), rows, _rate_row)
-        if report == "partners":
-            rows = rates_by_partner_for_actor(actor=actor, filters=filters, limit=None).rows
-            return self._table("learning-partners", _rate_columns(gettext("Partner")), rows, _rate_row)
-        if report == "regions":
-            rows = rates_by_region_for_actor(actor=actor, filters=filters).rows
-            return self._table("learning-regions", _rate_columns(gettext("Region")), rows, _rate_row)
+        if report in ("courses", "partners", "regions"):
+            rates = rates_for_actor(actor=actor, filters=filters, partner_limit=None)
+            table, heading = {
+                "courses": (rates.courses, gettext("Course")),
+                "partners": (rates.partners, gettext("Partner")),
+                "regions": (rates.regions, gettext("Region")),
+            }[report]
+            return self._table(f"learning-{report}", _rate_columns(heading), table.rows, _rate_row)
         if report == "certified":
             rows = certified_by_partner_for_actor(actor=actor, filters=filters, limit=None).rows
             columns = [
