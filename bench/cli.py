@@ -46,6 +46,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     scale.add_argument("--other-users", type=int, default=200)
     scale.add_argument("--other-staff", type=int, default=10)
     scale.add_argument("--deals", type=int, default=1_000_000, help="deal registrations of acme (globex: 1/1000)")
+    scale.add_argument("--courses", type=int, default=200, help="e-learning courses of acme (globex: 1/10)")
+    scale.add_argument(
+        "--certificates", type=int, default=100_000, help="e-learning certificates of acme (globex: 1/1000)"
+    )
     scale.add_argument("--seed", type=int, default=2026)
     scale.add_argument("--database", default="prm_bench", help="the bench database (dropped and created)")
     scale.add_argument("--reuse", action="store_true", help="keep the database if it holds this scale already")
@@ -165,6 +169,8 @@ def _run(args, static_root: str, started: float) -> int:
         other_staff=args.other_staff,
         seed=args.seed,
         deals=args.deals,
+        courses=args.courses,
+        certificates=args.certificates,
     )
 
     # --- 1-2: database and data -------------------------------------------------------------
@@ -224,6 +230,12 @@ def _run(args, static_root: str, started: float) -> int:
                 f"({found['round_trips']} statements with transaction control), SQL {found['sql_ms']} ms, "
                 f"Python CPU {found['python_cpu_ms']} ms per request in-process"
             )
+            if scenario.queries is not None and found["queries"] != scenario.queries:
+                say(
+                    f"  {scenario.name}: {found['queries']} queries, pinned {scenario.queries}:"
+                    " read its SQL in latest.json"
+                )
+            found["pinned_queries"] = scenario.queries
             if found["status"] != 200:
                 raise SystemExit(f"{scenario.name} answered HTTP {found['status']}, not 200: fix that first")
 

@@ -545,7 +545,11 @@ def notifications(ctx: StepContext) -> None:
 from bench.datagen_programs import evaluate_tiers, program_settings, tier_benefits  # noqa: E402, I001
 
 # Deal registrations and vendor accounts (after the catalogue: lines reference its products).
-import bench.datagen_deals  # noqa: E402, F401
+import bench.datagen_deals  # noqa: E402
+
+# E-learning: courses, certificates, enrolments, attempts (after the programs: it adds a tier
+# requirement on certified people).
+import bench.datagen_learning  # noqa: E402, F401
 
 # --- Once, after the tenants --------------------------------------------------------------------
 

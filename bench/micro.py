@@ -477,3 +477,57 @@ def pipeline_refresh_micro(ctx: MicroContext) -> list[Variant]:
             baseline=True,
         )
     ]
+
+
+# --- E-learning: the competency recompute and certificate PDFs ---------------------------------------
+
+
+@micro(
+    "learning.competencies_recompute",
+    "competencies_recompute() for every partner of the tenant (5,000; set-based SQL over 100,000 certificates), "
+    "rolled back after each run; target <= 2 s",
+)
+def competencies_recompute_micro(ctx: MicroContext) -> list[Variant]:
+    from learning.services.competency import competencies_recompute
+
+    from prm.tenancy.scope import tenant_scope
+
+    return [
+        Variant(
+            "every partner",
+            _rolled_back(lambda: competencies_recompute(partner_ids=None)),
+            lambda: tenant_scope(ctx.tenant),
+            runs=10,
+            warmup=1,
+            baseline=True,
+        )
+    ]
+
+
+@micro(
+    "learning.certificate_pdf",
+    "render_certificate_pdf(certificate): the weasyprint render a worker runs after an award (branding, QR code), "
+    "in this process as the worker's task calls it",
+)
+def certificate_pdf_micro(ctx: MicroContext) -> list[Variant]:
+    from learning.pdf import render_certificate_pdf
+
+    from learning.models import Certificate
+    from prm.tenancy.scope import tenant_scope
+
+    with tenant_scope(ctx.tenant):
+        certificate = (
+            Certificate.objects.filter(status="active")
+            .select_related("certification", "holder__user", "partner")
+            .order_by("id")
+            .first()
+        )
+    return [
+        Variant(
+            "one certificate",
+            lambda: render_certificate_pdf(certificate),
+            lambda: tenant_scope(ctx.tenant),
+            runs=50,
+            warmup=3,
+        )
+    ]

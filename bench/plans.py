@@ -19,6 +19,8 @@ class TenantPlan:
     currency: str = "USD"
     color: str = "#1f4e8c"
     deals: int = 0  # deal registrations (and deals / 50 vendor accounts)
+    courses: int = 0  # e-learning courses (bench/datagen_learning.py)
+    certificates: int = 0  # e-learning certificates (with the enrolments and attempts behind them)
 
 
 def default_plans(
@@ -31,9 +33,24 @@ def default_plans(
     other_staff: int,
     seed: int,
     deals: int = 0,
+    courses: int = 0,
+    certificates: int = 0,
 ) -> list[TenantPlan]:
     return [
-        TenantPlan("acme", "Acme Networks", partners, users, staff, seed, "America/New_York", "USD", "#1f4e8c", deals),
+        TenantPlan(
+            "acme",
+            "Acme Networks",
+            partners,
+            users,
+            staff,
+            seed,
+            "America/New_York",
+            "USD",
+            "#1f4e8c",
+            deals,
+            courses,
+            certificates,
+        ),
         TenantPlan(
             "globex",
             "Globex Software",
@@ -44,6 +61,8 @@ def default_plans(
             "Europe/Berlin",
             "EUR",
             deals=deals // 1000,
+            courses=courses // 10,
+            certificates=certificates // 1000,
         ),
     ]
 

@@ -42,6 +42,7 @@ class Scenario:
     floor: bool = False
     reference: bool = False  # the shell: the signed-in layout alone, which its actor's pages are compared with
     url_name: str = ""  # a page another change may not have added yet: skipped until it resolves
+    queries: int | None = None  # pinned: the run says so when a warm request runs another number
 
     def available(self) -> bool:
         if not self.url_name:
@@ -124,10 +125,51 @@ SCENARIOS: list[Scenario] = [
         actor=STAFF,
         url_name="office:deal_pipeline",
     ),
+    Scenario(
+        "learning_catalogue",
+        "Portal: the course catalogue (partner admin)",
+        lambda a: _reversed("portal:learning_catalogue"),
+        actor=PARTNER,
+        url_name="portal:learning_catalogue",
+    ),
+    Scenario(
+        "learning_mine",
+        "Portal: my learning, in progress, completed, certificates (partner admin)",
+        lambda a: _reversed("portal:learning_mine"),
+        actor=PARTNER,
+        url_name="portal:learning_mine",
+    ),
+    Scenario(
+        "learning_reports",
+        "Learning reports: rates, certified people, expiring, items (staff)",
+        lambda a: _reversed("office:learning_reports"),
+        actor=STAFF,
+        url_name="office:learning_reports",
+        # the user; course options; the rates (one statement); certified; expiring counts, count, page; items
+        queries=8,
+    ),
+    Scenario(
+        "learning_team",
+        "Portal: the team's learning and who to certify next (partner admin)",
+        lambda a: _reversed("portal:learning_team"),
+        actor=PARTNER,
+        url_name="portal:learning_team",
+        # the user; people; competencies; programs' enrollments, ladder, standings; requirement params; candidates
+        queries=8,
+    ),
     Scenario("floor_plain", "Floor: plain response, no database", "/bench/floor/plain/", bare_domain=True, floor=True),
     Scenario("floor_query", "Floor: 12 rows through a template", "/bench/floor/query/", floor=True),
 ]
 QUERY_FLOOR = "floor_query"
+
+
+def _reversed(url_name: str) -> str:
+    """A page's path from its URL name (pages of parts built in parallel: their paths are theirs)."""
+    from django.urls import reverse
+
+    return reverse(url_name)
+
+
 # The shell each actor's pages are compared with.
 SHELLS = {STAFF: "shell_staff", PARTNER: "shell_partner"}
 IN_PROCESS_REQUESTS = 20

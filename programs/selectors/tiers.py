@@ -26,6 +26,7 @@ from ..models import (
     ProposalStatus,
     Tier,
     TierChangeProposal,
+    TierRequirement,
     TierStanding,
 )
 from ..permissions import VIEW, VIEW_EVIDENCE, enrollment_require, manual_value_require, proposal_require
@@ -208,6 +209,14 @@ def tier_ranks_for_partner(*, partner_id: int) -> dict[int, int]:
 def program_review_hours(*, program_ids) -> dict[int, int]:
     """{program id: its deal-review window in business hours}."""
     return dict(Program.objects.filter(pk__in=list(program_ids)).values_list("pk", "deal_review_hours"))
+
+
+def requirement_params(*, requirement_ids) -> dict[int, str]:
+    """{requirement id: its parameter} (the certification or competency code a metric measures):
+    a standing's results name requirements by id, and apps that read them (e-learning's team
+    page: who to certify next) need the parameter too. One query of ids."""
+    rows = TierRequirement.objects.filter(pk__in=list(requirement_ids)).values_list("pk", "param")
+    return dict(rows.order_by())
 
 
 @dataclass(frozen=True)
