@@ -489,7 +489,6 @@ def pipeline_refresh_micro(ctx: MicroContext) -> list[Variant]:
 )
 def competencies_recompute_micro(ctx: MicroContext) -> list[Variant]:
     from learning.services.competency import competencies_recompute
-
     from prm.tenancy.scope import tenant_scope
 
     return [
@@ -510,9 +509,8 @@ def competencies_recompute_micro(ctx: MicroContext) -> list[Variant]:
     "in this process as the worker's task calls it",
 )
 def certificate_pdf_micro(ctx: MicroContext) -> list[Variant]:
-    from learning.pdf import render_certificate_pdf
-
     from learning.models import Certificate
+    from learning.pdf import render_certificate_pdf
     from prm.tenancy.scope import tenant_scope
 
     with tenant_scope(ctx.tenant):
