@@ -198,8 +198,13 @@ def cmi_clean(data) -> CmiValues:
         data = data["cmi"]
     if not isinstance(data, dict):
         raise _invalid(gettext("The SCORM data must be a JSON object."))
-    if len(json.dumps(data, separators=(",", ":"))) > CMI_MAX_BYTES:
+    encoded = json.dumps(data, separators=(",", ":"))
+    if len(encoded) > CMI_MAX_BYTES:
         raise _invalid(gettext("The SCORM data is too large to be saved."))
+    # PostgreSQL stores no NUL character, in text or in JSON: refused here, with a sentence,
+    # rather than by the database after half the work.
+    if "\\u0000" in encoded:
+        raise _invalid(gettext("The SCORM data contains a NUL character, which cannot be saved."))
     core = data.get("core") or {}
     if not isinstance(core, dict):
         raise _invalid(gettext("cmi.core must be an object."))

@@ -46,7 +46,7 @@ from prm.tenancy.scope import platform_scope, tenant_scope
 from ..conftest import make_client
 from ..deals import office_setup, portal_setup, pricing_setup
 from ..factories import InvitationFactory, NotificationFactory
-from ..learning import isolation_authoring
+from ..learning import isolation_authoring, isolation_certification, isolation_learner, isolation_scorm
 from ..programs import policy_setup, tier_setup
 from .support import HOSTILE, HOSTILE_QUICK, hostile_id, hostile_text, html_problems
 
@@ -392,6 +392,9 @@ FORM_VIEWS = {
         lambda w: {"email": w.acme.manager.user.email},
     ),
     **isolation_authoring.form_views(),
+    **isolation_learner.FORM_VIEWS,
+    **isolation_scorm.FORM_VIEWS,
+    **isolation_certification.FORM_VIEWS,
 }
 
 
@@ -434,6 +437,8 @@ def test_the_form_views_cover_every_post_page():
         "portal:deal_pricing_withdraw",
         "office:saved_filter_delete",
         *isolation_authoring.NO_INPUT,
+        *isolation_learner.NO_INPUT,
+        *isolation_scorm.NOT_FORMS,
     }
     assert (posted | with_forms) - no_input <= set(FORM_VIEWS)
 

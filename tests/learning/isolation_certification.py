@@ -6,6 +6,7 @@ with its PDF already rendered (the cases test who gets it, not weasyprint)."""
 from __future__ import annotations
 
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from django.utils import timezone
 
 from learning.models import Certificate, CertificateStatus
@@ -54,5 +55,28 @@ CASES: dict[str, Case] = {
     "office:learning_certificate_pdf": office_page(setup=certificate, args=CERTIFICATE),
     "office:learning_certificate_revoke": office_write(
         allowed=MANAGERS, setup=certificate, args=CERTIFICATE, data={"reason": "Matrix fraud"}, effect=revoked
+    ),
+}
+
+
+# --- for tests/hostile/test_fuzz_forms.py ---------------------------------------------------------
+
+
+def _world_ctx(world):
+    ctx = getattr(world, "_learning_certificate", None)
+    if ctx is None:
+        from types import SimpleNamespace
+
+        ctx = SimpleNamespace(side=world.acme)
+        certificate(ctx)
+        world._learning_certificate = ctx
+    return ctx
+
+
+FORM_VIEWS = {
+    "office:learning_certificate_revoke": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:learning_certificate_revoke", args=[_world_ctx(w).certificate.pk]),
+        lambda w: {"reason": "Exam fraud"},
     ),
 }

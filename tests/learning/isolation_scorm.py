@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from learning.models import Course, ScormPackage
 from learning.services.scorm import scorm_course_create, scorm_package_upload
@@ -93,3 +94,35 @@ CASES: dict[str, Case] = {
         data=lambda ctx: {"cmi": json.dumps({"core": {"lesson_status": "incomplete"}})},
     ),
 }
+
+
+# --- for tests/hostile/test_fuzz_forms.py ---------------------------------------------------------
+
+
+def _world_ctx(world):
+    """acme's uploaded package and a SCORM course with partner 1's rep enrolled, built once per world."""
+    ctx = getattr(world, "_learning_scorm", None)
+    if ctx is None:
+        from types import SimpleNamespace
+
+        ctx = SimpleNamespace(side=world.acme)
+        scorm_course(ctx)
+        world._learning_scorm = ctx
+    return ctx
+
+
+FORM_VIEWS = {
+    "office:learning_scorm_upload": (
+        lambda w: w.acme.marketing,
+        lambda w: reverse("office:learning_scorm_upload"),
+        lambda w: {"package": zip_upload(), "title": "Fuzzed package"},
+    ),
+    "office:learning_scorm_course_create": (
+        lambda w: w.acme.marketing,
+        lambda w: reverse("office:learning_scorm_course_create", args=[_world_ctx(w).package.pk]),
+        lambda w: {"code": "fuzzed-course", "title": "Fuzzed course"},
+    ),
+}
+# The player's commits are JSON for the runtime, not a form: their bad input (NUL included) is
+# tests/learning/test_scorm.py's.
+NOT_FORMS = {"portal:learning_scorm_commit"}

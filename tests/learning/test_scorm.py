@@ -446,3 +446,24 @@ def test_two_commits_completing_the_lesson_at_once_count_it_once(world):
         assert Event.objects.filter(verb="learning.completed").count() == 1
         assert Event.objects.filter(verb="quiz.passed").count() == 1
         assert Enrollment.objects.get(pk=ctx.enrollment.pk).status == "completed"
+
+
+@pytest.mark.parametrize(
+    "cmi",
+    [
+        {"core": {"lesson_status": "incomplete", "lesson_location": "p\x00"}},
+        {"core": {"lesson_status": "incomplete"}, "suspend_data": "a\x00b"},
+        {"core": {"lesson_status": "incomplete"}, "comments": "\x00"},
+        {"core\x00": {}},
+    ],
+)
+def test_a_nul_character_in_a_commit_is_refused_not_a_server_error(cmi, world, client_for):
+    # given a learner's player (PostgreSQL stores no NUL, in text or in JSON)
+    ctx = _ctx(world)
+    # when the runtime sends a NUL anywhere in the data
+    response = _commit(client_for(world.acme.sales_rep), ctx, cmi)
+    # then it is refused with a message, and nothing is half-saved
+    assert response.status_code == 400, response.content
+    assert response.json()["message"]
+    with platform_scope():
+        assert not ScormSession.objects.exists()
