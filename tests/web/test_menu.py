@@ -33,12 +33,12 @@ def _labels(role, kind):
     [
         (
             Role.ADMIN,
-            ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Staff", "Settings", "Configure"],
+            ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Learning", "Staff", "Settings", "Configure"],
         ),
-        (Role.CHANNEL_MANAGER, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Staff"]),
-        (Role.CHANNEL_DIRECTOR, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Staff"]),
-        (Role.MARKETING, ["Dashboard", "Partners", "Deals", "Programs", "Staff"]),
-        (Role.FINANCE, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Staff"]),
+        (Role.CHANNEL_MANAGER, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Learning", "Staff"]),
+        (Role.CHANNEL_DIRECTOR, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Learning", "Staff"]),
+        (Role.MARKETING, ["Dashboard", "Partners", "Deals", "Programs", "Learning", "Staff"]),
+        (Role.FINANCE, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Learning", "Staff"]),
     ],
 )
 def test_staff_see_the_back_office_entries_their_role_opens(role, expected):
