@@ -33,10 +33,26 @@ def _labels(role, kind):
     [
         (
             Role.ADMIN,
-            ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Learning", "Staff", "Settings", "Configure"],
+            [
+                "Dashboard",
+                "Partners",
+                "Deals",
+                "Pricing approvals",
+                "Programs",
+                "Learning",
+                "Staff",
+                "Settings",
+                "Configure",
+            ],
         ),
-        (Role.CHANNEL_MANAGER, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Learning", "Staff"]),
-        (Role.CHANNEL_DIRECTOR, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Learning", "Staff"]),
+        (
+            Role.CHANNEL_MANAGER,
+            ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Learning", "Staff"],
+        ),
+        (
+            Role.CHANNEL_DIRECTOR,
+            ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Learning", "Staff"],
+        ),
         (Role.MARKETING, ["Dashboard", "Partners", "Deals", "Programs", "Learning", "Staff"]),
         (Role.FINANCE, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Learning", "Staff"]),
     ],
