@@ -39,7 +39,9 @@ def test_marketing_builds_and_publishes_a_course_on_accessible_pages(acme, open_
     page = open_page(tenant_url(acme.tenant))
     sign_in(page, can_sign_in(acme.marketing).user.email)
     # When they open Learning and create a course
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Learning").click()
+    main = page.get_by_role("navigation", name="Main")
+    main.get_by_role("button", name="Learning").click()
+    main.get_by_role("link", name="Courses").click()
     expect(page.get_by_role("heading", level=1, name="Courses")).to_be_visible()
     check("courses (empty)")
     page.get_by_role("link", name="New course").click()

@@ -38,8 +38,8 @@ def _labels(role, kind):
                 "Partners",
                 "Deals",
                 "Pricing approvals",
-                "Programs",
                 "Learning",
+                "Programs",
                 "Staff",
                 "Settings",
                 "Configure",
@@ -47,14 +47,14 @@ def _labels(role, kind):
         ),
         (
             Role.CHANNEL_MANAGER,
-            ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Learning", "Staff"],
+            ["Dashboard", "Partners", "Deals", "Pricing approvals", "Learning", "Programs", "Staff"],
         ),
         (
             Role.CHANNEL_DIRECTOR,
-            ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Learning", "Staff"],
+            ["Dashboard", "Partners", "Deals", "Pricing approvals", "Learning", "Programs", "Staff"],
         ),
-        (Role.MARKETING, ["Dashboard", "Partners", "Deals", "Programs", "Learning", "Staff"]),
-        (Role.FINANCE, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Learning", "Staff"]),
+        (Role.MARKETING, ["Dashboard", "Partners", "Deals", "Learning", "Programs", "Staff"]),
+        (Role.FINANCE, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Learning", "Programs", "Staff"]),
     ],
 )
 def test_staff_see_the_back_office_entries_their_role_opens(role, expected):
