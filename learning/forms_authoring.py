@@ -88,7 +88,7 @@ class LessonForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=LessonKind.choices, widget=forms.RadioSelect)
     body = forms.CharField(
-        label=_("Text"),
+        label=_("Lesson text"),
         required=False,
         max_length=200_000,
         widget=forms.Textarea(attrs={"rows": 12, "class": "font-monospace"}),

@@ -12,7 +12,15 @@ def register() -> None:
     from ..models import CourseStatus
     from ..permissions import LEARNING_VIEW
 
-    # After Programs (50-52), before Staff (60).
-    menu_entry(area=OFFICE, label=_("Learning"), url_name="office:learning_courses", capability=LEARNING_VIEW, order=55)
+    # The first entry of the back office's "Learning" dropdown (the other parts add certificates,
+    # SCORM packages and reports to the same group): after Pricing approvals (40), before Programs (50).
+    menu_entry(
+        area=OFFICE,
+        label=_("Courses"),
+        url_name="office:learning_courses",
+        capability=LEARNING_VIEW,
+        order=45,
+        group=_("Learning"),
+    )
     # Course timelines show "Draft → Published", not the stored codes.
     register_states("course", CourseStatus.choices)

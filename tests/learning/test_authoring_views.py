@@ -37,8 +37,10 @@ def html(response) -> str:
 
 
 def test_the_navigation_leads_staff_to_the_courses(acme):
-    link = f'<a class="nav-link" href="{reverse("office:learning_courses")}">Learning</a>'
-    assert link in html(make_client(acme.manager).get(reverse("office:dashboard")))
+    # the "Learning" dropdown of the main navigation opens with the course list
+    page = html(make_client(acme.manager).get(reverse("office:dashboard")))
+    assert re.search(r'data-bs-toggle="dropdown" aria-expanded="false">Learning</a>', page)
+    assert f'<a class="dropdown-item" href="{reverse("office:learning_courses")}">Courses</a>' in page
 
 
 def test_the_list_shows_versions_lessons_and_enrolments_and_filters(acme, ctx):
@@ -242,3 +244,22 @@ def test_editing_a_lesson_of_a_version_published_meanwhile_is_refused_with_the_r
     assert "a published version is never changed" in page and 'value="Late change"' in page
     with tenant_scope(acme.tenant):
         assert Lesson.objects.get(pk=ctx.lesson.pk).title != "Late change"
+
+
+def test_the_filters_swap_only_the_results_for_htmx(acme, ctx):
+    published(ctx)
+    response = make_client(acme.manager).get(
+        reverse("office:learning_courses"), {"q": "matrix"}, HTTP_HX_REQUEST="true"
+    )
+    fragment = html(response)
+    assert fragment.lstrip().startswith('<div id="results">') and "Matrix Course" in fragment
+    assert "<html" not in fragment
+
+
+def test_the_course_history_names_what_happened(acme, ctx):
+    drafted(ctx)
+    make_client(acme.marketing).post(
+        reverse("office:learning_course_publish", args=[ctx.course.pk]), {"version": ctx.draft.pk}
+    )
+    page = html(make_client(acme.manager).get(reverse("office:learning_course", args=[ctx.course.pk])))
+    assert "Published version 2 of Matrix Course." in page and "Started version 2 of Matrix Course." in page

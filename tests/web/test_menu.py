@@ -33,12 +33,28 @@ def _labels(role, kind):
     [
         (
             Role.ADMIN,
-            ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Staff", "Settings", "Configure"],
+            [
+                "Dashboard",
+                "Partners",
+                "Deals",
+                "Pricing approvals",
+                "Learning",
+                "Programs",
+                "Staff",
+                "Settings",
+                "Configure",
+            ],
         ),
-        (Role.CHANNEL_MANAGER, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Staff"]),
-        (Role.CHANNEL_DIRECTOR, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Staff"]),
-        (Role.MARKETING, ["Dashboard", "Partners", "Deals", "Programs", "Staff"]),
-        (Role.FINANCE, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Programs", "Staff"]),
+        (
+            Role.CHANNEL_MANAGER,
+            ["Dashboard", "Partners", "Deals", "Pricing approvals", "Learning", "Programs", "Staff"],
+        ),
+        (
+            Role.CHANNEL_DIRECTOR,
+            ["Dashboard", "Partners", "Deals", "Pricing approvals", "Learning", "Programs", "Staff"],
+        ),
+        (Role.MARKETING, ["Dashboard", "Partners", "Deals", "Learning", "Programs", "Staff"]),
+        (Role.FINANCE, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Learning", "Programs", "Staff"]),
     ],
 )
 def test_staff_see_the_back_office_entries_their_role_opens(role, expected):
