@@ -347,6 +347,11 @@ def quiz_summary(*, enrollment: Enrollment, now: datetime) -> QuizSummary | None
     )
 
 
+def version_has_quiz(*, version_id: int | None) -> bool:
+    """Whether the version asks questions (the course page says a quiz ends the course)."""
+    return version_id is not None and Question.objects.filter(version_id=version_id).exists()
+
+
 def lessons_with_progress(*, enrollment: Enrollment | None, version_id: int) -> list[Lesson]:
     """The version's lessons in order, each with ``done`` (for the enrolment; False without)."""
     lessons = Lesson.objects.filter(version_id=version_id).order_by("position", "id")

@@ -26,7 +26,7 @@ from prm.web.files import document_response
 from prm.web.views import ServiceView, call_service, paginate, query_without_page, url_pattern
 
 from ..forms_learner import CatalogueFilterForm, MalformedAnswers, answers_from_post
-from ..models import AttemptStatus, EnrollmentStatus, LessonKind, Question
+from ..models import AttemptStatus, EnrollmentStatus, LessonKind
 from ..permissions import LEARNING_TAKE, LearningAction
 from ..richtext import clean_html, video_embed_url
 from ..selectors.catalogue import (
@@ -43,6 +43,7 @@ from ..selectors.catalogue import (
     my_learning,
     prerequisites_for_actor,
     quiz_summary,
+    version_has_quiz,
 )
 from ..services.learner import (
     AttemptExpired,
@@ -98,7 +99,8 @@ def course_context(actor, course) -> dict:
     version_id = enrollment.version_id if enrollment else course.published_version_id
     lessons = lessons_with_progress(enrollment=enrollment, version_id=version_id) if version_id else []
     prerequisites = prerequisites_for_actor(actor=actor, course=course)
-    resume = next((lesson for lesson in lessons if not lesson.done), lessons[0] if lessons else None)
+    # The next lesson not done yet; none once they all are (then the quiz is what is left).
+    resume = next((lesson for lesson in lessons if not lesson.done), None)
     return {
         "course": course,
         "enrollment": enrollment,
@@ -108,13 +110,8 @@ def course_context(actor, course) -> dict:
         "resume": resume,
         "completed": enrollment is not None and enrollment.status == EnrollmentStatus.COMPLETED,
         "quiz": quiz_summary(enrollment=enrollment, now=timezone.now()) if enrollment else None,
-        "has_quiz": enrollment is None and course.published_version_id and _has_questions(course),
-        "scorm": LessonKind.SCORM,
+        "has_quiz": enrollment is None and version_has_quiz(version_id=version_id),
     }
-
-
-def _has_questions(course) -> bool:
-    return Question.objects.filter(version_id=course.published_version_id).exists()
 
 
 class CourseView(MemberRequiredMixin, View):

@@ -536,3 +536,23 @@ def test_starting_again_after_the_time_ran_out_closes_the_late_attempt_even_when
     with as_partner(acme.sales_rep), pytest.raises(PolicyViolation, match="try again in 10 minutes"):
         quiz_attempt_start(actor=acme.sales_rep, enrollment=enrollment)
     assert stored(QuizAttempt, attempt.pk).status == AttemptStatus.EXPIRED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_enrolments_at_once_make_one(acme):
+    course = learning_course(acme.tenant)
+    rep = acme.sales_rep
+    outcomes = race({"tab1": lambda: enrol(rep, course), "tab2": lambda: enrol(rep, course)})
+    assert list(outcomes.values()) == ["done", "done"]
+    with platform_scope():
+        assert Enrollment.objects.filter(course_id=course.pk, learner=rep).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_starts_at_once_open_one_attempt(acme):
+    enrollment = enrol(acme.sales_rep, learning_course(acme.tenant, lessons=0))
+    rep = acme.sales_rep
+    outcomes = race({"tab1": lambda: start(rep, enrollment), "tab2": lambda: start(rep, enrollment)})
+    assert list(outcomes.values()) == ["done", "done"]
+    with platform_scope():
+        assert QuizAttempt.objects.filter(enrollment_id=enrollment.pk).count() == 1
