@@ -706,7 +706,9 @@ def _learning_results(enrollments) -> list[tuple[object, object, bool, dict]]:
             continue
         ladder = {tier.pk: tier for tier in getattr(enrollment.program, "ladder", [])}
         for result in standing.results or []:
-            if result.get("metric") not in (CERTIFIED_PEOPLE, COMPETENCIES):
+            # Not measured (the metric's provider did not register it when evaluation ran): no
+            # value to act on, rather than "0 of 5".
+            if result.get("metric") not in (CERTIFIED_PEOPLE, COMPETENCIES) or not result.get("available", True):
                 continue
             tier_id = result.get("tier_id")
             if tier_id == enrollment.tier_id:

@@ -243,3 +243,15 @@ def test_another_partners_admin_sees_none_of_partner_1s_people(lw):
     for name in ("Ana Engineer", "Bo Builder", "Cy Newcomer", lw.side.sales[0].user.email, "To reach Gold"):
         assert name not in page
     assert lw.side.sales[1].user.email in page
+
+
+def test_a_requirement_not_measured_yet_asks_nobody_to_train(lw):
+    from programs.models import TierStanding
+
+    with platform_scope():
+        standing = TierStanding.objects.get(partner=lw.side.partner)
+        standing.results = [{**result, "available": False, "met": False} for result in standing.results]
+        standing.save(update_fields=["results"])
+    page = body(make_client(lw.side.partner_admin).get(TEAM))
+    assert "To reach Gold" not in page
+    assert "Your tiers ask for no certified people or competencies that you are missing." in page
