@@ -55,6 +55,8 @@ BANK = 10  # questions per version
 DRAWN = 5  # questions per attempt
 CERTIFICATIONS = 12
 COMPETENCIES = 8
+TRIES = (1, 1, 1, 2, 2, 3)  # quiz attempts of an enrolment that reached the quiz
+PROGRESS = (0, 10, 25, 40, 50, 60, 75, 90)  # of an enrolment in progress
 # (status, weight) of the certificates that are not the holder's current active one.
 PAST = [("expired", 50), ("renewed", 35), ("revoked", 15)]
 
@@ -275,14 +277,17 @@ def learning(ctx: StepContext) -> None:
     for enrolment_id, ((learner_id, course_id), facts) in zip(enrolment_ids, enrolled.items(), strict=True):
         version_id = published[course_id]
         completed = facts["completed"]
-        started = ctx.past(days=700)
+        # Plain arithmetic on one random number per value: a quarter of a million enrolments and
+        # twice as many attempts make random.randint/sample the step's main cost otherwise.
+        started = now - timedelta(seconds=rng.random() * 700 * 86400)
         reached_quiz = completed or rng.random() < 0.3
         passed_at, best = None, None
         if reached_quiz:
             drawn_from = bank[version_id]
-            tries = rng.choice([1, 1, 1, 2, 2, 3])
+            tries = TRIES[int(rng.random() * len(TRIES))]
             for number in range(1, tries + 1):
-                asked = rng.sample(drawn_from, DRAWN)
+                start = int(rng.random() * BANK)
+                asked = (drawn_from + drawn_from)[start : start + DRAWN]
                 last = number == tries
                 missed = [] if (completed and last) else [q for q in asked if rng.random() < difficulty[q]]
                 if not completed and last and not missed:
@@ -290,7 +295,7 @@ def learning(ctx: StepContext) -> None:
                 score = 100 * (DRAWN - len(missed)) // DRAWN
                 passed = score >= 70
                 best = max(best or 0, score)
-                submitted = started + timedelta(days=number, minutes=rng.randint(5, 25))
+                submitted = started + timedelta(days=number, minutes=5 + rng.random() * 20)
                 if passed and passed_at is None:
                     passed_at = submitted
                 attempt_rows.append(
@@ -311,7 +316,7 @@ def learning(ctx: StepContext) -> None:
                         "passed": passed,
                     }
                 )
-        activity = started + timedelta(days=rng.randint(0, 30))
+        activity = started + timedelta(days=rng.random() * 30)
         enrolment_rows.append(
             {
                 "id": enrolment_id,
@@ -324,7 +329,7 @@ def learning(ctx: StepContext) -> None:
                 "enrolled_at": started,
                 "last_activity_at": activity,
                 "completed_at": activity if completed else None,
-                "progress_percent": 100 if completed else rng.choice([0, 10, 25, 40, 50, 60, 75, 90]),
+                "progress_percent": 100 if completed else PROGRESS[int(rng.random() * len(PROGRESS))],
                 "best_score": best,
                 "quiz_passed_at": passed_at if completed else None,
             }

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from learning.models import QuizAttempt
+from learning.selectors import reports as reports_selectors
 from prm.tenancy.scope import platform_scope
 
 from ..conftest import body, csv_rows, make_client
@@ -215,12 +216,27 @@ def _more_learners(ctx, count: int) -> None:
         attempt(enrolment, number=1, asked=questions, missed=questions[:1], passed=False)
 
 
-def test_the_report_page_costs_a_fixed_number_of_queries(lw, no_queries_from_templates):
+def test_the_report_page_costs_a_fixed_number_of_queries(lw, no_queries_from_templates, monkeypatch):
+    # Computed on every request (no figures kept): the same statements for few rows as for many.
+    monkeypatch.setattr(reports_selectors, "REPORT_TTL", 0)
     few = cost(lw.side.manager, REPORTS)
     _more_learners(lw, 12)
     many = cost(lw.side.manager, REPORTS)
     assert few.queries == many.queries, many.sql
     assert many.queries == 10, many.sql
+
+
+def test_the_report_page_keeps_its_figures_a_few_minutes(lw, no_queries_from_templates):
+    client = make_client(lw.side.manager)
+    first = _table(body(client.get(REPORTS)), "by-course")
+    warm = cost(lw.side.manager, REPORTS)
+    # the user, the course options, the live list of certificates expiring (count and page)
+    assert warm.queries == 6, warm.sql
+    _more_learners(lw, 0)
+    assert _table(body(client.get(REPORTS)), "by-course") == first
+    assert "Figures as of" in warm.html
+    # The export is computed afresh: Cy and the partner admin enrolled since.
+    assert {row[0]: row[1] for row in _export(client, "courses")[1:]}["Selling the platform"] == "5"
 
 
 def test_the_team_page_costs_a_fixed_number_of_queries(lw, no_queries_from_templates):
@@ -243,3 +259,15 @@ def test_another_partners_admin_sees_none_of_partner_1s_people(lw):
     for name in ("Ana Engineer", "Bo Builder", "Cy Newcomer", lw.side.sales[0].user.email, "To reach Gold"):
         assert name not in page
     assert lw.side.sales[1].user.email in page
+
+
+def test_a_requirement_not_measured_yet_asks_nobody_to_train(lw):
+    from programs.models import TierStanding
+
+    with platform_scope():
+        standing = TierStanding.objects.get(partner=lw.side.partner)
+        standing.results = [{**result, "available": False, "met": False} for result in standing.results]
+        standing.save(update_fields=["results"])
+    page = body(make_client(lw.side.partner_admin).get(TEAM))
+    assert "To reach Gold" not in page
+    assert "Your tiers ask for no certified people or competencies that you are missing." in page
