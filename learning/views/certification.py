@@ -14,7 +14,7 @@ from django import forms
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -122,12 +122,8 @@ def _pdf_response(certificate: Certificate):
 
 
 def _course_url():
-    """The learner part's course page (``portal:learning_course``, a course id), or None where it
-    is not installed."""
-    try:
-        return url_pattern("portal:learning_course", "course_id")
-    except NoReverseMatch:
-        return None
+    """The catalogue's course page (``portal:learning_course``), as a pattern for a course id."""
+    return url_pattern("portal:learning_course", "course_id")
 
 
 def _renewal_links(rows: list[dict]) -> list[dict]:

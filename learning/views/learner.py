@@ -14,7 +14,7 @@ from functools import cached_property
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
@@ -337,16 +337,8 @@ class MyLearningView(MemberRequiredMixin, View):
 
     def get(self, request):
         mine = my_learning(actor=self.actor)
-        context = {"mine": mine, "certificates_url": _certificates_url()}
+        context = {"mine": mine, "certificates_url": reverse("portal:learning_certificates")}
         return render(request, "learning/portal/mine.html", context)
-
-
-def _certificates_url() -> str | None:
-    """The certification part's "My certificates" page, when it is installed (built in parallel)."""
-    try:
-        return reverse("portal:learning_certificates")
-    except NoReverseMatch:
-        return None
 
 
 office_urls: list = []

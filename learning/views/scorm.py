@@ -113,8 +113,8 @@ class ScormCourseCreateView(ServiceView):
         }
 
     def success_url(self, course) -> str:
-        # The integrator may point this at the course's page in the course editor.
-        return _packages_url()
+        # The course's page in the editor: its lesson, audience and quiz are there to refine.
+        return reverse("office:learning_course", args=[course.pk])
 
     def render_invalid(self, form):
         return _packages_page(self.request, self.actor, course_form=form, course_package_id=self.object.pk)

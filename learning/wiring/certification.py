@@ -105,7 +105,7 @@ def register() -> None:
     from programs.hooks import competency_holder
 
     from ..metrics import register_metrics
-    from ..permissions import LEARNING_TEAM, LEARNING_VIEW
+    from ..permissions import LEARNING_TAKE, LEARNING_TEAM, LEARNING_VIEW
 
     menu_entry(
         area=OFFICE,
@@ -113,6 +113,14 @@ def register() -> None:
         url_name="office:learning_certificates",
         capability=LEARNING_VIEW,
         order=46,
+        group=gettext_lazy("Learning"),
+    )
+    menu_entry(
+        area=PORTAL,
+        label=gettext_lazy("Certificates"),
+        url_name="portal:learning_certificates",
+        capability=LEARNING_TAKE,
+        order=47,
         group=gettext_lazy("Learning"),
     )
     partner_users_changed.connect(_partner_users_changed)

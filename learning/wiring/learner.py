@@ -42,11 +42,22 @@ def continue_items(*, actor, tenant, limit: int) -> ActionGroup | None:
 
 def register() -> None:
     # Next to Deals (40) and before Company (50).
+    # The portal's "Learning" dropdown: the catalogue and one's own learning here, certificates and
+    # the partner admin's team page from the certification and reports parts.
     menu_entry(
         area=PORTAL,
-        label=gettext_lazy("Learning"),
+        label=gettext_lazy("Courses"),
         url_name="portal:learning_catalogue",
         capability=LEARNING_TAKE,
         order=45,
+        group=gettext_lazy("Learning"),
+    )
+    menu_entry(
+        area=PORTAL,
+        label=gettext_lazy("My learning"),
+        url_name="portal:learning_mine",
+        capability=LEARNING_TAKE,
+        order=46,
+        group=gettext_lazy("Learning"),
     )
     action_source(area=PORTAL, name="learning_continue", items=continue_items, capability=LEARNING_TAKE, order=60)

@@ -16,10 +16,10 @@ GROUP = _("Learning")
 def register() -> None:
     menu_entry(
         area=OFFICE,
-        label=_("Learning reports"),
+        label=_("Reports"),
         url_name="office:learning_reports",
         capability=LEARNING_VIEW,
-        order=68,
+        order=48,
         group=GROUP,
     )
     menu_entry(
@@ -27,6 +27,6 @@ def register() -> None:
         label=_("Team learning"),
         url_name="portal:learning_team",
         capability=LEARNING_TEAM,
-        order=68,
+        order=48,
         group=GROUP,
     )

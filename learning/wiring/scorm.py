@@ -17,6 +17,6 @@ def register() -> None:
         label=_("SCORM packages"),
         url_name="office:learning_scorm_packages",
         capability=LEARNING_VIEW,
-        order=55,
+        order=47,
         group=_("Learning"),
     )

@@ -3,9 +3,6 @@ team made (here: made by the test suite) and makes a course of it in the back of
 partner's sales rep plays it in the portal, saves their place, finishes it inside the package's
 frame, and the course counts as completed with the package's score; on another device the
 player resumes where the package left off.
-
-The catalogue's enrol button belongs to the learner part of e-learning, built alongside: the rep
-is enrolled with the factory (integrator: once the catalogue exists, enrol through the portal).
 """
 
 from __future__ import annotations
@@ -17,10 +14,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from learning.models import Course, Enrollment
+from learning.models import Enrollment
 from prm.tenancy.scope import platform_scope
 from tests.conftest import build_side
-from tests.learning.factories import LearnerEnrollmentFactory
 from tests.learning.scorm_package import make_scorm_zip
 
 from .conftest import BLOCKING, axe_violations, can_sign_in, shot, sign_in
@@ -63,22 +59,27 @@ def test_a_scorm_package_goes_from_zip_to_a_completed_course(acme, open_page, te
     row = office.locator("#scorm-packages tbody tr").filter(has_text=TITLE)
     row.get_by_label("Course code").fill("firewall-basics")
     row.get_by_role("button", name="Create course").click()
+    # then they land on the new course's page in the editor, published
     expect(office.get_by_role("alert").filter(has_text="is published")).to_be_visible()
-    shot(office, "scorm-office-packages")
+    expect(office.get_by_role("heading", name=TITLE, level=1)).to_be_visible()
+    shot(office, "scorm-office-course")
     assert_accessible(office)
 
-    # and acme partner 1's sales rep is enrolled in it (see the module's docstring)
+    # when acme partner 1's sales rep finds the course in the portal's catalogue and enrols
     rep = acme.sales_rep
-    with platform_scope():
-        course = Course.objects.get(tenant=acme.tenant, code="firewall-basics")
-        version = course.published_version
-        lesson = version.lessons.get()
-        enrollment = LearnerEnrollmentFactory(tenant=acme.tenant, learner=rep, version=version, course=course)
-    player_url = reverse("portal:learning_scorm_player", args=[enrollment.pk, lesson.pk])
-
-    # when the rep opens the player, saves their place inside the package and finishes it
     portal = sign_in_to(open_page, tenant_url, rep, "portal")
-    portal.goto(player_url)
+    portal.goto(reverse("portal:learning_catalogue"))
+    portal.get_by_role("link", name=TITLE).click()
+    portal.get_by_role("button", name="Enrol").click()
+    # then the first lesson opens, and they open its player
+    expect(portal.get_by_role("alert").filter(has_text="You are enrolled")).to_be_visible()
+    portal.get_by_role("link", name="Open the interactive lesson").click()
+    expect(portal).to_have_url(re.compile(r"/portal/learning/.*"))
+    player_url = portal.url
+    with platform_scope():
+        enrollment = Enrollment.objects.get(tenant=acme.tenant, learner=rep, course__code="firewall-basics")
+
+    # when the rep saves their place inside the package and finishes it
     expect(portal.locator("#scorm-status")).to_have_text("Not started")
     package = portal.frame_locator("#scorm-frame")
     expect(package.get_by_role("heading", name=TITLE)).to_be_visible()
@@ -115,3 +116,8 @@ def test_a_scorm_package_goes_from_zip_to_a_completed_course(acme, open_page, te
     expect(resumed.locator("#location")).to_have_text("page-2")
     expect(resumed.locator("#suspend")).to_have_text("step=2;answers=a,b")
     shot(other_device, "scorm-player-resumed")
+    # and the course page and my learning count it as completed
+    other_device.get_by_role("link", name=re.compile("Back to")).click()
+    expect(other_device.get_by_text("You completed this course")).to_be_visible()
+    other_device.goto(reverse("portal:learning_mine"))
+    expect(other_device.get_by_text(TITLE)).to_be_visible()

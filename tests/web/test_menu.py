@@ -64,9 +64,9 @@ def test_staff_see_the_back_office_entries_their_role_opens(role, expected):
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (Role.PARTNER_ADMIN, ["Home", "Your tier", "Products", "Deals", "Company", "Licences", "People"]),
-        (Role.SALES, ["Home", "Your tier", "Products", "Deals", "Company", "Licences", "People"]),
-        (Role.TECHNICAL, ["Home", "Your tier", "Products", "Company", "Licences", "People"]),
+        (Role.PARTNER_ADMIN, ["Home", "Your tier", "Products", "Deals", "Learning", "Company", "Licences", "People"]),
+        (Role.SALES, ["Home", "Your tier", "Products", "Deals", "Learning", "Company", "Licences", "People"]),
+        (Role.TECHNICAL, ["Home", "Your tier", "Products", "Learning", "Company", "Licences", "People"]),
     ],
 )
 def test_partner_users_see_the_portal_entries_their_role_opens(role, expected):
@@ -77,6 +77,20 @@ def test_the_programs_entries_fold_into_one_dropdown():
     member = Membership(role=Role.MARKETING, kind=MembershipKind.STAFF, is_active=True)
     [programs] = [item for item in menu_for(member) if item["label"] == "Programs"]
     assert [child["label"] for child in programs["children"]] == ["Tier reviews", "Licences to verify", "Policy check"]
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "expected"),
+    [
+        (Role.MARKETING, MembershipKind.STAFF, ["Courses", "Certificates", "SCORM packages", "Reports"]),
+        (Role.PARTNER_ADMIN, MembershipKind.PARTNER, ["Courses", "My learning", "Certificates", "Team learning"]),
+        (Role.SALES, MembershipKind.PARTNER, ["Courses", "My learning", "Certificates"]),
+    ],
+)
+def test_the_learning_entries_fold_into_one_dropdown_per_side(role, kind, expected):
+    member = Membership(role=role, kind=kind, is_active=True)
+    [learning] = [item for item in menu_for(member) if item["label"] == "Learning"]
+    assert [child["label"] for child in learning["children"]] == expected
 
 
 def test_an_inactive_member_sees_no_entries():
