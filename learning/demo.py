@@ -132,7 +132,7 @@ COURSES = [
         "Technical",
         "advanced",
         60,
-        (Role.TECHNICAL, Role.PARTNER_ADMIN),
+        (),
         ("platform-essentials",),
         [
             (
@@ -168,7 +168,7 @@ COURSES = [
         "Technical",
         "intermediate",
         20,
-        (Role.TECHNICAL, Role.PARTNER_ADMIN),
+        (),
         (),
         [(LessonKind.TEXT, "What changed this year", "<p>Wi-Fi 7 access points and the 48-port edge switch.</p>")],
         [
