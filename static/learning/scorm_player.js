@@ -6,7 +6,6 @@
 
   var player = document.getElementById("scorm-player");
   if (!player) return;
-  var frame = document.getElementById("scorm-frame");
   var errorBox = document.getElementById("scorm-error");
 
   function showError(text) {
@@ -110,6 +109,13 @@
     }
   });
 
-  // The package starts only once window.API exists: it looks for it as it loads.
+  // The package is framed only once window.API exists: it looks for it as it loads. Same origin
+  // (our file view), so it finds window.parent.API.
+  var frame = document.createElement("iframe");
+  frame.id = "scorm-frame";
+  frame.className = "w-100 border rounded scorm-frame";
+  frame.style.minHeight = "70vh";
+  frame.title = player.getAttribute("data-frame-title");
   frame.src = player.getAttribute("data-launch-url");
+  player.appendChild(frame);
 })();

@@ -40,8 +40,9 @@ def scorm_course(ctx) -> None:
     enrolled in it (``ctx.enrollment``)."""
     uploaded(ctx)
     with tenant_scope(ctx.side.tenant):
+        # A code of its own: a walk may set up several courses in one database.
         ctx.course = scorm_course_create(
-            actor=ctx.side.marketing, package=ctx.package, code="scorm-course", title="Matrix SCORM course"
+            actor=ctx.side.marketing, package=ctx.package, code=f"scorm-{ctx.package.pk}", title="Matrix SCORM course"
         )
     with platform_scope():
         version = ctx.course.published_version
@@ -87,7 +88,7 @@ CASES: dict[str, Case] = {
         allowed=LEARNER, expect=NOT_THE_LEARNER, setup=scorm_course, args=LAUNCH_FILE, contains="Finish"
     ),
     "portal:learning_scorm_commit": portal_write(
-        allowed=(),
+        allowed=LEARNER,
         expect={"sales": 200, **NOT_THE_LEARNER},
         setup=scorm_course,
         args=PLAYER,

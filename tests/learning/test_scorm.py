@@ -106,12 +106,12 @@ def test_a_course_code_taken_is_refused_with_what_was_typed(world, client_for):
     # when the author makes another course with the same code
     response = client.post(
         reverse("office:learning_scorm_course_create", args=[ctx.package.pk]),
-        {"code": "scorm-course", "title": "Second try"},
+        {"code": ctx.course.code, "title": "Second try"},
     )
     # then the page says so and keeps the title typed
     page = body(response)
     assert response.status_code == 200
-    assert "A course with the code scorm-course exists already." in page
+    assert f"A course with the code {ctx.course.code} exists already." in page
     assert 'value="Second try"' in page
 
 
