@@ -7,8 +7,8 @@ import pytest
 from prm.accounts.models import Membership
 from prm.accounts.roles import CAPABILITIES, Role, capabilities_for
 
-_OFFICE_READ = {"office.access", "partners.view", "programs.view", "deals.view", "staff.view"}
-_PORTAL_READ = {"portal.access", "company.view", "people.view", "program.view", "products.view"}
+_OFFICE_READ = {"office.access", "partners.view", "programs.view", "deals.view", "staff.view", "learning.view"}
+_PORTAL_READ = {"portal.access", "company.view", "people.view", "program.view", "products.view", "learning.take"}
 _MANAGE = {
     "partners.edit",
     "partners.change_status",
@@ -20,18 +20,27 @@ _MANAGE = {
     "deals.review",
     "deals.register_on_behalf",
     "pricing.decide",
+    "certificates.revoke",
 }
 
 MATRIX = {
     Role.ADMIN: _OFFICE_READ
     | _MANAGE
-    | {"admin.access", "tenant.configure", "partners.create", "staff.invite", "staff.manage"},
+    | {"admin.access", "tenant.configure", "partners.create", "staff.invite", "staff.manage", "learning.author"},
     Role.CHANNEL_MANAGER: _OFFICE_READ | _MANAGE,
     Role.CHANNEL_DIRECTOR: _OFFICE_READ | {"pricing.decide"},
-    Role.MARKETING: _OFFICE_READ,
+    Role.MARKETING: _OFFICE_READ | {"learning.author"},
     Role.FINANCE: _OFFICE_READ | {"pricing.decide"},
     Role.PARTNER_ADMIN: _PORTAL_READ
-    | {"company.edit", "people.invite", "people.manage", "licences.manage", "deals.register", "deals.view_company"},
+    | {
+        "company.edit",
+        "people.invite",
+        "people.manage",
+        "licences.manage",
+        "deals.register",
+        "deals.view_company",
+        "learning.team",
+    },
     Role.SALES: _PORTAL_READ | {"deals.register"},
     Role.TECHNICAL: _PORTAL_READ,
     Role.PARTNER_MARKETING: _PORTAL_READ,
