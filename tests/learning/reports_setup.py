@@ -8,7 +8,6 @@ Acme partner 2 ("Acme Partner 2", serves NA): its admin and sales rep.
 
 from __future__ import annotations
 
-import itertools
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -80,16 +79,16 @@ def enrol(learner, course, *, completed=False, progress=0, best=None):
     )
 
 
-_RUNS = itertools.count()
-
-
 def learning_world(ctx) -> None:
     """Adds ``ctx.learning`` (a SimpleNamespace) to an isolation or test context whose ``side`` is acme."""
     side = ctx.side
+    # A walk sets up one world for each of its pages: the learning world is built once per side.
+    built = getattr(side, "_learning_world", None)
+    if built is not None:
+        ctx.learning = built
+        return
     tenant = side.tenant
     p1, p2 = side.partners
-    # A walk may set up the same world more than once (one context per page): new people each time.
-    run = next(_RUNS) or ""
     with platform_scope():
         p1.regions_served = ["EMEA"]
         p1.save(update_fields=["regions_served"])
@@ -100,21 +99,21 @@ def learning_world(ctx) -> None:
         role=Role.TECHNICAL,
         user__first_name="Ana",
         user__last_name="Engineer",
-        user__email=f"ana{run}@p1.{tenant.slug}.example",
+        user__email=f"ana@p1.{tenant.slug}.example",
     )
     bo = PartnerMembershipFactory(
         partner=p1,
         role=Role.TECHNICAL,
         user__first_name="Bo",
         user__last_name="Builder",
-        user__email=f"bo{run}@p1.{tenant.slug}.example",
+        user__email=f"bo@p1.{tenant.slug}.example",
     )
     cy = PartnerMembershipFactory(
         partner=p1,
         role=Role.SALES,
         user__first_name="Cy",
         user__last_name="Newcomer",
-        user__email=f"cy{run}@p1.{tenant.slug}.example",
+        user__email=f"cy@p1.{tenant.slug}.example",
     )
     sales1, sales2 = side.sales
 
@@ -201,3 +200,4 @@ def learning_world(ctx) -> None:
         competency=competency,
         other_competency=other,
     )
+    side._learning_world = ctx.learning
