@@ -21,7 +21,7 @@ from prm.accounts.models import Membership
 from prm.accounts.selectors import partner_admins_by_partner, vendor_admin_list
 from prm.events import texts
 from prm.events.models import Event
-from prm.events.services import event_record_many
+from prm.events.services import event_record_many, system_event
 from prm.notifications.services import Message, notify_many
 from prm.tenancy.time import tenant_zone
 from programs.selectors.tiers import program_review_hours
@@ -52,13 +52,11 @@ def _events(rows: list[tuple]) -> list[Event]:
     deal_type = ContentType.objects.get_for_model(Deal)
     return event_record_many(
         events=[
-            Event(
-                content_type=deal_type,
+            system_event(
+                target_type=deal_type,
                 object_id=deal_id,
                 partner_id=partner_id,
                 verb=verb,
-                actor=None,
-                actor_label="System",
                 message=message,
                 params=params[0] if params else {},
                 data=data,

@@ -38,7 +38,7 @@ from prm.accounts.selectors import partner_admins_by_partner
 from prm.errors import InvalidTransition, PolicyViolation
 from prm.events import texts
 from prm.events.models import Event
-from prm.events.services import event_record, event_record_many, outbox_enqueue
+from prm.events.services import event_record, event_record_many, outbox_enqueue, system_event
 from prm.notifications.services import Message, notify, notify_many
 from prm.tenancy.scope import current_tenant_id
 from prm.tenancy.time import add_months, tenant_today
@@ -341,17 +341,15 @@ def _system_events(rows: list[tuple]) -> list[Event]:
     certificate_type = ContentType.objects.get_for_model(Certificate)
     return event_record_many(
         events=[
-            Event(
-                content_type=certificate_type,
+            system_event(
+                target_type=certificate_type,
                 object_id=certificate_id,
                 partner_id=partner_id,
                 verb=verb,
-                actor=None,
-                actor_label="System",
                 from_state=from_state,
                 to_state=to_state,
                 message=message,
-                params=texts.jsonable(params),
+                params=params,
                 data=data,
             )
             for certificate_id, partner_id, verb, from_state, to_state, message, params, data in rows

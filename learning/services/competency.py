@@ -32,8 +32,7 @@ from django.utils.translation import gettext_noop
 from prm.accounts.models import Membership
 from prm.accounts.selectors import partner_admins_by_partner
 from prm.events import texts
-from prm.events.models import Event
-from prm.events.services import event_record_many
+from prm.events.services import event_record_many, system_event
 from prm.notifications.services import Message, notify_many
 from prm.tenancy.scope import current_tenant_id
 from prm.tenancy.time import tenant_today
@@ -172,13 +171,11 @@ def _announce(result: Result) -> None:
     ]
     recorded = event_record_many(
         events=[
-            Event(
-                content_type=holding_type,
+            system_event(
+                target_type=holding_type,
                 object_id=holding_id,
                 partner_id=partner_id,
                 verb=verb,
-                actor=None,
-                actor_label="System",
                 from_state="" if verb == events.COMPETENCY_GAINED else "held",
                 to_state="held" if verb == events.COMPETENCY_GAINED else "lost",
                 message=gettext_noop("%(competency)s gained (%(reason)s).")

@@ -82,6 +82,33 @@ def event_record(
     )
 
 
+def system_event(
+    *,
+    target_type: ContentType,
+    object_id: int,
+    partner_id: int | None,
+    verb: str,
+    message: str = "",
+    params: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Event:
+    """An unsaved event the system (no person: a sweep, a nightly run) records about ``object_id``
+    of ``target_type``, for ``event_record_many``; ``fields``: from_state, to_state, note, internal."""
+    return Event(
+        content_type=target_type,
+        object_id=object_id,
+        partner_id=partner_id,
+        verb=verb,
+        actor=None,
+        actor_label="System",
+        message=message,
+        params=texts.jsonable(params or {}),
+        data=data or {},
+        **fields,
+    )
+
+
 def event_record_many(*, events: list[Event]) -> list[Event]:
     """Insert unsaved events in one statement (a nightly run's outcomes). The caller fills them
     as ``event_record`` would; ``actor_label`` defaults to the system."""
