@@ -131,6 +131,9 @@ SCENARIOS: list[Scenario] = [
         lambda a: _reversed("portal:learning_catalogue"),
         actor=PARTNER,
         url_name="portal:learning_catalogue",
+        # the user, then the catalogue's reads (the tiers the partner holds, the page of courses with
+        # the person's enrolments, prerequisites, categories, paths), as counted by the 2026-12-04 run
+        queries=6,
     ),
     Scenario(
         "learning_mine",
@@ -138,6 +141,8 @@ SCENARIOS: list[Scenario] = [
         lambda a: _reversed("portal:learning_mine"),
         actor=PARTNER,
         url_name="portal:learning_mine",
+        # the user and the person's enrolments with their courses, as counted by the 2026-12-04 run
+        queries=2,
     ),
     Scenario(
         "learning_reports",
