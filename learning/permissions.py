@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from prm.accounts.roles import PARTNER_ROLES, STAFF_ROLES, Role, capability
-from prm.accounts.rules import Rule, allows, narrow, refuse, rule
+from prm.accounts.rules import Rule, allows, enforce, narrow, refuse, rule
 from prm.errors import assert_same_tenant
 
 LEARNING_VIEW = capability("learning.view", roles=STAFF_ROLES)
@@ -83,3 +83,34 @@ def learning_require(actor, record, action: LearningAction) -> None:
     assert_same_tenant(actor, record)
     if not learning_may(actor, record, action):
         raise refuse(RULES[action], actor)
+
+
+# --- authoring: courses and SCORM packages belong to the vendor, not to a partner -----------------
+
+
+class AuthoringAction(StrEnum):
+    AUTHOR = "author"  # courses, versions, lessons, questions (the platform too: the admin's superuser)
+    MANAGE_SCORM = "manage_scorm"  # upload packages, make courses of them
+
+
+AUTHORING_RULES: dict[AuthoringAction, Rule] = {
+    AuthoringAction.AUTHOR: rule(
+        staff={LEARNING_AUTHOR},
+        platform=True,
+        refusal=_("Only channel marketing and vendor admins edit courses."),
+    ),
+    AuthoringAction.MANAGE_SCORM: rule(staff={LEARNING_AUTHOR}, refusal=_("You may not manage SCORM packages.")),
+}
+
+
+def course_require(actor, record=None, action: AuthoringAction = AuthoringAction.AUTHOR) -> None:
+    """The guard of every authoring service: an author of the tenant of ``record`` (a course, a
+    version, a lesson, a question, a package), or, for courses, the platform."""
+    if record is not None:
+        assert_same_tenant(actor, record)
+    enforce(AUTHORING_RULES, action, actor, None)
+
+
+def course_may_author(actor) -> bool:
+    """Whether pages offer ``actor`` the editor's buttons (the services check again)."""
+    return actor is not None and actor.is_staff_member and actor.can(LEARNING_AUTHOR)

@@ -27,7 +27,6 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import PartnerType
 from prm.accounts.models import Membership
-from prm.accounts.rules import enforce, rule
 from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
 from prm.events.services import changes_apply, event_record
 from prm.web.files import document_kind
@@ -49,18 +48,8 @@ from ..models import (
     ScormPackage,
     VersionStatus,
 )
-from ..permissions import LEARNING_AUTHOR
+from ..permissions import course_require
 from ..richtext import clean_html, video_embed_url
-
-# Who may author: one rule (courses belong to the vendor, not to a partner).
-AUTHOR = "author"
-RULES = {
-    AUTHOR: rule(
-        staff={LEARNING_AUTHOR},
-        platform=True,
-        refusal=_("Only channel marketing and vendor admins edit courses."),
-    )
-}
 
 NOT_A_LESSON_FILE = _("Upload the lesson's file as a PDF, PNG or JPEG file.")
 NOT_A_VIDEO = _("Only YouTube and Vimeo videos can be embedded: paste the address of the video on one of them.")
@@ -72,19 +61,6 @@ UP, DOWN = "up", "down"
 # pg_advisory_xact_lock's first key: "prerequisite edits of one tenant take turns" (the second key
 # is the tenant), so that two editors cannot close a cycle between them.
 _PREREQUISITE_LOCK = 7_210_013
-
-
-def course_require(actor: Membership | None, record=None) -> None:
-    """The guard of every authoring service: an author of the tenant of ``record`` (a course, a
-    version, a lesson, a question), or the platform."""
-    if record is not None:
-        assert_same_tenant(actor, record)
-    enforce(RULES, AUTHOR, actor, None)
-
-
-def course_may_author(actor: Membership | None) -> bool:
-    """Whether pages offer ``actor`` the editor's buttons (the services check again)."""
-    return actor is not None and actor.is_staff_member and actor.can(LEARNING_AUTHOR)
 
 
 def _lock_course(course: Course) -> Course:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from prm.accounts.models import Membership
-from prm.errors import NotAllowed, PolicyViolation, assert_same_tenant
+from prm.errors import PolicyViolation, assert_same_tenant
 from prm.events.services import event_record
 
 from .. import events
@@ -37,7 +37,7 @@ from ..models import (
     ScormSession,
     VersionStatus,
 )
-from ..permissions import LEARNING_AUTHOR, LearningAction, learning_require
+from ..permissions import AuthoringAction, LearningAction, course_require, learning_require
 from ..scorm import inspect_package, remove_package_files, stale_package_dirs, store_package
 from .progress import enrollment_refresh, lesson_mark_done, quiz_mark_passed
 
@@ -51,11 +51,6 @@ LOCATION_MAX = 255  # SCORM 1.2: CMIString255
 CMI_MAX_BYTES = 64 * 1024
 
 
-def _require_author(actor: Membership) -> None:
-    if actor is None or not actor.is_staff_member or not actor.can(LEARNING_AUTHOR):
-        raise NotAllowed(gettext("You may not manage SCORM packages."))
-
-
 @transaction.atomic
 def scorm_package_upload(*, actor: Membership, upload, title: str = "") -> ScormPackage:
     """Validate a SCORM 1.2 zip, unpack it under the tenant's private folder and record it.
@@ -63,7 +58,7 @@ def scorm_package_upload(*, actor: Membership, upload, title: str = "") -> Scorm
     Refused with a sentence naming the problem (``learning.scorm.inspect_package``), leaving no
     row and no file. The files are unpacked before the row is written; if anything after that
     fails, they are removed before the error goes on (the row rolls back with the transaction)."""
-    _require_author(actor)
+    course_require(actor, action=AuthoringAction.MANAGE_SCORM)
     if upload is None:
         raise PolicyViolation(gettext("Choose a SCORM package (a zip file) to upload."))
     info = inspect_package(upload)
@@ -114,7 +109,7 @@ def scorm_orphans_remove(*, tenant_id: int) -> int:
 def scorm_course_create(*, actor: Membership, package: ScormPackage, code: str, title: str) -> Course:
     """A published course with one SCORM lesson playing ``package``: from a zip to a course in two
     clicks. Version 1 is published at once (the course editor edits it into new versions)."""
-    _require_author(actor)
+    course_require(actor, action=AuthoringAction.MANAGE_SCORM)
     assert_same_tenant(actor, package)
     code, title = (code or "").strip().lower(), (title or "").strip() or package.title
     if not code:

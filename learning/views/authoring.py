@@ -28,7 +28,7 @@ from programs.selectors.tiers import tier_choices
 
 from ..forms_authoring import CourseFilterForm, CourseForm, LessonForm, MoveForm, QuestionForm, QuizSettingsForm
 from ..models import PARTNER_ROLE_CHOICES, Course, CourseStatus, CourseVersion, LessonKind, VersionStatus
-from ..permissions import LEARNING_AUTHOR, LEARNING_VIEW
+from ..permissions import LEARNING_AUTHOR, LEARNING_VIEW, course_may_author
 from ..richtext import clean_html, video_embed_url
 from ..selectors.authoring import (
     course_get_for_actor,
@@ -49,7 +49,6 @@ from ..services.authoring import (
     course_archive,
     course_create,
     course_draft,
-    course_may_author,
     course_publish,
     course_update,
     lesson_add,
