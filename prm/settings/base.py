@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "leads",
     "learning",
     "incentives",
+    "recruitment",
     "prm.web.admin_config.PrmAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -48,6 +48,7 @@ from ..deals import office_setup, portal_setup, pricing_setup
 from ..factories import InvitationFactory, NotificationFactory
 from ..learning import isolation_authoring, isolation_certification, isolation_learner, isolation_scorm
 from ..programs import policy_setup, tier_setup
+from ..recruitment import isolation_apply, isolation_imports, isolation_onboard, isolation_select
 from .support import HOSTILE, HOSTILE_QUICK, hostile_id, hostile_text, html_problems
 
 pytestmark = pytest.mark.django_db
@@ -395,6 +396,10 @@ FORM_VIEWS = {
     **isolation_learner.FORM_VIEWS,
     **isolation_scorm.FORM_VIEWS,
     **isolation_certification.FORM_VIEWS,
+    **isolation_apply.FORM_VIEWS,
+    **isolation_select.FORM_VIEWS,
+    **isolation_onboard.FORM_VIEWS,
+    **isolation_imports.FORM_VIEWS,
 }
 
 
@@ -439,6 +444,10 @@ def test_the_form_views_cover_every_post_page():
         *isolation_authoring.NO_INPUT,
         *isolation_learner.NO_INPUT,
         *isolation_scorm.NOT_FORMS,
+        *isolation_apply.NO_INPUT,
+        *isolation_select.NO_INPUT,
+        *isolation_onboard.NO_INPUT,
+        *isolation_imports.NO_INPUT,
     }
     assert (posted | with_forms) - no_input <= set(FORM_VIEWS)
 

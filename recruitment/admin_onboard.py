@@ -1,0 +1,1 @@
+"""Admin of the onboard part: onboarding templates (with items), agreements and versions."""

@@ -1,0 +1,1 @@
+"""Admin of the select part: selection criteria, due-diligence items, recruitment settings."""

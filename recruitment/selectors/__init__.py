@@ -1,0 +1,1 @@
+"""Every read of recruitment and onboarding, one module per part (see ``services``)."""

@@ -1,0 +1,1 @@
+"""Pages of recruitment, one module per part (apply, select, onboard, imports)."""

@@ -1,0 +1,5 @@
+"""Pages of the imports part of recruitment (see recruitment/urls.py)."""
+
+office_urls: list = []
+portal_urls: list = []
+public_urls: list = []

@@ -1,0 +1,5 @@
+"""What the select part of recruitment plugs into the foundation (called from RecruitmentConfig.ready)."""
+
+
+def register() -> None:
+    pass
