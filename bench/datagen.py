@@ -549,7 +549,10 @@ import bench.datagen_deals  # noqa: E402
 
 # E-learning: courses, certificates, enrolments, attempts (after the programs: it adds a tier
 # requirement on certified people).
-import bench.datagen_learning  # noqa: E402, F401
+import bench.datagen_learning  # noqa: E402
+
+# Recruitment and onboarding: applications, scores, checks, onboardings (after the people and programs).
+import bench.datagen_recruitment  # noqa: E402, F401
 
 # --- Once, after the tenants --------------------------------------------------------------------
 
