@@ -109,6 +109,7 @@ class ImportUploadView(ServiceView):
 
 def _progress(partner_import: PartnerImport) -> dict:
     return {
+        "rows": _number(partner_import.total_rows),
         "processed": _number(partner_import.processed_rows),
         "total": _number(partner_import.valid_rows),
         "partners_created": _number(partner_import.partners_created),
