@@ -104,7 +104,18 @@ def test_2000_rows_with_20_bad_ones_reject_exactly_those_and_a_second_import_cre
         121: ["Bad Mail GmbH", "reseller", "DE", "CRM-BAD-3", "", "", "not-an-address", "", "", ""],
         161: ["Bad Role GmbH", "reseller", "DE", "CRM-BAD-4", "", "", "x@badrole.example", "", "", "Emperor"],
         201: ["Bad Web GmbH", "reseller", "DE", "CRM-BAD-5", "not a site", "", "x@badweb.example", "", "", ""],
-        241: ["Bad Manager GmbH", "reseller", "DE", "CRM-BAD-6", "", "ghost@acme.example", "x@badam.example", "", "", ""],
+        241: [
+            "Bad Manager GmbH",
+            "reseller",
+            "DE",
+            "CRM-BAD-6",
+            "",
+            "ghost@acme.example",
+            "x@badam.example",
+            "",
+            "",
+            "",
+        ],
         281: ["No Mail GmbH", "reseller", "DE", "CRM-BAD-7", "", "", "", "Nameless", "", ""],  # a name, no e-mail
         # another company's user (acme partner 1's sales rep)
         321: ["Poacher GmbH", "reseller", "DE", "CRM-BAD-8", "", "", "sales@p1.acme.example", "", "", ""],
