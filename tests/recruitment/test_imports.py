@@ -379,3 +379,24 @@ def test_the_matrix_file_checks_two_valid_rows_and_one_rejected(acme):
     uploaded(ctx)
     assert (ctx.partner_import.valid_rows, [e["row"] for e in ctx.partner_import.rejected]) == (2, [4])
     assert matrix_file().name == "matrix.csv"
+
+
+def test_the_demo_leaves_one_finished_import_with_rejected_rows_and_loads_once(acme):
+    from prm.web.demo_kit import Demo
+    from recruitment import demo_imports
+
+    from ..factories import PartnerTypeFactory
+
+    # given acme with the demo's partner types
+    for slug in ("msp", "systems-integrator", "distributor"):
+        PartnerTypeFactory(tenant=acme.tenant, slug=slug, name=slug.title())
+    demo = Demo(tenant=acme.tenant, seed=0, staff={"admin": acme.admin})
+    # when the demo loads twice
+    for _ in range(2):
+        with tenant_scope(acme.tenant):
+            demo_imports.load(demo)
+    # then there is one finished import: four partners, eight users, three rows rejected
+    with platform_scope():
+        (partner_import,) = PartnerImport.objects.filter(tenant=acme.tenant)
+    assert partner_import.status == ImportStatus.DONE
+    assert (partner_import.partners_created, partner_import.users_created, len(partner_import.rejected)) == (4, 8, 3)
