@@ -8,3 +8,13 @@ service. Each part adds its own below its heading."""
 # --- onboard: activation check, stalled nudges, agreement deadlines ---
 
 # --- imports: the import run ---
+
+from prm.events.tasks import tenant_task
+
+from .services.imports import RUN_TASK, partner_import_run
+
+
+@tenant_task(RUN_TASK)
+def partner_import_run_task(*, partner_import_id: int) -> dict:
+    """One batch of a confirmed partner import; it sends itself again for the next batch."""
+    return partner_import_run(partner_import_id=partner_import_id)
