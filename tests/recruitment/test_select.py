@@ -428,3 +428,31 @@ def test_approve_and_reject_at_once_one_wins_the_other_is_told(acme, program):
     with platform_scope():
         partners = Partner.objects.filter(legal_name=application.company_name).count()
     assert partners == (1 if outcomes["approve"] == "done" else 0)
+
+
+def test_the_demo_configures_selection_and_scores_the_queue_once(acme):
+    from prm.web.demo_kit import Demo
+    from recruitment import demo_select
+    from recruitment.models import ApplicationScore, DiligenceItem, SelectionCriterion
+
+    # given an application in the queue (the apply part's demo leaves some)
+    application = ApplicationFactory(tenant=acme.tenant, partner_type=acme.partner_type)
+    demo = Demo(tenant=acme.tenant, seed=0, staff={"admin": acme.admin, "cam": acme.manager})
+    # when the demo loads twice
+    with tenant_scope(acme.tenant):
+        demo_select.load(demo)
+        demo_select.load(demo)
+        # then the five criteria and items exist once, and two reviewers scored the application
+        assert SelectionCriterion.objects.count() == 5 and DiligenceItem.objects.count() == 5
+        assert ApplicationScore.objects.filter(application=application).values("reviewer").distinct().count() == 2
+    page = page_of(acme.admin, application)
+    assert "reviewers disagree" in page and refresh(application).status == S.IN_REVIEW
+
+
+def test_the_admin_edits_criteria_in_the_list_and_offers_only_staff_as_item_owners(acme, client_for):
+    SelectionCriterionFactory(tenant=acme.tenant, name="Shared vision", weight=20)
+    client = client_for(acme.admin)
+    assert "Shared vision" in html(client.get("/admin/recruitment/selectioncriterion/"))
+    page = html(client.get("/admin/recruitment/diligenceitem/add/"))
+    assert str(acme.manager) in page and str(acme.partner_admin) not in page
+    assert html(client.get("/admin/recruitment/recruitmentsettings/add/"))
