@@ -3,7 +3,17 @@ service. Each part adds its own below its heading."""
 
 # --- apply: the applicant's e-mails, the expiry sweep ---
 
-# --- select ---
+# --- select: the applicant's decision e-mail ---
+
+from prm.events.tasks import tenant_task
+
+
+@tenant_task("recruitment.application_decision_email")
+def application_decision_email(*, application_id: int) -> bool:
+    from .services.select import application_decision_email_send
+
+    return application_decision_email_send(application_id=application_id)
+
 
 # --- onboard: activation check, stalled nudges, agreement deadlines ---
 
