@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -157,7 +157,8 @@ def current_versions(*, program_ids) -> dict[int, dict]:
     )
     rows = (
         AgreementVersion.objects.filter(
-            agreement__program_id__in=list(program_ids),
+            # A queryset stays a subquery (one statement); anything else is a list of ids.
+            agreement__program_id__in=program_ids if isinstance(program_ids, QuerySet) else list(program_ids),
             agreement__is_active=True,
             published_at__isnull=False,
             pk=Subquery(latest),
@@ -656,9 +657,10 @@ def overdue_pairs(*, today, partner_ids=None) -> list[tuple[int, dict]]:
     if partner_ids is not None:
         enrolments = enrolments.filter(partner_id__in=list(partner_ids))
     enrolled = set(enrolments.values_list("partner_id", "program_id"))
-    accepted = set(
-        AgreementAcceptance.objects.filter(version_id__in=list(versions)).values_list("partner_id", "version_id")
-    )
+    acceptances = AgreementAcceptance.objects.filter(version_id__in=list(versions))
+    if partner_ids is not None:
+        acceptances = acceptances.filter(partner_id__in=list(partner_ids))
+    accepted = set(acceptances.values_list("partner_id", "version_id"))
     return sorted(
         (
             (partner_id, row)
