@@ -12,6 +12,7 @@ from django.utils import timezone
 from prm.tenancy.scope import current_tenant_id, tenant_scope
 
 from . import texts
+from .hooks import events_recorded
 from .models import Event, OutboxMessage
 from .verbs import VERBS
 
@@ -65,7 +66,7 @@ def event_record(
     ``message``: a ``gettext_noop``'d id with ``params`` (``texts``), rendered in each reader's
     language; ``note``: the actor's own words, shown after it as typed."""
     VERBS.require(verb)
-    return Event.objects.create(
+    event = Event.objects.create(
         content_type=ContentType.objects.get_for_model(target),
         object_id=target.pk,
         partner_id=partner_id if partner_id is not None else _partner_id_of(target),
@@ -80,6 +81,14 @@ def event_record(
         data=data or {},
         internal=internal,
     )
+    _announce([event])
+    return event
+
+
+def _announce(events: list[Event]) -> None:
+    # Nothing to call when no app listens (the common case in the foundation's own tests).
+    if events and events_recorded.receivers:
+        events_recorded.send(events=events)
 
 
 def system_event(
@@ -114,7 +123,9 @@ def event_record_many(*, events: list[Event]) -> list[Event]:
     as ``event_record`` would; ``actor_label`` defaults to the system."""
     for verb in {event.verb for event in events}:
         VERBS.require(verb)
-    return Event.objects.bulk_create(events)
+    created = Event.objects.bulk_create(events)
+    _announce(created)
+    return created
 
 
 def outbox_enqueue(*, task_name: str, **kwargs: Any) -> OutboxMessage:

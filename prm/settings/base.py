@@ -303,6 +303,11 @@ CELERY_BEAT_SCHEDULE = {
     "deals-sweep-all": {"task": "deals.sweep_all", "schedule": crontab(minute="*/15")},
     # Certificates: expiry and the renewal reminders (each once), competencies of the companies concerned.
     "learning-sweep-all": {"task": "learning.sweep_all", "schedule": crontab(minute=40)},
+    # Onboarding: stalled partners nudged (once per stall), missed agreement deadlines flagged (once).
+    "recruitment-onboarding-sweep-all": {
+        "task": "recruitment.onboarding_sweep_all",
+        "schedule": crontab(hour=7, minute=5),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -15,6 +15,7 @@ def test_the_record_tabs_are_the_declared_ones_in_order_with_their_urls():
         ("people", "People"),
         ("programs", "Programs"),
         ("deals", "Deals"),
+        ("onboarding", "Onboarding"),  # recruitment's
         ("timeline", "Timeline"),
     ]
     assert record_tab_url("profile", 7) == "/office/partners/7/"
