@@ -2,8 +2,8 @@
 
 * Applications are the vendor's business: a partner user never sees one. Every staff member reads
   the queue (``RECRUITMENT_VIEW``); channel managers, directors and admins vet (score, check,
-  note, assign: ``RECRUITMENT_REVIEW``); admins and channel directors decide
-  (``RECRUITMENT_DECIDE``).
+  note, assign: ``RECRUITMENT_REVIEW``); admins decide (``RECRUITMENT_DECIDE``): an approval
+  creates the partner, enrols it and invites its admin, which only admins may do.
 * Onboarding: staff read every partner's checklist (``RECRUITMENT_VIEW``) and tick manual items
   (``ONBOARDING_MANAGE``); every partner user reads its own company's (``ONBOARDING_VIEW``).
 * Agreements: admins publish versions (``AGREEMENTS_MANAGE``, also in the Django admin); a partner
@@ -24,7 +24,7 @@ from prm.errors import assert_same_tenant
 
 RECRUITMENT_VIEW = capability("recruitment.view", roles=STAFF_ROLES)
 RECRUITMENT_REVIEW = capability("recruitment.review", roles={Role.ADMIN, Role.CHANNEL_MANAGER, Role.CHANNEL_DIRECTOR})
-RECRUITMENT_DECIDE = capability("recruitment.decide", roles={Role.ADMIN, Role.CHANNEL_DIRECTOR})
+RECRUITMENT_DECIDE = capability("recruitment.decide", roles={Role.ADMIN})
 ONBOARDING_MANAGE = capability("onboarding.manage", roles={Role.ADMIN, Role.CHANNEL_MANAGER})
 ONBOARDING_VIEW = capability("onboarding.view", roles=PARTNER_ROLES)
 AGREEMENTS_MANAGE = capability("agreements.manage", roles={Role.ADMIN})

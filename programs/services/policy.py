@@ -8,7 +8,8 @@ licence should learn both at once, not one per attempt.
 
 What is checked, for a product line (a product stands for its line):
 
-* the partner is active;
+* the partner is active (an onboarding partner may register deals, as its first registration is
+  one of its onboarding steps, but not sell or receive leads yet);
 * every authorization rule of the line: the minimum tier (in that tier's program), the allowed
   partner types, a verified and current licence, a competency;
 * with a country: nobody else holds that country exclusively for the line (or for every line),
@@ -229,9 +230,11 @@ _STATUS_MESSAGES = {
 }
 
 
-def _status_reason(partner: Partner) -> Reason | None:
+def _status_reason(partner: Partner, action: str) -> Reason | None:
     if partner.status == PartnerStatus.ACTIVE:
         return None
+    if partner.status == PartnerStatus.ONBOARDING and action == "register_deal":
+        return None  # registering a first deal is part of onboarding (recruitment's checklist)
     return Reason("partner_status", str(_STATUS_MESSAGES.get(partner.status, _("Your company is not active."))))
 
 
@@ -569,7 +572,7 @@ def policy_decide(
     on = on or tenant_today()
     country = (country or "").strip().upper()
     reasons: list[Reason] = []
-    status = _status_reason(partner)
+    status = _status_reason(partner, action)
     if status:
         reasons.append(status)
     if product is not None:
@@ -618,7 +621,7 @@ def product_lines_for_partner(*, partner: Partner, on: date | None = None) -> li
     on = on or tenant_today()
     rules = [rule for line in lines for rule in line.policy_rules]
     facts = _load_facts(partner, rules, need_grants=any(line.requires_territory for line in lines), on=on)
-    status = _status_reason(partner)
+    status = _status_reason(partner, "sell")
     decided = []
     for line in lines:
         reasons = [status] if status else []

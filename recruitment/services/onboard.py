@@ -238,9 +238,13 @@ def _facts(partner_ids: list[int], kinds: set[str], courses: set[int]) -> Facts:
     if TaskKind.FIRST_DEAL in kinds:
         from deals.models import Deal
 
-        # A registration saved counts: the product policy refuses submissions while a partner is
-        # onboarding, so a submitted deal could never complete the item that leads to active.
-        facts.with_deals = set(Deal.objects.filter(partner_id__in=partner_ids).values_list("partner_id", flat=True))
+        # A registration submitted to the vendor counts (a draft does not); the product policy lets
+        # an onboarding partner register deals for this reason.
+        facts.with_deals = set(
+            Deal.objects.filter(partner_id__in=partner_ids, submitted_at__isnull=False).values_list(
+                "partner_id", flat=True
+            )
+        )
     return facts
 
 

@@ -32,7 +32,6 @@ def _verbs() -> frozenset[str]:
             people_events.INVITATION_SENT,
             people_events.MEMBERSHIP_CREATED,
             learning_events.COURSE_COMPLETED,
-            deal_events.CREATED,
             deal_events.SUBMITTED,
             events.AGREEMENT_ACCEPTED,
         }

@@ -96,6 +96,18 @@ def test_a_partner_that_is_not_active_is_refused_and_told_why(world, ladder, sta
     assert fragment in decision.reasons[0].message
 
 
+def test_an_onboarding_partner_may_register_a_deal_but_not_sell_yet(world, ladder):
+    # given acme partner 1 still onboarding (its first registration is an onboarding step)
+    with platform_scope():
+        Partner.objects.filter(pk=world.acme.partner.pk).update(status=PartnerStatus.ONBOARDING)
+    # when the policy is asked about registering a deal and about selling
+    register = decide(world.acme, product_line=ladder["line"], action="register_deal")
+    sell = decide(world.acme, product_line=ladder["line"])
+    # then the registration is allowed and selling is refused because of the status
+    assert "partner_status" not in register.codes
+    assert sell.codes == ("partner_status",)
+
+
 # --- minimum tier ---------------------------------------------------------------------------------
 
 

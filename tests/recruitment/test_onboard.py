@@ -32,7 +32,7 @@ from recruitment.services.onboard import (
     onboarding_tick,
 )
 from tests.conftest import body, make_client
-from tests.deals.deal_setup import draft, make_catalogue
+from tests.deals.deal_setup import make_catalogue, submitted
 from tests.learning.factories import learning_course
 from tests.query_budget import assert_pinned, cost
 
@@ -131,7 +131,7 @@ def test_each_automatic_item_completes_from_the_real_action_and_the_last_item_ac
         enrollment = enrollment_enroll(actor=acme.sales_rep, course=s.course)
         for lesson in Lesson.objects.filter(version_id=enrollment.version_id).order_by("position"):
             enrollment = lesson_complete(actor=acme.sales_rep, enrollment=enrollment, lesson=lesson)
-    draft(acme.sales_rep, s.catalogue)
+    submitted(acme.sales_rep, s.catalogue)
     refresh(deliver)
 
     # then every automatic item is done, the partner still onboarding (the manual item is open)
