@@ -303,6 +303,11 @@ CELERY_BEAT_SCHEDULE = {
     "deals-sweep-all": {"task": "deals.sweep_all", "schedule": crontab(minute="*/15")},
     # Certificates: expiry and the renewal reminders (each once), competencies of the companies concerned.
     "learning-sweep-all": {"task": "learning.sweep_all", "schedule": crontab(minute=40)},
+    # Partner applications never verified by their contact expire (hourly, each once).
+    "recruitment-applications-expire-all": {
+        "task": "recruitment.applications_expire_all",
+        "schedule": crontab(minute=25),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
