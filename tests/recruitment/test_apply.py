@@ -591,3 +591,21 @@ def test_the_limits_come_from_the_settings(world, django_capture_on_commit_callb
     first = apply(client, world, capture=django_capture_on_commit_callbacks)
     second = apply(client, world, capture=django_capture_on_commit_callbacks, contact_email="b@fuzz-systems.de")
     assert (first.status_code, second.status_code) == (302, 429)
+
+
+def test_the_demo_applies_through_the_services_once(world):
+    # given acme's world (its partners) as the demo finds it
+    from prm.web.demo_kit import Demo
+    from recruitment.demo_apply import load
+
+    acme = world.acme
+    demo = Demo(tenant=acme.tenant, seed=1, staff={})
+    # when the demo loads twice
+    with tenant_scope(acme.tenant):
+        load(demo)
+        load(demo)
+        # then seven applications are there once: two unverified, five in the queue, one a duplicate
+        statuses = sorted(Application.objects.values_list("status", flat=True))
+        duplicates = set(ApplicationDuplicate.objects.values_list("partner_id", flat=True))
+    assert statuses == [ApplicationStatus.SUBMITTED] * 5 + [ApplicationStatus.UNVERIFIED] * 2
+    assert len(duplicates) == 1 and None not in duplicates
