@@ -111,8 +111,9 @@ def _text(label, max_length, *, required=True, textarea=False, **kwargs):
 
 
 class ApplicationForm(forms.Form):
-    """The public application. ``fax`` is the honeypot: hidden from people (and from assistive
-    technology), filled by bots that fill every field."""
+    """The public application. ``referral_code`` is the honeypot (a name browsers do not
+    autofill): hidden from people and from assistive technology, filled by bots that fill every
+    field."""
 
     company_name = _text(_("Company name"), 200)
     website = forms.URLField(label=_("Website"), max_length=200, required=False, assume_scheme="https")
@@ -159,14 +160,14 @@ class ApplicationForm(forms.Form):
         label=_("I agree that my details are stored and processed to assess this application."),
         required=True,
     )
-    fax = forms.CharField(
+    referral_code = forms.CharField(
         label=_("Leave this field empty"),
         required=False,
         max_length=200,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
-    HONEYPOT = "fax"
+    HONEYPOT = "referral_code"
     SECTIONS = (
         (_("Your company"), ("company_name", "website", "country", "partner_type", "regions_served", "industries")),
         (_("What you do"), ("capabilities", "capability_notes", "references")),

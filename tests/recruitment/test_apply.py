@@ -206,7 +206,7 @@ def test_the_honeypot_answers_like_a_success_and_keeps_nothing(world, django_cap
     # given a bot that fills every field, the hidden one too
     client = public(world.acme)
     # when it sends the form
-    response = apply(client, world, capture=django_capture_on_commit_callbacks, fax="+49 30 999")
+    response = apply(client, world, capture=django_capture_on_commit_callbacks, referral_code="SPAM-123")
     # then it is told to check its inbox, as a person would be, and nothing is stored or sent
     assert response.status_code == 302 and response["Location"] == reverse("recruitment_apply_sent")
     assert applications(world.acme) == []
