@@ -18,6 +18,7 @@ APPLICATION_APPROVED = verb("application.approved", _("Application approved"))
 APPLICATION_REJECTED = verb("application.rejected", _("Application rejected"))
 APPLICATION_EXPIRED = verb("application.expired", _("Unverified application expired"))
 APPLICATION_WITHDRAWN = verb("application.withdrawn", _("Application withdrawn"))
+APPLICATION_DOCUMENTS_ADDED = verb("application.documents_added", _("Applicant sent documents"))
 # Requests to join an existing partner
 JOIN_REQUESTED = verb("join.requested", _("Request to join"))
 JOIN_APPROVED = verb("join.approved", _("Request to join approved"))

@@ -1,11 +1,100 @@
 """Thin Celery tasks of recruitment and onboarding: load by id inside the tenant scope, call a
-service. Each part adds its own below its heading."""
+service. One section per part."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
+from prm.events.tasks import fan_out_task, tenant_task
+from prm.l10n import language_for, supported
+from prm.tenancy.models import Tenant
+
+from .models import Application, ApplicationStatus, JoinRequest, JoinRequestStatus
+from .services.apply import application_expire_due, application_status_url, application_verify_url
+from .services.imports import RUN_TASK, partner_import_run
+from .services.onboard import onboarding_refresh, onboarding_sweep
 
 # --- apply: the applicant's e-mails, the expiry sweep ---
 
-# --- select: the applicant's decision e-mail ---
 
-from prm.events.tasks import tenant_task
+def _apply_email(*, to: str, language: str, subject: str, template: str, context: dict) -> None:
+    """An e-mail to an applicant (no account: the language it applied in, else the vendor's)."""
+    tenant = context["tenant"]
+    with translation.override(supported(language) or language_for(tenant=tenant)):
+        subject = gettext(subject) % {"vendor": tenant.name, **context.get("subject_params", {})}
+        body = render_to_string(template, context)
+    EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to]).send()
+
+
+@tenant_task("recruitment.application_verify_email")
+def application_verify_email_task(*, application_id: int) -> bool:
+    """E-mail the contact its verification link; nothing once the application left "unverified"."""
+    application = Application.objects.filter(pk=application_id).first()
+    if application is None or application.status != ApplicationStatus.UNVERIFIED:
+        return False
+    tenant = Tenant.objects.get(pk=application.tenant_id)
+    _apply_email(
+        to=application.contact_email,
+        language=application.language,
+        subject=gettext_noop("Confirm your e-mail address for your %(vendor)s partner application"),
+        template="recruitment/email/apply_verify.txt",
+        context={"tenant": tenant, "application": application, "verify_url": application_verify_url(application)},
+    )
+    return True
+
+
+@tenant_task("recruitment.application_status_email")
+def application_status_email_task(*, application_id: int) -> bool:
+    """E-mail the applicant the link to its status page (after verification)."""
+    application = Application.objects.filter(pk=application_id).first()
+    if application is None or application.verified_at is None:
+        return False
+    tenant = Tenant.objects.get(pk=application.tenant_id)
+    _apply_email(
+        to=application.contact_email,
+        language=application.language,
+        subject=gettext_noop("Your %(vendor)s partner application %(reference)s"),
+        template="recruitment/email/apply_status.txt",
+        context={
+            "tenant": tenant,
+            "application": application,
+            "status_url": application_status_url(application),
+            "subject_params": {"reference": application.reference},
+        },
+    )
+    return True
+
+
+@tenant_task("recruitment.join_declined_email")
+def join_declined_email_task(*, join_request_id: int) -> bool:
+    """Tell a person, politely, that the company they asked to join declined."""
+    join = JoinRequest.objects.select_related("partner", "application").filter(pk=join_request_id).first()
+    if join is None or join.status != JoinRequestStatus.DECLINED:
+        return False
+    tenant = Tenant.objects.get(pk=join.tenant_id)
+    _apply_email(
+        to=join.email,
+        language=join.application.language if join.application else "",
+        subject=gettext_noop("Your request to join a company on the %(vendor)s partner portal"),
+        template="recruitment/email/apply_join_declined.txt",
+        context={"tenant": tenant, "join": join, "partner": join.partner.display_name},
+    )
+    return True
+
+
+@tenant_task("recruitment.applications_expire")
+def applications_expire_task() -> int:
+    """Expire the tenant's unverified applications past their time (safe to run twice)."""
+    return application_expire_due()
+
+
+# Hourly (beat): one expiry sweep per active tenant.
+applications_expire_all_task = fan_out_task("recruitment.applications_expire_all", applications_expire_task)
+
+
+# --- select: the applicant's decision e-mail ---
 
 
 @tenant_task("recruitment.application_decision_email")
@@ -16,10 +105,6 @@ def application_decision_email(*, application_id: int) -> bool:
 
 
 # --- onboard: activation check, stalled nudges, agreement deadlines ---
-
-from prm.events.tasks import fan_out_task, tenant_task
-
-from .services.onboard import onboarding_refresh, onboarding_sweep
 
 
 @tenant_task("recruitment.onboarding_refresh")
@@ -39,11 +124,8 @@ def onboarding_sweep_task() -> dict:
 # Daily (beat): one sweep per active tenant.
 onboarding_sweep_all_task = fan_out_task("recruitment.onboarding_sweep_all", onboarding_sweep_task)
 
+
 # --- imports: the import run ---
-
-from prm.events.tasks import tenant_task
-
-from .services.imports import RUN_TASK, partner_import_run
 
 
 @tenant_task(RUN_TASK)

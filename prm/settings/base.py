@@ -308,6 +308,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recruitment.onboarding_sweep_all",
         "schedule": crontab(hour=7, minute=5),
     },
+    # Partner applications never verified by their contact expire (hourly, each once).
+    "recruitment-applications-expire-all": {
+        "task": "recruitment.applications_expire_all",
+        "schedule": crontab(minute=25),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -16,11 +16,10 @@ turns: the second decider is told who was first, a late score is refused on a de
 from __future__ import annotations
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
@@ -74,21 +73,6 @@ def checks_create(*, application: Application) -> list[ApplicationCheck]:
         for item in DiligenceItem.objects.filter(is_active=True)
     ]
     return ApplicationCheck.objects.bulk_create(rows, ignore_conflicts=True)
-
-
-def application_status_url(application: Application) -> str:
-    """The applicant's status link (signed, no account needed).
-
-    Stand-in for ``services.apply.application_status_url`` (the apply part's): the same signed
-    token; the page is the apply part's ``recruitment_application_status`` once it exists."""
-    token = signing.dumps(application.pk, salt="recruitment.status")
-    try:
-        path = reverse("recruitment_application_status", args=[token])
-    except NoReverseMatch:
-        path = f"/apply/status/{token}/"
-    from prm.tenancy.models import Tenant
-
-    return Tenant.objects.get(pk=application.tenant_id).absolute_url(path)
 
 
 # --- locking and the pipeline ---------------------------------------------------------------------
@@ -411,6 +395,8 @@ def application_decision_email_send(*, application_id: int) -> bool:
     Idempotent through the outbox's claim; an application not decided sends nothing."""
     from prm.l10n import language_for, supported
     from prm.tenancy.models import Tenant
+
+    from .apply import application_status_url  # apply imports this module (checks_create)
 
     application = Application.objects.select_related("program").filter(pk=application_id).first()
     if application is None or application.status not in (S.APPROVED, S.REJECTED):
