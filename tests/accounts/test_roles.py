@@ -7,8 +7,24 @@ import pytest
 from prm.accounts.models import Membership
 from prm.accounts.roles import CAPABILITIES, Role, capabilities_for
 
-_OFFICE_READ = {"office.access", "partners.view", "programs.view", "deals.view", "staff.view", "learning.view"}
-_PORTAL_READ = {"portal.access", "company.view", "people.view", "program.view", "products.view", "learning.take"}
+_OFFICE_READ = {
+    "office.access",
+    "partners.view",
+    "programs.view",
+    "deals.view",
+    "staff.view",
+    "learning.view",
+    "recruitment.view",
+}
+_PORTAL_READ = {
+    "portal.access",
+    "company.view",
+    "people.view",
+    "program.view",
+    "products.view",
+    "learning.take",
+    "onboarding.view",
+}
 _MANAGE = {
     "partners.edit",
     "partners.change_status",
@@ -21,14 +37,26 @@ _MANAGE = {
     "deals.register_on_behalf",
     "pricing.decide",
     "certificates.revoke",
+    "recruitment.review",
+    "onboarding.manage",
 }
 
 MATRIX = {
     Role.ADMIN: _OFFICE_READ
     | _MANAGE
-    | {"admin.access", "tenant.configure", "partners.create", "staff.invite", "staff.manage", "learning.author"},
+    | {
+        "admin.access",
+        "tenant.configure",
+        "partners.create",
+        "staff.invite",
+        "staff.manage",
+        "learning.author",
+        "recruitment.decide",
+        "agreements.manage",
+        "partners.import",
+    },
     Role.CHANNEL_MANAGER: _OFFICE_READ | _MANAGE,
-    Role.CHANNEL_DIRECTOR: _OFFICE_READ | {"pricing.decide"},
+    Role.CHANNEL_DIRECTOR: _OFFICE_READ | {"pricing.decide", "recruitment.review"},
     Role.MARKETING: _OFFICE_READ | {"learning.author"},
     Role.FINANCE: _OFFICE_READ | {"pricing.decide"},
     Role.PARTNER_ADMIN: _PORTAL_READ
@@ -40,6 +68,8 @@ MATRIX = {
         "deals.register",
         "deals.view_company",
         "learning.team",
+        "agreements.accept",
+        "join_requests.decide",
     },
     Role.SALES: _PORTAL_READ | {"deals.register"},
     Role.TECHNICAL: _PORTAL_READ,
