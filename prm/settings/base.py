@@ -258,6 +258,12 @@ PRM_SCORM_MAX_UPLOAD_BYTES = env_int("PRM_SCORM_MAX_UPLOAD_BYTES", 200 * 1024 * 
 PRM_SCORM_MAX_UNPACKED_BYTES = env_int("PRM_SCORM_MAX_UNPACKED_BYTES", 500 * 1024 * 1024)
 PRM_SCORM_MAX_FILES = env_int("PRM_SCORM_MAX_FILES", 5000)
 
+# The public partner application (/apply/ on each tenant's host): django-ratelimit rates
+# ("<count>/<s|m|h|d>") per client address, per contact e-mail, and for documents sent later.
+PRM_APPLY_RATE_PER_IP = env_str("PRM_APPLY_RATE_PER_IP", "5/h")
+PRM_APPLY_RATE_PER_ADDRESS = env_str("PRM_APPLY_RATE_PER_ADDRESS", "3/d")
+PRM_APPLY_RATE_DOCUMENTS = env_str("PRM_APPLY_RATE_DOCUMENTS", "10/h")
+
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

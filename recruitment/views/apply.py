@@ -50,11 +50,6 @@ from ..services.common import recruitment_settings
 # --- rate limits (django-ratelimit, counted in the Redis cache) ------------------------------------
 
 
-def _rate(name: str, default: str) -> str:
-    # Read on each request, so that a deployment (or a test) may change them in the settings.
-    return getattr(settings, name, default)
-
-
 def _client_ip(request) -> str:
     # allauth's, which honours PRM_TRUSTED_PROXY_COUNT (the same address the sign-in limits count).
     from allauth.core.internal.ratelimit import get_ip
@@ -142,7 +137,7 @@ class ApplyView(PublicView):
             )
             return response
         ip = _client_ip(request)
-        ip_rate = _rate("PRM_APPLY_RATE_PER_IP", "5/h")
+        ip_rate = settings.PRM_APPLY_RATE_PER_IP
         # A client already over its limit is refused before anything is read.
         wait = _limited(request, group="recruitment.apply.ip", value=ip, rate=ip_rate, increment=False)
         if wait:
@@ -160,7 +155,7 @@ class ApplyView(PublicView):
             request,
             group="recruitment.apply.address",
             value=data["contact_email"],
-            rate=_rate("PRM_APPLY_RATE_PER_ADDRESS", "3/d"),
+            rate=settings.PRM_APPLY_RATE_PER_ADDRESS,
         )
         if wait:
             return _too_many(request, wait)
@@ -279,7 +274,7 @@ class ApplyDocumentsView(PublicView):
             request,
             group="recruitment.apply.documents",
             value=_client_ip(request),
-            rate=_rate("PRM_APPLY_RATE_DOCUMENTS", "10/h"),
+            rate=settings.PRM_APPLY_RATE_DOCUMENTS,
         )
         if wait:
             return _too_many(request, wait, what=gettext("Too many uploads were sent from your network."))
