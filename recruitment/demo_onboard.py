@@ -14,6 +14,7 @@ from django.utils import timezone
 from learning.models import Course, CourseStatus
 from partners.models import PartnerStatus, PartnerType
 from partners.services import partner_create, partner_update
+from prm.web.demo_kit import demo_partner_users
 from programs.models import Program, Tier
 from programs.services.decisions import enrollment_create
 
@@ -85,6 +86,9 @@ def load(demo) -> None:
             enrollment_create(actor=None, partner=partner, program=programs[0], tier=entry)
         onboarding = onboarding_start(actor=cam, partner=partner)
         if not stalled:
+            # Its partner admin signs in to the portal and finds the checklist half done.
+            (member,) = demo_partner_users(partner, "brightpath.example", 1)
+            demo.login(f"{member.get_role_display()} of {partner}, onboarding", member.user.email)
             partner_update(
                 actor=admin,
                 partner=partner,
