@@ -23,6 +23,7 @@ from django.utils.translation import gettext, ngettext
 from django.views import View
 
 from prm.accounts.access import PORTAL, MemberRequiredMixin
+from prm.tenancy.scope import step_out_to_tenant
 from prm.web.views import INVALID, ServiceView, call_service, paginate, shown_time
 
 from ..forms_apply import UPLOAD_MAX_BYTES, ApplicationForm, DocumentsForm, JoinForm
@@ -111,12 +112,18 @@ def _private(response):
 
 
 class PublicView(View):
-    """A page of the tenant's host anyone may open; the bare domain has none."""
+    """A page of the tenant's host anyone may open; the bare domain has none.
+
+    It acts for the public (``actor`` None), whoever is signed in: a partner user's scope would
+    hide the rows the public flow writes and reads (its events, the staff's notifications, the
+    duplicate guard's partners) and make row-level security refuse them. So it steps out to the
+    tenant's scope; what leaves it is only what these pages show any visitor."""
 
     def dispatch(self, request, *args, **kwargs):
         if getattr(request, "tenant", None) is None:
             raise Http404
-        return super().dispatch(request, *args, **kwargs)
+        with step_out_to_tenant():
+            return super().dispatch(request, *args, **kwargs)
 
 
 # --- the application form --------------------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""Defects found in the review of recruitment, each pinned by a test that failed before its fix."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from prm.tenancy.scope import tenant_scope
+from recruitment.models import Application, ApplicationStatus
+
+from ..conftest import make_client
+from .isolation_apply import application_data
+from .test_apply import link_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_signed_in_partner_user_may_apply_and_confirm_on_the_public_pages(
+    world, django_capture_on_commit_callbacks
+):
+    # given a partner user of acme, signed in on acme's host (a colleague applying for another company)
+    client = make_client(world.acme.sales[0])
+    # when they apply and confirm the e-mailed link
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(reverse("recruitment_apply"), application_data(world))
+    assert sent.status_code == 302
+    path = link_in(mail.outbox[0], "/apply/verify/")
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(path)
+    # then the application is in the queue and they land on its status page
+    assert confirmed.status_code == 302
+    with tenant_scope(world.acme.tenant):
+        (application,) = Application.objects.all()
+    assert application.status == ApplicationStatus.SUBMITTED
+    assert client.get(confirmed["Location"]).status_code == 200
