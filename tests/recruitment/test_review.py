@@ -10,15 +10,14 @@ from prm.tenancy.scope import tenant_scope
 from recruitment.models import Application, ApplicationStatus
 
 from ..conftest import make_client
+from .factories import ApplicationFactory
 from .isolation_apply import application_data
 from .test_apply import link_in
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_signed_in_partner_user_may_apply_and_confirm_on_the_public_pages(
-    world, django_capture_on_commit_callbacks
-):
+def test_a_signed_in_partner_user_may_apply_and_confirm_on_the_public_pages(world, django_capture_on_commit_callbacks):
     # given a partner user of acme, signed in on acme's host (a colleague applying for another company)
     client = make_client(world.acme.sales[0])
     # when they apply and confirm the e-mailed link
@@ -34,3 +33,36 @@ def test_a_signed_in_partner_user_may_apply_and_confirm_on_the_public_pages(
         (application,) = Application.objects.all()
     assert application.status == ApplicationStatus.SUBMITTED
     assert client.get(confirmed["Location"]).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_to_join_at_once_from_one_address_make_one_request(world):
+    # given two verified applications of one person at acme partner 1's domain (applied twice)
+    from prm.errors import DomainError
+    from recruitment.models import JoinRequest
+    from recruitment.services.apply import join_request_create
+
+    from ..concurrency import race
+    from .test_apply import joiner
+
+    acme = world.acme
+    first = joiner(acme)
+    second = ApplicationFactory(
+        tenant=acme.tenant,
+        company_name="P1 Company",
+        contact_first_name="Jane",
+        contact_last_name="Joiner",
+        contact_email=first.contact_email,
+    )
+    # when both ask to join at the same moment (two tabs)
+    outcomes = race(
+        {
+            name: (lambda a=application: join_request_create(application=a, partner_id=acme.partner.pk))
+            for name, application in (("first", first), ("second", second))
+        },
+        tenant=acme.tenant,
+    )
+    # then neither fails with a database error: one request waits, both applications are withdrawn
+    assert all(outcome == "done" or isinstance(outcome, DomainError) for outcome in outcomes.values()), outcomes
+    with tenant_scope(acme.tenant):
+        assert JoinRequest.objects.filter(partner=acme.partner).count() == 1
