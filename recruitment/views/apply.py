@@ -83,6 +83,23 @@ def _limited(request, *, group: str, value: str, rate: str, increment: bool = Tr
     return max(int(usage["time_left"]), 1)
 
 
+def _mailbox(address: str) -> str:
+    """The key of the per-address limit: one mailbox however it is written ("+tags" reach the
+    same inbox at most providers, so they would multiply the verification e-mails to a victim)."""
+    local, _at, domain = address.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def _too_large(request) -> bool:
+    """Whether the request is over what one form may carry (a Content-Length that is no number is
+    none: the server reads nothing of such a body)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > UPLOAD_MAX_BYTES + 256 * 1024
+
+
 def _too_many(request, seconds: int, *, what: str = ""):
     """The 429 page: when to try again; nothing of the request was kept."""
     minutes = max(math.ceil(seconds / 60), 1)
@@ -140,7 +157,7 @@ class ApplyView(PublicView):
         return self.page(ApplicationForm())
 
     def post(self, request):
-        if int(request.META.get("CONTENT_LENGTH") or 0) > UPLOAD_MAX_BYTES + 256 * 1024:
+        if _too_large(request):
             response = render(
                 request,
                 "recruitment/apply/limited.html",
@@ -166,7 +183,7 @@ class ApplyView(PublicView):
         wait = _limited(request, group="recruitment.apply.ip", value=ip, rate=ip_rate) or _limited(
             request,
             group="recruitment.apply.address",
-            value=data["contact_email"],
+            value=_mailbox(data["contact_email"]),
             rate=_rate("PRM_APPLY_RATE_PER_ADDRESS", "3/d"),
         )
         if wait:
@@ -275,7 +292,7 @@ class ApplyDocumentsView(PublicView):
 
     def post(self, request, token: str):
         application = application_for_status(token=token)
-        if int(request.META.get("CONTENT_LENGTH") or 0) > UPLOAD_MAX_BYTES + 256 * 1024:
+        if _too_large(request):
             return render(
                 request,
                 "recruitment/apply/limited.html",

@@ -66,3 +66,37 @@ def test_two_requests_to_join_at_once_from_one_address_make_one_request(world):
     assert all(outcome == "done" or isinstance(outcome, DomainError) for outcome in outcomes.values()), outcomes
     with tenant_scope(acme.tenant):
         assert JoinRequest.objects.filter(partner=acme.partner).count() == 1
+
+
+def test_plus_addressed_variants_of_one_mailbox_share_its_limit(world, django_capture_on_commit_callbacks):
+    # given one mailbox written four ways ("+tags" and capitals reach the same inbox), from four
+    # client addresses
+    from .test_apply import apply, applications, public
+
+    addresses = [
+        "fritz@fuzz-systems.de",
+        "fritz+1@fuzz-systems.de",
+        "Fritz+b@Fuzz-Systems.de",
+        "fritz+c@fuzz-systems.de",
+    ]
+    statuses = [
+        apply(
+            public(world.acme, ip=f"192.0.2.{n}"),
+            world,
+            capture=django_capture_on_commit_callbacks,
+            contact_email=email,
+        ).status_code
+        for n, email in enumerate(addresses, start=1)
+    ]
+    # then the fourth is refused: the verification e-mails cannot be multiplied into one inbox
+    assert statuses == [302, 302, 302, 429]
+    assert len(applications(world.acme)) == 3
+
+
+def test_a_malformed_content_length_is_not_a_server_error(world):
+    # given a request whose Content-Length is not a number
+    from .test_apply import public
+
+    response = public(world.acme).post(reverse("recruitment_apply"), application_data(world), CONTENT_LENGTH="lots")
+    # then the form answers (a 4xx or the form again), never a 500
+    assert response.status_code < 500
