@@ -100,3 +100,48 @@ def test_a_malformed_content_length_is_not_a_server_error(world):
     response = public(world.acme).post(reverse("recruitment_apply"), application_data(world), CONTENT_LENGTH="lots")
     # then the form answers (a 4xx or the form again), never a 500
     assert response.status_code < 500
+
+
+def test_a_partner_users_transaction_reads_no_application_vetting_or_import_rows(world):
+    # given an application with a document, a duplicate flag, a score and a check, and an import
+    from django.db import connection
+
+    from recruitment.models import (
+        ApplicationAttachment,
+        ApplicationCheck,
+        ApplicationDuplicate,
+        ApplicationScore,
+        PartnerImport,
+    )
+
+    from .factories import DiligenceItemFactory, SelectionCriterionFactory
+
+    acme = world.acme
+    application = ApplicationFactory(tenant=acme.tenant)
+    with tenant_scope(acme.tenant):
+        ApplicationAttachment.objects.create(application=application, document="x.pdf", name="x", kind="pdf", size=1)
+        ApplicationDuplicate.objects.create(application=application, partner=acme.partner, matched_on="name", value="x")
+        ApplicationScore.objects.create(
+            application=application,
+            reviewer=acme.admin,
+            criterion=SelectionCriterionFactory(tenant=acme.tenant),
+            score=3,
+        )
+        ApplicationCheck.objects.create(application=application, item=DiligenceItemFactory(tenant=acme.tenant))
+        PartnerImport.objects.create(created_by=acme.admin, document="i.csv", file_name="i.csv", file_format="csv")
+    models = [
+        Application,
+        ApplicationAttachment,
+        ApplicationDuplicate,
+        ApplicationScore,
+        ApplicationCheck,
+        PartnerImport,
+    ]
+    # when a partner user's transaction reads the tables directly (as an injection would)
+    with tenant_scope(acme.tenant, partner=acme.partner), connection.cursor() as cursor:
+        counts = {}
+        for model in models:
+            cursor.execute(f"SELECT count(*) FROM {model._meta.db_table}")  # noqa: S608 (table names of our models)
+            counts[model.__name__] = cursor.fetchone()[0]
+    # then row-level security shows it none of them: they are the vendor's
+    assert counts == dict.fromkeys(counts, 0)
