@@ -145,3 +145,24 @@ def test_a_partner_users_transaction_reads_no_application_vetting_or_import_rows
             counts[model.__name__] = cursor.fetchone()[0]
     # then row-level security shows it none of them: they are the vendor's
     assert counts == dict.fromkeys(counts, 0)
+
+
+def test_behind_the_proxy_an_acceptance_records_the_clients_address_not_the_proxys(acme, settings):
+    # given the deployment's proxy in front (one trusted proxy, as in production)
+    from recruitment.models import AgreementAcceptance
+
+    from .test_agreements import program_with_agreement
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    _agreement, version = program_with_agreement(acme)
+    # when the partner admin accepts through it
+    response = make_client(acme.partner_admin).post(
+        reverse("portal:recruitment_agreement_accept", args=[version.pk]),
+        {"confirm": "on"},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="198.51.100.23",
+    )
+    # then the record keeps where the person was, as the proxy reported it
+    assert response.status_code == 302
+    with tenant_scope(acme.tenant):
+        assert AgreementAcceptance.objects.get().ip_address == "198.51.100.23"
