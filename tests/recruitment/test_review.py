@@ -166,3 +166,33 @@ def test_behind_the_proxy_an_acceptance_records_the_clients_address_not_the_prox
     assert response.status_code == 302
     with tenant_scope(acme.tenant):
         assert AgreementAcceptance.objects.get().ip_address == "198.51.100.23"
+
+
+def test_the_agreements_page_says_a_deadline_passed_on_the_vendors_calendar_like_the_sweep(acme):
+    # given a vendor 25 hours ahead of its partner admin (its day is always a later one), and a
+    # version due by the partner admin's today
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from prm.accounts.models import User
+    from prm.tenancy import request_cache
+    from prm.tenancy.models import Tenant
+    from prm.tenancy.scope import platform_scope
+    from recruitment.models import AgreementVersion
+
+    from .test_agreements import program_with_agreement
+
+    _agreement, version = program_with_agreement(acme)
+    readers_today = timezone.now().astimezone(ZoneInfo("Pacific/Pago_Pago")).date()
+    with platform_scope():
+        Tenant.objects.filter(pk=acme.tenant.pk).update(time_zone="Pacific/Kiritimati")
+        User.objects.filter(pk=acme.partner_admin.user_id).update(time_zone="Pacific/Pago_Pago")
+        AgreementVersion.objects.filter(pk=version.pk).update(accept_by=readers_today)
+    request_cache.tenants_changed()
+    assert datetime.now(ZoneInfo("Pacific/Kiritimati")).date() > readers_today
+    # when the partner admin reads the agreements
+    page = make_client(acme.partner_admin).get(reverse("portal:recruitment_agreements")).content.decode()
+    # then the deadline has passed there as it has for the vendor's sweep (which flags it today)
+    assert "The deadline has passed." in page
