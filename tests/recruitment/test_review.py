@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
-from prm.tenancy.scope import tenant_scope
-from recruitment.models import Application, ApplicationStatus
+from prm.accounts.models import User
+from prm.errors import DomainError
+from prm.tenancy import request_cache
+from prm.tenancy.models import Tenant
+from prm.tenancy.scope import platform_scope, tenant_scope
+from recruitment.models import (
+    AgreementAcceptance,
+    AgreementVersion,
+    Application,
+    ApplicationAttachment,
+    ApplicationCheck,
+    ApplicationDuplicate,
+    ApplicationScore,
+    ApplicationStatus,
+    JoinRequest,
+    PartnerImport,
+)
+from recruitment.services.apply import join_request_create
 
+from ..concurrency import race
 from ..conftest import make_client
-from .factories import ApplicationFactory
+from .factories import ApplicationFactory, DiligenceItemFactory, SelectionCriterionFactory
 from .isolation_apply import application_data
-from .test_apply import link_in
+from .test_agreements import program_with_agreement
+from .test_apply import applications, apply, joiner, link_in, public
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +61,6 @@ def test_a_signed_in_partner_user_may_apply_and_confirm_on_the_public_pages(worl
 @pytest.mark.django_db(transaction=True)
 def test_two_requests_to_join_at_once_from_one_address_make_one_request(world):
     # given two verified applications of one person at acme partner 1's domain (applied twice)
-    from prm.errors import DomainError
-    from recruitment.models import JoinRequest
-    from recruitment.services.apply import join_request_create
-
-    from ..concurrency import race
-    from .test_apply import joiner
 
     acme = world.acme
     first = joiner(acme)
@@ -71,7 +88,6 @@ def test_two_requests_to_join_at_once_from_one_address_make_one_request(world):
 def test_plus_addressed_variants_of_one_mailbox_share_its_limit(world, django_capture_on_commit_callbacks):
     # given one mailbox written four ways ("+tags" and capitals reach the same inbox), from four
     # client addresses
-    from .test_apply import apply, applications, public
 
     addresses = [
         "fritz@fuzz-systems.de",
@@ -95,7 +111,6 @@ def test_plus_addressed_variants_of_one_mailbox_share_its_limit(world, django_ca
 
 def test_a_malformed_content_length_is_not_a_server_error(world):
     # given a request whose Content-Length is not a number
-    from .test_apply import public
 
     response = public(world.acme).post(reverse("recruitment_apply"), application_data(world), CONTENT_LENGTH="lots")
     # then the form answers (a 4xx or the form again), never a 500
@@ -104,18 +119,6 @@ def test_a_malformed_content_length_is_not_a_server_error(world):
 
 def test_a_partner_users_transaction_reads_no_application_vetting_or_import_rows(world):
     # given an application with a document, a duplicate flag, a score and a check, and an import
-    from django.db import connection
-
-    from recruitment.models import (
-        ApplicationAttachment,
-        ApplicationCheck,
-        ApplicationDuplicate,
-        ApplicationScore,
-        PartnerImport,
-    )
-
-    from .factories import DiligenceItemFactory, SelectionCriterionFactory
-
     acme = world.acme
     application = ApplicationFactory(tenant=acme.tenant)
     with tenant_scope(acme.tenant):
@@ -141,7 +144,7 @@ def test_a_partner_users_transaction_reads_no_application_vetting_or_import_rows
     with tenant_scope(acme.tenant, partner=acme.partner), connection.cursor() as cursor:
         counts = {}
         for model in models:
-            cursor.execute(f"SELECT count(*) FROM {model._meta.db_table}")  # noqa: S608 (table names of our models)
+            cursor.execute(f"SELECT count(*) FROM {model._meta.db_table}")
             counts[model.__name__] = cursor.fetchone()[0]
     # then row-level security shows it none of them: they are the vendor's
     assert counts == dict.fromkeys(counts, 0)
@@ -149,9 +152,6 @@ def test_a_partner_users_transaction_reads_no_application_vetting_or_import_rows
 
 def test_behind_the_proxy_an_acceptance_records_the_clients_address_not_the_proxys(acme, settings):
     # given the deployment's proxy in front (one trusted proxy, as in production)
-    from recruitment.models import AgreementAcceptance
-
-    from .test_agreements import program_with_agreement
 
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
     _agreement, version = program_with_agreement(acme)
@@ -171,18 +171,6 @@ def test_behind_the_proxy_an_acceptance_records_the_clients_address_not_the_prox
 def test_the_agreements_page_says_a_deadline_passed_on_the_vendors_calendar_like_the_sweep(acme):
     # given a vendor 25 hours ahead of its partner admin (its day is always a later one), and a
     # version due by the partner admin's today
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from django.utils import timezone
-
-    from prm.accounts.models import User
-    from prm.tenancy import request_cache
-    from prm.tenancy.models import Tenant
-    from prm.tenancy.scope import platform_scope
-    from recruitment.models import AgreementVersion
-
-    from .test_agreements import program_with_agreement
 
     _agreement, version = program_with_agreement(acme)
     readers_today = timezone.now().astimezone(ZoneInfo("Pacific/Pago_Pago")).date()
