@@ -188,6 +188,9 @@ class RejectionReason(models.TextChoices):
 class Application(TenantOwned):
     """A company's application to become a partner of the tenant."""
 
+    # Vendor-internal (applicants' details, vetting, uploaded files): no partner user reads it.
+    rls_partner_predicate = "false"
+
     reference = models.CharField(_("reference"), max_length=16, db_index=False)
     status = models.CharField(
         _("status"), max_length=12, choices=ApplicationStatus.choices, default=ApplicationStatus.UNVERIFIED
@@ -304,6 +307,9 @@ class Application(TenantOwned):
 class ApplicationAttachment(TenantOwned):
     """A document an applicant sent with its application (a checked type, within the size limit)."""
 
+    # Vendor-internal (applicants' details, vetting, uploaded files): no partner user reads it.
+    rls_partner_predicate = "false"
+
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments", db_index=False)
     document = models.FileField(_("document"), upload_to=private_upload_path, max_length=300)
     name = models.CharField(_("name"), max_length=200)
@@ -330,6 +336,9 @@ class ApplicationDuplicate(TenantOwned):
     """What the duplicate guard found for an application: an existing partner or another open
     application of the tenant with the same domain (or name)."""
 
+    # Vendor-internal (applicants' details, vetting, uploaded files): no partner user reads it.
+    rls_partner_predicate = "false"
+
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="duplicates", db_index=False)
     partner = models.ForeignKey(
         "partners.Partner", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
@@ -349,6 +358,9 @@ class ApplicationDuplicate(TenantOwned):
 
 class ApplicationScore(TenantOwned):
     """One reviewer's score (1-5) of one criterion of one application."""
+
+    # Vendor-internal (applicants' details, vetting, uploaded files): no partner user reads it.
+    rls_partner_predicate = "false"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="scores", db_index=False)
     reviewer = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -378,6 +390,9 @@ class CheckStatus(models.TextChoices):
 
 class ApplicationCheck(TenantOwned):
     """One due-diligence item of one application: its owner, evidence and outcome."""
+
+    # Vendor-internal (applicants' details, vetting, uploaded files): no partner user reads it.
+    rls_partner_predicate = "false"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="checks", db_index=False)
     item = models.ForeignKey(DiligenceItem, on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -688,6 +703,9 @@ class ImportStatus(models.TextChoices):
 
 class PartnerImport(TenantOwned):
     """One upload of existing partners and their users: mapping, validation report, progress."""
+
+    # Vendor-internal (applicants' details, vetting, uploaded files): no partner user reads it.
+    rls_partner_predicate = "false"
 
     created_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

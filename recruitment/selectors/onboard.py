@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partners.models import Partner, PartnerStatus
+from prm.tenancy.time import tenant_today
 
 from ..models import (
     AgreementAcceptance,
@@ -115,7 +116,7 @@ def agreements_for_partner(*, actor, partner_id: int) -> list[dict]:
         .select_related("version", "accepted_by__user")
         .order_by("version__agreement_id", "accepted_at")  # the latest per agreement wins below
     }
-    today = timezone.localdate()
+    today = tenant_today()  # the sweep's calendar: the vendor's day, not the reader's
     shown = []
     for row in rows:
         latest = acceptances.get(row["agreement_id"])

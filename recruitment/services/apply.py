@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
@@ -419,17 +419,26 @@ def join_request_create(*, application: Application, partner_id: int, message: s
     offered = join_partner_for(application)
     if offered is None or offered["id"] != partner_id:
         raise PolicyViolation(gettext("This request to join is not available."))
-    existing = JoinRequest.objects.filter(
+    pending = JoinRequest.objects.filter(
         partner_id=partner_id, email=application.contact_email, status=JoinRequestStatus.PENDING
-    ).first()
-    join = existing or JoinRequest.objects.create(
-        partner_id=partner_id,
-        application=application,
-        first_name=application.contact_first_name,
-        last_name=application.contact_last_name,
-        email=application.contact_email,
-        message=message.strip(),
     )
+    existing = pending.first()
+    if existing is None:
+        try:
+            # A savepoint: the same person asking from two applications at once (the lock above
+            # is per application) meets the one-pending-request constraint; theirs is the request.
+            with transaction.atomic():
+                join = JoinRequest.objects.create(
+                    partner_id=partner_id,
+                    application=application,
+                    first_name=application.contact_first_name,
+                    last_name=application.contact_last_name,
+                    email=application.contact_email,
+                    message=message.strip(),
+                )
+        except IntegrityError:
+            existing = pending.get()
+    join = existing or join
     before = application.status
     application.status = ApplicationStatus.WITHDRAWN
     application.decided_at = timezone.now()

@@ -23,6 +23,7 @@ from django.utils.translation import gettext, ngettext
 from django.views import View
 
 from prm.accounts.access import PORTAL, MemberRequiredMixin
+from prm.tenancy.scope import step_out_to_tenant
 from prm.web.views import INVALID, ServiceView, call_service, paginate, shown_time
 
 from ..forms_apply import UPLOAD_MAX_BYTES, ApplicationForm, DocumentsForm, JoinForm
@@ -77,6 +78,23 @@ def _limited(request, *, group: str, value: str, rate: str, increment: bool = Tr
     return max(int(usage["time_left"]), 1)
 
 
+def _mailbox(address: str) -> str:
+    """The key of the per-address limit: one mailbox however it is written ("+tags" reach the
+    same inbox at most providers, so they would multiply the verification e-mails to a victim)."""
+    local, _at, domain = address.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def _too_large(request) -> bool:
+    """Whether the request is over what one form may carry (a Content-Length that is no number is
+    none: the server reads nothing of such a body)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > UPLOAD_MAX_BYTES + 256 * 1024
+
+
 def _too_many(request, seconds: int, *, what: str = ""):
     """The 429 page: when to try again; nothing of the request was kept."""
     minutes = max(math.ceil(seconds / 60), 1)
@@ -106,12 +124,18 @@ def _private(response):
 
 
 class PublicView(View):
-    """A page of the tenant's host anyone may open; the bare domain has none."""
+    """A page of the tenant's host anyone may open; the bare domain has none.
+
+    It acts for the public (``actor`` None), whoever is signed in: a partner user's scope would
+    hide the rows the public flow writes and reads (its events, the staff's notifications, the
+    duplicate guard's partners) and make row-level security refuse them. So it steps out to the
+    tenant's scope; what leaves it is only what these pages show any visitor."""
 
     def dispatch(self, request, *args, **kwargs):
         if getattr(request, "tenant", None) is None:
             raise Http404
-        return super().dispatch(request, *args, **kwargs)
+        with step_out_to_tenant():
+            return super().dispatch(request, *args, **kwargs)
 
 
 # --- the application form --------------------------------------------------------------------------
@@ -128,7 +152,7 @@ class ApplyView(PublicView):
         return self.page(ApplicationForm())
 
     def post(self, request):
-        if int(request.META.get("CONTENT_LENGTH") or 0) > UPLOAD_MAX_BYTES + 256 * 1024:
+        if _too_large(request):
             response = render(
                 request,
                 "recruitment/apply/limited.html",
@@ -154,7 +178,7 @@ class ApplyView(PublicView):
         wait = _limited(request, group="recruitment.apply.ip", value=ip, rate=ip_rate) or _limited(
             request,
             group="recruitment.apply.address",
-            value=data["contact_email"],
+            value=_mailbox(data["contact_email"]),
             rate=settings.PRM_APPLY_RATE_PER_ADDRESS,
         )
         if wait:
@@ -263,7 +287,7 @@ class ApplyDocumentsView(PublicView):
 
     def post(self, request, token: str):
         application = application_for_status(token=token)
-        if int(request.META.get("CONTENT_LENGTH") or 0) > UPLOAD_MAX_BYTES + 256 * 1024:
+        if _too_large(request):
             return render(
                 request,
                 "recruitment/apply/limited.html",

@@ -81,9 +81,17 @@ class PortalAgreementsView(MemberRequiredMixin, View):
         return render(request, "recruitment/onboard/portal_agreements.html", _agreements_context(self.actor))
 
 
+def _client_address(request) -> str | None:
+    """Where the person is: the address the trusted proxy reports (``PRM_TRUSTED_PROXY_COUNT``,
+    the same that the rate limits read), else ``REMOTE_ADDR``; in full (the rate limits fold IPv6
+    to its /64). Behind the proxy, ``REMOTE_ADDR`` alone is the proxy's own address."""
+    from allauth.core.internal.httpkit import get_client_ip
+
+    return get_client_ip(request)
+
+
 class PortalAgreementAcceptView(ServiceView):
-    """The partner admin accepts the current version for the company; the address is the request's
-    own (``REMOTE_ADDR``: the proxy in front sets it)."""
+    """The partner admin accepts the current version for the company, from the client's address."""
 
     area, capability = PORTAL, AGREEMENTS_ACCEPT
     form_class = AcceptForm
@@ -98,7 +106,7 @@ class PortalAgreementAcceptView(ServiceView):
         return agreement_accept(
             actor=self.actor,
             version=self.object,
-            ip_address=self.request.META.get("REMOTE_ADDR"),
+            ip_address=_client_address(self.request),
             user_agent=self.request.headers.get("User-Agent", ""),
         )
 
