@@ -275,7 +275,9 @@ def onboarding_refresh(*, partner_ids) -> list[int]:
     open_tasks = list(
         OnboardingTask.objects.select_for_update(of=("self",))
         .filter(
-            partner_id__in=partner_ids,
+            # Through the onboarding: its (tenant, partner) key finds the checklists in progress,
+            # and the (tenant, onboarding, position) index their items; no index leads tasks by partner.
+            onboarding__partner_id__in=partner_ids,
             done_at__isnull=True,
             kind__in=AUTOMATIC_KINDS,
             onboarding__status=OnboardingStatus.IN_PROGRESS,
