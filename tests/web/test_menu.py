@@ -36,6 +36,7 @@ def _labels(role, kind):
             [
                 "Dashboard",
                 "Partners",
+                "Recruitment",
                 "Deals",
                 "Pricing approvals",
                 "Learning",
@@ -47,14 +48,17 @@ def _labels(role, kind):
         ),
         (
             Role.CHANNEL_MANAGER,
-            ["Dashboard", "Partners", "Deals", "Pricing approvals", "Learning", "Programs", "Staff"],
+            ["Dashboard", "Partners", "Recruitment", "Deals", "Pricing approvals", "Learning", "Programs", "Staff"],
         ),
         (
             Role.CHANNEL_DIRECTOR,
-            ["Dashboard", "Partners", "Deals", "Pricing approvals", "Learning", "Programs", "Staff"],
+            ["Dashboard", "Partners", "Recruitment", "Deals", "Pricing approvals", "Learning", "Programs", "Staff"],
         ),
-        (Role.MARKETING, ["Dashboard", "Partners", "Deals", "Learning", "Programs", "Staff"]),
-        (Role.FINANCE, ["Dashboard", "Partners", "Deals", "Pricing approvals", "Learning", "Programs", "Staff"]),
+        (Role.MARKETING, ["Dashboard", "Partners", "Recruitment", "Deals", "Learning", "Programs", "Staff"]),
+        (
+            Role.FINANCE,
+            ["Dashboard", "Partners", "Recruitment", "Deals", "Pricing approvals", "Learning", "Programs", "Staff"],
+        ),
     ],
 )
 def test_staff_see_the_back_office_entries_their_role_opens(role, expected):
@@ -64,9 +68,15 @@ def test_staff_see_the_back_office_entries_their_role_opens(role, expected):
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (Role.PARTNER_ADMIN, ["Home", "Your tier", "Products", "Deals", "Learning", "Company", "Licences", "People"]),
-        (Role.SALES, ["Home", "Your tier", "Products", "Deals", "Learning", "Company", "Licences", "People"]),
-        (Role.TECHNICAL, ["Home", "Your tier", "Products", "Learning", "Company", "Licences", "People"]),
+        (
+            Role.PARTNER_ADMIN,
+            ["Home", "Your tier", "Products", "Deals", "Learning", "Company", "Licences", "People", "Agreements"],
+        ),
+        (
+            Role.SALES,
+            ["Home", "Your tier", "Products", "Deals", "Learning", "Company", "Licences", "People", "Agreements"],
+        ),
+        (Role.TECHNICAL, ["Home", "Your tier", "Products", "Learning", "Company", "Licences", "People", "Agreements"]),
     ],
 )
 def test_partner_users_see_the_portal_entries_their_role_opens(role, expected):
