@@ -21,13 +21,15 @@ from allauth.mfa.models import Authenticator
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from partners.models import Partner, PartnerStatus
 from prm.accounts.mfa_secrets import decrypt
 from prm.tenancy.scope import platform_scope, tenant_scope
-from prm.tenancy.time import tenant_today
+from prm.tenancy.time import tenant_today, tenant_zone
 from programs.models import Program
 from recruitment.models import AgreementAcceptance, Onboarding, OnboardingStatus, TaskKind
 from recruitment.services.onboard import onboarding_refresh
@@ -328,7 +330,10 @@ def test_a_company_applies_is_approved_onboards_and_ends_active(acme, open_page,
         acceptance = AgreementAcceptance.objects.get(partner_id=partner.pk)
     assert AGREEMENT in text and "Version 1" in text
     assert f"Accepted by Fritz Fuzz ({CONTACT}) for {COMPANY}" in " ".join(text.split())
-    assert str(acceptance.accepted_at.year) in text
+    with tenant_scope(acme.tenant):
+        zone = tenant_zone()
+    when = date_format(timezone.localtime(acceptance.accepted_at, zone), "DATETIME_FORMAT")
+    assert f"on {when} {zone}" in " ".join(text.split())
     assert acceptance.text_sha256 == acme.version.text_sha256
     assert acceptance.text_sha256 in re.sub(r"\s+", "", text)
     eventually(lambda: done_items() >= 1, fallback=refresh)
