@@ -179,9 +179,9 @@ SCENARIOS: list[Scenario] = [
         lambda a: _application_in_review(a.tenant_slug),
         actor=STAFF,
         url_name="office:recruitment_applications",
-        # the user, the application; criteria, scores, criteria of the board; programs; checks with
-        # their item and people; documents; duplicate flags; the timeline
-        queries=10,
+        # the user, the application; the active criteria; the scores; programs; checks with their
+        # item and people; documents; duplicate flags; the timeline
+        queries=9,
     ),
     Scenario(
         "onboarding_board",
