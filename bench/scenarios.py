@@ -163,6 +163,46 @@ SCENARIOS: list[Scenario] = [
         # the user; people; competencies; programs' enrollments, ladder, standings; requirement params; candidates
         queries=8,
     ),
+    Scenario(
+        "applications_queue",
+        "Partner applications: the open ones, oldest first (staff)",
+        lambda a: _reversed("office:recruitment_applications"),
+        actor=STAFF,
+        url_name="office:recruitment_applications",
+        # the user; the count and the page of applications; the page's scores (one query for its
+        # rows): the same at 300 and 900 partners (2026-12-05 runs)
+        queries=4,
+    ),
+    Scenario(
+        "application_page",
+        "One application in review: scores of its reviewers, checks, timeline (staff)",
+        lambda a: _application_in_review(a.tenant_slug),
+        actor=STAFF,
+        url_name="office:recruitment_applications",
+        # the user, the application; the active criteria; the scores; programs; checks with their
+        # item and people; documents; duplicate flags; the timeline
+        queries=9,
+    ),
+    Scenario(
+        "onboarding_board",
+        "Onboarding board: partners onboarding, the longest first (staff)",
+        lambda a: _reversed("office:recruitment_onboarding_board"),
+        actor=STAFF,
+        url_name="office:recruitment_onboarding_board",
+        # the user; the count and the page of onboardings; the tenant's time zone; the page's
+        # overdue agreements (one query for its rows)
+        queries=5,
+    ),
+    Scenario(
+        "portal_agreements",
+        "Portal: the company's agreements, accepted or not (partner admin)",
+        lambda a: _reversed("portal:recruitment_agreements"),
+        actor=PARTNER,
+        url_name="portal:recruitment_agreements",
+        # the user; enrolments, current versions, acceptances; the versions' texts; the acceptances
+        # with who accepted
+        queries=6,
+    ),
     Scenario("floor_plain", "Floor: plain response, no database", "/bench/floor/plain/", bare_domain=True, floor=True),
     Scenario("floor_query", "Floor: 12 rows through a template", "/bench/floor/query/", floor=True),
 ]
@@ -174,6 +214,32 @@ def _reversed(url_name: str) -> str:
     from django.urls import reverse
 
     return reverse(url_name)
+
+
+_APPLICATIONS: dict[str, str] = {}
+
+
+def _application_in_review(tenant_slug: str) -> str:
+    """The page of the tenant's oldest application in review with its reviewers' scores (found
+    once: the load asks for the path again per run)."""
+    if tenant_slug not in _APPLICATIONS:
+        from django.urls import reverse
+
+        from prm.tenancy.models import Tenant
+        from prm.tenancy.scope import tenant_scope
+        from recruitment.models import Application, ApplicationStatus
+
+        with tenant_scope(Tenant.objects.get(slug=tenant_slug)):
+            found = (
+                Application.objects.filter(status=ApplicationStatus.IN_REVIEW, scores__isnull=False)
+                .order_by("created_at", "id")
+                .values_list("id", flat=True)
+                .first()
+            )
+        if found is None:
+            raise SystemExit(f"the bench data of {tenant_slug!r} has no application in review with scores")
+        _APPLICATIONS[tenant_slug] = reverse("office:recruitment_application", args=[found])
+    return _APPLICATIONS[tenant_slug]
 
 
 # The shell each actor's pages are compared with.

@@ -247,7 +247,8 @@ def product_offer_for_actor(*, actor) -> ProductOffer:
     ranks = tier_ranks_for_partner(partner_id=actor.partner_id)
     offer = ProductOffer(products=[])
     groups: dict[str, list[str]] = {}
-    for line, decision in product_lines_for_partner(partner=actor.partner):
+    # Asked as a registration (an onboarding company may register its first deal), not as a sale.
+    for line, decision in product_lines_for_partner(partner=actor.partner, action="register_deal"):
         if decision.allowed:
             offer.products += line.active_products
             continue

@@ -599,8 +599,11 @@ def policy_decide(
     return Decision.of(reasons)
 
 
-def product_lines_for_partner(*, partner: Partner, on: date | None = None) -> list[tuple[ProductLine, Decision]]:
-    """Every active product line with what the partner may do about it (the "sell" decision).
+def product_lines_for_partner(
+    *, partner: Partner, on: date | None = None, action: str = "sell"
+) -> list[tuple[ProductLine, Decision]]:
+    """Every active product line with what the partner may do about it (the "sell" decision, or
+    ``action``'s: "register_deal" for the registration form, which an onboarding partner may use).
 
     A fixed number of queries whatever the number of lines and rules: lines with their rules
     and active products (``line.active_products``), then the partner's enrollments, standings,
@@ -621,7 +624,9 @@ def product_lines_for_partner(*, partner: Partner, on: date | None = None) -> li
     on = on or tenant_today()
     rules = [rule for line in lines for rule in line.policy_rules]
     facts = _load_facts(partner, rules, need_grants=any(line.requires_territory for line in lines), on=on)
-    status = _status_reason(partner, "sell")
+    if action not in ACTIONS:
+        raise ValueError(f"unknown policy action {action!r}; one of {ACTIONS}")
+    status = _status_reason(partner, action)
     decided = []
     for line in lines:
         reasons = [status] if status else []

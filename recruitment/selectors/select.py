@@ -177,19 +177,23 @@ class Scoreboard:
         return any(row.disagree for row in self.rows)
 
 
-def scoreboard(*, actor, application: Application) -> Scoreboard:
+def scoreboard(*, actor, application: Application, active: list[SelectionCriterion] | None = None) -> Scoreboard:
     """The application's scores as its page shows them: per criterion (the active ones and any
     scored before it was retired) each reviewer's score, the mean and the spread; the weighted
-    total over the means and each reviewer's own."""
+    total over the means and each reviewer's own. ``active``: the active criteria when the caller
+    has them (``active_criteria()``); only retired ones that were scored are read then."""
     scores = list(
         ApplicationScore.objects.filter(application=application)
         .select_related("reviewer__user")
         .order_by("reviewer_id", "criterion_id")
     )
-    criteria = {
-        c.pk: c
-        for c in SelectionCriterion.objects.filter(Q(is_active=True) | Q(pk__in={s.criterion_id for s in scores}))
-    }
+    scored = {s.criterion_id for s in scores}
+    if active is None:
+        criteria = {c.pk: c for c in SelectionCriterion.objects.filter(Q(is_active=True) | Q(pk__in=scored))}
+    else:
+        criteria = {c.pk: c for c in active}
+        if scored - set(criteria):
+            criteria.update({c.pk: c for c in SelectionCriterion.objects.filter(pk__in=scored - set(criteria))})
     reviewer_ids = sorted({s.reviewer_id for s in scores})
     names = {s.reviewer_id: str(s.reviewer.user) for s in scores}
     board = Scoreboard(reviewers=[(pk, names[pk]) for pk in reviewer_ids])

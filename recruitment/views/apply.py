@@ -116,10 +116,12 @@ def _too_many(request, seconds: int, *, what: str = ""):
 
 
 def _private(response):
-    """Pages reached through a signed link: never cached, indexed, or named in a Referer."""
+    """Pages reached through a signed link: never cached, indexed, or named in a Referer to
+    another site. ``same-origin``, not ``no-referrer``: under ``no-referrer`` a browser posts the
+    page's own forms (confirm, withdraw, documents) with ``Origin: null``, which CSRF refuses."""
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

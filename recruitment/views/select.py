@@ -116,7 +116,7 @@ def detail_context(actor, application, **bound) -> dict:
     """Everything the application's page shows; ``bound``: a form posted with errors (by its
     name), shown as typed in its place."""
     criteria = active_criteria()
-    board = scoreboard(actor=actor, application=application)
+    board = scoreboard(actor=actor, application=application, active=criteria)
     programs = program_options()
     staff = staff_options()
     vetters = vetter_options()

@@ -108,6 +108,21 @@ def test_an_onboarding_partner_may_register_a_deal_but_not_sell_yet(world, ladde
     assert sell.codes == ("partner_status",)
 
 
+def test_an_onboarding_partners_catalogue_for_registration_offers_its_lines(world, ladder):
+    # given acme partner 1 still onboarding, and the Cloud Security line with a product
+    ProductFactory(line=ladder["line"], name="CS-1")
+    with platform_scope():
+        Partner.objects.filter(pk=world.acme.partner.pk).update(status=PartnerStatus.ONBOARDING)
+    with tenant_scope(world.acme.tenant, partner=world.acme.partner):
+        partner = Partner.objects.get(pk=world.acme.partner.pk)
+        # when its catalogue is decided for the registration form, and for selling
+        register = product_lines_for_partner(partner=partner, action="register_deal")
+        sell = product_lines_for_partner(partner=partner)
+    # then the line may be registered (the first deal is an onboarding step), not sold yet
+    assert [(line.name, decision.allowed) for line, decision in register] == [("Cloud Security", True)]
+    assert [decision.codes for _, decision in sell] == [("partner_status",)]
+
+
 # --- minimum tier ---------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from prm.accounts.roles import Role
 from prm.errors import InvalidTransition, NotAllowed
 from prm.tenancy.scope import platform_scope, tenant_scope
 from programs.models import Enrollment
-from recruitment.models import Application, ApplicationStatus, Onboarding, OnboardingTask
+from recruitment.models import Application, ApplicationStatus, Onboarding, OnboardingTask, SelectionCriterion
 from recruitment.services.select import application_approve, application_reject
 from recruitment.wiring.select import review_items
 from tests.concurrency import race
@@ -71,6 +71,23 @@ def test_two_reviewers_scores_give_the_weighted_total_each_reviewers_total_and_t
     # and the first score started the review
     assert refresh(application).status == S.IN_REVIEW
     assert "Review started" in page
+
+
+def test_a_criterion_retired_after_it_was_scored_still_counts_on_the_page(acme):
+    # given an application scored on "Sales reach" (weight 3) and "Vision" (weight 1)
+    application = ApplicationFactory(tenant=acme.tenant, partner_type=acme.partner_type)
+    sales = SelectionCriterionFactory(tenant=acme.tenant, name="Sales reach", weight=3)
+    vision = SelectionCriterionFactory(tenant=acme.tenant, name="Vision", weight=1)
+    path = reverse("office:recruitment_application_score", args=[application.pk])
+    response = make_client(acme.manager).post(path, {f"score_{sales.pk}": 5, f"score_{vision.pk}": 1})
+    assert response.status_code == 302
+    # when "Vision" is retired
+    with platform_scope():
+        SelectionCriterion.objects.filter(pk=vision.pk).update(is_active=False)
+    # then the page still shows its row and counts it: (3 x 5 + 1 x 1) of 20 is 80
+    page = page_of(acme.admin, application)
+    assert '<th scope="row">Vision</th>' in page
+    assert "Weighted total: <strong>80</strong> of 100 (1 reviewer)" in page
 
 
 def test_scoring_again_replaces_the_reviewers_own_scores(acme):
