@@ -201,7 +201,7 @@ SCENARIOS: list[Scenario] = [
         url_name="portal:recruitment_agreements",
         # the user; enrolments, current versions, acceptances; the versions' texts; the acceptances
         # with who accepted: 7 at the default scale, as counted by the 2026-12-05 run (6 on a bench of
-        # 300 partners, whose partner actor owes other agreements)
+        # 300 partners, where the partner actor is another company)
         queries=7,
     ),
     Scenario("floor_plain", "Floor: plain response, no database", "/bench/floor/plain/", bare_domain=True, floor=True),
