@@ -23,6 +23,7 @@ from .factories import (
     TenantFactory,
     give_totp,
 )
+from .template_db import use_template
 
 PLATFORM_HOST = "localhost"
 
@@ -38,8 +39,11 @@ def _owner_mode(on: bool) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, django_db_blocker):
     _owner_mode(True)
+    # Cloned from a migrated template rather than migrated here (tests/template_db.py).
+    with django_db_blocker.unblock():
+        use_template()
 
 
 @pytest.fixture(scope="session")
