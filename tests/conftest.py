@@ -3,6 +3,7 @@ delivering outbox messages."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from .factories import (
     TenantFactory,
     give_totp,
 )
+from .template_db import use_template
 
 PLATFORM_HOST = "localhost"
 
@@ -37,8 +39,11 @@ def _owner_mode(on: bool) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, django_db_blocker):
     _owner_mode(True)
+    # Cloned from a migrated template rather than migrated here (tests/template_db.py).
+    with django_db_blocker.unblock():
+        use_template()
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +54,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _owner_mode(False)
     yield
     with django_db_blocker.unblock():
+        if _committed:  # a database kept for the next run (--reuse-db) is left as it was found
+            _flush()
         _owner_mode(True)
 
 
@@ -66,6 +73,20 @@ def _cache_namespace_of_this_test(monkeypatch):
     from prm.web import cache
 
     monkeypatch.setattr(cache, "NAMESPACE", f"test:{uuid.uuid4().hex}")
+
+
+@pytest.fixture(autouse=True)
+def _cache_keys_of_this_test(request, monkeypatch):
+    """A test that borrows the committed world (below) its own prefix for every cache key:
+    the world's ids are the same in each such test, and what an earlier one left under them
+    (allauth's used two-factor codes, keyed by user id) must not reach the next."""
+    if _borrows_world(request):
+        import uuid
+
+        from django.core.cache import caches
+
+        cache = caches["default"]  # the object itself: monkeypatch restores what its __dict__ held
+        monkeypatch.setattr(cache, "key_prefix", f"{cache.key_prefix}:{uuid.uuid4().hex[:12]}")
 
 
 # --- The query budget ---------------------------------------------------------------------------
@@ -189,10 +210,107 @@ def build_side(slug: str, name: str) -> Side:
     return side
 
 
-@pytest.fixture
-def world(db) -> World:
-    """Two tenants (acme, globex) with two partners each; every role of the product in each."""
+def build_world() -> World:
     return World(acme=build_side("acme", "Acme"), globex=build_side("globex", "Globex"))
+
+
+# The world is the same for every test that asks for it, and building it (2 tenants, 14
+# memberships, 2 authenticators: ~150 queries) cost ~0.1 s of each of ~2,500 tests. So each test
+# process builds it once, commits it, and lends each test that asks for it and runs in a
+# transaction that is rolled back (the usual kind) a deep copy of its objects: the rows a test
+# changes come back at its end, and nothing it does to the objects reaches the next test.
+#
+# Every other test sees the database as before, empty: a test that does not ask for the world
+# (it may act on every row of a table), and a test that commits (``transactional_db``,
+# ``live_server``: its end flushes the database). The committed world is flushed away before
+# such a test, and built again when a later test asks for it. So that this happens about once
+# per process, the tests that ask for it run first (``pytest_collection_modifyitems`` below).
+_committed: dict[str, World] = {}
+
+
+def _is_transactional(request_or_item) -> bool:
+    """Whether pytest-django runs this test as a TransactionTestCase (its logic, from
+    ``_django_db_helper``)."""
+    from pytest_django.fixtures import validate_django_db
+
+    node = getattr(request_or_item, "node", request_or_item)
+    marker = node.get_closest_marker("django_db")
+    if marker:
+        transaction, reset_sequences, *_ = validate_django_db(marker)
+        if transaction or reset_sequences:
+            return True
+    names = request_or_item.fixturenames
+    return any(name in names for name in ("transactional_db", "live_server", "django_db_reset_sequences"))
+
+
+def _borrows_world(request_or_item) -> bool:
+    return "world" in request_or_item.fixturenames and not _is_transactional(request_or_item)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    # After pytest-django's order (tests in a rolled-back transaction, then those that commit,
+    # then those without a database): of the first, those that borrow the world go first.
+    from django.test import TransactionTestCase
+
+    def uses_database(item) -> bool:
+        cls = getattr(item, "cls", None)
+        if cls is not None and issubclass(cls, TransactionTestCase):
+            return True
+        return item.get_closest_marker("django_db") is not None or "db" in getattr(item, "fixturenames", ())
+
+    def rank(item) -> int:
+        if not hasattr(item, "fixturenames") or not uses_database(item) or _is_transactional(item):
+            return 1
+        return 0 if _borrows_world(item) else 1
+
+    items.sort(key=rank)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    # Just before pytest-django opens the test's transaction (or, for a test that commits,
+    # hands it the database): the database as this test expects to find it.
+    if fixturedef.argname == "_django_db_helper":
+        from pytest_django.django_compat import is_django_unittest
+
+        if not is_django_unittest(request):
+            blocker = request.getfixturevalue("django_db_blocker")
+            with blocker.unblock():
+                if not _borrows_world(request):
+                    if _committed:
+                        _flush()
+                elif not _committed:
+                    if request.config.getoption("reuse_db", False):
+                        _flush()  # what an interrupted earlier run may have left committed
+                    _committed["world"] = _build_committed_world()
+    return (yield)
+
+
+def _flush() -> None:
+    from django.core.management import call_command
+
+    _committed.clear()
+    call_command("flush", interactive=False, verbosity=0)
+
+
+def _build_committed_world() -> World:
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        built = build_world()
+        # What the world's writes scheduled for after commit never ran when each test built it
+        # in its own rolled-back transaction; they do not run now either.
+        connection.run_on_commit = []
+    return built
+
+
+@pytest.fixture
+def world(request, db) -> World:
+    """Two tenants (acme, globex) with two partners each; every role of the product in each."""
+    if not _borrows_world(request) or "world" not in _committed:  # (asked for by getfixturevalue)
+        return build_world()
+    return copy.deepcopy(_committed["world"])
 
 
 @pytest.fixture
