@@ -175,6 +175,12 @@ def _reset_broker_pools(app) -> None:
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
+    # Celery takes its producer pool from kombu's registry, keyed by the broker's connection: a
+    # closed pool left there would be handed to the next test's publisher (even an eager one:
+    # apply_async acquires a producer first), "Acquire on closed pool".
+    from kombu import pools
+
+    pools.reset()
 
 
 @pytest.fixture
