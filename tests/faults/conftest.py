@@ -32,6 +32,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.broker import reset_broker_pools
 from tests.tenancy.production import production_environment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -169,18 +170,7 @@ def private_redis(tmp_path) -> Iterator[RedisServer]:
 
 
 def _reset_broker_pools(app) -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    amqp = app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
-    # Celery takes its producer pool from kombu's registry, keyed by the broker's connection: a
-    # closed pool left there would be handed to the next test's publisher (even an eager one:
-    # apply_async acquires a producer first), "Acquire on closed pool".
-    from kombu import pools
-
-    pools.reset()
+    reset_broker_pools()
 
 
 @pytest.fixture

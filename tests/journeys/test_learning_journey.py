@@ -24,6 +24,7 @@ from prm.tenancy.scope import platform_scope, tenant_scope
 from tests.conftest import build_side
 from tests.learning.factories import CertificationFactory, learning_course
 
+from ..broker import reset_broker_pools
 from .conftest import BLOCKING, axe_violations, can_sign_in, shot, sign_in
 
 pytestmark = pytest.mark.journey
@@ -49,14 +50,7 @@ def acme(live_server):
 def _fresh_broker_pools():
     """The award is published after the commit through Celery's connection pools: a fault test
     earlier in this process may have closed them ("Acquire on closed pool"), so start fresh."""
-    from prm.celery import app
-
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    amqp = app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
+    reset_broker_pools()
 
 
 def assert_accessible(page: Page) -> None:

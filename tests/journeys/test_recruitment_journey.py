@@ -44,6 +44,7 @@ from tests.recruitment.factories import (
     SelectionCriterionFactory,
 )
 
+from ..broker import reset_broker_pools
 from .conftest import BLOCKING, axe_violations, can_sign_in, shot, sign_in, totp_code
 
 pytestmark = pytest.mark.journey
@@ -109,14 +110,7 @@ def acme(live_server):
 def _fresh_broker_pools():
     """The e-mails and the checklist's refresh are sent after the commit through Celery's
     connection pools: a fault test earlier in this process may have closed them, so start fresh."""
-    from prm.celery import app
-
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    amqp = app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
+    reset_broker_pools()
 
 
 def assert_accessible(page: Page) -> None:
