@@ -92,8 +92,12 @@ def tenant_url(live_server) -> Callable[[object], str]:
 
 
 @pytest.fixture
-def open_page(request, journey_browser: Browser) -> Iterator[Callable[..., Page]]:
+def open_page(request, transactional_db, journey_browser: Browser) -> Iterator[Callable[..., Page]]:
     """``open_page(base_url)``: a page in a fresh browser context (its own cookies: one person).
+
+    It asks for the database first so that its pages close before the database is flushed after
+    the test: a page left open may still be fetching (its favicon) while the flush truncates every
+    table, and the two deadlock.
 
     On failure every page opened by the test is saved to test-artifacts/journeys/.
     """
