@@ -1,31 +1,18 @@
 """Thin Celery tasks of recruitment and onboarding: load by id inside the tenant scope, call a
 service. One section per part."""
 
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
-from django.utils import translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 
 from prm.events.tasks import fan_out_task, tenant_task
-from prm.l10n import language_for, supported
 from prm.tenancy.models import Tenant
 
 from .models import Application, ApplicationStatus, JoinRequest, JoinRequestStatus
 from .services.apply import application_expire_due, application_status_url, application_verify_url
+from .services.common import applicant_email
 from .services.imports import RUN_TASK, partner_import_run
 from .services.onboard import onboarding_refresh, onboarding_sweep
 
 # --- apply: the applicant's e-mails, the expiry sweep ---
-
-
-def _apply_email(*, to: str, language: str, subject: str, template: str, context: dict) -> None:
-    """An e-mail to an applicant (no account: the language it applied in, else the vendor's)."""
-    tenant = context["tenant"]
-    with translation.override(supported(language) or language_for(tenant=tenant)):
-        subject = gettext(subject) % {"vendor": tenant.name, **context.get("subject_params", {})}
-        body = render_to_string(template, context)
-    EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to]).send()
 
 
 @tenant_task("recruitment.application_verify_email")
@@ -35,12 +22,13 @@ def application_verify_email_task(*, application_id: int) -> bool:
     if application is None or application.status != ApplicationStatus.UNVERIFIED:
         return False
     tenant = Tenant.objects.get(pk=application.tenant_id)
-    _apply_email(
+    applicant_email(
+        tenant=tenant,
         to=application.contact_email,
         language=application.language,
         subject=gettext_noop("Confirm your e-mail address for your %(vendor)s partner application"),
         template="recruitment/email/apply_verify.txt",
-        context={"tenant": tenant, "application": application, "verify_url": application_verify_url(application)},
+        context={"application": application, "verify_url": application_verify_url(application)},
     )
     return True
 
@@ -52,17 +40,14 @@ def application_status_email_task(*, application_id: int) -> bool:
     if application is None or application.verified_at is None:
         return False
     tenant = Tenant.objects.get(pk=application.tenant_id)
-    _apply_email(
+    applicant_email(
+        tenant=tenant,
         to=application.contact_email,
         language=application.language,
         subject=gettext_noop("Your %(vendor)s partner application %(reference)s"),
         template="recruitment/email/apply_status.txt",
-        context={
-            "tenant": tenant,
-            "application": application,
-            "status_url": application_status_url(application),
-            "subject_params": {"reference": application.reference},
-        },
+        context={"application": application, "status_url": application_status_url(application)},
+        subject_params={"reference": application.reference},
     )
     return True
 
@@ -74,12 +59,13 @@ def join_declined_email_task(*, join_request_id: int) -> bool:
     if join is None or join.status != JoinRequestStatus.DECLINED:
         return False
     tenant = Tenant.objects.get(pk=join.tenant_id)
-    _apply_email(
+    applicant_email(
+        tenant=tenant,
         to=join.email,
         language=join.application.language if join.application else "",
         subject=gettext_noop("Your request to join a company on the %(vendor)s partner portal"),
         template="recruitment/email/apply_join_declined.txt",
-        context={"tenant": tenant, "join": join, "partner": join.partner.display_name},
+        context={"join": join, "partner": join.partner.display_name},
     )
     return True
 

@@ -489,6 +489,14 @@ def _locked_pending(actor, join: JoinRequest) -> JoinRequest:
     return join
 
 
+def _decided(actor: Membership, join: JoinRequest, status: str) -> None:
+    """Record the (locked, pending) request's decision: its status, when and by whom."""
+    join.status = status
+    join.decided_at = timezone.now()
+    join.decided_by = actor
+    join.save(update_fields=["status", "decided_at", "decided_by"])
+
+
 @transaction.atomic
 def join_request_approve(*, actor: Membership, join: JoinRequest) -> JoinRequest:
     """The partner's admin lets the person in: an invitation as a sales rep of the company (which
@@ -496,10 +504,7 @@ def join_request_approve(*, actor: Membership, join: JoinRequest) -> JoinRequest
     join = _locked_pending(actor, join)
     partner = join.partner
     invitation = invitation_create(actor=actor, email=join.email, role=Role.SALES, partner=partner)
-    join.status = JoinRequestStatus.APPROVED
-    join.decided_at = timezone.now()
-    join.decided_by = actor
-    join.save(update_fields=["status", "decided_at", "decided_by"])
+    _decided(actor, join, JoinRequestStatus.APPROVED)
     event_record(
         actor=actor,
         target=join,
@@ -517,10 +522,7 @@ def join_request_approve(*, actor: Membership, join: JoinRequest) -> JoinRequest
 def join_request_decline(*, actor: Membership, join: JoinRequest, note: str = "") -> JoinRequest:
     """The partner's admin says no; the person gets a polite e-mail (not the admin's name)."""
     join = _locked_pending(actor, join)
-    join.status = JoinRequestStatus.DECLINED
-    join.decided_at = timezone.now()
-    join.decided_by = actor
-    join.save(update_fields=["status", "decided_at", "decided_by"])
+    _decided(actor, join, JoinRequestStatus.DECLINED)
     event_record(
         actor=actor,
         target=join,

@@ -15,12 +15,9 @@ turns: the second decider is told who was first, a late score is refused on a de
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +43,7 @@ from ..models import (
     SelectionCriterion,
 )
 from ..permissions import RECRUITMENT_REVIEW, RecruitmentAction, recruitment_require
+from .common import applicant_email
 
 S = ApplicationStatus
 A = RecruitmentAction
@@ -393,7 +391,6 @@ def application_reject(*, actor: Membership, application: Application, reason: s
 def application_decision_email_send(*, application_id: int) -> bool:
     """E-mail the applicant the decision, in the language they applied in (else the vendor's).
     Idempotent through the outbox's claim; an application not decided sends nothing."""
-    from prm.l10n import language_for, supported
     from prm.tenancy.models import Tenant
 
     from .apply import application_status_url  # apply imports this module (checks_create)
@@ -402,24 +399,20 @@ def application_decision_email_send(*, application_id: int) -> bool:
     if application is None or application.status not in (S.APPROVED, S.REJECTED):
         return False
     tenant = Tenant.objects.get(pk=application.tenant_id)
-    language = supported(application.language) or language_for(tenant=tenant)
     approved = application.status == S.APPROVED
-    with translation.override(language):
-        context = {
+    applicant_email(
+        tenant=tenant,
+        to=application.contact_email,
+        language=application.language,
+        subject=gettext_noop("Welcome: your application to the %(vendor)s partner program is approved")
+        if approved
+        else gettext_noop("Your application to the %(vendor)s partner program"),
+        template="recruitment/email/select_decision.txt",
+        context={
             "application": application,
-            "tenant": tenant,
             "approved": approved,
             "status_url": application_status_url(application),
             "reason": RejectionReason(application.rejection_reason).label if application.rejection_reason else "",
-        }
-        if approved:
-            subject = gettext("Welcome: your application to the %(vendor)s partner program is approved") % {
-                "vendor": tenant.name
-            }
-        else:
-            subject = gettext("Your application to the %(vendor)s partner program") % {"vendor": tenant.name}
-        body = render_to_string("recruitment/email/select_decision.txt", context)
-    EmailMessage(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[application.contact_email]
-    ).send()
+        },
+    )
     return True
