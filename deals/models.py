@@ -87,6 +87,16 @@ class DealStage(models.TextChoices):
     CLOSE = "close", _("Close")
 
 
+class DealSource(models.TextChoices):
+    """Where a registration's opportunity came from: the partner's own (sourced), a lead the vendor
+    routed to it, or a referral. Set when the deal is created and never changed (a trigger refuses
+    it), so that a win is attributed to the lead, its campaign and the partner that referred it."""
+
+    PARTNER = "partner", _("Partner-sourced")
+    LEAD = "lead", _("Vendor lead")
+    REFERRAL = "referral", _("Referral")
+
+
 class RejectionReason(models.TextChoices):
     CONFLICT = "conflict", _("Conflicts with an existing registration or account")
     DIRECT_ACCOUNT = "direct_account", _("The customer is a direct or named account")
@@ -197,6 +207,14 @@ class Deal(TenantOwned):
     won_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     won_on = models.DateField(null=True, blank=True)
     closed_reason = models.TextField(blank=True)  # lost or withdrawn: why
+    # Attribution (see DealSource): immutable once written.
+    source = models.CharField(max_length=10, choices=DealSource.choices, default=DealSource.PARTNER)
+    source_lead_id = models.BigIntegerField(null=True, blank=True)  # leads.Lead (an app above deals)
+    source_reference = models.CharField(max_length=20, blank=True)  # the lead's reference, e.g. LD-000042
+    source_campaign = models.CharField(max_length=120, blank=True)
+    source_partner = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     rls_partner_predicate = "partner_id = %(partner)s"
 
@@ -220,6 +238,12 @@ class Deal(TenantOwned):
             # sorting a million registrations (drafts are never on the vendor's side).
             models.Index(
                 fields=["tenant", "-created_at", "-id"], condition=~Q(status="draft"), name="deal_office_list_idx"
+            ),
+            # Attribution: the deals a lead became.
+            models.Index(
+                fields=["tenant", "source_lead_id"],
+                condition=Q(source_lead_id__isnull=False),
+                name="deal_source_lead_idx",
             ),
             # Conflict check: exact registrable domain among active registrations.
             models.Index(

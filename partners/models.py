@@ -218,4 +218,31 @@ class PartnerContact(TenantOwned):
         return self.name
 
 
-__all__ = ["Partner", "PartnerContact", "PartnerStatus", "PartnerType", "SizeBand"]
+class PartnerLocation(TenantOwned):
+    """A place a partner works from, with coordinates: lead routing sends a lead to the nearest, and
+    the partner locator will show them. The HQ is one (``is_headquarters``); coordinates come from
+    the city data the project ships (``prm.geo``) or are typed in."""
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="locations", db_index=False, verbose_name=_("partner")
+    )
+    label = models.CharField(_("label"), max_length=80, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(_("country"), max_length=2)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    is_headquarters = models.BooleanField(_("headquarters"), default=False)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        verbose_name = _("partner location")
+        verbose_name_plural = _("partner locations")
+        indexes = [models.Index(fields=["tenant", "partner"], name="partner_location_idx")]
+
+    def __str__(self):
+        return f"{self.city}, {self.country}"
+
+
+__all__ = ["Partner", "PartnerContact", "PartnerLocation", "PartnerStatus", "PartnerType", "SizeBand"]

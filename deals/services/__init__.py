@@ -13,7 +13,7 @@ from .closing import (
     extension_decide,
     extension_request,
 )
-from .common import PARTNER_EDITABLE_FIELDS, business_deadline
+from .common import PARTNER_EDITABLE_FIELDS, Attribution, business_deadline
 from .conversation import attachment_add, message_post
 from .pipeline import pipeline_refresh
 from .pricing import pricing_chain, pricing_decide, pricing_request, pricing_withdraw
@@ -24,6 +24,7 @@ from .sweep import deals_sweep
 __all__ = [
     "IMPORT_COLUMNS",
     "PARTNER_EDITABLE_FIELDS",
+    "Attribution",
     "attachment_add",
     "business_deadline",
     "customer_accounts_import",

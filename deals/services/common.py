@@ -4,6 +4,7 @@ deadlines."""
 from __future__ import annotations
 
 import zoneinfo
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
@@ -30,6 +31,28 @@ from ..models import (
     PricingStatus,
     SpecialPricingRequest,
 )
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Where a registration's opportunity came from, carried from a lead to the deal to its win:
+    ``deal_register(..., attribution=...)`` writes it once; a trigger refuses any change."""
+
+    source: str  # DealSource
+    lead_id: int | None = None
+    reference: str = ""
+    campaign: str = ""
+    partner_id: int | None = None  # the partner that referred it
+
+    def fields(self) -> dict:
+        return {
+            "source": self.source,
+            "source_lead_id": self.lead_id,
+            "source_reference": self.reference,
+            "source_campaign": self.campaign,
+            "source_partner_id": self.partner_id,
+        }
+
 
 # A notification about one registration: "<reference> <customer>: <what happened>" (``tell``).
 DEAL_TITLE = gettext_noop("%(deal)s: %(what)s")

@@ -28,6 +28,7 @@ from ..permissions import DealAction, deal_require
 from .common import (
     DEFAULT_REVIEW_HOURS,
     PARTNER_EDITABLE_FIELDS,
+    Attribution,
     business_deadline,
     check_transition,
     lock,
@@ -152,13 +153,15 @@ def deal_register(
     title: str = "",
     notes: str = "",
     submit: bool = False,
+    attribution: Attribution | None = None,
 ) -> Deal:
     """A registration for ``partner``: by one of its users whose role may register, or by staff
     on its behalf (``entered_by`` keeps who). Prices default to the catalogue's; the amount is the
     lines' total (``lines_total``: a registration always has products, so a typed ``amount`` is
     only checked, never kept). The expected close date is today or later. A draft; with
     ``submit``, submitted at once in the same transaction, so that a submission the policy
-    refuses leaves no draft behind."""
+    refuses leaves no draft behind. ``attribution``: where the opportunity came from (a lead, a
+    referral; the partner's own when None), written once and never changed."""
     # The registration this actor is about to make: the guard judges it before anything is typed in.
     deal = Deal(
         tenant_id=partner.tenant_id,
@@ -190,6 +193,8 @@ def deal_register(
         "expected_close_on": expected_close_on,
         "notes": notes,
     }
+    if attribution is not None:
+        fields.update(attribution.fields())
     for name, value in fields.items():
         setattr(deal, name, value)
     _identify(deal)

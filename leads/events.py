@@ -1,0 +1,33 @@
+"""Event verbs of lead distribution (``prm.events.verbs``): every step of a lead is one of these on
+its timeline."""
+
+from django.utils.translation import gettext_lazy as _
+
+from prm.events.verbs import verb
+
+RECEIVED = verb("lead.received", _("Lead received"))
+REFERRED = verb("lead.referred", _("Lead referred by a partner"))
+REFERRAL_ACCEPTED = verb("lead.referral_accepted", _("Referral accepted"))
+REFERRAL_DECLINED = verb("lead.referral_declined", _("Referral declined"))
+DUPLICATE = verb("lead.duplicate", _("Duplicate lead"))
+MERGED = verb("lead.merged", _("Duplicate merged into this lead"))
+IMPORTED = verb("leads.imported", _("Leads imported"))
+ROUTED = verb("lead.routed", _("Lead routed"))
+OFFERED = verb("lead.offered", _("Lead offered"))
+OFFER_OPENED = verb("lead.offer_opened", _("Offer opened"))
+OFFER_REMINDED = verb("lead.offer_reminded", _("Offer reminder sent"))
+ACCEPTED = verb("lead.accepted", _("Lead accepted"))
+DECLINED = verb("lead.declined", _("Lead declined"))
+EXPIRED = verb("lead.offer_expired", _("Offer timed out"))
+WITHDRAWN = verb("lead.offer_withdrawn", _("Offer withdrawn"))
+QUEUED = verb("lead.queued", _("Lead returned to the vendor's queue"))
+ASSIGNED = verb("lead.assigned", _("Lead assigned"))
+STAGE_CHANGED = verb("lead.stage_changed", _("Lead stage changed"))
+RETURNED = verb("lead.returned", _("Lead returned by the partner"))
+CONVERTED = verb("lead.converted", _("Lead converted to a deal registration"))
+WON = verb("lead.won", _("Lead won"))
+LOST = verb("lead.lost", _("Lead lost"))
+DISQUALIFIED = verb("lead.disqualified", _("Lead disqualified"))
+MESSAGE = verb("lead.message", _("Message on a lead"))
+NOTED = verb("lead.noted", _("Internal note"))
+CAPACITY_CHANGED = verb("lead.capacity_changed", _("Lead capacity changed"))

@@ -1,0 +1,1 @@
+"""Every read of lead distribution, one module per part (see ``leads.views``)."""

@@ -1,0 +1,48 @@
+"""What the parts of lead distribution share: the tenant's and a program's settings, a lead's
+reference, an offer's deadline, the row lock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from deals.services import business_deadline
+from prm.tenancy.time import tenant_zone
+
+from ..models import Lead, LeadProgramSettings, LeadSettings
+
+
+def lead_settings() -> LeadSettings:
+    """The current tenant's lead settings (the defaults until an admin saves them)."""
+    return LeadSettings.objects.first() or LeadSettings()
+
+
+@dataclass(frozen=True)
+class OfferTerms:
+    acceptance_hours: int
+    max_offers: int
+
+
+def offer_terms(program_id: int | None) -> OfferTerms:
+    """How long a partner of ``program_id`` has to answer an offer, and how many offers a lead
+    gets before it returns to the vendor's queue (the program's settings, else the tenant's)."""
+    own = LeadProgramSettings.objects.filter(program_id=program_id).first() if program_id else None
+    if own is not None:
+        return OfferTerms(own.acceptance_hours, own.max_offers)
+    defaults = lead_settings()
+    return OfferTerms(defaults.default_acceptance_hours, defaults.default_max_offers)
+
+
+def offer_due_at(start: datetime, hours: int) -> datetime:
+    """``hours`` business hours after ``start`` in the tenant's time zone (Monday to Friday)."""
+    return business_deadline(start, hours, tenant_zone())
+
+
+def reference_for(lead_id: int) -> str:
+    return f"LD-{lead_id:06d}"
+
+
+def lock(lead: Lead) -> Lead:
+    """The lead row, locked for the rest of the transaction (FOR NO KEY UPDATE: offers and messages
+    referencing it take key-share locks, which FOR UPDATE would block)."""
+    return Lead.objects.select_for_update(no_key=True).get(pk=lead.pk)

@@ -1,0 +1,1 @@
+"""What each part of lead distribution plugs into the foundation, called from ``LeadsConfig.ready``."""

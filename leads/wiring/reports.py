@@ -1,0 +1,7 @@
+"""What the reports part of lead distribution plugs into the foundation (called from LeadsConfig.ready)."""
+
+from __future__ import annotations
+
+
+def register() -> None:
+    pass
