@@ -46,6 +46,7 @@ from prm.tenancy.scope import platform_scope, tenant_scope
 from ..conftest import make_client
 from ..deals import office_setup, portal_setup, pricing_setup
 from ..factories import InvitationFactory, NotificationFactory
+from ..leads import isolation_intake, isolation_offers, isolation_reports, isolation_routing
 from ..learning import isolation_authoring, isolation_certification, isolation_learner, isolation_scorm
 from ..programs import policy_setup, tier_setup
 from ..recruitment import isolation_apply, isolation_imports, isolation_onboard, isolation_select
@@ -400,6 +401,10 @@ FORM_VIEWS = {
     **isolation_select.FORM_VIEWS,
     **isolation_onboard.FORM_VIEWS,
     **isolation_imports.FORM_VIEWS,
+    **isolation_intake.FORM_VIEWS,
+    **isolation_routing.FORM_VIEWS,
+    **isolation_offers.FORM_VIEWS,
+    **isolation_reports.FORM_VIEWS,
 }
 
 
@@ -448,6 +453,10 @@ def test_the_form_views_cover_every_post_page():
         *isolation_select.NO_INPUT,
         *isolation_onboard.NO_INPUT,
         *isolation_imports.NO_INPUT,
+        *isolation_intake.NO_INPUT,
+        *isolation_routing.NO_INPUT,
+        *isolation_offers.NO_INPUT,
+        *isolation_reports.NO_INPUT,
     }
     assert (posted | with_forms) - no_input <= set(FORM_VIEWS)
 
