@@ -226,6 +226,7 @@ class NamedAccount(TenantOwned):
 class LeadStatus(models.TextChoices):
     NEW = "new", _("New")
     PENDING_REVIEW = "pending_review", _("Referral awaiting review")
+    AWAITING_CONTACT = "awaiting_contact", _("Accepted referral: waiting for the contact details")
     OFFERED = "offered", _("Offered")
     ACCEPTED = "accepted", _("Accepted")
     WORKING = "working", _("Being worked")
@@ -265,6 +266,7 @@ class QueueReason(models.TextChoices):
     NO_CANDIDATE = "no_candidate", _("No partner could take it")
     MAX_OFFERS = "max_offers", _("Offered the maximum number of times")
     RETURNED = "returned", _("Returned by the partner")
+    FLAGGED = "flagged", _("Flagged as spam or a duplicate by a partner")
     MANUAL = "manual", _("Held by staff")
 
 
@@ -451,6 +453,7 @@ class LeadOffer(TenantOwned):
     distance_km = models.FloatField(null=True, blank=True)
     offered_at = models.DateTimeField(_("offered"))
     due_at = models.DateTimeField(_("answer by"))
+    remind_at = models.DateTimeField(null=True, blank=True)  # half the window, in business hours
     reminded_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(_("first opened"), null=True, blank=True)
     opened_by = models.ForeignKey(
@@ -480,6 +483,12 @@ class LeadOffer(TenantOwned):
         indexes = [
             # The deadline sweep: open offers by deadline.
             models.Index(fields=["tenant", "due_at"], condition=Q(status="pending"), name="lead_offer_due_idx"),
+            # The reminder sweep: open offers not yet reminded, by reminder time.
+            models.Index(
+                fields=["tenant", "remind_at"],
+                condition=Q(status="pending", reminded_at__isnull=True),
+                name="lead_offer_remind_idx",
+            ),
             # A partner's inbox and its capacity counts.
             models.Index(fields=["tenant", "partner", "offered_at"], name="lead_offer_partner_idx"),
             models.Index(fields=["tenant", "lead"], name="lead_offer_lead_idx"),

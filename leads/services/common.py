@@ -33,7 +33,7 @@ def offer_terms(program_id: int | None) -> OfferTerms:
     return OfferTerms(defaults.default_acceptance_hours, defaults.default_max_offers)
 
 
-def offer_due_at(start: datetime, hours: int) -> datetime:
+def offer_due_at(start: datetime, hours: float) -> datetime:
     """``hours`` business hours after ``start`` in the tenant's time zone (Monday to Friday)."""
     return business_deadline(start, hours, tenant_zone())
 

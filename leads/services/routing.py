@@ -52,6 +52,7 @@ def lead_route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | Non
         weight=enrollment.tier.lead_routing_weight,
         offered_at=now,
         due_at=offer_due_at(now, terms.acceptance_hours),
+        remind_at=offer_due_at(now, terms.acceptance_hours / 2),
     )
     lead.status, lead.offered_to_id, lead.program_id = LeadStatus.OFFERED, enrollment.partner_id, enrollment.program_id
     lead.offer_count += 1
