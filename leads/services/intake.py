@@ -426,8 +426,8 @@ def _record(decided, *, actor, source: str, lead_import, data: dict) -> None:
                     object_id=original,
                     partner_id=None,
                     verb=events.MERGED,
-                    message=gettext_noop("A repeat of this lead arrived (%(source)s) and was merged into it."),
-                    params={"source": source},
+                    message=gettext_noop("A repeat of this lead arrived and was merged into it: %(said)s"),
+                    params={"said": " · ".join(v for k, v in _said(item, source).items() if k != "source")},
                     data={"repeat": _said(item, source), **extra},
                 )
             )
