@@ -113,9 +113,7 @@ CASES: dict[str, Case] = {
         data={"reason": "Already our customer"},
         effect=_status_is(LeadStatus.DISQUALIFIED),
     ),
-    "office:lead_duplicate_release": office_write(
-        allowed=STAFF, setup=flagged, args=LEAD, effect=_status_is(*ROUTED)
-    ),
+    "office:lead_duplicate_release": office_write(allowed=STAFF, setup=flagged, args=LEAD, effect=_status_is(*ROUTED)),
     "office:lead_duplicate_discard": office_write(
         allowed=STAFF, setup=flagged, args=LEAD, data={"note": ""}, effect=_status_is(LeadStatus.DISQUALIFIED)
     ),

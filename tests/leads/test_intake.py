@@ -32,9 +32,7 @@ def settings_of(merge: bool, days: int = 30):
     LeadSettings.objects.update_or_create(defaults={"merge_duplicates": merge, "duplicate_window_days": days})
 
 
-def test_a_lead_entered_by_staff_is_cleaned_recorded_and_routed_after_commit(
-    acme, django_capture_on_commit_callbacks
-):
+def test_a_lead_entered_by_staff_is_cleaned_recorded_and_routed_after_commit(acme, django_capture_on_commit_callbacks):
     with tenant_scope(acme.tenant), django_capture_on_commit_callbacks(execute=True):
         result = receive(
             acme.manager,
@@ -110,9 +108,7 @@ def test_other_tenants_leads_are_never_duplicates(acme, globex):
         assert receive(acme.manager, email="peter@initech.de").created
 
 
-def test_a_batch_merges_repeats_of_its_own_rows_in_a_fixed_number_of_queries(
-    acme, django_assert_max_num_queries
-):
+def test_a_batch_merges_repeats_of_its_own_rows_in_a_fixed_number_of_queries(acme, django_assert_max_num_queries):
     with tenant_scope(acme.tenant):
         settings_of(merge=True)
         receive(acme.manager, company="Known", email="known@known.example")
