@@ -6,6 +6,7 @@ from __future__ import annotations
 from prm.events.tasks import tenant_task
 
 from .models import Lead
+from .services.imports import lead_import_run
 from .services.routing import lead_route
 
 # --- routing ---
@@ -19,3 +20,12 @@ def lead_route_task(*, lead_id: int, trigger: str = "new") -> bool:
     if lead is None:
         return False
     return lead_route(lead=lead, trigger=trigger) is not None
+
+
+# --- intake ---
+
+
+@tenant_task("leads.import_run")
+def lead_import_run_task(*, lead_import_id: int) -> dict:
+    """One batch of a confirmed lead import (each sends the next through the outbox)."""
+    return lead_import_run(lead_import_id=lead_import_id)
