@@ -143,9 +143,7 @@ def lead_offer_of_partner(*, lead: Lead) -> LeadOffer | None:
     """The offer the holding partner accepted (why it received the lead)."""
     if lead.partner_id is None:
         return None
-    return (
-        LeadOffer.objects.filter(lead_id=lead.pk, partner_id=lead.partner_id).order_by("-offered_at", "-id").first()
-    )
+    return LeadOffer.objects.filter(lead_id=lead.pk, partner_id=lead.partner_id).order_by("-offered_at", "-id").first()
 
 
 def message_list_for_actor(*, actor, lead: Lead) -> list[LeadMessage]:

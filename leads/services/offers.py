@@ -197,12 +197,7 @@ def _clean_value(expected_value, currency: str, default_currency: str) -> tuple[
 
 def lead_owner_check(owner: Membership, partner_id: int) -> None:
     """An owner of a partner's lead: one of its active users who may receive leads."""
-    if (
-        owner is None
-        or owner.partner_id != partner_id
-        or not owner.is_active
-        or not owner.can(LEADS_RECEIVE)
-    ):
+    if owner is None or owner.partner_id != partner_id or not owner.is_active or not owner.can(LEADS_RECEIVE):
         raise PolicyViolation(gettext("Choose one of your company's active users who receive leads."))
 
 

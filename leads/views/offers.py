@@ -91,7 +91,9 @@ class LeadInboxView(MemberRequiredMixin, View):
             row["url"] = lead_url(row["id"])
             row["status_label"] = labels.get(row["status"], row["status"])
             row["owner"] = _person(
-                row["owner__user__first_name"] or "", row["owner__user__last_name"] or "", row["owner__user__email"] or ""
+                row["owner__user__first_name"] or "",
+                row["owner__user__last_name"] or "",
+                row["owner__user__email"] or "",
             )
             row["accepted"] = shown_time(row["accepted_at"])
         context = {
@@ -284,7 +286,9 @@ class _LeadAction(ServiceView):
         return {"prefix": self.prefix}
 
     def render_invalid(self, form):
-        context = lead_context(self.actor, self.read_lead(), **{f"{self.prefix}_form": form, "open_action": self.prefix})
+        context = lead_context(
+            self.actor, self.read_lead(), **{f"{self.prefix}_form": form, "open_action": self.prefix}
+        )
         return render(self.request, "leads/offers/lead.html", context)
 
     def success_message(self, result) -> str:
@@ -314,7 +318,10 @@ class LeadAssignView(_LeadAction):
     form_class, prefix = AssignForm, "assign"
 
     def get_form_kwargs(self):
-        return {"prefix": self.prefix, "members": receivers_for_actor(actor=self.actor, partner_id=self.object.partner_id)}
+        return {
+            "prefix": self.prefix,
+            "members": receivers_for_actor(actor=self.actor, partner_id=self.object.partner_id),
+        }
 
     def perform(self, data):
         service = lead_assign if lead_may(self.actor, self.object.partner_id, LeadAction.ASSIGN) else lead_hand_on
@@ -416,7 +423,9 @@ class LeadConvertView(ServiceView):
         draft = lead_conversion_draft(
             lead=self.lead, products=self.offer.products, default_currency=request.tenant.default_currency
         )
-        return self.render_form(RegistrationForm(offer=self.offer, initial=draft.initial, line_initial=draft.line_initial))
+        return self.render_form(
+            RegistrationForm(offer=self.offer, initial=draft.initial, line_initial=draft.line_initial)
+        )
 
     def post(self, request, *args, **kwargs):
         if not self._convertible():

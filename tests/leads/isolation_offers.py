@@ -119,7 +119,11 @@ def _ctx(world, kind: str):
 
 def _form(name: str, kind: str, data, who=lambda w: w.acme.partner_admin):
     arg = (lambda ctx: ctx.offer.pk) if kind == "offer" else (lambda ctx: ctx.lead.pk)
-    return (who, lambda w: reverse(name, args=[arg(_ctx(w, kind))]), lambda w: data(w) if callable(data) else dict(data))
+    return (
+        who,
+        lambda w: reverse(name, args=[arg(_ctx(w, kind))]),
+        lambda w: data(w) if callable(data) else dict(data),
+    )
 
 
 FORM_VIEWS: dict = {
@@ -134,7 +138,12 @@ FORM_VIEWS: dict = {
     "portal:lead_update": _form(
         "portal:lead_update",
         "held",
-        {"update-stage": "contacted", "update-next_step": "Demo", "update-expected_value": "10", "update-currency": "EUR"},
+        {
+            "update-stage": "contacted",
+            "update-next_step": "Demo",
+            "update-expected_value": "10",
+            "update-currency": "EUR",
+        },
     ),
     "portal:lead_assign": _form(
         "portal:lead_assign",

@@ -29,7 +29,7 @@ def offered(side, **fields) -> tuple[Lead, LeadOffer]:
 def accepted(side, *, owner=None, **fields) -> Lead:
     """A lead offered to partner 1 and accepted by its admin (owned by ``owner``: its sales rep
     unless told otherwise)."""
-    lead, offer = offered(side, **fields)
+    _lead, offer = offered(side, **fields)
     with as_partner(side.partner_admin):
         return offer_accept(
             actor=side.partner_admin,

@@ -33,7 +33,9 @@ def cat(acme):
 def verbs(lead) -> list[str]:
     with platform_scope():
         return list(
-            Event.objects.filter(object_id=lead.pk, verb__startswith="lead.").order_by("id").values_list("verb", flat=True)
+            Event.objects.filter(object_id=lead.pk, verb__startswith="lead.")
+            .order_by("id")
+            .values_list("verb", flat=True)
         )
 
 
@@ -44,9 +46,7 @@ def kinds_for(member) -> list[str]:
 
 def accept(member, offer, **fields):
     with as_partner(member):
-        return offer_accept(
-            actor=member, offer=offer, next_step=fields.pop("next_step", "Call the buyer"), **fields
-        )
+        return offer_accept(actor=member, offer=offer, next_step=fields.pop("next_step", "Call the buyer"), **fields)
 
 
 # --- opening -----------------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def test_accepting_after_the_deadline_is_refused_with_when_it_timed_out(acme, ca
     with platform_scope():
         LeadOffer.objects.filter(pk=offer.pk).update(due_at=timezone.now() - timedelta(minutes=1))
     # when partner 1 accepts it
-    with pytest.raises(InvalidTransition, match="This offer timed out at .*; the lead has moved on"):
+    with pytest.raises(InvalidTransition, match=r"This offer timed out at .*; the lead has moved on"):
         accept(acme.partner_admin, reload(offer))
     # then nothing changed
     assert reload(offer).status == OfferStatus.PENDING
@@ -131,12 +131,10 @@ def test_accepting_a_withdrawn_offer_is_refused(acme, cat):
 def test_another_partner_cannot_answer_the_offer(acme, cat):
     _lead, offer = offered(acme)
     other = acme.partner_admins[1]
-    with pytest.raises(NotAllowed):
-        with tenant_scope(acme.tenant, partner=other.partner_id):
-            offer_accept(actor=other, offer=offer, next_step="Mine now")
-    with pytest.raises(NotAllowed):
-        with tenant_scope(acme.tenant):
-            offer_accept(actor=acme.manager, offer=offer, next_step="Staff")
+    with pytest.raises(NotAllowed), tenant_scope(acme.tenant, partner=other.partner_id):
+        offer_accept(actor=other, offer=offer, next_step="Mine now")
+    with pytest.raises(NotAllowed), tenant_scope(acme.tenant):
+        offer_accept(actor=acme.manager, offer=offer, next_step="Staff")
 
 
 def test_after_expiry_and_re_offer_only_the_second_partner_can_hold_the_lead(

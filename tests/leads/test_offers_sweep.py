@@ -128,7 +128,9 @@ def test_the_sweep_s_queries_do_not_grow_with_the_number_of_offers(acme, cat):
         LeadOffer.objects.filter(tenant=acme.tenant, status=OfferStatus.PENDING).update(
             due_at=timezone.now() - timedelta(minutes=1)
         )
-        some = list(LeadOffer.objects.filter(tenant=acme.tenant, status=OfferStatus.PENDING).values_list("pk", flat=True))
+        some = list(
+            LeadOffer.objects.filter(tenant=acme.tenant, status=OfferStatus.PENDING).values_list("pk", flat=True)
+        )
         LeadOffer.objects.filter(pk__in=some[2:]).update(due_at=timezone.now() + timedelta(days=30))
     expire_few = _queries_of_a_sweep(acme)
     with platform_scope():

@@ -68,7 +68,7 @@ def test_the_inbox_s_queries_do_not_grow_with_its_rows(acme, cat, client_for, no
 
 
 def test_the_offer_page_says_why_hides_the_contact_and_records_the_first_open(acme, cat, client_for):
-    lead, offer = offered(acme, company="Why Prospect AG", contact_name="Ada Hidden", email="ada@hidden.example")
+    _lead, offer = offered(acme, company="Why Prospect AG", contact_name="Ada Hidden", email="ada@hidden.example")
     with platform_scope():
         LeadOffer.objects.filter(pk=offer.pk).update(rule_name="DACH resellers", weight=3)
     page = body(client_for(acme.sales_rep).get(reverse("portal:lead_offer", args=[offer.pk])))
@@ -141,15 +141,21 @@ def test_the_conversion_page_is_the_registration_form_pre_filled(acme, cat, clie
     )
     assert response.status_code == 302, body(response)
     lead = reload(lead)
-    assert lead.status == LeadStatus.CONVERTED and response["Location"] == reverse("portal:deal_detail", args=[lead.deal_id])
+    assert lead.status == LeadStatus.CONVERTED and response["Location"] == reverse(
+        "portal:deal_detail", args=[lead.deal_id]
+    )
     page = body(client.get(reverse("portal:lead", args=[lead.pk])))
     assert "Converted to the deal registration" in page
 
 
-def test_the_vendor_s_lead_page_shows_every_offer_and_internal_notes(acme, cat, client_for, django_capture_on_commit_callbacks):
+def test_the_vendor_s_lead_page_shows_every_offer_and_internal_notes(
+    acme, cat, client_for, django_capture_on_commit_callbacks
+):
     lead, offer = offered(acme, company="Office Prospect AG")
     with django_capture_on_commit_callbacks(execute=True):
-        client_for(acme.sales_rep).post(reverse("portal:lead_offer_decline", args=[offer.pk]), {"decline-reason": "capacity"})
+        client_for(acme.sales_rep).post(
+            reverse("portal:lead_offer_decline", args=[offer.pk]), {"decline-reason": "capacity"}
+        )
     manager = client_for(acme.manager)
     page = body(manager.get(reverse("office:lead", args=[lead.pk])))
     assert "Office Prospect AG" in page
