@@ -34,6 +34,7 @@ from prm.events import texts
 from prm.events.services import event_record, event_record_many, outbox_enqueue, outbox_enqueue_many, system_event
 from prm.notifications.services import Message, notify_many
 from prm.tenancy.scope import current_tenant_id, step_out_to_tenant
+from prm.web.views import url_pattern
 
 from .. import events, notifications
 from ..models import DeclineReason, Lead, LeadOffer, LeadStatus, OfferStatus, QueueReason
@@ -374,58 +375,59 @@ RETURNING o.id, o.lead_id, o.partner_id, o.due_at, l.reference
 """
 
 # The leads of due offers are locked first (skipping those an accept or a decline holds right
-# now: they are decided by that transaction, or by the next sweep), then their offers expire and
-# the leads let go of them, in one statement. Lead before offer, as in offer_accept.
+# now: that transaction decides them, or the next sweep), lead before offer as in offer_accept;
+# then their offers expire and the leads let go of them. Three statements per batch, each on an
+# index (a single statement of CTEs was planned as nested loops over CTE scans: 54 s for 5,000).
+_DUE_SQL = """
+SELECT o.id, o.lead_id, o.partner_id, o.due_at, l.reference
+  FROM {offer} AS o JOIN {lead} AS l ON l.id = o.lead_id AND l.tenant_id = o.tenant_id
+ WHERE o.tenant_id = %(tenant)s AND o.status = 'pending' AND o.due_at <= %(now)s
+ ORDER BY o.due_at, o.id
+ LIMIT %(batch)s
+   FOR NO KEY UPDATE OF l SKIP LOCKED
+"""
 _EXPIRE_SQL = """
-WITH due AS (
-    SELECT o.lead_id FROM {offer} AS o
-     WHERE o.tenant_id = %(tenant)s AND o.status = 'pending' AND o.due_at <= %(now)s
-     ORDER BY o.due_at, o.id
-     LIMIT %(batch)s
-), locked AS (
-    SELECT l.id, l.reference FROM {lead} AS l
-     WHERE l.tenant_id = %(tenant)s AND l.id IN (SELECT lead_id FROM due)
-       FOR NO KEY UPDATE SKIP LOCKED
-), expired AS (
-    UPDATE {offer} AS o SET status = 'expired'
-      FROM locked
-     WHERE o.tenant_id = %(tenant)s AND o.lead_id = locked.id AND o.status = 'pending' AND o.due_at <= %(now)s
-    RETURNING o.id, o.lead_id, o.partner_id, o.due_at
-), released AS (
-    UPDATE {lead} AS l SET offered_to_id = NULL, updated_at = %(now)s
-      FROM expired
-     WHERE l.tenant_id = %(tenant)s AND l.id = expired.lead_id AND l.offered_to_id = expired.partner_id
-    RETURNING l.id
-)
-SELECT expired.id, expired.lead_id, expired.partner_id, expired.due_at, locked.reference
-  FROM expired JOIN locked ON locked.id = expired.lead_id
- ORDER BY expired.id
+UPDATE {offer} SET status = 'expired'
+ WHERE tenant_id = %(tenant)s AND id = ANY(%(ids)s) AND status = 'pending'
+RETURNING id
+"""
+_RELEASE_SQL = """
+UPDATE {lead} AS l SET offered_to_id = NULL, updated_at = %(now)s
+  FROM unnest(%(lead_ids)s::bigint[], %(partner_ids)s::bigint[]) AS x(lead_id, partner_id)
+ WHERE l.tenant_id = %(tenant)s AND l.id = x.lead_id AND l.offered_to_id = x.partner_id
 """
 
 
-def _run(sql: str, **params) -> list[tuple]:
+def _run(sql: str, *, fetch: bool = True, **params) -> list[tuple]:
     query = sql.format(offer=LeadOffer._meta.db_table, lead=Lead._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(query, {"tenant": current_tenant_id(), **params})
-        return cursor.fetchall()
+        return cursor.fetchall() if fetch else []
 
 
-def _tell_partners(rows: list[tuple], recorded, *, kind: str, what: str, body: str) -> None:
-    """One notification per offer to the users of its company who answer offers: the reference
-    and the deadline, nothing of the lead."""
-    receivers = receivers_by_partner({row[2] for row in rows})
+def _tell_partners(rows: list[tuple], *, kind: str, title: tuple[str, str], body: str, line: str) -> None:
+    """One digest per company to its users who answer offers: how many, and each offer's reference
+    and deadline, nothing of the leads (one offer: its page; more: the inbox)."""
+    by_partner: dict[int, list[tuple]] = {}
+    for row in rows:
+        by_partner.setdefault(row[2], []).append(row)
+    receivers = receivers_by_partner(by_partner)
+    one_offer, inbox = url_pattern("portal:lead_offer", "offer_id"), reverse("portal:leads")
     notify_many(
         messages=[
             Message(
                 recipients=receivers.get(partner_id, []),
                 kind=kind,
-                title=LEAD_TITLE,
+                title=texts.count_phrase(*title, len(offers)),
                 body=body,
-                params={"lead": reference, "what": texts.label(what), "due": due_at},
-                url=offer_url(offer_id),
-                event=event,
+                params={
+                    texts.LINES: [
+                        texts.phrase(line, lead=reference, due=due_at) for _, _, _, due_at, reference in offers
+                    ][:50]
+                },
+                url=one_offer(offers[0][0]) if len(offers) == 1 else inbox,
             )
-            for (offer_id, _lead_id, partner_id, due_at, reference), event in zip(rows, recorded, strict=True)
+            for partner_id, offers in by_partner.items()
         ]
     )
 
@@ -434,7 +436,7 @@ def _remind(now: datetime, lead_type) -> int:
     rows = _run(_REMIND_SQL, now=now)
     if not rows:
         return 0
-    recorded = event_record_many(
+    event_record_many(
         events=[
             system_event(
                 target_type=lead_type,
@@ -450,10 +452,13 @@ def _remind(now: datetime, lead_type) -> int:
     )
     _tell_partners(
         rows,
-        recorded,
         kind=notifications.OFFER_REMINDER,
-        what=gettext_noop("waiting for your answer"),
-        body=gettext_noop("Half of the time to answer has passed: answer by %(due)s. Sign in to read the lead."),
+        title=(
+            "%(count)s lead offer is waiting for your answer",
+            "%(count)s lead offers are waiting for your answer",
+        ),
+        body=gettext_noop("Half of the time to answer has passed. Sign in to read the leads and answer."),
+        line=gettext_noop("%(lead)s: answer by %(due)s"),
     )
     return len(rows)
 
@@ -461,10 +466,19 @@ def _remind(now: datetime, lead_type) -> int:
 def _expire(now: datetime, lead_type) -> int:
     done = 0
     while True:
-        rows = _run(_EXPIRE_SQL, now=now, batch=SWEEP_BATCH)
-        if not rows:
+        due = _run(_DUE_SQL, now=now, batch=SWEEP_BATCH)
+        if not due:
             return done
-        recorded = event_record_many(
+        expired = {row[0] for row in _run(_EXPIRE_SQL, ids=[row[0] for row in due])}
+        rows = [row for row in due if row[0] in expired]
+        _run(
+            _RELEASE_SQL,
+            now=now,
+            lead_ids=[row[1] for row in rows],
+            partner_ids=[row[2] for row in rows],
+            fetch=False,
+        )
+        event_record_many(
             events=[
                 system_event(
                     target_type=lead_type,
@@ -480,16 +494,16 @@ def _expire(now: datetime, lead_type) -> int:
         )
         _tell_partners(
             rows,
-            recorded,
             kind=notifications.OFFER_EXPIRED,
-            what=gettext_noop("the offer timed out"),
-            body=gettext_noop("The offer was not answered by %(due)s; the lead has moved on."),
+            title=("%(count)s lead offer timed out", "%(count)s lead offers timed out"),
+            body=gettext_noop("They were not answered in time; the leads have moved on to other partners."),
+            line=gettext_noop("%(lead)s: timed out at %(due)s"),
         )
         outbox_enqueue_many(
             task_name=ROUTE_TASK, kwargs_list=[{"lead_id": row[1], "trigger": "expired"} for row in rows]
         )
         done += len(rows)
-        if len(rows) < SWEEP_BATCH:
+        if len(due) < SWEEP_BATCH:
             return done
 
 
