@@ -405,9 +405,10 @@ def _run(sql: str, *, fetch: bool = True, **params) -> list[tuple]:
         return cursor.fetchall() if fetch else []
 
 
-def _tell_partners(rows: list[tuple], *, kind: str, title: tuple[str, str], body: str, line: str) -> None:
+def _tell_partners(rows: list[tuple], *, kind: str, title, body: str, line: str) -> None:
     """One digest per company to its users who answer offers: how many, and each offer's reference
-    and deadline, nothing of the leads (one offer: its page; more: the inbox)."""
+    and deadline, nothing of the leads (one offer: its page; more: the inbox). ``title(count)``
+    gives the digest's ``texts.count_phrase``."""
     by_partner: dict[int, list[tuple]] = {}
     for row in rows:
         by_partner.setdefault(row[2], []).append(row)
@@ -418,7 +419,7 @@ def _tell_partners(rows: list[tuple], *, kind: str, title: tuple[str, str], body
             Message(
                 recipients=receivers.get(partner_id, []),
                 kind=kind,
-                title=texts.count_phrase(*title, len(offers)),
+                title=title(len(offers)),
                 body=body,
                 params={
                     texts.LINES: [
@@ -453,9 +454,10 @@ def _remind(now: datetime, lead_type) -> int:
     _tell_partners(
         rows,
         kind=notifications.OFFER_REMINDER,
-        title=(
+        title=lambda count: texts.count_phrase(
             "%(count)s lead offer is waiting for your answer",
             "%(count)s lead offers are waiting for your answer",
+            count,
         ),
         body=gettext_noop("Half of the time to answer has passed. Sign in to read the leads and answer."),
         line=gettext_noop("%(lead)s: answer by %(due)s"),
@@ -495,7 +497,9 @@ def _expire(now: datetime, lead_type) -> int:
         _tell_partners(
             rows,
             kind=notifications.OFFER_EXPIRED,
-            title=("%(count)s lead offer timed out", "%(count)s lead offers timed out"),
+            title=lambda count: texts.count_phrase(
+                "%(count)s lead offer timed out", "%(count)s lead offers timed out", count
+            ),
             body=gettext_noop("They were not answered in time; the leads have moved on to other partners."),
             line=gettext_noop("%(lead)s: timed out at %(due)s"),
         )
