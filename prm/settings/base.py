@@ -318,6 +318,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recruitment.onboarding_sweep_all",
         "schedule": crontab(hour=7, minute=5),
     },
+    # Lead offers: reminders at half time, expiry at the deadline and routing on (every tenant).
+    "leads-offers-sweep-all": {"task": "leads.offers_sweep_all", "schedule": crontab(minute="*/5")},
     # Partner applications never verified by their contact expire (hourly, each once).
     "recruitment-applications-expire-all": {
         "task": "recruitment.applications_expire_all",
