@@ -210,7 +210,8 @@ def test_aging_buckets_open_offers_and_the_queue(rw):
     queue = _table(page, "queue-ages")
     queue_rows = [row.split("</td>")[0].split(">")[-1] for row in queue.split("<tr>")[2:]]
     assert queue_rows == ["4", "1", "0", "1"]
-    assert "4 offers wait for an answer, 2 of them not opened yet; 6 leads wait in your queue." in page
+    summary = page[page.index('id="summary"') : page.index("</p>", page.index('id="summary"'))]
+    assert "4 offers wait for an answer (2 not opened yet); 6 leads wait in the queue." in " ".join(summary.split())
     assert "No partner could take it: <strong>2</strong>" in page
     # the list: the nearest deadline first (the overdue one)
     listed = _table(page, "open-offers")
