@@ -1,7 +1,7 @@
 """A small lead-distribution world with known answers for the reports (tests/leads/test_reports*.py
 and the isolation cases).
 
-Acme's program "Resell" has three tiers: Gold (weight 3), Silver (2), Registered (1). Partner 1 is
+Acme's "Lead program" has three tiers: Gold (weight 3), Silver (2), Registered (1). Partner 1 is
 Gold, partner 2 Silver, a third partner ("Quiet Partner") Registered: a rotation weighing 6. A
 suspended partner enrolled at Gold is out of the rotation. Three days ago, through the rule
 "Germany":
@@ -33,7 +33,7 @@ from .factories import RoutingRuleFactory, offer_with_outcome
 def lead_report_world(ctx) -> None:
     side = ctx.side
     tenant = side.tenant
-    program = ProgramFactory(tenant=tenant, name="Resell", slug="resell")
+    program = ProgramFactory(tenant=tenant, name="Lead program")
     gold = TierFactory(program=program, name="Gold", rank=3, lead_routing_weight=3)
     silver = TierFactory(program=program, name="Silver", rank=2, lead_routing_weight=2)
     registered = TierFactory(program=program, name="Registered", rank=1, lead_routing_weight=1)

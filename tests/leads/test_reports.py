@@ -62,7 +62,7 @@ def test_fairness_counts_each_partner_against_its_weight(rw):
     # The suspended partner is out of the rotation (no offers, no row); globex is not here.
     assert set(rows) == {p1, p2, "Quiet Partner"}
     first = rows[p1]
-    assert [first[k] for k in ("Program", "Weight", "Rotation weight")] == ["Resell", "3", "6"]
+    assert [first[k] for k in ("Program", "Weight", "Rotation weight")] == ["Lead program", "3", "6"]
     # 6 offered (one pinned to its named account), 5 of them rotation offers of the program's 7.
     assert [first[k] for k in ("Offered", "Rotation offers", "Expected offers")] == ["6", "5", "3.5"]
     assert [first[k] for k in ("Expected share (%)", "Actual share (%)", "Deviation (points)")] == [
@@ -161,7 +161,7 @@ def test_acceptance_time_overall_and_by_program(rw):
     # answered after 1, 2, 3, 4, 6, 10 h (median 3.5, p90 8.0); accepted after 2, 4, 6, 10 (5.0, 8.8)
     overall = table[table.index("All programs") : table.index("</tr>", table.index("All programs"))]
     assert [cell for cell in ("6", "4", "5.0", "8.8", "3.5", "8.0") if f">{cell}<" not in overall] == []
-    assert "Resell" in table
+    assert "Lead program" in table
 
 
 def test_an_empty_tenant_shows_empty_states(world):
@@ -332,7 +332,7 @@ def test_the_fairness_page_pages_through_many_partners(rw):
     first = _table(body(client.get(f"{FAIRNESS}?period=30&sort=name")), "fairness")
     second = _table(body(client.get(f"{FAIRNESS}?period=30&sort=name&page=2")), "fairness")
     assert first.count('<th scope="row"') == 25 and second.count('<th scope="row"') == 8
-    assert "33 partners and programs" in first
+    assert "33 partners and programs; the CSV has every one." in first
     assert len(_fairness_csv(client)) == 33
 
 
