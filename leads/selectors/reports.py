@@ -236,10 +236,10 @@ class Fairness:
 
 SORTS = {
     # The most offers first.
-    "offered": "j.offered DESC, p.display_name, p.id, g.name NULLS LAST",
+    "offered": "j.offered DESC, partner_name, j.partner_id, program_name",
     # The most under-served first (actual share furthest below expected).
-    "below": "deviation ASC NULLS LAST, p.display_name, p.id, g.name NULLS LAST",
-    "name": "p.display_name, p.id, g.name NULLS LAST",
+    "below": "deviation ASC NULLS LAST, partner_name, j.partner_id, program_name",
+    "name": "partner_name, j.partner_id, program_name",
 }
 
 # The offers of the period, one row each, with what the report counts.
@@ -291,7 +291,10 @@ per AS (
      GROUP BY program_id, partner_id
 ),
 program_offers AS (SELECT program_id, sum(rotation_offered) AS offers FROM per GROUP BY program_id),
-j AS (
+-- Materialized: its ids are plain values to the lookups below. Row-level security lets only
+-- leakproof conditions reach an index, and a comparison with a coalesce() is not one: inlined,
+-- each row's name lookup would read every partner of the tenant.
+j AS MATERIALIZED (
     SELECT coalesce(per.program_id, rot.program_id) AS program_id,
            coalesce(per.partner_id, rot.partner_id) AS partner_id, rot.weight,
            coalesce(per.offered, 0) AS offered, coalesce(per.rotation_offered, 0) AS rotation_offered,
@@ -303,7 +306,13 @@ j AS (
            per.accept_median, per.accept_p90
       FROM per FULL JOIN rot ON rot.program_id = per.program_id AND rot.partner_id = per.partner_id
 )
-SELECT j.program_id, coalesce(g.name, ''), j.partner_id, p.display_name, j.weight, w.total_weight,
+SELECT j.program_id,
+       coalesce((SELECT g.name FROM programs_program g WHERE g.id = j.program_id AND g.tenant_id = %(tenant)s), '')
+         AS program_name,
+       j.partner_id,
+       (SELECT p.display_name FROM partners_partner p WHERE p.id = j.partner_id AND p.tenant_id = %(tenant)s)
+         AS partner_name,
+       j.weight, w.total_weight,
        coalesce(po.offers, 0)::bigint, j.offered, j.rotation_offered, j.accepted, j.declined, j.expired, j.returned,
        j.withdrawn, j.pending, j.converted, j.won, j.won_amount,
        j.answer_median, j.answer_p90, j.accept_median, j.accept_p90,
@@ -313,8 +322,6 @@ SELECT j.program_id, coalesce(g.name, ''), j.partner_id, p.display_name, j.weigh
        sum(j.expired) OVER (), sum(j.returned) OVER (), sum(j.converted) OVER (), sum(j.won) OVER (),
        sum(j.won_amount) OVER ()
   FROM j
-  JOIN partners_partner p ON p.id = j.partner_id AND p.tenant_id = %(tenant)s
-  LEFT JOIN programs_program g ON g.id = j.program_id AND g.tenant_id = %(tenant)s
   LEFT JOIN weights w ON w.program_id = j.program_id
   LEFT JOIN program_offers po ON po.program_id IS NOT DISTINCT FROM j.program_id
  ORDER BY {order}{limit}
