@@ -17,6 +17,8 @@ REFERRAL_DECIDED = kind("lead.referral_decided", _("The vendor decided on your r
 QUEUED = kind("lead.queued", _("A lead returned to the vendor's queue"))
 REFERRAL_RECEIVED = kind("lead.referral_received", _("A partner referred a lead"))
 IMPORT_FINISHED = kind("lead_import.finished", _("A lead import finished"))
+OFFER_WITHDRAWN = kind("lead.offer_withdrawn", _("The vendor withdrew a lead offer to your company"))
 
 kind_audience(PORTAL, OFFERED, OFFER_REMINDER, OFFER_EXPIRED, ASSIGNED, REFERRAL_DECIDED)
+kind_audience(PORTAL, OFFER_WITHDRAWN)
 kind_audience(OFFICE, QUEUED, REFERRAL_RECEIVED, IMPORT_FINISHED)
