@@ -19,6 +19,7 @@ OFFICES = {
     "AT": ["Vienna"],
     "CH": ["Zurich"],
 }
+OFFICE = "Demo office"  # demo data, as typed by a partner admin (not a product text)
 RULES = [
     # name, priority, strategy, countries, fall-back, max km
     ("DACH direct", 10, Strategy.ROUND_ROBIN, ["DE", "AT", "CH"], False, None),
@@ -56,14 +57,14 @@ def load(demo: Demo) -> None:
     offices = 0
     for position, partner in enumerate(enrolled):
         cities = OFFICES.get(partner.country)
-        if not cities or PartnerLocation.objects.filter(partner=partner, label="Demo office").exists():
+        if not cities or PartnerLocation.objects.filter(partner=partner, label=OFFICE).exists():
             continue
         location_add(
             actor=admin,
             partner=partner,
             city=cities[position % len(cities)],
             country=partner.country,
-            label="Demo office",
+            label=OFFICE,
         )
         offices += 1
     if enrolled and not NamedAccount.objects.exists():

@@ -91,9 +91,7 @@ CAPACITY = {"monthly_cap": "40", "daily_quota": "7", "paused_reason": "", "away_
 PLACE = {"label": "North", "city": "Bremen", "postal_code": "28195", "country": "DE", "latitude": "", "longitude": ""}
 
 CASES: dict = {
-    "office:lead_routing": office_page(
-        allowed=STAFF, args=LEAD, setup=routed_lead, contains="Matrix rule"
-    ),
+    "office:lead_routing": office_page(allowed=STAFF, args=LEAD, setup=routed_lead, contains="Matrix rule"),
     "office:lead_route_now": office_write(allowed=STAFF, args=LEAD, setup=new_lead, effect=_decided),
     "office:lead_offer_to": office_write(
         allowed=STAFF,

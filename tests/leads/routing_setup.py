@@ -28,7 +28,9 @@ def enrolled(tenant, tier, *, name, city="", country="DE", **fields):
     """An active partner enrolled in ``tier``, with its HQ location when it has a city."""
     from prm import geo
 
-    partner = PartnerFactory(tenant=tenant, display_name=name, legal_name=f"{name} Ltd", country=country, city=city, **fields)
+    partner = PartnerFactory(
+        tenant=tenant, display_name=name, legal_name=f"{name} Ltd", country=country, city=city, **fields
+    )
     EnrollmentFactory(tenant=tenant, partner=partner, tier=tier)
     if city:
         found = geo.locate(city, country)

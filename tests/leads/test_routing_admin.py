@@ -63,7 +63,12 @@ def test_a_named_account_is_keyed_like_deal_conflicts(world, client_for):
     acme = world.acme
     response = client_for(acme.admin).post(
         "/admin/leads/namedaccount/add/",
-        {"partner": str(acme.partner.pk), "name": "Initech GmbH", "domain": "https://www.initech.co.uk/about", "note": ""},
+        {
+            "partner": str(acme.partner.pk),
+            "name": "Initech GmbH",
+            "domain": "https://www.initech.co.uk/about",
+            "note": "",
+        },
     )
     assert response.status_code == 302
     with platform_scope():

@@ -243,7 +243,7 @@ def test_required_certifications_exclude_partners_without_them(world, setup):
     tenant, ladder = setup
     enrolled(tenant, ladder.tiers[0], name="Uncertified")
     rule(tenant, ladder.program, name="Certified only", certification_codes=["storage-pro"])
-    lead, decision = route(tenant)
+    _lead, decision = route(tenant)
     assert decision.outcome == DecisionOutcome.QUEUED
     groups = decision.log["rules"][0]["excluded"]
     assert groups["certification"]["examples"] == [
@@ -257,7 +257,9 @@ def test_a_named_account_pins_the_lead_to_its_partner_first(world, setup):
     pinned = enrolled(tenant, ladder.tiers[0], name="Account owner")
     rule(tenant, ladder.program, name="All")
     with platform_scope():
-        NamedAccount.objects.create(tenant=tenant, partner=pinned, name="Initech", name_key="initech", domain="initech.com")
+        NamedAccount.objects.create(
+            tenant=tenant, partner=pinned, name="Initech", name_key="initech", domain="initech.com"
+        )
     lead, decision = route(tenant, company="Initech AG", company_key="initech ag", domain="initech.com")
     offer = offer_of(lead)
     assert offer.partner == pinned and offer.pinned
@@ -302,7 +304,7 @@ def test_a_partner_cannot_read_routing_decisions_or_rotation_state(world, setup)
 
     EnrollmentFactory(tenant=tenant, partner=world.acme.partner, tier=ladder.tiers[0])
     rule(tenant, ladder.program, name="All")
-    lead, decision = route(tenant)
+    lead, _decision = route(tenant)
     assert offer_of(lead).partner == world.acme.partner
     with tenant_scope(tenant):
         assert RoutingDecision.objects.count() == 1 and RotationState.objects.count() == 1

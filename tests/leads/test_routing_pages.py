@@ -41,7 +41,7 @@ def routed(world):
 
 
 def test_the_routing_log_names_the_rule_the_exclusions_and_the_rotation(routed, client_for):
-    acme, lead, other, _ = routed
+    acme, lead, _other, _ = routed
     page = body(client_for(acme.marketing).get(reverse("office:lead_routing", args=[lead.pk])))
     assert "Routing of" in page and "Everyone" in page
     assert "Capacity: paused" in page and "Paused Partner" in page
@@ -51,7 +51,7 @@ def test_the_routing_log_names_the_rule_the_exclusions_and_the_rotation(routed, 
 
 
 def test_the_routing_log_page_costs_the_same_whatever_the_decisions(routed, client_for, django_assert_max_num_queries):
-    acme, lead, other, _ = routed
+    acme, lead, _other, _ = routed
     client = client_for(acme.manager)
     url = reverse("office:lead_routing", args=[lead.pk])
     client.get(url)
@@ -73,7 +73,9 @@ def test_staff_withdraw_an_offer_and_the_lead_waits_in_the_queue(routed, client_
         lead.refresh_from_db()
         assert (lead.status, lead.queue_reason, lead.offered_to_id) == (LeadStatus.QUEUED, QueueReason.MANUAL, None)
         assert LeadOffer.objects.get(lead=lead).status == OfferStatus.WITHDRAWN
-        told = set(Notification.objects.filter(kind=notifications.OFFER_WITHDRAWN).values_list("recipient_id", flat=True))
+        told = set(
+            Notification.objects.filter(kind=notifications.OFFER_WITHDRAWN).values_list("recipient_id", flat=True)
+        )
     assert told == {acme.partner_admin.pk, acme.sales_rep.pk}
     # withdrawing again: the message says it happened meanwhile
     again = client_for(acme.admin).post(reverse("office:lead_offer_withdraw", args=[lead.pk]), follow=True)

@@ -11,6 +11,13 @@ from leads.models import Lead, LeadOffer, LeadSource, LeadStatus, OfferStatus, R
 from leads.services.routing import STRIDE, lead_route
 from prm.tenancy.scope import platform_scope, tenant_scope
 from tests.factories import EnrollmentFactory, PartnerFactory, TenantFactory
+from tests.faults.conftest import (  # noqa: F401  (the fault tests' fixtures: a private Redis, workers)
+    celery_on_private_redis,
+    mail_dir,
+    private_redis,
+    wait_for,
+    workers,
+)
 
 from .routing_setup import enrolled, program_with_tiers, rule
 
@@ -107,7 +114,11 @@ def test_a_partner_joining_late_starts_at_the_clock_without_a_burst(world):
 
 
 @pytest.mark.worker
-def test_two_workers_routing_in_parallel_give_the_same_totals(transactional_db, workers, celery_on_private_redis):
+def test_two_workers_routing_in_parallel_give_the_same_totals(
+    transactional_db,
+    workers,  # noqa: F811
+    celery_on_private_redis,  # noqa: F811
+):
     # given weights 3:2:1, one rule, and 600 new leads
     from leads.tasks import lead_route_task
 
@@ -138,12 +149,3 @@ def test_two_workers_routing_in_parallel_give_the_same_totals(transactional_db, 
     # both workers did part of it
     done = [worker.log_text().count("succeeded") for worker in workers.started]
     assert all(count > 0 for count in done), done
-
-
-from tests.faults.conftest import (  # noqa: E402, F401  (the fault tests' fixtures: a private Redis, workers)
-    celery_on_private_redis,
-    mail_dir,
-    private_redis,
-    wait_for,
-    workers,
-)
