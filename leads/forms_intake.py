@@ -287,3 +287,9 @@ class ImportConfirmForm(forms.Form):
         help_text=_("Set on every lead whose row names no campaign."),
     )
     route = forms.BooleanField(required=False, initial=True, label=_("Route the leads once imported"))
+
+    def __init__(self, *args, **kwargs):
+        # Its page also holds the column mapping, whose "Campaign" select would take the same id
+        # (a label then names the wrong field): ids of their own, the posted names unchanged.
+        kwargs.setdefault("auto_id", "confirm_%s")
+        super().__init__(*args, **kwargs)
