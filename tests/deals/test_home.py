@@ -203,9 +203,9 @@ def _dashboard(n):
 def test_the_dashboard_costs_the_same_for_5_and_50_waiting_registrations(db, no_queries_from_templates):
     few, many = cost(*_dashboard(5)), cost(*_dashboard(50))
     # the user, the savepoint and its release, partners by status, the member's own with their tiers, one query
-    # per source of work (review, pricing, wins, extensions; recruitment's applications to review), the
-    # pipeline's snapshot
-    assert_pinned(few, many, pinned=12, what="office dashboard")
+    # per source of work (review, pricing, wins, extensions; recruitment's applications to review; the
+    # leads waiting in the vendor's queue), the pipeline's snapshot
+    assert_pinned(few, many, pinned=13, what="office dashboard")
     assert many.rows(r'class="list-group-item[^"]*work-item') == 10
 
 

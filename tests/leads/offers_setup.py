@@ -1,12 +1,14 @@
 """What the offers part's tests share: acme's catalogue (partner 1 Silver, partner 2 Gold in
-"Resell"), a lead routed to partner 1 (the scaffold's routing offers the enrolled partners in
-order), and acting as a partner user."""
+"Resell"), a lead routed to partner 1 (its company is partner 1's named account; the program's
+fall-back rule offers it to the others once partner 1 lets it go), and acting as a partner user."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from leads.models import Lead, LeadOffer, OfferStatus
+from deals.normalize import company_key
+from leads.models import Lead, LeadOffer, NamedAccount, OfferStatus, RoutingRule
+from programs.models import Enrollment
 from leads.services.offers import offer_accept
 from leads.services.routing import lead_route
 from prm.tenancy.scope import platform_scope, tenant_scope
@@ -21,6 +23,13 @@ def offered(side, **fields) -> tuple[Lead, LeadOffer]:
     """A new lead of ``side`` routed once: offered to its partner 1 (needs the catalogue)."""
     lead = LeadFactory(tenant=side.tenant, **fields)
     with tenant_scope(side.tenant):
+        program_id = Enrollment.objects.get(partner=side.partners[0]).program_id
+        RoutingRule.objects.get_or_create(
+            program_id=program_id, is_fallback=True, defaults={"name": "Everyone else", "priority": 1000}
+        )
+        NamedAccount.objects.create(
+            partner=side.partners[0], name=lead.company, name_key=company_key(lead.company), domain=lead.domain
+        )
         lead_route(lead=lead, trigger="new")
         offer = LeadOffer.objects.select_related("partner").get(lead=lead, status=OfferStatus.PENDING)
         return Lead.objects.get(pk=lead.pk), offer

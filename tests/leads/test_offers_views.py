@@ -63,14 +63,15 @@ def test_the_inbox_s_queries_do_not_grow_with_its_rows(acme, cat, client_for, no
         offered(acme)
         accepted(acme)
     assert _inbox_queries(client) == few
-    # the request's own (transaction, scope, session, user), the pending offers, the page and its count
-    assert few == 6, few
+    # the request's own (transaction, scope, session, user), the pending offers, the page and its
+    # count, and the bell's unread count (the offers' notifications are unread)
+    assert few == 7, few
 
 
 def test_the_offer_page_says_why_hides_the_contact_and_records_the_first_open(acme, cat, client_for):
     _lead, offer = offered(acme, company="Why Prospect AG", contact_name="Ada Hidden", email="ada@hidden.example")
     with platform_scope():
-        LeadOffer.objects.filter(pk=offer.pk).update(rule_name="DACH resellers", weight=3)
+        LeadOffer.objects.filter(pk=offer.pk).update(rule_name="DACH resellers", weight=3, pinned=False)
     page = body(client_for(acme.sales_rep).get(reverse("portal:lead_offer", args=[offer.pk])))
     assert "Why you received this lead" in page and "DACH resellers" in page
     assert 'id="why-weight">3<' in page
