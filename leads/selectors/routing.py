@@ -70,7 +70,7 @@ NAMED_OUTCOMES = {
 LOCATED = {
     "city": _("from its city"),
     "country": _("at its country's capital (city unknown)"),
-    "typed": _("as entered"),
+    "typed": _("from its stored coordinates"),
 }
 
 

@@ -251,13 +251,25 @@ WITH offered AS (
     SELECT partner_id FROM leads_leadoffer WHERE tenant_id = %(tenant)s AND lead_id = %(lead)s
 ), rotation AS (
     SELECT partner_id, pass_value FROM leads_rotationstate WHERE tenant_id = %(tenant)s AND rule_id = %(rule)s
+), capped AS (
+    SELECT partner_id, paused, away_from, away_until, daily_quota, monthly_cap
+    FROM leads_leadcapacity WHERE tenant_id = %(tenant)s
+), counted AS (
+    -- Offers this month (and today) of the partners with a quota or a cap only.
+    SELECT q.partner_id, count(*) AS month, count(*) FILTER (WHERE q.offered_at >= %(day_start)s) AS today
+    FROM leads_leadoffer q
+    WHERE q.tenant_id = %(tenant)s AND q.offered_at >= %(month_start)s
+        AND q.partner_id IN (
+            SELECT partner_id FROM capped WHERE daily_quota IS NOT NULL OR monthly_cap IS NOT NULL
+        )
+    GROUP BY q.partner_id
 ), nearest AS (
     SELECT partner_id, min({haversine}) AS km
     FROM partners_partnerlocation
     WHERE tenant_id = %(tenant)s AND %(by_distance)s AND latitude IS NOT NULL AND longitude IS NOT NULL
     GROUP BY partner_id
 ), judged AS (
-    SELECT p.id, p.display_name AS name, t.lead_routing_weight AS weight,
+    SELECT p.id, p.display_name::text AS name, t.lead_routing_weight AS weight,
         COALESCE(r.pass_value, 0) AS pass_value,
         GREATEST(COALESCE(r.pass_value, 0), %(clock)s) AS effective,
         d.km AS distance_km,
@@ -266,47 +278,50 @@ WITH offered AS (
             WHEN t.rank < %(min_rank)s THEN 'tier'
             WHEN %(by_territory)s AND NOT (
                 p.country = %(country)s OR %(country)s = ANY(p.countries_served)
-                OR upper(p.regions_served::text)::varchar[] && %(regions)s::varchar[]
+                OR p.regions_served && %(regions)s::varchar[]
             ) THEN 'territory'
             WHEN %(by_industry)s AND cardinality(p.industries) > 0
-                AND NOT (lower(%(industry)s) = ANY(lower(p.industries::text)::varchar[])) THEN 'industry'
+                AND NOT (p.industries && %(industries)s::varchar[]) THEN 'industry'
             WHEN o.partner_id IS NOT NULL THEN 'offered_before'
             WHEN c.paused THEN 'paused'
             WHEN c.away_from IS NOT NULL AND c.away_from <= %(today)s
                 AND (c.away_until IS NULL OR c.away_until >= %(today)s) THEN 'away'
-            WHEN c.daily_quota IS NOT NULL AND c.daily_quota <= (
-                SELECT count(*) FROM leads_leadoffer q
-                WHERE q.tenant_id = %(tenant)s AND q.partner_id = p.id AND q.offered_at >= %(day_start)s
-            ) THEN 'daily_quota'
-            WHEN c.monthly_cap IS NOT NULL AND c.monthly_cap <= (
-                SELECT count(*) FROM leads_leadoffer q
-                WHERE q.tenant_id = %(tenant)s AND q.partner_id = p.id AND q.offered_at >= %(month_start)s
-            ) THEN 'monthly_cap'
+            WHEN c.daily_quota IS NOT NULL AND c.daily_quota <= COALESCE(n.today, 0) THEN 'daily_quota'
+            WHEN c.monthly_cap IS NOT NULL AND c.monthly_cap <= COALESCE(n.month, 0) THEN 'monthly_cap'
             WHEN %(max_km)s::float8 IS NOT NULL AND %(by_distance)s AND (d.km IS NULL OR d.km > %(max_km)s::float8)
                 THEN 'too_far'
         END AS reason
     FROM programs_enrollment e
     JOIN partners_partner p ON p.id = e.partner_id AND p.tenant_id = e.tenant_id
     JOIN programs_tier t ON t.id = e.tier_id AND t.tenant_id = e.tenant_id
-    LEFT JOIN leads_leadcapacity c ON c.tenant_id = e.tenant_id AND c.partner_id = p.id
+    LEFT JOIN capped c ON c.partner_id = p.id
+    LEFT JOIN counted n ON n.partner_id = p.id
     LEFT JOIN offered o ON o.partner_id = p.id
     LEFT JOIN rotation r ON r.partner_id = p.id
     LEFT JOIN nearest d ON d.partner_id = p.id
     WHERE e.tenant_id = %(tenant)s AND e.program_id = %(program)s
-), ranked AS (
-    SELECT judged.*,
-        count(*) OVER (PARTITION BY reason) AS n,
-        count(*) OVER () AS total,
-        row_number() OVER (PARTITION BY reason ORDER BY {order}) AS pos,
-        row_number() OVER (PARTITION BY reason ORDER BY name, id) AS alpha
-    FROM judged
+), grouped AS (
+    SELECT reason, count(*) AS n FROM judged GROUP BY reason
 )
-SELECT id, name, weight, pass_value, effective, distance_km, reason, n, total
-FROM ranked
-WHERE (reason IS NULL AND pos <= %(head)s) OR (reason IS NOT NULL AND alpha <= %(examples)s)
-ORDER BY reason NULLS FIRST, CASE WHEN reason IS NULL THEN pos ELSE alpha END
+-- The ordered head of the eligible (a top-N sort; Python orders the few rows again), then up to
+-- ``examples`` partners of each exclusion reason (by id: no text sort of thousands of names).
+SELECT h.id, h.name, h.weight, h.pass_value, h.effective, h.distance_km, NULL AS reason,
+    COALESCE((SELECT n FROM grouped WHERE reason IS NULL), 0), (SELECT sum(n) FROM grouped)
+FROM (SELECT * FROM judged WHERE reason IS NULL ORDER BY {order} LIMIT %(head)s) h
+UNION ALL
+SELECT x.id, x.name, NULL, NULL, NULL, NULL, g.reason, g.n, (SELECT sum(n) FROM grouped)
+FROM grouped g CROSS JOIN LATERAL (
+    SELECT id, name FROM judged WHERE judged.reason = g.reason ORDER BY id LIMIT %(examples)s
+) x
+WHERE g.reason IS NOT NULL
 """
 
+# The same orders in Python, for the head's few rows (a UNION does not keep the SQL's order).
+_SORT_KEYS = {
+    "rotation": lambda c: (c.effective, -c.weight, c.id),
+    "distance": lambda c: (c.distance_km is None, c.distance_km or 0.0, -c.weight, c.id),
+    "weight": lambda c: (-c.weight, c.id),
+}
 _ORDERS = {
     "rotation": "effective, weight DESC, id",
     "distance": "distance_km NULLS LAST, weight DESC, id",
@@ -354,9 +369,10 @@ def _candidates(*, lead: Lead, rule: RoutingRule, facts: _Lead, min_rank: int, o
         "min_rank": min_rank,
         "by_territory": by_territory,
         "country": facts.country,
-        "regions": facts.regions,
+        # Compared as the partner record spells them: the codes as given, in capitals and in lower case.
+        "regions": sorted({v for code in facts.regions for v in (code, code.upper(), code.lower())}),
         "by_industry": by_industry,
-        "industry": facts.industry,
+        "industries": sorted({v for v in (facts.industry, facts.industry.lower(), facts.industry.capitalize())}),
         "today": now.today,
         "day_start": now.day_start,
         "month_start": now.month_start,
@@ -372,13 +388,16 @@ def _candidates(*, lead: Lead, rule: RoutingRule, facts: _Lead, min_rank: int, o
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     for pk, name, weight, pass_value, effective, distance, reason, count, total in rows:
-        judged.total = total
+        judged.total = int(total or 0)
         if reason is None:
             judged.eligible = count
             judged.head.append(_Candidate(pk, name, weight, pass_value, effective, distance))
         else:
             group = judged.excluded.setdefault(reason, {"count": count, "examples": []})
             group["examples"].append({"id": pk, "name": name})
+    judged.head.sort(key=_SORT_KEYS[order])
+    for group in judged.excluded.values():
+        group["examples"].sort(key=lambda example: (example["name"], example["id"]))
     return judged
 
 
