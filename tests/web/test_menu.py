@@ -161,7 +161,7 @@ def test_the_learning_entries_fold_into_one_dropdown_per_side(role, kind, expect
     [
         (Role.MARKETING, MembershipKind.STAFF, ["Leads", "Import leads", "Fairness", "Aging"]),
         (Role.FINANCE, MembershipKind.STAFF, ["Leads", "Fairness", "Aging"]),
-        (Role.PARTNER_ADMIN, MembershipKind.PARTNER, ["Offers and leads", "Referrals", "Lead share"]),
+        (Role.PARTNER_ADMIN, MembershipKind.PARTNER, ["Offers and leads", "Referrals", "Lead capacity", "Lead share"]),
         (Role.SALES, MembershipKind.PARTNER, ["Offers and leads", "Referrals"]),
     ],
 )
