@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .selectors.reports import Period, period_for
 
@@ -31,8 +32,14 @@ SORT_CHOICES = [
 
 class FairnessFilterForm(forms.Form):
     period = forms.ChoiceField(choices=PERIOD_CHOICES, required=False, label=_("Period"))
-    start = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        required=False,
+        label=pgettext_lazy("start of a date range", "From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        required=False, label=pgettext_lazy("end of a date range", "To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     program = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label=_("Program"))
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, label=_("Order"))
 
