@@ -39,6 +39,7 @@ def waiting_for_a_person(now=None) -> Q:
         status__in=(LeadStatus.NEW, LeadStatus.OFFERED), offered_to__isnull=True, updated_at__lt=stalled_since
     )
 
+
 LIST_FIELDS = (
     "id",
     "reference",
