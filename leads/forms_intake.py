@@ -6,11 +6,12 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from prm import tabular
 from prm.countries import COUNTRY_CHOICES
 from prm.segments import INDUSTRY_CHOICES
 
 from .models import LeadSource, LeadStatus
-from .services.imports import COLUMNS, MAX_BYTES
+from .services.imports import COLUMNS
 from .services.intake import LIMITS
 from .services.referrals import DECLINE_REASON_MAX
 
@@ -230,53 +231,14 @@ class DiscardForm(forms.Form):
 # --- the import -------------------------------------------------------------------------------------------
 
 
-class ImportUploadForm(forms.Form):
-    document = forms.FileField(
-        label=_("CSV or Excel file"),
-        help_text=_("One lead per row, with a header row. Up to 10 MB and 20,000 rows."),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-        ),
-        error_messages={"required": _("Choose the file to import."), "empty": _("The file is empty.")},
-    )
-
-    def clean_document(self):
-        document = self.cleaned_data["document"]
-        if document.size > MAX_BYTES:
-            raise forms.ValidationError(_("Keep the file under %(size)s MB."), params={"size": MAX_BYTES // 2**20})
-        return document
+class ImportUploadForm(tabular.UploadForm):
+    help_text = _("One lead per row, with a header row. Up to 10 MB and 20,000 rows.")
 
 
-class MappingForm(forms.Form):
+class MappingForm(tabular.MappingForm):
     """For each field of the lead import, the column of the file that fills it (or none)."""
 
-    def __init__(self, *args, headers: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        choices = [("", _("(not in the file)")), *((str(i), header) for i, header in enumerate(headers))]
-        for column in COLUMNS:
-            self.fields[column.key] = forms.TypedChoiceField(
-                label=column.label,
-                choices=choices,
-                coerce=int,
-                empty_value=None,
-                required=column.required,
-                error_messages={"required": _("Choose the column that holds this field.")},
-            )
-
-    def clean(self):
-        data = super().clean()
-        used: dict[int, str] = {}
-        for column in COLUMNS:
-            index = data.get(column.key)
-            if index is None:
-                continue
-            if index in used:
-                self.add_error(column.key, _("This column already fills another field."))
-            used[index] = column.key
-        return data
-
-    def mapping(self) -> dict[str, int]:
-        return {key: index for key, index in self.cleaned_data.items() if index is not None}
+    columns = COLUMNS
 
 
 class ImportConfirmForm(forms.Form):

@@ -7,8 +7,10 @@ found), guesses which column of the file fills each field from the header names
 (``mapping_clean``), reads a row's raw values against the columns' limits (``cells_read``),
 and keeps a refused row's report entry (``rejected_entry``: the row number, the reason as a
 message id with its parameters, the row's values) that the page lists and the download
-(``rejected_dataset``) exports. The imports themselves (partners and users in recruitment,
-leads in lead distribution) judge what the values mean.
+(``rejected_dataset``) exports; and the two forms of every import's pages (``UploadForm``:
+the file; ``MappingForm``: the column of the file that fills each field). The imports
+themselves (partners and users in recruitment, leads in lead distribution) judge what the
+values mean.
 
 **Why the file is read with ``csv`` and openpyxl rather than ``tablib.Dataset.load``**: the report
 cites the file's row numbers, and tablib's CSV reader skips blank lines (every number after one
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import tablib
+from django import forms
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -347,3 +350,64 @@ def rejected_dataset(*, headers: list[str], rejected: list[dict]) -> tablib.Data
         cells = (csv_safe(str(values.get(header, ""))) for header in headers)
         dataset.append([entry["row"], *cells, csv_safe(rejected_reason(entry))])
     return dataset
+
+
+# --- the forms of an import's pages -------------------------------------------------------------
+
+
+class UploadForm(forms.Form):
+    """The file of an import; a subclass says what a row is in ``help_text``."""
+
+    help_text: Any = ""
+    document = forms.FileField(
+        label=_("CSV or Excel file"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+        error_messages={"required": _("Choose the file to import."), "empty": _("The file is empty.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].help_text = self.help_text
+
+    def clean_document(self):
+        document = self.cleaned_data["document"]
+        if document.size > MAX_BYTES:
+            raise forms.ValidationError(_("Keep the file under %(size)s MB."), params={"size": MAX_BYTES // 2**20})
+        return document
+
+
+class MappingForm(forms.Form):
+    """For each field of an import (a subclass's ``columns``), the column of the file that fills
+    it (or none); two fields never from one column."""
+
+    columns: tuple[Column, ...] = ()
+
+    def __init__(self, *args, headers: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("(not in the file)")), *((str(i), header) for i, header in enumerate(headers))]
+        for column in self.columns:
+            self.fields[column.key] = forms.TypedChoiceField(
+                label=column.label,
+                choices=choices,
+                coerce=int,
+                empty_value=None,
+                required=column.required,
+                error_messages={"required": _("Choose the column that holds this field.")},
+            )
+
+    def clean(self):
+        data = super().clean()
+        used: dict[int, str] = {}
+        for column in self.columns:
+            index = data.get(column.key)
+            if index is None:
+                continue
+            if index in used:
+                self.add_error(column.key, _("This column already fills another field."))
+            used[index] = column.key
+        return data
+
+    def mapping(self) -> dict[str, int]:
+        return {key: index for key, index in self.cleaned_data.items() if index is not None}

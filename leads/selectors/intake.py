@@ -25,6 +25,20 @@ from ..services.imports import COLUMNS, PREVIEW_ROWS, table_read
 
 # The vendor's queue: what waits for a person.
 QUEUE_STATUSES = (LeadStatus.PENDING_REVIEW, LeadStatus.DUPLICATE, LeadStatus.QUEUED)
+# A lead new or between two offers (OFFERED, offered to nobody now) waits for the ``leads.route``
+# task, seconds normally. Still so after this long, that task keeps failing (the outbox sweep only
+# re-sends it) or the lead was entered without routing: it joins the queue, to be routed by hand.
+STALLED_AFTER = timedelta(minutes=15)
+
+
+def waiting_for_a_person(now=None) -> Q:
+    """The leads of the vendor's queue: ``QUEUE_STATUSES``, and the stalled new or between-offers
+    leads (``STALLED_AFTER``)."""
+    stalled_since = (now or timezone.now()) - STALLED_AFTER
+    return Q(status__in=QUEUE_STATUSES) | Q(
+        status__in=(LeadStatus.NEW, LeadStatus.OFFERED), offered_to__isnull=True, updated_at__lt=stalled_since
+    )
+
 
 LIST_FIELDS = (
     "id",
@@ -79,7 +93,7 @@ def lead_rows_for_actor(
     _staff(actor)
     leads = Lead.objects.all()
     if view == "queue":
-        leads = leads.filter(status__in=QUEUE_STATUSES)
+        leads = leads.filter(waiting_for_a_person())
     if status:
         leads = leads.filter(status=status)
     if source:
@@ -111,7 +125,7 @@ def queue_items_for_actor(*, actor, limit: int) -> tuple[list[dict], int]:
 
     _staff(actor)
     rows = list(
-        Lead.objects.filter(status__in=QUEUE_STATUSES)
+        Lead.objects.filter(waiting_for_a_person())
         .annotate(total=Window(Count("id")))
         .order_by("created_at", "id")
         .values("id", "reference", "company", "status", "created_at", "total")[:limit]

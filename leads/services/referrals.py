@@ -173,15 +173,21 @@ def _flagged(actor, lead: Lead) -> Lead:
     return lead
 
 
-@transaction.atomic
-def lead_duplicate_release(*, actor, lead: Lead) -> Lead:
-    """A flagged duplicate is a lead of its own after all: routed after commit."""
-    lead = _flagged(actor, lead)
+def duplicate_released(*, actor, lead: Lead) -> None:
+    """The (locked) flagged duplicate becomes a lead of its own: new, with the event the review
+    page lists. The one way to release one (here, and routing by hand: ``lead_route_now``)."""
     lead.status = LeadStatus.NEW
     lead.save(update_fields=["status", "updated_at"])
     event_record(
         actor=actor, target=lead, verb=events.RELEASED, from_state=LeadStatus.DUPLICATE, to_state=LeadStatus.NEW
     )
+
+
+@transaction.atomic
+def lead_duplicate_release(*, actor, lead: Lead) -> Lead:
+    """A flagged duplicate is a lead of its own after all: routed after commit."""
+    lead = _flagged(actor, lead)
+    duplicate_released(actor=actor, lead=lead)
     outbox_enqueue(task_name=ROUTE_TASK, lead_id=lead.pk, trigger="manual")
     return lead
 

@@ -43,6 +43,7 @@ from ..models import (
 )
 from ..permissions import LeadAction, lead_require
 from .common import lock, offer_url
+from .referrals import duplicate_released
 from .routing import ROUTABLE, _receivers, _Winner, lead_route, make_offer, queue
 
 MANUAL = "manual"
@@ -68,9 +69,10 @@ def lead_route_now(*, actor, lead: Lead) -> RoutingDecision:
     lead_require(actor, lead, LeadAction.ROUTE)
     lead = lock(lead)
     trigger = MANUAL
-    if lead.status == LeadStatus.DUPLICATE or (
-        lead.status == LeadStatus.QUEUED and lead.queue_reason == QueueReason.FLAGGED
-    ):
+    if lead.status == LeadStatus.DUPLICATE:
+        duplicate_released(actor=actor, lead=lead)
+        trigger = RELEASED
+    elif lead.status == LeadStatus.QUEUED and lead.queue_reason == QueueReason.FLAGGED:
         from_status = lead.status
         lead.status, lead.queue_reason = LeadStatus.NEW, ""
         lead.save(update_fields=["status", "queue_reason", "updated_at"])

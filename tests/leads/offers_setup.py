@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from deals.normalize import company_key
 from leads.models import Lead, LeadOffer, NamedAccount, OfferStatus, RoutingRule
-from programs.models import Enrollment
 from leads.services.offers import offer_accept
 from leads.services.routing import lead_route
 from prm.tenancy.scope import platform_scope, tenant_scope
+from programs.models import Enrollment
 
 from ..deals.deal_setup import as_partner, make_catalogue
 from .factories import LeadFactory

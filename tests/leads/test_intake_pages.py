@@ -110,3 +110,33 @@ def test_the_staff_home_lists_the_queue_longest_waiting_first(acme):
     with tenant_scope(acme.tenant):
         group = queue_items(actor=acme.manager, tenant=acme.tenant, limit=10)
     assert group.count == 2 and group.items[0].title == f"{older.reference} · Waiting Co"
+
+
+def test_a_lead_whose_routing_stalled_joins_the_queue(acme):
+    """Between two offers (declined, timed out) or new, a lead waits for the ``leads.route`` task.
+    When that task keeps failing (the outbox sweep only re-sends it) or was never asked for, the
+    lead was in no queue at all: after ``STALLED_AFTER`` it waits in the vendor's queue."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from leads.selectors.intake import STALLED_AFTER
+    from leads.wiring.intake import queue_items
+
+    between = LeadFactory(tenant=acme.tenant, company="Between Co", status=LeadStatus.OFFERED, offered_to=None)
+    unrouted = LeadFactory(tenant=acme.tenant, company="Unrouted Co", status=LeadStatus.NEW)
+    LeadFactory(tenant=acme.tenant, company="Just In Co", status=LeadStatus.NEW)
+    LeadFactory(tenant=acme.tenant, company="Offered Co", status=LeadStatus.OFFERED, offered_to=acme.partner)
+    with platform_scope():
+        Lead.objects.filter(pk__in=[between.pk, unrouted.pk]).update(
+            updated_at=timezone.now() - STALLED_AFTER - timedelta(minutes=1)
+        )
+    queue = body(make_client(acme.manager).get(reverse("office:leads")))
+    assert "Between Co" in queue and "Unrouted Co" in queue
+    assert "Just In Co" not in queue and "Offered Co" not in queue
+    with tenant_scope(acme.tenant):
+        group = queue_items(actor=acme.manager, tenant=acme.tenant, limit=10)
+    assert group.count == 2
+    # staff can route it from there
+    routing = body(make_client(acme.manager).get(reverse("office:lead_routing", args=[between.pk])))
+    assert reverse("office:lead_route_now", args=[between.pk]) in routing

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from leads import events, notifications
 from leads.models import Lead, LeadCapacity, LeadOffer, LeadStatus, OfferStatus, QueueReason
+from leads.selectors.intake import lead_intake_notes
 from leads.services.routing_manual import capacity_save, lead_offer_to, lead_offer_withdraw, lead_route_now
 from partners.models import PartnerLocation
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation
@@ -115,8 +116,10 @@ def test_a_flagged_duplicate_is_released_into_routing(world):
         lead = LeadFactory(tenant=acme.tenant, status=LeadStatus.DUPLICATE)
         lead_route_now(actor=acme.manager, lead=lead)
         verbs = list(Event.objects.filter(object_id=lead.pk).order_by("id").values_list("verb", flat=True))
+        notes = [event.verb for event in lead_intake_notes(lead=lead)]
     assert offer_of(lead).partner == acme.partner
-    assert verbs == [events.ROUTED, events.OFFERED]
+    # released as the review page's button does: the same event, listed on the review page
+    assert verbs == [events.RELEASED, events.OFFERED] and notes == [events.RELEASED]
 
 
 def test_offering_to_a_chosen_partner_never_twice_and_only_as_staff(routed):
