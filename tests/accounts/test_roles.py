@@ -15,6 +15,7 @@ _OFFICE_READ = {
     "staff.view",
     "learning.view",
     "recruitment.view",
+    "leads.view",
 }
 _PORTAL_READ = {
     "portal.access",
@@ -39,6 +40,7 @@ _MANAGE = {
     "certificates.revoke",
     "recruitment.review",
     "onboarding.manage",
+    "leads.manage",
 }
 
 MATRIX = {
@@ -57,7 +59,7 @@ MATRIX = {
     },
     Role.CHANNEL_MANAGER: _OFFICE_READ | _MANAGE,
     Role.CHANNEL_DIRECTOR: _OFFICE_READ | {"pricing.decide", "recruitment.review"},
-    Role.MARKETING: _OFFICE_READ | {"learning.author"},
+    Role.MARKETING: _OFFICE_READ | {"learning.author", "leads.manage"},
     Role.FINANCE: _OFFICE_READ | {"pricing.decide"},
     Role.PARTNER_ADMIN: _PORTAL_READ
     | {
@@ -70,10 +72,14 @@ MATRIX = {
         "learning.team",
         "agreements.accept",
         "join_requests.decide",
+        "leads.receive",
+        "leads.view_company",
+        "leads.refer",
+        "leads.capacity",
     },
-    Role.SALES: _PORTAL_READ | {"deals.register"},
+    Role.SALES: _PORTAL_READ | {"deals.register", "leads.receive", "leads.refer"},
     Role.TECHNICAL: _PORTAL_READ,
-    Role.PARTNER_MARKETING: _PORTAL_READ,
+    Role.PARTNER_MARKETING: _PORTAL_READ | {"leads.refer"},
     Role.PARTNER_FINANCE: _PORTAL_READ,
 }
 

@@ -11,19 +11,29 @@ from types import SimpleNamespace
 from django.urls import reverse
 
 from leads.models import Lead, LeadMessage, LeadOffer, LeadStatus, OfferStatus
-from prm.tenancy.scope import platform_scope
+from prm.tenancy.scope import platform_scope, tenant_scope
+from programs.models import ProductLine
 
 from ..isolation import STAFF, Case, in_platform, office_page, office_write, portal_page, portal_write
 from .offers_setup import accepted, make_catalogue, offered
 
 
+def _catalogue(side) -> None:
+    """Acme's catalogue, once: the walks build every app's cases in one database, and deals' cases
+    may have made it already."""
+    with tenant_scope(side.tenant):
+        made = ProductLine.objects.filter(slug="firewalls").exists()
+    if not made:
+        make_catalogue(side)
+
+
 def offer(ctx) -> None:
-    make_catalogue(ctx.side)
+    _catalogue(ctx.side)
     ctx.lead, ctx.offer = offered(ctx.side, company="Matrix Prospect AG")
 
 
 def held(ctx) -> None:
-    make_catalogue(ctx.side)
+    _catalogue(ctx.side)
     ctx.lead = accepted(ctx.side, company="Matrix Prospect AG")
 
 
@@ -106,7 +116,7 @@ def _ctx(world, kind: str):
     cache = getattr(world, "_leads_offers", None)
     if cache is None:
         cache = world._leads_offers = {}
-        make_catalogue(world.acme)
+        _catalogue(world.acme)
     if kind not in cache:
         ctx = SimpleNamespace(side=world.acme)
         if kind == "offer":

@@ -23,7 +23,7 @@ def offered(side, **fields) -> tuple[Lead, LeadOffer]:
     """A new lead of ``side`` routed once: offered to its partner 1 (needs the catalogue)."""
     lead = LeadFactory(tenant=side.tenant, **fields)
     with tenant_scope(side.tenant):
-        program_id = Enrollment.objects.get(partner=side.partners[0]).program_id
+        program_id = Enrollment.objects.filter(partner=side.partners[0], program__slug="resell").get().program_id
         RoutingRule.objects.get_or_create(
             program_id=program_id, is_fallback=True, defaults={"name": "Everyone else", "priority": 1000}
         )
