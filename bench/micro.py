@@ -40,6 +40,8 @@ class Variant:
     baseline: bool = False  # the other variants are reported as a multiple of this one
     runs: int | None = None  # at most this many runs (a slow service), whatever --micro-runs says
     warmup: int | None = None
+    exact: bool = False  # exactly ``runs`` runs (a workload of its own size), whatever --micro-runs says
+    note: Callable[[], str] | None = None  # what the runs did, asked after them inside the context
 
 
 MICROS: list[tuple[str, str, Callable[[MicroContext], list[Variant]]]] = []
@@ -59,9 +61,11 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def time_variant(variant: Variant, *, runs: int, warmup: int) -> dict:
-    runs = min(runs, variant.runs) if variant.runs else runs
+    if variant.runs:
+        runs = variant.runs if variant.exact else min(runs, variant.runs)
     warmup = min(warmup, variant.warmup) if variant.warmup is not None else warmup
     samples = []
+    note = None
     with variant.context():
         for _ in range(warmup):
             variant.call()
@@ -69,15 +73,22 @@ def time_variant(variant: Variant, *, runs: int, warmup: int) -> dict:
             started = time.perf_counter()
             variant.call()
             samples.append((time.perf_counter() - started) * 1000)
+        if variant.note is not None:
+            note = variant.note()
     samples.sort()
-    return {
+    timed = {
         "name": variant.name,
         "runs": runs,
         "p50_ms": round(percentile(samples, 50), 3),
         "p95_ms": round(percentile(samples, 95), 3),
+        "p99_ms": round(percentile(samples, 99), 3),
         "mean_ms": round(sum(samples) / len(samples), 3),
         "min_ms": round(samples[0], 3),
+        "max_ms": round(samples[-1], 3),
     }
+    if note:
+        timed["note"] = note
+    return timed
 
 
 def run_all(ctx: MicroContext, *, runs: int, warmup: int, only: set[str] | None, say) -> list[dict]:
@@ -594,4 +605,132 @@ def partner_import_micro(ctx: MicroContext) -> list[Variant]:
     return [
         Variant("upload and check", _rolled_back(upload), lambda: tenant_scope(ctx.tenant), runs=5, warmup=1),
         Variant("upload, confirm, import", _rolled_back(whole), lambda: tenant_scope(ctx.tenant), runs=5, warmup=1),
+    ]
+
+
+# --- Leads: routing decisions and the deadline sweep --------------------------------------------------
+
+ROUTE_LEADS = 10_000
+ROUTE_WARMUP = 50
+
+
+def _fresh_leads(ctx: MicroContext, count: int) -> list:
+    """``count`` new leads of the tenant as they arrive (the generator's mix of countries, cities,
+    industries, product lines; 1 % of them a named account's), in one bulk insert."""
+    import random
+
+    from bench.datagen_deals import _Identity, customers
+    from bench.datagen_leads import country_draw, lead_fields
+    from leads.models import Lead, LeadSource, LeadStatus, NamedAccount
+    from programs.models import ProductLine
+
+    rng = random.Random(20261205)  # noqa: S311 (test data)
+    lines = list(ProductLine.objects.values_list("id", flat=True))
+    named = list(NamedAccount.objects.values_list("name", "domain")[:200])
+    # Names the generator did not use (its seed differs): fresh customers, not duplicates.
+    fresh = [(name, domain) for name, domain, _ in customers(rng, count)]
+    identity = _Identity()
+    leads = []
+    for n in range(count):
+        company = rng.choice(named) if named and rng.random() < 0.01 else fresh[n]
+        fields = lead_fields(
+            rng,
+            country=country_draw(rng),
+            company=company,
+            identity=identity,
+            lines=lines,
+            currency=ctx.tenant.default_currency,
+        )
+        leads.append(
+            Lead(
+                tenant_id=ctx.tenant.pk,
+                reference=f"BENCH-{n:06d}",
+                status=LeadStatus.NEW,
+                source=LeadSource.IMPORT,
+                campaign="Bench",
+                **fields,
+            )
+        )
+    return Lead.objects.bulk_create(leads, batch_size=2_000)
+
+
+@micro(
+    "leads.route",
+    f"lead_route() of {ROUTE_LEADS:,} new leads (after {ROUTE_WARMUP} more as a warm-up), one after the other as "
+    "the worker routes them, each timed alone: the leads are made in one bulk insert before the clock starts, "
+    "and everything (leads, offers, rotation, routing log) is rolled back at the end; target p95 <= 20 ms",
+)
+def lead_route_micro(ctx: MicroContext) -> list[Variant]:
+    from django.db import transaction
+    from django.db.models import Avg, Count
+
+    from leads.models import RoutingDecision
+    from leads.services.routing import lead_route
+    from prm.tenancy.scope import tenant_scope
+
+    state: dict[str, Any] = {}
+
+    @contextmanager
+    def prepared():
+        with tenant_scope(ctx.tenant), transaction.atomic():
+            leads = _fresh_leads(ctx, ROUTE_LEADS + ROUTE_WARMUP)
+            state["ids"] = [lead.pk for lead in leads]
+            state["queue"] = iter(leads)
+            yield
+            transaction.set_rollback(True)
+
+    def call():
+        return lead_route(lead=next(state["queue"]), trigger="new")
+
+    def note() -> str:
+        outcomes = (
+            RoutingDecision.objects.filter(lead_id__in=state["ids"])
+            .values("outcome", "rule__name")
+            .annotate(n=Count("id"), logged=Avg("duration_ms"))
+            .order_by("-n")
+        )
+        return "; ".join(
+            f"{row['outcome']} by {row['rule__name'] or 'no rule'}: {row['n']:,} (logged {row['logged'] or 0:.1f} ms)"
+            for row in outcomes
+        )
+
+    return [
+        Variant(
+            f"{ROUTE_LEADS:,} new leads, the generated mix",
+            call,
+            prepared,
+            runs=ROUTE_LEADS,
+            warmup=ROUTE_WARMUP,
+            exact=True,
+            note=note,
+        )
+    ]
+
+
+@micro(
+    "leads.sweep",
+    "offers_sweep(): every open offer past its deadline expired (its lead's re-routing enqueued through the "
+    "outbox, not run: leads.route times routing) and every one past its reminder time reminded, over the "
+    "tenant's ~100,000 open offers; set-based; rolled back after each run; target <= 5 s",
+)
+def lead_sweep_micro(ctx: MicroContext) -> list[Variant]:
+    from leads.services.offers import offers_sweep
+
+    from prm.tenancy.scope import tenant_scope
+
+    last: dict[str, Any] = {}
+
+    def sweep():
+        last["result"] = offers_sweep()
+        return last["result"]
+
+    return [
+        Variant(
+            "the generated open offers",
+            _rolled_back(sweep),
+            lambda: tenant_scope(ctx.tenant),
+            runs=5,
+            warmup=1,
+            note=lambda: f"each run: {last.get('result')!r}",
+        )
     ]
