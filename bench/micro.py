@@ -616,7 +616,7 @@ ROUTE_WARMUP = 50
 
 def _fresh_leads(ctx: MicroContext, count: int) -> list:
     """``count`` new leads of the tenant as they arrive (the generator's mix of countries, cities,
-    industries, product lines; 1 % of them a named account's), in one bulk insert."""
+    industries, product lines; 1 % of them a named account's; no coordinates), in one bulk insert."""
     import random
 
     from bench.datagen_deals import _Identity, customers
@@ -641,6 +641,8 @@ def _fresh_leads(ctx: MicroContext, count: int) -> list:
             lines=lines,
             currency=ctx.tenant.default_currency,
         )
+        # As an import or the web form leaves them: a city, no coordinates (routing finds them).
+        fields |= {"latitude": None, "longitude": None}
         leads.append(
             Lead(
                 tenant_id=ctx.tenant.pk,
