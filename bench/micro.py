@@ -12,6 +12,7 @@ capabilities add theirs here (deal selectors, accrual services, ...)::
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
@@ -610,8 +611,39 @@ def partner_import_micro(ctx: MicroContext) -> list[Variant]:
 
 # --- Leads: routing decisions and the deadline sweep --------------------------------------------------
 
-ROUTE_LEADS = 10_000
+ROUTE_LEADS = int(os.environ.get("BENCH_ROUTE_LEADS", "10000"))  # fewer for a quick look
 ROUTE_WARMUP = 50
+
+
+class _Statements:
+    """Every statement a service sends while installed (``connection.execute_wrapper``): how many,
+    and how long each kind took (its first words), to say where a service's time goes."""
+
+    def __init__(self):
+        self.count = 0
+        self.seconds = 0.0
+        self.kinds: dict[str, list[float]] = {}
+
+    def __call__(self, execute, statement, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(statement, params, many, context)
+        finally:
+            elapsed = time.perf_counter() - started
+            self.count += 1
+            self.seconds += elapsed
+            kind = " ".join(str(statement).split())[:70]
+            entry = self.kinds.setdefault(kind, [0, 0.0])
+            entry[0] += 1
+            entry[1] += elapsed
+
+    def summary(self, runs: int, *, top: int = 5) -> str:
+        heavy = sorted(self.kinds.items(), key=lambda item: -item[1][1])[:top]
+        return (
+            f"{self.count / runs:.1f} statements and {self.seconds / runs * 1000:.2f} ms of SQL per call; "
+            "heaviest: "
+            + "; ".join(f"`{kind}...` x{n / runs:.1f}, {seconds / runs * 1000:.2f} ms" for kind, (n, seconds) in heavy)
+        )
 
 
 def _fresh_leads(ctx: MicroContext, count: int) -> list:
@@ -663,7 +695,7 @@ def _fresh_leads(ctx: MicroContext, count: int) -> list:
     "and everything (leads, offers, rotation, routing log) is rolled back at the end; target p95 <= 20 ms",
 )
 def lead_route_micro(ctx: MicroContext) -> list[Variant]:
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.db.models import Avg, Count
 
     from leads.models import RoutingDecision
@@ -678,7 +710,9 @@ def lead_route_micro(ctx: MicroContext) -> list[Variant]:
             leads = _fresh_leads(ctx, ROUTE_LEADS + ROUTE_WARMUP)
             state["ids"] = [lead.pk for lead in leads]
             state["queue"] = iter(leads)
-            yield
+            state["sql"] = _Statements()
+            with connection.execute_wrapper(state["sql"]):
+                yield
             transaction.set_rollback(True)
 
     def call():
@@ -691,10 +725,11 @@ def lead_route_micro(ctx: MicroContext) -> list[Variant]:
             .annotate(n=Count("id"), logged=Avg("duration_ms"))
             .order_by("-n")
         )
-        return "; ".join(
+        made = "; ".join(
             f"{row['outcome']} by {row['rule__name'] or 'no rule'}: {row['n']:,} (logged {row['logged'] or 0:.1f} ms)"
             for row in outcomes
         )
+        return f"{made}. {state['sql'].summary(ROUTE_LEADS + ROUTE_WARMUP)}"
 
     return [
         Variant(
@@ -716,23 +751,30 @@ def lead_route_micro(ctx: MicroContext) -> list[Variant]:
     "tenant's ~100,000 open offers; set-based; rolled back after each run; target <= 5 s",
 )
 def lead_sweep_micro(ctx: MicroContext) -> list[Variant]:
-    from leads.services.offers import offers_sweep
+    from django.db import connection
 
+    from leads.services.offers import offers_sweep
     from prm.tenancy.scope import tenant_scope
 
-    last: dict[str, Any] = {}
+    last: dict[str, Any] = {"runs": 0}
+
+    @contextmanager
+    def scope():
+        with tenant_scope(ctx.tenant), connection.execute_wrapper(last.setdefault("sql", _Statements())):
+            yield
 
     def sweep():
         last["result"] = offers_sweep()
+        last["runs"] += 1
         return last["result"]
 
     return [
         Variant(
             "the generated open offers",
             _rolled_back(sweep),
-            lambda: tenant_scope(ctx.tenant),
+            scope,
             runs=5,
             warmup=1,
-            note=lambda: f"each run: {last.get('result')!r}",
+            note=lambda: f"each run: {last.get('result')!r}. {last['sql'].summary(last['runs'])}",
         )
     ]
