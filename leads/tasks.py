@@ -3,9 +3,10 @@ One section per part."""
 
 from __future__ import annotations
 
-from prm.events.tasks import tenant_task
+from prm.events.tasks import fan_out_task, tenant_task
 
 from .models import Lead
+from .services.imports import lead_import_run
 from .services.routing import lead_route
 
 # --- routing ---
@@ -19,3 +20,38 @@ def lead_route_task(*, lead_id: int, trigger: str = "new") -> bool:
     if lead is None:
         return False
     return lead_route(lead=lead, trigger=trigger) is not None
+
+
+# --- intake ---
+
+
+@tenant_task("leads.import_run")
+def lead_import_run_task(*, lead_import_id: int) -> dict:
+    """One batch of a confirmed lead import (each sends the next through the outbox)."""
+    return lead_import_run(lead_import_id=lead_import_id)
+
+
+# --- offers ---
+
+
+@tenant_task("leads.offers_sweep")
+def offers_sweep_task() -> dict:
+    """Sweep one tenant's open offers: reminders at half time, expiry at the deadline (the expired
+    leads routed on). Safe to run twice."""
+    from .services.offers import offers_sweep
+
+    return offers_sweep().__dict__
+
+
+# Every 5 minutes (beat): one offers sweep per active tenant.
+offers_sweep_all_task = fan_out_task("leads.offers_sweep_all", offers_sweep_task)
+
+
+@tenant_task("leads.deal_closed")
+def lead_deal_closed_task(
+    *, deal_id: int, won: bool, amount: str | None = None, currency: str = "", won_on: str | None = None
+) -> bool:
+    """The deal a lead became was won or lost: the lead follows (attribution of the win)."""
+    from .services.work import lead_deal_closed
+
+    return lead_deal_closed(deal_id=deal_id, won=won, amount=amount, currency=currency, won_on=won_on)

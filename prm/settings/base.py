@@ -263,6 +263,10 @@ PRM_SCORM_MAX_FILES = env_int("PRM_SCORM_MAX_FILES", 5000)
 PRM_APPLY_RATE_PER_IP = env_str("PRM_APPLY_RATE_PER_IP", "5/h")
 PRM_APPLY_RATE_PER_ADDRESS = env_str("PRM_APPLY_RATE_PER_ADDRESS", "3/d")
 PRM_APPLY_RATE_DOCUMENTS = env_str("PRM_APPLY_RATE_DOCUMENTS", "10/h")
+# The public web-to-lead form (/contact-sales/ on each tenant's host): per client address and per
+# e-mail address.
+PRM_LEAD_FORM_RATE_PER_IP = env_str("PRM_LEAD_FORM_RATE_PER_IP", "10/h")
+PRM_LEAD_FORM_RATE_PER_ADDRESS = env_str("PRM_LEAD_FORM_RATE_PER_ADDRESS", "3/d")
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -314,6 +318,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recruitment.onboarding_sweep_all",
         "schedule": crontab(hour=7, minute=5),
     },
+    # Lead offers: reminders at half time, expiry at the deadline and routing on (every tenant).
+    "leads-offers-sweep-all": {"task": "leads.offers_sweep_all", "schedule": crontab(minute="*/5")},
     # Partner applications never verified by their contact expire (hourly, each once).
     "recruitment-applications-expire-all": {
         "task": "recruitment.applications_expire_all",

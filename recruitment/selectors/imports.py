@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import tablib
 from django.http import Http404
-from django.utils.translation import gettext
 
-from prm.web.exports import csv_safe
+from prm.tabular import preview_rows, rejected_shown
+from prm.tabular import rejected_dataset as tabular_rejected_dataset
 
 from ..models import PartnerImport
 from ..permissions import A, recruitment_filter
-from ..services.imports import COLUMNS, PREVIEW_ROWS, rejected_reason, table_read
+from ..services.imports import COLUMNS, PREVIEW_ROWS, table_read
 
 IMPORT_LIST_FIELDS = (
     "id",
@@ -59,26 +59,18 @@ def partner_import_preview(*, partner_import: PartnerImport, mapping: dict[str, 
     """The file's first rows as ``mapping`` fills the fields: [{row, cells: [value per field]}]."""
     with partner_import.document.open("rb") as handle:
         table = table_read(handle.read())
-    return [
-        {"row": number, "cells": [cells[mapping[c.key]] if c.key in mapping else "" for c in COLUMNS]}
-        for number, cells in table.rows[:PREVIEW_ROWS]
-    ]
-
-
-def rejected_shown(entries: list[dict]) -> list[dict]:
-    """Rejected rows as the page lists them: number, reason (in the reader's language), values."""
-    return [
-        {"row": entry["row"], "reason": rejected_reason(entry), "values": entry.get("values", {})} for entry in entries
-    ]
+    return preview_rows(table, mapping, COLUMNS, PREVIEW_ROWS)
 
 
 def rejected_dataset(*, partner_import: PartnerImport) -> tablib.Dataset:
-    """Every rejected row: its row number, the file's columns as they were, and the reason
-    (text that starts like a formula is quoted, so a spreadsheet shows it rather than runs it)."""
-    headers = list(partner_import.headers)
-    dataset = tablib.Dataset(headers=[gettext("Row"), *(csv_safe(h) for h in headers), gettext("Reason")])
-    for entry in partner_import.rejected:
-        values = entry.get("values", {})
-        cells = (csv_safe(str(values.get(header, ""))) for header in headers)
-        dataset.append([entry["row"], *cells, csv_safe(rejected_reason(entry))])
-    return dataset
+    """Every rejected row: its row number, the file's columns as they were, and the reason."""
+    return tabular_rejected_dataset(headers=list(partner_import.headers), rejected=partner_import.rejected)
+
+
+__all__ = [
+    "partner_import_get_for_actor",
+    "partner_import_preview",
+    "partner_import_rows",
+    "rejected_dataset",
+    "rejected_shown",
+]

@@ -21,19 +21,13 @@ that partner, or a pending invitation to it, is "already there"; anyone else get
 invitation (e-mailed only when the admin asked for it). A user of another company, of the
 vendor's staff, or invited to another company, is a rejected row.
 
-**Why the file is read with ``csv`` and openpyxl rather than ``tablib.Dataset.load``**: the report
-cites the file's row numbers, and tablib's CSV reader skips blank lines (every number after one
-would be off) and refuses a row longer than the header row. The rejected-rows report is written
-with tablib.
+The file is read, its columns guessed and its rows' raw values checked by ``prm.tabular`` (the
+one reader of every import); this module judges what the values mean.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import unicodedata
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,15 +45,16 @@ from django.utils.translation import gettext_lazy as _
 
 from partners import events as partner_events
 from partners.models import Partner, PartnerStatus, PartnerType
+from prm import tabular
 from prm.accounts import events as account_events
 from prm.accounts.models import Invitation, Membership
 from prm.accounts.roles import PARTNER_ROLES, MembershipKind, Role
 from prm.accounts.services import INVITATION_EMAIL_TASK
-from prm.countries import COUNTRY_CHOICES
 from prm.errors import InvalidTransition, PolicyViolation
 from prm.events import texts
 from prm.events.services import event_record, event_record_many, outbox_enqueue, outbox_enqueue_many, system_event
 from prm.notifications.services import notify
+from prm.tabular import Refusal, Table, header_key
 from prm.tenancy.scope import current_tenant_id
 
 from .. import events, notifications
@@ -67,29 +62,24 @@ from ..models import ImportStatus, PartnerImport
 from ..permissions import A, recruitment_require
 
 RUN_TASK = "recruitment.import_run"
-MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 20_000
+MAX_BYTES = tabular.MAX_BYTES
+MAX_ROWS = tabular.MAX_ROWS
 # Rows per run of the task (one transaction): a partner's rows are never split across two.
 BATCH_SIZE = 500
 # The rejected rows the page lists (the download has them all).
 REJECTED_SHOWN = 50
-PREVIEW_ROWS = 10
+PREVIEW_ROWS = tabular.PREVIEW_ROWS
 
 
 # --- the columns --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Column:
-    """A field an import fills: its key, label, whether every row needs it, whether it belongs
-    to the partner (repeated on each of its users' rows) and the header names it is guessed from."""
+class Column(tabular.Column):
+    """A field of the partner import; ``partner``: it belongs to the partner (repeated on each of
+    its users' rows), not to the user."""
 
-    key: str
-    label: Any
-    required: bool = False
     partner: bool = True
-    max_length: int | None = None
-    synonyms: tuple[str, ...] = ()
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -215,221 +205,36 @@ COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
 PARTNER_KEYS = tuple(column.key for column in COLUMNS if column.partner)
 
 
-def _norm(text: str) -> str:
-    """A header as compared: lower case, accents and everything but letters and digits gone."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
 def mapping_guess(headers: list[str]) -> dict[str, int]:
-    """Which column of the file fills each field, from the header names (case, spacing, hyphens
-    and accents ignored; common synonyms, German ones too). Each column fills one field at most:
-    the field whose synonyms name it first in ``COLUMNS``' order, exact names before synonyms."""
-    normalised = [_norm(header) for header in headers]
-    taken: set[int] = set()
-    mapping: dict[str, int] = {}
-    for column in COLUMNS:
-        names = [_norm(column.key), _norm(texts.source(column.label)), *(_norm(s) for s in column.synonyms)]
-        for name in names:
-            index = next((i for i, header in enumerate(normalised) if header == name and i not in taken), None)
-            if index is not None:
-                mapping[column.key] = index
-                taken.add(index)
-                break
-    return mapping
+    """Which column of the file fills each field (``prm.tabular.mapping_guess``)."""
+    return tabular.mapping_guess(headers, COLUMNS)
 
 
 def mapping_clean(mapping: dict, width: int) -> dict[str, int]:
     """A mapping as stored: known fields to column indexes of the file."""
-    cleaned = {}
-    for key, index in (mapping or {}).items():
-        try:
-            index = int(index)
-        except (TypeError, ValueError):
-            continue
-        if key in COLUMNS_BY_KEY and 0 <= index < width:
-            cleaned[key] = index
-    return cleaned
+    return tabular.mapping_clean(mapping, width, COLUMNS)
 
 
 # --- reading the file ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Table:
-    """A file's header row and its data rows, each with its row number in the file (header = 1).
-    Blank rows are left out (their numbers are skipped)."""
-
-    kind: str  # "csv" or "xlsx"
-    headers: list[str]
-    rows: list[tuple[int, list[str]]]
-
-
-NOT_A_TABLE = _("Upload a CSV file or an Excel workbook (.xlsx) with one row per user and a header row.")
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a postal code or phone number Excel stored as a number
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _headers(cells: list[str]) -> list[str]:
-    """Header names, blanks named by their column letter, repeats numbered (the report's
-    columns are keyed by them)."""
-    seen: dict[str, int] = defaultdict(int)
-    headers = []
-    for index, cell in enumerate(cells):
-        name = cell.strip() or gettext("Column %(number)s") % {"number": index + 1}
-        seen[name] += 1
-        headers.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
-    return headers
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise PolicyViolation(
-        gettext("The file's characters could not be read: save it as CSV in UTF-8 (or Windows-1252) and try again.")
+def table_read(data: bytes) -> Table:
+    """The file's header row and data rows (``prm.tabular.table_read``)."""
+    return tabular.table_read(
+        data, header_example=gettext("legal name, partner type, country, user e-mail, ..."), max_rows=MAX_ROWS
     )
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
-    text = _decode(data)
-    if "\x00" in text:
-        raise PolicyViolation(str(NOT_A_TABLE))
-    first_line = text.split("\n", 1)[0]
-    # Excel in many European languages separates with semicolons; some exports use tabs.
-    delimiter = max((",", ";", "\t", "|"), key=first_line.count)
-    try:
-        return [
-            [cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        ]
-    except csv.Error as error:
-        raise PolicyViolation(gettext("The CSV file could not be read: %(error)s") % {"error": error}) from error
-
-
-def _xlsx_rows(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.active
-        rows = [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-    except Exception as error:  # a damaged or disguised workbook: openpyxl raises many kinds
-        raise PolicyViolation(str(NOT_A_TABLE)) from error
-    return rows
-
-
-def file_kind(data: bytes) -> str:
-    """``xlsx`` or ``csv``, judged by the content (never the name): a workbook is a zip with
-    ``xl/workbook.xml``; a text file that decodes is CSV; anything else is refused."""
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                if "xl/workbook.xml" in archive.namelist():
-                    return "xlsx"
-        except zipfile.BadZipFile:
-            pass
-        raise PolicyViolation(str(NOT_A_TABLE))
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise PolicyViolation(gettext("This is an old Excel file (.xls): save it as .xlsx or CSV and upload that."))
-    if data.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
-        raise PolicyViolation(str(NOT_A_TABLE))
-    return "csv"
-
-
-def table_read(data: bytes) -> Table:
-    """The file's header row and data rows; a ``PolicyViolation`` saying what is wrong with it
-    (empty, too large, not a table, unreadable characters, no header row, too many rows)."""
-    if not data or not data.strip(b"\x00\r\n\t \xef\xbb\xbf"):
-        raise PolicyViolation(gettext("The file is empty."))
-    if len(data) > MAX_BYTES:
-        raise PolicyViolation(gettext("Keep the file under %(size)s MB.") % {"size": MAX_BYTES // (1024 * 1024)})
-    kind = file_kind(data)
-    raw = _xlsx_rows(data) if kind == "xlsx" else _csv_rows(data)
-    numbered = [(number, row) for number, row in enumerate(raw, start=1) if any(cell for cell in row)]
-    if not numbered:
-        raise PolicyViolation(gettext("The file is empty."))
-    header_number, header_cells = numbered[0]
-    if header_number != 1 or not _looks_like_header(header_cells):
-        raise PolicyViolation(
-            gettext(
-                "The first row must name the columns (legal name, partner type, country, user e-mail, ...): "
-                "add a header row and upload the file again."
-            )
-        )
-    width = len(header_cells)
-    rows = []
-    for number, cells in numbered[1:]:
-        cells = (cells + [""] * width)[:width] if len(cells) != width else cells
-        if any(cells):
-            rows.append((number, cells))
-    if not rows:
-        raise PolicyViolation(gettext("The file has a header row but no rows to import."))
-    if len(rows) > MAX_ROWS:
-        raise PolicyViolation(
-            gettext("The file has %(count)s rows: import at most %(max)s at a time.")
-            % {"count": len(rows), "max": MAX_ROWS}
-        )
-    return Table(kind=kind, headers=_headers(header_cells), rows=rows)
-
-
-def _looks_like_header(cells: list[str]) -> bool:
-    """A header row names columns: no e-mail address, no cell that is only a number, and some
-    cell with letters."""
-    filled = [cell for cell in cells if cell]
-    if not filled:
-        return False
-    if any("@" in cell for cell in filled):
-        return False
-    if any(re.fullmatch(r"[\d\s.,+\-/]+", cell) for cell in filled):
-        return False
-    return any(re.search(r"[^\W\d_]", cell) for cell in filled)
-
-
 # --- checking the rows --------------------------------------------------------------------------
-
-_COUNTRY_ALIASES = {
-    "usa": "US", "unitedstatesofamerica": "US", "uk": "GB", "greatbritain": "GB", "england": "GB",
-    "deutschland": "DE", "osterreich": "AT", "schweiz": "CH", "frankreich": "FR", "niederlande": "NL",
-    "holland": "NL", "spanien": "ES", "italien": "IT", "vereinigteskonigreich": "GB", "vereinigtestaaten": "US",
-}  # fmt: skip
-_countries: dict[str, str] = {}
-
-
-def _country_lookup() -> dict[str, str]:
-    """Country codes by code and English (and German) name, compared as headers are."""
-    if not _countries:
-        table = dict(_COUNTRY_ALIASES)
-        for language in ("de", "en"):
-            with translation.override(language):
-                table.update({_norm(str(name)): code for code, name in COUNTRY_CHOICES})
-        table.update({code.lower(): code for code, _name in COUNTRY_CHOICES})
-        _countries.update(table)
-    return _countries
 
 
 def _role_lookup() -> dict[str, str]:
     table = {}
     for role in PARTNER_ROLES:
-        table[_norm(role.value)] = role.value
-        table[_norm(texts.source(role.label))] = role.value
+        table[header_key(role.value)] = role.value
+        table[header_key(texts.source(role.label))] = role.value
         with translation.override("de"):
-            table[_norm(str(role.label))] = role.value
+            table[header_key(str(role.label))] = role.value
     table.update({"admin": Role.PARTNER_ADMIN, "sales": Role.SALES, "salesrep": Role.SALES, "vertrieb": Role.SALES})
     return table
 
@@ -458,14 +263,6 @@ class Row:
     partner_key: str
     data: dict[str, Any] = field(default_factory=dict)
     refusal: Refusal | None = None
-
-
-class Refusal(Exception):
-    """A row refused: a message id and its parameters (rendered in the reader's language)."""
-
-    def __init__(self, message: str, **params):
-        super().__init__(message)
-        self.message, self.params = message, params
 
 
 @dataclass
@@ -497,24 +294,13 @@ class References:
 
 
 def _field_label(key: str) -> dict:
-    return texts.label(COLUMNS_BY_KEY[key].label)
+    return tabular.field_label(COLUMNS_BY_KEY[key])
 
 
 def row_read(number: int, cells: list[str], mapping: dict[str, int], refs: References) -> Row:
     """The row's fields, cleaned; a ``Refusal`` for the first thing wrong with it."""
-    raw = {key: cells[index].strip() for key, index in mapping.items()}
     row = Row(number=number, cells=cells, partner_key=partner_key(cells, mapping))
-    for key, value in raw.items():
-        if "\x00" in value or any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):
-            raise Refusal(gettext_noop("%(field)s holds a control character."), field=_field_label(key))
-        limit = COLUMNS_BY_KEY[key].max_length
-        if limit and len(value) > limit:
-            raise Refusal(
-                gettext_noop("%(field)s is too long (at most %(max)s characters)."), field=_field_label(key), max=limit
-            )
-    for column in COLUMNS:
-        if column.required and not raw.get(column.key):
-            raise Refusal(gettext_noop("%(field)s is missing."), field=_field_label(column.key))
+    raw = tabular.cells_read(cells, mapping, COLUMNS)
     data = row.data
     data["legal_name"] = " ".join(raw["legal_name"].split())
     data["display_name"] = " ".join(raw.get("display_name", "").split()) or data["legal_name"]
@@ -526,7 +312,7 @@ def row_read(number: int, cells: list[str], mapping: dict[str, int], refs: Refer
             choices=refs.type_names,
         )
     data["partner_type"] = type_id
-    country = _country_lookup().get(_norm(raw["country"]))
+    country = tabular.country_code(raw["country"])
     if country is None:
         raise Refusal(
             gettext_noop("Unknown country %(value)s: give its ISO code (such as DE) or its English name."),
@@ -575,7 +361,7 @@ def row_read(number: int, cells: list[str], mapping: dict[str, int], refs: Refer
     role = raw.get("user_role", "")
     data["user_role"] = Role.SALES.value
     if role:
-        data["user_role"] = _role_lookup().get(_norm(role))
+        data["user_role"] = _role_lookup().get(header_key(role))
         if data["user_role"] is None:
             raise Refusal(
                 gettext_noop("Unknown role %(value)s: use one of %(choices)s."),
@@ -585,14 +371,7 @@ def row_read(number: int, cells: list[str], mapping: dict[str, int], refs: Refer
     return row
 
 
-def _rejected(table: Table, number: int, cells: list[str], refusal: Refusal, **extra) -> dict:
-    return {
-        "row": number,
-        "reason": refusal.message,
-        "params": texts.jsonable(refusal.params),
-        "values": dict(zip(table.headers, cells, strict=False)),
-        **extra,
-    }
+_rejected = tabular.rejected_entry
 
 
 @dataclass
@@ -734,9 +513,7 @@ def rows_check(table: Table, mapping: dict[str, int]) -> Checked:
     return Checked(valid=valid, rejected=rejected)
 
 
-def rejected_reason(entry: dict) -> str:
-    """A rejected row's reason in the reader's language."""
-    return texts.render(entry.get("reason", ""), entry.get("params"))
+rejected_reason = tabular.rejected_reason
 
 
 # --- the services -------------------------------------------------------------------------------

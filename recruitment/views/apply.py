@@ -16,14 +16,13 @@ import math
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.views import View
 
 from prm.accounts.access import PORTAL, MemberRequiredMixin
-from prm.tenancy.scope import step_out_to_tenant
+from prm.web.public import PublicView, client_ip, mailbox, rate_limited
 from prm.web.views import INVALID, ServiceView, call_service, paginate, shown_time
 
 from ..forms_apply import UPLOAD_MAX_BYTES, ApplicationForm, DocumentsForm, JoinForm
@@ -48,41 +47,7 @@ from ..services.apply import (
 )
 from ..services.common import recruitment_settings
 
-# --- rate limits (django-ratelimit, counted in the Redis cache) ------------------------------------
-
-
-def _client_ip(request) -> str:
-    # allauth's, which honours PRM_TRUSTED_PROXY_COUNT (the same address the sign-in limits count).
-    from allauth.core.internal.ratelimit import get_ip
-
-    return get_ip(request)
-
-
-def _usage(request, *, group: str, value: str, rate: str, increment: bool) -> dict | None:
-    """django-ratelimit's usage of ``group`` for ``value`` in this tenant (and this database:
-    tenant ids repeat across databases sharing one Redis)."""
-    from django_ratelimit.core import get_usage
-
-    from prm.web.cache import namespace
-
-    key = f"{namespace()}:{request.tenant.pk}:{value}"
-    return get_usage(request, group=group, key=lambda _group, _request: key, rate=rate, increment=increment)
-
-
-def _limited(request, *, group: str, value: str, rate: str, increment: bool = True) -> int | None:
-    """Seconds until ``value`` may try again when it is over ``rate`` (counting this request when
-    ``increment``); None when it is within."""
-    usage = _usage(request, group=group, value=value, rate=rate, increment=increment)
-    if usage is None or not usage["should_limit"]:
-        return None
-    return max(int(usage["time_left"]), 1)
-
-
-def _mailbox(address: str) -> str:
-    """The key of the per-address limit: one mailbox however it is written ("+tags" reach the
-    same inbox at most providers, so they would multiply the verification e-mails to a victim)."""
-    local, _at, domain = address.strip().lower().rpartition("@")
-    return f"{local.split('+', 1)[0]}@{domain}"
+# --- limits (the rate limits are prm/web/public.py's) ----------------------------------------------
 
 
 def _too_large(request) -> bool:
@@ -125,21 +90,6 @@ def _private(response):
     return response
 
 
-class PublicView(View):
-    """A page of the tenant's host anyone may open; the bare domain has none.
-
-    It acts for the public (``actor`` None), whoever is signed in: a partner user's scope would
-    hide the rows the public flow writes and reads (its events, the staff's notifications, the
-    duplicate guard's partners) and make row-level security refuse them. So it steps out to the
-    tenant's scope; what leaves it is only what these pages show any visitor."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if getattr(request, "tenant", None) is None:
-            raise Http404
-        with step_out_to_tenant():
-            return super().dispatch(request, *args, **kwargs)
-
-
 # --- the application form --------------------------------------------------------------------------
 
 
@@ -162,25 +112,25 @@ class ApplyView(PublicView):
                 status=413,
             )
             return response
-        ip = _client_ip(request)
+        ip = client_ip(request)
         ip_rate = settings.PRM_APPLY_RATE_PER_IP
         # A client already over its limit is refused before anything is read.
-        wait = _limited(request, group="recruitment.apply.ip", value=ip, rate=ip_rate, increment=False)
+        wait = rate_limited(request, group="recruitment.apply.ip", value=ip, rate=ip_rate, increment=False)
         if wait:
             return _too_many(request, wait)
         form = ApplicationForm(request.POST, request.FILES)
         if form.is_bot:
             # The honeypot: counted like a submission, answered like one, and nothing is kept.
-            wait = _limited(request, group="recruitment.apply.ip", value=ip, rate=ip_rate)
+            wait = rate_limited(request, group="recruitment.apply.ip", value=ip, rate=ip_rate)
             return _too_many(request, wait) if wait else redirect("recruitment_apply_sent")
         if not form.is_valid():
             messages.error(request, INVALID)
             return self.page(form)
         data = form.cleaned_data
-        wait = _limited(request, group="recruitment.apply.ip", value=ip, rate=ip_rate) or _limited(
+        wait = rate_limited(request, group="recruitment.apply.ip", value=ip, rate=ip_rate) or rate_limited(
             request,
             group="recruitment.apply.address",
-            value=_mailbox(data["contact_email"]),
+            value=mailbox(data["contact_email"]),
             rate=settings.PRM_APPLY_RATE_PER_ADDRESS,
         )
         if wait:
@@ -296,10 +246,10 @@ class ApplyDocumentsView(PublicView):
                 {"message": gettext("The documents are too large: at most 3 files of 5 MB each.")},
                 status=413,
             )
-        wait = _limited(
+        wait = rate_limited(
             request,
             group="recruitment.apply.documents",
-            value=_client_ip(request),
+            value=client_ip(request),
             rate=settings.PRM_APPLY_RATE_DOCUMENTS,
         )
         if wait:
