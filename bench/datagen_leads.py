@@ -273,7 +273,7 @@ def leads(ctx: StepContext) -> None:
              {"industries": MANAGED_INDUSTRIES}),
         )  # fmt: skip
     rule_ids = reserve_ids(RoutingRule, len(rules))
-    stride = getattr(routing, "STRIDE", 1 << 20)
+    stride = getattr(routing, "STRIDE", 720720)  # the engine's (lcm of 1..16)
     clock = 1000 * stride
     rule_rows, rule_by_key = [], {}
     for rule_id, (key, program, name, priority, strategy, criteria) in zip(rule_ids, rules, strict=True):
