@@ -18,6 +18,8 @@ QUEUED = kind("lead.queued", _("A lead returned to the vendor's queue"))
 REFERRAL_RECEIVED = kind("lead.referral_received", _("A partner referred a lead"))
 ACCEPTED = kind("lead.accepted", _("A partner accepted a lead"))
 IMPORT_FINISHED = kind("lead_import.finished", _("A lead import finished"))
+OFFER_WITHDRAWN = kind("lead.offer_withdrawn", _("The vendor withdrew a lead offer to your company"))
 
 kind_audience(PORTAL, OFFERED, OFFER_REMINDER, OFFER_EXPIRED, ASSIGNED, REFERRAL_DECIDED)
+kind_audience(PORTAL, OFFER_WITHDRAWN)
 kind_audience(OFFICE, ACCEPTED, QUEUED, REFERRAL_RECEIVED, IMPORT_FINISHED)

@@ -11,7 +11,7 @@ from prm.memo import tenant_memo
 from prm.tenancy.search import contains_ignoring_case
 
 from .hooks import directory_facets
-from .models import Partner, PartnerContact, PartnerType
+from .models import Partner, PartnerContact, PartnerLocation, PartnerType
 from .permissions import VIEW, partner_require
 
 SORTS = {
@@ -167,3 +167,18 @@ def contact_get_for_actor(*, actor, partner_id: int, contact_id: int) -> Partner
         raise Http404
     partner_require(actor, contact.partner, VIEW)
     return contact
+
+
+def partner_locations_for_actor(*, actor, partner_id: int) -> list[PartnerLocation]:
+    """The places a partner works from (the HQ first), for whoever may see the partner."""
+    partner_require(actor, Partner(pk=partner_id, tenant_id=actor.tenant_id), VIEW)
+    return list(PartnerLocation.objects.filter(partner_id=partner_id).order_by("-is_headquarters", "city", "id"))
+
+
+def location_get_for_actor(*, actor, location_id: int) -> PartnerLocation:
+    """One location of a partner the actor may see (404 otherwise)."""
+    location = PartnerLocation.objects.select_related("partner").filter(pk=location_id).first()
+    if location is None:
+        raise Http404
+    partner_require(actor, location.partner, VIEW)
+    return location

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from prm import geo
 from prm.accounts.models import Membership
 from prm.accounts.selectors import partner_admin_list
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
@@ -18,7 +19,15 @@ from prm.events.texts import label
 from prm.notifications.services import notify
 
 from . import events, notifications
-from .models import INACTIVE_STATUSES, PARTNER_TRANSITIONS, Partner, PartnerContact, PartnerStatus, PartnerType
+from .models import (
+    INACTIVE_STATUSES,
+    PARTNER_TRANSITIONS,
+    Partner,
+    PartnerContact,
+    PartnerLocation,
+    PartnerStatus,
+    PartnerType,
+)
 from .permissions import CHANGE_STATUS, COMPANY_EDIT, CREATE, EDIT, MANAGE_CONTACTS, PARTNERS_EDIT, partner_require
 
 
@@ -70,6 +79,7 @@ def partner_create(*, actor: Membership, legal_name: str, partner_type: PartnerT
         **fields,
     )
     event_record(actor=actor, target=partner, verb=events.CREATED, to_state=partner.status)
+    _headquarters_sync(partner)
     return partner
 
 
@@ -91,6 +101,8 @@ def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, An
     if not diff:
         return partner
     partner.save()
+    if {"city", "country", "postal_code"} & set(diff):
+        _headquarters_sync(partner)
     event = event_record(
         actor=actor,
         target=partner,
@@ -222,3 +234,175 @@ def contact_delete(*, actor: Membership, contact: PartnerContact) -> None:
         message=gettext_noop("Removed contact %(name)s"),
         params={"name": name},
     )
+
+
+# --- locations: where a partner works from (lead routing's nearest first, the locator) ----------
+
+
+def _coordinates(city: str, country: str, latitude, longitude) -> tuple[float | None, float | None]:
+    """Typed coordinates win; otherwise the city's from the shipped data (``prm.geo``: the
+    country's capital for a city it does not know), or none."""
+    if latitude is not None and longitude is not None:
+        if not (-90 <= float(latitude) <= 90 and -180 <= float(longitude) <= 180):
+            raise PolicyViolation(gettext("Latitude is between -90 and 90, longitude between -180 and 180."))
+        return float(latitude), float(longitude)
+    found = geo.locate(city, country)
+    return (found.latitude, found.longitude) if found else (None, None)
+
+
+def _clean_place(city: str, country: str) -> tuple[str, str]:
+    city, country = (city or "").strip(), (country or "").strip().upper()
+    if not city:
+        raise PolicyViolation(gettext("Name the city."))
+    if len(country) != 2 or not country.isalpha() or not country.isascii():
+        raise PolicyViolation(gettext("The country is an ISO 3166 code, e.g. DE."))
+    return city, country
+
+
+@transaction.atomic
+def location_add(
+    *,
+    actor: Membership,
+    partner: Partner,
+    city: str,
+    country: str,
+    label: str = "",
+    postal_code: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> PartnerLocation:
+    """Add a place the partner works from, geocoded from its city unless coordinates are typed.
+    The headquarters is not added here: it follows the partner record's address."""
+    partner_require(actor, partner, EDIT)
+    assert_same_tenant(actor, partner)
+    city, country = _clean_place(city, country)
+    lat, lon = _coordinates(city, country, latitude, longitude)
+    location = PartnerLocation.objects.create(
+        partner=partner,
+        label=(label or "").strip(),
+        city=city,
+        postal_code=(postal_code or "").strip(),
+        country=country,
+        latitude=lat,
+        longitude=lon,
+    )
+    event_record(
+        actor=actor,
+        target=partner,
+        verb=events.LOCATION_ADDED,
+        message=gettext_noop("Added the location %(place)s"),
+        params={"place": str(location)},
+        data={"location_id": location.pk, "latitude": lat, "longitude": lon},
+    )
+    return location
+
+
+@transaction.atomic
+def location_update(*, actor: Membership, location: PartnerLocation, changes: dict[str, Any]) -> PartnerLocation:
+    """Change a location (label, city, postal code, country, coordinates): a new city is geocoded
+    again unless coordinates are typed with it. The headquarters changes with the record's address."""
+    partner_require(actor, location.partner, EDIT)
+    assert_same_tenant(actor, location)
+    location = PartnerLocation.objects.select_for_update().get(pk=location.pk)
+    if location.is_headquarters:
+        raise PolicyViolation(gettext("The headquarters follows the company's address: change the address instead."))
+    allowed = {"label", "city", "postal_code", "country", "latitude", "longitude"}
+    if set(changes) - allowed:
+        raise NotAllowed(
+            gettext("You may not change: %(fields)s.") % {"fields": ", ".join(sorted(set(changes) - allowed))}
+        )
+    city, country = _clean_place(changes.get("city", location.city), changes.get("country", location.country))
+    typed = "latitude" in changes or "longitude" in changes
+    moved = city != location.city or country != location.country
+    if typed:
+        location.latitude, location.longitude = _coordinates(
+            city, country, changes.get("latitude"), changes.get("longitude")
+        )
+    elif moved:
+        location.latitude, location.longitude = _coordinates(city, country, None, None)
+    location.city, location.country = city, country
+    location.label = (changes.get("label", location.label) or "").strip()
+    location.postal_code = (changes.get("postal_code", location.postal_code) or "").strip()
+    location.save()
+    event_record(
+        actor=actor,
+        target=location.partner,
+        verb=events.LOCATION_CHANGED,
+        message=gettext_noop("Changed the location %(place)s"),
+        params={"place": str(location)},
+        data={"location_id": location.pk, "latitude": location.latitude, "longitude": location.longitude},
+    )
+    return location
+
+
+@transaction.atomic
+def location_remove(*, actor: Membership, location: PartnerLocation) -> None:
+    partner_require(actor, location.partner, EDIT)
+    assert_same_tenant(actor, location)
+    if location.is_headquarters:
+        raise PolicyViolation(gettext("The headquarters follows the company's address: it cannot be removed."))
+    partner, place, pk = location.partner, str(location), location.pk
+    deleted, _rows = PartnerLocation.objects.filter(pk=pk).delete()
+    if not deleted:
+        return  # removed meanwhile (a second click): nothing more to record
+    event_record(
+        actor=actor,
+        target=partner,
+        verb=events.LOCATION_REMOVED,
+        message=gettext_noop("Removed the location %(place)s"),
+        params={"place": place},
+        data={"location_id": pk},
+    )
+
+
+def _headquarters_sync(partner: Partner) -> None:
+    """Keep the partner's HQ location in step with its record's city and country (called by the
+    services that change them, in their transaction): created, moved (geocoded again) or left
+    alone when nothing changed. A partner without a city has its HQ at its country's capital."""
+    hq = PartnerLocation.objects.select_for_update().filter(partner=partner, is_headquarters=True).first()
+    city, country = (partner.city or "").strip(), (partner.country or "").strip().upper()
+    if not country:
+        return
+    if hq is not None and (hq.city, hq.country, hq.postal_code) == (city, country, partner.postal_code):
+        return
+    lat, lon = _coordinates(city, country, None, None)
+    if hq is None:
+        PartnerLocation.objects.create(
+            partner=partner,
+            city=city,
+            postal_code=partner.postal_code,
+            country=country,
+            latitude=lat,
+            longitude=lon,
+            is_headquarters=True,
+        )
+        return
+    hq.city, hq.country, hq.postal_code, hq.latitude, hq.longitude = city, country, partner.postal_code, lat, lon
+    hq.save(update_fields=["city", "country", "postal_code", "latitude", "longitude"])
+
+
+def partner_locations_backfill() -> int:
+    """Create the missing HQ locations of the current tenant's partners, geocoded, in one insert
+    (the demo and the bench call it once after loading partners set-based). Returns how many."""
+    missing = (
+        Partner.objects.exclude(pk__in=PartnerLocation.objects.filter(is_headquarters=True).values("partner_id"))
+        .exclude(country="")
+        .values_list("pk", "tenant_id", "city", "postal_code", "country")
+    )
+    rows = []
+    for pk, tenant_id, city, postal_code, country in missing:
+        lat, lon = _coordinates(city, country, None, None)
+        rows.append(
+            PartnerLocation(
+                partner_id=pk,
+                tenant_id=tenant_id,
+                city=city or "",
+                postal_code=postal_code or "",
+                country=country,
+                latitude=lat,
+                longitude=lon,
+                is_headquarters=True,
+            )
+        )
+    PartnerLocation.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)

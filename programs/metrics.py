@@ -210,3 +210,11 @@ declare(
         provider=gettext_noop("lead distribution"),
     )
 )
+declare(
+    Metric(
+        "leads.response_time",
+        gettext_noop("Lead response time (median hours)"),
+        unit="h",
+        provider=gettext_noop("lead distribution"),
+    )
+)

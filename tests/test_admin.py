@@ -8,6 +8,7 @@ from django.urls import reverse
 from prm.accounts.roles import Role
 from prm.events.models import Event
 from prm.tenancy.scope import tenant_scope
+from programs import metrics
 from programs.models import Program, Tier, TierRequirement
 
 pytestmark = pytest.mark.django_db
@@ -119,8 +120,9 @@ def test_a_vendor_admin_builds_a_program_with_three_tiers_and_requirements(world
         assert not TierRequirement.objects.exists()
 
 
-def test_a_metric_that_is_not_measured_yet_is_refused_with_the_reason(world, client_for, acme):
-    # given a program with one tier
+def test_a_metric_that_is_not_measured_yet_is_refused_with_the_reason(world, client_for, acme, monkeypatch):
+    # given a program with one tier, and a metric declared for a module that is not installed
+    monkeypatch.setitem(metrics._REGISTRY, "partners.nps", metrics.Metric("partners.nps", "NPS", provider="surveys"))
     client = client_for(acme.admin)
     assert (
         client.post("/admin/programs/program/add/", PROGRAM | _formset("tiers", [_tier("Gold", 1, 5, 90)])).status_code
@@ -128,7 +130,7 @@ def test_a_metric_that_is_not_measured_yet_is_refused_with_the_reason(world, cli
     )
     with tenant_scope(acme.tenant):
         gold = Tier.objects.get(name="Gold")
-    # when the admin asks for the lead acceptance rate (the leads module does not measure it yet)
+    # when the admin asks for it
     data = {
         "program": str(gold.program_id),
         "name": "Gold",
@@ -146,7 +148,7 @@ def test_a_metric_that_is_not_measured_yet_is_refused_with_the_reason(world, cli
         "requirements",
         [
             {
-                "metric": "leads.acceptance_rate",
+                "metric": "partners.nps",
                 "operator": "gte",
                 "threshold": "1",
                 "window_days": "365",

@@ -2,6 +2,9 @@
 
 What other modules import from the package; helpers the services share stay in their modules."""
 
+# The customer identity deal conflicts compare (company key, registrable domain): lead routing's
+# named accounts are matched on the same.
+from ..normalize import CustomerIdentity
 from .accounts import IMPORT_COLUMNS, customer_accounts_import
 from .closing import (
     deal_confirm_win,
@@ -25,6 +28,7 @@ __all__ = [
     "IMPORT_COLUMNS",
     "PARTNER_EDITABLE_FIELDS",
     "Attribution",
+    "CustomerIdentity",
     "attachment_add",
     "business_deadline",
     "customer_accounts_import",

@@ -33,9 +33,10 @@ def offer_terms(program_id: int | None) -> OfferTerms:
     return OfferTerms(defaults.default_acceptance_hours, defaults.default_max_offers)
 
 
-def offer_due_at(start: datetime, hours: float) -> datetime:
-    """``hours`` business hours after ``start`` in the tenant's time zone (Monday to Friday)."""
-    return business_deadline(start, hours, tenant_zone())
+def offer_due_at(start: datetime, hours: float, *, zone=None) -> datetime:
+    """``hours`` business hours after ``start`` in the tenant's time zone (Monday to Friday);
+    ``zone``: that zone when the caller has read it already."""
+    return business_deadline(start, hours, zone or tenant_zone())
 
 
 def reference_for(lead_id: int) -> str:
@@ -46,3 +47,14 @@ def lock(lead: Lead) -> Lead:
     """The lead row, locked for the rest of the transaction (FOR NO KEY UPDATE: offers and messages
     referencing it take key-share locks, which FOR UPDATE would block)."""
     return Lead.objects.select_for_update(no_key=True).get(pk=lead.pk)
+
+
+def offer_url(offer) -> str:
+    """Where a partner user opens an offer (``portal:lead_offer``, the offers part's page); its
+    path when that page is not wired in (the routing part's tests run without it)."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("portal:lead_offer", kwargs={"offer_id": offer.pk})
+    except NoReverseMatch:
+        return f"/portal/leads/offers/{offer.pk}/"

@@ -1,60 +1,758 @@
-"""The routing engine (a placeholder: the routing part replaces it with rules, rotation, capacity
-and the routing log; the signature below is the contract the other parts call)."""
+"""The routing engine: which partner is offered a lead, and why (``lead_route``, the contract every
+part calls), and the offer it makes.
+
+One run, under the lead's lock:
+
+1. **Where and what.** A lead without coordinates is geocoded from its city and country
+   (``prm.geo``, the shipped city data); without a region it takes the first of the tenant's
+   regions (``programs.Region``) that holds its country. Rules match on every region holding it.
+2. **Named accounts first.** A ``NamedAccount`` with the lead's registrable domain or company key
+   pins it to a partner: offered to it unless it had this lead before or the policy refuses it
+   (both logged); capacity does not hold a pinned lead back.
+3. **Rules.** Every active rule of an active program, in (priority, id) order, fall-back rules
+   last. A rule matches on its criteria (countries, regions, postal-code prefixes, industries,
+   product lines; empty = any; a fall-back matches everything). For a matching rule ONE query
+   (``_candidates``) reads the program's enrolled partners, judges each in SQL (active, tier rank
+   >= the rule's minimum, serves the lead's territory and industry where the rule has such
+   criteria, never offered this lead, capacity: paused, out of office today, daily quota and
+   monthly cap counted from ``LeadOffer.offered_at`` in the tenant's day and month; nearest first:
+   within ``max_distance_km``) and returns the ordered head of the eligible (``HEAD``) plus, per
+   exclusion reason, its count and up to ``EXAMPLES`` partners by name.
+   *Partner side of territory and industry:* where a rule names countries, regions or postal
+   prefixes, the partner must serve the lead's country (its HQ country, one of its
+   ``countries_served``, or one of its ``regions_served`` among the lead's region codes); where a
+   rule names industries, a partner listing industries must list the lead's (a partner listing
+   none is a generalist and serves every industry).
+4. **The walk.** The eligible are tried in order against what needs Python: the rule's required
+   certifications and competencies (``programs.hooks`` holders) and the policy
+   (``policy_decide(action="receive_lead")``). The first that passes wins; after ``HEAD``
+   refusals the rule gives up and the next is tried.
+5. **Strategies.** Weighted round robin is stride scheduling: ``STRIDE`` = 720720 (the least
+   common multiple of 1..16, so every weight from 1 to 16 divides it exactly; a heavier weight's
+   stride is rounded down, ``STRIDE // weight``). A partner's effective pass is
+   ``max(pass_value, rule.clock)`` (a partner new to the rule, or back after a pause, starts at
+   the clock: no burst, no penalty); the lowest effective pass wins, ties to the higher weight,
+   then the lower partner id; the winner's pass becomes effective + stride and the clock the
+   winner's effective pass. Weights 3:2:1 give a, b, c, a, b, a every six leads: 1,000 leads
+   split exactly 500:333:167. The pass values live in ``RotationState`` and the clock on the rule,
+   both written under the rule's row lock (``select_for_update``), so two workers routing at the
+   same instant take turns per rule and restarts change nothing. Nearest first orders by the
+   distance from the lead to the nearest of the partner's locations (haversine in SQL), then the
+   weight, then the id; a lead without coordinates orders by weight (the log says so).
+6. **The outcome.** The winner gets a pending ``LeadOffer`` (deadline and reminder in business
+   hours from the program's terms), the lead is OFFERED to it; its users who receive leads are
+   notified without lead details. No winner, or ``max_offers`` reached: the lead is QUEUED with
+   the reason and the vendor's lead managers are notified. Every run writes a ``RoutingDecision``
+   whose ``log`` keeps ids, codes and numbers (rendered in the reader's language by
+   ``leads.selectors.routing``).
+
+Queries: a fixed number per rule tried (lock the rule, the candidates, the head's partners, and
+the walk's holders and policy for each refused candidate; ``tests/leads/test_routing_engine.py``
+pins them).
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
+import time as clock_time
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from programs.models import Enrollment
+from partners.models import Partner
+from prm import geo
+from prm.accounts.models import Membership
+from prm.accounts.roles import CAPABILITIES
+from prm.events.services import event_record
+from prm.memo import tenant_memo
+from prm.notifications.services import notify
+from prm.tenancy.scope import step_out_to_tenant
+from prm.tenancy.time import tenant_zone
+from programs.models import Enrollment, Program, Region
+from programs.services.policy import certifications_held, competencies_held, policy_decide
 
-from ..models import DecisionOutcome, Lead, LeadOffer, LeadStatus, OfferStatus, QueueReason, RoutingDecision
-from .common import lock, offer_due_at, offer_terms
+from .. import events, notifications
+from ..models import (
+    DecisionOutcome,
+    Lead,
+    LeadOffer,
+    LeadStatus,
+    NamedAccount,
+    OfferStatus,
+    QueueReason,
+    RoutingDecision,
+    RoutingRule,
+    Strategy,
+)
+from ..permissions import LEADS_MANAGE, LEADS_RECEIVE
+from .common import OfferTerms, lock, offer_due_at, offer_terms, offer_url, reference_for
+
+STRIDE = 720720  # lcm(1..16): strides of weights 1..16 are exact
+HEAD = 25  # eligible candidates read per rule, and refusals before the rule gives up
+EXAMPLES = 10  # partners named per exclusion reason in the log
+SHOWN_HEAD = 5  # rotation positions of the top candidates kept in the log
+
+ROUTABLE = (LeadStatus.NEW, LeadStatus.OFFERED, LeadStatus.QUEUED)
+MANUAL_TRIGGERS = frozenset({"manual", "released"})
+
+# Why a partner was not offered the lead (the log's codes; labels in leads.selectors.routing).
+INACTIVE = "inactive"
+TIER = "tier"
+TERRITORY = "territory"
+INDUSTRY = "industry"
+OFFERED_BEFORE = "offered_before"
+PAUSED = "paused"
+AWAY = "away"
+DAILY_QUOTA = "daily_quota"
+MONTHLY_CAP = "monthly_cap"
+TOO_FAR = "too_far"
+CERTIFICATION = "certification"
+COMPETENCY = "competency"
+POLICY = "policy"
+EXCLUSION_ORDER = (
+    INACTIVE,
+    TIER,
+    TERRITORY,
+    INDUSTRY,
+    OFFERED_BEFORE,
+    PAUSED,
+    AWAY,
+    DAILY_QUOTA,
+    MONTHLY_CAP,
+    TOO_FAR,
+    CERTIFICATION,
+    COMPETENCY,
+    POLICY,
+)
+
+
+# --- what the run knows about the lead ------------------------------------------------------------
+
+
+@dataclass
+class _Lead:
+    country: str
+    regions: list[str]
+    postal: str
+    industry: str
+    product_line_id: int | None
+    latitude: float | None
+    longitude: float | None
+
+    @property
+    def located(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+def _postal(value: str) -> str:
+    return "".join((value or "").split()).upper()
+
+
+def _regions_by_country() -> dict[str, list[str]]:
+    regions: dict[str, list[str]] = {}
+    for code, countries in Region.objects.order_by("code").values_list("code", "countries"):
+        for country in countries or ():
+            regions.setdefault(country, []).append(code)
+    return regions
+
+
+def _prepare(lead: Lead) -> tuple[_Lead, dict]:
+    """Geocode the lead and give it a region when it has none (saved with it); what the rules
+    compare. Returns the facts and the log's "lead" section."""
+    country = (lead.country or "").strip().upper()
+    regions = list(tenant_memo("leads.regions_by_country", _regions_by_country).get(country, [])) if country else []
+    changed = []
+    located = "typed" if lead.latitude is not None and lead.longitude is not None else None
+    if located is None and country:
+        found = geo.locate(lead.city, country)
+        if found is not None:
+            lead.latitude, lead.longitude, located = found.latitude, found.longitude, found.precision
+            changed += ["latitude", "longitude"]
+    if not lead.region_code and regions:
+        lead.region_code = regions[0]
+        changed.append("region_code")
+    if changed:
+        lead.save(update_fields=[*changed, "updated_at"])
+    if lead.region_code and lead.region_code not in regions:
+        regions.insert(0, lead.region_code)
+    facts = _Lead(
+        country=country,
+        regions=[code.upper() for code in regions],
+        postal=_postal(lead.postal_code),
+        industry=(lead.industry or "").strip(),
+        product_line_id=lead.product_line_id,
+        latitude=lead.latitude,
+        longitude=lead.longitude,
+    )
+    section = {
+        "country": country,
+        "regions": regions,
+        "postal_code": lead.postal_code,
+        "industry": facts.industry,
+        "product_line_id": facts.product_line_id,
+        "located": located,
+        "latitude": lead.latitude,
+        "longitude": lead.longitude,
+    }
+    return facts, section
+
+
+def rule_misses(rule: RoutingRule, facts: _Lead) -> list[str]:
+    """The criteria of ``rule`` the lead does not meet (empty: it matches). A fall-back matches all."""
+    if rule.is_fallback:
+        return []
+    misses = []
+    if rule.countries and facts.country not in {c.upper() for c in rule.countries}:
+        misses.append("countries")
+    if rule.region_codes and not ({c.upper() for c in rule.region_codes} & set(facts.regions)):
+        misses.append("regions")
+    if rule.postal_prefixes and not any(facts.postal.startswith(_postal(p)) for p in rule.postal_prefixes if p):
+        misses.append("postal_prefixes")
+    if rule.industries and facts.industry.casefold() not in {i.casefold() for i in rule.industries}:
+        misses.append("industries")
+    if rule.product_line_ids and facts.product_line_id not in set(rule.product_line_ids):
+        misses.append("product_lines")
+    return misses
+
+
+# --- one rule: the candidates in one query ----------------------------------------------------------
+
+
+@dataclass
+class _Candidate:
+    id: int
+    name: str
+    weight: int
+    pass_value: int
+    effective: int
+    distance_km: float | None
+
+    def position(self, clock: int) -> dict:
+        row = {"id": self.id, "name": self.name, "weight": self.weight, "pass": self.effective, "clock": clock}
+        if self.distance_km is not None:
+            row["distance_km"] = round(self.distance_km, 1)
+        return row
+
+
+@dataclass
+class _Judged:
+    total: int = 0
+    head: list[_Candidate] = field(default_factory=list)
+    eligible: int = 0
+    excluded: dict[str, dict] = field(default_factory=dict)  # reason -> {"count", "examples"}
+
+
+_CANDIDATES_SQL = """
+WITH offered AS (
+    SELECT partner_id FROM leads_leadoffer WHERE tenant_id = %(tenant)s AND lead_id = %(lead)s
+), rotation AS (
+    SELECT partner_id, pass_value FROM leads_rotationstate WHERE tenant_id = %(tenant)s AND rule_id = %(rule)s
+), nearest AS (
+    SELECT partner_id, min({haversine}) AS km
+    FROM partners_partnerlocation
+    WHERE tenant_id = %(tenant)s AND %(by_distance)s AND latitude IS NOT NULL AND longitude IS NOT NULL
+    GROUP BY partner_id
+), judged AS (
+    SELECT p.id, p.display_name AS name, t.lead_routing_weight AS weight,
+        COALESCE(r.pass_value, 0) AS pass_value,
+        GREATEST(COALESCE(r.pass_value, 0), %(clock)s) AS effective,
+        d.km AS distance_km,
+        CASE
+            WHEN p.status <> 'active' THEN 'inactive'
+            WHEN t.rank < %(min_rank)s THEN 'tier'
+            WHEN %(by_territory)s AND NOT (
+                p.country = %(country)s OR %(country)s = ANY(p.countries_served)
+                OR upper(p.regions_served::text)::varchar[] && %(regions)s::varchar[]
+            ) THEN 'territory'
+            WHEN %(by_industry)s AND cardinality(p.industries) > 0
+                AND NOT (lower(%(industry)s) = ANY(lower(p.industries::text)::varchar[])) THEN 'industry'
+            WHEN o.partner_id IS NOT NULL THEN 'offered_before'
+            WHEN c.paused THEN 'paused'
+            WHEN c.away_from IS NOT NULL AND c.away_from <= %(today)s
+                AND (c.away_until IS NULL OR c.away_until >= %(today)s) THEN 'away'
+            WHEN c.daily_quota IS NOT NULL AND c.daily_quota <= (
+                SELECT count(*) FROM leads_leadoffer q
+                WHERE q.tenant_id = %(tenant)s AND q.partner_id = p.id AND q.offered_at >= %(day_start)s
+            ) THEN 'daily_quota'
+            WHEN c.monthly_cap IS NOT NULL AND c.monthly_cap <= (
+                SELECT count(*) FROM leads_leadoffer q
+                WHERE q.tenant_id = %(tenant)s AND q.partner_id = p.id AND q.offered_at >= %(month_start)s
+            ) THEN 'monthly_cap'
+            WHEN %(max_km)s::float8 IS NOT NULL AND %(by_distance)s AND (d.km IS NULL OR d.km > %(max_km)s::float8)
+                THEN 'too_far'
+        END AS reason
+    FROM programs_enrollment e
+    JOIN partners_partner p ON p.id = e.partner_id AND p.tenant_id = e.tenant_id
+    JOIN programs_tier t ON t.id = e.tier_id AND t.tenant_id = e.tenant_id
+    LEFT JOIN leads_leadcapacity c ON c.tenant_id = e.tenant_id AND c.partner_id = p.id
+    LEFT JOIN offered o ON o.partner_id = p.id
+    LEFT JOIN rotation r ON r.partner_id = p.id
+    LEFT JOIN nearest d ON d.partner_id = p.id
+    WHERE e.tenant_id = %(tenant)s AND e.program_id = %(program)s
+), ranked AS (
+    SELECT judged.*,
+        count(*) OVER (PARTITION BY reason) AS n,
+        count(*) OVER () AS total,
+        row_number() OVER (PARTITION BY reason ORDER BY {order}) AS pos,
+        row_number() OVER (PARTITION BY reason ORDER BY name, id) AS alpha
+    FROM judged
+)
+SELECT id, name, weight, pass_value, effective, distance_km, reason, n, total
+FROM ranked
+WHERE (reason IS NULL AND pos <= %(head)s) OR (reason IS NOT NULL AND alpha <= %(examples)s)
+ORDER BY reason NULLS FIRST, CASE WHEN reason IS NULL THEN pos ELSE alpha END
+"""
+
+_ORDERS = {
+    "rotation": "effective, weight DESC, id",
+    "distance": "distance_km NULLS LAST, weight DESC, id",
+    "weight": "weight DESC, id",
+}
+
+
+@dataclass(frozen=True)
+class _Now:
+    """The run's moment in the tenant's zone (read once): capacity counts offers since the start
+    of the tenant's day and month."""
+
+    moment: datetime
+    zone: Any
+    today: date
+    day_start: datetime
+    month_start: datetime
+
+    @classmethod
+    def read(cls) -> _Now:
+        moment, zone = timezone.now(), tenant_zone()
+        today = moment.astimezone(zone).date()
+        return cls(
+            moment=moment,
+            zone=zone,
+            today=today,
+            day_start=datetime.combine(today, time.min, tzinfo=zone),
+            month_start=datetime.combine(today.replace(day=1), time.min, tzinfo=zone),
+        )
+
+
+def _candidates(*, lead: Lead, rule: RoutingRule, facts: _Lead, min_rank: int, order: str, now: _Now) -> _Judged:
+    by_distance = order == "distance"
+    sql = _CANDIDATES_SQL.format(
+        haversine=geo.haversine_sql("latitude", "longitude", lat="%(lat)s", lon="%(lon)s"), order=_ORDERS[order]
+    )
+    by_territory = bool(rule.countries or rule.region_codes or rule.postal_prefixes) and not rule.is_fallback
+    by_industry = bool(rule.industries) and bool(facts.industry) and not rule.is_fallback
+    params: dict[str, Any] = {
+        "tenant": lead.tenant_id,
+        "lead": lead.pk,
+        "rule": rule.pk,
+        "program": rule.program_id,
+        "clock": rule.clock,
+        "min_rank": min_rank,
+        "by_territory": by_territory,
+        "country": facts.country,
+        "regions": facts.regions,
+        "by_industry": by_industry,
+        "industry": facts.industry,
+        "today": now.today,
+        "day_start": now.day_start,
+        "month_start": now.month_start,
+        "by_distance": by_distance,
+        "lat": facts.latitude or 0.0,
+        "lon": facts.longitude or 0.0,
+        "max_km": float(rule.max_distance_km) if rule.max_distance_km and by_distance else None,
+        "head": HEAD,
+        "examples": EXAMPLES,
+    }
+    judged = _Judged()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for pk, name, weight, pass_value, effective, distance, reason, count, total in rows:
+        judged.total = total
+        if reason is None:
+            judged.eligible = count
+            judged.head.append(_Candidate(pk, name, weight, pass_value, effective, distance))
+        else:
+            group = judged.excluded.setdefault(reason, {"count": count, "examples": []})
+            group["examples"].append({"id": pk, "name": name})
+    return judged
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Winner:
+    partner: Partner
+    program_id: int
+    weight: int
+    rule: RoutingRule | None = None
+    strategy: str = ""
+    distance_km: float | None = None
+    pinned: bool = False
+    effective: int | None = None  # round robin: the pass it won at
+
+
+def _exclude(section: dict, reason: str, partner: Partner, **extra) -> None:
+    group = section["excluded"].setdefault(reason, {"count": 0, "examples": []})
+    group["count"] += 1
+    if len(group["examples"]) < EXAMPLES:
+        group["examples"].append({"id": partner.pk, "name": partner.display_name, **extra})
+
+
+def _walk(*, lead: Lead, rule: RoutingRule, judged: _Judged, section: dict, on: date) -> _Candidate | None:
+    """The first eligible candidate the holders and the policy accept, or None."""
+    if not judged.head:
+        return None
+    partners = Partner.objects.in_bulk([candidate.id for candidate in judged.head])
+    certifications = set(rule.certification_codes or ())
+    competencies = set(rule.competency_codes or ())
+    refusals = 0
+    for candidate in judged.head:
+        if refusals >= HEAD:
+            section["gave_up"] = True
+            break
+        partner = partners.get(candidate.id)
+        if partner is None:
+            continue
+        if certifications:
+            missing = certifications - certifications_held(partner=partner, codes=certifications, on=on)
+            if missing:
+                _exclude(section, CERTIFICATION, partner, missing=sorted(missing))
+                refusals += 1
+                continue
+        if competencies:
+            missing = competencies - competencies_held(partner=partner, codes=competencies, on=on)
+            if missing:
+                _exclude(section, COMPETENCY, partner, missing=sorted(missing))
+                refusals += 1
+                continue
+        decided = policy_decide(
+            partner=partner, action="receive_lead", product_line=lead.product_line, country=lead.country, on=on
+        )
+        if not decided.allowed:
+            _exclude(section, POLICY, partner, codes=list(decided.codes))
+            refusals += 1
+            continue
+        candidate.partner = partner  # type: ignore[attr-defined]
+        return candidate
+    else:
+        if len(judged.head) < judged.eligible:
+            section["gave_up"] = True  # every candidate read was refused; the rest were not read
+    return None
+
+
+def _try_rule(*, lead: Lead, rule: RoutingRule, facts: _Lead, log: dict, now: _Now) -> _Winner | None:
+    section: dict[str, Any] = {
+        "id": rule.pk,
+        "name": rule.name,
+        "program_id": rule.program_id,
+        "strategy": rule.strategy,
+        "fallback": rule.is_fallback,
+    }
+    log["rules"].append(section)
+    misses = rule_misses(rule, facts)
+    if misses:
+        section.update(matched=False, misses=misses)
+        return None
+    # The rule's row lock: rotation and capacity are read and written by one run at a time per rule.
+    rule = RoutingRule.objects.select_for_update(of=("self",)).select_related("min_tier").get(pk=rule.pk)
+    min_rank = rule.min_tier.rank if rule.min_tier_id else 0
+    if rule.strategy == Strategy.NEAREST:
+        order = "distance" if facts.located else "weight"
+        if not facts.located:
+            section["no_coordinates"] = True
+    else:
+        order = "rotation"
+    judged = _candidates(lead=lead, rule=rule, facts=facts, min_rank=min_rank, order=order, now=now)
+    section.update(
+        matched=True,
+        candidates=judged.total,
+        eligible=judged.eligible,
+        clock=rule.clock,
+        excluded={reason: judged.excluded[reason] for reason in EXCLUSION_ORDER if reason in judged.excluded},
+        head=[candidate.position(rule.clock) for candidate in judged.head[:SHOWN_HEAD]],
+    )
+    winner = _walk(lead=lead, rule=rule, judged=judged, section=section, on=now.today)
+    section["excluded"] = {r: section["excluded"][r] for r in EXCLUSION_ORDER if r in section["excluded"]}
+    if winner is None:
+        return None
+    section["winner"] = winner.position(rule.clock)
+    return _Winner(
+        partner=winner.partner,  # type: ignore[attr-defined]
+        program_id=rule.program_id,
+        weight=winner.weight,
+        rule=rule,
+        strategy=rule.strategy,
+        distance_km=round(winner.distance_km, 1) if winner.distance_km is not None else None,
+        effective=winner.effective if rule.strategy == Strategy.ROUND_ROBIN else None,
+    )
+
+
+def _named_account(*, lead: Lead, offered: set[int], log: dict, on: date) -> _Winner | None:
+    match = Q(name_key=lead.company_key) if lead.company_key else Q(pk__in=[])
+    if lead.domain:
+        match |= Q(domain=lead.domain)
+    account = NamedAccount.objects.filter(match).select_related("partner").order_by("id").first()
+    if account is None:
+        return None
+    partner = account.partner
+    section: dict[str, Any] = {"id": account.pk, "name": account.name, "partner_id": partner.pk}
+    section["partner"] = partner.display_name
+    log["named_account"] = section
+    if partner.pk in offered:
+        section["outcome"] = OFFERED_BEFORE
+        return None
+    decided = policy_decide(
+        partner=partner, action="receive_lead", product_line=lead.product_line, country=lead.country
+    )
+    if not decided.allowed:
+        section.update(outcome=POLICY, codes=list(decided.codes))
+        return None
+    enrollment = (
+        Enrollment.objects.filter(partner=partner, program__is_active=True)
+        .select_related("tier")
+        .order_by("program_id")
+        .first()
+    )
+    section["outcome"] = "offered"
+    return _Winner(
+        partner=partner,
+        program_id=enrollment.program_id if enrollment else lead.program_id,
+        weight=enrollment.tier.lead_routing_weight if enrollment else 1,
+        pinned=True,
+    )
+
+
+def _rules() -> list[RoutingRule]:
+    active_programs = Program.objects.filter(is_active=True).values("pk")
+    return list(
+        RoutingRule.objects.filter(is_active=True, program_id__in=active_programs).order_by(
+            "is_fallback", "priority", "id"
+        )
+    )
+
+
+def _advance_rotation(*, winner: _Winner, now: datetime) -> None:
+    """The winner's new pass (effective + stride) and the rule's clock (the effective pass it won
+    at), under the rule's lock taken in ``_try_rule``."""
+    rule = winner.rule
+    new_pass = winner.effective + STRIDE // max(1, winner.weight)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO leads_rotationstate (tenant_id, rule_id, partner_id, pass_value, served, last_served_at)"
+            " VALUES (%s, %s, %s, %s, 1, %s)"
+            " ON CONFLICT (tenant_id, rule_id, partner_id) DO UPDATE SET pass_value = EXCLUDED.pass_value,"
+            " served = leads_rotationstate.served + 1, last_served_at = EXCLUDED.last_served_at",
+            [rule.tenant_id, rule.pk, winner.partner.pk, new_pass, now],
+        )
+    RoutingRule.objects.filter(pk=rule.pk).update(clock=winner.effective)
+
+
+def _receivers(partner_id: int) -> list[Membership]:
+    roles = CAPABILITIES.require(LEADS_RECEIVE)
+    return list(
+        Membership.objects.filter(partner_id=partner_id, is_active=True, role__in=sorted(roles)).select_related("user")
+    )
+
+
+def _lead_managers() -> list[Membership]:
+    roles = CAPABILITIES.require(LEADS_MANAGE)
+    return list(
+        Membership.objects.filter(partner__isnull=True, is_active=True, role__in=sorted(roles)).select_related("user")
+    )
+
+
+def make_offer(
+    *,
+    lead: Lead,
+    winner: _Winner,
+    decision: RoutingDecision,
+    actor=None,
+    now: datetime,
+    trigger: str,
+    zone=None,
+    terms: OfferTerms | None = None,
+) -> LeadOffer:
+    """Offer the (locked) lead to the winner: the offer with its terms, the lead OFFERED, the
+    event, the partner's people told (reference and deadline only: they sign in to read it)."""
+    terms = terms or offer_terms(winner.program_id)
+    offer = LeadOffer.objects.create(
+        lead=lead,
+        partner=winner.partner,
+        decision=decision,
+        rule=winner.rule,
+        rule_name=winner.rule.name if winner.rule else "",
+        strategy=winner.strategy,
+        pinned=winner.pinned,
+        weight=winner.weight,
+        distance_km=winner.distance_km,
+        offered_at=now,
+        due_at=offer_due_at(now, terms.acceptance_hours, zone=zone),
+        remind_at=offer_due_at(now, terms.acceptance_hours / 2, zone=zone),
+    )
+    from_status = lead.status
+    lead.status, lead.offered_to, lead.program_id, lead.queue_reason = (
+        LeadStatus.OFFERED,
+        winner.partner,
+        winner.program_id,
+        "",
+    )
+    lead.offer_count += 1
+    lead.save(update_fields=["status", "offered_to", "program", "queue_reason", "offer_count", "updated_at"])
+    event = event_record(
+        actor=actor,
+        target=lead,
+        verb=events.OFFERED,
+        from_state=from_status,
+        to_state=lead.status,
+        message=gettext_noop("Offered to %(partner)s"),
+        params={"partner": winner.partner.display_name},
+        data={
+            "offer_id": offer.pk,
+            "partner_id": winner.partner.pk,
+            "rule_id": winner.rule.pk if winner.rule else None,
+            "pinned": winner.pinned,
+            "trigger": trigger,
+            "decision_id": decision.pk,
+        },
+    )
+    notify(
+        recipients=_receivers(winner.partner.pk),
+        kind=notifications.OFFERED,
+        title=gettext_noop("Lead %(reference)s is offered to your company"),
+        body=gettext_noop("Please answer by %(deadline)s. Sign in to read the lead and accept or decline it."),
+        params={"reference": lead.reference or reference_for(lead.pk), "deadline": offer.due_at},
+        url=offer_url(offer),
+        event=event,
+    )
+    return offer
+
+
+def queue(*, lead: Lead, reason: str, actor=None, trigger: str, decision: RoutingDecision | None = None) -> None:
+    """Return the (locked) lead to the vendor's queue with ``reason``; the lead managers hear it."""
+    from_status = lead.status
+    lead.status, lead.offered_to, lead.queue_reason = LeadStatus.QUEUED, None, reason
+    lead.save(update_fields=["status", "offered_to", "queue_reason", "updated_at"])
+    event = event_record(
+        actor=actor,
+        target=lead,
+        verb=events.QUEUED,
+        from_state=from_status,
+        to_state=lead.status,
+        message=gettext_noop("Returned to the queue: %(reason)s"),
+        params={"reason": QueueReason(reason).label},
+        data={"reason": reason, "trigger": trigger, "decision_id": decision.pk if decision else None},
+    )
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        url = reverse("office:lead_routing", kwargs={"lead_id": lead.pk})
+    except NoReverseMatch:
+        url = ""
+    notify(
+        recipients=[member for member in _lead_managers() if actor is None or member.pk != actor.pk],
+        kind=notifications.QUEUED,
+        title=gettext_noop("Lead %(reference)s returned to the queue"),
+        body=gettext_noop("%(company)s: %(reason)s"),
+        params={"reference": lead.reference, "company": lead.company, "reason": QueueReason(reason).label},
+        url=url,
+        event=event,
+    )
 
 
 @transaction.atomic
 def lead_route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | None:
     """Route ``lead`` (locked): offer it to the next partner or return it to the vendor's queue,
-    and write the decision to the routing log. Nothing when it has an open offer or is held.
-    ``trigger``: why now (new, declined, expired, returned, manual)."""
+    and write the decision to the routing log. Nothing (None) when it has an open offer, is held
+    or is not routable (a duplicate, a referral under review, closed). ``trigger``: why now (new,
+    declined, expired, returned, manual, released). See the module's docstring for the rules.
+
+    Runs in the tenant's scope even when a partner user's action triggers it (a decline): it reads
+    every partner's capacity and rotation, and hands nothing of them back to that user."""
+    with step_out_to_tenant():
+        return _route(lead=lead, trigger=trigger, actor=actor)
+
+
+def _route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | None:
+    started = clock_time.perf_counter()
     lead = lock(lead)
-    if (
-        lead.status not in (LeadStatus.NEW, LeadStatus.OFFERED, LeadStatus.QUEUED)
-        or lead.offers.filter(status=OfferStatus.PENDING).exists()
-    ):
+    if lead.status not in ROUTABLE:
         return None
-    now = timezone.now()
-    offered = set(lead.offers.values_list("partner_id", flat=True))
-    enrollment = (
-        Enrollment.objects.exclude(partner_id__in=offered).select_related("tier").order_by("partner_id").first()
-    )
-    terms = offer_terms(enrollment.program_id if enrollment else None)
-    if enrollment is None or lead.offer_count >= terms.max_offers:
-        decision = RoutingDecision.objects.create(
-            lead=lead, created_at=now, trigger=trigger, outcome=DecisionOutcome.QUEUED, log={}
-        )
-        lead.status, lead.offered_to = LeadStatus.QUEUED, None
-        lead.queue_reason = QueueReason.NO_CANDIDATE if enrollment is None else QueueReason.MAX_OFFERS
-        lead.save(update_fields=["status", "offered_to", "queue_reason", "updated_at"])
-        return decision
+    offers = list(LeadOffer.objects.filter(lead=lead).values_list("partner_id", "status"))
+    if any(status == OfferStatus.PENDING for _partner, status in offers):
+        return None
+    offered = {partner_id for partner_id, _status in offers}
+    run = _Now.read()
+    now = run.moment
+    facts, lead_section = _prepare(lead)
+    log: dict[str, Any] = {"version": 1, "trigger": trigger, "lead": lead_section, "rules": []}
+    winner: _Winner | None = None
+    reason = ""
+    terms = offer_terms(lead.program_id)
+    # The limit holds automatic routing; staff routing by hand (manual, released) lift it.
+    if lead.offer_count >= terms.max_offers and trigger not in MANUAL_TRIGGERS:
+        reason = QueueReason.MAX_OFFERS
+        log["max_offers"] = terms.max_offers
+    else:
+        winner = _named_account(lead=lead, offered=offered, log=log, on=run.today)
+        if winner is None:
+            rules = _rules()
+            for rule in rules:
+                winner = _try_rule(lead=lead, rule=rule, facts=facts, log=log, now=run)
+                if winner is not None:
+                    break
+            if winner is None:
+                matched = any(section.get("matched") for section in log["rules"])
+                reason = QueueReason.NO_CANDIDATE if matched else QueueReason.NO_RULE
+    if winner is not None:
+        log["winner"] = {
+            "partner_id": winner.partner.pk,
+            "name": winner.partner.display_name,
+            "rule_id": winner.rule.pk if winner.rule else None,
+            "rule": winner.rule.name if winner.rule else "",
+            "weight": winner.weight,
+            "pinned": winner.pinned,
+            "distance_km": winner.distance_km,
+        }
+        if winner.rule is not None and winner.strategy == Strategy.ROUND_ROBIN:
+            _advance_rotation(winner=winner, now=now)
+    else:
+        log["queue_reason"] = str(reason)
     decision = RoutingDecision.objects.create(
         lead=lead,
         created_at=now,
-        trigger=trigger,
-        outcome=DecisionOutcome.OFFERED,
-        partner_id=enrollment.partner_id,
-        log={},
+        trigger=trigger[:16],
+        outcome=(
+            (DecisionOutcome.PINNED if winner.pinned else DecisionOutcome.OFFERED) if winner else DecisionOutcome.QUEUED
+        ),
+        rule=winner.rule if winner else None,
+        partner=winner.partner if winner else None,
+        log=log,
+        duration_ms=0,
     )
-    LeadOffer.objects.create(
-        lead=lead,
-        partner_id=enrollment.partner_id,
-        decision=decision,
-        weight=enrollment.tier.lead_routing_weight,
-        offered_at=now,
-        due_at=offer_due_at(now, terms.acceptance_hours),
-        remind_at=offer_due_at(now, terms.acceptance_hours / 2),
-    )
-    lead.status, lead.offered_to_id, lead.program_id = LeadStatus.OFFERED, enrollment.partner_id, enrollment.program_id
-    lead.offer_count += 1
-    lead.save(update_fields=["status", "offered_to", "program", "offer_count", "updated_at"])
+    if winner is not None:
+        make_offer(
+            lead=lead,
+            winner=winner,
+            decision=decision,
+            actor=actor,
+            now=now,
+            trigger=trigger,
+            zone=run.zone,
+            terms=terms if winner.program_id == lead.program_id else None,
+        )
+    elif lead.status != LeadStatus.QUEUED or lead.queue_reason != reason:
+        queue(lead=lead, reason=reason, actor=actor, trigger=trigger, decision=decision)
+    # The time the decision took, offer and messages included (the bench's figure).
+    elapsed = (clock_time.perf_counter() - started) * 1000
+    RoutingDecision.objects.filter(pk=decision.pk).update(duration_ms=elapsed)
+    decision.duration_ms = elapsed
     return decision
+
+
+__all__ = ["HEAD", "STRIDE", "lead_route", "make_offer", "queue", "rule_misses"]

@@ -101,6 +101,13 @@ def register() -> None:
     from ..permissions import LEADS_RECEIVE
 
     _VERBS = frozenset({deal_events.WON, deal_events.LOST})
-    menu_entry(area=PORTAL, label=gettext_lazy("Leads"), url_name="portal:leads", capability=LEADS_RECEIVE, order=45)
+    menu_entry(
+        area=PORTAL,
+        label=gettext_lazy("Offers and leads"),
+        url_name="portal:leads",
+        capability=LEADS_RECEIVE,
+        order=33,
+        group=gettext_lazy("Leads"),
+    )
     action_source(area=PORTAL, name="lead_offers", items=_offers_waiting, capability=LEADS_RECEIVE, order=8)
     events_recorded.connect(_events_recorded)

@@ -5,7 +5,8 @@ once from LearningConfig.ready):
 * ``prm.accounts.hooks.partner_users_changed``: a person who joins or leaves a partner changes
   its competencies the same day (recomputed after commit, through the outbox);
 * ``programs.hooks.competency_holder``: the product authorization policy asks which competencies a
-  partner holds on a day;
+  partner holds on a day; ``programs.hooks.certification_holder``: lead routing asks which
+  certifications a partner's people hold;
 * ``programs.hooks.register_metric``: ``learning.certified_people`` and ``learning.competencies``
   for tier requirements (``learning.metrics``);
 * "at risk": programs' tier card offers no hook for it, so the partner admin's home gets an action
@@ -37,6 +38,27 @@ def _competencies_held(*, partner, codes: set[str], on) -> set[str]:
     from ..selectors.certificates import competency_codes_held
 
     return competency_codes_held(partner_id=partner.pk, codes=codes, on=on, today=tenant_today())
+
+
+def _certifications_held(*, partner, codes: set[str], on) -> set[str]:
+    """Which of the certification ``codes`` one of the partner's current, active people holds with
+    a certificate valid on ``on`` (one query): lead routing's required certifications."""
+    from django.db.models import Q
+
+    from ..models import Certificate, CertificateStatus
+
+    return set(
+        Certificate.objects.filter(
+            holder__partner_id=partner.pk,
+            holder__is_active=True,
+            certification__code__in=sorted(codes),
+            status=CertificateStatus.ACTIVE,
+            issued_on__lte=on,
+        )
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+        .values_list("certification__code", flat=True)
+        .distinct()
+    )
 
 
 def _competency_certifications() -> tuple[int, ...]:
@@ -102,7 +124,7 @@ def _certificates_to_renew(*, actor, tenant, limit: int) -> ActionGroup | None:
 
 def register() -> None:
     from prm.accounts.hooks import partner_users_changed
-    from programs.hooks import competency_holder
+    from programs.hooks import certification_holder, competency_holder
 
     from ..metrics import register_metrics
     from ..permissions import LEARNING_TAKE, LEARNING_TEAM, LEARNING_VIEW
@@ -125,6 +147,7 @@ def register() -> None:
     )
     partner_users_changed.connect(_partner_users_changed)
     competency_holder(_competencies_held)
+    certification_holder(_certifications_held)
     register_metrics()
     action_source(
         area=PORTAL, name="certificates_to_renew", items=_certificates_to_renew, capability=LEARNING_TEAM, order=45

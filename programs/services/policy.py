@@ -118,6 +118,43 @@ def _competencies_held(partner: Partner, codes: set[str], on: date) -> set[str]:
     return held & codes
 
 
+def competencies_held(*, partner: Partner, codes: set[str], on: date | None = None) -> set[str]:
+    """Which of ``codes`` the partner holds on ``on`` (today), as the registered holders answer
+    (none registered: none held). Lead routing asks it for a rule's required competencies."""
+    if not codes:
+        return set()
+    return _competencies_held(partner, set(codes), on or tenant_today())
+
+
+# --- certifications: a hook for the learning app ---------------------------------------------------
+
+# A certification holder answers, for one partner, which of the asked certification codes at
+# least one of its current people holds with a valid certificate on the day:
+# ``holder(*, partner, codes: set[str], on: date) -> set[str]``. The learning app registers one;
+# until then none is held. Lead routing asks it (a rule's required certifications), with every
+# code at once, so a holder answers with one query.
+CertificationHolder = Callable[..., set[str]]
+certification_holders: list[CertificationHolder] = []
+
+
+def certification_holder(holder: CertificationHolder) -> CertificationHolder:
+    """Register a certification holder (usable as a decorator)."""
+    if holder not in certification_holders:
+        certification_holders.append(holder)
+    return holder
+
+
+def certifications_held(*, partner: Partner, codes: set[str], on: date | None = None) -> set[str]:
+    """Which of ``codes`` the partner holds on ``on`` (today): the union of the holders' answers."""
+    codes = set(codes)
+    if not codes:
+        return set()
+    held: set[str] = set()
+    for holder in certification_holders:
+        held |= set(holder(partner=partner, codes=set(codes), on=on or tenant_today()))
+    return held & codes
+
+
 # --- formatting ------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from prm.events.models import Event
 from prm.notifications.models import Notification
 from prm.tenancy.scope import platform_scope, tenant_scope
 from prm.tenancy.time import add_months
+from programs import metrics
 from programs.models import Enrollment, ProposalStatus, TierChangeProposal, TierStanding
 from programs.services.evaluation import tier_evaluate
 
@@ -31,6 +32,8 @@ from ..factories import (
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 6, 15)
+# A metric declared for a module that is not installed (every declared metric is measured today).
+UNMEASURED = metrics.Metric("partners.nps", "Net promoter score", provider="surveys")
 
 
 @pytest.fixture
@@ -242,10 +245,11 @@ def test_values_outside_the_look_back_window_do_not_count(acme, ladder):
     assert _standing(enrollment).qualifying_tier_id == ladder.registered.pk
 
 
-def test_a_metric_that_is_not_measured_yet_is_never_met_and_says_so(acme, ladder):
-    # given a Platinum tier that needs the lead acceptance rate (the leads app does not measure it yet)
+def test_a_metric_that_is_not_measured_yet_is_never_met_and_says_so(acme, ladder, monkeypatch):
+    # given a Platinum tier that needs a metric declared by a module that is not installed
+    monkeypatch.setitem(metrics._REGISTRY, UNMEASURED.key, UNMEASURED)
     platinum = TierFactory(program=ladder.program, name="Platinum", rank=4)
-    TierRequirementFactory(tier=platinum, metric="leads.acceptance_rate", threshold=1)
+    TierRequirementFactory(tier=platinum, metric=UNMEASURED.key, threshold=1)
     enrollment = _enrol(acme.partner, ladder.gold)
     _record(acme.partner, ladder.revenue, "900")
     _record(acme.partner, ladder.plan, "90")

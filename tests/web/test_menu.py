@@ -38,6 +38,7 @@ def _labels(role, kind):
                 "Partners",
                 "Recruitment",
                 "Deals",
+                "Leads",
                 "Pricing approvals",
                 "Learning",
                 "Programs",
@@ -48,16 +49,46 @@ def _labels(role, kind):
         ),
         (
             Role.CHANNEL_MANAGER,
-            ["Dashboard", "Partners", "Recruitment", "Deals", "Pricing approvals", "Learning", "Programs", "Staff"],
+            [
+                "Dashboard",
+                "Partners",
+                "Recruitment",
+                "Deals",
+                "Leads",
+                "Pricing approvals",
+                "Learning",
+                "Programs",
+                "Staff",
+            ],
         ),
         (
             Role.CHANNEL_DIRECTOR,
-            ["Dashboard", "Partners", "Recruitment", "Deals", "Pricing approvals", "Learning", "Programs", "Staff"],
+            [
+                "Dashboard",
+                "Partners",
+                "Recruitment",
+                "Deals",
+                "Leads",
+                "Pricing approvals",
+                "Learning",
+                "Programs",
+                "Staff",
+            ],
         ),
-        (Role.MARKETING, ["Dashboard", "Partners", "Recruitment", "Deals", "Learning", "Programs", "Staff"]),
+        (Role.MARKETING, ["Dashboard", "Partners", "Recruitment", "Deals", "Leads", "Learning", "Programs", "Staff"]),
         (
             Role.FINANCE,
-            ["Dashboard", "Partners", "Recruitment", "Deals", "Pricing approvals", "Learning", "Programs", "Staff"],
+            [
+                "Dashboard",
+                "Partners",
+                "Recruitment",
+                "Deals",
+                "Leads",
+                "Pricing approvals",
+                "Learning",
+                "Programs",
+                "Staff",
+            ],
         ),
     ],
 )
@@ -74,9 +105,9 @@ def test_staff_see_the_back_office_entries_their_role_opens(role, expected):
                 "Home",
                 "Your tier",
                 "Products",
+                "Leads",
                 "Deals",
                 "Learning",
-                "Leads",
                 "Company",
                 "Licences",
                 "People",
@@ -89,9 +120,9 @@ def test_staff_see_the_back_office_entries_their_role_opens(role, expected):
                 "Home",
                 "Your tier",
                 "Products",
+                "Leads",
                 "Deals",
                 "Learning",
-                "Leads",
                 "Company",
                 "Licences",
                 "People",
@@ -123,6 +154,21 @@ def test_the_learning_entries_fold_into_one_dropdown_per_side(role, kind, expect
     member = Membership(role=role, kind=kind, is_active=True)
     [learning] = [item for item in menu_for(member) if item["label"] == "Learning"]
     assert [child["label"] for child in learning["children"]] == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "expected"),
+    [
+        (Role.MARKETING, MembershipKind.STAFF, ["Leads", "Import leads", "Fairness", "Aging"]),
+        (Role.FINANCE, MembershipKind.STAFF, ["Leads", "Fairness", "Aging"]),
+        (Role.PARTNER_ADMIN, MembershipKind.PARTNER, ["Offers and leads", "Referrals", "Lead share"]),
+        (Role.SALES, MembershipKind.PARTNER, ["Offers and leads", "Referrals"]),
+    ],
+)
+def test_the_lead_entries_fold_into_one_dropdown_per_side(role, kind, expected):
+    member = Membership(role=role, kind=kind, is_active=True)
+    [leads] = [item for item in menu_for(member) if item["label"] == "Leads"]
+    assert [child["label"] for child in leads["children"]] == expected
 
 
 def test_an_inactive_member_sees_no_entries():
