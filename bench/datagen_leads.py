@@ -68,6 +68,7 @@ from leads.models import (
 )
 from leads.services.common import reference_for
 from partners.models import Partner, PartnerLocation, PartnerStatus
+from prm.geo import distance_km
 from programs.models import Enrollment, ProductLine
 
 LEADS_PER_PARTNER = 30
@@ -440,7 +441,10 @@ def leads(ctx: StepContext) -> None:
         weight = weights.get((partner_id, rule["program"]), (1, 1))[0]
         distance = None
         if rule["strategy"] == Strategy.NEAREST and partner_id in partner_place:
-            distance = round(_km(fields, partner_place[partner_id]), 1)
+            hq = partner_place[partner_id]
+            distance = round(
+                distance_km((fields["latitude"], fields["longitude"]), (hq["latitude"], hq["longitude"])), 1
+            )
         row = {
             "tenant_id": tenant,
             "lead_id": lead_id,
@@ -842,15 +846,6 @@ def _lead_row(lead: dict) -> dict:
     if lead.get("partner_id") is None:
         lead.pop("accepted_at", None)
     return lead
-
-
-def _km(a: dict, b: dict) -> float:
-    """Great-circle distance in km between two rows with latitude and longitude."""
-    from math import asin, cos, radians, sin, sqrt
-
-    lat1, lon1, lat2, lon2 = map(radians, (a["latitude"], a["longitude"], b["latitude"], b["longitude"]))
-    h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lon2 - lon1) / 2) ** 2
-    return 6371.0 * 2 * asin(sqrt(h))
 
 
 def _log(rng, offer: dict) -> dict:
