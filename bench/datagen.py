@@ -552,7 +552,11 @@ import bench.datagen_deals  # noqa: E402
 import bench.datagen_learning  # noqa: E402
 
 # Recruitment and onboarding: applications, scores, checks, onboardings (after the people and programs).
-import bench.datagen_recruitment  # noqa: E402, F401
+import bench.datagen_recruitment  # noqa: E402
+
+# Lead distribution: rules, locations, capacities, 150,000 leads with their offers (after everything
+# above: the rules use the programs and product lines, the offers the partners' users).
+import bench.datagen_leads  # noqa: E402, F401
 
 # --- Once, after the tenants --------------------------------------------------------------------
 
@@ -628,8 +632,12 @@ def generate(plans: list[TenantPlan], *, log: Callable[[str], None]) -> World:
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TABLE {META_TABLE} (key text PRIMARY KEY, value text NOT NULL)")
             cursor.execute(
-                f"INSERT INTO {META_TABLE} VALUES ('plans', %s), ('rows', %s)",  # noqa: S608
-                [json.dumps(plans_as_json(plans), sort_keys=True), json.dumps(world.counts, sort_keys=True)],
+                f"INSERT INTO {META_TABLE} VALUES ('plans', %s), ('rows', %s), ('steps', %s)",  # noqa: S608
+                [
+                    json.dumps(plans_as_json(plans), sort_keys=True),
+                    json.dumps(world.counts, sort_keys=True),
+                    json.dumps(step_names()),
+                ],
             )
     # Planner statistics, as a database that has lived a while would have them. Before the
     # evaluation too: its statements over freshly copied tables without statistics get plans
@@ -642,6 +650,11 @@ def generate(plans: list[TenantPlan], *, log: Callable[[str], None]) -> World:
         cursor.execute(f"INSERT INTO {META_TABLE} VALUES ('evaluation', %s)", [json.dumps(evaluation)])  # noqa: S608
         cursor.execute("VACUUM ANALYZE")
     return world
+
+
+def step_names() -> list[str]:
+    """The generator's steps: a database made by other steps (a capability added since) is not reused."""
+    return [name for name, _ in STEPS] + [name for name, _ in GLOBAL_STEPS]
 
 
 def generated_meta() -> dict | None:

@@ -284,7 +284,9 @@ def policies(ctx: StepContext) -> None:
         if key in seen:
             continue
         seen.add(key)
-        alone = bool(country) and rng.random() < 0.25 and (line, country) not in exclusive
+        # Exclusive for one product line only: a country held exclusively for every line would shut
+        # every other partner out of its deals and leads (the random draw stays, for the same data).
+        alone = bool(country) and rng.random() < 0.25 and line is not None and (line, country) not in exclusive
         if alone:
             exclusive.add((line, country))
         ends, started = rng.random(), rng.randint(60, 900)

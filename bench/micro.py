@@ -12,6 +12,7 @@ capabilities add theirs here (deal selectors, accrual services, ...)::
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
@@ -40,6 +41,8 @@ class Variant:
     baseline: bool = False  # the other variants are reported as a multiple of this one
     runs: int | None = None  # at most this many runs (a slow service), whatever --micro-runs says
     warmup: int | None = None
+    exact: bool = False  # exactly ``runs`` runs (a workload of its own size), whatever --micro-runs says
+    note: Callable[[], str] | None = None  # what the runs did, asked after them inside the context
 
 
 MICROS: list[tuple[str, str, Callable[[MicroContext], list[Variant]]]] = []
@@ -59,9 +62,11 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def time_variant(variant: Variant, *, runs: int, warmup: int) -> dict:
-    runs = min(runs, variant.runs) if variant.runs else runs
+    if variant.runs:
+        runs = variant.runs if variant.exact else min(runs, variant.runs)
     warmup = min(warmup, variant.warmup) if variant.warmup is not None else warmup
     samples = []
+    note = None
     with variant.context():
         for _ in range(warmup):
             variant.call()
@@ -69,15 +74,22 @@ def time_variant(variant: Variant, *, runs: int, warmup: int) -> dict:
             started = time.perf_counter()
             variant.call()
             samples.append((time.perf_counter() - started) * 1000)
+        if variant.note is not None:
+            note = variant.note()
     samples.sort()
-    return {
+    timed = {
         "name": variant.name,
         "runs": runs,
         "p50_ms": round(percentile(samples, 50), 3),
         "p95_ms": round(percentile(samples, 95), 3),
+        "p99_ms": round(percentile(samples, 99), 3),
         "mean_ms": round(sum(samples) / len(samples), 3),
         "min_ms": round(samples[0], 3),
+        "max_ms": round(samples[-1], 3),
     }
+    if note:
+        timed["note"] = note
+    return timed
 
 
 def run_all(ctx: MicroContext, *, runs: int, warmup: int, only: set[str] | None, say) -> list[dict]:
@@ -594,4 +606,210 @@ def partner_import_micro(ctx: MicroContext) -> list[Variant]:
     return [
         Variant("upload and check", _rolled_back(upload), lambda: tenant_scope(ctx.tenant), runs=5, warmup=1),
         Variant("upload, confirm, import", _rolled_back(whole), lambda: tenant_scope(ctx.tenant), runs=5, warmup=1),
+    ]
+
+
+# --- Leads: routing decisions and the deadline sweep --------------------------------------------------
+
+ROUTE_LEADS = int(os.environ.get("BENCH_ROUTE_LEADS", "10000"))  # fewer for a quick look
+ROUTE_WARMUP = 50
+
+
+class _Statements:
+    """Every statement a service sends while installed (``connection.execute_wrapper``): how many,
+    and how long each kind took (its first words), to say where a service's time goes."""
+
+    def __init__(self):
+        self.count = 0
+        self.seconds = 0.0
+        self.kinds: dict[str, list[float]] = {}
+
+    def __call__(self, execute, statement, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(statement, params, many, context)
+        finally:
+            elapsed = time.perf_counter() - started
+            self.count += 1
+            self.seconds += elapsed
+            kind = " ".join(str(statement).split())[:70]
+            entry = self.kinds.setdefault(kind, [0, 0.0])
+            entry[0] += 1
+            entry[1] += elapsed
+
+    def summary(self, runs: int, *, top: int = 5) -> str:
+        heavy = sorted(self.kinds.items(), key=lambda item: -item[1][1])[:top]
+        return (
+            f"{self.count / runs:.1f} statements and {self.seconds / runs * 1000:.2f} ms of SQL per call; "
+            "heaviest: "
+            + "; ".join(f"`{kind}...` x{n / runs:.1f}, {seconds / runs * 1000:.2f} ms" for kind, (n, seconds) in heavy)
+        )
+
+
+def _fresh_leads(ctx: MicroContext, count: int) -> list:
+    """``count`` new leads of the tenant as they arrive (the generator's mix of countries, cities,
+    industries, product lines; 1 % of them a named account's; no coordinates), in one bulk insert."""
+    import random
+
+    import bench.datagen  # noqa: F401 (first: the step modules import from it)
+    from bench.datagen_deals import _Identity, customers
+    from bench.datagen_leads import country_draw, lead_fields
+    from leads.models import Lead, LeadSource, LeadStatus, NamedAccount
+    from programs.models import ProductLine
+
+    rng = random.Random(20261205)  # noqa: S311 (test data)
+    lines = list(ProductLine.objects.values_list("id", flat=True))
+    named = list(NamedAccount.objects.values_list("name", "domain")[:200])
+    # Names the generator did not use (its seed differs): fresh customers, not duplicates.
+    fresh = [(name, domain) for name, domain, _ in customers(rng, count)]
+    identity = _Identity()
+    leads = []
+    for n in range(count):
+        company = rng.choice(named) if named and rng.random() < 0.01 else fresh[n]
+        fields = lead_fields(
+            rng,
+            country=country_draw(rng),
+            company=company,
+            identity=identity,
+            lines=lines,
+            currency=ctx.tenant.default_currency,
+        )
+        # As an import or the web form leaves them: a city, no coordinates (routing finds them).
+        fields |= {"latitude": None, "longitude": None}
+        leads.append(
+            Lead(
+                tenant_id=ctx.tenant.pk,
+                reference=f"BENCH-{n:06d}",
+                status=LeadStatus.NEW,
+                source=LeadSource.IMPORT,
+                campaign="Bench",
+                **fields,
+            )
+        )
+    return Lead.objects.bulk_create(leads, batch_size=2_000)
+
+
+@micro(
+    "leads.route",
+    f"lead_route() of {ROUTE_LEADS:,} new leads (after {ROUTE_WARMUP} more as a warm-up), one after the other as "
+    "the worker routes them, each timed alone: the leads are made in one bulk insert before the clock starts, "
+    "and everything (leads, offers, rotation, routing log) is rolled back at the end; target p95 <= 20 ms",
+)
+def lead_route_micro(ctx: MicroContext) -> list[Variant]:
+    from django.db import connection, transaction
+    from django.db.models import Avg, Count
+
+    from leads.models import RoutingDecision
+    from leads.services.routing import lead_route
+    from prm.tenancy.scope import tenant_scope
+
+    state: dict[str, Any] = {}
+
+    @contextmanager
+    def prepared():
+        with tenant_scope(ctx.tenant), transaction.atomic():
+            leads = _fresh_leads(ctx, ROUTE_LEADS + ROUTE_WARMUP)
+            state["ids"] = [lead.pk for lead in leads]
+            state["queue"] = iter(leads)
+            state["sql"] = _Statements()
+            with connection.execute_wrapper(state["sql"]):
+                yield
+            transaction.set_rollback(True)
+
+    def call():
+        return lead_route(lead=next(state["queue"]), trigger="new")
+
+    def note() -> str:
+        outcomes = (
+            RoutingDecision.objects.filter(lead_id__in=state["ids"])
+            .values("outcome", "rule__name")
+            .annotate(n=Count("id"), logged=Avg("duration_ms"))
+            .order_by("-n")
+        )
+        made = "; ".join(
+            f"{row['outcome']} by {row['rule__name'] or 'no rule'}: {row['n']:,} (logged {row['logged'] or 0:.1f} ms)"
+            for row in outcomes
+        )
+        return f"{made}. {state['sql'].summary(ROUTE_LEADS + ROUTE_WARMUP)}"
+
+    return [
+        Variant(
+            f"{ROUTE_LEADS:,} new leads, the generated mix",
+            call,
+            prepared,
+            runs=ROUTE_LEADS,
+            warmup=ROUTE_WARMUP,
+            exact=True,
+            note=note,
+        )
+    ]
+
+
+@micro(
+    "leads.sweep",
+    "offers_sweep() over the tenant's ~100,000 open offers, set-based, rolled back after each run; target <= 5 s. "
+    "The generated backlog: every offer past its deadline expired (~10,000: events, notifications, the leads' "
+    "re-routing enqueued through the outbox, not run: leads.route times routing) and every one past its reminder "
+    "time reminded (~20,000), as after an outage of the worker. The next tick: the sweep 5 minutes later, once "
+    "the backlog is swept (the steady state: the offers whose deadline or reminder time fell in those 5 minutes)",
+)
+def lead_sweep_micro(ctx: MicroContext) -> list[Variant]:
+    from datetime import timedelta
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from leads.services.offers import offers_sweep
+    from prm.tenancy.scope import tenant_scope
+
+    runs: dict[str, dict[str, Any]] = {"backlog": {"n": 0}, "tick": {"n": 0}}
+
+    def scope(name: str, *, swept_first: bool = False):
+        @contextmanager
+        def manage():
+            with tenant_scope(ctx.tenant), transaction.atomic():
+                if swept_first:
+                    runs[name]["at"] = timezone.now()
+                    runs[name]["before"] = offers_sweep(now=runs[name]["at"])
+                with connection.execute_wrapper(runs[name].setdefault("sql", _Statements())):
+                    yield
+                transaction.set_rollback(True)
+
+        return manage
+
+    def sweep(name: str, **when):
+        def call():
+            at = runs[name]["at"] + timedelta(minutes=5) if when else None
+            runs[name]["result"] = offers_sweep(now=at)
+            runs[name]["n"] += 1
+            return runs[name]["result"]
+
+        return call
+
+    def note(name: str):
+        def say() -> str:
+            done = runs[name]
+            first = f"after the backlog's sweep ({done['before']!r}), " if "before" in done else ""
+            return f"{first}each run: {done.get('result')!r}. {done['sql'].summary(done['n'])}"
+
+        return say
+
+    return [
+        Variant(
+            "the backlog",
+            _rolled_back(sweep("backlog")),
+            scope("backlog"),
+            runs=5,
+            warmup=1,
+            note=note("backlog"),
+            baseline=True,
+        ),
+        Variant(
+            "the next tick, 5 minutes later",
+            _rolled_back(sweep("tick", later=True)),
+            scope("tick", swept_first=True),
+            runs=20,
+            warmup=2,
+            note=note("tick"),
+        ),
     ]

@@ -155,6 +155,14 @@ def markdown(results: dict) -> str:
                 f"{variant['p95_ms']:.3f} | {'-' if ratio is None else f'{ratio:.2f}'} |"
             )
     lines += ["", *[f"- **{b['name']}**: {b['description']}" for b in results["micro"]]]
+    notes = [
+        f"- {bench['name']}, {variant['name']}: {variant['note']}"
+        for bench in results["micro"]
+        for variant in bench["variants"]
+        if variant.get("note")
+    ]
+    if notes:
+        lines += ["", "What the runs did:", "", *notes]
     timings = results["timings"]
     lines += [
         "",

@@ -385,7 +385,11 @@ def _candidates(*, lead: Lead, rule: RoutingRule, facts: _Lead, min_rank: int, o
     }
     judged = _Judged()
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        # JIT off for the rest of the routing transaction, in the same round trip: the statement's
+        # estimated cost (window sorts over every enrolled partner) passes jit_above_cost, and
+        # compiling it took ~150 ms per rule tried at 5,000 partners, several times its run time
+        # (bench/results/leads-2026-12-05.md).
+        cursor.execute(f"SELECT set_config('jit', 'off', true); {sql}", params)
         rows = cursor.fetchall()
     for pk, name, weight, pass_value, effective, distance, reason, count, total in rows:
         judged.total = int(total or 0)
