@@ -33,8 +33,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from prm.tabular import ImportStatus as ImportStatus  # the import states, shared by every import
+from prm.tabular import TabularImport
 from prm.tenancy.models import TenantOwned
-from prm.web.files import private_upload_path
 
 
 class LeadSettings(TenantOwned):
@@ -552,49 +553,16 @@ class LeadMessage(TenantOwned):
         indexes = [models.Index(fields=["tenant", "lead", "created_at"], name="lead_message_lead_idx")]
 
 
-class ImportStatus(models.TextChoices):
-    UPLOADED = "uploaded", _("Uploaded: map the columns")
-    VALIDATED = "validated", _("Checked: confirm to import")
-    IMPORTING = "importing", _("Importing")
-    DONE = "done", _("Imported")
-    FAILED = "failed", _("Failed")
-
-
-class LeadImport(TenantOwned):
+class LeadImport(TabularImport):
     """One upload of leads: mapping, preview, row report, progress."""
 
-    rls_partner_predicate = "false"
-
-    created_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    document = models.FileField(_("file"), upload_to=private_upload_path, max_length=300)
-    file_name = models.CharField(_("file name"), max_length=200)
-    file_format = models.CharField(_("format"), max_length=8)
-    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
     campaign = models.CharField(_("campaign"), max_length=120, blank=True)
     route_after_import = models.BooleanField(_("route the leads once imported"), default=True)
-    headers = models.JSONField(default=list, blank=True)
-    mapping = models.JSONField(default=dict, blank=True)
-    total_rows = models.PositiveIntegerField(default=0)
-    valid_rows = models.PositiveIntegerField(default=0)
-    rejected = models.JSONField(default=list, blank=True)  # [{"row": n, "reason": "...", "values": {...}}]
-    processed_rows = models.PositiveIntegerField(default=0)
     leads_created = models.PositiveIntegerField(default=0)
     leads_merged = models.PositiveIntegerField(default=0)
     leads_flagged = models.PositiveIntegerField(default=0)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("lead import")
         verbose_name_plural = _("lead imports")
         indexes = [models.Index(fields=["tenant", "created_at"], name="lead_import_created_idx")]
-
-    @property
-    def rejected_count(self) -> int:
-        return len(self.rejected)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.processed_rows / self.valid_rows) if self.valid_rows else 0

@@ -31,14 +31,19 @@ from typing import Any
 
 import tablib
 from django import forms
+from django.db import models
+from django.http import HttpResponse
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from prm.countries import COUNTRY_CHOICES
 from prm.errors import PolicyViolation
 from prm.events import texts
+from prm.tenancy.models import TenantOwned
 from prm.web.exports import csv_safe
+from prm.web.files import private_upload_path
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -355,6 +360,23 @@ def rejected_dataset(*, headers: list[str], rejected: list[dict]) -> tablib.Data
 # --- the forms of an import's pages -------------------------------------------------------------
 
 
+def check_message(*, valid: int, rejected: int) -> str:
+    """What an import page says once every row is checked with a mapping."""
+    return gettext("Every row is checked: %(valid)s can be imported, %(rejected)s are rejected.") % {
+        "valid": number_format(valid, force_grouping=True),
+        "rejected": number_format(rejected, force_grouping=True),
+    }
+
+
+def rejected_csv_response(dataset: tablib.Dataset, *, filename: str) -> HttpResponse:
+    """The rejected rows of an import as a CSV download (to correct and upload again)."""
+    # A byte-order mark: Excel then reads the UTF-8 names right.
+    response = HttpResponse("\ufeff" + dataset.export("csv"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 class UploadForm(forms.Form):
     """The file of an import; a subclass says what a row is in ``help_text``."""
 
@@ -411,3 +433,45 @@ class MappingForm(forms.Form):
 
     def mapping(self) -> dict[str, int]:
         return {key: index for key, index in self.cleaned_data.items() if index is not None}
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded: map the columns")
+    VALIDATED = "validated", _("Checked: confirm to import")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class TabularImport(TenantOwned):
+    """What every import of an uploaded table stores (an app's model adds its options and its
+    counts): the file, its mapping, the check's report, the worker's progress. Vendor-internal."""
+
+    rls_partner_predicate = "false"
+
+    created_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    document = models.FileField(_("file"), upload_to=private_upload_path, max_length=300)
+    file_name = models.CharField(_("file name"), max_length=200)
+    file_format = models.CharField(_("format"), max_length=8)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    headers = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    rejected = models.JSONField(default=list, blank=True)  # [{"row": n, "reason": "...", "values": {...}}]
+    processed_rows = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed_rows / self.valid_rows) if self.valid_rows else 0

@@ -22,7 +22,7 @@ import math
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import formats
@@ -31,6 +31,7 @@ from django.views import View
 
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.errors import PolicyViolation
+from prm.tabular import check_message, rejected_csv_response
 from prm.web.public import PublicView, client_ip, mailbox, rate_limited
 from prm.web.saved_filters import saved_filter_list_for_actor
 from prm.web.views import INVALID, ServiceView, call_service, paginate, query_without_page, shown_time, url_pattern
@@ -443,10 +444,7 @@ class ImportValidateView(ServiceView):
         return lead_import_map(actor=self.actor, lead_import=self.object, mapping=self.form.mapping())
 
     def success_message(self, lead_import) -> str:
-        return gettext("Every row is checked: %(valid)s can be imported, %(rejected)s are rejected.") % {
-            "valid": _number(lead_import.valid_rows),
-            "rejected": _number(len(lead_import.rejected)),
-        }
+        return check_message(valid=lead_import.valid_rows, rejected=len(lead_import.rejected))
 
     def success_url(self, lead_import) -> str:
         return reverse("office:lead_import", kwargs={"import_id": lead_import.pk})
@@ -489,11 +487,7 @@ class ImportRejectedView(MemberRequiredMixin, View):
     def get(self, request, import_id: int):
         lead_import = lead_import_get_for_actor(actor=self.actor, import_id=import_id)
         dataset = rejected_dataset(lead_import=lead_import)
-        # A byte-order mark: Excel then reads the UTF-8 names right.
-        response = HttpResponse("\ufeff" + dataset.export("csv"), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="lead-import-{lead_import.pk}-rejected.csv"'
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return rejected_csv_response(dataset, filename=f"lead-import-{lead_import.pk}-rejected.csv")
 
 
 # --- partner referrals (portal) ---------------------------------------------------------------------------

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.formats import number_format
@@ -21,6 +20,7 @@ from django.views import View
 
 from prm.accounts.access import OFFICE, MemberRequiredMixin
 from prm.errors import PolicyViolation
+from prm.tabular import check_message, rejected_csv_response
 from prm.web.views import ServiceView, paginate, shown_time, url_pattern
 
 from ..forms_imports import ConfirmForm, ImportUploadForm, MappingForm
@@ -196,10 +196,7 @@ class ImportValidateView(ServiceView):
         return partner_import_map(actor=self.actor, partner_import=self.object, mapping=self.form.mapping())
 
     def success_message(self, partner_import) -> str:
-        return gettext("Every row is checked: %(valid)s can be imported, %(rejected)s are rejected.") % {
-            "valid": _number(partner_import.valid_rows),
-            "rejected": _number(len(partner_import.rejected)),
-        }
+        return check_message(valid=partner_import.valid_rows, rejected=len(partner_import.rejected))
 
     def success_url(self, partner_import) -> str:
         return reverse("office:recruitment_import", kwargs={"import_id": partner_import.pk})
@@ -246,11 +243,7 @@ class ImportRejectedView(MemberRequiredMixin, View):
     def get(self, request, import_id: int):
         partner_import = partner_import_get_for_actor(actor=self.actor, import_id=import_id)
         dataset = rejected_dataset(partner_import=partner_import)
-        # A byte-order mark: Excel then reads the UTF-8 names right.
-        response = HttpResponse("\ufeff" + dataset.export("csv"), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="import-{partner_import.pk}-rejected.csv"'
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return rejected_csv_response(dataset, filename=f"import-{partner_import.pk}-rejected.csv")
 
 
 office_urls: list = [
