@@ -25,6 +25,7 @@ from ..models import (
     Strategy,
 )
 from ..permissions import LeadAction, lead_may, lead_require
+from ..services.common import CapacityClock
 from ..services.routing import ROUTABLE
 
 EXCLUSION_LABELS = {
@@ -214,9 +215,7 @@ def capacity_page_for_actor(*, actor) -> dict:
     partner_id = actor.partner_id
     lead_require(actor, None, LeadAction.CAPACITY, partner_id=partner_id)
     capacity = LeadCapacity.objects.filter(partner_id=partner_id).first() or LeadCapacity(partner_id=partner_id)
-    from ..services.routing import _Now
-
-    now = _Now.read()
+    now = CapacityClock.read()
     counts = LeadOffer.objects.filter(partner_id=partner_id, offered_at__gte=now.month_start).aggregate(
         month=Count("pk"), today=Count("pk", filter=Q(offered_at__gte=now.day_start))
     )

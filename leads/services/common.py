@@ -4,7 +4,10 @@ reference, an offer's deadline, the row lock."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
+from typing import Any
+
+from django.utils import timezone
 
 from deals.services import business_deadline
 from prm.tenancy.time import tenant_zone
@@ -58,3 +61,27 @@ def offer_url(offer) -> str:
         return reverse("portal:lead_offer", kwargs={"offer_id": offer.pk})
     except NoReverseMatch:
         return f"/portal/leads/offers/{offer.pk}/"
+
+
+@dataclass(frozen=True)
+class CapacityClock:
+    """A moment in the tenant's zone (read once per routing run or page): capacity counts a
+    partner's offers since the start of the tenant's day and month."""
+
+    moment: datetime
+    zone: Any
+    today: date
+    day_start: datetime
+    month_start: datetime
+
+    @classmethod
+    def read(cls) -> CapacityClock:
+        moment, zone = timezone.now(), tenant_zone()
+        today = moment.astimezone(zone).date()
+        return cls(
+            moment=moment,
+            zone=zone,
+            today=today,
+            day_start=datetime.combine(today, time.min, tzinfo=zone),
+            month_start=datetime.combine(today.replace(day=1), time.min, tzinfo=zone),
+        )

@@ -55,12 +55,11 @@ from __future__ import annotations
 
 import time as clock_time
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from partners.models import Partner
@@ -71,7 +70,6 @@ from prm.events.services import event_record
 from prm.memo import tenant_memo
 from prm.notifications.services import notify
 from prm.tenancy.scope import step_out_to_tenant
-from prm.tenancy.time import tenant_zone
 from programs.models import Enrollment, Program, Region
 from programs.services.policy import certifications_held, competencies_held, policy_decide
 
@@ -89,7 +87,7 @@ from ..models import (
     Strategy,
 )
 from ..permissions import LEADS_MANAGE, LEADS_RECEIVE
-from .common import OfferTerms, lock, offer_due_at, offer_terms, offer_url, reference_for
+from .common import CapacityClock, OfferTerms, lock, offer_due_at, offer_terms, offer_url, reference_for
 
 STRIDE = 720720  # lcm(1..16): strides of weights 1..16 are exact
 HEAD = 25  # eligible candidates read per rule, and refusals before the rule gives up
@@ -329,31 +327,9 @@ _ORDERS = {
 }
 
 
-@dataclass(frozen=True)
-class _Now:
-    """The run's moment in the tenant's zone (read once): capacity counts offers since the start
-    of the tenant's day and month."""
-
-    moment: datetime
-    zone: Any
-    today: date
-    day_start: datetime
-    month_start: datetime
-
-    @classmethod
-    def read(cls) -> _Now:
-        moment, zone = timezone.now(), tenant_zone()
-        today = moment.astimezone(zone).date()
-        return cls(
-            moment=moment,
-            zone=zone,
-            today=today,
-            day_start=datetime.combine(today, time.min, tzinfo=zone),
-            month_start=datetime.combine(today.replace(day=1), time.min, tzinfo=zone),
-        )
-
-
-def _candidates(*, lead: Lead, rule: RoutingRule, facts: _Lead, min_rank: int, order: str, now: _Now) -> _Judged:
+def _candidates(
+    *, lead: Lead, rule: RoutingRule, facts: _Lead, min_rank: int, order: str, now: CapacityClock
+) -> _Judged:
     by_distance = order == "distance"
     sql = _CANDIDATES_SQL.format(
         haversine=geo.haversine_sql("latitude", "longitude", lat="%(lat)s", lon="%(lon)s"), order=_ORDERS[order]
@@ -469,7 +445,7 @@ def _walk(*, lead: Lead, rule: RoutingRule, judged: _Judged, section: dict, on: 
     return None
 
 
-def _try_rule(*, lead: Lead, rule: RoutingRule, facts: _Lead, log: dict, now: _Now) -> _Winner | None:
+def _try_rule(*, lead: Lead, rule: RoutingRule, facts: _Lead, log: dict, now: CapacityClock) -> _Winner | None:
     section: dict[str, Any] = {
         "id": rule.pk,
         "name": rule.name,
@@ -710,7 +686,7 @@ def _route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | None:
     if any(status == OfferStatus.PENDING for _partner, status in offers):
         return None
     offered = {partner_id for partner_id, _status in offers}
-    run = _Now.read()
+    run = CapacityClock.read()
     now = run.moment
     facts, lead_section = _prepare(lead)
     log: dict[str, Any] = {"version": 1, "trigger": trigger, "lead": lead_section, "rules": []}
