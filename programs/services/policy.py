@@ -636,6 +636,126 @@ def policy_decide(
     return Decision.of(reasons)
 
 
+# --- the same decision for many partners at once, in SQL ----------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyScreen:
+    """``policy_decide`` for every partner of a statement at once: SQL predicates over a partner
+    row (``alias``), each true when its condition refuses that partner.
+
+    ``checks`` are ``(code, predicate)`` in the order ``policy_decide`` lists its reasons, with the
+    same codes (a licence that is pending, expired or rejected is ``licence``: the screen does not
+    say which). ``params`` are named parameters (``%(pol_...)s``) the predicates use. ``complete``
+    is False when a condition is not judged in SQL (a required competency: the learning app
+    answers it per partner through ``competency_holder``); the caller then confirms a partner
+    the screen passes with ``policy_decide``.
+
+    Lead routing (issue 15) puts the checks in the candidates statement, so that thousands of
+    enrolled partners are judged in one query rather than one decision per partner, and so that
+    an exclusive territory's holder is found wherever it ranks.
+    """
+
+    checks: tuple[tuple[str, str], ...]
+    params: dict
+    complete: bool
+
+    def case_when(self, label: str = "policy") -> str:
+        """``WHEN <predicate> THEN '<label>:<code>'`` for each check, for a ``CASE``."""
+        return "\n".join(f"WHEN {predicate} THEN '{label}:{code}'" for code, predicate in self.checks)
+
+
+_GRANT_IN_FORCE_SQL = "g.valid_from <= %(pol_on)s AND (g.valid_until IS NULL OR g.valid_until > %(pol_on)s)"
+
+
+def policy_screen(
+    *, action: str, product_line: ProductLine | None, country: str = "", on: date | None = None, alias: str = "p"
+) -> PolicyScreen:
+    """The set-based form of ``policy_decide(action=..., product_line=..., country=...)`` (amounts
+    and roles of deal registration are not screened). Reads the line's rules and, with a country,
+    who holds it exclusively (two queries); the rest is SQL for the caller's statement."""
+    if action not in ACTIONS or action == "register_deal":
+        raise ValueError(f"policy_screen judges 'sell' and 'receive_lead', not {action!r}")
+    on = on or tenant_today()
+    country = (country or "").strip().upper()
+    p = alias
+    checks: list[tuple[str, str]] = [("partner_status", f"{p}.status <> '{PartnerStatus.ACTIVE.value}'")]
+    params: dict = {"pol_on": on, "pol_country": country}
+    complete = True
+    if product_line is None:
+        return PolicyScreen(tuple(checks), params, complete)
+    params["pol_line"] = product_line.pk
+    if not product_line.is_active:
+        checks.append(("line_inactive", "TRUE"))
+    params["pol_tenant"] = product_line.tenant_id
+    # Each set is uncorrelated ("id NOT IN (SELECT partner_id ...)"), so PostgreSQL reads it once
+    # into a hash and probes it per partner, instead of a subquery per partner.
+    for n, rule in enumerate(_rules_query().filter(product_line=product_line)):
+        if rule.min_tier_id:
+            params[f"pol_program_{n}"] = rule.min_tier.program_id
+            params[f"pol_rank_{n}"] = rule.min_tier.rank
+            checks.append(
+                (
+                    "min_tier",
+                    f"{p}.id NOT IN (SELECT pe.partner_id FROM programs_enrollment pe"  # noqa: S608 (names, no values)
+                    " JOIN programs_tier pt ON pt.id = pe.tier_id AND pt.tenant_id = pe.tenant_id"
+                    f" WHERE pe.tenant_id = %(pol_tenant)s AND pe.program_id = %(pol_program_{n})s"
+                    f" AND pt.rank >= %(pol_rank_{n})s)",
+                )
+            )
+        if rule.allowed_partner_type_ids:
+            params[f"pol_types_{n}"] = list(rule.allowed_partner_type_ids)
+            checks.append(
+                ("partner_type", f"NOT COALESCE({p}.partner_type_id = ANY(%(pol_types_{n})s::bigint[]), FALSE)")
+            )
+        if rule.required_licence_type_id:
+            params[f"pol_licence_{n}"] = rule.required_licence_type_id
+            checks.append(
+                (
+                    "licence",
+                    f"{p}.id NOT IN (SELECT pl.partner_id FROM programs_partnerlicence pl"  # noqa: S608 (names, no values)
+                    f" WHERE pl.tenant_id = %(pol_tenant)s AND pl.licence_type_id = %(pol_licence_{n})s"
+                    f" AND pl.status = '{LicenceStatus.VERIFIED.value}' AND pl.expires_on >= %(pol_on)s)",
+                )
+            )
+        if rule.required_competency:
+            complete = False
+    if country:
+        holders = _exclusive_holders(line=product_line, country=country, on=on)
+        if len(holders) == 1:
+            params["pol_holder"] = next(iter(holders))
+            checks.append(("territory_exclusive", f"{p}.id <> %(pol_holder)s"))
+        elif holders:  # two holders (a line's and every line's): each is "another partner" to the other
+            checks.append(("territory_exclusive", "TRUE"))
+    if product_line.requires_territory:
+        covers = ""
+        if country:
+            covers = "AND (g.country = %(pol_country)s OR r.countries @> ARRAY[%(pol_country)s]::varchar[])"
+        checks.append(
+            (
+                "territory_missing",
+                f"{p}.id NOT IN (SELECT g.partner_id FROM programs_territorygrant g"  # noqa: S608 (names, no values)
+                " LEFT JOIN programs_region r ON r.id = g.region_id AND r.tenant_id = g.tenant_id"
+                f" WHERE g.tenant_id = %(pol_tenant)s AND {_GRANT_IN_FORCE_SQL}"
+                f" AND (g.product_line_id = %(pol_line)s OR g.product_line_id IS NULL) {covers})",
+            )
+        )
+    return PolicyScreen(tuple(checks), params, complete)
+
+
+def _exclusive_holders(*, line: ProductLine, country: str, on: date) -> set[int]:
+    """Who holds ``country`` exclusively for ``line`` (or for every line) on ``on``: read in the
+    tenant scope, like ``_exclusive_elsewhere``; the ids stay inside the screen's SQL."""
+    with step_out_to_tenant():
+        return set(
+            TerritoryGrant.objects.filter(exclusive=True)
+            .filter(grant_in_force(on))
+            .filter(Q(product_line=line) | Q(product_line__isnull=True))
+            .filter(Q(country=country) | Q(region__countries__contains=[country]))
+            .values_list("partner_id", flat=True)
+        )
+
+
 def product_lines_for_partner(
     *, partner: Partner, on: date | None = None, action: str = "sell"
 ) -> list[tuple[ProductLine, Decision]]:

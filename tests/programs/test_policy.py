@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from partners.models import Partner, PartnerStatus
@@ -56,12 +57,45 @@ def ladder(world):
 
 
 def decide(side, *, as_partner_user=False, **kwargs) -> Decision:
-    """Decide for acme partner 1 in the tenant scope, or as its own user would (partner scope)."""
+    """Decide for acme partner 1 in the tenant scope, or as its own user would (partner scope).
+
+    Every decision that the policy's SQL screen can make (a line, no amount) is also screened, as
+    lead routing screens thousands of partners at once, and the two must agree."""
     partner = kwargs.pop("partner", side.partner)
+    on = kwargs.pop("on", TODAY)
     scope = tenant_scope(side.tenant, partner=partner if as_partner_user else None)
     with scope:
         partner = Partner.objects.get(pk=partner.pk)
-        return policy_decide(partner=partner, on=kwargs.pop("on", TODAY), **{"action": "sell", **kwargs})
+        decision = policy_decide(partner=partner, on=on, **{"action": "sell", **kwargs})
+    if kwargs.get("action", "sell") != "register_deal" and kwargs.get("product_line") and not kwargs.get("product"):
+        _assert_screen_agrees(side, partner, decision, on=on, **kwargs)
+    return decision
+
+
+def screened(tenant, partner, *, on=TODAY, product_line, country="", action="sell") -> tuple[str | None, bool]:
+    """What ``policy_screen`` says of one partner, run in SQL as lead routing runs it: the first
+    refusal's code (None: allowed) and whether the screen judged everything."""
+    with tenant_scope(tenant):
+        screen = policy.policy_screen(action=action, product_line=product_line, country=country, on=on)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT CASE {screen.case_when()} END FROM partners_partner p WHERE p.id = %(partner)s",
+                {**screen.params, "partner": partner.pk},
+            )
+            (refusal,) = cursor.fetchone()
+    return (refusal.partition(":")[2] if refusal else None), screen.complete
+
+
+def _assert_screen_agrees(side, partner, decision, *, on, **kwargs) -> None:
+    asked = {key: kwargs[key] for key in ("product_line", "country", "action") if key in kwargs}
+    code, complete = screened(side.tenant, partner, on=on, **asked)
+    codes = {"licence" if c.startswith("licence_") else c for c in decision.codes}
+    if code is not None:
+        assert code in codes, (code, decision.codes)
+    elif complete:
+        assert decision.allowed, (decision.codes, "the screen let it through")
+    else:
+        assert codes <= {"competency"}, decision.codes  # the screen leaves competencies to the holder
 
 
 # --- the partner itself --------------------------------------------------------------------------
