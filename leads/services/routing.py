@@ -16,17 +16,22 @@ One run, under the lead's lock:
    >= the rule's minimum, serves the lead's territory and industry where the rule has such
    criteria, never offered this lead, capacity: paused, out of office today, daily quota and
    monthly cap counted from ``LeadOffer.offered_at`` in the tenant's day and month; nearest first:
-   within ``max_distance_km``) and returns the ordered head of the eligible (``HEAD``) plus, per
-   exclusion reason, its count and up to ``EXAMPLES`` partners by name.
+   within ``max_distance_km``, the haversine only inside a latitude/longitude box of that radius;
+   and the product policy: ``programs.services.policy.policy_screen`` gives the SQL form of
+   ``policy_decide(action="receive_lead")`` for the lead's line and country (minimum tier,
+   partner types, licence, exclusive territory of another partner, territory grant), so an
+   exclusive territory's holder is found wherever it ranks) and returns the ordered head of the
+   eligible (``HEAD``) plus, per exclusion reason, its count and the first ``EXAMPLES`` partners.
    *Partner side of territory and industry:* where a rule names countries, regions or postal
    prefixes, the partner must serve the lead's country (its HQ country, one of its
    ``countries_served``, or one of its ``regions_served`` among the lead's region codes); where a
    rule names industries, a partner listing industries must list the lead's (a partner listing
    none is a generalist and serves every industry).
 4. **The walk.** The eligible are tried in order against what needs Python: the rule's required
-   certifications and competencies (``programs.hooks`` holders) and the policy
-   (``policy_decide(action="receive_lead")``). The first that passes wins; after ``HEAD``
-   refusals the rule gives up and the next is tried.
+   certifications and competencies (``programs.hooks`` holders) and, only when a product's
+   authorization rule requires a competency (which the screen leaves to the learning app's
+   holder), ``policy_decide``. The first that passes wins; after ``HEAD`` refusals the rule gives
+   up and the next is tried.
 5. **Strategies.** Weighted round robin is stride scheduling: ``STRIDE`` = 720720 (the least
    common multiple of 1..16, so every weight from 1 to 16 divides it exactly; a heavier weight's
    stride is rounded down, ``STRIDE // weight``). A partner's effective pass is
@@ -47,13 +52,16 @@ One run, under the lead's lock:
    ``leads.selectors.routing``).
 
 Queries: a fixed number per rule tried (lock the rule, the candidates, the head's partners, and
-the walk's holders and policy for each refused candidate; ``tests/leads/test_routing_engine.py``
-pins them).
+the walk's holders for each refused candidate), plus the policy screen's two once per run;
+``tests/leads/test_routing_engine.py`` pins them.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import time as clock_time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -71,7 +79,13 @@ from prm.memo import tenant_memo
 from prm.notifications.services import notify
 from prm.tenancy.scope import step_out_to_tenant
 from programs.models import Enrollment, Program, Region
-from programs.services.policy import certifications_held, competencies_held, policy_decide
+from programs.services.policy import (
+    PolicyScreen,
+    certifications_held,
+    competencies_held,
+    policy_decide,
+    policy_screen,
+)
 
 from .. import events, notifications
 from ..models import (
@@ -111,11 +125,12 @@ TOO_FAR = "too_far"
 CERTIFICATION = "certification"
 COMPETENCY = "competency"
 POLICY = "policy"
-EXCLUSION_ORDER = (
+EXCLUSION_ORDER = (  # the order they are judged in: a partner is counted under the first that applies
     INACTIVE,
     TIER,
     TERRITORY,
     INDUSTRY,
+    POLICY,
     OFFERED_BEFORE,
     PAUSED,
     AWAY,
@@ -124,7 +139,6 @@ EXCLUSION_ORDER = (
     TOO_FAR,
     CERTIFICATION,
     COMPETENCY,
-    POLICY,
 )
 
 
@@ -245,32 +259,9 @@ class _Judged:
 
 
 _CANDIDATES_SQL = """
-WITH offered AS (
-    SELECT partner_id FROM leads_leadoffer WHERE tenant_id = %(tenant)s AND lead_id = %(lead)s
-), rotation AS (
-    SELECT partner_id, pass_value FROM leads_rotationstate WHERE tenant_id = %(tenant)s AND rule_id = %(rule)s
-), capped AS (
-    SELECT partner_id, paused, away_from, away_until, daily_quota, monthly_cap
-    FROM leads_leadcapacity WHERE tenant_id = %(tenant)s
-), counted AS (
-    -- Offers this month (and today) of the partners with a quota or a cap only.
-    SELECT q.partner_id, count(*) AS month, count(*) FILTER (WHERE q.offered_at >= %(day_start)s) AS today
-    FROM leads_leadoffer q
-    WHERE q.tenant_id = %(tenant)s AND q.offered_at >= %(month_start)s
-        AND q.partner_id IN (
-            SELECT partner_id FROM capped WHERE daily_quota IS NOT NULL OR monthly_cap IS NOT NULL
-        )
-    GROUP BY q.partner_id
-), nearest AS (
-    SELECT partner_id, min({haversine}) AS km
-    FROM partners_partnerlocation
-    WHERE tenant_id = %(tenant)s AND %(by_distance)s AND latitude IS NOT NULL AND longitude IS NOT NULL
-    GROUP BY partner_id
-), judged AS (
+WITH enrolled AS (
+    -- What the partner record, its tier and the policy decide: every enrolled partner, one pass.
     SELECT p.id, p.display_name::text AS name, t.lead_routing_weight AS weight,
-        COALESCE(r.pass_value, 0) AS pass_value,
-        GREATEST(COALESCE(r.pass_value, 0), %(clock)s) AS effective,
-        d.km AS distance_km,
         CASE
             WHEN p.status <> 'active' THEN 'inactive'
             WHEN t.rank < %(min_rank)s THEN 'tier'
@@ -280,38 +271,68 @@ WITH offered AS (
             ) THEN 'territory'
             WHEN %(by_industry)s AND cardinality(p.industries) > 0
                 AND NOT (p.industries && %(industries)s::varchar[]) THEN 'industry'
-            WHEN o.partner_id IS NOT NULL THEN 'offered_before'
-            WHEN c.paused THEN 'paused'
-            WHEN c.away_from IS NOT NULL AND c.away_from <= %(today)s
-                AND (c.away_until IS NULL OR c.away_until >= %(today)s) THEN 'away'
-            WHEN c.daily_quota IS NOT NULL AND c.daily_quota <= COALESCE(n.today, 0) THEN 'daily_quota'
-            WHEN c.monthly_cap IS NOT NULL AND c.monthly_cap <= COALESCE(n.month, 0) THEN 'monthly_cap'
-            WHEN %(max_km)s::float8 IS NOT NULL AND %(by_distance)s AND (d.km IS NULL OR d.km > %(max_km)s::float8)
-                THEN 'too_far'
+            {policy}
         END AS reason
     FROM programs_enrollment e
     JOIN partners_partner p ON p.id = e.partner_id AND p.tenant_id = e.tenant_id
     JOIN programs_tier t ON t.id = e.tier_id AND t.tenant_id = e.tenant_id
-    LEFT JOIN capped c ON c.partner_id = p.id
-    LEFT JOIN counted n ON n.partner_id = p.id
-    LEFT JOIN offered o ON o.partner_id = p.id
-    LEFT JOIN rotation r ON r.partner_id = p.id
-    LEFT JOIN nearest d ON d.partner_id = p.id
     WHERE e.tenant_id = %(tenant)s AND e.program_id = %(program)s
-), grouped AS (
-    SELECT reason, count(*) AS n FROM judged GROUP BY reason
+), offered AS MATERIALIZED (
+    SELECT partner_id FROM leads_leadoffer WHERE tenant_id = %(tenant)s AND lead_id = %(lead)s
+), rotation AS MATERIALIZED (  -- read once and hashed (the planner's estimate of
+    -- the partners left in is far too low, and it would otherwise probe the index per partner)
+    SELECT partner_id, pass_value FROM leads_rotationstate WHERE tenant_id = %(tenant)s AND rule_id = %(rule)s
+), nearest AS (
+    SELECT partner_id, min({haversine}) AS km
+    FROM partners_partnerlocation
+    WHERE tenant_id = %(tenant)s AND %(by_distance)s AND latitude IS NOT NULL AND longitude IS NOT NULL
+        {box}
+    GROUP BY partner_id
+), judged AS (
+    -- What changes lead by lead (offered before, capacity, rotation, distance): only for the
+    -- partners the first pass left in.
+    SELECT s.id, s.name, s.weight,
+        COALESCE(r.pass_value, 0) AS pass_value,
+        GREATEST(COALESCE(r.pass_value, 0), %(clock)s) AS effective,
+        d.km AS distance_km,
+        CASE
+            WHEN o.partner_id IS NOT NULL THEN 'offered_before'
+            WHEN c.paused THEN 'paused'
+            WHEN c.away_from IS NOT NULL AND c.away_from <= %(today)s
+                AND (c.away_until IS NULL OR c.away_until >= %(today)s) THEN 'away'
+            -- Offers counted only for a partner that got this far and has a quota or a cap (an
+            -- index-only count of its offers since the day's or the month's start).
+            WHEN c.daily_quota IS NOT NULL AND c.daily_quota <= (
+                SELECT count(*) FROM leads_leadoffer q
+                WHERE q.tenant_id = %(tenant)s AND q.partner_id = s.id AND q.offered_at >= %(day_start)s
+            ) THEN 'daily_quota'
+            WHEN c.monthly_cap IS NOT NULL AND c.monthly_cap <= (
+                SELECT count(*) FROM leads_leadoffer q
+                WHERE q.tenant_id = %(tenant)s AND q.partner_id = s.id AND q.offered_at >= %(month_start)s
+            ) THEN 'monthly_cap'
+            WHEN %(max_km)s::float8 IS NOT NULL AND %(by_distance)s AND (d.km IS NULL OR d.km > %(max_km)s::float8)
+                THEN 'too_far'
+        END AS reason
+    FROM enrolled s
+    LEFT JOIN leads_leadcapacity c ON c.tenant_id = %(tenant)s AND c.partner_id = s.id
+    LEFT JOIN offered o ON o.partner_id = s.id
+    LEFT JOIN rotation r ON r.partner_id = s.id
+    LEFT JOIN nearest d ON d.partner_id = s.id
+    WHERE s.reason IS NULL
 )
--- The ordered head of the eligible (a top-N sort; Python orders the few rows again), then up to
--- ``examples`` partners of each exclusion reason (by id: no text sort of thousands of names).
-SELECT h.id, h.name, h.weight, h.pass_value, h.effective, h.distance_km, NULL AS reason,
-    COALESCE((SELECT n FROM grouped WHERE reason IS NULL), 0), (SELECT sum(n) FROM grouped)
+-- The ordered head of the eligible (a top-N sort; Python orders the few rows again), then per
+-- exclusion reason its count and the first ``examples`` partners met (no sort of every row).
+SELECT h.id, h.name, h.weight, h.pass_value, h.effective, h.distance_km, NULL, NULL, NULL, NULL
 FROM (SELECT * FROM judged WHERE reason IS NULL ORDER BY {order} LIMIT %(head)s) h
 UNION ALL
-SELECT x.id, x.name, NULL, NULL, NULL, NULL, g.reason, g.n, (SELECT sum(n) FROM grouped)
-FROM grouped g CROSS JOIN LATERAL (
-    SELECT id, name FROM judged WHERE judged.reason = g.reason ORDER BY id LIMIT %(examples)s
-) x
-WHERE g.reason IS NOT NULL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, reason, count(*),
+    (array_agg(id))[1:%(examples)s], (array_agg(name))[1:%(examples)s]
+FROM (
+    SELECT id, name, reason FROM enrolled WHERE reason IS NOT NULL
+    UNION ALL
+    SELECT id, name, reason FROM judged
+) every_partner
+GROUP BY reason
 """
 
 # The same orders in Python, for the head's few rows (a UNION does not keep the SQL's order).
@@ -327,16 +348,42 @@ _ORDERS = {
 }
 
 
+def _box(facts: _Lead, max_km: float | None) -> tuple[str, dict]:
+    """A latitude/longitude box around the lead that holds every point within ``max_km`` (so that
+    the haversine runs only inside it); none without a maximum, and no longitude bound where the
+    box would cross a pole or the antimeridian."""
+    if max_km is None or not facts.located:
+        return "", {}
+    lat, lon = float(facts.latitude), float(facts.longitude)
+    angle = max_km / geo.EARTH_RADIUS_KM  # radians of arc
+    dlat = math.degrees(angle)
+    sql, params = "AND latitude BETWEEN %(lat_min)s AND %(lat_max)s", {"lat_min": lat - dlat, "lat_max": lat + dlat}
+    if abs(lat) + dlat < 90:
+        # The widest longitude a point within the arc reaches: asin(sin(arc) / cos(latitude)).
+        dlon = math.degrees(math.asin(min(1.0, math.sin(angle) / math.cos(math.radians(lat)))))
+        if lon - dlon > -180 and lon + dlon < 180:
+            sql += " AND longitude BETWEEN %(lon_min)s AND %(lon_max)s"
+            params.update(lon_min=lon - dlon, lon_max=lon + dlon)
+    return sql, params
+
+
 def _candidates(
-    *, lead: Lead, rule: RoutingRule, facts: _Lead, min_rank: int, order: str, now: CapacityClock
+    *, lead: Lead, rule: RoutingRule, facts: _Lead, min_rank: int, order: str, now: CapacityClock, screen: PolicyScreen
 ) -> _Judged:
     by_distance = order == "distance"
+    max_km = float(rule.max_distance_km) if rule.max_distance_km and by_distance else None
+    box, box_params = _box(facts, max_km) if by_distance else ("", {})
     sql = _CANDIDATES_SQL.format(
-        haversine=geo.haversine_sql("latitude", "longitude", lat="%(lat)s", lon="%(lon)s"), order=_ORDERS[order]
+        haversine=geo.haversine_sql("latitude", "longitude", lat="%(lat)s", lon="%(lon)s"),
+        order=_ORDERS[order],
+        box=box,
+        policy=screen.case_when(POLICY),
     )
     by_territory = bool(rule.countries or rule.region_codes or rule.postal_prefixes) and not rule.is_fallback
     by_industry = bool(rule.industries) and bool(facts.industry) and not rule.is_fallback
     params: dict[str, Any] = {
+        **screen.params,
+        **box_params,
         "tenant": lead.tenant_id,
         "lead": lead.pk,
         "rule": rule.pk,
@@ -355,29 +402,34 @@ def _candidates(
         "by_distance": by_distance,
         "lat": facts.latitude or 0.0,
         "lon": facts.longitude or 0.0,
-        "max_km": float(rule.max_distance_km) if rule.max_distance_km and by_distance else None,
+        "max_km": max_km,
         "head": HEAD,
         "examples": EXAMPLES,
     }
     judged = _Judged()
     with connection.cursor() as cursor:
         # JIT off for the rest of the routing transaction, in the same round trip: the statement's
-        # estimated cost (window sorts over every enrolled partner) passes jit_above_cost, and
-        # compiling it took ~150 ms per rule tried at 5,000 partners, several times its run time
-        # (bench/results/leads-2026-12-05.md).
+        # estimated cost passes jit_above_cost, and compiling it took ~150 ms per rule tried at
+        # 5,000 partners, several times its run time (bench/results/leads-2026-12-05.md).
         cursor.execute(f"SELECT set_config('jit', 'off', true); {sql}", params)
         rows = cursor.fetchall()
-    for pk, name, weight, pass_value, effective, distance, reason, count, total in rows:
-        judged.total = int(total or 0)
+    for pk, name, weight, pass_value, effective, distance, reason, count, ids, names in rows:
+        if pk is not None:
+            judged.head.append(_Candidate(pk, name, weight, pass_value, effective, distance))
+            continue
+        judged.total += count
         if reason is None:
             judged.eligible = count
-            judged.head.append(_Candidate(pk, name, weight, pass_value, effective, distance))
-        else:
-            group = judged.excluded.setdefault(reason, {"count": count, "examples": []})
-            group["examples"].append({"id": pk, "name": name})
+            continue
+        # A policy refusal is "policy:<code>": one group in the log, each example with its code.
+        reason, _sep, code = reason.partition(":")
+        group = judged.excluded.setdefault(reason, {"count": 0, "examples": []})
+        group["count"] += count
+        extra = {"codes": [code]} if code else {}
+        group["examples"] += [{"id": i, "name": n, **extra} for i, n in zip(ids, names, strict=True)]
     judged.head.sort(key=_SORT_KEYS[order])
     for group in judged.excluded.values():
-        group["examples"].sort(key=lambda example: (example["name"], example["id"]))
+        group["examples"] = sorted(group["examples"], key=lambda example: (example["name"], example["id"]))[:EXAMPLES]
     return judged
 
 
@@ -403,13 +455,18 @@ def _exclude(section: dict, reason: str, partner: Partner, **extra) -> None:
         group["examples"].append({"id": partner.pk, "name": partner.display_name, **extra})
 
 
-def _walk(*, lead: Lead, rule: RoutingRule, judged: _Judged, section: dict, on: date) -> _Candidate | None:
-    """The first eligible candidate the holders and the policy accept, or None."""
+def _walk(
+    *, lead: Lead, rule: RoutingRule, judged: _Judged, section: dict, on: date, screen: PolicyScreen
+) -> _Candidate | None:
+    """The first eligible candidate the holders accept (and the policy, for what its screen left
+    to it), or None."""
     if not judged.head:
         return None
-    partners = Partner.objects.in_bulk([candidate.id for candidate in judged.head])
     certifications = set(rule.certification_codes or ())
     competencies = set(rule.competency_codes or ())
+    # Nothing left to judge in Python: the head's first is the winner (read alone).
+    checked = bool(certifications or competencies or not screen.complete)
+    partners = Partner.objects.in_bulk([candidate.id for candidate in (judged.head if checked else judged.head[:1])])
     refusals = 0
     for candidate in judged.head:
         if refusals >= HEAD:
@@ -430,13 +487,14 @@ def _walk(*, lead: Lead, rule: RoutingRule, judged: _Judged, section: dict, on: 
                 _exclude(section, COMPETENCY, partner, missing=sorted(missing))
                 refusals += 1
                 continue
-        decided = policy_decide(
-            partner=partner, action="receive_lead", product_line=lead.product_line, country=lead.country, on=on
-        )
-        if not decided.allowed:
-            _exclude(section, POLICY, partner, codes=list(decided.codes))
-            refusals += 1
-            continue
+        if not screen.complete:  # a condition the screen leaves to the policy service (a competency)
+            decided = policy_decide(
+                partner=partner, action="receive_lead", product_line=lead.product_line, country=lead.country, on=on
+            )
+            if not decided.allowed:
+                _exclude(section, POLICY, partner, codes=list(decided.codes))
+                refusals += 1
+                continue
         candidate.partner = partner  # type: ignore[attr-defined]
         return candidate
     else:
@@ -445,7 +503,9 @@ def _walk(*, lead: Lead, rule: RoutingRule, judged: _Judged, section: dict, on: 
     return None
 
 
-def _try_rule(*, lead: Lead, rule: RoutingRule, facts: _Lead, log: dict, now: CapacityClock) -> _Winner | None:
+def _try_rule(
+    *, lead: Lead, rule: RoutingRule, facts: _Lead, log: dict, now: CapacityClock, screen: Callable[[], PolicyScreen]
+) -> _Winner | None:
     section: dict[str, Any] = {
         "id": rule.pk,
         "name": rule.name,
@@ -467,7 +527,8 @@ def _try_rule(*, lead: Lead, rule: RoutingRule, facts: _Lead, log: dict, now: Ca
             section["no_coordinates"] = True
     else:
         order = "rotation"
-    judged = _candidates(lead=lead, rule=rule, facts=facts, min_rank=min_rank, order=order, now=now)
+    policy = screen()
+    judged = _candidates(lead=lead, rule=rule, facts=facts, min_rank=min_rank, order=order, now=now, screen=policy)
     section.update(
         matched=True,
         candidates=judged.total,
@@ -476,7 +537,7 @@ def _try_rule(*, lead: Lead, rule: RoutingRule, facts: _Lead, log: dict, now: Ca
         excluded={reason: judged.excluded[reason] for reason in EXCLUSION_ORDER if reason in judged.excluded},
         head=[candidate.position(rule.clock) for candidate in judged.head[:SHOWN_HEAD]],
     )
-    winner = _walk(lead=lead, rule=rule, judged=judged, section=section, on=now.today)
+    winner = _walk(lead=lead, rule=rule, judged=judged, section=section, on=now.today, screen=policy)
     section["excluded"] = {r: section["excluded"][r] for r in EXCLUSION_ORDER if r in section["excluded"]}
     if winner is None:
         return None
@@ -701,8 +762,15 @@ def _route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | None:
         winner = _named_account(lead=lead, offered=offered, log=log, on=run.today)
         if winner is None:
             rules = _rules()
+            # The policy's screen of this lead, read once when a rule first matches.
+            screen = functools.cache(
+                lambda: policy_screen(
+                    action="receive_lead", product_line=lead.product_line, country=facts.country, on=run.today
+                )
+            )
+
             for rule in rules:
-                winner = _try_rule(lead=lead, rule=rule, facts=facts, log=log, now=run)
+                winner = _try_rule(lead=lead, rule=rule, facts=facts, log=log, now=run, screen=screen)
                 if winner is not None:
                     break
             if winner is None:

@@ -19,11 +19,18 @@ from leads.models import (
     QueueReason,
     Strategy,
 )
+from leads.services.routing import HEAD
 from partners.models import PartnerStatus
 from prm.notifications.models import Notification
 from prm.tenancy.scope import platform_scope, tenant_scope
 from prm.tenancy.time import tenant_today
-from tests.factories import AuthorizationRuleFactory, PartnerMembershipFactory, ProductLineFactory, RegionFactory
+from tests.factories import (
+    AuthorizationRuleFactory,
+    PartnerMembershipFactory,
+    ProductLineFactory,
+    RegionFactory,
+    TerritoryGrantFactory,
+)
 
 from .factories import LeadFactory, LeadOfferFactory
 from .routing_setup import decisions_of, decline, enrolled, excluded, offer_of, program_with_tiers, route, rule
@@ -237,6 +244,27 @@ def test_policy_refusals_and_missing_certifications_are_walked_past_and_logged(w
     groups = decision.log["rules"][0]["excluded"]
     assert groups["policy"]["examples"][0]["name"] == "Low tier"
     assert groups["policy"]["examples"][0]["codes"] == ["min_tier"]
+
+
+def test_an_exclusive_territorys_holder_gets_the_lead_however_far_down_the_rotation_it_is(world, setup):
+    # given more partners ahead of the holder in the rotation than the engine reads per rule
+    tenant, ladder = setup
+    line = ProductLineFactory(tenant=tenant, name="Secure storage")
+    for n in range(HEAD + 5):
+        enrolled(tenant, ladder.tiers[2], name=f"Heavy {n:02d}")
+    holder = enrolled(tenant, ladder.tiers[0], name="Holder")
+    TerritoryGrantFactory(partner=holder, product_line=line, country="DE", exclusive=True)
+    rule(tenant, ladder.program, name="All")
+    # when a German lead for the line is routed
+    lead, decision = route(tenant, country="DE", product_line=line)
+    # then the one partner the policy lets receive it is offered it
+    assert decision.outcome == DecisionOutcome.OFFERED and offer_of(lead).partner == holder
+    group = decision.log["rules"][0]["excluded"]["policy"]
+    assert group["count"] == HEAD + 5  # every other enrolled partner
+    assert {tuple(example["codes"]) for example in group["examples"]} == {("territory_exclusive",)}
+    # and a lead for another country, where nobody holds the line exclusively, goes by weight
+    _lead, other = route(tenant, country="FR", product_line=line)
+    assert other.partner.display_name.startswith("Heavy")
 
 
 def test_required_certifications_exclude_partners_without_them(world, setup):
