@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
+from prm.tenancy.bulk import bulk_insert
 from prm.tenancy.scope import current_tenant_id, tenant_scope
 
 from . import texts
@@ -123,7 +124,7 @@ def event_record_many(*, events: list[Event]) -> list[Event]:
     as ``event_record`` would; ``actor_label`` defaults to the system."""
     for verb in {event.verb for event in events}:
         VERBS.require(verb)
-    created = Event.objects.bulk_create(events)
+    created = bulk_insert(Event, events)
     _announce(created)
     return created
 
@@ -137,9 +138,7 @@ def outbox_enqueue_many(*, task_name: str, kwargs_list: list[dict[str, Any]]) ->
     """The same for many messages of one task: one insert, one relay after commit."""
     if not kwargs_list:
         return []
-    messages = OutboxMessage.objects.bulk_create(
-        [OutboxMessage(task_name=task_name, kwargs=kwargs) for kwargs in kwargs_list]
-    )
+    messages = bulk_insert(OutboxMessage, [OutboxMessage(task_name=task_name, kwargs=kwargs) for kwargs in kwargs_list])
     tenant_id = current_tenant_id()
     ids = [message.pk for message in messages]
     transaction.on_commit(lambda: outbox_relay(tenant_id=tenant_id, message_ids=ids))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from prm.events import texts
 from prm.events.services import outbox_enqueue_many
 from prm.tenancy import request_cache
+from prm.tenancy.bulk import bulk_insert
 from prm.tenancy.scope import step_out_to_tenant
 
 from .kinds import KINDS
@@ -110,7 +111,7 @@ def notify_many(*, messages: Iterable[Message]) -> list[Notification]:
     # A partner user's transaction may only write its own partner's rows (row-level security),
     # yet its actions notify vendor staff too: the service writes those as the tenant.
     with step_out_to_tenant():
-        created = Notification.objects.bulk_create(notifications)
+        created = bulk_insert(Notification, notifications)
         shown = [n.recipient for n in created if n.show_in_portal]
         for tenant_id in {member.tenant_id for member in shown}:
             request_cache.unread_changed(
