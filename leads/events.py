@@ -15,6 +15,8 @@ IMPORTED = verb("leads.imported", _("Leads imported"))
 ROUTED = verb("lead.routed", _("Lead routed"))
 OFFERED = verb("lead.offered", _("Lead offered"))
 OFFER_OPENED = verb("lead.offer_opened", _("Offer opened"))
+# No longer written (a reminder is recorded on the offer, reminded_at); declared for the events
+# written before, which timelines still show.
 OFFER_REMINDED = verb("lead.offer_reminded", _("Offer reminder sent"))
 ACCEPTED = verb("lead.accepted", _("Lead accepted"))
 DECLINED = verb("lead.declined", _("Lead declined"))

@@ -39,7 +39,7 @@ from prm.web.views import url_pattern
 from .. import events, notifications
 from ..models import DeclineReason, Lead, LeadOffer, LeadStatus, OfferStatus, QueueReason
 from ..permissions import LEADS_RECEIVE, LeadAction, lead_require
-from .common import lock
+from .common import lock, reference_for
 
 ROUTE_TASK = "leads.route"
 # "<reference>: <what happened>". Offer messages name the reference only: no company, no
@@ -62,9 +62,10 @@ def receiver_roles() -> list[str]:
 def receivers_by_partner(partner_ids) -> dict[int, list[Membership]]:
     """The active users of each partner who answer its offers, in one query."""
     found: dict[int, list[Membership]] = {}
+    # Only what a notification needs of its recipient (a sweep reads tens of thousands).
     members = Membership.objects.filter(
         partner_id__in=list(partner_ids), role__in=receiver_roles(), is_active=True
-    ).select_related("user")
+    ).only("id", "tenant_id", "partner_id", "user_id", "role", "is_active")
     for member in members.order_by("pk"):
         found.setdefault(member.partner_id, []).append(member)
     return found
@@ -365,13 +366,16 @@ class OffersSweepSummary:
     expired: int = 0
 
 
+# The offers alone (no join to the leads: their references are read afterwards for the lines
+# the digests show, by id).
 _REMIND_SQL = """
 UPDATE {offer} AS o SET reminded_at = %(now)s
-  FROM {lead} AS l
  WHERE o.tenant_id = %(tenant)s AND o.status = 'pending' AND o.reminded_at IS NULL
    AND o.remind_at <= %(now)s AND o.due_at > %(now)s
-   AND l.tenant_id = o.tenant_id AND l.id = o.lead_id
-RETURNING o.id, o.lead_id, o.partner_id, o.due_at, l.reference
+RETURNING o.id, o.lead_id, o.partner_id, o.due_at
+"""
+_REFERENCES_SQL = """
+SELECT id, reference FROM {lead} WHERE tenant_id = %(tenant)s AND id = ANY(%(ids)s)
 """
 
 # The leads of due offers are locked first (skipping those an accept or a decline holds right
@@ -433,24 +437,15 @@ def _tell_partners(rows: list[tuple], *, kind: str, title, body: str, line: str)
     )
 
 
-def _remind(now: datetime, lead_type) -> int:
+def _remind(now: datetime) -> int:
+    # A reminder changes no state: the offer's ``reminded_at`` records it (shown with the offer),
+    # and no event is written per offer (after an outage that would be tens of thousands of rows
+    # saying nothing the offers do not).
     rows = _run(_REMIND_SQL, now=now)
     if not rows:
         return 0
-    event_record_many(
-        events=[
-            system_event(
-                target_type=lead_type,
-                object_id=lead_id,
-                partner_id=partner_id,
-                verb=events.OFFER_REMINDED,
-                message=gettext_noop("Reminded at half time: answer by %(due)s."),
-                params={"due": due_at},
-                data={"offer_id": offer_id},
-            )
-            for offer_id, lead_id, partner_id, due_at, _reference in rows
-        ]
-    )
+    references = dict(_run(_REFERENCES_SQL, ids=[lead_id for _, lead_id, _, _ in rows]))
+    rows = [(*row, references.get(row[1]) or reference_for(row[1])) for row in rows]
     _tell_partners(
         rows,
         kind=notifications.OFFER_REMINDER,
@@ -519,7 +514,7 @@ def offers_sweep(*, now: datetime | None = None) -> OffersSweepSummary:
     a reminded or expired offer is no longer a candidate."""
     now = now or timezone.now()
     lead_type = ContentType.objects.get_for_model(Lead)
-    return OffersSweepSummary(reminded=_remind(now, lead_type), expired=_expire(now, lead_type))
+    return OffersSweepSummary(reminded=_remind(now), expired=_expire(now, lead_type))
 
 
 __all__ = [
