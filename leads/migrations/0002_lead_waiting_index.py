@@ -4,19 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_user_language_time_zone'),
-        ('deals', '0007_deal_source'),
-        ('leads', '0001_initial'),
-        ('partners', '0006_partnerlocation'),
-        ('programs', '0006_translatable_labels'),
-        ('tenancy', '0002_tenant_default_language'),
+        ("accounts", "0005_user_language_time_zone"),
+        ("deals", "0007_deal_source"),
+        ("leads", "0001_initial"),
+        ("partners", "0006_partnerlocation"),
+        ("programs", "0006_translatable_labels"),
+        ("tenancy", "0002_tenant_default_language"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(condition=models.Q(('status__in', ['pending_review', 'duplicate', 'queued']), models.Q(('offered_to__isnull', True), ('status__in', ['new', 'offered'])), _connector='OR'), fields=['tenant', '-created_at'], include=('status', 'offered_to', 'updated_at'), name='lead_waiting_idx'),
+            model_name="lead",
+            index=models.Index(
+                condition=models.Q(
+                    ("status__in", ["pending_review", "duplicate", "queued"]),
+                    models.Q(("offered_to__isnull", True), ("status__in", ["new", "offered"])),
+                    _connector="OR",
+                ),
+                fields=["tenant", "-created_at"],
+                include=("status", "offered_to", "updated_at"),
+                name="lead_waiting_idx",
+            ),
         ),
     ]
