@@ -277,6 +277,8 @@ WITH enrolled AS (
     JOIN partners_partner p ON p.id = e.partner_id AND p.tenant_id = e.tenant_id
     JOIN programs_tier t ON t.id = e.tier_id AND t.tenant_id = e.tenant_id
     WHERE e.tenant_id = %(tenant)s AND e.program_id = %(program)s
+        -- A country held exclusively: only its holder can pass the policy; the rest are counted below.
+        AND (NOT %(exclusive)s OR e.partner_id = %(holder)s)
 ), offered AS MATERIALIZED (
     SELECT partner_id FROM leads_leadoffer WHERE tenant_id = %(tenant)s AND lead_id = %(lead)s
 ), rotation AS MATERIALIZED (  -- read once and hashed (the planner's estimate of
@@ -333,6 +335,21 @@ FROM (
     SELECT id, name, reason FROM judged
 ) every_partner
 GROUP BY reason
+UNION ALL
+-- A country held exclusively: everyone else enrolled, refused by the policy without judging them.
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, 'policy:territory_exclusive', counted.n, others.ids, others.names
+FROM (
+    SELECT count(*) AS n FROM programs_enrollment e
+    WHERE e.tenant_id = %(tenant)s AND e.program_id = %(program)s AND e.partner_id <> %(holder)s
+) counted, LATERAL (
+    SELECT array_agg(p.id ORDER BY p.id) AS ids, array_agg(p.display_name::text ORDER BY p.id) AS names
+    FROM (
+        SELECT e.partner_id FROM programs_enrollment e
+        WHERE e.tenant_id = %(tenant)s AND e.program_id = %(program)s AND e.partner_id <> %(holder)s
+        ORDER BY e.partner_id LIMIT %(examples)s
+    ) first JOIN partners_partner p ON p.id = first.partner_id AND p.tenant_id = %(tenant)s
+) others (ids, names)
+WHERE %(exclusive)s AND counted.n > 0
 """
 
 # The same orders in Python, for the head's few rows (a UNION does not keep the SQL's order).
@@ -405,6 +422,8 @@ def _candidates(
         "max_km": max_km,
         "head": HEAD,
         "examples": EXAMPLES,
+        "exclusive": screen.exclusive_holder is not None or screen.exclusive_to_nobody,
+        "holder": screen.exclusive_holder or 0,  # 0: nobody (ids start at 1)
     }
     judged = _Judged()
     with connection.cursor() as cursor:
@@ -426,7 +445,7 @@ def _candidates(
         group = judged.excluded.setdefault(reason, {"count": 0, "examples": []})
         group["count"] += count
         extra = {"codes": [code]} if code else {}
-        group["examples"] += [{"id": i, "name": n, **extra} for i, n in zip(ids, names, strict=True)]
+        group["examples"] += [{"id": i, "name": n, **extra} for i, n in zip(ids or (), names or (), strict=True)]
     judged.head.sort(key=_SORT_KEYS[order])
     for group in judged.excluded.values():
         group["examples"] = sorted(group["examples"], key=lambda example: (example["name"], example["id"]))[:EXAMPLES]

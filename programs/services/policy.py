@@ -659,6 +659,12 @@ class PolicyScreen:
     checks: tuple[tuple[str, str], ...]
     params: dict
     complete: bool
+    # With a country held exclusively: the one partner that may pass (``exclusive_holder``), or
+    # nobody at all (two holders, a line's and every line's, each "another partner" to the
+    # other). A caller judging thousands of partners can then judge only that one and count
+    # the rest as refused ("territory_exclusive"), which is what the checks would say of them.
+    exclusive_holder: int | None = None
+    exclusive_to_nobody: bool = False
 
     def case_when(self, label: str = "policy") -> str:
         """``WHEN <predicate> THEN '<label>:<code>'`` for each check, for a ``CASE``."""
@@ -720,12 +726,14 @@ def policy_screen(
             )
         if rule.required_competency:
             complete = False
+    holder, nobody = None, False
     if country:
         holders = _exclusive_holders(line=product_line, country=country, on=on)
         if len(holders) == 1:
-            params["pol_holder"] = next(iter(holders))
+            holder = params["pol_holder"] = next(iter(holders))
             checks.append(("territory_exclusive", f"{p}.id <> %(pol_holder)s"))
         elif holders:  # two holders (a line's and every line's): each is "another partner" to the other
+            nobody = True
             checks.append(("territory_exclusive", "TRUE"))
     if product_line.requires_territory:
         covers = ""
@@ -740,7 +748,7 @@ def policy_screen(
                 f" AND (g.product_line_id = %(pol_line)s OR g.product_line_id IS NULL) {covers})",
             )
         )
-    return PolicyScreen(tuple(checks), params, complete)
+    return PolicyScreen(tuple(checks), params, complete, exclusive_holder=holder, exclusive_to_nobody=nobody)
 
 
 def _exclusive_holders(*, line: ProductLine, country: str, on: date) -> set[int]:

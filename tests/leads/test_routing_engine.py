@@ -267,6 +267,24 @@ def test_an_exclusive_territorys_holder_gets_the_lead_however_far_down_the_rotat
     assert other.partner.display_name.startswith("Heavy")
 
 
+def test_a_country_held_exclusively_twice_is_offered_to_nobody_and_the_log_says_why(world, setup):
+    # given two holders of Germany: one for the line, one for every line (each refuses the other)
+    tenant, ladder = setup
+    line = ProductLineFactory(tenant=tenant, name="Secure storage")
+    holders = [enrolled(tenant, ladder.tiers[2], name=f"Holder {n}") for n in range(2)]
+    enrolled(tenant, ladder.tiers[2], name="Bystander")
+    TerritoryGrantFactory(partner=holders[0], product_line=line, country="DE", exclusive=True)
+    TerritoryGrantFactory(partner=holders[1], product_line=None, country="DE", exclusive=True)
+    rule(tenant, ladder.program, name="All")
+    # when a German lead for the line is routed
+    _lead, decision = route(tenant, country="DE", product_line=line)
+    # then nobody is offered it, and all three are counted as refused by the policy
+    assert decision.outcome == DecisionOutcome.QUEUED
+    group = decision.log["rules"][0]["excluded"]["policy"]
+    assert group["count"] == 3
+    assert sorted(example["name"] for example in group["examples"]) == ["Bystander", "Holder 0", "Holder 1"]
+
+
 def test_required_certifications_exclude_partners_without_them(world, setup):
     tenant, ladder = setup
     enrolled(tenant, ladder.tiers[0], name="Uncertified")
