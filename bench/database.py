@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -71,3 +71,40 @@ def backend_pids(url: str, name: str) -> list[int]:
     with closing(connect(url)) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [name])
         return [row[0] for row in cursor.fetchall()]
+
+
+@contextmanager
+def scratch_copy(suffix: str = "scratch"):
+    """Run the block on a copy of the bench database (``CREATE DATABASE ... TEMPLATE``), dropped
+    afterwards: for a micro-benchmark whose service must commit as in production (one transaction
+    per call) and whose writes must not stay. Rolling thousands of calls back at the end instead
+    keeps every row they updated as a chain of versions no one can prune until then, which slows
+    each later call (a routing rule's clock: one new version per decision). Every Django
+    connection is closed and re-pointed at the copy, and back at the end."""
+    from django.db import connections
+
+    names = {alias: connections[alias].settings_dict["NAME"] for alias in connections}
+    source = names["default"]
+    copy = f"{source}_{suffix}"
+    if "bench" not in copy:
+        raise SystemExit(f"refusing to copy {source!r}: the bench database's name must contain 'bench'")
+    admin = with_database(os.environ["DATABASE_OWNER_URL"], "postgres")
+    connections.close_all()
+    with closing(connect(admin)) as connection, connection.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(copy)))
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [source],
+        )
+        cursor.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(copy), sql.Identifier(source)))
+    try:
+        for alias in connections:
+            if names[alias] == source:
+                connections[alias].settings_dict["NAME"] = copy
+        yield copy
+    finally:
+        connections.close_all()
+        for alias, name in names.items():
+            connections[alias].settings_dict["NAME"] = name
+        with closing(connect(admin)) as connection, connection.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(copy)))
