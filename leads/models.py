@@ -120,6 +120,32 @@ class LeadCapacity(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["tenant", "partner"], name="lead_capacity_unique")]
 
 
+class LeadOfferTally(TenantOwned):
+    """How many offers a partner got on its latest day and in its latest month (the tenant's
+    calendar): what a daily quota and a monthly cap are checked against, read in the routing
+    statement instead of counting the partner's offers there (which read every offer of the month
+    of every capped partner, heap and all: half the statement at 100,000 open offers).
+
+    Kept by a database trigger on ``leads_leadoffer`` (migration 0003), so that every way an offer
+    is written (routing, routing by hand, the bench's generator, tests) counts; a day or month
+    later than the stored one starts the count again. Never written by the application."""
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("partner")
+    )
+    day = models.DateField(_("day"))
+    offers_on_day = models.PositiveIntegerField(_("offers that day"), default=0)
+    month = models.DateField(_("month"))
+    offers_in_month = models.PositiveIntegerField(_("offers that month"), default=0)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        verbose_name = _("lead offer tally")
+        verbose_name_plural = _("lead offer tallies")
+        constraints = [models.UniqueConstraint(fields=["tenant", "partner"], name="lead_offer_tally_unique")]
+
+
 class Strategy(models.TextChoices):
     ROUND_ROBIN = "round_robin", _("Weighted round robin")
     NEAREST = "nearest", _("Nearest first (weight breaks ties)")

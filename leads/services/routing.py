@@ -15,7 +15,8 @@ One run, under the lead's lock:
    (``_candidates``) reads the program's enrolled partners, judges each in SQL (active, tier rank
    >= the rule's minimum, serves the lead's territory and industry where the rule has such
    criteria, never offered this lead, capacity: paused, out of office today, daily quota and
-   monthly cap counted from ``LeadOffer.offered_at`` in the tenant's day and month; nearest first:
+   monthly cap against ``LeadOfferTally`` (the offers of the tenant's day and month, kept by a trigger
+   on the offers); nearest first:
    within ``max_distance_km``, the haversine only inside a latitude/longitude box of that radius;
    and the product policy: ``programs.services.policy.policy_screen`` gives the SQL form of
    ``policy_decide(action="receive_lead")`` for the lead's line and country (minimum tier,
@@ -302,21 +303,17 @@ WITH enrolled AS (
             WHEN c.paused THEN 'paused'
             WHEN c.away_from IS NOT NULL AND c.away_from <= %(today)s
                 AND (c.away_until IS NULL OR c.away_until >= %(today)s) THEN 'away'
-            -- Offers counted only for a partner that got this far and has a quota or a cap (an
-            -- index-only count of its offers since the day's or the month's start).
-            WHEN c.daily_quota IS NOT NULL AND c.daily_quota <= (
-                SELECT count(*) FROM leads_leadoffer q
-                WHERE q.tenant_id = %(tenant)s AND q.partner_id = s.id AND q.offered_at >= %(day_start)s
-            ) THEN 'daily_quota'
-            WHEN c.monthly_cap IS NOT NULL AND c.monthly_cap <= (
-                SELECT count(*) FROM leads_leadoffer q
-                WHERE q.tenant_id = %(tenant)s AND q.partner_id = s.id AND q.offered_at >= %(month_start)s
-            ) THEN 'monthly_cap'
+            -- Offers today and this month: the tally the offers' trigger keeps (LeadOfferTally).
+            WHEN c.daily_quota IS NOT NULL
+                AND c.daily_quota <= CASE WHEN n.day = %(today)s THEN n.offers_on_day ELSE 0 END THEN 'daily_quota'
+            WHEN c.monthly_cap IS NOT NULL
+                AND c.monthly_cap <= CASE WHEN n.month = %(month)s THEN n.offers_in_month ELSE 0 END THEN 'monthly_cap'
             WHEN %(max_km)s::float8 IS NOT NULL AND %(by_distance)s AND (d.km IS NULL OR d.km > %(max_km)s::float8)
                 THEN 'too_far'
         END AS reason
     FROM enrolled s
     LEFT JOIN leads_leadcapacity c ON c.tenant_id = %(tenant)s AND c.partner_id = s.id
+    LEFT JOIN leads_leadoffertally n ON n.tenant_id = %(tenant)s AND n.partner_id = s.id
     LEFT JOIN offered o ON o.partner_id = s.id
     LEFT JOIN rotation r ON r.partner_id = s.id
     LEFT JOIN nearest d ON d.partner_id = s.id
@@ -414,8 +411,7 @@ def _candidates(
         "by_industry": by_industry,
         "industries": sorted({v for v in (facts.industry, facts.industry.lower(), facts.industry.capitalize())}),
         "today": now.today,
-        "day_start": now.day_start,
-        "month_start": now.month_start,
+        "month": now.today.replace(day=1),
         "by_distance": by_distance,
         "lat": facts.latitude or 0.0,
         "lon": facts.longitude or 0.0,

@@ -8,12 +8,14 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from leads import notifications
 from leads.models import (
     DecisionOutcome,
     Lead,
     LeadCapacity,
+    LeadOfferTally,
     LeadStatus,
     NamedAccount,
     QueueReason,
@@ -23,7 +25,7 @@ from leads.services.routing import HEAD
 from partners.models import PartnerStatus
 from prm.notifications.models import Notification
 from prm.tenancy.scope import platform_scope, tenant_scope
-from prm.tenancy.time import tenant_today
+from prm.tenancy.time import tenant_today, tenant_zone
 from tests.factories import (
     AuthorizationRuleFactory,
     PartnerMembershipFactory,
@@ -172,6 +174,38 @@ def test_a_partner_at_capacity_is_skipped_and_the_log_says_which_capacity(world,
     lead, decision = route(tenant)
     assert offer_of(lead).partner == other
     assert excluded(decision) == {reason: ["Busy"]}
+
+
+def test_the_quota_counts_the_tenants_day_and_the_cap_its_month(world, setup):
+    # given a partner with a daily quota of 1 and a monthly cap of 3, in a tenant in Auckland
+    tenant, ladder = setup
+    with platform_scope():
+        tenant.time_zone = "Pacific/Auckland"
+        tenant.save(update_fields=["time_zone"])
+    busy = enrolled(tenant, ladder.tiers[2], name="Busy")
+    enrolled(tenant, ladder.tiers[0], name="Other")
+    with platform_scope():
+        LeadCapacity.objects.create(tenant=tenant, partner=busy, daily_quota=1, monthly_cap=3)
+    with tenant_scope(tenant):
+        zone = tenant_zone()
+        now = timezone.now().astimezone(zone)
+        start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        # one offer just before the tenant's midnight (in UTC, possibly "today"), in this month
+        LeadOfferFactory(tenant=tenant, partner=busy, offered_at=start_of_day - timedelta(minutes=1))
+    rule(tenant, ladder.program, name="All")
+    # when a lead is routed today
+    lead, decision = route(tenant)
+    # then yesterday's offer does not count against today's quota; the heavier partner gets it
+    assert offer_of(lead).partner == busy
+    with platform_scope():
+        tally = LeadOfferTally.objects.get(partner=busy)
+    assert (tally.day, tally.offers_on_day) == (now.date(), 1)
+    # and the next lead today finds the quota used up
+    lead, decision = route(tenant)
+    assert excluded(decision) == {"daily_quota": ["Busy"]}
+    assert tally.month == now.date().replace(day=1)
+    if start_of_day.day > 1:  # yesterday was this month: the month's count holds both offers
+        assert tally.offers_in_month == 2
 
 
 def test_away_dates_in_the_future_do_not_hold_a_partner_back(world, setup):
