@@ -17,6 +17,16 @@ class ProgramsConfig(AppConfig):
 
         # Active partner users are a tier metric: a change re-measures the partner after commit.
         partner_users_changed.connect(tier_evaluate_soon)
+        # The policy screen memoises each product line with its rules (services.policy).
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import AuthorizationRule, ProductLine, Tier
+
+        for model in (ProductLine, AuthorizationRule, Tier):
+            post_save.connect(_catalogue_changed, sender=model, dispatch_uid=f"programs.screen.save.{model.__name__}")
+            post_delete.connect(
+                _catalogue_changed, sender=model, dispatch_uid=f"programs.screen.delete.{model.__name__}"
+            )
         # The tier facet of the partner directory, the record's Programs tab, the portal's tier card.
         extensions.register()
 
@@ -44,3 +54,9 @@ class ProgramsConfig(AppConfig):
         from partners.permissions import COMPANY_VIEW
 
         menu_entry(area=PORTAL, label=_("Licences"), url_name="portal:licences", capability=COMPANY_VIEW, order=60)
+
+
+def _catalogue_changed(sender, instance, **kwargs) -> None:
+    from prm.memo import reference_changed
+
+    reference_changed(tenant_id=instance.tenant_id)

@@ -6,7 +6,6 @@ the tallies then start from this migration, which only the current day's and mon
 import django.db.models.deletion
 from django.db import migrations, models
 
-
 TALLY = """
 CREATE FUNCTION leads_offer_tally() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE

@@ -68,7 +68,6 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils.translation import gettext_noop
 
 from partners.models import Partner
@@ -93,6 +92,7 @@ from ..models import (
     DecisionOutcome,
     Lead,
     LeadOffer,
+    LeadProgramSettings,
     LeadStatus,
     NamedAccount,
     OfferStatus,
@@ -102,7 +102,16 @@ from ..models import (
     Strategy,
 )
 from ..permissions import LEADS_MANAGE, LEADS_RECEIVE
-from .common import CapacityClock, OfferTerms, lock, offer_due_at, offer_terms, offer_url, reference_for
+from .common import (
+    CapacityClock,
+    OfferTerms,
+    lead_settings,
+    lock,
+    offer_due_at,
+    offer_terms,
+    offer_url,
+    reference_for,
+)
 
 STRIDE = 720720  # lcm(1..16): strides of weights 1..16 are exact
 HEAD = 25  # eligible candidates read per rule, and refusals before the rule gives up
@@ -214,7 +223,7 @@ def _prepare(lead: Lead) -> tuple[_Lead, dict]:
     return facts, section
 
 
-def rule_misses(rule: RoutingRule, facts: _Lead) -> list[str]:
+def rule_misses(rule: RoutingRule | _RuleCriteria, facts: _Lead) -> list[str]:
     """The criteria of ``rule`` the lead does not meet (empty: it matches). A fall-back matches all."""
     if rule.is_fallback:
         return []
@@ -519,7 +528,7 @@ def _walk(
 
 
 def _try_rule(
-    *, lead: Lead, rule: RoutingRule, facts: _Lead, log: dict, now: CapacityClock, screen: Callable[[], PolicyScreen]
+    *, lead: Lead, rule: _RuleCriteria, facts: _Lead, log: dict, now: CapacityClock, screen: Callable[[], PolicyScreen]
 ) -> _Winner | None:
     section: dict[str, Any] = {
         "id": rule.pk,
@@ -534,7 +543,16 @@ def _try_rule(
         section.update(matched=False, misses=misses)
         return None
     # The rule's row lock: rotation and capacity are read and written by one run at a time per rule.
-    rule = RoutingRule.objects.select_for_update(of=("self",)).select_related("min_tier").get(pk=rule.pk)
+    # (Read again here: the memoised criteria may be a moment older than a change to the rule.)
+    rule = (
+        RoutingRule.objects.select_for_update(of=("self",))
+        .select_related("min_tier")
+        .filter(pk=rule.pk, is_active=True, program__is_active=True)
+        .first()
+    )
+    if rule is None:  # switched off since the configuration was read
+        section.update(matched=False, misses=[])
+        return None
     min_rank = rule.min_tier.rank if rule.min_tier_id else 0
     if rule.strategy == Strategy.NEAREST:
         order = "distance" if facts.located else "weight"
@@ -568,11 +586,12 @@ def _try_rule(
     )
 
 
-def _named_account(*, lead: Lead, offered: set[int], log: dict, on: date) -> _Winner | None:
-    match = Q(name_key=lead.company_key) if lead.company_key else Q(pk__in=[])
-    if lead.domain:
-        match |= Q(domain=lead.domain)
-    account = NamedAccount.objects.filter(match).select_related("partner").order_by("id").first()
+def _named_account(*, lead: Lead, offered: set[int], log: dict, on: date, config: _Config) -> _Winner | None:
+    matches = [config.named_companies.get(lead.company_key), config.named_domains.get(lead.domain)]
+    matches = [pk for pk in matches if pk is not None]
+    if not matches:  # most leads: no query
+        return None
+    account = NamedAccount.objects.filter(pk=min(matches)).select_related("partner").first()
     if account is None:
         return None
     partner = account.partner
@@ -603,13 +622,81 @@ def _named_account(*, lead: Lead, offered: set[int], log: dict, on: date) -> _Wi
     )
 
 
-def _rules() -> list[RoutingRule]:
+@dataclass(frozen=True)
+class _RuleCriteria:
+    """What a rule matches on, as memoised (the rule itself is read again, locked, when it matches)."""
+
+    pk: int
+    name: str
+    program_id: int
+    strategy: str
+    is_fallback: bool
+    countries: tuple[str, ...]
+    region_codes: tuple[str, ...]
+    postal_prefixes: tuple[str, ...]
+    industries: tuple[str, ...]
+    product_line_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Config:
+    """The tenant's routing configuration, memoised (``tenant_memo``, built afresh when the admin
+    or any save of these models changes it: ``leads.wiring.routing``)."""
+
+    rules: tuple[_RuleCriteria, ...]  # active rules of active programs, in the order they are tried
+    terms: dict[int, OfferTerms]  # a program's own terms
+    default_terms: OfferTerms
+    named_companies: dict[str, int]  # company key -> the first named account's id
+    named_domains: dict[str, int]  # registrable domain -> the first named account's id
+
+    def terms_for(self, program_id: int | None) -> OfferTerms:
+        return self.terms.get(program_id) or self.default_terms
+
+
+def _build_config() -> _Config:
     active_programs = Program.objects.filter(is_active=True).values("pk")
-    return list(
-        RoutingRule.objects.filter(is_active=True, program_id__in=active_programs).order_by(
+    rules = tuple(
+        _RuleCriteria(
+            pk=rule.pk,
+            name=rule.name,
+            program_id=rule.program_id,
+            strategy=rule.strategy,
+            is_fallback=rule.is_fallback,
+            countries=tuple(rule.countries or ()),
+            region_codes=tuple(rule.region_codes or ()),
+            postal_prefixes=tuple(rule.postal_prefixes or ()),
+            industries=tuple(rule.industries or ()),
+            product_line_ids=tuple(rule.product_line_ids or ()),
+        )
+        for rule in RoutingRule.objects.filter(is_active=True, program_id__in=active_programs).order_by(
             "is_fallback", "priority", "id"
         )
     )
+    terms = {
+        program_id: OfferTerms(hours, max_offers)
+        for program_id, hours, max_offers in LeadProgramSettings.objects.values_list(
+            "program_id", "acceptance_hours", "max_offers"
+        )
+    }
+    defaults = lead_settings()
+    companies: dict[str, int] = {}
+    domains: dict[str, int] = {}
+    for pk, name_key, domain in NamedAccount.objects.order_by("id").values_list("id", "name_key", "domain"):
+        if name_key:
+            companies.setdefault(name_key, pk)
+        if domain:
+            domains.setdefault(domain, pk)
+    return _Config(
+        rules=rules,
+        terms=terms,
+        default_terms=OfferTerms(defaults.default_acceptance_hours, defaults.default_max_offers),
+        named_companies=companies,
+        named_domains=domains,
+    )
+
+
+def routing_config() -> _Config:
+    return tenant_memo("leads.routing", _build_config)
 
 
 def _advance_rotation(*, winner: _Winner, now: datetime) -> None:
@@ -768,19 +855,20 @@ def _route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | None:
     log: dict[str, Any] = {"version": 1, "trigger": trigger, "lead": lead_section, "rules": []}
     winner: _Winner | None = None
     reason = ""
-    terms = offer_terms(lead.program_id)
+    config = routing_config()
+    terms = config.terms_for(lead.program_id)
     # The limit holds automatic routing; staff routing by hand (manual, released) lift it.
     if lead.offer_count >= terms.max_offers and trigger not in MANUAL_TRIGGERS:
         reason = QueueReason.MAX_OFFERS
         log["max_offers"] = terms.max_offers
     else:
-        winner = _named_account(lead=lead, offered=offered, log=log, on=run.today)
+        winner = _named_account(lead=lead, offered=offered, log=log, on=run.today, config=config)
         if winner is None:
-            rules = _rules()
+            rules = config.rules
             # The policy's screen of this lead, read once when a rule first matches.
             screen = functools.cache(
                 lambda: policy_screen(
-                    action="receive_lead", product_line=lead.product_line, country=facts.country, on=run.today
+                    action="receive_lead", product_line_id=lead.product_line_id, country=facts.country, on=run.today
                 )
             )
 
@@ -826,7 +914,7 @@ def _route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | None:
             now=now,
             trigger=trigger,
             zone=run.zone,
-            terms=terms if winner.program_id == lead.program_id else None,
+            terms=config.terms_for(winner.program_id),
         )
     elif lead.status != LeadStatus.QUEUED or lead.queue_reason != reason:
         queue(lead=lead, reason=reason, actor=actor, trigger=trigger, decision=decision)

@@ -38,6 +38,7 @@ from partners.models import Partner, PartnerStatus, PartnerType
 from prm.accounts.roles import PARTNER_ROLES, Role
 from prm.countries import country_name
 from prm.errors import assert_same_tenant
+from prm.memo import tenant_memo
 from prm.tenancy.scope import step_out_to_tenant
 from prm.tenancy.time import tenant_today
 
@@ -674,12 +675,58 @@ class PolicyScreen:
 _GRANT_IN_FORCE_SQL = "g.valid_from <= %(pol_on)s AND (g.valid_until IS NULL OR g.valid_until > %(pol_on)s)"
 
 
+@dataclass(frozen=True)
+class _ScreenRule:
+    min_tier: tuple[int, int] | None  # (program id, rank)
+    partner_type_ids: tuple[int, ...]
+    licence_type_id: int | None
+    competency: str
+
+
+@dataclass(frozen=True)
+class _ScreenLine:
+    """What the screen needs of a product line, memoised per line (``tenant_memo``; built afresh
+    after a save of a line, a rule or a tier: ``programs.apps``)."""
+
+    pk: int
+    tenant_id: int
+    is_active: bool
+    requires_territory: bool
+    rules: tuple[_ScreenRule, ...]
+
+
+def _screen_line(line_id: int) -> _ScreenLine | None:
+    def build() -> _ScreenLine | None:
+        line = ProductLine.objects.filter(pk=line_id).first()
+        if line is None:
+            return None
+        rules = tuple(
+            _ScreenRule(
+                min_tier=(rule.min_tier.program_id, rule.min_tier.rank) if rule.min_tier_id else None,
+                partner_type_ids=tuple(rule.allowed_partner_type_ids or ()),
+                licence_type_id=rule.required_licence_type_id,
+                competency=rule.required_competency or "",
+            )
+            for rule in _rules_query().filter(product_line_id=line_id)
+        )
+        return _ScreenLine(line.pk, line.tenant_id, line.is_active, line.requires_territory, rules)
+
+    return tenant_memo(f"programs.screen_line.{line_id}", build)
+
+
 def policy_screen(
-    *, action: str, product_line: ProductLine | None, country: str = "", on: date | None = None, alias: str = "p"
+    *,
+    action: str,
+    product_line: ProductLine | None = None,
+    product_line_id: int | None = None,
+    country: str = "",
+    on: date | None = None,
+    alias: str = "p",
 ) -> PolicyScreen:
     """The set-based form of ``policy_decide(action=..., product_line=..., country=...)`` (amounts
-    and roles of deal registration are not screened). Reads the line's rules and, with a country,
-    who holds it exclusively (two queries); the rest is SQL for the caller's statement."""
+    and roles of deal registration are not screened). The line (``product_line`` or its id) and
+    its rules come from a memo; with a country, who holds it exclusively is read (one query); the
+    rest is SQL for the caller's statement."""
     if action not in ACTIONS or action == "register_deal":
         raise ValueError(f"policy_screen judges 'sell' and 'receive_lead', not {action!r}")
     on = on or tenant_today()
@@ -688,18 +735,19 @@ def policy_screen(
     checks: list[tuple[str, str]] = [("partner_status", f"{p}.status <> '{PartnerStatus.ACTIVE.value}'")]
     params: dict = {"pol_on": on, "pol_country": country}
     complete = True
-    if product_line is None:
+    line_id = product_line.pk if product_line is not None else product_line_id
+    line = _screen_line(line_id) if line_id is not None else None
+    if line is None:
         return PolicyScreen(tuple(checks), params, complete)
-    params["pol_line"] = product_line.pk
-    if not product_line.is_active:
+    params["pol_line"] = line.pk
+    if not line.is_active:
         checks.append(("line_inactive", "TRUE"))
-    params["pol_tenant"] = product_line.tenant_id
+    params["pol_tenant"] = line.tenant_id
     # Each set is uncorrelated ("id NOT IN (SELECT partner_id ...)"), so PostgreSQL reads it once
     # into a hash and probes it per partner, instead of a subquery per partner.
-    for n, rule in enumerate(_rules_query().filter(product_line=product_line)):
-        if rule.min_tier_id:
-            params[f"pol_program_{n}"] = rule.min_tier.program_id
-            params[f"pol_rank_{n}"] = rule.min_tier.rank
+    for n, rule in enumerate(line.rules):
+        if rule.min_tier is not None:
+            params[f"pol_program_{n}"], params[f"pol_rank_{n}"] = rule.min_tier
             checks.append(
                 (
                     "min_tier",
@@ -709,13 +757,13 @@ def policy_screen(
                     f" AND pt.rank >= %(pol_rank_{n})s)",
                 )
             )
-        if rule.allowed_partner_type_ids:
-            params[f"pol_types_{n}"] = list(rule.allowed_partner_type_ids)
+        if rule.partner_type_ids:
+            params[f"pol_types_{n}"] = list(rule.partner_type_ids)
             checks.append(
                 ("partner_type", f"NOT COALESCE({p}.partner_type_id = ANY(%(pol_types_{n})s::bigint[]), FALSE)")
             )
-        if rule.required_licence_type_id:
-            params[f"pol_licence_{n}"] = rule.required_licence_type_id
+        if rule.licence_type_id:
+            params[f"pol_licence_{n}"] = rule.licence_type_id
             checks.append(
                 (
                     "licence",
@@ -724,18 +772,18 @@ def policy_screen(
                     f" AND pl.status = '{LicenceStatus.VERIFIED.value}' AND pl.expires_on >= %(pol_on)s)",
                 )
             )
-        if rule.required_competency:
+        if rule.competency:
             complete = False
     holder, nobody = None, False
     if country:
-        holders = _exclusive_holders(line=product_line, country=country, on=on)
+        holders = _exclusive_holders(line_id=line.pk, country=country, on=on)
         if len(holders) == 1:
             holder = params["pol_holder"] = next(iter(holders))
             checks.append(("territory_exclusive", f"{p}.id <> %(pol_holder)s"))
         elif holders:  # two holders (a line's and every line's): each is "another partner" to the other
             nobody = True
             checks.append(("territory_exclusive", "TRUE"))
-    if product_line.requires_territory:
+    if line.requires_territory:
         covers = ""
         if country:
             covers = "AND (g.country = %(pol_country)s OR r.countries @> ARRAY[%(pol_country)s]::varchar[])"
@@ -751,14 +799,14 @@ def policy_screen(
     return PolicyScreen(tuple(checks), params, complete, exclusive_holder=holder, exclusive_to_nobody=nobody)
 
 
-def _exclusive_holders(*, line: ProductLine, country: str, on: date) -> set[int]:
+def _exclusive_holders(*, line_id: int, country: str, on: date) -> set[int]:
     """Who holds ``country`` exclusively for ``line`` (or for every line) on ``on``: read in the
     tenant scope, like ``_exclusive_elsewhere``; the ids stay inside the screen's SQL."""
     with step_out_to_tenant():
         return set(
             TerritoryGrant.objects.filter(exclusive=True)
             .filter(grant_in_force(on))
-            .filter(Q(product_line=line) | Q(product_line__isnull=True))
+            .filter(Q(product_line_id=line_id) | Q(product_line__isnull=True))
             .filter(Q(country=country) | Q(region__countries__contains=[country]))
             .values_list("partner_id", flat=True)
         )
