@@ -2,6 +2,7 @@
 its timeline."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from prm.events.verbs import verb
 
@@ -18,6 +19,7 @@ OFFER_OPENED = verb("lead.offer_opened", _("Offer opened"))
 # No longer written (a reminder is recorded on the offer, reminded_at); declared for the events
 # written before, which timelines still show.
 OFFER_REMINDED = verb("lead.offer_reminded", _("Offer reminder sent"))
+OFFER_REMINDED_MESSAGE = gettext_noop("Reminded at half time: answer by %(due)s.")  # what those events say
 ACCEPTED = verb("lead.accepted", _("Lead accepted"))
 DECLINED = verb("lead.declined", _("Lead declined"))
 EXPIRED = verb("lead.offer_expired", _("Offer timed out"))

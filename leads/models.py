@@ -65,6 +65,8 @@ class LeadSettings(TenantOwned):
     default_max_offers = models.PositiveSmallIntegerField(
         _("offers before the lead returns to the queue"), default=3, validators=[MinValueValidator(1)]
     )
+    # Up to when the lead managers have had their digest of leads returned to the queue.
+    queue_digest_at = models.DateTimeField(_("queue digest sent up to"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("lead settings")

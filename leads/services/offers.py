@@ -40,6 +40,7 @@ from .. import events, notifications
 from ..models import DeclineReason, Lead, LeadOffer, LeadStatus, OfferStatus, QueueReason
 from ..permissions import LEADS_RECEIVE, LeadAction, lead_require
 from .common import lock, reference_for
+from .routing import queue_digest
 
 ROUTE_TASK = "leads.route"
 # "<reference>: <what happened>". Offer messages name the reference only: no company, no
@@ -364,6 +365,7 @@ def offer_decline(*, actor: Membership, offer: LeadOffer, reason: str, note: str
 class OffersSweepSummary:
     reminded: int = 0
     expired: int = 0
+    queued: int = 0  # leads in the lead managers' digest of returns to the queue
 
 
 # The offers alone (no join to the leads: their references are read afterwards for the lines
@@ -510,11 +512,14 @@ def _expire(now: datetime, lead_type) -> int:
 def offers_sweep(*, now: datetime | None = None) -> OffersSweepSummary:
     """One sweep of the current tenant's open offers, set-based: one statement marks the due
     reminders, one expires the offers past their deadline (per batch of ``SWEEP_BATCH``); events,
-    notifications and the routing of the expired leads are written in bulk. Safe to run twice:
-    a reminded or expired offer is no longer a candidate."""
+    notifications and the routing of the expired leads are written in bulk. Then the lead
+    managers' digest of the leads the system returned to the queue (``routing.queue_digest``).
+    Safe to run twice: a reminded or expired offer is no longer a candidate."""
     now = now or timezone.now()
     lead_type = ContentType.objects.get_for_model(Lead)
-    return OffersSweepSummary(reminded=_remind(now), expired=_expire(now, lead_type))
+    summary = OffersSweepSummary(reminded=_remind(now), expired=_expire(now, lead_type))
+    summary.queued = queue_digest(now=now)
+    return summary
 
 
 __all__ = [

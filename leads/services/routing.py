@@ -64,16 +64,20 @@ import math
 import time as clock_time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from partners.models import Partner
 from prm import geo
 from prm.accounts.models import Membership
 from prm.accounts.roles import CAPABILITIES
+from prm.events import texts
+from prm.events.models import Event
 from prm.events.services import event_record
 from prm.memo import tenant_memo
 from prm.notifications.services import notify
@@ -93,6 +97,7 @@ from ..models import (
     Lead,
     LeadOffer,
     LeadProgramSettings,
+    LeadSettings,
     LeadStatus,
     NamedAccount,
     OfferStatus,
@@ -182,9 +187,10 @@ def _regions_by_country() -> dict[str, list[str]]:
     return regions
 
 
-def _prepare(lead: Lead) -> tuple[_Lead, dict]:
-    """Geocode the lead and give it a region when it has none (saved with it); what the rules
-    compare. Returns the facts and the log's "lead" section."""
+def _prepare(lead: Lead) -> tuple[_Lead, dict, list[str]]:
+    """Geocode the lead and give it a region when it has none (set on it, saved with the run's
+    outcome); what the rules compare. Returns the facts, the log's "lead" section and the fields
+    set."""
     country = (lead.country or "").strip().upper()
     regions = list(tenant_memo("leads.regions_by_country", _regions_by_country).get(country, [])) if country else []
     changed = []
@@ -197,8 +203,6 @@ def _prepare(lead: Lead) -> tuple[_Lead, dict]:
     if not lead.region_code and regions:
         lead.region_code = regions[0]
         changed.append("region_code")
-    if changed:
-        lead.save(update_fields=[*changed, "updated_at"])
     if lead.region_code and lead.region_code not in regions:
         regions.insert(0, lead.region_code)
     facts = _Lead(
@@ -220,7 +224,7 @@ def _prepare(lead: Lead) -> tuple[_Lead, dict]:
         "latitude": lead.latitude,
         "longitude": lead.longitude,
     }
-    return facts, section
+    return facts, section, changed
 
 
 def rule_misses(rule: RoutingRule | _RuleCriteria, facts: _Lead) -> list[str]:
@@ -739,6 +743,7 @@ def make_offer(
     trigger: str,
     zone=None,
     terms: OfferTerms | None = None,
+    also_save: tuple[str, ...] = (),
 ) -> LeadOffer:
     """Offer the (locked) lead to the winner: the offer with its terms, the lead OFFERED, the
     event, the partner's people told (reference and deadline only: they sign in to read it)."""
@@ -765,7 +770,9 @@ def make_offer(
         "",
     )
     lead.offer_count += 1
-    lead.save(update_fields=["status", "offered_to", "program", "queue_reason", "offer_count", "updated_at"])
+    lead.save(
+        update_fields=["status", "offered_to", "program", "queue_reason", "offer_count", "updated_at", *also_save]
+    )
     event = event_record(
         actor=actor,
         target=lead,
@@ -795,11 +802,19 @@ def make_offer(
     return offer
 
 
-def queue(*, lead: Lead, reason: str, actor=None, trigger: str, decision: RoutingDecision | None = None) -> None:
+def queue(
+    *,
+    lead: Lead,
+    reason: str,
+    actor=None,
+    trigger: str,
+    decision: RoutingDecision | None = None,
+    also_save: tuple[str, ...] = (),
+) -> None:
     """Return the (locked) lead to the vendor's queue with ``reason``; the lead managers hear it."""
     from_status = lead.status
     lead.status, lead.offered_to, lead.queue_reason = LeadStatus.QUEUED, None, reason
-    lead.save(update_fields=["status", "offered_to", "queue_reason", "updated_at"])
+    lead.save(update_fields=["status", "offered_to", "queue_reason", "updated_at", *also_save])
     event = event_record(
         actor=actor,
         target=lead,
@@ -810,21 +825,70 @@ def queue(*, lead: Lead, reason: str, actor=None, trigger: str, decision: Routin
         params={"reason": QueueReason(reason).label},
         data={"reason": reason, "trigger": trigger, "decision_id": decision.pk if decision else None},
     )
-    from django.urls import NoReverseMatch, reverse
+    if actor is not None:  # a person's doing: the other lead managers hear it now
+        notify(
+            recipients=[member for member in _lead_managers() if member.pk != actor.pk],
+            kind=notifications.QUEUED,
+            title=gettext_noop("Lead %(reference)s returned to the queue"),
+            body=gettext_noop("%(company)s: %(reason)s"),
+            params={"reference": lead.reference, "company": lead.company, "reason": QueueReason(reason).label},
+            url=reverse("office:lead_routing", kwargs={"lead_id": lead.pk}),
+            event=event,
+        )
+    # The system's returns are told in one digest per lead manager (queue_digest, every sweep):
+    # an import of thousands of leads no rule takes would otherwise send each manager thousands.
 
-    try:
-        url = reverse("office:lead_routing", kwargs={"lead_id": lead.pk})
-    except NoReverseMatch:
-        url = ""
-    notify(
-        recipients=[member for member in _lead_managers() if actor is None or member.pk != actor.pk],
-        kind=notifications.QUEUED,
-        title=gettext_noop("Lead %(reference)s returned to the queue"),
-        body=gettext_noop("%(company)s: %(reason)s"),
-        params={"reference": lead.reference, "company": lead.company, "reason": QueueReason(reason).label},
-        url=url,
-        event=event,
+
+DIGEST_LINES = 50
+
+
+def queue_digest(*, now: datetime | None = None) -> int:
+    """Tell the vendor's lead managers, in one notification each, which leads the system returned
+    to the queue since the last digest (run by the offers sweep every 5 minutes; a person's own
+    returns were told at once). The leads still queued are listed (up to ``DIGEST_LINES``), with
+    why. Returns how many leads the digest counts; safe to run twice (the settings row is locked
+    and holds up to when the digest went out)."""
+    now = now or timezone.now()
+    settings = LeadSettings.objects.select_for_update().first()
+    if settings is None:
+        LeadSettings.objects.get_or_create()
+        settings = LeadSettings.objects.select_for_update().first()
+    since = settings.queue_digest_at or now - timedelta(minutes=5)
+    LeadSettings.objects.filter(pk=settings.pk).update(queue_digest_at=now)  # no save(): no memo reset
+    lead_ids = list(
+        dict.fromkeys(
+            Event.objects.filter(verb=events.QUEUED, actor__isnull=True, created_at__gt=since, created_at__lte=now)
+            .order_by("created_at", "id")
+            .values_list("object_id", flat=True)
+        )
     )
+    if not lead_ids:
+        return 0
+    waiting = Lead.objects.filter(pk__in=lead_ids, status=LeadStatus.QUEUED).values_list(
+        "id", "reference", "company", "queue_reason"
+    )
+    lines = [
+        texts.phrase(
+            gettext_noop("%(lead)s (%(company)s): %(reason)s"),
+            lead=reference or reference_for(pk),
+            company=company,
+            reason=QueueReason(reason).label if reason in QueueReason.values else reason,
+        )
+        for pk, reference, company, reason in sorted(waiting, key=lambda row: lead_ids.index(row[0]))[:DIGEST_LINES]
+    ]
+    notify(
+        recipients=_lead_managers(),
+        kind=notifications.QUEUED,
+        title=texts.count_phrase(
+            "%(count)s lead returned to the vendor's queue",
+            "%(count)s leads returned to the vendor's queue",
+            len(lead_ids),
+        ),
+        body=gettext_noop("No partner could be offered them: route them by hand, or look at the rules."),
+        params={texts.LINES: lines},
+        url=reverse("office:leads"),
+    )
+    return len(lead_ids)
 
 
 @transaction.atomic
@@ -851,7 +915,7 @@ def _route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | None:
     offered = {partner_id for partner_id, _status in offers}
     run = CapacityClock.read()
     now = run.moment
-    facts, lead_section = _prepare(lead)
+    facts, lead_section, located = _prepare(lead)
     log: dict[str, Any] = {"version": 1, "trigger": trigger, "lead": lead_section, "rules": []}
     winner: _Winner | None = None
     reason = ""
@@ -915,9 +979,12 @@ def _route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | None:
             trigger=trigger,
             zone=run.zone,
             terms=config.terms_for(winner.program_id),
+            also_save=tuple(located),
         )
     elif lead.status != LeadStatus.QUEUED or lead.queue_reason != reason:
-        queue(lead=lead, reason=reason, actor=actor, trigger=trigger, decision=decision)
+        queue(lead=lead, reason=reason, actor=actor, trigger=trigger, decision=decision, also_save=tuple(located))
+    elif located:
+        lead.save(update_fields=[*located, "updated_at"])
     # The time the decision took, offer and messages included (the bench's figure).
     elapsed = (clock_time.perf_counter() - started) * 1000
     RoutingDecision.objects.filter(pk=decision.pk).update(duration_ms=elapsed)
@@ -925,4 +992,4 @@ def _route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | None:
     return decision
 
 
-__all__ = ["HEAD", "STRIDE", "lead_route", "make_offer", "queue", "rule_misses"]
+__all__ = ["HEAD", "STRIDE", "lead_route", "make_offer", "queue", "queue_digest", "rule_misses"]
