@@ -18,6 +18,7 @@ import json
 from collections.abc import Sequence
 
 from django.db import connections, models, router
+from django.utils import timezone
 
 from .scope import current_tenant_id
 
@@ -29,43 +30,75 @@ def _array_type(field: models.Field, connection) -> str:
     return db_type
 
 
+def _insert(model: type[models.Model], columns: dict[models.Field, list]) -> list[int]:
+    """One ``INSERT ... SELECT * FROM unnest(...) RETURNING id`` of the given columns' values."""
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]  # the scope's connection, as the ORM's
+    names, arrays, casts = [], [], []
+    for field, values in columns.items():
+        if isinstance(field, models.JSONField):
+            values = [None if value is None else json.dumps(value, cls=field.encoder) for value in values]
+        names.append(connection.ops.quote_name(field.column))
+        arrays.append(values)
+        casts.append(f"%s::{_array_type(field, connection)}[]")
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({', '.join(names)})"  # noqa: S608 (quoted names)
+        f" SELECT * FROM unnest({', '.join(casts)}) RETURNING {connection.ops.quote_name(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _fields(model: type[models.Model]) -> list[models.Field]:
+    return [field for field in model._meta.concrete_fields if not field.primary_key]
+
+
 def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> list[models.Model]:
     """Insert ``objs`` (unsaved instances of ``model``) in one statement; returns them, saved."""
     objs = list(objs)
     if not objs:
         return objs
-    meta = model._meta
-    connection = connections[router.db_for_write(model)]  # the scope's connection, as the ORM's
-    if any(field.name == "tenant" for field in meta.concrete_fields):
+    if any(field.name == "tenant" for field in model._meta.concrete_fields):
         tenant_id = None
         for obj in objs:
             if obj.tenant_id is None:
                 tenant_id = tenant_id or current_tenant_id()
                 obj.tenant_id = tenant_id
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    columns, arrays, casts = [], [], []
-    for field in fields:
+    columns = {}
+    for field in _fields(model):
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            values = [field.pre_save(obj, add=True) for obj in objs]
+            columns[field] = [field.pre_save(obj, add=True) for obj in objs]
         else:
-            values = [getattr(obj, field.attname) for obj in objs]
-        if isinstance(field, models.JSONField):
-            values = [None if value is None else json.dumps(value, cls=field.encoder) for value in values]
-        columns.append(connection.ops.quote_name(field.column))
-        arrays.append(values)
-        casts.append(f"%s::{_array_type(field, connection)}[]")
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({', '.join(columns)})"  # noqa: S608 (quoted names)
-        f" SELECT * FROM unnest({', '.join(casts)}) RETURNING {connection.ops.quote_name(meta.pk.column)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
-        ids = [row[0] for row in cursor.fetchall()]
-    for obj, pk in zip(objs, ids, strict=True):
+            columns[field] = [getattr(obj, field.attname) for obj in objs]
+    connection = connections[router.db_for_write(model)]
+    for obj, pk in zip(objs, _insert(model, columns), strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
 
 
-__all__ = ["bulk_insert"]
+def bulk_insert_rows(model: type[models.Model], rows: Sequence[dict]) -> list[int]:
+    """Insert plain rows of ``model`` (``{attname: value}``; a field left out takes its default,
+    worked out once for all rows, and ``tenant_id`` the current scope's) in one statement, with no
+    model instance made; returns the new ids in the rows' order."""
+    rows = list(rows)
+    if not rows:
+        return []
+    columns = {}
+    for field in _fields(model):
+        if all(field.attname in row for row in rows):
+            columns[field] = [row[field.attname] for row in rows]
+            continue
+        if field.attname == "tenant_id":
+            default = current_tenant_id()
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            default = timezone.now()
+        else:
+            default = field.get_default()
+        columns[field] = [row.get(field.attname, default) for row in rows]
+    return _insert(model, columns)
+
+
+__all__ = ["bulk_insert", "bulk_insert_rows"]
