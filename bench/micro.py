@@ -698,7 +698,7 @@ def _fresh_leads(ctx: MicroContext, count: int) -> list:
     "starts, on a copy of the bench database that is dropped at the end; target p95 <= 20 ms",
 )
 def lead_route_micro(ctx: MicroContext) -> list[Variant]:
-    from django.db import connection, transaction
+    from django.db import connection
     from django.db.models import Avg, Count
 
     from leads.models import RoutingDecision
@@ -709,9 +709,10 @@ def lead_route_micro(ctx: MicroContext) -> list[Variant]:
 
     @contextmanager
     def prepared():
-        # Each decision commits, as in the worker, on a copy of the bench database dropped after.
-        with database.scratch_copy("route"), tenant_scope(ctx.tenant):
-            with transaction.atomic():
+        # Each decision in its own tenant scope, which commits as the worker's task does, on a
+        # copy of the bench database dropped after.
+        with database.scratch_copy("route"):
+            with tenant_scope(ctx.tenant):
                 leads = _fresh_leads(ctx, ROUTE_LEADS + ROUTE_WARMUP)
             state["ids"] = [lead.pk for lead in leads]
             state["queue"] = iter(leads)
@@ -720,15 +721,17 @@ def lead_route_micro(ctx: MicroContext) -> list[Variant]:
                 yield
 
     def call():
-        return lead_route(lead=next(state["queue"]), trigger="new")
+        with tenant_scope(ctx.tenant):
+            return lead_route(lead=next(state["queue"]), trigger="new")
 
     def note() -> str:
-        outcomes = (
-            RoutingDecision.objects.filter(lead_id__in=state["ids"])
-            .values("outcome", "rule__name")
-            .annotate(n=Count("id"), logged=Avg("duration_ms"))
-            .order_by("-n")
-        )
+        with tenant_scope(ctx.tenant):
+            outcomes = list(
+                RoutingDecision.objects.filter(lead_id__in=state["ids"])
+                .values("outcome", "rule__name")
+                .annotate(n=Count("id"), logged=Avg("duration_ms"))
+                .order_by("-n")
+            )
         made = "; ".join(
             f"{row['outcome']} by {row['rule__name'] or 'no rule'}: {row['n']:,} (logged {row['logged'] or 0:.1f} ms)"
             for row in outcomes
