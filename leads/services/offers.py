@@ -49,7 +49,7 @@ LEAD_TITLE = gettext_noop("%(lead)s: %(what)s")
 # Reasons that flag the lead instead of passing it on: it goes to the vendor's queue.
 FLAGGING = frozenset({DeclineReason.SPAM, DeclineReason.DUPLICATE})
 # How many offers one statement of the sweep takes (a tenant with more due runs several).
-SWEEP_BATCH = 5000
+SWEEP_BATCH = 10000
 
 
 # --- who hears ----------------------------------------------------------------------------------

@@ -86,13 +86,16 @@ def notify_many(*, messages: Iterable[Message]) -> list[Notification]:
         )
     }
     notifications = []
+    stored: dict[int, tuple[str, dict]] = {}  # per message, not per recipient (a digest's lines)
     for member, message in wanted:
         pref = preferences.get((member.pk, message.kind))
         in_portal = pref.in_portal if pref else True
         by_email = pref.by_email if pref else True
         if not (in_portal or by_email):
             continue
-        title, params = texts.as_stored(message.title, message.params)
+        if id(message) not in stored:
+            stored[id(message)] = texts.as_stored(message.title, message.params)
+        title, params = stored[id(message)]
         notifications.append(
             Notification(
                 recipient=member,

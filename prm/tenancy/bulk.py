@@ -37,7 +37,16 @@ def _insert(model: type[models.Model], columns: dict[models.Field, list]) -> lis
     names, arrays, casts = [], [], []
     for field, values in columns.items():
         if isinstance(field, models.JSONField):
-            values = [None if value is None else json.dumps(value, cls=field.encoder) for value in values]
+            # Serialised once per distinct object: the recipients of one digest share its params.
+            dumped: dict[int, str] = {}
+            values = [
+                None
+                if value is None
+                else dumped[id(value)]
+                if id(value) in dumped
+                else dumped.setdefault(id(value), json.dumps(value, cls=field.encoder))
+                for value in values
+            ]
         names.append(connection.ops.quote_name(field.column))
         arrays.append(values)
         casts.append(f"%s::{_array_type(field, connection)}[]")
