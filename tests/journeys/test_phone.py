@@ -63,6 +63,9 @@ def open_menu(page: Page, link: str) -> None:
     toggle = nav.get_by_role("button", name="Toggle navigation")
     expect(toggle).to_be_visible()
     toggle.tap()
+    # Bootstrap slides the menu open ("collapsing"): a tap during the slide can land on the link
+    # that is passing under the finger (seen under load: Agreements instead of Notifications).
+    expect(nav.locator(".navbar-collapse.show:not(.collapsing)")).to_be_visible()
     nav.get_by_role("link", name=link).first.tap()
 
 
