@@ -44,6 +44,23 @@ EXCLUSION_LABELS = {
     "policy": _("Refused by the policy"),
 }
 
+# The policy's reason codes (programs.services.policy), as the routing log names them.
+POLICY_CODES = {
+    "partner_status": _("not active"),
+    "line_inactive": _("product line withdrawn"),
+    "product_inactive": _("product withdrawn"),
+    "min_tier": _("tier too low for the product line"),
+    "partner_type": _("partner type not allowed"),
+    "licence": _("no verified licence"),
+    "licence_missing": _("no verified licence"),
+    "licence_pending": _("licence awaiting verification"),
+    "licence_expired": _("licence expired"),
+    "licence_rejected": _("licence rejected"),
+    "competency": _("missing competency"),
+    "territory_exclusive": _("another partner's exclusive territory"),
+    "territory_missing": _("no territory grant"),
+}
+
 MISS_LABELS = {
     "countries": _("country"),
     "regions": _("region"),
@@ -88,7 +105,8 @@ def _rendered_rule(section: dict, programs: dict[int, str]) -> dict:
     for reason, group in (section.get("excluded") or {}).items():
         examples = []
         for example in group.get("examples", []):
-            extra = ", ".join(example.get("codes") or example.get("missing") or [])
+            codes = [str(POLICY_CODES.get(code, code)) for code in example.get("codes") or []]
+            extra = ", ".join(codes or example.get("missing") or [])
             examples.append({"name": example.get("name", ""), "extra": extra})
         excluded.append(
             {
@@ -145,7 +163,7 @@ def _rendered(decision: RoutingDecision, programs: dict[int, str], lines: dict[i
                 "name": named.get("name", ""),
                 "partner": named.get("partner", ""),
                 "outcome": NAMED_OUTCOMES.get(named.get("outcome", ""), ""),
-                "codes": ", ".join(named.get("codes") or []),
+                "codes": ", ".join(str(POLICY_CODES.get(code, code)) for code in named.get("codes") or []),
             }
             if named
             else None

@@ -51,6 +51,25 @@ def test_the_routing_log_names_the_rule_the_exclusions_and_the_rotation(routed, 
     assert "Withdraw the offer" in page
 
 
+def test_the_routing_log_says_in_words_why_the_policy_refused_a_partner(world, client_for):
+    # given Germany held exclusively for a line by one partner, and another partner enrolled
+    from tests.factories import ProductLineFactory, TerritoryGrantFactory
+
+    acme = world.acme
+    ladder = program_with_tiers(acme.tenant, weights=(1,))
+    line = ProductLineFactory(tenant=acme.tenant, name="Secure storage")
+    holder = enrolled(acme.tenant, ladder.tiers[0], name="Holder")
+    enrolled(acme.tenant, ladder.tiers[0], name="Outsider")
+    TerritoryGrantFactory(partner=holder, product_line=line, country="DE", exclusive=True)
+    rule(acme.tenant, ladder.program, name="Everyone")
+    lead, _ = route(acme.tenant, country="DE", product_line=line)
+    # when staff read the lead's routing log
+    page = body(client_for(acme.manager).get(reverse("office:lead_routing", args=[lead.pk])))
+    # then the refusal is named in words, not as the policy's code
+    assert "Refused by the policy" in page and "Outsider" in page
+    assert "another partner&#x27;s exclusive territory" in page and "territory_exclusive" not in page
+
+
 def test_the_routing_log_page_costs_the_same_whatever_the_decisions(routed, client_for, django_assert_max_num_queries):
     acme, lead, _other, _ = routed
     client = client_for(acme.manager)
