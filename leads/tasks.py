@@ -49,9 +49,18 @@ offers_sweep_all_task = fan_out_task("leads.offers_sweep_all", offers_sweep_task
 
 @tenant_task("leads.deal_closed")
 def lead_deal_closed_task(
-    *, deal_id: int, won: bool, amount: str | None = None, currency: str = "", won_on: str | None = None
+    *,
+    deal_id: int,
+    won: bool,
+    amount: str | None = None,
+    currency: str = "",
+    won_on: str | None = None,
+    ended: str = "",
 ) -> bool:
-    """The deal a lead became was won or lost: the lead follows (attribution of the win)."""
-    from .services.work import lead_deal_closed
+    """The deal a lead became was won or lost (the lead follows: attribution of the win), or was
+    rejected, withdrawn or expired (``ended``: the lead is worked again)."""
+    from .services.work import lead_deal_closed, lead_deal_ended
 
+    if ended:
+        return lead_deal_ended(deal_id=deal_id, how=ended)
     return lead_deal_closed(deal_id=deal_id, won=won, amount=amount, currency=currency, won_on=won_on)

@@ -422,3 +422,41 @@ def lead_deal_closed(*, deal_id: int, won: bool, amount=None, currency: str = ""
             data={"deal_id": deal_id},
         )
     return True
+
+
+_ENDED_MESSAGES = {
+    "rejected": gettext_noop("Its deal registration %(deal)s was rejected: the lead is worked again."),
+    "withdrawn": gettext_noop("Its deal registration %(deal)s was withdrawn: the lead is worked again."),
+    "expired": gettext_noop("Its deal registration %(deal)s expired: the lead is worked again."),
+}
+
+
+@transaction.atomic
+def lead_deal_ended(*, deal_id: int, how: str) -> bool:
+    """The deal registration a lead was converted into ended without a win or a loss (``how``:
+    rejected, withdrawn, expired; ``deals.events``, through the outbox): the lead goes back to
+    its partner as being worked, with no deal, so that it can be worked on and converted again
+    (the ended registration keeps the lead as its source). The system's doing; safe to run twice."""
+    if how not in _ENDED_MESSAGES:
+        raise ValueError(f"unknown end of a deal registration: {how!r}")
+    found = Lead.objects.filter(deal_id=deal_id).only("pk").first()
+    if found is None:
+        return False
+    lead = lock(found)
+    if lead.status != LeadStatus.CONVERTED or lead.deal_id != deal_id:
+        return False
+    reference = lead.deal.reference
+    before = lead.status
+    lead.status, lead.deal, lead.converted_at = LeadStatus.WORKING, None, None
+    lead.save(update_fields=["status", "deal", "converted_at", "updated_at"])
+    event_record(
+        actor=None,
+        target=lead,
+        verb=events.DEAL_ENDED,
+        from_state=before,
+        to_state=lead.status,
+        message=_ENDED_MESSAGES[how],
+        params={"deal": reference},
+        data={"deal_id": deal_id, "how": how},
+    )
+    return True

@@ -3,7 +3,8 @@
 * the portal's "Leads" entry (the inbox);
 * the portal home's "Lead offers waiting for your answer", the nearest deadline first;
 * ``prm.events.hooks.events_recorded``: a deal registration converted from a lead that is won or
-  lost brings the lead along (attribution of the win), after commit through the outbox.
+  lost brings the lead along (attribution of the win), after commit through the outbox; one that
+  is rejected, withdrawn or expires hands the lead back to be worked (and converted again).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from prm.web.views import url_pattern
 
 DEAL_CLOSED_TASK = "leads.deal_closed"
 _VERBS: frozenset[str] = frozenset()
+# A registration that ends without being won or lost hands its lead back to be worked (register()).
+_ENDED: dict[str, str] = {}
 
 
 def _offers_waiting(*, actor, tenant, limit: int) -> ActionGroup | None:
@@ -79,6 +82,9 @@ def _events_recorded(*, events) -> None:
     for event in closed:
         if event.object_id not in converted:
             continue
+        if event.verb in _ENDED:
+            kwargs_list.append({"deal_id": event.object_id, "won": False, "ended": _ENDED[event.verb]})
+            continue
         won = event.verb == deal_events.WON
         day = (event.params or {}).get("day") or {}
         kwargs_list.append(
@@ -100,7 +106,10 @@ def register() -> None:
 
     from ..permissions import LEADS_RECEIVE
 
-    _VERBS = frozenset({deal_events.WON, deal_events.LOST})
+    _ENDED.update(
+        {deal_events.REJECTED: "rejected", deal_events.WITHDRAWN: "withdrawn", deal_events.EXPIRED: "expired"}
+    )
+    _VERBS = frozenset({deal_events.WON, deal_events.LOST, *_ENDED})
     menu_entry(
         area=PORTAL,
         label=gettext_lazy("Offers and leads"),

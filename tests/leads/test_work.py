@@ -26,6 +26,7 @@ from leads.services.work import (
     lead_update,
 )
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation
+from prm.events.models import Event
 from prm.notifications.models import Notification
 from prm.tenancy.scope import platform_scope, tenant_scope
 
@@ -260,3 +261,31 @@ def test_a_lost_deal_closes_its_lead_as_lost(acme, cat, django_capture_on_commit
     with django_capture_on_commit_callbacks(execute=True), as_partner(acme.partner_admin):
         deal_mark_lost(actor=acme.partner_admin, deal=reload(deal), reason="Budget cut")
     assert reload(lead).status == LeadStatus.LOST
+
+
+@pytest.mark.parametrize("how", ["rejected", "withdrawn"])
+def test_a_deal_that_ends_hands_its_lead_back_to_be_worked_and_converted_again(
+    acme, cat, django_capture_on_commit_callbacks, how
+):
+    from deals.services import deal_reject, deal_withdraw
+
+    # given a lead converted into a submitted deal registration
+    lead = accepted(acme)
+    deal = _convert(acme.partner_admin, lead, cat)
+    # when the vendor rejects it, or the partner withdraws it
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "rejected":
+            with tenant_scope(acme.tenant):
+                deal_reject(actor=acme.manager, deal=reload(deal), reason_code="other", message="Not a fit.")
+        else:
+            with as_partner(acme.partner_admin):
+                deal_withdraw(actor=acme.partner_admin, deal=reload(deal), reason="Customer went quiet")
+    # then the lead is the partner's to work again, with no deal, and its timeline says why
+    lead = reload(lead)
+    assert (lead.status, lead.deal_id, lead.partner_id) == (LeadStatus.WORKING, None, acme.partner.pk)
+    with tenant_scope(acme.tenant):
+        ended = Event.objects.filter(object_id=lead.pk, verb="lead.deal_ended").get()
+    assert ended.data == {"deal_id": deal.pk, "how": how}
+    # and it can be converted again, into a new registration that cites it
+    again = _convert(acme.partner_admin, lead, cat)
+    assert again.pk != deal.pk and reload(again).source_lead_id == lead.pk
