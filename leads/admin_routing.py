@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from deals.services import CustomerIdentity
 from prm.segments import INDUSTRY_CHOICES
 from prm.web.admin import ChoiceListField, ChoiceListForm, TenantAdmin, countries_field
-from programs.models import ProductLine, Region, Tier
+from programs.models import ProductLine, Tier
 
 from .models import LeadCapacity, LeadProgramSettings, LeadSettings, NamedAccount, RoutingRule, Strategy
+from .selectors.routing import region_choices
 
 
 class RoutingRuleForm(ChoiceListForm):
@@ -65,8 +66,7 @@ class RoutingRuleForm(ChoiceListForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        regions = list(Region.objects.order_by("name").values_list("code", "name"))
-        self.fields["region_codes"].choices = [(code, f"{name} ({code})") for code, name in regions]
+        self.fields["region_codes"].choices = region_choices()
         if self.instance.pk is not None:
             self.fields["region_codes"].keep_legacy(self.instance.region_codes)
             self.initial["product_lines"] = list(ProductLine.objects.filter(pk__in=self.instance.product_line_ids))

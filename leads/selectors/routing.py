@@ -4,7 +4,6 @@ to, and a partner's capacity page."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +17,7 @@ from ..models import (
     Lead,
     LeadCapacity,
     LeadOffer,
+    LeadOfferTally,
     LeadStatus,
     OfferStatus,
     QueueReason,
@@ -233,14 +233,11 @@ def capacity_page_for_actor(*, actor) -> dict:
     partner_id = actor.partner_id
     lead_require(actor, None, LeadAction.CAPACITY, partner_id=partner_id)
     capacity = LeadCapacity.objects.filter(partner_id=partner_id).first() or LeadCapacity(partner_id=partner_id)
-    now = CapacityClock.read()
-    counts = LeadOffer.objects.filter(partner_id=partner_id, offered_at__gte=now.month_start).aggregate(
-        month=Count("pk"), today=Count("pk", filter=Q(offered_at__gte=now.day_start))
-    )
+    today, month = CapacityClock.read().offers(LeadOfferTally.objects.filter(partner_id=partner_id).first())
     return {
         "capacity": capacity,
-        "offered_month": counts["month"],
-        "offered_today": counts["today"],
+        "offered_month": month,
+        "offered_today": today,
         "locations": partner_locations_for_actor(actor=actor, partner_id=partner_id),
     }
 

@@ -4,15 +4,16 @@ reference, an offer's deadline, the row lock."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
 
 from deals.services import business_deadline
+from prm.memo import tenant_memo
 from prm.tenancy.time import tenant_zone
 
-from ..models import Lead, LeadProgramSettings, LeadSettings
+from ..models import Lead, LeadOfferTally, LeadProgramSettings, LeadSettings
 
 
 def lead_settings() -> LeadSettings:
@@ -26,14 +27,23 @@ class OfferTerms:
     max_offers: int
 
 
+def _all_offer_terms() -> tuple[dict[int, OfferTerms], OfferTerms]:
+    own = {
+        program_id: OfferTerms(hours, max_offers)
+        for program_id, hours, max_offers in LeadProgramSettings.objects.values_list(
+            "program_id", "acceptance_hours", "max_offers"
+        )
+    }
+    defaults = lead_settings()
+    return own, OfferTerms(defaults.default_acceptance_hours, defaults.default_max_offers)
+
+
 def offer_terms(program_id: int | None) -> OfferTerms:
     """How long a partner of ``program_id`` has to answer an offer, and how many offers a lead
-    gets before it returns to the vendor's queue (the program's settings, else the tenant's)."""
-    own = LeadProgramSettings.objects.filter(program_id=program_id).first() if program_id else None
-    if own is not None:
-        return OfferTerms(own.acceptance_hours, own.max_offers)
-    defaults = lead_settings()
-    return OfferTerms(defaults.default_acceptance_hours, defaults.default_max_offers)
+    gets before it returns to the vendor's queue (the program's settings, else the tenant's).
+    Memoised for the tenant; ``leads.wiring.routing`` rebuilds it after a save of either."""
+    own, default = tenant_memo("leads.offer_terms", _all_offer_terms)
+    return own.get(program_id) or default
 
 
 def offer_due_at(start: datetime, hours: float, *, zone=None) -> datetime:
@@ -66,22 +76,27 @@ def offer_url(offer) -> str:
 @dataclass(frozen=True)
 class CapacityClock:
     """A moment in the tenant's zone (read once per routing run or page): capacity counts a
-    partner's offers since the start of the tenant's day and month."""
+    partner's offers in the tenant's day and month (``LeadOfferTally``)."""
 
     moment: datetime
     zone: Any
     today: date
-    day_start: datetime
-    month_start: datetime
 
     @classmethod
     def read(cls) -> CapacityClock:
         moment, zone = timezone.now(), tenant_zone()
-        today = moment.astimezone(zone).date()
-        return cls(
-            moment=moment,
-            zone=zone,
-            today=today,
-            day_start=datetime.combine(today, time.min, tzinfo=zone),
-            month_start=datetime.combine(today.replace(day=1), time.min, tzinfo=zone),
+        return cls(moment=moment, zone=zone, today=moment.astimezone(zone).date())
+
+    @property
+    def month(self) -> date:
+        return self.today.replace(day=1)
+
+    def offers(self, tally: LeadOfferTally | None) -> tuple[int, int]:
+        """A partner's offers today and this month, from its tally (the routing statement reads
+        the tally the same way)."""
+        if tally is None:
+            return 0, 0
+        return (
+            tally.offers_on_day if tally.day == self.today else 0,
+            tally.offers_in_month if tally.month == self.month else 0,
         )

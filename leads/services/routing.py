@@ -96,7 +96,6 @@ from ..models import (
     DecisionOutcome,
     Lead,
     LeadOffer,
-    LeadProgramSettings,
     LeadSettings,
     LeadStatus,
     NamedAccount,
@@ -106,17 +105,16 @@ from ..models import (
     RoutingRule,
     Strategy,
 )
-from ..permissions import LEADS_MANAGE, LEADS_RECEIVE
+from ..permissions import LEADS_RECEIVE
 from .common import (
     CapacityClock,
-    OfferTerms,
-    lead_settings,
     lock,
     offer_due_at,
     offer_terms,
     offer_url,
     reference_for,
 )
+from .intake import lead_managers
 
 STRIDE = 720720  # lcm(1..16): strides of weights 1..16 are exact
 HEAD = 25  # eligible candidates read per rule, and refusals before the rule gives up
@@ -424,7 +422,7 @@ def _candidates(
         "by_industry": by_industry,
         "industries": sorted({v for v in (facts.industry, facts.industry.lower(), facts.industry.capitalize())}),
         "today": now.today,
-        "month": now.today.replace(day=1),
+        "month": now.month,
         "by_distance": by_distance,
         "lat": facts.latitude or 0.0,
         "lon": facts.longitude or 0.0,
@@ -571,7 +569,7 @@ def _try_rule(
         candidates=judged.total,
         eligible=judged.eligible,
         clock=rule.clock,
-        excluded={reason: judged.excluded[reason] for reason in EXCLUSION_ORDER if reason in judged.excluded},
+        excluded=judged.excluded,  # ordered after the walk adds its own
         head=[candidate.position(rule.clock) for candidate in judged.head[:SHOWN_HEAD]],
     )
     winner = _walk(lead=lead, rule=rule, judged=judged, section=section, on=now.today, screen=policy)
@@ -587,6 +585,17 @@ def _try_rule(
         strategy=rule.strategy,
         distance_km=round(winner.distance_km, 1) if winner.distance_km is not None else None,
         effective=winner.effective if rule.strategy == Strategy.ROUND_ROBIN else None,
+    )
+
+
+def program_of(partner: Partner) -> Enrollment | None:
+    """The partner's enrollment an offer made outside the rules (a named account, staff's choice)
+    is counted under: its first active program."""
+    return (
+        Enrollment.objects.filter(partner=partner, program__is_active=True)
+        .select_related("tier")
+        .order_by("program_id")
+        .first()
     )
 
 
@@ -611,12 +620,7 @@ def _named_account(*, lead: Lead, offered: set[int], log: dict, on: date, config
     if not decided.allowed:
         section.update(outcome=POLICY, codes=list(decided.codes))
         return None
-    enrollment = (
-        Enrollment.objects.filter(partner=partner, program__is_active=True)
-        .select_related("tier")
-        .order_by("program_id")
-        .first()
-    )
+    enrollment = program_of(partner)
     section["outcome"] = "offered"
     return _Winner(
         partner=partner,
@@ -645,16 +649,11 @@ class _RuleCriteria:
 @dataclass(frozen=True)
 class _Config:
     """The tenant's routing configuration, memoised (``tenant_memo``, built afresh when the admin
-    or any save of these models changes it: ``leads.wiring.routing``)."""
+    or any save of these models changes it: ``leads.wiring.routing``); offer terms: ``offer_terms``."""
 
     rules: tuple[_RuleCriteria, ...]  # active rules of active programs, in the order they are tried
-    terms: dict[int, OfferTerms]  # a program's own terms
-    default_terms: OfferTerms
     named_companies: dict[str, int]  # company key -> the first named account's id
     named_domains: dict[str, int]  # registrable domain -> the first named account's id
-
-    def terms_for(self, program_id: int | None) -> OfferTerms:
-        return self.terms.get(program_id) or self.default_terms
 
 
 def _build_config() -> _Config:
@@ -676,13 +675,6 @@ def _build_config() -> _Config:
             "is_fallback", "priority", "id"
         )
     )
-    terms = {
-        program_id: OfferTerms(hours, max_offers)
-        for program_id, hours, max_offers in LeadProgramSettings.objects.values_list(
-            "program_id", "acceptance_hours", "max_offers"
-        )
-    }
-    defaults = lead_settings()
     companies: dict[str, int] = {}
     domains: dict[str, int] = {}
     for pk, name_key, domain in NamedAccount.objects.order_by("id").values_list("id", "name_key", "domain"):
@@ -690,13 +682,7 @@ def _build_config() -> _Config:
             companies.setdefault(name_key, pk)
         if domain:
             domains.setdefault(domain, pk)
-    return _Config(
-        rules=rules,
-        terms=terms,
-        default_terms=OfferTerms(defaults.default_acceptance_hours, defaults.default_max_offers),
-        named_companies=companies,
-        named_domains=domains,
-    )
+    return _Config(rules=rules, named_companies=companies, named_domains=domains)
 
 
 def routing_config() -> _Config:
@@ -726,13 +712,6 @@ def _receivers(partner_id: int) -> list[Membership]:
     )
 
 
-def _lead_managers() -> list[Membership]:
-    roles = CAPABILITIES.require(LEADS_MANAGE)
-    return list(
-        Membership.objects.filter(partner__isnull=True, is_active=True, role__in=sorted(roles)).select_related("user")
-    )
-
-
 def make_offer(
     *,
     lead: Lead,
@@ -742,12 +721,11 @@ def make_offer(
     now: datetime,
     trigger: str,
     zone=None,
-    terms: OfferTerms | None = None,
     also_save: tuple[str, ...] = (),
 ) -> LeadOffer:
     """Offer the (locked) lead to the winner: the offer with its terms, the lead OFFERED, the
     event, the partner's people told (reference and deadline only: they sign in to read it)."""
-    terms = terms or offer_terms(winner.program_id)
+    terms = offer_terms(winner.program_id)
     offer = LeadOffer.objects.create(
         lead=lead,
         partner=winner.partner,
@@ -827,7 +805,7 @@ def queue(
     )
     if actor is not None:  # a person's doing: the other lead managers hear it now
         notify(
-            recipients=[member for member in _lead_managers() if member.pk != actor.pk],
+            recipients=[member for member in lead_managers() if member.pk != actor.pk],
             kind=notifications.QUEUED,
             title=gettext_noop("Lead %(reference)s returned to the queue"),
             body=gettext_noop("%(company)s: %(reason)s"),
@@ -864,6 +842,7 @@ def queue_digest(*, now: datetime | None = None) -> int:
     )
     if not lead_ids:
         return 0
+    order = {pk: n for n, pk in enumerate(lead_ids)}
     waiting = Lead.objects.filter(pk__in=lead_ids, status=LeadStatus.QUEUED).values_list(
         "id", "reference", "company", "queue_reason"
     )
@@ -874,10 +853,10 @@ def queue_digest(*, now: datetime | None = None) -> int:
             company=company,
             reason=QueueReason(reason).label if reason in QueueReason.values else reason,
         )
-        for pk, reference, company, reason in sorted(waiting, key=lambda row: lead_ids.index(row[0]))[:DIGEST_LINES]
+        for pk, reference, company, reason in sorted(waiting, key=lambda row: order[row[0]])[:DIGEST_LINES]
     ]
     notify(
-        recipients=_lead_managers(),
+        recipients=lead_managers(),
         kind=notifications.QUEUED,
         title=texts.count_phrase(
             "%(count)s lead returned to the vendor's queue",
@@ -920,7 +899,7 @@ def _route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | None:
     winner: _Winner | None = None
     reason = ""
     config = routing_config()
-    terms = config.terms_for(lead.program_id)
+    terms = offer_terms(lead.program_id)
     # The limit holds automatic routing; staff routing by hand (manual, released) lift it.
     if lead.offer_count >= terms.max_offers and trigger not in MANUAL_TRIGGERS:
         reason = QueueReason.MAX_OFFERS
@@ -978,7 +957,6 @@ def _route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | None:
             now=now,
             trigger=trigger,
             zone=run.zone,
-            terms=config.terms_for(winner.program_id),
             also_save=tuple(located),
         )
     elif lead.status != LeadStatus.QUEUED or lead.queue_reason != reason:

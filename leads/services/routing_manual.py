@@ -27,7 +27,6 @@ from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
 from prm.events.services import event_record
 from prm.notifications.services import notify
 from prm.tenancy.scope import step_out_to_tenant
-from programs.models import Enrollment
 from programs.services.policy import policy_decide
 
 from .. import events, notifications
@@ -44,7 +43,7 @@ from ..models import (
 from ..permissions import LeadAction, lead_require
 from .common import lock, offer_url
 from .referrals import duplicate_released
-from .routing import ROUTABLE, _receivers, _Winner, lead_route, make_offer, queue
+from .routing import ROUTABLE, _receivers, _Winner, lead_route, make_offer, program_of, queue
 
 MANUAL = "manual"
 RELEASED = "released"
@@ -92,15 +91,6 @@ def lead_route_now(*, actor, lead: Lead) -> RoutingDecision:
     return decision
 
 
-def _program_of(partner: Partner) -> Enrollment | None:
-    return (
-        Enrollment.objects.filter(partner=partner, program__is_active=True)
-        .select_related("tier")
-        .order_by("program_id")
-        .first()
-    )
-
-
 @transaction.atomic
 def lead_offer_to(*, actor, lead: Lead, partner: Partner, note: str = "") -> LeadOffer:
     """Offer the lead to ``partner`` (staff's choice). Refused when the partner had this lead
@@ -122,7 +112,7 @@ def lead_offer_to(*, actor, lead: Lead, partner: Partner, note: str = "") -> Lea
             gettext("%(partner)s may not receive this lead: %(reasons)s")
             % {"partner": partner.display_name, "reasons": " ".join(reason.message for reason in decided.reasons)}
         )
-    enrollment = _program_of(partner)
+    enrollment = program_of(partner)
     winner = _Winner(
         partner=partner,
         program_id=enrollment.program_id if enrollment else lead.program_id,

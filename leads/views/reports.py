@@ -14,7 +14,6 @@ Pages only read (selectors in ``leads.selectors.reports``); nothing here writes.
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import timedelta
 
 import tablib
@@ -28,6 +27,7 @@ from django.utils.translation import gettext
 from django.views import View
 
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
+from prm.tenancy.time import tenant_clock
 from prm.web.exports import csv_export, csv_safe
 from prm.web.views import paginate, query_without_page, shown_time, url_pattern
 
@@ -45,12 +45,6 @@ from ..selectors.reports import (
     open_offers_for_actor,
     program_options,
 )
-
-
-def _clock(tenant):
-    """Today in the tenant's zone, and the zone, from the request's tenant row (no query)."""
-    zone = zoneinfo.ZoneInfo(tenant.time_zone)
-    return timezone.now().astimezone(zone).date(), zone
 
 
 def _figure(value) -> str:
@@ -80,7 +74,7 @@ class LeadFairnessView(MemberRequiredMixin, View):
     area, capability = OFFICE, LEADS_VIEW
 
     def get(self, request):
-        today, zone = _clock(request.tenant)
+        today, zone = tenant_clock(request.tenant)
         form = FairnessFilterForm(request.GET, programs=program_options(), today=today, zone=zone)
         period, program_id, sort = form.chosen_period(), form.chosen_program(), form.chosen_sort()
         currency = request.tenant.default_currency
@@ -339,7 +333,7 @@ class LeadShareView(MemberRequiredMixin, View):
     area, capability = PORTAL, LEADS_CAPACITY
 
     def get(self, request):
-        today, zone = _clock(request.tenant)
+        today, zone = tenant_clock(request.tenant)
         share = lead_share_for_actor(actor=self.actor, today=today, zone=zone)
         months = [date_format(month, "YEAR_MONTH_FORMAT") for month in share.months]
         charts = []

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import zoneinfo
 from dataclasses import astuple, dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -76,13 +75,6 @@ def _percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
-def tenant_clock(tenant) -> tuple[date, tzinfo]:
-    """Today in ``tenant``'s time zone, and the zone, from the request's tenant row (no query;
-    ``prm.tenancy.time.tenant_today`` reads the row again)."""
-    zone = zoneinfo.ZoneInfo(tenant.time_zone)
-    return timezone.now().astimezone(zone).date(), zone
-
-
 def _require_staff(actor) -> None:
     """The reports are the vendor's (``LEARNING_VIEW``): anyone else asking is a 404."""
     if actor is None or not actor.is_staff_member or not actor.can(LEARNING_VIEW):
@@ -103,7 +95,7 @@ class ReportFilters:
     partner_name: str = ""
     region: str = ""
     period_days: int = 0
-    # Today and the zone it is today in: the tenant's (``tenant_clock``), read once per page.
+    # Today and the zone it is today in: the tenant's (``prm.tenancy.time.tenant_clock``), read once per page.
     today: date | None = None
     zone: tzinfo | None = None
 

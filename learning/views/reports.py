@@ -19,6 +19,7 @@ from django.views import View
 
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.accounts.roles import Role
+from prm.tenancy.time import tenant_clock
 from prm.web.exports import csv_export, csv_safe
 from prm.web.views import paginate, query_without_page, shown_time
 
@@ -39,7 +40,6 @@ from ..selectors.reports import (
     team_competencies_for_actor,
     team_people_for_actor,
     team_tier_needs_for_actor,
-    tenant_clock,
 )
 
 # --- the back office's report ---------------------------------------------------------------------
