@@ -22,6 +22,7 @@ from prm.accounts.roles import ADMIN_ACCESS
 from prm.countries import COUNTRY_CHOICES
 from prm.events.verbs import verb
 from prm.memo import reference_changed
+from prm.tenancy.scope import current_tenant_id
 
 
 class PrmAdminSite(admin.AdminSite):
@@ -89,6 +90,20 @@ class PrmAdminSite(admin.AdminSite):
         return redirect_to_login(request.get_full_path())
 
 
+class TenantModelForm(forms.ModelForm):
+    """The admin's form of a tenant-owned model: its unique constraints, which lead with the
+    tenant, are checked on the form (a message beside the field, what was typed kept) rather than
+    by the database (an error page). Django leaves out of the check every field the form does not
+    show, the tenant among them; the tenant is the scope's."""
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        if getattr(self.instance, "tenant_id", "") is None:
+            self.instance.tenant_id = current_tenant_id()
+        exclude.discard("tenant")
+        return exclude
+
+
 class TenantPermissions:
     """Vendor admins of the request's tenant may configure its rows (no Django model perms)."""
 
@@ -126,6 +141,8 @@ class TenantAdmin(TenantPermissions, admin.ModelAdmin):
     """Base for tenant-owned models. Every save or delete here (inlines included) tells
     ``prm.memo`` that the tenant's reference data changed: the admin is where types, tiers,
     programs and the catalogue are configured, and it changes seldom enough to rebuild all."""
+
+    form = TenantModelForm
 
     def __init__(self, model, admin_site):
         super().__init__(model, admin_site)
@@ -234,7 +251,7 @@ def countries_field(**kwargs) -> ChoiceListField:
     )
 
 
-class ChoiceListForm(forms.ModelForm):
+class ChoiceListForm(TenantModelForm):
     """A model form whose ``ChoiceListField``s keep the record's values that predate the list."""
 
     def __init__(self, *args, **kwargs):
