@@ -1,6 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IncentivesConfig(AppConfig):
     name = "incentives"
+    verbose_name = _("Incentives")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import events, permissions  # noqa: F401  (declares verbs and capabilities)

@@ -1,1 +1,183 @@
-"""Incentives: SPIFFs, rebates, MDF and payouts on an append-only ledger. Nothing yet."""
+"""Incentives: the money a vendor owes its partners and their people (SPIFFs, rebates, market
+development funds, payouts), kept on one append-only, double-entry ledger per tenant.
+
+**The ledger.** A ``LedgerTransaction`` is one posting (an accrual, an approval, a hold, a
+payment, a clawback, an MDF allocation, ...): a header with what it is and when the amount was
+earned, and two or more ``LedgerEntry`` lines whose amounts add up to zero in each currency
+(debits positive, credits negative). The database holds the rules, not only the code:
+
+* the runtime roles have no UPDATE or DELETE on either table (``append_only``, applied by
+  ``prm.tenancy.rls`` after every migration): history is never rewritten, a mistake is corrected
+  by a *reversing* transaction (``reverses``, unique: a posting is reversed at most once);
+* a trigger on the lines (migration 0002) refuses any statement that leaves a transaction
+  unbalanced in a currency, so every posting writes its lines together, in one statement;
+* balances are sums over the lines, never a stored number that could drift from them.
+
+**Accounts** are codes (``Account``), per partner and, for a rep's own earnings, per member. The
+payee's accounts are liabilities (a credit, i.e. a negative sum, is money owed to the payee):
+``pending`` (earned, waiting for finance), ``approved`` (to be paid), ``held`` (approved but held,
+e.g. 30 days after a win); the vendor's are ``expense`` (what incentives cost) and ``cash`` (what
+was paid out). A payment moves ``approved`` to ``cash``; a clawback debits ``approved`` (below
+zero if it was paid already), and the next payout nets it.
+
+**Currencies.** Every line carries its amount and currency, plus the amount in the tenant's
+reporting currency (``Tenant.default_currency``) at the rate of the day the amount was *earned*
+(``earned_on``: a deal's close date), from the rates finance enters (``ExchangeRate``), never
+today's. A reversal keeps the original's rates, so it cancels it exactly.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from prm.tenancy.models import TenantOwned
+
+CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 code, e.g. EUR."))
+
+
+class ExchangeRate(TenantOwned):
+    """How many units of the tenant's reporting currency one unit of ``currency`` was worth from
+    ``on`` until the next rate of that currency. Entered by finance; an amount earned on a day
+    is converted at the rate in force that day."""
+
+    currency = models.CharField(_("currency"), max_length=3, validators=[CURRENCY_CODE])
+    on = models.DateField(_("valid from"))
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=18,
+        decimal_places=8,
+        validators=[MinValueValidator(Decimal("0.00000001"))],
+        help_text=_("Units of the reporting currency for one unit of this currency."),
+    )
+    entered_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    entered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["currency", "-on"]
+        constraints = [
+            # One rate per currency and day; also the lookup "the rate in force on a day" (the
+            # latest on or before it) walks this index backwards.
+            models.UniqueConstraint(fields=["tenant", "currency", "on"], name="exchange_rate_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.on:%Y-%m-%d} {self.rate}"
+
+
+class Account(models.TextChoices):
+    """The chart of accounts. Payee accounts are liabilities (credit = owed to the payee)."""
+
+    EXPENSE = "expense", _("Incentive expense")
+    PENDING = "pending", _("Pending approval")
+    APPROVED = "approved", _("Approved, to be paid")
+    HELD = "held", _("Held")
+    CASH = "cash", _("Paid out")
+
+
+PAYEE_ACCOUNTS = frozenset({Account.PENDING, Account.APPROVED, Account.HELD})
+
+
+class TransactionKind(models.TextChoices):
+    ACCRUAL = "accrual", _("Accrual")
+    APPROVAL = "approval", _("Approval")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+    HOLD = "hold", _("Hold")
+    RELEASE = "release", _("Release")
+    CLAWBACK = "clawback", _("Clawback")
+    PAYMENT = "payment", _("Payment")
+    REVERSAL = "reversal", _("Reversal")
+
+
+class LedgerTransaction(TenantOwned):
+    """One posting: its kind, the day its amount was earned (which picks the exchange rate), what
+    it came from (``source``: ``"<app>.<model>:<id>"``, e.g. a SPIFF claim) and the partner it
+    concerns (every line of a posting is about one partner, or none: the vendor's own). Append-only."""
+
+    append_only = True
+
+    kind = models.CharField(max_length=16, choices=TransactionKind.choices)
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    earned_on = models.DateField()
+    memo = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=80, blank=True)
+    reverses = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversals", db_index=False
+    )
+    posted_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    posted_at = models.DateTimeField(auto_now_add=True)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
+        ordering = ["-posted_at", "-id"]
+        constraints = [
+            # A posting is reversed at most once (two finance users reversing the same one: one wins).
+            models.UniqueConstraint(
+                fields=["tenant", "reverses"], condition=Q(reverses__isnull=False), name="ledger_reversed_once"
+            ),
+        ]
+        indexes = [
+            # A partner's postings, newest first (its ledger page).
+            models.Index(fields=["tenant", "partner", "-posted_at"], name="ledger_tx_partner_idx"),
+            # What a source (a claim, a payout) has posted.
+            models.Index(fields=["tenant", "source"], name="ledger_tx_source_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class LedgerEntry(TenantOwned):
+    """One line of a posting: a signed amount (debit positive, credit negative) on an account, for
+    the posting's partner and, for a rep's own earnings, the member; with the amount in the
+    reporting currency at the rate of the day it was earned. Append-only; the lines of a posting
+    balance per currency (a trigger checks every insert)."""
+
+    append_only = True
+
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries", db_index=False)
+    account = models.CharField(max_length=16, choices=Account.choices)
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    member = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    currency = models.CharField(max_length=3, validators=[CURRENCY_CODE])
+    rate = models.DecimalField(max_digits=18, decimal_places=8)
+    reporting_amount = models.DecimalField(max_digits=16, decimal_places=2)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["transaction_id", "id"]
+        indexes = [
+            # A payee's balances: sum(amount) per account and currency, read from the index alone.
+            models.Index(
+                fields=["tenant", "partner", "member", "account", "currency"],
+                include=["amount", "reporting_amount"],
+                name="ledger_entry_balance_idx",
+            ),
+            models.Index(fields=["tenant", "transaction"], name="ledger_entry_tx_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.amount} {self.currency}"

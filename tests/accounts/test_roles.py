@@ -16,6 +16,7 @@ _OFFICE_READ = {
     "learning.view",
     "recruitment.view",
     "leads.view",
+    "incentives.view",
 }
 _PORTAL_READ = {
     "portal.access",
@@ -56,11 +57,12 @@ MATRIX = {
         "recruitment.decide",
         "agreements.manage",
         "partners.import",
+        "incentives.finance",
     },
     Role.CHANNEL_MANAGER: _OFFICE_READ | _MANAGE,
     Role.CHANNEL_DIRECTOR: _OFFICE_READ | {"pricing.decide", "recruitment.review"},
     Role.MARKETING: _OFFICE_READ | {"learning.author", "leads.manage"},
-    Role.FINANCE: _OFFICE_READ | {"pricing.decide"},
+    Role.FINANCE: _OFFICE_READ | {"pricing.decide", "incentives.finance"},
     Role.PARTNER_ADMIN: _PORTAL_READ
     | {
         "company.edit",

@@ -1,0 +1,9 @@
+"""The event verbs of incentives (other apps and the timelines read them)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from prm.events.verbs import verb
+
+ADJUSTED = verb("ledger.adjusted", _("Incentive adjustment posted"))
+REVERSED = verb("ledger.reversed", _("Ledger posting reversed"))
+RATE_SET = verb("exchange_rate.set", _("Exchange rate entered"))

@@ -1,0 +1,66 @@
+"""Incentives in the Django admin: finance enters exchange rates; the ledger is shown, never edited."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from incentives.models import Account, ExchangeRate, LedgerTransaction, TransactionKind
+from incentives.services import Line, ledger_post
+from prm.events.models import Event
+from prm.tenancy.scope import tenant_scope
+
+pytestmark = pytest.mark.django_db
+
+
+def _posting(side, memo):
+    with tenant_scope(side.tenant):
+        return ledger_post(
+            kind=TransactionKind.ACCRUAL,
+            partner=side.partner,
+            earned_on=date(2026, 3, 1),
+            lines=[Line(Account.EXPENSE, Decimal("10.00"), "USD"), Line(Account.PENDING, Decimal("-10.00"), "USD")],
+            memo=memo,
+        )
+
+
+def test_a_vendor_admin_enters_an_exchange_rate_in_the_admin(world, client_for):
+    client = client_for(world.acme.admin)
+    response = client.post(
+        "/admin/incentives/exchangerate/add/", {"currency": "eur", "on": "2026-01-01", "rate": "1.0850"}
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    with tenant_scope(world.acme.tenant):
+        rate = ExchangeRate.objects.get()
+        assert (rate.currency, rate.on, rate.rate, rate.entered_by) == (
+            "EUR",
+            date(2026, 1, 1),
+            Decimal("1.0850"),
+            world.acme.admin,
+        )
+        assert Event.objects.filter(verb="exchangerate.created_in_admin", object_id=rate.pk).exists()
+    with tenant_scope(world.globex.tenant):
+        assert not ExchangeRate.objects.exists()
+    # the same day twice is refused on the form, with what was typed kept
+    again = client.post("/admin/incentives/exchangerate/add/", {"currency": "EUR", "on": "2026-01-01", "rate": "2"})
+    assert again.status_code == 200 and "already exists" in again.content.decode()
+
+
+def test_the_ledger_is_shown_to_the_tenants_admin_and_cannot_be_changed_there(world, client_for):
+    ours, theirs = _posting(world.acme, "Acme's posting"), _posting(world.globex, "Globex's posting")
+    client = client_for(world.acme.admin)
+    listing = client.get("/admin/incentives/ledgertransaction/")
+    assert listing.status_code == 200
+    assert "Acme&#x27;s posting" in listing.content.decode() and "Globex" not in listing.content.decode()
+    page = client.get(f"/admin/incentives/ledgertransaction/{ours.pk}/change/")
+    assert page.status_code == 200 and "10.00" in page.content.decode()
+    assert client.get(f"/admin/incentives/ledgertransaction/{theirs.pk}/change/").status_code == 302
+    # no adding, changing or deleting, whatever is posted
+    assert client.get("/admin/incentives/ledgertransaction/add/").status_code == 403
+    changed = client.post(f"/admin/incentives/ledgertransaction/{ours.pk}/change/", {"memo": "rewritten"})
+    assert changed.status_code == 403
+    assert client.post(f"/admin/incentives/ledgertransaction/{ours.pk}/delete/", {"post": "yes"}).status_code == 403
+    with tenant_scope(world.acme.tenant):
+        assert LedgerTransaction.objects.get(pk=ours.pk).memo == "Acme's posting"
