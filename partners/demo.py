@@ -100,8 +100,10 @@ def load(demo: Demo) -> None:
             defaults={"email": f"contracts@{domain}", "role": PartnerContact.ContactRole.SIGNATORY},
         )
 
-    # Portal users: every role at the first two partners, an admin and a rep at the others.
-    for position, partner in enumerate(Partner.objects.order_by("external_crm_id")):
+    # Portal users: every role at the first two partners, an admin and a rep at the others. Only the
+    # demo's own partners: on a later start, the other demos' (a recruited company) are there too.
+    demo_partners = Partner.objects.filter(external_crm_id__startswith=f"DEMO-{tenant.slug.upper()}-")
+    for position, partner in enumerate(demo_partners.order_by("external_crm_id")):
         if not partner.is_operational:
             continue
         count = len(PARTNER_ROLES) if position < 2 else 2
