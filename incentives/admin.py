@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from prm.web.admin import TenantAdmin, TenantInline, TenantModelForm
+from programs.models import ProductLine
 
-from .models import ExchangeRate, LedgerEntry, LedgerTransaction
+from .models import ExchangeRate, LedgerEntry, LedgerTransaction, SpiffBasis, SpiffCampaign
 
 
 class CurrencyField(forms.CharField):
@@ -69,3 +71,71 @@ class LedgerTransactionAdmin(ReadOnly, TenantAdmin):
     readonly_fields = ("kind", "partner", "earned_on", "memo", "source", "reverses", "posted_by", "posted_at")
     fields = readonly_fields
     inlines = [LedgerEntryInline]
+
+
+class SpiffCampaignForm(TenantModelForm):
+    currency = CurrencyField(label=_("currency"), max_length=3)
+    product_lines = forms.ModelMultipleChoiceField(
+        queryset=ProductLine.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Product lines"),
+        help_text=_("The deal's lines of these product lines count. Empty: every line."),
+    )
+
+    class Meta:
+        model = SpiffCampaign
+        fields = (
+            "name",
+            "description",
+            "program",
+            "product_lines",
+            "starts_on",
+            "ends_on",
+            "basis",
+            "amount",
+            "currency",
+            "cap_per_rep",
+            "cap_per_partner",
+            "payee",
+            "claim_mode",
+            "is_active",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["product_lines"] = list(ProductLine.objects.filter(pk__in=self.instance.product_line_ids))
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", gettext("The last day comes after the first."))
+        if data.get("basis") == SpiffBasis.PERCENT and (data.get("amount") or 0) > 100:
+            self.add_error("amount", gettext("A percentage is at most 100."))
+        return data
+
+    def save(self, commit=True):
+        self.instance.product_line_ids = sorted(line.pk for line in self.cleaned_data.get("product_lines") or [])
+        return super().save(commit)
+
+
+@admin.register(SpiffCampaign)
+class SpiffCampaignAdmin(TenantAdmin):
+    form = SpiffCampaignForm
+    list_display = (
+        "name",
+        "program",
+        "starts_on",
+        "ends_on",
+        "basis",
+        "amount",
+        "currency",
+        "payee",
+        "claim_mode",
+        "is_active",
+    )
+    list_filter = ("is_active", "claim_mode", "basis")
+    list_select_related = ("program",)
+    search_fields = ("name",)

@@ -8,4 +8,11 @@ class IncentivesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import events, permissions  # noqa: F401  (declares verbs and capabilities)
+        from . import events, notifications, permissions, wiring  # noqa: F401  (declares verbs, kinds, capabilities)
+
+        wiring.register()
+        from prm.events.labels import register_states
+
+        from .models import ClaimStatus
+
+        register_states("spiff", ClaimStatus.choices)

@@ -1,21 +1,35 @@
 """Incentives' part of `make run`'s demo (acme only; idempotent), through the services: the
-exchange rates finance entered this year, and the ledger's first postings, which the admin shows
+exchange rates finance entered this year; the ledger's first postings, which the admin shows
 (Incentives: ledger transactions): a launch bonus for the first partner's sales rep, and a bonus
-entered twice and reversed."""
+entered twice and reversed; and two SPIFF campaigns of this quarter: one paid on every confirmed
+win (the demo's won deals get their claims, one approved, one rejected, the rest waiting for
+finance), one that reps claim with proof (Earnings, in the portal)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
+from weasyprint import HTML
+
+from deals.models import Deal, DealStatus
 from partners.models import Partner, PartnerStatus
 from prm.accounts.models import Membership
 from prm.accounts.roles import Role
 from prm.tenancy.time import tenant_today
 from prm.web.demo_kit import Demo
 
-from .models import Account, ExchangeRate
-from .services import exchange_rate_set, ledger_adjust, ledger_reverse
+from .models import Account, ExchangeRate, SpiffBasis, SpiffCampaign, SpiffClaimMode, SpiffPayee
+from .services import (
+    exchange_rate_set,
+    ledger_adjust,
+    ledger_reverse,
+    spiff_claim_approve,
+    spiff_claim_reject,
+    spiff_claim_submit,
+    spiff_claims_for_win,
+)
 
 RATES = {  # units of the demo's reporting currency (USD) per unit, from the first of each quarter
     "EUR": ("1.0850", "1.0790", "1.0920", "1.1010"),
@@ -25,12 +39,29 @@ RATES = {  # units of the demo's reporting currency (USD) per unit, from the fir
 LAUNCH_BONUS = "Launch bonus: first deal registered in the new portal"
 TWICE = "Launch bonus"
 TWICE_REASON = "Entered twice"
+WIN_CAMPAIGN = "Win bonus this quarter"
+CLAIM_CAMPAIGN = "Competitive displacement"
+CLAIM_CAMPAIGN_TEXT = "Won a customer from a competitor? Claim 2 % of the revenue, with the customer's order as proof."
+REJECTED = "The customer was already ours: no displacement"
+ORDER_NOTE = "Replaced the incumbent's storage; the customer's order is attached."
 
 
 def load(demo: Demo) -> None:
-    if demo.tenant.slug != "acme" or ExchangeRate.objects.exists():
+    if demo.tenant.slug != "acme":
         return
     finance = demo.staff.get("finance") or demo.staff["admin"]
+    # Each part once: a demo loaded before a part existed gets that part on the next start.
+    if not ExchangeRate.objects.exists():
+        _ledger(demo, finance)
+    if not SpiffCampaign.objects.exists():
+        claims = _spiffs(demo, finance)
+        demo.notes.append(
+            f"{demo.tenant.slug}: two SPIFF campaigns (one paid on every confirmed win, one reps claim with "
+            f"proof) with {claims} claims on the demo's wins of this quarter (finance approved the first)"
+        )
+
+
+def _ledger(demo: Demo, finance) -> None:
     year = tenant_today().year
     for currency, rates in RATES.items():
         if currency == demo.tenant.default_currency:
@@ -64,3 +95,54 @@ def load(demo: Demo) -> None:
         f"{demo.tenant.slug}: exchange rates for EUR and GBP this year, and the incentive ledger's first "
         f"postings for {partner.display_name} (a rep's bonus in EUR, a bonus reversed)"
     )
+
+
+def _spiffs(demo: Demo, finance) -> int:
+    today = tenant_today()
+    quarter = date(today.year, 1 + 3 * ((today.month - 1) // 3), 1)
+    ends = date(quarter.year + (quarter.month == 10), (quarter.month + 2) % 12 + 1, 1) - timedelta(days=1)
+    SpiffCampaign.objects.create(
+        name=WIN_CAMPAIGN,
+        starts_on=quarter,
+        ends_on=ends,
+        basis=SpiffBasis.PER_DEAL,
+        amount=Decimal("250.00"),
+        currency=demo.tenant.default_currency,
+        cap_per_rep=Decimal("1000.00"),
+        payee=SpiffPayee.REP,
+        claim_mode=SpiffClaimMode.AUTOMATIC,
+    )
+    displacement = SpiffCampaign.objects.create(
+        name=CLAIM_CAMPAIGN,
+        description=CLAIM_CAMPAIGN_TEXT,
+        starts_on=quarter,
+        ends_on=ends,
+        basis=SpiffBasis.PERCENT,
+        amount=Decimal("2.00"),
+        currency=demo.tenant.default_currency,
+        payee=SpiffPayee.REP,
+        claim_mode=SpiffClaimMode.CLAIM,
+    )
+    # The demo's deals were won before the campaign existed: their claims as the task makes them.
+    claims = []
+    for deal in Deal.objects.filter(status=DealStatus.WON, won_on__gte=quarter).order_by("won_on", "id"):
+        claims += spiff_claims_for_win(deal=deal)
+    if claims:
+        spiff_claim_approve(actor=finance, claim=claims[0])
+    if len(claims) > 1:
+        spiff_claim_reject(actor=finance, claim=claims[1], reason=REJECTED)
+    # A partner admin claims the displacement SPIFF for the first win, with the customer's order.
+    won = Deal.objects.filter(status=DealStatus.WON, won_on__gte=quarter).order_by("won_on", "id").first()
+    admin = won and Membership.objects.filter(partner_id=won.partner_id, role=Role.PARTNER_ADMIN).first()
+    if admin is not None:
+        order = HTML(string=f"<h1>Purchase order</h1><p>{won.customer_name}</p>").write_pdf()
+        claims.append(
+            spiff_claim_submit(
+                actor=admin,
+                campaign=displacement,
+                deal=won,
+                document=ContentFile(order, name="purchase-order.pdf"),
+                note=ORDER_NOTE,
+            )
+        )
+    return len(claims)

@@ -7,3 +7,6 @@ from prm.events.verbs import verb
 ADJUSTED = verb("ledger.adjusted", _("Incentive adjustment posted"))
 REVERSED = verb("ledger.reversed", _("Ledger posting reversed"))
 RATE_SET = verb("exchange_rate.set", _("Exchange rate entered"))
+CLAIMED = verb("spiff.claimed", _("SPIFF claimed"))
+CLAIM_APPROVED = verb("spiff.approved", _("SPIFF claim approved"))
+CLAIM_REJECTED = verb("spiff.rejected", _("SPIFF claim rejected"))

@@ -30,12 +30,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from prm.tenancy.models import TenantOwned
+from prm.web.files import private_upload_path
 
 CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 code, e.g. EUR."))
 
@@ -181,3 +183,144 @@ class LedgerEntry(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount} {self.currency}"
+
+
+# --- SPIFFs ---------------------------------------------------------------------------------------
+
+
+class SpiffBasis(models.TextChoices):
+    PER_UNIT = "per_unit", _("An amount per unit sold")
+    PER_DEAL = "per_deal", _("An amount per deal")
+    PERCENT = "percent", _("A percentage of the revenue")
+
+
+class SpiffPayee(models.TextChoices):
+    REP = "rep", _("The sales rep who registered the deal")
+    COMPANY = "company", _("The partner company")
+
+
+class SpiffClaimMode(models.TextChoices):
+    AUTOMATIC = "automatic", _("Generated from each confirmed win")
+    CLAIM = "claim", _("Claimed by the rep, with documents")
+
+
+class SpiffCampaign(TenantOwned):
+    """A sales incentive for a window: what a won deal of the eligible product lines earns (per unit,
+    per deal, or a percentage of the revenue of those lines), to whom (the rep or the company), up
+    to a cap per rep and per partner, and whether claims are generated from confirmed wins or made
+    by reps. Configured by channel finance or marketing in the admin."""
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    program = models.ForeignKey(
+        "programs.Program",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("program"),
+        help_text=_("Empty: partners of every program."),
+    )
+    product_line_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"), help_text=_("Deals won (their close date) in the window count."))
+    basis = models.CharField(_("basis"), max_length=10, choices=SpiffBasis.choices, default=SpiffBasis.PER_DEAL)
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Per unit or per deal in the campaign's currency; for a percentage, the percent (e.g. 2.5)."),
+    )
+    currency = models.CharField(_("currency"), max_length=3, validators=[CURRENCY_CODE])
+    cap_per_rep = models.DecimalField(
+        _("cap per rep"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    cap_per_partner = models.DecimalField(
+        _("cap per partner"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    payee = models.CharField(_("paid to"), max_length=10, choices=SpiffPayee.choices, default=SpiffPayee.REP)
+    claim_mode = models.CharField(
+        _("claims"), max_length=10, choices=SpiffClaimMode.choices, default=SpiffClaimMode.AUTOMATIC
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("SPIFF campaign")
+        verbose_name_plural = _("SPIFF campaigns")
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="spiff_window_order"),
+        ]
+        indexes = [
+            # The campaigns a win on a day falls in.
+            models.Index(fields=["tenant", "starts_on", "ends_on"], name="spiff_window_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClaimStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Waiting for finance")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class SpiffClaim(TenantOwned):
+    """What a won deal earns under a campaign, for its payee: generated from the confirmed win or
+    claimed by the rep; finance approves or rejects it with a reason. Its amount is posted to the
+    ledger as pending when the claim is made, moved to approved when approved, and reversed when
+    rejected (``accrual``: the first posting)."""
+
+    campaign = models.ForeignKey(SpiffCampaign, on_delete=models.PROTECT, related_name="claims", db_index=False)
+    deal = models.ForeignKey("deals.Deal", on_delete=models.PROTECT, related_name="+", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    rep = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    member = models.ForeignKey(  # the payee when the campaign pays the rep; None: the company
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    campaign_amount = models.DecimalField(max_digits=14, decimal_places=2)  # in the campaign's currency: the caps
+    earned_on = models.DateField()
+    capped = models.BooleanField(default=False)  # the cap trimmed it
+    status = models.CharField(max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.SUBMITTED)
+    claimed_by = models.ForeignKey(  # None: generated from the win
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    note = models.TextField(blank=True)
+    document = models.FileField(upload_to=private_upload_path, blank=True)
+    document_name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    accrual = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One live claim per deal and campaign (a rejected one may be claimed again).
+            models.UniqueConstraint(
+                fields=["tenant", "campaign", "deal"],
+                condition=~Q(status="rejected"),
+                name="spiff_claim_once",
+            ),
+        ]
+        indexes = [
+            # Finance's queue: claims waiting, oldest first.
+            models.Index(fields=["tenant", "status", "created_at"], name="spiff_claim_status_idx"),
+            # A partner's (and a rep's) claims, newest first; the caps' sums.
+            models.Index(fields=["tenant", "partner", "campaign"], name="spiff_claim_partner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} / {self.deal_id}"

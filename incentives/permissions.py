@@ -1,13 +1,62 @@
-"""Who may do what with incentives: the capabilities roles hold.
+"""Who may do what with incentives: the capabilities roles hold, and the one guard of a SPIFF claim.
 
-* Every staff member reads the ledger (``INCENTIVES_VIEW``).
+* Every staff member reads the ledger and the claims (``INCENTIVES_VIEW``).
 * Vendor admins and finance run it (``INCENTIVES_FINANCE``): exchange rates, adjustments,
-  reversals, and (later) approvals and payouts.
+  reversals, claim decisions, and (later) payouts.
+* A partner's admin and finance users read the company's earnings (``EARNINGS_COMPANY``); a
+  sales rep reads its own (``EARNINGS_OWN``) and claims SPIFFs for its own won deals
+  (``SPIFF_CLAIM``; a partner admin claims for any of the company's).
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from prm.accounts.roles import STAFF_ROLES, Role, capability
+from prm.errors import assert_same_tenant
 
 INCENTIVES_VIEW = capability("incentives.view", roles=STAFF_ROLES)
 INCENTIVES_FINANCE = capability("incentives.finance", roles={Role.ADMIN, Role.FINANCE})
+EARNINGS_COMPANY = capability("earnings.company", roles={Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})
+EARNINGS_OWN = capability("earnings.own", roles={Role.PARTNER_ADMIN, Role.SALES, Role.PARTNER_FINANCE})
+SPIFF_CLAIM = capability("spiffs.claim", roles={Role.PARTNER_ADMIN, Role.SALES})
+
+
+class ClaimAction(StrEnum):
+    VIEW = "view"
+    DECIDE = "decide"
+
+
+def claim_visible(actor, claim) -> bool:
+    """Staff who read incentives see every claim; a partner user sees its company's claims when it
+    reads the company's earnings, otherwise the claims it is the rep or the payee of."""
+    if actor is None or actor.tenant_id != claim.tenant_id:
+        return False
+    if actor.partner_id is None:
+        return actor.can(INCENTIVES_VIEW)
+    if actor.partner_id != claim.partner_id:
+        return False
+    return actor.can(EARNINGS_COMPANY) or (actor.can(EARNINGS_OWN) and actor.pk in (claim.rep_id, claim.member_id))
+
+
+def claim_allows(actor, claim, action: ClaimAction) -> bool:
+    if not claim_visible(actor, claim):
+        return False
+    if action == ClaimAction.DECIDE:
+        return actor.partner_id is None and actor.can(INCENTIVES_FINANCE)
+    return True
+
+
+def claim_require(actor, claim, action: ClaimAction) -> None:
+    """The one guard of a claim: an unseen claim is a 404 (``Http404``), a seen one the actor may not
+    act on a ``NotAllowed``."""
+    from django.http import Http404
+    from django.utils.translation import gettext
+
+    from prm.errors import NotAllowed
+
+    assert_same_tenant(actor, claim)
+    if not claim_visible(actor, claim):
+        raise Http404
+    if not claim_allows(actor, claim, action):
+        raise NotAllowed(gettext("Only the vendor's finance team decides SPIFF claims."))

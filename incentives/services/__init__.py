@@ -1,4 +1,4 @@
-"""Every write of incentives (the ledger today; SPIFFs, rebates, MDF and payouts post through it)."""
+"""Every write of incentives: the ledger (everything posts through it) and SPIFF claims."""
 
 from .ledger import (
     Line,
@@ -9,6 +9,13 @@ from .ledger import (
     ledger_reverse,
     rate_on,
 )
+from .spiffs import (
+    spiff_claim_approve,
+    spiff_claim_reject,
+    spiff_claim_submit,
+    spiff_claims_for_win,
+    spiff_quote,
+)
 
 __all__ = [
     "Line",
@@ -18,4 +25,9 @@ __all__ = [
     "ledger_post",
     "ledger_reverse",
     "rate_on",
+    "spiff_claim_approve",
+    "spiff_claim_reject",
+    "spiff_claim_submit",
+    "spiff_claims_for_win",
+    "spiff_quote",
 ]

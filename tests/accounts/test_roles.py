@@ -78,11 +78,14 @@ MATRIX = {
         "leads.view_company",
         "leads.refer",
         "leads.capacity",
+        "earnings.company",
+        "earnings.own",
+        "spiffs.claim",
     },
-    Role.SALES: _PORTAL_READ | {"deals.register", "leads.receive", "leads.refer"},
+    Role.SALES: _PORTAL_READ | {"deals.register", "leads.receive", "leads.refer", "earnings.own", "spiffs.claim"},
     Role.TECHNICAL: _PORTAL_READ,
     Role.PARTNER_MARKETING: _PORTAL_READ | {"leads.refer"},
-    Role.PARTNER_FINANCE: _PORTAL_READ,
+    Role.PARTNER_FINANCE: _PORTAL_READ | {"earnings.company", "earnings.own"},
 }
 
 

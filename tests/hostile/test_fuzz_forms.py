@@ -46,6 +46,7 @@ from prm.tenancy.scope import platform_scope, tenant_scope
 from ..conftest import make_client
 from ..deals import office_setup, portal_setup, pricing_setup
 from ..factories import InvitationFactory, NotificationFactory
+from ..incentives import isolation as isolation_incentives
 from ..leads import isolation_intake, isolation_offers, isolation_reports, isolation_routing
 from ..learning import isolation_authoring, isolation_certification, isolation_learner, isolation_scorm
 from ..programs import policy_setup, tier_setup
@@ -405,6 +406,7 @@ FORM_VIEWS = {
     **isolation_routing.FORM_VIEWS,
     **isolation_offers.FORM_VIEWS,
     **isolation_reports.FORM_VIEWS,
+    **isolation_incentives.FORM_VIEWS,
 }
 
 
@@ -457,6 +459,7 @@ def test_the_form_views_cover_every_post_page():
         *isolation_routing.NO_INPUT,
         *isolation_offers.NO_INPUT,
         *isolation_reports.NO_INPUT,
+        *isolation_incentives.NO_INPUT,
     }
     assert (posted | with_forms) - no_input <= set(FORM_VIEWS)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -64,3 +65,40 @@ def test_the_ledger_is_shown_to_the_tenants_admin_and_cannot_be_changed_there(wo
     assert client.post(f"/admin/incentives/ledgertransaction/{ours.pk}/delete/", {"post": "yes"}).status_code == 403
     with tenant_scope(world.acme.tenant):
         assert LedgerTransaction.objects.get(pk=ours.pk).memo == "Acme's posting"
+
+
+def test_finance_configures_a_spiff_campaign_in_the_admin_and_a_wrong_window_is_refused(world, client_for):
+    from incentives.models import SpiffCampaign
+    from tests.factories import ProductLineFactory
+
+    with tenant_scope(world.acme.tenant):
+        storage = ProductLineFactory(tenant=world.acme.tenant, name="Storage")
+    client = client_for(world.acme.admin)
+    campaign = {
+        "name": "Q1 storage push",
+        "description": "",
+        "program": "",
+        "product_lines": [str(storage.pk)],
+        "starts_on": "2026-01-01",
+        "ends_on": "2026-03-31",
+        "basis": "per_unit",
+        "amount": "40",
+        "currency": "usd",
+        "cap_per_rep": "2000",
+        "cap_per_partner": "",
+        "payee": "rep",
+        "claim_mode": "automatic",
+        "is_active": "on",
+    }
+    wrong = client.post("/admin/incentives/spiffcampaign/add/", campaign | {"ends_on": "2025-12-31"})
+    assert wrong.status_code == 200 and "The last day comes after the first." in wrong.content.decode()
+    too_much = client.post("/admin/incentives/spiffcampaign/add/", campaign | {"basis": "percent", "amount": "150"})
+    assert too_much.status_code == 200 and "A percentage is at most 100." in too_much.content.decode()
+    response = client.post("/admin/incentives/spiffcampaign/add/", campaign)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    with tenant_scope(world.acme.tenant):
+        saved = SpiffCampaign.objects.get()
+    assert (saved.product_line_ids, saved.currency, saved.cap_per_rep) == ([storage.pk], "USD", Decimal("2000"))
+    # its page shows the product line ticked
+    page = client.get(f"/admin/incentives/spiffcampaign/{saved.pk}/change/").content.decode()
+    assert re.search(rf'name="product_lines" value="{storage.pk}"[^>]*checked', page)

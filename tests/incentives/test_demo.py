@@ -7,25 +7,37 @@ from decimal import Decimal
 import pytest
 
 from incentives import demo
-from incentives.models import ExchangeRate, LedgerTransaction, TransactionKind
+from incentives.models import ClaimStatus, ExchangeRate, LedgerTransaction, SpiffCampaign, SpiffClaim, TransactionKind
 from incentives.selectors import balances
 from prm.accounts.roles import Role
 from prm.tenancy.scope import tenant_scope
+from prm.tenancy.time import tenant_today
 from prm.web.demo_kit import Demo
-from tests.factories import MembershipFactory
+from tests.factories import DealFactory, DealLineFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_enters_rates_and_a_first_few_postings_once(acme):
     finance = MembershipFactory(tenant=acme.tenant, role=Role.FINANCE)
+    with tenant_scope(acme.tenant):
+        for _ in range(3):  # the deals demo's wins of this quarter
+            deal = DealFactory(
+                tenant=acme.tenant, partner=acme.partner, status="won", won_on=tenant_today(), won_amount=1000
+            )
+            DealLineFactory(tenant=acme.tenant, deal=deal)
     loaded = Demo(tenant=acme.tenant, seed=1, staff={"admin": acme.admin, "finance": finance})
     with tenant_scope(acme.tenant):
         demo.load(loaded)
         demo.load(loaded)
         assert ExchangeRate.objects.count() == 8
-        kinds = sorted(LedgerTransaction.objects.values_list("kind", flat=True))
+        kinds = sorted(LedgerTransaction.objects.filter(source="").values_list("kind", flat=True))
         assert kinds == [TransactionKind.ADJUSTMENT, TransactionKind.ADJUSTMENT, TransactionKind.REVERSAL]
         owed = {(b.account, b.currency): b.amount for b in balances(partner_id=acme.partner.pk)}
+        claims = sorted(SpiffClaim.objects.values_list("status", flat=True))
+        assert SpiffCampaign.objects.count() == 2
+    # three wins: one claim approved, one rejected, one waiting; the partner admin's displacement claim
+    assert claims == [ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.SUBMITTED, ClaimStatus.SUBMITTED]
     assert owed[("approved", "EUR")] == Decimal("250.00")
-    assert owed[("approved", "USD")] == Decimal("0.00")
+    # the launch bonus reversed; one 250 SPIFF approved; 250 and 2 % of the first win's 1,000 pending
+    assert (owed[("approved", "USD")], owed[("pending", "USD")]) == (Decimal("250.00"), Decimal("270.00"))

@@ -1,0 +1,105 @@
+"""What people read of SPIFFs: a partner's earnings page, finance's claims, one claim."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Q
+from django.http import Http404
+
+from deals.models import Deal, DealStatus
+from prm.tenancy.time import tenant_today
+
+from ..models import Account, ClaimStatus, SpiffCampaign, SpiffClaim, SpiffClaimMode
+from ..permissions import EARNINGS_COMPANY, SPIFF_CLAIM, ClaimAction, claim_require
+from .ledger import EVERYONE, balances
+
+CLAIMS_SHOWN = 50  # the earnings page's latest claims
+DEALS_OFFERED = 200  # won deals offered in the claim form, newest first
+CLAIM_FIELDS = (
+    "id",
+    "status",
+    "amount",
+    "currency",
+    "capped",
+    "created_at",
+    "earned_on",
+    "reason",
+    "note",
+    "document_name",
+    "claimed_by_id",
+    "campaign__name",
+    "deal_id",
+    "deal__customer_name",
+    "partner__display_name",
+    "rep__user__email",
+    "rep__user__first_name",
+    "rep__user__last_name",
+)
+
+
+def _totals(rows) -> list[dict]:
+    """Per currency: pending, approved and held (what is owed), from the ledger's balances."""
+    by_currency: dict[str, dict] = defaultdict(
+        lambda: {"pending": Decimal(0), "approved": Decimal(0), "held": Decimal(0)}
+    )
+    for row in rows:
+        if row.account in (Account.PENDING, Account.APPROVED, Account.HELD):
+            by_currency[row.currency][row.account] += row.amount
+    return [{"currency": currency, **by_currency[currency]} for currency in sorted(by_currency)]
+
+
+def earnings_for_actor(*, actor) -> dict:
+    """A partner user's earnings: the company's (partner admin, partner finance) or its own (a rep),
+    its latest claims, and what it may claim (campaigns open to claims, its won deals)."""
+    company = actor.can(EARNINGS_COMPANY)
+    claims = SpiffClaim.objects.filter(partner_id=actor.partner_id)
+    if not company:
+        claims = claims.filter(Q(rep_id=actor.pk) | Q(member_id=actor.pk))
+    context = {
+        "company": company,
+        "totals": _totals(balances(partner_id=actor.partner_id, member_id=EVERYONE if company else actor.pk)),
+        "claims": list(claims.order_by("-created_at", "-id").values(*CLAIM_FIELDS)[:CLAIMS_SHOWN]),
+        "campaigns": [],
+        "deals": [],
+    }
+    if actor.can(SPIFF_CLAIM):
+        today = tenant_today()
+        context["campaigns"] = list(
+            SpiffCampaign.objects.filter(is_active=True, claim_mode=SpiffClaimMode.CLAIM, starts_on__lte=today)
+            .order_by("-ends_on", "name")
+            .values_list("id", "name")
+        )
+        if context["campaigns"]:
+            deals = Deal.objects.filter(partner_id=actor.partner_id, status=DealStatus.WON)
+            if not company:
+                deals = deals.filter(registered_by_id=actor.pk)
+            context["deals"] = list(
+                deals.order_by("-won_on", "-id").values_list("id", "customer_name", "won_on")[:DEALS_OFFERED]
+            )
+    return context
+
+
+def claim_choices(context: dict) -> dict:
+    """The claim form's choices from the earnings context."""
+    return {
+        "campaigns": context["campaigns"],
+        "deals": [(pk, f"{name} ({won_on:%Y-%m-%d})") for pk, name, won_on in context["deals"]],
+    }
+
+
+def claims_for_office(*, status: str = ""):
+    """Finance's claims (a values queryset, newest first) and the same rows to count."""
+    claims = SpiffClaim.objects.all()
+    if status in ClaimStatus.values:
+        claims = claims.filter(status=status)
+    return claims.order_by("-created_at", "-id").values(*CLAIM_FIELDS), claims
+
+
+def claim_get_for_actor(*, actor, claim_id: int) -> SpiffClaim:
+    claim = SpiffClaim.objects.filter(pk=claim_id).select_related("campaign", "deal").first()
+    if claim is None:
+        raise Http404
+    claim_require(actor, claim, ClaimAction.VIEW)
+    return claim

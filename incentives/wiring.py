@@ -1,0 +1,40 @@
+"""What incentives plug into the foundation: the menu entries, and the ``deal.won`` events that
+make SPIFF claims (one outbox task per win, run after the win commits)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+from deals import events as deal_events
+from prm.accounts.access import OFFICE, PORTAL
+from prm.web.menu import menu_entry
+
+
+def _events_recorded(*, events) -> None:
+    won = sorted({event.object_id for event in events if event.verb == deal_events.WON})
+    if not won:
+        return
+    from prm.events.services import outbox_enqueue_many
+
+    from .tasks import SPIFFS_FOR_WIN
+
+    outbox_enqueue_many(task_name=SPIFFS_FOR_WIN, kwargs_list=[{"deal_id": deal_id} for deal_id in won])
+
+
+def register() -> None:
+    from prm.events.hooks import events_recorded
+
+    from .permissions import EARNINGS_OWN, INCENTIVES_VIEW
+
+    menu_entry(
+        area=OFFICE,
+        label=gettext_lazy("SPIFF claims"),
+        url_name="office:spiff_claims",
+        capability=INCENTIVES_VIEW,
+        order=70,
+        group=gettext_lazy("Incentives"),
+    )
+    menu_entry(
+        area=PORTAL, label=gettext_lazy("Earnings"), url_name="portal:earnings", capability=EARNINGS_OWN, order=80
+    )
+    events_recorded.connect(_events_recorded)

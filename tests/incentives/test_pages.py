@@ -1,0 +1,135 @@
+"""The earnings page and finance's claims, as people use them: a rep claims with proof, finance
+rejects (a reason is required, what was typed is kept) or approves, and each side sees the right
+amounts; the lists cost the same whatever their length."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from incentives.models import ClaimStatus, SpiffClaim
+from incentives.services import spiff_claims_for_win
+from prm.accounts.roles import Role
+from prm.tenancy.scope import tenant_scope
+from tests.conftest import body, make_client
+from tests.factories import MembershipFactory
+from tests.query_budget import assert_list_page, cost
+
+from .isolation import claim, proof, won_deal
+from .test_spiffs import _campaign, _won_deal
+
+pytestmark = pytest.mark.django_db
+
+PINNED_CLAIMS = 6
+PINNED_EARNINGS = 7
+
+
+class Ctx:
+    def __init__(self, side):
+        self.side = side
+
+
+def test_a_rep_claims_with_proof_and_finance_rejects_then_the_rep_claims_again_and_is_approved(acme):
+    ctx = Ctx(acme)
+    won_deal(ctx)
+    rep, admin = make_client(acme.sales_rep), make_client(acme.admin)
+    page = body(rep.get(reverse("portal:earnings")))
+    assert "Matrix SPIFF" in page and "Matrix Customer" in page
+    # a claim without its proof is refused, the note kept
+    refused = rep.post(
+        reverse("portal:spiff_claim"), {"campaign": ctx.campaign.pk, "deal": ctx.deal.pk, "note": "PO 12"}
+    )
+    assert refused.status_code == 200 and "PO 12" in body(refused)
+    sent = rep.post(
+        reverse("portal:spiff_claim"),
+        {"campaign": ctx.campaign.pk, "deal": ctx.deal.pk, "note": "PO 12", "document": proof()},
+    )
+    assert sent.status_code == 302
+    with tenant_scope(acme.tenant):
+        first = SpiffClaim.objects.get()
+    # finance sees it with its proof; rejecting without a reason keeps the form open with a message
+    listing = body(admin.get(reverse("office:spiff_claims")))
+    assert "Matrix Customer" in listing and reverse("office:spiff_claim_document", args=[first.pk]) in listing
+    assert "PO 12" in listing  # the rep's note
+    download = admin.get(reverse("office:spiff_claim_document", args=[first.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
+    again = admin.post(reverse("office:spiff_claim_reject", args=[first.pk]), {"reason": ""})
+    assert again.status_code == 200 and f'id="reason-{first.pk}"' in body(again)
+    assert admin.post(reverse("office:spiff_claim_reject", args=[first.pk]), {"reason": "Wrong PO"}).status_code == 302
+    assert "Wrong PO" in body(rep.get(reverse("portal:earnings")))  # the rep reads why
+    # the deal may be claimed again; approved this time, the rep's earnings show it as to be paid
+    rep.post(
+        reverse("portal:spiff_claim"),
+        {"campaign": ctx.campaign.pk, "deal": ctx.deal.pk, "document": proof()},
+    )
+    with tenant_scope(acme.tenant):
+        second = SpiffClaim.objects.get(status=ClaimStatus.SUBMITTED)
+    assert admin.post(reverse("office:spiff_claim_approve", args=[second.pk])).status_code == 302
+    page = body(rep.get(reverse("portal:earnings")))
+    assert "$300.00" in page and "Approved" in page
+
+
+def test_a_rep_sees_its_own_claims_and_the_partner_admin_the_companys(acme):
+    ctx = Ctx(acme)
+    claim(ctx)
+    with tenant_scope(acme.tenant):
+        colleague = MembershipFactory(tenant=acme.tenant, partner=acme.partner, role=Role.SALES)
+        _campaign(acme, name="Automatic push")
+        [automatic] = spiff_claims_for_win(deal=_won_deal(acme, rep=colleague, won_on=date(2026, 3, 1)))
+    rows = {
+        who: {pk for pk in (ctx.claim.pk, automatic.pk) if f'id="claim-{pk}"' in body(make_client(member).get(path))}
+        for who, member, path in (
+            ("rep", acme.sales_rep, reverse("portal:earnings")),
+            ("colleague", colleague, reverse("portal:earnings")),
+            ("company", acme.partner_admin, reverse("portal:earnings")),
+            ("other partner", acme.partner_admins[1], reverse("portal:earnings")),
+        )
+    }
+    assert rows == {
+        "rep": {ctx.claim.pk},
+        "colleague": {automatic.pk},
+        "company": {ctx.claim.pk, automatic.pk},
+        "other partner": set(),
+    }
+
+
+def test_finance_filters_claims_by_status_and_nonsense_is_ignored(acme):
+    ctx = Ctx(acme)
+    claim(ctx)
+    admin = make_client(acme.admin)
+    assert "Matrix Customer" in body(admin.get(reverse("office:spiff_claims") + "?status=submitted"))
+    assert "Matrix Customer" not in body(admin.get(reverse("office:spiff_claims") + "?status=approved"))
+    assert admin.get(reverse("office:spiff_claims") + "?status=nope&page=x").status_code == 200
+    # the channel manager reads the claims but has no buttons
+    listing = body(make_client(acme.manager).get(reverse("office:spiff_claims")))
+    assert "Matrix Customer" in listing and reverse("office:spiff_claim_approve", args=[ctx.claim.pk]) not in listing
+
+
+def _claims(acme, n):
+    with tenant_scope(acme.tenant):
+        campaign = _campaign(acme, name="Listed", amount=Decimal("10.00"))
+        for _ in range(n):
+            spiff_claims_for_win(deal=_won_deal(acme))
+    return campaign
+
+
+def test_the_claims_list_and_the_earnings_page_cost_the_same_with_many_claims(acme, no_queries_from_templates):
+    _claims(acme, 1)
+    few_office, few_portal = (
+        cost(acme.admin, reverse("office:spiff_claims")),
+        cost(acme.sales_rep, reverse("portal:earnings")),
+    )
+    with tenant_scope(acme.tenant):
+        for _ in range(30):
+            spiff_claims_for_win(deal=_won_deal(acme))
+    many_office, many_portal = (
+        cost(acme.admin, reverse("office:spiff_claims")),
+        cost(acme.sales_rep, reverse("portal:earnings")),
+    )
+    assert_list_page(few_office, many_office, pinned=PINNED_CLAIMS, row=r'<tr id="claim-', rows=(1, 25), what="claims")
+    assert_list_page(
+        few_portal, many_portal, pinned=PINNED_EARNINGS, row=r'<tr id="claim-', rows=(1, 31), what="earnings"
+    )
