@@ -1,5 +1,6 @@
 """Event verbs of deal registration (``prm.events.verbs``). Incentives subscribe to ``WON``: a
-confirmed win, with the amount, currency, partner and product lines in its data."""
+confirmed win, with the amount, currency, partner and product lines in its data; and to
+``WIN_REVERSED``: a confirmed win that did not stand (what it earned is clawed back)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,7 @@ STAGE_CHANGED = verb("deal.stage_changed", _("Deal stage changed"))
 WIN_REPORTED = verb("deal.win_reported", _("Deal win reported"))
 WIN_REFUSED = verb("deal.win_refused", _("Deal win refused"))
 WON = verb("deal.won", _("Deal won"))
+WIN_REVERSED = verb("deal.win_reversed", _("Deal win reversed"))
 LOST = verb("deal.lost", _("Deal lost"))
 EXPIRED = verb("deal.expired", _("Deal expired"))
 EXTENSION_REQUESTED = verb("deal.extension_requested", _("Deal extension requested"))

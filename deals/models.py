@@ -69,7 +69,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.DUPLICATE: frozenset(),
     S.WITHDRAWN: frozenset(),
     S.EXPIRED: frozenset(),
-    S.WON: frozenset(),
+    S.WON: frozenset({S.LOST}),  # a win reversed (deal_reverse_win): the order did not stand
     S.LOST: frozenset(),
 }
 # Registrations that still claim their customer: other partners' ones are conflicts.

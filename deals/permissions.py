@@ -61,6 +61,7 @@ class DealAction(StrEnum):
     MARK_DUPLICATE = "mark_duplicate"
     CONFIRM_WIN = "confirm_win"
     REFUSE_WIN = "refuse_win"
+    REVERSE_WIN = "reverse_win"
     DECIDE_EXTENSION = "decide_extension"
     POST_MESSAGE = "post_message"
     POST_INTERNAL_NOTE = "post_internal_note"
@@ -106,6 +107,7 @@ RULES: dict[DealAction, Rule] = {
     A.MARK_DUPLICATE: rule(staff={DEALS_REVIEW}, refusal=_DECIDE),
     A.CONFIRM_WIN: rule(staff={DEALS_REVIEW}, refusal=_CONFIRM),
     A.REFUSE_WIN: rule(staff={DEALS_REVIEW}, refusal=_CONFIRM),
+    A.REVERSE_WIN: rule(staff={DEALS_REVIEW}, refusal=_CONFIRM),
     A.DECIDE_EXTENSION: rule(staff={DEALS_REVIEW}, refusal=_("You may not decide extensions.")),
     A.POST_MESSAGE: rule(staff={DEALS_REVIEW}, **_REGISTRANTS, refusal=_("You may not write on this registration.")),
     A.POST_INTERNAL_NOTE: rule(

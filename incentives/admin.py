@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from prm.web.admin import TenantAdmin, TenantInline, TenantModelForm
 from programs.models import ProductLine
 
-from .models import ExchangeRate, LedgerEntry, LedgerTransaction, SpiffBasis, SpiffCampaign
+from .models import ExchangeRate, IncentiveSettings, LedgerEntry, LedgerTransaction, SpiffBasis, SpiffCampaign
 
 
 class CurrencyField(forms.CharField):
@@ -139,3 +139,13 @@ class SpiffCampaignAdmin(TenantAdmin):
     list_filter = ("is_active", "claim_mode", "basis")
     list_select_related = ("program",)
     search_fields = ("name",)
+
+
+@admin.register(IncentiveSettings)
+class IncentiveSettingsAdmin(TenantAdmin):
+    list_display = ("__str__", "hold_days", "minimum_payout")
+    fields = ("hold_days", "minimum_payout")
+
+    def has_add_permission(self, request, *args):
+        # One row per tenant (the payout services make it when it is missing).
+        return super().has_add_permission(request, *args) and not IncentiveSettings.objects.exists()

@@ -20,11 +20,13 @@ from prm.accounts.roles import Role
 from prm.tenancy.time import tenant_today
 from prm.web.demo_kit import Demo
 
-from .models import Account, ExchangeRate, SpiffBasis, SpiffCampaign, SpiffClaimMode, SpiffPayee
+from .models import Account, ExchangeRate, PayoutRun, SpiffBasis, SpiffCampaign, SpiffClaimMode, SpiffPayee
 from .services import (
     exchange_rate_set,
     ledger_adjust,
     ledger_reverse,
+    payout_run_approve,
+    payout_run_prepare,
     spiff_claim_approve,
     spiff_claim_reject,
     spiff_claim_submit,
@@ -32,7 +34,7 @@ from .services import (
 )
 
 RATES = {  # units of the demo's reporting currency (USD) per unit, from the first of each quarter
-    "EUR": ("1.0850", "1.0790", "1.0920", "1.1010"),
+    "EUR": ("1.0850", "1.0790", "1.0920", "1.1010"),  # the same figures for last year and this
     "GBP": ("1.2650", "1.2580", "1.2710", "1.2830"),
 }
 # Demo data as finance would type it (not product text).
@@ -59,15 +61,26 @@ def load(demo: Demo) -> None:
             f"{demo.tenant.slug}: two SPIFF campaigns (one paid on every confirmed win, one reps claim with "
             f"proof) with {claims} claims on the demo's wins of this quarter (finance approved the first)"
         )
+    if not PayoutRun.objects.exists() and finance.pk != demo.staff["admin"].pk:
+        # Finance prepares a run of what is out of its hold (this quarter's wins are still held);
+        # the admin approves it (four eyes); the statements follow in the worker; nobody paid it yet.
+        run = payout_run_prepare(actor=finance, period_end=tenant_today())
+        if run.payouts.exists():
+            payout_run_approve(actor=demo.staff["admin"], run=run)
+        demo.notes.append(f"{demo.tenant.slug}: a payout run for today, approved and waiting to be marked paid")
 
 
 def _ledger(demo: Demo, finance) -> None:
-    year = tenant_today().year
+    today = tenant_today()
+    earned = today - timedelta(days=60)  # out of its hold: the demo's payout run pays it
     for currency, rates in RATES.items():
         if currency == demo.tenant.default_currency:
             continue  # the reporting currency needs no rate
-        for quarter, rate in enumerate(rates):
-            exchange_rate_set(actor=finance, currency=currency, on=date(year, 1 + 3 * quarter, 1), rate=Decimal(rate))
+        for year in (today.year - 1, today.year):  # last year's too: what was earned 60 days ago
+            for quarter, rate in enumerate(rates):
+                exchange_rate_set(
+                    actor=finance, currency=currency, on=date(year, 1 + 3 * quarter, 1), rate=Decimal(rate)
+                )
     partner = Partner.objects.filter(status=PartnerStatus.ACTIVE).order_by("id").first()
     if partner is None:
         return
@@ -78,7 +91,7 @@ def _ledger(demo: Demo, finance) -> None:
         member=rep,
         amount=Decimal("250.00"),
         currency="EUR",
-        earned_on=date(year, 2, 14),
+        earned_on=earned,
         reason=LAUNCH_BONUS,
     )
     twice = ledger_adjust(
@@ -86,7 +99,7 @@ def _ledger(demo: Demo, finance) -> None:
         partner=partner,
         amount=Decimal("500.00"),
         currency=demo.tenant.default_currency,
-        earned_on=date(year, 2, 14),
+        earned_on=earned,
         reason=TWICE,
         account=Account.APPROVED,
     )

@@ -34,3 +34,15 @@ class ClaimFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Every status")), *ClaimStatus.choices]
     )
+
+
+class PrepareRunForm(forms.Form):
+    period_end = forms.DateField(
+        label=_("Period ending"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Amounts approved and out of their hold on this day are paid; clawbacks are netted."),
+    )
+
+
+class PaidForm(forms.Form):
+    reference = forms.CharField(label=_("Payment reference"), max_length=120)

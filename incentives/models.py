@@ -266,6 +266,7 @@ class ClaimStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Waiting for finance")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+    CLAWED_BACK = "clawed_back", _("Clawed back")
 
 
 class SpiffClaim(TenantOwned):
@@ -286,7 +287,7 @@ class SpiffClaim(TenantOwned):
     campaign_amount = models.DecimalField(max_digits=14, decimal_places=2)  # in the campaign's currency: the caps
     earned_on = models.DateField()
     capped = models.BooleanField(default=False)  # the cap trimmed it
-    status = models.CharField(max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.SUBMITTED)
+    status = models.CharField(max_length=12, choices=ClaimStatus.choices, default=ClaimStatus.SUBMITTED)
     claimed_by = models.ForeignKey(  # None: generated from the win
         "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
@@ -324,3 +325,115 @@ class SpiffClaim(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.campaign} / {self.deal_id}"
+
+
+# --- payouts --------------------------------------------------------------------------------------
+
+
+class IncentiveSettings(TenantOwned):
+    """The tenant's payout rules: how long an amount is held after the win it was earned on (so a
+    deal reversed soon after is clawed back before it is paid), and the smallest payout (in the
+    reporting currency; less is carried to the next run). One row per tenant; its lock makes
+    payout runs take turns."""
+
+    hold_days = models.PositiveSmallIntegerField(
+        _("hold after the win (days)"),
+        default=30,
+        help_text=_("Approved amounts are paid once this many days have passed since the day they were earned."),
+    )
+    minimum_payout = models.DecimalField(
+        _("minimum payout"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("50.00"),
+        validators=[MinValueValidator(0)],
+        help_text=_("In the reporting currency; a smaller total waits for the next run."),
+    )
+
+    class Meta:
+        verbose_name = _("incentive settings")
+        verbose_name_plural = _("incentive settings")
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="incentive_settings_one")]
+
+    def __str__(self) -> str:
+        return str(_("incentive settings"))
+
+
+class RunStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+    PAID = "paid", _("Paid")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class PayoutRun(TenantOwned):
+    """One payout run: what is approved and out of its hold on ``period_end`` (clawbacks whatever
+    their date), per payee and currency. Draft -> approved by someone other than who prepared it ->
+    paid, with the payment's reference; a draft may be discarded (its amounts wait for the next)."""
+
+    period_end = models.DateField()
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.DRAFT)
+    prepared_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    prepared_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    paid_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    payment_reference = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-prepared_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "status", "prepared_at"], name="payout_run_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.period_end:%Y-%m-%d} #{self.pk}"
+
+
+class Payout(TenantOwned):
+    """What one payee (the company, or one of its people) is paid in one currency in a run: the net
+    of its items. Its PDF statement is made in a worker once the run is approved."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.CASCADE, related_name="payouts", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    member = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    statement = models.FileField(upload_to=private_upload_path, blank=True)
+    payment = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["run_id", "partner_id", "member_id", "currency"]
+        indexes = [
+            models.Index(fields=["tenant", "run"], name="payout_run_idx"),
+            # A partner's (and a rep's) statements, newest first.
+            models.Index(fields=["tenant", "partner", "member"], name="payout_payee_idx"),
+        ]
+
+
+class PayoutItem(TenantOwned):
+    """An approved ledger line paid by a payout (once: a line is in one payout at most)."""
+
+    payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="items", db_index=False)
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="+", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)  # what it adds to the payout (the payee's side)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["payout_id", "id"]
+        constraints = [
+            # A ledger line is paid once: two runs prepared at once cannot both take it.
+            models.UniqueConstraint(fields=["tenant", "entry"], name="payout_item_once"),
+        ]
+        indexes = [models.Index(fields=["tenant", "payout"], name="payout_item_payout_idx")]

@@ -10,3 +10,5 @@ CLAIM_DECIDED = kind("spiff.claim_decided", _("Finance decided on a SPIFF claim"
 
 kind_audience(OFFICE, CLAIM_SUBMITTED)
 kind_audience(PORTAL, CLAIM_DECIDED)
+PAID = kind("payout.paid", _("An incentive payout is paid"))
+kind_audience(PORTAL, PAID)

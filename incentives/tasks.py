@@ -5,9 +5,11 @@ from __future__ import annotations
 from deals.models import Deal
 from prm.events.tasks import tenant_task
 
-from .services.spiffs import spiff_claims_for_win
+from .services.payouts import STATEMENTS_TASK, payout_statements
+from .services.spiffs import spiff_claims_clawback_for_deal, spiff_claims_for_win
 
 SPIFFS_FOR_WIN = "incentives.spiffs_for_win"
+SPIFFS_CLAWBACK = "incentives.spiffs_clawback"
 
 
 @tenant_task(SPIFFS_FOR_WIN)
@@ -15,3 +17,15 @@ def spiffs_for_win_task(*, deal_id: int) -> int:
     """The SPIFF claims a confirmed win earns (sent through the outbox by the ``deal.won`` event)."""
     deal = Deal.objects.filter(pk=deal_id).first()
     return len(spiff_claims_for_win(deal=deal)) if deal is not None else 0
+
+
+@tenant_task(STATEMENTS_TASK)
+def payout_statements_task(*, run_id: int) -> int:
+    """The PDF statements of an approved run (sent through the outbox by the approval)."""
+    return payout_statements(run_id=run_id)
+
+
+@tenant_task(SPIFFS_CLAWBACK)
+def spiffs_clawback_task(*, deal_id: int, reason: str = "") -> int:
+    """Take back what a reversed win earned (sent through the outbox by ``deal.win_reversed``)."""
+    return spiff_claims_clawback_for_deal(deal_id=deal_id, reason=reason or "Win reversed")

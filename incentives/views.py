@@ -17,13 +17,16 @@ from django.views import View
 
 from deals.models import Deal
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
+from prm.web.exports import csv_export, csv_safe
 from prm.web.files import document_response
 from prm.web.views import ServiceView, paginate
 
-from .forms import ClaimFilterForm, ClaimForm, RejectForm
-from .models import SpiffCampaign
+from .forms import ClaimFilterForm, ClaimForm, PaidForm, PrepareRunForm, RejectForm
+from .models import Payout, SpiffCampaign
 from .permissions import EARNINGS_OWN, INCENTIVES_FINANCE, INCENTIVES_VIEW, SPIFF_CLAIM
+from .selectors.payouts import payout_get_for_actor, payout_run_get, payout_runs_for_office
 from .selectors.spiffs import claim_choices, claim_get_for_actor, claims_for_office, earnings_for_actor
+from .services.payouts import payout_run_approve, payout_run_discard, payout_run_mark_paid, payout_run_prepare
 from .services.spiffs import spiff_claim_approve, spiff_claim_reject, spiff_claim_submit
 
 EARNINGS_TEMPLATE = "incentives/earnings.html"
@@ -132,7 +135,144 @@ class SpiffClaimDocumentView(MemberRequiredMixin, View):
         return document_response(claim.document, name=f"spiff-claim-{claim.pk}-proof")
 
 
+# --- payouts --------------------------------------------------------------------------------------
+
+RUNS_TEMPLATE = "incentives/runs.html"
+RUN_TEMPLATE = "incentives/run.html"
+
+
+def _runs_context(request, *, form=None) -> dict:
+    rows, counted = payout_runs_for_office()
+    return {"page": paginate(request, rows, count_from=counted), "form": form or PrepareRunForm()}
+
+
+class PayoutRunsView(MemberRequiredMixin, View):
+    area, capability = OFFICE, INCENTIVES_VIEW
+
+    def get(self, request):
+        context = _runs_context(request)
+        context["can_run"] = self.actor.can(INCENTIVES_FINANCE)
+        return render(request, RUNS_TEMPLATE, context)
+
+
+class PayoutRunPrepareView(ServiceView):
+    area, capability = OFFICE, INCENTIVES_FINANCE
+    form_class = PrepareRunForm
+
+    def perform(self, data):
+        return payout_run_prepare(actor=self.actor, period_end=data["period_end"])
+
+    def success_message(self, run) -> str:
+        return gettext("The payout run is prepared: someone else approves it.")
+
+    def success_url(self, run) -> str:
+        return reverse("office:payout_run", args=[run.pk])
+
+    def render_invalid(self, form):
+        context = _runs_context(self.request, form=form)
+        context["can_run"] = True
+        return render(self.request, RUNS_TEMPLATE, context)
+
+
+def _run_context(actor, run_id: int, *, paid_form=None) -> dict:
+    context = payout_run_get(run_id=run_id)
+    context["can_run"] = actor.can(INCENTIVES_FINANCE)
+    context["paid_form"] = paid_form or PaidForm()
+    return context
+
+
+class PayoutRunView(MemberRequiredMixin, View):
+    area, capability = OFFICE, INCENTIVES_VIEW
+
+    def get(self, request, run_id: int):
+        return render(request, RUN_TEMPLATE, _run_context(self.actor, run_id))
+
+
+class _RunAction(ServiceView):
+    area, capability = OFFICE, INCENTIVES_FINANCE
+
+    def get_object(self):
+        return payout_run_get(run_id=self.kwargs["run_id"])["run"]
+
+    def success_url(self, run) -> str:
+        return reverse("office:payout_run", args=[run.pk])
+
+    def render_invalid(self, form):
+        return render(self.request, RUN_TEMPLATE, _run_context(self.actor, self.object.pk, paid_form=form))
+
+
+class PayoutRunApproveView(_RunAction):
+    def perform(self, data):
+        return payout_run_approve(actor=self.actor, run=self.object)
+
+    def success_message(self, run) -> str:
+        return gettext("The payout run is approved; its statements are being made.")
+
+
+class PayoutRunDiscardView(_RunAction):
+    def perform(self, data):
+        return payout_run_discard(actor=self.actor, run=self.object)
+
+    def success_message(self, run) -> str:
+        return gettext("The draft is discarded; its amounts wait for the next run.")
+
+
+class PayoutRunPaidView(_RunAction):
+    form_class = PaidForm
+
+    def perform(self, data):
+        return payout_run_mark_paid(actor=self.actor, run=self.object, reference=data["reference"])
+
+    def success_message(self, run) -> str:
+        return gettext("The payout run is marked paid; the payees are told.")
+
+
+class PayoutRunExportView(MemberRequiredMixin, View):
+    """The run for accounts payable: one line per payee and currency."""
+
+    area, capability = OFFICE, INCENTIVES_VIEW
+
+    def get(self, request, run_id: int):
+        run = payout_run_get(run_id=run_id)["run"]
+        columns = [gettext("Payout"), gettext("Partner"), gettext("Payee"), gettext("Currency"), gettext("Amount")]
+        rows = Payout.objects.filter(run=run).select_related("partner", "member__user").order_by("partner_id", "id")
+        return csv_export(
+            name=f"payout-run-{run.pk}",
+            columns=columns,
+            rows=rows,
+            row=lambda p: [
+                p.pk,
+                csv_safe(p.partner.display_name),
+                csv_safe(p.member.user.email if p.member_id else p.partner.display_name),
+                p.currency,
+                f"{p.amount:.2f}",
+            ],
+        )
+
+
+class _StatementView(MemberRequiredMixin, View):
+    def get(self, request, payout_id: int):
+        payout = payout_get_for_actor(actor=self.actor, payout_id=payout_id)
+        return document_response(payout.statement, name=f"statement-{payout.run.period_end:%Y-%m-%d}-{payout.pk}")
+
+
+class OfficeStatementView(_StatementView):
+    area, capability = OFFICE, INCENTIVES_VIEW
+
+
+class PortalStatementView(_StatementView):
+    area, capability = PORTAL, EARNINGS_OWN
+
+
 office_urlpatterns = [
+    path("payouts/", PayoutRunsView.as_view(), name="payout_runs"),
+    path("payouts/prepare/", PayoutRunPrepareView.as_view(), name="payout_run_prepare"),
+    path("payouts/<int:run_id>/", PayoutRunView.as_view(), name="payout_run"),
+    path("payouts/<int:run_id>/approve/", PayoutRunApproveView.as_view(), name="payout_run_approve"),
+    path("payouts/<int:run_id>/discard/", PayoutRunDiscardView.as_view(), name="payout_run_discard"),
+    path("payouts/<int:run_id>/paid/", PayoutRunPaidView.as_view(), name="payout_run_paid"),
+    path("payouts/<int:run_id>/export/", PayoutRunExportView.as_view(), name="payout_run_export"),
+    path("payouts/statements/<int:payout_id>/", OfficeStatementView.as_view(), name="payout_statement"),
     path("spiffs/claims/", SpiffClaimsView.as_view(), name="spiff_claims"),
     path("spiffs/claims/<int:claim_id>/approve/", SpiffClaimApproveView.as_view(), name="spiff_claim_approve"),
     path("spiffs/claims/<int:claim_id>/reject/", SpiffClaimRejectView.as_view(), name="spiff_claim_reject"),
@@ -141,4 +281,5 @@ office_urlpatterns = [
 portal_urlpatterns = [
     path("earnings/", EarningsView.as_view(), name="earnings"),
     path("earnings/claim/", SpiffClaimView.as_view(), name="spiff_claim"),
+    path("earnings/statements/<int:payout_id>/", PortalStatementView.as_view(), name="payout_statement"),
 ]

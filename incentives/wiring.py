@@ -12,13 +12,21 @@ from prm.web.menu import menu_entry
 
 def _events_recorded(*, events) -> None:
     won = sorted({event.object_id for event in events if event.verb == deal_events.WON})
-    if not won:
+    reversed_ = [event for event in events if event.verb == deal_events.WIN_REVERSED]
+    if not (won or reversed_):
         return
     from prm.events.services import outbox_enqueue_many
 
-    from .tasks import SPIFFS_FOR_WIN
+    from .tasks import SPIFFS_CLAWBACK, SPIFFS_FOR_WIN
 
-    outbox_enqueue_many(task_name=SPIFFS_FOR_WIN, kwargs_list=[{"deal_id": deal_id} for deal_id in won])
+    if won:
+        outbox_enqueue_many(task_name=SPIFFS_FOR_WIN, kwargs_list=[{"deal_id": deal_id} for deal_id in won])
+    if reversed_:
+        # The reason is the staff member's own words (the event's note), shown to the payee as typed.
+        outbox_enqueue_many(
+            task_name=SPIFFS_CLAWBACK,
+            kwargs_list=[{"deal_id": event.object_id, "reason": event.note} for event in reversed_],
+        )
 
 
 def register() -> None:

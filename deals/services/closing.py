@@ -196,6 +196,11 @@ def deal_mark_lost(*, actor: Membership, deal: Deal, reason: str) -> Deal:
     if not reason.strip():
         raise PolicyViolation(gettext("Say why the deal was lost."))
     deal = lock(deal)
+    if deal.status == S.WON:  # a confirmed win is lost only by reversing it (deal_reverse_win)
+        raise InvalidTransition(
+            gettext("%(reference)s is won: the vendor reverses a win that did not stand.")
+            % {"reference": deal.reference}
+        )
     check_transition(deal, S.LOST, verb="marked lost")
     before = set_status(deal, S.LOST, actor=actor, fields={"closed_reason": reason.strip()})
     event = record(actor=actor, deal=deal, verb=events.LOST, before=before, note=reason)
@@ -208,6 +213,33 @@ def deal_mark_lost(*, actor: Membership, deal: Deal, reason: str) -> Deal:
             title=gettext_noop("lost"),
             note=reason,
         )
+    return deal
+
+
+@transaction.atomic
+def deal_reverse_win(*, actor: Membership, deal: Deal, reason: str) -> Deal:
+    """The vendor reverses a confirmed win that did not stand (the order was cancelled, returned or
+    never paid): the deal is lost with the reason, the partner is told, its tier is measured again,
+    and what the win earned is clawed back by incentives (they read ``deal.win_reversed``)."""
+    deal_require(actor, deal, DealAction.REVERSE_WIN)
+    if not reason.strip():
+        raise PolicyViolation(gettext("Say why the win is reversed: the partner reads it."))
+    deal = lock(deal)
+    if deal.status != S.WON:
+        raise InvalidTransition(
+            gettext("%(reference)s is not a confirmed win; nothing was changed.") % {"reference": deal.reference}
+        )
+    before = set_status(deal, S.LOST, actor=actor, fields={"closed_reason": reason.strip()})
+    event = record(
+        actor=actor,
+        deal=deal,
+        verb=events.WIN_REVERSED,
+        before=before,
+        note=reason,
+        data={"amount": str(deal.won_amount), "currency": deal.currency, "partner_id": deal.partner_id},
+    )
+    tell(deal, event, to=partner_recipients(deal), kind=notifications.DECIDED, title=gettext_noop("win reversed"))
+    tier_evaluate_soon(partner_ids=[deal.partner_id])
     return deal
 
 

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.http import Http404
 
 from deals.models import Deal, DealStatus
 from prm.tenancy.time import tenant_today
 
-from ..models import Account, ClaimStatus, SpiffCampaign, SpiffClaim, SpiffClaimMode
+from ..models import (
+    Account,
+    ClaimStatus,
+    IncentiveSettings,
+    LedgerEntry,
+    PayoutItem,
+    SpiffCampaign,
+    SpiffClaim,
+    SpiffClaimMode,
+    TransactionKind,
+)
 from ..permissions import EARNINGS_COMPANY, SPIFF_CLAIM, ClaimAction, claim_require
 from .ledger import EVERYONE, balances
+from .payouts import paid_totals, statements_for_actor
 
 CLAIMS_SHOWN = 50  # the earnings page's latest claims
 DEALS_OFFERED = 200  # won deals offered in the claim form, newest first
@@ -40,14 +52,23 @@ CLAIM_FIELDS = (
 
 
 def _totals(rows) -> list[dict]:
-    """Per currency: pending, approved and held (what is owed), from the ledger's balances."""
-    by_currency: dict[str, dict] = defaultdict(
-        lambda: {"pending": Decimal(0), "approved": Decimal(0), "held": Decimal(0)}
-    )
+    """Per currency: pending and approved (what is owed), from the ledger's balances."""
+    by_currency: dict[str, dict] = defaultdict(lambda: {"pending": Decimal(0), "approved": Decimal(0)})
     for row in rows:
-        if row.account in (Account.PENDING, Account.APPROVED, Account.HELD):
+        if row.account in (Account.PENDING, Account.APPROVED):
             by_currency[row.currency][row.account] += row.amount
     return [{"currency": currency, **by_currency[currency]} for currency in sorted(by_currency)]
+
+
+def held_totals(*, partner_id: int, member_id, since) -> dict[str, Decimal]:
+    """Approved amounts still in their hold (earned after ``since``) that no payout holds yet."""
+    lines = LedgerEntry.objects.filter(
+        partner_id=partner_id, account=Account.APPROVED, amount__lt=0, transaction__earned_on__gt=since
+    ).exclude(transaction__kind=TransactionKind.PAYMENT)
+    if member_id is not EVERYONE:
+        lines = lines.filter(member_id=member_id)
+    lines = lines.filter(~Exists(PayoutItem.objects.filter(entry_id=OuterRef("pk"))))
+    return {row["currency"]: -row["total"] for row in lines.values("currency").annotate(total=Sum("amount"))}
 
 
 def earnings_for_actor(*, actor) -> dict:
@@ -57,9 +78,23 @@ def earnings_for_actor(*, actor) -> dict:
     claims = SpiffClaim.objects.filter(partner_id=actor.partner_id)
     if not company:
         claims = claims.filter(Q(rep_id=actor.pk) | Q(member_id=actor.pk))
+    paid = paid_totals(actor=actor, company=company)
+    member = EVERYONE if company else actor.pk
+    hold_days = IncentiveSettings.objects.values_list("hold_days", flat=True).first()
+    if hold_days is None:  # not configured yet: the default
+        hold_days = IncentiveSettings._meta.get_field("hold_days").default
+    held = held_totals(partner_id=actor.partner_id, member_id=member, since=tenant_today() - timedelta(days=hold_days))
+    totals = _totals(balances(partner_id=actor.partner_id, member_id=member))
+    for row in totals:
+        row["paid"] = paid.pop(row["currency"], Decimal(0))
+        row["held"] = held.get(row["currency"], Decimal(0))
+        row["approved"] -= row["held"]
+    totals += [{"currency": c, "pending": 0, "approved": 0, "held": 0, "paid": t} for c, t in sorted(paid.items())]
     context = {
         "company": company,
-        "totals": _totals(balances(partner_id=actor.partner_id, member_id=EVERYONE if company else actor.pk)),
+        "hold_days": hold_days,
+        "totals": totals,
+        "statements": statements_for_actor(actor=actor, company=company),
         "claims": list(claims.order_by("-created_at", "-id").values(*CLAIM_FIELDS)[:CLAIMS_SHOWN]),
         "campaigns": [],
         "deals": [],

@@ -149,8 +149,13 @@ def ledger_reverse(*, actor: Membership, posting: LedgerTransaction, reason: str
     """Cancel ``posting`` with its mirror image (every line negated, at the original's rates and
     earned date, so that it cancels exactly); the original stays. Once only: a second reversal,
     even at the same instant by someone else, is refused (a unique index decides, as the ledger
-    cannot be locked for update by the application)."""
+    cannot be locked for update by the application). Finance's; services reverse their own
+    postings through ``reverse_posting``."""
     _require_finance(actor)
+    return reverse_posting(posting=posting, reason=reason, actor=actor)
+
+
+def reverse_posting(*, posting: LedgerTransaction, reason: str, actor: Membership | None = None) -> LedgerTransaction:
     reason = (reason or "").strip()
     if not reason:
         raise PolicyViolation(gettext("Say why the posting is reversed."))

@@ -40,7 +40,7 @@ from .. import events, notifications
 from ..models import Account, ClaimStatus, SpiffBasis, SpiffCampaign, SpiffClaim, SpiffClaimMode, SpiffPayee
 from ..models import TransactionKind as Kind
 from ..permissions import EARNINGS_COMPANY, SPIFF_CLAIM, ClaimAction, claim_require
-from .ledger import CENT, Line, ledger_post, ledger_reverse, rate_on, reporting_currency
+from .ledger import CENT, Line, ledger_post, rate_on, reporting_currency, reverse_posting
 
 
 @dataclass(frozen=True)
@@ -294,7 +294,7 @@ def spiff_claim_reject(*, actor: Membership, claim: SpiffClaim, reason: str) -> 
     if claim.status != ClaimStatus.SUBMITTED:
         raise InvalidTransition(gettext("This claim was already decided by someone else."))
     if claim.accrual is not None:
-        ledger_reverse(actor=actor, posting=claim.accrual, reason=reason)
+        reverse_posting(actor=actor, posting=claim.accrual, reason=reason)
     before = claim.status
     claim.status, claim.decided_by, claim.decided_at, claim.reason = ClaimStatus.REJECTED, actor, timezone.now(), reason
     claim.save(update_fields=["status", "decided_by", "decided_at", "reason"])
@@ -309,3 +309,70 @@ def spiff_claim_reject(*, actor: Membership, claim: SpiffClaim, reason: str) -> 
     )
     _tell_payee(claim, event, gettext_noop("Your SPIFF claim is rejected"))
     return claim
+
+
+def _claw_back(*, claim: SpiffClaim, reason: str, actor: Membership | None) -> SpiffClaim:
+    """Take back what a (locked) claim earned: a claim waiting for finance is withdrawn (its accrual
+    reversed); an approved one, paid or not, is debited on the payee's approved account (below zero
+    when it was paid: the next payout nets it), at the accrual's rates."""
+    before = claim.status
+    if claim.status == ClaimStatus.SUBMITTED:
+        if claim.accrual is not None:
+            reverse_posting(actor=actor, posting=claim.accrual, reason=reason)
+        claim.status = ClaimStatus.REJECTED
+    elif claim.status == ClaimStatus.APPROVED:
+        ledger_post(
+            kind=Kind.CLAWBACK,
+            partner=claim.deal.partner,
+            earned_on=timezone.localdate(),
+            lines=[
+                Line(Account.APPROVED, claim.amount, claim.currency, claim.member),
+                Line(Account.EXPENSE, -claim.amount, claim.currency),
+            ],
+            actor=actor,
+            memo=reason[:300],
+            source=f"incentives.spiffclaim:{claim.pk}",
+            rates={entry.currency: entry.rate for entry in claim.accrual.entries.all()} if claim.accrual else None,
+        )
+        claim.status = ClaimStatus.CLAWED_BACK
+    else:
+        raise InvalidTransition(gettext("This claim was already rejected or clawed back; nothing was changed."))
+    claim.decided_by, claim.decided_at, claim.reason = actor, timezone.now(), reason
+    claim.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    event = event_record(
+        actor=actor,
+        target=claim,
+        verb=events.CLAWED_BACK,
+        from_state=before,
+        to_state=claim.status,
+        message=gettext_noop("Clawed back: %(amount)s"),
+        params={"amount": texts.money(claim.amount, claim.currency)},
+        note=reason,
+    )
+    _tell_payee(claim, event, gettext_noop("A SPIFF is clawed back"))
+    return claim
+
+
+@transaction.atomic
+def spiff_claim_clawback(*, actor: Membership, claim: SpiffClaim, reason: str) -> SpiffClaim:
+    """Finance takes back a claim found invalid after it was approved (or paid)."""
+    claim_require(actor, claim, ClaimAction.DECIDE)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PolicyViolation(gettext("Say why the SPIFF is clawed back: the rep reads it."))
+    return _claw_back(claim=_lock(claim), reason=reason, actor=actor)
+
+
+@transaction.atomic
+def spiff_claims_clawback_for_deal(*, deal_id: int, reason: str) -> int:
+    """A confirmed win reversed (``deal.win_reversed``): every claim it made is taken back (run after
+    the event; a second run changes nothing)."""
+    taken = 0
+    for pk in SpiffClaim.objects.filter(
+        deal_id=deal_id, status__in=[ClaimStatus.SUBMITTED, ClaimStatus.APPROVED]
+    ).values_list("pk", flat=True):
+        claim = _lock(SpiffClaim(pk=pk))
+        if claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.APPROVED):
+            _claw_back(claim=claim, reason=reason, actor=None)
+            taken += 1
+    return taken

@@ -109,7 +109,8 @@ def register() -> None:
     _ENDED.update(
         {deal_events.REJECTED: "rejected", deal_events.WITHDRAWN: "withdrawn", deal_events.EXPIRED: "expired"}
     )
-    _VERBS = frozenset({deal_events.WON, deal_events.LOST, *_ENDED})
+    # A reversed win closes the lead as lost, as a loss does.
+    _VERBS = frozenset({deal_events.WON, deal_events.LOST, deal_events.WIN_REVERSED, *_ENDED})
     menu_entry(
         area=PORTAL,
         label=gettext_lazy("Offers and leads"),

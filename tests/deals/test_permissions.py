@@ -46,6 +46,7 @@ from deals.services import (
     deal_register,
     deal_reject,
     deal_request_info,
+    deal_reverse_win,
     deal_submit,
     deal_update,
     deal_update_stage,
@@ -102,6 +103,7 @@ EXPECTED = {
     A.MARK_DUPLICATE: (REVIEWERS, NOBODY),
     A.CONFIRM_WIN: (REVIEWERS, NOBODY),
     A.REFUSE_WIN: (REVIEWERS, NOBODY),
+    A.REVERSE_WIN: (REVIEWERS, NOBODY),
     A.DECIDE_EXTENSION: (REVIEWERS, NOBODY),
     A.POST_MESSAGE: (REVIEWERS, REGISTRANTS),
     A.POST_INTERNAL_NOTE: (REVIEWERS, NOBODY),
@@ -128,6 +130,7 @@ REFUSALS = {
     A.MARK_DUPLICATE: ("You may not decide deal registrations.",) * 2,
     A.CONFIRM_WIN: ("You may not confirm wins.",) * 2,
     A.REFUSE_WIN: ("You may not confirm wins.",) * 2,
+    A.REVERSE_WIN: ("You may not confirm wins.",) * 2,
     A.DECIDE_EXTENSION: ("You may not decide extensions.",) * 2,
     A.POST_MESSAGE: ("You may not write on this registration.",) * 2,
     A.POST_INTERNAL_NOTE: ("Only the vendor's staff write internal notes.", "You may not write on this registration."),
@@ -307,6 +310,7 @@ STATE = {
     A.MARK_DUPLICATE: S.SUBMITTED,
     A.CONFIRM_WIN: S.WON_PENDING,
     A.REFUSE_WIN: S.WON_PENDING,
+    A.REVERSE_WIN: S.WON,
     A.DECIDE_EXTENSION: "extension",
     A.POST_MESSAGE: S.SUBMITTED,  # a draft has no conversation with the vendor yet
     A.POST_INTERNAL_NOTE: S.DRAFT,
@@ -359,6 +363,7 @@ CALLS = {
     ),
     A.CONFIRM_WIN: lambda actor, deal, people: deal_confirm_win(actor=actor, deal=deal),
     A.REFUSE_WIN: lambda actor, deal, people: deal_refuse_win(actor=actor, deal=deal, reason="Matrix"),
+    A.REVERSE_WIN: lambda actor, deal, people: deal_reverse_win(actor=actor, deal=deal, reason="Matrix"),
     A.DECIDE_EXTENSION: lambda actor, deal, people: extension_decide(
         actor=actor, extension=people.extensions[deal.pk], approve=True, note="Matrix"
     ),
@@ -406,11 +411,15 @@ def _people(acme, state) -> SimpleNamespace:
     with tenant_scope(acme.tenant):
         for deal in (people.registered, people.entered):
             deal_approve(actor=acme.manager, deal=deal)
-    if state == S.WON_PENDING:
+    if state in (S.WON_PENDING, S.WON):
         with as_partner(acme.sales_rep):
             deal_mark_won(actor=acme.sales_rep, deal=people.registered, amount=Decimal(1), won_on=timezone.localdate())
         with tenant_scope(acme.tenant):
             deal_mark_won(actor=acme.manager, deal=people.entered, amount=Decimal(1), won_on=timezone.localdate())
+    if state == S.WON:  # confirmed (no program: every win waits for the vendor)
+        with tenant_scope(acme.tenant):
+            for deal in (people.registered, people.entered):
+                deal_confirm_win(actor=acme.manager, deal=deal)
     if state == "extension":
         with as_partner(acme.sales_rep):
             one = extension_request(actor=acme.sales_rep, deal=people.registered, days=30, reason="Board")

@@ -7,7 +7,15 @@ from decimal import Decimal
 import pytest
 
 from incentives import demo
-from incentives.models import ClaimStatus, ExchangeRate, LedgerTransaction, SpiffCampaign, SpiffClaim, TransactionKind
+from incentives.models import (
+    ClaimStatus,
+    ExchangeRate,
+    LedgerTransaction,
+    PayoutRun,
+    SpiffCampaign,
+    SpiffClaim,
+    TransactionKind,
+)
 from incentives.selectors import balances
 from prm.accounts.roles import Role
 from prm.tenancy.scope import tenant_scope
@@ -30,11 +38,15 @@ def test_the_demo_enters_rates_and_a_first_few_postings_once(acme):
     with tenant_scope(acme.tenant):
         demo.load(loaded)
         demo.load(loaded)
-        assert ExchangeRate.objects.count() == 8
+        assert ExchangeRate.objects.count() == 16
         kinds = sorted(LedgerTransaction.objects.filter(source="").values_list("kind", flat=True))
         assert kinds == [TransactionKind.ADJUSTMENT, TransactionKind.ADJUSTMENT, TransactionKind.REVERSAL]
         owed = {(b.account, b.currency): b.amount for b in balances(partner_id=acme.partner.pk)}
         claims = sorted(SpiffClaim.objects.values_list("status", flat=True))
+        run = PayoutRun.objects.get()
+        # the launch bonus (60 days ago, out of its hold) is in an approved run; this quarter's wins are held
+        assert run.status == "approved"
+        assert list(run.payouts.values_list("currency", "amount")) == [("EUR", Decimal("250.00"))]
         assert SpiffCampaign.objects.count() == 2
     # three wins: one claim approved, one rejected, one waiting; the partner admin's displacement claim
     assert claims == [ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.SUBMITTED, ClaimStatus.SUBMITTED]

@@ -24,7 +24,8 @@ from .test_spiffs import _campaign, _won_deal
 pytestmark = pytest.mark.django_db
 
 PINNED_CLAIMS = 6
-PINNED_EARNINGS = 7
+PINNED_EARNINGS = 12
+PINNED_RUNS = 6
 
 
 class Ctx:
@@ -133,3 +134,61 @@ def test_the_claims_list_and_the_earnings_page_cost_the_same_with_many_claims(ac
     assert_list_page(
         few_portal, many_portal, pinned=PINNED_EARNINGS, row=r'<tr id="claim-', rows=(1, 31), what="earnings"
     )
+
+
+def test_finance_prepares_another_approves_the_rep_downloads_the_statement_and_finance_marks_it_paid(acme, deliver):
+    from incentives.models import Payout, PayoutRun
+    from prm.events.models import OutboxMessage
+
+    ctx = Ctx(acme)
+    claim(ctx)
+    with tenant_scope(acme.tenant):
+        preparer = MembershipFactory(tenant=acme.tenant, role=Role.FINANCE)
+    make_client(preparer).post(reverse("office:spiff_claim_approve", args=[ctx.claim.pk]))
+    prepared = make_client(preparer).post(reverse("office:payout_run_prepare"), {"period_end": "2026-12-31"})
+    with tenant_scope(acme.tenant):
+        run = PayoutRun.objects.get()
+    assert prepared["Location"] == reverse("office:payout_run", args=[run.pk])
+    # the preparer may not approve it; the admin does
+    refused = make_client(preparer).post(reverse("office:payout_run_approve", args=[run.pk]))
+    assert refused.status_code == 200 and "four eyes" in body(refused)
+    admin = make_client(acme.admin)
+    assert admin.post(reverse("office:payout_run_approve", args=[run.pk])).status_code == 302
+    with tenant_scope(acme.tenant):
+        deliver(OutboxMessage.objects.get(task_name="incentives.payout_statements"))
+        payout = Payout.objects.get(run=run)
+    # the rep finds the statement on its earnings page and downloads it
+    rep = make_client(acme.sales_rep)
+    page = body(rep.get(reverse("portal:earnings")))
+    assert reverse("portal:payout_statement", args=[payout.pk]) in page
+    pdf = rep.get(reverse("portal:payout_statement", args=[payout.pk]))
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
+    # accounts payable's file, then the payment's reference; a missing reference keeps the form
+    export = admin.get(reverse("office:payout_run_export", args=[run.pk]))
+    assert "300.00" in b"".join(export.streaming_content).decode()
+    assert admin.post(reverse("office:payout_run_paid", args=[run.pk]), {"reference": ""}).status_code == 200
+    assert admin.post(reverse("office:payout_run_paid", args=[run.pk]), {"reference": "BATCH-9"}).status_code == 302
+    page = body(rep.get(reverse("portal:earnings")))
+    assert "Paid" in page and "$300.00" in page
+
+
+def test_the_payout_runs_list_costs_the_same_with_many_runs(acme, no_queries_from_templates):
+    from incentives.models import PayoutRun
+
+    with tenant_scope(acme.tenant):
+        preparer = MembershipFactory(tenant=acme.tenant, role=Role.FINANCE)
+
+    def runs(n):
+        with tenant_scope(acme.tenant):
+            PayoutRun.objects.bulk_create(
+                [
+                    PayoutRun(tenant=acme.tenant, period_end=date(2026, 1, 1), prepared_by=preparer, status="paid")
+                    for _ in range(n)
+                ]
+            )
+
+    runs(1)
+    few = cost(acme.admin, reverse("office:payout_runs"))
+    runs(30)
+    many = cost(acme.admin, reverse("office:payout_runs"))
+    assert_list_page(few, many, pinned=PINNED_RUNS, row=r'<tr id="run-', rows=(1, 25), what="payout runs")

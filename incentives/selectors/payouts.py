@@ -1,0 +1,86 @@
+"""What people read of payouts: finance's runs, one run's payouts, a payee's statements."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Sum
+from django.http import Http404
+
+from ..models import Payout, PayoutRun, RunStatus
+from ..permissions import EARNINGS_COMPANY, EARNINGS_OWN, INCENTIVES_VIEW
+
+STATEMENTS_SHOWN = 24
+
+
+def payout_runs_for_office():
+    """Every run, newest first, with its number of payouts (a values queryset) and the rows to count."""
+    runs = PayoutRun.objects.all()
+    rows = (
+        runs.order_by("-prepared_at", "-id")
+        .annotate(payouts_count=Count("payouts"))
+        .values(
+            "id",
+            "period_end",
+            "status",
+            "prepared_at",
+            "prepared_by__user__email",
+            "approved_by__user__email",
+            "paid_at",
+            "payment_reference",
+            "payouts_count",
+        )
+    )
+    return rows, runs
+
+
+def payout_run_get(*, run_id: int) -> dict:
+    """A run and its payouts (totals per currency), for staff."""
+    run = PayoutRun.objects.filter(pk=run_id).select_related("prepared_by__user", "approved_by__user").first()
+    if run is None:
+        raise Http404
+    payouts = list(
+        Payout.objects.filter(run=run)
+        .order_by("partner__display_name", "member_id", "currency")
+        .values("id", "currency", "amount", "statement", "partner__display_name", "member__user__email")
+    )
+    totals = list(Payout.objects.filter(run=run).values("currency").annotate(total=Sum("amount")).order_by("currency"))
+    return {"run": run, "payouts": payouts, "totals": totals}
+
+
+def payout_get_for_actor(*, actor, payout_id: int) -> Payout:
+    """A payout whose statement the actor may read: staff who read incentives; the payee; the
+    partner's admin and finance (the company's). Anything else is a 404."""
+    payout = Payout.objects.filter(pk=payout_id).select_related("run").first()
+    if payout is None or payout.run.status not in (RunStatus.APPROVED, RunStatus.PAID):
+        raise Http404
+    if actor.partner_id is None:
+        if not actor.can(INCENTIVES_VIEW):
+            raise Http404
+        return payout
+    if payout.partner_id != actor.partner_id:
+        raise Http404
+    if actor.can(EARNINGS_COMPANY) or (actor.can(EARNINGS_OWN) and payout.member_id == actor.pk):
+        return payout
+    raise Http404
+
+
+def statements_for_actor(*, actor, company: bool) -> list[dict]:
+    """The payee's (or the company's) payouts of approved and paid runs, newest first."""
+    payouts = Payout.objects.filter(partner_id=actor.partner_id, run__status__in=[RunStatus.APPROVED, RunStatus.PAID])
+    if not company:
+        payouts = payouts.filter(member_id=actor.pk)
+    return list(
+        payouts.order_by("-run__period_end", "-id").values(
+            "id", "currency", "amount", "statement", "run__period_end", "run__status", "member__user__email"
+        )[:STATEMENTS_SHOWN]
+    )
+
+
+def paid_totals(*, actor, company: bool) -> dict[str, object]:
+    """What was paid so far per currency (the paid runs' payouts)."""
+    payouts = Payout.objects.filter(partner_id=actor.partner_id, run__status=RunStatus.PAID)
+    if not company:
+        payouts = payouts.filter(member_id=actor.pk)
+    return {row["currency"]: row["total"] for row in payouts.values("currency").annotate(total=Sum("amount"))}
+
+
+__all__ = ["paid_totals", "payout_get_for_actor", "payout_run_get", "payout_runs_for_office", "statements_for_actor"]

@@ -1,0 +1,243 @@
+"""Payout runs: prepare (``payout_run_prepare``: set-based, what is approved and out of its hold,
+per payee and currency, clawbacks netted), approve (``payout_run_approve``: four eyes, the
+preparer may not approve; the statements are then made in a worker), pay (``payout_run_mark_paid``:
+the payment's reference, and a payment posting per payout: approved -> cash), or discard a draft.
+
+**Which amounts.** Every line on a payee's *approved* account that no payout holds yet: the
+amounts earned at least ``hold_days`` before the run's period end, and every negative one (a
+clawback is netted at once, whatever its date). Per payee (the company, or one of its people) and
+currency the lines are added up; a total that is not positive, or worth less than the minimum
+payout in the reporting currency, is not paid: its lines wait for a later run (so a clawback
+larger than what is owed is netted against later earnings). A line is in one payout at most (a
+unique index), and runs are prepared one at a time per tenant (the settings row's lock)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+
+from prm.accounts.models import Membership
+from prm.errors import InvalidTransition, NotAllowed, PolicyViolation
+from prm.events.services import event_record, outbox_enqueue
+from prm.tenancy.scope import current_tenant_id
+
+from .. import events, notifications
+from ..models import Account, IncentiveSettings, Payout, PayoutItem, PayoutRun, RunStatus, TransactionKind
+from ..permissions import INCENTIVES_FINANCE
+from .ledger import Line, ledger_post, rate_on, reporting_currency
+
+STATEMENTS_TASK = "incentives.payout_statements"
+
+
+def incentive_settings(*, lock: bool = False) -> IncentiveSettings:
+    settings = IncentiveSettings.objects.select_for_update().first() if lock else IncentiveSettings.objects.first()
+    if settings is None:
+        IncentiveSettings.objects.get_or_create(tenant_id=current_tenant_id())
+        settings = IncentiveSettings.objects.select_for_update().first() if lock else IncentiveSettings.objects.first()
+    return settings
+
+
+def _require_finance(actor) -> None:
+    if actor is None or actor.partner_id is not None or not actor.can(INCENTIVES_FINANCE):
+        raise NotAllowed(gettext("Only the vendor's finance team runs payouts."))
+
+
+_PAYABLE_SQL = """
+SELECT e.id, e.partner_id, e.member_id, e.currency, -e.amount
+FROM incentives_ledgerentry e
+JOIN incentives_ledgertransaction t ON t.id = e.transaction_id AND t.tenant_id = e.tenant_id
+WHERE e.tenant_id = %(tenant)s AND e.account = 'approved' AND t.kind <> 'payment'
+    AND (t.earned_on <= %(cutoff)s OR e.amount > 0)
+    AND NOT EXISTS (SELECT 1 FROM incentives_payoutitem i WHERE i.tenant_id = e.tenant_id AND i.entry_id = e.id)
+ORDER BY e.partner_id, e.member_id NULLS FIRST, e.currency, e.id
+"""
+# (An approved line's amount is a credit, negative: -amount is what it adds to the payee's payout;
+# a clawback is a debit, positive, netted whatever its date.)
+
+
+@transaction.atomic
+def payout_run_prepare(*, actor: Membership, period_end: date) -> PayoutRun:
+    """A draft run of everything payable on ``period_end`` (see the module's docstring)."""
+    _require_finance(actor)
+    settings = incentive_settings(lock=True)  # one run prepared at a time
+    if PayoutRun.objects.filter(status__in=[RunStatus.DRAFT, RunStatus.APPROVED]).exists():
+        raise InvalidTransition(gettext("Another payout run is open: approve and pay it, or discard it, first."))
+    cutoff = period_end - timedelta(days=settings.hold_days)
+    with connection.cursor() as cursor:
+        cursor.execute(_PAYABLE_SQL, {"tenant": current_tenant_id(), "cutoff": cutoff})
+        lines = cursor.fetchall()
+    groups: dict[tuple, list] = defaultdict(list)
+    for entry_id, partner_id, member_id, currency, amount in lines:
+        groups[(partner_id, member_id, currency)].append((entry_id, amount))
+    reporting = reporting_currency()
+    run = PayoutRun.objects.create(period_end=period_end, prepared_by=actor)
+    payouts, items = [], []
+    for (partner_id, member_id, currency), entries in groups.items():
+        total = sum((amount for _entry, amount in entries), Decimal(0))
+        if (
+            total <= 0
+            or total * rate_on(currency=currency, on=period_end, reporting=reporting) < settings.minimum_payout
+        ):
+            continue  # waits for a later run
+        payouts.append(Payout(run=run, partner_id=partner_id, member_id=member_id, currency=currency, amount=total))
+        items.append(entries)
+    created = Payout.objects.bulk_create(payouts)
+    PayoutItem.objects.bulk_create(
+        [
+            PayoutItem(payout=payout, entry_id=entry_id, partner_id=payout.partner_id, amount=amount)
+            for payout, entries in zip(created, items, strict=True)
+            for entry_id, amount in entries
+        ],
+        batch_size=5000,
+    )
+    event_record(
+        actor=actor,
+        target=run,
+        verb=events.RUN_PREPARED,
+        to_state=run.status,
+        message=gettext_noop("Prepared for %(day)s: %(count)s payouts"),
+        params={"day": period_end.isoformat(), "count": len(created)},
+        internal=True,
+    )
+    return run
+
+
+def _lock(run: PayoutRun) -> PayoutRun:
+    return PayoutRun.objects.select_for_update().get(pk=run.pk)
+
+
+@transaction.atomic
+def payout_run_approve(*, actor: Membership, run: PayoutRun) -> PayoutRun:
+    """The second pair of eyes: someone other than the preparer approves; the statements follow."""
+    _require_finance(actor)
+    run = _lock(run)
+    if run.status != RunStatus.DRAFT:
+        raise InvalidTransition(gettext("This payout run was already approved or discarded by someone else."))
+    if run.prepared_by_id == actor.pk:
+        raise PolicyViolation(gettext("Someone other than who prepared the run approves it (four eyes)."))
+    before = run.status
+    run.status, run.approved_by, run.approved_at = RunStatus.APPROVED, actor, timezone.now()
+    run.save(update_fields=["status", "approved_by", "approved_at"])
+    event_record(
+        actor=actor, target=run, verb=events.RUN_APPROVED, from_state=before, to_state=run.status, internal=True
+    )
+    outbox_enqueue(task_name=STATEMENTS_TASK, run_id=run.pk)
+    return run
+
+
+@transaction.atomic
+def payout_run_discard(*, actor: Membership, run: PayoutRun) -> PayoutRun:
+    """A draft that will not be paid: its lines are free for the next run."""
+    _require_finance(actor)
+    run = _lock(run)
+    if run.status != RunStatus.DRAFT:
+        raise InvalidTransition(gettext("Only a draft run is discarded; this one was already approved."))
+    PayoutItem.objects.filter(payout__run=run).delete()
+    Payout.objects.filter(run=run).delete()
+    before = run.status
+    run.status = RunStatus.DISCARDED
+    run.save(update_fields=["status"])
+    event_record(
+        actor=actor, target=run, verb=events.RUN_DISCARDED, from_state=before, to_state=run.status, internal=True
+    )
+    return run
+
+
+@transaction.atomic
+def payout_run_mark_paid(*, actor: Membership, run: PayoutRun, reference: str) -> PayoutRun:
+    """The bank has paid the run: each payout's amount leaves the payee's approved account for cash
+    (at the payment day's rate), and the payees are told."""
+    _require_finance(actor)
+    reference = (reference or "").strip()
+    if not reference:
+        raise PolicyViolation(gettext("Enter the payment's reference (the bank's batch or transfer number)."))
+    run = _lock(run)
+    if run.status != RunStatus.APPROVED:
+        raise InvalidTransition(gettext("Only an approved run is marked paid; this one is not (or already paid)."))
+    paid_on = timezone.localdate()
+    payouts = list(Payout.objects.filter(run=run).select_related("partner", "member"))
+    for payout in payouts:
+        payout.payment = ledger_post(
+            kind=TransactionKind.PAYMENT,
+            partner=payout.partner,
+            earned_on=paid_on,
+            lines=[
+                Line(Account.APPROVED, payout.amount, payout.currency, payout.member),
+                Line(Account.CASH, -payout.amount, payout.currency),
+            ],
+            actor=actor,
+            memo=reference,
+            source=f"incentives.payout:{payout.pk}",
+        )
+    Payout.objects.bulk_update(payouts, ["payment"])
+    before = run.status
+    run.status, run.paid_by, run.paid_at, run.payment_reference = RunStatus.PAID, actor, timezone.now(), reference
+    run.save(update_fields=["status", "paid_by", "paid_at", "payment_reference"])
+    event_record(
+        actor=actor,
+        target=run,
+        verb=events.RUN_PAID,
+        from_state=before,
+        to_state=run.status,
+        message=gettext_noop("Paid: %(reference)s"),
+        params={"reference": reference},
+        internal=True,
+    )
+    _tell_payees(payouts)
+    return run
+
+
+def _tell_payees(payouts: list[Payout]) -> None:
+    from prm.accounts.roles import Role
+    from prm.events import texts
+    from prm.notifications.services import Message, notify_many
+
+    admins: dict[int, list[Membership]] = defaultdict(list)
+    for member in Membership.objects.filter(
+        partner_id__in={p.partner_id for p in payouts}, role=Role.PARTNER_ADMIN, is_active=True
+    ):
+        admins[member.partner_id].append(member)
+    notify_many(
+        messages=[
+            Message(
+                recipients=[payout.member] if payout.member_id else admins[payout.partner_id],
+                kind=notifications.PAID,
+                title=gettext_noop("You are paid %(amount)s"),
+                body=gettext_noop("Your statement is on your Earnings page."),
+                params={"amount": texts.money(payout.amount, payout.currency)},
+                url=reverse("portal:earnings"),
+            )
+            for payout in payouts
+        ]
+    )
+
+
+def payout_statements(*, run_id: int) -> int:
+    """Render the run's statements that are missing (the worker's task; safe to run twice)."""
+    from django.core.files.base import ContentFile
+
+    from ..pdf import render_statement_pdf
+
+    made = 0
+    for payout in Payout.objects.filter(run_id=run_id, statement="").select_related("run", "partner", "member__user"):
+        payout.statement.save(f"statement-{payout.pk}.pdf", ContentFile(render_statement_pdf(payout)), save=False)
+        Payout.objects.filter(pk=payout.pk).update(statement=payout.statement.name)
+        made += 1
+    return made
+
+
+__all__ = [
+    "STATEMENTS_TASK",
+    "incentive_settings",
+    "payout_run_approve",
+    "payout_run_discard",
+    "payout_run_mark_paid",
+    "payout_run_prepare",
+    "payout_statements",
+]
