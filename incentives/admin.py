@@ -3,15 +3,28 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 from django import forms
-from django.contrib import admin
-from django.utils.translation import gettext
+from django.contrib import admin, messages
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from prm.tenancy.time import tenant_today
 from prm.web.admin import TenantAdmin, TenantInline, TenantModelForm
 from programs.models import ProductLine
 
-from .models import ExchangeRate, IncentiveSettings, LedgerEntry, LedgerTransaction, SpiffBasis, SpiffCampaign
+from .models import (
+    ExchangeRate,
+    IncentiveSettings,
+    LedgerEntry,
+    LedgerTransaction,
+    RebateAccrual,
+    RebatePlan,
+    SpiffBasis,
+    SpiffCampaign,
+)
 
 
 class CurrencyField(forms.CharField):
@@ -149,3 +162,76 @@ class IncentiveSettingsAdmin(TenantAdmin):
     def has_add_permission(self, request, *args):
         # One row per tenant (the payout services make it when it is missing).
         return super().has_add_permission(request, *args) and not IncentiveSettings.objects.exists()
+
+
+class RebatePlanForm(TenantModelForm):
+    class Meta:
+        model = RebatePlan
+        fields = ("name", "program", "min_tier", "growth_only", "baseline", "bands", "is_active")
+
+    def clean_bands(self):
+        bands = self.cleaned_data.get("bands")
+        try:
+            pairs = [(Decimal(str(threshold)), Decimal(str(percent))) for threshold, percent in bands]
+        except (TypeError, ValueError, ArithmeticError):
+            raise forms.ValidationError(
+                gettext("Write the bands as [[revenue, percent], ...], e.g. [[0, 1], [100000, 2]].")
+            ) from None
+        if not pairs or any(threshold < 0 or not 0 <= percent <= 100 for threshold, percent in pairs):
+            raise forms.ValidationError(gettext("Give at least one band; revenue from 0, percentages from 0 to 100."))
+        return [[str(threshold), str(percent)] for threshold, percent in sorted(pairs)]
+
+    def clean(self):
+        data = super().clean()
+        program, tier = data.get("program"), data.get("min_tier")
+        if tier is not None and (program is None or tier.program_id != program.pk):
+            self.add_error("min_tier", gettext("Pick a tier of the plan's program."))
+        return data
+
+
+@admin.register(RebatePlan)
+class RebatePlanAdmin(TenantAdmin):
+    form = RebatePlanForm
+    list_display = ("name", "program", "growth_only", "baseline", "is_active")
+    list_select_related = ("program",)
+    actions = ["accrue_now", "close_last_quarter"]
+
+    @admin.action(description=_("Measure the current quarter now"))
+    def accrue_now(self, request, queryset):
+        from .services.rebates import rebate_accrue
+
+        for plan in queryset:
+            result = rebate_accrue(plan=plan, on=tenant_today(), actor=getattr(request, "membership", None))
+            self.message_user(
+                request,
+                ngettext(
+                    "%(plan)s: %(count)s partner measured.", "%(plan)s: %(count)s partners measured.", result.partners
+                )
+                % {"plan": plan, "count": result.partners},
+            )
+
+    @admin.action(description=_("Close the last quarter (true-up, then approved for payout)"))
+    def close_last_quarter(self, request, queryset):
+        from prm.errors import DomainError
+
+        from .services.rebates import quarter_of, rebate_close
+
+        start, _end = quarter_of(tenant_today())
+        for plan in queryset:
+            try:
+                result = rebate_close(actor=request.membership, plan=plan, on=start - timedelta(days=1))
+            except DomainError as error:
+                self.message_user(request, f"{plan}: {error}", level=messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                ngettext("%(plan)s: %(count)s partner closed.", "%(plan)s: %(count)s partners closed.", result.partners)
+                % {"plan": plan, "count": result.partners},
+            )
+
+
+@admin.register(RebateAccrual)
+class RebateAccrualAdmin(ReadOnly, TenantAdmin):
+    list_display = ("plan", "partner", "period_start", "actual", "baseline", "incremental", "rate", "amount", "closed")
+    list_filter = ("plan", "period_start", "closed")
+    list_select_related = ("plan", "partner")

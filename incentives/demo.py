@@ -20,7 +20,17 @@ from prm.accounts.roles import Role
 from prm.tenancy.time import tenant_today
 from prm.web.demo_kit import Demo
 
-from .models import Account, ExchangeRate, PayoutRun, SpiffBasis, SpiffCampaign, SpiffClaimMode, SpiffPayee
+from .models import (
+    Account,
+    Baseline,
+    ExchangeRate,
+    PayoutRun,
+    RebatePlan,
+    SpiffBasis,
+    SpiffCampaign,
+    SpiffClaimMode,
+    SpiffPayee,
+)
 from .services import (
     exchange_rate_set,
     ledger_adjust,
@@ -32,6 +42,7 @@ from .services import (
     spiff_claim_submit,
     spiff_claims_for_win,
 )
+from .services.rebates import rebate_accrue
 
 RATES = {  # units of the demo's reporting currency (USD) per unit, from the first of each quarter
     "EUR": ("1.0850", "1.0790", "1.0920", "1.1010"),  # the same figures for last year and this
@@ -45,6 +56,7 @@ WIN_CAMPAIGN = "Win bonus this quarter"
 CLAIM_CAMPAIGN = "Competitive displacement"
 CLAIM_CAMPAIGN_TEXT = "Won a customer from a competitor? Claim 2 % of the revenue, with the customer's order as proof."
 REJECTED = "The customer was already ours: no displacement"
+GROWTH_PLAN = "Growth rebate: 1-2 % of the growth over last year's quarter"
 ORDER_NOTE = "Replaced the incumbent's storage; the customer's order is attached."
 
 
@@ -61,6 +73,12 @@ def load(demo: Demo) -> None:
             f"{demo.tenant.slug}: two SPIFF campaigns (one paid on every confirmed win, one reps claim with "
             f"proof) with {claims} claims on the demo's wins of this quarter (finance approved the first)"
         )
+    if not RebatePlan.objects.exists():
+        plan = RebatePlan.objects.create(
+            name=GROWTH_PLAN, growth_only=True, baseline=Baseline.LAST_YEAR, bands=[["0", "1"], ["50000", "2"]]
+        )
+        measured = rebate_accrue(plan=plan, on=tenant_today()).partners
+        demo.notes.append(f"{demo.tenant.slug}: a growth rebate plan, this quarter measured for {measured} partners")
     if not PayoutRun.objects.exists() and finance.pk != demo.staff["admin"].pk:
         # Finance prepares a run of what is out of its hold (this quarter's wins are still held);
         # the admin approves it (four eyes); the statements follow in the worker; nobody paid it yet.

@@ -437,3 +437,90 @@ class PayoutItem(TenantOwned):
             models.UniqueConstraint(fields=["tenant", "entry"], name="payout_item_once"),
         ]
         indexes = [models.Index(fields=["tenant", "payout"], name="payout_item_payout_idx")]
+
+
+# --- rebates --------------------------------------------------------------------------------------
+
+
+class Baseline(models.TextChoices):
+    LAST_YEAR = "last_year", _("The same period last year")
+    TRAILING = "trailing", _("The average of the four periods before")
+
+
+class RebatePlan(TenantOwned):
+    """A rebate or volume bonus: a rate on the partner's revenue from won deals (close date in the
+    period, converted to the reporting currency at the rate of the day each was won) for each
+    quarter; the rate is the highest band the revenue reaches (a step, not marginal). With
+    ``growth_only`` it pays only on the growth over a baseline (the same quarter last year, or the
+    average of the four quarters before), so that sales that would have happened anyway earn
+    nothing. Accrued as deals close (pending), trued up when the quarter is closed (approved)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    program = models.ForeignKey(
+        "programs.Program",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("program"),
+        help_text=_("Empty: partners of every program."),
+    )
+    min_tier = models.ForeignKey(
+        "programs.Tier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("minimum tier"),
+        help_text=_("Only partners of this tier or higher in the plan's program earn it."),
+    )
+    growth_only = models.BooleanField(_("only on growth"), default=True)
+    baseline = models.CharField(_("baseline"), max_length=10, choices=Baseline.choices, default=Baseline.LAST_YEAR)
+    bands = models.JSONField(
+        _("rate bands"),
+        default=list,
+        help_text=_(
+            "Revenue (or growth) reached -> percent, e.g. [[0, 1], [100000, 2], [250000, 3]]: the highest band "
+            "reached applies to all of it."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("rebate plan")
+        verbose_name_plural = _("rebate plans")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RebateAccrual(TenantOwned):
+    """A plan's figures for one partner and quarter, as last computed: revenue, baseline, growth,
+    the rate and what it earns; ``accrued`` is what the ledger holds for it (the sum of its
+    postings), ``closed`` once the quarter was trued up and approved."""
+
+    plan = models.ForeignKey(RebatePlan, on_delete=models.PROTECT, related_name="accruals", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    currency = models.CharField(max_length=3)
+    actual = models.DecimalField(max_digits=16, decimal_places=2)
+    baseline = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    incremental = models.DecimalField(max_digits=16, decimal_places=2)
+    rate = models.DecimalField(max_digits=6, decimal_places=3)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    accrued = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
+    closed = models.BooleanField(default=False)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["-period_start", "partner_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "plan", "partner", "period_start"], name="rebate_accrual_once"),
+        ]
+        indexes = [models.Index(fields=["tenant", "partner", "period_start"], name="rebate_accrual_partner_idx")]

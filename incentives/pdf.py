@@ -10,13 +10,17 @@ from django.utils.translation import gettext
 
 from prm.tenancy.models import Tenant
 
-from .models import Payout, PayoutItem, TransactionKind
+from .models import Payout, PayoutItem, RebateAccrual, TransactionKind
+
+REBATE = "incentives.rebateaccrual:"
 
 
 def _kind(posting) -> str:
     """What a line is, in the reader's words: a SPIFF (its approval or clawback), else the kind."""
     if posting.source.startswith("incentives.spiffclaim:"):
         return gettext("SPIFF clawed back") if posting.kind == TransactionKind.CLAWBACK else gettext("SPIFF")
+    if posting.source.startswith(REBATE):
+        return gettext("Rebate")
     return posting.get_kind_display()
 
 
@@ -27,15 +31,23 @@ def statement_lines(payout: Payout) -> list[dict]:
         .select_related("entry__transaction")
         .order_by("entry__transaction__earned_on", "id")
     )
-    return [
+    lines = [
         {
             "earned_on": item.entry.transaction.earned_on,
             "kind": _kind(item.entry.transaction),
             "memo": item.entry.transaction.memo,
             "amount": item.amount,
+            "source": item.entry.transaction.source,
         }
         for item in items
     ]
+    # A rebate's line shows how it was measured: revenue, baseline, growth, rate (one query).
+    rebate_ids = {int(line["source"].split(":")[1]) for line in lines if line["source"].startswith(REBATE)}
+    rebates = RebateAccrual.objects.in_bulk(rebate_ids) if rebate_ids else {}
+    for line in lines:
+        if line["source"].startswith(REBATE):
+            line["rebate"] = rebates.get(int(line["source"].split(":")[1]))
+    return lines
 
 
 def render_statement_pdf(payout: Payout) -> bytes:

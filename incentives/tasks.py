@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from deals.models import Deal
-from prm.events.tasks import tenant_task
+from prm.events.tasks import fan_out_task, tenant_task
 
 from .services.payouts import STATEMENTS_TASK, payout_statements
+from .services.rebates import rebates_accrue_all
 from .services.spiffs import spiff_claims_clawback_for_deal, spiff_claims_for_win
 
 SPIFFS_FOR_WIN = "incentives.spiffs_for_win"
@@ -29,3 +30,12 @@ def payout_statements_task(*, run_id: int) -> int:
 def spiffs_clawback_task(*, deal_id: int, reason: str = "") -> int:
     """Take back what a reversed win earned (sent through the outbox by ``deal.win_reversed``)."""
     return spiff_claims_clawback_for_deal(deal_id=deal_id, reason=reason or "Win reversed")
+
+
+@tenant_task("incentives.rebates_accrue")
+def rebates_accrue_task() -> int:
+    """Measure every active rebate plan's current quarter for one tenant (nightly)."""
+    return rebates_accrue_all()
+
+
+rebates_accrue_all_task = fan_out_task("incentives.rebates_accrue_all", rebates_accrue_task)

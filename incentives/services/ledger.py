@@ -11,6 +11,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from partners.models import Partner
@@ -18,6 +19,7 @@ from prm.accounts.models import Membership
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events import texts
 from prm.events.services import event_record
+from prm.tenancy.bulk import bulk_insert
 from prm.tenancy.models import Tenant
 from prm.tenancy.scope import current_tenant_id
 
@@ -258,3 +260,67 @@ def exchange_rate_set(*, actor: Membership, currency: str, on: date, rate: Decim
         internal=True,
     )
     return entry
+
+
+@dataclass
+class Posting:
+    """One posting for ``ledger_post_many``."""
+
+    kind: str
+    partner_id: int | None
+    earned_on: date
+    lines: list[Line]
+    memo: str = ""
+    source: str = ""
+
+
+@transaction.atomic
+def ledger_post_many(*, postings: list[Posting], actor: Membership | None = None) -> list[LedgerTransaction]:
+    """Many postings at once (a rebate run's thousands): their headers in one statement and all
+    their lines in one more (so the balance trigger checks them once); each converted at the rate
+    of its own earned date. The caller checks who may post."""
+    if not postings:
+        return []
+    reporting = reporting_currency()
+    rates: dict[tuple[str, date], Decimal] = {}
+    for posting in postings:
+        _check(posting.lines)
+        for line in posting.lines:
+            key = (line.currency, posting.earned_on)
+            if key not in rates:
+                rates[key] = rate_on(currency=line.currency, on=posting.earned_on, reporting=reporting)
+    headers = bulk_insert(
+        LedgerTransaction,
+        [
+            LedgerTransaction(
+                kind=p.kind,
+                partner_id=p.partner_id,
+                earned_on=p.earned_on,
+                memo=p.memo[:300],
+                source=p.source,
+                posted_by=actor,
+                posted_at=timezone.now(),
+            )
+            for p in postings
+        ],
+    )
+    bulk_insert(
+        LedgerEntry,
+        [
+            LedgerEntry(
+                transaction_id=header.pk,
+                account=line.account,
+                partner_id=posting.partner_id,
+                member=line.member,
+                amount=line.amount,
+                currency=line.currency,
+                rate=rates[(line.currency, posting.earned_on)],
+                reporting_amount=(line.amount * rates[(line.currency, posting.earned_on)]).quantize(
+                    CENT, ROUND_HALF_EVEN
+                ),
+            )
+            for posting, header in zip(postings, headers, strict=True)
+            for line in posting.lines
+        ],
+    )
+    return headers

@@ -308,6 +308,8 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "prm.events.outbox_sweep", "schedule": timedelta(seconds=30)},
     # Tier evaluation for every tenant, nightly (reviews fall due on their program's date).
     "tier-evaluate-all": {"task": "programs.tier_evaluate_all", "schedule": crontab(hour=2, minute=15)},
+    # Rebates: every active plan's current quarter measured and accrued, for every tenant.
+    "rebates-accrue-all": {"task": "incentives.rebates_accrue_all", "schedule": crontab(hour=3, minute=5)},
     # Deal registrations: review reminders and escalations, protection expiry, the pipeline
     # dashboard's figures (every tenant).
     "deals-sweep-all": {"task": "deals.sweep_all", "schedule": crontab(minute="*/15")},

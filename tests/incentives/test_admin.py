@@ -102,3 +102,36 @@ def test_finance_configures_a_spiff_campaign_in_the_admin_and_a_wrong_window_is_
     # its page shows the product line ticked
     page = client.get(f"/admin/incentives/spiffcampaign/{saved.pk}/change/").content.decode()
     assert re.search(rf'name="product_lines" value="{storage.pk}"[^>]*checked', page)
+
+
+def test_finance_sets_up_a_rebate_plan_in_the_admin_and_measures_the_quarter_from_there(world, client_for):
+    from incentives.models import RebateAccrual, RebatePlan
+    from tests.factories import DealFactory
+
+    client = client_for(world.acme.admin)
+    plan = {
+        "name": "Growth rebate",
+        "program": "",
+        "min_tier": "",
+        "growth_only": "on",
+        "baseline": "last_year",
+        "bands": "[[0, 1], [100000, 2]]",
+        "is_active": "on",
+    }
+    wrong = client.post("/admin/incentives/rebateplan/add/", plan | {"bands": '[["lots", 1]]'})
+    assert wrong.status_code == 200 and "Write the bands as" in wrong.content.decode()
+    assert client.post("/admin/incentives/rebateplan/add/", plan).status_code == 302
+    with tenant_scope(world.acme.tenant):
+        saved = RebatePlan.objects.get()
+        assert saved.bands == [["0", "1"], ["100000", "2"]]
+        from prm.tenancy.time import tenant_today
+
+        DealFactory(
+            tenant=world.acme.tenant, partner=world.acme.partner, status="won", won_on=tenant_today(), won_amount=50000
+        )
+    response = client.post(
+        "/admin/incentives/rebateplan/", {"action": "accrue_now", "_selected_action": [str(saved.pk)]}, follow=True
+    )
+    assert "Growth rebate: 1 partner measured." in response.content.decode()
+    with tenant_scope(world.acme.tenant):
+        assert RebateAccrual.objects.get().amount == Decimal("500.00")

@@ -12,6 +12,7 @@ from incentives.models import (
     ExchangeRate,
     LedgerTransaction,
     PayoutRun,
+    RebateAccrual,
     SpiffCampaign,
     SpiffClaim,
     TransactionKind,
@@ -44,6 +45,13 @@ def test_the_demo_enters_rates_and_a_first_few_postings_once(acme):
         owed = {(b.account, b.currency): b.amount for b in balances(partner_id=acme.partner.pk)}
         claims = sorted(SpiffClaim.objects.values_list("status", flat=True))
         run = PayoutRun.objects.get()
+        # the growth rebate measured this quarter: no revenue last year, so all of it is growth
+        [rebate] = RebateAccrual.objects.all()
+        assert (rebate.actual, rebate.baseline, rebate.amount) == (
+            Decimal("3000.00"),
+            Decimal("0.00"),
+            Decimal("30.00"),
+        )
         # the launch bonus (60 days ago, out of its hold) is in an approved run; this quarter's wins are held
         assert run.status == "approved"
         assert list(run.payouts.values_list("currency", "amount")) == [("EUR", Decimal("250.00"))]
@@ -51,5 +59,6 @@ def test_the_demo_enters_rates_and_a_first_few_postings_once(acme):
     # three wins: one claim approved, one rejected, one waiting; the partner admin's displacement claim
     assert claims == [ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.SUBMITTED, ClaimStatus.SUBMITTED]
     assert owed[("approved", "EUR")] == Decimal("250.00")
-    # the launch bonus reversed; one 250 SPIFF approved; 250 and 2 % of the first win's 1,000 pending
-    assert (owed[("approved", "USD")], owed[("pending", "USD")]) == (Decimal("250.00"), Decimal("270.00"))
+    # the launch bonus reversed; one 250 SPIFF approved; pending: a 250 SPIFF, 2 % of the first win's
+    # 1,000 (the displacement claim) and the rebate's 1 % of 3,000
+    assert (owed[("approved", "USD")], owed[("pending", "USD")]) == (Decimal("250.00"), Decimal("300.00"))

@@ -1,0 +1,226 @@
+"""Rebates and volume bonuses (``RebatePlan``): ``rebate_accrue`` measures every eligible partner's
+quarter in one statement and posts what changed; run nightly for the current quarter (accrued as
+deals close, pending) and once more to close it (``close=True``: the true-up, then pending moves to
+approved, and the quarter is not measured again).
+
+**What is measured.** Revenue is the won amount of the partner's deals whose close date falls in the
+quarter (the plan's program's deals, when it names one), converted to the reporting currency at the
+rate in force the day each was won; a deal in a currency without a rate that day is left out (the
+run returns how many). The baseline is the same quarter a year earlier, or the average of the four
+quarters before (quarters without revenue count as zero). With ``growth_only`` the measured amount
+is the growth, ``max(0, revenue - baseline)``; otherwise the revenue. The rate is the highest band
+the measured amount reaches; the rebate is the measured amount at that rate. Partners: those
+enrolled in the plan's program at its minimum tier or higher (any partner with revenue when the
+plan names no program).
+
+**What is posted.** Each partner's rebate against what its earlier runs accrued: the difference,
+as one accrual (expense against the company's pending account; negative when the figure fell,
+e.g. a win reversed), all in two statements (``ledger_post_many``). Closing moves the whole accrued
+amount to approved, so the payout run pays it; the statement shows revenue, baseline, growth and
+rate (``RebateAccrual``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from django.db import connection, transaction
+from django.utils.translation import gettext, gettext_noop
+
+from prm.accounts.models import Membership
+from prm.errors import InvalidTransition, NotAllowed
+from prm.events.services import event_record
+from prm.tenancy.scope import current_tenant_id
+from prm.tenancy.time import tenant_today
+
+from .. import events
+from ..models import Account, Baseline, RebateAccrual, RebatePlan, TransactionKind
+from ..permissions import INCENTIVES_FINANCE
+from .ledger import CENT, Line, Posting, ledger_post_many, reporting_currency
+
+
+def quarter_of(day: date) -> tuple[date, date]:
+    start = date(day.year, 1 + 3 * ((day.month - 1) // 3), 1)
+    following = date(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1)
+    return start, following - timedelta(days=1)
+
+
+def _years_back(day: date, years: int = 1) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+_MEASURE_SQL = """
+WITH eligible AS (
+    SELECT e.partner_id FROM programs_enrollment e
+    JOIN programs_tier t ON t.id = e.tier_id AND t.tenant_id = e.tenant_id
+    WHERE e.tenant_id = %(tenant)s AND e.program_id = %(program)s AND t.rank >= %(min_rank)s
+), won AS (
+    SELECT d.partner_id, d.won_on,
+        d.won_amount * CASE WHEN d.currency = %(reporting)s THEN 1 ELSE (
+            SELECT x.rate FROM incentives_exchangerate x
+            WHERE x.tenant_id = d.tenant_id AND x.currency = d.currency AND x.on <= d.won_on
+            ORDER BY x.on DESC LIMIT 1
+        ) END AS revenue
+    FROM deals_deal d
+    WHERE d.tenant_id = %(tenant)s AND d.status = 'won' AND d.won_on BETWEEN %(from)s AND %(end)s
+        AND (%(program)s::bigint IS NULL OR d.program_id = %(program)s)
+)
+SELECT w.partner_id,
+    COALESCE(sum(w.revenue) FILTER (WHERE w.won_on >= %(start)s), 0) AS actual,
+    COALESCE(sum(w.revenue) FILTER (WHERE w.won_on BETWEEN %(base_start)s AND %(base_end)s), 0) AS base,
+    count(*) FILTER (WHERE w.won_on >= %(start)s AND w.revenue IS NULL) AS unconverted
+FROM won w
+WHERE %(program)s::bigint IS NULL OR w.partner_id IN (SELECT partner_id FROM eligible)
+GROUP BY w.partner_id
+"""
+
+
+@dataclass
+class RunResult:
+    partners: int = 0
+    posted: int = 0
+    unconverted: int = 0
+
+
+def _rate(bands, measured: Decimal) -> Decimal:
+    rate = Decimal(0)
+    for threshold, percent in sorted(((Decimal(str(t)), Decimal(str(p))) for t, p in bands or ())):
+        if measured >= threshold:
+            rate = percent
+    return rate
+
+
+@transaction.atomic
+def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Membership | None = None) -> RunResult:
+    """Measure ``plan`` for the quarter holding ``on`` and post what changed (see the module)."""
+    plan = (
+        RebatePlan.objects.select_for_update(of=("self",)).select_related("min_tier").get(pk=plan.pk)
+    )  # one at a time
+    start, end = quarter_of(on)
+    if plan.baseline == Baseline.LAST_YEAR:
+        base_start, base_end, periods = _years_back(start), _years_back(end), 1
+    else:
+        base_start, base_end, periods = _years_back(start), start - timedelta(days=1), 4
+    reporting = reporting_currency()
+    params = {
+        "tenant": current_tenant_id(),
+        "program": plan.program_id,
+        "min_rank": plan.min_tier.rank if plan.min_tier_id else 0,
+        "reporting": reporting,
+        "from": min(base_start, start),
+        "start": start,
+        "end": end,
+        "base_start": base_start,
+        "base_end": base_end,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_MEASURE_SQL, params)
+        measured = cursor.fetchall()
+    existing = {a.partner_id: a for a in RebateAccrual.objects.filter(plan=plan, period_start=start)}
+    if any(accrual.closed for accrual in existing.values()):
+        raise InvalidTransition(gettext("This quarter of the plan is closed: it is not measured again."))
+    result, rows, postings = RunResult(), [], []
+    seen = set()
+    for partner_id, actual, base, unconverted in measured:
+        seen.add(partner_id)
+        result.unconverted += unconverted
+        actual = Decimal(actual).quantize(CENT, ROUND_HALF_EVEN)
+        baseline = (Decimal(base) / periods).quantize(CENT, ROUND_HALF_EVEN)
+        incremental = max(Decimal(0), actual - baseline) if plan.growth_only else actual
+        rate = _rate(plan.bands, incremental)
+        amount = (incremental * rate / 100).quantize(CENT, ROUND_HALF_EVEN)
+        rows.append((partner_id, actual, baseline, incremental, rate, amount))
+    # A partner measured before whose revenue is gone (wins reversed): its rebate falls to zero.
+    for partner_id in set(existing) - seen:
+        rows.append(
+            (partner_id, Decimal(0), existing[partner_id].baseline or Decimal(0), Decimal(0), Decimal(0), Decimal(0))
+        )
+    to_create, to_update = [], []
+    for partner_id, actual, baseline, incremental, rate, amount in rows:
+        accrual = existing.get(partner_id) or RebateAccrual(
+            plan=plan, partner_id=partner_id, period_start=start, period_end=end, currency=reporting
+        )
+        delta = amount - accrual.accrued
+        accrual.actual, accrual.baseline, accrual.incremental, accrual.rate, accrual.amount = (
+            actual,
+            baseline if plan.growth_only else None,
+            incremental,
+            rate,
+            amount,
+        )
+        accrual.accrued = amount
+        accrual.closed = close
+        (to_update if accrual.pk else to_create).append((accrual, delta))
+    RebateAccrual.objects.bulk_create([a for a, _ in to_create])
+    RebateAccrual.objects.bulk_update(
+        [a for a, _ in to_update],
+        ["actual", "baseline", "incremental", "rate", "amount", "accrued", "closed", "computed_at"],
+    )
+    memo = f"{plan.name} {start:%Y-%m-%d}..{end:%Y-%m-%d}"
+    for accrual, delta in to_create + to_update:
+        source = f"incentives.rebateaccrual:{accrual.pk}"
+        if delta:
+            postings.append(
+                Posting(
+                    TransactionKind.ACCRUAL,
+                    accrual.partner_id,
+                    end,
+                    [Line(Account.EXPENSE, delta, reporting), Line(Account.PENDING, -delta, reporting)],
+                    memo,
+                    source,
+                )
+            )
+        if close and accrual.amount:
+            postings.append(
+                Posting(
+                    TransactionKind.APPROVAL,
+                    accrual.partner_id,
+                    end,
+                    [
+                        Line(Account.PENDING, accrual.amount, reporting),
+                        Line(Account.APPROVED, -accrual.amount, reporting),
+                    ],
+                    memo,
+                    source,
+                )
+            )
+    ledger_post_many(postings=postings)
+    result.partners, result.posted = len(rows), len(postings)
+    event_record(
+        actor=actor,
+        target=plan,
+        verb=events.REBATE_CLOSED if close else events.REBATE_ACCRUED,
+        message=gettext_noop("%(start)s to %(end)s: %(partners)s partners measured, %(posted)s postings"),
+        params={
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "partners": result.partners,
+            "posted": result.posted,
+        },
+        data={"period_start": start.isoformat(), "unconverted": result.unconverted},
+        internal=True,
+    )
+    return result
+
+
+def rebate_close(*, actor: Membership, plan: RebatePlan, on: date) -> RunResult:
+    """Finance closes the quarter holding ``on``: the true-up, then pending moves to approved."""
+    if actor is None or actor.partner_id is not None or not actor.can(INCENTIVES_FINANCE):
+        raise NotAllowed(gettext("Only the vendor's finance team closes a rebate quarter."))
+    return rebate_accrue(plan=plan, on=on, close=True, actor=actor)
+
+
+def rebates_accrue_all(*, on: date | None = None) -> int:
+    """The nightly run: every active plan, for the quarter holding ``on`` (today), unless closed."""
+    on = on or tenant_today()
+    measured = 0
+    for plan in RebatePlan.objects.filter(is_active=True).order_by("pk"):
+        start, _end = quarter_of(on)
+        if RebateAccrual.objects.filter(plan=plan, period_start=start, closed=True).exists():
+            continue
+        measured += rebate_accrue(plan=plan, on=on).partners
+    return measured

@@ -1,0 +1,137 @@
+"""Rebates pay on revenue, or only on the growth over a baseline, measured set-based per quarter;
+accrued as deals close, trued up (only the difference is posted), closed into approved, paid with
+a statement that shows how the figure was reached."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from deals.services import deal_reverse_win
+from incentives.models import Baseline, Payout, RebateAccrual, RebatePlan
+from incentives.selectors import balances
+from incentives.services import payout_run_approve, payout_run_prepare, payout_statements
+from incentives.services.rebates import quarter_of, rebate_accrue
+from prm.accounts.roles import Role
+from prm.errors import InvalidTransition
+from prm.tenancy.scope import tenant_scope
+from tests.factories import DealFactory, MembershipFactory, PartnerFactory
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+BANDS = [[0, 2], [100000, 3]]
+Q3 = date(2026, 8, 15)
+
+
+def _won(side, partner, amount, won_on, currency="USD"):
+    return DealFactory(
+        tenant=side.tenant,
+        partner=partner,
+        status="won",
+        won_on=won_on,
+        won_amount=D(amount),
+        amount=D(amount),
+        currency=currency,
+    )
+
+
+def _plan(side, **fields):
+    return RebatePlan.objects.create(tenant=side.tenant, name="Growth rebate", bands=BANDS, **fields)
+
+
+def _pending(side, partner):
+    rows = balances(partner_id=partner.pk)
+    return {(b.account, b.currency): b.amount for b in rows if b.account in ("pending", "approved") and b.amount}
+
+
+def test_the_quarter_of_a_day():
+    assert quarter_of(date(2026, 8, 15)) == (date(2026, 7, 1), date(2026, 9, 30))
+    assert quarter_of(date(2026, 12, 31)) == (date(2026, 10, 1), date(2026, 12, 31))
+
+
+def test_a_growth_rebate_pays_only_the_growth_over_last_years_quarter(acme):
+    with tenant_scope(acme.tenant):
+        growing, shrinking = acme.partner, acme.partners[1]
+        new = PartnerFactory(tenant=acme.tenant, display_name="Newcomer")
+        for partner, last_year, this_year in ((growing, "100000", "150000"), (shrinking, "200000", "150000")):
+            _won(acme, partner, last_year, date(2025, 8, 1))
+            _won(acme, partner, this_year, date(2026, 8, 1))
+        _won(acme, new, "60000", date(2026, 9, 30))
+        _won(acme, growing, "999999", date(2026, 10, 1))  # next quarter: not counted
+        result = rebate_accrue(plan=_plan(acme, growth_only=True), on=Q3)
+        figures = {
+            a.partner_id: (a.actual, a.baseline, a.incremental, a.rate, a.amount) for a in RebateAccrual.objects.all()
+        }
+    assert result.partners == 3
+    # 150,000 - 100,000 = 50,000 of growth, at the 2 % band: 1,000; no growth: nothing
+    assert figures[growing.pk] == (D("150000.00"), D("100000.00"), D("50000.00"), D("2.000"), D("1000.00"))
+    assert figures[shrinking.pk] == (D("150000.00"), D("200000.00"), D("0.00"), D("2.000"), D("0.00"))
+    assert figures[new.pk] == (D("60000.00"), D("0.00"), D("60000.00"), D("2.000"), D("1200.00"))
+    with tenant_scope(acme.tenant):
+        assert _pending(acme, growing) == {("pending", "USD"): D("1000.00")}
+        assert _pending(acme, shrinking) == {}
+
+
+def test_a_volume_bonus_pays_on_all_revenue_at_the_band_reached_and_converts_at_the_win_days_rate(acme):
+    from incentives.services import exchange_rate_set
+
+    with tenant_scope(acme.tenant):
+        exchange_rate_set(actor=acme.admin, currency="EUR", on=date(2026, 1, 1), rate=D("1.10"))
+        exchange_rate_set(actor=acme.admin, currency="EUR", on=date(2026, 9, 1), rate=D("2.00"))
+        _won(acme, acme.partner, "50000", date(2026, 7, 10))
+        _won(acme, acme.partner, "50000", date(2026, 8, 10), currency="EUR")  # 55,000 at August's 1.10
+        rebate_accrue(plan=_plan(acme, growth_only=False), on=Q3)
+        accrual = RebateAccrual.objects.get()
+    assert (accrual.actual, accrual.rate, accrual.amount) == (D("105000.00"), D("3.000"), D("3150.00"))
+
+
+def test_a_trailing_baseline_is_the_average_of_the_four_quarters_before(acme):
+    with tenant_scope(acme.tenant):
+        for won_on in (date(2025, 7, 15), date(2025, 10, 15), date(2026, 1, 15)):  # one quarter had none
+            _won(acme, acme.partner, "40000", won_on)
+        _won(acme, acme.partner, "80000", date(2026, 8, 1))
+        rebate_accrue(plan=_plan(acme, growth_only=True, baseline=Baseline.TRAILING), on=Q3)
+        accrual = RebateAccrual.objects.get()
+    # (40,000 x 3 + 0) / 4 = 30,000; growth 50,000 at 2 %
+    assert (accrual.baseline, accrual.incremental, accrual.amount) == (D("30000.00"), D("50000.00"), D("1000.00"))
+
+
+def test_true_ups_post_only_the_difference_and_closing_approves_it_once(acme):
+    with tenant_scope(acme.tenant):
+        plan = _plan(acme, growth_only=False)
+        first = _won(acme, acme.partner, "40000", date(2026, 7, 5))
+        rebate_accrue(plan=plan, on=Q3)
+        assert _pending(acme, acme.partner) == {("pending", "USD"): D("800.00")}
+        # a second win mid-quarter: only the difference is posted
+        _won(acme, acme.partner, "60000", date(2026, 8, 5))  # 100,000 reaches the 3 % band: 3,000
+        assert rebate_accrue(plan=plan, on=Q3).posted == 1
+        assert _pending(acme, acme.partner) == {("pending", "USD"): D("3000.00")}
+        assert rebate_accrue(plan=plan, on=Q3).posted == 0  # nothing changed, nothing posted
+        # the first win reversed: the rebate falls back to 2 % of 60,000
+        deal_reverse_win(actor=acme.manager, deal=first, reason="Order cancelled")
+        rebate_accrue(plan=plan, on=Q3)
+        assert _pending(acme, acme.partner) == {("pending", "USD"): D("1200.00")}
+        # closing the quarter approves it; it is not measured again
+        rebate_accrue(plan=plan, on=Q3, close=True)
+        assert _pending(acme, acme.partner) == {("approved", "USD"): D("1200.00")}
+        with pytest.raises(InvalidTransition, match="closed"):
+            rebate_accrue(plan=plan, on=Q3)
+
+
+def test_the_statement_shows_revenue_baseline_growth_and_rate(acme):
+    with tenant_scope(acme.tenant):
+        preparer = MembershipFactory(tenant=acme.tenant, role=Role.FINANCE)
+        _won(acme, acme.partner, "100000", date(2025, 8, 1))
+        _won(acme, acme.partner, "150000", date(2026, 8, 1))
+        rebate_accrue(plan=_plan(acme, growth_only=True), on=Q3, close=True)
+        run = payout_run_prepare(actor=preparer, period_end=date(2026, 12, 31))
+        payout_run_approve(actor=acme.admin, run=run)
+        payout_statements(run_id=run.pk)
+        payout = Payout.objects.get(run=run, partner=acme.partner)
+        text = " ".join(" ".join(page.extract_text() for page in PdfReader(payout.statement.open("rb")).pages).split())
+    assert payout.amount == D("1000.00")
+    assert "Rebate" in text and "baseline $100,000.00" in text and "growth $50,000.00" in text and "at 2 %" in text
