@@ -834,3 +834,175 @@ def lead_sweep_micro(ctx: MicroContext) -> list[Variant]:
             note=note("tick"),
         ),
     ]
+
+
+# --- Incentives: a partner's balance, a quarter's rebates, statements ---------------------------------
+
+BALANCE_LINES = 10_000
+
+
+@micro(
+    "incentives.balance",
+    f"balances() of one partner whose ledger holds {BALANCE_LINES:,} lines (its company's and three reps', "
+    "in two currencies; posted in bulk on a copy of the bench database, analysed): the earnings page's "
+    "figures; target p95 <= 10 ms",
+)
+def incentives_balance_micro(ctx: MicroContext) -> list[Variant]:
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from django.db import connection
+
+    from incentives.models import Account, TransactionKind
+    from incentives.selectors import balances
+    from incentives.services.ledger import Line, Posting, exchange_rate_set, ledger_post_many
+    from partners.models import Partner
+    from prm.accounts.models import Membership
+    from prm.accounts.roles import Role
+    from prm.tenancy.scope import tenant_scope
+
+    state: dict[str, Any] = {}
+
+    @contextmanager
+    def prepared():
+        with database.scratch_copy("ledger"):
+            with tenant_scope(ctx.tenant):
+                admin = Membership.objects.filter(role=Role.ADMIN, partner__isnull=True).first()
+                if ctx.tenant.default_currency != "EUR":
+                    exchange_rate_set(actor=admin, currency="EUR", on=date(2024, 1, 1), rate=Decimal("1.08"))
+                partner = Partner.objects.order_by("id").first()
+                reps = [None, *Membership.objects.filter(partner=partner).order_by("id")[:3]]
+                start = date(2025, 1, 1)
+                postings = []
+                for n in range(BALANCE_LINES // 2):
+                    currency = "EUR" if n % 5 == 0 else ctx.tenant.default_currency
+                    amount = Decimal(10 + n % 90)
+                    postings.append(
+                        Posting(
+                            TransactionKind.ACCRUAL,
+                            partner.pk,
+                            start + timedelta(days=n % 365),
+                            [
+                                Line(Account.EXPENSE, amount, currency),
+                                Line(Account.PENDING if n % 3 else Account.APPROVED, -amount, currency, reps[n % 4]),
+                            ],
+                            "bench",
+                        )
+                    )
+                ledger_post_many(postings=postings)
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE incentives_ledgerentry")
+            state["partner"] = partner.pk
+            yield
+
+    def call():
+        with tenant_scope(ctx.tenant):
+            return balances(partner_id=state["partner"])
+
+    return [Variant(f"one partner, {BALANCE_LINES:,} lines", call, prepared, runs=200, warmup=20)]
+
+
+@micro(
+    "incentives.rebates",
+    "rebate_accrue() of a growth plan over every partner of the tenant for a quarter of the bench's won "
+    "deals (the same quarter a year before as the baseline), on a copy of the bench database: the "
+    "first run (every partner's accrual posted) and a true-up with nothing changed; target <= 10 s",
+)
+def incentives_rebates_micro(ctx: MicroContext) -> list[Variant]:
+    from datetime import timedelta
+
+    from django.db.models import Max
+
+    from deals.models import Deal, DealStatus
+    from incentives.models import RebatePlan
+    from incentives.services.rebates import quarter_of, rebate_accrue
+    from prm.tenancy.scope import tenant_scope
+
+    state: dict[str, Any] = {}
+
+    @contextmanager
+    def prepared():
+        with database.scratch_copy("rebates"):
+            with tenant_scope(ctx.tenant):
+                latest = Deal.objects.filter(status=DealStatus.WON).aggregate(m=Max("won_on"))["m"]
+                # A whole quarter of wins with the same quarter a year before it: a year before the last win's.
+                state["on"] = quarter_of(latest - timedelta(days=365))[0]
+                state["plan"] = RebatePlan.objects.create(
+                    name="Bench growth", growth_only=True, bands=[["0", "1"], ["50000", "2"], ["250000", "3"]]
+                )
+            state["results"] = []
+            yield
+
+    def call():
+        with tenant_scope(ctx.tenant):
+            result = rebate_accrue(plan=state["plan"], on=state["on"])
+        state["results"].append(result)
+        return result
+
+    def note() -> str:
+        runs = ", ".join(f"{r.partners:,} partners, {r.posted:,} postings" for r in state["results"][:2])
+        return f"quarter of {state['on']:%Y-%m-%d}; first runs: {runs}"
+
+    return [Variant("first run, then true-ups", call, prepared, runs=3, warmup=0, exact=True, note=note)]
+
+
+@micro(
+    "incentives.statements",
+    "payout_statements(): the PDF statements of a payout run, rendered as the worker does (weasyprint), "
+    "per statement (statements per second = 1000 / p50 ms)",
+)
+def incentives_statements_micro(ctx: MicroContext) -> list[Variant]:
+    from datetime import date
+    from decimal import Decimal
+
+    from incentives.models import Account, Payout, TransactionKind
+    from incentives.pdf import render_statement_pdf
+    from incentives.services import payout_run_approve, payout_run_prepare
+    from incentives.services.ledger import Line, Posting, ledger_post_many
+    from partners.models import Partner
+    from prm.accounts.models import Membership
+    from prm.accounts.roles import Role
+    from prm.tenancy.scope import tenant_scope
+
+    state: dict[str, Any] = {}
+
+    @contextmanager
+    def prepared():
+        with database.scratch_copy("statements"):
+            with tenant_scope(ctx.tenant):
+                staff = list(
+                    Membership.objects.filter(role__in=[Role.ADMIN, Role.FINANCE], partner__isnull=True).order_by("id")[
+                        :2
+                    ]
+                )
+                partners = list(Partner.objects.order_by("id").values_list("id", flat=True)[:50])
+                currency = ctx.tenant.default_currency
+                ledger_post_many(
+                    postings=[
+                        Posting(
+                            TransactionKind.APPROVAL,
+                            partner_id,
+                            date(2025, 1, 1 + n % 28),
+                            [
+                                Line(Account.EXPENSE, Decimal("125.00"), currency),
+                                Line(Account.APPROVED, Decimal("-125.00"), currency),
+                            ],
+                            f"Bench line {n}",
+                        )
+                        for partner_id in partners
+                        for n in range(12)
+                    ]
+                )
+                run = payout_run_prepare(actor=staff[0], period_end=date(2025, 12, 31))
+                payout_run_approve(actor=staff[-1], run=run)
+                state["payouts"] = list(Payout.objects.filter(run=run).select_related("run", "partner", "member__user"))
+            state["n"] = 0
+            yield
+
+    def call():
+        with tenant_scope(ctx.tenant):
+            payout = state["payouts"][state["n"] % len(state["payouts"])]
+            state["n"] += 1
+            return render_statement_pdf(payout)
+
+    return [Variant("one statement of 12 lines", call, prepared, runs=50, warmup=3)]

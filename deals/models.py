@@ -233,6 +233,14 @@ class Deal(TenantOwned):
             ),
             # The pipeline by status; the back office's deal list filtered by a status.
             models.Index(fields=["tenant", "status", "-created_at"], name="deal_status_idx"),
+            # The wins of a period (incentives' rebates: a quarter and the one a year before),
+            # read from the index alone.
+            models.Index(
+                fields=["tenant", "won_on"],
+                include=["partner", "program", "won_amount", "currency"],
+                condition=Q(status="won"),
+                name="deal_won_idx",
+            ),
             # The back office's list of every submitted registration, newest first: its page
             # stops at the 26th entry and its capped count reads the index alone, instead of
             # sorting a million registrations (drafts are never on the vendor's side).

@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from prm.accounts.models import Membership
@@ -139,29 +140,31 @@ def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Mem
         rows.append(
             (partner_id, Decimal(0), existing[partner_id].baseline or Decimal(0), Decimal(0), Decimal(0), Decimal(0))
         )
-    to_create, to_update = [], []
+    to_create, to_update, postable = [], [], []
     for partner_id, actual, baseline, incremental, rate, amount in rows:
-        accrual = existing.get(partner_id) or RebateAccrual(
-            plan=plan, partner_id=partner_id, period_start=start, period_end=end, currency=reporting
-        )
+        accrual = existing.get(partner_id)
+        figures = (actual, baseline if plan.growth_only else None, incremental, rate, amount)
+        if accrual is None:
+            accrual = RebateAccrual(
+                plan=plan, partner_id=partner_id, period_start=start, period_end=end, currency=reporting
+            )
+            to_create.append(accrual)
+        elif figures != (accrual.actual, accrual.baseline, accrual.incremental, accrual.rate, accrual.amount) or close:
+            to_update.append(accrual)  # only what changed is written again
+        else:
+            continue
         delta = amount - accrual.accrued
-        accrual.actual, accrual.baseline, accrual.incremental, accrual.rate, accrual.amount = (
-            actual,
-            baseline if plan.growth_only else None,
-            incremental,
-            rate,
-            amount,
-        )
-        accrual.accrued = amount
-        accrual.closed = close
-        (to_update if accrual.pk else to_create).append((accrual, delta))
-    RebateAccrual.objects.bulk_create([a for a, _ in to_create])
+        accrual.actual, accrual.baseline, accrual.incremental, accrual.rate, accrual.amount = figures
+        accrual.accrued, accrual.closed, accrual.computed_at = amount, close, timezone.now()
+        postable.append((accrual, delta))
+    RebateAccrual.objects.bulk_create(to_create, batch_size=2000)
     RebateAccrual.objects.bulk_update(
-        [a for a, _ in to_update],
+        to_update,
         ["actual", "baseline", "incremental", "rate", "amount", "accrued", "closed", "computed_at"],
+        batch_size=500,
     )
     memo = f"{plan.name} {start:%Y-%m-%d}..{end:%Y-%m-%d}"
-    for accrual, delta in to_create + to_update:
+    for accrual, delta in postable:
         source = f"incentives.rebateaccrual:{accrual.pk}"
         if delta:
             postings.append(
