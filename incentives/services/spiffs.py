@@ -217,6 +217,12 @@ def spiff_claim_submit(
     return _make_claim(campaign=campaign, deal=deal, claimed_by=actor, note=(note or "").strip(), document=document)
 
 
+def _accrual_rates(claim: SpiffClaim) -> dict | None:
+    """The rates the claim's accrual was converted at: its approval and clawback use them, so that
+    they cancel it exactly in the reporting currency."""
+    return {entry.currency: entry.rate for entry in claim.accrual.entries.all()} if claim.accrual else None
+
+
 def _lock(claim: SpiffClaim) -> SpiffClaim:
     return (
         SpiffClaim.objects.select_for_update(of=("self",))
@@ -265,7 +271,7 @@ def spiff_claim_approve(*, actor: Membership, claim: SpiffClaim) -> SpiffClaim:
         actor=actor,
         memo=claim.accrual.memo if claim.accrual else claim.campaign.name,
         source=f"incentives.spiffclaim:{claim.pk}",
-        rates={entry.currency: entry.rate for entry in claim.accrual.entries.all()} if claim.accrual else None,
+        rates=_accrual_rates(claim),
     )
     before = claim.status
     claim.status, claim.decided_by, claim.decided_at = ClaimStatus.APPROVED, actor, timezone.now()
@@ -332,7 +338,7 @@ def _claw_back(*, claim: SpiffClaim, reason: str, actor: Membership | None) -> S
             actor=actor,
             memo=reason[:300],
             source=f"incentives.spiffclaim:{claim.pk}",
-            rates={entry.currency: entry.rate for entry in claim.accrual.entries.all()} if claim.accrual else None,
+            rates=_accrual_rates(claim),
         )
         claim.status = ClaimStatus.CLAWED_BACK
     else:
