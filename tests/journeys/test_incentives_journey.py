@@ -8,7 +8,7 @@ axe-core checks each incentives page it visits."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -26,7 +26,7 @@ from tests.factories import DealFactory, DealLineFactory, StaffMembershipFactory
 
 from ..broker import reset_broker_pools
 from .conftest import can_sign_in, shot, sign_in
-from .test_lead_journey import assert_accessible, deliver_outbox, eventually, partner_page
+from .test_lead_journey import assert_accessible, deliver_outbox, eventually, partner_page, staff_page
 
 pytestmark = pytest.mark.journey
 
@@ -150,3 +150,76 @@ def test_a_spiff_pays_a_rep_for_a_confirmed_win_and_the_rep_downloads_the_statem
     with open(download.value.path(), "rb") as handle:
         text = " ".join(" ".join(page.extract_text() for page in PdfReader(handle).pages).split())
     assert "Payout statement" in text and "SPIFF" in text and CAMPAIGN in text and "$400.00" in text
+
+
+@pytest.fixture
+def growth(live_server) -> SimpleNamespace:
+    """Acme's partner 1 won USD 100,000 in last quarter a year ago and 150,000 in last quarter."""
+    side = build_side("acme", "Acme")
+    with tenant_scope(side.tenant):
+        today = tenant_today()
+        start = date(today.year, 1 + 3 * ((today.month - 1) // 3), 1)
+        last_quarter = start - timedelta(days=45)  # inside the quarter before this one
+        for won_on, amount in ((last_quarter.replace(year=last_quarter.year - 1), 100000), (last_quarter, 150000)):
+            DealFactory(
+                tenant=side.tenant,
+                partner=side.partner,
+                status="won",
+                won_on=won_on,
+                won_amount=Decimal(amount),
+                amount=Decimal(amount),
+                currency="USD",
+            )
+        # No hold: last quarter's rebate is payable whatever today's date (a hold of 30 days would
+        # keep it back in the first month of a quarter).
+        IncentiveSettings.objects.create(hold_days=0, minimum_payout=Decimal("50.00"))
+    preparer = StaffMembershipFactory(tenant=side.tenant, role=Role.FINANCE, user__email="fay@acme.example")
+    return SimpleNamespace(side=side, preparer=preparer)
+
+
+def test_a_rebate_pays_only_the_growth_over_last_years_quarter(growth, open_page, tenant_url):
+    side = growth.side
+    base = tenant_url(side.tenant)
+
+    # --- 1. The vendor's admin sets up a growth rebate and closes last quarter ---------------------------
+    admin = staff_page(open_page, base, side.admin, totp=True)
+    admin.goto("/admin/incentives/rebateplan/add/")
+    admin.get_by_label("Name").fill("Growth rebate")
+    expect(admin.get_by_label("Only on growth")).to_be_checked()
+    admin.get_by_label("Baseline").select_option(label="The same period last year")
+    admin.get_by_label("Rate bands").fill("[[0, 2], [100000, 3]]")
+    admin.get_by_role("button", name="Save", exact=True).click()
+    expect(admin.locator(".messagelist")).to_contain_text("was added successfully")
+    admin.get_by_role("row", name=re.compile("Growth rebate")).get_by_role("checkbox").check()
+    admin.locator("select[name=action]").select_option(
+        label="Close the last quarter (true-up, then approved for payout)"
+    )
+    admin.get_by_role("button", name="Go").click()
+    expect(admin.locator(".messagelist")).to_contain_text("Growth rebate: 1 partner closed.")
+    admin.goto("/admin/incentives/rebateaccrual/")
+    row = admin.get_by_role("row", name=re.compile(side.partner.display_name))
+    # 150,000 against last year's 100,000: 50,000 of growth at the 2 % band
+    for figure in ("150000.00", "100000.00", "50000.00", "2.000", "1000.00"):
+        expect(row).to_contain_text(figure)
+    shot(admin, "incentives-04-rebate-figures")
+
+    # --- 2. Finance pays it; the partner's admin downloads the statement ------------------------------------
+    fay = finance_page(open_page, base, growth.preparer)
+    fay.goto("/office/payouts/")
+    with tenant_scope(side.tenant):
+        today = tenant_today()
+    fay.get_by_label("Period ending").fill(today.isoformat())
+    fay.get_by_role("button", name="Prepare").click()
+    expect(fay.get_by_role("row", name=re.compile(side.partner.display_name))).to_contain_text("$1,000.00")
+    admin.goto(fay.url)
+    admin.get_by_role("button", name="Approve").click()
+    expect(admin.get_by_role("alert").filter(has_text="The payout run is approved")).to_be_visible()
+    deliver_outbox(side.tenant)
+    company = partner_page(open_page, base, side.partner_admin)
+    company.goto("/portal/earnings/")
+    assert_accessible(company)
+    with company.expect_download() as download:
+        company.get_by_role("link", name="Statement (PDF)").click()
+    with open(download.value.path(), "rb") as handle:
+        text = " ".join(" ".join(page.extract_text() for page in PdfReader(handle).pages).split())
+    assert "Rebate" in text and "baseline $100,000.00" in text and "growth $50,000.00" in text and "$1,000.00" in text
