@@ -201,6 +201,16 @@ class WinDecisionForm(RefusalNeedsNoteForm):
     )
 
 
+class ReverseWinForm(forms.Form):
+    """A confirmed win that did not stand: why (the partner reads it)."""
+
+    reason = forms.CharField(
+        max_length=NOTE_MAX,
+        label=_("Why the win did not stand (the order was cancelled, returned, never paid)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class OnBehalfRegistrationForm(forms.Form):
     """A registration a channel manager enters for a partner: the customer, one to three
     products with quantities (list prices), the amount and the expected close date."""

@@ -53,6 +53,7 @@ office_urlpatterns = [
         name="extension_decide",
     ),
     path("deals/<int:deal_id>/win/", office.DealWinView.as_view(), name="deal_win"),
+    path("deals/<int:deal_id>/win/reverse/", office.DealReverseWinView.as_view(), name="deal_reverse_win"),
     path("deals/<int:deal_id>/messages/", office.DealMessageView.as_view(), name="deal_message"),
     path("deals/<int:deal_id>/attachments/", office.DealAttachmentAddView.as_view(), name="deal_attachment_add"),
     path(

@@ -37,6 +37,7 @@ from ..forms_office import (
     QueueFilterForm,
     RejectForm,
     RequestInfoForm,
+    ReverseWinForm,
     WinDecisionForm,
 )
 from ..forms_portal import AttachmentForm
@@ -69,6 +70,7 @@ from ..services import (
     deal_register,
     deal_reject,
     deal_request_info,
+    deal_reverse_win,
     extension_decide,
     message_post,
     pipeline_refresh,
@@ -227,6 +229,7 @@ def detail_context(actor, deal, **bound) -> dict:
         "duplicate_form": DuplicateForm(originals=_originals(deal), auto_id="duplicate_%s"),
         "extension_form": ExtensionDecisionForm(auto_id="extension_%s"),
         "win_form": WinDecisionForm(auto_id="win_%s"),
+        "reverse_win_form": ReverseWinForm(auto_id="reverse_win_%s"),
         "message_form": DealMessageForm(auto_id="message_%s"),
         "attachment_form": AttachmentForm(auto_id="attachment_%s"),
     }
@@ -493,6 +496,25 @@ class DealWinView(DealPageAction):
         return gettext("%(reference)s's win is not confirmed; the deal is approved again.") % {
             "reference": deal.reference
         }
+
+
+class DealReverseWinView(DealPageAction):
+    """Reverse a confirmed win that did not stand: the deal is lost, and what the win earned
+    (incentives) is clawed back."""
+
+    form_class, name, confirm_first = ReverseWinForm, "reverse_win", True
+
+    def confirmation(self, data) -> tuple[str, str]:
+        question = gettext(
+            "Reverse the win of %(reference)s? The deal is lost, and incentives it earned are taken back."
+        ) % {"reference": self.object.reference}
+        return f"{question} {_TOLD_AT_ONCE}", gettext("Yes, reverse the win")
+
+    def perform(self, data):
+        return deal_reverse_win(actor=self.actor, deal=self.object, reason=data["reason"])
+
+    def success_message(self, deal) -> str:
+        return gettext("%(reference)s's win is reversed; the deal is lost.") % {"reference": deal.reference}
 
 
 # --- one deal: the conversation and its documents ----------------------------------------------------

@@ -101,6 +101,9 @@ CASES: dict[str, Case] = {
     "office:deal_win": deal_write(
         OFFICE, office_setup.won_pending, {"decision": "confirm", "confirm": "1"}, status_becomes("won")
     ),
+    "office:deal_reverse_win": deal_write(
+        OFFICE, office_setup.won, {"reason": "Order cancelled", "confirm": "1"}, status_becomes("lost")
+    ),
     "office:deal_message": deal_write(
         OFFICE, office_setup.conflicting, {"body": "Matrix message"}, office_setup.message_posted
     ),

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from deals.models import Deal, DealExtension, DealMessage
-from deals.services import attachment_add, deal_approve, deal_mark_won, extension_request
+from deals.services import attachment_add, deal_approve, deal_confirm_win, deal_mark_won, extension_request
 from prm.tenancy.scope import platform_scope, tenant_scope
 from programs.models import Product, ProductLine, Program, Tier
 
@@ -86,6 +86,13 @@ def won_pending(ctx, customer: str = "") -> None:
     approved(ctx, customer)
     with as_partner(ctx.side.sales[0]):
         deal_mark_won(actor=ctx.side.sales[0], deal=ctx.deal, amount=Decimal("9500"), won_on=timezone.localdate())
+
+
+def won(ctx, customer: str = "") -> None:
+    """A win the vendor confirmed."""
+    won_pending(ctx, customer)
+    with tenant_scope(ctx.side.tenant):
+        deal_confirm_win(actor=ctx.side.manager, deal=ctx.deal)
 
 
 def with_attachment(ctx) -> None:

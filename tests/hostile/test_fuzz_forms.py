@@ -294,6 +294,11 @@ FORM_VIEWS = {
         lambda w: reverse("office:deal_win", args=[office_setup.for_world(w).won.pk]),
         lambda w: {"decision": "refuse", "reason": "No purchase order yet"},
     ),
+    "office:deal_reverse_win": (
+        lambda w: w.acme.manager,
+        lambda w: reverse("office:deal_reverse_win", args=[office_setup.for_world(w).won.pk]),
+        lambda w: {"reason": "Order cancelled"},
+    ),
     "office:deal_message": (
         lambda w: w.acme.manager,
         lambda w: reverse("office:deal_message", args=[office_setup.for_world(w).deal.pk]),
