@@ -27,7 +27,7 @@ from .permissions import EARNINGS_OWN, INCENTIVES_FINANCE, INCENTIVES_VIEW, SPIF
 from .selectors.payouts import payout_get_for_actor, payout_run_get, payout_runs_for_office
 from .selectors.spiffs import claim_choices, claim_get_for_actor, claims_for_office, earnings_for_actor
 from .services.payouts import payout_run_approve, payout_run_discard, payout_run_mark_paid, payout_run_prepare
-from .services.spiffs import spiff_claim_approve, spiff_claim_reject, spiff_claim_submit
+from .services.spiffs import spiff_claim_approve, spiff_claim_clawback, spiff_claim_reject, spiff_claim_submit
 
 EARNINGS_TEMPLATE = "incentives/earnings.html"
 CLAIMS_TEMPLATE = "incentives/claims.html"
@@ -73,7 +73,7 @@ class SpiffClaimView(ServiceView):
         return render(self.request, EARNINGS_TEMPLATE, _earnings_context(self.actor, form=form))
 
 
-def _claims_context(request, actor, *, rejecting=None, reject_form=None) -> dict:
+def _claims_context(request, actor, *, rejecting=None, clawing=None, reject_form=None) -> dict:
     filter_form = ClaimFilterForm(request.GET or None)
     status = filter_form.cleaned_data["status"] if filter_form.is_valid() else ""
     rows, counted = claims_for_office(status=status)
@@ -82,6 +82,7 @@ def _claims_context(request, actor, *, rejecting=None, reject_form=None) -> dict
         "page": paginate(request, rows, count_from=counted),
         "can_decide": actor.can(INCENTIVES_FINANCE),
         "rejecting": rejecting,  # the claim whose reject form comes back with what was typed
+        "clawing": clawing,  # the claim whose clawback form comes back with what was typed
         "reject_form": reject_form,
     }
 
@@ -125,6 +126,24 @@ class SpiffClaimRejectView(_Decision):
         return gettext("The claim for %(customer)s is rejected; the rep reads why.") % {
             "customer": claim.deal.customer_name
         }
+
+
+class SpiffClaimClawbackView(_Decision):
+    """Take back an approved (or paid) SPIFF found invalid: the next payout nets it."""
+
+    form_class = RejectForm
+
+    def perform(self, data):
+        return spiff_claim_clawback(actor=self.actor, claim=self.object, reason=data["reason"])
+
+    def success_message(self, claim) -> str:
+        return gettext("The SPIFF for %(customer)s is clawed back; the next payout nets it.") % {
+            "customer": claim.deal.customer_name
+        }
+
+    def render_invalid(self, form):
+        context = _claims_context(self.request, self.actor, clawing=self.object.pk, reject_form=form)
+        return render(self.request, CLAIMS_TEMPLATE, context)
 
 
 class SpiffClaimDocumentView(MemberRequiredMixin, View):
@@ -276,6 +295,7 @@ office_urlpatterns = [
     path("spiffs/claims/", SpiffClaimsView.as_view(), name="spiff_claims"),
     path("spiffs/claims/<int:claim_id>/approve/", SpiffClaimApproveView.as_view(), name="spiff_claim_approve"),
     path("spiffs/claims/<int:claim_id>/reject/", SpiffClaimRejectView.as_view(), name="spiff_claim_reject"),
+    path("spiffs/claims/<int:claim_id>/clawback/", SpiffClaimClawbackView.as_view(), name="spiff_claim_clawback"),
     path("spiffs/claims/<int:claim_id>/proof/", SpiffClaimDocumentView.as_view(), name="spiff_claim_document"),
 ]
 portal_urlpatterns = [

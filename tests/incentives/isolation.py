@@ -158,6 +158,13 @@ CASES: dict = {
         effect=_status(ClaimStatus.REJECTED),
     ),
     "office:spiff_claim_document": office_page(allowed=STAFF, args=CLAIM, setup=claim),
+    "office:spiff_claim_clawback": office_write(
+        allowed=FINANCE,
+        args=CLAIM,
+        setup=claim_approved,
+        data={"reason": "Customer was a duplicate"},
+        effect=_status(ClaimStatus.CLAWED_BACK),
+    ),
     "office:payout_runs": office_page(allowed=STAFF, setup=draft_run, contains="Payout runs"),
     "office:payout_run_prepare": office_write(
         allowed=FINANCE, setup=claim_approved, data={"period_end": "2026-12-31"}, effect=_prepared
@@ -199,6 +206,11 @@ FORM_VIEWS: dict = {
         lambda w: w.acme.admin,
         lambda w: reverse("office:spiff_claim_reject", args=CLAIM(_world_ctx(w))),
         lambda w: {"reason": "Not a new customer"},
+    ),
+    "office:spiff_claim_clawback": (
+        lambda w: w.acme.admin,
+        lambda w: reverse("office:spiff_claim_clawback", args=CLAIM(_world_ctx(w))),
+        lambda w: {"reason": "Customer was a duplicate"},
     ),
     "office:payout_run_prepare": (
         lambda w: w.acme.admin,

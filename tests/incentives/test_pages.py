@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from incentives.models import ClaimStatus, SpiffClaim
+from incentives.selectors import balances
 from incentives.services import spiff_claims_for_win
 from prm.accounts.roles import Role
 from prm.tenancy.scope import tenant_scope
@@ -192,3 +193,22 @@ def test_the_payout_runs_list_costs_the_same_with_many_runs(acme, no_queries_fro
     runs(30)
     many = cost(acme.admin, reverse("office:payout_runs"))
     assert_list_page(few, many, pinned=PINNED_RUNS, row=r'<tr id="run-', rows=(1, 25), what="payout runs")
+
+
+def test_finance_claws_back_an_approved_spiff_from_the_claims_list(acme):
+    ctx = Ctx(acme)
+    claim(ctx)
+    admin = make_client(acme.admin)
+    admin.post(reverse("office:spiff_claim_approve", args=[ctx.claim.pk]))
+    path = reverse("office:spiff_claim_clawback", args=[ctx.claim.pk])
+    assert path in body(admin.get(reverse("office:spiff_claims")))
+    # without a reason: the list again, its form open where it was
+    again = admin.post(path, {"reason": ""})
+    assert again.status_code == 200 and f'id="clawback-{ctx.claim.pk}"' in body(again)
+    assert admin.post(path, {"reason": "The customer was already ours"}).status_code == 302
+    with tenant_scope(acme.tenant):
+        ctx.claim.refresh_from_db()
+        owed = {(b.account, b.currency): b.amount for b in balances(partner_id=acme.partner.pk)}
+    assert ctx.claim.status == ClaimStatus.CLAWED_BACK
+    assert owed[("approved", "USD")] == Decimal("0.00")  # approved 300, clawed back 300: nothing owed
+    assert "The customer was already ours" in body(make_client(acme.sales_rep).get(reverse("portal:earnings")))
