@@ -15,9 +15,10 @@ earned, and two or more ``LedgerEntry`` lines whose amounts add up to zero in ea
 
 **Accounts** are codes (``Account``), per partner and, for a rep's own earnings, per member. The
 payee's accounts are liabilities (a credit, i.e. a negative sum, is money owed to the payee):
-``pending`` (earned, waiting for finance), ``approved`` (to be paid), ``held`` (approved but held,
-e.g. 30 days after a win); the vendor's are ``expense`` (what incentives cost) and ``cash`` (what
-was paid out). A payment moves ``approved`` to ``cash``; a clawback debits ``approved`` (below
+``pending`` (earned, waiting for finance) and ``approved`` (to be paid; what was earned less than
+the hold after its win, 30 days by default, is *held*: a rule the payout run and the earnings page
+apply to the approved lines, not an account); the vendor's are ``expense`` (what incentives cost)
+and ``cash`` (what was paid out). A payment moves ``approved`` to ``cash``; a clawback debits ``approved`` (below
 zero if it was paid already), and the next payout nets it.
 
 **Currencies.** Every line carries its amount and currency, plus the amount in the tenant's
@@ -81,19 +82,16 @@ class Account(models.TextChoices):
     EXPENSE = "expense", _("Incentive expense")
     PENDING = "pending", _("Pending approval")
     APPROVED = "approved", _("Approved, to be paid")
-    HELD = "held", _("Held")
     CASH = "cash", _("Paid out")
 
 
-PAYEE_ACCOUNTS = frozenset({Account.PENDING, Account.APPROVED, Account.HELD})
+PAYEE_ACCOUNTS = frozenset({Account.PENDING, Account.APPROVED})
 
 
 class TransactionKind(models.TextChoices):
     ACCRUAL = "accrual", _("Accrual")
     APPROVAL = "approval", _("Approval")
     ADJUSTMENT = "adjustment", _("Adjustment")
-    HOLD = "hold", _("Hold")
-    RELEASE = "release", _("Release")
     CLAWBACK = "clawback", _("Clawback")
     PAYMENT = "payment", _("Payment")
     REVERSAL = "reversal", _("Reversal")

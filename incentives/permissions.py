@@ -22,6 +22,16 @@ EARNINGS_OWN = capability("earnings.own", roles={Role.PARTNER_ADMIN, Role.SALES,
 SPIFF_CLAIM = capability("spiffs.claim", roles={Role.PARTNER_ADMIN, Role.SALES})
 
 
+def finance_require(actor, refusal: str) -> None:
+    """The vendor's finance team only (``INCENTIVES_FINANCE``; staff roles alone hold it): the
+    ledger's corrections, exchange rates, claim decisions, payout runs, rebate quarters. Anyone else
+    gets ``NotAllowed`` with ``refusal`` (the service's own sentence, already translated)."""
+    from prm.errors import NotAllowed
+
+    if actor is None or actor.partner_id is not None or not actor.can(INCENTIVES_FINANCE):
+        raise NotAllowed(refusal)
+
+
 class ClaimAction(StrEnum):
     VIEW = "view"
     DECIDE = "decide"
@@ -39,24 +49,14 @@ def claim_visible(actor, claim) -> bool:
     return actor.can(EARNINGS_COMPANY) or (actor.can(EARNINGS_OWN) and actor.pk in (claim.rep_id, claim.member_id))
 
 
-def claim_allows(actor, claim, action: ClaimAction) -> bool:
-    if not claim_visible(actor, claim):
-        return False
-    if action == ClaimAction.DECIDE:
-        return actor.partner_id is None and actor.can(INCENTIVES_FINANCE)
-    return True
-
-
 def claim_require(actor, claim, action: ClaimAction) -> None:
     """The one guard of a claim: an unseen claim is a 404 (``Http404``), a seen one the actor may not
     act on a ``NotAllowed``."""
     from django.http import Http404
     from django.utils.translation import gettext
 
-    from prm.errors import NotAllowed
-
     assert_same_tenant(actor, claim)
     if not claim_visible(actor, claim):
         raise Http404
-    if not claim_allows(actor, claim, action):
-        raise NotAllowed(gettext("Only the vendor's finance team decides SPIFF claims."))
+    if action == ClaimAction.DECIDE:
+        finance_require(actor, gettext("Only the vendor's finance team decides SPIFF claims."))

@@ -16,7 +16,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from partners.models import Partner
 from prm.accounts.models import Membership
-from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
+from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
 from prm.events import texts
 from prm.events.services import event_record
 from prm.tenancy.bulk import bulk_insert
@@ -25,7 +25,7 @@ from prm.tenancy.scope import current_tenant_id
 
 from .. import events
 from ..models import PAYEE_ACCOUNTS, Account, ExchangeRate, LedgerEntry, LedgerTransaction, TransactionKind
-from ..permissions import INCENTIVES_FINANCE
+from ..permissions import finance_require
 
 CENT = Decimal("0.01")
 
@@ -143,8 +143,7 @@ def ledger_post(
 
 
 def _require_finance(actor: Membership | None) -> None:
-    if actor is None or not actor.can(INCENTIVES_FINANCE):
-        raise NotAllowed(gettext("Only the vendor's finance team may change the incentive ledger."))
+    finance_require(actor, gettext("Only the vendor's finance team may change the incentive ledger."))
 
 
 def ledger_reverse(*, actor: Membership, posting: LedgerTransaction, reason: str) -> LedgerTransaction:

@@ -23,13 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from prm.accounts.models import Membership
-from prm.errors import InvalidTransition, NotAllowed, PolicyViolation
+from prm.errors import InvalidTransition, PolicyViolation
 from prm.events.services import event_record, outbox_enqueue
 from prm.tenancy.scope import current_tenant_id
 
 from .. import events, notifications
 from ..models import Account, IncentiveSettings, Payout, PayoutItem, PayoutRun, RunStatus, TransactionKind
-from ..permissions import INCENTIVES_FINANCE
+from ..permissions import finance_require
 from .ledger import Line, ledger_post, rate_on, reporting_currency
 
 STATEMENTS_TASK = "incentives.payout_statements"
@@ -44,8 +44,7 @@ def incentive_settings(*, lock: bool = False) -> IncentiveSettings:
 
 
 def _require_finance(actor) -> None:
-    if actor is None or actor.partner_id is not None or not actor.can(INCENTIVES_FINANCE):
-        raise NotAllowed(gettext("Only the vendor's finance team runs payouts."))
+    finance_require(actor, gettext("Only the vendor's finance team runs payouts."))
 
 
 _PAYABLE_SQL = """
@@ -194,19 +193,15 @@ def payout_run_mark_paid(*, actor: Membership, run: PayoutRun, reference: str) -
 
 
 def _tell_payees(payouts: list[Payout]) -> None:
-    from prm.accounts.roles import Role
+    from prm.accounts.selectors import partner_admins_by_partner
     from prm.events import texts
     from prm.notifications.services import Message, notify_many
 
-    admins: dict[int, list[Membership]] = defaultdict(list)
-    for member in Membership.objects.filter(
-        partner_id__in={p.partner_id for p in payouts}, role=Role.PARTNER_ADMIN, is_active=True
-    ):
-        admins[member.partner_id].append(member)
+    admins = partner_admins_by_partner(partner_ids={p.partner_id for p in payouts})
     notify_many(
         messages=[
             Message(
-                recipients=[payout.member] if payout.member_id else admins[payout.partner_id],
+                recipients=[payout.member] if payout.member_id else admins.get(payout.partner_id, []),
                 kind=notifications.PAID,
                 title=gettext_noop("You are paid %(amount)s"),
                 body=gettext_noop("Your statement is on your Earnings page."),

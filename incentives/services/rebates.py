@@ -30,14 +30,14 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from prm.accounts.models import Membership
-from prm.errors import InvalidTransition, NotAllowed
+from prm.errors import InvalidTransition
 from prm.events.services import event_record
 from prm.tenancy.scope import current_tenant_id
 from prm.tenancy.time import tenant_today
 
 from .. import events
 from ..models import Account, Baseline, RebateAccrual, RebatePlan, TransactionKind
-from ..permissions import INCENTIVES_FINANCE
+from ..permissions import finance_require
 from .ledger import CENT, Line, Posting, ledger_post_many, reporting_currency
 
 
@@ -212,18 +212,16 @@ def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Mem
 
 def rebate_close(*, actor: Membership, plan: RebatePlan, on: date) -> RunResult:
     """Finance closes the quarter holding ``on``: the true-up, then pending moves to approved."""
-    if actor is None or actor.partner_id is not None or not actor.can(INCENTIVES_FINANCE):
-        raise NotAllowed(gettext("Only the vendor's finance team closes a rebate quarter."))
+    finance_require(actor, gettext("Only the vendor's finance team closes a rebate quarter."))
     return rebate_accrue(plan=plan, on=on, close=True, actor=actor)
 
 
 def rebates_accrue_all(*, on: date | None = None) -> int:
     """The nightly run: every active plan, for the quarter holding ``on`` (today), unless closed."""
     on = on or tenant_today()
+    start, _end = quarter_of(on)
+    closed = set(RebateAccrual.objects.filter(period_start=start, closed=True).values_list("plan_id", flat=True))
     measured = 0
-    for plan in RebatePlan.objects.filter(is_active=True).order_by("pk"):
-        start, _end = quarter_of(on)
-        if RebateAccrual.objects.filter(plan=plan, period_start=start, closed=True).exists():
-            continue
+    for plan in RebatePlan.objects.filter(is_active=True).exclude(pk__in=closed).order_by("pk"):
         measured += rebate_accrue(plan=plan, on=on).partners
     return measured

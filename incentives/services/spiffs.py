@@ -30,6 +30,7 @@ from django.utils.translation import gettext, gettext_noop
 from deals.models import Deal, DealStatus
 from prm.accounts.models import Membership, MembershipKind
 from prm.accounts.roles import Role
+from prm.accounts.selectors import partner_admin_list, vendor_admin_list
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation
 from prm.events import texts
 from prm.events.services import event_record
@@ -99,8 +100,8 @@ def _room(campaign: SpiffCampaign, deal: Deal, rep_id: int) -> Decimal | None:
 
 def finance_team() -> list[Membership]:
     """Who hears of a claim waiting: the finance staff, or the vendor admins where there are none."""
-    staff = Membership.objects.filter(kind=MembershipKind.STAFF, is_active=True).select_related("user")
-    return list(staff.filter(role=Role.FINANCE).order_by("pk")) or list(staff.filter(role=Role.ADMIN).order_by("pk"))
+    finance = Membership.objects.filter(kind=MembershipKind.STAFF, role=Role.FINANCE, is_active=True)
+    return list(finance.select_related("user").order_by("pk")) or vendor_admin_list()
 
 
 def _make_claim(
@@ -233,11 +234,7 @@ def _lock(claim: SpiffClaim) -> SpiffClaim:
 
 def _tell_payee(claim: SpiffClaim, event, title: str) -> None:
     recipients = [claim.member] if claim.member_id else []
-    recipients += list(
-        Membership.objects.filter(partner_id=claim.partner_id, role=Role.PARTNER_ADMIN, is_active=True).exclude(
-            pk=claim.member_id or 0
-        )
-    )
+    recipients += partner_admin_list(partner_id=claim.partner_id, exclude_id=claim.member_id)
     notify(
         recipients=recipients,
         kind=notifications.CLAIM_DECIDED,
