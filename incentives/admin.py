@@ -20,6 +20,9 @@ from .models import (
     IncentiveSettings,
     LedgerEntry,
     LedgerTransaction,
+    MdfActivityType,
+    MdfBudget,
+    ProofKind,
     RebateAccrual,
     RebatePlan,
     SpiffBasis,
@@ -235,3 +238,33 @@ class RebateAccrualAdmin(ReadOnly, TenantAdmin):
     list_display = ("plan", "partner", "period_start", "actual", "baseline", "incremental", "rate", "amount", "closed")
     list_filter = ("plan", "period_start", "closed")
     list_select_related = ("plan", "partner")
+
+
+class MdfActivityTypeForm(TenantModelForm):
+    proof_required = forms.MultipleChoiceField(
+        choices=ProofKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Proof of performance"),
+        help_text=_("What a claim must carry, one document each."),
+    )
+
+    class Meta:
+        model = MdfActivityType
+        fields = ("name", "description", "vendor_share_percent", "proof_required", "claim_days", "is_active")
+
+
+@admin.register(MdfActivityType)
+class MdfActivityTypeAdmin(TenantAdmin):
+    form = MdfActivityTypeForm
+    list_display = ("name", "vendor_share_percent", "claim_days", "is_active")
+    list_filter = ("is_active",)
+
+
+@admin.register(MdfBudget)
+class MdfBudgetAdmin(ReadOnly, TenantAdmin):
+    """Budgets are funded on the ledger: they are created and allocated in the back office
+    (Incentives, Market development funds); the admin lists them."""
+
+    list_display = ("name", "starts_on", "ends_on", "amount", "currency", "program", "region", "expired_at")
+    list_filter = ("currency",)

@@ -32,7 +32,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -83,9 +83,29 @@ class Account(models.TextChoices):
     PENDING = "pending", _("Pending approval")
     APPROVED = "approved", _("Approved, to be paid")
     CASH = "cash", _("Paid out")
+    # Market development funds: the budget's own accounts (every line carries its budget), which
+    # balance among themselves: the fund (credited when a budget is funded) against what is still
+    # unallocated, allocated to a partner, committed to a pre-approved activity, spent on a
+    # reimbursed one, or expired at the end of the period.
+    MDF_FUND = "mdf_fund", _("MDF budget funding")
+    MDF_UNALLOCATED = "mdf_unallocated", _("MDF not yet allocated")
+    MDF_ALLOCATED = "mdf_allocated", _("MDF allocated, available")
+    MDF_COMMITTED = "mdf_committed", _("MDF pre-approved")
+    MDF_SPENT = "mdf_spent", _("MDF reimbursed")
+    MDF_EXPIRED = "mdf_expired", _("MDF expired")
 
 
 PAYEE_ACCOUNTS = frozenset({Account.PENDING, Account.APPROVED})
+MDF_ACCOUNTS = frozenset(
+    {
+        Account.MDF_FUND,
+        Account.MDF_UNALLOCATED,
+        Account.MDF_ALLOCATED,
+        Account.MDF_COMMITTED,
+        Account.MDF_SPENT,
+        Account.MDF_EXPIRED,
+    }
+)
 
 
 class TransactionKind(models.TextChoices):
@@ -95,6 +115,12 @@ class TransactionKind(models.TextChoices):
     CLAWBACK = "clawback", _("Clawback")
     PAYMENT = "payment", _("Payment")
     REVERSAL = "reversal", _("Reversal")
+    MDF_FUNDING = "mdf_funding", _("MDF budget funded")
+    MDF_ALLOCATION = "mdf_allocation", _("MDF allocation")
+    MDF_COMMITMENT = "mdf_commitment", _("MDF pre-approval")
+    MDF_RELEASE = "mdf_release", _("MDF released")
+    MDF_REIMBURSEMENT = "mdf_reimbursement", _("MDF reimbursement")
+    MDF_EXPIRY = "mdf_expiry", _("MDF expired")
 
 
 class LedgerTransaction(TenantOwned):
@@ -104,7 +130,7 @@ class LedgerTransaction(TenantOwned):
 
     append_only = True
 
-    kind = models.CharField(max_length=16, choices=TransactionKind.choices)
+    kind = models.CharField(max_length=20, choices=TransactionKind.choices)
     partner = models.ForeignKey(
         "partners.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
@@ -162,6 +188,10 @@ class LedgerEntry(TenantOwned):
     currency = models.CharField(max_length=3, validators=[CURRENCY_CODE])
     rate = models.DecimalField(max_digits=18, decimal_places=8)
     reporting_amount = models.DecimalField(max_digits=16, decimal_places=2)
+    # The MDF budget of a line on an MDF account (the database's balance guards sum per budget).
+    budget = models.ForeignKey(
+        "MdfBudget", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
 
     rls_partner_predicate = "partner_id = %(partner)s"
 
@@ -177,6 +207,13 @@ class LedgerEntry(TenantOwned):
                 name="ledger_entry_balance_idx",
             ),
             models.Index(fields=["tenant", "transaction"], name="ledger_entry_tx_idx"),
+            # A budget's balances per account and partner: the MDF guards and pages, index-only.
+            models.Index(
+                fields=["tenant", "budget", "account", "partner"],
+                include=["amount"],
+                condition=Q(budget__isnull=False),
+                name="ledger_entry_budget_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -522,3 +559,329 @@ class RebateAccrual(TenantOwned):
             models.UniqueConstraint(fields=["tenant", "plan", "partner", "period_start"], name="rebate_accrual_once"),
         ]
         indexes = [models.Index(fields=["tenant", "partner", "period_start"], name="rebate_accrual_partner_idx")]
+
+
+# --- market development funds --------------------------------------------------------------------
+
+
+class ProofKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    ATTENDEES = "attendees", _("Attendee list")
+    PHOTOS = "photos", _("Photos")
+    LEADS = "leads", _("Lead list")
+    OTHER = "other", _("Other proof")
+
+
+class MdfActivityType(TenantOwned):
+    """A kind of marketing activity partners may ask funds for (an event, a digital campaign, a
+    webinar, ...): the share of its cost the vendor co-funds, the proof of performance a claim must
+    carry, and how long after the activity ends the claim is due. Configured in the admin."""
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    vendor_share_percent = models.DecimalField(
+        _("vendor's share (percent)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(50),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],
+        help_text=_("The part of the activity's cost the vendor reimburses; the partner funds the rest."),
+    )
+    proof_required = ArrayField(
+        models.CharField(max_length=12, choices=ProofKind.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("proof of performance"),
+        help_text=_("What a claim must carry, one document each."),
+    )
+    claim_days = models.PositiveSmallIntegerField(
+        _("claim due (days after the activity)"), default=30, validators=[MinValueValidator(1)]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("MDF activity type")
+        verbose_name_plural = _("MDF activity types")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MdfBudget(TenantOwned):
+    """Market development funds for a period (and a region, and a program's partners, when it
+    names them): funded on the ledger when created, allocated to partners, and what is not
+    committed to an activity by the end of the period expires (``expired_at``: the night run's)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    program = models.ForeignKey(
+        "programs.Program",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("program"),
+        help_text=_("Empty: partners of every program."),
+    )
+    region = models.ForeignKey(
+        "programs.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("region"),
+        help_text=_("Empty: partners of every region."),
+    )
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"), help_text=_("Allocations not committed by this day expire."))
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    currency = models.CharField(_("currency"), max_length=3, validators=[CURRENCY_CODE])
+    funding = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    expired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("MDF budget")
+        verbose_name_plural = _("MDF budgets")
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="mdf_budget_period_order"),
+        ]
+        indexes = [
+            # The budgets whose period ended and were not expired yet (the night run).
+            models.Index(
+                fields=["tenant", "ends_on"], condition=Q(expired_at__isnull=True), name="mdf_budget_open_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AllocationBasis(models.TextChoices):
+    TIER = "tier", _("The tier's allocation percent of last period's revenue")
+    MANUAL = "manual", _("By hand")
+
+
+class MdfAllocation(TenantOwned):
+    """A partner's share of a budget. ``amount`` is what was allocated (the sum of its allocation
+    postings, kept here to list it); what is left is derived from the ledger."""
+
+    budget = models.ForeignKey(MdfBudget, on_delete=models.PROTECT, related_name="allocations", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    basis = models.CharField(max_length=8, choices=AllocationBasis.choices, default=AllocationBasis.MANUAL)
+    allocated_at = models.DateTimeField(auto_now=True)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["budget_id", "partner_id"]
+        constraints = [
+            # One allocation per partner and budget (changed by posting the difference).
+            models.UniqueConstraint(fields=["tenant", "budget", "partner"], name="mdf_allocation_once"),
+        ]
+        indexes = [
+            # A partner's allocations (its funds page).
+            models.Index(fields=["tenant", "partner"], name="mdf_allocation_partner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget} / {self.partner_id}"
+
+
+class MdfStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Waiting for pre-approval")
+    PRE_APPROVED = "pre_approved", _("Pre-approved")
+    REJECTED = "rejected", _("Rejected")
+    CLAIMED = "claimed", _("Claim waiting for approval")
+    APPROVED = "approved", _("Claim approved")
+    CLAIM_REJECTED = "claim_rejected", _("Claim rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired: not claimed in time")
+
+
+# Who may move a request where (the services check the rest).
+MDF_TRANSITIONS = {
+    MdfStatus.SUBMITTED: {MdfStatus.PRE_APPROVED, MdfStatus.REJECTED, MdfStatus.CANCELLED},
+    MdfStatus.PRE_APPROVED: {MdfStatus.CLAIMED, MdfStatus.CANCELLED, MdfStatus.EXPIRED},
+    MdfStatus.CLAIMED: {MdfStatus.APPROVED, MdfStatus.CLAIM_REJECTED, MdfStatus.PRE_APPROVED},
+}
+MDF_COMMITTED_STATUSES = (MdfStatus.PRE_APPROVED, MdfStatus.CLAIMED)
+
+
+class MdfRequest(TenantOwned):
+    """A partner's plan for a marketing activity paid partly from its allocation: what, when, what
+    it should bring (leads, pipeline), what it costs and the vendor's share of it; then the vendor's
+    pre-approval (all or part, with a reason), the partner's claim with its proof of performance
+    before ``claim_due``, and the vendor's approval (all or part) of the reimbursement, which the
+    next payout run pays. Each money step is a posting on the budget's ledger accounts."""
+
+    budget = models.ForeignKey(MdfBudget, on_delete=models.PROTECT, related_name="requests", db_index=False)
+    allocation = models.ForeignKey(MdfAllocation, on_delete=models.PROTECT, related_name="requests", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    activity_type = models.ForeignKey(MdfActivityType, on_delete=models.PROTECT, related_name="+", db_index=False)
+    title = models.CharField(_("title"), max_length=160)
+    description = models.TextField(_("activity plan"))
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    expected_leads = models.PositiveIntegerField(_("expected leads"), default=0)
+    expected_pipeline = models.DecimalField(
+        _("expected pipeline"), max_digits=14, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(0)]
+    )
+    cost = models.DecimalField(_("total cost"), max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    vendor_share_percent = models.DecimalField(max_digits=5, decimal_places=2)  # the type's, when submitted
+    requested_amount = models.DecimalField(max_digits=14, decimal_places=2)  # cost x share
+    status = models.CharField(max_length=16, choices=MdfStatus.choices, default=MdfStatus.SUBMITTED)
+    submitted_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    # Pre-approval
+    approved_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    commitment = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    claim_due = models.DateField(null=True, blank=True)
+    # The claim
+    actual_cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    claimed_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    claim_note = models.TextField(blank=True)
+    claimed_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_decided_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    claim_decided_at = models.DateTimeField(null=True, blank=True)
+    claim_reason = models.TextField(blank=True)
+    reimbursed_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    reimbursement = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="mdf_request_dates_order"),
+            models.CheckConstraint(condition=Q(cost__gt=0), name="mdf_request_cost_positive"),
+            # Never more pre-approved than asked, never more reimbursed than pre-approved.
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True) | Q(approved_amount__lte=models.F("requested_amount")),
+                name="mdf_request_approved_le_requested",
+            ),
+            models.CheckConstraint(
+                condition=Q(reimbursed_amount__isnull=True) | Q(reimbursed_amount__lte=models.F("approved_amount")),
+                name="mdf_request_reimbursed_le_approved",
+            ),
+        ]
+        indexes = [
+            # The vendor's queues (waiting for pre-approval, claims waiting), oldest first.
+            models.Index(fields=["tenant", "status", "submitted_at"], name="mdf_request_status_idx"),
+            # A partner's requests, newest first.
+            models.Index(fields=["tenant", "partner", "-submitted_at"], name="mdf_request_partner_idx"),
+            # A budget's requests (its page: committed, spent, return).
+            models.Index(fields=["tenant", "budget"], name="mdf_request_budget_idx"),
+            # Pre-approved requests whose claim is overdue (the night run).
+            models.Index(
+                fields=["tenant", "claim_due"], condition=Q(status="pre_approved"), name="mdf_request_due_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MdfProof(TenantOwned):
+    """One document of a claim's proof of performance (an invoice, an attendee list, ...)."""
+
+    request = models.ForeignKey(MdfRequest, on_delete=models.CASCADE, related_name="proofs", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    kind = models.CharField(max_length=12, choices=ProofKind.choices)
+    document = models.FileField(upload_to=private_upload_path)
+    document_name = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["request_id", "kind", "id"]
+        indexes = [models.Index(fields=["tenant", "request"], name="mdf_proof_request_idx")]
+
+
+class MdfExtension(TenantOwned):
+    """A partner's request for more time to claim a pre-approved activity, and the answer."""
+
+    request = models.ForeignKey(MdfRequest, on_delete=models.CASCADE, related_name="extensions", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    days = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(180)])
+    reason = models.TextField()
+    status = models.CharField(max_length=10, default="pending")  # deals.models.ExtensionStatus values
+    requested_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One open request per activity: the partner waits for the answer before asking again.
+            models.UniqueConstraint(
+                fields=["tenant", "request"], condition=Q(status="pending"), name="mdf_extension_one_pending"
+            ),
+        ]
+
+
+class MdfLink(TenantOwned):
+    """A deal or a lead that came from an MDF activity (the partner or the vendor says so): the
+    fund's return, pipeline and revenue per unit of money, is read from these. A deal or a lead
+    is credited to one activity at most."""
+
+    request = models.ForeignKey(MdfRequest, on_delete=models.CASCADE, related_name="links", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    deal = models.ForeignKey(
+        "deals.Deal", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    linked_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["request_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(deal__isnull=True) & Q(lead__isnull=False))
+                | (Q(deal__isnull=False) & Q(lead__isnull=True)),
+                name="mdf_link_deal_xor_lead",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "deal"], condition=Q(deal__isnull=False), name="mdf_link_deal_once"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "lead"], condition=Q(lead__isnull=False), name="mdf_link_lead_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "request"], name="mdf_link_request_idx")]

@@ -2,7 +2,9 @@
 
 * Every staff member reads the ledger and the claims (``INCENTIVES_VIEW``).
 * Vendor admins and finance run it (``INCENTIVES_FINANCE``): exchange rates, adjustments,
-  reversals, claim decisions, and (later) payouts.
+  reversals, claim decisions, payouts.
+* Market development funds: ``MDF_MANAGE`` (the vendor's marketing, finance, admins), ``MDF_VIEW``
+  and ``MDF_REQUEST`` (see below).
 * A partner's admin and finance users read the company's earnings (``EARNINGS_COMPANY``); a
   sales rep reads its own (``EARNINGS_OWN``) and claims SPIFFs for its own won deals
   (``SPIFF_CLAIM``; a partner admin claims for any of the company's).
@@ -20,6 +22,11 @@ INCENTIVES_FINANCE = capability("incentives.finance", roles={Role.ADMIN, Role.FI
 EARNINGS_COMPANY = capability("earnings.company", roles={Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})
 EARNINGS_OWN = capability("earnings.own", roles={Role.PARTNER_ADMIN, Role.SALES, Role.PARTNER_FINANCE})
 SPIFF_CLAIM = capability("spiffs.claim", roles={Role.PARTNER_ADMIN, Role.SALES})
+# Market development funds: the vendor's marketing, finance and admins allocate and decide; a
+# partner's admins, marketing and finance people read its funds; its admins and marketing ask and claim.
+MDF_MANAGE = capability("mdf.manage", roles={Role.ADMIN, Role.MARKETING, Role.FINANCE})
+MDF_VIEW = capability("mdf.view", roles={Role.PARTNER_ADMIN, Role.PARTNER_MARKETING, Role.PARTNER_FINANCE})
+MDF_REQUEST = capability("mdf.request", roles={Role.PARTNER_ADMIN, Role.PARTNER_MARKETING})
 
 
 def finance_require(actor, refusal: str) -> None:

@@ -39,3 +39,15 @@ def rebates_accrue_task() -> int:
 
 
 rebates_accrue_all_task = fan_out_task("incentives.rebates_accrue_all", rebates_accrue_task)
+
+
+@tenant_task("incentives.mdf_expire")
+def mdf_expire_task() -> int:
+    """Expire overdue MDF activities and what ended budgets have left, for one tenant (nightly)."""
+    from .services.mdf import mdf_expire
+
+    result = mdf_expire()
+    return result.requests + result.postings
+
+
+mdf_expire_all_task = fan_out_task("incentives.mdf_expire_all", mdf_expire_task)

@@ -32,7 +32,7 @@ def _events_recorded(*, events) -> None:
 def register() -> None:
     from prm.events.hooks import events_recorded
 
-    from .permissions import EARNINGS_OWN, INCENTIVES_VIEW
+    from .permissions import EARNINGS_OWN, INCENTIVES_VIEW, MDF_VIEW
 
     menu_entry(
         area=OFFICE,
@@ -43,6 +43,23 @@ def register() -> None:
         group=gettext_lazy("Incentives"),
     )
     menu_entry(
+        area=OFFICE,
+        label=gettext_lazy("Market development funds"),
+        url_name="office:mdf_budgets",
+        capability=INCENTIVES_VIEW,
+        order=72,
+        group=gettext_lazy("Incentives"),
+    )
+    menu_entry(
+        area=OFFICE,
+        label=gettext_lazy("MDF requests"),
+        url_name="office:mdf_requests",
+        capability=INCENTIVES_VIEW,
+        order=73,
+        group=gettext_lazy("Incentives"),
+    )
+    menu_entry(
         area=PORTAL, label=gettext_lazy("Earnings"), url_name="portal:earnings", capability=EARNINGS_OWN, order=80
     )
+    menu_entry(area=PORTAL, label=gettext_lazy("Funds"), url_name="portal:mdf", capability=MDF_VIEW, order=81)
     events_recorded.connect(_events_recorded)

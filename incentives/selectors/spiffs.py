@@ -64,7 +64,7 @@ def held_totals(*, partner_id: int, member_id, since) -> dict[str, Decimal]:
     """Approved amounts still in their hold (earned after ``since``) that no payout holds yet."""
     lines = LedgerEntry.objects.filter(
         partner_id=partner_id, account=Account.APPROVED, amount__lt=0, transaction__earned_on__gt=since
-    ).exclude(transaction__kind=TransactionKind.PAYMENT)
+    ).exclude(transaction__kind__in=[TransactionKind.PAYMENT, TransactionKind.MDF_REIMBURSEMENT])
     if member_id is not EVERYONE:
         lines = lines.filter(member_id=member_id)
     lines = lines.filter(~Exists(PayoutItem.objects.filter(entry_id=OuterRef("pk"))))

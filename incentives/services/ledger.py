@@ -24,7 +24,15 @@ from prm.tenancy.models import Tenant
 from prm.tenancy.scope import current_tenant_id
 
 from .. import events
-from ..models import PAYEE_ACCOUNTS, Account, ExchangeRate, LedgerEntry, LedgerTransaction, TransactionKind
+from ..models import (
+    MDF_ACCOUNTS,
+    PAYEE_ACCOUNTS,
+    Account,
+    ExchangeRate,
+    LedgerEntry,
+    LedgerTransaction,
+    TransactionKind,
+)
 from ..permissions import finance_require
 
 CENT = Decimal("0.01")
@@ -45,6 +53,7 @@ class Line:
     amount: Decimal
     currency: str
     member: Membership | None = None
+    budget_id: int | None = None  # an MDF account's budget
 
 
 def reporting_currency() -> str:
@@ -83,6 +92,8 @@ def _check(lines: list[Line]) -> None:
             raise ValueError(f"{line.amount} has more than two decimals")
         if line.member is not None and line.account not in PAYEE_ACCOUNTS:
             raise ValueError("only a payee account is kept per member")
+        if (line.budget_id is not None) != (line.account in MDF_ACCOUNTS):
+            raise ValueError("a line on an MDF account names its budget, and only such a line")
         totals[line.currency] += line.amount
     unbalanced = {currency: total for currency, total in totals.items() if total}
     if unbalanced:
@@ -131,6 +142,7 @@ def ledger_post(
                 account=line.account,
                 partner=partner,
                 member=line.member,
+                budget_id=line.budget_id,
                 amount=line.amount,
                 currency=line.currency,
                 rate=rates[line.currency],
@@ -169,7 +181,7 @@ def reverse_posting(*, posting: LedgerTransaction, reason: str, actor: Membershi
                 kind=TransactionKind.REVERSAL,
                 partner=posting.partner,
                 earned_on=posting.earned_on,
-                lines=[Line(e.account, -e.amount, e.currency, e.member) for e in originals],
+                lines=[Line(e.account, -e.amount, e.currency, e.member, e.budget_id) for e in originals],
                 actor=actor,
                 memo=reason,
                 source=posting.source,
@@ -311,6 +323,7 @@ def ledger_post_many(*, postings: list[Posting], actor: Membership | None = None
                 account=line.account,
                 partner_id=posting.partner_id,
                 member=line.member,
+                budget_id=line.budget_id,
                 amount=line.amount,
                 currency=line.currency,
                 rate=rates[(line.currency, posting.earned_on)],

@@ -52,12 +52,13 @@ SELECT e.id, e.partner_id, e.member_id, e.currency, -e.amount
 FROM incentives_ledgerentry e
 JOIN incentives_ledgertransaction t ON t.id = e.transaction_id AND t.tenant_id = e.tenant_id
 WHERE e.tenant_id = %(tenant)s AND e.account = 'approved' AND t.kind <> 'payment'
-    AND (t.earned_on <= %(cutoff)s OR e.amount > 0)
+    AND (t.earned_on <= %(cutoff)s OR e.amount > 0 OR t.kind = 'mdf_reimbursement')
     AND NOT EXISTS (SELECT 1 FROM incentives_payoutitem i WHERE i.tenant_id = e.tenant_id AND i.entry_id = e.id)
 ORDER BY e.partner_id, e.member_id NULLS FIRST, e.currency, e.id
 """
 # (An approved line's amount is a credit, negative: -amount is what it adds to the payee's payout;
-# a clawback is a debit, positive, netted whatever its date.)
+# a clawback is a debit, positive, netted whatever its date; an MDF reimbursement is not held: the
+# activity it pays for is done and proven, and no win behind it can be reversed.)
 
 
 @transaction.atomic

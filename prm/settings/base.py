@@ -310,6 +310,7 @@ CELERY_BEAT_SCHEDULE = {
     "tier-evaluate-all": {"task": "programs.tier_evaluate_all", "schedule": crontab(hour=2, minute=15)},
     # Rebates: every active plan's current quarter measured and accrued, for every tenant.
     "rebates-accrue-all": {"task": "incentives.rebates_accrue_all", "schedule": crontab(hour=3, minute=5)},
+    "mdf-expire-all": {"task": "incentives.mdf_expire_all", "schedule": crontab(hour=0, minute=20)},
     # Deal registrations: review reminders and escalations, protection expiry, the pipeline
     # dashboard's figures (every tenant).
     "deals-sweep-all": {"task": "deals.sweep_all", "schedule": crontab(minute="*/15")},

@@ -6,7 +6,7 @@ partner 1 won by its sales rep; ``ctx.claim`` a claim on it waiting for finance,
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -240,3 +240,345 @@ FORM_VIEWS["office:payout_run_paid"] = (
     lambda w: reverse("office:payout_run_paid", args=RUN(_world_run(w))),
     lambda w: {"reference": "BATCH-7"},
 )
+
+
+# --- market development funds ---------------------------------------------------------------------
+# ``ctx.budget`` is an acme budget with 5,000 allocated to partner 1 (``ctx.allocation``);
+# ``ctx.mdf`` an activity of partner 1's asking 1,000 (submitted; then pre-approved, claimed with an
+# invoice ``ctx.proof``); ``ctx.extension`` a request for more time waiting.
+
+MDF_MANAGERS = ("admin", "marketing")  # MDF_MANAGE among the walk's staff
+MDF_PARTNER = ("partner_admin",)  # MDF_VIEW and MDF_REQUEST among the walk's partner users
+
+
+def mdf_submitted(ctx) -> None:
+    from incentives.models import MdfActivityType, ProofKind
+    from incentives.services.mdf import mdf_allocate, mdf_budget_create, mdf_request_submit
+    from prm.tenancy.time import tenant_today
+
+    side = ctx.side
+    with tenant_scope(side.tenant):
+        today = tenant_today()
+        ctx.budget = mdf_budget_create(
+            actor=side.marketing,
+            name="Matrix funds",
+            starts_on=today - timedelta(days=30),
+            ends_on=today + timedelta(days=60),
+            amount=Decimal("20000.00"),
+            currency="USD",
+        )
+        ctx.allocation = mdf_allocate(
+            actor=side.marketing, budget=ctx.budget, partner=side.partner, amount=Decimal(5000)
+        )
+        ctx.activity_type = MdfActivityType.objects.create(
+            name="Matrix event", vendor_share_percent=Decimal(50), proof_required=[ProofKind.INVOICE]
+        )
+    with tenant_scope(side.tenant, partner=side.partner):
+        ctx.mdf = mdf_request_submit(
+            actor=side.partner_admin,
+            allocation=ctx.allocation,
+            activity_type=ctx.activity_type,
+            title="Matrix roadshow",
+            description="Three cities.",
+            starts_on=today,
+            ends_on=today + timedelta(days=2),
+            cost=Decimal("2000.00"),
+        )
+
+
+def mdf_pre_approved(ctx) -> None:
+    from incentives.services.mdf import mdf_request_decide
+
+    mdf_submitted(ctx)
+    with tenant_scope(ctx.side.tenant):
+        ctx.mdf = mdf_request_decide(actor=ctx.side.marketing, request=ctx.mdf, approve=True)
+        ctx.deal = DealFactory(tenant=ctx.side.tenant, partner=ctx.side.partner, status="approved")
+
+
+def mdf_claimed(ctx) -> None:
+    from incentives.services.mdf import mdf_claim_submit
+
+    mdf_pre_approved(ctx)
+    with tenant_scope(ctx.side.tenant, partner=ctx.side.partner):
+        ctx.mdf = mdf_claim_submit(
+            actor=ctx.side.partner_admin, request=ctx.mdf, actual_cost=Decimal(2000), proofs={"invoice": proof()}
+        )
+        ctx.proof = ctx.mdf.proofs.get()
+
+
+def mdf_more_time(ctx) -> None:
+    from incentives.services.mdf import mdf_extension_request
+
+    mdf_pre_approved(ctx)
+    with tenant_scope(ctx.side.tenant, partner=ctx.side.partner):
+        ctx.extension = mdf_extension_request(actor=ctx.side.partner_admin, request=ctx.mdf, days=10, reason="Late")
+
+
+def mdf_tier_ready(ctx) -> None:
+    """Partner 2 enrolled at an MDF tier (5 %) with revenue last period: allocation by tier gives it some."""
+    from ..factories import EnrollmentFactory, TierFactory
+
+    mdf_submitted(ctx)
+    side = ctx.side
+    with tenant_scope(side.tenant):
+        tier = TierFactory(tenant=side.tenant, mdf_eligible=True, mdf_allocation_percent=Decimal(5))
+        EnrollmentFactory(tenant=side.tenant, partner=side.partners[1], tier=tier)
+        DealFactory(
+            tenant=side.tenant,
+            partner=side.partners[1],
+            status="won",
+            won_on=ctx.budget.starts_on - timedelta(days=5),
+            won_amount=Decimal("10000.00"),
+        )
+
+
+MDF = lambda ctx: [ctx.mdf.pk]  # noqa: E731
+BUDGET = lambda ctx: [ctx.budget.pk]  # noqa: E731
+PROOF = lambda ctx: [ctx.proof.pk]  # noqa: E731
+EXTENSION = lambda ctx: [ctx.extension.pk]  # noqa: E731
+
+
+def _mdf_status(status):
+    def effect(ctx) -> bool:
+        from incentives.models import MdfRequest
+
+        with platform_scope():
+            return MdfRequest.objects.filter(pk=ctx.mdf.pk, status=status).exists()
+
+    return effect
+
+
+def _mdf_exists(model_name, **lookups):
+    def effect(ctx) -> bool:
+        from incentives import models
+
+        with platform_scope():
+            return getattr(models, model_name).objects.filter(**{k: v(ctx) for k, v in lookups.items()}).exists()
+
+    return effect
+
+
+def mdf_request_data(ctx) -> dict:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return {
+        "allocation": str(ctx.allocation.pk),
+        "activity_type": str(ctx.activity_type.pk),
+        "title": "Matrix webinar",
+        "description": "One hour.",
+        "starts_on": today.isoformat(),
+        "ends_on": today.isoformat(),
+        "cost": "400.00",
+        "expected_leads": "5",
+        "expected_pipeline": "1000",
+    }
+
+
+def mdf_budget_data(ctx) -> dict:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return {
+        "name": "Matrix new budget",
+        "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=90)).isoformat(),
+        "amount": "1000.00",
+        "currency": "usd",
+    }
+
+
+CASES.update(
+    {
+        "portal:mdf": portal_page(allowed=MDF_PARTNER, setup=mdf_submitted, contains="Ask for funds"),
+        "portal:mdf_request_new": portal_write(
+            allowed=MDF_PARTNER,
+            setup=mdf_submitted,
+            data=mdf_request_data,
+            effect=_mdf_exists(
+                "MdfRequest", title=lambda ctx: "Matrix webinar", partner_id=lambda ctx: ctx.side.partner.pk
+            ),
+        ),
+        "portal:mdf_request": portal_page(
+            allowed=MDF_PARTNER, args=MDF, setup=mdf_submitted, contains="Matrix roadshow"
+        ),
+        "portal:mdf_claim": portal_write(
+            allowed=MDF_PARTNER,
+            args=MDF,
+            setup=mdf_pre_approved,
+            data=lambda ctx: {"actual_cost": "2000.00", "proof_invoice": proof()},
+            effect=_mdf_status("claimed"),
+        ),
+        "portal:mdf_extension": portal_write(
+            allowed=MDF_PARTNER,
+            args=MDF,
+            setup=mdf_pre_approved,
+            data={"days": "10", "reason": "The invoice is late"},
+            effect=_mdf_exists("MdfExtension", request_id=lambda ctx: ctx.mdf.pk),
+        ),
+        "portal:mdf_link": portal_write(
+            allowed=MDF_PARTNER,
+            args=MDF,
+            setup=mdf_pre_approved,
+            data=lambda ctx: {"target": f"deal:{ctx.deal.pk}"},
+            effect=_mdf_exists("MdfLink", deal_id=lambda ctx: ctx.deal.pk),
+        ),
+        "portal:mdf_cancel": portal_write(
+            allowed=MDF_PARTNER, args=MDF, setup=mdf_submitted, effect=_mdf_status("cancelled")
+        ),
+        "portal:mdf_proof": portal_page(allowed=MDF_PARTNER, args=PROOF, setup=mdf_claimed),
+        "office:mdf_budgets": office_page(allowed=STAFF, setup=mdf_submitted, contains="Matrix funds"),
+        "office:mdf_budget_create": office_write(
+            allowed=MDF_MANAGERS,
+            data=mdf_budget_data,
+            effect=_mdf_exists(
+                "MdfBudget", name=lambda ctx: "Matrix new budget", tenant_id=lambda ctx: ctx.side.tenant.pk
+            ),
+        ),
+        "office:mdf_budget": office_page(allowed=STAFF, args=BUDGET, setup=mdf_submitted, contains="Matrix funds"),
+        "office:mdf_allocate": office_write(
+            allowed=MDF_MANAGERS,
+            args=BUDGET,
+            setup=mdf_submitted,
+            data=lambda ctx: {"partner": str(ctx.side.partners[1].pk), "amount": "700.00"},
+            effect=_mdf_exists(
+                "MdfAllocation", budget_id=lambda ctx: ctx.budget.pk, partner_id=lambda ctx: ctx.side.partners[1].pk
+            ),
+        ),
+        "office:mdf_allocate_tier": office_write(
+            allowed=MDF_MANAGERS,
+            args=BUDGET,
+            setup=mdf_tier_ready,
+            effect=_mdf_exists(
+                "MdfAllocation",
+                budget_id=lambda ctx: ctx.budget.pk,
+                partner_id=lambda ctx: ctx.side.partners[1].pk,
+                basis=lambda ctx: "tier",
+            ),
+        ),
+        "office:mdf_requests": office_page(allowed=STAFF, setup=mdf_submitted, contains="Matrix roadshow"),
+        "office:mdf_request": office_page(allowed=STAFF, args=MDF, setup=mdf_submitted, contains="Matrix roadshow"),
+        "office:mdf_pre_approve": office_write(
+            allowed=MDF_MANAGERS, args=MDF, setup=mdf_submitted, effect=_mdf_status("pre_approved")
+        ),
+        "office:mdf_reject": office_write(
+            allowed=MDF_MANAGERS,
+            args=MDF,
+            setup=mdf_submitted,
+            data={"reason": "Not this quarter"},
+            effect=_mdf_status("rejected"),
+        ),
+        "office:mdf_claim_approve": office_write(
+            allowed=MDF_MANAGERS, args=MDF, setup=mdf_claimed, effect=_mdf_status("approved")
+        ),
+        "office:mdf_claim_return": office_write(
+            allowed=MDF_MANAGERS,
+            args=MDF,
+            setup=mdf_claimed,
+            data={"reason": "The invoice is unreadable"},
+            effect=_mdf_status("pre_approved"),
+        ),
+        "office:mdf_claim_reject": office_write(
+            allowed=MDF_MANAGERS,
+            args=MDF,
+            setup=mdf_claimed,
+            data={"reason": "Not the planned event"},
+            effect=_mdf_status("claim_rejected"),
+        ),
+        "office:mdf_extension_grant": office_write(
+            allowed=MDF_MANAGERS,
+            args=EXTENSION,
+            setup=mdf_more_time,
+            effect=_mdf_exists("MdfExtension", pk=lambda ctx: ctx.extension.pk, status=lambda ctx: "approved"),
+        ),
+        "office:mdf_extension_refuse": office_write(
+            allowed=MDF_MANAGERS,
+            args=EXTENSION,
+            setup=mdf_more_time,
+            data={"note": "No more time this quarter"},
+            effect=_mdf_exists("MdfExtension", pk=lambda ctx: ctx.extension.pk, status=lambda ctx: "refused"),
+        ),
+        "office:mdf_proof": office_page(allowed=STAFF, args=PROOF, setup=mdf_claimed),
+    }
+)
+
+
+def _world_mdf(world, setup=mdf_submitted, key="_mdf"):
+    ctx = getattr(world, key + setup.__name__, None)
+    if ctx is None:
+        ctx = SimpleNamespace(side=world.acme)
+        setup(ctx)
+        setattr(world, key + setup.__name__, ctx)
+    return ctx
+
+
+FORM_VIEWS.update(
+    {
+        "portal:mdf_request_new": (
+            lambda w: w.acme.partner_admin,
+            lambda w: reverse("portal:mdf_request_new"),
+            lambda w: mdf_request_data(_world_mdf(w)),
+        ),
+        "portal:mdf_claim": (
+            lambda w: w.acme.partner_admin,
+            lambda w: reverse("portal:mdf_claim", args=MDF(_world_mdf(w, mdf_pre_approved))),
+            lambda w: {"actual_cost": "2000.00", "note": "All done"},
+        ),
+        "portal:mdf_extension": (
+            lambda w: w.acme.partner_admin,
+            lambda w: reverse("portal:mdf_extension", args=MDF(_world_mdf(w, mdf_pre_approved))),
+            lambda w: {"days": "10", "reason": "The invoice is late"},
+        ),
+        "portal:mdf_link": (
+            lambda w: w.acme.partner_admin,
+            lambda w: reverse("portal:mdf_link", args=MDF(_world_mdf(w, mdf_pre_approved))),
+            lambda w: {"target": f"deal:{_world_mdf(w, mdf_pre_approved).deal.pk}"},
+        ),
+        "office:mdf_budget_create": (
+            lambda w: w.acme.admin,
+            lambda w: reverse("office:mdf_budget_create"),
+            lambda w: mdf_budget_data(None),
+        ),
+        "office:mdf_allocate": (
+            lambda w: w.acme.admin,
+            lambda w: reverse("office:mdf_allocate", args=BUDGET(_world_mdf(w))),
+            lambda w: {"partner": str(w.acme.partners[1].pk), "amount": "700.00"},
+        ),
+        "office:mdf_pre_approve": (
+            lambda w: w.acme.admin,
+            lambda w: reverse("office:mdf_pre_approve", args=MDF(_world_mdf(w))),
+            lambda w: {"amount": "500.00", "reason": "Half"},
+        ),
+        "office:mdf_reject": (
+            lambda w: w.acme.admin,
+            lambda w: reverse("office:mdf_reject", args=MDF(_world_mdf(w))),
+            lambda w: {"reason": "Not this quarter"},
+        ),
+        "office:mdf_claim_approve": (
+            lambda w: w.acme.admin,
+            lambda w: reverse("office:mdf_claim_approve", args=MDF(_world_mdf(w, mdf_claimed))),
+            lambda w: {"amount": "900.00", "reason": "Catering"},
+        ),
+        "office:mdf_claim_return": (
+            lambda w: w.acme.admin,
+            lambda w: reverse("office:mdf_claim_return", args=MDF(_world_mdf(w, mdf_claimed))),
+            lambda w: {"reason": "Unreadable"},
+        ),
+        "office:mdf_claim_reject": (
+            lambda w: w.acme.admin,
+            lambda w: reverse("office:mdf_claim_reject", args=MDF(_world_mdf(w, mdf_claimed))),
+            lambda w: {"reason": "Not the planned event"},
+        ),
+        "office:mdf_extension_grant": (
+            lambda w: w.acme.admin,
+            lambda w: reverse("office:mdf_extension_grant", args=EXTENSION(_world_mdf(w, mdf_more_time))),
+            lambda w: {"note": "Fine"},
+        ),
+        "office:mdf_extension_refuse": (
+            lambda w: w.acme.admin,
+            lambda w: reverse("office:mdf_extension_refuse", args=EXTENSION(_world_mdf(w, mdf_more_time))),
+            lambda w: {"note": "No"},
+        ),
+    }
+)
+NO_INPUT |= {"office:mdf_allocate_tier", "portal:mdf_cancel"}

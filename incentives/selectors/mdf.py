@@ -1,0 +1,311 @@
+"""What people read of market development funds: a partner's funds and activities, one activity,
+the vendor's budgets with their return, one budget's allocations, the queues. Balances come from
+the ledger's lines (one aggregate each over the budget index), never from a stored figure."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.http import Http404
+
+from prm.tenancy.models import Tenant
+from prm.tenancy.scope import current_tenant_id
+from prm.tenancy.time import tenant_today
+
+from ..models import (
+    Account,
+    LedgerEntry,
+    MdfActivityType,
+    MdfAllocation,
+    MdfBudget,
+    MdfExtension,
+    MdfLink,
+    MdfProof,
+    MdfRequest,
+    MdfStatus,
+)
+from ..permissions import INCENTIVES_VIEW, MDF_VIEW
+
+REQUESTS_SHOWN = 50
+
+
+def reporting_currency() -> str:
+    return Tenant.objects.filter(pk=current_tenant_id()).values_list("default_currency", flat=True).get()
+
+
+BALANCE_ACCOUNTS = (
+    Account.MDF_UNALLOCATED,
+    Account.MDF_ALLOCATED,
+    Account.MDF_COMMITTED,
+    Account.MDF_SPENT,
+    Account.MDF_EXPIRED,
+)
+REQUEST_FIELDS = (
+    "id",
+    "title",
+    "status",
+    "starts_on",
+    "ends_on",
+    "currency",
+    "cost",
+    "requested_amount",
+    "approved_amount",
+    "claimed_amount",
+    "reimbursed_amount",
+    "claim_due",
+    "submitted_at",
+    "activity_type__name",
+    "budget__name",
+    "partner__display_name",
+)
+
+
+def _balances(lines) -> dict:
+    """{(budget_id, account): amount} over ``lines``."""
+    rows = lines.filter(account__in=BALANCE_ACCOUNTS).values("budget_id", "account").annotate(total=Sum("amount"))
+    return {(row["budget_id"], row["account"]): row["total"] for row in rows.order_by()}
+
+
+def funds_for_partner(*, actor) -> dict:
+    """The partner's allocations with what is available, committed, reimbursed and expired in
+    each; its latest activities; the activity types it may ask for."""
+    partner_id = actor.partner_id
+    allocations = list(
+        MdfAllocation.objects.filter(partner_id=partner_id)
+        .select_related("budget")
+        .order_by("-budget__ends_on", "budget__name")
+    )
+    sums = _balances(LedgerEntry.objects.filter(partner_id=partner_id, budget__isnull=False))
+    today = tenant_today()
+    funds = [
+        {
+            "allocation": allocation,
+            "budget": allocation.budget,
+            "open": allocation.budget.ends_on >= today,
+            **{account: sums.get((allocation.budget_id, account), Decimal(0)) for account in BALANCE_ACCOUNTS[1:]},
+        }
+        for allocation in allocations
+    ]
+    requests = list(
+        MdfRequest.objects.filter(partner_id=partner_id)
+        .order_by("-submitted_at", "-id")
+        .values(*REQUEST_FIELDS)[:REQUESTS_SHOWN]
+    )
+    return {
+        "funds": funds,
+        "open_funds": [f for f in funds if f["open"] and f[Account.MDF_ALLOCATED] > 0],
+        "requests": requests,
+        "activity_types": list(MdfActivityType.objects.filter(is_active=True).order_by("name")),
+    }
+
+
+def request_get_for_actor(*, actor, request_id: int) -> MdfRequest:
+    """An activity the actor may see: staff who read incentives; the partner's users who read its
+    funds. Anything else is a 404."""
+    request = (
+        MdfRequest.objects.filter(pk=request_id)
+        .select_related("budget", "partner", "activity_type", "submitted_by__user", "decided_by__user")
+        .first()
+    )
+    if request is None:
+        raise Http404
+    if actor.partner_id is None:
+        if not actor.can(INCENTIVES_VIEW):
+            raise Http404
+    elif request.partner_id != actor.partner_id or not actor.can(MDF_VIEW):
+        raise Http404
+    return request
+
+
+def proof_get_for_actor(*, actor, proof_id: int) -> MdfProof:
+    proof = MdfProof.objects.filter(pk=proof_id).first()
+    if proof is None:
+        raise Http404
+    request_get_for_actor(actor=actor, request_id=proof.request_id)
+    return proof
+
+
+_RETURN_SQL = """
+SELECT r.{group},
+    count(l.lead_id) AS leads,
+    count(l.deal_id) AS deals,
+    coalesce(sum(d.amount * {rate}) FILTER (WHERE d.status IN ('submitted', 'info_requested', 'approved',
+        'won_pending')), 0) AS pipeline,
+    coalesce(sum(d.won_amount * {rate}) FILTER (WHERE d.status = 'won'), 0) AS revenue
+FROM incentives_mdflink l
+JOIN incentives_mdfrequest r ON r.id = l.request_id AND r.tenant_id = l.tenant_id
+LEFT JOIN deals_deal d ON d.id = l.deal_id AND d.tenant_id = l.tenant_id
+WHERE l.tenant_id = %(tenant)s AND r.{group} = ANY(%(ids)s)
+GROUP BY r.{group}
+"""
+_RATE = """CASE WHEN d.currency = %(reporting)s THEN 1 ELSE (
+    SELECT x.rate FROM incentives_exchangerate x
+    WHERE x.tenant_id = d.tenant_id AND x.currency = d.currency AND x.on <= coalesce(d.won_on, %(today)s)
+    ORDER BY x.on DESC LIMIT 1) END"""
+
+
+def returns(*, group: str, ids: list[int]) -> dict[int, dict]:
+    """The return of activities (``group="id"``) or budgets (``"budget_id"``): the leads and deals
+    credited to them, the open pipeline and the won revenue in the reporting currency (a deal in a
+    currency without a rate counts as nothing), against what was reimbursed (the ledger's lines in
+    the reporting currency, at the rate of the day each was approved). One statement each."""
+    if not ids:
+        return {}
+    assert group in ("id", "budget_id")
+    reporting = reporting_currency()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RETURN_SQL.format(group=group, rate=_RATE),
+            {"tenant": current_tenant_id(), "ids": list(ids), "reporting": reporting, "today": tenant_today()},
+        )
+        figures = {
+            row[0]: {"leads": row[1], "deals": row[2], "pipeline": row[3], "revenue": row[4]}
+            for row in cursor.fetchall()
+        }
+    spent_lines = LedgerEntry.objects.filter(account=Account.MDF_SPENT)
+    if group == "id":
+        sources = {f"incentives.mdfrequest:{pk}": pk for pk in ids}
+        spent_rows = (
+            spent_lines.filter(transaction__source__in=list(sources))
+            .values("transaction__source")
+            .annotate(total=Sum("reporting_amount"))
+            .order_by()
+        )
+        spent = {sources[row["transaction__source"]]: row["total"] for row in spent_rows}
+    else:
+        spent_rows = spent_lines.filter(budget_id__in=ids).values("budget_id").annotate(total=Sum("reporting_amount"))
+        spent = {row["budget_id"]: row["total"] for row in spent_rows.order_by()}
+    result = {}
+    for pk in ids:
+        row = figures.get(pk, {"leads": 0, "deals": 0, "pipeline": Decimal(0), "revenue": Decimal(0)})
+        row["spent"] = spent.get(pk) or Decimal(0)
+        row["currency"] = reporting
+        row["pipeline_per_unit"] = (row["pipeline"] / row["spent"]) if row["spent"] else None
+        row["revenue_per_unit"] = (row["revenue"] / row["spent"]) if row["spent"] else None
+        result[pk] = row
+    return result
+
+
+def request_detail(*, request: MdfRequest) -> dict:
+    """An activity's proofs, requests for more time, credited deals and leads, and its return."""
+    links = list(
+        MdfLink.objects.filter(request=request)
+        .select_related("deal", "lead")
+        .order_by("id")
+        .only(
+            "id",
+            "deal__customer_name",
+            "deal__status",
+            "deal__amount",
+            "deal__won_amount",
+            "deal__currency",
+            "lead__reference",
+            "lead__company",
+            "lead__status",
+        )
+    )
+    return {
+        "proofs": list(MdfProof.objects.filter(request=request).order_by("kind", "id")),
+        "extensions": list(MdfExtension.objects.filter(request=request).order_by("-requested_at")),
+        "links": links,
+        "return": returns(group="id", ids=[request.pk])[request.pk],
+    }
+
+
+def budgets_for_office() -> list[dict]:
+    """Every budget, newest first, with its balances per account and its return."""
+    budgets = list(MdfBudget.objects.select_related("program", "region").order_by("-starts_on", "name"))
+    sums = _balances(LedgerEntry.objects.filter(budget__isnull=False))
+    figures = returns(group="budget_id", ids=[b.pk for b in budgets])
+    counts = {
+        row["budget_id"]: row["n"]
+        for row in MdfAllocation.objects.values("budget_id").annotate(n=Count("id")).order_by()
+    }
+    return [
+        {
+            "budget": budget,
+            "partners": counts.get(budget.pk, 0),
+            **{account: sums.get((budget.pk, account), Decimal(0)) for account in BALANCE_ACCOUNTS},
+            "return": figures[budget.pk],
+        }
+        for budget in budgets
+    ]
+
+
+def budget_get(*, budget_id: int) -> MdfBudget:
+    budget = MdfBudget.objects.filter(pk=budget_id).select_related("program", "region").first()
+    if budget is None:
+        raise Http404
+    return budget
+
+
+def allocations_for_office(*, budget: MdfBudget):
+    """A budget's allocations with each partner's available, committed and reimbursed amounts (a
+    values queryset; the sums are per-row subqueries over the budget index)."""
+    from django.db.models import DecimalField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    def balance(account):
+        lines = (
+            LedgerEntry.objects.filter(budget_id=budget.pk, partner_id=OuterRef("partner_id"), account=account)
+            .values("partner_id")
+            .annotate(s=Sum("amount"))
+            .values("s")
+        )
+        return Coalesce(Subquery(lines, output_field=DecimalField()), Decimal(0))
+
+    return (
+        MdfAllocation.objects.filter(budget=budget)
+        .annotate(
+            available=balance(Account.MDF_ALLOCATED),
+            committed=balance(Account.MDF_COMMITTED),
+            spent=balance(Account.MDF_SPENT),
+        )
+        .order_by("partner__display_name", "id")
+        .values("id", "partner_id", "partner__display_name", "amount", "basis", "available", "committed", "spent")
+    )
+
+
+def requests_for_office(*, status: str = ""):
+    """The activities, the waiting ones first (pre-approval, then claims) oldest first; or those
+    of one status. A values queryset and the rows to count."""
+    rows = MdfRequest.objects.all()
+    rows = rows.filter(status=status) if status else rows.filter(status__in=[MdfStatus.SUBMITTED, MdfStatus.CLAIMED])
+    counted = rows
+    rows = rows.order_by("submitted_at", "id").values(*REQUEST_FIELDS)
+    return rows, counted
+
+
+def waiting_counts() -> dict:
+    """How many requests, claims and requests for more time wait (the queue's tabs)."""
+    counts = MdfRequest.objects.aggregate(
+        requests=Count("id", filter=Q(status=MdfStatus.SUBMITTED)),
+        claims=Count("id", filter=Q(status=MdfStatus.CLAIMED)),
+    )
+    counts["extensions"] = MdfExtension.objects.filter(status="pending").count()
+    return counts
+
+
+def extensions_waiting() -> list[MdfExtension]:
+    return list(
+        MdfExtension.objects.filter(status="pending")
+        .select_related("request__partner")
+        .order_by("requested_at")[:REQUESTS_SHOWN]
+    )
+
+
+__all__ = [
+    "allocations_for_office",
+    "budget_get",
+    "budgets_for_office",
+    "extensions_waiting",
+    "funds_for_partner",
+    "proof_get_for_actor",
+    "request_detail",
+    "request_get_for_actor",
+    "requests_for_office",
+    "returns",
+    "waiting_counts",
+]
