@@ -24,7 +24,10 @@ from .models import (
     Account,
     Baseline,
     ExchangeRate,
+    MdfActivityType,
+    MdfBudget,
     PayoutRun,
+    ProofKind,
     RebatePlan,
     SpiffBasis,
     SpiffCampaign,
@@ -58,6 +61,23 @@ CLAIM_CAMPAIGN_TEXT = "Won a customer from a competitor? Claim 2 % of the revenu
 REJECTED = "The customer was already ours: no displacement"
 GROWTH_PLAN = "Growth rebate: 1-2 % of the growth over last year's quarter"
 ORDER_NOTE = "Replaced the incumbent's storage; the customer's order is attached."
+MDF_TYPES = (  # name, vendor's share, proof
+    ("Event or trade show", 50, [ProofKind.INVOICE, ProofKind.ATTENDEES, ProofKind.PHOTOS]),
+    ("Digital campaign", 50, [ProofKind.INVOICE, ProofKind.LEADS]),
+    ("Webinar", 75, [ProofKind.INVOICE, ProofKind.ATTENDEES]),
+)
+MDF_BUDGET = "Market development funds, this half"
+MDF_ACTIVITIES = (  # title, type, days from today (start), cost, plan
+    (
+        "Customer day in our showroom",
+        0,
+        -20,
+        "8000.00",
+        "Demos of the new storage line for 40 customers, then a dinner.",
+    ),
+    ("LinkedIn campaign for mid-size banks", 1, 10, "6000.00", "Six weeks of sponsored posts and a landing page."),
+    ("Webinar: backup you can restore", 2, 5, "2000.00", "One hour with the vendor's engineer; recording for leads."),
+)
 
 
 def load(demo: Demo) -> None:
@@ -79,6 +99,8 @@ def load(demo: Demo) -> None:
         )
         measured = rebate_accrue(plan=plan, on=tenant_today()).partners
         demo.notes.append(f"{demo.tenant.slug}: a growth rebate plan, this quarter measured for {measured} partners")
+    if not MdfBudget.objects.exists():
+        _mdf(demo)
     if not PayoutRun.objects.exists() and finance.pk != demo.staff["admin"].pk:
         # Finance prepares a run of what is out of its hold (this quarter's wins are still held);
         # the admin approves it (four eyes); the statements follow in the worker; nobody paid it yet.
@@ -177,3 +199,87 @@ def _spiffs(demo: Demo, finance) -> int:
             )
         )
     return len(claims)
+
+
+def _mdf(demo: Demo) -> None:
+    """Activity types, a budget for this quarter and the next, allocations (two by hand, the rest by
+    tier), and the first partner's activities in three states: one claimed, approved in part and
+    reimbursed (with a won deal credited to it), one waiting for pre-approval, one pre-approved."""
+    from prm.web.files import minimal_pdf
+
+    from .services.mdf import (
+        ClaimDecision,
+        mdf_allocate,
+        mdf_allocate_by_tier,
+        mdf_budget_create,
+        mdf_claim_decide,
+        mdf_claim_submit,
+        mdf_link,
+        mdf_request_decide,
+        mdf_request_submit,
+    )
+
+    marketing = demo.staff.get("marketing") or demo.staff["admin"]
+    today = tenant_today()
+    quarter = date(today.year, 1 + 3 * ((today.month - 1) // 3), 1)
+    ends = date(quarter.year + (quarter.month >= 7), (quarter.month + 5) % 12 + 1, 1) - timedelta(days=1)
+    types = [
+        MdfActivityType.objects.create(name=name, vendor_share_percent=Decimal(share), proof_required=proof)
+        for name, share, proof in MDF_TYPES
+    ]
+    budget = mdf_budget_create(
+        actor=marketing,
+        name=MDF_BUDGET,
+        starts_on=quarter,
+        ends_on=ends,
+        amount=Decimal("250000.00"),
+        currency=demo.tenant.default_currency,
+    )
+    partners = list(Partner.objects.filter(status=PartnerStatus.ACTIVE).order_by("id")[:2])
+    allocations = [
+        mdf_allocate(actor=marketing, budget=budget, partner=partner, amount=Decimal(amount))
+        for partner, amount in zip(partners, ("20000.00", "12000.00"), strict=False)
+    ]
+    by_tier = mdf_allocate_by_tier(actor=marketing, budget=budget)
+    if not allocations:
+        return
+    partner = partners[0]
+    admin = Membership.objects.filter(partner=partner, role=Role.PARTNER_ADMIN, is_active=True).order_by("id").first()
+    if admin is None:
+        return
+    made = []
+    for title, kind, days, cost, plan in MDF_ACTIVITIES:
+        starts_on = max(quarter, today + timedelta(days=days))
+        made.append(
+            mdf_request_submit(
+                actor=admin,
+                allocation=allocations[0],
+                activity_type=types[kind],
+                title=title,
+                description=plan,
+                starts_on=starts_on,
+                ends_on=starts_on + timedelta(days=1),
+                cost=Decimal(cost),
+                expected_leads=25,
+                expected_pipeline=Decimal("120000.00"),
+            )
+        )
+    day, _campaign, webinar = made
+    day = mdf_request_decide(
+        actor=marketing, request=day, approve=True, amount=Decimal("3000.00"), reason="The dinner is not co-funded."
+    )
+    proofs = {
+        kind: ContentFile(minimal_pdf(f"{kind} of {day.title}"), name=f"{kind}.pdf") for kind in types[0].proof_required
+    }
+    day = mdf_claim_submit(
+        actor=admin, request=day, actual_cost=Decimal("7600.00"), proofs=proofs, note="40 guests came."
+    )
+    mdf_claim_decide(actor=marketing, request=day, decision=ClaimDecision.APPROVE)
+    won = Deal.objects.filter(partner=partner, status=DealStatus.WON).order_by("-won_on", "-id").first()
+    if won is not None:
+        mdf_link(actor=admin, request=day, deal=won)
+    mdf_request_decide(actor=marketing, request=webinar, approve=True)
+    demo.notes.append(
+        f"{demo.tenant.slug}: an MDF budget with {len(allocations) + by_tier.partners} allocations and "
+        f"{len(made)} activities of {partner.display_name} (reimbursed, waiting, pre-approved)"
+    )

@@ -320,7 +320,7 @@ def _budget_context(request, actor, budget_id: int, *, form=None) -> dict:
     rows = selectors.allocations_for_office(budget=budget)
     context = {
         "budget": budget,
-        "figures": next(b for b in selectors.budgets_for_office() if b["budget"].pk == budget.pk),
+        "figures": selectors.budgets_for_office(budget_id=budget.pk)[0],
         "page": paginate(request, rows, count_from=MdfAllocation.objects.filter(budget=budget)),
         "can_manage": actor.can(MDF_MANAGE),
     }

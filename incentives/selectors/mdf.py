@@ -214,15 +214,17 @@ def request_detail(*, request: MdfRequest) -> dict:
     }
 
 
-def budgets_for_office() -> list[dict]:
-    """Every budget, newest first, with its balances per account and its return."""
-    budgets = list(MdfBudget.objects.select_related("program", "region").order_by("-starts_on", "name"))
-    sums = _balances(LedgerEntry.objects.filter(budget__isnull=False))
+def budgets_for_office(*, budget_id: int | None = None) -> list[dict]:
+    """Every budget (or one), newest first, with its balances per account and its return."""
+    budgets = MdfBudget.objects.select_related("program", "region").order_by("-starts_on", "name")
+    lines = LedgerEntry.objects.filter(budget__isnull=False)
+    if budget_id is not None:
+        budgets, lines = budgets.filter(pk=budget_id), lines.filter(budget_id=budget_id)
+    budgets = list(budgets)
+    sums = _balances(lines)
     figures = returns(group="budget_id", ids=[b.pk for b in budgets])
-    counts = {
-        row["budget_id"]: row["n"]
-        for row in MdfAllocation.objects.values("budget_id").annotate(n=Count("id")).order_by()
-    }
+    allocations = MdfAllocation.objects.filter(budget_id__in=[b.pk for b in budgets])
+    counts = {row["budget_id"]: row["n"] for row in allocations.values("budget_id").annotate(n=Count("id")).order_by()}
     return [
         {
             "budget": budget,

@@ -11,6 +11,9 @@ from incentives.models import (
     ClaimStatus,
     ExchangeRate,
     LedgerTransaction,
+    MdfBudget,
+    MdfRequest,
+    MdfStatus,
     PayoutRun,
     RebateAccrual,
     SpiffCampaign,
@@ -54,11 +57,19 @@ def test_the_demo_enters_rates_and_a_first_few_postings_once(acme):
         )
         # the launch bonus (60 days ago, out of its hold) is in an approved run; this quarter's wins are held
         assert run.status == "approved"
-        assert list(run.payouts.values_list("currency", "amount")) == [("EUR", Decimal("250.00"))]
+        # with the MDF reimbursement (no hold: the activity is done): 3,000 of the customer day
+        assert sorted(run.payouts.values_list("currency", "amount")) == [
+            ("EUR", Decimal("250.00")),
+            ("USD", Decimal("3000.00")),
+        ]
+        mdf = dict(MdfRequest.objects.values_list("status", "reimbursed_amount"))
+        assert mdf == {MdfStatus.APPROVED: Decimal("3000.00"), MdfStatus.SUBMITTED: None, MdfStatus.PRE_APPROVED: None}
+        assert MdfBudget.objects.count() == 1
         assert SpiffCampaign.objects.count() == 2
     # three wins: one claim approved, one rejected, one waiting; the partner admin's displacement claim
     assert claims == [ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.SUBMITTED, ClaimStatus.SUBMITTED]
     assert owed[("approved", "EUR")] == Decimal("250.00")
     # the launch bonus reversed; one 250 SPIFF approved; pending: a 250 SPIFF, 2 % of the first win's
     # 1,000 (the displacement claim) and the rebate's 1 % of 3,000
-    assert (owed[("approved", "USD")], owed[("pending", "USD")]) == (Decimal("250.00"), Decimal("300.00"))
+    # (and the MDF reimbursement's 3,000)
+    assert (owed[("approved", "USD")], owed[("pending", "USD")]) == (Decimal("3250.00"), Decimal("300.00"))
