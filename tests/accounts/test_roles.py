@@ -58,11 +58,12 @@ MATRIX = {
         "agreements.manage",
         "partners.import",
         "incentives.finance",
+        "mdf.manage",
     },
     Role.CHANNEL_MANAGER: _OFFICE_READ | _MANAGE,
     Role.CHANNEL_DIRECTOR: _OFFICE_READ | {"pricing.decide", "recruitment.review"},
-    Role.MARKETING: _OFFICE_READ | {"learning.author", "leads.manage"},
-    Role.FINANCE: _OFFICE_READ | {"pricing.decide", "incentives.finance"},
+    Role.MARKETING: _OFFICE_READ | {"learning.author", "leads.manage", "mdf.manage"},
+    Role.FINANCE: _OFFICE_READ | {"pricing.decide", "incentives.finance", "mdf.manage"},
     Role.PARTNER_ADMIN: _PORTAL_READ
     | {
         "company.edit",
@@ -81,11 +82,13 @@ MATRIX = {
         "earnings.company",
         "earnings.own",
         "spiffs.claim",
+        "mdf.view",
+        "mdf.request",
     },
     Role.SALES: _PORTAL_READ | {"deals.register", "leads.receive", "leads.refer", "earnings.own", "spiffs.claim"},
     Role.TECHNICAL: _PORTAL_READ,
-    Role.PARTNER_MARKETING: _PORTAL_READ | {"leads.refer"},
-    Role.PARTNER_FINANCE: _PORTAL_READ | {"earnings.company", "earnings.own"},
+    Role.PARTNER_MARKETING: _PORTAL_READ | {"leads.refer", "mdf.view", "mdf.request"},
+    Role.PARTNER_FINANCE: _PORTAL_READ | {"earnings.company", "earnings.own", "mdf.view"},
 }
 
 

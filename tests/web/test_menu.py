@@ -119,6 +119,7 @@ def test_staff_see_the_back_office_entries_their_role_opens(role, expected):
                 "Licences",
                 "People",
                 "Earnings",
+                "Funds",
                 "Agreements",
             ],
         ),
