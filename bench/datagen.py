@@ -556,7 +556,11 @@ import bench.datagen_recruitment  # noqa: E402
 
 # Lead distribution: rules, locations, capacities, 150,000 leads with their offers (after everything
 # above: the rules use the programs and product lines, the offers the partners' users).
-import bench.datagen_leads  # noqa: E402, F401
+import bench.datagen_leads  # noqa: E402
+
+# Incentives: SPIFF campaigns, a year of claims on the won deals, their ledger postings, paid payout
+# runs (after the deals; the campaigns use the catalogue's product lines). MDF's data goes there too.
+import bench.datagen_incentives  # noqa: E402, F401
 
 # --- Once, after the tenants --------------------------------------------------------------------
 

@@ -224,6 +224,42 @@ SCENARIOS: list[Scenario] = [
         # review) with the partners named; the saved filters: 4 at 300 and 5,000 partners (2026-12-05 runs)
         queries=4,
     ),
+    Scenario(
+        "portal_earnings",
+        "Portal: the company's earnings, owed, claims, statements, the claim form (partner admin)",
+        lambda a: _reversed("portal:earnings"),
+        actor=PARTNER,
+        url_name="portal:earnings",
+        # the user; paid totals; the hold; the tenant's time zone (twice: two tenant_today()); held
+        # totals; balances; statements; the latest claims; the campaigns open to claims; the won deals
+        # the claim form offers: 11 with the generator's year of SPIFFs (2026-12-05 run; the suite
+        # pins 12 for a sales rep's page in its own settings, tests/incentives/test_pages.py)
+        queries=11,
+    ),
+    Scenario(
+        "portal_mdf",
+        "Portal: the company's market development funds and its activities (partner admin)",
+        lambda a: _reversed("portal:mdf"),
+        actor=PARTNER,
+        url_name="portal:mdf",
+        queries=6,
+    ),
+    Scenario(
+        "office_mdf_budgets",
+        "MDF budgets with their balances and return (staff)",
+        lambda a: _reversed("office:mdf_budgets"),
+        actor=STAFF,
+        url_name="office:mdf_budgets",
+        queries=10,
+    ),
+    Scenario(
+        "office_mdf_requests",
+        "MDF requests and claims waiting, page 1 (staff)",
+        lambda a: _reversed("office:mdf_requests"),
+        actor=STAFF,
+        url_name="office:mdf_requests",
+        queries=6,
+    ),
     Scenario("floor_plain", "Floor: plain response, no database", "/bench/floor/plain/", bare_domain=True, floor=True),
     Scenario("floor_query", "Floor: 12 rows through a template", "/bench/floor/query/", floor=True),
 ]
