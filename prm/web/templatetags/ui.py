@@ -1,6 +1,7 @@
 """Small template helpers for the Bootstrap layout."""
 
-from django import template
+from django import forms, template
+from django.forms.utils import flatatt
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 
@@ -33,7 +34,35 @@ def bs(field):
     if field.errors:
         attrs["aria-invalid"] = "true"
         attrs["aria-describedby"] = f"{field.auto_id}_errors"
+    if type(widget) is forms.Select:
+        fast = _select(field, widget, attrs)
+        if fast is not None:
+            return fast
     return field.as_widget(attrs=attrs)
+
+
+def _select(field, widget, attrs):
+    """A plain ``<select>`` written in one Python loop, as Django's widget would write it: through
+    the widget's templates each option cost ~0.06 ms, and a form offering 200 won deals or 2,000
+    partners spent most of its page's time there. None (the widget's own rendering) for grouped
+    choices."""
+    choices = list(widget.choices)
+    if any(isinstance(label, (list, tuple)) for _value, label in choices):
+        return None
+    final = field.build_widget_attrs(attrs, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        final.setdefault("id", field.auto_id)
+    final = widget.build_attrs(widget.attrs, final)
+    chosen = widget.format_value(field.value())
+    tags, marked = [], False
+    for value, label in choices:
+        value = "" if value is None else str(value)
+        mark = ""
+        if not marked and value in chosen:
+            mark, marked = " selected", True
+        tags.append(f'<option value="{escape(value)}"{mark}>{conditional_escape(label)}</option>')
+    # Every value and label escaped above; flatatt escapes the attributes.
+    return mark_safe(f'<select name="{escape(field.html_name)}"{flatatt(final)}>{"".join(tags)}</select>')  # noqa: S308
 
 
 @register.filter
