@@ -13,6 +13,7 @@ class IncentivesConfig(AppConfig):
         wiring.register()
         from prm.events.labels import register_states
 
-        from .models import ClaimStatus
+        from .models import ClaimStatus, MdfStatus
 
         register_states("spiff", ClaimStatus.choices)
+        register_states("mdf", MdfStatus.choices)

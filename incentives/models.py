@@ -199,6 +199,20 @@ class LedgerEntry(TenantOwned):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         ordering = ["transaction_id", "id"]
+        constraints = [
+            # A line on an MDF account names its budget, and only such a line does (the guards of
+            # migration 0008 sum per budget); an allocation is always a partner's.
+            models.CheckConstraint(
+                condition=(
+                    Q(budget__isnull=False, account__startswith="mdf_")
+                    | (Q(budget__isnull=True) & ~Q(account__startswith="mdf_"))
+                ),
+                name="ledger_mdf_line_budget",
+            ),
+            models.CheckConstraint(
+                condition=~Q(account="mdf_allocated") | Q(partner__isnull=False), name="ledger_mdf_allocated_partner"
+            ),
+        ]
         indexes = [
             # A payee's balances: sum(amount) per account and currency, read from the index alone.
             models.Index(
@@ -704,12 +718,12 @@ class MdfStatus(models.TextChoices):
     APPROVED = "approved", _("Claim approved")
     CLAIM_REJECTED = "claim_rejected", _("Claim rejected")
     CANCELLED = "cancelled", _("Cancelled")
-    EXPIRED = "expired", _("Expired: not claimed in time")
+    EXPIRED = "expired", _("Expired")
 
 
 # Who may move a request where (the services check the rest).
 MDF_TRANSITIONS = {
-    MdfStatus.SUBMITTED: {MdfStatus.PRE_APPROVED, MdfStatus.REJECTED, MdfStatus.CANCELLED},
+    MdfStatus.SUBMITTED: {MdfStatus.PRE_APPROVED, MdfStatus.REJECTED, MdfStatus.CANCELLED, MdfStatus.EXPIRED},
     MdfStatus.PRE_APPROVED: {MdfStatus.CLAIMED, MdfStatus.CANCELLED, MdfStatus.EXPIRED},
     MdfStatus.CLAIMED: {MdfStatus.APPROVED, MdfStatus.CLAIM_REJECTED, MdfStatus.PRE_APPROVED},
 }

@@ -18,9 +18,12 @@ from django.utils.translation import gettext
 from django.views import View
 
 from deals.models import Deal, DealStatus
+from deals.permissions import DEALS_VIEW_COMPANY
 from leads.models import Lead
-from partners.models import Partner
+from leads.permissions import LEADS_VIEW_COMPANY
+from partners.models import Partner, PartnerStatus
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
+from prm.l10n import money
 from prm.web.files import document_response
 from prm.web.views import ServiceView, paginate
 from programs.models import Program, Region
@@ -68,7 +71,7 @@ LINK_CHOICES = 200  # the newest deals and leads offered to credit to an activit
 def _request_form_kwargs(context) -> dict:
     return {
         "funds": [
-            (f["allocation"].pk, f"{f['budget'].name} ({f['mdf_allocated']} {f['budget'].currency})")
+            (f["allocation"].pk, f"{f['budget'].name} ({money(f['mdf_allocated'], f['budget'].currency)})")
             for f in context["open_funds"]
         ],
         "activity_types": [
@@ -129,18 +132,17 @@ def _proof_kinds(request) -> list[tuple[str, str]]:
     return [(kind, ProofKind(kind).label) for kind in kinds]
 
 
-def _link_targets(request) -> list[tuple[str, str]]:
-    deals = (
-        Deal.objects.filter(partner_id=request.partner_id)
-        .exclude(status=DealStatus.DRAFT)
-        .order_by("-created_at", "-id")
-        .values_list("id", "customer_name")[:LINK_CHOICES]
-    )
-    leads = (
-        Lead.objects.filter(partner_id=request.partner_id)
-        .order_by("-created_at", "-id")
-        .values_list("id", "reference", "company")[:LINK_CHOICES]
-    )
+def _link_targets(request, actor) -> list[tuple[str, str]]:
+    """The deals and leads the person may credit to the activity: the company's for a partner
+    admin, its own otherwise (``services.mdf.linkable``)."""
+    deals = Deal.objects.filter(partner_id=request.partner_id).exclude(status=DealStatus.DRAFT)
+    if not actor.can(DEALS_VIEW_COMPANY):
+        deals = deals.filter(registered_by_id=actor.pk)
+    leads = Lead.objects.filter(partner_id=request.partner_id)
+    if not actor.can(LEADS_VIEW_COMPANY):
+        leads = leads.filter(owner_id=actor.pk)
+    deals = deals.order_by("-created_at", "-id").values_list("id", "customer_name")[:LINK_CHOICES]
+    leads = leads.order_by("-created_at", "-id").values_list("id", "reference", "company")[:LINK_CHOICES]
     return [(f"deal:{pk}", f"{Deal(pk=pk).reference} · {name}") for pk, name in deals] + [
         (f"lead:{pk}", f"{ref} · {name}") for pk, ref, name in leads
     ]
@@ -160,7 +162,7 @@ def _request_context(actor, request_id: int, **forms) -> dict:
             context.setdefault("claim_form", MdfClaimForm(proof_kinds=_proof_kinds(mdf_request)))
             context.setdefault("extension_form", MdfExtensionForm())
         if context["can_link"]:
-            context.setdefault("link_form", MdfLinkForm(targets=_link_targets(mdf_request)))
+            context.setdefault("link_form", MdfLinkForm(targets=_link_targets(mdf_request, actor)))
     else:
         manage = actor.can(MDF_MANAGE)
         context["can_decide"] = manage and status == MdfStatus.SUBMITTED
@@ -169,6 +171,8 @@ def _request_context(actor, request_id: int, **forms) -> dict:
         context.setdefault("decision_form", MdfDecisionForm())
         context.setdefault("note_form", MdfNoteForm())
     context["office"] = actor.partner_id is None
+    # Who may read the credited deals' and leads' customers: staff, and a partner's admins.
+    context["show_names"] = context["office"] or actor.can(DEALS_VIEW_COMPANY)
     return context
 
 
@@ -227,7 +231,7 @@ class MdfLinkView(_PortalRequestAction):
     form_class, form_key = MdfLinkForm, "link_form"
 
     def get_form_kwargs(self):
-        return {"targets": _link_targets(self.object)}
+        return {"targets": _link_targets(self.object, self.actor)}
 
     def perform(self, data):
         kind, pk = data["target"].split(":")
@@ -311,8 +315,13 @@ class BudgetCreateView(ServiceView):
         return render(self.request, BUDGETS_TEMPLATE, _budgets_context(self.actor, form=form))
 
 
+PARTNERS_OFFERED = 5000
+
+
 def _partner_choices():
-    return list(Partner.objects.order_by("display_name").values_list("id", "display_name")[:2000])
+    """The active partners, by name (a select of up to 5,000, written in one loop by ``bs``)."""
+    partners = Partner.objects.filter(status=PartnerStatus.ACTIVE).order_by("display_name")
+    return list(partners.values_list("id", "display_name")[:PARTNERS_OFFERED])
 
 
 def _budget_context(request, actor, budget_id: int, *, form=None) -> dict:

@@ -63,3 +63,6 @@ def register() -> None:
     )
     menu_entry(area=PORTAL, label=gettext_lazy("Funds"), url_name="portal:mdf", capability=MDF_VIEW, order=81)
     events_recorded.connect(_events_recorded)
+    from . import extensions
+
+    extensions.register()

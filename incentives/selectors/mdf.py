@@ -71,7 +71,15 @@ def _balances(lines) -> dict:
 def funds_for_partner(*, actor) -> dict:
     """The partner's allocations with what is available, committed, reimbursed and expired in
     each; its latest activities; the activity types it may ask for."""
-    partner_id = actor.partner_id
+    return {
+        **partner_funds(partner_id=actor.partner_id),
+        "activity_types": list(MdfActivityType.objects.filter(is_active=True).order_by("name")),
+    }
+
+
+def partner_funds(*, partner_id: int, shown: int = REQUESTS_SHOWN) -> dict:
+    """A partner's allocations with their balances and its latest ``shown`` activities (its Funds
+    page; its record's Incentives tab)."""
     allocations = list(
         MdfAllocation.objects.filter(partner_id=partner_id)
         .select_related("budget")
@@ -91,13 +99,12 @@ def funds_for_partner(*, actor) -> dict:
     requests = list(
         MdfRequest.objects.filter(partner_id=partner_id)
         .order_by("-submitted_at", "-id")
-        .values(*REQUEST_FIELDS)[:REQUESTS_SHOWN]
+        .values(*REQUEST_FIELDS)[:shown]
     )
     return {
         "funds": funds,
         "open_funds": [f for f in funds if f["open"] and f[Account.MDF_ALLOCATED] > 0],
         "requests": requests,
-        "activity_types": list(MdfActivityType.objects.filter(is_active=True).order_by("name")),
     }
 
 

@@ -75,9 +75,12 @@ def statements_for_actor(*, actor, company: bool) -> list[dict]:
     )
 
 
-def paid_totals(*, actor, company: bool) -> dict[str, object]:
-    """What was paid so far per currency (the paid runs' payouts)."""
-    payouts = Payout.objects.filter(partner_id=actor.partner_id, run__status=RunStatus.PAID)
+def paid_totals(*, actor=None, company: bool = True, partner_id: int | None = None) -> dict[str, object]:
+    """What was paid so far per currency (the paid runs' payouts): to the actor's company (and its
+    people) or to the actor alone; or to ``partner_id`` and its people."""
+    payouts = Payout.objects.filter(
+        partner_id=partner_id if partner_id is not None else actor.partner_id, run__status=RunStatus.PAID
+    )
     if not company:
         payouts = payouts.filter(member_id=actor.pk)
     return {row["currency"]: row["total"] for row in payouts.values("currency").annotate(total=Sum("amount"))}

@@ -71,6 +71,24 @@ def held_totals(*, partner_id: int, member_id, since) -> dict[str, Decimal]:
     return {row["currency"]: -row["total"] for row in lines.values("currency").annotate(total=Sum("amount"))}
 
 
+def owed(*, partner_id: int, member_id, paid: dict) -> tuple[int, list[dict]]:
+    """The hold in days, and per currency what is pending, approved (out of its hold), held and
+    paid (``paid``: per currency, from the payouts) for the partner's company and people
+    (``member_id=EVERYONE``), or one member."""
+    paid = dict(paid)
+    hold_days = IncentiveSettings.objects.values_list("hold_days", flat=True).first()
+    if hold_days is None:  # not configured yet: the default
+        hold_days = IncentiveSettings._meta.get_field("hold_days").default
+    held = held_totals(partner_id=partner_id, member_id=member_id, since=tenant_today() - timedelta(days=hold_days))
+    totals = _totals(balances(partner_id=partner_id, member_id=member_id))
+    for row in totals:
+        row["paid"] = paid.pop(row["currency"], Decimal(0))
+        row["held"] = held.get(row["currency"], Decimal(0))
+        row["approved"] -= row["held"]
+    totals += [{"currency": c, "pending": 0, "approved": 0, "held": 0, "paid": t} for c, t in sorted(paid.items())]
+    return hold_days, totals
+
+
 def earnings_for_actor(*, actor) -> dict:
     """A partner user's earnings: the company's (partner admin, partner finance) or its own (a rep),
     its latest claims, and what it may claim (campaigns open to claims, its won deals)."""
@@ -78,18 +96,11 @@ def earnings_for_actor(*, actor) -> dict:
     claims = SpiffClaim.objects.filter(partner_id=actor.partner_id)
     if not company:
         claims = claims.filter(Q(rep_id=actor.pk) | Q(member_id=actor.pk))
-    paid = paid_totals(actor=actor, company=company)
-    member = EVERYONE if company else actor.pk
-    hold_days = IncentiveSettings.objects.values_list("hold_days", flat=True).first()
-    if hold_days is None:  # not configured yet: the default
-        hold_days = IncentiveSettings._meta.get_field("hold_days").default
-    held = held_totals(partner_id=actor.partner_id, member_id=member, since=tenant_today() - timedelta(days=hold_days))
-    totals = _totals(balances(partner_id=actor.partner_id, member_id=member))
-    for row in totals:
-        row["paid"] = paid.pop(row["currency"], Decimal(0))
-        row["held"] = held.get(row["currency"], Decimal(0))
-        row["approved"] -= row["held"]
-    totals += [{"currency": c, "pending": 0, "approved": 0, "held": 0, "paid": t} for c, t in sorted(paid.items())]
+    hold_days, totals = owed(
+        partner_id=actor.partner_id,
+        member_id=EVERYONE if company else actor.pk,
+        paid=paid_totals(actor=actor, company=company),
+    )
     context = {
         "company": company,
         "hold_days": hold_days,

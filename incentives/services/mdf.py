@@ -133,13 +133,19 @@ def allocation_left(allocation: MdfAllocation) -> Decimal:
     return lines.aggregate(s=Sum("amount"))["s"] or Decimal(0)
 
 
+def _overdrawn(error: IntegrityError) -> bool:
+    """Whether the database's MDF guard (migration 0008) refused the statement."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) == OVERDRAWN
+
+
 def _posting(**kwargs):
     """``ledger_post``, with the database's guard refusal turned into the partner's words."""
     try:
         with transaction.atomic():
             return ledger_post(**kwargs)
     except IntegrityError as error:
-        if OVERDRAWN not in str(error):
+        if not _overdrawn(error):
             raise
         raise PolicyViolation(
             gettext("That is more than is left: someone else used these funds at the same moment. Reload and retry."),
@@ -321,7 +327,7 @@ WITH eligible AS (
     FROM programs_enrollment e
     JOIN programs_tier t ON t.id = e.tier_id AND t.tenant_id = e.tenant_id
     JOIN partners_partner p ON p.id = e.partner_id AND p.tenant_id = e.tenant_id
-    WHERE e.tenant_id = %(tenant)s AND t.mdf_eligible AND t.mdf_allocation_percent > 0
+    WHERE e.tenant_id = %(tenant)s AND t.mdf_eligible AND t.mdf_allocation_percent > 0 AND p.status = 'active'
         AND (%(program)s::bigint IS NULL OR e.program_id = %(program)s)
         AND (%(region_code)s::text IS NULL OR %(region_code)s = ANY(p.regions_served)
              OR p.country = ANY(%(region_countries)s::text[]))
@@ -467,9 +473,10 @@ def mdf_request_submit(
         raise InvalidTransition(
             gettext("The period of %(budget)s has ended: its funds expired.") % {"budget": budget.name}
         )
-    if not budget.starts_on <= starts_on <= budget.ends_on:
+    if not budget.starts_on <= starts_on <= ends_on <= budget.ends_on:
+        # Within the period: a commitment that outlived its budget would never expire.
         raise PolicyViolation(
-            gettext("The activity starts within the fund's period, %(start)s to %(end)s.")
+            gettext("The activity takes place within the fund's period, %(start)s to %(end)s.")
             % {"start": budget.starts_on.isoformat(), "end": budget.ends_on.isoformat()}
         )
     share = activity_type.vendor_share_percent
@@ -536,6 +543,11 @@ def mdf_request_decide(
     allocation, request = _lock_request(request)
     _refuse_unless(request, MdfStatus.SUBMITTED)
     before, currency = request.status, request.currency
+    if approve and request.budget.ends_on < tenant_today():
+        raise InvalidTransition(
+            gettext("The period of %(budget)s has ended: its funds expired, and this request can only be rejected.")
+            % {"budget": request.budget.name}
+        )
     if approve:
         amount = request.requested_amount if amount in (None, "") else _cents(amount)
         if not 0 < amount <= request.requested_amount:
@@ -691,6 +703,8 @@ def mdf_claim_submit(
     request.status, request.actual_cost, request.claimed_amount = MdfStatus.CLAIMED, actual_cost, claimed
     request.claim_note, request.claimed_by, request.claimed_at = (note or "").strip(), actor, timezone.now()
     request.save(update_fields=["status", "actual_cost", "claimed_amount", "claim_note", "claimed_by", "claimed_at"])
+    # A request for more time still waiting is moot once the claim is in.
+    MdfExtension.objects.filter(request=request, status="pending").update(status="withdrawn", decided_at=timezone.now())
     params = {"amount": _money(claimed, request.currency)}
     event = event_record(
         actor=actor,
@@ -766,6 +780,9 @@ def mdf_claim_decide(
         if not reason:
             raise PolicyViolation(gettext("Say what the claim is missing: the partner reads it."))
         request.status = MdfStatus.PRE_APPROVED
+        # The partner gets the activity type's time to claim again, counted from today: the
+        # vendor's review may have taken longer than the due date left.
+        request.claim_due = max(request.claim_due, tenant_today() + timedelta(days=request.activity_type.claim_days))
         verb, message = events.MDF_CLAIM_RETURNED, gettext_noop("Claim sent back for more proof")
         title = gettext_noop("Your MDF claim needs more proof")
     elif decision == ClaimDecision.REJECT:
@@ -786,6 +803,7 @@ def mdf_claim_decide(
             "status",
             "reimbursed_amount",
             "reimbursement",
+            "claim_due",
             "claim_decided_by",
             "claim_decided_at",
             "claim_reason",
@@ -888,6 +906,17 @@ def mdf_extension_decide(*, actor: Membership, extension: MdfExtension, approve:
     return extension
 
 
+def linkable(actor: Membership, *, deal: Deal | None = None, lead: Lead | None = None) -> bool:
+    """Whether a partner user may credit this deal or lead: the company's (a partner admin), or its
+    own (the rep who registered the deal, the person who owns the lead)."""
+    from deals.permissions import DEALS_VIEW_COMPANY
+    from leads.permissions import LEADS_VIEW_COMPANY
+
+    if deal is not None:
+        return actor.can(DEALS_VIEW_COMPANY) or deal.registered_by_id == actor.pk
+    return actor.can(LEADS_VIEW_COMPANY) or lead.owner_id == actor.pk
+
+
 @transaction.atomic
 def mdf_link(*, actor: Membership, request: MdfRequest, deal: Deal | None = None, lead: Lead | None = None) -> MdfLink:
     """Credit a deal or a lead of the partner's to the activity it came from (once: a deal or a lead
@@ -902,6 +931,8 @@ def mdf_link(*, actor: Membership, request: MdfRequest, deal: Deal | None = None
     target = deal or lead
     if target.partner_id != request.partner_id:
         raise PolicyViolation(gettext("Only the partner's own deals and leads are credited to its activities."))
+    if actor.partner_id is not None and not linkable(actor, deal=deal, lead=lead):
+        raise NotAllowed(gettext("Credit a deal or a lead you may open."))
     if request.status not in (MdfStatus.PRE_APPROVED, MdfStatus.CLAIMED, MdfStatus.APPROVED):
         raise InvalidTransition(gettext("Only a pre-approved activity is credited with deals and leads."))
     try:
@@ -969,6 +1000,16 @@ def mdf_expire(*, on: date | None = None) -> ExpiryResult:
             to_state=request.status,
         )
         _tell_partner(request, event, title=gettext_noop("An MDF activity expired: it was not claimed in time"))
+        result.requests += 1
+    # Requests still waiting for pre-approval when their budget's period ended: nothing to commit.
+    stale = MdfRequest.objects.filter(status=MdfStatus.SUBMITTED, budget__ends_on__lt=today)
+    for request in stale.select_for_update(of=("self",), skip_locked=True).select_related("partner", "submitted_by"):
+        request.status = MdfStatus.EXPIRED
+        request.save(update_fields=["status"])
+        event = event_record(
+            actor=None, target=request, verb=events.MDF_EXPIRED, from_state=MdfStatus.SUBMITTED, to_state=request.status
+        )
+        _tell_partner(request, event, title=gettext_noop("An MDF request expired: its fund's period ended"))
         result.requests += 1
     with connection.cursor() as cursor:
         cursor.execute(_LEFT_SQL, {"tenant": current_tenant_id(), "today": today})

@@ -499,6 +499,10 @@ CASES.update(
             effect=_mdf_exists("MdfExtension", pk=lambda ctx: ctx.extension.pk, status=lambda ctx: "refused"),
         ),
         "office:mdf_proof": office_page(allowed=STAFF, args=PROOF, setup=mdf_claimed),
+        # the partner record's Incentives tab: what is owed, its funds, its activities and claims
+        "office:partner_incentives": office_page(
+            allowed=STAFF, args=lambda ctx: [ctx.side.partner.pk], setup=mdf_claimed, contains="Matrix roadshow"
+        ),
     }
 )
 

@@ -348,3 +348,84 @@ def test_a_claim_sent_back_for_more_proof_is_claimed_again_and_an_overdue_claim_
         late.refresh_from_db()
         with pytest.raises(PolicyViolation, match="ask for more time"):
             mdf_claim_submit(actor=acme.partner_admin, request=late, actual_cost=D(200), proofs={"invoice": pdf()})
+
+
+def test_a_claim_sent_back_late_gets_its_time_to_claim_again(acme):
+    with tenant_scope(acme.tenant):
+        budget = _budget(acme)
+        allocation = mdf_allocate(actor=acme.marketing, budget=budget, partner=acme.partner, amount=D("1000.00"))
+        kind = _activity_type(proof_required=[ProofKind.INVOICE], claim_days=10)
+        request = mdf_request_decide(
+            actor=acme.marketing, request=_request(acme, allocation, kind, cost="200.00"), approve=True
+        )
+        request = mdf_claim_submit(
+            actor=acme.partner_admin, request=request, actual_cost=D(200), proofs={"invoice": pdf()}
+        )
+        # the vendor reviews after the due date has passed
+        type(request).objects.filter(pk=request.pk).update(claim_due=tenant_today() - timedelta(days=3))
+        request.refresh_from_db()
+        request = mdf_claim_decide(
+            actor=acme.marketing, request=request, decision=ClaimDecision.RETURN, reason="Unreadable."
+        )
+        assert request.claim_due == tenant_today() + timedelta(days=10)
+        assert mdf_expire().requests == 0  # not expired by the night run
+        request = mdf_claim_submit(actor=acme.partner_admin, request=request, actual_cost=D(200), proofs={})
+        assert request.status == MdfStatus.CLAIMED
+
+
+def test_an_ended_period_takes_no_pre_approval_and_its_waiting_requests_expire(acme):
+    with tenant_scope(acme.tenant):
+        budget = _budget(acme)
+        allocation = mdf_allocate(actor=acme.marketing, budget=budget, partner=acme.partner, amount=D("1000.00"))
+        request = _request(acme, allocation, _activity_type(), cost="200.00")
+        with pytest.raises(PolicyViolation, match="within the fund's period"):
+            mdf_request_submit(
+                actor=acme.partner_admin,
+                allocation=allocation,
+                activity_type=_activity_type(name="Far"),
+                title="Far away",
+                description="Too late.",
+                starts_on=tenant_today(),
+                ends_on=date(9999, 12, 31),
+                cost=D("10.00"),
+            )
+        type(budget).objects.filter(pk=budget.pk).update(ends_on=tenant_today() - timedelta(days=1))
+        with pytest.raises(InvalidTransition, match="has ended"):
+            mdf_request_decide(actor=acme.marketing, request=request, approve=True)
+        assert mdf_expire().requests == 1
+        request.refresh_from_db()
+        assert request.status == MdfStatus.EXPIRED
+
+
+def test_a_partner_user_credits_only_deals_it_may_open(acme):
+    from incentives.services.mdf import linkable
+
+    with tenant_scope(acme.tenant):
+        budget = _budget(acme)
+        allocation = mdf_allocate(actor=acme.marketing, budget=budget, partner=acme.partner, amount=D("1000.00"))
+        request = mdf_request_decide(
+            actor=acme.marketing, request=_request(acme, allocation, _activity_type(), cost="200.00"), approve=True
+        )
+        marketer = MembershipFactory(tenant=acme.tenant, partner=acme.partner, role=Role.PARTNER_MARKETING)
+        reps_deal = DealFactory(
+            tenant=acme.tenant, partner=acme.partner, registered_by=acme.sales_rep, status="approved"
+        )
+        assert linkable(acme.partner_admin, deal=reps_deal) and not linkable(marketer, deal=reps_deal)
+        with pytest.raises(NotAllowed):
+            mdf_link(actor=marketer, request=request, deal=reps_deal)
+        mdf_link(actor=acme.partner_admin, request=request, deal=reps_deal)
+
+
+def test_the_database_refuses_an_mdf_line_without_its_budget(acme):
+    with tenant_scope(acme.tenant):
+        budget = _budget(acme)
+        with pytest.raises(IntegrityError, match="ledger_mdf_line_budget"), transaction.atomic():
+            LedgerEntry.objects.create(
+                transaction=budget.funding,
+                account=Account.MDF_ALLOCATED,
+                partner=acme.partner,
+                amount=D("0.00"),
+                currency="USD",
+                rate=D(1),
+                reporting_amount=D("0.00"),
+            )

@@ -25,6 +25,7 @@ PINNED_FUNDS = 8
 PINNED_QUEUE = 8
 PINNED_BUDGETS = 14
 PINNED_BUDGET = 14
+PINNED_RECORD_TAB = 15
 
 
 class Ctx:
@@ -136,3 +137,19 @@ def test_the_mdf_lists_cost_the_same_with_many_rows(acme, no_queries_from_templa
     assert_list_page(
         few["budget"], many["budget"], pinned=PINNED_BUDGET, row=r'<tr id="allocation-', rows=(1, 2), what="budget"
     )
+
+
+def test_the_partner_record_shows_what_is_owed_its_funds_and_activities(acme, no_queries_from_templates):
+    from .isolation import mdf_claimed
+
+    ctx = Ctx(acme)
+    mdf_claimed(ctx)
+    path = reverse("office:partner_incentives", args=[acme.partner.pk])
+    few = cost(acme.manager, path)
+    assert "Matrix funds" in few.html and "Matrix roadshow" in few.html and "$5,000.00" in few.html
+    _activities(acme, ctx.allocation, ctx.activity_type, 15)
+    many = cost(acme.manager, path)
+    assert_list_page(few, many, pinned=PINNED_RECORD_TAB, row=r'<li id="activity-', rows=(1, 10), what="record tab")
+    # another partner's record shows none of it
+    other = cost(acme.manager, reverse("office:partner_incentives", args=[acme.partners[1].pk]))
+    assert "Matrix roadshow" not in other.html and "No funds allocated." in other.html
