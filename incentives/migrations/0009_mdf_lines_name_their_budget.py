@@ -4,26 +4,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_user_language_time_zone'),
-        ('incentives', '0008_mdf_guards'),
-        ('partners', '0006_partnerlocation'),
-        ('tenancy', '0002_tenant_default_language'),
+        ("accounts", "0005_user_language_time_zone"),
+        ("incentives", "0008_mdf_guards"),
+        ("partners", "0006_partnerlocation"),
+        ("tenancy", "0002_tenant_default_language"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='mdfrequest',
-            name='status',
-            field=models.CharField(choices=[('submitted', 'Waiting for pre-approval'), ('pre_approved', 'Pre-approved'), ('rejected', 'Rejected'), ('claimed', 'Claim waiting for approval'), ('approved', 'Claim approved'), ('claim_rejected', 'Claim rejected'), ('cancelled', 'Cancelled'), ('expired', 'Expired')], default='submitted', max_length=16),
+            model_name="mdfrequest",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("submitted", "Waiting for pre-approval"),
+                    ("pre_approved", "Pre-approved"),
+                    ("rejected", "Rejected"),
+                    ("claimed", "Claim waiting for approval"),
+                    ("approved", "Claim approved"),
+                    ("claim_rejected", "Claim rejected"),
+                    ("cancelled", "Cancelled"),
+                    ("expired", "Expired"),
+                ],
+                default="submitted",
+                max_length=16,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('account__startswith', 'mdf_'), ('budget__isnull', False)), models.Q(('budget__isnull', True), models.Q(('account__startswith', 'mdf_'), _negated=True)), _connector='OR'), name='ledger_mdf_line_budget'),
+            model_name="ledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("account__startswith", "mdf_"), ("budget__isnull", False)),
+                    models.Q(("budget__isnull", True), models.Q(("account__startswith", "mdf_"), _negated=True)),
+                    _connector="OR",
+                ),
+                name="ledger_mdf_line_budget",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('account', 'mdf_allocated'), _negated=True), ('partner__isnull', False), _connector='OR'), name='ledger_mdf_allocated_partner'),
+            model_name="ledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("account", "mdf_allocated"), _negated=True), ("partner__isnull", False), _connector="OR"
+                ),
+                name="ledger_mdf_allocated_partner",
+            ),
         ),
     ]
