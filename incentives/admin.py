@@ -113,6 +113,7 @@ class SpiffCampaignForm(TenantModelForm):
             "currency",
             "cap_per_rep",
             "cap_per_partner",
+            "from_leads_only",
             "payee",
             "claim_mode",
             "is_active",
@@ -170,7 +171,17 @@ class IncentiveSettingsAdmin(TenantAdmin):
 class RebatePlanForm(TenantModelForm):
     class Meta:
         model = RebatePlan
-        fields = ("name", "program", "min_tier", "growth_only", "baseline", "bands", "is_active")
+        fields = (
+            "name",
+            "program",
+            "min_tier",
+            "growth_only",
+            "baseline",
+            "bands",
+            "accelerator_percent",
+            "accelerator_certifications",
+            "is_active",
+        )
 
     def clean_bands(self):
         bands = self.cleaned_data.get("bands")

@@ -95,7 +95,11 @@ def load(demo: Demo) -> None:
         )
     if not RebatePlan.objects.exists():
         plan = RebatePlan.objects.create(
-            name=GROWTH_PLAN, growth_only=True, baseline=Baseline.LAST_YEAR, bands=[["0", "1"], ["50000", "2"]]
+            name=GROWTH_PLAN,
+            growth_only=True,
+            baseline=Baseline.LAST_YEAR,
+            bands=[["0", "1"], ["50000", "2"]],
+            accelerator_percent=Decimal(25),  # certified partners earn a quarter more
         )
         measured = rebate_accrue(plan=plan, on=tenant_today()).partners
         demo.notes.append(f"{demo.tenant.slug}: a growth rebate plan, this quarter measured for {measured} partners")

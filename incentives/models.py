@@ -289,6 +289,11 @@ class SpiffCampaign(TenantOwned):
     cap_per_partner = models.DecimalField(
         _("cap per partner"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
+    from_leads_only = models.BooleanField(
+        _("only deals from the vendor's leads"),
+        default=False,
+        help_text=_("Only wins of registrations converted from a lead the vendor passed on count."),
+    )
     payee = models.CharField(_("paid to"), max_length=10, choices=SpiffPayee.choices, default=SpiffPayee.REP)
     claim_mode = models.CharField(
         _("claims"), max_length=10, choices=SpiffClaimMode.choices, default=SpiffClaimMode.AUTOMATIC
@@ -526,6 +531,24 @@ class RebatePlan(TenantOwned):
         help_text=_("Only partners of this tier or higher in the plan's program earn it."),
     )
     growth_only = models.BooleanField(_("only on growth"), default=True)
+    accelerator_percent = models.DecimalField(
+        _("certified accelerator (percent)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0), MaxValueValidator(500)],
+        help_text=_(
+            "A partner holding a certification on the quarter's last day earns this much more (e.g. 25: a rebate "
+            "of 1,000 becomes 1,250). 0: no accelerator."
+        ),
+    )
+    accelerator_certifications = ArrayField(
+        models.CharField(max_length=60),
+        default=list,
+        blank=True,
+        verbose_name=_("certifications that accelerate"),
+        help_text=_("Certification codes, separated by commas. Empty: any certification."),
+    )
     baseline = models.CharField(_("baseline"), max_length=10, choices=Baseline.choices, default=Baseline.LAST_YEAR)
     bands = models.JSONField(
         _("rate bands"),
@@ -560,6 +583,7 @@ class RebateAccrual(TenantOwned):
     baseline = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     incremental = models.DecimalField(max_digits=16, decimal_places=2)
     rate = models.DecimalField(max_digits=6, decimal_places=3)
+    accelerator = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))  # percent applied
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     accrued = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
     closed = models.BooleanField(default=False)

@@ -11,7 +11,8 @@ quarters before (quarters without revenue count as zero). With ``growth_only`` t
 is the growth, ``max(0, revenue - baseline)``; otherwise the revenue. The rate is the highest band
 the measured amount reaches; the rebate is the measured amount at that rate. Partners: those
 enrolled in the plan's program at its minimum tier or higher (any partner with revenue when the
-plan names no program).
+plan names no program). A plan with an accelerator raises the rebate of a partner holding a
+certification (one of the plan's, or any) on the quarter's last day by its percent.
 
 **What is posted.** Each partner's rebate against what its earlier runs accrued: the difference,
 as one accrual (expense against the company's pending account; negative when the figure fell,
@@ -73,7 +74,15 @@ WITH eligible AS (
 SELECT w.partner_id,
     COALESCE(sum(w.revenue) FILTER (WHERE w.won_on >= %(start)s), 0) AS actual,
     COALESCE(sum(w.revenue) FILTER (WHERE w.won_on BETWEEN %(base_start)s AND %(base_end)s), 0) AS base,
-    count(*) FILTER (WHERE w.won_on >= %(start)s AND w.revenue IS NULL) AS unconverted
+    count(*) FILTER (WHERE w.won_on >= %(start)s AND w.revenue IS NULL) AS unconverted,
+    -- Certified on the quarter's last day (one of the plan's certifications, or any): the accelerator.
+    %(accelerated)s AND EXISTS (
+        SELECT 1 FROM learning_certificate c
+        JOIN learning_certification k ON k.id = c.certification_id AND k.tenant_id = c.tenant_id
+        WHERE c.tenant_id = %(tenant)s AND c.partner_id = w.partner_id AND c.status = 'active'
+            AND c.issued_on <= %(end)s AND (c.expires_on IS NULL OR c.expires_on >= %(end)s)
+            AND (cardinality(%(codes)s::varchar[]) = 0 OR k.code = ANY(%(codes)s::varchar[]))
+    ) AS certified
 FROM won w
 WHERE %(program)s::bigint IS NULL OR w.partner_id IN (SELECT partner_id FROM eligible)
 GROUP BY w.partner_id
@@ -117,6 +126,8 @@ def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Mem
         "end": end,
         "base_start": base_start,
         "base_end": base_end,
+        "accelerated": plan.accelerator_percent > 0,
+        "codes": list(plan.accelerator_certifications or []),
     }
     with connection.cursor() as cursor:
         cursor.execute(_MEASURE_SQL, params)
@@ -126,41 +137,59 @@ def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Mem
         raise InvalidTransition(gettext("This quarter of the plan is closed: it is not measured again."))
     result, rows, postings = RunResult(), [], []
     seen = set()
-    for partner_id, actual, base, unconverted in measured:
+    for partner_id, actual, base, unconverted, certified in measured:
         seen.add(partner_id)
         result.unconverted += unconverted
         actual = Decimal(actual).quantize(CENT, ROUND_HALF_EVEN)
         baseline = (Decimal(base) / periods).quantize(CENT, ROUND_HALF_EVEN)
         incremental = max(Decimal(0), actual - baseline) if plan.growth_only else actual
         rate = _rate(plan.bands, incremental)
-        amount = (incremental * rate / 100).quantize(CENT, ROUND_HALF_EVEN)
-        rows.append((partner_id, actual, baseline, incremental, rate, amount))
+        accelerator = plan.accelerator_percent if certified else Decimal(0)
+        amount = (incremental * rate / 100 * (100 + accelerator) / 100).quantize(CENT, ROUND_HALF_EVEN)
+        rows.append((partner_id, actual, baseline, incremental, rate, accelerator, amount))
     # A partner measured before whose revenue is gone (wins reversed): its rebate falls to zero.
     for partner_id in set(existing) - seen:
         rows.append(
-            (partner_id, Decimal(0), existing[partner_id].baseline or Decimal(0), Decimal(0), Decimal(0), Decimal(0))
+            (
+                partner_id,
+                Decimal(0),
+                existing[partner_id].baseline or Decimal(0),
+                Decimal(0),
+                Decimal(0),
+                Decimal(0),
+                Decimal(0),
+            )
         )
     to_create, to_update, postable = [], [], []
-    for partner_id, actual, baseline, incremental, rate, amount in rows:
+    for partner_id, actual, baseline, incremental, rate, accelerator, amount in rows:
         accrual = existing.get(partner_id)
-        figures = (actual, baseline if plan.growth_only else None, incremental, rate, amount)
+        figures = (actual, baseline if plan.growth_only else None, incremental, rate, accelerator, amount)
         if accrual is None:
             accrual = RebateAccrual(
                 plan=plan, partner_id=partner_id, period_start=start, period_end=end, currency=reporting
             )
             to_create.append(accrual)
-        elif figures != (accrual.actual, accrual.baseline, accrual.incremental, accrual.rate, accrual.amount) or close:
+        elif close or figures != (
+            accrual.actual,
+            accrual.baseline,
+            accrual.incremental,
+            accrual.rate,
+            accrual.accelerator,
+            accrual.amount,
+        ):
             to_update.append(accrual)  # only what changed is written again
         else:
             continue
         delta = amount - accrual.accrued
-        accrual.actual, accrual.baseline, accrual.incremental, accrual.rate, accrual.amount = figures
+        (accrual.actual, accrual.baseline, accrual.incremental, accrual.rate, accrual.accelerator, accrual.amount) = (
+            figures
+        )
         accrual.accrued, accrual.closed, accrual.computed_at = amount, close, timezone.now()
         postable.append((accrual, delta))
     RebateAccrual.objects.bulk_create(to_create, batch_size=2000)
     RebateAccrual.objects.bulk_update(
         to_update,
-        ["actual", "baseline", "incremental", "rate", "amount", "accrued", "closed", "computed_at"],
+        ["actual", "baseline", "incremental", "rate", "accelerator", "amount", "accrued", "closed", "computed_at"],
         batch_size=500,
     )
     memo = f"{plan.name} {start:%Y-%m-%d}..{end:%Y-%m-%d}"

@@ -59,6 +59,8 @@ def spiff_quote(campaign: SpiffCampaign, deal: Deal) -> Quote | None:
         return None
     if campaign.program_id is not None and deal.program_id != campaign.program_id:
         return None
+    if campaign.from_leads_only and deal.source_lead_id is None:
+        return None
     lines = list(deal.lines.values_list("product_line_id", "quantity", "unit_price"))
     wanted = set(campaign.product_line_ids or ())
     eligible = [line for line in lines if not wanted or line[0] in wanted]

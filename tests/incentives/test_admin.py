@@ -116,6 +116,8 @@ def test_finance_sets_up_a_rebate_plan_in_the_admin_and_measures_the_quarter_fro
         "growth_only": "on",
         "baseline": "last_year",
         "bands": "[[0, 1], [100000, 2]]",
+        "accelerator_percent": "0",
+        "accelerator_certifications": "",
         "is_active": "on",
     }
     wrong = client.post("/admin/incentives/rebateplan/add/", plan | {"bands": '[["lots", 1]]'})

@@ -135,3 +135,23 @@ def test_the_statement_shows_revenue_baseline_growth_and_rate(acme):
         text = " ".join(" ".join(page.extract_text() for page in PdfReader(payout.statement.open("rb")).pages).split())
     assert payout.amount == D("1000.00")
     assert "Rebate" in text and "baseline $100,000.00" in text and "growth $50,000.00" in text and "at 2 %" in text
+
+
+def test_a_certified_partner_earns_the_plans_accelerator(acme):
+    from tests.learning.factories import CertificateFactory, CertificationFactory
+
+    with tenant_scope(acme.tenant):
+        certified, plain = acme.partner, acme.partners[1]
+        for partner in (certified, plain):
+            _won(acme, partner, "50000", date(2026, 8, 1))
+        storage = CertificationFactory(tenant=acme.tenant, code="storage-expert")
+        other = CertificationFactory(tenant=acme.tenant, code="sales-basics")
+        CertificateFactory(tenant=acme.tenant, certification=storage, holder=acme.sales_rep, issued_on=date(2026, 9, 1))
+        CertificateFactory(
+            tenant=acme.tenant, certification=other, holder=acme.sales[1], issued_on=date(2026, 9, 1)
+        )  # not one that accelerates
+        plan = _plan(acme, growth_only=False, accelerator_percent=D(25), accelerator_certifications=["storage-expert"])
+        rebate_accrue(plan=plan, on=Q3)
+        figures = {a.partner_id: (a.rate, a.accelerator, a.amount) for a in RebateAccrual.objects.filter(plan=plan)}
+        # 2 % of 50,000 = 1,000; certified: +25 % = 1,250
+        assert figures == {certified.pk: (D(2), D(25), D("1250.00")), plain.pk: (D(2), D(0), D("1000.00"))}

@@ -49,7 +49,9 @@ def _campaign(side, **fields):
     return SpiffCampaign.objects.create(tenant=side.tenant, **values)
 
 
-def _won_deal(side, *, rep=None, lines=((None, 2, "1000.00"),), won_amount="2000.00", currency="USD", won_on=WON_ON):
+def _won_deal(
+    side, *, rep=None, lines=((None, 2, "1000.00"),), won_amount="2000.00", currency="USD", won_on=WON_ON, **extra
+):
     deal = DealFactory(
         tenant=side.tenant,
         partner=side.partner,
@@ -58,6 +60,7 @@ def _won_deal(side, *, rep=None, lines=((None, 2, "1000.00"),), won_amount="2000
         won_on=won_on,
         won_amount=D(won_amount),
         currency=currency,
+        **extra,
     )
     for line, quantity, price in lines:
         product = ProductFactory(tenant=side.tenant, **({"line": line} if line else {}))
@@ -214,3 +217,17 @@ def test_two_claims_at_once_cannot_both_take_the_last_of_a_cap(acme):
         claims = list(SpiffClaim.objects.filter(campaign=campaign))
         assert len(claims) == 1 and claims[0].amount == D("500.00")
         assert _owed(acme)[("pending", "USD")] == D("500.00")
+
+
+def test_a_campaign_for_the_vendors_leads_pays_only_wins_converted_from_a_lead(acme):
+    from incentives.services.spiffs import spiff_quote
+    from tests.leads.factories import LeadFactory
+
+    with tenant_scope(acme.tenant):
+        campaign = _campaign(acme)
+        campaign.from_leads_only = True
+        campaign.save()
+        plain = _won_deal(acme)
+        assert spiff_quote(campaign, plain) is None
+        from_lead = _won_deal(acme, source_lead_id=LeadFactory(tenant=acme.tenant).pk)
+        assert spiff_quote(campaign, from_lead) is not None
