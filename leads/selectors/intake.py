@@ -119,6 +119,22 @@ def lead_rows_for_actor(
     return leads.values(*LIST_FIELDS), leads
 
 
+PARTNER_LEADS_SHOWN = 25
+
+
+def partner_lead_rows_for_actor(*, actor, partner_id: int, limit: int = PARTNER_LEADS_SHOWN):
+    """A partner's leads for its record (staff only): those it holds, the one offered to it now and
+    those it referred, newest first (``limit`` of them, as rows of ``LIST_FIELDS``), and how many it
+    holds per status."""
+    from django.db.models import Count
+
+    _staff(actor)
+    mine = Q(partner_id=partner_id) | Q(offered_to_id=partner_id) | Q(source_partner_id=partner_id)
+    rows = list(Lead.objects.filter(mine).order_by("-created_at", "-id").values(*LIST_FIELDS)[:limit])
+    held = Lead.objects.filter(partner_id=partner_id).values_list("status").annotate(n=Count("id")).order_by()
+    return rows, dict(held)
+
+
 def queue_items_for_actor(*, actor, limit: int) -> tuple[list[dict], int]:
     """The queue's oldest leads (what has waited longest first) and how many wait, in one query."""
     from django.db.models import Count, Window

@@ -122,6 +122,41 @@ def _lead_link():
 # --- the lead list and queue -------------------------------------------------------------------------
 
 
+def _decorate(rows) -> None:
+    """What the lead tables show of each row: its links, labels, badge and times."""
+    lead_url, review_url = _lead_link(), url_pattern("office:lead_review", "lead_id")
+    statuses, sources, reasons = dict(LeadStatus.choices), dict(LeadSource.choices), dict(QueueReason.choices)
+    programs = dict(program_options())
+    for row in rows:
+        row["url"] = lead_url(row["id"])
+        row["review_url"] = review_url(row["id"]) if row["status"] in _REVIEWED else ""
+        row["status_label"] = statuses.get(row["status"], row["status"])
+        row["badge"] = STATUS_BADGES.get(row["status"], "text-bg-secondary")
+        row["source_label"] = sources.get(row["source"], row["source"])
+        row["reason_label"] = reasons.get(row["queue_reason"], "")
+        row["program"] = programs.get(row["program_id"], "")
+        row["received"] = shown_time(row["created_at"])
+        row["holder"] = row["partner__display_name"] or row["offered_to__display_name"] or ""
+
+
+def partner_leads_tab(*, request, actor, partner) -> dict:
+    """The partner record's Leads tab: its latest leads (held, offered, referred) and what it holds
+    per status, with a link to the lead list filtered to it."""
+    from urllib.parse import urlencode
+
+    from ..selectors.intake import partner_lead_rows_for_actor
+
+    rows, held = partner_lead_rows_for_actor(actor=actor, partner_id=partner.pk)
+    _decorate(rows)
+    statuses = dict(LeadStatus.choices)
+    query = urlencode({"view": "all", "partner_name": partner.display_name})
+    return {
+        "lead_rows": rows,
+        "held": [(statuses.get(status, status), count) for status, count in sorted(held.items())],
+        "all_leads_url": f"{reverse('office:leads')}?{query}",
+    }
+
+
 def list_filter_form(query) -> LeadListFilterForm:
     return LeadListFilterForm(query, programs=program_options())
 
@@ -137,19 +172,7 @@ class LeadListView(MemberRequiredMixin, View):
         filters = filter_form.filters()
         rows, leads = lead_rows_for_actor(actor=self.actor, **filters)
         page = paginate(request, rows, count_from=leads)
-        lead_url, review_url = _lead_link(), url_pattern("office:lead_review", "lead_id")
-        statuses, sources, reasons = dict(LeadStatus.choices), dict(LeadSource.choices), dict(QueueReason.choices)
-        programs = dict(program_options())
-        for row in page.object_list:
-            row["url"] = lead_url(row["id"])
-            row["review_url"] = review_url(row["id"]) if row["status"] in _REVIEWED else ""
-            row["status_label"] = statuses.get(row["status"], row["status"])
-            row["badge"] = STATUS_BADGES.get(row["status"], "text-bg-secondary")
-            row["source_label"] = sources.get(row["source"], row["source"])
-            row["reason_label"] = reasons.get(row["queue_reason"], "")
-            row["program"] = programs.get(row["program_id"], "")
-            row["received"] = shown_time(row["created_at"])
-            row["holder"] = row["partner__display_name"] or row["offered_to__display_name"] or ""
+        _decorate(page.object_list)
         context = {
             "filter_form": filter_form,
             "view": filters["view"],

@@ -77,3 +77,15 @@ def register() -> None:
     )
     action_source(area=OFFICE, name="lead_queue", items=queue_items, capability=LEADS_MANAGE, order=18)
     filter_page("leads", url_name="office:leads", capability=LEADS_VIEW, clean=_clean_list_query)
+    from partners.hooks import record_tab
+
+    from ..views.intake import partner_leads_tab
+
+    record_tab(
+        name="leads",
+        label=gettext_lazy("Leads"),
+        template="leads/intake/_partner_leads.html",
+        context=partner_leads_tab,
+        capability=LEADS_VIEW,
+        order=65,
+    )

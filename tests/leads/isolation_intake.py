@@ -101,6 +101,10 @@ ROUTED = (LeadStatus.NEW, LeadStatus.OFFERED, LeadStatus.QUEUED)
 
 CASES: dict[str, Case] = {
     "office:leads": office_page(allowed=STAFF, setup=flagged, contains="Matrix Duplicate GmbH"),
+    # the partner record's Leads tab: partner 1's referral is listed there
+    "office:partner_leads": office_page(
+        allowed=STAFF, args=lambda ctx: [ctx.side.partner.pk], setup=referral, contains="Matrix Referral"
+    ),
     "office:lead_create": office_page(allowed=STAFF, contains="Enter a lead"),
     "office:lead_review": office_page(allowed=STAFF, setup=referral, args=LEAD, contains="Matrix Referral GmbH"),
     "office:lead_referral_accept": office_write(

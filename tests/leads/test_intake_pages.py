@@ -158,3 +158,26 @@ def test_the_queues_partial_index_holds_every_lead_the_queue_shows():
         "offered_to__isnull": True,
         "updated_at__lt": None,
     }
+
+
+def test_the_partner_record_lists_its_leads_and_what_it_holds(acme, no_queries_from_templates):
+    path = reverse("office:partner_leads", args=[acme.partner.pk])
+
+    def leads(n, company):
+        with tenant_scope(acme.tenant):
+            for i in range(n):
+                LeadFactory(
+                    tenant=acme.tenant, company=f"{company} {i}", source_partner=acme.partner, source="referral"
+                )
+
+    leads(1, "Referred")
+    few = cost(acme.manager, path)
+    leads(30, "More")
+    many = cost(acme.manager, path)
+    assert_list_page(few, many, pinned=PINNED_PARTNER_TAB, row=r'<tr id="lead-', rows=(1, 25), what="leads tab")
+    assert "Referred 0" in few.html and "The partner holds no lead." in few.html
+    # another partner's record shows none of them
+    assert "Referred 0" not in cost(acme.manager, reverse("office:partner_leads", args=[acme.partners[1].pk])).html
+
+
+PINNED_PARTNER_TAB = 7

@@ -16,6 +16,7 @@ def test_the_record_tabs_are_the_declared_ones_in_order_with_their_urls():
         ("programs", "Programs"),
         ("deals", "Deals"),
         ("onboarding", "Onboarding"),  # recruitment's
+        ("leads", "Leads"),  # leads'
         ("incentives", "Incentives"),  # incentives'
         ("timeline", "Timeline"),
     ]
