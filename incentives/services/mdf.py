@@ -432,6 +432,17 @@ def _lock_request(request: MdfRequest) -> tuple[MdfAllocation, MdfRequest]:
     return allocation, request
 
 
+def _decided_amount(amount, *, ceiling: Decimal, reason: str, out_of_range: str, needs_reason: str) -> Decimal:
+    """A decision's amount: all of ``ceiling`` when none is given; else more than zero and at most
+    ``ceiling``, and a part only with a reason (the partner reads it)."""
+    amount = ceiling if amount in (None, "") else _cents(amount)
+    if not 0 < amount <= ceiling:
+        raise PolicyViolation(out_of_range)
+    if amount < ceiling and not reason:
+        raise PolicyViolation(needs_reason)
+    return amount
+
+
 def _refuse_unless(request: MdfRequest, *statuses: str) -> None:
     if request.status not in statuses:
         raise InvalidTransition(
@@ -549,14 +560,14 @@ def mdf_request_decide(
             % {"budget": request.budget.name}
         )
     if approve:
-        amount = request.requested_amount if amount in (None, "") else _cents(amount)
-        if not 0 < amount <= request.requested_amount:
-            raise PolicyViolation(
-                gettext("Pre-approve more than zero and at most the %(requested)s asked for.")
-                % {"requested": _money(request.requested_amount, currency)}
-            )
-        if amount < request.requested_amount and not reason:
-            raise PolicyViolation(gettext("Say why only part is pre-approved: the partner reads it."))
+        amount = _decided_amount(
+            amount,
+            ceiling=request.requested_amount,
+            reason=reason,
+            out_of_range=gettext("Pre-approve more than zero and at most the %(requested)s asked for.")
+            % {"requested": _money(request.requested_amount, currency)},
+            needs_reason=gettext("Say why only part is pre-approved: the partner reads it."),
+        )
         left = allocation_left(allocation)
         if amount > left:
             raise PolicyViolation(
@@ -743,14 +754,14 @@ def mdf_claim_decide(
     before, currency, budget_id = request.status, request.currency, request.budget_id
     params: dict = {}
     if decision == ClaimDecision.APPROVE:
-        amount = request.claimed_amount if amount in (None, "") else _cents(amount)
-        if not 0 < amount <= request.claimed_amount:
-            raise PolicyViolation(
-                gettext("Approve more than zero and at most the %(claimed)s claimed.")
-                % {"claimed": _money(request.claimed_amount, currency)}
-            )
-        if amount < request.claimed_amount and not reason:
-            raise PolicyViolation(gettext("Say why only part of the claim is approved: the partner reads it."))
+        amount = _decided_amount(
+            amount,
+            ceiling=request.claimed_amount,
+            reason=reason,
+            out_of_range=gettext("Approve more than zero and at most the %(claimed)s claimed.")
+            % {"claimed": _money(request.claimed_amount, currency)},
+            needs_reason=gettext("Say why only part of the claim is approved: the partner reads it."),
+        )
         unused = request.approved_amount - amount
         back = Account.MDF_EXPIRED if request.budget.ends_on < tenant_today() else Account.MDF_ALLOCATED
         lines = [
