@@ -66,6 +66,7 @@ RESPONSIVENESS_DAYS = 90
 # they entered it): the upper bounds, the last bucket open-ended.
 OFFER_AGE_HOURS = (4, 24, 48)
 QUEUE_AGE_DAYS = (1, 3, 7)
+HELD_AGE_DAYS = (7, 14, 30)  # accepted leads by days since anything changed on them
 
 # The statuses of an offer the partner decided (answered or let time out), accepted at some point,
 # answered.
@@ -459,6 +460,10 @@ class Aging:
     offers: list[AgeBucket]
     queue: list[AgeBucket]
     queue_reasons: dict[str, int] = field(default_factory=dict)
+    # Leads partners accepted (accepted, being worked), by days since anything last changed on them
+    # (``HELD_AGE_DAYS``): the ones nobody works stand out; ``unopened`` counts accepted, ``opened``
+    # being worked.
+    held: list[AgeBucket] = field(default_factory=list)
 
     @property
     def open_offers(self) -> int:
@@ -498,21 +503,31 @@ SELECT 'queue', {queue_bucket}, false, q.queue_reason, count(*), 0
      WHERE l.tenant_id = %(tenant)s AND l.status = 'queued'
   ) q
  GROUP BY 2, 4
+UNION ALL
+SELECT 'held', {held_bucket}, l.status = 'working', '', count(*), 0
+  FROM leads_lead l
+ WHERE l.tenant_id = %(tenant)s AND l.status IN ('accepted', 'working')
+ GROUP BY 2, 3
 """
 
 
 def aging_for_actor(*, actor, now: datetime | None = None) -> Aging:
     """Open offers by age (``OFFER_AGE_HOURS``) and opened or not; leads in the vendor's queue by
-    days waiting (``QUEUE_AGE_DAYS``) and by reason. One statement."""
+    days waiting (``QUEUE_AGE_DAYS``) and by reason; accepted leads by days without a change
+    (``HELD_AGE_DAYS``), accepted or being worked. One statement."""
     _require_staff(actor)
     now = now or timezone.now()
     offer_hours = "(extract(epoch FROM %(now)s - o.offered_at) / 3600.0)"
     queue_days = "(extract(epoch FROM %(now)s - q.since) / 86400.0)"
+    held_days = "(extract(epoch FROM %(now)s - l.updated_at) / 86400.0)"
     sql = _AGING_SQL.format(
-        offer_bucket=_bucket_sql(offer_hours, OFFER_AGE_HOURS), queue_bucket=_bucket_sql(queue_days, QUEUE_AGE_DAYS)
+        offer_bucket=_bucket_sql(offer_hours, OFFER_AGE_HOURS),
+        queue_bucket=_bucket_sql(queue_days, QUEUE_AGE_DAYS),
+        held_bucket=_bucket_sql(held_days, HELD_AGE_DAYS),
     )
     offers = [AgeBucket(n) for n in range(len(OFFER_AGE_HOURS) + 1)]
     queue = [AgeBucket(n) for n in range(len(QUEUE_AGE_DAYS) + 1)]
+    held = [AgeBucket(n) for n in range(len(HELD_AGE_DAYS) + 1)]
     reasons: dict[str, int] = {}
     for kind, bucket, opened, reason, count, overdue in _rows(sql, {"tenant": _tenant_id(), "now": now}):
         if kind == "offer":
@@ -523,11 +538,17 @@ def aging_for_actor(*, actor, now: datetime | None = None) -> Aging:
                 old.opened + (count if opened else 0),
                 old.overdue + overdue,
             )
+        elif kind == "held":
+            old = held[bucket]
+            # "opened" is being worked; "unopened", accepted and not worked yet.
+            held[bucket] = AgeBucket(
+                bucket, old.unopened + (0 if opened else count), old.opened + (count if opened else 0)
+            )
         else:
             old = queue[bucket]
             queue[bucket] = AgeBucket(bucket, old.unopened + count)
             reasons[reason] = reasons.get(reason, 0) + count
-    return Aging(offers=offers, queue=queue, queue_reasons=reasons)
+    return Aging(offers=offers, queue=queue, queue_reasons=reasons, held=held)
 
 
 # What a row of the open offers' list shows (and the CSV exports).

@@ -35,6 +35,7 @@ from ..forms_reports import FairnessFilterForm
 from ..models import QueueReason
 from ..permissions import LEADS_CAPACITY, LEADS_VIEW
 from ..selectors.reports import (
+    HELD_AGE_DAYS,
     OFFER_AGE_HOURS,
     PAGE_ROWS,
     QUEUE_AGE_DAYS,
@@ -221,6 +222,16 @@ def _queue_bucket_labels() -> list[str]:
     ]
 
 
+def _held_bucket_labels() -> list[str]:
+    first, second, third = HELD_AGE_DAYS
+    return [
+        gettext("Under %(days)d days") % {"days": first},
+        gettext("%(low)d to %(high)d days") % {"low": first, "high": second},
+        gettext("%(low)d to %(high)d days") % {"low": second, "high": third},
+        gettext("Over %(days)d days") % {"days": third},
+    ]
+
+
 def _age_text(hours: float) -> str:
     if hours < 48:
         return gettext("%(hours)d h") % {"hours": int(hours)}
@@ -256,6 +267,7 @@ class LeadAgingView(MemberRequiredMixin, View):
                 "aging": aging,
                 "offer_buckets": list(zip(offer_labels, aging.offers, strict=True)),
                 "queue_buckets": list(zip(queue_labels, aging.queue, strict=True)),
+                "held_buckets": list(zip(_held_bucket_labels(), aging.held, strict=True)),
                 "queue_reasons": sorted(
                     (
                         (str(reasons.get(code, code or gettext("No reason recorded"))), count)

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from leads.models import LeadCapacity, LeadStatus, OfferStatus, QueueReason
+from leads.models import Lead, LeadCapacity, LeadStatus, OfferStatus, QueueReason
 from leads.selectors.reports import fairness_for_actor, period_for
 from prm.memo import reference_changed
 from prm.tenancy.scope import platform_scope, tenant_scope
@@ -342,3 +342,26 @@ def test_money_is_decimal(rw):
         period = period_for("30", today=timezone.now().astimezone(zone).date(), zone=zone)
         report = fairness_for_actor(actor=rw.side.manager, period=period, currency="USD", limit=None)
     assert report.totals.won_amount == Decimal("1000.00") and isinstance(report.rows[0].won_amount, Decimal)
+
+
+def test_aging_shows_accepted_leads_nobody_works(rw):
+    side, now = rw.side, timezone.now()
+
+    def held_cells():
+        held = _table(body(make_client(side.manager).get(AGING)), "held-ages")
+        rows = held.split("<tr>")[2:]
+        return [[int(c.split(">")[-1]) for c in row.split("</td>")[:-1]] for row in rows]
+
+    before = held_cells()
+    # an accepted lead untouched for 20 days, and one being worked but untouched for 40 days
+    with tenant_scope(side.tenant):
+        for status, days in ((LeadStatus.ACCEPTED, 20), (LeadStatus.WORKING, 40)):
+            lead = LeadFactory(tenant=side.tenant, status=status, partner=side.partner, accepted_at=now)
+            Lead.objects.filter(pk=lead.pk).update(updated_at=now - timedelta(days=days))
+    after = held_cells()
+    # (accepted, being worked, total) per bucket: < 7 days, 7-14, 14-30, > 30 days
+    added = [
+        [a - b for a, b in zip(row_after, row_before, strict=True)]
+        for row_after, row_before in zip(after, before, strict=True)
+    ]
+    assert added == [[0, 0, 0], [0, 0, 0], [1, 0, 1], [0, 1, 1]]
