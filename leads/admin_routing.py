@@ -180,6 +180,6 @@ class LeadSettingsAdmin(TenantAdmin):
 
 @admin.register(LeadProgramSettings)
 class LeadProgramSettingsAdmin(TenantAdmin):
-    list_display = ("program", "acceptance_hours", "max_offers")
+    list_display = ("program", "acceptance_hours", "max_offers", "stale_after_days")
     list_select_related = ("program",)
-    fields = ("program", "acceptance_hours", "max_offers")
+    fields = ("program", "acceptance_hours", "max_offers", "stale_after_days")

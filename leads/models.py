@@ -89,6 +89,16 @@ class LeadProgramSettings(TenantOwned):
     max_offers = models.PositiveSmallIntegerField(
         _("offers before the lead returns to the queue"), default=3, validators=[MinValueValidator(1)]
     )
+    stale_after_days = models.PositiveSmallIntegerField(
+        _("pull back accepted leads left unchanged for (days)"),
+        default=0,
+        validators=[MaxValueValidator(365)],
+        help_text=_(
+            "A lead the partner accepted and then left without any change (status, stage, next step, owner, a "
+            "message from the partner) for this many days goes back to the vendor and is offered to the next "
+            "partner. 0: never."
+        ),
+    )
 
     class Meta:
         verbose_name = _("program lead settings")
@@ -297,6 +307,7 @@ class QueueReason(models.TextChoices):
     RETURNED = "returned", _("Returned by the partner")
     FLAGGED = "flagged", _("Flagged as spam or a duplicate by a partner")
     MANUAL = "manual", _("Held by staff")
+    STALE = "stale", _("Not worked by the partner in time")
 
 
 class Lead(TenantOwned):

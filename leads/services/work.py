@@ -207,9 +207,17 @@ def lead_return(*, actor: Membership, lead: Lead, reason: str) -> Lead:
         note=reason,
         data={"partner_id": partner.pk},
     )
+    _give_back(lead, partner, reason=QueueReason.RETURNED, title=gettext_noop("given back by %(partner)s"), note=reason)
+    return lead
+
+
+def _give_back(lead: Lead, partner: Partner, *, reason: str, title: str, note: str) -> None:
+    """The (locked) lead leaves the company for the vendor's queue and is routed on at once; the
+    partner's accepted offer was marked returned by the caller, so it is never offered to the
+    company again."""
     # The lead leaves the company: written as the tenant (it no longer passes the partner's policy).
     with step_out_to_tenant():
-        lead.status, lead.queue_reason = LeadStatus.QUEUED, QueueReason.RETURNED
+        lead.status, lead.queue_reason = LeadStatus.QUEUED, reason
         lead.partner, lead.owner, lead.accepted_at = None, None, None
         lead.stage, lead.next_step, lead.expected_value = LeadStage.NOT_CONTACTED, "", None
         lead.save(
@@ -230,12 +238,76 @@ def lead_return(*, actor: Membership, lead: Lead, reason: str) -> Lead:
             None,
             to=vendor_followers(partner),
             kind=notifications.QUEUED,
-            title=gettext_noop("given back by %(partner)s"),
+            title=title,
             params={"partner": str(partner)},
-            note=reason,
+            note=note,
         )
         outbox_enqueue(task_name=ROUTE_TASK, lead_id=lead.pk, trigger="returned")
-    return lead
+
+
+PULL_BACK_BATCH = 500
+
+
+def leads_pull_back(*, now=None) -> int:
+    """Accepted leads their program's ``stale_after_days`` found without any change go back to the
+    vendor and on to the next partner, like a return (the offer is marked returned: the company is
+    not offered it again); the company's people and the vendor hear why. Run by the offers sweep;
+    safe to run twice (a lead pulled back is no longer held). Returns how many."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+
+    from ..models import LeadProgramSettings
+
+    now = now or timezone.now()
+    days = dict(
+        LeadProgramSettings.objects.filter(stale_after_days__gt=0).values_list("program_id", "stale_after_days")
+    )
+    if not days:
+        return 0
+    unchanged = Q()
+    for program_id, limit in days.items():
+        unchanged |= Q(program_id=program_id, updated_at__lt=now - timedelta(days=limit))
+    stale = (
+        Lead.objects.filter(unchanged, status__in=HELD_LEAD_STATUSES, partner__isnull=False)
+        .select_for_update(skip_locked=True)
+        .order_by("updated_at", "id")[:PULL_BACK_BATCH]
+    )
+    pulled = 0
+    for lead in stale:
+        partner = Partner.objects.get(pk=lead.partner_id)
+        LeadOffer.objects.filter(lead_id=lead.pk, partner_id=partner.pk, status=OfferStatus.ACCEPTED).update(
+            status=OfferStatus.RETURNED
+        )
+        before, holders = lead.status, receivers_by_partner([partner.pk]).get(partner.pk, [])
+        params = {"days": days[lead.program_id]}
+        event = event_record(
+            actor=None,
+            target=lead,
+            verb=events.PULLED_BACK,
+            from_state=before,
+            to_state=LeadStatus.QUEUED,
+            message=gettext_noop("Pulled back: no change for %(days)s days."),
+            params=params,
+            data={"partner_id": partner.pk},
+        )
+        tell_lead(
+            lead,
+            event,
+            to=holders,
+            kind=notifications.QUEUED,
+            title=gettext_noop("pulled back: no change for %(days)s days"),
+            params=params,
+        )
+        _give_back(
+            lead,
+            partner,
+            reason=QueueReason.STALE,
+            title=gettext_noop("pulled back from %(partner)s: not worked in time"),
+            note="",
+        )
+        pulled += 1
+    return pulled
 
 
 @transaction.atomic
@@ -287,6 +359,8 @@ def lead_message_post(*, actor: Membership, lead: Lead, body: str, internal: boo
     )
     if message.internal:
         return message
+    if not actor.is_staff_member:  # the partner's word counts as work on the lead (the pull-back)
+        Lead.objects.filter(pk=lead.pk).update(updated_at=timezone.now())
     if actor.is_staff_member:
         if lead.owner_id:
             other_side = list(Membership.objects.filter(pk=lead.owner_id, is_active=True).select_related("user"))

@@ -139,3 +139,35 @@ def test_the_sweep_s_queries_do_not_grow_with_the_number_of_offers(acme, cat):
         LeadOffer.objects.filter(pk__in=some[2:]).update(due_at=timezone.now() - timedelta(minutes=1))
     expire_many = _queries_of_a_sweep(acme)
     assert expire_few == expire_many
+
+
+def test_an_accepted_lead_nobody_works_is_pulled_back_and_offered_on(acme, cat):
+    from leads.models import LeadProgramSettings, QueueReason
+    from leads.services.work import lead_message_post
+    from prm.events.models import Event
+
+    from .offers_setup import accepted
+
+    # given a program that pulls back accepted leads left unchanged for 14 days
+    stale = accepted(acme)
+    worked = accepted(acme)
+    with tenant_scope(acme.tenant):
+        LeadProgramSettings.objects.update_or_create(program_id=stale.program_id, defaults={"stale_after_days": 14})
+    with platform_scope():
+        Lead.objects.filter(pk__in=[stale.pk, worked.pk]).update(updated_at=timezone.now() - timedelta(days=15))
+    # and the partner wrote about the other one today (its word counts as work)
+    with tenant_scope(acme.tenant, partner=acme.partner):
+        lead_message_post(actor=acme.partner_admin, lead=worked, body="Called them; meeting on Friday.")
+    # when the sweep runs (twice)
+    assert sweep(acme).pulled_back == 1
+    assert sweep(acme).pulled_back == 0
+    # then the stale lead left the company for the queue (routed on after the commit), the company's
+    # offer is marked returned so it is not offered it again, and the company is told why
+    stale, worked = reload(stale), reload(worked)
+    assert (stale.status, stale.partner_id, stale.queue_reason) == (LeadStatus.QUEUED, None, QueueReason.STALE)
+    assert worked.status == LeadStatus.ACCEPTED and worked.partner_id == acme.partner.pk
+    with platform_scope():
+        assert LeadOffer.objects.get(lead=stale, partner=acme.partner).status == OfferStatus.RETURNED
+        assert Event.objects.filter(object_id=stale.pk, verb="lead.pulled_back").exists()
+    told = [n for n in notes_of(notifications.QUEUED) if n.recipient.partner_id == acme.partner.pk]
+    assert told and "no change for 14 days" in told[0].title
