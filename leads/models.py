@@ -349,6 +349,9 @@ class Lead(TenantOwned):
         default=False,
         help_text=_("A referral whose contact details the partner shares only once the vendor accepts it."),
     )
+    # When the referrer was reminded to share the withheld contact (once, REFERRAL_REMINDER_DAYS
+    # after the vendor accepted the referral).
+    contact_reminded_at = models.DateTimeField(null=True, blank=True)
     # Where and what
     country = models.CharField(_("country"), max_length=2, blank=True)
     region_code = models.CharField(_("region"), max_length=40, blank=True)

@@ -367,6 +367,7 @@ class OffersSweepSummary:
     expired: int = 0
     queued: int = 0  # leads in the lead managers' digest of returns to the queue
     pulled_back: int = 0  # accepted leads left unchanged too long, back to the vendor and on
+    contact_reminders: int = 0  # accepted referrals still waiting for their contact's details
 
 
 # The offers alone (no join to the leads: their references are read afterwards for the lines
@@ -518,11 +519,14 @@ def offers_sweep(*, now: datetime | None = None) -> OffersSweepSummary:
     Safe to run twice: a reminded or expired offer is no longer a candidate."""
     now = now or timezone.now()
     lead_type = ContentType.objects.get_for_model(Lead)
+    from .referrals import referral_contact_reminders
     from .work import leads_pull_back
 
     summary = OffersSweepSummary(reminded=_remind(now), expired=_expire(now, lead_type))
     # Accepted leads nobody works go back to the vendor and on (their programs' stale_after_days).
     summary.pulled_back = leads_pull_back(now=now)
+    # Referrals the vendor accepted whose referrer still withholds the contact: one reminder.
+    summary.contact_reminders = referral_contact_reminders(now=now)
     summary.queued = queue_digest(now=now)
     return summary
 

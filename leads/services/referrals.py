@@ -60,6 +60,36 @@ def _tell_referrer(lead: Lead, *, title: str, body: str, event, params: dict | N
     )
 
 
+REFERRAL_REMINDER_DAYS = 3
+
+
+def referral_contact_reminders(*, now=None) -> int:
+    """Remind, once, the referrer of an accepted referral whose contact is still withheld
+    ``REFERRAL_REMINDER_DAYS`` after the vendor accepted it (run by the offers sweep; safe to run
+    twice: ``contact_reminded_at`` marks it). Returns how many."""
+    from datetime import timedelta
+
+    now = now or timezone.now()
+    waiting = Lead.objects.filter(
+        status=LeadStatus.AWAITING_CONTACT,
+        contact_reminded_at__isnull=True,
+        updated_at__lt=now - timedelta(days=REFERRAL_REMINDER_DAYS),
+    ).select_for_update(skip_locked=True)
+    reminded = 0
+    for lead in waiting.order_by("updated_at", "id")[:500]:
+        Lead.objects.filter(pk=lead.pk).update(contact_reminded_at=now)  # updated_at stays: the wait goes on
+        _tell_referrer(
+            lead,
+            title=gettext_noop("Your referral of %(company)s waits for the contact's details"),
+            body=gettext_noop(
+                "The vendor accepted your referral %(reference)s: share the contact's details to have it worked."
+            ),
+            event=None,
+        )
+        reminded += 1
+    return reminded
+
+
 @transaction.atomic
 def lead_referral_accept(*, actor, lead: Lead, note: str = "") -> Lead:
     """Accept a referral: routed after commit, or, when its contact's details were withheld,

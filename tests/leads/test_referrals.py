@@ -168,3 +168,43 @@ def test_the_referral_list_costs_the_same_with_many_rows(world, no_queries_from_
                 lead_referral_decline(actor=acme.manager, lead=result.lead, reason="No")
     many = cost(acme.sales_rep, path)
     assert_list_page(few, many, pinned=PINNED_REFERRALS, row=r'<li class="list-group-item" id="referral-', rows=(1, 25))
+
+
+def test_the_referrer_is_reminded_once_to_share_a_withheld_contact(acme):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from leads.services.offers import offers_sweep
+
+    from .factories import LeadFactory
+
+    # given an accepted referral whose contact the referrer withheld, waiting for 4 days, and
+    # one accepted yesterday
+    with tenant_scope(acme.tenant):
+        waiting, recent = (
+            LeadFactory(
+                tenant=acme.tenant,
+                company=company,
+                source=LeadSource.REFERRAL,
+                source_partner=acme.partner,
+                created_by=acme.partner_admin,
+                status=LeadStatus.AWAITING_CONTACT,
+                contact_withheld=True,
+                contact_name="",
+                email="",
+            )
+            for company in ("Withheld Waiting GmbH", "Withheld Recent GmbH")
+        )
+        Lead.objects.filter(pk=waiting.pk).update(updated_at=timezone.now() - timedelta(days=4))
+        Lead.objects.filter(pk=recent.pk).update(updated_at=timezone.now() - timedelta(days=1))
+        # when the sweep runs twice
+        first, second = offers_sweep(), offers_sweep()
+    # then the referrer is reminded once, of the one that has waited 3 days or more
+    assert (first.contact_reminders, second.contact_reminders) == (1, 0)
+    with platform_scope():
+        reminders = list(Notification.objects.filter(kind=notifications.REFERRAL_DECIDED, recipient=acme.partner_admin))
+        assert [n.title for n in reminders] == [
+            "Your referral of Withheld Waiting GmbH waits for the contact's details"
+        ]
+        assert Lead.objects.get(pk=waiting.pk).status == LeadStatus.AWAITING_CONTACT
