@@ -119,6 +119,10 @@ def open_page(request, transactional_db, journey_browser: Browser) -> Iterator[C
         _save_artifacts(request, pages)
     for context in contexts:
         context.close()
+    # A request the closed pages had sent (an icon, a prefetch) may still be served by the live
+    # server's thread; let it finish before the flush truncates the tables it reads (the two
+    # deadlocked once in CI, and the next test started on an unflushed database).
+    time.sleep(0.3)
 
 
 def _save_artifacts(request, pages: list[Page]) -> None:
