@@ -17,10 +17,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.views import View
 
-from deals.models import Deal, DealStatus
+from deals.models import Deal
 from deals.permissions import DEALS_VIEW_COMPANY
 from leads.models import Lead
-from leads.permissions import LEADS_VIEW_COMPANY
 from partners.models import Partner, PartnerStatus
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.l10n import money
@@ -39,7 +38,7 @@ from .forms import (
     MdfRequestForm,
     MdfStatusForm,
 )
-from .models import MdfActivityType, MdfAllocation, MdfExtension, MdfStatus, ProofKind
+from .models import MdfActivityType, MdfAllocation, MdfStatus, ProofKind
 from .permissions import INCENTIVES_VIEW, MDF_MANAGE, MDF_REQUEST, MDF_VIEW
 from .selectors import mdf as selectors
 from .services.mdf import (
@@ -62,7 +61,6 @@ REQUEST_TEMPLATE = "incentives/mdf_request.html"
 BUDGETS_TEMPLATE = "incentives/mdf_budgets.html"
 BUDGET_TEMPLATE = "incentives/mdf_budget.html"
 QUEUE_TEMPLATE = "incentives/mdf_requests.html"
-LINK_CHOICES = 200  # the newest deals and leads offered to credit to an activity
 
 
 # --- portal ---------------------------------------------------------------------------------------
@@ -132,22 +130,6 @@ def _proof_kinds(request) -> list[tuple[str, str]]:
     return [(kind, ProofKind(kind).label) for kind in kinds]
 
 
-def _link_targets(request, actor) -> list[tuple[str, str]]:
-    """The deals and leads the person may credit to the activity: the company's for a partner
-    admin, its own otherwise (``services.mdf.linkable``)."""
-    deals = Deal.objects.filter(partner_id=request.partner_id).exclude(status=DealStatus.DRAFT)
-    if not actor.can(DEALS_VIEW_COMPANY):
-        deals = deals.filter(registered_by_id=actor.pk)
-    leads = Lead.objects.filter(partner_id=request.partner_id)
-    if not actor.can(LEADS_VIEW_COMPANY):
-        leads = leads.filter(owner_id=actor.pk)
-    deals = deals.order_by("-created_at", "-id").values_list("id", "customer_name")[:LINK_CHOICES]
-    leads = leads.order_by("-created_at", "-id").values_list("id", "reference", "company")[:LINK_CHOICES]
-    return [(f"deal:{pk}", f"{Deal(pk=pk).reference} · {name}") for pk, name in deals] + [
-        (f"lead:{pk}", f"{ref} · {name}") for pk, ref, name in leads
-    ]
-
-
 def _request_context(actor, request_id: int, **forms) -> dict:
     mdf_request = selectors.request_get_for_actor(actor=actor, request_id=request_id)
     context = {"mdf": mdf_request, **selectors.request_detail(request=mdf_request), **forms}
@@ -162,7 +144,9 @@ def _request_context(actor, request_id: int, **forms) -> dict:
             context.setdefault("claim_form", MdfClaimForm(proof_kinds=_proof_kinds(mdf_request)))
             context.setdefault("extension_form", MdfExtensionForm())
         if context["can_link"]:
-            context.setdefault("link_form", MdfLinkForm(targets=_link_targets(mdf_request, actor)))
+            context.setdefault(
+                "link_form", MdfLinkForm(targets=selectors.link_options_for_actor(actor=actor, request=mdf_request))
+            )
     else:
         manage = actor.can(MDF_MANAGE)
         context["can_decide"] = manage and status == MdfStatus.SUBMITTED
@@ -231,7 +215,7 @@ class MdfLinkView(_PortalRequestAction):
     form_class, form_key = MdfLinkForm, "link_form"
 
     def get_form_kwargs(self):
-        return {"targets": _link_targets(self.object, self.actor)}
+        return {"targets": selectors.link_options_for_actor(actor=self.actor, request=self.object)}
 
     def perform(self, data):
         kind, pk = data["target"].split(":")
@@ -476,12 +460,7 @@ class ExtensionDecideView(ServiceView):
     approve = True
 
     def get_object(self):
-        extension = MdfExtension.objects.filter(pk=self.kwargs["extension_id"]).select_related("request").first()
-        if extension is None:
-            from django.http import Http404
-
-            raise Http404
-        return extension
+        return selectors.extension_get_for_actor(actor=self.actor, extension_id=self.kwargs["extension_id"])
 
     def perform(self, data):
         return mdf_extension_decide(

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Count, Sum
 from django.http import Http404
 
-from prm.tenancy.models import Tenant
+from deals.models import ExtensionStatus
 from prm.tenancy.scope import current_tenant_id
 from prm.tenancy.time import tenant_today
 
@@ -27,12 +27,9 @@ from ..models import (
     MdfStatus,
 )
 from ..permissions import INCENTIVES_VIEW, MDF_VIEW
+from .ledger import deal_rate_sql, reporting_currency
 
 REQUESTS_SHOWN = 50
-
-
-def reporting_currency() -> str:
-    return Tenant.objects.filter(pk=current_tenant_id()).values_list("default_currency", flat=True).get()
 
 
 BALANCE_ACCOUNTS = (
@@ -126,6 +123,39 @@ def request_get_for_actor(*, actor, request_id: int) -> MdfRequest:
     return request
 
 
+LINK_CHOICES = 200  # the newest deals and leads offered to credit to an activity
+
+
+def link_options_for_actor(*, actor, request: MdfRequest) -> list[tuple[str, str]]:
+    """The deals and leads the person may credit to the activity (``"deal:<id>"``, ``"lead:<id>"``
+    with a label), newest first: the company's for a partner admin, its own otherwise (as
+    ``services.mdf.linkable`` checks)."""
+    from deals.models import Deal, DealStatus
+    from deals.permissions import DEALS_VIEW_COMPANY
+    from leads.models import Lead
+    from leads.permissions import LEADS_VIEW_COMPANY
+
+    deals = Deal.objects.filter(partner_id=request.partner_id).exclude(status=DealStatus.DRAFT)
+    if not actor.can(DEALS_VIEW_COMPANY):
+        deals = deals.filter(registered_by_id=actor.pk)
+    leads = Lead.objects.filter(partner_id=request.partner_id)
+    if not actor.can(LEADS_VIEW_COMPANY):
+        leads = leads.filter(owner_id=actor.pk)
+    deals = deals.order_by("-created_at", "-id").values_list("id", "customer_name")[:LINK_CHOICES]
+    leads = leads.order_by("-created_at", "-id").values_list("id", "reference", "company")[:LINK_CHOICES]
+    return [(f"deal:{pk}", f"{Deal(pk=pk).reference} · {name}") for pk, name in deals] + [
+        (f"lead:{pk}", f"{ref} · {name}") for pk, ref, name in leads
+    ]
+
+
+def extension_get_for_actor(*, actor, extension_id: int) -> MdfExtension:
+    """A request for more time, with its activity, for staff who read incentives; else a 404."""
+    extension = MdfExtension.objects.filter(pk=extension_id).select_related("request").first()
+    if extension is None or actor.partner_id is not None or not actor.can(INCENTIVES_VIEW):
+        raise Http404
+    return extension
+
+
 def proof_get_for_actor(*, actor, proof_id: int) -> MdfProof:
     proof = MdfProof.objects.filter(pk=proof_id).first()
     if proof is None:
@@ -147,10 +177,8 @@ LEFT JOIN deals_deal d ON d.id = l.deal_id AND d.tenant_id = l.tenant_id
 WHERE l.tenant_id = %(tenant)s AND r.{group} = ANY(%(ids)s)
 GROUP BY r.{group}
 """
-_RATE = """CASE WHEN d.currency = %(reporting)s THEN 1 ELSE (
-    SELECT x.rate FROM incentives_exchangerate x
-    WHERE x.tenant_id = d.tenant_id AND x.currency = d.currency AND x.on <= coalesce(d.won_on, %(today)s)
-    ORDER BY x.on DESC LIMIT 1) END"""
+# An open deal's pipeline is converted at today's rate, a won one's revenue at its win day's.
+_RATE = deal_rate_sql("coalesce(d.won_on, %(today)s)")
 
 
 def returns(*, group: str, ids: list[int]) -> dict[int, dict]:
@@ -297,13 +325,13 @@ def waiting_counts() -> dict:
         .order_by()
     )
     counts = {"requests": waiting.get(MdfStatus.SUBMITTED, 0), "claims": waiting.get(MdfStatus.CLAIMED, 0)}
-    counts["extensions"] = MdfExtension.objects.filter(status="pending").count()
+    counts["extensions"] = MdfExtension.objects.filter(status=ExtensionStatus.PENDING).count()
     return counts
 
 
 def extensions_waiting() -> list[MdfExtension]:
     return list(
-        MdfExtension.objects.filter(status="pending")
+        MdfExtension.objects.filter(status=ExtensionStatus.PENDING)
         .select_related("request__partner")
         .order_by("requested_at")[:REQUESTS_SHOWN]
     )

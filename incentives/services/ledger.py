@@ -20,8 +20,6 @@ from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
 from prm.events import texts
 from prm.events.services import event_record
 from prm.tenancy.bulk import bulk_insert
-from prm.tenancy.models import Tenant
-from prm.tenancy.scope import current_tenant_id
 
 from .. import events
 from ..models import (
@@ -34,6 +32,7 @@ from ..models import (
     TransactionKind,
 )
 from ..permissions import finance_require
+from ..selectors.ledger import reporting_currency
 
 CENT = Decimal("0.01")
 
@@ -54,10 +53,6 @@ class Line:
     currency: str
     member: Membership | None = None
     budget_id: int | None = None  # an MDF account's budget
-
-
-def reporting_currency() -> str:
-    return Tenant.objects.filter(pk=current_tenant_id()).values_list("default_currency", flat=True).get()
 
 
 def rate_on(*, currency: str, on: date, reporting: str | None = None) -> Decimal:

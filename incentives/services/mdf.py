@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
-from deals.models import Deal
+from deals.models import Deal, ExtensionStatus
 from leads.models import Lead
 from partners.models import Partner
 from prm.accounts.models import Membership, MembershipKind
@@ -61,9 +61,13 @@ from ..models import (
 )
 from ..models import TransactionKind as Kind
 from ..permissions import MDF_MANAGE, MDF_REQUEST
+from ..selectors.ledger import deal_rate_sql
 from .ledger import CENT, Line, Posting, ledger_post, ledger_post_many, rate_on, reporting_currency, reverse_posting
 
 OVERDRAWN = "mdf_not_overdrawn"
+# A request for more time is answered like a deal's (deals.models.ExtensionStatus), or withdrawn
+# when the claim comes in first.
+EXTENSION_WITHDRAWN = "withdrawn"
 
 
 # --- who ------------------------------------------------------------------------------------------
@@ -321,7 +325,7 @@ def _tell_allocated(amounts: dict[int, Decimal], budget: MdfBudget, *, event=Non
     )
 
 
-_TIER_SQL = """
+_TIER_SQL = f"""
 WITH eligible AS (
     SELECT e.partner_id, max(t.mdf_allocation_percent) AS percent
     FROM programs_enrollment e
@@ -335,19 +339,14 @@ WITH eligible AS (
                         WHERE a.tenant_id = e.tenant_id AND a.budget_id = %(budget)s AND a.partner_id = e.partner_id)
     GROUP BY e.partner_id
 )
-SELECT el.partner_id, el.percent, coalesce(sum(
-    d.won_amount * CASE WHEN d.currency = %(reporting)s THEN 1 ELSE (
-        SELECT x.rate FROM incentives_exchangerate x
-        WHERE x.tenant_id = d.tenant_id AND x.currency = d.currency AND x.on <= d.won_on
-        ORDER BY x.on DESC LIMIT 1
-    ) END), 0) AS revenue
+SELECT el.partner_id, el.percent, coalesce(sum(d.won_amount * {deal_rate_sql()}), 0) AS revenue
 FROM eligible el
 JOIN deals_deal d ON d.tenant_id = %(tenant)s AND d.partner_id = el.partner_id AND d.status = 'won'
     AND d.won_on BETWEEN %(from)s AND %(to)s
     AND (%(program)s::bigint IS NULL OR d.program_id = %(program)s)
 GROUP BY el.partner_id, el.percent
 ORDER BY el.partner_id
-"""
+"""  # noqa: S608 (the only interpolation: deal_rate_sql(), written here)
 
 
 @dataclass
@@ -715,7 +714,9 @@ def mdf_claim_submit(
     request.claim_note, request.claimed_by, request.claimed_at = (note or "").strip(), actor, timezone.now()
     request.save(update_fields=["status", "actual_cost", "claimed_amount", "claim_note", "claimed_by", "claimed_at"])
     # A request for more time still waiting is moot once the claim is in.
-    MdfExtension.objects.filter(request=request, status="pending").update(status="withdrawn", decided_at=timezone.now())
+    MdfExtension.objects.filter(request=request, status=ExtensionStatus.PENDING).update(
+        status=EXTENSION_WITHDRAWN, decided_at=timezone.now()
+    )
     params = {"amount": _money(claimed, request.currency)}
     event = event_record(
         actor=actor,
@@ -887,14 +888,14 @@ def mdf_extension_decide(*, actor: Membership, extension: MdfExtension, approve:
         MdfRequest(pk=extension.request_id, allocation_id=extension.request.allocation_id)
     )
     extension = MdfExtension.objects.select_for_update().get(pk=extension.pk)
-    if extension.status != "pending":
+    if extension.status != ExtensionStatus.PENDING:
         raise InvalidTransition(gettext("This request for more time was already answered by someone else."))
     if approve:
         _refuse_unless(request, MdfStatus.PRE_APPROVED)
         base = max(request.claim_due or tenant_today(), tenant_today())
         request.claim_due = base + timedelta(days=extension.days)
         request.save(update_fields=["claim_due"])
-    extension.status = "approved" if approve else "refused"
+    extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     extension.decided_by, extension.decided_at, extension.decision_note = actor, timezone.now(), note
     extension.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     params = {"days": extension.days, "day": request.claim_due.isoformat() if request.claim_due else ""}
@@ -994,7 +995,7 @@ def mdf_expire(*, on: date | None = None) -> ExpiryResult:
     overdue = (
         MdfRequest.objects.select_for_update(of=("self",), skip_locked=True)
         .filter(status=MdfStatus.PRE_APPROVED, claim_due__lt=today)
-        .exclude(extensions__status="pending")
+        .exclude(extensions__status=ExtensionStatus.PENDING)
         .select_related("commitment")
     )
     for request in overdue:

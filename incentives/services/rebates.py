@@ -39,6 +39,7 @@ from prm.tenancy.time import tenant_today
 from .. import events
 from ..models import Account, Baseline, RebateAccrual, RebatePlan, TransactionKind
 from ..permissions import finance_require
+from ..selectors.ledger import deal_rate_sql
 from .ledger import CENT, Line, Posting, ledger_post_many, reporting_currency
 
 
@@ -55,18 +56,14 @@ def _years_back(day: date, years: int = 1) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-_MEASURE_SQL = """
+_MEASURE_SQL = f"""
 WITH eligible AS (
     SELECT e.partner_id FROM programs_enrollment e
     JOIN programs_tier t ON t.id = e.tier_id AND t.tenant_id = e.tenant_id
     WHERE e.tenant_id = %(tenant)s AND e.program_id = %(program)s AND t.rank >= %(min_rank)s
 ), won AS (
     SELECT d.partner_id, d.won_on,
-        d.won_amount * CASE WHEN d.currency = %(reporting)s THEN 1 ELSE (
-            SELECT x.rate FROM incentives_exchangerate x
-            WHERE x.tenant_id = d.tenant_id AND x.currency = d.currency AND x.on <= d.won_on
-            ORDER BY x.on DESC LIMIT 1
-        ) END AS revenue
+        d.won_amount * {deal_rate_sql()} AS revenue
     FROM deals_deal d
     WHERE d.tenant_id = %(tenant)s AND d.status = 'won' AND d.won_on BETWEEN %(from)s AND %(end)s
         AND (%(program)s::bigint IS NULL OR d.program_id = %(program)s)
@@ -86,7 +83,7 @@ SELECT w.partner_id,
 FROM won w
 WHERE %(program)s::bigint IS NULL OR w.partner_id IN (SELECT partner_id FROM eligible)
 GROUP BY w.partner_id
-"""
+"""  # noqa: S608 (the only interpolation: deal_rate_sql(), written here)
 
 
 @dataclass
