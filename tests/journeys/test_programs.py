@@ -86,6 +86,9 @@ def open_tier_reviews(page: Page, email: str) -> None:
     main_nav.get_by_role("link", name="Tier reviews").click()
     expect(page).to_have_url(re.compile(r"/office/tiers/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Tier reviews")
+    # htmx binds the decision forms when the page has loaded; a click before that posts the form
+    # plainly and the answer is a whole page (its message above the queue, not in it)
+    page.wait_for_load_state("load")
 
 
 def expect_chart_drawn(canvas: Locator, values: list[int]) -> None:
