@@ -1,10 +1,12 @@
 """One URLconf for every host: the tenant comes from the host (TenantMiddleware), the front door
-from the path: /portal/ for partners, /office/ for vendor staff, /admin/ for configuration.
+from the path: /portal/ for partners, /office/ for vendor staff, /admin/ for configuration,
+/api/v1/ for the REST API.
 
 Apps plug in: each project app's ``urls.py`` may offer ``office_urlpatterns`` and
 ``portal_urlpatterns``, collected here in INSTALLED_APPS order into the ``office`` and ``portal``
-namespaces, and ``public_urlpatterns``: pages of a tenant's host that anyone may open (a
-certificate's verification page), at the root, without a namespace. The foundation names no app.
+namespaces, ``api_urlpatterns`` (the ``api`` namespace) and ``public_urlpatterns``: pages of a
+tenant's host that anyone may open (a certificate's verification page), at the root, without a
+namespace. The foundation names no app.
 """
 
 from importlib import import_module
@@ -53,6 +55,7 @@ urlpatterns = [
     path("notifications/", include("prm.notifications.urls")),
     path("office/", include((_collect("office_urlpatterns"), "office"))),
     path("portal/", include((_collect("portal_urlpatterns"), "portal"))),
+    path("api/v1/", include((_collect("api_urlpatterns"), "api"))),
     *_collect("public_urlpatterns"),
 ]
 

@@ -53,6 +53,8 @@ class SessionHostMiddleware:
             request.session = self.session_store()
             request.user = AnonymousUser()
         response = self.get_response(request)
+        if getattr(request, "stateless", False):  # an API key's request: no session to bind
+            return response
         session, signed_in = request.session, request.user.is_authenticated
         if session.get(SESSION_HOST_KEY) != host and (
             # Being saved anyway: signed in during this request (the session cycled, its data
@@ -93,7 +95,8 @@ class RequireMfaMiddleware:
 
     def __call__(self, request):
         if (
-            not request.path.startswith(_OPEN_PREFIXES)
+            not getattr(request, "stateless", False)  # an API key: made by someone signed in with it
+            and not request.path.startswith(_OPEN_PREFIXES)
             and mfa_required(request)
             and not Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
         ):

@@ -202,3 +202,45 @@ class Invitation(TenantOwned):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class ApiKey(TenantOwned):
+    """A credential of an integration (the vendor's CRM, a partner's CRM) for the REST API.
+
+    It acts as the membership that created it (``owner``), never beyond its ``scopes``: the same
+    selectors, services and guards as that person's pages. A partner key (``partner`` set) reads
+    and writes only its partner's data, as partner users do. The secret is shown once when the key
+    is made; only its SHA-256 is kept (the secret is 32 random bytes, so no slow hash is needed).
+    Rotating keeps the previous secret valid until ``previous_valid_until``, so an integration can
+    switch without a gap. A revoked or expired key, or one whose owner left, signs nothing in.
+    """
+
+    partner = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    owner = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="api_keys", db_index=False)
+    name = models.CharField(_("name"), max_length=120)
+    # The public part of the key (``prm_<prefix>_<secret>``): how a request finds its key.
+    prefix = models.CharField(max_length=16)
+    secret_hash = models.CharField(max_length=64)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    previous_valid_until = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=list)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "prefix"], name="apikey_prefix_unique")]
+        indexes = [models.Index(fields=["tenant", "partner", "-created_at"], name="apikey_owner_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -78,6 +78,10 @@ STAFF_MANAGE = capability("staff.manage", roles={Role.ADMIN})
 PARTNERS_INVITE = capability("partners.invite", roles={Role.ADMIN, Role.CHANNEL_MANAGER})
 PEOPLE_VIEW = capability("people.view", roles=PARTNER_ROLES)
 PEOPLE_INVITE = capability("people.invite", roles={Role.PARTNER_ADMIN})
+# The REST API's credentials (prm/accounts/credentials.py): the vendor's admins make the tenant's
+# keys, a partner's admins its own.
+API_KEYS_MANAGE = capability("api_keys.manage", roles={Role.ADMIN})
+PARTNER_API_KEYS_MANAGE = capability("partner_api_keys.manage", roles={Role.PARTNER_ADMIN})
 PEOPLE_MANAGE = capability("people.manage", roles={Role.PARTNER_ADMIN})
 
 # Roles that must sign in with a second factor whatever the tenant's switch says.

@@ -3,6 +3,7 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from prm.tenancy.models import TenantOwned
@@ -44,6 +45,10 @@ class Event(TenantOwned):
     # Vendor-internal events (notes, internal reviews) never reach partner users.
     internal = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # The writing transaction's id (PostgreSQL's, 64-bit): the change feed orders by it and serves
+    # only events of transactions older than every one still running, so an event committed late
+    # is never skipped by a reader whose cursor moved past it (``selectors.event_feed``).
+    txid = models.BigIntegerField(db_default=RawSQL("(pg_current_xact_id()::text::bigint)", ()), editable=False)
 
     rls_partner_predicate = "partner_id = %(partner)s AND NOT internal"
 
@@ -56,6 +61,8 @@ class Event(TenantOwned):
             models.Index(fields=["tenant", "partner", "-created_at"], name="event_partner_idx"),
             # Tenant-wide activity by verb (audits, reports).
             models.Index(fields=["tenant", "verb", "-created_at"], name="event_verb_idx"),
+            # The change feed (the API's /events/): in commit-safe order.
+            models.Index(fields=["tenant", "txid", "id"], name="event_feed_idx"),
         ]
 
     def __str__(self):

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "learning",
     "incentives",
     "recruitment",
+    "api",
     "prm.web.admin_config.PrmAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_htmx",
     "template_partials",
+    "rest_framework",
+    "drf_spectacular",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +241,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
     ("vendor/scorm-again", NODE_MODULES / "scorm-again" / "dist"),
+    ("vendor/swagger-ui", NODE_MODULES / "swagger-ui-dist"),
 ]
 STORAGES = {
     # Uploads live outside the static tree and are served only through views that check access.
@@ -323,6 +327,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Lead offers: reminders at half time, expiry at the deadline and routing on (every tenant).
     "leads-offers-sweep-all": {"task": "leads.offers_sweep_all", "schedule": crontab(minute="*/5")},
+    # Webhooks: senders of endpoints with a message due (a retry, a lost task); old idempotency keys.
+    "api-webhooks-sweep-all": {"task": "api.webhooks_sweep_all", "schedule": timedelta(minutes=1)},
+    "api-idempotency-purge-all": {"task": "api.idempotency_purge_all", "schedule": crontab(hour=4, minute=10)},
     # Partner applications never verified by their contact expire (hourly, each once).
     "recruitment-applications-expire-all": {
         "task": "recruitment.applications_expire_all",
@@ -330,6 +337,49 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- The REST API (api/) ---------------------------------------------------------------------------
+# Requests per minute per API key (or signed-in member): over it, 429 with Retry-After.
+PRM_API_RATE = env_str("PRM_API_RATE", "600/min")
+# Webhooks: seconds between a failed attempt and the next (jittered by 10%); past the last, the
+# message fails and the endpoint is disabled. The default adds up to about a day.
+PRM_WEBHOOK_RETRY_SECONDS = [
+    float(value) for value in env_list("PRM_WEBHOOK_RETRY_SECONDS", "5,300,1800,7200,18000,36000,21600")
+]
+PRM_WEBHOOK_TIMEOUT = float(env_str("PRM_WEBHOOK_TIMEOUT", "10"))
+# Allow webhook addresses on private, loopback and link-local networks, and plain http
+# (development and tests only: it opens server-side request forgery).
+PRM_WEBHOOK_ALLOW_PRIVATE = env_bool("PRM_WEBHOOK_ALLOW_PRIVATE", False)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.auth.ApiKeyAuthentication",
+        "api.auth.PageSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.KeyRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.framework.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PRM API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": "The REST API of a vendor's partner portal: see /api/v1/docs/ on the vendor's host.",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer", "description": "prm_<prefix>_<secret>"}}
+    },
+    "SECURITY": [{"apiKey": []}],
+    "AUTHENTICATION_WHITELIST": [],
+}
 
 # --- Security defaults (production tightens) --------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -41,3 +41,10 @@ STORAGES = {
 PRM_SCORM_ROOT = Path(tempfile.gettempdir()) / f"prm-test-scorm-{os.getpid()}"
 CELERY_TASK_ALWAYS_EAGER = env_str("PRM_CELERY_EAGER", "1") == "1"
 CELERY_TASK_EAGER_PROPAGATES = True
+# Webhook receivers in the tests are real servers on loopback; retries a second apart at most.
+PRM_WEBHOOK_ALLOW_PRIVATE = True
+PRM_WEBHOOK_RETRY_SECONDS = [
+    float(value) for value in env_str("PRM_WEBHOOK_RETRY_SECONDS", "0.2,0.2,0.2,0.2,0.2,0.2,0.2").split(",")
+]
+PRM_WEBHOOK_TIMEOUT = 5.0
+PRM_API_RATE = env_str("PRM_API_RATE", "100000/min")

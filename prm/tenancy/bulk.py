@@ -60,7 +60,8 @@ def _insert(model: type[models.Model], columns: dict[models.Field, list]) -> lis
 
 
 def _fields(model: type[models.Model]) -> list[models.Field]:
-    return [field for field in model._meta.concrete_fields if not field.primary_key]
+    # A column the database fills (``db_default``: an event's transaction id) is left to it.
+    return [field for field in model._meta.concrete_fields if not field.primary_key and not field.has_db_default()]
 
 
 def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> list[models.Model]:

@@ -62,6 +62,24 @@ def _session_user_id(request) -> int | None:
         return None
 
 
+# The REST API's requests may present a key instead of a session (prm/accounts/credentials.py).
+API_PREFIX = "/api/"
+
+
+def _api_user(request):
+    """The user an API request's key acts as (its owner), or an anonymous one when the key is
+    unknown, revoked or expired (``request.api_key`` is then ``None``). Such a request is
+    stateless: it neither reads nor writes the session."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from prm.accounts.credentials import resolve
+
+    request.stateless = True
+    request.api_key = resolve(request.META["HTTP_AUTHORIZATION"])
+    request.user = request.api_key.owner.user if request.api_key else AnonymousUser()
+    return request.user
+
+
 def _activate_reader(request, user, tenant) -> None:
     """Activate the language and time zone of the page's reader (``prm.l10n``); set
     ``request.LANGUAGE_CODE`` (``<html lang>``)."""
@@ -124,6 +142,8 @@ class TenantMiddleware:
         # From the user row and the tenant already loaded: no query.
         _activate_reader(request, user if user.is_authenticated else None, request.tenant)
         with tenant_scope(request.tenant):
+            if request.path.startswith(API_PREFIX) and "HTTP_AUTHORIZATION" in request.META:
+                user = _api_user(request)
             if user.is_authenticated:
                 if user.pk != lookup.user_id:  # a user the session does not name (set by other code)
                     lookup = request_cache.Lookup(tenant_id=request.tenant.pk, user_id=user.pk)

@@ -258,3 +258,12 @@ def tiers_by_partner(*, partner_ids) -> dict[int, list[TierOption]]:
 def tier_choices():
     """Every tier with its program, by program and rank (configuration forms)."""
     return Tier.objects.select_related("program").order_by("program__name", "rank")
+
+
+def program_list_for_actor(*, actor) -> list[Program]:
+    """The programs with their tier ladders (by rank): staff see every program of the tenant,
+    partner users those their partner is enrolled in."""
+    programs = Program.objects.prefetch_related(Prefetch("tiers", queryset=Tier.objects.order_by("rank", "id")))
+    if actor.is_partner_user:
+        programs = programs.filter(enrollments__partner_id=actor.partner_id)
+    return list(programs.order_by("name", "id"))
