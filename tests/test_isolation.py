@@ -44,6 +44,8 @@ EXEMPT_PREFIXES = {
     "expectations of the walk.",
     "admin/": "the Django admin: covered by the admin tests below (tenant A's admin sees only "
     "tenant A's rows; nobody else gets in).",
+    "api/v1/": "the REST API: its own walk (tests/api/test_api_isolation.py) requests every route with "
+    "every kind of key (staff, partner, other partner, other tenant, no key, no scope).",
 }
 EXEMPT_NAMES: dict[str, str] = {
     "portal_open": "platform-host only (404 on tenant hosts): tests/accounts/test_handoff.py covers who may open "

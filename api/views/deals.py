@@ -8,7 +8,7 @@ import io
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -34,7 +34,7 @@ from deals.services import (
 )
 from partners.selectors import partner_get_for_actor
 
-from ..framework import ResourceView, ResourceViewSet, check_if_match, etag_of, idempotent
+from ..framework import ResourceView, ResourceViewSet, check_if_match, etag_of, idempotent, problem
 
 # --- representations ---------------------------------------------------------------------------
 
@@ -300,41 +300,41 @@ class CustomerAccountSerializer(serializers.Serializer):
     )
 
 
+class CustomerAccountsUpsert(serializers.Serializer):
+    accounts = CustomerAccountSerializer(many=True, allow_empty=False, max_length=5000)
+
+
+class CustomerAccountsResult(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.CharField(), help_text=_("Row by row; nothing was written."))
+
+
 @extend_schema(tags=["Customer accounts"])
 class CustomerAccountsView(ResourceView):
-    """Bulk upsert of the vendor's customer accounts (the CRM's), matched by external id, else
-    by company: what deal conflict detection compares registrations with."""
+    """Bulk upsert of the vendor's customer accounts (the CRM's), matched by external id (rows
+    without one are added): what deal conflict detection compares registrations with. All or
+    nothing: one bad row and nothing is written (422, every bad row named)."""
 
     scopes = {"write": "accounts:write"}
     side = "staff"
 
-    @extend_schema(
-        request=inline_serializer("CustomerAccountsUpsert", {"accounts": CustomerAccountSerializer(many=True)}),
-        responses=inline_serializer(
-            "CustomerAccountsResult",
-            {
-                "created": serializers.IntegerField(),
-                "updated": serializers.IntegerField(),
-                "errors": serializers.ListField(),
-            },
-        ),
-    )
+    @extend_schema(request=CustomerAccountsUpsert, responses={200: CustomerAccountsResult})
     def post(self, request):
-        form = inline_serializer(
-            "CustomerAccountsUpsertInput",
-            {"accounts": CustomerAccountSerializer(many=True, allow_empty=False, max_length=5000)},
-        )(data=request.data)
+        form = CustomerAccountsUpsert(data=request.data)
         form.is_valid(raise_exception=True)
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=list(IMPORT_COLUMNS))
         writer.writeheader()
         for row in form.validated_data["accounts"]:
-            writer.writerow({name: _csv_value(row.get(name, "")) for name in IMPORT_COLUMNS})
+            writer.writerow({name: str(row.get(name) or "") for name in IMPORT_COLUMNS})
         result = customer_accounts_import(actor=self.actor, content=out.getvalue())
-        return Response(
-            {"created": result.created, "updated": result.updated, "errors": [str(e) for e in result.errors]}
-        )
-
-
-def _csv_value(value) -> str:
-    return str(value or "")
+        if not result.ok:
+            return problem(
+                422,
+                "invalid_rows",
+                gettext("Refused"),
+                gettext("Nothing was written: see errors, row by row."),
+                errors=[str(e) for e in result.errors],
+            )
+        return Response({"created": result.created, "updated": result.updated, "errors": []})

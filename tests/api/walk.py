@@ -1,0 +1,239 @@
+"""The REST API's isolation cases: what tests/api/test_api_isolation.py requests for each route.
+
+Each route of the ``api:`` namespace has a case (``"api:deal-detail"``; a second method of one
+route as ``"api:deal-detail PATCH"``): the method, the ids it names (a set-up adds acme partner 1's
+objects to ``ctx``), the body, who gets its success, and whether it names an object of acme
+partner 1 (then the other partner's key and globex's key on its own host get a 404).
+
+The callers (``test_api_isolation.CALLERS``): ``staff`` (acme's vendor admin's key),
+``partner`` (acme partner 1's admin's key), ``other_partner`` (acme partner 2's admin's key),
+``other_tenant@host`` (globex's admin's key on acme's host: not a credential there),
+``other_tenant@own_host`` (the same key on globex's host, naming acme's ids), ``anonymous`` (no
+key) and ``no_scope`` (acme's admin's key with a scope the route does not take).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+
+from prm.tenancy.scope import tenant_scope
+
+from ..deals.deal_setup import draft, make_catalogue, submitted
+
+STAFF, PARTNER = "staff", "partner"
+
+
+@dataclass(frozen=True)
+class ApiCase:
+    method: str = "GET"
+    args: Callable = lambda ctx: []
+    data: Callable = lambda ctx: {}
+    setup: Callable | None = None
+    allowed: tuple = (STAFF, PARTNER)
+    status: int = 200
+    object_scoped: bool = False  # names an object of acme partner 1: another partner's key gets a 404
+    names_acme: bool = False  # names acme's objects (URL or body): globex's key on its own host gets a 404
+    public: bool = False  # no key needed (the schema, the docs, the event types)
+    scope: str = ""  # a scope the route takes (no_scope gets a key without it)
+    other_side: int = 404  # what a caller of the wrong side (staff-only route, partner key) gets
+
+
+def catalogue(ctx) -> None:
+    if not hasattr(ctx, "cat"):
+        ctx.cat = make_catalogue(ctx.side)
+
+
+def draft_deal(ctx) -> None:
+    catalogue(ctx)
+    ctx.deal = draft(ctx.side.partner_admin, ctx.cat, customer_name="Matrix Customer")
+
+
+def submitted_deal(ctx) -> None:
+    catalogue(ctx)
+    ctx.deal = submitted(ctx.side.partner_admin, ctx.cat, customer_name="Matrix Customer")
+
+
+def approved_deal(ctx) -> None:
+    from deals.services import deal_approve
+
+    submitted_deal(ctx)
+    with tenant_scope(ctx.side.tenant):
+        if ctx.deal.status == "submitted":
+            ctx.deal = deal_approve(actor=ctx.side.manager, deal=ctx.deal)
+
+
+def won_deal(ctx) -> None:
+    from deals.services import deal_mark_won
+
+    approved_deal(ctx)
+    with tenant_scope(ctx.side.tenant, partner=ctx.side.partner.pk):
+        ctx.deal = deal_mark_won(
+            actor=ctx.side.partner_admin, deal=ctx.deal, amount=ctx.deal.amount, won_on=timezone.localdate()
+        )
+
+
+def endpoint(ctx) -> None:
+    """A webhook endpoint of acme partner 1 with one delivered message."""
+    from api.models import MessageStatus, WebhookMessage
+    from api.webhooks import endpoint_create
+
+    with tenant_scope(ctx.side.tenant, partner=ctx.side.partner.pk):
+        ctx.endpoint, _secret = endpoint_create(
+            actor=ctx.side.partner_admin, url="http://127.0.0.1:9/hooks", event_types=["deal.created"]
+        )
+        ctx.message = WebhookMessage.objects.create(
+            endpoint=ctx.endpoint,
+            partner=ctx.side.partner,
+            msg_id="msg_walk",
+            event_type="deal.created",
+            payload={},
+            status=MessageStatus.DELIVERED,
+        )
+
+
+DEAL = lambda ctx: [ctx.deal.pk]  # noqa: E731
+PARTNER_1 = lambda ctx: [ctx.side.partner.pk]  # noqa: E731
+ENDPOINT = lambda ctx: [ctx.endpoint.pk]  # noqa: E731
+
+
+def deal_body(ctx) -> dict:
+    catalogue(ctx)
+    return {
+        "customer_name": "Walk Customer",
+        "customer_country": "DE",
+        "currency": "USD",
+        "expected_close_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        "lines": [{"product": ctx.cat.firewall.pk, "quantity": 1}],
+        "partner": ctx.side.partner.pk,
+    }
+
+
+def program_id(ctx) -> list:
+    catalogue(ctx)
+    return [ctx.cat.program.pk]
+
+
+def product_id(ctx) -> list:
+    catalogue(ctx)
+    return [ctx.cat.firewall.pk]
+
+
+def deal_action(setup, data=None, allowed=(PARTNER,), status=200) -> ApiCase:
+    return ApiCase(
+        method="POST",
+        setup=setup,
+        args=DEAL,
+        data=data or (lambda ctx: {}),
+        allowed=allowed,
+        status=status,
+        object_scoped=True,
+        scope="deals:write",
+    )
+
+
+CASES: dict[str, ApiCase] = {
+    "api:schema": ApiCase(public=True),
+    "api:docs": ApiCase(public=True),
+    "api:event_types": ApiCase(public=True),
+    "api:events": ApiCase(setup=draft_deal, scope="events:read"),
+    "api:customer_accounts": ApiCase(
+        method="POST",
+        data=lambda ctx: {"accounts": [{"name": "Walk Account", "domain": "walk-industries.com", "external_id": "W-1"}]},
+        allowed=(STAFF,),
+        scope="accounts:write",
+    ),
+    "api:deal-list": ApiCase(setup=draft_deal, scope="deals:read"),
+    "api:deal-list POST": ApiCase(method="POST", data=deal_body, status=201, scope="deals:write", names_acme=True),
+    "api:deal-detail": ApiCase(setup=submitted_deal, args=DEAL, object_scoped=True, scope="deals:read"),
+    "api:deal-detail PATCH": ApiCase(
+        method="PATCH",
+        setup=draft_deal,
+        args=DEAL,
+        data=lambda ctx: {"title": "Walked"},
+        allowed=(PARTNER,),
+        object_scoped=True,
+        scope="deals:write",
+    ),
+    "api:deal-submit": deal_action(draft_deal),
+    "api:deal-approve": deal_action(submitted_deal, lambda ctx: {"note": "ok"}, allowed=(STAFF,)),
+    "api:deal-reject": deal_action(
+        submitted_deal, lambda ctx: {"reason_code": "other", "message": "No"}, allowed=(STAFF,)
+    ),
+    "api:deal-request_info": deal_action(
+        submitted_deal, lambda ctx: {"fields": ["title"], "message": "Which?"}, allowed=(STAFF,)
+    ),
+    "api:deal-withdraw": deal_action(submitted_deal, lambda ctx: {"reason": "Lost interest"}, allowed=(STAFF, PARTNER)),
+    "api:deal-mark_won": deal_action(
+        approved_deal,
+        lambda ctx: {"amount": "100.00", "won_on": timezone.localdate().isoformat()},
+        allowed=(STAFF, PARTNER),
+    ),
+    "api:deal-mark_lost": deal_action(approved_deal, lambda ctx: {"reason": "Price"}, allowed=(STAFF, PARTNER)),
+    "api:deal-confirm_win": deal_action(won_deal, allowed=(STAFF,)),
+    "api:deal-refuse_win": deal_action(won_deal, lambda ctx: {"reason": "No invoice"}, allowed=(STAFF,)),
+    "api:deal-stage": deal_action(approved_deal, lambda ctx: {"stage": "propose"}, allowed=(STAFF, PARTNER)),
+    "api:partner-list": ApiCase(scope="partners:read"),
+    "api:partner-detail": ApiCase(args=PARTNER_1, object_scoped=True, scope="partners:read"),
+    "api:partner-contacts": ApiCase(args=PARTNER_1, object_scoped=True, scope="partners:read"),
+    "api:partner-programs": ApiCase(setup=catalogue, args=PARTNER_1, object_scoped=True, scope="partners:read"),
+    "api:program-list": ApiCase(setup=catalogue, scope="programs:read"),
+    "api:program-detail": ApiCase(args=program_id, scope="programs:read", names_acme=True),
+    "api:product-list": ApiCase(setup=catalogue, scope="programs:read"),
+    "api:product-detail": ApiCase(args=product_id, scope="programs:read", names_acme=True),
+    "api:webhook_endpoint-list": ApiCase(setup=endpoint, scope="webhooks:manage"),
+    "api:webhook_endpoint-list POST": ApiCase(
+        method="POST", data=lambda ctx: {"url": "http://127.0.0.1:9/walk"}, status=201, scope="webhooks:manage"
+    ),
+    "api:webhook_endpoint-detail": ApiCase(
+        setup=endpoint, args=ENDPOINT, allowed=(PARTNER,), object_scoped=True, scope="webhooks:manage"
+    ),
+    "api:webhook_endpoint-detail PATCH": ApiCase(
+        method="PATCH",
+        setup=endpoint,
+        args=ENDPOINT,
+        data=lambda ctx: {"description": "walked"},
+        allowed=(PARTNER,),
+        object_scoped=True,
+        scope="webhooks:manage",
+    ),
+    "api:webhook_endpoint-disable": ApiCase(
+        method="POST", setup=endpoint, args=ENDPOINT, allowed=(PARTNER,), object_scoped=True, scope="webhooks:manage"
+    ),
+    "api:webhook_endpoint-enable": ApiCase(
+        method="POST",
+        setup=lambda ctx: _disabled_endpoint(ctx),
+        args=ENDPOINT,
+        allowed=(PARTNER,),
+        object_scoped=True,
+        scope="webhooks:manage",
+    ),
+    "api:webhook_endpoint-messages": ApiCase(
+        setup=endpoint, args=ENDPOINT, allowed=(PARTNER,), object_scoped=True, scope="webhooks:manage"
+    ),
+    "api:webhook_endpoint-replay": ApiCase(
+        method="POST",
+        setup=endpoint,
+        args=lambda ctx: [ctx.endpoint.pk, ctx.message.pk],
+        allowed=(PARTNER,),
+        status=202,
+        object_scoped=True,
+        scope="webhooks:manage",
+    ),
+    "api:webhook_endpoint-rotate_secret": ApiCase(
+        method="POST", setup=endpoint, args=ENDPOINT, allowed=(PARTNER,), object_scoped=True, scope="webhooks:manage"
+    ),
+}
+
+
+def _disabled_endpoint(ctx) -> None:
+    from api.webhooks import endpoint_set_active
+
+    endpoint(ctx)
+    with tenant_scope(ctx.side.tenant, partner=ctx.side.partner.pk):
+        ctx.endpoint = endpoint_set_active(actor=ctx.side.partner_admin, endpoint=ctx.endpoint, active=False)
+
+
