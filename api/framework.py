@@ -178,3 +178,4 @@ class ResourceView(_Actor, APIView):
 
 class ResourceViewSet(_Actor, GenericViewSet):
     pagination_class = Cursor
+    lookup_value_converter = "int"  # /deals/<int:pk>/: a typed id in the schema, no int() here

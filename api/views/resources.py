@@ -102,13 +102,13 @@ class PartnerViewSet(ResourceViewSet):
         return Response(PartnerSerializer(self._partner()).data)
 
     @extend_schema(responses=ContactSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def contacts(self, request, pk=None):
         partner = self._partner()
         return Response(ContactSerializer(partner.contacts.order_by("id"), many=True).data)
 
     @extend_schema(responses=EnrollmentSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def programs(self, request, pk=None):
         partner = self._partner()
         return Response(

@@ -105,7 +105,7 @@ class EndpointViewSet(ResourceViewSet):
         return self.get_paginated_response(MessageSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={202: MessageSerializer})
-    @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>\d+)/replay", url_name="replay")
+    @action(detail=True, methods=["post"], url_path="messages/<int:message_id>/replay", url_name="replay")
     def replay(self, request, pk=None, message_id=None):
         endpoint = self.get_object()
         message = webhooks.message_get_for_actor(actor=self.actor, endpoint=endpoint, message_id=int(message_id))
