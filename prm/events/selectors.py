@@ -13,9 +13,23 @@ def events_for_object(*, actor, target):
     return events.order_by("-created_at", "-id")
 
 
-# Events of transactions older than every one still running: none can commit later with an
-# earlier place in the feed (PostgreSQL's snapshot xmin, as a 64-bit id like ``Event.txid``).
-_SETTLED = "(pg_snapshot_xmin(pg_current_snapshot())::text::bigint)"
+# The oldest transaction still running that may write events here: every transaction in progress
+# at the statement's snapshot (64-bit ids), but those of sessions connected to other databases
+# of the cluster (their 32-bit ids, from pg_locks, which every role may read). An event of an
+# older transaction is settled: no event can still commit before it in the feed's order.
+# Cluster-wide, a busy neighbouring database (another test process, another product) would hold
+# the feed back for nothing; a transaction of this database that writes no event holds it back
+# only until it ends.
+_UNSETTLED_FROM = """(
+    SELECT min(running::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS running
+    WHERE (running::text::bigint %% 4294967296) NOT IN (
+        SELECT locks.transactionid::text::bigint
+        FROM pg_locks AS locks JOIN pg_stat_activity AS sessions ON sessions.pid = locks.pid
+        WHERE locks.locktype = 'transactionid' AND locks.mode = 'ExclusiveLock' AND locks.granted
+          AND sessions.datid IS DISTINCT FROM (SELECT oid FROM pg_database WHERE datname = current_database())
+    )
+)"""
+_SETTLED = f"COALESCE({_UNSETTLED_FROM}, 9223372036854775807)"
 
 
 def event_feed(*, actor, after: tuple[int, int] | None = None, limit: int = 100, verbs=()) -> list[Event]:
@@ -23,7 +37,8 @@ def event_feed(*, actor, after: tuple[int, int] | None = None, limit: int = 100,
     (``txid``, then ``id``), after the cursor ``after`` (a ``(txid, id)`` pair of the last one
     read). Only settled events are served, so a reader that keeps its cursor never misses one
     committed late by a slow transaction; a long-running transaction holds the feed back until it
-    ends. Partner users never see vendor-internal events nor another partner's."""
+    ends (only transactions of this database count). Partner users never see vendor-internal
+    events nor another partner's."""
     from django.db.models import Q
     from django.db.models.expressions import RawSQL
 

@@ -121,3 +121,35 @@ def test_another_tenants_key_sees_nothing_of_acme(world):
     response = call(api_client(stranger, globex.tenant), "GET", f"/api/v1/deals/{deal['id']}/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_two_concurrent_retries_with_one_idempotency_key_make_one_deal(world):
+    import threading
+
+    from django.db import connection
+
+    acme = world.acme
+    catalogue = make_catalogue(acme)
+    secret = issue_key(acme.partner_admin)
+    answers, barrier = [], threading.Barrier(2)
+
+    def post():
+        try:
+            barrier.wait()
+            response = call(
+                api_client(secret, acme.tenant), "POST", "/api/v1/deals/", _deal_body(catalogue), Idempotency_Key="k-1"
+            )
+            answers.append((response.status_code, response.json()["id"]))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert [status for status, _ in answers] == [201, 201]
+    assert answers[0][1] == answers[1][1]
+    with platform_scope():
+        assert Deal.objects.filter(tenant=acme.tenant).count() == 1
