@@ -11,6 +11,7 @@ from prm.tenancy.models import Tenant
 from prm.tenancy.scope import current_tenant_id
 
 from ..models import PAYEE_ACCOUNTS, LedgerEntry
+from ..permissions import EARNINGS_COMPANY, EARNINGS_OWN, INCENTIVES_VIEW
 
 EVERYONE = object()  # balances of the partner and all its members together
 
@@ -61,3 +62,28 @@ def balances(*, partner_id: int, member_id: int | object | None = EVERYONE) -> l
         )
         for row in rows
     ]
+
+
+def ledger_entries_for_actor(*, actor, account: str = "", kind: str = "", partner_id: int | None = None):
+    """The ledger lines ``actor`` may read, each with its posting (``transaction``): staff who read
+    incentives (``INCENTIVES_VIEW``) every line of the tenant (or ``partner_id``'s); a partner's
+    admin and finance (``EARNINGS_COMPANY``) the company's and its people's lines on the payee
+    accounts (what is owed to them); a sales rep (``EARNINGS_OWN``) its own; anyone else none.
+    Unordered: the caller pages it."""
+    lines = LedgerEntry.objects.select_related("transaction")
+    if actor.is_staff_member:
+        if not actor.can(INCENTIVES_VIEW):
+            return LedgerEntry.objects.none()
+        if partner_id is not None:
+            lines = lines.filter(partner_id=partner_id)
+    elif actor.partner_id is not None and actor.can(EARNINGS_COMPANY):
+        lines = lines.filter(partner_id=actor.partner_id, account__in=sorted(PAYEE_ACCOUNTS))
+    elif actor.partner_id is not None and actor.can(EARNINGS_OWN):
+        lines = lines.filter(partner_id=actor.partner_id, member_id=actor.pk, account__in=sorted(PAYEE_ACCOUNTS))
+    else:
+        return LedgerEntry.objects.none()
+    if account:
+        lines = lines.filter(account=account)
+    if kind:
+        lines = lines.filter(transaction__kind=kind)
+    return lines

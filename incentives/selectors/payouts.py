@@ -63,6 +63,28 @@ def payout_get_for_actor(*, actor, payout_id: int) -> Payout:
     raise Http404
 
 
+def payout_list_for_actor(*, actor, run_id: int | None = None, partner_id: int | None = None):
+    """The payouts of approved and paid runs ``actor`` may read, each with its run (what
+    ``payout_get_for_actor`` lets it open): staff who read incentives every one (of ``run_id``,
+    of ``partner_id``); a partner's admin and finance the company's and its people's; a sales
+    rep its own; anyone else none. Unordered: the caller pages it."""
+    payouts = Payout.objects.filter(run__status__in=[RunStatus.APPROVED, RunStatus.PAID]).select_related("run")
+    if actor.partner_id is None:
+        if not actor.can(INCENTIVES_VIEW):
+            return Payout.objects.none()
+        if partner_id is not None:
+            payouts = payouts.filter(partner_id=partner_id)
+    elif actor.can(EARNINGS_COMPANY):
+        payouts = payouts.filter(partner_id=actor.partner_id)
+    elif actor.can(EARNINGS_OWN):
+        payouts = payouts.filter(partner_id=actor.partner_id, member_id=actor.pk)
+    else:
+        return Payout.objects.none()
+    if run_id is not None:
+        payouts = payouts.filter(run_id=run_id)
+    return payouts
+
+
 def statements_for_actor(*, actor, company: bool) -> list[dict]:
     """The payee's (or the company's) payouts of approved and paid runs, newest first."""
     payouts = Payout.objects.filter(partner_id=actor.partner_id, run__status__in=[RunStatus.APPROVED, RunStatus.PAID])
@@ -86,4 +108,11 @@ def paid_totals(*, actor=None, company: bool = True, partner_id: int | None = No
     return {row["currency"]: row["total"] for row in payouts.values("currency").annotate(total=Sum("amount"))}
 
 
-__all__ = ["paid_totals", "payout_get_for_actor", "payout_run_get", "payout_runs_for_office", "statements_for_actor"]
+__all__ = [
+    "paid_totals",
+    "payout_get_for_actor",
+    "payout_list_for_actor",
+    "payout_run_get",
+    "payout_runs_for_office",
+    "statements_for_actor",
+]

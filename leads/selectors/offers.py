@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -212,3 +212,56 @@ def lead_conversion_draft(*, lead: Lead, products: list[Product], default_curren
             value = lead.expected_value if lead.expected_value is not None else lead.estimated_value
             line_initial.append({"product": first.pk, "quantity": 1, "unit_price": value})
     return ConversionDraft(initial=initial, line_initial=line_initial)
+
+
+# --- the REST API's leads: each with the offers the actor may see ----------------------------------
+
+
+def _api_visible(actor):
+    """What ``lead_list_for_actor`` shows ``actor``, as a filter (None: nothing). Staff reading
+    leads: every lead of the tenant. A partner user: the leads offered to its company now (it
+    answers offers) and the leads its company holds (its admin; a sales rep the ones it owns)."""
+    held = lead_filter(actor, LeadAction.VIEW)
+    if actor.is_staff_member:
+        return held
+    offered = lead_filter(actor, LeadAction.OFFER_VIEW, partner_field="offered_to_id", owner_field=None)
+    parts = []
+    if offered is not None:
+        parts.append(offered & Q(status=LeadStatus.OFFERED))
+    if held is not None:
+        parts.append(held & Q(partner__isnull=False))
+    if not parts:
+        return None
+    visible = parts[0]
+    for part in parts[1:]:
+        visible |= part
+    return visible
+
+
+def lead_list_for_actor(*, actor, status: str = "", created_since=None, updated_since=None) -> QuerySet[Lead]:
+    """The leads ``actor`` may read (see ``_api_visible``: a lead offered to another partner, or
+    whose offer to the actor's company is over, is not there), each with ``visible_offers``: its
+    offers the actor may see, oldest first (staff: every offer; a partner user: its company's),
+    fetched in one query for a page. Unordered: the caller pages it."""
+    visible = _api_visible(actor)
+    if visible is None:
+        return Lead.objects.none()
+    leads = Lead.objects.filter(visible)
+    if status:
+        leads = leads.filter(status=status)
+    if created_since is not None:
+        leads = leads.filter(created_at__gte=created_since)
+    if updated_since is not None:
+        leads = leads.filter(updated_at__gte=updated_since)
+    offers = LeadOffer.objects.order_by("offered_at", "id")
+    if not actor.is_staff_member:
+        offers = offers.filter(partner_id=actor.partner_id)
+    return leads.prefetch_related(Prefetch("offers", queryset=offers, to_attr="visible_offers"))
+
+
+def lead_with_offers_get_for_actor(*, actor, lead_id: int) -> Lead:
+    """One lead of ``lead_list_for_actor``, with its ``visible_offers``; a 404 otherwise."""
+    lead = lead_list_for_actor(actor=actor).filter(pk=lead_id).first()
+    if lead is None:
+        raise Http404
+    return lead

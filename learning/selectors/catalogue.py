@@ -37,7 +37,7 @@ from ..models import (
     Question,
     QuizAttempt,
 )
-from ..permissions import LearningAction, learning_filter
+from ..permissions import LEARNING_VIEW, LearningAction, learning_filter
 
 # A course's state for one learner (the catalogue's filter and badges).
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
@@ -198,6 +198,37 @@ def catalogue_cards(*, actor, rows: list[dict]) -> list[CourseCard]:
         )
         for row in rows
     ]
+
+
+# --- the published courses, for the REST API -------------------------------------------------------
+
+
+def course_list_for_actor(*, actor, category: str = "", level: str = "") -> QuerySet[Course]:
+    """The published courses ``actor`` may see, with ``version_number`` (the published
+    version's): staff who read e-learning (``LEARNING_VIEW``) every one of the tenant; a partner
+    user those meant for them (``audience_filter``, as the catalogue). Unordered: the caller
+    pages it."""
+    if actor.is_staff_member:
+        if not actor.can(LEARNING_VIEW):
+            return Course.objects.none()
+        courses = _published()
+    elif actor.is_partner_user and actor.partner_id is not None:
+        courses = _published().filter(audience_filter(actor))
+    else:
+        return Course.objects.none()
+    if category:
+        courses = courses.filter(category=category)
+    if level:
+        courses = courses.filter(level=level)
+    return courses.annotate(version_number=F("published_version__number"))
+
+
+def course_published_get_for_actor(*, actor, course_id: int) -> Course:
+    """One course of ``course_list_for_actor``; a 404 otherwise."""
+    course = course_list_for_actor(actor=actor).filter(pk=course_id).first()
+    if course is None:
+        raise Http404
+    return course
 
 
 # --- learning paths ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from prm.tenancy.scope import current_tenant_id
 
 from ..models import Certificate, CertificateStatus, Certification, CompetencyHolding
-from ..permissions import LEARNING_TEAM, A, LearningAction, learning_filter, learning_require
+from ..permissions import LEARNING_TEAM, LEARNING_VIEW, A, LearningAction, learning_filter, learning_require
 
 # What a certificate is as people see it: its stored status, and "expiring" for an active one
 # inside its renewal window (an active one past its expiry, before the sweep ran, is expired).
@@ -265,6 +265,24 @@ def competency_history_for_partner(*, partner_id: int, limit: int = 100) -> list
         .select_related("competency")
         .order_by(F("lost_at").desc(nulls_first=True), "-gained_at", "-id")[:limit]
     )
+
+
+def competency_holdings_for_actor(*, actor, partner_id: int | None = None, current: bool = False):
+    """The competency holdings ``actor`` may read, with their competency: staff who read
+    e-learning (``LEARNING_VIEW``) every partner's (or ``partner_id``'s); a partner admin
+    (``LEARNING_TEAM``, as the portal's certificates page) its company's; anyone else none.
+    ``current``: only those held now. Unordered: the caller pages it."""
+    holdings = CompetencyHolding.objects.select_related("competency")
+    if actor.is_staff_member and actor.can(LEARNING_VIEW):
+        if partner_id is not None:
+            holdings = holdings.filter(partner_id=partner_id)
+    elif actor.is_partner_user and actor.partner_id is not None and actor.can(LEARNING_TEAM):
+        holdings = holdings.filter(partner_id=actor.partner_id)
+    else:
+        return CompetencyHolding.objects.none()
+    if current:
+        holdings = holdings.filter(lost_at__isnull=True)
+    return holdings
 
 
 def competency_codes_held(*, partner_id: int, codes: set[str] | None, on: date, today: date) -> set[str]:
