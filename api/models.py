@@ -77,7 +77,9 @@ class WebhookMessage(TenantOwned):
     partner = models.ForeignKey(
         "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    event = models.ForeignKey(
+        "events.Event", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     msg_id = models.CharField(max_length=40)
     event_type = models.CharField(max_length=64)
     payload = models.JSONField()

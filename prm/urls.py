@@ -21,7 +21,7 @@ from django.utils.functional import lazy
 from django.utils.module_loading import module_has_submodule
 from django.views.generic import RedirectView
 
-from prm.accounts import handoff
+from prm.accounts import handoff, sso_views
 from prm.accounts.views import InvitationAcceptView
 from prm.web import views as web
 
@@ -47,6 +47,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links; the icon is an SVG in static/.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg")), name="favicon"),
     path("admin/", admin.site.urls),
+    path("accounts/sso/", sso_views.sso_start, name="sso_start"),
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", InvitationAcceptView.as_view(), name="invitation_accept"),
     path("portals/<int:tenant_id>/open/", handoff.portal_open, name="portal_open"),

@@ -60,6 +60,17 @@ class AccountAdapter(DefaultAccountAdapter):
         # allauth rolls these back on success, with its own.
         self._login_failed_rl_usage.usage.extend(usage.usage)
 
+    def pre_login(self, request, user, **kwargs):
+        """A password or an e-mailed code does not sign in someone whose organisation requires
+        single sign-on (prm/accounts/sso.py); a sign-in through the provider itself goes on."""
+        if not (kwargs.get("signal_kwargs") or {}).get("sociallogin"):
+            from .sso import refuse_without_sso
+
+            refused = refuse_without_sso(request, user.email)
+            if refused is not None:
+                return refused
+        return super().pre_login(request, user, **kwargs)
+
     def _delete_login_attempts_cached_email(self, request, **credentials) -> None:
         """A password reset (which proves the mailbox) also clears the per-account count, so the
         owner can use the new password at once."""

@@ -78,6 +78,10 @@ def mfa_required(request) -> bool:
         return False
     if user.is_superuser:
         return True
+    from .sso import signed_in_by_sso
+
+    if signed_in_by_sso(request):  # the identity provider's own rules apply (its MFA)
+        return False
     return mfa_required_for(getattr(request, "membership", None), tenant=request.tenant)
 
 

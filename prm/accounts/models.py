@@ -244,3 +244,72 @@ class ApiKey(TenantOwned):
     def usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class SsoProtocol(models.TextChoices):
+    OIDC = "oidc", _("OpenID Connect")
+    SAML = "saml", _("SAML 2.0")
+
+
+class IdentityProvider(TenantOwned):
+    """Single sign-on: the vendor's identity provider for its staff (``partner`` empty) or a
+    partner company's for its people, chosen at sign-in by the e-mail address's domain.
+
+    Configured by the vendor's admins in the admin. Its domains are trusted only once verified
+    (``domains_verified_at``, with who verified them): then a person of such a domain who signs in
+    through it and has no membership yet gets one (just in time) with ``default_role``. With
+    ``sso_required``, people of its domains may not sign in with a password or an e-mailed code.
+    """
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("partner"),
+        help_text=_("Empty: the vendor's own staff sign in through it."),
+    )
+    name = models.CharField(_("name"), max_length=120, help_text=_("What the sign-in button says, e.g. Okta"))
+    slug = models.SlugField(
+        _("slug"), max_length=60, db_index=False, help_text=_("Part of its sign-in addresses")
+    )  # the (tenant, slug) constraint indexes it
+    protocol = models.CharField(_("protocol"), max_length=4, choices=SsoProtocol.choices)
+    domains = models.JSONField(
+        _("e-mail domains"), default=list, help_text=_("The e-mail domains whose people sign in through it")
+    )
+    domains_verified_at = models.DateTimeField(_("domains verified"), null=True, blank=True)
+    domains_verified_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    default_role = models.CharField(
+        _("role of people joining through it"), max_length=20, choices=Role.choices, blank=True
+    )
+    sso_required = models.BooleanField(
+        _("single sign-on required"), default=False, help_text=_("Turns password and code sign-in off for them")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    # OpenID Connect
+    server_url = models.URLField(
+        _("issuer URL"), blank=True, help_text=_("Where /.well-known/openid-configuration is served")
+    )
+    client_id = models.CharField(_("client id"), max_length=200, blank=True)
+    client_secret = models.TextField(_("client secret"), blank=True)  # encrypted at rest (mfa_secrets)
+    # SAML 2.0
+    idp_entity_id = models.CharField(_("IdP entity id"), max_length=300, blank=True)
+    idp_sso_url = models.URLField(_("IdP sign-in URL"), max_length=500, blank=True)
+    idp_x509cert = models.TextField(_("IdP certificate"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "slug"], name="idp_slug_unique")]
+        verbose_name = _("identity provider")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def provider_id(self) -> str:
+        """allauth's id of the provider: unique across tenants (their accounts live in one table)."""
+        return f"t{self.tenant_id}-{self.slug}"
