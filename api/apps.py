@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
@@ -7,4 +8,20 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from prm.accounts.access import OFFICE, PORTAL
+        from prm.accounts.roles import API_KEYS_MANAGE, PARTNER_API_KEYS_MANAGE
+        from prm.web.menu import menu_entry
+
         from . import wiring  # noqa: F401  (the webhook hook, menus, notification kinds)
+
+        # Beside Settings (70) and Configure (80) in the back office; last in the portal's bar.
+        menu_entry(
+            area=OFFICE, label=_("Integrations"), url_name="office:integrations", capability=API_KEYS_MANAGE, order=75
+        )
+        menu_entry(
+            area=PORTAL,
+            label=_("Integrations"),
+            url_name="portal:integrations",
+            capability=PARTNER_API_KEYS_MANAGE,
+            order=95,
+        )

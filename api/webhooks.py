@@ -39,6 +39,7 @@ from prm.events.verbs import VERBS
 from prm.memo import reference_changed, tenant_memo
 from prm.notifications.services import notify
 from prm.tenancy.bulk import bulk_insert
+from prm.tenancy.scope import step_out_to_tenant
 
 from . import events, notifications
 from .models import MessageStatus, WebhookAttempt, WebhookEndpoint, WebhookMessage
@@ -309,37 +310,42 @@ def _active_endpoints() -> list[tuple[int, int | None, tuple[str, ...]]]:
 @events_recorded.connect
 def messages_for_events(*, events: list, **kwargs) -> None:
     """One message per event per endpoint that wants it; the endpoints' senders start after
-    commit. Nothing at all when the tenant has no endpoint (one cache read)."""
-    endpoints = _active_endpoints()
-    if not endpoints:
-        return
-    messages = []
-    for event in events:
-        payload = None
-        for endpoint_id, partner_id, types in endpoints:
-            if types and event.verb not in types:
-                continue
-            if partner_id is not None and (event.partner_id != partner_id or event.internal):
-                continue
-            if payload is None:
-                payload = event_payload(event)
-            messages.append(
-                WebhookMessage(
-                    endpoint_id=endpoint_id,
-                    partner_id=partner_id,
-                    event_id=event.pk,
-                    msg_id=_msg_id(),
-                    event_type=event.verb,
-                    payload=payload,
-                    next_attempt_at=event.created_at,
+    commit. Nothing at all when the tenant has no endpoint (one cache read).
+
+    A partner user's action writes the vendor's endpoints' messages too: vendor-internal rows
+    written without being shown (``step_out_to_tenant``), and the endpoints are the tenant's, read
+    at the tenant's level whoever's request builds the memo."""
+    with step_out_to_tenant():
+        endpoints = _active_endpoints()
+        if not endpoints:
+            return
+        messages = []
+        for event in events:
+            payload = None
+            for endpoint_id, partner_id, types in endpoints:
+                if types and event.verb not in types:
+                    continue
+                if partner_id is not None and (event.partner_id != partner_id or event.internal):
+                    continue
+                if payload is None:
+                    payload = event_payload(event)
+                messages.append(
+                    WebhookMessage(
+                        endpoint_id=endpoint_id,
+                        partner_id=partner_id,
+                        event_id=event.pk,
+                        msg_id=_msg_id(),
+                        event_type=event.verb,
+                        payload=payload,
+                        next_attempt_at=event.created_at,
+                    )
                 )
+        if messages:
+            bulk_insert(WebhookMessage, messages)
+            outbox_enqueue_many(
+                task_name=DELIVER_TASK,
+                kwargs_list=[{"endpoint_id": pk} for pk in sorted({m.endpoint_id for m in messages})],
             )
-    if messages:
-        bulk_insert(WebhookMessage, messages)
-        outbox_enqueue_many(
-            task_name=DELIVER_TASK,
-            kwargs_list=[{"endpoint_id": pk} for pk in sorted({m.endpoint_id for m in messages})],
-        )
 
 
 # --- delivery -----------------------------------------------------------------------------------

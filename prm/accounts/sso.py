@@ -39,7 +39,7 @@ def domain_of(email: str) -> str:
     return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
 
 
-def _active() -> list[IdentityProvider]:
+def active_providers() -> list[IdentityProvider]:
     return list(IdentityProvider.objects.filter(is_active=True).order_by("pk"))
 
 
@@ -48,14 +48,14 @@ def provider_for_email(email: str) -> IdentityProvider | None:
     domain = domain_of(email)
     if not domain:
         return None
-    for provider in _active():
+    for provider in active_providers():
         if provider.domains_verified_at and domain in [d.lower() for d in provider.domains]:
             return provider
     return None
 
 
 def provider_by_allauth_id(provider_id: str) -> IdentityProvider | None:
-    for provider in _active():
+    for provider in active_providers():
         if provider.provider_id == provider_id:
             return provider
     return None
@@ -173,7 +173,7 @@ class SsoAdapter(DefaultSocialAccountAdapter):
     def list_apps(self, request, provider=None, client_id=None):
         if request is None or getattr(request, "tenant", None) is None:
             return []
-        apps = [social_app(p, request) for p in _active()]
+        apps = [social_app(p, request) for p in active_providers()]
         if provider:
             apps = [app for app in apps if provider in (app.provider, app.provider_id)]
         if client_id:
@@ -214,12 +214,22 @@ class SsoAdapter(DefaultSocialAccountAdapter):
         membership = Membership.objects.filter(user=user).first() if user is not None else None
         if not _allowed(provider, membership):
             self._refuse(request, gettext("%(name)s cannot sign you in to this portal.") % {"name": provider.name})
+        if user is not None:
+            # The provider vouches for the addresses of its verified domains.
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.update_or_create(
+                user=user, email__iexact=email, defaults={"email": email.lower(), "verified": True}
+            )
         if user is not None and (membership is None or not membership.is_active):
             joined = membership_join_by_sso(provider=provider, user=user) if membership is None else None
             if joined is None:
                 self._refuse(
                     request, gettext("You have no access to this portal: ask its administrator to invite you.")
                 )
+        if user is not None and not sociallogin.is_existing:
+            # The person already has an account (invited before): this provider signs it in from now on.
+            sociallogin.connect(request, user)
 
     def is_open_for_signup(self, request, sociallogin):
         """Someone new signs up through a provider that gives people of its domains a role."""

@@ -153,3 +153,16 @@ def test_two_concurrent_retries_with_one_idempotency_key_make_one_deal(world):
     assert answers[0][1] == answers[1][1]
     with platform_scope():
         assert Deal.objects.filter(tenant=acme.tenant).count() == 1
+
+
+def test_a_partners_action_reaches_the_vendors_endpoint_too(world, receiver):
+    acme = world.acme
+    catalogue = make_catalogue(acme)
+    staff = api_client(issue_key(acme.admin), acme.tenant)
+    assert call(staff, "POST", "/api/v1/webhook-endpoints/", {"url": receiver.url}).status_code == 201
+    # a partner's request is the first to read the tenant's endpoints after the vendor's was added
+    crm = api_client(issue_key(acme.partner_admin), acme.tenant)
+    made = call(crm, "POST", "/api/v1/deals/", _deal_body(catalogue))
+    assert made.status_code == 201, made.content
+    received = [r.json["type"] for r in receiver.accepted()]
+    assert "deal.created" in received

@@ -142,7 +142,9 @@ CASES: dict[str, ApiCase] = {
     "api:events": ApiCase(setup=draft_deal, scope="events:read"),
     "api:customer_accounts": ApiCase(
         method="POST",
-        data=lambda ctx: {"accounts": [{"name": "Walk Account", "domain": "walk-industries.com", "external_id": "W-1"}]},
+        data=lambda ctx: {
+            "accounts": [{"name": "Walk Account", "domain": "walk-industries.com", "external_id": "W-1"}]
+        },
         allowed=(STAFF,),
         scope="accounts:write",
     ),
@@ -237,3 +239,86 @@ def _disabled_endpoint(ctx) -> None:
         ctx.endpoint = endpoint_set_active(actor=ctx.side.partner_admin, endpoint=ctx.endpoint, active=False)
 
 
+# --- leads, e-learning, incentives ---------------------------------------------------------------
+
+
+def offered_lead(ctx) -> None:
+    """A lead offered to acme partner 1 (partner 2 never sees it)."""
+    from ..leads.offers_setup import offered
+
+    catalogue(ctx)
+    ctx.lead, ctx.offer = offered(ctx.side, company="Matrix Prospect AG")
+
+
+def published_course(ctx) -> None:
+    from ..learning.factories import learning_course
+
+    ctx.course = learning_course(ctx.side.tenant, title="Matrix Course")
+
+
+def certificate(ctx) -> None:
+    """A certificate of acme partner 1's sales rep (its admin reads its people's)."""
+    from ..learning.isolation_certification import certificate as certificate_setup
+
+    certificate_setup(ctx)
+
+
+def competency_held(ctx) -> None:
+    from learning.models import CompetencyHolding
+
+    from ..learning.factories import CompetencyFactory
+
+    competency = CompetencyFactory(tenant=ctx.side.tenant, name="Matrix Competency")
+    with tenant_scope(ctx.side.tenant):
+        ctx.holding = CompetencyHolding.objects.create(
+            tenant=ctx.side.tenant,
+            competency=competency,
+            partner=ctx.side.partner,
+            gained_at=timezone.now(),
+            gained_reason="Matrix",
+        )
+
+
+def approved_claim(ctx) -> None:
+    """A SPIFF claim of acme partner 1's sales rep approved: lines on the ledger."""
+    from ..incentives.isolation import claim_approved
+
+    claim_approved(ctx)
+
+
+def approved_run(ctx) -> None:
+    """An approved payout run paying acme partner 1's sales rep, its statement made."""
+    from ..incentives.isolation import approved_run as approved_run_setup
+
+    approved_run_setup(ctx)
+
+
+LEAD = lambda ctx: [ctx.lead.pk]  # noqa: E731
+COURSE = lambda ctx: [ctx.course.pk]  # noqa: E731
+CERTIFICATE = lambda ctx: [ctx.certificate.pk]  # noqa: E731
+PAYOUT = lambda ctx: [ctx.payout.pk]  # noqa: E731
+
+CASES.update(
+    {
+        "api:lead-list": ApiCase(setup=offered_lead, scope="leads:read"),
+        "api:lead-list POST": ApiCase(
+            method="POST",
+            data=lambda ctx: {"company": "Walk Prospect AG", "email": "ada@walk-prospect.de", "country": "DE"},
+            allowed=(STAFF,),
+            status=201,
+            scope="leads:write",
+        ),
+        "api:lead-detail": ApiCase(setup=offered_lead, args=LEAD, object_scoped=True, scope="leads:read"),
+        "api:course-list": ApiCase(setup=published_course, scope="learning:read"),
+        "api:course-detail": ApiCase(setup=published_course, args=COURSE, names_acme=True, scope="learning:read"),
+        "api:certificate-list": ApiCase(setup=certificate, scope="learning:read"),
+        "api:certificate-detail": ApiCase(
+            setup=certificate, args=CERTIFICATE, object_scoped=True, scope="learning:read"
+        ),
+        "api:competency-list": ApiCase(setup=competency_held, scope="learning:read"),
+        "api:ledger_entry-list": ApiCase(setup=approved_claim, scope="incentives:read"),
+        "api:payout-list": ApiCase(setup=approved_run, scope="incentives:read"),
+        "api:payout-detail": ApiCase(setup=approved_run, args=PAYOUT, object_scoped=True, scope="incentives:read"),
+        "api:payout-statement": ApiCase(setup=approved_run, args=PAYOUT, object_scoped=True, scope="incentives:read"),
+    }
+)

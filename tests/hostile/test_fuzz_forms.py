@@ -43,6 +43,7 @@ from prm.notifications.services import preferences_for
 from prm.tenancy.forms import TenantSettingsForm
 from prm.tenancy.scope import platform_scope, tenant_scope
 
+from ..api import isolation as isolation_api
 from ..conftest import make_client
 from ..deals import office_setup, portal_setup, pricing_setup
 from ..factories import InvitationFactory, NotificationFactory
@@ -412,6 +413,7 @@ FORM_VIEWS = {
     **isolation_offers.FORM_VIEWS,
     **isolation_reports.FORM_VIEWS,
     **isolation_incentives.FORM_VIEWS,
+    **isolation_api.FORM_VIEWS,
 }
 
 
@@ -465,6 +467,7 @@ def test_the_form_views_cover_every_post_page():
         *isolation_offers.NO_INPUT,
         *isolation_reports.NO_INPUT,
         *isolation_incentives.NO_INPUT,
+        *isolation_api.NO_INPUT,
     }
     assert (posted | with_forms) - no_input <= set(FORM_VIEWS)
 

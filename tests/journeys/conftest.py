@@ -225,3 +225,7 @@ def axe_violations(page: Page) -> list[dict]:
         }""",
         AXE_TAGS,
     )
+
+
+# The identity providers of the single sign-on journeys (real servers on loopback, tests/sso/).
+from tests.sso.idps import oidc_idp, saml_idp, saml_idp_server  # noqa: E402, F401

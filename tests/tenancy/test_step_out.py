@@ -15,7 +15,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("prm", "partners", "programs", "deals", "leads", "learning", "incentives", "recruitment")
+PACKAGES = ("prm", "partners", "programs", "deals", "leads", "learning", "incentives", "recruitment", "api")
 
 # (file, function) -> why entering a tenant's scope there is an entry point, not a step-out.
 ENTRY_POINTS = {

@@ -45,6 +45,7 @@ def _labels(role, kind):
                 "Staff",
                 "Incentives",
                 "Settings",
+                "Integrations",
                 "Configure",
             ],
         ),
@@ -121,6 +122,7 @@ def test_staff_see_the_back_office_entries_their_role_opens(role, expected):
                 "Earnings",
                 "Funds",
                 "Agreements",
+                "Integrations",
             ],
         ),
         (
