@@ -17,6 +17,11 @@ class PartnersConfig(AppConfig):
         from .hooks import record_tab
 
         watch_people(self.get_model("Partner"))  # a request's cached membership holds its partner
+        from prm.accounts.hooks import person_erasing
+
+        from .services import contacts_erase_person
+
+        person_erasing.connect(contacts_erase_person)
         menu_entry(area=OFFICE, label=_("Dashboard"), url_name="office:dashboard", order=10)
         menu_entry(area=OFFICE, label=_("Partners"), url_name="office:partner_list", order=20)
         menu_entry(area=PORTAL, label=_("Home"), url_name="portal:home", order=10)

@@ -406,3 +406,11 @@ def partner_locations_backfill() -> int:
         )
     PartnerLocation.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def contacts_erase_person(*, membership, email: str, label: str, **kwargs) -> int:
+    """A person erased on request (``prm.accounts.hooks.person_erasing``): the partner's contact
+    records of their address keep their role, anonymised. Returns how many."""
+    from .models import PartnerContact
+
+    return PartnerContact.objects.filter(email__iexact=email).update(name=label, email="", phone="", title="")

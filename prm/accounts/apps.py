@@ -13,8 +13,9 @@ class AccountsConfig(AppConfig):
 
         from . import checks, events, notifications  # noqa: F401  (the PRM_MFA_KEYS check; verbs and kinds)
         from .access import OFFICE, PORTAL
-        from .roles import STAFF_VIEW
+        from .roles import STAFF_MANAGE, STAFF_VIEW
 
         watch_people(self.get_model("Membership"))  # a request's cached membership
         menu_entry(area=OFFICE, label=_("Staff"), url_name="office:staff", capability=STAFF_VIEW, order=60)
+        menu_entry(area=OFFICE, label=_("Personal data"), url_name="office:privacy", capability=STAFF_MANAGE, order=62)
         menu_entry(area=PORTAL, label=_("People"), url_name="portal:people", order=70)

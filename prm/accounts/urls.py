@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import profile, views
+from . import profile, views, views_privacy
 
 office_urlpatterns = [
     path("staff/", views.StaffListView.as_view(), name="staff"),
@@ -32,5 +32,10 @@ portal_urlpatterns = [
     ),
 ]
 
+office_urlpatterns += [
+    path("privacy/", views_privacy.PrivacyView.as_view(), name="privacy"),
+    path("privacy/<int:membership_id>/export/", views_privacy.PrivacyExportView.as_view(), name="privacy_export"),
+    path("privacy/<int:membership_id>/erase/", views_privacy.PrivacyEraseView.as_view(), name="privacy_erase"),
+]
 office_urlpatterns += profile.office_urlpatterns  # the person's language and time zone
 portal_urlpatterns += profile.portal_urlpatterns

@@ -35,6 +35,13 @@ def target_inactive(ctx):
     return not target_active(ctx)
 
 
+@in_platform
+def target_erased(ctx):
+    from prm.accounts.models import User
+
+    return User.objects.get(pk=ctx.target.user_id).email.endswith("@erased.invalid")
+
+
 def pending_partner_invitation(ctx):
     ctx.invitation = InvitationFactory(partner=ctx.side.partner, invited_by=ctx.side.partner_admin)
 
@@ -96,6 +103,18 @@ CASES: dict[str, Case] = {
     "office:membership_reactivate": office_write(setup=target_member_deactivated, args=TARGET, effect=target_active),
     "office:invitation_revoke": office_write(
         setup=pending_partner_invitation, args=INVITATION, effect=invitation_revoked
+    ),
+    # --- personal data requests (vendor admins) ------------------------------------------------
+    "office:privacy": office_page(allowed=("admin",)),
+    "office:privacy_export": office_page(
+        allowed=("admin",), setup=target_member, args=TARGET, contains=lambda ctx: "target@p1.acme.example"
+    ),
+    "office:privacy_erase": office_write(
+        allowed=("admin",),
+        setup=target_member,
+        args=TARGET,
+        data={"confirm_email": "target@p1.acme.example"},
+        effect=target_erased,
     ),
     # --- a partner's people, in the portal -----------------------------------------------------
     "portal:people": portal_page(contains=lambda ctx: ctx.side.sales_rep.user.email),
