@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ..conftest import host_of
+from ..api.walk import CASES as API_CASES
 from ..test_isolation import CASES, PUBLIC, STAFF
 from .support import concrete_path, csrf_client, url_patterns
 
@@ -95,6 +96,12 @@ def _who_and_where(route, name, world):
         return "admin", acme.host, None, ctx  # the tenant's vendor admin, who may use the admin
     if route.startswith("accounts/"):
         return (None if name in SIGNED_OUT_ACCOUNT_PAGES else "manager"), acme.host, None, ctx
+    if name in API_CASES:
+        # The REST API with the pages' session (a key is no ambient credential: no CSRF there)
+        case = API_CASES[name]
+        if case.setup:
+            case.setup(ctx)
+        return ("admin" if "staff" in case.allowed else "partner_admin"), acme.host, case, ctx
     raise AssertionError(f"{name or route}: no isolation case (tests/<app>/isolation.py) and no user here")
 
 
@@ -109,6 +116,16 @@ def _assert_csrf_refused(response, writes, label):
     assert response.status_code == 403, f"{label}: {response.status_code}, not a CSRF refusal"
     # Django's CSRF failure page, not a permission 403 from the view: the view never ran
     assert b"CSRF verification failed" in response.content, f"{label}: 403, but not from the CSRF check"
+    assert writes == [], f"{label} wrote to the database: {writes}"
+
+
+def _assert_api_csrf_refused(response, writes, label):
+    """The API's session calls: DRF's CSRF check (a problem response); 415 for a form's body, which
+    the API does not read (a cross-site form cannot send JSON without a preflight); 405 for a
+    read-only route that never authenticates (the schema, the event types)."""
+    assert response.status_code in (403, 405, 415), f"{label}: {response.status_code}, not refused"
+    if response.status_code == 403:
+        assert b"CSRF" in response.content, f"{label}: 403, but not from the CSRF check"
     assert writes == [], f"{label} wrote to the database: {writes}"
 
 
@@ -134,8 +151,12 @@ def test_every_unsafe_method_without_a_token_is_refused(world, group):
         for method in UNSAFE:
             response, writes = _forge(client, method, path, data if method == "post" else "")
             # then it is refused by the CSRF check and changes nothing
-            _assert_csrf_refused(response, writes, f"{method.upper()} {path} as {role or 'anonymous'}")
-        if case is not None and case.effect is not None:
+            label = f"{method.upper()} {path} as {role or 'anonymous'}"
+            if route.startswith("api/v1/") and name != "api:docs":
+                _assert_api_csrf_refused(response, writes, label)
+            else:
+                _assert_csrf_refused(response, writes, label)
+        if case is not None and getattr(case, "effect", None) is not None:
             assert case.effect(ctx) is False, f"{path}: the forged request took effect"
 
 
@@ -166,6 +187,23 @@ def test_a_wrong_token_or_another_sessions_token_is_refused(world, name):
         _assert_csrf_refused(response, writes, f"POST {path} with {label}")
     if case.effect is not None:
         assert case.effect(ctx) is False
+
+
+def test_the_apis_session_calls_need_the_token_and_its_keys_do_not(world):
+    import json as json_module
+
+    from ..api.support import api_client, issue_key
+
+    # given the partner admin signed in (a session cookie), and a JSON post without a token
+    client = _holding_a_csrf_cookie(csrf_client(world.acme.partner_admin))
+    body = json_module.dumps({"url": "http://127.0.0.1:9/hooks"})
+    response, writes = _forge(client, "post", "/api/v1/webhook-endpoints/", body, content_type="application/json")
+    # then DRF's CSRF check refuses it
+    _assert_api_csrf_refused(response, writes, "POST /api/v1/webhook-endpoints/ with the session")
+    assert response.status_code == 403
+    # while a key (no ambient credential) needs no token
+    keyed = api_client(issue_key(world.acme.partner_admin), world.acme.tenant)
+    assert keyed.post("/api/v1/webhook-endpoints/", body, content_type="application/json").status_code == 201
 
 
 def test_htmx_requests_carry_the_token_from_the_page_and_are_let_through(world):

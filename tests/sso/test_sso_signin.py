@@ -45,6 +45,16 @@ def _saml_sign_in(client, saml_idp, email):
     return answer
 
 
+def _with_password(membership):
+    """The member can sign in with a password (and a verified address), as before SSO existed."""
+    user = membership.user
+    user.set_password("pw-2026-manager")
+    with platform_scope():
+        user.save()
+        EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    return user
+
+
 def _who(client) -> str | None:
     """The signed-in person's e-mail on the client's host, by the pages they may open."""
     response = client.get("/notifications/")
@@ -125,11 +135,7 @@ def test_a_partners_provider_cannot_sign_in_another_partners_user(world, saml_id
 def test_password_sign_in_is_refused_where_sso_is_required(world, oidc_idp):
     acme = world.acme
     staff_oidc(acme, oidc_idp, host=host_of(acme.tenant), sso_required=True)
-    user = acme.manager.user
-    user.set_password("pw-2026-manager")
-    with platform_scope():
-        user.save()
-        EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    user = _with_password(acme.manager)
     client = Client(HTTP_HOST=host_of(acme.tenant))
 
     answer = client.post("/accounts/login/", {"login": user.email, "password": "pw-2026-manager"})
@@ -144,11 +150,7 @@ def test_password_sign_in_is_refused_where_sso_is_required(world, oidc_idp):
 def test_password_sign_in_still_works_where_sso_is_optional(world, oidc_idp):
     acme = world.acme
     staff_oidc(acme, oidc_idp, host=host_of(acme.tenant), sso_required=False)
-    user = acme.manager.user
-    user.set_password("pw-2026-manager")
-    with platform_scope():
-        user.save()
-        EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    user = _with_password(acme.manager)
     client = Client(HTTP_HOST=host_of(acme.tenant))
     answer = client.post("/accounts/login/", {"login": user.email, "password": "pw-2026-manager"})
     assert answer.status_code == 302 and not answer["Location"].startswith("/accounts/sso/")
