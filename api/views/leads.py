@@ -4,17 +4,20 @@ intake's duplicate check, then routing, as for the web-to-lead form)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from leads.models import DeclineReason, LeadSource, LeadStage, LeadStatus, OfferStatus, QueueReason
 from leads.selectors.offers import lead_list_for_actor, lead_with_offers_get_for_actor
-from leads.services.intake import LIMITS, lead_receive
+from leads.services.intake import LIMITS, LeadInput, lead_receive, lead_receive_many
+from prm.errors import PolicyViolation
 
-from ..framework import ResourceViewSet, idempotent
+from ..framework import ResourceViewSet, idempotent, problem
 
 # What a partner reads of a lead offered to it but not yet accepted: everything but the contact
 # (as the portal's offer page).
@@ -151,6 +154,22 @@ class LeadFilters(serializers.Serializer):
 # --- the resource ------------------------------------------------------------------------------
 
 
+class LeadImportSerializer(serializers.Serializer):
+    leads = LeadWriteSerializer(many=True, allow_empty=False, max_length=1000)
+
+
+class LeadImportRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text=_("The row's place in the request, from 1."))
+    lead = serializers.IntegerField(help_text=_("The new lead, or the earlier one it was merged into."))
+    created = serializers.BooleanField()
+    merged = serializers.BooleanField()
+    duplicate_of = serializers.IntegerField(allow_null=True)
+
+
+class LeadImportResultSerializer(serializers.Serializer):
+    results = LeadImportRowSerializer(many=True)
+
+
 @extend_schema(tags=["Leads"])
 class LeadViewSet(ResourceViewSet):
     """Leads with where their offers stand. A staff key reads every lead of the tenant and every
@@ -213,3 +232,55 @@ class LeadViewSet(ResourceViewSet):
         response = Response(LeadSerializer(lead, context=self._context()).data, status=201 if result.created else 200)
         response["Location"] = request.build_absolute_uri(f"{lead.pk}/")
         return response
+
+    @extend_schema(
+        request=LeadImportSerializer,
+        responses={201: LeadImportResultSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        description=_(
+            "Up to 1,000 leads at once, all or nothing: a refused row is named with why (422) and nothing "
+            "is written; otherwise they come in as an import's rows do, in order, and are routed."
+        ),
+    )
+    @action(detail=False, methods=["post"], url_path="import", url_name="import")
+    @idempotent
+    def bulk_import(self, request):
+        return _import(self, request)
+
+
+def _import(viewset, request):
+    """Many leads at once, all or nothing: every row is checked first (a refused row is named,
+    with why, and nothing is written); then they come in as an import's rows do, in order (a
+    repeat of an earlier row is merged into its lead or flagged), and are routed after commit."""
+    form = LeadImportSerializer(data=request.data)
+    form.is_valid(raise_exception=True)
+    items, errors = [], []
+    routes = set()
+    for number, row in enumerate(form.validated_data["leads"], start=1):
+        row = dict(row)
+        routes.add(row.pop("route"))
+        row["product_line_id"] = row.pop("product_line")
+        try:
+            items.append(LeadInput(**row).clean())
+        except PolicyViolation as refused:
+            errors.append({"row": number, "detail": refused.message})
+    if errors:
+        return problem(
+            422,
+            "invalid_rows",
+            gettext("Refused"),
+            gettext("Nothing was written: see errors, row by row."),
+            errors=errors,
+        )
+    results = lead_receive_many(items=items, source=LeadSource.API, created_by=viewset.actor, route=routes != {False})
+    rows = [
+        {
+            "row": number,
+            "lead": result.lead.pk,
+            "created": result.created,
+            "merged": result.merged,
+            "duplicate_of": result.duplicate_of_id,
+        }
+        for number, result in enumerate(results, start=1)
+    ]
+    return Response({"results": rows}, status=201)

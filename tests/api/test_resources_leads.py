@@ -149,3 +149,34 @@ def test_the_list_costs_the_same_queries_for_one_lead_as_for_many(acme, who, dja
         LeadOfferFactory(tenant=acme.tenant, partner=acme.partner, lead__tenant=acme.tenant)
     with django_assert_num_queries(PINNED):
         assert len(call(client, "GET", LEADS).json()["results"]) == 7
+
+
+def test_an_import_brings_many_leads_in_order_or_none_at_all(world):
+    from leads.models import Lead
+    from prm.tenancy.scope import platform_scope
+
+    from .support import api_client, call, issue_key
+
+    acme = world.acme
+    crm = api_client(issue_key(acme.admin), acme.tenant)
+    rows = [
+        {"company": "Batch One AG", "email": "ada@batch-one.de", "country": "DE", "route": False},
+        {"company": "Batch Two SARL", "email": "bob@batch-two.fr", "country": "FR", "route": False},
+        {"company": "Batch One AG", "email": "ada@batch-one.de", "country": "DE", "route": False},
+    ]
+    # one bad row: nothing is written, the row is named
+    bad = call(crm, "POST", "/api/v1/leads/import/", {"leads": [*rows, {"company": "  "}]})
+    assert bad.status_code in (400, 422)
+    with platform_scope():
+        assert not Lead.objects.filter(tenant=acme.tenant, company__startswith="Batch").exists()
+    # all good: in order, the repeat of the first row merged into (or flagged against) its lead
+    made = call(crm, "POST", "/api/v1/leads/import/", {"leads": rows}, Idempotency_Key="batch-1")
+    assert made.status_code == 201, made.content
+    results = made.json()["results"]
+    assert [r["row"] for r in results] == [1, 2, 3]
+    assert results[0]["created"] and results[1]["created"]
+    assert results[2]["merged"] or results[2]["duplicate_of"] == results[0]["lead"]
+    again = call(crm, "POST", "/api/v1/leads/import/", {"leads": rows}, Idempotency_Key="batch-1")
+    assert again.json() == made.json()
+    with platform_scope():
+        assert Lead.objects.filter(tenant=acme.tenant, company__startswith="Batch").count() in (2, 3)

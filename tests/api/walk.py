@@ -308,6 +308,18 @@ CASES.update(
             status=201,
             scope="leads:write",
         ),
+        "api:lead-import": ApiCase(
+            method="POST",
+            data=lambda ctx: {
+                "leads": [
+                    {"company": "Walk One AG", "email": "a@walk-one.de", "country": "DE"},
+                    {"company": "Walk Two SARL", "email": "b@walk-two.fr", "country": "FR"},
+                ]
+            },
+            allowed=(STAFF,),
+            status=201,
+            scope="leads:write",
+        ),
         "api:lead-detail": ApiCase(setup=offered_lead, args=LEAD, object_scoped=True, scope="leads:read"),
         "api:course-list": ApiCase(setup=published_course, scope="learning:read"),
         "api:course-detail": ApiCase(setup=published_course, args=COURSE, names_acme=True, scope="learning:read"),
