@@ -46,7 +46,10 @@ from .models import MessageStatus, WebhookAttempt, WebhookEndpoint, WebhookMessa
 from .payloads import event_payload
 
 DELIVER_TASK = "api.webhook_deliver"
-BATCH = 200  # messages one task sends before it hands over to a fresh one
+# Messages one task sends before it commits and hands over to a fresh one: its transaction (which
+# holds the endpoint's row) is short, so the change feed, which waits for running transactions
+# of this database, is held back at most this many deliveries.
+BATCH = 20
 ROTATION_OVERLAP = timedelta(hours=24)
 USER_AGENT = "PRM-Webhooks/1"
 
