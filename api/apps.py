@@ -12,8 +12,9 @@ class ApiConfig(AppConfig):
         from prm.accounts.roles import API_KEYS_MANAGE, PARTNER_API_KEYS_MANAGE
         from prm.web.menu import menu_entry
 
-        from . import wiring  # noqa: F401  (the webhook hook, menus, notification kinds)
+        from . import exports, wiring  # noqa: F401  (the webhook hook, the export's task, notification kinds)
 
+        # The data export pages are reached from the Integrations pages (api/integrations.html).
         # Beside Settings (70) and Configure (80) in the back office; last in the portal's bar.
         menu_entry(
             area=OFFICE, label=_("Integrations"), url_name="office:integrations", capability=API_KEYS_MANAGE, order=75

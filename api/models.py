@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from prm.tenancy.models import TenantOwned
+from prm.web.files import private_upload_path
 
 
 class IdempotencyRecord(TenantOwned):
@@ -127,3 +128,75 @@ class WebhookAttempt(TenantOwned):
     @property
     def ok(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+EXPORT_ACTIVE = (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
+
+class DataExport(TenantOwned):
+    """A copy of a side's data (api/exports.py): every tenant-owned table as CSV with a JSON
+    manifest, in one zip. The tenant's (``partner`` empty, for its admins) or one partner's (its
+    own rows, for its admins). Made by a chain of worker steps, a few tables each, so that the
+    progress (``tables_done``, ``rows_written``) commits as it goes."""
+
+    partner = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    requested_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    tables_total = models.PositiveIntegerField(default=0)
+    tables_done = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveBigIntegerField(default=0)
+    # The manifest's entry of each table written so far (name, model, columns, rows, file): the
+    # next step starts at the first table not in it, the last one writes them to manifest.json.
+    tables = models.JSONField(default=list, blank=True)
+    # The zip, in the private media (served only by the download views).
+    file = models.FileField(upload_to=private_upload_path, blank=True, max_length=200)
+    size = models.PositiveBigIntegerField(default=0)  # bytes of the zip
+    error = models.TextField(blank=True)  # why it failed, for the operators (the page says it failed)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        constraints = [
+            # One export at a time per side: the tenant's own, and each partner's.
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=Q(partner__isnull=True, status__in=["queued", "running"]),
+                name="data_export_one_for_tenant",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "partner"],
+                condition=Q(partner__isnull=False, status__in=["queued", "running"]),
+                name="data_export_one_for_partner",
+            ),
+        ]
+        indexes = [
+            # The exports page of a side, newest first (partner empty: the tenant's own).
+            models.Index(fields=["tenant", "partner", "-created_at"], name="data_export_list_idx"),
+        ]
+
+    def __str__(self):
+        return f"Data export {self.pk}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in EXPORT_ACTIVE
+
+    @property
+    def percent(self) -> int:
+        """How far the export is, for the progress bar (the zip is the last step's)."""
+        if self.status == ExportStatus.DONE:
+            return 100
+        if not self.tables_total:
+            return 0
+        return min(99, self.tables_done * 100 // self.tables_total)

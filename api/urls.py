@@ -84,3 +84,24 @@ portal_urlpatterns = [
         name="webhook_replay",
     ),
 ]
+
+# --- the data export pages (api/views/exports.py) ---------------------------------------------------
+
+from .views import exports  # noqa: E402
+
+office_urlpatterns += [
+    path("data-export/", exports.DataExportView.as_view(), name="data_export"),
+    path("data-export/start/", exports.DataExportStartView.as_view(), name="data_export_start"),
+    path(
+        "data-export/<int:export_id>/download/", exports.DataExportDownloadView.as_view(), name="data_export_download"
+    ),
+]
+portal_urlpatterns += [
+    path("data-export/", exports.PortalDataExportView.as_view(), name="data_export"),
+    path("data-export/start/", exports.PortalDataExportStartView.as_view(), name="data_export_start"),
+    path(
+        "data-export/<int:export_id>/download/",
+        exports.PortalDataExportDownloadView.as_view(),
+        name="data_export_download",
+    ),
+]

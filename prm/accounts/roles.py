@@ -83,6 +83,11 @@ PEOPLE_INVITE = capability("people.invite", roles={Role.PARTNER_ADMIN})
 API_KEYS_MANAGE = capability("api_keys.manage", roles={Role.ADMIN})
 PARTNER_API_KEYS_MANAGE = capability("partner_api_keys.manage", roles={Role.PARTNER_ADMIN})
 PEOPLE_MANAGE = capability("people.manage", roles={Role.PARTNER_ADMIN})
+# A copy of everything the side owns, as CSV files in a zip (api/exports.py): the tenant's for its
+# admins, a partner's own rows for the partner's admins. Apart from the API keys: taking all the
+# data out is not the same power as connecting a system, though today the same roles hold both.
+DATA_EXPORT = capability("data.export", roles={Role.ADMIN})
+PARTNER_DATA_EXPORT = capability("partner_data.export", roles={Role.PARTNER_ADMIN})
 
 # Roles that must sign in with a second factor whatever the tenant's switch says.
 MFA_REQUIRED_ROLES = frozenset({Role.ADMIN})

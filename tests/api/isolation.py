@@ -3,6 +3,8 @@
 partner's). Set-ups make a key or an endpoint of ``ctx.side`` as the area's admin (acme's vendor
 admin, acme partner 1's admin). The REST API's own walk is tests/api/test_api_isolation.py.
 
+The data export pages (start, list, download) of each area follow, at the end.
+
 ``FORM_VIEWS`` and ``NO_INPUT``: the pages' forms the hostile-input tests post to, and the
 writes that take no input (tests/hostile/test_fuzz_forms.py)."""
 
@@ -10,13 +12,17 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import timezone
 
-from api.models import MessageStatus, WebhookEndpoint, WebhookMessage
+from api.exports import data_export_request
+from api.models import DataExport, ExportStatus, MessageStatus, WebhookEndpoint, WebhookMessage
 from api.webhooks import endpoint_create, endpoint_set_active
 from prm.accounts.credentials import api_key_create
 from prm.accounts.models import ApiKey
-from prm.tenancy.scope import tenant_scope
+from prm.tenancy.scope import platform_scope, tenant_scope
 
 from ..isolation import OFFICE, Case, in_platform, office_page, office_write, portal_page, portal_write
 
@@ -222,3 +228,54 @@ NO_INPUT: set[str] = {
         "webhook_replay",
     )
 }
+
+
+# --- the data export pages (api/views/exports.py) ----------------------------------------------------
+
+EXPORT = lambda ctx: [ctx.export.pk]  # noqa: E731  the area admin's export
+
+
+def export_of(area, *, ready=False):
+    """An export of the area admin's side, queued (the worker does not run in the walk) or, with
+    ``ready``, done with a zip to download."""
+
+    def setup(ctx):
+        member = _admin(ctx, area)
+        with _scope(member):
+            ctx.export = data_export_request(actor=member)
+        if ready:
+            empty_zip = b"PK\x05\x06" + bytes(18)
+            name = default_storage.save("private/dataexport/matrix", ContentFile(empty_zip))
+            with platform_scope():
+                DataExport.objects.filter(pk=ctx.export.pk).update(
+                    status=ExportStatus.DONE, file=name, finished_at=timezone.now()
+                )
+
+    return setup
+
+
+def export_made(area):
+    @in_platform
+    def effect(ctx):
+        member = _admin(ctx, area)
+        return DataExport.objects.filter(tenant_id=member.tenant_id, partner_id=member.partner_id).exists()
+
+    return effect
+
+
+def _export_cases(area: str, page, write, allowed) -> dict[str, Case]:
+    ns = "office" if area == OFFICE else "portal"
+    return {
+        f"{ns}:data_export": page(allowed=allowed, setup=export_of(area), contains="Start an export"),
+        f"{ns}:data_export_start": write(allowed=allowed, effect=export_made(area)),
+        f"{ns}:data_export_download": page(allowed=allowed, setup=export_of(area, ready=True), args=EXPORT),
+    }
+
+
+CASES.update(
+    {
+        **_export_cases(OFFICE, office_page, office_write, ADMIN),
+        **_export_cases("portal", portal_page, portal_write, PARTNER_ADMIN),
+    }
+)
+NO_INPUT |= {"office:data_export_start", "portal:data_export_start"}

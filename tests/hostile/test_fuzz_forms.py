@@ -196,6 +196,11 @@ FORM_VIEWS = {
         lambda w: reverse("office:staff_invite"),
         lambda w: {"email": "new.staff@acme.example", "role": "marketing"},
     ),
+    "office:privacy_erase": (
+        lambda w: w.acme.admin,
+        lambda w: reverse("office:privacy_erase", args=[w.acme.sales_rep.pk]),
+        lambda w: {"confirm_email": w.acme.sales_rep.user.email},
+    ),
     "office:partner_invite": (
         lambda w: w.acme.manager,
         lambda w: reverse("office:partner_invite", args=[w.acme.partner.pk]),

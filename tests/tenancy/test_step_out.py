@@ -25,6 +25,8 @@ ENTRY_POINTS = {
     ("prm/web/exports.py", "lines"): "a streamed export runs after the view returned, outside its scope",
     ("prm/web/home.py", "inbox_for_user"): "the platform page reads each of a person's vendors in its own scope",
     ("prm/tenancy/scope.py", "step_out_to_tenant"): "the step-out itself",
+    ("api/exports.py", "_write_tables"): "a partner's data export narrows the task's tenant scope to the partner, "
+    "so the partner policies bind its COPY statements (narrower, not a step-out)",
 }
 # Commands and demo loaders act for each tenant in turn.
 ENTRY_MODULES = ("demo.py", "/management/commands/")

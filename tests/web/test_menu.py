@@ -43,6 +43,7 @@ def _labels(role, kind):
                 "Learning",
                 "Programs",
                 "Staff",
+                "Personal data",
                 "Incentives",
                 "Settings",
                 "Integrations",
