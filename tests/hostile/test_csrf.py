@@ -18,8 +18,8 @@ from django.middleware.csrf import _get_new_csrf_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ..conftest import host_of
 from ..api.walk import CASES as API_CASES
+from ..conftest import host_of
 from ..test_isolation import CASES, PUBLIC, STAFF
 from .support import concrete_path, csrf_client, url_patterns
 
