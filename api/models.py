@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from prm.tenancy.models import TenantOwned
 from prm.web.files import private_upload_path
@@ -67,7 +68,7 @@ class WebhookEndpoint(TenantOwned):
 class MessageStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     DELIVERED = "delivered", _("Delivered")
-    FAILED = "failed", _("Failed")  # gave up: the endpoint was disabled
+    FAILED = "failed", pgettext_lazy("delivery status", "Failed")  # gave up: the endpoint was disabled
 
 
 class WebhookMessage(TenantOwned):
@@ -134,7 +135,7 @@ class ExportStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
     DONE = "done", _("Ready")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("export status", "Failed")
 
 
 EXPORT_ACTIVE = (ExportStatus.QUEUED, ExportStatus.RUNNING)
