@@ -241,8 +241,13 @@ def export_of(area, *, ready=False):
 
     def setup(ctx):
         member = _admin(ctx, area)
-        with _scope(member):
-            ctx.export = data_export_request(actor=member)
+        with platform_scope():  # the side's export under way, if a set-up before made one (a walk of all pages)
+            ctx.export = DataExport.objects.filter(
+                tenant_id=member.tenant_id, partner_id=member.partner_id, status__in=["queued", "running"]
+            ).first()
+        if ctx.export is None:
+            with _scope(member):
+                ctx.export = data_export_request(actor=member)
         if ready:
             empty_zip = b"PK\x05\x06" + bytes(18)
             name = default_storage.save("private/dataexport/matrix", ContentFile(empty_zip))
