@@ -8,16 +8,25 @@ import io
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from deals.models import CustomerAccount, Deal, DealStage, DealStatus, RejectionReason
-from deals.selectors.deals import deal_get_for_actor, deal_list_for_actor, product_options_for_actor
+from deals.selectors.deals import (
+    attachment_get_for_actor,
+    attachment_list_for_actor,
+    deal_get_for_actor,
+    deal_list_for_actor,
+    product_options_for_actor,
+)
 from deals.services import (
     IMPORT_COLUMNS,
     PARTNER_EDITABLE_FIELDS,
+    attachment_add,
     customer_accounts_import,
     deal_approve,
     deal_confirm_win,
@@ -33,6 +42,7 @@ from deals.services import (
     deal_withdraw,
 )
 from partners.selectors import partner_get_for_actor
+from prm.web.files import document_response
 
 from ..framework import ResourceView, ResourceViewSet, check_if_match, etag_of, idempotent, problem
 
@@ -175,6 +185,18 @@ def _transition(name, service, serializer=None, **schema):
     return extend_schema(request=serializer, responses=DealSerializer, **schema)(transition)
 
 
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    uploaded_at = serializers.DateTimeField(read_only=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.user", read_only=True)
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("PDF, PNG or JPEG, up to 10 MB (judged by its content)."))
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
 class DealFilters(serializers.Serializer):
     status = serializers.ChoiceField(choices=DealStatus.choices, required=False)
     stage = serializers.ChoiceField(choices=DealStage.choices, required=False)
@@ -275,6 +297,35 @@ class DealViewSet(ResourceViewSet):
         deal_update(actor=self.actor, deal=deal, changes=data, lines=lines, submit=submit)
         deal = deal_get_for_actor(actor=self.actor, deal_id=deal.pk)
         return _with_etag(Response(DealSerializer(deal).data), deal)
+
+    @extend_schema(responses=AttachmentSerializer(many=True), methods=["GET"])
+    @extend_schema(request=AttachmentUploadSerializer, responses={201: AttachmentSerializer}, methods=["POST"])
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        parser_classes=[MultiPartParser],
+        url_path="attachments",
+        url_name="attachments",
+    )
+    def attachments(self, request, pk=None):
+        """The deal's documents (a quote, a customer's e-mail); POST (multipart) attaches one, as the
+        pages do."""
+        deal = self.get_object()
+        if request.method == "GET":
+            rows = attachment_list_for_actor(actor=self.actor, deal=deal)
+            return Response(AttachmentSerializer(rows, many=True).data)
+        form = AttachmentUploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        attachment = attachment_add(actor=self.actor, deal=deal, **form.validated_data)
+        return Response(AttachmentSerializer(attachment).data, status=201)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="attachments/<int:attachment_id>", url_name="attachment")
+    def attachment(self, request, pk=None, attachment_id=None):
+        """One document, as a download."""
+        attachment = attachment_get_for_actor(actor=self.actor, deal_id=int(pk), attachment_id=int(attachment_id))
+        return document_response(attachment.file, name=f"deal-{pk}-attachment-{attachment.pk}")
 
     submit = _transition("submit", deal_submit)
     approve = _transition("approve", deal_approve, _Note)

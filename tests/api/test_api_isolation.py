@@ -87,6 +87,8 @@ def test_api_access(name, caller, world):
     method = case.method.lower()
     if method == "get":
         response = client.get(url)
+    elif case.multipart:
+        response = getattr(client, method)(url, case.data(ctx))
     else:
         body = json.dumps(case.data(ctx))
         response = getattr(client, method)(url, body, content_type="application/json")

@@ -160,3 +160,29 @@ def test_webhooks_never_go_to_local_or_private_addresses(settings, url):
 def test_a_public_address_passes_the_guard(settings):
     settings.PRM_WEBHOOK_ALLOW_PRIVATE = False
     guard_url("https://93.184.216.34/hooks")  # a literal global address: no DNS needed
+
+
+def test_a_crm_attaches_a_document_to_a_deal_and_reads_it_back(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from prm.web.files import minimal_pdf
+
+    acme = world.acme
+    deal = draft(acme.partner_admin, make_catalogue(acme))
+    crm = api_client(issue_key(acme.partner_admin), acme.tenant)
+    pdf = minimal_pdf("Quote 42")
+
+    made = crm.post(
+        f"/api/v1/deals/{deal.pk}/attachments/", {"file": SimpleUploadedFile("q.pdf", pdf), "name": "Quote"}
+    )
+    assert made.status_code == 201, made.content
+    listed = crm.get(f"/api/v1/deals/{deal.pk}/attachments/").json()
+    assert [a["name"] for a in listed] == ["Quote"]
+    download = crm.get(f"/api/v1/deals/{deal.pk}/attachments/{made.json()['id']}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == pdf
+    # a file that is not a document is refused by the same check as the pages'
+    refused = crm.post(f"/api/v1/deals/{deal.pk}/attachments/", {"file": SimpleUploadedFile("x.pdf", b"MZ not a pdf")})
+    assert refused.status_code == 422 and refused.json()["code"] == "policy_violation"
+    # the other partner's key cannot see it
+    other = api_client(issue_key(acme.partner_admins[1]), acme.tenant)
+    assert other.get(f"/api/v1/deals/{deal.pk}/attachments/").status_code == 404

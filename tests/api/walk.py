@@ -40,6 +40,7 @@ class ApiCase:
     public: bool = False  # no key needed (the schema, the docs, the event types)
     scope: str = ""  # a scope the route takes (no_scope gets a key without it)
     other_side: int = 404  # what a caller of the wrong side (staff-only route, partner key) gets
+    multipart: bool = False  # the body is a form with files (an upload), not JSON
 
 
 def catalogue(ctx) -> None:
@@ -74,6 +75,23 @@ def won_deal(ctx) -> None:
         ctx.deal = deal_mark_won(
             actor=ctx.side.partner_admin, deal=ctx.deal, amount=ctx.deal.amount, won_on=timezone.localdate()
         )
+
+
+def _pdf():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from prm.web.files import minimal_pdf
+
+    return SimpleUploadedFile("quote.pdf", minimal_pdf("Quote"), "application/pdf")
+
+
+def deal_with_attachment(ctx) -> None:
+    """Acme partner 1's submitted deal with a quote attached."""
+    from deals.services import attachment_add
+
+    submitted_deal(ctx)
+    with tenant_scope(ctx.side.tenant, partner=ctx.side.partner.pk):
+        ctx.attachment = attachment_add(actor=ctx.side.partner_admin, deal=ctx.deal, file=_pdf(), name="Quote")
 
 
 def endpoint(ctx) -> None:
@@ -178,6 +196,27 @@ CASES: dict[str, ApiCase] = {
     "api:deal-confirm_win": deal_action(won_deal, allowed=(STAFF,)),
     "api:deal-refuse_win": deal_action(won_deal, lambda ctx: {"reason": "No invoice"}, allowed=(STAFF,)),
     "api:deal-stage": deal_action(approved_deal, lambda ctx: {"stage": "propose"}, allowed=(STAFF, PARTNER)),
+    "api:deal-attachments": ApiCase(
+        setup=deal_with_attachment, args=DEAL, allowed=(STAFF, PARTNER), object_scoped=True, scope="deals:read"
+    ),
+    "api:deal-attachments POST": ApiCase(
+        method="POST",
+        setup=draft_deal,
+        args=DEAL,
+        data=lambda ctx: {"file": _pdf(), "name": "Quote"},
+        multipart=True,
+        allowed=(PARTNER,),
+        status=201,
+        object_scoped=True,
+        scope="deals:write",
+    ),
+    "api:deal-attachment": ApiCase(
+        setup=deal_with_attachment,
+        args=lambda ctx: [ctx.deal.pk, ctx.attachment.pk],
+        allowed=(STAFF, PARTNER),
+        object_scoped=True,
+        scope="deals:read",
+    ),
     "api:partner-list": ApiCase(scope="partners:read"),
     "api:partner-detail": ApiCase(args=PARTNER_1, object_scoped=True, scope="partners:read"),
     "api:partner-contacts": ApiCase(args=PARTNER_1, object_scoped=True, scope="partners:read"),
