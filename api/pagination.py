@@ -11,3 +11,10 @@ class Cursor(CursorPagination):
     max_page_size = 200
     page_size_query_param = "page_size"
     ordering = ("-id",)
+
+
+class NewestFirst(Cursor):
+    """Newest first by creation time (the ``(tenant, ..., -created_at)`` indexes serve it; the id
+    breaks ties), as the pages' lists sort."""
+
+    ordering = ("-created_at", "-id")

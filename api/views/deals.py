@@ -45,6 +45,7 @@ from partners.selectors import partner_get_for_actor
 from prm.web.files import document_response
 
 from ..framework import ResourceView, ResourceViewSet, check_if_match, etag_of, idempotent, problem
+from ..pagination import NewestFirst
 
 # --- representations ---------------------------------------------------------------------------
 
@@ -211,6 +212,7 @@ class DealViewSet(ResourceViewSet):
 
     scopes = {"read": "deals:read", "write": "deals:write"}
     serializer_class = DealSerializer
+    pagination_class = NewestFirst
 
     def get_queryset(self):
         filters = DealFilters(data=self.request.query_params)
@@ -224,7 +226,8 @@ class DealViewSet(ResourceViewSet):
             partner_id=data.get("partner"),
             submitted_only=self.actor.is_staff_member,
         )
-        return deals.prefetch_related("lines").order_by()
+        # Only the deal and its lines are shown: none of the relations the pages' rows join.
+        return deals.select_related(None).prefetch_related("lines").order_by()
 
     def get_object(self):
         try:
