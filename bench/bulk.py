@@ -1,8 +1,8 @@
 """Fast bulk inserts for the generator: PostgreSQL COPY, driven by the Django model.
 
 The model says which columns exist and what an omitted field defaults to, so a field another
-engineer adds with a default needs no change here; one without a default fails loudly, naming
-the model and field the generator step must fill.
+engineer adds with a default (in Python or in the database) needs no change here; one without a
+default fails loudly, naming the model and field the generator step must fill.
 """
 
 from __future__ import annotations
@@ -88,7 +88,13 @@ def copy_rows(model: type[models.Model], rows: Iterable[dict[str, Any]], *, now:
     if first is None:
         return 0
     pk = model._meta.pk
-    fields = [field for field in model._meta.concrete_fields if field is not pk or pk.attname in first]
+    # A field with a database default the rows leave out is left to the database (e.g. the
+    # event log's transaction id, ``db_default=pg_current_xact_id()``: the COPY's transaction).
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if (field is not pk or pk.attname in first) and (field.attname in first or not field.has_db_default())
+    ]
     names = {field.attname for field in fields}
     encoders = [_encoder(field) for field in fields]
     fillers = [_filler(model, field, now) for field in fields]

@@ -5,8 +5,9 @@ migrated through our migrate command (as the owner, so RLS is applied); (2) the 
 (bench/datagen.py) fills it with COPY; (3) collectstatic into a temporary STATIC_ROOT;
 (4) the query count and status of every scenario through Django's test client; (5) the service
 micro-benchmarks (bench/micro.py); (6) gunicorn under prm.settings.bench on 127.0.0.1 and wrk
-against every scenario (bench/scenarios.py) at each concurrency; (7) bench/results/latest.md
-and latest.json. Gunicorn is stopped on every way out.
+against every scenario (bench/scenarios.py) at each concurrency; (6b) webhook delivery latency
+through a real Celery worker (bench/webhooks.py); (7) bench/results/latest.md and latest.json.
+Gunicorn and the worker are stopped on every way out.
 
     python scripts/services.py test -- python -m bench [--duration 5] [--partners 5000] ...
 """
@@ -27,7 +28,8 @@ from pathlib import Path
 
 from bench import database, machine
 from bench.machine import OtherWork, background
-from bench.server import ROOT, Gunicorn, GunicornConfig, get
+from bench.server import API_RATE, ROOT, Gunicorn, GunicornConfig
+from bench.server import request as http_request
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -63,10 +65,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     load.add_argument("--scenarios", default="", help="only these scenarios (comma-separated names)")
     load.add_argument("--search", default="river", help="the directory search term")
-    load.add_argument("--no-load", action="store_true", help="skip gunicorn and wrk")
+    load.add_argument("--no-load", action="store_true", help="skip gunicorn and wrk (and the webhook delivery)")
     load.add_argument(
         "--quiet-wait", type=float, default=0, help="wait up to this many seconds for other work on the machine to end"
     )
+    hooks = parser.add_argument_group("webhook delivery (after the load; bench/webhooks.py)")
+    hooks.add_argument("--webhook-rate", type=float, default=20, help="events recorded per second")
+    hooks.add_argument("--webhook-seconds", type=float, default=20, help="seconds of events at that rate")
+    hooks.add_argument(
+        "--webhook-answer-ms", type=float, default=0, help="the receiver answers this long after a POST arrives"
+    )
+    hooks.add_argument("--no-webhooks", action="store_true", help="skip it (--no-load skips it too)")
     micro = parser.add_argument_group("micro-benchmarks")
     micro.add_argument("--micro-runs", type=int, default=200)
     micro.add_argument("--micro-warmup", type=int, default=20)
@@ -119,6 +128,8 @@ def _environment(args, static_root: str) -> tuple[str, str, str]:
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_LOG_LEVEL="WARNING",
         PRM_BENCH_STATIC_ROOT=static_root,
+        # The API scenarios' keys send far more than production's 600 a minute (the count still runs).
+        PRM_API_RATE=API_RATE,
     )
     return owner_base, os.environ["DATABASE_OWNER_URL"], os.environ["DATABASE_PLATFORM_URL"]
 
@@ -212,7 +223,16 @@ def _run(args, static_root: str, started: float) -> int:
     from django.conf import settings
     from django.db import connections as db_connections
 
-    from bench.scenarios import QUERY_FLOOR, SCENARIOS, SHELLS, find_actors, measure_queries, session_cookie
+    from bench.scenarios import (
+        QUERY_FLOOR,
+        SCENARIOS,
+        SHELLS,
+        api_keys,
+        find_actors,
+        measure_queries,
+        numbered,
+        session_cookie,
+    )
 
     wanted = {name.strip() for name in args.scenarios.split(",") if name.strip()}
     references = {QUERY_FLOOR, *SHELLS.values()}
@@ -222,11 +242,15 @@ def _run(args, static_root: str, started: float) -> int:
         scenarios.remove(scenario)
     actors = find_actors(tenant_slug=plans[0].slug, search=args.search)
     cookies = {"staff": session_cookie(actors.staff_user_id), "partner": session_cookie(actors.partner_user_id)}
-    say(f"staff: {actors.staff_email}; partner user: {actors.partner_email} (partner {actors.partner_id})")
+    keys = api_keys(actors) if any(s.api_key for s in scenarios) else {}
+    say(
+        f"staff: {actors.staff_email}; partner user: {actors.partner_email} (partner {actors.partner_id})"
+        + (f"; API keys made for the partner user and the administrator {actors.admin_email}" if keys else "")
+    )
     measured = {}
     with phases("query counts"):
         for scenario in scenarios:
-            measured[scenario.name] = measure_queries(scenario, actors, cookies)
+            measured[scenario.name] = measure_queries(scenario, actors, cookies, keys)
             found = measured[scenario.name]
             say(
                 f"  {scenario.name}: HTTP {found['status']}, {found['queries']} queries "
@@ -239,8 +263,10 @@ def _run(args, static_root: str, started: float) -> int:
                     " read its SQL in latest.json"
                 )
             found["pinned_queries"] = scenario.queries
-            if found["status"] != 200:
-                raise SystemExit(f"{scenario.name} answered HTTP {found['status']}, not 200: fix that first")
+            if found["status"] != scenario.status:
+                raise SystemExit(
+                    f"{scenario.name} answered HTTP {found['status']}, not {scenario.status}: fix that first"
+                )
 
     # --- 5: micro-benchmarks (before the server starts: nothing else competes for the cores) ---
     micro_results, calm_micro, calm_load = [], None, None
@@ -277,20 +303,27 @@ def _run(args, static_root: str, started: float) -> int:
             for scenario in scenarios:
                 host = scenario.host(actors, settings.PRM_BASE_DOMAIN)
                 path = scenario.url_path(actors)
-                cookie = cookies.get(scenario.actor, "")
-                status, _ = get(server.port, path, host=host, cookie=cookie)
-                if status != 200:
-                    raise SystemExit(f"{scenario.name}: gunicorn answered HTTP {status}:\n{server.log_tail()}")
+                headers = scenario.headers(cookies, keys)
+                template = scenario.body_template(actors)
+                request = {"headers": headers, "method": scenario.method, "body": template}
+                body = numbered(template, "preflight") if template is not None else None
+                status, answer = http_request(
+                    server.port, path, host=host, method=scenario.method, headers=headers, body=body
+                )
+                if status != scenario.status:
+                    raise SystemExit(
+                        f"{scenario.name}: gunicorn answered HTTP {status}: {answer[:500]!r}\n{server.log_tail()}"
+                    )
                 url = f"http://127.0.0.1:{server.port}{path}"
                 if args.quiet_wait > 0:
                     background(say, wait=args.quiet_wait)
                 if args.warmup > 0:
-                    run_wrk(wrk, url=url, host=host, cookie=cookie, connections=max(connections), duration=args.warmup)
+                    run_wrk(wrk, url=url, host=host, connections=max(connections), duration=args.warmup, **request)
                     server.drain()
                 for count in connections:
                     backends = lambda: database.backend_pids(owner_url, args.database)  # noqa: E731
                     with OtherWork(backends, server=server.pid) as other:
-                        run = run_wrk(wrk, url=url, host=host, cookie=cookie, connections=count, duration=args.duration)
+                        run = run_wrk(wrk, url=url, host=host, connections=count, duration=args.duration, **request)
                     cpu = _cpu_per_request(other, run.requests)
                     server.drain()
                     runs[scenario.name][str(count)] = {**run.as_dict(), "other_cpu_pct": other.percent, **cpu}
@@ -300,6 +333,40 @@ def _run(args, static_root: str, started: float) -> int:
                         f"(app {cpu['app_cpu_ms']}, PostgreSQL {cpu['db_cpu_ms']}), other work {other.percent}% CPU"
                         + (f", errors {run.errors}" if run.errors else "")
                     )
+
+    # --- 6b: webhook delivery through a real worker -------------------------------------------
+    webhooks, calm_webhooks = None, None
+    if not args.no_load and not args.no_webhooks:
+        calm_webhooks = background(say, wait=args.quiet_wait)
+        from bench.webhooks import WebhookStepFailed, measure
+
+        with (
+            tempfile.TemporaryDirectory(prefix="prm-bench-") as scratch,
+            phases(f"webhook delivery ({args.webhook_rate:g} events/s, Celery worker)"),
+        ):
+            try:
+                webhooks = measure(
+                    tenant_slug=plans[0].slug,
+                    admin_user_id=actors.admin_user_id,
+                    partner_id=actors.partner_id,
+                    rate=args.webhook_rate,
+                    seconds=args.webhook_seconds,
+                    scratch=Path(scratch),
+                    answer_after_ms=args.webhook_answer_ms,
+                    backends=lambda: database.backend_pids(owner_url, args.database),
+                    say=say,
+                )
+            except WebhookStepFailed as failure:  # the pages' figures are kept: the report says so
+                say(f"  webhook delivery not measured: {failure}")
+                webhooks = {"error": str(failure).splitlines()[0]}
+        if "error" not in webhooks:
+            latency = webhooks["latency"]
+            say(
+                f"  {webhooks['delivered']} of {webhooks['events']} delivered at {webhooks['achieved_rate_per_s']} "
+                f"events/s: enqueue to received p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms, "
+                f"max {latency['max_ms']} ms; other work {webhooks['other_cpu_pct']}% CPU"
+            )
+        db_connections.close_all()
 
     # --- 7: results ---------------------------------------------------------------------------
     floor = runs.get(QUERY_FLOOR, {})
@@ -311,7 +378,12 @@ def _run(args, static_root: str, started: float) -> int:
     results = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["python -m bench", *sys.argv[1:]]),
-        "machine": {**machine_facts, "before_micro": calm_micro, "before_load": calm_load},
+        "machine": {
+            **machine_facts,
+            "before_micro": calm_micro,
+            "before_load": calm_load,
+            "before_webhooks": calm_webhooks,
+        },
         "server": {
             "description": config.describe(),
             "workers": config.workers,
@@ -343,7 +415,8 @@ def _run(args, static_root: str, started: float) -> int:
                 "title": s.title,
                 "path": s.url_path(actors),
                 "host": s.host(actors, settings.PRM_BASE_DOMAIN),
-                "actor": s.actor,
+                "actor": s.described_actor(),
+                "method": s.method,
                 "status": measured[s.name]["status"],
                 "bytes": measured[s.name]["bytes"],
                 "queries": measured[s.name]["queries"],
@@ -363,6 +436,7 @@ def _run(args, static_root: str, started: float) -> int:
             for s in scenarios
         ],
         "micro": micro_results,
+        "webhooks": webhooks,
         "timings": {"phases": phases.seconds, "total_s": round(time.perf_counter() - started, 1)},
     }
     from bench.report import markdown, write

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,34 +62,77 @@ class WrkRun:
         return self.__dict__.copy()
 
 
+# A request with a body (wrk's -s script, before report.lua's done()): every request gets its own
+# copy with "__N__" replaced by the run's token, the thread's number and a count, e.g. a customer
+# name of its own.
+_BODY_SCRIPT = """-- Written by bench/load.py for this run.
+wrk.method = %(method)s
+local template = [==[%(template)s]==]
+local run = "%(run)s"
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_number", threads)
+end
+local count = 0
+function request()
+  count = count + 1
+  local body = template:gsub("__N__", run .. "-" .. (thread_number or 0) .. "-" .. count)
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+
+
+@contextlib.contextmanager
+def _script(method: str, body: str | None) -> Iterator[str]:
+    """The -s script's path: report.lua, or for another method or a body, a temporary script of
+    the request's method and body followed by report.lua."""
+    if method == "GET" and body is None:
+        yield str(SCRIPT)
+        return
+    if "]==]" in (body or "") or not method.isalpha():
+        raise ValueError("the body cannot be written into the wrk script")
+    run = secrets.token_hex(3)
+    text = _BODY_SCRIPT % {"method": json.dumps(method), "template": body or "", "run": run} + "\n" + SCRIPT.read_text()
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="prm-bench-wrk-", encoding="utf-8") as script:
+        script.write(text)
+        script.flush()
+        yield script.name
+
+
 def run_wrk(
     wrk: str,
     *,
     url: str,
     host: str,
-    cookie: str,
     connections: int,
     duration: float,
+    headers: dict[str, str] | None = None,
+    method: str = "GET",
+    body: str | None = None,
     threads: int | None = None,
     timeout: float = 10,
 ) -> WrkRun:
+    """One wrk run. ``headers``: besides the host (the session cookie, an API key); ``body``: sent
+    with ``method``, "__N__" in it numbered per request."""
     threads = threads or min(connections, 2)  # 2 cores: wrk must not starve the server
-    command = [
-        wrk,
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{max(round(duration), 1)}s",
-        f"--timeout={int(timeout)}s",
-        "--latency",
-        "-s",
-        str(SCRIPT),
-        "-H",
-        f"Host: {host}",
-    ]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
-    command.append(url)
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    with _script(method, body) as script:
+        command = [
+            wrk,
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{max(round(duration), 1)}s",
+            f"--timeout={int(timeout)}s",
+            "--latency",
+            "-s",
+            script,
+            "-H",
+            f"Host: {host}",
+        ]
+        for name, value in (headers or {}).items():
+            command += ["-H", f"{name}: {value}"]
+        command.append(url)
+        completed = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     line = next((line for line in completed.stdout.splitlines() if line.startswith(MARKER)), None)
     if completed.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({completed.returncode}): {completed.stderr or completed.stdout}")

@@ -51,6 +51,56 @@ def _programs(evaluation: dict) -> list[str]:
     ]
 
 
+def _webhooks(hooks: dict | None, calm: dict | None) -> list[str]:
+    """The webhook delivery step (bench/webhooks.py), when it ran."""
+    if not hooks:
+        return []
+    if "error" in hooks:
+        return ["", "## Webhook delivery", "", f"Not measured: {hooks['error']}"]
+    latency, relay, db = hooks["latency"], hooks["relay"], hooks["database"]
+    late, record, tasks = hooks["recorder_late"], hooks["record"], hooks.get("tasks") or {}
+    states = ", ".join(f"{state} {count:,}" for state, count in sorted(db["messages"].items())) or "none"
+    return [
+        "",
+        "## Webhook delivery",
+        "",
+        f"Events recorded at {hooks['rate_per_s']:g} a second for {hooks['seconds']:g} s "
+        f"({hooks['events']:,} events, {hooks['achieved_rate_per_s']} a second achieved), each in a "
+        "transaction of its own; the outbox relay publishes `api.webhook_deliver` after each commit; a "
+        f"Celery worker (`{hooks['worker']}`) POSTs the signed message to a loopback receiver. "
+        "*Enqueue to received*: from the event's commit to the receiver's reading of the POST, one "
+        "clock, matched by the payload's event id. *Relay*: from the commit to the task published. "
+        + (
+            f"The receiver answers {hooks['answer_after_ms']:g} ms after a POST arrives. "
+            if hooks.get("answer_after_ms")
+            else "The receiver answers at once. "
+        )
+        + f"Other work before the step: {_background(calm)}.",
+        "",
+        "| measure | delivered | p50 ms | p95 ms | p99 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| enqueue to received | {hooks['delivered']:,} of {hooks['events']:,} | {_ms(latency['p50_ms'])} |"
+        f" {_ms(latency['p95_ms'])} | {_ms(latency.get('p99_ms'))} | {_ms(latency['max_ms'])} |",
+        f"| relay (commit to published) | - | {_ms(relay['p50_ms'])} | {_ms(relay['p95_ms'])} |"
+        f" {_ms(relay.get('p99_ms'))} | {_ms(relay['max_ms'])} |",
+        "",
+        f"Messages: {states}; {db['attempts']:,} attempts ({db['failed_attempts']:,} not 2xx); "
+        f"{hooks['duplicates']} arrived twice, {hooks['bad_signatures']} with a bad signature. CPU per "
+        f"event: the worker {_ms(hooks['worker_cpu_ms_per_event'])} ms, PostgreSQL "
+        f"{_ms(hooks['db_cpu_ms_per_event'])} ms; other processes {hooks['other_cpu_pct']}% of the cores. "
+        f"The recorder ({hooks['recorder_threads']} threads) began an event p50 {_ms(late['p50_ms'])} ms, "
+        f"at most {_ms(late['max_ms'])} ms after it was due; recording one (its transaction, the "
+        f"commit, the relay) took p50 {_ms(record['p50_ms'])} ms, p95 {_ms(record['p95_ms'])} ms, at "
+        f"most {_ms(record['max_ms'])} ms."
+        + (
+            f" Delivery tasks the worker ran (warm-up included): {tasks['succeeded']:,}, of which "
+            f"{tasks['delivered_none']:,} delivered nothing; {tasks['failed_or_retried']:,} raised or retried."
+            if tasks
+            else ""
+        ),
+    ]
+
+
 def markdown(results: dict) -> str:
     machine, load, scale = results["machine"], results["load"], results["scale"]
     connections = load["connections"]
@@ -73,7 +123,10 @@ def markdown(results: dict) -> str:
         f"- **Load**: wrk {load['wrk_version']}, {load['duration_s']:g} s per run after a "
         f"{load['warmup_s']:g} s warm-up, at {' and '.join(str(c) for c in connections)} connection(s) "
         "(threads = min(connections, 2)); requests carry `Host: acme.localhost` and, signed in, a "
-        "`sessionid` cookie made directly for a channel account manager (staff) or a partner admin.",
+        "`sessionid` cookie made directly for a channel account manager (staff) or a partner admin; "
+        "the REST API's (*API key*) an `Authorization: Bearer` key made for the run for the partner "
+        "admin or the tenant's administrator (rate limit raised out of the way; a POST's body names a "
+        "customer of its own per request, and its registrations stay in the bench database).",
         "- **Scale**: "
         + "; ".join(
             f"{t['slug']}: {t['partners']:,} partners, {t['users']:,} partner users, {t['staff']:,} staff"
@@ -103,8 +156,10 @@ def markdown(results: dict) -> str:
     lines += [header, rule]
     problems = []
     for scenario in results["scenarios"]:
+        method = scenario.get("method", "GET")
+        path = scenario["path"] if method == "GET" else f"{method} {scenario['path']}"
         row = (
-            f"| {scenario['name']} (`{scenario['path']}`) | {scenario['actor']} | {scenario['queries']} |"
+            f"| {scenario['name']} (`{path}`) | {scenario['actor']} | {scenario['queries']} |"
             f" {scenario['round_trips']} | {_ms(scenario.get('sql_ms'))} | {_ms(scenario.get('python_cpu_ms'))} |"
         )
         for c in connections:
@@ -163,6 +218,7 @@ def markdown(results: dict) -> str:
     ]
     if notes:
         lines += ["", "What the runs did:", "", *notes]
+    lines += _webhooks(results.get("webhooks"), machine.get("before_webhooks"))
     timings = results["timings"]
     lines += [
         "",

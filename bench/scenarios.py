@@ -6,6 +6,8 @@ may be a function of the ``Actors`` found in the generated data (e.g. a partner'
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
@@ -15,6 +17,8 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.db.models import Count, Q
 
 ANONYMOUS, STAFF, PARTNER = "anonymous", "staff", "partner"
+# The tenant's administrator: the staff member who may make a staff API key (a channel manager may not).
+ADMIN = "admin"
 # Statements Django logs that only manage the transaction: real round trips, but no data.
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
 
@@ -30,6 +34,8 @@ class Actors:
     partner_user_id: int
     partner_id: int  # the partner user's company; also the back office's detail page
     search: str
+    admin_email: str = ""
+    admin_user_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,15 @@ class Scenario:
     reference: bool = False  # the shell: the signed-in layout alone, which its actor's pages are compared with
     url_name: str = ""  # a page another change may not have added yet: skipped until it resolves
     queries: int | None = None  # pinned: the run says so when a warm request runs another number
+    # The REST API: ``Authorization: Bearer <a key of the actor's>`` (made for the run,
+    # ``api_keys``) instead of the session cookie.
+    api_key: bool = False
+    method: str = "GET"
+    # A JSON body (a POST); "__N__" in it becomes a number of its own in every request (wrk: a token
+    # of the wrk run, the thread and a count; in-process: a count), with ``RUN_TOKEN`` keeping bench
+    # runs apart.
+    body: Callable[[Actors], dict] | None = None
+    status: int = 200  # what every request must answer
 
     def available(self) -> bool:
         if not self.url_name:
@@ -60,6 +75,33 @@ class Scenario:
 
     def host(self, actors: Actors, base_domain: str) -> str:
         return base_domain if self.bare_domain else f"{actors.tenant_slug}.{base_domain}"
+
+    def headers(self, cookies: dict[str, str], keys: dict[str, str]) -> dict[str, str]:
+        """What a request carries besides the host: the actor's key or session cookie, and the
+        body's type."""
+        headers = {}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {keys[self.actor]}"
+        elif cookies.get(self.actor):
+            headers["Cookie"] = cookies[self.actor]
+        if self.body is not None:
+            headers["Content-Type"] = "application/json"
+        return headers
+
+    def body_template(self, actors: Actors) -> str | None:
+        """The body as sent, with "__N__" still in it (``numbered`` fills it)."""
+        return None if self.body is None else json.dumps(self.body(actors), separators=(",", ":"))
+
+    def described_actor(self) -> str:
+        return f"{self.actor} (API key)" if self.api_key else self.actor
+
+
+def numbered(template: str, number: str) -> str:
+    return template.replace("__N__", number)
+
+
+# Keeps the customer names of one bench run's registrations apart from another's.
+RUN_TOKEN = secrets.token_hex(3)
 
 
 SCENARIOS: list[Scenario] = [
@@ -260,6 +302,41 @@ SCENARIOS: list[Scenario] = [
         url_name="office:mdf_requests",
         queries=6,
     ),
+    Scenario(
+        "api_deal_list",
+        "API: the company's deal registrations, first page of 50 (partner admin's key)",
+        lambda a: _reversed("api:deal-list"),
+        actor=PARTNER,
+        url_name="api:deal-list",
+        api_key=True,
+        # the key (with its owner and user); the page of 51 deals; their lines (prefetched): 2026-12-05 run
+        queries=3,
+    ),
+    Scenario(
+        "api_deal_list_staff",
+        "API: every deal registration but drafts, first page of 50 (tenant admin's key)",
+        lambda a: _reversed("api:deal-list"),
+        actor=ADMIN,
+        url_name="api:deal-list",
+        api_key=True,
+        # the key; the page of 51 submitted deals of the million; their lines: 2026-12-05 run
+        queries=3,
+    ),
+    Scenario(
+        "api_deal_create",
+        "API: register a deal, a draft with one product line (partner admin's key; writes rows)",
+        lambda a: _reversed("api:deal-list"),
+        actor=PARTNER,
+        url_name="api:deal-list",
+        api_key=True,
+        method="POST",
+        body=lambda a: _deal_body(a),
+        status=201,
+        # the key; the catalogue; the partner's enrollments (the program); the tenant's currency and
+        # time zone (two reads); the deal, its line (after deleting none) and its event; the deal
+        # read back with its lines: 11 (2026-12-05 run)
+        queries=11,
+    ),
     Scenario("floor_plain", "Floor: plain response, no database", "/bench/floor/plain/", bare_domain=True, floor=True),
     Scenario("floor_query", "Floor: 12 rows through a template", "/bench/floor/query/", floor=True),
 ]
@@ -299,6 +376,46 @@ def _application_in_review(tenant_slug: str) -> str:
     return _APPLICATIONS[tenant_slug]
 
 
+_DEAL_BODIES: dict[int, dict] = {}
+
+
+def _deal_body(actors: Actors) -> dict:
+    """A registration as an integration would send it for the partner actor: an end customer of
+    its own per request (name and web domain numbered), a close date two months ahead, one line of
+    a product the partner may register (found once: the load asks for the body again per run)."""
+    if actors.partner_user_id not in _DEAL_BODIES:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from deals.selectors.deals import product_offer_for_actor, product_options_for_actor
+        from prm.accounts.models import Membership
+        from prm.tenancy.models import Tenant
+        from prm.tenancy.scope import tenant_scope
+
+        tenant = Tenant.objects.get(slug=actors.tenant_slug)
+        with tenant_scope(tenant, partner=actors.partner_id):
+            actor = Membership.objects.select_related("partner", "user").get(user_id=actors.partner_user_id)
+            catalogue = {product.pk for product in product_options_for_actor(actor=actor)}
+            offered = [product for product in product_offer_for_actor(actor=actor).products if product.pk in catalogue]
+            country = actor.partner.country
+        if not offered:
+            raise SystemExit(f"the bench's partner actor {actors.partner_email} may register no product")
+        product = min(offered, key=lambda p: p.pk)
+        _DEAL_BODIES[actors.partner_user_id] = {
+            "customer_name": f"Bench API customer {RUN_TOKEN} __N__",
+            "customer_website": f"https://api-{RUN_TOKEN}-__N__.bench.example",
+            "customer_country": country or "US",
+            "currency": tenant.default_currency or "USD",
+            "expected_close_on": (timezone.now().date() + timedelta(days=60)).isoformat(),
+            "title": "Bench API registration",
+            "contact_name": "Bench Contact",
+            "contact_email": "buyer@api-__N__.bench.example",
+            "lines": [{"product": product.pk, "quantity": 3}],
+        }
+    return _DEAL_BODIES[actors.partner_user_id]
+
+
 # The shell each actor's pages are compared with.
 SHELLS = {STAFF: "shell_staff", PARTNER: "shell_partner"}
 IN_PROCESS_REQUESTS = 20
@@ -329,7 +446,8 @@ def typical_partner_admins():
 
 
 def find_actors(*, tenant_slug: str, search: str) -> Actors:
-    """A channel account manager (no MFA needed) and a partner admin of a typical active partner."""
+    """A channel account manager (no MFA needed), a partner admin of a typical active partner and
+    the tenant's first administrator (the staff API key's owner)."""
     from prm.accounts.models import Membership
     from prm.accounts.roles import MembershipKind, Role
     from prm.tenancy.models import Tenant
@@ -339,6 +457,12 @@ def find_actors(*, tenant_slug: str, search: str) -> Actors:
     with tenant_scope(tenant):
         staff = (
             Membership.objects.filter(kind=MembershipKind.STAFF, role=Role.CHANNEL_MANAGER, is_active=True)
+            .select_related("user")
+            .order_by("id")
+            .first()
+        )
+        admin = (
+            Membership.objects.filter(kind=MembershipKind.STAFF, role=Role.ADMIN, is_active=True)
             .select_related("user")
             .order_by("id")
             .first()
@@ -353,8 +477,10 @@ def find_actors(*, tenant_slug: str, search: str) -> Actors:
                 .order_by("id")
                 .first()
             )
-    if staff is None or partner_user is None:
-        raise SystemExit(f"the bench data of {tenant_slug!r} has no channel manager or no active partner admin")
+    if staff is None or partner_user is None or admin is None:
+        raise SystemExit(
+            f"the bench data of {tenant_slug!r} has no channel manager, no administrator or no active partner admin"
+        )
     return Actors(
         tenant_slug=tenant_slug,
         staff_email=staff.user.email,
@@ -363,6 +489,8 @@ def find_actors(*, tenant_slug: str, search: str) -> Actors:
         partner_user_id=partner_user.user_id,
         partner_id=partner_user.partner_id,
         search=search,
+        admin_email=admin.user.email,
+        admin_user_id=admin.user_id,
     )
 
 
@@ -379,7 +507,32 @@ def session_cookie(user_id: int) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 
 
-def measure_queries(scenario: Scenario, actors: Actors, cookies: dict[str, str]) -> dict:
+API_KEY_NAME = "bench"
+API_KEY_SCOPES = ["deals:read", "deals:write"]
+
+
+def api_keys(actors: Actors) -> dict[str, str]:
+    """An API key per actor the API scenarios run as, made now through the service (a key's
+    secret is shown only when it is made): the partner admin's, in its partner's scope, and the
+    tenant administrator's. Two rows per bench run."""
+    from prm.accounts.credentials import api_key_create
+    from prm.accounts.models import Membership
+    from prm.tenancy.models import Tenant
+    from prm.tenancy.scope import tenant_scope
+
+    tenant = Tenant.objects.get(slug=actors.tenant_slug)
+    keys = {}
+    for actor, user_id, partner_id in (
+        (PARTNER, actors.partner_user_id, actors.partner_id),
+        (ADMIN, actors.admin_user_id, None),
+    ):
+        with tenant_scope(tenant, partner=partner_id):
+            owner = Membership.objects.select_related("partner", "user").get(user_id=user_id)
+            keys[actor] = api_key_create(actor=owner, name=API_KEY_NAME, scopes=API_KEY_SCOPES).secret
+    return keys
+
+
+def measure_queries(scenario: Scenario, actors: Actors, cookies: dict[str, str], keys: dict[str, str]) -> dict:
     """The status, size and SQL of one warm request through Django's test client, and the mean
     SQL time and CPU time of ``IN_PROCESS_REQUESTS`` more (in this process: no HTTP, no server)."""
     import time
@@ -389,20 +542,35 @@ def measure_queries(scenario: Scenario, actors: Actors, cookies: dict[str, str])
     from django.test.utils import CaptureQueriesContext
 
     client = Client()
-    cookie = cookies.get(scenario.actor, "")
+    headers = scenario.headers(cookies, keys)
+    cookie = headers.pop("Cookie", "")
     if cookie:
         name, value = cookie.split("=", 1)
         client.cookies[name] = value
     path = scenario.url_path(actors)
     host = scenario.host(actors, settings.PRM_BASE_DOMAIN)
-    client.get(path, HTTP_HOST=host)  # warm: first-request work (caches) is not the steady state
+    template = scenario.body_template(actors)
+    sent = iter(range(1, 10**9))
+
+    def request():
+        body = numbered(template, f"q{next(sent)}") if template is not None else ""
+        return client.generic(
+            scenario.method,
+            path,
+            body,
+            content_type=headers.get("Content-Type", "application/octet-stream"),
+            headers={name: value for name, value in headers.items() if name != "Content-Type"},
+            HTTP_HOST=host,
+        )
+
+    request()  # warm: first-request work (caches) is not the steady state
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(path, HTTP_HOST=host)
+        response = request()
     statements = [query["sql"] for query in captured.captured_queries]
     sql_seconds, cpu_started = 0.0, time.process_time()
     for _ in range(IN_PROCESS_REQUESTS):
         with CaptureQueriesContext(connection) as timed:
-            client.get(path, HTTP_HOST=host)
+            request()
         sql_seconds += sum(float(query["time"]) for query in timed.captured_queries)
     cpu_seconds = time.process_time() - cpu_started
     return {

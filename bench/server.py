@@ -21,6 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 CONFIG_FILE = ROOT / "deploy" / "gunicorn.conf.py"
+# The API's per-key rate limit for the bench (cli.py sets PRM_API_RATE): far above what wrk sends.
+API_RATE = "1000000/min"
+# The production image's worker (docker-compose.yml): both queues, 4 prefork processes.
+CELERY_WORKER = ["-A", "prm", "worker", "-Q", "default,notifications", "--concurrency", "4", "--loglevel", "INFO"]
 
 
 @dataclass(frozen=True)
@@ -69,16 +73,45 @@ def _term_when_parent_dies() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
 
 
-def get(port: int, path: str, *, host: str, cookie: str = "", timeout: float = 10) -> tuple[int, bytes]:
-    """One plain HTTP GET to the server (readiness, pre-flight checks)."""
+def request(
+    port: int,
+    path: str,
+    *,
+    host: str,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    body: str | None = None,
+    timeout: float = 10,
+) -> tuple[int, bytes]:
+    """One plain HTTP request to the server (pre-flight checks)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        headers = {"Host": host, **({"Cookie": cookie} if cookie else {})}
-        connection.request("GET", path, headers=headers)
+        connection.request(
+            method, path, body=body.encode() if body is not None else None, headers={"Host": host, **(headers or {})}
+        )
         response = connection.getresponse()
         return response.status, response.read()
     finally:
         connection.close()
+
+
+def get(port: int, path: str, *, host: str, cookie: str = "", timeout: float = 10) -> tuple[int, bytes]:
+    """One plain HTTP GET to the server (readiness, pre-flight checks)."""
+    return request(port, path, host=host, headers={"Cookie": cookie} if cookie else {}, timeout=timeout)
+
+
+def _stop(process: subprocess.Popen | None, *, grace: float = 10) -> None:
+    """SIGTERM (graceful), then its whole process group (its own session) SIGKILLed, by id."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=grace)
+    # Children left behind (or a parent that would not stop): its process group, by id.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
 
 
 class Gunicorn:
@@ -158,16 +191,52 @@ class Gunicorn:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-        # Workers left behind (or a master that would not stop): its process group, by id.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)
+        _stop(process)  # graceful: the master stops its workers
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+class CeleryWorker:
+    """A Celery worker as production runs it (``CELERY_WORKER``), with this process's environment
+    (the bench's settings and database) and ``env`` on top; stopped (its process group) on the way
+    out. It is ready when it has done some work: the caller checks that end to end."""
+
+    def __init__(self, *, log_path: Path, env: dict[str, str] | None = None):
+        self.log_path = log_path
+        self.env = env or {}
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> CeleryWorker:
+        command = [sys.executable, "-m", "celery", *CELERY_WORKER]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603
+                command,
+                cwd=ROOT,
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_term_when_parent_dies,
+            )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        _stop(process)  # warm shutdown: running tasks finish
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     @property
     def pid(self) -> int | None:
