@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -113,7 +114,19 @@ class IdentityProviderAdmin(TenantAdmin):
             reverse(name, kwargs={"organization_slug": obj.provider_id}) for name in ("saml_acs", "saml_metadata")
         )
 
+    def get_actions(self, request):
+        """Verifying domains is the platform operator's: a vendor's admin could otherwise claim
+        another organisation's domain and sign its people in through their own provider."""
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("verify_domains", None)
+        return actions
+
     @admin.action(description=_("Mark the domains verified (the company proved it holds them)"))
     def verify_domains(self, request, queryset):
-        count = queryset.update(domains_verified_at=timezone.now(), domains_verified_by=request.membership)
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        count = queryset.update(
+            domains_verified_at=timezone.now(), domains_verified_by=getattr(request, "membership", None)
+        )
         self.message_user(request, _("%(count)s identity providers' domains verified.") % {"count": count})

@@ -78,5 +78,12 @@ def portal_handoff(request, ticket: str):
     membership = membership_for_user(user=user, tenant=request.tenant)
     if membership is None or not membership.is_active:
         raise Http404
+    # A password sign-in on the platform page does not open a portal whose organisation requires
+    # single sign-on: the person continues with their provider.
+    from .sso import refuse_without_sso
+
+    refused = refuse_without_sso(request, user.email)
+    if refused is not None:
+        return refused
     login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
     return redirect(_landing(data.get("x")) or "home")

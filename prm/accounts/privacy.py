@@ -131,9 +131,13 @@ class _Encoder(DjangoJSONEncoder):
 
 
 def _other_portals(user: User) -> int:
-    from .selectors import portals_for_user
+    """Memberships of the account in other portals, active or not (a deactivated one may come
+    back): the account is theirs too, and stays."""
+    from prm.tenancy.scope import platform_scope
 
-    return len([m for m in portals_for_user(user=user) if m.tenant_id != current_tenant_id()])
+    tenant_id = current_tenant_id()
+    with platform_scope():
+        return Membership.objects.filter(user=user).exclude(tenant_id=tenant_id).count()
 
 
 @transaction.atomic

@@ -222,11 +222,11 @@ class SsoAdapter(DefaultSocialAccountAdapter):
                 user=user, email__iexact=email, defaults={"email": email.lower(), "verified": True}
             )
         if user is not None and (membership is None or not membership.is_active):
-            joined = membership_join_by_sso(provider=provider, user=user) if membership is None else None
-            if joined is None:
-                self._refuse(
-                    request, gettext("You have no access to this portal: ask its administrator to invite you.")
-                )
+            # An account that exists already (made by an invitation here or by another portal) is
+            # never joined or linked by a provider: a provider of another vendor, naming someone
+            # else's address, would otherwise take that person's account over. Only someone new
+            # joins just in time (``save_user``); the others are invited.
+            self._refuse(request, gettext("You have no access to this portal: ask its administrator to invite you."))
         if user is not None and not sociallogin.is_existing:
             # The person already has an account (invited before): this provider signs it in from now on.
             sociallogin.connect(request, user)

@@ -87,6 +87,11 @@ class InvitationAcceptView(View):
                 success=welcome,
             )
             if outcome.ok:
+                from .sso import refuse_without_sso
+
+                refused = refuse_without_sso(request, outcome.value.user.email)
+                if refused is not None:  # their organisation signs them in through its provider
+                    return refused
                 login(request, outcome.value.user, backend="allauth.account.auth_backends.AuthenticationBackend")
                 return redirect("home")
         return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form})

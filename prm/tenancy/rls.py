@@ -63,6 +63,16 @@ def apply_row_level_security(using: str = "default", **kwargs) -> None:
                 cursor.execute(
                     sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(sql.Identifier(model._meta.db_table), role)
                 )
+        # The one function that may change an event (its actor's name, when the person is erased:
+        # prm/accounts/privacy.py) runs for the app's role only, not for PUBLIC (a function's default).
+        cursor.execute("SELECT to_regprocedure('prm_erase_event_actor(bigint, text)') IS NOT NULL")
+        if cursor.fetchone()[0]:
+            cursor.execute("REVOKE ALL ON FUNCTION prm_erase_event_actor(bigint, text) FROM PUBLIC")
+            cursor.execute(
+                sql.SQL("GRANT EXECUTE ON FUNCTION prm_erase_event_actor(bigint, text) TO {}").format(
+                    sql.Identifier(app_role())
+                )
+            )
         for model in tenant_owned_models():
             table = sql.Identifier(model._meta.db_table)
             cursor.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(table))

@@ -163,3 +163,37 @@ def test_an_address_without_a_provider_is_told_so(world, email):
     answer = _start(client, email)
     assert answer.status_code == 200
     assert "errorlist" in answer.content.decode() or "invalid" in answer.content.decode()
+
+
+def test_another_vendors_provider_cannot_take_over_an_account(world, oidc_idp):
+    # Given globex's admin configured a provider of their own claiming acme's staff domain
+    acme, globex = world.acme, world.globex
+    staff_oidc(globex, oidc_idp, host=host_of(globex.tenant), default_role=Role.MARKETING)
+    oidc_idp.add_user(acme.manager.user.email, PASSWORD, "Fake", "Cam")
+    client = Client(HTTP_HOST=host_of(globex.tenant))
+
+    # When someone signs in there with acme's channel manager's address
+    _oidc_sign_in(client, oidc_idp, acme.manager.user.email)
+
+    # Then the existing account is neither signed in, joined to globex nor linked to that provider
+    assert _who(client) is None
+    with platform_scope():
+        from allauth.socialaccount.models import SocialAccount
+
+        assert list(Membership.objects.filter(user=acme.manager.user).values_list("tenant__slug", flat=True)) == [
+            "acme"
+        ]
+        assert not SocialAccount.objects.filter(user=acme.manager.user).exists()
+
+
+def test_only_the_platform_operator_verifies_domains(world, client_for):
+    from django.urls import reverse
+
+    from prm.accounts.models import IdentityProvider
+
+    acme = world.acme
+    page = client_for(acme.admin).get(reverse("admin:accounts_identityprovider_changelist"))
+    assert page.status_code == 200
+    assert "verify_domains" not in page.content.decode()
+    with platform_scope():
+        assert not IdentityProvider.objects.filter(domains_verified_at__isnull=False).exists()

@@ -37,6 +37,7 @@ PLATFORM_ENTRY_POINTS = {
     ("prm/tenancy/middleware.py", "__call__"): "the bare domain's platform-wide admin, for platform superusers",
     ("prm/accounts/selectors.py", "portals_for_user"): "the platform page: one person's portals across tenants",
     ("prm/events/tasks.py", "outbox_sweep_task"): "the outbox sweep republishes every tenant's undelivered messages",
+    ("prm/accounts/privacy.py", "_other_portals"): "erasure asks whether other portals hold the account (a count)",
 }
 
 
