@@ -25,12 +25,11 @@ from rest_framework.viewsets import GenericViewSet
 
 from prm.errors import CrossTenantReference, DomainError, InvalidTransition, NotAllowed, PolicyViolation
 
-from .auth import credential_of
+from .auth import SAFE, credential_of
 from .models import IdempotencyRecord
 from .pagination import Cursor
 
 PROBLEM = "application/problem+json"
-SAFE = ("GET", "HEAD", "OPTIONS")
 
 
 # --- errors as problems (RFC 9457) -------------------------------------------------------------

@@ -28,10 +28,12 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from standardwebhooks.webhooks import Webhook
 
+from prm.accounts.credentials import integrations_capability
 from prm.accounts.mfa_secrets import decrypt, encrypt
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation
 from prm.events.hooks import events_recorded
@@ -64,10 +66,7 @@ def retry_schedule() -> list[float]:
 
 
 def _may_manage(actor, endpoint: WebhookEndpoint | None = None) -> None:
-    from prm.accounts.roles import API_KEYS_MANAGE, PARTNER_API_KEYS_MANAGE
-
-    capability = API_KEYS_MANAGE if actor.is_staff_member else PARTNER_API_KEYS_MANAGE
-    if not actor.can(capability):
+    if not actor.can(integrations_capability(actor)):
         raise NotAllowed(gettext("Your role cannot manage webhooks."))
     if endpoint is not None and endpoint.partner_id != actor.partner_id:
         raise NotAllowed(gettext("This endpoint is not yours to manage."))
@@ -75,16 +74,10 @@ def _may_manage(actor, endpoint: WebhookEndpoint | None = None) -> None:
 
 def endpoint_list_for_actor(*, actor):
     _may_manage(actor)
-    return (
-        WebhookEndpoint.objects.filter(partner_id=actor.partner_id)
-        if actor.partner_id
-        else (WebhookEndpoint.objects.filter(partner__isnull=True))
-    )
+    return WebhookEndpoint.objects.filter(partner_id=actor.partner_id)  # None: the tenant's (IS NULL)
 
 
 def endpoint_get_for_actor(*, actor, endpoint_id: int) -> WebhookEndpoint:
-    from django.http import Http404
-
     endpoint = endpoint_list_for_actor(actor=actor).filter(pk=endpoint_id).first()
     if endpoint is None:
         raise Http404
@@ -96,8 +89,6 @@ def message_list_for_actor(*, actor, endpoint: WebhookEndpoint):
 
 
 def message_get_for_actor(*, actor, endpoint: WebhookEndpoint, message_id: int) -> WebhookMessage:
-    from django.http import Http404
-
     message = endpoint.messages.filter(pk=message_id).first()
     if message is None:
         raise Http404
@@ -105,8 +96,9 @@ def message_get_for_actor(*, actor, endpoint: WebhookEndpoint, message_id: int) 
 
 
 def event_types_for(actor) -> list[str]:
-    """The event types an endpoint of the actor's side may ask for (partners: all but the
-    vendor's own configuration)."""
+    """The event types an endpoint of the actor's side may ask for: every declared one (a
+    partner's endpoint receives only its partner's events that are not internal, whatever it
+    asks for: ``messages_for_events``)."""
     return sorted(VERBS)
 
 

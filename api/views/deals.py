@@ -230,13 +230,7 @@ class DealViewSet(ResourceViewSet):
         return deals.select_related(None).prefetch_related("lines").order_by()
 
     def get_object(self):
-        try:
-            deal_id = int(self.kwargs["pk"])
-        except (TypeError, ValueError):
-            from django.http import Http404
-
-            raise Http404 from None
-        return deal_get_for_actor(actor=self.actor, deal_id=deal_id)
+        return deal_get_for_actor(actor=self.actor, deal_id=self.kwargs["pk"])
 
     @extend_schema(
         parameters=[
@@ -327,7 +321,7 @@ class DealViewSet(ResourceViewSet):
     @action(detail=True, methods=["get"], url_path="attachments/<int:attachment_id>", url_name="attachment")
     def attachment(self, request, pk=None, attachment_id=None):
         """One document, as a download."""
-        attachment = attachment_get_for_actor(actor=self.actor, deal_id=int(pk), attachment_id=int(attachment_id))
+        attachment = attachment_get_for_actor(actor=self.actor, deal_id=pk, attachment_id=attachment_id)
         return document_response(attachment.file, name=f"deal-{pk}-attachment-{attachment.pk}")
 
     submit = _transition("submit", deal_submit)

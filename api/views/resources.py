@@ -17,13 +17,6 @@ from programs.selectors.tiers import enrollment_list_for_actor, program_list_for
 from ..framework import ResourceViewSet
 
 
-def int_id(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-
-
 class ContactSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -73,7 +66,7 @@ class PartnerViewSet(ResourceViewSet):
     serializer_class = PartnerSerializer
 
     def _partner(self):
-        return partner_get_for_actor(actor=self.actor, partner_id=int_id(self.kwargs["pk"]))
+        return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["pk"])
 
     @extend_schema(
         parameters=[
@@ -145,9 +138,8 @@ class ProgramViewSet(ResourceViewSet):
         return Response(ProgramSerializer(program_list_for_actor(actor=self.actor), many=True).data)
 
     def retrieve(self, request, pk=None):
-        wanted = int_id(pk)
         for program in program_list_for_actor(actor=self.actor):
-            if program.pk == wanted:
+            if program.pk == pk:
                 return Response(ProgramSerializer(program).data)
         raise Http404
 
@@ -174,8 +166,7 @@ class ProductViewSet(ResourceViewSet):
         return Response(ProductSerializer(product_catalogue(), many=True).data)
 
     def retrieve(self, request, pk=None):
-        wanted = int_id(pk)
         for product in product_catalogue():
-            if product.pk == wanted:
+            if product.pk == pk:
                 return Response(ProductSerializer(product).data)
         raise Http404

@@ -55,7 +55,7 @@ class EndpointViewSet(ResourceViewSet):
     serializer_class = EndpointSerializer
 
     def get_object(self):
-        return webhooks.endpoint_get_for_actor(actor=self.actor, endpoint_id=_int(self.kwargs["pk"]))
+        return webhooks.endpoint_get_for_actor(actor=self.actor, endpoint_id=self.kwargs["pk"])
 
     def list(self, request):
         page = self.paginate_queryset(webhooks.endpoint_list_for_actor(actor=self.actor))
@@ -108,15 +108,6 @@ class EndpointViewSet(ResourceViewSet):
     @action(detail=True, methods=["post"], url_path="messages/<int:message_id>/replay", url_name="replay")
     def replay(self, request, pk=None, message_id=None):
         endpoint = self.get_object()
-        message = webhooks.message_get_for_actor(actor=self.actor, endpoint=endpoint, message_id=int(message_id))
+        message = webhooks.message_get_for_actor(actor=self.actor, endpoint=endpoint, message_id=message_id)
         replay = webhooks.message_replay(actor=self.actor, endpoint=endpoint, message=message)
         return Response(MessageSerializer(replay).data, status=202)
-
-
-def _int(value) -> int:
-    from django.http import Http404
-
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None

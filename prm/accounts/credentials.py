@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -72,9 +73,14 @@ def scopes_for(membership: Membership) -> list[str]:
     return [s for s in SCOPES if membership.is_staff_member or s not in STAFF_ONLY_SCOPES]
 
 
+def integrations_capability(actor: Membership) -> str:
+    """Who manages a side's integrations (API keys, webhook endpoints): the vendor's admins for the
+    tenant's, a partner's admins for the partner's."""
+    return API_KEYS_MANAGE if actor.is_staff_member else PARTNER_API_KEYS_MANAGE
+
+
 def _may_manage(actor: Membership, key: ApiKey | None = None) -> None:
-    capability = API_KEYS_MANAGE if actor.is_staff_member else PARTNER_API_KEYS_MANAGE
-    if not actor.can(capability):
+    if not actor.can(integrations_capability(actor)):
         raise NotAllowed(gettext("Your role cannot manage API keys."))
     if key is not None and key.partner_id != actor.partner_id:
         raise NotAllowed(gettext("This key is not yours to manage."))
@@ -165,21 +171,20 @@ def api_key_revoke(*, actor: Membership, key: ApiKey) -> ApiKey:
 def api_key_list_for_actor(*, actor: Membership) -> list[ApiKey]:
     """The keys of the actor's side, newest first."""
     _may_manage(actor)
-    keys = (
-        ApiKey.objects.filter(partner_id=actor.partner_id)
-        if actor.partner_id
-        else ApiKey.objects.filter(partner__isnull=True)
-    )
-    return list(keys.select_related("owner__user").order_by("-created_at", "-id"))
+    return list(_side_keys(actor).order_by("-created_at", "-id"))
+
+
+def _side_keys(actor: Membership):
+    """The keys of the actor's side: the partner's, or the tenant's (``partner_id`` None: IS NULL)."""
+    return ApiKey.objects.filter(partner_id=actor.partner_id).select_related("owner__user")
 
 
 def api_key_get_for_actor(*, actor: Membership, key_id: int) -> ApiKey:
-    from django.http import Http404
-
-    for key in api_key_list_for_actor(actor=actor):
-        if key.pk == key_id:
-            return key
-    raise Http404
+    _may_manage(actor)
+    key = _side_keys(actor).filter(pk=key_id).first()
+    if key is None:
+        raise Http404
+    return key
 
 
 def resolve(authorization: str):

@@ -70,8 +70,7 @@ class PrivacyExportView(MemberRequiredMixin, View):
 def _person(actor, membership_id: int):
     from .selectors import membership_get_for_actor
 
-    membership = membership_get_for_actor(actor=actor, membership_id=membership_id)
-    return person_get_for_actor(actor=actor, email=membership.user.email)
+    return membership_get_for_actor(actor=actor, membership_id=membership_id)
 
 
 class PrivacyEraseView(ServiceView):
