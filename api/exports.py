@@ -73,6 +73,9 @@ SECRET_COLUMNS = {
     "accounts.Invitation": {"nonce"},  # with the site's key it makes the invitation link
     "api.WebhookEndpoint": {"secret", "previous_secret"},
 }
+# Columns a partner's export leaves out: the vendor's own labels of the partner (the investment
+# mark among its tags), which the portal never shows the partner either.
+VENDOR_COLUMNS = {"partners.Partner": {"tags"}}
 # A person's row: what the people of the side are, never their password or platform flags.
 USER_COLUMNS = ("id", "email", "first_name", "last_name", "language", "time_zone", "is_active", "date_joined")
 PARTNER_MODEL = "partners.Partner"
@@ -126,13 +129,13 @@ def export_tables(*, for_partner: bool) -> list[Table]:
         partner_column = _partner_column(model)
         if for_partner and partner_column is None:
             continue
-        secret = SECRET_COLUMNS.get(label, set())
+        left_out = SECRET_COLUMNS.get(label, set()) | (VENDOR_COLUMNS.get(label, set()) if for_partner else set())
         fields = model._meta.concrete_fields
         tables.append(
             Table(
                 name=model._meta.db_table,
                 model=label,
-                columns=tuple(field.column for field in fields if field.column not in secret),
+                columns=tuple(field.column for field in fields if field.column not in left_out),
                 order_by=model._meta.pk.column,
                 partner_column=partner_column,
                 internal=any(field.column == "internal" for field in fields),

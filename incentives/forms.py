@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from partners.selectors import partner_tag_choices
+
 from .models import ClaimStatus
 
 
@@ -159,6 +161,18 @@ class MdfAllocateForm(forms.Form):
     def __init__(self, *args, partners=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partner"].choices = [("", "---------"), *partners]
+
+
+class MdfAllocateByTierForm(forms.Form):
+    """Allocating by tier, optionally to the partners with one tag only (e.g. those marked for
+    investment). The tags are the tenant's in use (``partners.selectors``)."""
+
+    tag = forms.ChoiceField(label=_("Partners"), required=False, choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tagged = [(tag, _("Tagged: %(tag)s") % {"tag": label}) for tag, label in partner_tag_choices()]
+        self.fields["tag"].choices = [("", _("Every eligible partner")), *tagged]
 
 
 class MdfStatusForm(forms.Form):

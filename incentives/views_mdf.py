@@ -28,6 +28,7 @@ from prm.web.views import ServiceView, paginate
 from programs.models import Program, Region
 
 from .forms import (
+    MdfAllocateByTierForm,
     MdfAllocateForm,
     MdfBudgetForm,
     MdfClaimForm,
@@ -308,7 +309,7 @@ def _partner_choices():
     return list(partners.values_list("id", "display_name")[:PARTNERS_OFFERED])
 
 
-def _budget_context(request, actor, budget_id: int, *, form=None) -> dict:
+def _budget_context(request, actor, budget_id: int, *, form=None, tier_form=None) -> dict:
     budget = selectors.budget_get(budget_id=budget_id)
     rows = selectors.allocations_for_office(budget=budget)
     context = {
@@ -319,6 +320,7 @@ def _budget_context(request, actor, budget_id: int, *, form=None) -> dict:
     }
     if context["can_manage"]:
         context["form"] = form or MdfAllocateForm(partners=_partner_choices())
+        context["tier_form"] = tier_form or MdfAllocateByTierForm()
     return context
 
 
@@ -359,8 +361,15 @@ class AllocateView(_BudgetAction):
 
 
 class AllocateByTierView(_BudgetAction):
+    form_class = MdfAllocateByTierForm
+
     def perform(self, data):
-        return mdf_allocate_by_tier(actor=self.actor, budget=self.object)
+        return mdf_allocate_by_tier(actor=self.actor, budget=self.object, tag=data["tag"])
+
+    def render_invalid(self, form):
+        return render(
+            self.request, BUDGET_TEMPLATE, _budget_context(self.request, self.actor, self.object.pk, tier_form=form)
+        )
 
     def success_message(self, result) -> str:
         if not result.partners:

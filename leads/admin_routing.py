@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from deals.services import CustomerIdentity
+from partners.selectors import partner_tag_choices
 from prm.segments import INDUSTRY_CHOICES
 from prm.web.admin import ChoiceListField, ChoiceListForm, TenantAdmin, countries_field
 from programs.models import ProductLine, Tier
@@ -43,6 +44,11 @@ class RoutingRuleForm(ChoiceListForm):
     competency_codes = SimpleArrayField(
         forms.SlugField(max_length=40), required=False, label=_("Required competencies (codes)")
     )
+    partner_tags = ChoiceListField(
+        label=_("Partner tags"),
+        choices=(),
+        help_text=_("Only partners with one of these tags, e.g. marked for investment. Empty: any partner."),
+    )
 
     class Meta:
         model = RoutingRule
@@ -62,13 +68,16 @@ class RoutingRuleForm(ChoiceListForm):
             "min_tier",
             "certification_codes",
             "competency_codes",
+            "partner_tags",
         )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region_codes"].choices = region_choices()
+        self.fields["partner_tags"].choices = partner_tag_choices()  # the tags in use, as the directory's
         if self.instance.pk is not None:
             self.fields["region_codes"].keep_legacy(self.instance.region_codes)
+            self.fields["partner_tags"].keep_legacy(self.instance.partner_tags)
             self.initial["product_lines"] = list(ProductLine.objects.filter(pk__in=self.instance.product_line_ids))
         self.fields["min_tier"].queryset = Tier.objects.select_related("program").order_by("program__name", "rank")
 
@@ -107,10 +116,11 @@ class RoutingRuleAdmin(TenantAdmin):
         (
             _("Which partners"),
             {
-                "fields": ("min_tier", "certification_codes", "competency_codes"),
+                "fields": ("min_tier", "certification_codes", "competency_codes", "partner_tags"),
                 "description": _(
                     "Partners enrolled in the rule's program. With territory criteria a partner must serve the "
-                    "lead's country; with industries it must list the lead's (or none)."
+                    "lead's country; with industries it must list the lead's (or none); with partner tags it must "
+                    "carry one of them."
                 ),
             },
         ),

@@ -199,6 +199,13 @@ class RoutingRule(TenantOwned):
     competency_codes = ArrayField(
         models.CharField(max_length=40), default=list, blank=True, verbose_name=_("required competencies")
     )
+    partner_tags = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        verbose_name=_("partner tags"),
+        help_text=_("Only partners with one of these tags (e.g. marked for investment)."),
+    )
     max_distance_km = models.PositiveIntegerField(
         _("maximum distance (km)"),
         null=True,

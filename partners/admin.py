@@ -6,6 +6,7 @@ from prm.countries import COUNTRY_CHOICES, country_name
 from prm.segments import INDUSTRY_CHOICES, REGION_CHOICES
 from prm.web.admin import ChoiceListField, ChoiceListForm, TenantAdmin, TenantInline, countries_field
 
+from .forms import CommaListField
 from .models import Partner, PartnerContact, PartnerType
 
 
@@ -29,6 +30,7 @@ class PartnerAdminForm(ChoiceListForm):
     regions_served = ChoiceListField(label=_("Regions served"), choices=REGION_CHOICES)
     countries_served = countries_field(label=_("Countries served"))
     industries = ChoiceListField(label=_("Industries"), choices=INDUSTRY_CHOICES)
+    tags = CommaListField(item_max_length=40, lower=True, label=_("Tags"))  # stored as the record's form stores them
 
 
 @admin.register(Partner)

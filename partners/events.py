@@ -12,3 +12,4 @@ CONTACT_REMOVED = verb("partner.contact_removed", _("Contact removed"))
 LOCATION_ADDED = verb("partner.location_added", _("Location added"))
 LOCATION_CHANGED = verb("partner.location_changed", _("Location changed"))
 LOCATION_REMOVED = verb("partner.location_removed", _("Location removed"))
+TAGS_CHANGED = verb("partner.tags_changed", _("Tags changed"))  # vendor-internal

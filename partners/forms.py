@@ -14,7 +14,7 @@ from prm.web.admin import ChoiceListField
 
 from .hooks import directory_facets
 from .models import Partner, PartnerContact, PartnerStatus
-from .selectors import SORTS, partner_type_options
+from .selectors import SORTS, partner_tag_choices, partner_type_options
 
 country_code = RegexValidator(r"^[A-Za-z]{2}$", _("Use a two-letter country code, e.g. DE."))
 
@@ -136,6 +136,7 @@ class PartnerFilterForm(forms.Form):
     )
     country = forms.CharField(required=False, max_length=2, validators=[country_code], label=_("Country"))
     manager = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Manager"))
+    tag = forms.ChoiceField(required=False, label=_("Tag"))
     sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False, label=_("Sort"))
 
     def __init__(self, *args, **kwargs):
@@ -145,6 +146,7 @@ class PartnerFilterForm(forms.Form):
         self.fields["type"].choices = [("", _("Any type")), *((t.slug, t.name) for t in self.type_options)]
         self.manager_options = [member for member in staff_members() if member.is_active]
         self.fields["manager"].choices = [("", _("Any manager")), *((str(m.id), m.label) for m in self.manager_options)]
+        self.fields["tag"].choices = [("", _("Any tag")), *partner_tag_choices()]
         self.facets = directory_facets()
         for facet in self.facets:
             self.fields[facet.name] = facet.field()
@@ -159,6 +161,7 @@ class PartnerFilterForm(forms.Form):
             "status": data.get("status") or "",
             "country": data.get("country") or "",
             "manager": data.get("manager"),
+            "tag": data.get("tag") or "",
             "sort": data.get("sort") or "name",
             "facets": {facet.name: data.get(facet.name) for facet in self.facets},
         }
@@ -194,6 +197,15 @@ class PartnerProfileForm(forms.ModelForm):
     )
     industries = checklist_field(label=_("Industries"), choices=INDUSTRY_CHOICES)
     email_domains = CommaListField(item_max_length=253, lower=True, label=_("E-mail domains"))
+    tags = CommaListField(
+        item_max_length=40,
+        lower=True,
+        label=_("Tags"),
+        help_text=_(
+            "Separate tags with commas, e.g. invest (marked for investment). Programs, lead routing and MDF "
+            "can target partners by tag; partners never see them."
+        ),
+    )
     website = forms.URLField(required=False, assume_scheme="https", max_length=200, label=_("Website"))
 
     class Meta:
@@ -217,6 +229,7 @@ class PartnerProfileForm(forms.ModelForm):
             "account_manager",
             "parent",
             "external_crm_id",
+            "tags",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 

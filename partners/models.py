@@ -67,6 +67,18 @@ class SizeBand(models.TextChoices):
     ENTERPRISE = "1000+", _("1,000+ employees")
 
 
+# The tag of a partner marked for investment (the scorecards set and clear it). Programs
+# (``Targeting.target_tags``), lead routing (``RoutingRule.partner_tags``) and MDF allocation by
+# tier target it like any other of ``Partner.tags``: vendor-internal labels partners never see.
+INVEST_TAG = "invest"
+# How a tag reads where it has a name of its own; any other reads as typed.
+TAG_LABELS = {INVEST_TAG: _("Investment")}
+
+
+def tag_label(tag: str) -> str:
+    return str(TAG_LABELS.get(tag, tag))
+
+
 class Partner(TenantOwned):
     """A partner company of one tenant: the single source of truth about it."""
 
@@ -121,6 +133,13 @@ class Partner(TenantOwned):
     )
     external_crm_id = models.CharField(_("external CRM id"), max_length=64, blank=True)
     custom_attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
+    tags = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        verbose_name=_("tags"),
+        help_text=_("The vendor's labels, e.g. marked for investment; programs and lead routing can target them."),
+    )
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -245,4 +264,4 @@ class PartnerLocation(TenantOwned):
         return f"{self.city}, {self.country}"
 
 
-__all__ = ["Partner", "PartnerContact", "PartnerLocation", "PartnerStatus", "PartnerType", "SizeBand"]
+__all__ = ["INVEST_TAG", "Partner", "PartnerContact", "PartnerLocation", "PartnerStatus", "PartnerType", "SizeBand"]

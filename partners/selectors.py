@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Func, Q, QuerySet
 from django.http import Http404
 
 from prm.memo import tenant_memo
 from prm.tenancy.search import contains_ignoring_case
 
 from .hooks import directory_facets
-from .models import Partner, PartnerContact, PartnerLocation, PartnerType
+from .models import INVEST_TAG, Partner, PartnerContact, PartnerLocation, PartnerType, tag_label
 from .permissions import VIEW, partner_require
 
 SORTS = {
@@ -37,6 +37,7 @@ def _directory_filtered(
     status: str = "",
     country: str = "",
     manager=None,
+    tag: str = "",
     sort: str = "name",
     facets: dict | None = None,
 ) -> QuerySet[Partner]:
@@ -63,20 +64,33 @@ def _directory_filtered(
         queryset = queryset.filter(country=country.upper())
     if manager is not None:
         queryset = queryset.filter(account_manager=manager)
+    if tag:
+        # A predicate on the rows the other filters and the name index give: no index serves an
+        # array test under row-level security (not LEAKPROOF), see the model's indexes.
+        queryset = queryset.filter(tags__contains=[tag])
     return queryset.order_by(*SORTS.get(sort, SORTS["name"]))
 
 
 def partner_list_for_actor(*, actor, **filters) -> QuerySet[Partner]:
     """Every partner of the tenant, filtered and sorted as the directory is (``search``,
     ``partner_type``, ``status``, ``country``, ``manager`` (a staff membership or its id),
-    ``sort``, and ``facets``: the chosen values of the directory's facets by name,
+    ``tag``, ``sort``, and ``facets``: the chosen values of the directory's facets by name,
     ``partners.hooks``), with their relations: the export, the dashboard."""
     partner_require(actor, None, VIEW)  # every partner: staff only (a partner user sees its own)
     return _with_directory_relations(_directory_filtered(**filters))
 
 
 # What a directory row shows of a partner; names come from the tenant's reference data.
-DIRECTORY_FIELDS = ("id", "display_name", "legal_name", "status", "country", "partner_type_id", "account_manager_id")
+DIRECTORY_FIELDS = (
+    "id",
+    "display_name",
+    "legal_name",
+    "status",
+    "country",
+    "partner_type_id",
+    "account_manager_id",
+    "tags",
+)
 
 
 def partner_directory_for_actor(*, actor, **filters) -> QuerySet[dict]:
@@ -102,6 +116,23 @@ def partner_type_options() -> tuple[PartnerTypeOption, ...]:
     """The tenant's partner types by name (the directory's filter and rows). Reference data,
     memoised per tenant (``prm.memo``; types change in the admin, which says so)."""
     return tenant_memo("partner_types", _partner_type_options)
+
+
+def _partner_tags() -> tuple[str, ...]:
+    in_use = Partner.objects.annotate(tag=Func(F("tags"), function="unnest")).values_list("tag", flat=True)
+    return tuple(sorted({INVEST_TAG, *in_use.distinct().order_by()}))
+
+
+def partner_tag_options() -> tuple[str, ...]:
+    """The tags the tenant's partners carry, and the investment tag always (what the directory's
+    filter, program targeting, routing rules and MDF allocation offer). Reference data, memoised
+    per tenant: a service that changes tags says so (``reference_changed``), as the admin does."""
+    return tenant_memo("partner_tags", _partner_tags)
+
+
+def partner_tag_choices() -> list[tuple[str, str]]:
+    """``partner_tag_options`` as (tag, how it reads) choices, in the reader's language."""
+    return [(tag, tag_label(tag)) for tag in partner_tag_options()]
 
 
 def company_summary_for_actor(*, actor) -> dict:

@@ -16,6 +16,7 @@ from prm.accounts.selectors import partner_admin_list
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import changes_apply, event_record
 from prm.events.texts import label
+from prm.memo import reference_changed
 from prm.notifications.services import notify
 
 from . import events, notifications
@@ -28,7 +29,16 @@ from .models import (
     PartnerStatus,
     PartnerType,
 )
-from .permissions import CHANGE_STATUS, COMPANY_EDIT, CREATE, EDIT, MANAGE_CONTACTS, PARTNERS_EDIT, partner_require
+from .permissions import (
+    CHANGE_STATUS,
+    COMPANY_EDIT,
+    CREATE,
+    EDIT,
+    MANAGE_CONTACTS,
+    PARTNERS_EDIT,
+    VIEW,
+    partner_require,
+)
 
 
 def partner_editable_fields(*, actor: Membership) -> tuple[str, ...]:
@@ -49,6 +59,7 @@ PARTNER_STAFF_FIELDS = (
     "account_manager",
     "parent",
     "external_crm_id",
+    "tags",  # vendor-internal: never a partner's to see or edit
 )
 
 
@@ -96,6 +107,8 @@ def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, An
     )
     if changes.get("parent") is not None and changes["parent"].pk == partner.pk:
         raise PolicyViolation(gettext("A partner cannot be its own parent."))
+    if "tags" in changes:
+        changes = {**changes, "tags": _tags_clean(changes["tags"])}
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     diff = changes_apply(instance=partner, changes=changes)
     if not diff:
@@ -103,6 +116,11 @@ def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, An
     partner.save()
     if {"city", "country", "postal_code"} & set(diff):
         _headquarters_sync(partner)
+    tags = diff.pop("tags", None)
+    if tags is not None:
+        _tags_recorded(actor=actor, partner=partner, before=tags["from"], after=tags["to"])
+    if not diff:
+        return partner
     event = event_record(
         actor=actor,
         target=partner,
@@ -125,6 +143,65 @@ def partner_update(*, actor: Membership, partner: Partner, changes: dict[str, An
         event=event,
     )
     return partner
+
+
+def _tags_clean(tags) -> list[str]:
+    """Tags as stored: trimmed, lower case, each once, in the order given."""
+    return list(dict.fromkeys(tag.strip().lower() for tag in tags or () if tag and tag.strip()))
+
+
+def _tags_recorded(*, actor: Membership, partner: Partner, before: list[str], after: list[str]) -> None:
+    """A change of a partner's tags: a vendor-internal event (the partner's timeline, feed and
+    webhooks never show it, nor is the partner told), and the tenant's tag list is built afresh
+    (the directory's filter, targeting)."""
+    added, removed = [t for t in after if t not in before], [t for t in before if t not in after]
+    event_record(
+        actor=actor,
+        target=partner,
+        verb=events.TAGS_CHANGED,
+        message=gettext_noop("Tags: %(tags)s") if after else gettext_noop("Every tag removed"),
+        params={"tags": ", ".join(after)} if after else {},
+        data={"added": added, "removed": removed, "tags": after},
+        internal=True,
+    )
+    reference_changed()
+
+
+@transaction.atomic
+def partner_tag_set(*, actor: Membership, partner: Partner, tag: str, present: bool, verb: str = "") -> bool:
+    """Put one of the vendor's tags on ``partner`` (``present``) or take it off, leaving its other
+    tags alone; whether anything changed (a second mark is no change and records nothing).
+
+    For the apps that give a tag its meaning (the scorecards mark partners for investment): they
+    decide who may set it (staff only here, tags are vendor-internal) and may name the event
+    (``verb``, their own; by default ``TAGS_CHANGED``). The row is locked so that two people
+    marking at once cannot lose each other's tag."""
+    if not actor.is_staff_member:
+        raise NotAllowed(gettext("Only the vendor's staff tag partners."))
+    assert_same_tenant(actor, partner)
+    partner_require(actor, partner, VIEW)
+    tag = (_tags_clean([tag]) or [""])[0]
+    if not tag:
+        raise PolicyViolation(gettext("A tag needs a name."))
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    before = list(partner.tags or [])
+    if (tag in before) == present:
+        return False
+    after = [*before, tag] if present else [t for t in before if t != tag]
+    partner.tags = after
+    partner.save(update_fields=["tags", "updated_at"])
+    if verb:
+        event_record(
+            actor=actor,
+            target=partner,
+            verb=verb,
+            data={"added": [tag] if present else [], "removed": [] if present else [tag], "tags": after},
+            internal=True,
+        )
+        reference_changed()
+    else:
+        _tags_recorded(actor=actor, partner=partner, before=before, after=after)
+    return True
 
 
 @transaction.atomic

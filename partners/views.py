@@ -23,7 +23,7 @@ from prm.web.views import ServiceView, paginate, query_without_page, url_pattern
 
 from .forms import ContactForm, PartnerCreateForm, PartnerFilterForm, PartnerProfileForm, PartnerStatusForm
 from .hooks import PROFILE, directory_facets, profile_facets, record_page
-from .models import PARTNER_TRANSITIONS, PartnerStatus
+from .models import PARTNER_TRANSITIONS, PartnerStatus, tag_label
 from .permissions import (
     COMPANY_EDIT,
     COMPANY_VIEW,
@@ -129,6 +129,7 @@ def _directory_rows(rows: list[dict], form: PartnerFilterForm) -> list[dict]:
         row["status_label"] = STATUS_LABELS.get(row["status"], row["status"])
         row["badge"] = STATUS_BADGES.get(row["status"], "danger")
         row["facet_cells"] = [cells.get(row["id"], "\N{EN DASH}") for cells in facet_cells]
+        row["tag_labels"] = [tag_label(tag) for tag in row["tags"] or ()]
     return rows
 
 
@@ -138,7 +139,7 @@ class PartnerExportView(MemberRequiredMixin, View):
 
     area, capability = OFFICE, PARTNERS_VIEW
     leading = ("id", "display_name", "legal_name", "partner_type", "status")
-    trailing = ("country", "account_manager", "website", "external_crm_id", "created_at")
+    trailing = ("country", "account_manager", "website", "external_crm_id", "tags", "created_at")
 
     def get(self, request):
         partners = partner_list_for_actor(actor=self.actor, **PartnerFilterForm(request.GET).filters())
@@ -157,6 +158,7 @@ class PartnerExportView(MemberRequiredMixin, View):
                 csv_safe(str(partner.account_manager.user)) if partner.account_manager_id else "",
                 csv_safe(partner.website),
                 csv_safe(partner.external_crm_id),
+                csv_safe(", ".join(partner.tags or ())),
                 partner.created_at.isoformat(),
             ]
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import PartnerType, SizeBand
+from partners.selectors import partner_tag_choices
 from prm.accounts.roles import PARTNER_ROLES, Role
 from prm.segments import INDUSTRY_CHOICES, REGION_CHOICES
 from prm.web.admin import ChoiceListField, ChoiceListForm, TenantAdmin, TenantInline, countries_field
@@ -38,11 +39,20 @@ class TargetingForm(ChoiceListForm):
     target_size_bands = ChoiceListField(label=_("Size bands"), choices=SizeBand.choices)
     target_regions = ChoiceListField(label=_("Regions"), choices=REGION_CHOICES)
     target_countries = countries_field(label=_("Countries"))
+    target_tags = ChoiceListField(
+        label=_("Partner tags"),
+        choices=(),
+        help_text=_("Partners with any of these tags, e.g. marked for investment. Empty: any partner."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["partner_types"] = list(self.instance.target_partner_type_ids)
+        # The tags the tenant's partners carry (and the investment tag), as the directory offers them.
+        self.fields["target_tags"].choices = partner_tag_choices()
+        if self.instance.pk is not None:
+            self.fields["target_tags"].keep_legacy(self.instance.target_tags)
 
     def save(self, commit=True):
         self.instance.target_partner_type_ids = [t.pk for t in self.cleaned_data.get("partner_types") or []]
@@ -68,6 +78,7 @@ class ProgramForm(TargetingForm):
             "target_size_bands",
             "target_regions",
             "target_countries",
+            "target_tags",
             "auto_enroll",
             "review_cadence_months",
             "next_review_on",
@@ -108,6 +119,7 @@ class ProgramAdmin(TenantAdmin):
                     "target_size_bands",
                     "target_regions",
                     "target_countries",
+                    "target_tags",
                     "auto_enroll",
                 ),
             },
@@ -262,7 +274,9 @@ class EnrollmentForm(forms.ModelForm):
             return data
         if not program.targets(partner):
             raise forms.ValidationError(
-                gettext("%(program)s does not target %(partner)s's segment (type, industry, size or region).")
+                gettext(
+                    "%(program)s does not target %(partner)s's segment (type, industry, size, region, country or tags)."
+                )
                 % {"program": program.name, "partner": partner}
             )
         if tier is not None and tier.program_id != program.pk:

@@ -79,6 +79,13 @@ class Targeting(models.Model):
     target_countries = ArrayField(
         models.CharField(max_length=2), default=list, blank=True, verbose_name=_("target countries")
     )
+    target_tags = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        verbose_name=_("target partner tags"),
+        help_text=_("Partners with any of these tags (e.g. marked for investment by the scorecards)."),
+    )
 
     class Meta:
         abstract = True
@@ -93,6 +100,8 @@ class Targeting(models.Model):
             return False
         if self.target_regions and not set(self.target_regions) & set(partner.regions_served or []):
             return False
+        if self.target_tags and not set(self.target_tags) & set(partner.tags or []):
+            return False
         return not (self.target_countries and partner.country not in self.target_countries)
 
     @property
@@ -104,6 +113,7 @@ class Targeting(models.Model):
                 self.target_size_bands,
                 self.target_regions,
                 self.target_countries,
+                self.target_tags,
             )
         )
 
@@ -115,6 +125,7 @@ TARGETING_SQL = """
     AND (cardinality(t.target_size_bands) = 0 OR p.size_band = ANY(t.target_size_bands))
     AND (cardinality(t.target_regions) = 0 OR p.regions_served && t.target_regions)
     AND (cardinality(t.target_countries) = 0 OR p.country = ANY(t.target_countries))
+    AND (cardinality(t.target_tags) = 0 OR p.tags && t.target_tags)
 """
 
 
@@ -237,6 +248,11 @@ class Tier(TenantOwned):
     )
     rebate_percent = models.DecimalField(
         _("rebate percent"), max_digits=5, decimal_places=2, default=0, validators=PERCENT
+    )
+    review_every_months = models.PositiveSmallIntegerField(
+        _("relationship review every (months)"),
+        default=0,
+        help_text=_("How often partners of this tier have a relationship review (QBR); 0: none scheduled."),
     )
     content_access = ArrayField(
         models.CharField(max_length=40),

@@ -4,6 +4,7 @@ product catalogue."""
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -44,6 +45,17 @@ class PartnerSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class StaffPartnerSerializer(PartnerSerializer):
+    """What a staff key reads of a partner: the record and the vendor's own labels of it, which a
+    partner never sees (``PartnerSerializer`` for a partner key)."""
+
+    tags = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text=_("Staff keys only: the vendor's tags of the partner, e.g. invest (marked for investment)."),
+    )
+
+
 class EnrollmentSerializer(serializers.Serializer):
     program = serializers.IntegerField(source="program_id")
     program_name = serializers.CharField(source="program.name")
@@ -56,6 +68,7 @@ class PartnerFilters(serializers.Serializer):
     status = serializers.ChoiceField(choices=PartnerStatus.choices, required=False)
     country = serializers.CharField(required=False, max_length=2)
     search = serializers.CharField(required=False, max_length=200)
+    tag = serializers.CharField(required=False, max_length=40)
 
 
 @extend_schema(tags=["Partners"])
@@ -63,16 +76,20 @@ class PartnerViewSet(ResourceViewSet):
     """Partners: a staff key reads the tenant's, a partner key its own company only."""
 
     scopes = {"read": "partners:read"}
-    serializer_class = PartnerSerializer
+    serializer_class = StaffPartnerSerializer  # the schema's; a partner key reads PartnerSerializer
 
     def _partner(self):
         return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["pk"])
+
+    def _serializer(self):
+        return PartnerSerializer if self.actor.is_partner_user else StaffPartnerSerializer
 
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=PartnerStatus.values),
             OpenApiParameter("country", str),
             OpenApiParameter("search", str),
+            OpenApiParameter("tag", str, description=_("Staff keys: partners with this tag, e.g. invest.")),
         ]
     )
     def list(self, request):
@@ -87,12 +104,13 @@ class PartnerViewSet(ResourceViewSet):
             status=data.get("status", ""),
             country=data.get("country", ""),
             search=data.get("search", ""),
+            tag=data.get("tag", "").strip().lower(),
         ).select_related("partner_type", "account_manager__user")
         page = self.paginate_queryset(partners.order_by())
-        return self.get_paginated_response(PartnerSerializer(page, many=True).data)
+        return self.get_paginated_response(StaffPartnerSerializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
-        return Response(PartnerSerializer(self._partner()).data)
+        return Response(self._serializer()(self._partner()).data)
 
     @extend_schema(responses=ContactSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)

@@ -335,6 +335,7 @@ WITH eligible AS (
         AND (%(program)s::bigint IS NULL OR e.program_id = %(program)s)
         AND (%(region_code)s::text IS NULL OR %(region_code)s = ANY(p.regions_served)
              OR p.country = ANY(%(region_countries)s::text[]))
+        AND (%(tag)s::varchar = '' OR %(tag)s::varchar = ANY(p.tags))
         AND NOT EXISTS (SELECT 1 FROM incentives_mdfallocation a
                         WHERE a.tenant_id = e.tenant_id AND a.budget_id = %(budget)s AND a.partner_id = e.partner_id)
     GROUP BY e.partner_id
@@ -357,12 +358,13 @@ class TierAllocation:
 
 
 @transaction.atomic
-def mdf_allocate_by_tier(*, actor: Membership, budget: MdfBudget) -> TierAllocation:
+def mdf_allocate_by_tier(*, actor: Membership, budget: MdfBudget, tag: str = "") -> TierAllocation:
     """Allocate to every eligible partner without an allocation yet: its tier's MDF allocation
     percent of its revenue from won deals in the period of the same length before the budget's
     (the tier's "MDF accrual"), in one statement and two postings statements. When the figures add
     up to more than the budget has left, every one is scaled down by the same factor. Partners
-    allocated by hand keep theirs."""
+    allocated by hand keep theirs. ``tag``: only the partners carrying it (e.g. those marked for
+    investment, ``partners.models.INVEST_TAG``); the others can be allocated by tier later."""
     _require_manager(actor)
     budget = _lock_budget(budget)
     length = budget.ends_on - budget.starts_on
@@ -377,6 +379,7 @@ def mdf_allocate_by_tier(*, actor: Membership, budget: MdfBudget) -> TierAllocat
                 "program": budget.program_id,
                 "region_code": region.code if region else None,
                 "region_countries": list(region.countries) if region else [],
+                "tag": tag,
                 "reporting": reporting,
                 "from": budget.starts_on - length - timedelta(days=1),
                 "to": budget.starts_on - timedelta(days=1),
@@ -408,9 +411,11 @@ def mdf_allocate_by_tier(*, actor: Membership, budget: MdfBudget) -> TierAllocat
         actor=actor,
         target=budget,
         verb=events.MDF_ALLOCATED,
-        message=gettext_noop("Allocated by tier: %(amount)s to %(count)s partners"),
-        params={"amount": _money(result.total, budget.currency), "count": result.partners},
-        data={"scaled": result.scaled},
+        message=gettext_noop("Allocated by tier to partners tagged %(tag)s: %(amount)s to %(count)s partners")
+        if tag
+        else gettext_noop("Allocated by tier: %(amount)s to %(count)s partners"),
+        params={"amount": _money(result.total, budget.currency), "count": result.partners, "tag": tag},
+        data={"scaled": result.scaled, "tag": tag},
         internal=True,
     )
     _tell_allocated(wanted, budget, event=event)

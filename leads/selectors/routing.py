@@ -33,6 +33,7 @@ EXCLUSION_LABELS = {
     "tier": _("Below the rule's minimum tier"),
     "territory": _("Does not serve the lead's country"),
     "industry": _("Does not list the lead's industry"),
+    "tag": _("Has none of the rule's partner tags"),
     "offered_before": _("Offered this lead before (declined, timed out or returned)"),
     "paused": _("Capacity: paused"),
     "away": _("Capacity: out of office"),

@@ -14,9 +14,10 @@ One run, under the lead's lock:
    product lines; empty = any; a fall-back matches everything). For a matching rule ONE query
    (``_candidates``) reads the program's enrolled partners, judges each in SQL (active, tier rank
    >= the rule's minimum, serves the lead's territory and industry where the rule has such
-   criteria, never offered this lead, capacity: paused, out of office today, daily quota and
-   monthly cap against ``LeadOfferTally`` (the offers of the tenant's day and month, kept by a trigger
-   on the offers); nearest first:
+   criteria, carries one of the rule's partner tags where it names some (``partner_tags``, e.g.
+   partners marked for investment; a fall-back rule's too), never offered this lead, capacity:
+   paused, out of office today, daily quota and monthly cap against ``LeadOfferTally`` (the offers
+   of the tenant's day and month, kept by a trigger on the offers); nearest first:
    within ``max_distance_km``, the haversine only inside a latitude/longitude box of that radius;
    and the product policy: ``programs.services.policy.policy_screen`` gives the SQL form of
    ``policy_decide(action="receive_lead")`` for the lead's line and country (minimum tier,
@@ -129,6 +130,7 @@ INACTIVE = "inactive"
 TIER = "tier"
 TERRITORY = "territory"
 INDUSTRY = "industry"
+TAG = "tag"
 OFFERED_BEFORE = "offered_before"
 PAUSED = "paused"
 AWAY = "away"
@@ -143,6 +145,7 @@ EXCLUSION_ORDER = (  # the order they are judged in: a partner is counted under 
     TIER,
     TERRITORY,
     INDUSTRY,
+    TAG,
     POLICY,
     OFFERED_BEFORE,
     PAUSED,
@@ -283,6 +286,7 @@ WITH enrolled AS (
             ) THEN 'territory'
             WHEN %(by_industry)s AND cardinality(p.industries) > 0
                 AND NOT (p.industries && %(industries)s::varchar[]) THEN 'industry'
+            WHEN cardinality(%(tags)s::varchar[]) > 0 AND NOT (p.tags && %(tags)s::varchar[]) THEN 'tag'
             {policy}
         END AS reason
     FROM programs_enrollment e
@@ -421,6 +425,8 @@ def _candidates(
         "regions": sorted({v for code in facts.regions for v in (code, code.upper(), code.lower())}),
         "by_industry": by_industry,
         "industries": sorted({v for v in (facts.industry, facts.industry.lower(), facts.industry.capitalize())}),
+        # Partner-side, like the minimum tier: a fall-back rule with tags keeps to them too.
+        "tags": list(rule.partner_tags or ()),
         "today": now.today,
         "month": now.month,
         "by_distance": by_distance,

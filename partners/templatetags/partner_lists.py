@@ -8,6 +8,8 @@ from django import template
 from prm.countries import country_name
 from prm.segments import INDUSTRY_CHOICES, REGION_CHOICES
 
+from ..models import tag_label
+
 register = template.Library()
 
 _INDUSTRIES = dict(INDUSTRY_CHOICES)
@@ -32,3 +34,8 @@ def country_names(values) -> list[str]:
 @register.filter(name="country_name")
 def country_name_filter(code) -> str:
     return country_name(code or "")
+
+
+@register.filter(name="tag_label")
+def tag_label_filter(tag) -> str:
+    return tag_label(tag or "")

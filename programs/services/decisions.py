@@ -65,7 +65,9 @@ def enrollment_create(*, actor: Membership | None, partner, program: Program, ti
     assert_same_tenant(actor, partner, program, tier)
     if not program.targets(partner):
         raise PolicyViolation(
-            gettext("%(program)s does not target %(partner)s's segment (type, industry, size or region).")
+            gettext(
+                "%(program)s does not target %(partner)s's segment (type, industry, size, region, country or tags)."
+            )
             % {"program": program.name, "partner": partner}
         )
     tier = _program_tier(program, tier)

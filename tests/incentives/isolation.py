@@ -548,6 +548,11 @@ FORM_VIEWS.update(
             lambda w: reverse("office:mdf_allocate", args=BUDGET(_world_mdf(w))),
             lambda w: {"partner": str(w.acme.partners[1].pk), "amount": "700.00"},
         ),
+        "office:mdf_allocate_tier": (
+            lambda w: w.acme.admin,
+            lambda w: reverse("office:mdf_allocate_tier", args=BUDGET(_world_mdf(w))),
+            lambda w: {"tag": "invest"},  # only the partners marked for investment
+        ),
         "office:mdf_pre_approve": (
             lambda w: w.acme.admin,
             lambda w: reverse("office:mdf_pre_approve", args=MDF(_world_mdf(w))),
@@ -585,4 +590,4 @@ FORM_VIEWS.update(
         ),
     }
 )
-NO_INPUT |= {"office:mdf_allocate_tier", "portal:mdf_cancel"}
+NO_INPUT |= {"portal:mdf_cancel"}
