@@ -45,6 +45,42 @@ def approved_registrations_sql(
     )
 
 
+def win_rate_sql(
+    tenant_id: int, as_of: date, window_days: int, param: str, partner_ids: list[int] | None = None
+) -> tuple[str, list]:
+    # Of the deals closed within the window (won on their win day, lost on the day they were marked
+    # lost), the percentage won. A partner without a closed deal has no win rate (no row).
+    only, only_params = only_partners("d.partner_id", partner_ids)
+    return (
+        "SELECT d.partner_id, round(100.0 * count(*) FILTER (WHERE d.status = 'won') / count(*), 2) AS value"  # noqa: S608
+        " FROM deals_deal d JOIN tenancy_tenant t ON t.id = d.tenant_id"
+        " WHERE d.tenant_id = %s AND ("
+        "   (d.status = 'won' AND d.won_on <= %s AND d.won_on >= %s)"
+        "   OR (d.status = 'lost' AND (d.updated_at AT TIME ZONE t.time_zone)::date <= %s"
+        "       AND (d.updated_at AT TIME ZONE t.time_zone)::date >= %s))"
+        f"{only} GROUP BY d.partner_id",
+        [tenant_id, as_of, window_start(as_of, window_days), as_of, window_start(as_of, window_days), *only_params],
+    )
+
+
+def registrations_sql(
+    tenant_id: int, as_of: date, window_days: int, param: str, partner_ids: list[int] | None = None
+) -> tuple[str, list]:
+    # Registrations submitted (sent for review) on a day of the window, whatever became of them.
+    only, only_params = only_partners("d.partner_id", partner_ids)
+    return (
+        "SELECT d.partner_id, count(*)::numeric AS value FROM deals_deal d"  # noqa: S608
+        " JOIN tenancy_tenant t ON t.id = d.tenant_id"
+        " WHERE d.tenant_id = %s AND d.submitted_at IS NOT NULL"
+        " AND (d.submitted_at AT TIME ZONE t.time_zone)::date <= %s"
+        " AND (d.submitted_at AT TIME ZONE t.time_zone)::date >= %s"
+        f"{only} GROUP BY d.partner_id",
+        [tenant_id, as_of, window_start(as_of, window_days), *only_params],
+    )
+
+
 def register_metrics() -> None:
     register_metric("deals.trailing_revenue", sql=trailing_revenue_sql)
     register_metric("deals.approved_registrations", sql=approved_registrations_sql)
+    register_metric("deals.win_rate", sql=win_rate_sql)
+    register_metric("deals.registrations", sql=registrations_sql)

@@ -63,6 +63,7 @@ def register() -> None:
     )
     menu_entry(area=PORTAL, label=gettext_lazy("Funds"), url_name="portal:mdf", capability=MDF_VIEW, order=81)
     events_recorded.connect(_events_recorded)
-    from . import extensions
+    from . import extensions, metrics
 
+    metrics.register_metrics()
     extensions.register()

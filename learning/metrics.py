@@ -28,13 +28,13 @@ def certified_people_sql(
         " JOIN learning_certification z ON z.id = c.certification_id AND z.tenant_id = c.tenant_id"
         " JOIN accounts_membership m ON m.id = c.holder_id AND m.tenant_id = c.tenant_id"
         " JOIN tenancy_tenant t ON t.id = c.tenant_id"
-        " WHERE c.tenant_id = %s AND z.code = %s AND c.issued_on <= %s"
+        " WHERE c.tenant_id = %s AND (%s = '' OR z.code = %s) AND c.issued_on <= %s"
         " AND (c.expires_on IS NULL OR c.expires_on >= %s)"
         " AND NOT (c.status = 'revoked' AND (c.status_changed_at AT TIME ZONE t.time_zone)::date <= %s)"
         " AND m.partner_id IS NOT NULL AND m.created_at < %s::date + 1"
         f" AND (m.is_active OR m.deactivated_at >= %s::date + 1){only}"
         " GROUP BY m.partner_id",
-        [tenant_id, param, as_of, as_of, as_of, as_of, as_of, *only_params],
+        [tenant_id, param, param, as_of, as_of, as_of, as_of, as_of, *only_params],
     )
 
 
@@ -55,6 +55,23 @@ def competencies_sql(
     )
 
 
+def expiring_certificates_sql(
+    tenant_id: int, as_of: date, window_days: int, param: str, partner_ids: list[int] | None = None
+) -> tuple[str, list]:
+    # Active certificates of the partner's current people that expire after as_of and within the
+    # window ahead of it (the window looks forward here); a renewal marks the old one renewed.
+    only, only_params = only_partners("c.partner_id", partner_ids)
+    return (
+        "SELECT c.partner_id, count(*)::numeric AS value FROM learning_certificate c"  # noqa: S608
+        " JOIN accounts_membership m ON m.id = c.holder_id AND m.tenant_id = c.tenant_id"
+        " WHERE c.tenant_id = %s AND c.status = 'active' AND c.expires_on > %s"
+        " AND c.expires_on <= %s::date + %s AND m.is_active"
+        f"{only} GROUP BY c.partner_id",
+        [tenant_id, as_of, as_of, window_days, *only_params],
+    )
+
+
 def register_metrics() -> None:
     register_metric("learning.certified_people", sql=certified_people_sql)
     register_metric("learning.competencies", sql=competencies_sql)
+    register_metric("learning.expiring_certificates", sql=expiring_certificates_sql)

@@ -218,3 +218,56 @@ declare(
         provider=gettext_noop("lead distribution"),
     )
 )
+declare(
+    Metric(
+        "deals.win_rate",
+        gettext_noop("Win rate of closed deals"),
+        unit="percent",
+        provider=gettext_noop("deal registration"),
+    )
+)
+declare(
+    Metric(
+        "deals.registrations",
+        gettext_noop("Deal registrations submitted"),
+        provider=gettext_noop("deal registration"),
+    )
+)
+declare(
+    Metric(
+        "learning.expiring_certificates",
+        gettext_noop("Certificates expiring within the window ahead"),
+        provider=gettext_noop("learning"),
+    )
+)
+declare(
+    Metric(
+        "incentives.mdf_activities",
+        gettext_noop("MDF activities approved"),
+        provider=gettext_noop("incentives"),
+    )
+)
+declare(
+    Metric(
+        "incentives.mdf_return",
+        gettext_noop("MDF return (revenue won per unit of funds)"),
+        provider=gettext_noop("incentives"),
+    )
+)
+declare(
+    Metric(
+        "partners.portal_engagement",
+        gettext_noop("Portal engagement (share of people active)"),
+        unit="percent",
+        provider=gettext_noop("scorecards"),
+    )
+)
+declare(
+    Metric(
+        "reviews.rating",
+        gettext_noop("Relationship review rating (1-5)"),
+        unit="rating",
+        provider=gettext_noop("scorecards"),
+        param_label=gettext_noop("criterion (blank: all)"),
+    )
+)

@@ -313,3 +313,19 @@ class IdentityProvider(TenantOwned):
     def provider_id(self) -> str:
         """allauth's id of the provider: unique across tenants (their accounts live in one table)."""
         return f"t{self.tenant_id}-{self.slug}"
+
+
+class PortalActivity(TenantOwned):
+    """A day on which a partner user used the portal: one row per person and day, written by the
+    tenant middleware on the person's first request of the day (the session remembers the day, so
+    later requests write nothing). Scorecards measure portal engagement from it."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+", db_index=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "membership", "day"], name="portal_activity_once")]
+        indexes = [models.Index(fields=["tenant", "partner", "day"], name="portal_activity_partner_idx")]

@@ -153,6 +153,10 @@ class TenantMiddleware:
             if partner_id is None:
                 return self._respond(request)
             with tenant_scope(request.tenant, partner=partner_id, savepoint=False):
+                if request.method == "GET" and not request.path.startswith(API_PREFIX):
+                    from prm.accounts.activity import portal_day_record
+
+                    portal_day_record(request)
                 return self._respond(request)
 
     def _respond(self, request):
