@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "learning",
     "incentives",
     "recruitment",
+    "scorecards",
     "api",
     "prm.web.admin_config.PrmAdminConfig",
     "django.contrib.auth",
@@ -324,6 +325,13 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "prm.events.outbox_sweep", "schedule": timedelta(seconds=30)},
     # Tier evaluation for every tenant, nightly (reviews fall due on their program's date).
     "tier-evaluate-all": {"task": "programs.tier_evaluate_all", "schedule": crontab(hour=2, minute=15)},
+    # Scorecards: yesterday measured for every tenant (the run on the 1st closes the month), after
+    # the tier evaluation; the at-risk digest to each channel account manager on Monday mornings.
+    "scorecards-measure-all": {"task": "scorecards.measure_all", "schedule": crontab(hour=2, minute=45)},
+    "scorecards-at-risk-digest-all": {
+        "task": "scorecards.at_risk_digest_all",
+        "schedule": crontab(hour=6, minute=30, day_of_week=1),
+    },
     # Rebates: every active plan's current quarter measured and accrued, for every tenant.
     "rebates-accrue-all": {"task": "incentives.rebates_accrue_all", "schedule": crontab(hour=3, minute=5)},
     "mdf-expire-all": {"task": "incentives.mdf_expire_all", "schedule": crontab(hour=0, minute=20)},
@@ -347,6 +355,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recruitment.applications_expire_all",
         "schedule": crontab(minute=25),
     },
+    # Relationship reviews: partners whose tier's review cadence has come round get a due review (once).
+    "scorecards-reviews-due-all": {"task": "scorecards.reviews_due_all", "schedule": crontab(hour=5, minute=50)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -17,6 +17,7 @@ _OFFICE_READ = {
     "recruitment.view",
     "leads.view",
     "incentives.view",
+    "scorecards.view",
 }
 _PORTAL_READ = {
     "portal.access",
@@ -26,6 +27,7 @@ _PORTAL_READ = {
     "products.view",
     "learning.take",
     "onboarding.view",
+    "scorecards.own",
 }
 _MANAGE = {
     "partners.edit",
@@ -42,6 +44,7 @@ _MANAGE = {
     "recruitment.review",
     "onboarding.manage",
     "leads.manage",
+    "scorecards.manage",
 }
 
 MATRIX = {
@@ -63,7 +66,7 @@ MATRIX = {
         "data.export",
     },
     Role.CHANNEL_MANAGER: _OFFICE_READ | _MANAGE,
-    Role.CHANNEL_DIRECTOR: _OFFICE_READ | {"pricing.decide", "recruitment.review"},
+    Role.CHANNEL_DIRECTOR: _OFFICE_READ | {"pricing.decide", "recruitment.review", "scorecards.manage"},
     Role.MARKETING: _OFFICE_READ | {"learning.author", "leads.manage", "mdf.manage"},
     Role.FINANCE: _OFFICE_READ | {"pricing.decide", "incentives.finance", "mdf.manage"},
     Role.PARTNER_ADMIN: _PORTAL_READ
@@ -88,6 +91,7 @@ MATRIX = {
         "mdf.request",
         "partner_api_keys.manage",
         "partner_data.export",
+        "plans.sign",
     },
     Role.SALES: _PORTAL_READ | {"deals.register", "leads.receive", "leads.refer", "earnings.own", "spiffs.claim"},
     Role.TECHNICAL: _PORTAL_READ,

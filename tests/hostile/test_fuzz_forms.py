@@ -52,6 +52,7 @@ from ..leads import isolation_intake, isolation_offers, isolation_reports, isola
 from ..learning import isolation_authoring, isolation_certification, isolation_learner, isolation_scorm
 from ..programs import policy_setup, tier_setup
 from ..recruitment import isolation_apply, isolation_imports, isolation_onboard, isolation_select
+from ..scorecards import isolation as isolation_scorecards
 from .support import HOSTILE, HOSTILE_QUICK, hostile_id, hostile_text, html_problems
 
 pytestmark = pytest.mark.django_db
@@ -136,6 +137,7 @@ def _record_fields(acme):
         "account_manager": str(acme.manager.pk),
         "parent": "",
         "external_crm_id": "CRM-1",
+        "tags": "invest, emea-focus",
     }
 
 
@@ -419,6 +421,7 @@ FORM_VIEWS = {
     **isolation_reports.FORM_VIEWS,
     **isolation_incentives.FORM_VIEWS,
     **isolation_api.FORM_VIEWS,
+    **isolation_scorecards.FORM_VIEWS,
 }
 
 
@@ -473,6 +476,7 @@ def test_the_form_views_cover_every_post_page():
         *isolation_reports.NO_INPUT,
         *isolation_incentives.NO_INPUT,
         *isolation_api.NO_INPUT,
+        *isolation_scorecards.NO_INPUT,
     }
     assert (posted | with_forms) - no_input <= set(FORM_VIEWS)
 

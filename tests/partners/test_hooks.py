@@ -18,6 +18,7 @@ def test_the_record_tabs_are_the_declared_ones_in_order_with_their_urls():
         ("onboarding", "Onboarding"),  # recruitment's
         ("leads", "Leads"),  # leads'
         ("incentives", "Incentives"),  # incentives'
+        ("plans", "Business plans"),  # scorecards'
         ("timeline", "Timeline"),
     ]
     assert record_tab_url("profile", 7) == "/office/partners/7/"
