@@ -270,9 +270,9 @@ class PlanObjective(TenantOwned):
 
 class ReviewStatus(models.TextChoices):
     DUE = "due", _("Due (not scheduled yet)")
-    SCHEDULED = "scheduled", _("Scheduled")
-    HELD = "held", _("Held")
-    CANCELLED = "cancelled", _("Cancelled")
+    SCHEDULED = "scheduled", pgettext_lazy("relationship review", "Scheduled")
+    HELD = "held", pgettext_lazy("relationship review", "Held")
+    CANCELLED = "cancelled", pgettext_lazy("relationship review", "Cancelled")
 
 
 class Criterion(models.TextChoices):
@@ -354,8 +354,8 @@ class ReviewRating(TenantOwned):
 
 
 class ActionStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    DONE = "done", _("Done")
+    OPEN = "open", pgettext_lazy("action item", "Open")
+    DONE = "done", pgettext_lazy("action item", "Done")
 
 
 class ActionItem(TenantOwned):
