@@ -11,7 +11,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from prm.web.admin import TenantAdmin, TenantInline
+from prm.web.admin import TenantAdmin, TenantPermissions
 from programs.selectors.metrics import metric_choices, metric_get
 
 from .models import Curve, Scorecard, ScorecardKpi
@@ -87,11 +87,32 @@ class KpiFormSet(BaseInlineFormSet):
             raise forms.ValidationError(gettext("At least one KPI needs a weight above zero."))
 
 
-class KpiInline(TenantInline):
+class KpiInline(TenantPermissions, admin.StackedInline):
+    """Stacked: a KPI has a dozen settings, too many for one table row."""
+
     model = ScorecardKpi
     form = KpiForm
     formset = KpiFormSet
     extra = 1
+    fieldsets = (
+        (None, {"fields": (("metric", "param", "label"), ("weight", "target", "position"))}),
+        (
+            _("How it is scored"),
+            {
+                "fields": (
+                    ("window_days", "growth", "lower_is_better"),
+                    ("curve", "steps"),
+                    ("missing", "visible_to_partner"),
+                )
+            },
+        ),
+    )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "steps" and field is not None:
+            field.widget.attrs.update({"rows": 2, "cols": 30})
+        return field
 
 
 @admin.register(Scorecard)

@@ -114,6 +114,14 @@ def _figure(value: Decimal | None, kind: str, currency: str) -> str:
     return number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
+def _whole(value: Decimal | None, kind: str) -> Decimal | None:
+    """The pace of a count (registrations, people, activities) in whole units, rounded up: 8.61
+    registrations expected by now reads 9; money and custom figures keep their cents."""
+    if value is None or kind in (ObjectiveKind.REVENUE, ObjectiveKind.CUSTOM):
+        return value
+    return value.to_integral_value(rounding="ROUND_CEILING")
+
+
 @dataclass
 class ObjectiveProgress:
     """One objective as the plan's page shows it (formatted here, not while rendering)."""
@@ -229,7 +237,7 @@ def plan_progress(
                 percent_text=percent_text,
                 target_text=_figure(target, o.kind, currency),
                 value_text=_figure(value, o.kind, currency),
-                expected_text=_figure(expected, o.kind, currency),
+                expected_text=_figure(_whole(expected, o.kind), o.kind, currency),
             )
         )
     return PlanProgress(as_of=window[0] if window else None, elapsed_percent=int(elapsed * 100), objectives=rows)

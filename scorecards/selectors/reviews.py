@@ -19,6 +19,7 @@ from prm.events.selectors import events_for_object
 from prm.l10n import as_date
 
 from ..models import ActionItem, ActionStatus, Criterion, ObjectiveKind, RelationshipReview, ReviewRating, ReviewStatus
+from ..presenters import measure
 from ..services.reviews import OPEN_STATUSES, R, action_may_complete, review_filter
 
 # The back office list's status filter.
@@ -260,20 +261,6 @@ def _number(value) -> str:
         return "\N{EN DASH}"
     places = 0 if float(value).is_integer() else 1
     return number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
-
-
-def measure(value, unit: str) -> str:
-    """A KPI's value with its unit, as the scorecard pages write it."""
-    if value is None:
-        return "\N{EN DASH}"
-    number = _number(value)
-    if unit in ("percent", "%"):
-        return f"{number}%"
-    if unit == "rating":
-        return gettext("%(value)s of 5") % {"value": number}
-    if unit in ("", "people"):
-        return number
-    return f"{number} {unit}"
 
 
 def _kpi_label(row: dict) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import F, Max, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from partners.models import INVEST_TAG, Partner
@@ -347,3 +347,104 @@ def own_latest_scores_for_actor(*, actor) -> list[dict]:
         .distinct("scorecard_id")
         .values("scorecard_id", "scorecard__name", "period", "score", "previous_score", "is_new")
     )
+
+
+# --- the REST API (api/views/scorecards.py) ---------------------------------------------------------
+
+# What the API's month of snapshots reads of a row (``snapshots_shown_to_actor`` narrows it).
+API_SNAPSHOT_FIELDS = (
+    "id",
+    "partner_id",
+    "period",
+    "as_of",
+    "segment_id",
+    "tier_id",
+    "score",
+    "previous_score",
+    "last_year_score",
+    "percentile",
+    "rank",
+    "revenue",
+    "is_new",
+    "high_potential",
+    "at_risk",
+    "results",
+    "signals",
+    "risks",
+    "computed_at",
+)
+
+
+def _readable_scorecards(actor) -> QuerySet[Scorecard]:
+    """Staff: the tenant's scorecards; a partner's people: the active ones of the programs their
+    company is enrolled in (as the portal's scorecard page). Anyone else: a 404."""
+    if actor.is_staff_member:
+        _require_staff(actor)
+        return Scorecard.objects.all()
+    _require_partner(actor)
+    enrolled = Enrollment.objects.filter(partner_id=actor.partner_id).values("program_id")
+    return Scorecard.objects.filter(is_active=True, program_id__in=enrolled)
+
+
+def _with_kpis(actor, scorecards: QuerySet[Scorecard]) -> QuerySet[Scorecard]:
+    """Each scorecard's KPIs as ``shown_kpis`` (one query per page): a partner's people only
+    those partners may see."""
+    kpis = ScorecardKpi.objects.order_by("position", "id")
+    if not actor.is_staff_member:
+        kpis = kpis.filter(visible_to_partner=True)
+    return scorecards.prefetch_related(Prefetch("kpis", queryset=kpis, to_attr="shown_kpis"))
+
+
+def scorecard_list_for_actor(*, actor) -> QuerySet[Scorecard]:
+    """The active scorecards the actor reads, with their KPIs (``shown_kpis``): staff every one
+    of the tenant, a partner's people those of their company's programs, with only the KPIs
+    partners may see."""
+    return _with_kpis(actor, _readable_scorecards(actor).filter(is_active=True))
+
+
+def scorecard_get_for_actor(*, actor, scorecard_id: int) -> Scorecard:
+    """One scorecard with its KPIs as ``scorecard_list_for_actor`` gives them (staff: an
+    inactive one too, as the office's month picker offers it); 404 for one the actor may not
+    read."""
+    scorecard = _with_kpis(actor, _readable_scorecards(actor).filter(pk=scorecard_id)).first()
+    if scorecard is None:
+        raise Http404
+    return scorecard
+
+
+def snapshot_month_for_actor(
+    *, actor, scorecard: Scorecard, period: date | None = None, partner_id: int | None = None
+) -> tuple[date | None, QuerySet[dict]]:
+    """The snapshots of ``scorecard`` (from ``scorecard_get_for_actor``) in ``period`` (the
+    latest month measured when None) as ``API_SNAPSHOT_FIELDS`` rows, unordered (the API pages
+    them): staff every partner's (or ``partner_id``'s); a partner's people their company's
+    only (``partner_id`` narrows, never widens). Rows leave through ``snapshots_shown_to_actor``."""
+    snapshots = ScorecardSnapshot.objects.filter(scorecard_id=scorecard.pk)
+    if not actor.is_staff_member:
+        _require_partner(actor)
+        snapshots = snapshots.filter(partner_id=actor.partner_id)
+    if partner_id is not None:
+        snapshots = snapshots.filter(partner_id=partner_id)
+    if period is None:
+        period = snapshots.aggregate(last=Max("period"))["last"]
+    if period is None:
+        return None, snapshots.none().values(*API_SNAPSHOT_FIELDS)
+    return period, snapshots.filter(period=period).values(*API_SNAPSHOT_FIELDS)
+
+
+def snapshots_shown_to_actor(*, actor, scorecard: Scorecard, rows) -> list[dict]:
+    """A page of ``snapshot_month_for_actor``'s rows as the actor may read them. Staff: as
+    stored. A partner's people: only the KPIs partners see, by the snapshot's flag and the KPI's
+    today (a KPI hidden since is not shown in older months either); the vendor's reading (flags,
+    signals, risks, revenue) blanked. No query: the KPIs came with the scorecard."""
+    rows = list(rows)
+    if actor.is_staff_member:
+        return rows
+    visible_now = {kpi.pk for kpi in getattr(scorecard, "shown_kpis", ()) if kpi.visible_to_partner}
+    shown = []
+    for row in rows:
+        row = _visible(row)
+        row["results"] = [result for result in row["results"] if result.get("kpi") in visible_now]
+        row.update(high_potential=False, at_risk=False, revenue=None)
+        shown.append(row)
+    return shown

@@ -105,7 +105,11 @@ def open_page(request, transactional_db, journey_browser: Browser) -> Iterator[C
     pages: list[Page] = []
 
     def open_(base_url: str) -> Page:
-        context = journey_browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+        # Reduced motion: Bootstrap then drops its transitions, so axe never reads a button's
+        # colours halfway through a hover fade (it scrolls elements under the resting pointer).
+        context = journey_browser.new_context(
+            base_url=base_url, viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
+        )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
