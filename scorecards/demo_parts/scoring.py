@@ -15,11 +15,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection
+from django.utils import timezone
 
 from prm.accounts.models import Membership
 from prm.tenancy.time import tenant_today
 from prm.web.demo_kit import Demo
-from programs.models import Program
+from programs.models import Enrollment, Program
 
 from ..models import Curve, Missing, Scorecard, ScorecardKpi, ScorecardSnapshot
 from ..services.scoring import scorecards_backfill
@@ -63,8 +64,14 @@ def load(demo: Demo) -> None:
                 position=position,
             )
     _portal_days(demo)
+    # The demo's partners joined the program long before the history the scorecard measures
+    # (the programs' demo enrols them on the day it loads): a month measures only partners
+    # enrolled by its end.
+    joined = timezone.now() - timedelta(days=ACTIVITY_DAYS + 31)
+    Enrollment.objects.filter(program=program, enrolled_at__gt=joined).update(enrolled_at=joined)
     if not ScorecardSnapshot.objects.filter(scorecard=scorecard).exists():
-        written = scorecards_backfill(months=24)
+        # As of today: the demo's people, deals and reviews were all made today.
+        written = scorecards_backfill(months=24, as_of=tenant_today())
         demo.notes.append(f"{demo.tenant.slug}: a weighted scorecard, 24 months measured ({written} snapshots)")
 
 

@@ -18,8 +18,9 @@ whole day, so the run on the 1st closes the month before). The first statement m
   score) and the risks (a score drop, no portal use or no registrations for N days, certificates
   about to expire, business-plan objectives behind), with their figures.
 
-The second statement ranks the month (rank by score, percentile within the segment: the partner
-type) and decides high potential: revenue below the segment's median with at least two signals,
+The second statement ranks the month (rank by score; percentile within the segment, the partner
+type: the share of the segment's scored partners at or below the partner's score, so the best
+scores 100 and partners that tie share a percentile) and decides high potential: revenue below the segment's median with at least two signals,
 not for a partner new this month. It runs over the stored month, so measuring one partner again
 (``partner_ids``) re-ranks everyone consistently.
 """
@@ -266,7 +267,7 @@ medians AS (
 ranked AS (
     SELECT m.id, m.signals, md.median,
            CASE WHEN m.score IS NOT NULL THEN rank() OVER (ORDER BY m.score DESC NULLS LAST) END AS rank,
-           CASE WHEN m.score IS NOT NULL THEN round((100 * percent_rank() OVER (
+           CASE WHEN m.score IS NOT NULL THEN round((100 * cume_dist() OVER (
                PARTITION BY m.segment_id, m.score IS NULL ORDER BY m.score))::numeric, 2) END AS percentile,
            m.revenue < md.median AS below_median, m.is_new, m.revenue
       FROM month m LEFT JOIN medians md ON md.segment_id IS NOT DISTINCT FROM m.segment_id

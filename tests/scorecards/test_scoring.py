@@ -208,6 +208,8 @@ def test_measuring_one_partner_again_reranks_the_month(acme, card):
         value(acme, a, acme.partners[1], 6)
     snapshots = measure(acme, card)
     assert (snapshots[acme.partner.pk].rank, snapshots[acme.partners[1].pk].rank) == (2, 1)
+    # the share of the segment at or below each score: the best is 100
+    assert (snapshots[acme.partner.pk].percentile, snapshots[acme.partners[1].pk].percentile) == (50, 100)
     with tenant_scope(acme.tenant):
         value(acme, a, acme.partner, 9, on=AS_OF + timedelta(days=1))
     snapshots = measure(acme, card, as_of=AS_OF + timedelta(days=1), partner_ids=[acme.partner.pk])
