@@ -18,7 +18,7 @@ from prm.web.admin import ChoiceListField, ChoiceListForm, TenantAdmin, TenantIn
 
 from . import admin_policies  # noqa: F401  (registers the catalogue admins)
 from .models import Enrollment, ManualMetric, Program, Tier, TierRequirement
-from .selectors.metrics import metric_choices, metric_get
+from .selectors.metrics import metric_choices, metric_get, metric_refusal
 
 
 class PartnerTypesField(forms.ModelMultipleChoiceField):
@@ -185,11 +185,9 @@ class RequirementForm(forms.ModelForm):
 
     def clean_metric(self):
         key = self.cleaned_data["metric"]
-        metric = metric_get(key)
-        if metric is None:
-            raise forms.ValidationError(gettext("Choose a metric from the list."))
-        if not metric.available:
-            raise forms.ValidationError(metric.unavailable_reason)
+        refusal = metric_refusal(key)
+        if refusal:
+            raise forms.ValidationError(refusal)
         return key
 
     def clean(self):

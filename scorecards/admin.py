@@ -12,7 +12,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from prm.web.admin import TenantAdmin, TenantPermissions
-from programs.selectors.metrics import metric_choices, metric_get
+from programs.selectors.metrics import metric_choices, metric_refusal
 
 from .models import Curve, Scorecard, ScorecardKpi
 from .services.admin import scorecards_measure_request
@@ -48,11 +48,9 @@ class KpiForm(forms.ModelForm):
 
     def clean_metric(self):
         key = self.cleaned_data["metric"]
-        metric = metric_get(key)
-        if metric is None:
-            raise forms.ValidationError(gettext("Choose a metric from the list."))
-        if not metric.available:
-            raise forms.ValidationError(metric.unavailable_reason)
+        refusal = metric_refusal(key)
+        if refusal:
+            raise forms.ValidationError(refusal)
         return key
 
     def clean_steps(self):

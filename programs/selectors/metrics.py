@@ -36,3 +36,12 @@ def metric_choices(*, include_unavailable: bool = True) -> list[tuple[str, str]]
         for m in ManualMetric.objects.order_by("name")
     ]
     return options
+
+
+def metric_refusal(key: str) -> str:
+    """Why ``key`` cannot be measured by a requirement or a scorecard KPI (empty when it can):
+    it names no metric, or one no installed app measures yet."""
+    metric = metric_get(key)
+    if metric is None:
+        return gettext("Choose a metric from the list.")
+    return metric.unavailable_reason

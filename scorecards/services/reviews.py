@@ -370,33 +370,20 @@ def _both_sides(review, *, kind, title, body, params, event, staff=(), partner_s
     (the back office's), each recipient once."""
     staff = {m.pk: m for m in staff if m is not None}
     partner_side = {m.pk: m for m in partner_side if m is not None}
-    messages = []
-    if partner_side:
-        messages.append(
-            Message(
-                recipients=list(partner_side.values()),
-                kind=kind,
-                title=title,
-                body=body,
-                params=params,
-                note=note,
-                url=reverse("portal:review_detail", kwargs={"review_id": review.pk}),
-                event=event,
-            )
+    messages = [
+        Message(
+            recipients=list(people.values()),
+            kind=kind,
+            title=title,
+            body=body,
+            params=params,
+            note=note,
+            url=reverse(f"{area}:review_detail", kwargs={"review_id": review.pk}),
+            event=event,
         )
-    if staff:
-        messages.append(
-            Message(
-                recipients=list(staff.values()),
-                kind=kind,
-                title=title,
-                body=body,
-                params=params,
-                note=note,
-                url=reverse("office:review_detail", kwargs={"review_id": review.pk}),
-                event=event,
-            )
-        )
+        for area, people in (("portal", partner_side), ("office", staff))
+        if people
+    ]
     notify_many(messages=messages)
 
 
