@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import deals, docs, feed, incentives, leads, learning, resources, webhooks
+from .views import deals, docs, feed, incentives, leads, learning, resources, scorecards, webhooks
 
 router = SimpleRouter(use_regex_path=False)  # typed ids: <int:pk>
 router.register("deals", deals.DealViewSet, basename="deal")
@@ -17,6 +17,9 @@ router.register("certificates", learning.CertificateViewSet, basename="certifica
 router.register("competencies", learning.CompetencyViewSet, basename="competency")
 router.register("ledger-entries", incentives.LedgerEntryViewSet, basename="ledger_entry")
 router.register("payouts", incentives.PayoutViewSet, basename="payout")
+router.register("scorecards", scorecards.ScorecardViewSet, basename="scorecard")
+router.register("business-plans", scorecards.BusinessPlanViewSet, basename="business_plan")
+router.register("reviews", scorecards.ReviewViewSet, basename="review")
 
 api_urlpatterns = [
     path("schema/", docs.SchemaView.as_view(), name="schema"),

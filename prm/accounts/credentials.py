@@ -48,6 +48,7 @@ SCOPES: dict[str, object] = {
     "leads:write": _("Create leads"),
     "learning:read": _("Courses, certificates and competencies"),
     "incentives:read": _("Ledger entries and payouts"),
+    "scorecards:read": _("Scorecards and their snapshots, business plans and relationship reviews"),
     "events:read": _("The change feed"),
     "webhooks:manage": _("Webhook endpoints and their deliveries"),
 }

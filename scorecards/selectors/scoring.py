@@ -352,27 +352,7 @@ def own_latest_scores_for_actor(*, actor) -> list[dict]:
 # --- the REST API (api/views/scorecards.py) ---------------------------------------------------------
 
 # What the API's month of snapshots reads of a row (``snapshots_shown_to_actor`` narrows it).
-API_SNAPSHOT_FIELDS = (
-    "id",
-    "partner_id",
-    "period",
-    "as_of",
-    "segment_id",
-    "tier_id",
-    "score",
-    "previous_score",
-    "last_year_score",
-    "percentile",
-    "rank",
-    "revenue",
-    "is_new",
-    "high_potential",
-    "at_risk",
-    "results",
-    "signals",
-    "risks",
-    "computed_at",
-)
+API_SNAPSHOT_FIELDS = ("partner_id", *(name for name in SNAPSHOT_FIELDS if name != "scorecard_id"))
 
 
 def _readable_scorecards(actor) -> QuerySet[Scorecard]:

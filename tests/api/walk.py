@@ -373,3 +373,51 @@ CASES.update(
         "api:payout-statement": ApiCase(setup=approved_run, args=PAYOUT, object_scoped=True, scope="incentives:read"),
     }
 )
+
+
+# --- scorecards, business plans, relationship reviews ---------------------------------------------
+
+
+def scorecard_world(ctx) -> None:
+    """Acme's two partners measured on "Matrix scorecard" (a KPI partners see, one they do not),
+    both enrolled in its program: each partner's key reads the scorecard and its own snapshots."""
+    from ..scorecards.isolation_scoring import scorecard_world as scorecard_world_setup
+
+    scorecard_world_setup(ctx)
+
+
+def business_plans(ctx) -> None:
+    """Acme partner 1's draft and agreed plans (partner 2 has none)."""
+    from ..scorecards.isolation_plans import plans
+
+    plans(ctx)
+
+
+def reviews(ctx) -> None:
+    """Acme partner 1's held review and its scheduled one (partner 2 has none)."""
+    from ..scorecards.isolation_reviews import reviews as reviews_setup
+
+    reviews_setup(ctx)
+
+
+SCORECARD = lambda ctx: [ctx.scorecard.pk]  # noqa: E731
+PLAN = lambda ctx: [ctx.plan.pk]  # noqa: E731
+REVIEW = lambda ctx: [ctx.review.pk]  # noqa: E731
+
+CASES.update(
+    {
+        "api:scorecard-list": ApiCase(setup=scorecard_world, scope="scorecards:read"),
+        "api:scorecard-detail": ApiCase(
+            setup=scorecard_world, args=SCORECARD, names_acme=True, scope="scorecards:read"
+        ),
+        "api:scorecard-snapshots": ApiCase(
+            setup=scorecard_world, args=SCORECARD, names_acme=True, scope="scorecards:read"
+        ),
+        "api:business_plan-list": ApiCase(setup=business_plans, scope="scorecards:read"),
+        "api:business_plan-detail": ApiCase(
+            setup=business_plans, args=PLAN, object_scoped=True, scope="scorecards:read"
+        ),
+        "api:review-list": ApiCase(setup=reviews, scope="scorecards:read"),
+        "api:review-detail": ApiCase(setup=reviews, args=REVIEW, object_scoped=True, scope="scorecards:read"),
+    }
+)
