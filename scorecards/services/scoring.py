@@ -21,8 +21,8 @@ whole day, so the run on the 1st closes the month before). The first statement m
 The second statement ranks the month (rank by score; percentile within the segment, the partner
 type: the share of the segment's scored partners at or below the partner's score, so the best
 scores 100 and partners that tie share a percentile) and decides high potential: revenue below
-the segment's median with at least two signals, not for a partner new this month. It runs over the stored month, so measuring one partner again
-(``partner_ids``) re-ranks everyone consistently.
+the segment's median with at least two signals, not for a partner new this month. It runs over
+the stored month, so measuring one partner again (``partner_ids``) re-ranks everyone consistently.
 """
 
 from __future__ import annotations
