@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -159,6 +159,11 @@ class ScorecardSnapshot(TenantOwned):
             models.Index(fields=["tenant", "scorecard", "period", "rank"], name="scorecard_rank_idx"),
             # A partner's history (the portal's chart).
             models.Index(fields=["tenant", "partner", "scorecard", "period"], name="scorecard_partner_idx"),
+            # The movers up and down of a month: the five largest changes on last month, read off
+            # the end of the index instead of sorting the month.
+            models.Index(
+                F("tenant"), F("scorecard"), F("period"), F("score") - F("previous_score"), name="scorecard_change_idx"
+            ),
         ]
 
 
