@@ -12,6 +12,16 @@ from datetime import date
 from programs.hooks import only_partners, register_metric, window_start
 
 
+def _on_days(column: str) -> str:
+    """``column`` (a moment) falls on a day from the first parameter to the second, inclusive, in
+    the vendor's time zone (``t``): compared with the bounds' moments, not by converting every
+    row's, so a statement over a million registrations compares instants."""
+    return (
+        f"{column} >= (%s::date)::timestamp AT TIME ZONE t.time_zone"
+        f" AND {column} < (%s::date + 1)::timestamp AT TIME ZONE t.time_zone"
+    )
+
+
 def trailing_revenue_sql(
     tenant_id: int, as_of: date, window_days: int, param: str, partner_ids: list[int] | None = None
 ) -> tuple[str, list]:
@@ -38,10 +48,9 @@ def approved_registrations_sql(
         "SELECT d.partner_id, count(*)::numeric AS value FROM deals_deal d"  # noqa: S608
         " JOIN tenancy_tenant t ON t.id = d.tenant_id"
         " WHERE d.tenant_id = %s AND d.protected_until IS NOT NULL AND d.decided_at IS NOT NULL"
-        " AND (d.decided_at AT TIME ZONE t.time_zone)::date <= %s"
-        " AND (d.decided_at AT TIME ZONE t.time_zone)::date >= %s"
+        f" AND {_on_days('d.decided_at')}"
         f"{only} GROUP BY d.partner_id",
-        [tenant_id, as_of, window_start(as_of, window_days), *only_params],
+        [tenant_id, window_start(as_of, window_days), as_of, *only_params],
     )
 
 
@@ -56,10 +65,9 @@ def win_rate_sql(
         " FROM deals_deal d JOIN tenancy_tenant t ON t.id = d.tenant_id"
         " WHERE d.tenant_id = %s AND ("
         "   (d.status = 'won' AND d.won_on <= %s AND d.won_on >= %s)"
-        "   OR (d.status = 'lost' AND (d.updated_at AT TIME ZONE t.time_zone)::date <= %s"
-        "       AND (d.updated_at AT TIME ZONE t.time_zone)::date >= %s))"
+        f"   OR (d.status = 'lost' AND {_on_days('d.updated_at')}))"
         f"{only} GROUP BY d.partner_id",
-        [tenant_id, as_of, window_start(as_of, window_days), as_of, window_start(as_of, window_days), *only_params],
+        [tenant_id, as_of, window_start(as_of, window_days), window_start(as_of, window_days), as_of, *only_params],
     )
 
 
@@ -71,11 +79,9 @@ def registrations_sql(
     return (
         "SELECT d.partner_id, count(*)::numeric AS value FROM deals_deal d"  # noqa: S608
         " JOIN tenancy_tenant t ON t.id = d.tenant_id"
-        " WHERE d.tenant_id = %s AND d.submitted_at IS NOT NULL"
-        " AND (d.submitted_at AT TIME ZONE t.time_zone)::date <= %s"
-        " AND (d.submitted_at AT TIME ZONE t.time_zone)::date >= %s"
+        f" WHERE d.tenant_id = %s AND d.submitted_at IS NOT NULL AND {_on_days('d.submitted_at')}"
         f"{only} GROUP BY d.partner_id",
-        [tenant_id, as_of, window_start(as_of, window_days), *only_params],
+        [tenant_id, window_start(as_of, window_days), as_of, *only_params],
     )
 
 

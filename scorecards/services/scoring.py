@@ -160,7 +160,8 @@ pointed AS (
       LEFT JOIN last_year ly ON ly.partner_id = a.partner_id
 ),
 scored AS (
-    SELECT s.partner_id,
+    SELECT s.partner_id, s.segment_id, s.tier_id, s.enrolled_on,
+           pv.score AS previous_score, ly.score AS last_year_score,
            CASE WHEN bool_or(p.points IS NOT NULL) THEN round(sum(p.points), 2) END AS score,
            coalesce(jsonb_agg(jsonb_build_object(
                'kpi', p.kpi_id, 'metric', p.metric, 'param', p.param, 'label', p.label, 'unit', p.unit,
@@ -169,8 +170,11 @@ scored AS (
                'points', coalesce(round(p.points, 2), 0), 'max_points', coalesce(round(p.max_points, 2), 0),
                'attainment', coalesce(round(p.attainment, 4), 0), 'previous', p.previous, 'last_year', p.last_year
            ) ORDER BY p.position, p.kpi_id) FILTER (WHERE p.kpi_id IS NOT NULL), '[]'::jsonb) AS results
-      FROM scope s LEFT JOIN pointed p ON p.partner_id = s.partner_id
-     GROUP BY s.partner_id
+      FROM scope s
+      LEFT JOIN previous pv ON pv.partner_id = s.partner_id
+      LEFT JOIN last_year ly ON ly.partner_id = s.partner_id
+      LEFT JOIN pointed p ON p.partner_id = s.partner_id
+     GROUP BY s.partner_id, s.segment_id, s.tier_id, s.enrolled_on, pv.score, ly.score
 ),
 revenue_now AS ({revenue_now}),
 revenue_before AS ({revenue_before}),
@@ -183,17 +187,14 @@ registered AS ({registered}),
 expiring AS ({expiring}),
 plans_behind AS (SELECT key::bigint AS partner_id, value::int AS behind FROM jsonb_each_text(%s::jsonb)),
 facts AS (
-    SELECT s.partner_id, s.segment_id, s.tier_id, s.enrolled_on, sc.score, sc.results,
-           pv.score AS previous_score, ly.score AS last_year_score,
+    SELECT s.partner_id, s.segment_id, s.tier_id, s.enrolled_on, s.score, s.results,
+           s.previous_score, s.last_year_score,
            coalesce(rn.value, 0) AS revenue, rb.value AS revenue_before,
            coalesce(cn.value, 0) AS certified, coalesce(cb.value, 0) AS certified_before,
            en.value AS engaged, eb.value AS engaged_before,
            up.value AS used_portal, rg.value AS registrations, coalesce(ex.value, 0) AS expiring,
            coalesce(pb.behind, 0) AS plans_behind
-      FROM scope s
-      JOIN scored sc ON sc.partner_id = s.partner_id
-      LEFT JOIN previous pv ON pv.partner_id = s.partner_id
-      LEFT JOIN last_year ly ON ly.partner_id = s.partner_id
+      FROM scored s
       LEFT JOIN revenue_now rn ON rn.partner_id = s.partner_id
       LEFT JOIN revenue_before rb ON rb.partner_id = s.partner_id
       LEFT JOIN certified_now cn ON cn.partner_id = s.partner_id
@@ -383,8 +384,17 @@ def scorecard_measure(*, scorecard: Scorecard, as_of: date | None = None, partne
 
     sql = _SNAPSHOT_SQL.format(only=only, kpis=kpi_rows, raw=raw, attainment=_ATTAINMENT, **extra)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        written = cursor.rowcount
+        # No JIT: the metrics' joins to the tenant row can only be nested loops, which the planner
+        # prices far above JIT's thresholds; compiling the statement took 4.4 s of a 8.5 s run
+        # (5,000 partners, bench/results/scorecards-2026-12-05.md) that runs in 4 s without.
+        cursor.execute("SELECT current_setting('jit')")
+        (jit,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('jit', 'off', true)")
+        try:
+            cursor.execute(sql, params)
+            written = cursor.rowcount
+        finally:
+            cursor.execute("SELECT set_config('jit', %s, true)", [jit])
         cursor.execute(_RANK_SQL, [tenant_id, scorecard.pk, period, SIGNALS_NEEDED, tenant_id])
     ScorecardRun.objects.create(
         scorecard=scorecard,

@@ -4,7 +4,7 @@ days the middleware records) and review ratings."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -116,3 +116,18 @@ def test_review_ratings_average_in_the_window_per_criterion_or_all(acme):
     assert measure(acme, "reviews.rating") == {acme.partner.pk: Decimal("3.50")}
     assert measure(acme, "reviews.rating", param="quality") == {acme.partner.pk: Decimal("5.00")}
     assert measure(acme, "reviews.rating", as_of=date(2027, 7, 1)) == {}
+
+
+def test_a_registrations_day_is_the_vendors_day(acme):
+    # 03:00 UTC on 1 June is still 31 May in New York: it counts in May's window, not June's
+    acme.tenant.time_zone = "America/New_York"
+    acme.tenant.save()
+    with tenant_scope(acme.tenant):
+        DealFactory(
+            tenant=acme.tenant,
+            partner=acme.partner,
+            status="submitted",
+            submitted_at=datetime(2026, 6, 1, 3, tzinfo=UTC),
+        )
+    assert measure(acme, "deals.registrations", window=31, as_of=date(2026, 5, 31)) == {acme.partner.pk: 1}
+    assert measure(acme, "deals.registrations", window=30, as_of=date(2026, 6, 30)) == {}
