@@ -562,6 +562,11 @@ import bench.datagen_leads  # noqa: E402
 # runs (after the deals; the campaigns use the catalogue's product lines). MDF's data goes there too.
 import bench.datagen_incentives  # noqa: E402, F401
 
+# Scorecards: two years of portal use, quarterly relationship reviews with ratings, a scorecard on the
+# main program (after everything above: its KPIs read the deals, certificates, offers); its months
+# are measured after the tier evaluation (``backfill_scorecards`` below).
+from bench.datagen_scorecards import backfill as backfill_scorecards  # noqa: E402
+
 # --- Once, after the tenants --------------------------------------------------------------------
 
 FORTUNES = [
@@ -653,6 +658,11 @@ def generate(plans: list[TenantPlan], *, log: Callable[[str], None]) -> World:
     with owner_connection(), connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {META_TABLE} VALUES ('evaluation', %s)", [json.dumps(evaluation)])  # noqa: S608
         cursor.execute("VACUUM ANALYZE")
+    # The scorecards' last 24 months, measured as the nightly runs would have left them (app role).
+    measured = backfill_scorecards(world, log=log)
+    with owner_connection(), connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {META_TABLE} VALUES ('scorecards', %s)", [json.dumps(measured)])  # noqa: S608
+        cursor.execute("VACUUM ANALYZE scorecards_scorecardsnapshot")
     return world
 
 

@@ -303,6 +303,56 @@ SCENARIOS: list[Scenario] = [
         queries=6,
     ),
     Scenario(
+        "scorecard_ranking",
+        "Scorecards: the month ranked, best first, with the movers (staff)",
+        lambda a: _reversed("office:scorecards"),
+        actor=STAFF,
+        url_name="office:scorecards",
+        # the user; the scorecards; the latest month; the count (capped) and the page of the ~4,000
+        # partners ranked; the movers up and down (2026-12-05 runs; tests/scorecards pins 9 statements)
+        queries=7,
+    ),
+    Scenario(
+        "scorecard_potential",
+        "Scorecards: high-potential partners and why (staff)",
+        lambda a: _reversed("office:scorecard_potential"),
+        actor=STAFF,
+        url_name="office:scorecard_potential",
+        # the user; the scorecards; the latest month; the count and the page of ~800 flagged; the
+        # partners tagged for investment (2026-12-05 runs)
+        queries=6,
+    ),
+    Scenario(
+        "scorecard_risks",
+        "Scorecards: partners at risk and why (staff)",
+        lambda a: _reversed("office:scorecard_risks"),
+        actor=STAFF,
+        url_name="office:scorecard_risks",
+        # the user; the scorecards; the latest month; the count and the page of the channel manager's
+        # partners at risk (the page's default: "my partners") (2026-12-05 runs)
+        queries=5,
+    ),
+    Scenario(
+        "scorecard_partner",
+        "Scorecards: one partner's KPIs, trend and history (staff)",
+        lambda a: _reversed("office:scorecard_partner", a.partner_id),
+        actor=STAFF,
+        url_name="office:scorecards",  # the drill-down's name needs an id: the list's resolves with it
+        # the user; the partner; its enrolments; its 24 months of scores; the scorecards; the latest
+        # snapshot; the KPIs' settings (2026-12-05 runs)
+        queries=7,
+    ),
+    Scenario(
+        "portal_scorecard",
+        "Portal: the company's scorecard, what raises it most, its trend (partner admin)",
+        lambda a: _reversed("portal:scorecard"),
+        actor=PARTNER,
+        url_name="portal:scorecard",
+        # the user; the company's scorecards; their latest snapshots; the 24 months of scores; the
+        # visible KPIs' settings (2026-12-05 runs; tests/scorecards pins 7 statements)
+        queries=5,
+    ),
+    Scenario(
         "api_deal_list",
         "API: the company's deal registrations, first page of 50 (partner admin's key)",
         lambda a: _reversed("api:deal-list"),
@@ -343,11 +393,11 @@ SCENARIOS: list[Scenario] = [
 QUERY_FLOOR = "floor_query"
 
 
-def _reversed(url_name: str) -> str:
+def _reversed(url_name: str, *args) -> str:
     """A page's path from its URL name (pages of parts built in parallel: their paths are theirs)."""
     from django.urls import reverse
 
-    return reverse(url_name)
+    return reverse(url_name, args=args or None)
 
 
 _APPLICATIONS: dict[str, str] = {}
