@@ -353,6 +353,43 @@ SCENARIOS: list[Scenario] = [
         queries=5,
     ),
     Scenario(
+        "reviews_office",
+        "Relationship reviews: due, scheduled and held, newest due first (staff)",
+        lambda a: _reversed("office:reviews"),
+        actor=STAFF,
+        url_name="office:reviews",
+        # the user; the page of reviews (the channel manager's default: its partners' open ones;
+        # the bench has none) (2026-12-05 runs)
+        queries=2,
+    ),
+    Scenario(
+        "reviews_portal",
+        "Portal: the company's relationship reviews (partner admin)",
+        lambda a: _reversed("portal:reviews"),
+        actor=PARTNER,
+        url_name="portal:reviews",
+        # the user; the company's reviews, their count, the open action items (2026-12-05 runs)
+        queries=4,
+    ),
+    Scenario(
+        "plans_office",
+        "Business plans of every partner (staff; the bench generates none: the list's fixed cost)",
+        lambda a: _reversed("office:plans"),
+        actor=STAFF,
+        url_name="office:plans",
+        # the user; the (empty) page of plans (2026-12-05 runs)
+        queries=2,
+    ),
+    Scenario(
+        "plans_portal",
+        "Portal: the company's business plans (partner admin; none generated)",
+        lambda a: _reversed("portal:plans"),
+        actor=PARTNER,
+        url_name="portal:plans",
+        # the user; the (empty) page of plans (2026-12-05 runs)
+        queries=2,
+    ),
+    Scenario(
         "api_deal_list",
         "API: the company's deal registrations, first page of 50 (partner admin's key)",
         lambda a: _reversed("api:deal-list"),
