@@ -4,7 +4,7 @@ each channel account manager which of their partners are at risk and why."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -117,7 +117,7 @@ def test_the_weekly_digest_tells_each_manager_about_their_partners_at_risk(acme)
         tier = TierFactory(tenant=acme.tenant)
         for partner in acme.partners:
             EnrollmentFactory(tenant=acme.tenant, partner=partner, tier=tier)
-        Enrollment.objects.update(enrolled_at=date(2024, 1, 1))
+        Enrollment.objects.update(enrolled_at=datetime(2024, 1, 1, tzinfo=UTC))
         acme.partners[1].account_manager = other_manager
         acme.partners[1].save()
         scorecard = ScorecardFactory(tenant=acme.tenant, program=tier.program, inactive_days=30)
