@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from django.db import connection
+import logging
+
+from django.db import DatabaseError, connection, transaction
 
 from prm.tenancy.time import tenant_clock
 
 SESSION_KEY = "prm_active_on"
+logger = logging.getLogger(__name__)
 
 
 def portal_day_record(request) -> None:
@@ -17,13 +20,28 @@ def portal_day_record(request) -> None:
     session = getattr(request, "session", None)
     if membership is None or membership.partner_id is None or session is None:
         return
-    today = tenant_clock(request.tenant)[0]  # the request's tenant row: no query
-    if session.get(SESSION_KEY) == today.isoformat():
+    day = tenant_clock(request.tenant)[0].isoformat()  # the request's tenant row: no query
+    if session.get(SESSION_KEY) == day:
         return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO accounts_portalactivity (tenant_id, membership_id, partner_id, day)"
-            " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [membership.tenant_id, membership.pk, membership.partner_id, today],
-        )
-    session[SESSION_KEY] = today.isoformat()
+    try:
+        # In a savepoint: a failure (a read-only database in a failover, a lock timeout) costs the
+        # day's record, never the page.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO accounts_portalactivity (tenant_id, membership_id, partner_id, day)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [membership.tenant_id, membership.pk, membership.partner_id, day],
+            )
+    except DatabaseError:
+        logger.warning("portal day of membership %s not recorded", membership.pk, exc_info=True)
+        return
+    # A page that fails rolls the row back; the tenant middleware then forgets the day
+    # (``portal_day_forget``), so the next page records it again.
+    session[SESSION_KEY] = day
+
+
+def portal_day_forget(request) -> None:
+    """The request's transaction rolls back: whatever ``portal_day_record`` wrote with it too."""
+    session = getattr(request, "session", None)
+    if session is not None and SESSION_KEY in session:
+        del session[SESSION_KEY]

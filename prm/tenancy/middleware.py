@@ -170,6 +170,10 @@ class TenantMiddleware:
             # After the error page was made (it may read: the menu, the member), in the same
             # transaction, and before it ends: nothing the failed view wrote is committed.
             transaction.set_rollback(True)
+            if request.membership is not None and request.membership.partner_id is not None:
+                from prm.accounts.activity import portal_day_forget
+
+                portal_day_forget(request)
         return response
 
     @staticmethod

@@ -131,6 +131,7 @@ def action_rows_for_actor(*, actor, show: str = COMPANY_ACTIONS, open_only: bool
         "review_id",
         "partner_id",
         review_title=F("review__title"),
+        owner_partner_id=F("owner__partner_id"),
         owner_first=F("owner__user__first_name"),
         owner_last=F("owner__user__last_name"),
         owner_email=F("owner__user__email"),

@@ -122,6 +122,8 @@ def action_may_complete(actor, item) -> bool:
         return False
     if item.owner_id == actor.pk:
         return True
+    if actor.partner_id is not None and item.owner.partner_id is None:
+        return False  # the vendor's own item: only the vendor closes it
     return allows(RULES[R.COMPLETE], actor, item.partner_id, owner_id=item.owner_id)
 
 
@@ -207,11 +209,7 @@ def _scorecard_part(partner_id: int) -> list[dict]:
     )
     parts = []
     for snap in snapshots:
-        measured = [
-            r
-            for r in snap["results"] or []
-            if r.get("visible", True) and r.get("measured", True) and r.get("max_points")
-        ]
+        measured = [r for r in snap["results"] or [] if r.get("visible") and r.get("measured") and r.get("max_points")]
         measured.sort(key=lambda r: (r.get("attainment") or 0, -(r.get("max_points") or 0)))
         weakest = [
             {
@@ -238,8 +236,10 @@ def _scorecard_part(partner_id: int) -> list[dict]:
                 "trend": _number(score - previous) if score is not None and previous is not None else None,
                 "last_year_score": _number(snap["last_year_score"]),
                 "percentile": _number(snap["percentile"]),
-                "at_risk": snap["at_risk"],
-                "risks": list(snap["risks"] or []) if snap["at_risk"] else [],
+                # The at-risk reasons are the vendor's reading of the relationship (the portal never
+                # shows them): the agenda, its calendar text and the PDF are read by both sides.
+                "at_risk": False,
+                "risks": [],
                 "weakest": weakest,
             }
         )
@@ -314,18 +314,12 @@ def _actions_part(partner_id: int, review_id: int | None, today: date) -> list[d
 
 
 def _issues_part(partner_id: int, scorecards: list[dict], actions: list[dict]) -> list[dict]:
-    """What to discuss before it becomes a problem: the risks the scorecards flagged, action items
-    overdue, deal registrations waiting for the partner's information (one count)."""
+    """What to discuss before it becomes a problem: action items overdue, deal registrations
+    waiting for the partner's information (one count). Not the scorecards' at-risk reasons: the
+    agenda is the partner's to read too, and those are the vendor's."""
     from deals.models import Deal, DealStatus
 
     issues: list[dict] = []
-    seen: set[str] = set()
-    for part in scorecards:
-        for risk in part["risks"]:
-            code = risk.get("code")
-            if code and code not in seen:
-                seen.add(code)
-                issues.append({key: value for key, value in risk.items() if isinstance(value, str | int | float)})
     overdue = sum(1 for action in actions if action["overdue"])
     if overdue:
         issues.append({"code": "actions_overdue", "value": overdue})
@@ -468,6 +462,7 @@ def review_create(
         message=gettext_noop("%(title)s opened, due on %(date)s."),
         params={"title": review.title, "date": texts.day(due_on)},
         data={"due_on": due_on.isoformat(), "by_hand": True},
+        internal=True,  # a due review is the vendor's to-do: partners see it once scheduled
     )
     if starts_at is not None:
         review = review_schedule(
@@ -583,6 +578,7 @@ def review_cancel(*, actor, review: RelationshipReview, reason: str = "") -> Rel
         params={"title": review.title},
         note=reason,
         data={"sequence": review.sequence},
+        internal=not was_scheduled,  # never scheduled: the partner never saw it, nor sees why it went
     )
     if was_scheduled:
         staff, partner_side = _split([*review_attendees(review), review.organizer])
@@ -988,6 +984,7 @@ def reviews_due_sweep(*, today: date | None = None) -> int:
                 message=gettext_noop("A relationship review is due on %(date)s (the tier's cadence)."),
                 params={"date": texts.day(due_on)},
                 data={"due_on": due_on.isoformat()},
+                internal=True,  # the vendor's to-do until it is scheduled
             )
             for review_id, partner_id, due_on in opened
         ]

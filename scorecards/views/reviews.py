@@ -474,7 +474,9 @@ class PortalActionListView(MemberRequiredMixin, View):
             row["review_url"] = review_url(row["review_id"])
             row["owner"] = person_name(row["owner_first"], row["owner_last"], row["owner_email"])
             row["overdue"] = row["status"] == ActionStatus.OPEN and row["due_on"] < today
-            row["may_complete"] = row["status"] == ActionStatus.OPEN and (row["owner_id"] == self.actor.pk or may_any)
+            row["may_complete"] = row["status"] == ActionStatus.OPEN and (
+                row["owner_id"] == self.actor.pk or (may_any and row["owner_partner_id"] is not None)
+            )
         context = {
             "filter_form": filter_form,
             "page": page,

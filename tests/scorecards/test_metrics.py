@@ -131,3 +131,13 @@ def test_a_registrations_day_is_the_vendors_day(acme):
         )
     assert measure(acme, "deals.registrations", window=31, as_of=date(2026, 5, 31)) == {acme.partner.pk: 1}
     assert measure(acme, "deals.registrations", window=30, as_of=date(2026, 6, 30)) == {}
+
+
+def test_a_first_page_that_fails_does_not_lose_the_day(acme):
+    client = make_client(acme.sales_rep)
+    assert client.get("/portal/deals/999999/").status_code == 404  # rolled back with the page
+    with platform_scope():
+        assert not PortalActivity.objects.exists()
+    assert client.get("/portal/").status_code == 200
+    with platform_scope():
+        assert PortalActivity.objects.count() == 1

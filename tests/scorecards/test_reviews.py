@@ -373,19 +373,16 @@ def test_the_agenda_reads_the_scorecard_earlier_actions_and_open_issues(acme):
     assert [row["label"] for row in part["weakest"]] == ["Win rate", "Engagement", "Certified people"]
     # ...the open action item of the earlier review, overdue
     assert [(a["title"], a["overdue"]) for a in agenda["actions"]] == [("Send the forecast", True)]
-    # ...and the issues: the scorecard's risks, the overdue item, the deal waiting
-    assert [issue["code"] for issue in agenda["issues"]] == [
-        "score_drop",
-        "no_registrations",
-        "actions_overdue",
-        "deals_info_requested",
-    ]
+    # ...and the issues: the overdue item, the deal waiting; never the scorecard's at-risk
+    # reasons, which are the vendor's reading (the partner reads the agenda, its .ics and PDF too)
+    assert [issue["code"] for issue in agenda["issues"]] == ["actions_overdue", "deals_info_requested"]
+    assert (part["at_risk"], part["risks"]) == (False, [])
     # and the pages put it in words
     with tenant_scope(acme.tenant):
         shown = agenda_shown(agenda)
     assert shown["scorecards"][0]["trend_text"] == "-8.5"
     assert shown["scorecards"][0]["weakest"][0]["value_text"] == "20%"
-    assert "No deal registered for 50 days." in shown["issues"]
+    assert "No deal registered for 50 days." not in shown["issues"]
     assert "1 deal registration waits for the partner's information." in shown["issues"]
 
 
@@ -543,6 +540,9 @@ def test_the_owner_or_the_company_admin_completes_an_item_and_the_organizer_hear
     # a sales rep who does not own it may not
     with as_partner(acme.sales_rep), pytest.raises(NotAllowed):
         action_complete(actor=acme.sales_rep, item=first)
+    # nor the partner's admin the vendor's own item
+    with as_partner(acme.partner_admin), pytest.raises(NotAllowed):
+        action_complete(actor=acme.partner_admin, item=vendor)
     # the other partner's admin does not even see it
     with as_partner(acme.partner_admins[1]), pytest.raises(Http404):
         action_get_for_actor(actor=acme.partner_admins[1], action_id=first.pk)
