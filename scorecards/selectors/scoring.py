@@ -321,6 +321,10 @@ def own_scorecards_for_actor(*, actor, today: date) -> tuple[list[OwnScorecard],
     ):
         history.setdefault(row["scorecard_id"], []).append(row)
     settings = _kpi_settings(ids, visible_only=True) if latest else {}
+    for snapshot in latest.values():
+        if snapshot is not None:
+            # A KPI hidden since the snapshot was measured is hidden now, not at the next run.
+            snapshot["results"] = [result for result in snapshot["results"] if result.get("kpi") in settings]
     own = [
         OwnScorecard(
             id=card["id"],

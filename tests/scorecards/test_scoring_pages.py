@@ -26,10 +26,12 @@ from programs.models import Enrollment
 from scorecards import events
 from scorecards.models import ScorecardKpi, ScorecardSnapshot
 from scorecards.services.potential import partner_invest_set, scorecard_recompute_request
+from scorecards.services.scoring import scorecard_measure
 from scorecards.tasks import MEASURE_PARTNER
 
 from ..conftest import body
 from ..factories import EnrollmentFactory, PartnerFactory, PartnerTypeFactory, StaffMembershipFactory, TierFactory
+from .factories import KpiFactory, ScorecardFactory
 from .isolation_scoring import make_scorecard, result, scorecard_world, snapshot, this_month, two_results
 
 pytestmark = pytest.mark.django_db
@@ -426,3 +428,16 @@ def test_the_menus_lead_to_the_pages(scored, client_for):
     assert 'href="/office/scorecards/"' in office and "Performance" in office
     portal = _page(client_for, scored.side.sales_rep, "portal:scorecard")
     assert 'href="/portal/scorecard/"' in portal
+
+
+def test_a_kpi_hidden_after_the_run_is_hidden_at_once(acme, client_for):
+    with tenant_scope(acme.tenant):
+        tier = TierFactory(tenant=acme.tenant)
+        EnrollmentFactory(tenant=acme.tenant, partner=acme.partner, tier=tier)
+        card = ScorecardFactory(tenant=acme.tenant, program=tier.program)
+        kpi = KpiFactory(tenant=acme.tenant, scorecard=card, label="Secret sauce", weight=10, target=10)
+        Enrollment.objects.update(enrolled_at=timezone.now() - timedelta(days=60))
+        scorecard_measure(scorecard=card)
+        ScorecardKpi.objects.filter(pk=kpi.pk).update(visible_to_partner=False)
+    page = client_for(acme.partner_admin).get("/portal/scorecard/").content.decode()
+    assert "Secret sauce" not in page
