@@ -14,7 +14,8 @@ from enum import StrEnum
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from prm.accounts.roles import PARTNER_ROLES, STAFF_ROLES, Role, capability
+from partners.models import Partner
+from prm.accounts.roles import PARTNER_ROLES, PEOPLE_MANAGE, STAFF_ROLES, Role, capability
 from prm.accounts.rules import Rule, allows, enforce, narrow, rule
 from prm.errors import assert_same_tenant
 
@@ -68,3 +69,63 @@ def plan_require(actor, obj, action: PlanAction) -> None:
     assert_same_tenant(actor, obj)
     partner_id = obj.pk if obj._meta.model_name == "partner" else obj.partner_id
     enforce(PLAN_RULES, action, actor, partner_id)
+
+
+# --- relationship reviews: one table, one guard ---------------------------------------------------
+
+
+class ReviewAction(StrEnum):
+    VIEW = "view"  # a review, its agenda, ratings, action items, invitation and summary
+    MANAGE = "manage"  # create, schedule, cancel, hold, rate, assign action items
+    COMPLETE = "complete"  # mark an action item done
+
+
+R = ReviewAction
+REVIEW_RULES: dict[ReviewAction, Rule] = {
+    R.VIEW: rule(staff={SCORECARDS_VIEW}, partner={SCORECARD_OWN}),
+    R.MANAGE: rule(
+        staff={SCORECARDS_MANAGE},
+        refusal=_("Relationship reviews are run by the vendor's channel managers."),
+        staff_refusal=_("Only channel managers, directors and admins run relationship reviews."),
+    ),
+    # A partner user completes the items it owns; the company's admin (who manages its people)
+    # any of the company's; channel managers any. A staff owner without that capability is let
+    # through by ``action_may_complete`` (its own item).
+    R.COMPLETE: rule(
+        staff={SCORECARDS_MANAGE},
+        partner={SCORECARD_OWN},
+        company=PEOPLE_MANAGE,
+        refusal=_("Only its owner or your company's admin completes this action item."),
+        staff_refusal=_("Only its owner or a channel manager completes this action item."),
+    ),
+}
+
+
+def review_filter(actor, action: ReviewAction = R.VIEW, *, partner_field: str = "partner_id") -> Q | None:
+    """The rows (of the current tenant) ``actor`` may take ``action`` on, as a Q; None: none."""
+    return narrow(REVIEW_RULES[action], actor, partner_field=partner_field)
+
+
+def review_may(actor, partner_id: int | None, action: ReviewAction) -> bool:
+    return allows(REVIEW_RULES[action], actor, partner_id)
+
+
+def review_require(actor, obj, action: ReviewAction) -> None:
+    """Raise unless ``actor`` may take ``action`` on ``obj`` (a review, an action item, a partner;
+    None for the tenant's reviews in general)."""
+    if obj is not None:
+        assert_same_tenant(actor, obj)
+    partner_id = getattr(obj, "partner_id", None) if not isinstance(obj, Partner) else obj.pk
+    enforce(REVIEW_RULES, action, actor, partner_id)
+
+
+def action_may_complete(actor, item) -> bool:
+    """Whether ``actor`` may mark ``item`` done: its owner, the company's admin for the company's
+    items, channel managers for any."""
+    if actor is None or not actor.is_active or actor.tenant_id != item.tenant_id:
+        return False
+    if item.owner_id == actor.pk:
+        return True
+    if actor.partner_id is not None and item.owner.partner_id is None:
+        return False  # the vendor's own item: only the vendor closes it
+    return allows(REVIEW_RULES[R.COMPLETE], actor, item.partner_id, owner_id=item.owner_id)

@@ -56,10 +56,9 @@ def review_summary_task(*, review_id: int, announce: bool = True) -> bool:
 @tenant_task("scorecards.measure_cards")
 def scorecards_measure_cards_task(*, scorecard_ids: list[int]) -> int:
     """Measure these scorecards now (the admin's "measure now")."""
-    from .models import Scorecard
-    from .services.scoring import scorecard_measure
+    from .services.scoring import scorecards_measure_all
 
-    return sum(scorecard_measure(scorecard=scorecard) for scorecard in Scorecard.objects.filter(pk__in=scorecard_ids))
+    return scorecards_measure_all(scorecard_ids=scorecard_ids)
 
 
 @tenant_task("scorecards.at_risk_digest")

@@ -8,7 +8,7 @@ from datetime import date
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
 from partners.models import Partner, PartnerStatus
@@ -19,8 +19,9 @@ from prm.events.selectors import events_for_object
 from prm.l10n import as_date
 
 from ..models import ActionItem, ActionStatus, Criterion, ObjectiveKind, RelationshipReview, ReviewRating, ReviewStatus
-from ..presenters import measure
-from ..services.reviews import OPEN_STATUSES, R, action_may_complete, review_filter
+from ..permissions import R, action_may_complete, review_filter
+from ..presenters import figure, measure
+from ..services.reviews import OPEN_STATUSES
 
 # The back office list's status filter.
 OPEN, ALL = "open", "all"
@@ -257,13 +258,6 @@ def partner_options_for_reviews(*, actor) -> list[tuple[int, str]]:
 # --- the agenda in words -------------------------------------------------------------------------------
 
 
-def _number(value) -> str:
-    if value is None:
-        return "\N{EN DASH}"
-    places = 0 if float(value).is_integer() else 1
-    return number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
-
-
 def _kpi_label(row: dict) -> str:
     if row.get("label"):
         return row["label"]
@@ -282,7 +276,7 @@ def issue_text(issue: dict) -> str:
     code, value, days = issue.get("code"), issue.get("value"), issue.get("days")
     count = int(value) if isinstance(value, int | float) else 0
     if code == "score_drop":
-        return gettext("The score fell by %(points)s points against the month before.") % {"points": _number(value)}
+        return gettext("The score fell by %(points)s points against the month before.") % {"points": figure(value)}
     if code == "no_portal_use":
         return gettext("Nobody used the portal for %(days)s days.") % {"days": days or value}
     if code == "no_registrations":
@@ -336,18 +330,18 @@ def agenda_shown(agenda: dict | None) -> dict:
             {
                 **part,
                 "period_day": _day(part.get("period")),
-                "score_text": _number(part.get("score")),
-                "trend_text": (("+" if trend > 0 else "") + _number(trend)) if trend is not None else "",
+                "score_text": figure(part.get("score")),
+                "trend_text": (("+" if trend > 0 else "") + figure(trend)) if trend is not None else "",
                 "trend_class": "success" if (trend or 0) > 0 else "danger" if (trend or 0) < 0 else "secondary",
-                "percentile_text": _number(part.get("percentile")) if part.get("percentile") is not None else "",
+                "percentile_text": figure(part.get("percentile")) if part.get("percentile") is not None else "",
                 "weakest": [
                     {
                         **row,
                         "label_text": _kpi_label(row),
                         "value_text": measure(row.get("value"), row.get("unit") or ""),
                         "target_text": measure(row.get("target"), row.get("unit") or ""),
-                        "points_text": _number(row.get("points")),
-                        "max_points_text": _number(row.get("max_points")),
+                        "points_text": figure(row.get("points")),
+                        "max_points_text": figure(row.get("max_points")),
                     }
                     for row in part.get("weakest") or []
                 ],
@@ -363,10 +357,8 @@ def agenda_shown(agenda: dict | None) -> dict:
                     **objective,
                     "kind_label": kinds.get(objective.get("kind"), objective.get("kind")),
                     "status_label": _plan_status(objective.get("status")),
-                    "target_text": _number(objective.get("target")),
-                    "progress_text": _number(objective.get("progress"))
-                    if objective.get("progress") is not None
-                    else "",
+                    "target_text": figure(objective.get("target")),
+                    "progress_text": figure(objective.get("progress")) if objective.get("progress") is not None else "",
                 }
                 for objective in plan.get("objectives") or []
             ],

@@ -20,20 +20,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
-from django.utils.translation import gettext_lazy as _
 
 from partners.models import Partner, PartnerStatus
 from prm.accounts.models import Membership
-from prm.accounts.roles import PEOPLE_MANAGE
-from prm.accounts.rules import Rule, allows, enforce, narrow, rule
 from prm.accounts.selectors import partner_admins_by_partner
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events import texts
@@ -57,7 +52,7 @@ from ..models import (
     Scorecard,
     ScorecardSnapshot,
 )
-from ..permissions import SCORECARD_OWN, SCORECARDS_MANAGE, SCORECARDS_VIEW
+from ..permissions import REVIEW_RULES, R, action_may_complete, review_require
 
 # The worker's task that renders a held review's PDF summary (scorecards.tasks).
 REVIEW_SUMMARY_TASK = "scorecards.review_summary"
@@ -65,66 +60,6 @@ REVIEW_SUMMARY_TASK = "scorecards.review_summary"
 OPEN_STATUSES = (ReviewStatus.DUE, ReviewStatus.SCHEDULED)
 # How many of the scorecard's weakest KPIs the agenda names.
 WEAKEST_KPIS = 3
-
-
-# --- who may do what ------------------------------------------------------------------------------
-
-
-class ReviewAction(StrEnum):
-    VIEW = "view"  # a review, its agenda, ratings, action items, invitation and summary
-    MANAGE = "manage"  # create, schedule, cancel, hold, rate, assign action items
-    COMPLETE = "complete"  # mark an action item done
-
-
-R = ReviewAction
-RULES: dict[ReviewAction, Rule] = {
-    R.VIEW: rule(staff={SCORECARDS_VIEW}, partner={SCORECARD_OWN}),
-    R.MANAGE: rule(
-        staff={SCORECARDS_MANAGE},
-        refusal=_("Relationship reviews are run by the vendor's channel managers."),
-        staff_refusal=_("Only channel managers, directors and admins run relationship reviews."),
-    ),
-    # A partner user completes the items it owns; the company's admin (who manages its people)
-    # any of the company's; channel managers any. A staff owner without that capability is let
-    # through by ``action_may_complete`` (its own item).
-    R.COMPLETE: rule(
-        staff={SCORECARDS_MANAGE},
-        partner={SCORECARD_OWN},
-        company=PEOPLE_MANAGE,
-        refusal=_("Only its owner or your company's admin completes this action item."),
-        staff_refusal=_("Only its owner or a channel manager completes this action item."),
-    ),
-}
-
-
-def review_filter(actor, action: ReviewAction = R.VIEW, *, partner_field: str = "partner_id") -> Q | None:
-    """The rows (of the current tenant) ``actor`` may take ``action`` on, as a Q; None: none."""
-    return narrow(RULES[action], actor, partner_field=partner_field)
-
-
-def review_may(actor, partner_id: int | None, action: ReviewAction) -> bool:
-    return allows(RULES[action], actor, partner_id)
-
-
-def review_require(actor, obj, action: ReviewAction) -> None:
-    """Raise unless ``actor`` may take ``action`` on ``obj`` (a review, an action item, a partner;
-    None for the tenant's reviews in general)."""
-    if obj is not None:
-        assert_same_tenant(actor, obj)
-    partner_id = getattr(obj, "partner_id", None) if not isinstance(obj, Partner) else obj.pk
-    enforce(RULES, action, actor, partner_id)
-
-
-def action_may_complete(actor, item) -> bool:
-    """Whether ``actor`` may mark ``item`` done: its owner, the company's admin for the company's
-    items, channel managers for any."""
-    if actor is None or not actor.is_active or actor.tenant_id != item.tenant_id:
-        return False
-    if item.owner_id == actor.pk:
-        return True
-    if actor.partner_id is not None and item.owner.partner_id is None:
-        return False  # the vendor's own item: only the vendor closes it
-    return allows(RULES[R.COMPLETE], actor, item.partner_id, owner_id=item.owner_id)
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -816,7 +751,9 @@ def action_complete(*, actor, item: ActionItem, note: str = "") -> ActionItem:
     )
     if not action_may_complete(actor, item):
         review_require(actor, item, R.VIEW)  # unseen: a 404
-        raise NotAllowed(str(RULES[R.COMPLETE].staff_refusal if actor.is_staff_member else RULES[R.COMPLETE].refusal))
+        raise NotAllowed(
+            str(REVIEW_RULES[R.COMPLETE].staff_refusal if actor.is_staff_member else REVIEW_RULES[R.COMPLETE].refusal)
+        )
     if item.status == ActionStatus.DONE:
         raise InvalidTransition(
             gettext("“%(action)s” was already completed by %(person)s.")

@@ -43,6 +43,7 @@ from programs.selectors.metrics import metric_get
 
 from .. import events
 from ..models import Missing, Scorecard, ScorecardKpi, ScorecardRun
+from ..selectors.plans import plans_behind
 
 # The measures behind the signals and risks (registry keys) and their windows.
 REVENUE = "deals.trailing_revenue"
@@ -290,15 +291,6 @@ def measured_day() -> date:
     return tenant_today() - timedelta(days=1)
 
 
-def _plans_behind(partner_ids, as_of: date) -> dict[int, int]:
-    """Business-plan objectives behind their pace, per partner (``selectors.plans``)."""
-    try:
-        from ..selectors.plans import plans_behind
-    except ImportError:  # pragma: no cover - plans not installed
-        return {}
-    return plans_behind(partner_ids=partner_ids, as_of=as_of)
-
-
 @transaction.atomic
 def scorecard_measure(*, scorecard: Scorecard, as_of: date | None = None, partner_ids=None) -> int:
     """Measure ``scorecard``'s month containing ``as_of`` for every enrolled partner (or only
@@ -374,7 +366,7 @@ def scorecard_measure(*, scorecard: Scorecard, as_of: date | None = None, partne
         "registered": measure(REGISTRATIONS, as_of, scorecard.inactive_days),
         "expiring": measure(EXPIRING, as_of, scorecard.expiring_days),
     }
-    behind = _plans_behind(ids, as_of)
+    behind = plans_behind(partner_ids=ids, as_of=as_of)  # agreed objectives behind their pace
     params.append(json.dumps({str(k): v for k, v in behind.items() if v}))
     params += [scorecard.growth_percent, ENGAGEMENT_UP, SCORE_UP, scorecard.score_drop]
     params += [as_of, scorecard.inactive_days, scorecard.inactive_days]
@@ -407,11 +399,16 @@ def scorecard_measure(*, scorecard: Scorecard, as_of: date | None = None, partne
     return written
 
 
-def scorecards_measure_all(*, as_of: date | None = None, partner_ids=None) -> int:
-    """Measure every active scorecard of the tenant (nightly; or a few partners on demand), and
-    record one event per run over all partners."""
+def scorecards_measure_all(*, as_of: date | None = None, partner_ids=None, scorecard_ids=None) -> int:
+    """Measure every active scorecard of the tenant (nightly), or the ones an admin chose
+    (``scorecard_ids``), or a few partners on demand; one event per run over all partners."""
     written = 0
-    for scorecard in Scorecard.objects.filter(is_active=True).order_by("pk"):
+    chosen = (
+        Scorecard.objects.filter(pk__in=scorecard_ids)
+        if scorecard_ids is not None
+        else Scorecard.objects.filter(is_active=True)
+    )
+    for scorecard in chosen.order_by("pk"):
         count = scorecard_measure(scorecard=scorecard, as_of=as_of, partner_ids=partner_ids)
         written += count
         if partner_ids is None:
