@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "incentives",
     "recruitment",
     "scorecards",
+    "marketing",
     "api",
     "prm.web.admin_config.PrmAdminConfig",
     "django.contrib.auth",

@@ -26,6 +26,9 @@ NON_TENANT_LEADING_INDEXES = {
     "security and the query add the tenant filter",
     "deal_active_customer_trgm": "partial GIN trigram index over active registrations' normalised customer "
     "names, for conflict checks; same reason as account_name_trgm",
+    "asset_search_idx": "GIN full-text index over the library's assets (title, tags, description); a GIN "
+    "tsvector index cannot hold tenant_id (no btree_gin), so row-level security and the query add the "
+    "tenant filter",
 }
 
 
