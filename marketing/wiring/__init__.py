@@ -4,20 +4,11 @@ subscriptions); the metric they measure goes to the registry from ``metrics.py``
 
 from __future__ import annotations
 
-import importlib
-
-PARTS = ("library", "cobrand", "campaigns", "announcements", "locator")
-
 
 def register() -> None:
     from .. import metrics
+    from ..parts import part_modules
 
     metrics.register_metrics()
-    for part in PARTS:
-        try:
-            module = importlib.import_module(f"{__name__}.{part}")
-        except ModuleNotFoundError as missing:  # a part not written yet
-            if missing.name != f"{__name__}.{part}":
-                raise
-            continue
+    for module in part_modules("marketing.wiring"):
         module.register()

@@ -358,6 +358,15 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Relationship reviews: partners whose tier's review cadence has come round get a due review (once).
     "scorecards-reviews-due-all": {"task": "scorecards.reviews_due_all", "schedule": crontab(hour=5, minute=50)},
+    # Announcements whose publish time has come: e-mails to those who want each one, digest entries
+    # for the others (marketing/services/announcements.py); then the daily and weekly digests.
+    "marketing-announcements-deliver-all": {"task": "marketing.announcements_deliver_all", "schedule": 300.0},
+    "marketing-announcement-digests-all": {
+        "task": "marketing.announcement_digests_all",
+        "schedule": crontab(hour=6, minute=40),
+    },
+    # Locator profiles not confirmed for the tenant's months: prompted, then hidden.
+    "marketing-locator-sweep-all": {"task": "marketing.locator_sweep_all", "schedule": crontab(hour=4, minute=40)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
