@@ -11,6 +11,7 @@ capabilities add theirs here (deal selectors, accrual services, ...)::
 
 from __future__ import annotations
 
+import cProfile
 import math
 import os
 import time
@@ -72,10 +73,18 @@ def time_variant(variant: Variant, *, runs: int, warmup: int) -> dict:
     with variant.context():
         for _ in range(warmup):
             variant.call()
+        # BENCH_PROFILE=<file>: the timed runs under cProfile, its stats written there (where the
+        # time goes; the figures of such a run are not the benchmark's).
+        profiler = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
+        if profiler is not None:
+            profiler.enable()
         for _ in range(runs):
             started = time.perf_counter()
             variant.call()
             samples.append((time.perf_counter() - started) * 1000)
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(os.environ["BENCH_PROFILE"])
         if variant.note is not None:
             note = variant.note()
     samples.sort()
