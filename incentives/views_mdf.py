@@ -74,7 +74,7 @@ def _request_form_kwargs(context) -> dict:
             for f in context["open_funds"]
         ],
         "activity_types": [
-            (t.pk, f"{t.name} ({t.vendor_share_percent.normalize()}%)") for t in context["activity_types"]
+            (t.pk, f"{t.name} ({format(t.vendor_share_percent.normalize(), 'f')}%)") for t in context["activity_types"]
         ],
     }
 

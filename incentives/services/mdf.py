@@ -39,6 +39,7 @@ from prm.accounts.selectors import partner_admins_by_partner, vendor_admin_list
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events import texts
 from prm.events.services import event_record
+from prm.l10n import money as shown_money
 from prm.notifications.services import Message, notify, notify_many
 from prm.tenancy.scope import current_tenant_id, step_out_to_tenant
 from prm.tenancy.time import tenant_today
@@ -157,7 +158,9 @@ def _posting(**kwargs):
         ) from None
 
 
-def _money(amount, currency) -> str:
+def _money(amount, currency) -> dict:
+    """An amount kept in an event's or a notification's parameters (rendered in each reader's
+    language); a sentence said at once (a refusal) uses ``shown_money``."""
     return texts.money(amount, currency)
 
 
@@ -268,13 +271,13 @@ def mdf_allocate(*, actor: Membership, budget: MdfBudget, partner: Partner, amou
     if delta > 0 and delta > budget_left(budget.pk):
         raise PolicyViolation(
             gettext("%(budget)s has %(left)s left to allocate.")
-            % {"budget": budget.name, "left": _money(budget_left(budget.pk), budget.currency)},
+            % {"budget": budget.name, "left": shown_money(budget_left(budget.pk), budget.currency)},
             code="mdf_budget_exceeded",
         )
     if allocation is not None and delta < 0 and -delta > allocation_left(allocation):
         raise PolicyViolation(
             gettext("The partner has committed part of it: the allocation can go down to %(least)s.")
-            % {"least": _money(current - allocation_left(allocation), budget.currency)},
+            % {"least": shown_money(current - allocation_left(allocation), budget.currency)},
             code="mdf_allocation_committed",
         )
     if allocation is None:
@@ -504,9 +507,9 @@ def mdf_request_submit(
                 "in your allocation: lower the cost or plan a smaller activity."
             )
             % {
-                "share": share.normalize(),
-                "requested": _money(requested, budget.currency),
-                "left": _money(left, budget.currency),
+                "share": format(share.normalize(), "f"),
+                "requested": shown_money(requested, budget.currency),
+                "left": shown_money(left, budget.currency),
             },
             code="mdf_allocation_exceeded",
         )
@@ -569,7 +572,7 @@ def mdf_request_decide(
             ceiling=request.requested_amount,
             reason=reason,
             out_of_range=gettext("Pre-approve more than zero and at most the %(requested)s asked for.")
-            % {"requested": _money(request.requested_amount, currency)},
+            % {"requested": shown_money(request.requested_amount, currency)},
             needs_reason=gettext("Say why only part is pre-approved: the partner reads it."),
         )
         left = allocation_left(allocation)
@@ -578,7 +581,7 @@ def mdf_request_decide(
                 gettext(
                     "The partner's allocation has %(left)s left: pre-approve at most that, or raise the allocation."
                 )
-                % {"left": _money(left, currency)},
+                % {"left": shown_money(left, currency)},
                 code="mdf_allocation_exceeded",
             )
         request.commitment = _posting(
@@ -765,7 +768,7 @@ def mdf_claim_decide(
             ceiling=request.claimed_amount,
             reason=reason,
             out_of_range=gettext("Approve more than zero and at most the %(claimed)s claimed.")
-            % {"claimed": _money(request.claimed_amount, currency)},
+            % {"claimed": shown_money(request.claimed_amount, currency)},
             needs_reason=gettext("Say why only part of the claim is approved: the partner reads it."),
         )
         unused = request.approved_amount - amount
