@@ -200,9 +200,24 @@ def contact_get_for_actor(*, actor, partner_id: int, contact_id: int) -> Partner
     return contact
 
 
+def primary_contact_for_actor(*, actor, partner_id: int) -> PartnerContact | None:
+    """A partner's primary contact (the first recorded, when there are several) for whoever may
+    see the partner: what a co-branded PDF's contact block falls back to. None without one."""
+    partner_require(actor, Partner(pk=partner_id, tenant_id=actor.tenant_id), VIEW)
+    primary = PartnerContact.objects.filter(partner_id=partner_id, role=PartnerContact.ContactRole.PRIMARY)
+    return primary.order_by("created_at", "id").first()
+
+
 def partner_locations_for_actor(*, actor, partner_id: int) -> list[PartnerLocation]:
     """The places a partner works from (the HQ first), for whoever may see the partner."""
     partner_require(actor, Partner(pk=partner_id, tenant_id=actor.tenant_id), VIEW)
+    return list(PartnerLocation.objects.filter(partner_id=partner_id).order_by("-is_headquarters", "city", "id"))
+
+
+def partner_locations_shown(*, partner_id: int) -> list[PartnerLocation]:
+    """The places a partner works from (the HQ first) for a public page that already decided the
+    partner shows them (the partner locator: the partner opted in and chose to show its
+    locations). No actor: the public has none."""
     return list(PartnerLocation.objects.filter(partner_id=partner_id).order_by("-is_headquarters", "city", "id"))
 
 

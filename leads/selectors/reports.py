@@ -42,6 +42,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 
@@ -50,8 +52,8 @@ from prm.tenancy.time import add_months
 from programs.models import Enrollment
 from programs.selectors.tiers import tier_options
 
-from ..models import LeadCapacity, LeadOffer, OfferStatus
-from ..permissions import LEADS_CAPACITY, LEADS_VIEW
+from ..models import Lead, LeadCapacity, LeadOffer, LeadStatus, OfferStatus
+from ..permissions import LEADS_CAPACITY, LEADS_VIEW, LeadAction, lead_filter
 
 # Rows a page of the fairness report shows (the CSV has every row).
 PAGE_ROWS = 25
@@ -835,3 +837,56 @@ def lead_share_for_actor(*, actor, today: date, zone) -> LeadShare:
         ),
         months=months,
     )
+
+
+# --- campaigns (marketing's "campaigns in a box" attributes leads to a campaign by its code) ----------
+
+
+def _citing(codes, actor) -> tuple[list[str], object]:
+    """The codes as compared (lower case) and the leads citing one of them (``Lead.campaign``,
+    compared without case; duplicates flagged or merged left out), narrowed to what ``actor`` may
+    see when given."""
+    wanted = sorted({(code or "").strip().lower() for code in codes} - {""})
+    leads = Lead.objects.exclude(status=LeadStatus.DUPLICATE).annotate(cited=Lower("campaign"))
+    leads = leads.filter(cited__in=wanted)
+    if actor is not None:
+        visible = lead_filter(actor, LeadAction.VIEW)
+        leads = leads.filter(visible) if visible is not None else leads.none()
+    return wanted, leads
+
+
+def lead_counts_by_campaign(codes, *, actor=None, by_partner: bool = False) -> dict:
+    """How many leads cite each campaign code, how many of them a partner accepted and how many
+    became a deal registration: ``{code: {"leads": n, "accepted": n, "converted": n}}`` (codes in
+    lower case; a code no lead cites is absent). ``by_partner``: keyed by ``(code, partner_id)``
+    of the partner holding them (None: not held). ``actor``: only the leads it may see (the
+    guard's ``VIEW``); without one, the tenant's (the vendor's figures). One statement whatever
+    the number of codes; the tenant comes from the ORM's scope."""
+    wanted, leads = _citing(codes, actor)
+    if not wanted:
+        return {}
+    keys = ("cited", "partner_id") if by_partner else ("cited",)
+    rows = (
+        leads.values(*keys)
+        .annotate(
+            leads=Count("id"),
+            accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+            converted=Count("id", filter=Q(converted_at__isnull=False) | Q(deal__isnull=False)),
+        )
+        .order_by()
+    )
+    figures = {}
+    for row in rows:
+        key = (row["cited"], row["partner_id"]) if by_partner else row["cited"]
+        figures[key] = {"leads": row["leads"], "accepted": row["accepted"], "converted": row["converted"]}
+    return figures
+
+
+def lead_rows_citing_campaign(*, actor, code: str, limit: int = 25) -> list[dict]:
+    """The newest ``limit`` leads citing ``code`` that ``actor`` may see (a partner user: its
+    company's held leads, or those assigned to it), for a campaign's page."""
+    _wanted, leads = _citing([code], actor)
+    if actor.partner_id is not None:
+        leads = leads.filter(partner_id=actor.partner_id)
+    fields = ("id", "reference", "company", "status", "accepted_at", "converted_at", "created_at")
+    return list(leads.order_by("-created_at", "-id").values(*fields)[:limit])

@@ -78,6 +78,7 @@ TRIGGER_LABELS = {
     "manual": _("Routed by staff"),
     "released": _("Released into routing by staff"),
     "withdrawn": _("Offer withdrawn by staff"),
+    "locator": _("Contacted through the partner locator"),
 }
 
 NAMED_OUTCOMES = {
@@ -138,6 +139,20 @@ def _rendered_rule(section: dict, programs: dict[int, str]) -> dict:
     }
 
 
+def _first_choice(choice: dict | None) -> dict | None:
+    """The partner a visitor chose in the partner locator (``leads.services.locator``): offered
+    first, or passed over with the reasons."""
+    if not choice:
+        return None
+    reasons = [str(EXCLUSION_LABELS.get(reason, reason)) for reason in choice.get("reasons") or []]
+    codes = [str(POLICY_CODES.get(code, code)) for code in choice.get("codes") or []]
+    return {
+        "name": choice.get("name", ""),
+        "offered": choice.get("outcome") == "offered",
+        "reasons": ", ".join(reasons + codes),
+    }
+
+
 def _rendered(decision: RoutingDecision, programs: dict[int, str], lines: dict[int, str]) -> dict:
     log = decision.log or {}
     lead = log.get("lead") or {}
@@ -170,6 +185,7 @@ def _rendered(decision: RoutingDecision, programs: dict[int, str], lines: dict[i
             else None
         ),
         "manual": log.get("manual"),
+        "first_choice": _first_choice(log.get("first_choice")),
         "max_offers": log.get("max_offers"),
         "rules": [_rendered_rule(section, programs) for section in log.get("rules", [])],
         "winner": log.get("winner"),

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import DateField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import Count, DateField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from prm.tenancy.scope import current_tenant_id
 
-from ..models import Certificate, CertificateStatus, Certification, CompetencyHolding
+from ..models import Certificate, CertificateStatus, Certification, Competency, CompetencyHolding
 from ..permissions import LEARNING_TEAM, LEARNING_VIEW, A, LearningAction, learning_filter, learning_require
 
 # What a certificate is as people see it: its stored status, and "expiring" for an active one
@@ -255,7 +255,51 @@ def certification_options() -> list[tuple[int, str]]:
     return list(Certification.objects.order_by("name").values_list("id", "name"))
 
 
+def valid_certifications_of_partner(*, partner_id: int, today: date) -> list[tuple[str, int]]:
+    """What a partner's current people are certified in today, as the public partner locator
+    shows it: (certification name, how many people hold a valid certificate), the most held
+    first. An active certificate counts until its expiry day; a person who left the company no
+    longer counts (as competencies count). One query."""
+    rows = (
+        Certificate.objects.filter(
+            status=CertificateStatus.ACTIVE, holder__partner_id=partner_id, holder__is_active=True
+        )
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        .values("certification__name")
+        .annotate(people=Count("holder_id", distinct=True))
+        .order_by("-people", "certification__name")
+    )
+    return [(row["certification__name"], row["people"]) for row in rows]
+
+
 # --- competencies --------------------------------------------------------------------------------
+
+
+def competency_options() -> list[tuple[int, str]]:
+    """The tenant's active competencies (id, name) by name, for a filter (a few dozen at most)."""
+    return list(Competency.objects.filter(is_active=True).order_by("name").values_list("id", "name"))
+
+
+def competencies_held_sql() -> str:
+    """What partners hold now, as SQL a set-based statement of another app joins to its rows (the
+    partner locator's search: one statement per page): one row per open holding of an active
+    competency, ``(partner_id, competency_id, code, name)``, of the tenant given as the named
+    parameter ``%(tenant)s``. The same holdings ``competency_codes_held`` answers for today."""
+    return (
+        "SELECT h.partner_id, k.id AS competency_id, k.code, k.name"
+        " FROM learning_competencyholding h"
+        " JOIN learning_competency k ON k.id = h.competency_id AND k.tenant_id = h.tenant_id"
+        " WHERE h.tenant_id = %(tenant)s AND h.lost_at IS NULL AND k.is_active"
+    )
+
+
+def competency_names_held(*, partner_id: int) -> list[str]:
+    """The names of the active competencies a partner holds now, by name (one query)."""
+    return list(
+        CompetencyHolding.objects.filter(partner_id=partner_id, lost_at__isnull=True, competency__is_active=True)
+        .order_by("competency__name")
+        .values_list("competency__name", flat=True)
+    )
 
 
 def competency_history_for_partner(*, partner_id: int, limit: int = 100) -> list[CompetencyHolding]:

@@ -285,6 +285,9 @@ PRM_APPLY_RATE_DOCUMENTS = env_str("PRM_APPLY_RATE_DOCUMENTS", "10/h")
 # e-mail address.
 PRM_LEAD_FORM_RATE_PER_IP = env_str("PRM_LEAD_FORM_RATE_PER_IP", "10/h")
 PRM_LEAD_FORM_RATE_PER_ADDRESS = env_str("PRM_LEAD_FORM_RATE_PER_ADDRESS", "3/d")
+# The partner locator's "contact this partner" form (marketing/views/locator.py), the same way.
+PRM_LOCATOR_CONTACT_RATE_PER_IP = env_str("PRM_LOCATOR_CONTACT_RATE_PER_IP", "10/h")
+PRM_LOCATOR_CONTACT_RATE_PER_ADDRESS = env_str("PRM_LOCATOR_CONTACT_RATE_PER_ADDRESS", "3/d")
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

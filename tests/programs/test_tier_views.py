@@ -571,8 +571,9 @@ PAGES = {
     "tier_reviews": (_review_queue, 8, r'<article class="card mb-3" id="proposal-', (5, 25)),
     "portal_program": (_portal_tier_page, 6, r'<section class="card mb-4"', (5, 50)),
     # the portal home: 14 since issue 15 (the lead offers waiting for an answer are one more source),
-    # 16 since issue 18 (the scorecard card, the review action items; this viewer signs no plans)
-    "portal_home": (_portal_home, 16, r'<span class="badge tier-badge fs-6"', (5, 50)),
+    # 16 since issue 18 (the scorecard card, the review action items; this viewer signs no plans),
+    # 17 since issue 19 (the announcements card: the first three and the unread count, one query)
+    "portal_home": (_portal_home, 17, r'<span class="badge tier-badge fs-6"', (5, 50)),
 }
 
 

@@ -1,0 +1,33 @@
+"""What the content library plugs into the foundation (called from ``marketing.wiring.register``):
+the back office's "Content library" entry of the "Marketing" menu, and the portal's "Library"."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from prm.accounts.access import OFFICE, PORTAL
+from prm.web.menu import menu_entry
+
+# The menu group every part of marketing adds to (campaigns, announcements, co-branding, locator).
+GROUP = _("Marketing")
+
+
+def register() -> None:
+    from ..permissions import CONTENT_VIEW, MARKETING_VIEW
+
+    menu_entry(
+        area=OFFICE,
+        label=_("Content library"),
+        url_name="office:assets",
+        capability=MARKETING_VIEW,
+        order=70,
+        group=GROUP,
+    )
+    menu_entry(
+        area=PORTAL,
+        label=_("Library"),
+        url_name="portal:library",
+        capability=CONTENT_VIEW,
+        order=70,
+        group=GROUP,
+    )
