@@ -1,3 +1,6 @@
+"""The marketing app (issue 19): ``ready()`` declares its verbs, notification kinds and
+capabilities and plugs each part into the foundation (``wiring``: menus, home cards, metrics)."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

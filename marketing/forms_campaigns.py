@@ -1,13 +1,12 @@
-"""Forms of campaigns in a box: input validation only (the services check the rules again)."""
+"""Forms of campaigns in a box: input validation only (the services check the rules again). A
+campaign's audience is chosen with the marketing forms' one chooser (``forms_audience``)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from prm.accounts.roles import PARTNER_ROLES, Role
-from prm.segments import REGION_CHOICES
-
+from .forms_audience import AudienceFields
 from .models import PublishStatus
 from .services.campaigns import BODY_MAX, CODE_MAX, DESCRIPTION_MAX, NAME_MAX, SUBJECT_MAX, SUMMARY_MAX
 
@@ -19,13 +18,7 @@ PLACEHOLDER_HELP = _(
 )
 
 
-def _multiple(label, help_text=""):
-    return forms.TypedMultipleChoiceField(
-        label=label, required=False, coerce=int, help_text=help_text, widget=forms.SelectMultiple(attrs={"size": 4})
-    )
-
-
-class CampaignForm(forms.Form):
+class CampaignForm(AudienceFields):
     """A campaign's details, its e-mail, its MDF activity type and its audience."""
 
     name = forms.CharField(label=_("Name"), max_length=NAME_MAX)
@@ -64,25 +57,48 @@ class CampaignForm(forms.Form):
         help_text=_("Partners joining may ask for MDF of this type, pre-filled from the campaign."),
     )
     suggested_cost = forms.DecimalField(label=_("Suggested cost"), required=False, **MONEY)
-    audience_program_ids = _multiple(_("Programs"), _("Nothing chosen: every partner."))
-    audience_tier_ids = _multiple(_("Tiers"))
-    audience_partner_type_ids = _multiple(_("Partner types"))
-    audience_regions = forms.MultipleChoiceField(
-        label=_("Regions"), required=False, choices=REGION_CHOICES, widget=forms.SelectMultiple(attrs={"size": 4})
-    )
-    audience_roles = forms.MultipleChoiceField(
-        label=_("Partner roles"),
-        required=False,
-        choices=[(value, label) for value, label in Role.choices if value in PARTNER_ROLES],
-        widget=forms.SelectMultiple(attrs={"size": 5}),
-    )
 
-    def __init__(self, *args, fund_types=(), programs=(), tiers=(), partner_types=(), **kwargs):
+    def __init__(self, *args, fund_types=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["fund_type"].choices = [("", _("None (no MDF)")), *fund_types]
-        self.fields["audience_program_ids"].choices = list(programs)
-        self.fields["audience_tier_ids"].choices = list(tiers)
-        self.fields["audience_partner_type_ids"].choices = list(partner_types)
+
+    @classmethod
+    def initial_from(cls, campaign) -> dict:
+        """The form filled in with ``campaign`` as it is (its edit page)."""
+        fields = (
+            "name",
+            "code",
+            "summary",
+            "description",
+            "starts_on",
+            "ends_on",
+            "email_subject",
+            "email_body",
+            "suggested_cost",
+        )
+        return {
+            **{name: getattr(campaign, name) for name in fields},
+            "fund_type": campaign.fund_type_id,
+            **cls.audience_initial(campaign),
+        }
+
+    def campaign_fields(self) -> dict:
+        """The cleaned data as the services take them (the MDF activity type as ``fund_type_id``:
+        the view finds it)."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "code": data["code"],
+            "summary": data.get("summary") or "",
+            "description": data.get("description") or "",
+            "starts_on": data.get("starts_on"),
+            "ends_on": data.get("ends_on"),
+            "email_subject": data.get("email_subject") or "",
+            "email_body": data.get("email_body") or "",
+            "fund_type_id": data.get("fund_type"),
+            "suggested_cost": data.get("suggested_cost"),
+            "audience": self.audience(),
+        }
 
     def clean(self):
         data = super().clean()
@@ -90,9 +106,6 @@ class CampaignForm(forms.Form):
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", _("The campaign ends on or after the day it starts."))
         return data
-
-    def audience(self) -> dict:
-        return {name: self.cleaned_data.get(name) or [] for name in self.fields if name.startswith("audience_")}
 
 
 class CampaignFilterForm(forms.Form):

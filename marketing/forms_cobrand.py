@@ -3,51 +3,23 @@ partner's fill form (a field per editable area, the button pressed), the usage r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from prm.accounts.roles import PARTNER_ROLES, Role
 from prm.errors import PolicyViolation
-from prm.segments import REGION_CHOICES
 from prm.web.files import document_kind
 
-from .models import AreaKind, CobrandArea
+from .forms_audience import AudienceFields
+from .models import AreaKind, CobrandArea, PublishStatus
 from .services.cobrand import AREA_CHARS_MAX, MULTILINE_KINDS, AreaInput, clean_text
 
 PREVIEW, FINAL = "preview", "final"
 
 
-@dataclass(frozen=True)
-class AudienceChoices:
-    """What a template's audience is chosen from, read once for the form."""
-
-    programs: list[tuple[int, str]]
-    tiers: list[tuple[int, str]]
-    partner_types: list[tuple[int, str]]
-
-
-def audience_choices(*, actor) -> AudienceChoices:
-    from partners.selectors import partner_type_options
-    from programs.selectors.tiers import program_list_for_actor, tier_options
-
-    return AudienceChoices(
-        programs=[(program.pk, program.name) for program in program_list_for_actor(actor=actor)],
-        tiers=[(tier.id, f"{tier.program_name}: {tier.name}") for tier in tier_options()],
-        partner_types=[(option.id, option.name) for option in partner_type_options()],
-    )
-
-
-def _partner_roles() -> list[tuple[str, str]]:
-    return [(role.value, role.label) for role in Role if role in PARTNER_ROLES]
-
-
-class TemplateForm(forms.Form):
-    """A template's PDF (required when it is new), name, description and audience (each list left
-    empty: anyone)."""
+class TemplateForm(AudienceFields):
+    """A template's PDF (required when it is new), name, description and audience."""
 
     name = forms.CharField(label=_("Name"), max_length=160)
     description = forms.CharField(
@@ -58,32 +30,9 @@ class TemplateForm(forms.Form):
         help_text=_("A PDF of up to 50 pages, not password-protected. Mark the areas partners fill on its page next."),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
     )
-    audience_program_ids = forms.TypedMultipleChoiceField(
-        label=_("Programs"), coerce=int, required=False, widget=forms.SelectMultiple(attrs={"size": 4})
-    )
-    audience_tier_ids = forms.TypedMultipleChoiceField(
-        label=_("Tiers"), coerce=int, required=False, widget=forms.SelectMultiple(attrs={"size": 4})
-    )
-    audience_partner_type_ids = forms.TypedMultipleChoiceField(
-        label=_("Partner types"), coerce=int, required=False, widget=forms.SelectMultiple(attrs={"size": 4})
-    )
-    audience_regions = forms.MultipleChoiceField(
-        label=_("Regions"), required=False, widget=forms.SelectMultiple(attrs={"size": 4})
-    )
-    audience_roles = forms.MultipleChoiceField(
-        label=_("Partner roles"),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
-        help_text=_("Leave a list empty for anyone; a partner sees the template when it matches every list filled in."),
-    )
 
-    def __init__(self, *args, choices: AudienceChoices, new: bool = True, **kwargs):
+    def __init__(self, *args, new: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["audience_program_ids"].choices = choices.programs
-        self.fields["audience_tier_ids"].choices = choices.tiers
-        self.fields["audience_partner_type_ids"].choices = choices.partner_types
-        self.fields["audience_regions"].choices = REGION_CHOICES
-        self.fields["audience_roles"].choices = _partner_roles()
         if not new:
             self.fields["file"].required = False
             self.fields["file"].label = _("Replace the PDF")
@@ -104,15 +53,20 @@ class TemplateForm(forms.Form):
             raise forms.ValidationError(refusal)
         return file
 
-    def audience(self) -> dict:
-        return {name: self.cleaned_data.get(name) or [] for name in self.fields if name.startswith("audience_")}
+    @classmethod
+    def initial_from(cls, template) -> dict:
+        """The form filled in with ``template`` as it is (its edit page)."""
+        return {"name": template.name, "description": template.description, **cls.audience_initial(template)}
 
-    @staticmethod
-    def initial_from(template) -> dict:
-        fields = ("name", "description", "audience_program_ids", "audience_tier_ids", "audience_partner_type_ids")
-        initial = {name: getattr(template, name) for name in fields}
-        initial.update(audience_regions=template.audience_regions, audience_roles=template.audience_roles)
-        return initial
+    def template_fields(self) -> dict:
+        """The cleaned data as the services take them (``file``: None when none was chosen)."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "description": data.get("description") or "",
+            "file": data.get("file"),
+            "audience": self.audience(),
+        }
 
 
 class AreaForm(forms.Form):
@@ -214,6 +168,20 @@ class FillForm(forms.Form):
     @property
     def preview(self) -> bool:
         return self.cleaned_data.get("make") == PREVIEW
+
+
+class TemplateFilterForm(forms.Form):
+    """The back office's list of templates: by status."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("Every status")), *PublishStatus.choices]
+
+    def values(self) -> dict:
+        """The status chosen ("" for every one, or when the query string is invalid)."""
+        return {"status": (self.cleaned_data.get("status") or "") if self.is_valid() else ""}
 
 
 class UsageFilterForm(forms.Form):

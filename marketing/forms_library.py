@@ -1,6 +1,6 @@
 """Forms of the content library's pages: input validation only (the services check the rules
-again). The audience chooser (``AudienceFields``) offers the tenant's programs, tiers and partner
-types, the sales regions partners serve and the partner roles."""
+again). An asset's audience is chosen with the marketing forms' one chooser
+(``forms_audience.AudienceFields``)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,10 @@ from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
-from partners.selectors import partner_type_options
-from prm.accounts.roles import PARTNER_ROLES, Role
 from prm.errors import PolicyViolation
-from prm.segments import REGION_CHOICES
 from prm.web.files import DOCUMENT_MAX_BYTES, document_kind
-from programs.selectors.tiers import program_list_for_actor, tier_options
 
+from .forms_audience import TICKS, AudienceFields
 from .models import AssetKind, PublishStatus
 from .selectors.library import folder_options
 from .services.library import (
@@ -28,24 +25,9 @@ from .services.library import (
     TERMS_MAX,
     TITLE_MAX,
     URL_MAX,
-    AudienceChoice,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TICKS = {"class": "form-check-input"}
-# Partner roles in the order of the product's role list, not of a set.
-ROLE_ORDER = [role for role in Role.values if role in PARTNER_ROLES]
-
-
-def _ticks(label, help_text=""):
-    return forms.TypedMultipleChoiceField(
-        label=label,
-        required=False,
-        coerce=int,
-        choices=(),
-        help_text=help_text,
-        widget=forms.CheckboxSelectMultiple(attrs=TICKS),
-    )
 
 
 def folder_choices(*, empty_label) -> list[tuple[str, str]]:
@@ -62,63 +44,6 @@ def _upload(document) -> None:
         document_kind(document, refusal=str(NOT_AN_ASSET_FILE))
     except PolicyViolation as refusal:
         raise forms.ValidationError(refusal.message) from refusal
-
-
-class AudienceFields(forms.Form):
-    """Whom an asset (or anything with an audience) is for: each list left empty means anyone;
-    every list ticked must match."""
-
-    audience_programs = _ticks(_("Programs"), _("Partners enrolled in one of these programs."))
-    audience_tiers = _ticks(_("Tiers"), _("Partners holding one of these tiers."))
-    audience_partner_types = _ticks(_("Partner types"))
-    audience_regions = forms.MultipleChoiceField(
-        label=_("Regions"),
-        required=False,
-        choices=REGION_CHOICES,
-        help_text=_("Partners serving one of these regions."),
-        widget=forms.CheckboxSelectMultiple(attrs=TICKS),
-    )
-    audience_roles = forms.MultipleChoiceField(
-        label=_("Partner roles"),
-        required=False,
-        choices=(),
-        help_text=_("People with one of these roles at the partner."),
-        widget=forms.CheckboxSelectMultiple(attrs=TICKS),
-    )
-
-    AUDIENCE = ("audience_programs", "audience_tiers", "audience_partner_types", "audience_regions", "audience_roles")
-
-    def __init__(self, *args, actor=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        programs = program_list_for_actor(actor=actor) if actor is not None else []
-        self.fields["audience_programs"].choices = [(p.pk, p.name) for p in programs]
-        self.fields["audience_tiers"].choices = [(t.id, t.label) for t in tier_options()]
-        self.fields["audience_partner_types"].choices = [(t.id, t.name) for t in partner_type_options()]
-        self.fields["audience_roles"].choices = [(role, Role(role).label) for role in ROLE_ORDER]
-
-    @property
-    def audience_fields(self):
-        return [self[name] for name in self.AUDIENCE]
-
-    def audience(self) -> AudienceChoice:
-        data = self.cleaned_data
-        return AudienceChoice(
-            program_ids=tuple(data.get("audience_programs") or ()),
-            tier_ids=tuple(data.get("audience_tiers") or ()),
-            partner_type_ids=tuple(data.get("audience_partner_types") or ()),
-            regions=tuple(data.get("audience_regions") or ()),
-            roles=tuple(data.get("audience_roles") or ()),
-        )
-
-    @staticmethod
-    def audience_initial(obj) -> dict:
-        return {
-            "audience_programs": list(obj.audience_program_ids),
-            "audience_tiers": list(obj.audience_tier_ids),
-            "audience_partner_types": list(obj.audience_partner_type_ids),
-            "audience_regions": list(obj.audience_regions),
-            "audience_roles": list(obj.audience_roles),
-        }
 
 
 class TagsField(forms.CharField):
@@ -202,6 +127,22 @@ class AssetForm(AudienceFields):
         if data.get("requires_terms") and not (data.get("terms") or "").strip():
             self.add_error("terms", _("Write the terms people accept before downloading, or untick the box."))
         return data
+
+    @classmethod
+    def initial_from(cls, asset) -> dict:
+        """The form filled in with ``asset`` as it is (its edit page)."""
+        return {
+            "title": asset.title,
+            "description": asset.description,
+            "tags": asset.tags,
+            "folder": asset.folder_id,
+            "language": asset.language,
+            "valid_from": asset.valid_from,
+            "valid_until": asset.valid_until,
+            "requires_terms": asset.requires_terms,
+            "terms": asset.terms,
+            **cls.audience_initial(asset),
+        }
 
     def asset_fields(self) -> dict:
         """The cleaned data as the services take them (the folder as ``folder_id``: the view

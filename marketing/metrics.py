@@ -1,5 +1,5 @@
-"""The metrics marketing measures for tiers and scorecards (``programs.metrics``): content
-engagement (the library part, ``metrics_library.py`` when written)."""
+"""The metrics marketing measures for tiers and scorecards (``programs.metrics``), one module per
+part that measures one (``metrics_<part>.py``): the library's content engagement."""
 
 from __future__ import annotations
 

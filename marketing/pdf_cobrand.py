@@ -207,7 +207,7 @@ def _overlay_html(
         )
     sizes = {number: f"{_pt(pages[number - 1].width)} {_pt(pages[number - 1].height)}" for number in numbers}
     return render_to_string(
-        "marketing/cobrand/overlay.html",
+        "marketing/cobrand/pdf_overlay.html",
         {
             "pages": shown,
             "sizes": sorted(sizes.items()),

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from prm.events.tasks import fan_out_task, tenant_task
 
+from .services.announcements import announcement_digests, announcements_deliver
+
 
 @tenant_task("marketing.announcements_deliver")
 def announcements_deliver_task() -> int:
     """E-mail one tenant's announcements whose time has come (each once)."""
-    from .services.announcements import announcements_deliver
-
     return announcements_deliver()
 
 
@@ -21,8 +21,6 @@ announcements_deliver_all_task = fan_out_task("marketing.announcements_deliver_a
 @tenant_task("marketing.announcement_digests")
 def announcement_digests_task() -> int:
     """One tenant's daily and weekly digests of announcements."""
-    from .services.announcements import announcement_digests
-
     return announcement_digests()
 
 

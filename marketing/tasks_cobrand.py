@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from prm.events.tasks import tenant_task
 
-COBRAND_MAKE = "marketing.cobrand_make"
+from .services.cobrand import COBRAND_MAKE_TASK, cobrand_make
 
 
-@tenant_task(COBRAND_MAKE)
+@tenant_task(COBRAND_MAKE_TASK)
 def cobrand_make_task(*, document_id: int) -> bool:
     """Render and store one pending co-branded document."""
-    from .services.cobrand import cobrand_make
-
     return cobrand_make(document_id=document_id)

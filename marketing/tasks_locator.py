@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from prm.events.tasks import fan_out_task, tenant_task
 
+from .services.locator import locator_sweep
+
 
 @tenant_task("marketing.locator_sweep")
 def locator_sweep_task() -> dict:
     """Prompt the stale public profiles of one tenant and hide those prompted too long ago (safe
     to run twice: a prompted profile is not prompted again, a hidden one not hidden again)."""
-    from .services.locator import locator_sweep
-
     summary = locator_sweep()
     return {"prompted": summary.prompted, "hidden": summary.hidden}
 

@@ -25,13 +25,13 @@ from programs.models import Tier
 
 from ..models import Announcement, DigestFrequency
 from ..services.announcements import (
-    AudienceLists,
     announcement_create,
     announcement_preference_set,
     announcement_read,
     announcement_withdraw,
     announcements_deliver,
 )
+from ..services.audience import AudienceChoice
 
 # Demo data as the people would type it (not product text).
 SUMMIT = (
@@ -74,7 +74,7 @@ def load(demo: Demo) -> None:
             title=GOLD[0],
             body=GOLD[1],
             publish_at=now - timedelta(days=2),
-            audience=AudienceLists(tier_ids=(gold.pk,)),
+            audience=AudienceChoice(tier_ids=(gold.pk,)),
         )
     holidays = announcement_create(
         actor=author, title=HOLIDAYS[0], body=HOLIDAYS[1], publish_at=now - timedelta(days=30)

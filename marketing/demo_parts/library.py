@@ -26,8 +26,8 @@ from prm.web.files import minimal_pdf
 from programs.models import Tier
 
 from ..models import Asset, AssetFolder, AssetKind, LibraryVisit
+from ..services.audience import AudienceChoice
 from ..services.library import (
-    AudienceChoice,
     asset_create,
     asset_download_record,
     asset_publish,

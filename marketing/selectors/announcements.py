@@ -6,32 +6,25 @@
   first three with the unread count, in one query.
 * The back office (``MARKETING_VIEW``): every announcement with its state, the size of its
   audience and how many read it; one announcement's read receipts, a page at a time.
-* Delivery and digests (``services/announcements.py``): ``audience_members``, the people an
-  announcement is for, from the partner side: the active partner users whose role, partner type,
-  regions and enrolments match its audience lists, one statement whatever their number.
-  ``audience_members_subquery`` is the same predicate correlated to an outer announcement row
-  (the office list's audience size per row, in the list's one statement).
+
+The audience both ways is ``selectors/audience.py``'s: ``audience_filter`` for the portal, and
+``audience_members_subquery`` for the office list's audience size per row (in the list's one
+statement); delivery and digests (``services/announcements.py``) use ``audience_members``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value, Window
-from django.db.models.functions import Cast
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
 from django.http import Http404
 from django.utils import timezone
 
-from prm.accounts.models import Membership
-from prm.accounts.roles import MembershipKind
-from programs.models import Enrollment
+from prm.accounts.selectors import person_name
 
 from ..models import Announcement, AnnouncementPreference, AnnouncementReceipt, DigestFrequency
-from .audience import audience_filter
+from .audience import AUDIENCE_FIELDS, audience_filter, audience_members_subquery
 
 # What the portal home's card shows at most.
 CARD_ROWS = 3
@@ -40,68 +33,11 @@ CARD_ROWS = 3
 DRAFT, SCHEDULED, CURRENT, EXPIRED = "draft", "scheduled", "current", "expired"
 
 
-# --- the audience from the partner side --------------------------------------------------------------
-
-
-class _OpenOr(models.Func):
-    """``cardinality(wanted) = 0 OR value <op> wanted``: an audience list that is empty (anyone)
-    or that the person's value matches (``op``: ``ANY``, one value among the list; ``OVERLAP``,
-    two lists sharing one)."""
-
-    ANY, OVERLAP = "any", "overlap"
-    output_field = models.BooleanField()
-
-    def __init__(self, value, wanted, *, op: str):
-        super().__init__(value, wanted)
-        self.op = op
-
-    def as_sql(self, compiler, connection, **extra):
-        value, wanted = self.get_source_expressions()
-        value_sql, value_params = compiler.compile(value)
-        wanted_sql, wanted_params = compiler.compile(wanted)
-        test = f"{value_sql} = ANY({wanted_sql})" if self.op == self.ANY else f"{value_sql} && {wanted_sql}"
-        # the parameters in the order the text names them: wanted, value, wanted
-        return f"(cardinality({wanted_sql}) = 0 OR {test})", [*wanted_params, *value_params, *wanted_params]
-
-
 class SubqueryCount(Subquery):
     """How many rows a (correlated) subquery yields: ``count(*)`` over it, 0 when none."""
 
     template = "(SELECT count(*) FROM (%(subquery)s) _counted)"
     output_field = models.IntegerField()
-
-
-def _members_reached(column: Callable[[str], object]):
-    """Active partner users the audience lists given by ``column(field name)`` hold: their role,
-    their partner's type, a region it serves, a program it is enrolled in, a tier it holds (the
-    partner-side twin of ``audience_filter``)."""
-    enrolments = Enrollment.objects.filter(tenant_id=OuterRef("tenant_id"), partner_id=OuterRef("partner_id"))
-    any_, overlap = _OpenOr.ANY, _OpenOr.OVERLAP
-    return Membership.objects.filter(kind=MembershipKind.PARTNER, is_active=True).filter(
-        _OpenOr(F("role"), column("audience_roles"), op=any_),
-        _OpenOr(F("partner__partner_type_id"), column("audience_partner_type_ids"), op=any_),
-        _OpenOr(F("partner__regions_served"), column("audience_regions"), op=overlap),
-        _OpenOr(ArraySubquery(enrolments.values("program_id")), column("audience_program_ids"), op=overlap),
-        _OpenOr(ArraySubquery(enrolments.values("tier_id")), column("audience_tier_ids"), op=overlap),
-    )
-
-
-def audience_members(announcement: Announcement):
-    """The people ``announcement`` is for: a queryset of active partner-user memberships (one
-    statement). Staff are never in an audience."""
-
-    def column(name: str):
-        # The list as a literal of the column's own type ('{}'::bigint[] when empty).
-        array = ArrayField(Announcement._meta.get_field(name).base_field.clone())
-        return Cast(Value(list(getattr(announcement, name)), output_field=array), output_field=array)
-
-    return _members_reached(column).filter(tenant_id=announcement.tenant_id)
-
-
-def audience_members_subquery():
-    """``audience_members`` correlated to an outer ``Announcement`` row: a Membership queryset to
-    wrap (``ArraySubquery(....values("pk"))``, ``SubqueryCount(...)``)."""
-    return _members_reached(lambda name: OuterRef(name)).filter(tenant_id=OuterRef("tenant_id"))
 
 
 # --- the portal -------------------------------------------------------------------------------------
@@ -214,11 +150,7 @@ OFFICE_FIELDS = (
     "send_email",
     "is_draft",
     "delivered_at",
-    "audience_program_ids",
-    "audience_tier_ids",
-    "audience_partner_type_ids",
-    "audience_regions",
-    "audience_roles",
+    *AUDIENCE_FIELDS,
 )
 
 
@@ -264,8 +196,7 @@ def announcement_receipts(*, actor, announcement: Announcement):
         "read_at",
         "partner_id",
         partner_name=F("partner__display_name"),
-        first_name=F("membership__user__first_name"),
-        last_name=F("membership__user__last_name"),
+        person=person_name("membership"),
         email=F("membership__user__email"),
     )
     return rows, receipts

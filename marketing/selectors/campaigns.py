@@ -38,16 +38,16 @@ from incentives.permissions import MDF_REQUEST
 from incentives.selectors.mdf import partner_funds
 from leads.selectors.reports import lead_counts_by_campaign, lead_rows_citing_campaign
 from partners.models import Partner, PartnerContact
-from partners.selectors import partner_type_options
+from prm.accounts.selectors import person_name
 from prm.events.selectors import events_for_object
 from prm.l10n import money
 from prm.tenancy.search import contains_ignoring_case
-from programs.selectors.tiers import tier_options
 
 from ..models import Asset, Campaign, CampaignAsset, CampaignParticipation, PublishStatus
 from ..permissions import CAMPAIGN_JOIN
 from ..services.campaigns import email_render
 from .audience import audience_filter
+from .library import available_filter
 
 LIST_FIELDS = ("id", "name", "code", "status", "starts_on", "ends_on", "summary", "fund_type__name")
 # The newest leads and deals a campaign's portal page lists (the counts cover every one).
@@ -214,9 +214,7 @@ def campaign_page_for_office(*, actor, campaign_id: int) -> OfficeCampaignPage:
             "joined_at",
             "email_subject",
             partner_name=F("partner__display_name"),
-            joined_by_first=F("joined_by__user__first_name"),
-            joined_by_last=F("joined_by__user__last_name"),
-            joined_by_email=F("joined_by__user__email"),
+            joined_by_name=person_name("joined_by"),
             mdf_id=F("mdf_request_id"),
             mdf_status=F("mdf_request__status"),
             mdf_currency=F("mdf_request__currency"),
@@ -232,8 +230,6 @@ def campaign_page_for_office(*, actor, campaign_id: int) -> OfficeCampaignPage:
         f.add_leads(leads.get((code, row["partner_id"])))
         f.add_deals(deals.get((code, row["partner_id"])))
         row["figures"] = f
-        name = f"{row['joined_by_first'] or ''} {row['joined_by_last'] or ''}".strip()
-        row["joined_by"] = name or row["joined_by_email"] or ""
         row["mdf_status_label"] = MdfStatus(row["mdf_status"]).label if row["mdf_status"] else ""
         row["mdf_requested_text"] = money(row["mdf_requested"], row["mdf_currency"]) if row["mdf_id"] else ""
         row["mdf_approved_text"] = (
@@ -293,16 +289,6 @@ def campaign_list_for_partner(*, actor):
         "-status", F("starts_on").desc(nulls_last=True), "name", "id"
     )
     return rows.values(*LIST_FIELDS, "joined"), campaigns
-
-
-def _asset_visible(actor, today: date) -> Q:
-    """What the library shows a partner user: published, valid today, meant for it."""
-    return (
-        Q(asset__status=PublishStatus.PUBLISHED)
-        & (Q(asset__valid_from__isnull=True) | Q(asset__valid_from__lte=today))
-        & (Q(asset__valid_until__isnull=True) | Q(asset__valid_until__gte=today))
-        & audience_filter(actor, prefix="asset__")
-    )
 
 
 def email_values(*, partner_id: int, actor=None) -> dict[str, str]:
@@ -386,7 +372,7 @@ def campaign_page_for_partner(*, actor, campaign_id: int, today: date) -> Portal
         raise Http404
     assets = list(
         CampaignAsset.objects.filter(campaign=campaign)
-        .filter(_asset_visible(actor, today))
+        .filter(available_filter(actor, today=today, prefix="asset__"))
         .order_by("position", "id")
         .values("asset_id", "asset__title", "asset__kind", "asset__description")
     )
@@ -427,28 +413,19 @@ def participation_get_for_actor(*, actor, campaign_id: int) -> CampaignParticipa
     return participation
 
 
-def campaign_form_options(*, campaign: Campaign | None = None) -> dict:
-    """The choices of the campaign form: MDF activity types (the active ones, and the campaign's
-    own), programs and tiers (``programs.selectors.tiers.tier_options``) and partner types (both
-    memoised per tenant)."""
+def fund_type_options(*, campaign: Campaign | None = None) -> list[tuple[int, str]]:
+    """The MDF activity types a campaign form offers: the active ones, and the campaign's own."""
     types = MdfActivityType.objects.filter(is_active=True)
     if campaign is not None and campaign.fund_type_id:
         types = MdfActivityType.objects.filter(Q(is_active=True) | Q(pk=campaign.fund_type_id))
-    tiers = tier_options()
-    programs = dict((tier.program_id, tier.program_name) for tier in tiers)
-    return {
-        "fund_types": [
-            (pk, f"{name} ({format(share.normalize(), 'f')}%)")
-            for pk, name, share in types.order_by("name", "id").values_list("id", "name", "vendor_share_percent")
-        ],
-        "programs": sorted(programs.items(), key=lambda item: item[1]),
-        "tiers": [(tier.id, tier.label) for tier in tiers],
-        "partner_types": [(option.id, option.name) for option in partner_type_options()],
-    }
+    return [
+        (pk, f"{name} ({format(share.normalize(), 'f')}%)")
+        for pk, name, share in types.order_by("name", "id").values_list("id", "name", "vendor_share_percent")
+    ]
 
 
 def fund_type_get(fund_type_id: int | None) -> MdfActivityType | None:
-    """The MDF activity type a campaign form chose (its choices came from ``campaign_form_options``)."""
+    """The MDF activity type a campaign form chose (its choices came from ``fund_type_options``)."""
     if not fund_type_id:
         return None
     return MdfActivityType.objects.filter(pk=fund_type_id).first()

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import CharField, Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Concat, NullIf, Trim
+from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
+
+from prm.accounts.selectors import person_name
 
 from ..models import (
     AreaKind,
@@ -160,7 +162,7 @@ def cobrand_documents_for_actor(*, actor, template_id: int | None = None, limit:
     if template_id is not None:
         documents = documents.filter(template_id=template_id)
     rows = documents.values(
-        "id", "template_id", "template__name", "preview", "status", "created_at", "finished_at", "error"
+        "id", "template_id", "template__name", "preview", "status", "created_at", "finished_at", "error", "values"
     ).order_by("-created_at", "-id")
     return list(rows[:limit])
 
@@ -226,8 +228,7 @@ def cobrand_usage_for_actor(*, actor, template_id: int | None = None) -> tuple[Q
     made = CobrandDocument.objects.filter(preview=False, status=CobrandStatus.READY)
     if template_id:
         made = made.filter(template_id=template_id)
-    full_name = Concat("requested_by__user__first_name", Value(" "), "requested_by__user__last_name")
-    person = Coalesce(NullIf(Trim(full_name), Value("")), "requested_by__user__email", output_field=CharField())
+    person = person_name("requested_by")
     rows = (
         made.values("partner_id", "partner__display_name", "template_id", "template__name")
         .annotate(documents=Count("id"), last_at=Max("finished_at"), people=ArrayAgg(person, distinct=True))

@@ -354,7 +354,10 @@ def _run(params: dict) -> list[dict]:
         haversine=geo.haversine_sql("l.latitude", "l.longitude", lat="%(lat)s", lon="%(lon)s"),
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        # JIT off for the rest of the page's transaction, in the same round trip: the statement's
+        # estimated cost passes jit_above_cost at a few thousand partners, and compiling it took
+        # ~140 ms of a 190 ms search that runs in 13 ms without (bench/results/marketing-2026-12-05.md).
+        cursor.execute(f"SELECT set_config('jit', 'off', true); {sql}", params)
         return [dict(zip(_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
 
 

@@ -6,7 +6,8 @@ weekly digest, as each person prefers).
   ``MARKETING_MANAGE``): a draft, or published at ``publish_at`` (now, or later: scheduled), until
   ``expires_at`` (after it is published); ``announcement_pin`` and ``announcement_withdraw``
   (expire now; one not shown yet goes back to the drafts). Each writes an event
-  (``ANNOUNCEMENT_PUBLISHED`` when it leaves the drafts, ``ANNOUNCEMENT_CHANGED`` otherwise).
+  (``ANNOUNCEMENT_DRAFTED`` for a new draft, ``ANNOUNCEMENT_PUBLISHED`` when it leaves the drafts
+  or is created to be shown, ``ANNOUNCEMENT_CHANGED`` otherwise).
 * ``announcement_read``: a person opened it; one receipt per person (``INSERT ... ON CONFLICT DO
   NOTHING`` on the ``announcement_read_once`` constraint, so a double click or two tabs write
   one); ``announcements_mark_all_read``; ``announcement_preference_set`` (how the person wants
@@ -20,13 +21,12 @@ weekly digest, as each person prefers).
   read; nothing when there is nothing new.
 
 Delivery and digests are set-based: one query per announcement for its audience (the partner
-side of the audience predicate, ``selectors.announcements.audience_members``), one for the
+side of the audience predicate, ``selectors.audience.audience_members``), one for the
 people due a digest, and ``notify_many``'s bulk inserts; never a query per person.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -35,31 +35,28 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
-from partners.selectors import partner_type_options
 from prm.accounts.models import Membership
-from prm.accounts.roles import PARTNER_ROLES
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation
 from prm.events import texts
 from prm.events.services import changes_apply, event_record
 from prm.notifications.services import Message, notify_many
-from prm.segments import REGION_CHOICES
 from prm.tenancy.time import tenant_zone
-from programs.selectors.tiers import tier_options
 
 from .. import events, notifications
 from ..models import Announcement, AnnouncementPreference, AnnouncementReceipt, DigestFrequency
-from ..permissions import CONTENT_VIEW, MARKETING_MANAGE
+from ..permissions import CONTENT_VIEW, marketing_manage_require
 from ..selectors.announcements import (
     CURRENT,
     DRAFT,
     EXPIRED,
     SCHEDULED,
     announcement_unread_ids,
-    audience_members,
     current_filter,
     state_of,
 )
-from ..selectors.audience import audience_matches
+from ..selectors.audience import audience_matches, audience_members
+from .audience import AudienceChoice, audience_fields
+from .text import typed_text
 
 TITLE_MAX, BODY_MAX = 200, 20_000
 # Announcements delivered per run and tenant (the rest wait five minutes).
@@ -75,67 +72,16 @@ WEEK = timedelta(days=7) - timedelta(hours=1)
 FIRST_WINDOW = {DigestFrequency.DAILY: timedelta(days=1), DigestFrequency.WEEKLY: timedelta(days=7)}
 
 
-@dataclass(frozen=True)
-class AudienceLists:
-    """Whom an announcement is for (``models.Audience``): each list empty means "anyone"."""
-
-    program_ids: tuple[int, ...] = field(default_factory=tuple)
-    tier_ids: tuple[int, ...] = field(default_factory=tuple)
-    partner_type_ids: tuple[int, ...] = field(default_factory=tuple)
-    regions: tuple[str, ...] = field(default_factory=tuple)
-    roles: tuple[str, ...] = field(default_factory=tuple)
-
-    def as_fields(self) -> dict[str, list]:
-        return {
-            "audience_program_ids": sorted(set(self.program_ids)),
-            "audience_tier_ids": sorted(set(self.tier_ids)),
-            "audience_partner_type_ids": sorted(set(self.partner_type_ids)),
-            "audience_regions": sorted(set(self.regions)),
-            "audience_roles": sorted(set(self.roles)),
-        }
-
-    @classmethod
-    def of(cls, announcement: Announcement) -> AudienceLists:
-        return cls(
-            program_ids=tuple(announcement.audience_program_ids),
-            tier_ids=tuple(announcement.audience_tier_ids),
-            partner_type_ids=tuple(announcement.audience_partner_type_ids),
-            regions=tuple(announcement.audience_regions),
-            roles=tuple(announcement.audience_roles),
-        )
-
-
 # --- checks -----------------------------------------------------------------------------------------
 
 
-def _require_manage(actor) -> None:
-    if actor is None or not actor.can(MARKETING_MANAGE):
-        raise NotAllowed(gettext("Only the vendor's admins and channel marketing publish announcements."))
-
-
-def _check_audience(audience: AudienceLists) -> None:
-    """Every id is the tenant's and every value one of the lists' (what the form offers)."""
-    tiers = tier_options()
-    unknown = (
-        set(audience.program_ids) - {tier.program_id for tier in tiers}
-        or set(audience.tier_ids) - {tier.id for tier in tiers}
-        or set(audience.partner_type_ids) - {option.id for option in partner_type_options()}
-        or set(audience.regions) - {value for value, _label in REGION_CHOICES}
-        or set(audience.roles) - {str(role) for role in PARTNER_ROLES}
-    )
-    if unknown:
-        raise PolicyViolation(gettext("The audience names something that does not exist: choose from the lists."))
-
-
-def _check_content(*, title: str, body: str, publish_at: datetime, expires_at: datetime | None) -> None:
-    if not title.strip():
-        raise PolicyViolation(gettext("Give the announcement a title."))
-    if not body.strip():
-        raise PolicyViolation(gettext("Write the announcement's text."))
-    if len(title) > TITLE_MAX or len(body) > BODY_MAX:
-        raise PolicyViolation(gettext("The title or the text is too long."))
+def _content(*, title: str, body: str, publish_at: datetime, expires_at: datetime | None) -> tuple[str, str]:
+    """The title and text, cleaned, once the expiry is checked against the publication."""
+    title = typed_text(title, TITLE_MAX, empty=gettext("Give the announcement a title."), one_line=True)
+    body = typed_text(body, BODY_MAX, empty=gettext("Write the announcement's text."))
     if expires_at is not None and expires_at <= publish_at:
         raise PolicyViolation(gettext("An announcement expires after it is published: choose a later expiry."))
+    return title, body
 
 
 def _check_expiry_ahead(expires_at: datetime | None, now: datetime) -> None:
@@ -174,18 +120,16 @@ def announcement_create(
     pinned: bool = False,
     send_email: bool = False,
     is_draft: bool = False,
-    audience: AudienceLists | None = None,
+    audience: AudienceChoice | None = None,
 ) -> Announcement:
     """A new announcement: a draft, or published at ``publish_at`` (blank: now; later: scheduled)
     until ``expires_at``."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     now = timezone.now()
-    audience = audience or AudienceLists()
     publish_at = publish_at or now
-    title, body = title.strip(), body.strip()
-    _check_content(title=title, body=body, publish_at=publish_at, expires_at=expires_at)
+    title, body = _content(title=title, body=body, publish_at=publish_at, expires_at=expires_at)
     _check_expiry_ahead(expires_at, now)
-    _check_audience(audience)
+    audience_columns = audience_fields(audience)
     announcement = Announcement.objects.create(
         title=title,
         body=body,
@@ -195,9 +139,9 @@ def announcement_create(
         send_email=send_email,
         is_draft=is_draft,
         created_by=actor,
-        **audience.as_fields(),
+        **audience_columns,
     )
-    verb = events.ANNOUNCEMENT_CHANGED if is_draft else events.ANNOUNCEMENT_PUBLISHED
+    verb = events.ANNOUNCEMENT_DRAFTED if is_draft else events.ANNOUNCEMENT_PUBLISHED
     _record(actor, announcement, verb=verb, before="", data={"publish_at": publish_at.isoformat()})
     return announcement
 
@@ -214,12 +158,12 @@ def announcement_update(
     pinned: bool,
     send_email: bool,
     is_draft: bool,
-    audience: AudienceLists,
+    audience: AudienceChoice | None,
 ) -> Announcement:
     """Change an announcement. A draft published now (its time passed, or blank) is published at
     this moment, so it reads as new. E-mails already sent are not sent again: an announcement is
     delivered once (``delivered_at``), whatever changes afterwards."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     announcement = _lock(announcement)
     now = timezone.now()
     before = state_of(announcement, now)
@@ -227,11 +171,9 @@ def announcement_update(
     publish_at = publish_at or announcement.publish_at
     if publishing and publish_at <= now:
         publish_at = now
-    title, body = title.strip(), body.strip()
-    _check_content(title=title, body=body, publish_at=publish_at, expires_at=expires_at)
+    title, body = _content(title=title, body=body, publish_at=publish_at, expires_at=expires_at)
     if expires_at != announcement.expires_at:
         _check_expiry_ahead(expires_at, now)
-    _check_audience(audience)
     changes = {
         "title": title,
         "body": body,
@@ -240,7 +182,7 @@ def announcement_update(
         "pinned": pinned,
         "send_email": send_email,
         "is_draft": is_draft,
-        **audience.as_fields(),
+        **audience_fields(audience),
     }
     diff = changes_apply(instance=announcement, changes=changes)
     if not diff:
@@ -255,7 +197,7 @@ def announcement_update(
 def announcement_pin(*, actor: Membership, announcement: Announcement, pinned: bool = True) -> Announcement:
     """Pin an announcement to the top of the portal's lists (``pinned=False``: unpin). Pinning a
     pinned one changes nothing (a double click)."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     announcement = _lock(announcement)
     if announcement.pinned == pinned:
         return announcement
@@ -276,7 +218,7 @@ def announcement_pin(*, actor: Membership, announcement: Announcement, pinned: b
 def announcement_withdraw(*, actor: Membership, announcement: Announcement) -> Announcement:
     """Stop showing an announcement: a current one expires now; a scheduled one, not shown yet,
     goes back to the drafts (its expiry could not come before its publication)."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     announcement = _lock(announcement)
     now = timezone.now()
     before = state_of(announcement, now)

@@ -48,31 +48,21 @@ from prm.tenancy.scope import step_out_to_tenant
 
 from .. import events, notifications
 from ..models import Asset, Campaign, CampaignAsset, CampaignParticipation, PublishStatus
-from ..permissions import CAMPAIGN_JOIN, MARKETING_MANAGE
+from ..permissions import CAMPAIGN_JOIN, marketing_manage_require
+from .audience import AudienceChoice, audience_fields
+from .text import typed_text
 
 NAME_MAX, CODE_MAX, SUMMARY_MAX = 160, 60, 300
 DESCRIPTION_MAX = 20_000
 SUBJECT_MAX, BODY_MAX = 200, 10_000
 # A campaign is a box a partner opens, not a library: a few dozen assets at most.
 ASSETS_MAX = 30
-AUDIENCE_FIELDS = (
-    "audience_program_ids",
-    "audience_tier_ids",
-    "audience_partner_type_ids",
-    "audience_regions",
-    "audience_roles",
-)
 # Every e-mail placeholder, and the pattern that finds one ("{{ partner }}", "{{partner}}").
 PLACEHOLDERS = ("partner", "contact", "website")
 PLACEHOLDER = re.compile(r"\{\{\s*(partner|contact|website)\s*\}\}")
 
 
 # --- who ------------------------------------------------------------------------------------------
-
-
-def _require_manager(actor) -> None:
-    if actor is None or actor.partner_id is not None or not actor.can(MARKETING_MANAGE):
-        raise NotAllowed(gettext("Only the vendor's admins and channel marketing manage campaigns."))
 
 
 def _require_joiner(actor) -> None:
@@ -100,20 +90,6 @@ def campaign_team(partner_id: int) -> list[Membership]:
 
 
 # --- cleaning -------------------------------------------------------------------------------------
-
-
-def _text(value: str, limit: int, *, empty: str | None = None, one_line: bool = False) -> str:
-    value = (value or "").strip()
-    if one_line:
-        value = " ".join(value.split())
-    if not value and empty is not None:
-        raise PolicyViolation(empty)
-    if len(value) > limit:
-        raise PolicyViolation(
-            gettext("At most %(limit)s characters, please (this has %(count)s).")
-            % {"limit": limit, "count": len(value)}
-        )
-    return value
 
 
 def clean_code(code: str) -> str:
@@ -144,11 +120,6 @@ def _clean_cost(cost) -> Decimal | None:
     if cost < 0:
         raise PolicyViolation(gettext("A suggested cost is zero or more."))
     return cost
-
-
-def _clean_audience(audience: dict | None) -> dict:
-    audience = audience or {}
-    return {name: sorted(set(audience.get(name) or [])) for name in AUDIENCE_FIELDS}
 
 
 def _refuse_taken(code: str, exclude_id: int | None = None) -> None:
@@ -187,20 +158,20 @@ def _details(
     email_body: str,
     fund_type: MdfActivityType | None,
     suggested_cost,
-    audience: dict | None,
+    audience: AudienceChoice | None,
 ) -> dict:
     _clean_dates(starts_on, ends_on)
     return {
-        "name": _text(name, NAME_MAX, empty=gettext("Give the campaign a name."), one_line=True),
-        "summary": _text(summary, SUMMARY_MAX, one_line=True),
-        "description": _text(description, DESCRIPTION_MAX),
+        "name": typed_text(name, NAME_MAX, empty=gettext("Give the campaign a name."), one_line=True),
+        "summary": typed_text(summary, SUMMARY_MAX, one_line=True),
+        "description": typed_text(description, DESCRIPTION_MAX),
         "starts_on": starts_on,
         "ends_on": ends_on,
-        "email_subject": _text(email_subject, SUBJECT_MAX, one_line=True),
-        "email_body": _text(email_body, BODY_MAX),
+        "email_subject": typed_text(email_subject, SUBJECT_MAX, one_line=True),
+        "email_body": typed_text(email_body, BODY_MAX),
         "fund_type": fund_type,
         "suggested_cost": _clean_cost(suggested_cost),
-        **_clean_audience(audience),
+        **audience_fields(audience),
     }
 
 
@@ -232,10 +203,10 @@ def campaign_create(
     email_body: str = "",
     fund_type: MdfActivityType | None = None,
     suggested_cost=None,
-    audience: dict | None = None,
+    audience: AudienceChoice | None = None,
 ) -> Campaign:
     """A draft campaign; its assets are bundled and it is published next."""
-    _require_manager(actor)
+    marketing_manage_require(actor)
     assert_same_tenant(actor, fund_type)
     code = clean_code(code)
     fields = _details(
@@ -290,12 +261,12 @@ def campaign_update(
     email_body: str = "",
     fund_type: MdfActivityType | None = None,
     suggested_cost=None,
-    audience: dict | None = None,
+    audience: AudienceChoice | None = None,
 ) -> CampaignChange:
     """A campaign's details, in draft or running (closed: refused). The code changes only while
     the campaign is a draft that no lead or deal cites: partners and imports cite it from the
     moment it is published, and a lead or deal citing the old code would lose its campaign."""
-    _require_manager(actor)
+    marketing_manage_require(actor)
     assert_same_tenant(actor, campaign, fund_type)
     campaign = _lock(campaign)
     _refuse_closed(campaign)
@@ -351,7 +322,7 @@ def campaign_set_assets(*, actor, campaign: Campaign, asset_ids: list[int]) -> l
     """The campaign's assets, in this order (the ids of library assets of the tenant; an id given
     twice counts once, where it first appears). Archived assets are refused; partners see only the
     assets published for them (the library's audience and validity decide)."""
-    _require_manager(actor)
+    marketing_manage_require(actor)
     assert_same_tenant(actor, campaign)
     campaign = _lock(campaign)
     _refuse_closed(campaign)
@@ -388,7 +359,7 @@ def campaign_set_assets(*, actor, campaign: Campaign, asset_ids: list[int]) -> l
 def campaign_publish(*, actor, campaign: Campaign) -> Campaign:
     """Partners in the audience see the campaign and may join it; its code is frozen from now on.
     It needs the e-mail partners personalise."""
-    _require_manager(actor)
+    marketing_manage_require(actor)
     assert_same_tenant(actor, campaign)
     campaign = _lock(campaign)
     if campaign.status == PublishStatus.PUBLISHED:
@@ -417,7 +388,7 @@ def campaign_publish(*, actor, campaign: Campaign) -> Campaign:
 def campaign_close(*, actor, campaign: Campaign) -> Campaign:
     """The campaign ends: nobody joins any more; the partners that joined keep its page and their
     figures, and leads and deals citing it are still attributed to it."""
-    _require_manager(actor)
+    marketing_manage_require(actor)
     assert_same_tenant(actor, campaign)
     campaign = _lock(campaign)
     if campaign.status == PublishStatus.ARCHIVED:
@@ -455,8 +426,8 @@ class MdfAsk:
 
 
 def _clean_email(subject: str, body: str) -> tuple[str, str]:
-    subject = _text(subject, SUBJECT_MAX, empty=gettext("Give the e-mail a subject."), one_line=True)
-    body = _text(body, BODY_MAX, empty=gettext("Write the e-mail's text."))
+    subject = typed_text(subject, SUBJECT_MAX, empty=gettext("Give the e-mail a subject."), one_line=True)
+    body = typed_text(body, BODY_MAX, empty=gettext("Write the e-mail's text."))
     return subject, body
 
 

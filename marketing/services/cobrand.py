@@ -41,11 +41,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop, pgettext
 
-from prm.accounts.roles import PARTNER_ROLES
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation
 from prm.events.services import event_record, outbox_enqueue
 from prm.notifications.services import notify
-from prm.segments import REGION_CHOICES
 from prm.tenancy.models import Tenant
 from prm.web.files import document_kind
 
@@ -59,8 +57,10 @@ from ..models import (
     PublishStatus,
 )
 from ..pdf_cobrand import Box, PageBox, read_template, render_cobranded, template_pages
-from ..permissions import COBRAND_MAKE, MARKETING_MANAGE
-from ..selectors.audience import audience_filter
+from ..permissions import COBRAND_MAKE, marketing_manage_require
+from ..selectors.audience import AUDIENCE_FIELDS, audience_filter
+from .audience import AudienceChoice, audience_fields
+from .text import typed_text
 
 if TYPE_CHECKING:
     from ..selectors.cobrand import Brand
@@ -76,13 +76,6 @@ PENDING_MAX = 5
 MULTILINE_KINDS = (AreaKind.CONTACT, AreaKind.TEXT)
 # The snapshot's key for the company's name (the fallback of a logo area without a logo).
 COMPANY_KEY = "company"
-AUDIENCE_FIELDS = (
-    "audience_program_ids",
-    "audience_tier_ids",
-    "audience_partner_type_ids",
-    "audience_regions",
-    "audience_roles",
-)
 MAKE_FAILED = gettext_noop(
     "The PDF could not be made from this template. Try again later; if it fails again, tell the vendor."
 )
@@ -115,11 +108,6 @@ class AreaInput:
 # --- guards and cleaning ----------------------------------------------------------------------------
 
 
-def _require_manage(actor) -> None:
-    if actor is None or not actor.is_staff_member or not actor.can(MARKETING_MANAGE):
-        raise NotAllowed(gettext("Only the vendor's admins and marketing people change co-brand templates."))
-
-
 def _require_make(actor) -> None:
     if actor is None or not actor.is_partner_user or not actor.can(COBRAND_MAKE):
         raise NotAllowed(gettext("Your role does not let you make co-branded documents."))
@@ -137,39 +125,8 @@ def clean_text(value: str, *, multiline: bool) -> str:
 
 
 def _clean_name(name: str, description: str) -> tuple[str, str]:
-    name = " ".join((name or "").split())
-    if not name:
-        raise PolicyViolation(gettext("Give the template a name."))
-    if len(name) > NAME_MAX:
-        raise PolicyViolation(gettext("A name has at most %(limit)s characters.") % {"limit": NAME_MAX})
-    description = (description or "").strip()
-    if len(description) > DESCRIPTION_MAX:
-        raise PolicyViolation(gettext("A description has at most %(limit)s characters.") % {"limit": DESCRIPTION_MAX})
-    return name, description
-
-
-def _clean_audience(actor, audience: dict | None) -> dict:
-    """The audience lists, each checked against what the tenant has (programs, tiers and partner
-    types of this tenant, known regions, partner roles)."""
-    from partners.selectors import partner_type_options
-    from programs.selectors.tiers import program_list_for_actor, tier_options
-
-    audience = audience or {}
-    unknown = set(audience) - set(AUDIENCE_FIELDS)
-    if unknown:
-        raise ValueError(f"not an audience field: {sorted(unknown)}")
-    cleaned = {name: sorted({value for value in audience.get(name) or []}) for name in AUDIENCE_FIELDS}
-    known = {
-        "audience_program_ids": lambda: {program.pk for program in program_list_for_actor(actor=actor)},
-        "audience_tier_ids": lambda: {tier.id for tier in tier_options()},
-        "audience_partner_type_ids": lambda: {option.id for option in partner_type_options()},
-        "audience_regions": lambda: {code for code, _label in REGION_CHOICES},
-        "audience_roles": lambda: {str(role) for role in PARTNER_ROLES},
-    }
-    for name, values in cleaned.items():
-        if values and not set(values) <= known[name]():
-            raise PolicyViolation(gettext("Choose the audience from the lists offered."))
-    return cleaned
+    name = typed_text(name, NAME_MAX, empty=gettext("Give the template a name."), one_line=True)
+    return name, typed_text(description, DESCRIPTION_MAX)
 
 
 def _read_upload(file) -> tuple[PageBox, ...]:
@@ -253,12 +210,12 @@ def _lock(template: CobrandTemplate) -> CobrandTemplate:
     return CobrandTemplate.objects.select_for_update().get(pk=template.pk)
 
 
-def _changed(actor, template: CobrandTemplate, message: str, **data) -> None:
+def _changed(actor, template: CobrandTemplate, message: str, *, verb=events.COBRAND_TEMPLATE_CHANGED, **data) -> None:
     """The template's change event: ``message`` a ``gettext_noop``'d id taking ``%(template)s``."""
     event_record(
         actor=actor,
         target=template,
-        verb=events.COBRAND_TEMPLATE_CHANGED,
+        verb=verb,
         message=message,
         params={"template": template.name},
         data=data,
@@ -275,10 +232,10 @@ def _delete_file_after_commit(storage, name: str) -> None:
 
 @transaction.atomic
 def cobrand_template_create(
-    *, actor, name: str, file, description: str = "", audience: dict | None = None
+    *, actor, name: str, file, description: str = "", audience: AudienceChoice | None = None
 ) -> CobrandTemplate:
     """A draft template from an uploaded PDF; its areas come next, then publication."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     name, description = _clean_name(name, description)
     pages = _read_upload(file)
     template = CobrandTemplate(
@@ -287,25 +244,32 @@ def cobrand_template_create(
         page_count=len(pages),
         page_width=pages[0].width,
         page_height=pages[0].height,
-        **_clean_audience(actor, audience),
+        **audience_fields(audience),
     )
     template.file.save("template.pdf", file, save=False)
     template.save()
-    _changed(actor, template, gettext_noop("%(template)s added as a draft."), pages=len(pages))
+    drafted = gettext_noop("%(template)s added as a draft.")
+    _changed(actor, template, drafted, verb=events.COBRAND_TEMPLATE_DRAFTED, pages=len(pages))
     return template
 
 
 @transaction.atomic
 def cobrand_template_update(
-    *, actor, template: CobrandTemplate, name: str, description: str = "", audience: dict | None = None, file=None
+    *,
+    actor,
+    template: CobrandTemplate,
+    name: str,
+    description: str = "",
+    audience: AudienceChoice | None = None,
+    file=None,
 ) -> CobrandTemplate:
     """A template's name, description and audience, and optionally a new PDF: refused when an area
     would fall off the new pages (move or delete it first)."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     template = _lock(template)
     name, description = _clean_name(name, description)
     template.name, template.description = name, description
-    for field, values in _clean_audience(actor, audience).items():
+    for field, values in audience_fields(audience).items():
         setattr(template, field, values)
     fields = ["name", "description", *AUDIENCE_FIELDS, "updated_at"]
     data = {}
@@ -332,7 +296,7 @@ def cobrand_template_update(
 @transaction.atomic
 def cobrand_template_publish(*, actor, template: CobrandTemplate) -> CobrandTemplate:
     """Offer the template to its audience (a draft's first time, or an archived one again)."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     template = _lock(template)
     if template.status == PublishStatus.PUBLISHED:
         raise InvalidTransition(gettext("This template is already published."))
@@ -356,7 +320,7 @@ def cobrand_template_publish(*, actor, template: CobrandTemplate) -> CobrandTemp
 @transaction.atomic
 def cobrand_template_archive(*, actor, template: CobrandTemplate) -> CobrandTemplate:
     """Stop offering the template; documents already made stay with their partners."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     template = _lock(template)
     if template.status == PublishStatus.ARCHIVED:
         raise InvalidTransition(gettext("This template is already archived."))
@@ -416,7 +380,7 @@ def _apply(area: CobrandArea, values: AreaInput) -> None:
 @transaction.atomic
 def cobrand_area_add(*, actor, template: CobrandTemplate, area: AreaInput) -> CobrandArea:
     """A new area on a page of the template, inside the page."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     template = _lock(template)
     if template.status == PublishStatus.ARCHIVED:
         raise InvalidTransition(gettext("This template is archived: publish it again to change its areas."))
@@ -432,7 +396,7 @@ def cobrand_area_add(*, actor, template: CobrandTemplate, area: AreaInput) -> Co
 @transaction.atomic
 def cobrand_area_update(*, actor, area: CobrandArea, values: AreaInput) -> CobrandArea:
     """An area moved, resized or restyled (still inside its page)."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     template = _lock(area.template)
     if template.status == PublishStatus.ARCHIVED:
         raise InvalidTransition(gettext("This template is archived: publish it again to change its areas."))
@@ -448,7 +412,7 @@ def cobrand_area_update(*, actor, area: CobrandArea, values: AreaInput) -> Cobra
 @transaction.atomic
 def cobrand_area_delete(*, actor, area: CobrandArea) -> CobrandTemplate:
     """Take an area off the template (documents already made keep what they show)."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     template = _lock(area.template)
     if template.status == PublishStatus.ARCHIVED:
         raise InvalidTransition(gettext("This template is archived: publish it again to change its areas."))

@@ -34,17 +34,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
-from partners.models import PartnerType
-from prm.accounts.models import Membership
-from prm.accounts.roles import PARTNER_ROLES, MembershipKind
 from prm.errors import NotAllowed, PolicyViolation, assert_same_tenant
 from prm.events.services import changes_apply, event_record
 from prm.memo import reference_changed
 from prm.notifications.services import notify
-from prm.segments import REGION_CHOICES
 from prm.tenancy.time import tenant_today
 from prm.web.files import document_kind
-from programs.models import Enrollment, Program, Tier
 
 from .. import events, notifications
 from ..models import (
@@ -58,8 +53,10 @@ from ..models import (
     LibraryVisit,
     PublishStatus,
 )
-from ..permissions import CONTENT_VIEW, MARKETING_MANAGE
-from ..selectors.audience import audience_matches
+from ..permissions import CONTENT_VIEW, marketing_manage_require
+from ..selectors.audience import audience_matches, audience_members
+from .audience import EVERYONE, AudienceChoice, audience_fields
+from .text import typed_text
 
 TITLE_MAX, DESCRIPTION_MAX, TERMS_MAX, NOTES_MAX = 200, 20_000, 20_000, 2_000
 FOLDER_NAME_MAX, URL_MAX, FILENAME_MAX = 120, 500, 200
@@ -69,30 +66,6 @@ TAG_MAX, TAGS_MAX = 40, 20
 VISIT_GAP = timedelta(minutes=30)
 # What an upload that is no document is told (``prm.web.files.document_kind``'s refusal).
 NOT_AN_ASSET_FILE = gettext_lazy("Upload a PDF, PNG or JPEG file: other formats cannot be offered for download.")
-
-
-@dataclass(frozen=True)
-class AudienceChoice:
-    """Whom an asset is for (``models.Audience``): each list empty means "anyone"."""
-
-    program_ids: tuple[int, ...] = ()
-    tier_ids: tuple[int, ...] = ()
-    partner_type_ids: tuple[int, ...] = ()
-    regions: tuple[str, ...] = ()
-    roles: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, obj) -> AudienceChoice:
-        return cls(
-            program_ids=tuple(obj.audience_program_ids),
-            tier_ids=tuple(obj.audience_tier_ids),
-            partner_type_ids=tuple(obj.audience_partner_type_ids),
-            regions=tuple(obj.audience_regions),
-            roles=tuple(obj.audience_roles),
-        )
-
-
-EVERYONE = AudienceChoice()
 
 
 @dataclass(frozen=True)
@@ -118,11 +91,6 @@ class Published:
 # --- who may ------------------------------------------------------------------------------------------
 
 
-def _require_manage(actor) -> None:
-    if actor is None or not actor.can(MARKETING_MANAGE):
-        raise NotAllowed(gettext("Only the vendor's admins and marketing team manage the content library."))
-
-
 def asset_is_available(asset: Asset, actor, *, today: date, enrolments=None) -> bool:
     """Whether a partner user may see ``asset`` today: published, within its validity, and in its
     audience (the Python twin of ``selectors.library.available_filter``)."""
@@ -146,15 +114,6 @@ def asset_require(actor, asset: Asset, *, today: date | None = None) -> None:
 # --- cleaning -----------------------------------------------------------------------------------------
 
 
-def _text(value: str, limit: int, *, empty: str = "") -> str:
-    value = (value or "").strip()
-    if not value and empty:
-        raise PolicyViolation(empty)
-    if len(value) > limit:
-        raise PolicyViolation(gettext("At most %(limit)s characters, please.") % {"limit": limit})
-    return value
-
-
 def clean_tags(tags) -> list[str]:
     """Tags as typed, spaces tidied, duplicates (ignoring case) dropped, in their first order."""
     kept: dict[str, str] = {}
@@ -172,41 +131,13 @@ def clean_tags(tags) -> list[str]:
     return list(kept.values())
 
 
-def _ids(values) -> list[int]:
-    return sorted({int(value) for value in values or ()})
-
-
-def _audience_fields(audience: AudienceChoice) -> dict:
-    """The audience columns of ``audience``, checked: the programs, tiers and partner types are
-    the tenant's (the scope's manager finds no other tenant's), the regions and roles known."""
-    programs, tiers, types = _ids(audience.program_ids), _ids(audience.tier_ids), _ids(audience.partner_type_ids)
-    regions = sorted(set(audience.regions or ()))
-    roles = sorted(set(audience.roles or ()))
-    unknown = (
-        (programs and Program.objects.filter(pk__in=programs).count() != len(programs))
-        or (tiers and Tier.objects.filter(pk__in=tiers).count() != len(tiers))
-        or (types and PartnerType.objects.filter(pk__in=types).count() != len(types))
-        or not set(regions) <= {code for code, _label in REGION_CHOICES}
-        or not set(roles) <= set(PARTNER_ROLES)
-    )
-    if unknown:
-        raise PolicyViolation(gettext("Choose the audience from the lists offered."), code="audience_unknown")
-    return {
-        "audience_program_ids": programs,
-        "audience_tier_ids": tiers,
-        "audience_partner_type_ids": types,
-        "audience_regions": regions,
-        "audience_roles": roles,
-    }
-
-
 def _validity(valid_from: date | None, valid_until: date | None) -> None:
     if valid_from and valid_until and valid_until < valid_from:
         raise PolicyViolation(gettext("The validity ends on or after the day it starts."), code="asset_validity")
 
 
 def _terms(requires_terms: bool, terms: str) -> str:
-    terms = _text(terms, TERMS_MAX)
+    terms = typed_text(terms, TERMS_MAX)
     if requires_terms and not terms:
         raise PolicyViolation(
             gettext("Write the terms people accept before downloading, or untick the box."), code="asset_terms"
@@ -215,7 +146,7 @@ def _terms(requires_terms: bool, terms: str) -> str:
 
 
 def _address(url: str) -> str:
-    url = _text(url, URL_MAX, empty=gettext("Give the address of the link or video."))
+    url = typed_text(url, URL_MAX, empty=gettext("Give the address of the link or video."))
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError as error:
@@ -266,7 +197,7 @@ def _stored_file(file) -> tuple[object, str, int]:
 
 def _new_version(actor, asset: Asset, *, file=None, url: str = "", notes: str = "") -> AssetVersion:
     """The next version of the (locked) asset: a document for a file asset, an address otherwise."""
-    notes = _text(notes, NOTES_MAX)
+    notes = typed_text(notes, NOTES_MAX)
     fields: dict = {"notes": notes}
     if asset.kind == AssetKind.FILE:
         fields["file"], fields["filename"], fields["size"] = _stored_file(file)
@@ -284,7 +215,7 @@ def _lock(asset: Asset) -> Asset:
 
 
 def _folder_name(name: str, parent: AssetFolder | None, *, exclude_id: int | None = None) -> str:
-    name = _text(name, FOLDER_NAME_MAX, empty=gettext("Give the folder a name."))
+    name = typed_text(name, FOLDER_NAME_MAX, empty=gettext("Give the folder a name."))
     twins = AssetFolder.objects.filter(parent=parent, name__iexact=name)
     if exclude_id is not None:
         twins = twins.exclude(pk=exclude_id)
@@ -298,7 +229,7 @@ def _folder_name(name: str, parent: AssetFolder | None, *, exclude_id: int | Non
 @transaction.atomic
 def folder_create(*, actor, name: str, parent: AssetFolder | None = None) -> AssetFolder:
     """A new folder of the library (under ``parent``, or at the top)."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     parent = _folder(actor, parent)
     name = _folder_name(name, parent)
     try:
@@ -315,7 +246,7 @@ def folder_create(*, actor, name: str, parent: AssetFolder | None = None) -> Ass
 @transaction.atomic
 def folder_rename(*, actor, folder: AssetFolder, name: str) -> AssetFolder:
     """A folder's new name (its assets stay in it)."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     folder = AssetFolder.objects.select_for_update().get(pk=folder.pk)
     name = _folder_name(name, folder.parent, exclude_id=folder.pk)
     if name == folder.name:
@@ -350,23 +281,23 @@ def asset_create(
 ) -> Asset:
     """A new asset, a draft, with its first version (``file`` for a file, ``url`` for a link or a
     video); published by ``asset_publish``."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     if kind not in AssetKind.values:
         raise PolicyViolation(gettext("Choose what the asset is: a file, a link or a video."))
     _validity(valid_from, valid_until)
     asset = Asset.objects.create(
-        title=_text(title, TITLE_MAX, empty=gettext("Give the asset a title.")),
+        title=typed_text(title, TITLE_MAX, empty=gettext("Give the asset a title.")),
         kind=kind,
-        description=_text(description, DESCRIPTION_MAX),
+        description=typed_text(description, DESCRIPTION_MAX),
         tags=clean_tags(tags),
         folder=_folder(actor, folder),
         valid_from=valid_from,
         valid_until=valid_until,
         requires_terms=bool(requires_terms),
         terms=_terms(requires_terms, terms),
-        language=_text(language, 8),
+        language=typed_text(language, 8),
         created_by=actor,
-        **_audience_fields(audience),
+        **audience_fields(audience),
     )
     version = _new_version(actor, asset, file=file, url=url, notes=notes)
     asset.current_version = version
@@ -375,11 +306,11 @@ def asset_create(
     event_record(
         actor=actor,
         target=asset,
-        verb=events.ASSET_CHANGED,
+        verb=events.ASSET_DRAFTED,
         to_state=asset.status,
         message=gettext_noop("%(asset)s created as a draft."),
         params={"asset": asset.title},
-        data={"created": True, "kind": kind, "version": version.number},
+        data={"kind": kind, "version": version.number},
     )
     return asset
 
@@ -402,21 +333,21 @@ def asset_update(
 ) -> AssetChange:
     """An asset's words, place, audience, validity and terms (its kind and versions stay).
     Nothing changed: nothing happens. New terms clear the acceptances given so far."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     asset = _lock(asset)
     _validity(valid_from, valid_until)
     folder = _folder(actor, folder)
     new = {
-        "title": _text(title, TITLE_MAX, empty=gettext("Give the asset a title.")),
-        "description": _text(description, DESCRIPTION_MAX),
+        "title": typed_text(title, TITLE_MAX, empty=gettext("Give the asset a title.")),
+        "description": typed_text(description, DESCRIPTION_MAX),
         "tags": clean_tags(tags),
         "folder_id": folder.pk if folder else None,
         "valid_from": valid_from,
         "valid_until": valid_until,
         "requires_terms": bool(requires_terms),
         "terms": _terms(requires_terms, terms),
-        "language": _text(language, 8),
-        **_audience_fields(audience),
+        "language": typed_text(language, 8),
+        **audience_fields(audience),
     }
     diff = changes_apply(instance=asset, changes=new)
     if not diff:
@@ -442,7 +373,7 @@ def asset_update(
 def asset_version_add(*, actor, asset: Asset, file=None, url: str = "", notes: str = "") -> AssetVersion:
     """A new version of an asset: it becomes the current one (what new downloads get); the
     earlier versions stay in its history."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     asset = _lock(asset)
     version = _new_version(actor, asset, file=file, url=url, notes=notes)
     asset.current_version = version
@@ -464,7 +395,7 @@ def asset_publish(*, actor, asset: Asset, notify_audience: bool = False) -> Publ
     """Publish a draft (or an archived asset again): partner users in its audience see it within
     its validity. ``notify_audience``: they are told (in the portal, and by e-mail as each one
     chose), once it is valid. Already published: nothing happens."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     asset = _lock(asset)
     if asset.status == PublishStatus.PUBLISHED:
         return Published(asset=asset)
@@ -494,7 +425,7 @@ def asset_publish(*, actor, asset: Asset, notify_audience: bool = False) -> Publ
         return Published(asset=asset, visible_from=asset.valid_from)
     notified = 0
     if notify_audience:
-        recipients = audience_members(asset)
+        recipients = list(audience_members(asset).select_related("user").order_by("pk"))
         notify(
             recipients=recipients,
             kind=notifications.ASSET_NEW,
@@ -512,7 +443,7 @@ def asset_publish(*, actor, asset: Asset, notify_audience: bool = False) -> Publ
 def asset_archive(*, actor, asset: Asset) -> Asset:
     """Withdraw an asset from the portal (its history and usage stay; it can be published again).
     Already archived: nothing happens."""
-    _require_manage(actor)
+    marketing_manage_require(actor)
     asset = _lock(asset)
     if asset.status == PublishStatus.ARCHIVED:
         return asset
@@ -529,25 +460,6 @@ def asset_archive(*, actor, asset: Asset) -> Asset:
         params={"asset": asset.title},
     )
     return asset
-
-
-def audience_members(obj) -> list[Membership]:
-    """The active partner users ``obj``'s audience holds (``models.Audience``): the reverse of
-    ``selectors.audience.audience_filter``, in one query."""
-    members = Membership.objects.filter(kind=MembershipKind.PARTNER, is_active=True, partner__isnull=False)
-    if obj.audience_roles:
-        members = members.filter(role__in=obj.audience_roles)
-    if obj.audience_partner_type_ids:
-        members = members.filter(partner__partner_type_id__in=obj.audience_partner_type_ids)
-    if obj.audience_regions:
-        members = members.filter(partner__regions_served__overlap=list(obj.audience_regions))
-    if obj.audience_program_ids:
-        enrolled = Enrollment.objects.filter(program_id__in=obj.audience_program_ids).values("partner_id")
-        members = members.filter(partner_id__in=enrolled)
-    if obj.audience_tier_ids:
-        holding = Enrollment.objects.filter(tier_id__in=obj.audience_tier_ids).values("partner_id")
-        members = members.filter(partner_id__in=holding)
-    return list(members.select_related("user").order_by("pk"))
 
 
 # --- partner users ------------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ from programs.selectors.policies import product_line_options
 
 from .. import events, notifications
 from ..models import LocatorSettings, ProfileStatus, PublicProfile
-from ..permissions import MARKETING_MANAGE, PROFILE_MANAGE
+from ..permissions import PROFILE_MANAGE, marketing_manage_require
 from ..selectors.locator import profile_completeness
 
 HEADLINE_MAX = 160
@@ -283,11 +283,6 @@ def profile_confirm(*, actor) -> PublicProfile:
 # --- the vendor -------------------------------------------------------------------------------------
 
 
-def _require_vendor(actor) -> None:
-    if actor is None or not actor.is_staff_member or not actor.can(MARKETING_MANAGE):
-        raise NotAllowed(gettext("Only the vendor's admins and marketing people configure the partner locator."))
-
-
 def frame_ancestors_clean(value) -> list[str]:
     """The sites that may embed the locator: https origins (``https://www.example.com``, a port,
     ``https://*.example.com`` for every subdomain), one per line or as a list; duplicates and a
@@ -328,7 +323,7 @@ def locator_settings_save(
     weight_completeness: int = 10,
 ) -> LocatorSettings:
     """The tenant's locator settings (one row, created the first time)."""
-    _require_vendor(actor)
+    marketing_manage_require(actor)
     origins = frame_ancestors_clean(frame_ancestors)
     if not 1 <= int(confirm_every_months) <= 60:
         raise PolicyViolation(gettext("Profiles are confirmed every 1 to 60 months."))
@@ -360,7 +355,7 @@ def locator_settings_save(
 def profile_feature(*, actor, profile: PublicProfile, featured: bool) -> PublicProfile:
     """Feature a partner (sponsored placement: first in the results, labelled) or stop. Featuring
     needs the settings' featured placement; stopping is always possible."""
-    _require_vendor(actor)
+    marketing_manage_require(actor)
     assert_same_tenant(actor, profile)
     profile = PublicProfile.objects.select_for_update().select_related("partner").get(pk=profile.pk)
     featured = bool(featured)

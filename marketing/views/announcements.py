@@ -20,12 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views import View
 
-from partners.selectors import partner_type_options
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
-from prm.accounts.roles import Role
-from prm.segments import REGION_CHOICES
 from prm.web.views import ServiceView, paginate, query_without_page, url_pattern
-from programs.selectors.tiers import tier_options
 
 from ..forms_announcements import AnnouncementFilterForm, AnnouncementForm, PreferenceForm
 from ..models import DigestFrequency
@@ -43,8 +39,8 @@ from ..selectors.announcements import (
     announcement_receipts,
     state_of,
 )
+from ..selectors.audience import audience_labels, audience_options
 from ..services.announcements import (
-    AudienceLists,
     announcement_create,
     announcement_pin,
     announcement_preference_set,
@@ -141,38 +137,6 @@ class AnnouncementSettingsView(ServiceView):
 # --- the back office ----------------------------------------------------------------------------------
 
 
-def _names() -> dict:
-    """Names of the audience's ids and values, from the tenant's memoised reference data."""
-    tiers = tier_options()
-    return {
-        "audience_program_ids": {tier.program_id: tier.program_name for tier in tiers},
-        "audience_tier_ids": {tier.id: tier.label for tier in tiers},
-        "audience_partner_type_ids": {option.id: option.name for option in partner_type_options()},
-        "audience_regions": dict(REGION_CHOICES),
-        "audience_roles": {role.value: role.label for role in Role},
-    }
-
-
-AUDIENCE_LABELS = {
-    "audience_program_ids": gettext_lazy("Programs"),
-    "audience_tier_ids": gettext_lazy("Tiers"),
-    "audience_partner_type_ids": gettext_lazy("Partner types"),
-    "audience_regions": gettext_lazy("Regions"),
-    "audience_roles": gettext_lazy("Partner roles"),
-}
-
-
-def audience_text(row, names: dict) -> list[tuple[str, str]]:
-    """(what, which) per audience list that narrows it ("Tiers", "Resell Gold"); none: everyone."""
-    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-    shown = []
-    for name, label in AUDIENCE_LABELS.items():
-        values = get(name) or []
-        if values:
-            shown.append((str(label), ", ".join(str(names[name].get(value, value)) for value in values)))
-    return shown
-
-
 class OfficeAnnouncementsView(MemberRequiredMixin, View):
     """Every announcement, pinned ones first, then the newest: state, audience, readers."""
 
@@ -183,12 +147,12 @@ class OfficeAnnouncementsView(MemberRequiredMixin, View):
         rows, counted = announcement_office_list(actor=self.actor, state=filter_form.value())
         page = paginate(request, rows, count_from=counted)
         detail = url_pattern("office:announcement", "announcement_id")
-        names, now = _names(), timezone.now()
+        options, now = audience_options(), timezone.now()
         for row in page.object_list:
             row["url"] = detail(row["id"])
             row["state"] = state = state_of(row, now)
             row["state_label"] = STATE_LABELS[state]
-            row["audience"] = audience_text(row, names)
+            row["audience"] = audience_labels(row, options=options)
         context = {
             "filter_form": filter_form,
             "page": page,
@@ -206,7 +170,7 @@ def _detail_context(request, actor, announcement_id: int) -> dict:
         "announcement": announcement,
         "state": state,
         "state_label": STATE_LABELS[state],
-        "audience": audience_text(announcement, _names()),
+        "audience": audience_labels(announcement),
         "receipts": paginate(request, rows, count_from=counted),
         "query": query_without_page(request),
         "may_manage": actor.can(MARKETING_MANAGE),
@@ -223,10 +187,6 @@ class OfficeAnnouncementView(MemberRequiredMixin, View):
         return render(request, f"{T}office_detail.html", _detail_context(request, self.actor, announcement_id))
 
 
-def _form(data=None, **kwargs) -> AnnouncementForm:
-    return AnnouncementForm(data, tiers=tier_options(), partner_types=partner_type_options(), **kwargs)
-
-
 class AnnouncementCreateView(ServiceView):
     """A new announcement: published now, scheduled, or kept as a draft."""
 
@@ -234,23 +194,13 @@ class AnnouncementCreateView(ServiceView):
     invalid_message = gettext_lazy("The announcement was not saved: correct the fields marked below.")
 
     def get_form(self):
-        return _form(self.request.POST)
+        return AnnouncementForm(self.request.POST)
 
     def get(self, request):
-        return self.render_invalid(_form())
+        return self.render_invalid(AnnouncementForm())
 
     def perform(self, data):
-        return announcement_create(
-            actor=self.actor,
-            title=data["title"],
-            body=data["body"],
-            publish_at=data.get("publish_at"),
-            expires_at=data.get("expires_at"),
-            pinned=data.get("pinned", False),
-            send_email=data.get("send_email", False),
-            is_draft=data.get("is_draft", False),
-            audience=self.form.audience(),
-        )
+        return announcement_create(actor=self.actor, **self.form.announcement_fields())
 
     def success_message(self, announcement) -> str:
         return _saved(announcement)
@@ -293,35 +243,14 @@ class AnnouncementEditView(_AnnouncementAction):
     invalid_message = gettext_lazy("The announcement was not saved: correct the fields marked below.")
 
     def get_form(self):
-        return _form(self.request.POST)
+        return AnnouncementForm(self.request.POST)
 
     def get(self, request, announcement_id: int):
         self.object = announcement = self.get_object()
-        initial = {
-            "title": announcement.title,
-            "body": announcement.body,
-            "publish_at": announcement.publish_at,
-            "expires_at": announcement.expires_at,
-            "pinned": announcement.pinned,
-            "send_email": announcement.send_email,
-            "is_draft": announcement.is_draft,
-            **AudienceLists.of(announcement).as_fields(),
-        }
-        return self.render_invalid(_form(initial=initial))
+        return self.render_invalid(AnnouncementForm(initial=AnnouncementForm.initial_from(announcement)))
 
     def perform(self, data):
-        return announcement_update(
-            actor=self.actor,
-            announcement=self.object,
-            title=data["title"],
-            body=data["body"],
-            publish_at=data.get("publish_at"),
-            expires_at=data.get("expires_at"),
-            pinned=data.get("pinned", False),
-            send_email=data.get("send_email", False),
-            is_draft=data.get("is_draft", False),
-            audience=self.form.audience(),
-        )
+        return announcement_update(actor=self.actor, announcement=self.object, **self.form.announcement_fields())
 
     def success_message(self, announcement) -> str:
         return _saved(announcement)

@@ -40,11 +40,11 @@ from prm.web.views import ServiceView, paginate, query_without_page, url_pattern
 from ..forms_campaigns import AddAssetForm, AssetsForm, CampaignFilterForm, CampaignForm, EmailForm, JoinForm
 from ..models import PublishStatus
 from ..permissions import CAMPAIGN_JOIN, CONTENT_VIEW, MARKETING_MANAGE, MARKETING_VIEW
+from ..selectors.audience import audience_labels
 from ..selectors.campaigns import (
     asset_options,
     campaign_asset_ids,
     campaign_figures,
-    campaign_form_options,
     campaign_get_for_actor,
     campaign_list_for_actor,
     campaign_list_for_partner,
@@ -53,6 +53,7 @@ from ..selectors.campaigns import (
     email_for,
     email_values,
     fund_type_get,
+    fund_type_options,
     has_joined,
     mdf_funds_for_join,
     participation_get_for_actor,
@@ -74,13 +75,6 @@ EXPORT_MAX = 5000
 
 def _status_label(status: str) -> str:
     return PublishStatus(status).label
-
-
-def _asset_link():
-    """The library's page of an asset in the portal, from one ``reverse()`` for every row."""
-    marker = 9081726354
-    prefix, _, suffix = reverse("portal:asset", args=[marker]).rpartition(str(marker))
-    return lambda asset_id: f"{prefix}{asset_id}{suffix}"
 
 
 # --- the back office: the list --------------------------------------------------------------------
@@ -173,44 +167,14 @@ class OfficeCampaignsExportView(MemberRequiredMixin, View):
 
 
 def _form(data=None, *, campaign=None, **kwargs) -> CampaignForm:
-    return CampaignForm(data, **campaign_form_options(campaign=campaign), **kwargs)
-
-
-def _initial(campaign) -> dict:
-    fields = (
-        "name",
-        "code",
-        "summary",
-        "description",
-        "starts_on",
-        "ends_on",
-        "email_subject",
-        "email_body",
-        "suggested_cost",
-        "audience_program_ids",
-        "audience_tier_ids",
-        "audience_partner_type_ids",
-        "audience_regions",
-        "audience_roles",
-    )
-    return {**{name: getattr(campaign, name) for name in fields}, "fund_type": campaign.fund_type_id}
+    return CampaignForm(data, fund_types=fund_type_options(campaign=campaign), **kwargs)
 
 
 def _details(form: CampaignForm) -> dict:
-    data = form.cleaned_data
-    return {
-        "name": data["name"],
-        "code": data["code"],
-        "summary": data.get("summary", ""),
-        "description": data.get("description", ""),
-        "starts_on": data.get("starts_on"),
-        "ends_on": data.get("ends_on"),
-        "email_subject": data.get("email_subject", ""),
-        "email_body": data.get("email_body", ""),
-        "fund_type": fund_type_get(data.get("fund_type")),
-        "suggested_cost": data.get("suggested_cost"),
-        "audience": form.audience(),
-    }
+    """The form's fields as the services take them, with the MDF activity type it chose."""
+    fields = form.campaign_fields()
+    fields["fund_type"] = fund_type_get(fields.pop("fund_type_id"))
+    return fields
 
 
 class CampaignCreateView(ServiceView):
@@ -235,7 +199,7 @@ class CampaignCreateView(ServiceView):
         return reverse("office:campaign", args=[campaign.pk])
 
     def render_invalid(self, form):
-        return render(self.request, f"{T}campaign_form.html", {"form": form, "campaign": None})
+        return render(self.request, f"{T}office_form.html", {"form": form, "campaign": None})
 
 
 def _asset_rows(page) -> list[dict]:
@@ -264,6 +228,7 @@ def _office_context(actor, campaign_id: int, **bound) -> dict:
         "page": page,
         "campaign": campaign,
         "figures": page.figures,
+        "audience": audience_labels(campaign),
         "status_label": _status_label(campaign.status),
         "may_manage": actor.can(MARKETING_MANAGE),
         "asset_rows": _asset_rows(page),
@@ -308,7 +273,7 @@ class CampaignEditView(_CampaignAction):
 
     def get(self, request, campaign_id: int):
         self.object = campaign = self.get_object()
-        return self.render_invalid(_form(campaign=campaign, initial=_initial(campaign)))
+        return self.render_invalid(_form(campaign=campaign, initial=CampaignForm.initial_from(campaign)))
 
     def perform(self, data):
         return campaign_update(actor=self.actor, campaign=self.object, **_details(self.form))
@@ -319,7 +284,7 @@ class CampaignEditView(_CampaignAction):
         return gettext("The campaign is saved.")
 
     def render_invalid(self, form):
-        return render(self.request, f"{T}campaign_form.html", {"form": form, "campaign": self.object})
+        return render(self.request, f"{T}office_form.html", {"form": form, "campaign": self.object})
 
 
 class CampaignAssetsView(_CampaignAction):
@@ -390,7 +355,7 @@ def _deal_rows(rows) -> None:
 def _portal_context(request, actor, campaign_id: int, *, email_form=None) -> dict:
     today = tenant_clock(request.tenant)[0]
     page = campaign_page_for_partner(actor=actor, campaign_id=campaign_id, today=today)
-    link = _asset_link() if page.assets else None
+    link = url_pattern("portal:asset", "asset_id") if page.assets else None
     for row in page.assets:
         row["url"] = link(row["asset_id"])
     _lead_rows(page.leads)
@@ -501,7 +466,7 @@ class CampaignJoinView(ServiceView):
             "open": campaign.status == PublishStatus.PUBLISHED,
             "joined": self.joined,
         }
-        return render(self.request, f"{T}join.html", context)
+        return render(self.request, f"{T}portal_join.html", context)
 
 
 class CampaignEmailView(ServiceView):
@@ -554,12 +519,12 @@ class CampaignEmlView(MemberRequiredMixin, View):
         return response
 
 
-_CAMPAIGN = "marketing/campaigns/<int:campaign_id>/"
+_CAMPAIGN = "campaigns/<int:campaign_id>/"
 
 office_urlpatterns: list = [
-    path("marketing/campaigns/", OfficeCampaignsView.as_view(), name="campaigns"),
-    path("marketing/campaigns/export/", OfficeCampaignsExportView.as_view(), name="campaigns_export"),
-    path("marketing/campaigns/new/", CampaignCreateView.as_view(), name="campaign_create"),
+    path("campaigns/", OfficeCampaignsView.as_view(), name="campaigns"),
+    path("campaigns/export/", OfficeCampaignsExportView.as_view(), name="campaigns_export"),
+    path("campaigns/new/", CampaignCreateView.as_view(), name="campaign_create"),
     path(_CAMPAIGN, OfficeCampaignView.as_view(), name="campaign"),
     path(f"{_CAMPAIGN}edit/", CampaignEditView.as_view(), name="campaign_edit"),
     path(f"{_CAMPAIGN}assets/", CampaignAssetsView.as_view(), name="campaign_assets"),
@@ -567,7 +532,7 @@ office_urlpatterns: list = [
     path(f"{_CAMPAIGN}close/", CampaignCloseView.as_view(), name="campaign_close"),
 ]
 portal_urlpatterns: list = [
-    path("marketing/campaigns/", PortalCampaignsView.as_view(), name="campaigns"),
+    path("campaigns/", PortalCampaignsView.as_view(), name="campaigns"),
     path(_CAMPAIGN, PortalCampaignView.as_view(), name="campaign"),
     path(f"{_CAMPAIGN}join/", CampaignJoinView.as_view(), name="campaign_join"),
     path(f"{_CAMPAIGN}email/", CampaignEmailView.as_view(), name="campaign_email"),

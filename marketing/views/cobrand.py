@@ -33,9 +33,10 @@ from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.web.files import document_response
 from prm.web.views import ServiceView, paginate, query_without_page, shown_time, url_pattern
 
-from ..forms_cobrand import AreaForm, FillForm, TemplateForm, UsageFilterForm, audience_choices
+from ..forms_cobrand import AreaForm, FillForm, TemplateFilterForm, TemplateForm, UsageFilterForm
 from ..models import CobrandStatus, PublishStatus
 from ..permissions import COBRAND_MAKE, CONTENT_VIEW, MARKETING_MANAGE, MARKETING_VIEW
+from ..selectors.audience import audience_labels
 from ..selectors.cobrand import (
     cobrand_area_get_for_actor,
     cobrand_areas,
@@ -65,9 +66,6 @@ STATUS_BADGES = {
     CobrandStatus.PENDING: "text-bg-warning",
     CobrandStatus.READY: "text-bg-success",
     CobrandStatus.FAILED: "text-bg-danger",
-    PublishStatus.DRAFT: "text-bg-warning",
-    PublishStatus.PUBLISHED: "text-bg-success",
-    PublishStatus.ARCHIVED: "text-bg-secondary",
 }
 
 
@@ -124,8 +122,15 @@ def _status_context(document) -> dict:
 
 def _fill_context(request, actor, template_id: int, *, form=None) -> dict:
     page = fill_page_for_actor(actor=actor, template_id=template_id)
+    chosen = request.GET.get("document", "")
+    chosen_row = next((row for row in page.documents if chosen.isdigit() and row["id"] == int(chosen)), None)
     if form is None:
-        initial = {FillForm.field_name(area): page.defaults.get(area.pk, "") for area in page.editable}
+        # Back from "Preview" or "Create PDF": the text as it was typed for that document, so the
+        # next one starts from it, not from the defaults.
+        typed = (chosen_row or {}).get("values") or {}
+        initial = {
+            FillForm.field_name(area): typed.get(str(area.pk), page.defaults.get(area.pk, "")) for area in page.editable
+        }
         form = FillForm(areas=page.editable, initial=initial)
     context = {
         "page": page,
@@ -135,11 +140,8 @@ def _fill_context(request, actor, template_id: int, *, form=None) -> dict:
         "documents": _document_rows(page.documents),
         "may_make": actor.can(COBRAND_MAKE),
     }
-    chosen = request.GET.get("document", "")
-    if chosen.isdigit():
-        current = next((row for row in context["documents"] if row["id"] == int(chosen)), None)
-        if current is not None:
-            context["document"] = current
+    if chosen_row is not None:
+        context["document"] = next(row for row in context["documents"] if row["id"] == chosen_row["id"])
     return context
 
 
@@ -150,7 +152,7 @@ class PortalTemplateView(MemberRequiredMixin, View):
     area, capability = PORTAL, CONTENT_VIEW
 
     def get(self, request, template_id: int):
-        return render(request, f"{T}portal_template.html", _fill_context(request, self.actor, template_id))
+        return render(request, f"{T}portal_detail.html", _fill_context(request, self.actor, template_id))
 
 
 class CobrandRequestView(ServiceView):
@@ -181,7 +183,7 @@ class CobrandRequestView(ServiceView):
 
     def render_invalid(self, form):
         context = _fill_context(self.request, self.actor, self.kwargs["template_id"], form=form)
-        return render(self.request, f"{T}portal_template.html", context)
+        return render(self.request, f"{T}portal_detail.html", context)
 
 
 class PortalDocumentView(MemberRequiredMixin, View):
@@ -191,7 +193,7 @@ class PortalDocumentView(MemberRequiredMixin, View):
 
     def get(self, request, document_id: int):
         document = cobrand_document_get_for_actor(actor=self.actor, document_id=document_id)
-        template = f"{T}document.html#status" if request.htmx else f"{T}document.html"
+        template = f"{T}portal_document.html#status" if request.htmx else f"{T}portal_document.html"
         return render(request, template, _status_context(document))
 
 
@@ -214,22 +216,18 @@ class OfficeTemplatesView(MemberRequiredMixin, View):
     area, capability = OFFICE, MARKETING_VIEW
 
     def get(self, request):
-        status = request.GET.get("status", "")
-        if status not in PublishStatus.values:
-            status = ""
-        rows, counted = office_templates_for_actor(actor=self.actor, status=status)
+        filter_form = TemplateFilterForm(request.GET)
+        rows, counted = office_templates_for_actor(actor=self.actor, **filter_form.values())
         page = paginate(request, rows, count_from=counted)
         detail = url_pattern("office:cobrand_template", "template_id")
         for row in page.object_list:
             row["url"] = detail(row["id"])
             row["status_label"] = PublishStatus(row["status"]).label
-            row["badge"] = STATUS_BADGES[row["status"]]
             row["updated"] = shown_time(row["updated_at"])
         context = {
             "page": page,
+            "filter_form": filter_form,
             "query": query_without_page(request),
-            "status": status,
-            "statuses": PublishStatus.choices,
             "may_manage": self.actor.can(MARKETING_MANAGE),
         }
         return render(request, f"{T}office_list.html", context)
@@ -242,19 +240,13 @@ class TemplateCreateView(ServiceView):
     invalid_message = gettext_lazy("The template was not added: correct the fields marked below.")
 
     def get_form(self):
-        return TemplateForm(self.request.POST, self.request.FILES or None, choices=audience_choices(actor=self.actor))
+        return TemplateForm(self.request.POST, self.request.FILES or None)
 
     def get(self, request):
-        return self.render_invalid(TemplateForm(choices=audience_choices(actor=self.actor)))
+        return self.render_invalid(TemplateForm())
 
     def perform(self, data):
-        return cobrand_template_create(
-            actor=self.actor,
-            name=data["name"],
-            description=data.get("description", ""),
-            file=data["file"],
-            audience=self.form.audience(),
-        )
+        return cobrand_template_create(actor=self.actor, **self.form.template_fields())
 
     def success_message(self, template) -> str:
         return gettext("%(template)s is added as a draft: mark the areas partners fill, then publish it.") % {
@@ -275,8 +267,8 @@ def _office_context(request, actor, template_id: int, *, area_form=None) -> dict
     context = {
         "template": template,
         "areas": areas,
+        "audience": audience_labels(template),
         "status_label": template.get_status_display(),
-        "badge": STATUS_BADGES[template.status],
         "may_manage": may_manage,
         "editable": may_manage and template.status != PublishStatus.ARCHIVED,
     }
@@ -317,25 +309,14 @@ class TemplateEditView(_TemplateAction):
     invalid_message = gettext_lazy("Nothing was changed: correct the fields marked below.")
 
     def get_form(self):
-        choices = audience_choices(actor=self.actor)
-        return TemplateForm(self.request.POST, self.request.FILES or None, choices=choices, new=False)
+        return TemplateForm(self.request.POST, self.request.FILES or None, new=False)
 
     def get(self, request, template_id: int):
         self.object = template = self.get_object()
-        form = TemplateForm(
-            initial=TemplateForm.initial_from(template), choices=audience_choices(actor=self.actor), new=False
-        )
-        return self.render_invalid(form)
+        return self.render_invalid(TemplateForm(initial=TemplateForm.initial_from(template), new=False))
 
     def perform(self, data):
-        return cobrand_template_update(
-            actor=self.actor,
-            template=self.object,
-            name=data["name"],
-            description=data.get("description", ""),
-            audience=self.form.audience(),
-            file=data.get("file"),
-        )
+        return cobrand_template_update(actor=self.actor, template=self.object, **self.form.template_fields())
 
     def success_message(self, template) -> str:
         return gettext("The template is saved.")
@@ -384,7 +365,7 @@ class AreaEditView(_TemplateAction):
     def render_invalid(self, form):
         area = self.object
         context = {"form": form, "area": area, "template": area.template}
-        return render(self.request, f"{T}area_form.html", context)
+        return render(self.request, f"{T}office_area_form.html", context)
 
 
 class AreaDeleteView(_TemplateAction):
@@ -453,7 +434,7 @@ class UsageView(MemberRequiredMixin, View):
             row["last"] = shown_time(row["last_at"])
             row["people"] = sorted(name for name in row["people"] if name)
         context = {"page": page, "query": query_without_page(request), "filter_form": filter_form}
-        return render(request, f"{T}usage.html", context)
+        return render(request, f"{T}office_usage.html", context)
 
 
 _template = "cobranding/<int:template_id>/"

@@ -165,7 +165,7 @@ class LibraryView(MemberRequiredMixin, View):
             "kinds": [(value, label, kind_icon(value)) for value, label in AssetKind.choices],
             "filtered": any(chosen[name] for name in ("q", "folder_id", "kind", "tag", "new")),
         }
-        return render(request, f"{T}portal_library.html", context)
+        return render(request, f"{T}portal_list.html", context)
 
 
 def _portal_asset_context(request, actor, asset, *, terms_form=None) -> dict:
@@ -195,7 +195,7 @@ class AssetView(MemberRequiredMixin, View):
         today = _today(request)
         asset = asset_get_for_actor(actor=self.actor, asset_id=asset_id, today=today)
         asset_view_record(actor=self.actor, asset=asset, today=today)
-        return render(request, f"{T}portal_asset.html", _portal_asset_context(request, self.actor, asset))
+        return render(request, f"{T}portal_detail.html", _portal_asset_context(request, self.actor, asset))
 
 
 class AssetTermsAcceptView(ServiceView):
@@ -220,7 +220,7 @@ class AssetTermsAcceptView(ServiceView):
 
     def render_invalid(self, form):
         context = _portal_asset_context(self.request, self.actor, self.object, terms_form=form)
-        return render(self.request, f"{T}portal_asset.html", context)
+        return render(self.request, f"{T}portal_detail.html", context)
 
 
 class AssetDownloadView(MemberRequiredMixin, View):
@@ -316,7 +316,7 @@ class OfficeAssetView(MemberRequiredMixin, View):
     area, capability = OFFICE, MARKETING_VIEW
 
     def get(self, request, asset_id: int):
-        return render(request, f"{T}office_asset.html", _office_asset_context(request, self.actor, asset_id))
+        return render(request, f"{T}office_detail.html", _office_asset_context(request, self.actor, asset_id))
 
 
 def _folder_of(actor, folder_id):
@@ -331,10 +331,10 @@ class AssetCreateView(ServiceView):
     invalid_message = gettext_lazy("The asset was not created: correct the fields marked below.")
 
     def get_form(self):
-        return AssetCreateForm(self.request.POST, self.request.FILES or None, actor=self.actor)
+        return AssetCreateForm(self.request.POST, self.request.FILES or None)
 
     def get(self, request):
-        return self.render_invalid(AssetCreateForm(actor=self.actor))
+        return self.render_invalid(AssetCreateForm())
 
     def perform(self, data):
         form = self.form
@@ -356,7 +356,7 @@ class AssetCreateView(ServiceView):
         return reverse("office:asset", args=[asset.pk])
 
     def render_invalid(self, form):
-        return render(self.request, f"{T}asset_form.html", {"form": form, "asset": None})
+        return render(self.request, f"{T}office_form.html", {"form": form, "asset": None})
 
 
 class _AssetAction(ServiceView):
@@ -372,28 +372,16 @@ class _AssetAction(ServiceView):
 
     def render_invalid(self, form):
         context = _office_asset_context(self.request, self.actor, self.object.pk)
-        return render(self.request, f"{T}office_asset.html", context)
+        return render(self.request, f"{T}office_detail.html", context)
 
 
 class AssetEditView(_AssetAction):
     def get_form(self):
-        return AssetForm(self.request.POST, actor=self.actor)
+        return AssetForm(self.request.POST)
 
     def get(self, request, asset_id: int):
         self.object = asset = self.get_object()
-        initial = {
-            "title": asset.title,
-            "description": asset.description,
-            "tags": asset.tags,
-            "folder": asset.folder_id,
-            "language": asset.language,
-            "valid_from": asset.valid_from,
-            "valid_until": asset.valid_until,
-            "requires_terms": asset.requires_terms,
-            "terms": asset.terms,
-            **AssetForm.audience_initial(asset),
-        }
-        return self.render_invalid(AssetForm(initial=initial, actor=self.actor))
+        return self.render_invalid(AssetForm(initial=AssetForm.initial_from(asset)))
 
     def perform(self, data):
         fields = self.form.asset_fields()
@@ -415,7 +403,7 @@ class AssetEditView(_AssetAction):
         return gettext("Saved.")
 
     def render_invalid(self, form):
-        return render(self.request, f"{T}asset_form.html", {"form": form, "asset": self.object})
+        return render(self.request, f"{T}office_form.html", {"form": form, "asset": self.object})
 
 
 class AssetVersionAddView(_AssetAction):
@@ -443,7 +431,7 @@ class AssetVersionAddView(_AssetAction):
         }
 
     def render_invalid(self, form):
-        return render(self.request, f"{T}version_form.html", {"form": form, "asset": self.object})
+        return render(self.request, f"{T}office_version_form.html", {"form": form, "asset": self.object})
 
 
 class AssetPublishView(_AssetAction):
@@ -467,7 +455,7 @@ class AssetPublishView(_AssetAction):
 
     def render_invalid(self, form):
         context = _office_asset_context(self.request, self.actor, self.object.pk, publish_form=form)
-        return render(self.request, f"{T}office_asset.html", context)
+        return render(self.request, f"{T}office_detail.html", context)
 
 
 class AssetArchiveView(_AssetAction):
@@ -530,7 +518,7 @@ class FoldersView(ServiceView):
     invalid_message = gettext_lazy("The folder was not created: correct the fields marked below.")
 
     def get(self, request):
-        return render(request, f"{T}folders.html", _folders_context(self.actor))
+        return render(request, f"{T}office_folders.html", _folders_context(self.actor))
 
     def post(self, request, *args, **kwargs):
         if not self.actor.can(MARKETING_MANAGE):
@@ -547,7 +535,7 @@ class FoldersView(ServiceView):
         return reverse("office:asset_folders")
 
     def render_invalid(self, form):
-        return render(self.request, f"{T}folders.html", _folders_context(self.actor, form=form))
+        return render(self.request, f"{T}office_folders.html", _folders_context(self.actor, form=form))
 
 
 class FolderRenameView(ServiceView):
@@ -570,7 +558,7 @@ class FolderRenameView(ServiceView):
 
     def render_invalid(self, form):
         context = _folders_context(self.actor, rename_form=form, rename_id=self.object.pk)
-        return render(self.request, f"{T}folders.html", context)
+        return render(self.request, f"{T}office_folders.html", context)
 
 
 ASSET = "library/<int:asset_id>/"

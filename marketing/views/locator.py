@@ -147,7 +147,7 @@ class LocatorSearchView(PublicView):
             "featured_label": found.featured_label or gettext("Featured"),
             "search_url": reverse("locator_embed" if self.embed else "locator"),
         }
-        response = render(request, f"{T}{'embed' if self.embed else 'search'}.html", context)
+        response = render(request, f"{T}{'public_embed' if self.embed else 'public_search'}.html", context)
         return _framable(response, found) if self.embed else response
 
 
@@ -168,7 +168,7 @@ def _too_many(request, seconds: int, profile_id: int):
     }
     response = render(
         request,
-        f"{T}limited.html",
+        f"{T}public_limited.html",
         {"retry": retry, "back": reverse("locator_partner", kwargs={"profile_id": profile_id})},
         status=429,
     )
@@ -195,7 +195,9 @@ class LocatorPartnerView(PublicView):
             "search_url": reverse("locator_embed" if self.embed else "locator"),
             "full_url": reverse("locator_partner", kwargs={"profile_id": profile.pk}),
         }
-        response = render(request, f"{T}{'embed_partner' if self.embed else 'partner'}.html", context, status=status)
+        response = render(
+            request, f"{T}{'public_embed_partner' if self.embed else 'public_partner'}.html", context, status=status
+        )
         return _framable(response, found) if self.embed else response
 
     def get(self, request, profile_id: int):
@@ -259,7 +261,7 @@ class LocatorContactSentView(PublicView):
         locator_settings_public()
         profile = locator_profile_public(profile_id=profile_id)
         context = {"partner": profile.partner.display_name, "search_url": reverse("locator")}
-        return render(request, f"{T}sent.html", context)
+        return render(request, f"{T}public_sent.html", context)
 
 
 def _logo_response(logo):
@@ -474,7 +476,7 @@ def _office_page(request, actor, settings_form=None):
         "embed_url": request.build_absolute_uri(reverse("locator_embed")) if found and found.enabled else "",
         "completeness": COMPLETENESS,
     }
-    return render(request, f"{T}office.html", context)
+    return render(request, f"{T}office_list.html", context)
 
 
 class OfficeLocatorView(MemberRequiredMixin, View):

@@ -7,14 +7,13 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
 
 from prm.accounts.access import OFFICE, PORTAL
 from prm.web.home import home_card
 from prm.web.menu import menu_entry
 
-# The menu group of marketing (every part adds to it).
-GROUP = _("Marketing")
+from . import GROUP
 
 
 def _home_card(*, request, actor) -> dict | None:
@@ -40,7 +39,7 @@ def register() -> None:
 
     menu_entry(
         area=OFFICE,
-        label=_("Announcements"),
+        label=gettext_lazy("Announcements"),
         url_name="office:announcements",
         capability=MARKETING_VIEW,
         order=58,
@@ -48,7 +47,7 @@ def register() -> None:
     )
     menu_entry(
         area=PORTAL,
-        label=_("Announcements"),
+        label=gettext_lazy("Announcements"),
         url_name="portal:announcements",
         capability=CONTENT_VIEW,
         order=58,

@@ -8,18 +8,19 @@ from django.utils.translation import gettext_lazy
 from prm.accounts.access import OFFICE, PORTAL
 from prm.web.menu import menu_entry
 
+from . import GROUP
+
 
 def register() -> None:
     from ..permissions import CONTENT_VIEW, MARKETING_VIEW
 
-    group = gettext_lazy("Marketing")
     menu_entry(
         area=OFFICE,
         label=gettext_lazy("Campaigns"),
         url_name="office:campaigns",
         capability=MARKETING_VIEW,
         order=56,
-        group=group,
+        group=GROUP,
     )
     menu_entry(
         area=PORTAL,
@@ -27,5 +28,5 @@ def register() -> None:
         url_name="portal:campaigns",
         capability=CONTENT_VIEW,
         order=56,
-        group=group,
+        group=GROUP,
     )

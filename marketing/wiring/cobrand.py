@@ -8,24 +8,25 @@ from django.utils.translation import gettext_lazy
 from prm.accounts.access import OFFICE, PORTAL
 from prm.web.menu import menu_entry
 
+from . import GROUP
+
 
 def register() -> None:
     from ..permissions import CONTENT_VIEW, MARKETING_VIEW
 
-    group = gettext_lazy("Marketing")
     menu_entry(
         area=OFFICE,
         label=gettext_lazy("Co-branding"),
         url_name="office:cobrand_templates",
         capability=MARKETING_VIEW,
-        order=72,
-        group=group,
+        order=57,
+        group=GROUP,
     )
     menu_entry(
         area=PORTAL,
         label=gettext_lazy("Co-branding"),
         url_name="portal:cobrand_templates",
         capability=CONTENT_VIEW,
-        order=72,
-        group=group,
+        order=57,
+        group=GROUP,
     )

@@ -3,13 +3,12 @@ the back office's "Content library" entry of the "Marketing" menu, and the porta
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
 
 from prm.accounts.access import OFFICE, PORTAL
 from prm.web.menu import menu_entry
 
-# The menu group every part of marketing adds to (campaigns, announcements, co-branding, locator).
-GROUP = _("Marketing")
+from . import GROUP
 
 
 def register() -> None:
@@ -17,17 +16,17 @@ def register() -> None:
 
     menu_entry(
         area=OFFICE,
-        label=_("Content library"),
+        label=gettext_lazy("Content library"),
         url_name="office:assets",
         capability=MARKETING_VIEW,
-        order=70,
+        order=55,
         group=GROUP,
     )
     menu_entry(
         area=PORTAL,
-        label=_("Library"),
+        label=gettext_lazy("Library"),
         url_name="portal:library",
         capability=CONTENT_VIEW,
-        order=70,
+        order=55,
         group=GROUP,
     )

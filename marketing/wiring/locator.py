@@ -15,6 +15,8 @@ from prm.accounts.access import OFFICE, PORTAL
 from prm.web.home import ActionGroup, ActionItem, action_source
 from prm.web.menu import menu_entry
 
+from . import GROUP
+
 
 def _confirm_profile(*, actor, tenant, limit: int) -> ActionGroup | None:
     """The company's public profile when its confirmation is due (one query)."""
@@ -48,14 +50,13 @@ def _confirm_profile(*, actor, tenant, limit: int) -> ActionGroup | None:
 def register() -> None:
     from ..permissions import MARKETING_VIEW, PROFILE_MANAGE
 
-    group = gettext_lazy("Marketing")
     menu_entry(
         area=OFFICE,
         label=gettext_lazy("Partner locator"),
         url_name="office:locator",
         capability=MARKETING_VIEW,
         order=59,
-        group=group,
+        group=GROUP,
     )
     menu_entry(
         area=PORTAL,
@@ -63,6 +64,6 @@ def register() -> None:
         url_name="portal:locator_profile",
         capability=PROFILE_MANAGE,
         order=59,
-        group=group,
+        group=GROUP,
     )
     action_source(area=PORTAL, name="locator_confirm", items=_confirm_profile, capability=PROFILE_MANAGE, order=60)

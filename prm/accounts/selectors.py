@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet, Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.http import Http404
 from django.utils.crypto import constant_time_compare
 
@@ -14,6 +15,14 @@ from prm.tenancy.scope import platform_scope
 from .models import Invitation, Membership, User
 from .permissions import VIEW, invitation_require, membership_require
 from .roles import CAPABILITIES, MembershipKind, Role, capabilities_for
+
+
+def person_name(path: str):
+    """A person's name as lists show it, in SQL: first and last name, or the e-mail address when
+    both are blank. ``path``: the membership's path from the rows (``"joined_by"``)."""
+    user = f"{path}__user"
+    full = Trim(Concat(f"{user}__first_name", Value(" "), f"{user}__last_name"))
+    return Coalesce(NullIf(full, Value("")), f"{user}__email", output_field=CharField())
 
 
 def partner_admin_list(*, partner_id: int, exclude_id: int | None = None) -> list[Membership]:

@@ -7,26 +7,23 @@ see: a 404. Writes in the back office are for the vendor's admins and channel ma
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from django.urls import reverse
 
 from marketing.models import Announcement, AnnouncementReceipt, DigestFrequency
-from marketing.services.announcements import AudienceLists, announcement_create
+from marketing.services.announcements import announcement_create
+from marketing.services.audience import AudienceChoice
 from prm.tenancy.scope import tenant_scope
 
-from ..factories import EnrollmentFactory, TierFactory
 from ..isolation import Case, in_platform, office_page, office_write, portal_page, portal_write
+from .world import MANAGE, built_once, for_world, tier_held_by
 
-MANAGE = ("admin", "marketing")
 
-
+@built_once
 def announcements(ctx) -> None:
     side = ctx.side
     with tenant_scope(side.tenant):
-        tier = TierFactory(tenant=side.tenant, name="Matrix Gold")
-        EnrollmentFactory(partner=side.partner, tier=tier)
-        audience = AudienceLists(tier_ids=(tier.pk,))
+        tier = tier_held_by(side.partner, name="Matrix Gold")
+        audience = AudienceChoice(tier_ids=(tier.pk,))
         ctx.tier = tier
         ctx.announcement = announcement_create(
             actor=side.marketing, title="Matrix announcement", body="Matrix news for Gold", audience=audience
@@ -94,15 +91,6 @@ CASES: dict[str, Case] = {
 # --- for tests/hostile/test_fuzz_forms.py (merged into its FORM_VIEWS): name -> (who, path, valid data)
 
 
-def _world_ctx(world):
-    ctx = getattr(world, "_marketing_announcements", None)
-    if ctx is None:
-        ctx = SimpleNamespace(side=world.acme)
-        announcements(ctx)
-        world._marketing_announcements = ctx
-    return ctx
-
-
 FORM_VIEWS: dict = {
     "office:announcement_create": (
         lambda w: w.acme.marketing,
@@ -111,7 +99,7 @@ FORM_VIEWS: dict = {
     ),
     "office:announcement_edit": (
         lambda w: w.acme.marketing,
-        lambda w: reverse("office:announcement_edit", args=ONE(_world_ctx(w))),
+        lambda w: reverse("office:announcement_edit", args=ONE(for_world(w, announcements))),
         lambda w: fields(title="Matrix renamed"),
     ),
     "portal:announcement_settings": (

@@ -10,21 +10,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 
 from django.urls import reverse
 
 from incentives.models import MdfActivityType
 from incentives.services.mdf import mdf_allocate, mdf_budget_create
 from marketing.models import Asset, AssetKind, Campaign, CampaignAsset, CampaignParticipation, PublishStatus
+from marketing.services.audience import AudienceChoice
 from marketing.services.campaigns import campaign_create, campaign_join, campaign_publish, campaign_set_assets
 from prm.tenancy.scope import tenant_scope
 from prm.tenancy.time import tenant_today
 
-from ..factories import EnrollmentFactory, ProgramFactory, TierFactory
 from ..isolation import Case, in_platform, office_page, office_write, portal_page, portal_write
+from .world import MANAGE, built_once, for_world, tier_held_by
 
-MANAGE = ("admin", "marketing")  # MARKETING_MANAGE
 JOIN = ("partner_admin",)  # CAMPAIGN_JOIN (the world's partner users: an admin and a sales rep)
 EMAIL = ("Spring offer for {{ partner }}", "Hello,\n\nvisit {{ website }} or write to {{ contact }}.\n")
 
@@ -57,13 +56,6 @@ def join(
     return campaign_join(actor=member, campaign=made, email_subject=subject, email_body=body)
 
 
-def program_of(side, partner):
-    """A program (with a tier) that only ``partner`` is enrolled in: an audience of one partner."""
-    tier = TierFactory(tenant=side.tenant, program=ProgramFactory(tenant=side.tenant))
-    EnrollmentFactory(tenant=side.tenant, partner=partner, tier=tier)
-    return tier.program
-
-
 def mdf_funds(side, *, partner=None, amount: str = "10000.00", share: int = 50):
     """An MDF activity type and a budget of this quarter with an allocation for ``partner``."""
     today = tenant_today()
@@ -85,13 +77,14 @@ def mdf_funds(side, *, partner=None, amount: str = "10000.00", share: int = 50):
 # --- the matrix's objects ------------------------------------------------------------------------------
 
 
+@built_once
 def campaigns(ctx) -> None:
     side = ctx.side
     with tenant_scope(side.tenant):
-        program = program_of(side, side.partner)
+        program_id = tier_held_by(side.partner).program_id
         ctx.asset = asset(side, "Matrix brochure")
         ctx.other_asset = asset(side, "Matrix banner")
-        audience = {"audience_program_ids": [program.pk]}
+        audience = AudienceChoice(program_ids=(program_id,))
         ctx.campaign = campaign(side, "Matrix campaign", "matrix-campaign", assets=[ctx.asset], audience=audience)
         ctx.open = campaign(side, "Matrix open campaign", "matrix-open", audience=audience)
         ctx.draft = campaign(side, "Matrix draft campaign", "matrix-draft", publish=False)
@@ -173,17 +166,8 @@ CASES: dict[str, Case] = {
 # --- for tests/hostile/test_fuzz_forms.py (merged into its FORM_VIEWS): name -> (who, path, valid data)
 
 
-def _world_ctx(world):
-    ctx = getattr(world, "_marketing_campaigns", None)
-    if ctx is None:
-        ctx = SimpleNamespace(side=world.acme)
-        campaigns(ctx)
-        world._marketing_campaigns = ctx
-    return ctx
-
-
 def _path(name: str, args):
-    return lambda w: reverse(name, args=args(_world_ctx(w)))
+    return lambda w: reverse(name, args=args(for_world(w, campaigns)))
 
 
 FORM_VIEWS: dict = {
@@ -200,7 +184,7 @@ FORM_VIEWS: dict = {
     "office:campaign_assets": (
         lambda w: w.acme.marketing,
         _path("office:campaign_assets", CAMPAIGN),
-        lambda w: _assets(_world_ctx(w)),
+        lambda w: _assets(for_world(w, campaigns)),
     ),
     "portal:campaign_join": (
         lambda w: w.acme.partner_admin,

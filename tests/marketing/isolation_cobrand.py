@@ -1,16 +1,14 @@
-"""Isolation cases of co-branding (merged by tests/marketing/isolation.py), and the helpers its tests share: template PDFs made here (pypdf, or prm.web.files.minimal_pdf), a
-published template with its areas for acme, a partner's public profile, the text of a made PDF."""
+"""Isolation cases of co-branding (merged by tests/marketing/isolation.py), and the helpers its
+tests share: a published template with its areas for acme, a partner's public profile, the text of
+a made PDF."""
 
 from __future__ import annotations
 
 import io
-from types import SimpleNamespace
 
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from marketing.models import (
     AreaKind,
@@ -21,6 +19,7 @@ from marketing.models import (
     PublicProfile,
     PublishStatus,
 )
+from marketing.services.audience import AudienceChoice
 from marketing.services.cobrand import (
     AreaInput,
     cobrand_area_add,
@@ -31,34 +30,8 @@ from marketing.services.cobrand import (
 from prm.tenancy.scope import platform_scope, tenant_scope
 from prm.web.files import minimal_pdf
 
-from ..factories import EnrollmentFactory, TierFactory
 from ..isolation import STAFF, Case, office_page, office_write, portal_page, portal_write
-
-MANAGE = ("admin", "marketing")  # MARKETING_MANAGE; every staff member reads (MARKETING_VIEW)
-
-A4 = (595.0, 842.0)
-
-
-def pdf_bytes(pages: int = 1, size: tuple[float, float] = A4) -> bytes:
-    """A PDF of blank pages (pypdf)."""
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=size[0], height=size[1])
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def upload(data: bytes, name: str = "brochure.pdf", content_type: str = "application/pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, data, content_type=content_type)
-
-
-def png_bytes(size=(120, 60), color=(200, 30, 30)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, "PNG")
-    return out.getvalue()
+from .world import MANAGE, built_once, for_world, pdf_bytes, tier_held_by, upload
 
 
 def make_template(
@@ -68,7 +41,7 @@ def make_template(
     pages: int = 2,
     areas: list[AreaInput] | None = None,
     publish: bool = True,
-    audience: dict | None = None,
+    audience: AudienceChoice | None = None,
 ) -> CobrandTemplate:
     """A template of ``pages`` blank A4 pages for acme, with ``areas`` (default: the logo on page 1,
     the company name, the contact block and an editable text on page 2), published."""
@@ -137,39 +110,31 @@ def stored_text(doc: CobrandDocument) -> list[str]:
 # --- the isolation cases ----------------------------------------------------------------------------
 
 
-def _partner_one_only(side) -> dict:
-    """An audience only acme partner 1 matches: a program only it is enrolled in."""
-    tier = TierFactory(tenant=side.tenant, program__name="Matrix co-brand program")
-    EnrollmentFactory(tenant=side.tenant, partner=side.partner, tier=tier)
-    return {"audience_program_ids": [tier.program_id]}
-
-
+@built_once
 def cobrand(ctx) -> None:
-    """Acme's published template for partner 1 only (``ctx.template``, its text area ``ctx.area``),
-    a draft with an area (``ctx.draft``), and a ready document of partner 1 (``ctx.document``),
-    built once per side."""
+    """Acme's published template for partner 1 only (a program only it is enrolled in:
+    ``ctx.template``, its text area ``ctx.area``), a draft with an area (``ctx.draft``), and a
+    ready document of partner 1 (``ctx.document``)."""
     side = ctx.side
-    built = getattr(side, "_matrix_cobrand", None)
-    if built is None:
-        template = make_template(side, name="Matrix brochure", audience=_partner_one_only(side))
-        draft = make_template(
-            side,
-            name="Matrix draft",
-            pages=1,
-            publish=False,
-            areas=[AreaInput(kind=AreaKind.COMPANY_NAME, label="Name", page=1, x=10, y=10, width=200, height=20)],
+    tier = tier_held_by(side.partner, program__name="Matrix co-brand program")
+    ctx.template = make_template(side, name="Matrix brochure", audience=AudienceChoice(program_ids=(tier.program_id,)))
+    ctx.draft = make_template(
+        side,
+        name="Matrix draft",
+        pages=1,
+        publish=False,
+        areas=[AreaInput(kind=AreaKind.COMPANY_NAME, label="Name", page=1, x=10, y=10, width=200, height=20)],
+    )
+    ctx.area = area_of(ctx.template, AreaKind.TEXT)
+    with tenant_scope(side.tenant, partner=side.partner):
+        made = cobrand_request(actor=side.partner_admin, template=ctx.template, values={ctx.area.pk: "Matrix text"})
+    # Made as the worker would (its rendering is tested in test_cobrand.py): a file, ready.
+    with platform_scope():
+        made.file.save("cobrand.pdf", ContentFile(minimal_pdf("Matrix co-branded")), save=False)
+        CobrandDocument.objects.filter(pk=made.pk).update(
+            file=made.file.name, status=CobrandStatus.READY, finished_at=timezone.now()
         )
-        area = area_of(template, AreaKind.TEXT)
-        with tenant_scope(side.tenant, partner=side.partner):
-            made = cobrand_request(actor=side.partner_admin, template=template, values={area.pk: "Matrix text"})
-        # Made as the worker would (its rendering is tested in test_cobrand.py): a file, ready.
-        with platform_scope():
-            made.file.save("cobrand.pdf", ContentFile(minimal_pdf("Matrix co-branded")), save=False)
-            CobrandDocument.objects.filter(pk=made.pk).update(
-                file=made.file.name, status=CobrandStatus.READY, finished_at=timezone.now()
-            )
-        built = side._matrix_cobrand = SimpleNamespace(template=template, area=area, draft=draft, document=made)
-    ctx.template, ctx.area, ctx.draft, ctx.document = built.template, built.area, built.draft, built.document
+    ctx.document = made
 
 
 def _template(ctx, pk) -> CobrandTemplate:
@@ -277,20 +242,11 @@ CASES: dict[str, Case] = {
 # --- for tests/hostile/test_fuzz_forms.py (merged into its FORM_VIEWS): name -> (who, path, valid data)
 
 
-def _world_ctx(world):
-    ctx = getattr(world, "_marketing_cobrand", None)
-    if ctx is None:
-        ctx = SimpleNamespace(side=world.acme)
-        cobrand(ctx)
-        world._marketing_cobrand = ctx
-    return ctx
-
-
 FORM_VIEWS: dict = {
     "portal:cobrand_request": (
         lambda w: w.acme.partner_admin,
-        lambda w: reverse("portal:cobrand_request", args=TEMPLATE(_world_ctx(w))),
-        lambda w: request_data(_world_ctx(w)),
+        lambda w: reverse("portal:cobrand_request", args=TEMPLATE(for_world(w, cobrand))),
+        lambda w: request_data(for_world(w, cobrand)),
     ),
     "office:cobrand_template_create": (
         lambda w: w.acme.marketing,
@@ -299,17 +255,17 @@ FORM_VIEWS: dict = {
     ),
     "office:cobrand_template_edit": (
         lambda w: w.acme.marketing,
-        lambda w: reverse("office:cobrand_template_edit", args=TEMPLATE(_world_ctx(w))),
+        lambda w: reverse("office:cobrand_template_edit", args=TEMPLATE(for_world(w, cobrand))),
         lambda w: dict(EDIT_DATA),
     ),
     "office:cobrand_area_add": (
         lambda w: w.acme.marketing,
-        lambda w: reverse("office:cobrand_area_add", args=TEMPLATE(_world_ctx(w))),
+        lambda w: reverse("office:cobrand_area_add", args=TEMPLATE(for_world(w, cobrand))),
         lambda w: dict(AREA_DATA),
     ),
     "office:cobrand_area_edit": (
         lambda w: w.acme.marketing,
-        lambda w: reverse("office:cobrand_area_edit", args=AREA(_world_ctx(w))),
+        lambda w: reverse("office:cobrand_area_edit", args=AREA(for_world(w, cobrand))),
         lambda w: dict(AREA_DATA),
     ),
 }

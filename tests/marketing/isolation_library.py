@@ -12,14 +12,11 @@ library (``CONTENT_VIEW``)."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from marketing.models import Asset, AssetActivity, AssetActivityKind, AssetFolder, AssetTermsAcceptance, PublishStatus
+from marketing.services.audience import AudienceChoice
 from marketing.services.library import (
-    AudienceChoice,
     asset_create,
     asset_download_record,
     asset_publish,
@@ -27,23 +24,9 @@ from marketing.services.library import (
     folder_create,
 )
 from prm.tenancy.scope import tenant_scope
-from prm.web.files import minimal_pdf
 
-from ..factories import EnrollmentFactory, TierFactory
 from ..isolation import Case, in_platform, office_page, office_write, portal_page, portal_write
-
-MANAGE = ("admin", "marketing")
-
-
-def pdf(name: str = "brochure.pdf", text: str = "Matrix") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, minimal_pdf(text), "application/pdf")
-
-
-def gold_for_partner_1(side):
-    """A program whose Gold tier acme partner 1 holds (partner 2 holds nothing)."""
-    tier = TierFactory(tenant=side.tenant, name="Gold")
-    EnrollmentFactory(tenant=side.tenant, partner=side.partner, tier=tier, program=tier.program)
-    return tier
+from .world import MANAGE, built_once, for_world, pdf, tier_held_by
 
 
 def make_asset(side, title: str, *, publish: bool = True, kind: str = "file", **fields) -> Asset:
@@ -59,15 +42,13 @@ def make_asset(side, title: str, *, publish: bool = True, kind: str = "file", **
     return Asset.objects.get(pk=asset.pk)
 
 
+@built_once
 def library(ctx) -> None:
     side = ctx.side
     with tenant_scope(side.tenant):
-        ctx.tier = gold_for_partner_1(side)
+        ctx.tier = tier_held_by(side.partner)
         gold = AudienceChoice(tier_ids=(ctx.tier.pk,))
-        # Found when there (the accessibility walk runs every set-up in one database).
-        ctx.folder = AssetFolder.objects.filter(name="Matrix folder", parent=None).first() or folder_create(
-            actor=side.marketing, name="Matrix folder"
-        )
+        ctx.folder = folder_create(actor=side.marketing, name="Matrix folder")
         ctx.asset = make_asset(
             side, "Matrix brochure", audience=gold, folder=ctx.folder, description="For Gold", tags=["matrix"]
         )
@@ -147,15 +128,6 @@ CASES: dict[str, Case] = {
 # --- for tests/hostile/test_fuzz_forms.py (merged into its FORM_VIEWS): name -> (who, path, valid data)
 
 
-def _world_ctx(world):
-    ctx = getattr(world, "_marketing_library", None)
-    if ctx is None:
-        ctx = SimpleNamespace(side=world.acme)
-        library(ctx)
-        world._marketing_library = ctx
-    return ctx
-
-
 ASSET_FIELDS = {
     "title": "Matrix fuzzed",
     "description": "About it",
@@ -175,32 +147,32 @@ FORM_VIEWS: dict = {
     "office:asset_create": (lambda w: w.acme.marketing, lambda w: reverse("office:asset_create"), _create),
     "office:asset_edit": (
         lambda w: w.acme.marketing,
-        lambda w: reverse("office:asset_edit", args=ASSET(_world_ctx(w))),
+        lambda w: reverse("office:asset_edit", args=ASSET(for_world(w, library))),
         lambda w: dict(ASSET_FIELDS),
     ),
     "office:asset_version_add": (
         lambda w: w.acme.marketing,
-        lambda w: reverse("office:asset_version_add", args=[_world_ctx(w).other.pk]),
+        lambda w: reverse("office:asset_version_add", args=[for_world(w, library).other.pk]),
         lambda w: {"url": "https://www.example.com/v2", "notes": "Second"},
     ),
     "office:asset_publish": (
         lambda w: w.acme.marketing,
-        lambda w: reverse("office:asset_publish", args=[_world_ctx(w).draft.pk]),
+        lambda w: reverse("office:asset_publish", args=[for_world(w, library).draft.pk]),
         lambda w: {"notify": "on"},
     ),
     "office:asset_folders": (
         lambda w: w.acme.marketing,
         lambda w: reverse("office:asset_folders"),
-        lambda w: {"name": "Matrix fuzzed folder", "parent": str(_world_ctx(w).folder.pk)},
+        lambda w: {"name": "Matrix fuzzed folder", "parent": str(for_world(w, library).folder.pk)},
     ),
     "office:asset_folder_rename": (
         lambda w: w.acme.marketing,
-        lambda w: reverse("office:asset_folder_rename", args=[_world_ctx(w).folder.pk]),
+        lambda w: reverse("office:asset_folder_rename", args=[for_world(w, library).folder.pk]),
         lambda w: {"name": "Matrix fuzzed name"},
     ),
     "portal:asset_terms_accept": (
         lambda w: w.acme.partner_admin,
-        lambda w: reverse("portal:asset_terms_accept", args=[_world_ctx(w).terms_asset.pk]),
+        lambda w: reverse("portal:asset_terms_accept", args=[for_world(w, library).terms_asset.pk]),
         lambda w: {"accept": "on"},
     ),
 }

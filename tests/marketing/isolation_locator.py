@@ -9,38 +9,27 @@ change the settings and featured placement (a channel manager gets a 403)."""
 
 from __future__ import annotations
 
-from io import BytesIO
-from types import SimpleNamespace
-
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from marketing.models import LocatorSettings, ProfileStatus, PublicProfile
-from marketing.services.locator import locator_settings_save, profile_publish, profile_save
+from marketing.services.locator import profile_publish, profile_save
 from prm.tenancy.models import Tenant
 from prm.tenancy.scope import platform_scope, tenant_scope
 
 from ..isolation import PUBLIC, STAFF, Case, office_page, office_write, portal_page, portal_write
+from .locator_setup import locator_on, settings_data
+from .world import MANAGE, built_once, for_world, png
 
 NAME = "Matrix Locator Headline"
 PROFILE = lambda ctx: [ctx.profile.pk]  # noqa: E731
 PUBLIC_EXPECT = {"anonymous": 200, "anonymous@platform": 404}
 PUBLIC_OBJECT = {**PUBLIC_EXPECT, "other_tenant@own_host": 404}
-VENDOR = ("admin", "marketing")
 KEEPERS = ("partner_admin",)  # PROFILE_MANAGE: a partner's admins and marketing people
 
 
-def logo() -> SimpleUploadedFile:
-    data = BytesIO()
-    Image.new("RGB", (32, 16), "navy").save(data, "PNG")
-    return SimpleUploadedFile("logo.png", data.getvalue(), content_type="image/png")
-
-
 def _locators_on(side, **fields) -> None:
-    with tenant_scope(side.tenant):
-        locator_settings_save(actor=side.admin, **{"enabled": True, **fields})
+    locator_on(side, **fields)
     with platform_scope():
         for other in Tenant.objects.exclude(pk=side.tenant.pk):
             LocatorSettings.objects.get_or_create(tenant=other, defaults={"enabled": True})
@@ -55,7 +44,7 @@ def drafted(ctx, *, with_logo: bool = False) -> None:
             actor=side.partner_admin,
             headline=NAME,
             description="Matrix description of a partner that does networks.",
-            logo=logo() if with_logo else None,
+            logo=png() if with_logo else None,
         )
 
 
@@ -72,6 +61,7 @@ def prompted(ctx) -> None:
         PublicProfile.objects.filter(pk=ctx.profile.pk).update(prompted_at=timezone.now())
 
 
+@built_once
 def featurable(ctx) -> None:
     published(ctx)
     _locators_on(ctx.side, featured_placement=True)
@@ -92,19 +82,9 @@ def _settings_title(ctx) -> str:
     return found.title if found else ""
 
 
-SETTINGS_DATA = {
-    "enabled": "on",
-    "title": "Matrix locator",
-    "intro": "Find a partner",
-    "frame_ancestors": "https://www.acme.example",
-    "confirm_every_months": "12",
-    "hide_after_days": "30",
-    "featured_label": "",
-    "weight_tier": "40",
-    "weight_competencies": "25",
-    "weight_proximity": "25",
-    "weight_completeness": "10",
-}
+SETTINGS_DATA = settings_data(
+    title="Matrix locator", intro="Find a partner", frame_ancestors="https://www.acme.example"
+)
 
 CASES = {
     "locator": _public_case(contains=lambda ctx: NAME),
@@ -132,10 +112,10 @@ CASES = {
     ),
     "office:locator": office_page(allowed=STAFF, setup=published, contains="Partner locator"),
     "office:locator_settings": office_write(
-        allowed=VENDOR, data=SETTINGS_DATA, effect=lambda ctx: _settings_title(ctx) == "Matrix locator"
+        allowed=MANAGE, data=SETTINGS_DATA, effect=lambda ctx: _settings_title(ctx) == "Matrix locator"
     ),
     "office:locator_feature": office_write(
-        allowed=VENDOR,
+        allowed=MANAGE,
         setup=featurable,
         args=PROFILE,
         data={"featured": "on"},
@@ -147,15 +127,6 @@ CASES = {
 # --- for tests/hostile/test_fuzz_forms.py (merged into its FORM_VIEWS): name -> (who, path, valid data)
 
 
-def _world_ctx(world):
-    ctx = getattr(world, "_marketing_locator", None)
-    if ctx is None:
-        ctx = SimpleNamespace(side=world.acme)
-        featurable(ctx)
-        world._marketing_locator = ctx
-    return ctx
-
-
 FORM_VIEWS: dict = {
     "office:locator_settings": (
         lambda w: w.acme.admin,
@@ -164,7 +135,7 @@ FORM_VIEWS: dict = {
     ),
     "office:locator_feature": (
         lambda w: w.acme.marketing,
-        lambda w: reverse("office:locator_feature", args=PROFILE(_world_ctx(w))),
+        lambda w: reverse("office:locator_feature", args=PROFILE(for_world(w, featurable))),
         lambda w: {"featured": "on"},
     ),
     "portal:locator_profile": (
@@ -181,7 +152,7 @@ FORM_VIEWS: dict = {
     ),
     "locator_partner": (
         lambda w: None,
-        lambda w: reverse("locator_partner", args=PROFILE(_world_ctx(w))),
+        lambda w: reverse("locator_partner", args=PROFILE(for_world(w, featurable))),
         lambda w: {
             "name": "Ada Fuzz",
             "email": "ada@fuzz-locator.de",

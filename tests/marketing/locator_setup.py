@@ -32,6 +32,25 @@ def locator_on(side, **fields):
         return locator_settings_save(actor=side.admin, **{"enabled": True, **fields})
 
 
+def settings_data(**changes) -> dict:
+    """The locator's settings form as the vendor fills it in, with ``changes``."""
+    data = {
+        "enabled": "on",
+        "title": "Find an Acme partner",
+        "intro": "Certified partners near you.",
+        "frame_ancestors": "https://www.acme.example\nhttps://shop.acme.example",
+        "confirm_every_months": "12",
+        "hide_after_days": "30",
+        "featured_label": "",
+        "weight_tier": "40",
+        "weight_competencies": "25",
+        "weight_proximity": "25",
+        "weight_completeness": "10",
+    }
+    data.update(changes)
+    return data
+
+
 def place(partner, city: str, country: str = "DE", *, hq: bool = False) -> PartnerLocation:
     """A location of ``partner`` at ``city``'s coordinates (``prm.geo``)."""
     found = geo.locate(city, country)

@@ -6,34 +6,31 @@ e-mail settings; mark all read; pin and withdraw; what each role may do."""
 from __future__ import annotations
 
 from datetime import timedelta
-from html import unescape
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from marketing.models import Announcement, AnnouncementPreference, AnnouncementReceipt, DigestFrequency
-from marketing.services.announcements import AudienceLists, announcement_create
+from marketing.services.announcements import announcement_create
+from marketing.services.audience import AudienceChoice
 from prm.tenancy.scope import tenant_scope
 from tests.conftest import body, make_client
 
-from ..factories import EnrollmentFactory, TierFactory
+from .world import page_text, tier_held_by
 
 pytestmark = pytest.mark.django_db
 
 
 def _text(response) -> str:
     assert response.status_code == 200, response.status_code
-    return unescape(body(response))
+    return page_text(response)
 
 
 @pytest.fixture
 def gold(acme):
     """Acme partner 1 is Gold; partner 2 is in no tier."""
-    with tenant_scope(acme.tenant):
-        tier = TierFactory(tenant=acme.tenant, name="Gold")
-        EnrollmentFactory(partner=acme.partners[0], tier=tier)
-    return tier
+    return tier_held_by(acme.partner)
 
 
 def _publish(side, title, **kwargs) -> Announcement:
@@ -45,7 +42,7 @@ def test_marketing_publishes_for_gold_partners_and_sees_who_read_it(acme, gold):
     office, portal = make_client(acme.marketing), make_client(acme.sales_rep)
     # given channel marketing's form, which offers the tenant's tiers
     form = _text(office.get(reverse("office:announcement_create")))
-    assert "Gold" in form and "Who it is for" in form
+    assert "Gold" in form and "Audience" in form
     # when it publishes an announcement for Gold partners only
     response = office.post(
         reverse("office:announcement_create"),
@@ -192,6 +189,6 @@ def test_the_office_list_filters_by_state(acme):
 
 
 def test_an_audience_by_role(acme):
-    news = _publish(acme, "For admins", audience=AudienceLists(roles=("partner_admin",)))
+    news = _publish(acme, "For admins", audience=AudienceChoice(roles=("partner_admin",)))
     assert make_client(acme.sales_rep).get(reverse("portal:announcement", args=[news.pk])).status_code == 404
     assert "For admins" in _text(make_client(acme.partner_admin).get(reverse("portal:announcement", args=[news.pk])))

@@ -26,12 +26,9 @@ from tests.factories import DealFactory
 from tests.leads.factories import LeadFactory
 
 from .isolation_campaigns import asset, campaign, campaign_fields, join, mdf_funds
+from .world import page_text
 
 pytestmark = pytest.mark.django_db
-
-
-def _text(response) -> str:
-    return unescape(body(response))
 
 
 def _value(html: str, name: str) -> str:
@@ -58,7 +55,7 @@ def test_marketing_drafts_bundles_and_publishes_a_partner_joins_with_mdf(acme):
         "fund_type": str(fund_type.pk),
         "suggested_cost": "3000",
     }
-    form = _text(vendor.get(reverse("office:campaign_create")))
+    form = page_text(vendor.get(reverse("office:campaign_create")))
     assert "Digital campaign (50%)" in form
     response = vendor.post(reverse("office:campaign_create"), fields)
     with tenant_scope(acme.tenant):
@@ -68,7 +65,7 @@ def test_marketing_drafts_bundles_and_publishes_a_partner_joins_with_mdf(acme):
     # ... bundles two assets, the video first
     vendor.post(reverse("office:campaign_assets", args=[made.pk]), {"assets": [str(brochure.pk)]})
     vendor.post(reverse("office:campaign_assets", args=[made.pk]), {"assets": [str(brochure.pk), str(video.pk)]})
-    page = _text(vendor.get(detail))
+    page = page_text(vendor.get(detail))
     assert page.index("Brochure") < page.index("Launch video") and "Move up" in page
     vendor.post(reverse("office:campaign_assets", args=[made.pk]), {"assets": [str(video.pk), str(brochure.pk)]})
     with tenant_scope(acme.tenant):
@@ -76,17 +73,17 @@ def test_marketing_drafts_bundles_and_publishes_a_partner_joins_with_mdf(acme):
         assert list(order) == [video.pk, brochure.pk]
     # ... and publishes it
     response = vendor.post(reverse("office:campaign_publish", args=[made.pk]))
-    assert "is published" in _text(vendor.get(response["Location"]))
+    assert "is published" in page_text(vendor.get(response["Location"]))
 
     # when partner 1's admin finds it and opens the join form
-    listed = _text(partner.get(reverse("portal:campaigns")))
+    listed = page_text(partner.get(reverse("portal:campaigns")))
     assert "Spring launch" in listed and "With MDF" in listed
-    portal_page = _text(partner.get(reverse("portal:campaign", args=[made.pk])))
+    portal_page = page_text(partner.get(reverse("portal:campaign", args=[made.pk])))
     assert "Join the campaign" in portal_page and "you can ask for market development funds" in portal_page
     assert portal_page.index("Launch video") < portal_page.index("Brochure")
     assert reverse("portal:asset", args=[video.pk]) in portal_page
     join_url = reverse("portal:campaign_join", args=[made.pk])
-    form = _text(partner.get(join_url))
+    form = page_text(partner.get(join_url))
     # then the MDF request is pre-filled from the campaign
     assert _value(form, "mdf_title") == "Spring launch"
     assert _value(form, "mdf_cost") == "3000.00"
@@ -121,7 +118,7 @@ def test_marketing_drafts_bundles_and_publishes_a_partner_joins_with_mdf(acme):
             fund_type.pk,
         )
         Partner.objects.filter(pk=acme.partner.pk).update(website="https://p1.example")
-    page = _text(partner.get(response["Location"]))
+    page = page_text(partner.get(response["Location"]))
     assert "your MDF request is sent for pre-approval" in page and "Your MDF request" in page
     # the e-mail, ready to copy, with the company's details
     assert 'value="Spring at Acme Partner 1"' in page
@@ -136,10 +133,10 @@ def test_marketing_drafts_bundles_and_publishes_a_partner_joins_with_mdf(acme):
     partner.post(
         reverse("portal:campaign_email", args=[made.pk]), {"email_subject": "Now: {{ partner }}", "email_body": "New"}
     )
-    assert 'value="Now: Acme Partner 1"' in _text(partner.get(reverse("portal:campaign", args=[made.pk])))
+    assert 'value="Now: Acme Partner 1"' in page_text(partner.get(reverse("portal:campaign", args=[made.pk])))
     # the list marks it joined; the vendor sees the partner with its request
     assert "campaign-joined" in body(partner.get(reverse("portal:campaigns")))
-    office = _text(vendor.get(detail))
+    office = page_text(vendor.get(detail))
     assert "Acme Partner 1" in office and reverse("office:mdf_request", args=[request.pk]) in office
 
 
@@ -163,7 +160,7 @@ def test_an_mdf_request_the_funds_refuse_brings_the_form_back_with_what_was_type
     # when the partner asks for more than its allocation holds
     response = partner.post(reverse("portal:campaign_join", args=[made.pk]), fields)
     # then the join form comes back with the reason and what was typed, and nothing is joined
-    html = _text(response)
+    html = page_text(response)
     assert response.status_code == 200
     assert "left in your allocation: lower the cost" in html
     assert _value(html, "email_subject") == "My own subject" and _value(html, "mdf_title") == "My activity"
@@ -172,14 +169,14 @@ def test_an_mdf_request_the_funds_refuse_brings_the_form_back_with_what_was_type
         assert not CampaignParticipation.objects.exists() and not MdfRequest.objects.exists()
     # a missing MDF field is a form error; without MDF, the same join goes through
     response = partner.post(reverse("portal:campaign_join", args=[made.pk]), {**fields, "mdf_title": ""})
-    assert response.status_code == 200 and "Needed for the MDF request." in _text(response)
+    assert response.status_code == 200 and "Needed for the MDF request." in page_text(response)
     response = partner.post(reverse("portal:campaign_join", args=[made.pk]), {**fields, "with_mdf": ""})
     assert response.status_code == 302
     with platform_scope():
         assert CampaignParticipation.objects.get().mdf_request_id is None
     # a second join is refused on the page
     response = partner.get(reverse("portal:campaign_join", args=[made.pk]))
-    assert "already joined" in _text(response)
+    assert "already joined" in page_text(response)
 
 
 def test_the_partners_details_in_the_email_are_shown_inert(acme):
@@ -202,12 +199,12 @@ def test_the_office_list_shows_and_exports_each_campaigns_attribution(acme):
             tenant=acme.tenant, partner=acme.partner, source_campaign="spring-launch", status="won", won_amount=900
         )
     vendor = make_client(acme.manager)
-    html = _text(vendor.get(reverse("office:campaigns")))
+    html = page_text(vendor.get(reverse("office:campaigns")))
     row = html[html.index(f'id="campaign-{made.pk}"') :]
     row = row[: row.index("</tr>")]
     assert "spring-launch" in row and "$900.00" in row
     assert "New campaign" not in html  # a channel manager reads, marketing writes
-    published = _text(vendor.get(reverse("office:campaigns") + "?status=published"))
+    published = page_text(vendor.get(reverse("office:campaigns") + "?status=published"))
     assert "Spring launch" in published and "Draft" not in published.split("</h1>", 1)[1].split("<table")[1]
     rows = csv_rows(vendor.get(reverse("office:campaigns_export") + "?q=spring"))
     assert rows[0][:3] == ["Name", "Code", "Status"]
@@ -221,9 +218,9 @@ def test_the_code_of_a_published_campaign_stays_and_the_page_says_why(acme):
         made = campaign(acme, "Spring launch", "spring-launch")
     vendor = make_client(acme.marketing)
     edit = reverse("office:campaign_edit", args=[made.pk])
-    assert "its code stays spring-launch" in _text(vendor.get(edit))
+    assert "its code stays spring-launch" in page_text(vendor.get(edit))
     response = vendor.post(edit, campaign_fields(name="Spring 2030", code="spring-2030"))
-    html = _text(response)
+    html = page_text(response)
     assert response.status_code == 200 and "the campaign is published, so partners, leads and deals" in html
     assert _value(html, "name") == "Spring 2030"
     response = vendor.post(edit, campaign_fields(name="Spring 2030", code="spring-launch"))
@@ -241,6 +238,6 @@ def test_the_code_of_a_published_campaign_stays_and_the_page_says_why(acme):
 def test_a_sales_rep_reads_the_campaign_but_does_not_join(acme):
     with tenant_scope(acme.tenant):
         made = campaign(acme, "Spring launch", "spring-launch")
-    page = _text(make_client(acme.sales_rep).get(reverse("portal:campaign", args=[made.pk])))
+    page = page_text(make_client(acme.sales_rep).get(reverse("portal:campaign", args=[made.pk])))
     assert "Spring launch summary" in page and "Join the campaign" not in page
     assert make_client(acme.sales_rep).get(reverse("portal:campaign_join", args=[made.pk])).status_code == 403

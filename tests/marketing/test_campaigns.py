@@ -27,6 +27,7 @@ from marketing.selectors.campaigns import (
     campaign_page_for_partner,
     email_values,
 )
+from marketing.services.audience import AudienceChoice
 from marketing.services.campaigns import (
     MdfAsk,
     campaign_close,
@@ -48,7 +49,8 @@ from prm.tenancy.time import tenant_today
 from tests.factories import ContactFactory, DealFactory, PartnerMembershipFactory
 from tests.leads.factories import LeadFactory
 
-from .isolation_campaigns import asset, campaign, join, mdf_funds, program_of
+from .isolation_campaigns import asset, campaign, join, mdf_funds
+from .world import tier_held_by
 
 pytestmark = pytest.mark.django_db
 
@@ -412,7 +414,7 @@ def test_a_partner_user_sees_its_own_attribution_as_its_role_allows(acme):
 def test_the_audience_decides_who_sees_a_campaign_and_which_of_its_assets(acme):
     with tenant_scope(acme.tenant):
         today = tenant_today()
-        program = program_of(acme, acme.partner)
+        program = tier_held_by(acme.partner).program
         shown = asset(acme, "For everyone")
         hidden = [
             asset(acme, "A draft", status=PublishStatus.DRAFT),
@@ -425,10 +427,10 @@ def test_the_audience_decides_who_sees_a_campaign_and_which_of_its_assets(acme):
             "For the program",
             "program-only",
             assets=[*hidden, shown],
-            audience={"audience_program_ids": [program.pk]},
+            audience=AudienceChoice(program_ids=(program.pk,)),
         )
         for_marketing = campaign(
-            acme, "For marketing", "marketing-only", audience={"audience_roles": [Role.PARTNER_MARKETING]}
+            acme, "For marketing", "marketing-only", audience=AudienceChoice(roles=(Role.PARTNER_MARKETING,))
         )
         draft = campaign(acme, "Draft", "draft", publish=False)
 

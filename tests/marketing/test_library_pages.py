@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from html import unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,7 +18,8 @@ from hypothesis import strategies as st
 
 from marketing.demo_parts.library import load as load_library_demo
 from marketing.models import Asset, AssetActivity, AssetFolder, LibraryVisit, PublishStatus
-from marketing.services.library import AudienceChoice, asset_download_record, folder_create
+from marketing.services.audience import AudienceChoice
+from marketing.services.library import asset_download_record, folder_create
 from prm.accounts.roles import Role
 from prm.notifications.models import Notification
 from prm.tenancy.scope import platform_scope, tenant_scope
@@ -34,13 +34,10 @@ from tests.factories import (
 )
 from tests.hostile.support import HOSTILE, hostile_text, html_problems
 
-from .isolation_library import gold_for_partner_1, make_asset, pdf
+from .isolation_library import make_asset
+from .world import page_text, pdf, tier_held_by
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response) -> str:
-    return unescape(body(response))
 
 
 def _asset(title: str) -> Asset:
@@ -50,12 +47,12 @@ def _asset(title: str) -> Asset:
 
 def test_marketing_publishes_for_gold_a_gold_rep_downloads_it_and_silver_gets_a_404(acme):
     with tenant_scope(acme.tenant):
-        gold = gold_for_partner_1(acme)
+        gold = tier_held_by(acme.partner)
         silver = TierFactory(tenant=acme.tenant, program=gold.program, name="Silver")
         EnrollmentFactory(tenant=acme.tenant, partner=acme.partners[1], tier=silver, program=gold.program)
     office = make_client(acme.marketing)
     # given marketing's new asset form, offering the tenant's tiers
-    form = text(office.get(reverse("office:asset_create")))
+    form = page_text(office.get(reverse("office:asset_create")))
     assert f'value="{gold.pk}"' in form and "Gold" in form
     # when marketing uploads the price list for Gold partners and publishes it, telling them
     response = office.post(
@@ -66,23 +63,23 @@ def test_marketing_publishes_for_gold_a_gold_rep_downloads_it_and_silver_gets_a_
             "title": "Gold price list",
             "description": "Net prices for Gold partners.",
             "tags": "pricing, gold",
-            "audience_tiers": [str(gold.pk)],
+            "audience_tier_ids": [str(gold.pk)],
         },
     )
     asset = _asset("Gold price list")
     assert response.status_code == 302 and response["Location"] == reverse("office:asset", args=[asset.pk])
     assert asset.status == PublishStatus.DRAFT and asset.audience_tier_ids == [gold.pk]
     response = office.post(reverse("office:asset_publish", args=[asset.pk]), {"notify": "on"}, follow=True)
-    assert "Published: partners in its audience see it now, and 2 people were told." in text(response)
+    assert "Published: partners in its audience see it now, and 2 people were told." in page_text(response)
     with platform_scope():
         told = set(Notification.objects.filter(kind="asset.published").values_list("recipient_id", flat=True))
     assert told == {acme.partner_admin.pk, acme.sales_rep.pk}
 
     # then the Gold partner's rep finds it by a word of its description, opens it and downloads it
     rep = make_client(acme.sales_rep)
-    found = text(rep.get(reverse("portal:library"), {"q": "net"}))
+    found = page_text(rep.get(reverse("portal:library"), {"q": "net"}))
     assert "Gold price list" in found and "1 item" in found
-    page = text(rep.get(reverse("portal:asset", args=[asset.pk])))
+    page = page_text(rep.get(reverse("portal:asset", args=[asset.pk])))
     assert "Net prices for Gold partners." in page and "Gold prices 2026.pdf" in page
     download = rep.get(reverse("portal:asset_download", args=[asset.pk]))
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
@@ -93,14 +90,14 @@ def test_marketing_publishes_for_gold_a_gold_rep_downloads_it_and_silver_gets_a_
 
     # ... while the Silver partner's admin does not see it, and gets a 404 by its addresses
     silver_admin = make_client(acme.partner_admins[1])
-    assert "Gold price list" not in text(silver_admin.get(reverse("portal:library")))
+    assert "Gold price list" not in page_text(silver_admin.get(reverse("portal:library")))
     for name in ("portal:asset", "portal:asset_download"):
         assert silver_admin.get(reverse(name, args=[asset.pk])).status_code == 404
 
     # and the office's list and usage page count the Gold partner's use
-    listed = text(office.get(reverse("office:assets")))
+    listed = page_text(office.get(reverse("office:assets")))
     assert "Gold price list" in listed and "Targeted" in listed
-    usage = text(office.get(reverse("office:asset_usage", args=[asset.pk])))
+    usage = page_text(office.get(reverse("office:asset_usage", args=[asset.pk])))
     assert "Acme Partner 1" in usage and "Acme Partner 2" not in usage and "1 partner used it" in usage
 
 
@@ -120,7 +117,7 @@ def test_the_new_asset_form_keeps_what_was_typed_and_says_what_is_wrong(acme):
             "audience_regions": ["EMEA"],
         },
     )
-    page = text(response)
+    page = page_text(response)
     assert response.status_code == 200
     assert "The asset was not created: correct the fields marked below." in page
     assert "Choose the file to upload." in page
@@ -131,10 +128,10 @@ def test_the_new_asset_form_keeps_what_was_typed_and_says_what_is_wrong(acme):
     # a file that is no document is refused on its field
     page_as_pdf = SimpleUploadedFile("x.pdf", b"<html><script>alert(1)</script></html>", "application/pdf")
     response = office.post(reverse("office:asset_create"), {"kind": "file", "title": "Script", "file": page_as_pdf})
-    assert "Upload a PDF, PNG or JPEG file" in text(response)
+    assert "Upload a PDF, PNG or JPEG file" in page_text(response)
     # a link without its address
     response = office.post(reverse("office:asset_create"), {"kind": "link", "title": "Configurator"})
-    assert "Give the address of the link or video." in text(response)
+    assert "Give the address of the link or video." in page_text(response)
     with platform_scope():
         assert not Asset.objects.exists()
 
@@ -144,19 +141,19 @@ def test_terms_are_accepted_on_the_assets_page_before_the_download(acme):
         logos = make_asset(acme, "Logo kit", requires_terms=True, terms="Use our logos unchanged.")
     rep = make_client(acme.sales_rep)
     detail = reverse("portal:asset", args=[logos.pk])
-    page = text(rep.get(detail))
+    page = page_text(rep.get(detail))
     assert "Use our logos unchanged." in page and "I accept these terms of use" in page
     assert reverse("portal:asset_download", args=[logos.pk]) not in page
     # a download by its address is refused and sends the rep back to the page, saying why
     response = rep.get(reverse("portal:asset_download", args=[logos.pk]), follow=True)
     assert response.redirect_chain == [(detail, 302)]
-    assert "Accept the terms of use first: then you can download it." in text(response)
+    assert "Accept the terms of use first: then you can download it." in page_text(response)
     # the box unticked: refused, the terms still there
     response = rep.post(reverse("portal:asset_terms_accept", args=[logos.pk]), {})
-    assert response.status_code == 200 and "Tick the box to accept the terms of use." in text(response)
+    assert response.status_code == 200 and "Tick the box to accept the terms of use." in page_text(response)
     # accepted: the download is offered and works
     response = rep.post(reverse("portal:asset_terms_accept", args=[logos.pk]), {"accept": "on"}, follow=True)
-    page = text(response)
+    page = page_text(response)
     assert "you accepted the terms of use and can download Logo kit now" in page
     assert reverse("portal:asset_download", args=[logos.pk]) in page and "You accepted its terms of use on" in page
     assert rep.get(reverse("portal:asset_download", args=[logos.pk])).status_code == 200
@@ -167,22 +164,22 @@ def test_a_new_version_is_marked_updated_for_who_downloaded_the_old_one(acme):
         brochure = make_asset(acme, "Brochure")
         asset_download_record(actor=acme.sales_rep, asset=brochure)
     office = make_client(acme.marketing)
-    page = text(office.get(reverse("office:asset_version_add", args=[brochure.pk])))
+    page = page_text(office.get(reverse("office:asset_version_add", args=[brochure.pk])))
     assert "New version of Brochure" in page and 'type="file"' in page
     response = office.post(
         reverse("office:asset_version_add", args=[brochure.pk]),
         {"file": pdf("Brochure v2.pdf"), "notes": "New prices"},
         follow=True,
     )
-    page = text(response)
+    page = page_text(response)
     assert "Version 2 is now the current one: new downloads get it." in page and "Brochure v2.pdf" in page
     rep, admin = make_client(acme.sales_rep), make_client(acme.partner_admin)
-    assert "Updated since your download" in text(rep.get(reverse("portal:library")))
-    assert "Updated since your download" not in text(admin.get(reverse("portal:library")))
-    page = text(rep.get(reverse("portal:asset", args=[brochure.pk])))
+    assert "Updated since your download" in page_text(rep.get(reverse("portal:library")))
+    assert "Updated since your download" not in page_text(admin.get(reverse("portal:library")))
+    page = page_text(rep.get(reverse("portal:asset", args=[brochure.pk])))
     assert "Updated since your download" in page and "New prices" in page
     rep.get(reverse("portal:asset_download", args=[brochure.pk]))
-    assert "Updated since your download" not in text(rep.get(reverse("portal:library")))
+    assert "Updated since your download" not in page_text(rep.get(reverse("portal:library")))
 
 
 def test_new_since_the_last_visit_marks_and_filters(acme):
@@ -194,15 +191,15 @@ def test_new_since_the_last_visit_marks_and_filters(acme):
             membership=acme.sales_rep, partner=acme.partner, visited_at=timezone.now() - timedelta(days=3)
         )
     rep = make_client(acme.sales_rep)
-    page = text(rep.get(reverse("portal:library")))
+    page = page_text(rep.get(reverse("portal:library")))
     assert "published since your last visit on" in page
     rows = re.findall(r'<li class="list-group-item" id="asset-\d+">(.*?)</li>', page, re.DOTALL)
     marked = {("Fresh case study" in row, ">New</span>" in row) for row in rows}
     assert marked == {(True, True), (False, False)}
-    filtered = text(rep.get(reverse("portal:library"), {"new": "on"}))
+    filtered = page_text(rep.get(reverse("portal:library"), {"new": "on"}))
     assert "Fresh case study" in filtered and "Old brochure" not in filtered
     # a second page of the same visit still compares with the visit before
-    assert "Fresh case study" in text(rep.get(reverse("portal:library"), {"new": "on", "page": "1"}))
+    assert "Fresh case study" in page_text(rep.get(reverse("portal:library"), {"new": "on", "page": "1"}))
 
 
 def test_links_redirect_and_videos_play_on_the_page(acme):
@@ -212,7 +209,7 @@ def test_links_redirect_and_videos_play_on_the_page(acme):
     rep = make_client(acme.sales_rep)
     response = rep.get(reverse("portal:asset_download", args=[link.pk]))
     assert response.status_code == 302 and response["Location"] == "https://www.acme.example/configurator"
-    page = text(rep.get(reverse("portal:asset", args=[video.pk])))
+    page = page_text(rep.get(reverse("portal:asset", args=[video.pk])))
     assert 'src="https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ"' in page and "Open the video" in page
 
 
@@ -222,31 +219,31 @@ def test_editing_the_terms_says_who_accepts_again_and_archiving_withdraws(acme):
     rep = make_client(acme.sales_rep)
     rep.post(reverse("portal:asset_terms_accept", args=[logos.pk]), {"accept": "on"})
     office = make_client(acme.marketing)
-    edit = text(office.get(reverse("office:asset_edit", args=[logos.pk])))
+    edit = page_text(office.get(reverse("office:asset_edit", args=[logos.pk])))
     assert 'value="Logo kit"' in edit and "Old terms" in edit
     response = office.post(
         reverse("office:asset_edit", args=[logos.pk]),
         {"title": "Logo kit", "requires_terms": "on", "terms": "New terms"},
         follow=True,
     )
-    assert "the person who had accepted them accepts the new terms before the next download" in text(response)
-    assert "I accept these terms of use" in text(rep.get(reverse("portal:asset", args=[logos.pk])))
+    assert "the person who had accepted them accepts the new terms before the next download" in page_text(response)
+    assert "I accept these terms of use" in page_text(rep.get(reverse("portal:asset", args=[logos.pk])))
     response = office.post(reverse("office:asset_archive", args=[logos.pk]), follow=True)
-    assert "Archived: partners no longer see it." in text(response)
+    assert "Archived: partners no longer see it." in page_text(response)
     assert rep.get(reverse("portal:asset", args=[logos.pk])).status_code == 404
 
 
 def test_folders_are_created_renamed_and_filter_the_library(acme):
     office = make_client(acme.marketing)
     response = office.post(reverse("office:asset_folders"), {"name": "Brochures"}, follow=True)
-    assert "Folder Brochures created." in text(response)
+    assert "Folder Brochures created." in page_text(response)
     with platform_scope():
         brochures = AssetFolder.objects.get(name="Brochures")
     response = office.post(reverse("office:asset_folders"), {"name": "brochures"})
-    assert response.status_code == 200 and "There is already a folder called brochures here." in text(response)
-    assert 'value="brochures"' in text(response)
+    assert response.status_code == 200 and "There is already a folder called brochures here." in page_text(response)
+    assert 'value="brochures"' in page_text(response)
     response = office.post(reverse("office:asset_folder_rename", args=[brochures.pk]), {"name": ""})
-    assert response.status_code == 200 and "This field is required." in text(response)
+    assert response.status_code == 200 and "This field is required." in page_text(response)
     office.post(reverse("office:asset_folder_rename", args=[brochures.pk]), {"name": "Print"})
     with tenant_scope(acme.tenant):
         sub = folder_create(actor=acme.marketing, name="2026", parent=AssetFolder.objects.get(pk=brochures.pk))
@@ -254,13 +251,13 @@ def test_folders_are_created_renamed_and_filter_the_library(acme):
         make_asset(acme, "Loose")
     # the channel manager reads the folders but may not create one
     manager = make_client(acme.manager)
-    assert "Print" in text(manager.get(reverse("office:asset_folders")))
+    assert "Print" in page_text(manager.get(reverse("office:asset_folders")))
     assert manager.post(reverse("office:asset_folders"), {"name": "Mine"}).status_code == 403
     # the portal's folder facet counts the sub-folder's asset under its parent, and filters by it
     rep = make_client(acme.sales_rep)
-    page = text(rep.get(reverse("portal:library")))
+    page = page_text(rep.get(reverse("portal:library")))
     assert "Print</a> <span" in page and "(1)" in page
-    filtered = text(rep.get(reverse("portal:library"), {"folder": str(brochures.pk)}))
+    filtered = page_text(rep.get(reverse("portal:library"), {"folder": str(brochures.pk)}))
     assert "In the sub-folder" in filtered and "Loose" not in filtered
 
 
@@ -268,7 +265,7 @@ def test_a_channel_manager_reads_the_library_but_does_not_change_it(acme):
     with tenant_scope(acme.tenant):
         asset = make_asset(acme, "Brochure", audience=AudienceChoice(regions=("EMEA",)))
     manager = make_client(acme.manager)
-    page = text(manager.get(reverse("office:asset", args=[asset.pk])))
+    page = page_text(manager.get(reverse("office:asset", args=[asset.pk])))
     assert "Brochure" in page and "Europe, Middle East and Africa" in page
     assert reverse("office:asset_edit", args=[asset.pk]) not in page
     assert manager.post(reverse("office:asset_archive", args=[asset.pk])).status_code == 403
@@ -307,9 +304,9 @@ def test_the_demo_library_shows_gold_content_to_gold_only_and_loads_once(acme):
         assert AssetActivity.objects.filter(partner__display_name="Silvergate").exists()
     # then Silvergate's admin sees the Gold price list, Northwind's does not, and sees "new" and "updated"
     gold = _asset("Gold partner price list")
-    assert "Gold partner price list" in text(make_client(people["Silvergate"]).get(reverse("portal:library")))
+    assert "Gold partner price list" in page_text(make_client(people["Silvergate"]).get(reverse("portal:library")))
     northwind = make_client(people["Northwind"])
-    page = text(northwind.get(reverse("portal:library")))
+    page = page_text(northwind.get(reverse("portal:library")))
     assert "Gold partner price list" not in page and "Product overview brochure" in page
     assert "Updated since your download" in page and ">New</span>" in page
     assert northwind.get(reverse("portal:asset", args=[gold.pk])).status_code == 404

@@ -53,6 +53,7 @@ from .locator_setup import (
     publish,
     visitor,
 )
+from .world import png
 
 pytestmark = pytest.mark.django_db
 
@@ -297,12 +298,6 @@ def test_origins_are_tidied(acme):
 # --- the partner's profile --------------------------------------------------------------------------------
 
 
-def _png(size=(40, 20)) -> SimpleUploadedFile:
-    data = BytesIO()
-    Image.new("RGB", size, "navy").save(data, "PNG")
-    return SimpleUploadedFile("logo.png", data.getvalue(), content_type="image/png")
-
-
 def test_a_profile_keeps_its_completeness_and_takes_only_real_images_as_logo(acme):
     partner = acme.partner
     with tenant_scope(acme.tenant, partner=partner.pk):
@@ -318,7 +313,7 @@ def test_a_profile_keeps_its_completeness_and_takes_only_real_images_as_logo(acm
             actor=acme.partner_admin,
             headline="Networks",
             description="x" * 300,
-            logo=_png(),
+            logo=png(),
             public_email="hello@p1.example",
         )
     assert full.logo.name.endswith(".png")
@@ -484,7 +479,7 @@ def test_the_honeypot_is_answered_like_a_success_and_nothing_is_kept(acme):
         assert not Event.objects.filter(verb=events.LOCATOR_CONTACTED).exists()
 
 
-@override_settings(PRM_LEAD_FORM_RATE_PER_IP="2/h")
+@override_settings(PRM_LOCATOR_CONTACT_RATE_PER_IP="2/h")
 def test_a_client_over_its_limit_gets_429_with_retry_after(acme):
     locator_on(acme)
     _partner, profile = public_partner(acme, "Busy Partner")
@@ -497,7 +492,7 @@ def test_a_client_over_its_limit_gets_429_with_retry_after(acme):
         assert Lead.objects.count() == 2
 
 
-@override_settings(PRM_LEAD_FORM_RATE_PER_ADDRESS="1/d")
+@override_settings(PRM_LOCATOR_CONTACT_RATE_PER_ADDRESS="1/d")
 def test_one_mailbox_over_its_limit_gets_429_from_any_address(acme):
     locator_on(acme)
     _partner, profile = public_partner(acme, "Busy Partner")

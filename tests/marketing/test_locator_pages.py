@@ -6,13 +6,11 @@ serves logos."""
 from __future__ import annotations
 
 from datetime import timedelta
-from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from marketing.demo_parts.locator import load as load_demo
 from marketing.models import LocatorSettings, ProfileStatus, PublicProfile
@@ -23,15 +21,10 @@ from prm.web.demo_kit import Demo
 
 from ..conftest import body, make_client
 from ..factories import PartnerFactory, PartnerMembershipFactory, ProductLineFactory
-from .locator_setup import locator_on, profile_of, public_partner, publish, visitor
+from .locator_setup import locator_on, profile_of, public_partner, publish, settings_data, visitor
+from .world import png
 
 pytestmark = pytest.mark.django_db
-
-
-def png() -> SimpleUploadedFile:
-    data = BytesIO()
-    Image.new("RGB", (48, 24), "teal").save(data, "PNG")
-    return SimpleUploadedFile("our-logo.png", data.getvalue(), content_type="image/png")
 
 
 def profile_data(**changes) -> dict:
@@ -64,7 +57,7 @@ def test_a_partner_admin_writes_previews_publishes_and_withdraws_its_profile(acm
     assert "Your public profile" in page and "Not public" in page
     assert "Publish in the partner locator" not in page  # nothing saved yet
 
-    response = client.post(path, {**profile_data(product_lines=[str(line.pk)]), "logo": png()})
+    response = client.post(path, {**profile_data(product_lines=[str(line.pk)]), "logo": png("our-logo.png")})
     assert response.status_code == 302 and response["Location"] == path
     page = body(client.get(path))
     assert "Your profile is saved. It is not public until you publish it." in page
@@ -141,24 +134,6 @@ def test_the_menus_lead_to_the_locator_pages(acme):
 
 
 # --- the office ---------------------------------------------------------------------------------------
-
-
-def settings_data(**changes) -> dict:
-    data = {
-        "enabled": "on",
-        "title": "Find an Acme partner",
-        "intro": "Certified partners near you.",
-        "frame_ancestors": "https://www.acme.example\nhttps://shop.acme.example",
-        "confirm_every_months": "12",
-        "hide_after_days": "30",
-        "featured_label": "",
-        "weight_tier": "40",
-        "weight_competencies": "25",
-        "weight_proximity": "25",
-        "weight_completeness": "10",
-    }
-    data.update(changes)
-    return data
 
 
 def test_the_vendor_configures_the_locator_and_features_a_partner(acme):

@@ -17,12 +17,13 @@ from prm.tenancy.scope import tenant_scope
 from tests.factories import PartnerMembershipFactory
 from tests.query_budget import assert_list_page, assert_pinned, cost
 
-from .isolation_library import make_asset, pdf
+from .isolation_library import make_asset
+from .world import pdf
 
 pytestmark = pytest.mark.django_db
 
-PINNED_PORTAL_LIBRARY = 10
-PINNED_PORTAL_SEARCH = 10
+PINNED_PORTAL_LIBRARY = 9
+PINNED_PORTAL_SEARCH = 9
 PINNED_OFFICE_LIST = 6
 PINNED_FOLDERS = 4
 PINNED_PORTAL_ASSET = 10

@@ -42,6 +42,7 @@ def _labels(role, kind):
                 "Pricing approvals",
                 "Learning",
                 "Programs",
+                "Marketing",
                 "Staff",
                 "Personal data",
                 "Performance",
@@ -62,6 +63,7 @@ def _labels(role, kind):
                 "Pricing approvals",
                 "Learning",
                 "Programs",
+                "Marketing",
                 "Staff",
                 "Performance",
                 "Incentives",
@@ -78,6 +80,7 @@ def _labels(role, kind):
                 "Pricing approvals",
                 "Learning",
                 "Programs",
+                "Marketing",
                 "Staff",
                 "Performance",
                 "Incentives",
@@ -93,6 +96,7 @@ def _labels(role, kind):
                 "Leads",
                 "Learning",
                 "Programs",
+                "Marketing",
                 "Staff",
                 "Performance",
                 "Incentives",
@@ -109,6 +113,7 @@ def _labels(role, kind):
                 "Pricing approvals",
                 "Learning",
                 "Programs",
+                "Marketing",
                 "Staff",
                 "Performance",
                 "Incentives",
@@ -133,6 +138,7 @@ def test_staff_see_the_back_office_entries_their_role_opens(role, expected):
                 "Deals",
                 "Learning",
                 "Company",
+                "Marketing",
                 "Licences",
                 "People",
                 "Earnings",
@@ -152,6 +158,7 @@ def test_staff_see_the_back_office_entries_their_role_opens(role, expected):
                 "Deals",
                 "Learning",
                 "Company",
+                "Marketing",
                 "Licences",
                 "People",
                 "Earnings",
@@ -161,7 +168,18 @@ def test_staff_see_the_back_office_entries_their_role_opens(role, expected):
         ),
         (
             Role.TECHNICAL,
-            ["Home", "Your tier", "Products", "Learning", "Company", "Licences", "People", "Agreements", "Performance"],
+            [
+                "Home",
+                "Your tier",
+                "Products",
+                "Learning",
+                "Company",
+                "Marketing",
+                "Licences",
+                "People",
+                "Agreements",
+                "Performance",
+            ],
         ),
     ],
 )
@@ -202,6 +220,28 @@ def test_the_lead_entries_fold_into_one_dropdown_per_side(role, kind, expected):
     member = Membership(role=role, kind=kind, is_active=True)
     [leads] = [item for item in menu_for(member) if item["label"] == "Leads"]
     assert [child["label"] for child in leads["children"]] == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "expected"),
+    [
+        (
+            Role.CHANNEL_MANAGER,
+            MembershipKind.STAFF,
+            ["Content library", "Campaigns", "Co-branding", "Announcements", "Partner locator"],
+        ),
+        (
+            Role.PARTNER_ADMIN,
+            MembershipKind.PARTNER,
+            ["Library", "Campaigns", "Co-branding", "Announcements", "Locator profile"],
+        ),
+        (Role.SALES, MembershipKind.PARTNER, ["Library", "Campaigns", "Co-branding", "Announcements"]),
+    ],
+)
+def test_the_marketing_entries_fold_into_one_dropdown_per_side_in_the_same_order(role, kind, expected):
+    member = Membership(role=role, kind=kind, is_active=True)
+    [marketing] = [item for item in menu_for(member) if item["label"] == "Marketing"]
+    assert [child["label"] for child in marketing["children"]] == expected
 
 
 def test_an_inactive_member_sees_no_entries():

@@ -15,15 +15,16 @@ def bs(field):
     """Render a bound field with Bootstrap's class, marked invalid when it has errors, without
     the ``maxlength`` that would cut a paste silently."""
     widget = field.field.widget
-    if field.widget_type in ("checkbox",):
-        css = "form-check-input"
+    if field.widget_type in ("checkbox", "checkboxselectmultiple", "radioselect"):
+        css = "form-check-input"  # a list of choices: each option's input
     elif field.widget_type in ("select", "selectmultiple"):
         css = "form-select"
     else:
         css = "form-control"
     if field.errors:
         css += " is-invalid"
-    attrs = {"class": f"{widget.attrs.get('class', '')} {css}".strip()}
+    own = widget.attrs.get("class", "").split()
+    attrs = {"class": " ".join([*own, *(c for c in css.split() if c not in own)])}
     limit = widget.attrs.get("maxlength")
     if limit:
         # No maxlength in the page: the browser would cut an over-long paste without a word. The
