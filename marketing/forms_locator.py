@@ -100,7 +100,10 @@ class ContactForm(forms.Form):
     )
     consent = forms.BooleanField(
         required=True,
-        label=_("I agree that my details are stored and passed to this partner to answer my request."),
+        label=_(
+            "I agree that my details are stored and passed to this partner to answer my request, or, "
+            "if it cannot answer in time, to another authorised partner of the vendor."
+        ),
     )
     company_code = forms.CharField(label=_("Leave this field empty"), required=False, max_length=200)
 

@@ -171,7 +171,9 @@ WITH held AS MATERIALIZED ({held}),
 candidates AS (
     SELECT pp.id, pp.partner_id, pp.headline, pp.completeness, pp.featured, pp.show_tier,
         pp.show_competencies, pp.show_locations, (pp.logo <> '') AS has_logo,
-        p.display_name::text AS name, p.city, p.country
+        p.display_name::text AS name,
+        -- The HQ's city is a location: shown only when the partner shows its locations.
+        CASE WHEN pp.show_locations THEN p.city ELSE '' END AS city, p.country
     FROM marketing_publicprofile pp
     JOIN partners_partner p ON p.id = pp.partner_id AND p.tenant_id = pp.tenant_id
     WHERE pp.tenant_id = %(tenant)s AND pp.status = 'public' AND p.status = 'active'

@@ -28,6 +28,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -49,6 +50,7 @@ from prm.tenancy.scope import step_out_to_tenant
 from .. import events, notifications
 from ..models import Asset, Campaign, CampaignAsset, CampaignParticipation, PublishStatus
 from ..permissions import CAMPAIGN_JOIN, marketing_manage_require
+from ..selectors.audience import audience_matches
 from .audience import AudienceChoice, audience_fields
 from .text import typed_text
 
@@ -441,6 +443,8 @@ def campaign_join(*, actor, campaign: Campaign, email_subject: str, email_body: 
     _require_joiner(actor)
     assert_same_tenant(actor, campaign)
     campaign = Campaign.objects.select_related("fund_type").get(pk=campaign.pk)
+    if not audience_matches(campaign, actor):  # not meant for this partner: as if it did not exist
+        raise Http404
     if campaign.status != PublishStatus.PUBLISHED:
         raise InvalidTransition(gettext("This campaign is not open for joining."), code="campaign_not_open")
     if CampaignParticipation.objects.filter(campaign=campaign, partner_id=actor.partner_id).exists():

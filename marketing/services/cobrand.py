@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -73,6 +73,7 @@ AREA_CHARS_MAX = 2000
 # Documents a partner may have waiting at once: a partner clicking "Create PDF" twenty times
 # queues at most this many renders.
 PENDING_MAX = 5
+COBRAND_LOCK = 19_001  # pg_advisory_xact_lock key space of co-brand requests (per partner)
 MULTILINE_KINDS = (AreaKind.CONTACT, AreaKind.TEXT)
 # The snapshot's key for the company's name (the fallback of a logo area without a logo).
 COMPANY_KEY = "company"
@@ -483,6 +484,10 @@ def cobrand_request(*, actor, template: CobrandTemplate, values: dict, preview: 
         raise Http404
     areas = list(CobrandArea.objects.filter(template=template))
     stored = _clean_values(areas, values, brand_for_actor(actor=actor))
+    # One request of a company at a time past this point, so that parallel posts cannot queue
+    # more than PENDING_MAX renders between them.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [COBRAND_LOCK, actor.partner_id])
     waiting = CobrandDocument.objects.filter(partner_id=actor.partner_id, status=CobrandStatus.PENDING)
     if waiting.count() >= PENDING_MAX:
         raise PolicyViolation(

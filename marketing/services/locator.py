@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from PIL import Image, UnidentifiedImageError
+from publicsuffixlist import PublicSuffixList
 
 from leads.models import Lead, LeadSource, LeadStatus
 from leads.services.intake import lead_receive
@@ -67,7 +69,7 @@ LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}
 # An https origin, optionally for every subdomain (CSP's host-source): nothing else may reach
 # the header (no path, no spaces, no quotes, no semicolons).
 _ORIGIN = re.compile(
-    r"^https://(\*\.)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$"
+    r"^https://(\*\.)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?\Z"
 )
 
 
@@ -283,6 +285,13 @@ def profile_confirm(*, actor) -> PublicProfile:
 # --- the vendor -------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _public_suffixes() -> PublicSuffixList:
+    # The list bundled with the package (no network); parsed once per process, on first use. An
+    # unknown TLD counts as one (an intranet's or a test's ".example" has sites of its own).
+    return PublicSuffixList(accept_unknown=True)
+
+
 def frame_ancestors_clean(value) -> list[str]:
     """The sites that may embed the locator: https origins (``https://www.example.com``, a port,
     ``https://*.example.com`` for every subdomain), one per line or as a list; duplicates and a
@@ -296,6 +305,13 @@ def frame_ancestors_clean(value) -> list[str]:
         if not _ORIGIN.match(origin):
             raise PolicyViolation(
                 gettext("“%(origin)s” is not an https origin such as https://www.example.com.")
+                % {"origin": origin[:80]}
+            )
+        host = origin.removeprefix("https://").removeprefix("*.").split(":", 1)[0]
+        if _public_suffixes().privatesuffix(host) is None:
+            # "https://*.com" or "https://co.uk" would let every site under a public suffix frame it.
+            raise PolicyViolation(
+                gettext("“%(origin)s” names no site of its own: give a domain such as www.example.com.")
                 % {"origin": origin[:80]}
             )
         if origin not in origins:
@@ -545,6 +561,9 @@ def locator_contact(
     if result.created and result.lead.status == LeadStatus.NEW:
         decision = lead_offer_first(lead=result.lead, partner=partner)
         offered = decision is not None and decision.partner_id == partner.pk
+    # The chosen partner's event only when it holds the offer: a lead passed over to another
+    # partner, or merged into an earlier one, is not its to know about (its feed and webhooks read
+    # its events), so that event is the vendor's alone.
     event_record(
         actor=None,
         target=profile,
@@ -552,6 +571,7 @@ def locator_contact(
         message=gettext_noop("A visitor asked to be contacted through the partner locator: %(reference)s"),
         params={"reference": result.lead.reference},
         data={"lead_id": result.lead.pk, "offered": offered, "merged": result.merged},
+        internal=not offered,
     )
     return ContactResult(lead=result.lead, partner=partner, offered=offered, merged=result.merged)
 

@@ -264,7 +264,7 @@ class LocatorContactSentView(PublicView):
         return render(request, f"{T}public_sent.html", context)
 
 
-def _logo_response(logo):
+def _logo_response(logo, *, public: bool = True):
     if not logo:
         raise Http404
     extension = logo.name.rsplit(".", 1)[-1].lower() if "." in logo.name else ""
@@ -275,7 +275,9 @@ def _logo_response(logo):
     except (FileNotFoundError, ValueError) as error:
         raise Http404 from error
     response = FileResponse(handle, content_type=LOGO_CONTENT_TYPES.get(extension, "application/octet-stream"))
-    response["Cache-Control"] = "public, max-age=3600"
+    # The public logo briefly (a withdrawn profile's leaves shared caches within 5 minutes); the
+    # portal's preview, one address for every partner, never in a shared cache.
+    response["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -421,7 +423,7 @@ class ProfileLogoView(MemberRequiredMixin, View):
     area, capability = PORTAL, PROFILE_MANAGE
 
     def get(self, request):
-        return _logo_response(own_profile_for_actor(actor=self.actor).profile.logo)
+        return _logo_response(own_profile_for_actor(actor=self.actor).profile.logo, public=False)
 
 
 # --- the office ---------------------------------------------------------------------------------------------

@@ -160,6 +160,16 @@ def test_a_tier_filter_finds_that_tier_or_higher_of_its_program(acme):
     assert names(search(acme, tier_id=silver.pk)) == ["Gold Co", "Silver Co"]
 
 
+def test_hidden_locations_hide_the_hq_city_in_the_results_too(acme):
+    locator_on(acme)
+    partner, _ = public_partner(acme, "Quiet Place", show_locations=False)
+    with platform_scope():
+        type(partner).objects.filter(pk=partner.pk).update(city="Secretville")
+    [row] = search(acme).results
+    assert row.city == ""
+    assert "Secretville" not in body(visitor(acme).get(reverse("locator")))
+
+
 def test_a_hidden_tier_neither_counts_nor_matches(acme):
     locator_on(acme)
     _bronze, _silver, gold = ladder(acme)
@@ -279,6 +289,9 @@ def test_the_embeddable_page_may_be_framed_by_the_vendors_sites_only(acme, globe
         "'self'",
         "*",
         "https://",
+        "https://*.com",  # every site under a public suffix
+        "https://*.co.uk",
+        "https://com",
     ],
 )
 def test_only_https_origins_may_embed_the_locator(origin):
@@ -464,6 +477,10 @@ def test_a_partner_that_may_not_take_leads_now_is_passed_over_and_the_log_says_w
     }
     log = body(make_client(acme.manager).get(reverse("office:lead_routing", args=[offer.lead_id])))
     assert f"The visitor chose {chosen.display_name} in the partner locator, which may not receive it now" in log
+    # and the passed-over partner is not told about a lead another partner holds: the vendor's event only
+    with platform_scope():
+        contacted = Event.objects.get(verb=events.LOCATOR_CONTACTED)
+    assert contacted.internal and not contacted.data["offered"]
 
 
 def test_the_honeypot_is_answered_like_a_success_and_nothing_is_kept(acme):

@@ -67,6 +67,7 @@ def test_a_partner_admin_writes_previews_publishes_and_withdraws_its_profile(acm
     assert (
         logo.status_code == 200 and logo["Content-Type"] == "image/png" and logo["X-Content-Type-Options"] == "nosniff"
     )
+    assert logo["Cache-Control"] == "private, no-store"  # one address for every partner: never in a shared cache
     profile = profile_of(acme.partner)
     assert profile.product_line_ids == [line.pk] and profile.status == ProfileStatus.DRAFT
 
@@ -77,7 +78,8 @@ def test_a_partner_admin_writes_previews_publishes_and_withdraws_its_profile(acm
     assert public in page
     shown = body(visitor(acme).get(public))
     assert "Campus networks for schools" in shown and "hello@p1.example" in shown
-    assert visitor(acme).get(reverse("locator_logo", args=[profile.pk]))["Content-Type"] == "image/png"
+    public_logo = visitor(acme).get(reverse("locator_logo", args=[profile.pk]))
+    assert public_logo["Content-Type"] == "image/png" and public_logo["Cache-Control"] == "public, max-age=300"
 
     # What the partner keeps private is not shown.
     client.post(path, profile_data(show_contact=""))
