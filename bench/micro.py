@@ -1099,3 +1099,195 @@ def scorecards_measure_micro(ctx: MicroContext) -> list[Variant]:
             note=note("one"),
         ),
     ]
+
+
+# --- Marketing: co-branded PDFs in a worker, the library's search -----------------------------------
+
+COBRAND_RUNS, COBRAND_WARMUP = 100, 5
+
+
+def _logo_png() -> bytes:
+    """A partner's logo as partners upload them: a 600 x 240 PNG with a mark and a name."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (600, 240), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((20, 20, 220, 220), fill="#0b7a4b")
+    draw.rectangle((250, 90, 580, 150), fill="#1d2733")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+@micro(
+    "marketing.cobrand",
+    f"cobrand_make() as the worker's task runs it (marketing.cobrand_make: the tenant's scope and transaction, "
+    f"committed): a partner's co-branded PDF of the generator's two-page datasheet with four areas (logo, company "
+    f"name, contact block, custom text), {COBRAND_RUNS} fresh pending documents of as many partners made one after "
+    f"the other (weasyprint overlay, pypdf merge, stored, event, notification), on a copy of the bench database "
+    f"with the files in a temporary MEDIA_ROOT; PDFs per second in one worker process = 1000 / mean ms",
+)
+def cobrand_micro(ctx: MicroContext) -> list[Variant]:
+    import tempfile
+
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.test import override_settings
+
+    import bench.datagen  # noqa: F401 (first: the step modules import from it)
+    from bench.datagen_marketing import datasheet_pdf
+    from marketing.models import AreaKind, CobrandArea, CobrandDocument, CobrandStatus, CobrandTemplate
+    from marketing.selectors.cobrand import brand_for_actor
+    from marketing.services.cobrand import COMPANY_KEY
+    from marketing.tasks_cobrand import cobrand_make_task
+    from prm.accounts.models import Membership
+    from prm.accounts.roles import Role
+    from prm.tenancy.scope import tenant_scope
+
+    state: dict[str, Any] = {}
+
+    @contextmanager
+    def prepared():
+        media = tempfile.mkdtemp(prefix="prm-bench-media-")
+        storages = {**settings.STORAGES, "default": {**settings.STORAGES["default"], "OPTIONS": {"location": media}}}
+        try:
+            with override_settings(STORAGES=storages), database.scratch_copy("cobrand"):
+                with tenant_scope(ctx.tenant):
+                    template = CobrandTemplate.objects.filter(status="published").order_by("id").first()
+                    if template is None:
+                        raise SystemExit("the bench data has no co-brand template (bench/datagen_marketing.py)")
+                    # The generator's PDF where the row says it is (this run's storage is empty).
+                    stored = default_storage.save(template.file.name, ContentFile(datasheet_pdf(ctx.tenant.name)))
+                    assert stored == template.file.name, stored
+                    logo = default_storage.save("private/publicprofile/bench-logo.png", ContentFile(_logo_png()))
+                    areas = {area.kind: str(area.pk) for area in CobrandArea.objects.filter(template=template)}
+                    people = list(
+                        Membership.objects.filter(role=Role.PARTNER_ADMIN, is_active=True, partner__status="active")
+                        .select_related("partner", "user")
+                        .order_by("id")[: COBRAND_RUNS + COBRAND_WARMUP]
+                    )
+                    documents = []
+                    for person in people:
+                        brand = brand_for_actor(actor=person)
+                        values = {
+                            COMPANY_KEY: brand.company,
+                            areas.get(AreaKind.LOGO, "logo"): logo,
+                            areas.get(AreaKind.COMPANY_NAME, "name"): brand.company,
+                            areas.get(AreaKind.CONTACT, "contact"): brand.contact,
+                            areas.get(AreaKind.TEXT, "text"): "Ask us for a free site survey this quarter.",
+                        }
+                        documents.append(
+                            CobrandDocument(
+                                tenant_id=ctx.tenant.pk,
+                                template=template,
+                                partner_id=person.partner_id,
+                                requested_by=person,
+                                values=values,
+                            )
+                        )
+                    made = CobrandDocument.objects.bulk_create(documents)
+                state["ids"] = [document.pk for document in made]
+                state["queue"] = iter(state["ids"])
+                state["sql"] = _Statements()
+                from django.db import connection
+
+                with connection.execute_wrapper(state["sql"]):
+                    yield
+        finally:
+            import shutil
+
+            shutil.rmtree(media, ignore_errors=True)
+
+    def call():
+        started = time.perf_counter()
+        made = cobrand_make_task(tenant_id=ctx.tenant.pk, document_id=next(state["queue"]))
+        state.setdefault("seconds", []).append(time.perf_counter() - started)
+        return made
+
+    def note() -> str:
+        timed = state["seconds"][COBRAND_WARMUP:]
+        rate = len(timed) / sum(timed) if timed else 0
+        with tenant_scope(ctx.tenant):
+            done = CobrandDocument.objects.filter(pk__in=state["ids"])
+            ready = done.filter(status=CobrandStatus.READY)
+            sizes = [document.file.size for document in ready[:20]]
+            made, failed = ready.count(), done.filter(status=CobrandStatus.FAILED).count()
+        size = f"{sum(sizes) / len(sizes) / 1024:.0f} KB" if sizes else "none"
+        return (
+            f"{rate:.1f} PDFs per second in one process (1000 / mean ms); {made} ready, {failed} failed; a PDF "
+            f"of {size}. {state['sql'].summary(COBRAND_RUNS + COBRAND_WARMUP)}"
+        )
+
+    return [
+        Variant(
+            "a final document, 2 pages, 4 areas with a logo",
+            call,
+            prepared,
+            runs=COBRAND_RUNS,
+            warmup=COBRAND_WARMUP,
+            exact=True,
+            note=note,
+        )
+    ]
+
+
+LIBRARY_RARE_WORD = "korion"  # one of the generator's code names: in ~0.5 % of the titles
+
+
+@micro(
+    "marketing.library_search",
+    "The portal library's reads for a partner admin at 10,000 assets, as its page makes them: library_for_actor "
+    "(the capped count and page 1 of 25) and library_facets_for_actor (folders and tags), under row-level security "
+    "(the partner's scope); and the search's count statement alone with RLS on and off (the GIN index on "
+    "Asset.search serves it only without RLS: @@ is not LEAKPROOF)",
+)
+def library_search_micro(ctx: MicroContext) -> list[Variant]:
+    from django.db import connection
+
+    from bench.scenarios import LIBRARY_SEARCH
+    from marketing.selectors.library import library_facets_for_actor, library_for_actor
+    from prm.tenancy.scope import tenant_scope
+    from prm.tenancy.time import tenant_clock
+
+    with tenant_scope(ctx.tenant):
+        actor = _actor(ctx, ctx.partner_user_id)
+    today = tenant_clock(ctx.tenant)[0]
+
+    def page(q: str):
+        def call():
+            rows, counted = library_for_actor(actor=actor, today=today, q=q)
+            total = counted[:10001].count()  # paginate's capped count
+            shown = list(rows[:25])
+            facets = library_facets_for_actor(actor=actor, today=today, q=q)
+            return total, shown, facets
+
+        return call
+
+    def scope():
+        return tenant_scope(ctx.tenant, partner=actor.partner_id)
+
+    sent: list[tuple[str, list]] = []
+
+    def record(execute, statement, params, many, context):
+        sent.append((statement, list(params or ())))
+        return execute(statement, params, many, context)
+
+    with scope(), connection.execute_wrapper(record):
+        page(LIBRARY_SEARCH)()
+    counting = next(((s, p) for s, p in sent if s.startswith("SELECT COUNT(*)")), None)
+    variants = [
+        Variant(f"search {LIBRARY_SEARCH!r} (~10 % of titles)", page(LIBRARY_SEARCH), scope, baseline=True),
+        Variant(f"search {LIBRARY_RARE_WORD!r} (~0.5 %)", page(LIBRARY_RARE_WORD), scope),
+        Variant("no search (the whole library)", page(""), scope),
+    ]
+    if counting is not None:
+        # The settings statement the scope sends in front of the first query is not part of it.
+        statement = counting[0].split("; ", 1)[-1] if counting[0].startswith("SELECT set_config") else counting[0]
+        for variant in _sql_pair(ctx, statement, counting[1]):
+            variant.name = f"the search's count statement, {variant.name}"
+            variant.baseline = False
+            variants.append(variant)
+    return variants

@@ -390,6 +390,53 @@ SCENARIOS: list[Scenario] = [
         queries=2,
     ),
     Scenario(
+        "library_search",
+        "Portal: the content library searched for a common word, page 1 (partner admin)",
+        lambda a: _reversed("portal:library") + f"?q={LIBRARY_SEARCH}",
+        actor=PARTNER,
+        url_name="portal:library",
+        # the user; the person's library visit (locked); the capped count and page 1 (the current
+        # versions and the person's last downloads as subqueries of the page's rows); the folder and
+        # tag facets in one statement (2026-12-05 runs)
+        queries=5,
+    ),
+    Scenario(
+        "library_browse",
+        "Portal: the content library, one folder and its subfolders, page 1 (partner admin)",
+        lambda a: _reversed("portal:library") + f"?folder={_library_folder(a.tenant_slug)}",
+        actor=PARTNER,
+        url_name="portal:library",
+        # as library_search, the folder's subfolders from the per-process folder tree (2026-12-05 runs)
+        queries=5,
+    ),
+    Scenario(
+        "office_assets",
+        "The content library's assets, latest changed first, with their usage (staff)",
+        lambda a: _reversed("office:assets"),
+        actor=STAFF,
+        url_name="office:assets",
+        # the user; the capped count and page 1; the page's views, downloads, partners and people
+        # (one grouped query) (2026-12-05 runs)
+        queries=4,
+    ),
+    Scenario(
+        "locator_search",
+        "Public locator: partners in a country with a competency, near a city, ranked (anonymous)",
+        lambda a: _reversed("locator") + _locator_query(a.tenant_slug),
+        url_name="locator",
+        # the locator's settings; the search, scored, counted and paged in one statement (2026-12-05 runs)
+        queries=2,
+    ),
+    Scenario(
+        "locator_profile",
+        "Public locator: a partner's profile and its contact form (anonymous)",
+        lambda a: _reversed("locator_partner", _locator_profile(a.tenant_slug)),
+        url_name="locator",
+        # the settings; the profile with its partner; its locations, tiers, certifications (people
+        # per certification) and competencies (2026-12-05 runs)
+        queries=6,
+    ),
+    Scenario(
         "api_deal_list",
         "API: the company's deal registrations, first page of 50 (partner admin's key)",
         lambda a: _reversed("api:deal-list"),
@@ -461,6 +508,89 @@ def _application_in_review(tenant_slug: str) -> str:
             raise SystemExit(f"the bench data of {tenant_slug!r} has no application in review with scores")
         _APPLICATIONS[tenant_slug] = reverse("office:recruitment_application", args=[found])
     return _APPLICATIONS[tenant_slug]
+
+
+# The library's searches: a document word of the generator's titles (bench/datagen_marketing.py),
+# in about 10 % of them.
+LIBRARY_SEARCH = "datasheet"
+LIBRARY_FOLDER = "Sales"  # a top folder of the generator's, with four subfolders
+LOCATOR_COUNTRY, LOCATOR_NEAR = "US", "Chicago"
+_MARKETING: dict[tuple[str, str], object] = {}
+
+
+def _marketing_found(tenant_slug: str, what: str, find):
+    """Something of the generated marketing data, found once per run (the load asks again per run)."""
+    if (tenant_slug, what) not in _MARKETING:
+        from prm.tenancy.models import Tenant
+        from prm.tenancy.scope import tenant_scope
+
+        with tenant_scope(Tenant.objects.get(slug=tenant_slug)):
+            found = find()
+        if found is None:
+            raise SystemExit(
+                f"the bench data of {tenant_slug!r} has no {what}: generate it (bench/datagen_marketing.py)"
+            )
+        _MARKETING[tenant_slug, what] = found
+    return _MARKETING[tenant_slug, what]
+
+
+def _library_folder(tenant_slug: str) -> int:
+    from marketing.models import AssetFolder
+
+    return _marketing_found(
+        tenant_slug,
+        "library folder",
+        lambda: AssetFolder.objects.filter(name=LIBRARY_FOLDER, parent=None).values_list("id", flat=True).first(),
+    )
+
+
+def _locator_query(tenant_slug: str) -> str:
+    """The locator's search: partners in the largest country with the competency most partners
+    hold, within the default distance of a city there."""
+
+    def find():
+        from django.db.models import Count
+
+        from learning.models import CompetencyHolding
+
+        held = (
+            CompetencyHolding.objects.filter(lost_at__isnull=True, competency__is_active=True)
+            .values("competency_id")
+            .annotate(n=Count("id"))
+            .order_by("-n", "competency_id")
+            .first()
+        )
+        return held and f"?country={LOCATOR_COUNTRY}&competency={held['competency_id']}&near={LOCATOR_NEAR}"
+
+    return _marketing_found(tenant_slug, "competency held", find)
+
+
+def _locator_profile(tenant_slug: str) -> int:
+    """A public profile showing everything (tier, certifications, competencies, locations, contact)
+    of an active partner that holds competencies: the fullest page."""
+
+    def find():
+        from learning.models import CompetencyHolding
+        from marketing.models import ProfileStatus, PublicProfile
+
+        holders = CompetencyHolding.objects.filter(lost_at__isnull=True).values("partner_id")
+        return (
+            PublicProfile.objects.filter(
+                status=ProfileStatus.PUBLIC,
+                partner__status="active",
+                partner_id__in=holders,
+                show_tier=True,
+                show_certifications=True,
+                show_competencies=True,
+                show_locations=True,
+                show_contact=True,
+            )
+            .order_by("id")
+            .values_list("id", flat=True)
+            .first()
+        )
+
+    return _marketing_found(tenant_slug, "public profile", find)
 
 
 _DEAL_BODIES: dict[int, dict] = {}

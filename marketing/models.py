@@ -224,6 +224,9 @@ class AssetActivity(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "asset", "at"], name="asset_activity_asset_idx"),
             models.Index(fields=["tenant", "partner", "at"], name="asset_activity_partner_idx"),
+            # A person's latest download of an asset (the library list's subquery per row, the
+            # asset's page): by the asset alone it walks all of a popular asset's activity.
+            models.Index(fields=["tenant", "membership", "asset", "at"], name="asset_activity_person_idx"),
         ]
 
 

@@ -251,7 +251,7 @@ WITH found AS MATERIALIZED ({found})
 SELECT NULL::text AS tag, f.folder_id, count(*) AS n, 0 AS position FROM found f GROUP BY f.folder_id
 UNION ALL (
     SELECT t.tag::text, NULL::bigint, count(*), row_number() OVER (ORDER BY count(*) DESC, t.tag)
-    FROM found f CROSS JOIN unnest(f.tags) AS t (tag)
+    FROM (SELECT unnest(f.tags) AS tag FROM found f) t
     GROUP BY t.tag ORDER BY count(*) DESC, t.tag LIMIT %s
 )
 """
