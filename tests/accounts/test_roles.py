@@ -18,6 +18,7 @@ _OFFICE_READ = {
     "leads.view",
     "incentives.view",
     "scorecards.view",
+    "marketing.view",
 }
 _PORTAL_READ = {
     "portal.access",
@@ -28,6 +29,7 @@ _PORTAL_READ = {
     "learning.take",
     "onboarding.view",
     "scorecards.own",
+    "content.view",
 }
 _MANAGE = {
     "partners.edit",
@@ -64,10 +66,11 @@ MATRIX = {
         "mdf.manage",
         "api_keys.manage",
         "data.export",
+        "marketing.manage",
     },
     Role.CHANNEL_MANAGER: _OFFICE_READ | _MANAGE,
     Role.CHANNEL_DIRECTOR: _OFFICE_READ | {"pricing.decide", "recruitment.review", "scorecards.manage"},
-    Role.MARKETING: _OFFICE_READ | {"learning.author", "leads.manage", "mdf.manage"},
+    Role.MARKETING: _OFFICE_READ | {"learning.author", "leads.manage", "mdf.manage", "marketing.manage"},
     Role.FINANCE: _OFFICE_READ | {"pricing.decide", "incentives.finance", "mdf.manage"},
     Role.PARTNER_ADMIN: _PORTAL_READ
     | {
@@ -92,10 +95,15 @@ MATRIX = {
         "partner_api_keys.manage",
         "partner_data.export",
         "plans.sign",
+        "cobrand.make",
+        "campaigns.join",
+        "locator.profile",
     },
-    Role.SALES: _PORTAL_READ | {"deals.register", "leads.receive", "leads.refer", "earnings.own", "spiffs.claim"},
+    Role.SALES: _PORTAL_READ
+    | {"deals.register", "leads.receive", "leads.refer", "earnings.own", "spiffs.claim", "cobrand.make"},
     Role.TECHNICAL: _PORTAL_READ,
-    Role.PARTNER_MARKETING: _PORTAL_READ | {"leads.refer", "mdf.view", "mdf.request"},
+    Role.PARTNER_MARKETING: _PORTAL_READ
+    | {"leads.refer", "mdf.view", "mdf.request", "cobrand.make", "campaigns.join", "locator.profile"},
     Role.PARTNER_FINANCE: _PORTAL_READ | {"earnings.company", "earnings.own", "mdf.view"},
 }
 
