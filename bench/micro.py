@@ -742,7 +742,10 @@ def lead_route_micro(ctx: MicroContext) -> list[Variant]:
                 .order_by("-n")
             )
         made = "; ".join(
-            f"{row['outcome']} by {row['rule__name'] or 'no rule'}: {row['n']:,} (logged {row['logged'] or 0:.1f} ms)"
+            # The decision's own time as the engine logs it: reading and judging, without its writes
+            # (RoutingDecision.duration_ms); the timings above are the whole call with its commit.
+            f"{row['outcome']} by {row['rule__name'] or 'no rule'}: {row['n']:,} "
+            f"(decided in {row['logged'] or 0:.1f} ms)"
             for row in outcomes
         )
         return f"{made}. {state['sql'].summary(ROUTE_LEADS + ROUTE_WARMUP)}"

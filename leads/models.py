@@ -132,6 +132,27 @@ class LeadCapacity(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["tenant", "partner"], name="lead_capacity_unique")]
 
 
+class RoutingStamp(models.Model):
+    """When the rows the routing engine's partner side reads last changed (partners, enrollments,
+    tiers, licences, territory grants, regions: ``services.routing.PARTNER_SIDE_TABLES``): one row
+    whose ``stamp`` is the id of the last transaction that changed any of them.
+
+    Written only by database triggers (migration 0008), at the commit of such a transaction, so
+    that every way of changing those rows (the services, the admin, imports, SQL, a ``TRUNCATE``)
+    moves it, together with the change. The engine keeps each rule's partner-side answer for a
+    kind of lead while the stamp stays where it was (``services.routing._partner_side``).
+
+    Not tenant-owned: a number, the same for every tenant. One tenant's change ends every
+    tenant's memoised answers, which is rare (partners and their standing change seldom) and
+    cheap (each is built again by one statement)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    stamp = models.BigIntegerField()
+
+    def __str__(self):
+        return f"routing stamp {self.stamp}"
+
+
 class LeadOfferTally(TenantOwned):
     """How many offers a partner got on its latest day and in its latest month (the tenant's
     calendar): what a daily quota and a monthly cap are checked against, read in the routing
@@ -585,6 +606,9 @@ class RoutingDecision(TenantOwned):
         "partners.Partner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     log = models.JSONField(default=dict)
+    # How long the engine took to decide: reading and judging, up to the statement that writes the
+    # decision with its offer (written in it, so the writes and the messages are not counted; the
+    # bench times the whole call, commit included).
     duration_ms = models.FloatField(default=0)
 
     class Meta:

@@ -27,7 +27,8 @@ class OfferTerms:
     max_offers: int
 
 
-def _all_offer_terms() -> tuple[dict[int, OfferTerms], OfferTerms]:
+def all_offer_terms() -> tuple[dict[int, OfferTerms], OfferTerms]:
+    """Every program's offer terms, and the tenant's for the others (what ``offer_terms`` reads)."""
     own = {
         program_id: OfferTerms(hours, max_offers)
         for program_id, hours, max_offers in LeadProgramSettings.objects.values_list(
@@ -42,7 +43,7 @@ def offer_terms(program_id: int | None) -> OfferTerms:
     """How long a partner of ``program_id`` has to answer an offer, and how many offers a lead
     gets before it returns to the vendor's queue (the program's settings, else the tenant's).
     Memoised for the tenant; ``leads.wiring.routing`` rebuilds it after a save of either."""
-    own, default = tenant_memo("leads.offer_terms", _all_offer_terms)
+    own, default = tenant_memo("leads.offer_terms", all_offer_terms)
     return own.get(program_id) or default
 
 

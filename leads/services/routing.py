@@ -11,19 +11,25 @@ One run, under the lead's lock:
    (both logged); capacity does not hold a pinned lead back.
 3. **Rules.** Every active rule of an active program, in (priority, id) order, fall-back rules
    last. A rule matches on its criteria (countries, regions, postal-code prefixes, industries,
-   product lines; empty = any; a fall-back matches everything). For a matching rule ONE query
-   (``_candidates``) reads the program's enrolled partners, judges each in SQL (active, tier rank
-   >= the rule's minimum, serves the lead's territory and industry where the rule has such
-   criteria, carries one of the rule's partner tags where it names some (``partner_tags``, e.g.
-   partners marked for investment; a fall-back rule's too), never offered this lead, capacity:
-   paused, out of office today, daily quota and monthly cap against ``LeadOfferTally`` (the offers
-   of the tenant's day and month, kept by a trigger on the offers); nearest first:
-   within ``max_distance_km``, the haversine only inside a latitude/longitude box of that radius;
-   and the product policy: ``programs.services.policy.policy_screen`` gives the SQL form of
+   product lines; empty = any; a fall-back matches everything). For a matching rule
+   (``_candidates``) two statements judge the program's enrolled partners in SQL. The *partner
+   side* (``_partner_side``) judges every one of them on what the partner record, its tier and the
+   policy decide (active, tier rank >= the rule's minimum, serves the lead's territory and industry
+   where the rule has such criteria, carries one of the rule's partner tags where it names some
+   (``partner_tags``, e.g. partners marked for investment; a fall-back rule's too), and the product
+   policy: ``programs.services.policy.policy_screen`` gives the SQL form of
    ``policy_decide(action="receive_lead")`` for the lead's line and country (minimum tier,
    partner types, licence, exclusive territory of another partner, territory grant), so an
-   exclusive territory's holder is found wherever it ranks) and returns the ordered head of the
-   eligible (``HEAD``) plus, per exclusion reason, its count and the first ``EXAMPLES`` partners.
+   exclusive territory's holder is found wherever it ranks). Its answer is the same for every lead
+   of the same country, regions, industry and line under the rule, so it is memoised per process
+   until any row it read changes (``RoutingStamp``, moved by triggers at the commit of any change
+   to those tables; a routing transaction that changed one itself judges afresh). The *lead side*
+   (``_lead_side``) judges, for the partners the first left in, what changes lead by lead: never
+   offered this lead, capacity (paused, out of office today, daily quota and monthly cap against
+   ``LeadOfferTally``, the offers of the tenant's day and month kept by a trigger on the offers),
+   nearest first within ``max_distance_km`` (the haversine only inside a latitude/longitude box of
+   that radius), and the rotation. Together they give the ordered head of the eligible (``HEAD``)
+   and, per exclusion reason, its exact count and the first ``EXAMPLES`` partners.
    *Partner side of territory and industry:* where a rule names countries, regions or postal
    prefixes, the partner must serve the lead's country (its HQ country, one of its
    ``countries_served``, or one of its ``regions_served`` among the lead's region codes); where a
@@ -43,7 +49,8 @@ One run, under the lead's lock:
    winner's effective pass. Weights 3:2:1 give a, b, c, a, b, a every six leads: 1,000 leads
    split exactly 500:333:167. The pass values live in ``RotationState`` and the clock on the rule,
    both written under the rule's row lock (``select_for_update``), so two workers routing at the
-   same instant take turns per rule and restarts change nothing. Nearest first orders by the
+   same instant take turns per rule and restarts change nothing (the rotation is read after the
+   lock, by the lead side). Nearest first orders by the
    distance from the lead to the nearest of the partner's locations (haversine in SQL), then the
    weight, then the id; a lead without coordinates orders by weight (the log says so).
 6. **The outcome.** The winner gets a pending ``LeadOffer`` (deadline and reminder in business
@@ -51,23 +58,31 @@ One run, under the lead's lock:
    notified without lead details. No winner, or ``max_offers`` reached: the lead is QUEUED with
    the reason and the vendor's lead managers are notified. Every run writes a ``RoutingDecision``
    whose ``log`` keeps ids, codes and numbers (rendered in the reader's language by
-   ``leads.selectors.routing``).
+   ``leads.selectors.routing``). The decision, the offer, the lead and the rotation are written in
+   one statement; the event and the notifications through their services.
 
-Queries: a fixed number per rule tried (lock the rule, the candidates, the head's partners, and
-the walk's holders for each refused candidate), plus the policy screen's two once per run;
-``tests/leads/test_routing_engine.py`` pins them.
+Queries: a fixed number per rule tried (lock the rule, the partner side unless memoised, the lead
+side unless the partner side left nobody in, the walk's partners and holders when the rule
+requires certifications or competencies), plus the policy screen's one (who holds the country
+exclusively, memoised like the partner side); ``tests/leads/test_routing_engine.py`` pins them.
+The hot statements are plain SQL: the ORM's building of them cost more than running them
+(``bench/results/leads-2026-12-05.md``).
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import threading
 import time as clock_time
+import zoneinfo
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -79,15 +94,17 @@ from prm.accounts.models import Membership
 from prm.accounts.roles import CAPABILITIES
 from prm.events import texts
 from prm.events.models import Event
-from prm.events.services import event_record
+from prm.events.services import event_record, event_record_many, system_event
 from prm.memo import tenant_memo
 from prm.notifications.services import notify
-from prm.tenancy.scope import step_out_to_tenant
+from prm.tenancy.bulk import insert_statement, saved
+from prm.tenancy.scope import current_tenant_id, step_out_to_tenant
 from programs.models import Enrollment, Program, Region
 from programs.services.policy import (
     PolicyScreen,
     certifications_held,
     competencies_held,
+    exclusive_holders,
     policy_decide,
     policy_screen,
 )
@@ -109,7 +126,8 @@ from ..models import (
 from ..permissions import LEADS_RECEIVE
 from .common import (
     CapacityClock,
-    lock,
+    OfferTerms,
+    all_offer_terms,
     offer_due_at,
     offer_terms,
     offer_url,
@@ -188,12 +206,12 @@ def _regions_by_country() -> dict[str, list[str]]:
     return regions
 
 
-def _prepare(lead: Lead) -> tuple[_Lead, dict, list[str]]:
+def _prepare(lead: Lead, regions_by_country: dict[str, list[str]]) -> tuple[_Lead, dict, list[str]]:
     """Geocode the lead and give it a region when it has none (set on it, saved with the run's
     outcome); what the rules compare. Returns the facts, the log's "lead" section and the fields
     set."""
     country = (lead.country or "").strip().upper()
-    regions = list(tenant_memo("leads.regions_by_country", _regions_by_country).get(country, [])) if country else []
+    regions = list(regions_by_country.get(country, [])) if country else []
     changed = []
     located = "typed" if lead.latitude is not None and lead.longitude is not None else None
     if located is None and country:
@@ -273,83 +291,113 @@ class _Judged:
     excluded: dict[str, dict] = field(default_factory=dict)  # reason -> {"count", "examples"}
 
 
-_CANDIDATES_SQL = """
-WITH enrolled AS (
-    -- What the partner record, its tier and the policy decide: every enrolled partner, one pass.
-    SELECT p.id, p.display_name::text AS name, t.lead_routing_weight AS weight,
+# Two statements per rule tried. The first judges the partner side (the partner record, its tier,
+# the policy): the same for every lead with the same country, regions, industry and product line
+# under the same rule, so its answer is memoised (``_partner_side``) until any of the rows it reads
+# changes. The second judges what changes lead by lead for the partners the first left in. Their
+# parts are put together per rule and lead (the criteria the rule has, nearest first or not, a
+# country held exclusively): a part that cannot apply is left out rather than switched off by a
+# parameter, so PostgreSQL neither plans it nor tests it per row.
+_PARTNER_SIDE_SQL = """
+WITH enrolled AS MATERIALIZED (
+    -- Every enrolled partner, one pass: the first reason that excludes it, or none.
+    SELECT p.id, t.lead_routing_weight AS weight,
         CASE
             WHEN p.status <> 'active' THEN 'inactive'
-            WHEN t.rank < %(min_rank)s THEN 'tier'
-            WHEN %(by_territory)s AND NOT (
-                p.country = %(country)s OR %(country)s = ANY(p.countries_served)
-                OR p.regions_served && %(regions)s::varchar[]
-            ) THEN 'territory'
-            WHEN %(by_industry)s AND cardinality(p.industries) > 0
-                AND NOT (p.industries && %(industries)s::varchar[]) THEN 'industry'
-            WHEN cardinality(%(tags)s::varchar[]) > 0 AND NOT (p.tags && %(tags)s::varchar[]) THEN 'tag'
+            WHEN t.rank < %(min_rank)s THEN 'tier'{territory}{industry}{tags}
             {policy}
         END AS reason
     FROM programs_enrollment e
     JOIN partners_partner p ON p.id = e.partner_id AND p.tenant_id = e.tenant_id
     JOIN programs_tier t ON t.id = e.tier_id AND t.tenant_id = e.tenant_id
-    WHERE e.tenant_id = %(tenant)s AND e.program_id = %(program)s
-        -- A country held exclusively: only its holder can pass the policy; the rest are counted below.
-        AND (NOT %(exclusive)s OR e.partner_id = %(holder)s)
-), offered AS MATERIALIZED (
-    SELECT partner_id FROM leads_leadoffer WHERE tenant_id = %(tenant)s AND lead_id = %(lead)s
-), rotation AS MATERIALIZED (  -- read once and hashed (the planner's estimate of
-    -- the partners left in is far too low, and it would otherwise probe the index per partner)
-    SELECT partner_id, pass_value FROM leads_rotationstate WHERE tenant_id = %(tenant)s AND rule_id = %(rule)s
-), nearest AS (
-    SELECT partner_id, min({haversine}) AS km
-    FROM partners_partnerlocation
-    WHERE tenant_id = %(tenant)s AND %(by_distance)s AND latitude IS NOT NULL AND longitude IS NOT NULL
-        {box}
-    GROUP BY partner_id
-), judged AS (
-    -- What changes lead by lead (offered before, capacity, rotation, distance): only for the
-    -- partners the first pass left in.
-    SELECT s.id, s.name, s.weight,
-        COALESCE(r.pass_value, 0) AS pass_value,
-        GREATEST(COALESCE(r.pass_value, 0), %(clock)s) AS effective,
-        d.km AS distance_km,
-        CASE
-            WHEN o.partner_id IS NOT NULL THEN 'offered_before'
-            WHEN c.paused THEN 'paused'
-            WHEN c.away_from IS NOT NULL AND c.away_from <= %(today)s
-                AND (c.away_until IS NULL OR c.away_until >= %(today)s) THEN 'away'
-            -- Offers today and this month: the tally the offers' trigger keeps (LeadOfferTally).
-            WHEN c.daily_quota IS NOT NULL
-                AND c.daily_quota <= CASE WHEN n.day = %(today)s THEN n.offers_on_day ELSE 0 END THEN 'daily_quota'
-            WHEN c.monthly_cap IS NOT NULL
-                AND c.monthly_cap <= CASE WHEN n.month = %(month)s THEN n.offers_in_month ELSE 0 END THEN 'monthly_cap'
-            WHEN %(max_km)s::float8 IS NOT NULL AND %(by_distance)s AND (d.km IS NULL OR d.km > %(max_km)s::float8)
-                THEN 'too_far'
-        END AS reason
-    FROM enrolled s
-    LEFT JOIN leads_leadcapacity c ON c.tenant_id = %(tenant)s AND c.partner_id = s.id
-    LEFT JOIN leads_leadoffertally n ON n.tenant_id = %(tenant)s AND n.partner_id = s.id
-    LEFT JOIN offered o ON o.partner_id = s.id
-    LEFT JOIN rotation r ON r.partner_id = s.id
-    LEFT JOIN nearest d ON d.partner_id = s.id
-    WHERE s.reason IS NULL
+    WHERE e.tenant_id = %(tenant)s AND e.program_id = %(program)s{only_holder}
+), grouped AS (
+    -- Per reason its count and the first ``examples`` partners met (no sort of every row); the
+    -- partners left in, whole (ids and weights, as array literals the second statement takes).
+    SELECT reason, count(*) AS n, (array_agg(id))[1:%(examples)s] AS ids,
+        CASE WHEN reason IS NULL THEN array_agg(id)::text END AS eligible,
+        CASE WHEN reason IS NULL THEN array_agg(weight)::text END AS weights
+    FROM enrolled
+    GROUP BY reason
 )
--- The ordered head of the eligible (a top-N sort; Python orders the few rows again), then per
--- exclusion reason its count and the first ``examples`` partners met (no sort of every row).
-SELECT h.id, h.name, h.weight, h.pass_value, h.effective, h.distance_km, NULL, NULL, NULL, NULL
-FROM (SELECT * FROM judged WHERE reason IS NULL ORDER BY {order} LIMIT %(head)s) h
-UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, reason, count(*),
-    (array_agg(id))[1:%(examples)s], (array_agg(name))[1:%(examples)s]
+SELECT reason, n, ids, ARRAY(
+    SELECT p.display_name::text FROM unnest(ids) WITH ORDINALITY AS u (id, k)
+    JOIN partners_partner p ON p.id = u.id AND p.tenant_id = %(tenant)s ORDER BY u.k), eligible, weights
+FROM grouped{exclusive}
+"""
+
+_LEAD_SIDE_SQL = """
+WITH s AS MATERIALIZED (
+    SELECT * FROM unnest(%(eligible)s::bigint[], %(weights)s::int[]) AS s (id, weight)
+), capacity AS MATERIALIZED (
+    -- The partners left in that their capacity holds back (paused, away, at the daily quota or
+    -- the monthly cap, against the tally the offers' trigger keeps: LeadOfferTally).
+    SELECT partner_id, reason FROM (
+        SELECT c.partner_id,
+            CASE
+                WHEN c.paused THEN 'paused'
+                WHEN c.away_from IS NOT NULL AND c.away_from <= %(today)s
+                    AND (c.away_until IS NULL OR c.away_until >= %(today)s) THEN 'away'
+                WHEN c.daily_quota <= CASE WHEN n.day = %(today)s THEN n.offers_on_day ELSE 0 END
+                    THEN 'daily_quota'
+                WHEN c.monthly_cap <= CASE WHEN n.month = %(month)s THEN n.offers_in_month ELSE 0 END
+                    THEN 'monthly_cap'
+            END AS reason
+        FROM leads_leadcapacity c
+        LEFT JOIN leads_leadoffertally n ON n.tenant_id = c.tenant_id AND n.partner_id = c.partner_id
+        WHERE c.tenant_id = %(tenant)s
+    ) verdicts
+    WHERE reason IS NOT NULL AND partner_id IN (SELECT id FROM s)
+){nearest}, excluded AS MATERIALIZED (
+    -- Who this lead excludes, found from the few it excludes (its earlier offers, capacity, distance),
+    -- each under the first reason that applies; everyone else left in is eligible.{offered}
+    SELECT partner_id AS id, reason FROM capacity{not_offered}{too_far}
+), grouped AS (
+    SELECT reason, count(*) AS n, (array_agg(id))[1:%(examples)s] AS ids FROM excluded GROUP BY reason
+)
+-- The ordered head of the eligible (a top-N sort; Python orders the few rows again), then the
+-- groups; names are read for these few partners only.
+SELECT h.id, p.display_name::text, h.weight, h.pass_value, h.effective, h.distance_km, NULL, NULL, NULL, NULL
 FROM (
-    SELECT id, name, reason FROM enrolled WHERE reason IS NOT NULL
-    UNION ALL
-    SELECT id, name, reason FROM judged
-) every_partner
-GROUP BY reason
+    SELECT s.id, s.weight, COALESCE(r.pass_value, 0) AS pass_value,
+        GREATEST(COALESCE(r.pass_value, 0), %(clock)s) AS effective, {distance} AS distance_km
+    FROM s
+    LEFT JOIN leads_rotationstate r
+        ON r.tenant_id = %(tenant)s AND r.rule_id = %(rule)s AND r.partner_id = s.id{join_nearest}
+    WHERE NOT EXISTS (SELECT FROM excluded x WHERE x.id = s.id)
+    ORDER BY {order} LIMIT %(head)s
+) h
+JOIN partners_partner p ON p.id = h.id AND p.tenant_id = %(tenant)s
 UNION ALL
--- A country held exclusively: everyone else enrolled, refused by the policy without judging them.
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, 'policy:territory_exclusive', counted.n, others.ids, others.names
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, reason, n, ids, ARRAY(
+    SELECT p.display_name::text FROM unnest(ids) WITH ORDINALITY AS u (id, k)
+    JOIN partners_partner p ON p.id = u.id AND p.tenant_id = %(tenant)s ORDER BY u.k)
+FROM grouped
+"""
+# The lead's earlier offers (none for a new lead: left out).
+_OFFERED_SQL = """
+    SELECT id, 'offered_before' AS reason FROM s WHERE id = ANY(%(offered)s::bigint[])
+    UNION ALL"""
+_NOT_OFFERED_SQL = """
+    WHERE NOT partner_id = ANY(%(offered)s::bigint[])"""
+
+# Partner side of the rule's criteria, each only where the rule (and the lead) has them.
+_TERRITORY_SQL = """
+            WHEN NOT (
+                p.country = %(country)s OR %(country)s = ANY(p.countries_served)
+                OR p.regions_served && %(regions)s::varchar[]
+            ) THEN 'territory'"""
+_INDUSTRY_SQL = """
+            WHEN cardinality(p.industries) > 0 AND NOT (p.industries && %(industries)s::varchar[]) THEN 'industry'"""
+_TAGS_SQL = """
+            WHEN NOT (p.tags && %(tags)s::varchar[]) THEN 'tag'"""
+# A country held exclusively: only its holder can pass the policy, so only it is judged; everyone
+# else enrolled is counted as refused by the policy, with examples.
+_ONLY_HOLDER_SQL = """
+        AND e.partner_id = %(holder)s"""
+_EXCLUSIVE_SQL = """
+UNION ALL
+SELECT 'policy:territory_exclusive', counted.n, others.ids, others.names, NULL, NULL
 FROM (
     SELECT count(*) AS n FROM programs_enrollment e
     WHERE e.tenant_id = %(tenant)s AND e.program_id = %(program)s AND e.partner_id <> %(holder)s
@@ -361,8 +409,21 @@ FROM (
         ORDER BY e.partner_id LIMIT %(examples)s
     ) first JOIN partners_partner p ON p.id = first.partner_id AND p.tenant_id = %(tenant)s
 ) others (ids, names)
-WHERE %(exclusive)s AND counted.n > 0
-"""
+WHERE counted.n > 0"""
+# Nearest first: each partner's nearest location (inside the box, when the rule has a maximum).
+_NEAREST_SQL = """, nearest AS (
+    SELECT partner_id, min({haversine}) AS km
+    FROM partners_partnerlocation
+    WHERE tenant_id = %(tenant)s AND latitude IS NOT NULL AND longitude IS NOT NULL
+        {box}
+    GROUP BY partner_id
+)"""
+_TOO_FAR_SQL = """
+    UNION ALL
+    SELECT s.id, 'too_far' FROM s
+    LEFT JOIN nearest d ON d.partner_id = s.id
+    WHERE (d.km IS NULL OR d.km > %(max_km)s::float8){not_offered}
+        AND NOT EXISTS (SELECT FROM capacity c WHERE c.partner_id = s.id)"""
 
 # The same orders in Python, for the head's few rows (a UNION does not keep the SQL's order).
 _SORT_KEYS = {
@@ -396,73 +457,228 @@ def _box(facts: _Lead, max_km: float | None) -> tuple[str, dict]:
     return sql, params
 
 
-def _candidates(
-    *, lead: Lead, rule: RoutingRule, facts: _Lead, min_rank: int, order: str, now: CapacityClock, screen: PolicyScreen
-) -> _Judged:
-    by_distance = order == "distance"
-    max_km = float(rule.max_distance_km) if rule.max_distance_km and by_distance else None
-    box, box_params = _box(facts, max_km) if by_distance else ("", {})
-    sql = _CANDIDATES_SQL.format(
-        haversine=geo.haversine_sql("latitude", "longitude", lat="%(lat)s", lon="%(lon)s"),
-        order=_ORDERS[order],
-        box=box,
-        policy=screen.case_when(POLICY),
+@dataclass(frozen=True)
+class _PartnerSide:
+    """What the partner-side statement answered for a rule and a kind of lead."""
+
+    groups: tuple[tuple[str | None, int, tuple[int, ...], tuple[str, ...]], ...]  # reason, count, examples
+    eligible: str | None  # the partners left in: their ids and weights as array literals (None: nobody)
+    weights: str | None
+
+    @property
+    def eligible_count(self) -> int:
+        return next((count for reason, count, _ids, _names in self.groups if reason is None), 0)
+
+
+class _Memo:
+    """Answers that hold while the routing stamp stays where it was (every key names the stamp,
+    the database and the tenant), the ``size`` most recently used kept. Per process; locked, for
+    a server that routes in two threads at once (staff routing by hand)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: OrderedDict[tuple, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> Any:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value: Any) -> None:
+        with self.lock:
+            self.entries[key] = value
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+# A few hundred kinds of lead per process (~20 KB each at 5,000 partners).
+_PARTNER_SIDES = _Memo(256)
+_HOLDERS = _Memo(256)
+
+# Every table the partner side reads. A change to any of them moves ``leads_routingstamp`` at its
+# commit (the triggers of migration 0008), which ends every memoised answer; a change the routing
+# transaction made itself (not committed, so not stamped) skips the memo (``_lock_rule``).
+PARTNER_SIDE_TABLES = (
+    "partners_partner",
+    "programs_enrollment",
+    "programs_tier",
+    "programs_partnerlicence",
+    "programs_territorygrant",
+    "programs_region",
+)
+
+
+def _partner_side(sql: str, params: dict[str, Any], stamp: int | None) -> _PartnerSide:
+    """The partner side of a rule for a kind of lead: memoised while ``stamp`` (None: not now)
+    says none of the rows it read has changed. Exact either way: the memo keeps the statement's
+    own answer, and any change to what it read ends it."""
+    params = {name: value for name, value in params.items() if f"%({name})s" in sql}
+    key = None
+    if stamp is not None:
+        frozen = tuple(sorted((name, tuple(v) if isinstance(v, list) else v) for name, v in params.items()))
+        key = (connection.settings_dict["NAME"], stamp, sql, frozen)
+        found = _PARTNER_SIDES.get(key)
+        if found is not None:
+            return found
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT set_config('jit', 'off', true); {sql}", params)
+        rows = cursor.fetchall()
+    left_in = next((row for row in rows if row[0] is None), None)
+    side = _PartnerSide(
+        groups=tuple((reason, count, tuple(ids or ()), tuple(names or ())) for reason, count, ids, names, *_ in rows),
+        eligible=left_in[4] if left_in else None,
+        weights=left_in[5] if left_in else None,
     )
+    if key is not None:
+        _PARTNER_SIDES.put(key, side)
+    return side
+
+
+def _exclusive_holders(*, line_id: int, country: str, on: date, stamp: int | None) -> set[int]:
+    """``policy.exclusive_holders`` (who holds a country exclusively for a product line), memoised
+    like the partner side: territory grants and regions are among the tables the stamp watches."""
+    if stamp is None:
+        return exclusive_holders(line_id=line_id, country=country, on=on)
+    key = (connection.settings_dict["NAME"], stamp, current_tenant_id(), line_id, country, on)
+    found = _HOLDERS.get(key)
+    if found is None:
+        found = frozenset(exclusive_holders(line_id=line_id, country=country, on=on))
+        _HOLDERS.put(key, found)
+    return set(found)
+
+
+def _candidates(
+    *,
+    lead: Lead,
+    rule: _LockedRule,
+    facts: _Lead,
+    order: str,
+    now: CapacityClock,
+    screen: PolicyScreen,
+    offered: set[int],
+    stamp: int | None,
+) -> _Judged:
     by_territory = bool(rule.countries or rule.region_codes or rule.postal_prefixes) and not rule.is_fallback
     by_industry = bool(rule.industries) and bool(facts.industry) and not rule.is_fallback
+    tags = list(rule.partner_tags or ())  # partner-side, like the minimum tier: a fall-back rule keeps to them too
+    exclusive = screen.exclusive_holder is not None or screen.exclusive_to_nobody
+    side = _partner_side(
+        _PARTNER_SIDE_SQL.format(
+            territory=_TERRITORY_SQL if by_territory else "",
+            industry=_INDUSTRY_SQL if by_industry else "",
+            tags=_TAGS_SQL if tags else "",
+            policy=screen.case_when(POLICY),
+            only_holder=_ONLY_HOLDER_SQL if exclusive else "",
+            exclusive=_EXCLUSIVE_SQL if exclusive else "",
+        ),
+        {
+            **screen.params,
+            "tenant": lead.tenant_id,
+            "program": rule.program_id,
+            "min_rank": rule.min_rank,
+            "country": facts.country,
+            # Compared as the partner record spells them: the codes as given, in capitals and in lower case.
+            "regions": sorted({v for code in facts.regions for v in (code, code.upper(), code.lower())}),
+            "industries": sorted({v for v in (facts.industry, facts.industry.lower(), facts.industry.capitalize())}),
+            "tags": tags,
+            "examples": EXAMPLES,
+            "holder": screen.exclusive_holder or 0,  # 0: nobody (ids start at 1)
+        },
+        stamp,
+    )
+    judged = _Judged()
+    groups = [group for group in side.groups if group[0] is not None]
+    judged.total = sum(count for _reason, count, _ids, _names in side.groups)
+    if side.eligible is not None:
+        groups += _lead_side(
+            lead=lead, rule=rule, facts=facts, order=order, now=now, offered=offered, side=side, judged=judged
+        )
+    for reason, count, ids, names in groups:
+        # A policy refusal is "policy:<code>": one group in the log, each example with its code.
+        reason, _sep, code = reason.partition(":")
+        group = judged.excluded.setdefault(reason, {"count": 0, "examples": []})
+        group["count"] += count
+        extra = {"codes": [code]} if code else {}
+        group["examples"] += [{"id": i, "name": n, **extra} for i, n in zip(ids, names, strict=True)]
+    judged.head.sort(key=_SORT_KEYS[order])
+    for group in judged.excluded.values():
+        group["examples"] = sorted(group["examples"], key=lambda example: (example["name"], example["id"]))[:EXAMPLES]
+    return judged
+
+
+def _lead_side(
+    *,
+    lead: Lead,
+    rule: _LockedRule,
+    facts: _Lead,
+    order: str,
+    now: CapacityClock,
+    offered: set[int],
+    side: _PartnerSide,
+    judged: _Judged,
+) -> list[tuple[str, int, tuple[int, ...], tuple[str, ...]]]:
+    """Judge what changes lead by lead for the partners the partner side left in: fills the head
+    and the number eligible into ``judged``; returns the exclusion groups."""
+    by_distance = order == "distance"
+    max_km = float(rule.max_distance_km) if rule.max_distance_km and by_distance else None
+    nearest = ""
+    box_params: dict[str, Any] = {}
+    if by_distance:
+        box, box_params = _box(facts, max_km)
+        nearest = _NEAREST_SQL.format(
+            haversine=geo.haversine_sql("latitude", "longitude", lat="%(lat)s", lon="%(lon)s"), box=box
+        )
+    sql = _LEAD_SIDE_SQL.format(
+        nearest=nearest,
+        offered=_OFFERED_SQL if offered else "",
+        not_offered=_NOT_OFFERED_SQL if offered else "",
+        too_far=(
+            _TOO_FAR_SQL.format(not_offered=" AND NOT s.id = ANY(%(offered)s::bigint[])" if offered else "")
+            if by_distance and max_km is not None
+            else ""
+        ),
+        distance="d.km" if by_distance else "NULL::float8",
+        join_nearest="\n    LEFT JOIN nearest d ON d.partner_id = s.id" if by_distance else "",
+        order=_ORDERS[order],
+    )
     params: dict[str, Any] = {
-        **screen.params,
         **box_params,
         "tenant": lead.tenant_id,
-        "lead": lead.pk,
         "rule": rule.pk,
-        "program": rule.program_id,
         "clock": rule.clock,
-        "min_rank": min_rank,
-        "by_territory": by_territory,
-        "country": facts.country,
-        # Compared as the partner record spells them: the codes as given, in capitals and in lower case.
-        "regions": sorted({v for code in facts.regions for v in (code, code.upper(), code.lower())}),
-        "by_industry": by_industry,
-        "industries": sorted({v for v in (facts.industry, facts.industry.lower(), facts.industry.capitalize())}),
-        # Partner-side, like the minimum tier: a fall-back rule with tags keeps to them too.
-        "tags": list(rule.partner_tags or ()),
+        "eligible": side.eligible,
+        "weights": side.weights,
+        "offered": sorted(offered),
         "today": now.today,
         "month": now.month,
-        "by_distance": by_distance,
         "lat": facts.latitude or 0.0,
         "lon": facts.longitude or 0.0,
         "max_km": max_km,
         "head": HEAD,
         "examples": EXAMPLES,
-        "exclusive": screen.exclusive_holder is not None or screen.exclusive_to_nobody,
-        "holder": screen.exclusive_holder or 0,  # 0: nobody (ids start at 1)
     }
-    judged = _Judged()
     with connection.cursor() as cursor:
         # JIT off for the rest of the routing transaction, in the same round trip: the statement's
         # estimated cost passes jit_above_cost, and compiling it took ~150 ms per rule tried at
         # 5,000 partners, several times its run time (bench/results/leads-2026-12-05.md).
         cursor.execute(f"SELECT set_config('jit', 'off', true); {sql}", params)
         rows = cursor.fetchall()
+    groups = []
     for pk, name, weight, pass_value, effective, distance, reason, count, ids, names in rows:
         if pk is not None:
             judged.head.append(_Candidate(pk, name, weight, pass_value, effective, distance))
-            continue
-        judged.total += count
-        if reason is None:
-            judged.eligible = count
-            continue
-        # A policy refusal is "policy:<code>": one group in the log, each example with its code.
-        reason, _sep, code = reason.partition(":")
-        group = judged.excluded.setdefault(reason, {"count": 0, "examples": []})
-        group["count"] += count
-        extra = {"codes": [code]} if code else {}
-        group["examples"] += [{"id": i, "name": n, **extra} for i, n in zip(ids or (), names or (), strict=True)]
-    judged.head.sort(key=_SORT_KEYS[order])
-    for group in judged.excluded.values():
-        group["examples"] = sorted(group["examples"], key=lambda example: (example["name"], example["id"]))[:EXAMPLES]
-    return judged
+        else:
+            groups.append((reason, count, tuple(ids or ()), tuple(names or ())))
+    # Everyone the partner side left in and this lead does not exclude.
+    judged.eligible = side.eligible_count - sum(count for _reason, count, _ids, _names in groups)
+    return groups
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -470,14 +686,99 @@ def _candidates(
 
 @dataclass
 class _Winner:
-    partner: Partner
+    partner: Partner | None  # None: the engine's own winner, known by its id and name (all it writes)
     program_id: int
     weight: int
-    rule: RoutingRule | None = None
+    rule: RoutingRule | _LockedRule | None = None
     strategy: str = ""
     distance_km: float | None = None
     pinned: bool = False
     effective: int | None = None  # round robin: the pass it won at
+    partner_id: int = 0
+    name: str = ""
+
+    def __post_init__(self):
+        if self.partner is not None:
+            self.partner_id, self.name = self.partner.pk, self.partner.display_name
+
+
+@dataclass(frozen=True)
+class _LockedRule:
+    """A rule as read under its row lock (``_lock_rule``): what the run judges with, as it is now."""
+
+    pk: int
+    tenant_id: int
+    program_id: int
+    name: str
+    strategy: str
+    is_fallback: bool
+    countries: list[str]
+    region_codes: list[str]
+    postal_prefixes: list[str]
+    industries: list[str]
+    min_rank: int
+    partner_tags: list[str]
+    certification_codes: list[str]
+    competency_codes: list[str]
+    max_distance_km: int | None
+    clock: int
+
+    def as_model(self) -> RoutingRule:
+        """The rule as a model instance with the fields read (any other loads when asked for)."""
+        return _known(
+            RoutingRule,
+            id=self.pk,
+            tenant_id=self.tenant_id,
+            program_id=self.program_id,
+            name=self.name,
+            strategy=self.strategy,
+            is_fallback=self.is_fallback,
+            countries=self.countries,
+            region_codes=self.region_codes,
+            postal_prefixes=self.postal_prefixes,
+            industries=self.industries,
+            partner_tags=self.partner_tags,
+            certification_codes=self.certification_codes,
+            competency_codes=self.competency_codes,
+            max_distance_km=self.max_distance_km,
+            clock=self.clock,
+        )
+
+
+def _known(model, **values):
+    """A row of ``model`` the run has read in part, as ``.only(...)`` would give it: the other
+    fields are deferred (loaded if asked for), never wrong."""
+    return model.from_db(connection.alias, list(values), list(values.values()))
+
+
+_LOCK_RULE_SQL = """
+SELECT r.id, r.tenant_id, r.program_id, r.name, r.strategy, r.is_fallback, r.countries, r.region_codes,
+    r.postal_prefixes, r.industries, COALESCE(t.rank, 0), r.partner_tags, r.certification_codes,
+    r.competency_codes, r.max_distance_km, r.clock,
+    -- The partner side's stamp, and whether this transaction changed what the partner side reads
+    -- (not stamped before its commit: then the memo is not used). Both kept by triggers (0008).
+    (SELECT stamp FROM leads_routingstamp WHERE id = 1),
+    coalesce(current_setting('leads.routing_changed', true), '') = 'on'
+FROM leads_routingrule r
+JOIN programs_program g ON g.id = r.program_id AND g.tenant_id = r.tenant_id AND g.is_active
+LEFT JOIN programs_tier t ON t.id = r.min_tier_id AND t.tenant_id = r.tenant_id
+WHERE r.tenant_id = %s AND r.id = %s AND r.is_active
+FOR UPDATE OF r
+"""
+
+
+def _lock_rule(*, tenant_id: int, rule_id: int) -> tuple[_LockedRule | None, int | None]:
+    """The rule's row, locked for the rest of the transaction (None: switched off, or its program),
+    and the stamp under which the partner side may be memoised (None: not in this transaction).
+    Plain SQL: the ORM's building of this statement cost more than the statement itself, once per
+    rule tried."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_RULE_SQL, [tenant_id, rule_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    *fields, stamp, changed_here = row
+    return _LockedRule(*fields), None if changed_here else stamp
 
 
 def _exclude(section: dict, reason: str, partner: Partner, **extra) -> None:
@@ -488,17 +789,19 @@ def _exclude(section: dict, reason: str, partner: Partner, **extra) -> None:
 
 
 def _walk(
-    *, lead: Lead, rule: RoutingRule, judged: _Judged, section: dict, on: date, screen: PolicyScreen
-) -> _Candidate | None:
+    *, lead: Lead, rule: _LockedRule, judged: _Judged, section: dict, on: date, screen: PolicyScreen
+) -> tuple[_Candidate, Partner | None] | None:
     """The first eligible candidate the holders accept (and the policy, for what its screen left
-    to it), or None."""
+    to it), with its partner record when one was read; or None."""
     if not judged.head:
         return None
     certifications = set(rule.certification_codes or ())
     competencies = set(rule.competency_codes or ())
-    # Nothing left to judge in Python: the head's first is the winner (read alone).
-    checked = bool(certifications or competencies or not screen.complete)
-    partners = Partner.objects.in_bulk([candidate.id for candidate in (judged.head if checked else judged.head[:1])])
+    if not (certifications or competencies or not screen.complete):
+        # Nothing left to judge in Python: the head's first is the winner, and its id and name
+        # (the statement's) are all the run writes.
+        return judged.head[0], None
+    partners = Partner.objects.in_bulk([candidate.id for candidate in judged.head])
     refusals = 0
     for candidate in judged.head:
         if refusals >= HEAD:
@@ -527,8 +830,7 @@ def _walk(
                 _exclude(section, POLICY, partner, codes=list(decided.codes))
                 refusals += 1
                 continue
-        candidate.partner = partner  # type: ignore[attr-defined]
-        return candidate
+        return candidate, partner
     else:
         if len(judged.head) < judged.eligible:
             section["gave_up"] = True  # every candidate read was refused; the rest were not read
@@ -536,7 +838,14 @@ def _walk(
 
 
 def _try_rule(
-    *, lead: Lead, rule: _RuleCriteria, facts: _Lead, log: dict, now: CapacityClock, screen: Callable[[], PolicyScreen]
+    *,
+    lead: Lead,
+    rule: _RuleCriteria,
+    facts: _Lead,
+    log: dict,
+    now: CapacityClock,
+    screen: Callable[[int | None], PolicyScreen],
+    offered: set[int],
 ) -> _Winner | None:
     section: dict[str, Any] = {
         "id": rule.pk,
@@ -552,45 +861,44 @@ def _try_rule(
         return None
     # The rule's row lock: rotation and capacity are read and written by one run at a time per rule.
     # (Read again here: the memoised criteria may be a moment older than a change to the rule.)
-    rule = (
-        RoutingRule.objects.select_for_update(of=("self",))
-        .select_related("min_tier")
-        .filter(pk=rule.pk, is_active=True, program__is_active=True)
-        .first()
-    )
-    if rule is None:  # switched off since the configuration was read
+    locked, stamp = _lock_rule(tenant_id=lead.tenant_id, rule_id=rule.pk)
+    if locked is None:  # switched off since the configuration was read
         section.update(matched=False, misses=[])
         return None
-    min_rank = rule.min_tier.rank if rule.min_tier_id else 0
-    if rule.strategy == Strategy.NEAREST:
+    if locked.strategy == Strategy.NEAREST:
         order = "distance" if facts.located else "weight"
         if not facts.located:
             section["no_coordinates"] = True
     else:
         order = "rotation"
-    policy = screen()
-    judged = _candidates(lead=lead, rule=rule, facts=facts, min_rank=min_rank, order=order, now=now, screen=policy)
+    policy = screen(stamp)
+    judged = _candidates(
+        lead=lead, rule=locked, facts=facts, order=order, now=now, screen=policy, offered=offered, stamp=stamp
+    )
     section.update(
         matched=True,
         candidates=judged.total,
         eligible=judged.eligible,
-        clock=rule.clock,
+        clock=locked.clock,
         excluded=judged.excluded,  # ordered after the walk adds its own
-        head=[candidate.position(rule.clock) for candidate in judged.head[:SHOWN_HEAD]],
+        head=[candidate.position(locked.clock) for candidate in judged.head[:SHOWN_HEAD]],
     )
-    winner = _walk(lead=lead, rule=rule, judged=judged, section=section, on=now.today, screen=policy)
+    walked = _walk(lead=lead, rule=locked, judged=judged, section=section, on=now.today, screen=policy)
     section["excluded"] = {r: section["excluded"][r] for r in EXCLUSION_ORDER if r in section["excluded"]}
-    if winner is None:
+    if walked is None:
         return None
-    section["winner"] = winner.position(rule.clock)
+    winner, partner = walked
+    section["winner"] = winner.position(locked.clock)
     return _Winner(
-        partner=winner.partner,  # type: ignore[attr-defined]
-        program_id=rule.program_id,
+        partner=partner,
+        partner_id=winner.id,
+        name=winner.name,
+        program_id=locked.program_id,
         weight=winner.weight,
-        rule=rule,
-        strategy=rule.strategy,
+        rule=locked,
+        strategy=locked.strategy,
         distance_km=round(winner.distance_km, 1) if winner.distance_km is not None else None,
-        effective=winner.effective if rule.strategy == Strategy.ROUND_ROBIN else None,
+        effective=winner.effective if locked.strategy == Strategy.ROUND_ROBIN else None,
     )
 
 
@@ -660,6 +968,14 @@ class _Config:
     rules: tuple[_RuleCriteria, ...]  # active rules of active programs, in the order they are tried
     named_companies: dict[str, int]  # company key -> the first named account's id
     named_domains: dict[str, int]  # registrable domain -> the first named account's id
+    # The offer terms and the regions holding each country, as ``offer_terms`` and the regions'
+    # memo have them: in this memo too (the same version), so a run reads one memo, not three.
+    terms: tuple[dict[int, OfferTerms], OfferTerms]
+    regions_by_country: dict[str, list[str]]
+
+    def offer_terms(self, program_id: int | None) -> OfferTerms:
+        own, default = self.terms
+        return own.get(program_id) or default
 
 
 def _build_config() -> _Config:
@@ -688,34 +1004,163 @@ def _build_config() -> _Config:
             companies.setdefault(name_key, pk)
         if domain:
             domains.setdefault(domain, pk)
-    return _Config(rules=rules, named_companies=companies, named_domains=domains)
+    return _Config(
+        rules=rules,
+        named_companies=companies,
+        named_domains=domains,
+        terms=all_offer_terms(),
+        regions_by_country=_regions_by_country(),
+    )
 
 
 def routing_config() -> _Config:
-    return tenant_memo("leads.routing", _build_config)
+    # The name changes with the memo's shape: a value the previous code cached must not be read as
+    # this one (``prm.memo``'s values live 10 minutes across a deploy).
+    return tenant_memo("leads.routing.2", _build_config)
 
 
-def _advance_rotation(*, winner: _Winner, now: datetime) -> None:
+def _rotation_sql(winner: _Winner, now: datetime) -> tuple[str, list]:
     """The winner's new pass (effective + stride) and the rule's clock (the effective pass it won
-    at), under the rule's lock taken in ``_try_rule``."""
+    at), under the rule's lock taken in ``_try_rule``: two parts of the decision's statement."""
     rule = winner.rule
     new_pass = winner.effective + STRIDE // max(1, winner.weight)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO leads_rotationstate (tenant_id, rule_id, partner_id, pass_value, served, last_served_at)"
-            " VALUES (%s, %s, %s, %s, 1, %s)"
-            " ON CONFLICT (tenant_id, rule_id, partner_id) DO UPDATE SET pass_value = EXCLUDED.pass_value,"
-            " served = leads_rotationstate.served + 1, last_served_at = EXCLUDED.last_served_at",
-            [rule.tenant_id, rule.pk, winner.partner.pk, new_pass, now],
-        )
-    RoutingRule.objects.filter(pk=rule.pk).update(clock=winner.effective)
+    return (
+        ", passed AS (INSERT INTO leads_rotationstate"
+        " (tenant_id, rule_id, partner_id, pass_value, served, last_served_at) VALUES (%s, %s, %s, %s, 1, %s)"
+        " ON CONFLICT (tenant_id, rule_id, partner_id) DO UPDATE SET pass_value = EXCLUDED.pass_value,"
+        " served = leads_rotationstate.served + 1, last_served_at = EXCLUDED.last_served_at)"
+        ", clocked AS (UPDATE leads_routingrule SET clock = %s WHERE tenant_id = %s AND id = %s)",
+        [rule.tenant_id, rule.pk, winner.partner_id, new_pass, now, winner.effective, rule.tenant_id, rule.pk],
+    )
+
+
+def _lead_sql(lead: Lead, fields: list[str]) -> tuple[str, list]:
+    """The lead's changed ``fields`` (attnames, as set on it), with ``updated_at``: a part of the
+    decision's statement."""
+    lead.updated_at = timezone.now()
+    fields = [*dict.fromkeys([*fields, "updated_at"])]
+    return (
+        ", moved AS (UPDATE leads_lead SET "  # noqa: S608 (the model's own column names)
+        + ", ".join(f"{Lead._meta.get_field(name).column} = %s" for name in fields)
+        + " WHERE tenant_id = %s AND id = %s)",
+        [*(getattr(lead, Lead._meta.get_field(name).attname) for name in fields), lead.tenant_id, lead.pk],
+    )
 
 
 def _receivers(partner_id: int) -> list[Membership]:
-    roles = CAPABILITIES.require(LEADS_RECEIVE)
+    """The partner's active people who receive leads (told of each offer). Plain SQL: asked for
+    every offer, and the ORM's building of it cost more than the query."""
+    roles = sorted(CAPABILITIES.require(LEADS_RECEIVE))
     return list(
-        Membership.objects.filter(partner_id=partner_id, is_active=True, role__in=sorted(roles)).select_related("user")
+        Membership.objects.raw(
+            "SELECT * FROM accounts_membership WHERE tenant_id = %s AND partner_id = %s AND is_active"
+            " AND role = ANY(%s) ORDER BY id",
+            [current_tenant_id(), partner_id, roles],
+        )
     )
+
+
+def _record(*, actor, lead: Lead, verb: str, from_state: str, message: str, params: dict, data: dict) -> Event:
+    """The lead's event: the system's (routing on its own) in one plain insert, a person's (routing
+    by hand) through ``event_record``, which names them."""
+    if actor is not None:
+        return event_record(
+            actor=actor,
+            target=lead,
+            verb=verb,
+            from_state=from_state,
+            to_state=lead.status,
+            message=message,
+            params=params,
+            data=data,
+        )
+    [event] = event_record_many(
+        events=[
+            system_event(
+                target_type=ContentType.objects.get_for_model(Lead),
+                object_id=lead.pk,
+                partner_id=lead.owning_partner_id,
+                verb=verb,
+                message=message,
+                params=params,
+                data=data,
+                from_state=str(from_state),
+                to_state=str(lead.status),
+            )
+        ]
+    )
+    return event
+
+
+def _offered(
+    *,
+    lead: Lead,
+    winner: _Winner,
+    offer: LeadOffer,
+    decision_id: int,
+    from_status: str,
+    actor,
+    trigger: str,
+) -> None:
+    """What follows an offer written: the lead's event, and the partner's people told (reference
+    and deadline only: they sign in to read it)."""
+    event = _record(
+        actor=actor,
+        lead=lead,
+        verb=events.OFFERED,
+        from_state=from_status,
+        message=gettext_noop("Offered to %(partner)s"),
+        params={"partner": winner.name},
+        data={
+            "offer_id": offer.pk,
+            "partner_id": winner.partner_id,
+            "rule_id": winner.rule.pk if winner.rule else None,
+            "pinned": winner.pinned,
+            "trigger": trigger,
+            "decision_id": decision_id,
+        },
+    )
+    notify(
+        recipients=_receivers(winner.partner_id),
+        kind=notifications.OFFERED,
+        title=gettext_noop("Lead %(reference)s is offered to your company"),
+        body=gettext_noop("Please answer by %(deadline)s. Sign in to read the lead and accept or decline it."),
+        params={"reference": lead.reference or reference_for(lead.pk), "deadline": offer.due_at},
+        url=offer_url(offer),
+        event=event,
+    )
+
+
+def _new_offer(*, lead: Lead, winner: _Winner, now: datetime, zone=None, terms: OfferTerms | None = None) -> LeadOffer:
+    """The offer to the winner with its terms (the program's: ``offer_terms``), not saved; the lead
+    set OFFERED to it (not saved)."""
+    terms = terms or offer_terms(winner.program_id)
+    offer = LeadOffer(
+        tenant_id=lead.tenant_id,
+        lead=lead,
+        partner_id=winner.partner_id,
+        rule_id=winner.rule.pk if winner.rule else None,
+        rule_name=winner.rule.name if winner.rule else "",
+        strategy=winner.strategy,
+        pinned=winner.pinned,
+        weight=winner.weight,
+        distance_km=winner.distance_km,
+        offered_at=now,
+        due_at=offer_due_at(now, terms.acceptance_hours, zone=zone),
+        remind_at=offer_due_at(now, terms.acceptance_hours / 2, zone=zone),
+    )
+    lead.status, lead.offered_to_id, lead.program_id, lead.queue_reason = (
+        LeadStatus.OFFERED,
+        winner.partner_id,
+        winner.program_id,
+        "",
+    )
+    lead.offer_count += 1
+    return offer
+
+
+_OFFERED_FIELDS = ["status", "offered_to_id", "program_id", "queue_reason", "offer_count"]
+_QUEUED_FIELDS = ["status", "offered_to_id", "queue_reason"]
 
 
 def make_offer(
@@ -730,84 +1175,44 @@ def make_offer(
     also_save: tuple[str, ...] = (),
 ) -> LeadOffer:
     """Offer the (locked) lead to the winner: the offer with its terms, the lead OFFERED, the
-    event, the partner's people told (reference and deadline only: they sign in to read it)."""
-    terms = offer_terms(winner.program_id)
-    offer = LeadOffer.objects.create(
-        lead=lead,
-        partner=winner.partner,
-        decision=decision,
-        rule=winner.rule,
-        rule_name=winner.rule.name if winner.rule else "",
-        strategy=winner.strategy,
-        pinned=winner.pinned,
-        weight=winner.weight,
-        distance_km=winner.distance_km,
-        offered_at=now,
-        due_at=offer_due_at(now, terms.acceptance_hours, zone=zone),
-        remind_at=offer_due_at(now, terms.acceptance_hours / 2, zone=zone),
-    )
+    event, the partner's people told (reference and deadline only: they sign in to read it).
+    (The engine's own decisions write the same in one statement with the decision: ``_route``.)"""
     from_status = lead.status
-    lead.status, lead.offered_to, lead.program_id, lead.queue_reason = (
-        LeadStatus.OFFERED,
-        winner.partner,
-        winner.program_id,
-        "",
-    )
-    lead.offer_count += 1
+    offer = _new_offer(lead=lead, winner=winner, now=now, zone=zone)
+    offer.decision = decision
+    if winner.partner is not None:  # keep the records the caller holds on the objects it gets back
+        offer.partner = lead.offered_to = winner.partner
+    offer.save(force_insert=True)
     lead.save(
         update_fields=["status", "offered_to", "program", "queue_reason", "offer_count", "updated_at", *also_save]
     )
-    event = event_record(
+    _offered(
+        lead=lead,
+        winner=winner,
+        offer=offer,
+        decision_id=decision.pk,
+        from_status=from_status,
         actor=actor,
-        target=lead,
-        verb=events.OFFERED,
-        from_state=from_status,
-        to_state=lead.status,
-        message=gettext_noop("Offered to %(partner)s"),
-        params={"partner": winner.partner.display_name},
-        data={
-            "offer_id": offer.pk,
-            "partner_id": winner.partner.pk,
-            "rule_id": winner.rule.pk if winner.rule else None,
-            "pinned": winner.pinned,
-            "trigger": trigger,
-            "decision_id": decision.pk,
-        },
-    )
-    notify(
-        recipients=_receivers(winner.partner.pk),
-        kind=notifications.OFFERED,
-        title=gettext_noop("Lead %(reference)s is offered to your company"),
-        body=gettext_noop("Please answer by %(deadline)s. Sign in to read the lead and accept or decline it."),
-        params={"reference": lead.reference or reference_for(lead.pk), "deadline": offer.due_at},
-        url=offer_url(offer),
-        event=event,
+        trigger=trigger,
     )
     return offer
 
 
-def queue(
-    *,
-    lead: Lead,
-    reason: str,
-    actor=None,
-    trigger: str,
-    decision: RoutingDecision | None = None,
-    also_save: tuple[str, ...] = (),
-) -> None:
-    """Return the (locked) lead to the vendor's queue with ``reason``; the lead managers hear it."""
-    from_status = lead.status
-    lead.status, lead.offered_to, lead.queue_reason = LeadStatus.QUEUED, None, reason
-    lead.save(update_fields=["status", "offered_to", "queue_reason", "updated_at", *also_save])
-    event = event_record(
+def _set_queued(lead: Lead, reason: str) -> None:
+    lead.status, lead.offered_to_id, lead.queue_reason = LeadStatus.QUEUED, None, reason
+
+
+def _queued(*, lead: Lead, reason: str, from_status: str, actor, trigger: str, decision_id: int | None) -> None:
+    """What follows a lead's return to the queue: its event, and the other lead managers told
+    when a person did it."""
+    event = _record(
         actor=actor,
-        target=lead,
+        lead=lead,
         verb=events.QUEUED,
         from_state=from_status,
-        to_state=lead.status,
         message=gettext_noop("Returned to the queue: %(reason)s"),
         params={"reason": QueueReason(reason).label},
-        data={"reason": reason, "trigger": trigger, "decision_id": decision.pk if decision else None},
+        data={"reason": reason, "trigger": trigger, "decision_id": decision_id},
     )
     if actor is not None:  # a person's doing: the other lead managers hear it now
         notify(
@@ -821,6 +1226,29 @@ def queue(
         )
     # The system's returns are told in one digest per lead manager (queue_digest, every sweep):
     # an import of thousands of leads no rule takes would otherwise send each manager thousands.
+
+
+def queue(
+    *,
+    lead: Lead,
+    reason: str,
+    actor=None,
+    trigger: str,
+    decision: RoutingDecision | None = None,
+    also_save: tuple[str, ...] = (),
+) -> None:
+    """Return the (locked) lead to the vendor's queue with ``reason``; the lead managers hear it."""
+    from_status = lead.status
+    _set_queued(lead, reason)
+    lead.save(update_fields=["status", "offered_to", "queue_reason", "updated_at", *also_save])
+    _queued(
+        lead=lead,
+        reason=reason,
+        from_status=from_status,
+        actor=actor,
+        trigger=trigger,
+        decision_id=decision.pk if decision else None,
+    )
 
 
 DIGEST_LINES = 50
@@ -876,7 +1304,7 @@ def queue_digest(*, now: datetime | None = None) -> int:
     return len(lead_ids)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def lead_route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | None:
     """Route ``lead`` (locked): offer it to the next partner or return it to the vendor's queue,
     and write the decision to the routing log. Nothing (None) when it has an open offer, is held
@@ -884,28 +1312,98 @@ def lead_route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | Non
     declined, expired, returned, manual, released). See the module's docstring for the rules.
 
     Runs in the tenant's scope even when a partner user's action triggers it (a decline): it reads
-    every partner's capacity and rotation, and hands nothing of them back to that user."""
+    every partner's capacity and rotation, and hands nothing of them back to that user.
+
+    All or nothing, in the caller's transaction when there is one (the task's scope), without a
+    savepoint of its own (two round trips per decision): no caller goes on after a failed routing,
+    and one that tried would find its transaction marked for rollback, never half a decision."""
     with step_out_to_tenant():
         return _route(lead=lead, trigger=trigger, actor=actor)
 
 
+def _write(
+    *,
+    lead: Lead,
+    decision: RoutingDecision,
+    winner: _Winner | None,
+    reason: str,
+    located: list[str],
+    config: _Config,
+    now: datetime,
+    zone,
+) -> tuple[LeadOffer | None, bool, int, int | None]:
+    """Write what the decision decided in one statement: the decision, the offer, the lead (offered,
+    queued, or only located) and the winner's rotation. These were six statements, whose building
+    by the ORM cost more than running them. Returns the offer (not saved), whether the lead
+    returned to the queue, and the ids written."""
+    sql, params = insert_statement(RoutingDecision, [decision])
+    sql, params = f"WITH decision AS ({sql})", [*params]
+    offer = None
+    requeued = False
+    if winner is not None:
+        offer = _new_offer(lead=lead, winner=winner, now=now, zone=zone, terms=config.offer_terms(winner.program_id))
+        part, values = insert_statement(LeadOffer, [offer], computed={"decision_id": "(SELECT id FROM decision)"})
+        sql, params = f"{sql}, offer AS ({part})", [*params, *values]
+        if winner.rule is not None and winner.strategy == Strategy.ROUND_ROBIN:
+            part, values = _rotation_sql(winner, now)
+            sql, params = sql + part, [*params, *values]
+        changed = [*_OFFERED_FIELDS, *located]
+    elif lead.status != LeadStatus.QUEUED or lead.queue_reason != reason:
+        _set_queued(lead, reason)
+        requeued = True
+        changed = [*_QUEUED_FIELDS, *located]
+    else:
+        changed = list(located)
+    if changed:
+        part, values = _lead_sql(lead, changed)
+        sql, params = sql + part, [*params, *values]
+    sql += " SELECT (SELECT id FROM decision), " + ("(SELECT id FROM offer)" if offer is not None else "NULL")  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        decision_id, offer_id = cursor.fetchone()
+    return offer, requeued, decision_id, offer_id
+
+
+# The lead's columns as the model has them, and the tenant's zone; locked as ``common.lock`` locks it.
+_LEAD_COLUMNS = ", ".join(f"l.{field.column}" for field in Lead._meta.concrete_fields)
+_LOCK_LEAD_SQL = f"""
+SELECT {_LEAD_COLUMNS}, z.time_zone AS tenant_zone
+FROM leads_lead l JOIN tenancy_tenant z ON z.id = l.tenant_id
+WHERE l.tenant_id = %s AND l.id = %s
+FOR NO KEY UPDATE OF l
+"""  # noqa: S608 (the model's own column names)
+
+
+def _lock_with_zone(lead: Lead) -> tuple[Lead, zoneinfo.ZoneInfo]:
+    """The lead's row, locked as ``common.lock`` locks it, and the tenant's time zone (for the
+    capacity clock and the offer's deadline) read in the same statement. Plain SQL: the ORM's
+    building of it cost more than the statement, once per decision."""
+    [locked] = Lead.objects.raw(_LOCK_LEAD_SQL, [lead.tenant_id, lead.pk])
+    return locked, zoneinfo.ZoneInfo(locked.tenant_zone)
+
+
 def _route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | None:
     started = clock_time.perf_counter()
-    lead = lock(lead)
+    lead, zone = _lock_with_zone(lead)
     if lead.status not in ROUTABLE:
         return None
-    offers = list(LeadOffer.objects.filter(lead=lead).values_list("partner_id", "status"))
+    with connection.cursor() as cursor:  # the lead's offers, read under its lock (plain SQL, as the lock)
+        cursor.execute(
+            "SELECT partner_id, status FROM leads_leadoffer WHERE tenant_id = %s AND lead_id = %s",
+            [lead.tenant_id, lead.pk],
+        )
+        offers = cursor.fetchall()
     if any(status == OfferStatus.PENDING for _partner, status in offers):
         return None
     offered = {partner_id for partner_id, _status in offers}
-    run = CapacityClock.read()
-    now = run.moment
-    facts, lead_section, located = _prepare(lead)
+    now = timezone.now()
+    run = CapacityClock(moment=now, zone=zone, today=now.astimezone(zone).date())
+    config = routing_config()
+    facts, lead_section, located = _prepare(lead, config.regions_by_country)
     log: dict[str, Any] = {"version": 1, "trigger": trigger, "lead": lead_section, "rules": []}
     winner: _Winner | None = None
     reason = ""
-    config = routing_config()
-    terms = offer_terms(lead.program_id)
+    terms = config.offer_terms(lead.program_id)
     # The limit holds automatic routing; staff routing by hand (manual, released) lift it.
     if lead.offer_count >= terms.max_offers and trigger not in MANUAL_TRIGGERS:
         reason = QueueReason.MAX_OFFERS
@@ -914,15 +1412,20 @@ def _route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | None:
         winner = _named_account(lead=lead, offered=offered, log=log, on=run.today, config=config)
         if winner is None:
             rules = config.rules
-            # The policy's screen of this lead, read once when a rule first matches.
+            # The policy's screen of this lead, read once when a rule first matches (under the
+            # stamp its lock read: who holds the country exclusively is memoised with the partner side).
             screen = functools.cache(
-                lambda: policy_screen(
-                    action="receive_lead", product_line_id=lead.product_line_id, country=facts.country, on=run.today
+                lambda stamp: policy_screen(
+                    action="receive_lead",
+                    product_line_id=lead.product_line_id,
+                    country=facts.country,
+                    on=run.today,
+                    holders=functools.partial(_exclusive_holders, stamp=stamp),
                 )
             )
 
             for rule in rules:
-                winner = _try_rule(lead=lead, rule=rule, facts=facts, log=log, now=run, screen=screen)
+                winner = _try_rule(lead=lead, rule=rule, facts=facts, log=log, now=run, screen=screen, offered=offered)
                 if winner is not None:
                     break
             if winner is None:
@@ -930,49 +1433,58 @@ def _route(*, lead: Lead, trigger: str, actor=None) -> RoutingDecision | None:
                 reason = QueueReason.NO_CANDIDATE if matched else QueueReason.NO_RULE
     if winner is not None:
         log["winner"] = {
-            "partner_id": winner.partner.pk,
-            "name": winner.partner.display_name,
+            "partner_id": winner.partner_id,
+            "name": winner.name,
             "rule_id": winner.rule.pk if winner.rule else None,
             "rule": winner.rule.name if winner.rule else "",
             "weight": winner.weight,
             "pinned": winner.pinned,
             "distance_km": winner.distance_km,
         }
-        if winner.rule is not None and winner.strategy == Strategy.ROUND_ROBIN:
-            _advance_rotation(winner=winner, now=now)
     else:
         log["queue_reason"] = str(reason)
-    decision = RoutingDecision.objects.create(
+    from_status = lead.status
+    decision = RoutingDecision(
+        tenant_id=lead.tenant_id,
         lead=lead,
         created_at=now,
         trigger=trigger[:16],
         outcome=(
             (DecisionOutcome.PINNED if winner.pinned else DecisionOutcome.OFFERED) if winner else DecisionOutcome.QUEUED
         ),
-        rule=winner.rule if winner else None,
-        partner=winner.partner if winner else None,
+        rule_id=winner.rule.pk if winner and winner.rule else None,
+        partner_id=winner.partner_id if winner else None,
         log=log,
-        duration_ms=0,
+        # The time the decision took: reading, judging and logging it, up to its writes (which go
+        # with it, below; the bench times the whole call, writes and commit included).
+        duration_ms=(clock_time.perf_counter() - started) * 1000,
     )
-    if winner is not None:
-        make_offer(
+    offer, requeued, decision_id, offer_id = _write(
+        lead=lead, decision=decision, winner=winner, reason=reason, located=located, config=config, now=now, zone=zone
+    )
+    saved(decision, decision_id)
+    if winner is not None:  # the caller gets the decision with its partner and rule, as the ORM gave them
+        decision.partner = winner.partner or _known(
+            Partner, id=winner.partner_id, tenant_id=lead.tenant_id, display_name=winner.name
+        )
+        if winner.rule is not None:
+            decision.rule = winner.rule.as_model() if isinstance(winner.rule, _LockedRule) else winner.rule
+    if offer is not None:
+        saved(offer, offer_id)
+        offer.decision = decision
+        _offered(
             lead=lead,
             winner=winner,
-            decision=decision,
+            offer=offer,
+            decision_id=decision.pk,
+            from_status=from_status,
             actor=actor,
-            now=now,
             trigger=trigger,
-            zone=run.zone,
-            also_save=tuple(located),
         )
-    elif lead.status != LeadStatus.QUEUED or lead.queue_reason != reason:
-        queue(lead=lead, reason=reason, actor=actor, trigger=trigger, decision=decision, also_save=tuple(located))
-    elif located:
-        lead.save(update_fields=[*located, "updated_at"])
-    # The time the decision took, offer and messages included (the bench's figure).
-    elapsed = (clock_time.perf_counter() - started) * 1000
-    RoutingDecision.objects.filter(pk=decision.pk).update(duration_ms=elapsed)
-    decision.duration_ms = elapsed
+    elif requeued:
+        _queued(
+            lead=lead, reason=reason, from_status=from_status, actor=actor, trigger=trigger, decision_id=decision.pk
+        )
     return decision
 
 

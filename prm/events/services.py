@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 
 from prm.tenancy.bulk import bulk_insert, bulk_insert_rows
-from prm.tenancy.scope import current_tenant_id, tenant_scope
+from prm.tenancy.scope import Scope, current_tenant_id, rls_statement, tenant_scope
 
 from . import texts
 from .hooks import events_recorded
@@ -144,8 +146,24 @@ def outbox_enqueue_many(*, task_name: str, kwargs_list: list[dict[str, Any]]) ->
         return []
     ids = bulk_insert_rows(OutboxMessage, [{"task_name": task_name, "kwargs": kwargs} for kwargs in kwargs_list])
     tenant_id = current_tenant_id()
-    transaction.on_commit(lambda: outbox_relay(tenant_id=tenant_id, message_ids=ids))
+    # The relay after commit publishes what was written here, without reading it back: the
+    # kwargs as stored (through JSON, as the sweep would read them), not the caller's objects.
+    pending = [
+        _Pending(pk=pk, task_name=task_name, kwargs=json.loads(json.dumps(kwargs)))
+        for pk, kwargs in zip(ids, kwargs_list, strict=True)
+    ]
+    transaction.on_commit(lambda: _relay(tenant_id=tenant_id, messages=pending))
     return ids
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """An outbox message as the relay publishes it (written by ``outbox_enqueue_many``, or read
+    back by the sweep)."""
+
+    pk: int
+    task_name: str
+    kwargs: dict
 
 
 class _BrokerConnection(threading.local):
@@ -177,55 +195,99 @@ class _BrokerConnection(threading.local):
 _broker = _BrokerConnection()
 
 
-def _publish(message: OutboxMessage, tenant_id: int) -> None:
+def _publish(messages: list[_Pending], tenant_id: int) -> None:
+    """Publish ``messages`` in one batch: kombu pipelines the broker's pushes (Redis), so a relay
+    of several messages (an offer's e-mail to each of a partner's people) is one round trip to the
+    broker, not one per message."""
     from prm.celery import app
 
-    # Through the registered task, so that eager mode (tests) runs it in-process.
-    app.tasks[message.task_name].apply_async(
-        kwargs={**message.kwargs, "tenant_id": tenant_id, "outbox_id": message.pk},
-        retry=False,
-        connection=_broker.get(),
-    )
+    producer = app.amqp.Producer(_broker.get(), auto_declare=False)
+    with producer.batch():
+        for message in messages:
+            # Through the registered task, so that eager mode (tests) runs it in-process.
+            app.tasks[message.task_name].apply_async(
+                kwargs={**message.kwargs, "tenant_id": tenant_id, "outbox_id": message.pk},
+                retry=False,
+                producer=producer,
+            )
 
 
 def outbox_relay(*, tenant_id: int, message_ids: list[int]) -> int:
+    """Publish the messages of ``message_ids`` not delivered yet (the sweep's way: it reads them
+    first). See ``_relay``."""
+    with tenant_scope(tenant_id):
+        messages = [
+            _Pending(pk=pk, task_name=task_name, kwargs=kwargs)
+            for pk, task_name, kwargs in OutboxMessage.objects.filter(
+                pk__in=message_ids, delivered_at__isnull=True
+            ).values_list("pk", "task_name", "kwargs")
+        ]
+    return _relay(tenant_id=tenant_id, messages=messages)
+
+
+def _relay(*, tenant_id: int, messages: list[_Pending]) -> int:
     """Publish messages to the broker. A broker that is down leaves them for the sweep.
+
+    Right after commit the messages are published as their enqueue wrote them, without reading
+    them back: one delivered meanwhile (the sweep leaves messages younger than 10 s alone, so
+    hardly ever) is published again, which is harmless, since a task claims its outbox row under
+    a lock (``outbox_mark_delivered``) and does nothing the second time.
 
     Fails fast: this runs right after a request's commit (and in the sweep), where kombu's and
     redis-py's connection retries would hold the response ~6 s per message while the broker is
-    down. The first failure leaves the rest of the batch to the sweep as well. The connection is
-    the thread's, kept between relays; after a failure it is opened again once (the broker may
-    have restarted since it was last used) before the rest is left to the sweep. The published
-    messages are marked in one statement.
+    down. The messages go in one batch; when it fails, it is sent once more on a new connection
+    (the broker may have restarted since the thread's connection was last used; a message the
+    first attempt delivered goes twice, which the claim makes harmless), and when that fails too
+    the batch is left to the sweep. The published messages are marked in one statement
+    (``_mark_published``).
     """
-    with tenant_scope(tenant_id):
-        messages = list(
-            OutboxMessage.objects.filter(pk__in=message_ids, delivered_at__isnull=True).only("task_name", "kwargs")
-        )
     if not messages:
         return 0
-    published: list[int] = []
-    for n, message in enumerate(messages):
+    try:
         try:
-            try:
-                _publish(message, tenant_id)
-            except Exception:
-                _broker.drop()  # a stale connection: once more on a new one
-                _publish(message, tenant_id)
-        except Exception as exc:  # the broker is the outside world: any failure waits for the sweep
-            _broker.drop()
-            unpublished = [m.pk for m in messages[n:]]
-            logger.warning("outbox: could not publish %s (%s); the sweep will retry", unpublished, exc)
-            with tenant_scope(tenant_id):
-                OutboxMessage.objects.filter(pk__in=unpublished).update(last_error=str(exc)[:2000])
-            break
-        published.append(message.pk)
-    if published:
+            _publish(messages, tenant_id)
+        except Exception:
+            _broker.drop()  # a stale connection: once more on a new one
+            _publish(messages, tenant_id)
+    except Exception as exc:  # the broker is the outside world: any failure waits for the sweep
+        _broker.drop()
+        unpublished = [m.pk for m in messages]
+        logger.warning("outbox: could not publish %s (%s); the sweep will retry", unpublished, exc)
         with tenant_scope(tenant_id):
-            OutboxMessage.objects.filter(pk__in=published).update(
-                published_at=timezone.now(), publish_count=models.F("publish_count") + 1
-            )
-    return len(published)
+            OutboxMessage.objects.filter(pk__in=unpublished).update(last_error=str(exc)[:2000])
+        return 0
+    _mark_published(tenant_id=tenant_id, message_ids=[m.pk for m in messages])
+    return len(messages)
+
+
+_MARK_PUBLISHED_SQL = (
+    "SELECT set_config('synchronous_commit', 'off', true);"
+    " UPDATE events_outboxmessage SET published_at = %s, publish_count = publish_count + 1"
+    " WHERE tenant_id = %s AND id = ANY(%s)"
+)
+
+
+def _mark_published(*, tenant_id: int, message_ids: list[int]) -> None:
+    """Mark messages published, in one statement whose commit does not wait for the disk
+    (``synchronous_commit`` off for its transaction only): the mark is a hint for the sweep, not
+    a fact anyone relies on. Lost in a database crash, it makes the sweep publish the message
+    again after its grace period, which the task's claim makes harmless; waiting for the flush
+    was a second disk write after every commit that wrote an outbox message.
+
+    After a commit (no transaction open, the common case) it is one round trip: the tenant's
+    row-level-security settings go in front of it (``rls_statement``, what the tenant's scope
+    would send), and PostgreSQL runs the three statements of one query as one transaction, so
+    the settings end with it. Inside a caller's transaction (a test's) it takes the tenant's
+    scope like any other statement."""
+    params = [timezone.now(), tenant_id, list(message_ids)]
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.in_atomic_block:
+        with tenant_scope(tenant_id), connection.cursor() as cursor:
+            cursor.execute(_MARK_PUBLISHED_SQL, params)
+        return
+    settings = rls_statement(connection.alias, Scope(tenant_id=tenant_id))
+    with connection.cursor() as cursor:
+        cursor.execute(f"{settings}; {_MARK_PUBLISHED_SQL}" if settings else _MARK_PUBLISHED_SQL, params)
 
 
 def outbox_mark_delivered(*, outbox_id: int) -> bool:

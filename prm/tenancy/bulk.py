@@ -14,6 +14,7 @@ scope's, as ``TenantQuerySet.bulk_create`` does.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 
@@ -23,8 +24,10 @@ from django.utils import timezone
 from .scope import current_tenant_id
 
 
-def _array_type(field: models.Field, connection) -> str:
-    db_type = field.db_type(connection) or ""
+@functools.cache
+def _array_type(field: models.Field, vendor: str) -> str:
+    # Once per field: a foreign key's type is worked out by making a field of its target's type.
+    db_type = field.db_type(connections[router.db_for_write(field.model)]) or ""
     if db_type.startswith("varchar"):
         return "text"  # the column's length check still applies on insert
     return db_type
@@ -32,10 +35,21 @@ def _array_type(field: models.Field, connection) -> str:
 
 def _insert(model: type[models.Model], columns: dict[models.Field, list]) -> list[int]:
     """One ``INSERT ... SELECT * FROM unnest(...) RETURNING id`` of the given columns' values."""
-    meta = model._meta
     connection = connections[router.db_for_write(model)]  # the scope's connection, as the ORM's
+    sql, params = _insert_sql(model, columns, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _insert_sql(
+    model: type[models.Model], columns: dict[models.Field, list], connection, computed: dict[str, str] | None = None
+) -> tuple[str, list]:
+    meta = model._meta
     names, arrays, casts = [], [], []
     for field, values in columns.items():
+        if field.attname in (computed or {}):
+            continue
         if isinstance(field, models.JSONField):
             # Serialised once per distinct object: the recipients of one digest share its params.
             dumped: dict[int, str] = {}
@@ -49,14 +63,17 @@ def _insert(model: type[models.Model], columns: dict[models.Field, list]) -> lis
             ]
         names.append(connection.ops.quote_name(field.column))
         arrays.append(values)
-        casts.append(f"%s::{_array_type(field, connection)}[]")
+        casts.append(f"%s::{_array_type(field, connection.vendor)}[]")
+    selected = "*"
+    for attname, expression in (computed or {}).items():
+        field = next(field for field in meta.concrete_fields if field.attname == attname)
+        names.append(connection.ops.quote_name(field.column))
+        selected += f", {expression}"
     sql = (
         f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({', '.join(names)})"  # noqa: S608 (quoted names)
-        f" SELECT * FROM unnest({', '.join(casts)}) RETURNING {connection.ops.quote_name(meta.pk.column)}"
+        f" SELECT {selected} FROM unnest({', '.join(casts)}) RETURNING {connection.ops.quote_name(meta.pk.column)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
-        return [row[0] for row in cursor.fetchall()]
+    return sql, arrays
 
 
 def _fields(model: type[models.Model]) -> list[models.Field]:
@@ -69,6 +86,13 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> list
     objs = list(objs)
     if not objs:
         return objs
+    connection = connections[router.db_for_write(model)]
+    for obj, pk in zip(objs, _insert(model, _columns_of(model, objs)), strict=True):
+        saved(obj, pk, using=connection.alias)
+    return objs
+
+
+def _columns_of(model: type[models.Model], objs: list[models.Model]) -> dict[models.Field, list]:
     if any(field.name == "tenant" for field in model._meta.concrete_fields):
         tenant_id = None
         for obj in objs:
@@ -81,12 +105,27 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> list
             columns[field] = [field.pre_save(obj, add=True) for obj in objs]
         else:
             columns[field] = [getattr(obj, field.attname) for obj in objs]
-    connection = connections[router.db_for_write(model)]
-    for obj, pk in zip(objs, _insert(model, columns), strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
-    return objs
+    return columns
+
+
+def insert_statement(
+    model: type[models.Model], objs: Sequence[models.Model], *, computed: dict[str, str] | None = None
+) -> tuple[str, list]:
+    """``bulk_insert``'s statement for ``objs``, not run: for a service that writes several rows
+    in one statement (a data-modifying ``WITH``), where the round trips and the ORM's building of
+    each statement were most of its time. ``computed``: attnames whose value is an SQL expression
+    instead (``{"decision_id": "(SELECT id FROM decision)"}``: the id another part of the statement
+    returns). The caller sets each object's primary key (``saved``) from what it returns."""
+    objs = list(objs)
+    return _insert_sql(model, _columns_of(model, objs), connections[router.db_for_write(model)], computed)
+
+
+def saved(obj: models.Model, pk: int, *, using: str | None = None) -> models.Model:
+    """Mark ``obj`` as the saved row ``pk`` (after ``insert_statement``'s statement ran)."""
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = using or router.db_for_write(type(obj))
+    return obj
 
 
 def bulk_insert_rows(model: type[models.Model], rows: Sequence[dict]) -> list[int]:
@@ -111,4 +150,4 @@ def bulk_insert_rows(model: type[models.Model], rows: Sequence[dict]) -> list[in
     return _insert(model, columns)
 
 
-__all__ = ["bulk_insert", "bulk_insert_rows"]
+__all__ = ["bulk_insert", "bulk_insert_rows", "insert_statement", "saved"]

@@ -22,6 +22,8 @@ ENTRY_POINTS = {
     ("prm/tenancy/middleware.py", "__call__"): "a request begins (tenant from the host, partner from the membership)",
     ("prm/events/tasks.py", "run"): "a Celery task begins (tenant_task re-enters the scope from tenant_id)",
     ("prm/events/services.py", "outbox_relay"): "publishing a tenant's outbox after its transaction committed",
+    ("prm/events/services.py", "_relay"): "publishing a tenant's outbox after its transaction committed",
+    ("prm/events/services.py", "_mark_published"): "publishing a tenant's outbox after its transaction committed",
     ("prm/web/exports.py", "lines"): "a streamed export runs after the view returned, outside its scope",
     ("prm/web/home.py", "inbox_for_user"): "the platform page reads each of a person's vendors in its own scope",
     ("prm/tenancy/scope.py", "step_out_to_tenant"): "the step-out itself",
