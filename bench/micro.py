@@ -712,6 +712,7 @@ def lead_route_micro(ctx: MicroContext) -> list[Variant]:
 
     from leads.models import RoutingDecision
     from leads.services.routing import lead_route
+    from prm.tenancy.db import owner_connection
     from prm.tenancy.scope import tenant_scope
 
     state: dict[str, Any] = {}
@@ -721,6 +722,12 @@ def lead_route_micro(ctx: MicroContext) -> list[Variant]:
         # Each decision in its own tenant scope, which commits as the worker's task does, on a
         # copy of the bench database dropped after.
         with database.scratch_copy("route"):
+            # The generator wrote its ~220,000 offers through the tally's trigger in one go: ~3,000
+            # rows updated that many times left the table at 14 MB (a vacuum frees the versions but
+            # keeps the pages), where a table vacuumed as it goes holds its rows in a few dozen pages;
+            # each decision's capacity check reads it.
+            with owner_connection(), connection.cursor() as cursor:
+                cursor.execute("VACUUM FULL ANALYZE leads_leadoffertally")
             with tenant_scope(ctx.tenant):
                 leads = _fresh_leads(ctx, ROUTE_LEADS + ROUTE_WARMUP)
             state["ids"] = [lead.pk for lead in leads]

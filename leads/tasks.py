@@ -7,7 +7,7 @@ from prm.events.tasks import fan_out_task, tenant_task
 
 from .models import Lead
 from .services.imports import lead_import_run
-from .services.routing import lead_route
+from .services.routing import lead_route, offer_notify
 
 # --- routing ---
 
@@ -20,6 +20,12 @@ def lead_route_task(*, lead_id: int, trigger: str = "new") -> bool:
     if lead is None:
         return False
     return lead_route(lead=lead, trigger=trigger) is not None
+
+
+@tenant_task("leads.offer_notify")
+def offer_notify_task(*, offer_id: int, event_id: int | None = None) -> int:
+    """Tell the partner's people of an offer the engine made (after the decision's commit)."""
+    return offer_notify(offer_id=offer_id, event_id=event_id)
 
 
 # --- intake ---

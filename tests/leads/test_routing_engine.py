@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from leads import notifications
+from leads import events, notifications
 from leads.models import (
     DecisionOutcome,
     Lead,
@@ -21,9 +22,10 @@ from leads.models import (
     QueueReason,
     Strategy,
 )
-from leads.services.routing import HEAD, queue_digest
+from leads.services.routing import HEAD, offer_notify, queue_digest
 from partners.models import PartnerStatus
 from prm.events import texts
+from prm.events.models import Event
 from prm.notifications.models import Notification
 from prm.tenancy.scope import platform_scope, tenant_scope
 from prm.tenancy.time import tenant_today, tenant_zone
@@ -48,7 +50,9 @@ def setup(world):
     return tenant, ladder
 
 
-def test_a_lead_goes_to_the_partner_a_matching_rule_selects_and_the_log_says_why(world, setup):
+def test_a_lead_goes_to_the_partner_a_matching_rule_selects_and_the_log_says_why(
+    world, setup, django_capture_on_commit_callbacks
+):
     # given a DACH rule and a fall-back, and partners in Germany and France
     tenant, ladder = setup
     berlin = enrolled(tenant, ladder.tiers[0], name="Berlin Reseller", city="Berlin")
@@ -56,8 +60,10 @@ def test_a_lead_goes_to_the_partner_a_matching_rule_selects_and_the_log_says_why
     dach = rule(tenant, ladder.program, name="DACH", countries=["DE", "AT", "CH"], priority=1)
     rule(tenant, ladder.program, name="Everyone else", is_fallback=True, priority=1)
     receiver = PartnerMembershipFactory(tenant=tenant, partner=berlin, role="sales")
-    # when a lead from Munich is routed
-    lead, decision = route(tenant, city="München", country="DE")
+    # when a lead from Munich is routed (and the routing transaction commits: the worker then tells
+    # the partner's people, from the outbox message the decision wrote)
+    with django_capture_on_commit_callbacks(execute=True):
+        lead, decision = route(tenant, city="München", country="DE")
     # then the Berlin partner is offered it by the DACH rule (territory: the French one does not serve DE)
     offer = offer_of(lead)
     assert offer.partner == berlin and offer.rule_id == dach.pk and offer.rule_name == "DACH"
@@ -74,6 +80,34 @@ def test_a_lead_goes_to_the_partner_a_matching_rule_selects_and_the_log_says_why
         # the partner's sales rep hears of it, without the lead's details
         note = Notification.objects.get(recipient=receiver, kind=notifications.OFFERED)
     assert lead.company not in str(note.params) and lead.reference in str(note.params)
+
+
+def test_the_partner_s_people_hear_of_an_offer_once_by_e_mail_without_the_lead_s_details(
+    world, setup, django_capture_on_commit_callbacks
+):
+    # given a partner with two people who receive leads
+    tenant, ladder = setup
+    berlin = enrolled(tenant, ladder.tiers[0], name="Berlin Reseller", city="Berlin")
+    rule(tenant, ladder.program, name="Everyone", is_fallback=True)
+    people = [PartnerMembershipFactory(tenant=tenant, partner=berlin, role="sales") for _ in range(2)]
+    # when a lead is routed to it and the routing transaction commits
+    with django_capture_on_commit_callbacks(execute=True):
+        lead, _decision = route(tenant, company="Nordwind GmbH", country="DE", city="Hamburg")
+    # then each of them has one notification and one e-mail: the reference and the deadline, no company
+    with platform_scope():
+        notes = list(Notification.objects.filter(kind=notifications.OFFERED).order_by("recipient_id"))
+        event = Event.objects.get(verb=events.OFFERED, object_id=lead.pk)
+    assert [note.recipient_id for note in notes] == sorted(person.pk for person in people)
+    assert {note.event_id for note in notes} == {event.pk}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(person.user.email for person in people)
+    reference = lead.reference or f"LD-{lead.pk:06d}"
+    assert all(reference in m.subject and "Nordwind" not in m.subject + m.body for m in mail.outbox)
+    # and the worker's message run again (a second delivery) tells nobody twice
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(tenant):
+        assert offer_notify(offer_id=offer_of(lead).pk, event_id=event.pk) == 0
+    with platform_scope():
+        assert Notification.objects.filter(kind=notifications.OFFERED).count() == 2
+    assert len(mail.outbox) == 2
 
 
 def test_rules_are_tried_in_priority_order_and_each_unmatched_criterion_is_logged(world, setup):
@@ -464,7 +498,8 @@ def test_a_decision_costs_a_fixed_number_of_queries_per_rule_tried_whatever_the_
 # memo; the empty rule: lock + its partner side (nobody left in: nothing more); the winning rule:
 # lock + partner side + lead side (the winner's id and name come with it); the decision, the
 # offer, the lead (with the coordinates found for it) and the winner's rotation in one statement;
-# the event, the receivers (none here: no notification). The partner side is judged here because
+# the event, the offer's outbox message (the worker tells the partner's people after commit:
+# offer_notify). The partner side is judged here because
 # the test's own transaction wrote the partners (tests/leads/test_routing_memo.py: memoised, it is
 # not sent). (18 before the decision's writes became one statement.)
 PINNED_QUERIES = 10
