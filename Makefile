@@ -50,9 +50,14 @@ lint: install
 	# deliberate exceptions in scripts/translatable_allowlist.txt).
 	$(VENV)/bin/python scripts/check_translatable.py
 
+# The suite straight to PostgreSQL, then the isolation walk, the fault tests and the pooler's own
+# tests once through pgbouncer in transaction pooling mode, as large deployments run it (which
+# tests: POOLED_PASS in tests/conftest.py; README, "Connection pooling (pgbouncer)").
 test: install lint
 	scripts/ensure-chromium.sh
-	$(VENV)/bin/python scripts/services.py test -- $(VENV)/bin/pytest -n $(WORKERS) $(PYTEST_ARGS)
+	scripts/ensure-pgbouncer.sh
+	$(VENV)/bin/python scripts/services.py test -- $(VENV)/bin/pytest -n $(WORKERS) --pgbouncer-pass skip $(PYTEST_ARGS)
+	$(VENV)/bin/python scripts/services.py test --pgbouncer -- $(VENV)/bin/pytest -n $(WORKERS) --pgbouncer-pass only $(PYTEST_ARGS)
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -71,6 +71,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     load.add_argument("--search", default="river", help="the directory search term")
     load.add_argument("--no-load", action="store_true", help="skip gunicorn and wrk (and the webhook delivery)")
     load.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="also serve every scenario through pgbouncer in transaction pooling mode (a second gunicorn), "
+        "each right after its direct runs, and report each page's ratio to the direct connection",
+    )
+    load.add_argument(
         "--quiet-wait", type=float, default=0, help="wait up to this many seconds for other work on the machine to end"
     )
     hooks = parser.add_argument_group("webhook delivery (after the load; bench/webhooks.py)")
@@ -136,6 +142,39 @@ def _environment(args, static_root: str) -> tuple[str, str, str]:
         PRM_API_RATE=API_RATE,
     )
     return owner_base, os.environ["DATABASE_OWNER_URL"], os.environ["DATABASE_PLATFORM_URL"]
+
+
+@contextlib.contextmanager
+def _pooled_gunicorn(args, config: GunicornConfig, scratch: Path):
+    """With ``--pgbouncer``: a pgbouncer in transaction pooling mode in front of the bench
+    database's server (scripts/pgbouncer.py: Debian's, as `make test` runs it), one pool per
+    login of 20 server sessions (deploy/pgbouncer.ini's), and a second gunicorn like the first
+    whose DATABASE_URL and DATABASE_PLATFORM_URL go through it, with ``PRM_DB_POOLED=1``
+    (README, "Connection pooling (pgbouncer)"). Otherwise None."""
+    if not args.pgbouncer:
+        yield None
+        return
+    from scripts.pgbouncer import Pgbouncer, user_of
+
+    runtime, platform = os.environ["DATABASE_URL"], os.environ["DATABASE_PLATFORM_URL"]
+    logins = dict([user_of(runtime), user_of(platform)])
+    with Pgbouncer(runtime, logins=logins, pool_size=20) as bouncer:
+        say(f"pgbouncer (transaction pooling) on 127.0.0.1:{bouncer.port}")
+        pooled = {"DATABASE_URL": bouncer.url(runtime), "DATABASE_PLATFORM_URL": bouncer.url(platform)}
+        saved = {key: os.environ.get(key) for key in (*pooled, "PRM_DB_POOLED")}
+        os.environ.update(pooled, PRM_DB_POOLED="1")  # what gunicorn starts with
+        try:
+            server = Gunicorn(config, log_path=scratch / "gunicorn-pgbouncer.log").__enter__()
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 def _cpu_per_request(other: OtherWork, requests: int) -> dict:
@@ -301,14 +340,21 @@ def _run(args, static_root: str, started: float) -> int:
     # --- 6: the server under load -------------------------------------------------------------
     config = GunicornConfig.from_file(workers=args.workers, threads=args.threads)
     runs: dict[str, dict[str, dict]] = {s.name: {} for s in scenarios}
+    # --pgbouncer: the same runs through pgbouncer, each scenario's right after its direct ones.
+    pooled_runs: dict[str, dict[str, dict]] = {s.name: {} for s in scenarios}
     if not args.no_load:
         calm_load = background(say, wait=args.quiet_wait)
         with (
             tempfile.TemporaryDirectory(prefix="prm-bench-") as scratch,
             phases("load (gunicorn + wrk)"),
             Gunicorn(config, log_path=Path(scratch) / "gunicorn.log") as server,
+            _pooled_gunicorn(args, config, Path(scratch)) as pooled_server,
         ):
             say(f"gunicorn on 127.0.0.1:{server.port}: {config.describe()}")
+            targets = [("", server, runs)]
+            if pooled_server is not None:
+                say(f"gunicorn through pgbouncer on 127.0.0.1:{pooled_server.port}")
+                targets.append((" through pgbouncer", pooled_server, pooled_runs))
             for scenario in scenarios:
                 host = scenario.host(actors, settings.PRM_BASE_DOMAIN)
                 path = scenario.url_path(actors)
@@ -316,32 +362,34 @@ def _run(args, static_root: str, started: float) -> int:
                 template = scenario.body_template(actors)
                 request = {"headers": headers, "method": scenario.method, "body": template}
                 body = numbered(template, "preflight") if template is not None else None
-                status, answer = http_request(
-                    server.port, path, host=host, method=scenario.method, headers=headers, body=body
-                )
-                if status != scenario.status:
-                    raise SystemExit(
-                        f"{scenario.name}: gunicorn answered HTTP {status}: {answer[:500]!r}\n{server.log_tail()}"
+                for label, target, into in targets:
+                    status, answer = http_request(
+                        target.port, path, host=host, method=scenario.method, headers=headers, body=body
                     )
-                url = f"http://127.0.0.1:{server.port}{path}"
-                if args.quiet_wait > 0:
-                    background(say, wait=args.quiet_wait)
-                if args.warmup > 0:
-                    run_wrk(wrk, url=url, host=host, connections=max(connections), duration=args.warmup, **request)
-                    server.drain()
-                for count in connections:
-                    backends = lambda: database.backend_pids(owner_url, args.database)  # noqa: E731
-                    with OtherWork(backends, server=server.pid) as other:
-                        run = run_wrk(wrk, url=url, host=host, connections=count, duration=args.duration, **request)
-                    cpu = _cpu_per_request(other, run.requests)
-                    server.drain()
-                    runs[scenario.name][str(count)] = {**run.as_dict(), "other_cpu_pct": other.percent, **cpu}
-                    say(
-                        f"  {scenario.name} c={count}: {run.rps:,.0f} req/s, p50 {run.p50_ms} ms, "
-                        f"p95 {run.p95_ms} ms, p99 {run.p99_ms} ms, CPU/request {cpu['cpu_ms']} ms "
-                        f"(app {cpu['app_cpu_ms']}, PostgreSQL {cpu['db_cpu_ms']}), other work {other.percent}% CPU"
-                        + (f", errors {run.errors}" if run.errors else "")
-                    )
+                    if status != scenario.status:
+                        raise SystemExit(
+                            f"{scenario.name}: gunicorn{label} answered HTTP {status}: {answer[:500]!r}\n"
+                            f"{target.log_tail()}"
+                        )
+                    url = f"http://127.0.0.1:{target.port}{path}"
+                    if args.quiet_wait > 0:
+                        background(say, wait=args.quiet_wait)
+                    if args.warmup > 0:
+                        run_wrk(wrk, url=url, host=host, connections=max(connections), duration=args.warmup, **request)
+                        target.drain()
+                    for count in connections:
+                        backends = lambda: database.backend_pids(owner_url, args.database)  # noqa: E731
+                        with OtherWork(backends, server=target.pid) as other:
+                            run = run_wrk(wrk, url=url, host=host, connections=count, duration=args.duration, **request)
+                        cpu = _cpu_per_request(other, run.requests)
+                        target.drain()
+                        into[scenario.name][str(count)] = {**run.as_dict(), "other_cpu_pct": other.percent, **cpu}
+                        say(
+                            f"  {scenario.name}{label} c={count}: {run.rps:,.0f} req/s, p50 {run.p50_ms} ms, "
+                            f"p95 {run.p95_ms} ms, p99 {run.p99_ms} ms, CPU/request {cpu['cpu_ms']} ms "
+                            f"(app {cpu['app_cpu_ms']}, PostgreSQL {cpu['db_cpu_ms']}), "
+                            f"other work {other.percent}% CPU" + (f", errors {run.errors}" if run.errors else "")
+                        )
 
     # --- 6b: webhook delivery through a real worker -------------------------------------------
     webhooks, calm_webhooks = None, None
@@ -441,6 +489,19 @@ def _run(args, static_root: str, started: float) -> int:
                     c: ratio(run, shells[s.actor], c) if s.actor in shells and not s.reference else None
                     for c, run in runs[s.name].items()
                 },
+                # --pgbouncer: the runs through pgbouncer; *_vs_direct: how many times slower
+                # (direct req/s over pooled; pooled p50 over direct), target at most 1.1.
+                "pgbouncer": {
+                    c: {
+                        **run,
+                        "rps_vs_direct": ratio(runs[s.name][c], {c: run}, c) if c in runs[s.name] else None,
+                        "p50_vs_direct": round(run["p50_ms"] / runs[s.name][c]["p50_ms"], 3)
+                        if runs[s.name].get(c, {}).get("p50_ms")
+                        else None,
+                    }
+                    for c, run in pooled_runs[s.name].items()
+                }
+                or None,
             }
             for s in scenarios
         ],

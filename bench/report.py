@@ -101,6 +101,41 @@ def _webhooks(hooks: dict | None, calm: dict | None) -> list[str]:
     ]
 
 
+def _through_pgbouncer(scenarios: list[dict], connections: list[int]) -> list[str]:
+    """``--pgbouncer``: each page through pgbouncer against the same page direct."""
+    measured = [scenario for scenario in scenarios if scenario.get("pgbouncer")]
+    if not measured:
+        return []
+    lines = [
+        "",
+        "## Through pgbouncer",
+        "",
+        "The same pages from a second gunicorn whose connections go through pgbouncer in transaction "
+        "pooling mode (`PRM_DB_POOLED=1`; 20 server sessions per login, README *Connection pooling "
+        "(pgbouncer)*), each run right after the page's direct runs. *x direct*: direct req/s divided "
+        "by pooled req/s, and pooled p50 divided by direct p50 (how many times slower; target 1.1 at most).",
+        "",
+    ]
+    header, rule = "| scenario |", "|---|"
+    for c in connections:
+        header += f" req/s c={c} | pooled | x direct | p50 | pooled | x direct |"
+        rule += "---:|---:|---:|---:|---:|---:|"
+    lines += [header, rule]
+    for scenario in measured:
+        row = f"| {scenario['name']} |"
+        for c in connections:
+            direct, pooled = scenario["runs"].get(str(c)), scenario["pgbouncer"].get(str(c))
+            if direct is None or pooled is None:
+                row += " - | - | - | - | - | - |"
+                continue
+            row += (
+                f" {_int(direct['rps'])} | {_int(pooled['rps'])} | {_ratio(pooled['rps_vs_direct'])} |"
+                f" {_ms(direct['p50_ms'])} | {_ms(pooled['p50_ms'])} | {_ratio(pooled['p50_vs_direct'])} |"
+            )
+        lines.append(row)
+    return lines
+
+
 def markdown(results: dict) -> str:
     machine, load, scale = results["machine"], results["load"], results["scale"]
     connections = load["connections"]
@@ -192,6 +227,7 @@ def markdown(results: dict) -> str:
         ]
     if problems:
         lines += ["", "Errors reported by wrk (non-2xx/3xx answers, timeouts, socket errors):", "", *problems]
+    lines += _through_pgbouncer(results["scenarios"], connections)
     lines += [
         "",
         "## Service micro-benchmarks",

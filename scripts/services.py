@@ -13,6 +13,8 @@
 * ``test``: otherwise the servers on the standard local ports when they answer, else the
   embedded ones (with throw-away test databases). ``PRM_EMBEDDED=1`` forces the embedded ones.
   The suite logs in as the owner, on one connection (README, "Configuration").
+  ``test --pgbouncer``: the same, through a pgbouncer in transaction pooling mode that this
+  starts (`make test`'s pooled pass, README "Connection pooling (pgbouncer)").
 
 Everything this starts stops on Ctrl-C (or when the command ends).
 """
@@ -23,6 +25,7 @@ import argparse
 import contextlib
 import importlib.util
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -156,12 +159,17 @@ def run(args) -> int:
         say("migrating")
         manage("migrate", "--no-input", "-v", "0", env=env)
         manage("load_demo", env=env)
+        # Metrics: the web's and the worker's processes keep theirs in one directory, emptied
+        # first (counts of a previous run are not this one's), so /metrics shows both
+        # (prm/operations/metrics.py). An operator's own PROMETHEUS_MULTIPROC_DIR wins.
+        if "PROMETHEUS_MULTIPROC_DIR" not in env:
+            shutil.rmtree(VAR / "prometheus", ignore_errors=True)
+            (VAR / "prometheus").mkdir(parents=True)
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(VAR / "prometheus")
         celery = [PY, "-m", "celery", "-A", "prm"]
-        children.append(
-            subprocess.Popen(
-                [*celery, "worker", "-Q", "default,notifications", "-c", "2", "--loglevel", "INFO"], cwd=ROOT, env=env
-            )
-        )
+        # One worker for every queue (no -Q: all of CELERY_TASK_QUEUES); production runs a worker
+        # group per set of queues (docker-compose.yml, README "Queues and beat").
+        children.append(subprocess.Popen([*celery, "worker", "-c", "2", "--loglevel", "INFO"], cwd=ROOT, env=env))
         children.append(
             subprocess.Popen(
                 [*celery, "beat", "--loglevel", "INFO", "-s", str(VAR / "celerybeat-schedule")], cwd=ROOT, env=env
@@ -193,11 +201,39 @@ def run(args) -> int:
 
 def test(args) -> int:
     embedded = Embedded()
+    bouncer = None
     try:
         env = {**os.environ, **resolve(embedded, for_tests=True)}
+        if args.pgbouncer:
+            bouncer = pooled(env)
         return subprocess.run(args.command, cwd=ROOT, env=env).returncode
     finally:
+        if bouncer is not None:
+            bouncer.stop()
         embedded.stop()
+
+
+def pooled(env: dict[str, str]):
+    """`test --pgbouncer`: a pgbouncer in transaction pooling mode (scripts/pgbouncer.py) in
+    front of the server found or started, and the environment changed to go through it:
+    ``DATABASE_URL`` (and ``DATABASE_PLATFORM_URL`` when given) through pgbouncer,
+    ``DATABASE_OWNER_URL`` straight to the server (migrations, creating and dropping the test
+    databases: work that holds session state or must see no other connection), and
+    ``PRM_DB_POOLED=1`` (what the app changes behind a pooler: prm/tenancy/backend/base.py).
+    Returns the running pgbouncer (stopped with everything else)."""
+    sys.path.insert(0, str(ROOT))
+    from scripts.pgbouncer import Pgbouncer, logins_for
+
+    direct = env["DATABASE_URL"]
+    owner = env.get("DATABASE_OWNER_URL") or direct
+    bouncer = Pgbouncer(direct, logins=logins_for(owner, env)).start()
+    say(f"pgbouncer (transaction pooling) on 127.0.0.1:{bouncer.port}")
+    env["DATABASE_OWNER_URL"] = owner
+    env["DATABASE_URL"] = bouncer.url(direct)
+    if env.get("DATABASE_PLATFORM_URL"):
+        env["DATABASE_PLATFORM_URL"] = bouncer.url(env["DATABASE_PLATFORM_URL"])
+    env["PRM_DB_POOLED"] = "1"
+    return bouncer
 
 
 def exec_(args) -> int:
@@ -217,6 +253,9 @@ def main() -> int:
     run_parser = sub.add_parser("run", help="serve the product with demo data, a worker and beat")
     run_parser.add_argument("--port", type=int, default=int(os.environ.get("PRM_PORT", "8000")))
     test_parser = sub.add_parser("test", help="run a command against real PostgreSQL and Redis")
+    test_parser.add_argument(
+        "--pgbouncer", action="store_true", help="connect through a pgbouncer in transaction pooling mode"
+    )
     test_parser.add_argument("command", nargs=argparse.REMAINDER)
     exec_parser = sub.add_parser("exec", help="run a command against `run`'s servers, with production's logins")
     exec_parser.add_argument("command", nargs=argparse.REMAINDER)

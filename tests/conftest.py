@@ -31,11 +31,41 @@ PLATFORM_HOST = "localhost"
 # --- The database: created and migrated as the owner, used as the app role --------------------
 
 
+_runtime_login: dict = {}
+
+
 def _owner_mode(on: bool) -> None:
-    """Connections opened while on stay the schema owner (CREATE DATABASE, migrate, DROP)."""
+    """Connections opened while on stay the schema owner (CREATE DATABASE, migrate, DROP), and
+    log in as the owner's URL says: straight to the server when the suite runs through
+    pgbouncer (``DATABASE_OWNER_URL``; README, "Connection pooling (pgbouncer)"), since pooled
+    sessions would keep the databases it drops open."""
+    from django.conf import settings
+
     tenancy_db._owner_mode = on
     for connection in connections.all():
         connection.close()
+    login = connections["default"].settings_dict
+    if on:
+        _runtime_login.update({key: login[key] for key in settings.PRM_DB_OWNER})
+        login.update(settings.PRM_DB_OWNER)
+    else:
+        login.update(_runtime_login)
+
+
+def _close_pooled_sessions() -> None:
+    """Through pgbouncer, its server sessions stay on the test database after the last test, and
+    pytest-django drops the database next: end them (as the owner, straight to the server)."""
+    from django.conf import settings
+    from django.db import connection
+
+    if not settings.PRM_DB_POOLED:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    connection.close()
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +87,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if _committed:  # a database kept for the next run (--reuse-db) is left as it was found
             _flush()
         _owner_mode(True)
+        _close_pooled_sessions()
 
 
 # --- Memoised reference data ---------------------------------------------------------------------
@@ -248,7 +279,8 @@ def _borrows_world(request_or_item) -> bool:
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
+    _select_pass(config, items)
     # After pytest-django's order (tests in a rolled-back transaction, then those that commit,
     # then those without a database): of the first, those that borrow the world go first.
     from django.test import TransactionTestCase
@@ -350,6 +382,64 @@ def client_for():
     """``client_for(membership)``: a test client signed in as that member on its tenant's host;
     ``client_for(None, host=...)``: anonymous; ``host=`` puts anyone on another host."""
     return make_client
+
+
+# --- `make test`'s two passes -------------------------------------------------------------------
+# `make test` runs the suite straight to PostgreSQL, except these, which it runs once through
+# pgbouncer in transaction pooling mode instead (`scripts/services.py test --pgbouncer`, which
+# sets PRM_DB_POOLED): the isolation walk (every URL, as every kind of visitor, each
+# transaction's row-level-security settings on server sessions that other transactions used
+# before), the fault tests (real workers logged in as production's logins, locks, the outbox
+# relay, dropped connections) and the pooler's own tests. Each runs once: `--pgbouncer-pass
+# skip` leaves them out of the direct pass, `--pgbouncer-pass only` runs them alone.
+POOLED_PASS = ("tests/test_isolation.py", "tests/faults/", "tests/operations/test_pgbouncer.py")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--pgbouncer-pass",
+        choices=("skip", "only"),
+        default=None,
+        help="leave out (skip) or run alone (only) the tests `make test` runs through pgbouncer",
+    )
+
+
+def _in_pooled_pass(path, rootdir) -> bool:
+    relative = path.relative_to(rootdir).as_posix() + ("/" if path.is_dir() else "")
+    return any(relative.startswith(prefix) for prefix in POOLED_PASS)
+
+
+def _select_pass(config, items) -> None:
+    """``--pgbouncer-pass``, for the files named on the command line too (which pytest collects
+    whatever ``pytest_ignore_collect`` says)."""
+    which = config.getoption("pgbouncer_pass")
+    if which is None:
+        return
+    keep, drop = [], []
+    for item in items:
+        pooled = item.path.is_relative_to(config.rootpath) and _in_pooled_pass(item.path, config.rootpath)
+        (keep if pooled == (which == "only") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def pytest_ignore_collect(collection_path, config):
+    # Not even collected: the pooled pass would otherwise wait for the 4,000 other tests to be.
+    which = config.getoption("pgbouncer_pass")
+    if which is None or not collection_path.is_relative_to(config.rootpath):
+        return None
+    if which == "skip":
+        return True if _in_pooled_pass(collection_path, config.rootpath) else None
+    if collection_path.is_file() and collection_path.name.startswith("test_"):
+        return True if not _in_pooled_pass(collection_path, config.rootpath) else None
+    return None
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # The pooled pass of a `make test PYTEST_ARGS=tests/deals` has nothing to run: not a failure.
+    if session.config.getoption("pgbouncer_pass") == "only" and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.OK
 
 
 def pytest_configure(config):

@@ -14,7 +14,9 @@ role (``deploy/roles.sql``):
 Without ``DATABASE_PLATFORM_URL`` there is one connection (the test suite's mode, refused by
 ``check --deploy`` and ``check_rls``): it logs in as the owner, drops to the app role with
 ``SET ROLE`` on connecting, and ``platform_scope()`` switches it to the platform role, which only
-a login that may become any role can do.
+a login that may become any role can do. Behind a pooler in transaction mode (``PRM_DB_POOLED``)
+a session setting would land on whichever server session the pooler picked, and stay there for
+its next clients: the role then goes with every transaction instead (``backend/base.py``).
 """
 
 from __future__ import annotations
@@ -49,6 +51,13 @@ def owner_mode() -> bool:
     return _owner_mode
 
 
+def pooled() -> bool:
+    """Whether the app's connections go through a pooler in transaction mode (``PRM_DB_POOLED``),
+    so that no session state may be counted on. The owner's go straight to the server (its
+    statements, ``DROP DATABASE`` or ``VACUUM``, may not run in a transaction block)."""
+    return settings.PRM_DB_POOLED and not _owner_mode
+
+
 def has_platform_connection() -> bool:
     """Whether ``platform_scope()`` has a connection of its own (``DATABASE_PLATFORM_URL``)."""
     return PLATFORM_ALIAS in settings.DATABASES
@@ -65,6 +74,8 @@ def platform_alias() -> str:
 def on_connection_created(sender, connection, **kwargs):
     # The platform connection's login is the platform role already.
     if _owner_mode or connection.vendor != "postgresql" or connection.alias == PLATFORM_ALIAS:
+        return
+    if pooled():  # no session state behind a pooler (module docstring)
         return
     role = app_role()
     if connection.settings_dict.get("USER") == role:

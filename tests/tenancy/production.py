@@ -45,31 +45,36 @@ def platform_password() -> str:
     return os.environ.get("PRM_PLATFORM_PASSWORD", "")
 
 
-def database_url(login: str | None = None, password: str | None = None) -> str:
+def database_url(login: str | None = None, password: str | None = None, *, server: dict | None = None) -> str:
     """The test database (test_prm_gw0, ...) as a URL for another process, as ``login`` (by
-    default the login of the test's own connection)."""
+    default the login of the test's own connection), where the test's connection goes (through
+    pgbouncer in `make test`'s pooled pass) or to ``server`` (HOST and PORT: the owner's goes
+    straight to PostgreSQL)."""
     db = connection.settings_dict
     login = db["USER"] if login is None else login
     password = db["PASSWORD"] if password is None else password
     user = quote(login or "", safe="")
     secret = f":{quote(password, safe='')}" if password else ""
-    host, port, query = db["HOST"] or "", db["PORT"] or "", ""
+    where = server or db
+    host, port, query = where["HOST"] or "", where["PORT"] or "", ""
     if host.startswith("/"):  # a Unix-socket directory (the embedded server)
-        host, query = "", f"?host={quote(db['HOST'], safe='')}"
+        host, query = "", f"?host={quote(where['HOST'], safe='')}"
     netloc = f"{user}{secret}@{host}{':' + port if port else ''}"
     return f"postgres://{netloc}/{quote(db['NAME'], safe='')}{query}"
 
 
-def connect(login: str, password: str = ""):
-    """A raw connection to the test database as ``login``, the way the app opens its own."""
+def connect(login: str, password: str = "", *, server: dict | None = None):
+    """A raw connection to the test database as ``login``, the way the app opens its own (or to
+    ``server``, as in ``database_url``)."""
     db = connection.settings_dict
+    where = server or db
     return psycopg2.connect(
-        dbname=db["NAME"], user=login, password=password or None, host=db["HOST"], port=db["PORT"] or None
+        dbname=db["NAME"], user=login, password=password or None, host=where["HOST"], port=where["PORT"] or None
     )
 
 
 def connect_as_owner():
-    return connect(owner()["USER"], owner()["PASSWORD"])
+    return connect(owner()["USER"], owner()["PASSWORD"], server=owner())
 
 
 def apply_production_roles() -> None:
@@ -86,7 +91,7 @@ def production_environment() -> dict[str, str]:
         DJANGO_SETTINGS_MODULE=SPLIT_SETTINGS,
         DATABASE_URL=database_url(app_role(), app_password()),
         DATABASE_PLATFORM_URL=database_url(platform_role(), platform_password()),
-        DATABASE_OWNER_URL=database_url(owner()["USER"], owner()["PASSWORD"]),
+        DATABASE_OWNER_URL=database_url(owner()["USER"], owner()["PASSWORD"], server=owner()),
         PYTHONPATH=str(ROOT),
     )
     return environment

@@ -27,6 +27,17 @@
   read is alive; only when something is waiting does the check fall back to ``SELECT 1``.
   tests/faults/test_database_drop.py holds it to the same outcome as before: the next request
   after the database dropped the connections succeeds.
+
+* **Behind a pooler in transaction mode** (``db.pooled()``, README "Connection pooling
+  (pgbouncer)") consecutive transactions of one connection may run on different server sessions,
+  each used by other clients in between: nothing may live in the session. What a new
+  transaction has in force is then unknown, so its first statement always carries the scope's
+  settings, the role included (``db.on_connection_created`` no longer sets it for the session);
+  within a transaction pgbouncer keeps the server session, so the tracking holds there. And a
+  chunked read outside a transaction (``.iterator()`` in autocommit), for which Django declares
+  a ``WITH HOLD`` cursor to fetch from in later transactions, reads its result whole instead
+  (what ``DISABLE_SERVER_SIDE_CURSORS`` does, here only where it must): inside a transaction
+  (the CSV exports stream inside their scope's) the cursor lives and dies with it.
 """
 
 from __future__ import annotations
@@ -86,13 +97,16 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         """What to send in front of ``sql`` (None: nothing). A statement that cannot carry it
         (``executemany``, a named server-side cursor, SQL that is not a string) gets the settings
         sent just before it, here."""
+        from prm.tenancy.db import pooled
         from prm.tenancy.scope import rls_baseline, rls_statement
 
         wanted = rls_statement(self.alias)
         status = self.connection.info.transaction_status
         if status == TRANSACTION_STATUS_IDLE:
-            # This statement opens a transaction: what is in force is what every new one has.
-            self.rls_in_force = rls_baseline(self.alias)
+            # This statement opens a transaction: what is in force is what every new one has
+            # (behind a pooler: unknown, unless it is nothing at all, the platform login's).
+            baseline = rls_baseline(self.alias)
+            self.rls_in_force = _UNKNOWN if baseline is not None and pooled() else baseline
         elif status != TRANSACTION_STATUS_INTRANS:
             self.rls_in_force = _UNKNOWN
         if wanted == self.rls_in_force or (isinstance(sql, str) and sql.startswith(_SAVEPOINTS)):
@@ -131,6 +145,15 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
     def connect(self):
         self.rls_in_force = _UNKNOWN
         return super().connect()
+
+    def chunked_cursor(self):
+        from prm.tenancy.db import pooled
+
+        if pooled() and self.get_autocommit():
+            # A WITH HOLD cursor outlives its transaction on one server session; the next
+            # fetch may go to another (module docstring).
+            return self.cursor()
+        return super().chunked_cursor()
 
     # --- a health check without a round trip ----------------------------------------------
 
