@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = ROOT / "deploy" / "gunicorn.conf.py"
 # The API's per-key rate limit for the bench (cli.py sets PRM_API_RATE): far above what wrk sends.
 API_RATE = "1000000/min"
-# The production image's worker (docker-compose.yml): both queues, 4 prefork processes.
-CELERY_WORKER = ["-A", "prm", "worker", "-Q", "default,notifications", "--concurrency", "4", "--loglevel", "INFO"]
+# A worker of the production image, 4 prefork processes, taking every queue (no -Q: all of
+# CELERY_TASK_QUEUES; docker-compose.yml splits them over worker groups, README "Queues and beat").
+CELERY_WORKER = ["-A", "prm", "worker", "--concurrency", "4", "--loglevel", "INFO"]
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
+from kombu import Exchange, Queue
 
 from prm.env import database_from_url, env_bool, env_int, env_list, env_str
+from prm.operations.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PRM_VAR_DIR", str(BASE_DIR / "var")))
@@ -28,6 +30,7 @@ INSTALLED_APPS = [
     "prm.events",
     "prm.notifications",
     "prm.web",
+    "prm.operations",
     "partners",
     "programs",
     "deals",
@@ -59,6 +62,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Health probes and token-carrying scrapes, answered on any host before anything else
+    # (prm/operations/middleware.py); then the request's id and its one log line, and its timing.
+    "prm.operations.middleware.ProbeMiddleware",
+    "prm.operations.logs.RequestLogMiddleware",
+    "prm.operations.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "prm.web.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -73,6 +81,8 @@ MIDDLEWARE = [
     # on_commit callbacks (allauth's "Authenticator app activated.") reach the next page.
     "django.contrib.messages.middleware.MessageMiddleware",
     "prm.tenancy.middleware.TenantMiddleware",
+    # The tenant and the user on every log line from here on (prm/operations/logs.py).
+    "prm.operations.logs.RequestIdentityMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "prm.accounts.middleware.RequireMfaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -140,9 +150,19 @@ PRM_DB_APP_ROLE = env_str("PRM_DB_APP_ROLE", "prm_app")
 # PRM_DB_PLATFORM_ROLE: the platform login (BYPASSRLS), which nobody may switch to.
 PRM_DB_PARTNER_ROLE = env_str("PRM_DB_PARTNER_ROLE", "prm_partner")
 PRM_DB_PLATFORM_ROLE = env_str("PRM_DB_PLATFORM_ROLE", "prm_platform")
+# PRM_DB_POOLED: DATABASE_URL and DATABASE_PLATFORM_URL go through a pooler in transaction mode
+#   (pgbouncer, deploy/pgbouncer.ini), so that consecutive transactions of one connection may run
+#   on different server sessions: the app then keeps no session state (prm/tenancy/backend/base.py:
+#   the role on every transaction, no SET ROLE on connect, no WITH HOLD cursors). DATABASE_OWNER_URL
+#   goes straight to the server: migrations (a non-atomic one runs statement by statement) and
+#   dropping a database (pooled sessions would keep it open) want a session of their own.
+PRM_DB_POOLED = env_bool("PRM_DB_POOLED")
 _owner = database_from_url(env_str("DATABASE_OWNER_URL", DATABASE_URL))
 PRM_DB_OWNER = {key: _owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Rows from which `manage.py check_migrations_safe` counts a table as large, so that a migration
+# holding a long lock on it is flagged (prm/operations/migration_check.py).
+PRM_MIGRATION_LARGE_ROWS = env_int("PRM_MIGRATION_LARGE_ROWS", 100_000)
 
 # --- Redis: cache, Celery broker --------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -317,12 +337,61 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60 * 2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_ROUTES = {
-    "prm.notifications.*": {"queue": "notifications"},
-    "prm.events.*": {"queue": "default"},
-    "programs.*": {"queue": "default"},
-}
+# Queues per concern (README, "Queues and beat"): each is its own list in Redis, taken by its own
+# worker group, so a backlog on one (a night of evaluations, a 50,000-row import) delays no other
+# (the e-mails, the webhooks, a new lead's routing). Routed by task name (fnmatch; a name routes
+# by the first pattern it matches), the same for `delay`, the outbox relay and beat. A task not
+# named here goes to "default": the outbox sweep, the fan-outs of beat (`*_all`: they only
+# send a task per tenant, each routed by its own name) and the sweeps of state (deals, learning,
+# recruitment, marketing's locator, MDF expiry, idempotency keys, a deal's lead).
 CELERY_TASK_DEFAULT_QUEUE = "default"
+PRM_TASK_QUEUE_PATTERNS = {
+    # Everything that talks to the outside: the e-mails of every kind and the digests.
+    "notifications": [
+        "prm.notifications.*",
+        "prm.accounts.invitation_email",
+        "leads.offer_notify",
+        "recruitment.*_email",
+        "marketing.announcements_deliver",
+        "marketing.announcement_digests",
+        "scorecards.at_risk_digest",
+    ],
+    # POSTs to the partners' receivers, and the sweep that resends what is due (slow receivers
+    # wait out their timeout here, not in the e-mails' queue).
+    "webhooks": ["api.webhook_deliver", "api.webhooks_sweep"],
+    # A lead offered to a partner within seconds of arriving, declined or timing out.
+    "routing": ["leads.route", "leads.offers_sweep"],
+    # Measuring and deciding over many rows: tiers, scorecards, rebates, SPIFFs, competencies.
+    "evaluation": [
+        "programs.tier_evaluate",
+        "scorecards.measure",
+        "scorecards.measure_partner",
+        "scorecards.measure_cards",
+        "scorecards.reviews_due",
+        "incentives.rebates_accrue",
+        "incentives.spiffs_*",
+        "learning.certifications_check",
+        "learning.competencies_recompute",
+        "deals.pipeline_refresh",
+    ],
+    # Files made or read: PDFs (certificates, co-branded assets, statements, review summaries),
+    # the CSV exports and the imports (batch after batch of rows).
+    "documents": [
+        "learning.certificate_render",
+        "marketing.cobrand_make",
+        "incentives.payout_statements",
+        "scorecards.review_summary",
+        "api.data_export_step",
+        "*.import_run",
+    ],
+}
+CELERY_TASK_ROUTES = {
+    pattern: {"queue": queue} for queue, patterns in PRM_TASK_QUEUE_PATTERNS.items() for pattern in patterns
+}
+# Declared, so that a worker started without -Q takes every queue (development, `make run`).
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in [CELERY_TASK_DEFAULT_QUEUE, *PRM_TASK_QUEUE_PATTERNS]
+]
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BEAT_SCHEDULE = {
@@ -372,6 +441,11 @@ CELERY_BEAT_SCHEDULE = {
     "marketing-locator-sweep-all": {"task": "marketing.locator_sweep_all", "schedule": crontab(hour=4, minute=40)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Exactly one beat sends (prm/operations/beat.py): the one holding a lock in the broker's Redis,
+# renewed at every tick; another beat stands by and takes over within this many seconds of the
+# holder's death (within a third of it when the holder stops cleanly and deletes the lock).
+CELERY_BEAT_SCHEDULER = "prm.operations.beat:LockedScheduler"
+PRM_BEAT_LOCK_TTL = env_int("PRM_BEAT_LOCK_TTL", 60)
 
 # --- The REST API (api/) ---------------------------------------------------------------------------
 # Requests per minute per API key (or signed-in member): over it, 429 with Retry-After.
@@ -448,11 +522,14 @@ PRM_CSP = {
     "object-src": ["'none'"],
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# --- Logs and metrics (prm/operations/logs.py, metrics.py; README "Health checks, logs and
+# metrics") ---------------------------------------------------------------------------------
+# Every line of every process (Django's, ours, Celery's, gunicorn's workers') one JSON object with
+# the request id, tenant and user; "console": readable lines (`make run`, the tests).
+PRM_LOG_FORMAT = env_str("PRM_LOG_FORMAT", "json")
+LOGGING = logging_config(fmt=PRM_LOG_FORMAT, level=env_str("DJANGO_LOG_LEVEL", "INFO"))
+# Celery keeps the logging above (prm/operations/logs.py answers its setup_logging signal).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /metrics: a scraper presents "Authorization: Bearer <token>"; unset, only a signed-in platform
+# superuser sees it (everyone else: 404).
+PRM_METRICS_TOKEN = env_str("PRM_METRICS_TOKEN", "")

@@ -234,15 +234,18 @@ class Workers:
         )
         return env
 
-    def start(self, *, ready_timeout: float = 30) -> Worker:
-        log = self.workdir / f"worker-{len(self.started)}.log"
+    def start(self, *, ready_timeout: float = 30, queues: str | None = None) -> Worker:
+        """A worker taking ``queues`` (comma-separated), by default every queue of
+        ``CELERY_TASK_QUEUES`` (no -Q), as `make run`'s does."""
+        name = f"fault-{uuid.uuid4().hex[:8]}"  # its own log too: workers may start at once (threads)
+        log = self.workdir / f"worker-{len(self.started)}-{name}.log"
         with open(log, "wb") as out:
             process = subprocess.Popen(
                 [
                     sys.executable,
-                    *("-m", "celery", "-A", "prm", "worker", "-Q", "default,notifications", "-c", "2"),
+                    *("-m", "celery", "-A", "prm", "worker", *(("-Q", queues) if queues else ()), "-c", "2"),
                     *("--without-heartbeat", "--without-gossip", "--without-mingle"),
-                    *("--loglevel", "INFO", "-n", f"fault-{uuid.uuid4().hex[:8]}@%h"),
+                    *("--loglevel", "INFO", "-n", f"{name}@%h"),
                 ],
                 cwd=ROOT,
                 env=self.environment(),
@@ -263,6 +266,10 @@ class Workers:
         return worker
 
     def stop_all(self) -> None:
+        # SIGTERM to every worker first: their warm shutdowns overlap rather than add up.
+        for worker in self.started:
+            if worker.process.poll() is None:
+                worker.process.terminate()
         for worker in self.started:
             _stop(worker.process, grace=10)
 
