@@ -1,4 +1,5 @@
 """What the API plugs into the foundation: the webhook messages of every recorded event (the
-hook's receiver is connected on import), the tasks, and the notification kind."""
+hook's receiver is connected on import), the tasks, the notification kind, and the webhook
+failures at every metrics scrape."""
 
-from . import notifications, tasks, webhooks  # noqa: F401
+from . import metrics, notifications, tasks, webhooks  # noqa: F401

@@ -19,6 +19,8 @@ Environment:
 - PRM_WEB_THREADS: threads per worker (default 1: gunicorn's sync workers; more: gthread).
 - PRM_WEB_BIND: the address (default 0.0.0.0:8000).
 - PRM_WEB_ACCESS_LOG: "-" (default) logs every request to stdout; "" logs none.
+- PROMETHEUS_MULTIPROC_DIR: an empty directory where each worker keeps its metrics for /metrics
+  to add up (prm/operations/metrics.py); a worker's files are marked dead when it exits.
 """
 
 import os
@@ -39,3 +41,12 @@ accesslog = os.environ.get("PRM_WEB_ACCESS_LOG", "-") or None
 # Each worker imports the app itself: a fork of a process that has opened database or Redis
 # connections would share their sockets.
 preload_app = False
+
+
+def child_exit(server, worker):
+    """A worker that exits leaves its counters to the sum; its live gauges go (prometheus_client's
+    multiprocess mode). Imported here, not at the top: the master needs nothing else of it."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

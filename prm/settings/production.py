@@ -25,4 +25,6 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Load balancers and Prometheus ask the processes directly, over HTTP (prm/operations/middleware.py
+# answers them before this redirect anyway).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health/(live|ready)$", r"^metrics$"]

@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 from prm.env import env_str
+from prm.operations.logs import logging_config
 
 from .base import *  # noqa: F403
 from .base import DATABASES, REDIS_URL
@@ -48,3 +49,6 @@ PRM_WEBHOOK_RETRY_SECONDS = [
 ]
 PRM_WEBHOOK_TIMEOUT = 5.0
 PRM_API_RATE = env_str("PRM_API_RATE", "100000/min")
+# Readable lines in a failed test's captured log; a real worker (tests/operations) asks for JSON.
+PRM_LOG_FORMAT = env_str("PRM_LOG_FORMAT", "console")
+LOGGING = logging_config(fmt=PRM_LOG_FORMAT, level=env_str("DJANGO_LOG_LEVEL", "INFO"))

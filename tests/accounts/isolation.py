@@ -81,6 +81,14 @@ CASES: dict[str, Case] = {
         },
     ),
     "healthz": Case(area=PUBLIC, expect={"anonymous": 200, "anonymous@platform": 200}),
+    # Load balancers' probes (prm/operations/health.py): anyone, any host, nothing of a tenant's.
+    "health_live": Case(area=PUBLIC, expect={"anonymous": 200, "anonymous@platform": 200}),
+    "health_ready": Case(area=PUBLIC, expect={"anonymous": 200, "anonymous@platform": 200}),
+    # Prometheus's (prm/operations/metrics.py): the token or a platform superuser; to anyone else,
+    # a vendor's admin included, a page that does not exist (tests/operations/test_metrics.py).
+    "metrics": Case(
+        area=PUBLIC, expect={"anonymous": 404, "anonymous@platform": 404, "admin": 404, "partner_admin": 404}
+    ),
     "invitation_accept": Case(
         area=PUBLIC,
         setup=pending_partner_invitation,
