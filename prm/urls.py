@@ -23,6 +23,7 @@ from django.views.generic import RedirectView
 
 from prm.accounts import handoff, sso_views
 from prm.accounts.views import InvitationAcceptView
+from prm.operations import health, metrics
 from prm.web import views as web
 
 
@@ -44,6 +45,10 @@ def _collect(attribute: str) -> list:
 urlpatterns = [
     path("", web.home, name="home"),
     path("healthz", web.healthz, name="healthz"),
+    # Load balancers and Prometheus (prm/operations/middleware.py answers them first, on any host).
+    path("health/live", health.live, name="health_live"),
+    path("health/ready", health.ready, name="health_ready"),
+    path("metrics", metrics.metrics, name="metrics"),
     # Browsers ask for /favicon.ico whatever the page links; the icon is an SVG in static/.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg")), name="favicon"),
     path("admin/", admin.site.urls),
@@ -54,6 +59,8 @@ urlpatterns = [
     path("handoff/<str:ticket>/", handoff.portal_handoff, name="portal_handoff"),
     path("branding/logo", web.TenantLogoView.as_view(), name="tenant_logo"),
     path("notifications/", include("prm.notifications.urls")),
+    # The platform operator's page (bare domain, platform superusers).
+    path("operations/", include("prm.operations.urls")),
     path("office/", include((_collect("office_urlpatterns"), "office"))),
     path("portal/", include((_collect("portal_urlpatterns"), "portal"))),
     path("api/v1/", include((_collect("api_urlpatterns"), "api"))),

@@ -54,6 +54,12 @@ def tenant_task(name: str, **options):
     return decorator
 
 
+# Each fan-out task's name -> the names of the per-tenant tasks it sends (``fan_out_task``), so
+# platform code (the operator's page: prm/operations) knows every periodic task per tenant
+# without importing an app.
+FAN_OUTS: dict[str, tuple[str, ...]] = {}
+
+
 def fan_out_task(name: str, *tasks):
     """Declare a periodic task that sends each of ``tasks`` (``tenant_task``s) once per active
     tenant, so tenants run in parallel on the workers and one tenant's failure (retried with
@@ -70,7 +76,8 @@ def fan_out_task(name: str, *tasks):
                 task.delay(tenant_id=tenant_id)
         return len(tenant_ids)
 
-    fan_out.__doc__ = f"Fan out: {', '.join(task.name for task in tasks)} for every active tenant."
+    FAN_OUTS[name] = tuple(task.name for task in tasks)
+    fan_out.__doc__ = f"Fan out: {', '.join(FAN_OUTS[name])} for every active tenant."
     return fan_out
 
 

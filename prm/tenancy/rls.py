@@ -38,6 +38,16 @@ _TENANT_ID = "(SELECT nullif(current_setting('prm.tenant_id', true), '')::bigint
 _PARTNER_ID = "(SELECT nullif(current_setting('prm.partner_id', true), '')::bigint)"
 
 
+def platform_only_models():
+    """Models that only the platform role may touch (``platform_only = True`` on the model):
+    platform records that name a tenant without being that tenant's rows (the operator page's
+    periodic runs and failed tasks, ``prm.operations``). Instead of a policy, the app and partner
+    roles get no privilege on their tables at all."""
+    from django.apps import apps
+
+    return [model for model in apps.get_models() if getattr(model, "platform_only", False) and model._meta.managed]
+
+
 def apply_row_level_security(using: str = "default", **kwargs) -> None:
     from django.apps import apps
     from django.db import connections, transaction
@@ -62,6 +72,13 @@ def apply_row_level_security(using: str = "default", **kwargs) -> None:
             for model in [m for m in apps.get_models() if getattr(m, "append_only", False)]:
                 cursor.execute(
                     sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(sql.Identifier(model._meta.db_table), role)
+                )
+        for model in platform_only_models():
+            for role in (app_role(), partner_role()):
+                cursor.execute(
+                    sql.SQL("REVOKE ALL ON {} FROM {}").format(
+                        sql.Identifier(model._meta.db_table), sql.Identifier(role)
+                    )
                 )
         # The one function that may change an event (its actor's name, when the person is erased:
         # prm/accounts/privacy.py) runs for the app's role only, not for PUBLIC (a function's default).
@@ -105,9 +122,14 @@ class TableRLS:
     forced: bool
     policies: tuple[str, ...]
     declared: bool  # a TenantOwned model maps to it
+    # A platform-only table (``platform_only_models``): no policy needed, no privilege allowed.
+    platform_only: bool = False
+    app_privileged: bool = False  # the app or partner role may read or write it
 
     @property
     def problems(self) -> list[str]:
+        if self.platform_only:
+            return ["platform-only, yet the app or partner role has privileges on it"] if self.app_privileged else []
         found = []
         if not self.declared:
             found.append("has a tenant_id column but no TenantOwned model")
@@ -121,8 +143,10 @@ class TableRLS:
 
 
 def rls_report() -> list[TableRLS]:
-    """Every table that is tenant-owned, by model or by having a tenant_id column."""
+    """Every table that is tenant-owned, by model or by having a tenant_id column, then the
+    platform-only ones (which have one too, and no policy: nobody but the platform may use them)."""
     declared = {model._meta.db_table for model in tenant_owned_models()}
+    platform_only = sorted(model._meta.db_table for model in platform_only_models())
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -132,14 +156,14 @@ def rls_report() -> list[TableRLS]:
               FROM pg_class c
               JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
               LEFT JOIN pg_policy p ON p.polrelid = c.oid
-             WHERE c.relkind = 'r'
+             WHERE c.relkind = 'r' AND NOT c.relname = ANY(%s)
                AND (c.relname = ANY(%s) OR EXISTS (
                     SELECT 1 FROM pg_attribute a
                      WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped))
              GROUP BY c.relname, c.relrowsecurity, c.relforcerowsecurity
              ORDER BY c.relname
             """,
-            [sorted(declared)],
+            [platform_only, sorted(declared)],
         )
         rows = cursor.fetchall()
     found = {row[0] for row in rows}
@@ -152,7 +176,41 @@ def rls_report() -> list[TableRLS]:
         TableRLS(table=name, enabled=False, forced=False, policies=(), declared=True)
         for name in sorted(declared - found)
     ]
-    return report
+    return [*report, *_platform_only_report()]
+
+
+def _platform_only_report() -> list[TableRLS]:
+    """The platform-only tables (which ``rls_report`` leaves out above), each with whether the app
+    or partner role may touch it."""
+    tables = sorted(model._meta.db_table for model in platform_only_models())
+    if not tables:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+                   has_table_privilege(%s, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE')
+                   OR has_table_privilege(%s, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE')
+              FROM pg_class c
+              JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+             WHERE c.relkind = 'r' AND c.relname = ANY(%s)
+             ORDER BY c.relname
+            """,
+            [app_role(), partner_role(), tables],
+        )
+        rows = cursor.fetchall()
+    return [
+        TableRLS(
+            table=name,
+            enabled=enabled,
+            forced=forced,
+            policies=(),
+            declared=False,
+            platform_only=True,
+            app_privileged=privileged,
+        )
+        for name, enabled, forced, privileged in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,25 @@ def _signed_in(browser: Browser, base_url: str, member, *, totp: bool = False) -
     return page
 
 
+def _platform_operator(browser: Browser, base_url: str, tenant) -> Page:
+    """A platform superuser (they sign in with a second factor), signed in on the bare domain,
+    with a failed task and a periodic run on record so that the operator's page shows its tables
+    and its retry button."""
+    from django.utils import timezone
+
+    from prm.operations.services import failed_task_record, periodic_run_record, tenant_periodic_tasks
+    from tests.factories import UserFactory, give_totp
+
+    user = UserFactory(email="root@platform.example", is_superuser=True, is_staff=True)
+    give_totp(user)
+    now = timezone.now()
+    periodic_run_record(
+        task_name=tenant_periodic_tasks()[0], tenant_id=tenant.pk, started_at=now, finished_at=now, outcome="ok"
+    )
+    failed_task_record(task_id="axe", task_name="axe.task", args=[1], kwargs={}, exception="RuntimeError: axe")
+    return _signed_in(browser, base_url, SimpleNamespace(user=user), totp=True)
+
+
 def _who(case, role_pages):
     if case.area == PUBLIC:
         return None
@@ -118,6 +137,9 @@ def test_no_page_has_a_serious_or_critical_axe_violation(acme, journey_browser, 
     _check(anonymous, "/accounts/login/", "sign-in", found, skipped)
     platform = with_axe(journey_browser.new_context(viewport={"width": 1366, "height": 900})).new_page()
     _check(platform, f"http://localhost:{live_server.thread.port}/", "platform", found, skipped, probe=False)
+    # ...the platform operator's page, which only a platform superuser sees (on the bare domain)
+    operator = _platform_operator(journey_browser, f"http://localhost:{live_server.thread.port}", acme.tenant)
+    _check(operator, reverse("operations:operator_page"), "operator page (platform)", found, skipped, probe=False)
     # ...allauth's account pages, which the isolation walk exempts
     _check(anonymous, reverse("account_reset_password"), "password reset", found, skipped)
     for name in ("account_change_password", "mfa_index"):

@@ -40,6 +40,12 @@ PLATFORM_ENTRY_POINTS = {
     ("prm/accounts/selectors.py", "portals_for_user"): "the platform page: one person's portals across tenants",
     ("prm/events/tasks.py", "outbox_sweep_task"): "the outbox sweep republishes every tenant's undelivered messages",
     ("prm/accounts/privacy.py", "_other_portals"): "erasure asks whether other portals hold the account (a count)",
+    ("prm/operations/metrics.py", "collect"): "a metrics scrape counts every tenant's backlogs (numbers only)",
+    ("prm/operations/services.py", "periodic_run_record"): "a worker keeps the last run of a periodic task for the "
+    "operator's page (a platform-only table)",
+    ("prm/operations/services.py", "failed_task_record"): "a worker keeps a task that failed for good for the operator's "
+    "page (a platform-only table)",
+    ("prm/operations/services.py", "failed_task_retry"): "the platform operator sends a failed task again",
 }
 
 

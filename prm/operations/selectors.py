@@ -1,0 +1,184 @@
+"""What the operator's page reads: tenants and their size, outbox backlogs, Celery queue depths,
+periodic runs and failed tasks. Platform reads: the caller is in ``platform_scope()`` (the page's
+request is, for a platform superuser on the bare domain).
+
+Every figure is one set-based query over a page of tenants (``GROUP BY tenant_id``), never one
+per tenant, so the page costs the same for 5 tenants as for 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import redis
+from celery import current_app
+from django.core.paginator import Paginator
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from prm.accounts.models import Membership
+from prm.events.models import Event, OutboxMessage
+from prm.tenancy.models import Tenant
+
+from .models import FailedTask, PeriodicRun
+from .services import platform_periodic_tasks, tenant_periodic_tasks
+
+TENANTS_PER_PAGE = 25
+FAILED_PER_PAGE = 20
+
+# kombu's Redis transport keeps a queue's prioritised messages in lists of their own, named
+# after the queue with this separator and the priority step (0 is the queue's own name).
+_PRIORITY_SEPARATOR = "\x06\x16"
+_PRIORITY_STEPS = (3, 6, 9)
+
+
+@dataclass
+class TenantRow:
+    """One tenant on the page: its size, its outbox backlog and its periodic runs."""
+
+    tenant: Tenant
+    partners: int = 0
+    staff: int = 0
+    partner_users: int = 0
+    events: int = 0
+    outbox_pending: int = 0
+    outbox_oldest: datetime | None = None
+    runs: list[PeriodicRun | None] = field(default_factory=list)  # in the order of the tasks
+
+    @property
+    def outbox_age_seconds(self) -> int | None:
+        if self.outbox_oldest is None:
+            return None
+        return max(0, int((timezone.now() - self.outbox_oldest).total_seconds()))
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    name: str
+    depth: int | None  # None: the broker did not answer
+
+
+def _partner_model():
+    # The partner model is an app's; the foundation knows it only as what a membership's partner is.
+    return Membership._meta.get_field("partner").related_model
+
+
+def tenant_rows(tenants: list[Tenant], tasks: list[str]) -> list[TenantRow]:
+    """The page's tenants with their figures: four grouped queries for the sizes and backlog, one
+    for the periodic runs, whatever the number of tenants."""
+    rows = {tenant.pk: TenantRow(tenant=tenant) for tenant in tenants}
+    ids = list(rows)
+    if not ids:
+        return []
+    for tenant_id, count in (
+        _partner_model()
+        .objects.filter(tenant_id__in=ids)
+        .values("tenant_id")
+        .annotate(n=Count("pk"))
+        .values_list("tenant_id", "n")
+    ):
+        rows[tenant_id].partners = count
+    for tenant_id, staff, partner_users in (
+        Membership.objects.filter(tenant_id__in=ids, is_active=True)
+        .values("tenant_id")
+        .annotate(
+            staff=Count("pk", filter=Q(partner__isnull=True)),
+            partner_users=Count("pk", filter=Q(partner__isnull=False)),
+        )
+        .values_list("tenant_id", "staff", "partner_users")
+    ):
+        rows[tenant_id].staff, rows[tenant_id].partner_users = staff, partner_users
+    for tenant_id, count in (
+        Event.objects.filter(tenant_id__in=ids)
+        .values("tenant_id")
+        .annotate(n=Count("pk"))
+        .values_list("tenant_id", "n")
+    ):
+        rows[tenant_id].events = count
+    # Undelivered messages: the partial index outbox_undelivered_idx holds exactly these.
+    for tenant_id, count, oldest in (
+        OutboxMessage.objects.filter(tenant_id__in=ids, delivered_at__isnull=True)
+        .values("tenant_id")
+        .annotate(n=Count("pk"), oldest=Min("created_at"))
+        .values_list("tenant_id", "n", "oldest")
+    ):
+        rows[tenant_id].outbox_pending, rows[tenant_id].outbox_oldest = count, oldest
+    runs = {
+        (run.tenant_id, run.task_name): run
+        for run in PeriodicRun.objects.filter(tenant_id__in=ids, task_name__in=tasks)
+    }
+    for row in rows.values():
+        row.runs = [runs.get((row.tenant.pk, task)) for task in tasks]
+    return list(rows.values())
+
+
+def platform_runs(tasks: list[str]) -> list[tuple[str, PeriodicRun | None]]:
+    """The last run of each platform-wide periodic task (None: never ran)."""
+    runs = {run.task_name: run for run in PeriodicRun.objects.filter(tenant__isnull=True, task_name__in=tasks)}
+    return [(task, runs.get(task)) for task in tasks]
+
+
+def queue_names() -> list[str]:
+    """The Celery queues this installation sends to, from its settings as they are now: the
+    default queue, the declared queues and every queue a route names."""
+    conf = current_app.conf
+    names = {conf.task_default_queue or "celery"}
+    for queue in conf.task_queues or ():
+        names.add(getattr(queue, "name", queue))
+    routes = conf.task_routes or {}
+    for route in routes.values() if isinstance(routes, dict) else ():
+        if isinstance(route, dict) and route.get("queue"):
+            names.add(getattr(route["queue"], "name", route["queue"]))
+    return sorted(str(name) for name in names)
+
+
+def queue_depths() -> list[QueueDepth]:
+    """Messages waiting in each queue (Redis ``LLEN``, the priority lists included), in one round
+    trip. A broker that does not answer within a second gives no figures rather than no page."""
+    names = queue_names()
+    url = current_app.conf.broker_url or ""
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        return [QueueDepth(name, None) for name in names]
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        with client.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.llen(name)
+                for step in _PRIORITY_STEPS:
+                    pipe.llen(f"{name}{_PRIORITY_SEPARATOR}{step}")
+            lengths = pipe.execute()
+    except redis.RedisError:
+        return [QueueDepth(name, None) for name in names]
+    per_queue = 1 + len(_PRIORITY_STEPS)
+    return [
+        QueueDepth(name, sum(lengths[index * per_queue : (index + 1) * per_queue])) for index, name in enumerate(names)
+    ]
+
+
+@dataclass
+class OperatorPage:
+    tenants: object  # a Page of TenantRow
+    tenant_tasks: list[str]
+    platform_runs: list[tuple[str, PeriodicRun | None]]
+    queues: list[QueueDepth]
+    failed: object  # a Page of FailedTask
+    failed_open: int  # not yet sent again, all pages
+
+
+def operator_page(*, tenant_page: int | str = 1, failed_page: int | str = 1) -> OperatorPage:
+    """Everything the operator's page shows, for one page of tenants and one of failed tasks."""
+    tenant_tasks = tenant_periodic_tasks()
+    tenants = Paginator(Tenant.objects.order_by("name", "pk"), TENANTS_PER_PAGE).get_page(tenant_page)
+    tenants.object_list = tenant_rows(list(tenants.object_list), tenant_tasks)
+    failed_all = FailedTask.objects.select_related("tenant").order_by("-failed_at", "-id")
+    failed = Paginator(failed_all, FAILED_PER_PAGE).get_page(failed_page)
+    failed.object_list = list(failed.object_list)
+    return OperatorPage(
+        tenants=tenants,
+        tenant_tasks=tenant_tasks,
+        platform_runs=platform_runs(platform_periodic_tasks()),
+        queues=queue_depths(),
+        failed=failed,
+        failed_open=FailedTask.objects.filter(retried_at__isnull=True).count(),
+    )
