@@ -43,8 +43,8 @@ PLATFORM_ENTRY_POINTS = {
     ("prm/operations/metrics.py", "collect"): "a metrics scrape counts every tenant's backlogs (numbers only)",
     ("prm/operations/services.py", "periodic_run_record"): "a worker keeps the last run of a periodic task for the "
     "operator's page (a platform-only table)",
-    ("prm/operations/services.py", "failed_task_record"): "a worker keeps a task that failed for good for the operator's "
-    "page (a platform-only table)",
+    ("prm/operations/services.py", "failed_task_record"): "a worker keeps a task that failed for good for the "
+    "operator's page (a platform-only table)",
     ("prm/operations/services.py", "failed_task_retry"): "the platform operator sends a failed task again",
 }
 
