@@ -20,7 +20,8 @@ different ids in each: a reference to one travels as its natural key and is mapp
 target's id on import.
 
 ``tenant_import`` loads an archive in one transaction of the platform connection, all or nothing:
-it refuses a different schema, then checks every incoming row against the target (an id already
+it refuses a different schema and anything an export does not write (below), then checks every
+incoming row against the target (an id already
 taken, a unique value such as the slug, a custom domain or an e-mail address already used by
 another row) and every file (present with other bytes), and reports all collisions per table
 before writing anything. A global row already present with the same id and the same identity (a
@@ -29,6 +30,16 @@ loads the rows in foreign-key order with their ids, puts back any row the target
 added or changed while loading (a tally the archive carries itself), checks every foreign key,
 advances every sequence past the ids it brought, copies the files and, after the commit, tells
 every process that the tenants changed.
+
+The archive is not signed (its checksums catch damage, not tampering), so the import takes
+nothing on trust and refuses, before loading: a table the export does not write (the
+installation's own records, sessions, the admin log, ...: ``written_tables()``); a tenant row of
+another tenant, or an archive whose tenant row is not exactly the manifest's tenant; a global row
+(an e-mail address, an authenticator, a social account, a group) for a user the archive does not
+bring, unless the target has that very row already (an archive must not give an existing user,
+say a platform superuser, another address or authenticator); a file other than those the incoming
+rows' FileFields name and the tenant's own folders (``<root>/<tenant id>/``); anything else in the
+tar.
 
 Ids are kept, so references inside JSON (events' data, webhook payloads, API clients' bookmarks)
 stay true; the price is that two installations must not hand out the same ids (README,
@@ -47,12 +58,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import psycopg2
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import File
 from django.db import connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
@@ -82,6 +94,11 @@ MAPPED = {
 # Global tables that point at a user but are the installation's, not the person's: the admin
 # site's log (it names objects of every tenant) and e-mail confirmations in flight.
 NOT_MOVED = {"django_admin_log", "django_session", "account_emailconfirmation"}
+
+
+# Columns naming a folder of ``TENANT_FOLDERS`` (relative to its root): the tenant's own,
+# ``<tenant id>/...``, or the import refuses (a row must not serve another tenant's files).
+FOLDER_COLUMNS = {"learning_scormpackage": ("storage_path", "scorm")}
 
 
 def _scorm_root() -> Path:
@@ -160,6 +177,33 @@ def tables() -> dict[str, Table]:
             if parents:
                 table.kind, table.link = "link", parents[0]
     return found
+
+
+def written_tables(all_tables: dict[str, Table]) -> set[str]:
+    """The tables whose rows ``tenant_export`` can write (``data/<table>.csv``), from the models
+    as ``_global_rows`` follows them: the tenant's, then every global table a written one
+    references and every global table (not ``NOT_MOVED``) that belongs to a written owner (the
+    tenant, a user). Not the installation's records about a tenant ("platform"), not ``MAPPED``
+    (natural keys in the manifest), not a table nothing leads to (sessions, social apps ...)."""
+    owners = {Tenant._meta.db_table, get_user_model()._meta.db_table}
+    written = {t.name for t in all_tables.values() if t.kind in ("tenant", "link", "root")}
+    while True:
+        before = len(written)
+        for table in all_tables.values():
+            if table.name in written:
+                written.update(
+                    target
+                    for column, target in table.fks.items()
+                    if column != "tenant_id" and all_tables[target].kind == "global"
+                )
+            elif (
+                table.kind == "global"
+                and table.name not in NOT_MOVED
+                and any(target in owners and target in written for target in table.fks.values())
+            ):
+                written.add(table.name)
+        if len(written) == before:
+            return written
 
 
 def dependency_order(names: Iterable[str], all_tables: dict[str, Table]) -> list[str]:
@@ -553,9 +597,14 @@ def import_tenant(path: str | Path, *, dry_run: bool = False) -> ImportReport:
     if pending:
         raise MoveError("Migrate this installation first; not applied:", pending)
     written: list[Callable[[], None]] = []
+    refused = (
+        f"The import of {slug} was refused, nothing was written. The archive holds what tenant_export does not"
+        " write or this import does not take (an altered archive?):"
+    )
     with tempfile.TemporaryDirectory(prefix="prm-import-") as work:
         work = Path(work)
         with tarfile.open(path, "r:gz") as archive:
+            members = archive.getmembers()
             archive.extractall(work, filter="data")
         try:
             with transaction.atomic(using=alias):
@@ -569,10 +618,20 @@ def import_tenant(path: str | Path, *, dry_run: bool = False) -> ImportReport:
                     unknown = [t["name"] for t in manifest["tables"] if t["name"] not in all_tables]
                     if unknown:
                         raise MoveError("The import was refused.", [f"Unknown tables: {', '.join(unknown)}"])
+                    problems = _check_archive(manifest, members, all_tables)
+                    if problems:
+                        raise MoveError(refused, problems)
                     stages = _stage(cursor, work, entries)
+                    problems = _check_rows(cursor, manifest, entries, stages, all_tables)
+                    problems += _check_file_names(cursor, manifest, entries, stages, all_tables)
+                    if problems:
+                        raise MoveError(refused, problems)
                     report.demoted = _without_platform_rights(cursor, stages)
                     problems = _map(cursor, manifest, entries, stages, all_tables)
                     problems += _collisions(cursor, manifest, entries, stages, all_tables, report)
+                    refusals = _check_globals(cursor, entries, stages, all_tables)
+                    if refusals:
+                        raise MoveError(refused, refusals + problems)
                     files, present, file_problems = _check_files(work, manifest)
                     problems += file_problems
                     if problems:
@@ -597,6 +656,222 @@ def import_tenant(path: str | Path, *, dry_run: bool = False) -> ImportReport:
                 undo()
             raise
     return report
+
+
+def _relative(path: object) -> bool:
+    """A plain relative path (no ``..``, nothing to normalise): what the export writes."""
+    if not isinstance(path, str) or not path:
+        return False
+    parts = PurePosixPath(path).parts
+    return not PurePosixPath(path).is_absolute() and ".." not in parts and "/".join(parts) == path
+
+
+def _in_tenant_folder(path: object, tenant_id: int) -> bool:
+    """``<tenant id>/...``: inside the tenant's own part of a ``TENANT_FOLDERS`` root."""
+    return _relative(path) and len(PurePosixPath(path).parts) >= 2 and PurePosixPath(path).parts[0] == str(tenant_id)
+
+
+def _check_archive(manifest: dict, members: list[tarfile.TarInfo], all_tables: dict[str, Table]) -> list[str]:
+    """The manifest and the tar against what ``tenant_export`` writes, before anything is staged:
+    only tables it writes (``written_tables()``), each once with the table's columns, the tenant's
+    row among them; only known natural keys; files only under a root it writes to, the tenant
+    folders' only under ``<tenant id>/``; and nothing else in the tar."""
+    tenant_id = manifest.get("tenant", {}).get("id")
+    if not isinstance(tenant_id, int) or isinstance(tenant_id, bool) or tenant_id <= 0:
+        return [f"manifest.json: the tenant's id {tenant_id!r} is not an id."]
+    problems: list[str] = []
+    written = written_tables(all_tables)
+    seen: set[str] = set()
+    for entry in manifest["tables"]:
+        name = entry.get("name")
+        if name not in written:
+            kind = all_tables[name].kind if name in all_tables else "unknown"
+            problems.append(f"data/{name}.csv: {name} is a table tenant_export does not write ({kind}).")
+        elif name in seen:
+            problems.append(f"manifest.json: {name} is listed twice.")
+        elif entry.get("columns") != all_tables[name].columns:
+            problems.append(f"manifest.json: the columns of {name} are not the table's.")
+        seen.add(name)
+    if Tenant._meta.db_table not in seen:
+        problems.append(f"data/{Tenant._meta.db_table}.csv: missing (the tenant's own row).")
+    for name, keys in manifest.get("mapped", {}).items():
+        if name not in MAPPED or not isinstance(keys, dict) or not all(str(k).isdigit() for k in keys):
+            problems.append(f"manifest.json: mapped {name} is not a table of natural keys this release maps.")
+    roots = _file_roots()
+    expected = {"manifest.json"} | {f"data/{name}.csv" for name in seen}
+    for entry in manifest["files"]:
+        label, relative = entry.get("root"), entry.get("path")
+        if label not in roots or not _relative(relative):
+            problems.append(f"files/{label}/{relative}: not a place this release writes to.")
+        elif label != "media" and not _in_tenant_folder(relative, tenant_id):
+            problems.append(f"files/{label}/{relative}: outside the tenant's folder {label}/{tenant_id}/.")
+        else:
+            expected.add(f"files/{label}/{relative}")
+    folders = {str(parent) for name in expected for parent in PurePosixPath(name).parents if str(parent) != "."}
+    present = set()
+    for member in members:
+        name = member.name.rstrip("/")
+        if member.isfile() and name in expected:
+            present.add(name)
+        elif not (member.isdir() and name in folders):
+            problems.append(f"{member.name}: not something tenant_export writes.")
+    problems += [f"{name}: missing." for name in sorted(expected - present)]
+    return problems
+
+
+def _check_rows(
+    cursor, manifest: dict, entries: list[dict], stages: dict[str, str], all_tables: dict[str, Table]
+) -> list[str]:
+    """The staged rows against the manifest and the tenant: each table's count and largest id as
+    the manifest says (the sequences move by them); exactly one tenant row, the manifest's; every
+    tenant row of that tenant; every reference from the tenant's rows to a global row to one the
+    archive carries (not to a user of this installation it does not bring), and to a content
+    type, permission or group to one it names; a reference between the tenant's rows to a row
+    it carries (not to another tenant's); folder columns inside the tenant's folder."""
+    tenant_id = manifest["tenant"]["id"]
+    mapped = manifest.get("mapped", {})
+    problems = []
+    for entry in entries:
+        name, table = entry["name"], all_tables[entry["name"]]
+        stage, pk = _ident(stages[name]), _ident(table.pk)
+        pk_field = table.model._meta.pk
+        integer = isinstance(pk_field.target_field if pk_field.is_relation else pk_field, models.IntegerField)
+        cursor.execute(
+            sql.SQL("SELECT count(*), {} FROM {}").format(
+                sql.SQL("max({})").format(pk) if integer else sql.SQL("NULL"), stage
+            )
+        )
+        count, max_id = cursor.fetchone()
+        if count != entry.get("rows") or max_id != entry.get("max_id"):
+            problems.append(
+                f"{name}: {count} rows, largest id {max_id}, but the manifest says {entry.get('rows')}, "
+                f"{entry.get('max_id')}."
+            )
+        if table.kind == "root":
+            cursor.execute(sql.SQL("SELECT {pk} FROM {s} ORDER BY {pk} LIMIT 3").format(pk=pk, s=stage))
+            ids = [i for (i,) in cursor.fetchall()]
+            if ids != [tenant_id]:
+                problems.append(f"{name}: the archive holds the tenant rows {ids}, not just the tenant {tenant_id}'s.")
+        elif table.kind == "tenant":
+            cursor.execute(
+                sql.SQL("SELECT DISTINCT tenant_id FROM {} WHERE tenant_id IS DISTINCT FROM %s ORDER BY 1").format(
+                    stage
+                ),
+                [tenant_id],
+            )
+            others = [i for (i,) in cursor.fetchall()]
+            if others:
+                problems.append(f"{name}: rows of another tenant ({_examples(others)}), not of {tenant_id}.")
+        for column, target in table.fks.items():
+            kind = all_tables[target].kind
+            if column == "tenant_id" and table.kind == "tenant":
+                continue
+            if kind == "mapped":
+                known = [int(k) for k in mapped.get(target, {})]
+                where, params = sql.SQL("NOT ({} = ANY(%s))").format(_ident(column)), [known]
+            elif table.kind in ("tenant", "link", "root") and kind in ("global", "root", "tenant", "link"):
+                if target in stages:
+                    where = sql.SQL("NOT EXISTS (SELECT FROM {p} p WHERE p.{ppk} = s.{c})").format(
+                        p=_ident(stages[target]), ppk=_ident(all_tables[target].pk), c=_ident(column)
+                    )
+                else:
+                    where = sql.SQL("true")
+                params = []
+            else:
+                continue
+            cursor.execute(
+                sql.SQL("SELECT DISTINCT s.{c} FROM {s} s WHERE s.{c} IS NOT NULL AND {w} ORDER BY 1").format(
+                    c=_ident(column), s=stage, w=where
+                ),
+                params,
+            )
+            strays = [i for (i,) in cursor.fetchall()]
+            if strays:
+                problems.append(
+                    f"{name}.{column}: refers to {target} rows the archive does not carry: {_examples(strays)}."
+                )
+        if table.kind == "link":
+            column, parent = table.link
+            where = sql.SQL("true")
+            if parent in stages:
+                where = sql.SQL("NOT EXISTS (SELECT FROM {p} p WHERE p.{ppk} = s.{c})").format(
+                    p=_ident(stages[parent]), ppk=_ident(all_tables[parent].pk), c=_ident(column)
+                )
+            cursor.execute(sql.SQL("SELECT count(*) FROM {s} s WHERE {w}").format(s=stage, w=where))
+            (strays,) = cursor.fetchone()
+            if strays:
+                problems.append(f"{name}: {strays} row(s) hang off {parent} rows the archive does not carry.")
+        if name in FOLDER_COLUMNS:
+            column, label = FOLDER_COLUMNS[name]
+            cursor.execute(sql.SQL("SELECT DISTINCT {c} FROM {s} WHERE {c} <> ''").format(c=_ident(column), s=stage))
+            outside = sorted(v for (v,) in cursor.fetchall() if not _in_tenant_folder(v, tenant_id))
+            if outside:
+                problems.append(
+                    f"{name}.{column}: outside the tenant's folder {label}/{tenant_id}/: {_examples(outside)}."
+                )
+    return problems
+
+
+def _check_file_names(
+    cursor, manifest: dict, entries: list[dict], stages: dict[str, str], all_tables: dict[str, Table]
+) -> list[str]:
+    """Files of the default storage only where an incoming row's FileField names them; and a row
+    may not name a file already here that the archive does not carry (another tenant's)."""
+    from django.core.files.storage import default_storage
+
+    named: set[str] = set()
+    for entry in entries:
+        for column in all_tables[entry["name"]].files:
+            cursor.execute(
+                sql.SQL("SELECT DISTINCT {c} FROM {s} WHERE {c} <> ''").format(
+                    c=_ident(column), s=_ident(stages[entry["name"]])
+                )
+            )
+            named.update(value for (value,) in cursor.fetchall())
+    carried = {f.get("path") for f in manifest["files"] if f.get("root") == "media"}
+    problems = [f"files/media/{p}: no incoming row names it." for p in sorted(carried - named, key=str)]
+    taken = []
+    for name in sorted(named - carried):
+        try:
+            if default_storage.exists(name):
+                taken.append(name)
+        except SuspiciousFileOperation:
+            problems.append(f"files: a row names {name}, outside the storage.")
+    if taken:
+        problems.append(f"files: rows name files already here that the archive does not carry: {_examples(taken)}.")
+    return problems
+
+
+def _check_globals(cursor, entries: list[dict], stages: dict[str, str], all_tables: dict[str, Table]) -> list[str]:
+    """After the shared rows left the stages: a global row (an e-mail address, an authenticator, a
+    social account, a group membership) goes in only with the user (the global row) it belongs
+    to. For a user already here, kept as the target has them, a row the target does not already
+    have is refused: an archive must not add an address or an authenticator to someone here."""
+    problems = []
+    for entry in entries:
+        name, table = entry["name"], all_tables[entry["name"]]
+        if table.kind != "global":
+            continue
+        for column, target in table.fks.items():
+            if all_tables[target].kind != "global":
+                continue
+            where = sql.SQL("true")
+            if target in stages:
+                where = sql.SQL("NOT EXISTS (SELECT FROM {p} p WHERE p.{ppk} = s.{c})").format(
+                    p=_ident(stages[target]), ppk=_ident(all_tables[target].pk), c=_ident(column)
+                )
+            cursor.execute(
+                sql.SQL("SELECT DISTINCT s.{c} FROM {s} s WHERE s.{c} IS NOT NULL AND {w} ORDER BY 1").format(
+                    c=_ident(column), s=_ident(stages[name]), w=where
+                )
+            )
+            strays = [i for (i,) in cursor.fetchall()]
+            if strays:
+                problems.append(
+                    f"{name}: new rows for {len(strays)} {target} row(s) already here or not in the archive "
+                    f"({column} {_examples(strays)}); an import adds nothing to those."
+                )
+    return problems
 
 
 def _stage(cursor, work: Path, entries: list[dict]) -> dict[str, str]:
@@ -863,6 +1138,16 @@ def _load(
     rows while they arrived put back as the archive has it; then every foreign key checked."""
     tenant_id = manifest["tenant"]["id"]
     by_name = {e["name"]: e for e in entries}
+    # The deletes below by tenant_id touch only rows of this transaction: the tenant is new here
+    # (its id checked free, and the archive holds its row and only its rows).
+    cursor.execute(
+        sql.SQL("SELECT EXISTS (SELECT FROM {} WHERE {} = %s)").format(
+            _ident(Tenant._meta.db_table), _ident(Tenant._meta.pk.column)
+        ),
+        [tenant_id],
+    )
+    if cursor.fetchone()[0]:
+        raise MoveError("The import was stopped.", [f"The tenant {tenant_id} is here already."])
     for name in dependency_order(by_name, all_tables):
         cols = _cols(by_name[name]["columns"])
         if all_tables[name].kind == "tenant":
@@ -932,4 +1217,5 @@ __all__ = [
     "import_tenant",
     "read_manifest",
     "tables",
+    "written_tables",
 ]

@@ -12,9 +12,12 @@ its own. Everything commits: the move reads what other connections would see.
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime
+import hashlib
 import io
 import json
+import tarfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -259,3 +262,126 @@ def test_a_tenant_moves_with_its_ids_files_and_events_and_a_colliding_import_is_
             assert f"{name}: {len(source[name])} id(s) already used here" in message
         assert "accounts_user" not in message  # the same people: shared, not a collision
         assert tenant_rows(target, acme.tenant.pk) == before
+
+
+# --- An altered archive ---------------------------------------------------------------------------
+
+
+def _csv_line(values: list[str | None]) -> str:
+    """One row as COPY reads it: None is NULL, every other value quoted (an empty string stays one)."""
+    return ",".join("" if v is None else '"' + v.replace('"', '""') + '"' for v in values) + "\n"
+
+
+def altered(archive: Path, out: Path, change) -> Path:
+    """``archive`` rewritten as someone who can write it would: ``change(work, manifest)`` edits
+    the unpacked files and the manifest, then every count, largest id and checksum is made to
+    match again (they catch damage, not tampering)."""
+    work = out.parent / (out.name + ".d")
+    with tarfile.open(archive) as tar:
+        tar.extractall(work, filter="data")
+    manifest = json.loads((work / "manifest.json").read_text())
+    change(work, manifest)
+    for entry in manifest["tables"]:
+        data = work / "data" / f"{entry['name']}.csv"
+        rows = list(csv.reader(io.StringIO(data.read_text())))
+        entry["rows"] = len(rows)
+        entry["max_id"] = max((int(r[entry["columns"].index(entry["pk"])]) for r in rows), default=None)
+        entry["sha256"] = hashlib.sha256(data.read_bytes()).hexdigest()
+    for entry in manifest["files"]:
+        entry["sha256"] = hashlib.sha256((work / "files" / entry["root"] / entry["path"]).read_bytes()).hexdigest()
+    (work / "manifest.json").write_text(json.dumps(manifest))
+    with tarfile.open(out, "w:gz") as tar:
+        for item in sorted(work.iterdir()):
+            tar.add(item, arcname=item.name)
+    return out
+
+
+def add_row(work: Path, manifest: dict, table: str, values: dict[str, str | None]) -> None:
+    entry = next((e for e in manifest["tables"] if e["name"] == table), None)
+    if entry is None:
+        entry = {"name": table, "pk": "id", "columns": tables()[table].columns}
+        manifest["tables"].append(entry)
+    with open(work / "data" / f"{table}.csv", "a") as data:
+        data.write(_csv_line([values.get(c) for c in entry["columns"]]))
+
+
+def first_row(work: Path, manifest: dict, table: str) -> dict[str, str | None]:
+    entry = next(e for e in manifest["tables"] if e["name"] == table)
+    row = next(csv.reader(io.StringIO((work / "data" / f"{table}.csv").read_text())))
+    return {c: (v or None) for c, v in zip(entry["columns"], row, strict=True)}
+
+
+def add_file(work: Path, manifest: dict | None, root: str, path: str) -> None:
+    (work / "files" / root / path).parent.mkdir(parents=True, exist_ok=True)
+    (work / "files" / root / path).write_bytes(b"not the tenant's")
+    if manifest is not None:
+        manifest["files"].append({"root": root, "path": path, "size": 16})
+
+
+def test_an_altered_archive_is_refused_naming_what_the_export_does_not_write_and_nothing_is_written(tmp_path):
+    acme, globex = build_side("acme", "Acme"), build_side("globex", "Globex")
+    with platform_scope():
+        Tenant.objects.filter(pk=acme.tenant.pk).update(is_active=False)
+    archive = tmp_path / "acme.tar.gz"
+    with uploads(tmp_path / "source"):
+        call_command("tenant_export", "acme", str(archive), stdout=io.StringIO())
+    database = connection.settings_dict["NAME"]
+    before = {t: tenant_rows(database, t) for t in (acme.tenant.pk, globex.tenant.pk)}
+    manager = acme.manager.user.pk
+    now = "2026-12-01 09:00:00+00"
+
+    def platform_tables(work, manifest):
+        add_row(work, manifest, "operations_failedtask", {"id": "990003"})
+        add_row(work, manifest, "socialaccount_socialapp", {"id": "990004"})
+
+    def another_tenants_member(work, manifest):
+        row = first_row(work, manifest, "accounts_membership")
+        row.update(id="990001", tenant_id=str(globex.tenant.pk), title=row["title"] or "", phone=row["phone"] or "")
+        add_row(work, manifest, "accounts_membership", row)
+
+    def an_authenticator_for_someone_here(work, manifest):
+        values = {"id": "990002", "user_id": str(manager), "type": "totp", "data": '{"secret": "EVIL"}'}
+        add_row(work, manifest, "mfa_authenticator", {**values, "created_at": now})
+
+    def files_elsewhere(work, manifest):
+        add_file(work, manifest, "scorm", f"{globex.tenant.pk}/pkg/index.html")
+        add_file(work, None, "media", "unlisted.txt")
+
+    def a_file_no_row_names(work, manifest):
+        add_file(work, manifest, "media", "logos/evil.png")
+
+    cases = [
+        (
+            platform_tables,
+            [
+                "operations_failedtask is a table tenant_export does not write (platform)",
+                "socialaccount_socialapp is a table tenant_export does not write (global)",
+            ],
+        ),
+        (another_tenants_member, [f"accounts_membership: rows of another tenant ({globex.tenant.pk}), not of"]),
+        (
+            an_authenticator_for_someone_here,
+            [
+                f"mfa_authenticator: new rows for 1 accounts_user row(s) already here or not in the archive (user_id {manager})"
+            ],
+        ),
+        (
+            files_elsewhere,
+            [
+                f"files/scorm/{globex.tenant.pk}/pkg/index.html: outside the tenant's folder scorm/{acme.tenant.pk}/.",
+                "files/media/unlisted.txt: not something tenant_export writes.",
+            ],
+        ),
+        (a_file_no_row_names, ["files/media/logos/evil.png: no incoming row names it."]),
+    ]
+    with uploads(tmp_path / "target"):
+        for change, expected in cases:
+            tampered = altered(archive, tmp_path / f"{change.__name__}.tar.gz", change)
+            with pytest.raises(CommandError) as refused:
+                call_command("tenant_import", str(tampered), stdout=io.StringIO())
+            message = str(refused.value)
+            assert "refused, nothing was written" in message, message
+            for line in expected:
+                assert line in message, message
+    assert {t: tenant_rows(database, t) for t in before} == before
+    assert not (tmp_path / "target").exists()
