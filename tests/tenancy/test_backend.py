@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from partners.models import Partner
+from prm.tenancy.backend.base import UnscopedStatement
 from prm.tenancy.scope import platform_scope, tenant_scope
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +94,20 @@ def test_a_literal_percent_in_a_statement_with_parameters_survives_the_settings(
     with tenant_scope(world.acme.tenant), connection.cursor() as cursor:
         cursor.execute("SELECT 'a%b'")
         assert cursor.fetchone() == ("a%b",)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_behind_a_pooler_a_statement_that_cannot_carry_the_settings_is_refused_in_autocommit(settings):
+    # given the app behind a pooler in transaction mode, outside any transaction (autocommit)
+    settings.PRM_DB_POOLED = True
+    rows = [(1,), (2,)]
+    with connection.cursor() as cursor:
+        # when a statement that cannot carry the settings runs, then it is refused: the settings,
+        # sent on their own, would be a transaction of their own and not apply to it
+        with pytest.raises(UnscopedStatement, match=r"inside a transaction \(transaction.atomic\(\)\)"):
+            cursor.executemany("SELECT %s", rows)
+        # and inside a transaction it runs, the settings sent first in the same one
+        with transaction.atomic():
+            cursor.executemany("SELECT %s", rows)
+            cursor.execute(SETTINGS)
+            assert cursor.fetchone() == ("", "", "prm_app")

@@ -14,7 +14,10 @@
   a failed statement, a new connection. Forgotten means "send them again", so the worst a
   mistake here can do is one round trip more, never a statement without its settings. Statements
   that cannot carry a prefix (``executemany``, a named server-side cursor, SQL that is not a
-  string) get the settings sent just before them, as before.
+  string) get the settings sent just before them, as before, in the same transaction; behind a
+  pooler in autocommit there is none to share (the settings would be a transaction of their own,
+  and the statement would run without them), so such a statement is refused there
+  (``UnscopedStatement``): run it inside ``transaction.atomic()`` (a scope is one).
 
   Fail-closed all the same: the settings are transaction-local, so a statement that somehow
   went past this wrapper (a raw psycopg2 cursor) runs with none, and the policies show it
@@ -49,6 +52,12 @@ from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_INTRANS
 
 _UNKNOWN = object()
+
+
+class UnscopedStatement(RuntimeError):
+    """A statement that would run without the scope's settings (module docstring)."""
+
+
 _SAVEPOINTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
 
 
@@ -115,6 +124,12 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
             return None
         self.rls_in_force = _UNKNOWN  # until the statement succeeded
         if many or not isinstance(sql, str) or getattr(cursor, "name", None):
+            if pooled() and self.get_autocommit():
+                raise UnscopedStatement(
+                    "Behind a pooler (PRM_DB_POOLED), a statement that cannot carry the row-level-security settings"
+                    " (executemany, a named cursor, SQL that is not a string) must run inside a transaction"
+                    " (transaction.atomic()): in autocommit the settings, sent on their own, would not apply to it."
+                )
             self.validate_no_broken_transaction()
             with self.wrap_database_errors, self.connection.cursor() as raw:
                 raw.execute(wanted)
