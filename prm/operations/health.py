@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 from functools import cache
+from time import monotonic
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -30,7 +31,11 @@ from django.http import JsonResponse
 logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 1.0
+# While a migration is unapplied the answer is kept this long (per process), unless the recorded
+# migrations change meanwhile (``migrate`` ran): each probe, anyone's, would load them (~0.5 s).
+UNAPPLIED_RECHECK_SECONDS = 5.0
 _migrations_applied = threading.Event()
+_unapplied: tuple[float, object, str] | None = None  # (when, what was recorded, the answer)
 
 
 @cache
@@ -64,23 +69,48 @@ def check_broker() -> None:
         connection.ensure_connection(max_retries=1, timeout=TIMEOUT_SECONDS)
 
 
+def _recorded_migrations() -> object:
+    """What the database has recorded, in one cheap query: the count and the latest row of
+    ``django_migrations`` (``migrate`` adds rows)."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    recorder = MigrationRecorder(connections[DEFAULT_DB_ALIAS])
+    if not recorder.has_table():
+        return None
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(f"SELECT count(*), max(id) FROM {recorder.Migration._meta.db_table}")  # noqa: S608 (a constant)
+        return cursor.fetchone()
+
+
 def check_migrations() -> None:
     """Nothing on disk unapplied: ``migrate --check``'s question. Loading the migrations costs
     ~0.5 s, so once the answer is yes this process does not ask again (migrations are applied
-    before a release's processes start; they do not come undone)."""
+    before a release's processes start; they do not come undone); while it is no, the answer
+    stands for ``UNAPPLIED_RECHECK_SECONDS`` unless the recorded migrations changed (one cheap
+    query), so that probes, anyone's, cannot keep the process loading them."""
+    global _unapplied
     if _migrations_applied.is_set():
         return
+    known = _unapplied
+    fresh = known is not None and monotonic() - known[0] < UNAPPLIED_RECHECK_SECONDS
+    if fresh and _recorded_migrations() == known[1]:
+        raise Unready(known[2])
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if plan:
-        raise Unready(f"{len(plan)} unapplied")
+        answer = f"{len(plan)} unapplied"
+        _unapplied = (monotonic(), _recorded_migrations(), answer)
+        raise Unready(answer)
+    _unapplied = None
     _migrations_applied.set()
 
 
 def forget_migrations_check() -> None:
     """Ask about the migrations again at the next check (tests)."""
+    global _unapplied
+    _unapplied = None
     _migrations_applied.clear()
 
 

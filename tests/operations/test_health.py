@@ -77,6 +77,27 @@ def test_an_unapplied_migration_makes_the_process_unready_until_it_is_applied():
     assert probe("/health/ready")[0] == 200
 
 
+@pytest.mark.django_db
+def test_while_a_migration_is_unapplied_probes_do_not_keep_loading_the_migrations(monkeypatch):
+    # given a migration on disk the database has not recorded, and a process asked once
+    from django.db.migrations import executor
+
+    loads = []
+    real = executor.MigrationExecutor
+    monkeypatch.setattr(executor, "MigrationExecutor", lambda *a, **k: loads.append(1) or real(*a, **k))
+    app, name = sorted(_leaf_nodes())[0]
+    MigrationRecorder(connection).record_unapplied(app, name)
+    assert probe("/health/ready")[1]["checks"]["migrations"] == "1 unapplied"
+    # when anyone asks again within a few seconds, then the answer stands without loading them again
+    assert probe("/health/ready")[1]["checks"]["migrations"] == "1 unapplied"
+    assert len(loads) == 1
+    # and once those seconds passed, it asks again
+    later = health.monotonic() + health.UNAPPLIED_RECHECK_SECONDS
+    monkeypatch.setattr(health, "monotonic", lambda: later)
+    assert probe("/health/ready")[1]["checks"]["migrations"] == "1 unapplied"
+    assert len(loads) == 2
+
+
 def _leaf_nodes():
     from django.db.migrations.loader import MigrationLoader
 
