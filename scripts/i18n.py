@@ -51,8 +51,12 @@ def compile_catalogues() -> int:
     for po in catalogues():
         with po.open("rb") as source:
             catalogue = read_po(source, locale=po.parent.parent.name)
-        with po.with_suffix(".mo").open("wb") as target:
+        # Written aside and renamed into place: a process reading the catalogue meanwhile (a
+        # running server, a test process) sees the old file or the new one, never half of one.
+        partial = po.with_suffix(".mo.partial")
+        with partial.open("wb") as target:
             write_mo(target, catalogue, use_fuzzy=False)
+        partial.replace(po.with_suffix(".mo"))
         print(f"compiled {po.relative_to(ROOT)}")
     return 0
 

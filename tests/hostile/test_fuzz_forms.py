@@ -51,6 +51,7 @@ from ..incentives import isolation as isolation_incentives
 from ..leads import isolation_intake, isolation_offers, isolation_reports, isolation_routing
 from ..learning import isolation_authoring, isolation_certification, isolation_learner, isolation_scorm
 from ..marketing import isolation as isolation_marketing
+from ..operations import isolation as isolation_operations
 from ..programs import policy_setup, tier_setup
 from ..recruitment import isolation_apply, isolation_imports, isolation_onboard, isolation_select
 from ..scorecards import isolation as isolation_scorecards
@@ -480,6 +481,7 @@ def test_the_form_views_cover_every_post_page():
         *isolation_api.NO_INPUT,
         *isolation_scorecards.NO_INPUT,
         *isolation_marketing.NO_INPUT,
+        *isolation_operations.NO_INPUT,
     }
     assert (posted | with_forms) - no_input <= set(FORM_VIEWS)
 

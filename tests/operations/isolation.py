@@ -48,3 +48,6 @@ CASES = {
         expect=dict(_NOT_HERE),
     ),
 }
+
+# Writes that take no input (the hostile-input fuzz has nothing to fuzz): the retry button.
+NO_INPUT = {"operations:failed_task_retry"}
