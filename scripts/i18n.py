@@ -52,8 +52,9 @@ def compile_catalogues() -> int:
         with po.open("rb") as source:
             catalogue = read_po(source, locale=po.parent.parent.name)
         # Written aside and renamed into place: a process reading the catalogue meanwhile (a
-        # running server, a test process) sees the old file or the new one, never half of one.
-        partial = po.with_suffix(".mo.partial")
+        # running server, the other test process) sees the old file or the new one, never half
+        # of one. The name is this process's: the suite's two processes compile at once.
+        partial = po.with_suffix(f".mo.{os.getpid()}.partial")
         with partial.open("wb") as target:
             write_mo(target, catalogue, use_fuzzy=False)
         partial.replace(po.with_suffix(".mo"))
