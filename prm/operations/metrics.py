@@ -39,6 +39,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from .queues import queue_lengths
+
 logger = logging.getLogger(__name__)
 
 REQUEST_LATENCY = Histogram(
@@ -98,47 +100,11 @@ class _ScrapeCollector:
         yield ok
 
 
-def queue_names() -> list[str]:
-    """Every queue the settings send tasks to: the default, the routes' and the declared ones."""
-    from prm.celery import app
-
-    names = {app.conf.task_default_queue}
-    routes = app.conf.task_routes or {}
-    for route in routes.values() if isinstance(routes, dict) else routes:
-        if isinstance(route, dict) and route.get("queue"):
-            names.add(route["queue"] if isinstance(route["queue"], str) else route["queue"].name)
-    for queue in app.conf.task_queues or ():
-        names.add(getattr(queue, "name", queue))
-    return sorted(name for name in names if name)
-
-
-# kombu's Redis transport keeps a queue's prioritised messages in lists of their own:
-# "<queue>\x06\x16<priority>" (priority 0 is the queue's own name).
-_PRIORITY_SEPARATOR = "\x06\x16"
-_PRIORITIES = (3, 6, 9)
-
-
 def queue_depth() -> Iterable[Metric]:
-    """Messages waiting in each queue (not those a worker holds): the Redis lists' lengths, in
-    one pipelined round trip."""
-    from prm.celery import app
-
-    from .health import redis_client
-
-    broker = app.conf.broker_url or ""
+    """Messages waiting in each queue (not those a worker holds; ``queues.queue_lengths``)."""
     family = GaugeMetricFamily("prm_celery_queue_length", "Messages waiting in the Celery queue.", labels=["queue"])
-    if not broker.startswith(("redis://", "rediss://")):
-        return [family]  # another broker: its own exporter knows its queues
-    names = queue_names()
-    pipe = redis_client(broker).pipeline(transaction=False)
-    for name in names:
-        pipe.llen(name)
-        for priority in _PRIORITIES:
-            pipe.llen(f"{name}{_PRIORITY_SEPARATOR}{priority}")
-    lengths = pipe.execute()
-    step = 1 + len(_PRIORITIES)
-    for index, name in enumerate(names):
-        family.add_metric([name], sum(lengths[index * step : (index + 1) * step]))
+    for name, length in queue_lengths().items():
+        family.add_metric([name], length)
     return [family]
 
 

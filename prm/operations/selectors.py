@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import redis
-from celery import current_app
 from django.core.paginator import Paginator
 from django.db.models import Count, Min, Q
 from django.utils import timezone
@@ -22,15 +21,11 @@ from prm.events.models import Event, OutboxMessage
 from prm.tenancy.models import Tenant
 
 from .models import FailedTask, PeriodicRun
+from .queues import queue_lengths, queue_names
 from .services import platform_periodic_tasks, tenant_periodic_tasks
 
 TENANTS_PER_PAGE = 25
 FAILED_PER_PAGE = 20
-
-# kombu's Redis transport keeps a queue's prioritised messages in lists of their own, named
-# after the queue with this separator and the priority step (0 is the queue's own name).
-_PRIORITY_SEPARATOR = "\x06\x16"
-_PRIORITY_STEPS = (3, 6, 9)
 
 
 @dataclass
@@ -119,41 +114,14 @@ def platform_runs(tasks: list[str]) -> list[tuple[str, PeriodicRun | None]]:
     return [(task, runs.get(task)) for task in tasks]
 
 
-def queue_names() -> list[str]:
-    """The Celery queues this installation sends to, from its settings as they are now: the
-    default queue, the declared queues and every queue a route names."""
-    conf = current_app.conf
-    names = {conf.task_default_queue or "celery"}
-    for queue in conf.task_queues or ():
-        names.add(getattr(queue, "name", queue))
-    routes = conf.task_routes or {}
-    for route in routes.values() if isinstance(routes, dict) else ():
-        if isinstance(route, dict) and route.get("queue"):
-            names.add(getattr(route["queue"], "name", route["queue"]))
-    return sorted(str(name) for name in names)
-
-
 def queue_depths() -> list[QueueDepth]:
-    """Messages waiting in each queue (Redis ``LLEN``, the priority lists included), in one round
-    trip. A broker that does not answer within a second gives no figures rather than no page."""
-    names = queue_names()
-    url = current_app.conf.broker_url or ""
-    if not url.startswith(("redis://", "rediss://", "unix://")):
-        return [QueueDepth(name, None) for name in names]
+    """Messages waiting in each queue. A broker that does not answer within a second gives no
+    figures rather than no page."""
     try:
-        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-        with client.pipeline(transaction=False) as pipe:
-            for name in names:
-                pipe.llen(name)
-                for step in _PRIORITY_STEPS:
-                    pipe.llen(f"{name}{_PRIORITY_SEPARATOR}{step}")
-            lengths = pipe.execute()
+        lengths = queue_lengths()
     except redis.RedisError:
-        return [QueueDepth(name, None) for name in names]
-    per_queue = 1 + len(_PRIORITY_STEPS)
-    return [
-        QueueDepth(name, sum(lengths[index * per_queue : (index + 1) * per_queue])) for index, name in enumerate(names)
-    ]
+        lengths = {}
+    return [QueueDepth(name, lengths.get(name)) for name in queue_names()]
 
 
 @dataclass

@@ -124,7 +124,7 @@ def activate(manager, partner):
 @pytest.mark.django_db(transaction=True)
 def test_the_tasks_a_request_publishes_carry_its_id_tenant_and_user(private_redis, celery_on_private_redis):  # noqa: F811
     # given a process publishing to a broker no worker reads, and a manager about to activate a partner
-    from prm.operations.metrics import queue_names
+    from prm.operations.queues import queue_names
 
     manager, partner = activation_by_a_manager()
     # when the request commits (the outbox is relayed right after, in the request)

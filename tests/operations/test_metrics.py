@@ -18,7 +18,7 @@ from api.models import WebhookEndpoint, WebhookMessage
 from prm.events.models import OutboxMessage
 from prm.events.services import outbox_enqueue
 from prm.events.tasks import outbox_sweep_task
-from prm.operations.metrics import queue_names
+from prm.operations.queues import queue_names
 from prm.tenancy.scope import tenant_scope
 from tests.conftest import make_client
 from tests.factories import UserFactory, give_totp
