@@ -132,8 +132,9 @@ class RequestLogMiddleware:
     served, returned in ``X-Request-ID``) and writes one line when it is done: the view, the
     route, the status and the time it took.
 
-    The context is cleared when the next request starts, not when this one ends, so what runs
-    after the response in the same thread (gunicorn's access log line) still names it."""
+    The context is cleared when the next request starts (by ProbeMiddleware, first of all), not
+    when this one ends, so what runs after the response in the same thread (gunicorn's access
+    log line) still names it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -141,7 +142,6 @@ class RequestLogMiddleware:
     def __call__(self, request):
         request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
         request.request_id = request_id
-        structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         response = self.get_response(request)

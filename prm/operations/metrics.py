@@ -39,6 +39,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from .logs import route_of
 from .queues import queue_lengths
 
 logger = logging.getLogger(__name__)
@@ -191,8 +192,6 @@ class RequestMetricsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from .logs import route_of
-
         started = time.perf_counter()
         response = self.get_response(request)
         view, _route = route_of(request)

@@ -59,6 +59,11 @@ def _partner_model():
     return Membership._meta.get_field("partner").related_model
 
 
+def _count_per_tenant(queryset):
+    """(tenant id, rows) for each tenant with rows in ``queryset``: one grouped query."""
+    return queryset.values("tenant_id").annotate(n=Count("pk")).values_list("tenant_id", "n")
+
+
 def tenant_rows(tenants: list[Tenant], tasks: list[str]) -> list[TenantRow]:
     """The page's tenants with their figures: four grouped queries for the sizes and backlog, one
     for the periodic runs, whatever the number of tenants."""
@@ -66,13 +71,7 @@ def tenant_rows(tenants: list[Tenant], tasks: list[str]) -> list[TenantRow]:
     ids = list(rows)
     if not ids:
         return []
-    for tenant_id, count in (
-        _partner_model()
-        .objects.filter(tenant_id__in=ids)
-        .values("tenant_id")
-        .annotate(n=Count("pk"))
-        .values_list("tenant_id", "n")
-    ):
+    for tenant_id, count in _count_per_tenant(_partner_model().objects.filter(tenant_id__in=ids)):
         rows[tenant_id].partners = count
     for tenant_id, staff, partner_users in (
         Membership.objects.filter(tenant_id__in=ids, is_active=True)
@@ -84,12 +83,7 @@ def tenant_rows(tenants: list[Tenant], tasks: list[str]) -> list[TenantRow]:
         .values_list("tenant_id", "staff", "partner_users")
     ):
         rows[tenant_id].staff, rows[tenant_id].partner_users = staff, partner_users
-    for tenant_id, count in (
-        Event.objects.filter(tenant_id__in=ids)
-        .values("tenant_id")
-        .annotate(n=Count("pk"))
-        .values_list("tenant_id", "n")
-    ):
+    for tenant_id, count in _count_per_tenant(Event.objects.filter(tenant_id__in=ids)):
         rows[tenant_id].events = count
     # Undelivered messages: the partial index outbox_undelivered_idx holds exactly these.
     for tenant_id, count, oldest in (
