@@ -160,8 +160,8 @@ class SpiffCampaignAdmin(TenantAdmin):
 
 @admin.register(IncentiveSettings)
 class IncentiveSettingsAdmin(TenantAdmin):
-    list_display = ("__str__", "hold_days", "minimum_payout")
-    fields = ("hold_days", "minimum_payout")
+    list_display = ("__str__", "hold_days", "minimum_payout", "payout_schedule")
+    fields = ("hold_days", "minimum_payout", "payout_schedule")
 
     def has_add_permission(self, request, *args):
         # One row per tenant (the payout services make it when it is missing).

@@ -24,9 +24,11 @@ from .models import (
     Account,
     Baseline,
     ExchangeRate,
+    IncentiveSettings,
     MdfActivityType,
     MdfBudget,
     PayoutRun,
+    PayoutSchedule,
     ProofKind,
     RebatePlan,
     SpiffBasis,
@@ -106,6 +108,10 @@ def load(demo: Demo) -> None:
     if not MdfBudget.objects.exists():
         _mdf(demo)
     if not PayoutRun.objects.exists() and finance.pk != demo.staff["admin"].pk:
+        # Runs follow the calendar: a draft after each month, which the open run below holds back.
+        IncentiveSettings.objects.update_or_create(
+            tenant_id=demo.tenant.pk, defaults={"payout_schedule": PayoutSchedule.MONTHLY}
+        )
         # Finance prepares a run of what is out of its hold (this quarter's wins are still held);
         # the admin approves it (four eyes); the statements follow in the worker; nobody paid it yet.
         run = payout_run_prepare(actor=finance, period_end=tenant_today())

@@ -384,11 +384,17 @@ class SpiffClaim(TenantOwned):
 # --- payouts --------------------------------------------------------------------------------------
 
 
+class PayoutSchedule(models.TextChoices):
+    BY_HAND = "by_hand", _("By hand")
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+
+
 class IncentiveSettings(TenantOwned):
     """The tenant's payout rules: how long an amount is held after the win it was earned on (so a
-    deal reversed soon after is clawed back before it is paid), and the smallest payout (in the
-    reporting currency; less is carried to the next run). One row per tenant; its lock makes
-    payout runs take turns."""
+    deal reversed soon after is clawed back before it is paid), the smallest payout (in the
+    reporting currency; less is carried to the next run), and whether a worker prepares a draft run
+    after each month or quarter ends. One row per tenant; its lock makes payout runs take turns."""
 
     hold_days = models.PositiveSmallIntegerField(
         _("hold after the win (days)"),
@@ -402,6 +408,17 @@ class IncentiveSettings(TenantOwned):
         default=Decimal("50.00"),
         validators=[MinValueValidator(0)],
         help_text=_("In the reporting currency; a smaller total waits for the next run."),
+    )
+    payout_schedule = models.CharField(
+        _("payout schedule"),
+        max_length=10,
+        choices=PayoutSchedule.choices,
+        default=PayoutSchedule.BY_HAND,
+        db_default=PayoutSchedule.BY_HAND,
+        help_text=_(
+            "Monthly or quarterly: the night after a period ends, a draft run for it is prepared and finance "
+            "is asked to approve it. By hand: finance prepares each run."
+        ),
     )
 
     class Meta:
@@ -427,7 +444,10 @@ class PayoutRun(TenantOwned):
 
     period_end = models.DateField()
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.DRAFT)
-    prepared_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # None: prepared by the payout schedule's worker (then any finance user may approve it).
+    prepared_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     prepared_at = models.DateTimeField(auto_now_add=True)
     approved_by = models.ForeignKey(
         "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False

@@ -51,3 +51,14 @@ def mdf_expire_task() -> int:
 
 
 mdf_expire_all_task = fan_out_task("incentives.mdf_expire_all", mdf_expire_task)
+
+
+@tenant_task("incentives.payout_run_scheduled")
+def payout_run_scheduled_task() -> int:
+    """The payout schedule's draft run for the month or quarter that ended, for one tenant (nightly)."""
+    from .services.payouts import payout_run_scheduled
+
+    return 1 if payout_run_scheduled() is not None else 0
+
+
+payout_run_scheduled_all_task = fan_out_task("incentives.payout_run_scheduled_all", payout_run_scheduled_task)

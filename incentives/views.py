@@ -24,7 +24,7 @@ from prm.web.views import ServiceView, paginate
 from .forms import ClaimFilterForm, ClaimForm, PaidForm, PrepareRunForm, RejectForm
 from .models import Payout, SpiffCampaign
 from .permissions import EARNINGS_OWN, INCENTIVES_FINANCE, INCENTIVES_VIEW, SPIFF_CLAIM
-from .selectors.payouts import payout_get_for_actor, payout_run_get, payout_runs_for_office
+from .selectors.payouts import payout_get_for_actor, payout_run_get, payout_runs_for_office, payout_schedule_label
 from .selectors.spiffs import claim_choices, claim_get_for_actor, claims_for_office, earnings_for_actor
 from .services.payouts import payout_run_approve, payout_run_discard, payout_run_mark_paid, payout_run_prepare
 from .services.spiffs import spiff_claim_approve, spiff_claim_clawback, spiff_claim_reject, spiff_claim_submit
@@ -162,7 +162,11 @@ RUN_TEMPLATE = "incentives/run.html"
 
 def _runs_context(request, *, form=None) -> dict:
     rows, counted = payout_runs_for_office()
-    return {"page": paginate(request, rows, count_from=counted), "form": form or PrepareRunForm()}
+    return {
+        "page": paginate(request, rows, count_from=counted),
+        "form": form or PrepareRunForm(),
+        "schedule": payout_schedule_label(),
+    }
 
 
 class PayoutRunsView(MemberRequiredMixin, View):

@@ -44,6 +44,14 @@ def register() -> None:
     )
     menu_entry(
         area=OFFICE,
+        label=gettext_lazy("Payout runs"),
+        url_name="office:payout_runs",
+        capability=INCENTIVES_VIEW,
+        order=71,
+        group=gettext_lazy("Incentives"),
+    )
+    menu_entry(
+        area=OFFICE,
         label=gettext_lazy("Market development funds"),
         url_name="office:mdf_budgets",
         capability=INCENTIVES_VIEW,

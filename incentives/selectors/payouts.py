@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Sum
 from django.http import Http404
 
-from ..models import Payout, PayoutRun, RunStatus
+from ..models import IncentiveSettings, Payout, PayoutRun, PayoutSchedule, RunStatus
 from ..permissions import EARNINGS_COMPANY, EARNINGS_OWN, INCENTIVES_VIEW
 
 STATEMENTS_SHOWN = 24
@@ -30,6 +30,12 @@ def payout_runs_for_office():
         )
     )
     return rows, runs
+
+
+def payout_schedule_label() -> str:
+    """The tenant's payout schedule, as the runs page says it (by hand where nothing is set)."""
+    schedule = IncentiveSettings.objects.values_list("payout_schedule", flat=True).first()
+    return PayoutSchedule(schedule or PayoutSchedule.BY_HAND).label
 
 
 def payout_run_get(*, run_id: int) -> dict:

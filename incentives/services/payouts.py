@@ -28,7 +28,16 @@ from prm.events.services import event_record, outbox_enqueue
 from prm.tenancy.scope import current_tenant_id
 
 from .. import events, notifications
-from ..models import Account, IncentiveSettings, Payout, PayoutItem, PayoutRun, RunStatus, TransactionKind
+from ..models import (
+    Account,
+    IncentiveSettings,
+    Payout,
+    PayoutItem,
+    PayoutRun,
+    PayoutSchedule,
+    RunStatus,
+    TransactionKind,
+)
 from ..permissions import finance_require
 from .ledger import Line, ledger_post, rate_on, reporting_currency
 
@@ -68,6 +77,10 @@ def payout_run_prepare(*, actor: Membership, period_end: date) -> PayoutRun:
     settings = incentive_settings(lock=True)  # one run prepared at a time
     if PayoutRun.objects.filter(status__in=[RunStatus.DRAFT, RunStatus.APPROVED]).exists():
         raise InvalidTransition(gettext("Another payout run is open: approve and pay it, or discard it, first."))
+    return _prepare(settings=settings, period_end=period_end, actor=actor)
+
+
+def _prepare(*, settings: IncentiveSettings, period_end: date, actor: Membership | None) -> PayoutRun:
     cutoff = period_end - timedelta(days=settings.hold_days)
     with connection.cursor() as cursor:
         cursor.execute(_PAYABLE_SQL, {"tenant": current_tenant_id(), "cutoff": cutoff})
@@ -96,6 +109,7 @@ def payout_run_prepare(*, actor: Membership, period_end: date) -> PayoutRun:
         ],
         batch_size=5000,
     )
+    run.payouts_made = len(created)
     event_record(
         actor=actor,
         target=run,
@@ -104,6 +118,48 @@ def payout_run_prepare(*, actor: Membership, period_end: date) -> PayoutRun:
         message=gettext_noop("Prepared for %(day)s: %(count)s payouts"),
         params={"day": period_end.isoformat(), "count": len(created)},
         internal=True,
+    )
+    return run
+
+
+def period_last_ended(*, schedule: str, today: date) -> date | None:
+    """The last day of the last month or quarter that ended before ``today`` (None: by hand)."""
+    if schedule == PayoutSchedule.MONTHLY:
+        return today.replace(day=1) - timedelta(days=1)
+    if schedule == PayoutSchedule.QUARTERLY:
+        return today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1) - timedelta(days=1)
+    return None
+
+
+@transaction.atomic
+def payout_run_scheduled(*, today: date | None = None) -> PayoutRun | None:
+    """The payout schedule's nightly step for one tenant: once a month or quarter has ended, a draft
+    run for it (prepared by the system, so any finance user approves it), and finance is asked to
+    approve it. Nothing when the schedule is by hand, when that period already has a run (a
+    discarded one included: finance decided), or while another run is open (it is tried again the
+    next night, once that run is paid or discarded)."""
+    settings = incentive_settings(lock=True)
+    period_end = period_last_ended(schedule=settings.payout_schedule, today=today or timezone.localdate())
+    if period_end is None or PayoutRun.objects.filter(period_end__gte=period_end).exists():
+        return None
+    if PayoutRun.objects.filter(status__in=[RunStatus.DRAFT, RunStatus.APPROVED]).exists():
+        return None
+    run = _prepare(settings=settings, period_end=period_end, actor=None)
+    from prm.events import texts
+    from prm.notifications.services import notify
+
+    from .spiffs import finance_team
+
+    notify(
+        recipients=finance_team(),
+        kind=notifications.RUN_READY,
+        title=gettext_noop("The payout run for %(day)s is ready for approval"),
+        body=gettext_noop("%(payouts)s, prepared by the payout schedule."),
+        params={
+            "day": texts.day(period_end),
+            "payouts": texts.count_phrase("%(count)s payout", "%(count)s payouts", run.payouts_made),
+        },
+        url=reverse("office:payout_run", args=[run.pk]),
     )
     return run
 
@@ -119,7 +175,7 @@ def payout_run_approve(*, actor: Membership, run: PayoutRun) -> PayoutRun:
     run = _lock(run)
     if run.status != RunStatus.DRAFT:
         raise InvalidTransition(gettext("This payout run was already approved or discarded by someone else."))
-    if run.prepared_by_id == actor.pk:
+    if run.prepared_by_id is not None and run.prepared_by_id == actor.pk:
         raise PolicyViolation(gettext("Someone other than who prepared the run approves it (four eyes)."))
     before = run.status
     run.status, run.approved_by, run.approved_at = RunStatus.APPROVED, actor, timezone.now()
@@ -235,5 +291,7 @@ __all__ = [
     "payout_run_discard",
     "payout_run_mark_paid",
     "payout_run_prepare",
+    "payout_run_scheduled",
     "payout_statements",
+    "period_last_ended",
 ]

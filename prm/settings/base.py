@@ -370,6 +370,7 @@ PRM_TASK_QUEUE_PATTERNS = {
         "scorecards.reviews_due",
         "incentives.rebates_accrue",
         "incentives.spiffs_*",
+        "incentives.payout_run_scheduled",
         "learning.certifications_check",
         "learning.competencies_recompute",
         "deals.pipeline_refresh",
@@ -408,6 +409,12 @@ CELERY_BEAT_SCHEDULE = {
     # Rebates: every active plan's current quarter measured and accrued, for every tenant.
     "rebates-accrue-all": {"task": "incentives.rebates_accrue_all", "schedule": crontab(hour=3, minute=5)},
     "mdf-expire-all": {"task": "incentives.mdf_expire_all", "schedule": crontab(hour=0, minute=20)},
+    # Payouts: where a tenant's schedule is monthly or quarterly, the draft run of the period that
+    # ended, for finance to approve (after the night's rebate accruals).
+    "payout-runs-scheduled-all": {
+        "task": "incentives.payout_run_scheduled_all",
+        "schedule": crontab(hour=4, minute=10),
+    },
     # Deal registrations: review reminders and escalations, protection expiry, the pipeline
     # dashboard's figures (every tenant).
     "deals-sweep-all": {"task": "deals.sweep_all", "schedule": crontab(minute="*/15")},
