@@ -183,3 +183,16 @@ class MdfStatusForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("Waiting for a decision")), *MdfStatus.choices]
+
+
+class MdfClawbackForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The partner reads it."),
+    )
+    confirm = forms.BooleanField(
+        label=_("Debit the partner with the reimbursement: the next payout nets it."),
+        error_messages={"required": _("Tick the box to confirm the clawback.")},
+    )

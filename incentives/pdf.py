@@ -20,7 +20,9 @@ def _kind(posting) -> str:
     if posting.source.startswith("incentives.spiffclaim:"):
         return gettext("SPIFF clawed back") if posting.kind == TransactionKind.CLAWBACK else gettext("SPIFF")
     if posting.source.startswith(REBATE):
-        return gettext("Rebate")
+        return gettext("Rebate clawed back") if posting.kind == TransactionKind.CLAWBACK else gettext("Rebate")
+    if posting.source.startswith("incentives.mdfrequest:") and posting.kind == TransactionKind.CLAWBACK:
+        return gettext("MDF reimbursement clawed back")
     return posting.get_kind_display()
 
 

@@ -6,7 +6,7 @@ from deals.models import Deal
 from prm.events.tasks import fan_out_task, tenant_task
 
 from .services.payouts import STATEMENTS_TASK, payout_statements
-from .services.rebates import rebates_accrue_all
+from .services.rebates import rebates_accrue_all, rebates_clawback_for_deal
 from .services.spiffs import spiff_claims_clawback_for_deal, spiff_claims_for_win
 
 SPIFFS_FOR_WIN = "incentives.spiffs_for_win"
@@ -28,8 +28,11 @@ def payout_statements_task(*, run_id: int) -> int:
 
 @tenant_task(SPIFFS_CLAWBACK)
 def spiffs_clawback_task(*, deal_id: int, reason: str = "") -> int:
-    """Take back what a reversed win earned (sent through the outbox by ``deal.win_reversed``)."""
-    return spiff_claims_clawback_for_deal(deal_id=deal_id, reason=reason or "Win reversed")
+    """Take back what a reversed win earned (sent through the outbox by ``deal.win_reversed``): its
+    SPIFFs, and its part of the rebates of quarters already closed (each safe to run again)."""
+    reason = reason or "Win reversed"
+    taken = spiff_claims_clawback_for_deal(deal_id=deal_id, reason=reason)
+    return taken + rebates_clawback_for_deal(deal_id=deal_id, reason=reason)
 
 
 @tenant_task("incentives.rebates_accrue")

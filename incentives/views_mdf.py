@@ -7,7 +7,8 @@
 * office: ``office:mdf_budgets`` (every budget with its balances and return; a new budget),
   ``office:mdf_budget`` (its allocations; allocate by hand or by tier), ``office:mdf_requests``
   (the queue: requests to pre-approve, claims to approve, requests for more time),
-  ``office:mdf_request`` (one activity, with the decisions) and ``office:mdf_proof``.
+  ``office:mdf_request`` (one activity, with the decisions; finance claws back a reimbursement
+  found invalid: ``office:mdf_clawback``) and ``office:mdf_proof``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .forms import (
     MdfAllocateForm,
     MdfBudgetForm,
     MdfClaimForm,
+    MdfClawbackForm,
     MdfDecisionForm,
     MdfExtensionForm,
     MdfLinkForm,
@@ -40,13 +42,14 @@ from .forms import (
     MdfStatusForm,
 )
 from .models import MdfActivityType, MdfAllocation, MdfStatus, ProofKind
-from .permissions import INCENTIVES_VIEW, MDF_MANAGE, MDF_REQUEST, MDF_VIEW
+from .permissions import INCENTIVES_FINANCE, INCENTIVES_VIEW, MDF_MANAGE, MDF_REQUEST, MDF_VIEW
 from .selectors import mdf as selectors
 from .services.mdf import (
     ClaimDecision,
     mdf_allocate,
     mdf_allocate_by_tier,
     mdf_budget_create,
+    mdf_claim_clawback,
     mdf_claim_decide,
     mdf_claim_submit,
     mdf_extension_decide,
@@ -155,6 +158,11 @@ def _request_context(actor, request_id: int, **forms) -> dict:
         context["can_answer"] = manage
         context.setdefault("decision_form", MdfDecisionForm())
         context.setdefault("note_form", MdfNoteForm())
+        context["can_claw_back"] = (
+            actor.can(INCENTIVES_FINANCE) and status == MdfStatus.APPROVED and context["clawback"] is None
+        )
+        if context["can_claw_back"]:
+            context.setdefault("clawback_form", MdfClawbackForm())
     context["office"] = actor.partner_id is None
     # Who may read the credited deals' and leads' customers: staff, and a partner's admins.
     context["show_names"] = context["office"] or actor.can(DEALS_VIEW_COMPANY)
@@ -463,6 +471,22 @@ class ClaimDecideView(_OfficeRequestAction):
         }[self.decision]
 
 
+class ClawbackView(_OfficeRequestAction):
+    """Finance takes back an approved (or paid) reimbursement found invalid."""
+
+    capability = INCENTIVES_FINANCE
+    form_class = MdfClawbackForm
+
+    def perform(self, data):
+        return mdf_claim_clawback(actor=self.actor, request=self.object, reason=data["reason"])
+
+    def success_message(self, result) -> str:
+        return gettext("The reimbursement is clawed back; the next payout nets it and the partner is told.")
+
+    def render_invalid(self, form):
+        return render(self.request, REQUEST_TEMPLATE, _request_context(self.actor, self.object.pk, clawback_form=form))
+
+
 class ExtensionDecideView(ServiceView):
     area, capability = OFFICE, MDF_MANAGE
     form_class = MdfNoteForm
@@ -517,6 +541,7 @@ office_urlpatterns = [
         ClaimDecideView.as_view(decision=ClaimDecision.REJECT),
         name="mdf_claim_reject",
     ),
+    path("mdf/requests/<int:request_id>/clawback/", ClawbackView.as_view(), name="mdf_clawback"),
     path(
         "mdf/extensions/<int:extension_id>/grant/",
         ExtensionDecideView.as_view(approve=True),

@@ -7,7 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import CharField, Count, Exists, OuterRef, Sum, Value
+from django.db.models.functions import Cast, Concat
 from django.http import Http404
 
 from deals.models import ExtensionStatus
@@ -17,6 +18,7 @@ from prm.tenancy.time import tenant_today
 from ..models import (
     Account,
     LedgerEntry,
+    LedgerTransaction,
     MdfActivityType,
     MdfAllocation,
     MdfBudget,
@@ -25,6 +27,7 @@ from ..models import (
     MdfProof,
     MdfRequest,
     MdfStatus,
+    TransactionKind,
 )
 from ..permissions import INCENTIVES_VIEW, MDF_VIEW
 from .ledger import deal_rate_sql, reporting_currency
@@ -57,6 +60,20 @@ REQUEST_FIELDS = (
     "budget__name",
     "partner__display_name",
 )
+
+
+def clawback_of(request: MdfRequest) -> LedgerTransaction | None:
+    """The posting that clawed back the activity's reimbursement, if finance did (the ledger is the
+    mark: ``services.mdf.mdf_claim_clawback``; the source index finds it)."""
+    return LedgerTransaction.objects.filter(
+        kind=TransactionKind.CLAWBACK, source=f"incentives.mdfrequest:{request.pk}"
+    ).first()
+
+
+def _clawed_back() -> Exists:
+    """Whether a row of ``MdfRequest`` had its reimbursement clawed back (a subquery on the source index)."""
+    source = Concat(Value("incentives.mdfrequest:"), Cast(OuterRef("id"), CharField()))
+    return Exists(LedgerTransaction.objects.filter(kind=TransactionKind.CLAWBACK, source=source))
 
 
 def _balances(lines) -> dict:
@@ -95,8 +112,9 @@ def partner_funds(*, partner_id: int, shown: int = REQUESTS_SHOWN) -> dict:
     ]
     requests = list(
         MdfRequest.objects.filter(partner_id=partner_id)
+        .annotate(clawed_back=_clawed_back())
         .order_by("-submitted_at", "-id")
-        .values(*REQUEST_FIELDS)[:shown]
+        .values(*REQUEST_FIELDS, "clawed_back")[:shown]
     )
     return {
         "funds": funds,
@@ -165,27 +183,48 @@ def proof_get_for_actor(*, actor, proof_id: int) -> MdfProof:
 
 
 _RETURN_SQL = """
-SELECT r.{group},
-    count(l.lead_id) AS leads,
-    count(l.deal_id) AS deals,
+WITH links AS (
+    SELECT r.{group} AS grp, l.deal_id, l.lead_id
+    FROM incentives_mdflink l
+    JOIN incentives_mdfrequest r ON r.id = l.request_id AND r.tenant_id = l.tenant_id
+    WHERE l.tenant_id = %(tenant)s AND r.{group} = ANY(%(ids)s)
+),
+credited AS (
+    SELECT grp, deal_id FROM links WHERE deal_id IS NOT NULL
+    UNION
+    SELECT k.grp, ld.deal_id
+    FROM links k
+    JOIN leads_lead ld ON ld.id = k.lead_id AND ld.tenant_id = %(tenant)s
+    WHERE ld.deal_id IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM incentives_mdflink x WHERE x.tenant_id = %(tenant)s AND x.deal_id = ld.deal_id
+    )
+)
+SELECT g.grp,
+    g.leads,
+    count(c.deal_id) AS deals,
     coalesce(sum(d.amount * {rate}) FILTER (WHERE d.status IN ('submitted', 'info_requested', 'approved',
         'won_pending')), 0) AS pipeline,
     coalesce(sum(d.won_amount * {rate}) FILTER (WHERE d.status = 'won'), 0) AS revenue
-FROM incentives_mdflink l
-JOIN incentives_mdfrequest r ON r.id = l.request_id AND r.tenant_id = l.tenant_id
-LEFT JOIN deals_deal d ON d.id = l.deal_id AND d.tenant_id = l.tenant_id
-WHERE l.tenant_id = %(tenant)s AND r.{group} = ANY(%(ids)s)
-GROUP BY r.{group}
+FROM (SELECT grp, count(lead_id) AS leads FROM links GROUP BY grp) g
+LEFT JOIN credited c ON c.grp = g.grp
+LEFT JOIN deals_deal d ON d.id = c.deal_id AND d.tenant_id = %(tenant)s
+GROUP BY g.grp, g.leads
 """
+# The deals an activity brought: those credited to it, and those converted from the leads credited
+# to it (``leads.Lead.deal``, the deal its conversion registered), each once. A deal credited to
+# an activity by hand counts there only, not again through its lead (the ``NOT EXISTS`` reads the
+# ``mdf_link_deal_once`` index); ``UNION`` drops a pair met twice within one budget.
+#
 # An open deal's pipeline is converted at today's rate, a won one's revenue at its win day's.
 _RATE = deal_rate_sql("coalesce(d.won_on, %(today)s)")
 
 
 def returns(*, group: str, ids: list[int]) -> dict[int, dict]:
     """The return of activities (``group="id"``) or budgets (``"budget_id"``): the leads and deals
-    credited to them, the open pipeline and the won revenue in the reporting currency (a deal in a
-    currency without a rate counts as nothing), against what was reimbursed (the ledger's lines in
-    the reporting currency, at the rate of the day each was approved). One statement each."""
+    credited to them (with the deals converted from those leads), the open pipeline and the won
+    revenue in the reporting currency (a deal in a currency without a rate counts as nothing),
+    against what was reimbursed (the ledger's lines in the reporting currency, at the rate of the
+    day each was approved, less what was clawed back). One statement each."""
     if not ids:
         return {}
     assert group in ("id", "budget_id")
@@ -246,6 +285,7 @@ def request_detail(*, request: MdfRequest) -> dict:
         "extensions": list(MdfExtension.objects.filter(request=request).order_by("-requested_at")),
         "links": links,
         "return": returns(group="id", ids=[request.pk])[request.pk],
+        "clawback": clawback_of(request) if request.status == MdfStatus.APPROVED else None,
     }
 
 
@@ -341,6 +381,7 @@ __all__ = [
     "allocations_for_office",
     "budget_get",
     "budgets_for_office",
+    "clawback_of",
     "extensions_waiting",
     "funds_for_partner",
     "proof_get_for_actor",

@@ -5,6 +5,8 @@ pre-approves all or part of it (``mdf_request_decide``: the amount is committed)
 claims it with its proof of performance before the claim is due (``mdf_claim_submit``, with
 ``mdf_extension_request`` for more time); the vendor approves all or part of the claim
 (``mdf_claim_decide``: the reimbursement is owed to the partner and the next payout run pays it).
+Finance claws back a reimbursement found invalid later (``mdf_claim_clawback``: a debit the next
+payout run nets).
 Each money step is one posting on the budget's ledger accounts (see ``incentives.models``), and the
 database refuses one that would overdraw the budget or an allocation (migration 0008).
 
@@ -61,8 +63,9 @@ from ..models import (
     ProofKind,
 )
 from ..models import TransactionKind as Kind
-from ..permissions import MDF_MANAGE, MDF_REQUEST
+from ..permissions import MDF_MANAGE, MDF_REQUEST, finance_require
 from ..selectors.ledger import deal_rate_sql
+from ..selectors.mdf import clawback_of
 from .ledger import CENT, Line, Posting, ledger_post, ledger_post_many, rate_on, reporting_currency, reverse_posting
 
 OVERDRAWN = "mdf_not_overdrawn"
@@ -843,6 +846,62 @@ def mdf_claim_decide(
     return request
 
 
+@transaction.atomic
+def mdf_claim_clawback(*, actor: Membership, request: MdfRequest, reason: str) -> MdfRequest:
+    """Finance takes back a reimbursement found invalid after its claim was approved (paid or not):
+    the partner's approved account is debited with what was reimbursed (below zero once it was paid:
+    the next payout run nets it, whatever the day), at the reimbursement's rates so that the two
+    cancel in the reporting currency. The money does not return to the partner's allocation (it was
+    spent on an activity that did not qualify, and handing it back would let the partner spend it
+    again): it moves from the budget's reimbursed account to its expired one, so the fund's cost
+    and return no longer count it. Once: the posting is the mark (``clawback_of``), and the
+    allocation and request locks make a second finance user wait and then find it."""
+    finance_require(actor, gettext("Only the vendor's finance team claws back MDF reimbursements."))
+    assert_same_tenant(actor, request)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PolicyViolation(gettext("Say why the reimbursement is clawed back: the partner reads it."))
+    _allocation, request = _lock_request(request)
+    if clawback_of(request) is not None:
+        raise InvalidTransition(gettext("This reimbursement was already clawed back; nothing was changed."))
+    _refuse_unless(request, MdfStatus.APPROVED)
+    amount, currency, budget_id = request.reimbursed_amount, request.currency, request.budget_id
+    rates = dict(LedgerEntry.objects.filter(transaction_id=request.reimbursement_id).values_list("currency", "rate"))
+    ledger_post(
+        kind=Kind.CLAWBACK,
+        partner=request.partner,
+        earned_on=tenant_today(),
+        lines=[
+            Line(Account.APPROVED, amount, currency),
+            Line(Account.EXPENSE, -amount, currency),
+            Line(Account.MDF_SPENT, -amount, currency, budget_id=budget_id),
+            Line(Account.MDF_EXPIRED, amount, currency, budget_id=budget_id),
+        ],
+        actor=actor,
+        memo=reason[:300],
+        source=f"incentives.mdfrequest:{request.pk}",
+        rates=rates or None,
+    )
+    params = {"amount": _money(amount, currency)}
+    event = event_record(
+        actor=actor,
+        target=request,
+        verb=events.MDF_CLAWED_BACK,
+        message=gettext_noop("Reimbursement clawed back: %(amount)s"),
+        params=params,
+        data={"amount": str(amount), "currency": currency},
+        note=reason,
+    )
+    _tell_partner(
+        request,
+        event,
+        title=gettext_noop("An MDF reimbursement is clawed back: %(amount)s"),
+        params=params,
+        note=reason,
+    )
+    return request
+
+
 # --- extensions and links -------------------------------------------------------------------------
 
 
@@ -1064,6 +1123,7 @@ __all__ = [
     "mdf_allocate",
     "mdf_allocate_by_tier",
     "mdf_budget_create",
+    "mdf_claim_clawback",
     "mdf_claim_decide",
     "mdf_claim_submit",
     "mdf_expire",

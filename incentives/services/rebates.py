@@ -18,7 +18,11 @@ certification (one of the plan's, or any) on the quarter's last day by its perce
 as one accrual (expense against the company's pending account; negative when the figure fell,
 e.g. a win reversed), all in two statements (``ledger_post_many``). Closing moves the whole accrued
 amount to approved, so the payout run pays it; the statement shows revenue, baseline, growth and
-rate (``RebateAccrual``)."""
+rate (``RebateAccrual``).
+
+**A win reversed after its quarter closed** (``rebates_clawback_for_deal``, after the
+``deal.win_reversed`` event): the quarter's revenue is measured again without it and the rebate it
+added is clawed back from the company's approved account (the next payout nets it)."""
 
 from __future__ import annotations
 
@@ -27,20 +31,26 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.db import connection, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from deals.models import Deal, DealStatus
 from prm.accounts.models import Membership
+from prm.accounts.selectors import partner_admin_list
 from prm.errors import InvalidTransition
+from prm.events import texts
 from prm.events.services import event_record
+from prm.notifications.services import notify
 from prm.tenancy.scope import current_tenant_id
 from prm.tenancy.time import tenant_today
 
-from .. import events
+from .. import events, notifications
 from ..models import Account, Baseline, RebateAccrual, RebatePlan, TransactionKind
 from ..permissions import finance_require
 from ..selectors.ledger import deal_rate_sql
-from .ledger import CENT, Line, Posting, ledger_post_many, reporting_currency
+from .ledger import CENT, Line, Posting, ledger_post, ledger_post_many, reporting_currency
 
 
 def quarter_of(day: date) -> tuple[date, date]:
@@ -67,6 +77,7 @@ WITH eligible AS (
     FROM deals_deal d
     WHERE d.tenant_id = %(tenant)s AND d.status = 'won' AND d.won_on BETWEEN %(from)s AND %(end)s
         AND (%(program)s::bigint IS NULL OR d.program_id = %(program)s)
+        AND (%(partner)s::bigint IS NULL OR d.partner_id = %(partner)s)
 )
 SELECT w.partner_id,
     COALESCE(sum(w.revenue) FILTER (WHERE w.won_on >= %(start)s), 0) AS actual,
@@ -81,7 +92,10 @@ SELECT w.partner_id,
             AND (cardinality(%(codes)s::varchar[]) = 0 OR k.code = ANY(%(codes)s::varchar[]))
     ) AS certified
 FROM won w
-WHERE %(program)s::bigint IS NULL OR w.partner_id IN (SELECT partner_id FROM eligible)
+-- One partner's closed quarter measured again (a win reversed): it counted when the quarter closed,
+-- whatever its tier now (the reversal itself may have lowered it).
+WHERE %(program)s::bigint IS NULL OR %(partner)s::bigint IS NOT NULL
+    OR w.partner_id IN (SELECT partner_id FROM eligible)
 GROUP BY w.partner_id
 """  # noqa: S608 (the only interpolation: deal_rate_sql(), written here)
 
@@ -101,23 +115,20 @@ def _rate(bands, measured: Decimal) -> Decimal:
     return rate
 
 
-@transaction.atomic
-def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Membership | None = None) -> RunResult:
-    """Measure ``plan`` for the quarter holding ``on`` and post what changed (see the module)."""
-    plan = (
-        RebatePlan.objects.select_for_update(of=("self",)).select_related("min_tier").get(pk=plan.pk)
-    )  # one at a time
-    start, end = quarter_of(on)
+def _measure(plan: RebatePlan, start: date, end: date, *, partner_id: int | None = None) -> tuple[list, int]:
+    """The plan's quarter measured (``_MEASURE_SQL``): rows of (partner, revenue, baseline total,
+    unconverted deals, certified), and the number of periods the baseline total averages. Every
+    eligible partner, or only ``partner_id`` (its eligibility taken as established)."""
     if plan.baseline == Baseline.LAST_YEAR:
         base_start, base_end, periods = _years_back(start), _years_back(end), 1
     else:
         base_start, base_end, periods = _years_back(start), start - timedelta(days=1), 4
-    reporting = reporting_currency()
     params = {
         "tenant": current_tenant_id(),
         "program": plan.program_id,
+        "partner": partner_id,
         "min_rank": plan.min_tier.rank if plan.min_tier_id else 0,
-        "reporting": reporting,
+        "reporting": reporting_currency(),
         "from": min(base_start, start),
         "start": start,
         "end": end,
@@ -128,7 +139,22 @@ def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Mem
     }
     with connection.cursor() as cursor:
         cursor.execute(_MEASURE_SQL, params)
-        measured = cursor.fetchall()
+        return cursor.fetchall(), periods
+
+
+def _earned(incremental: Decimal, rate: Decimal, accelerator: Decimal) -> Decimal:
+    return (incremental * rate / 100 * (100 + accelerator) / 100).quantize(CENT, ROUND_HALF_EVEN)
+
+
+@transaction.atomic
+def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Membership | None = None) -> RunResult:
+    """Measure ``plan`` for the quarter holding ``on`` and post what changed (see the module)."""
+    plan = (
+        RebatePlan.objects.select_for_update(of=("self",)).select_related("min_tier").get(pk=plan.pk)
+    )  # one at a time
+    start, end = quarter_of(on)
+    reporting = reporting_currency()
+    measured, periods = _measure(plan, start, end)
     existing = {a.partner_id: a for a in RebateAccrual.objects.filter(plan=plan, period_start=start)}
     if any(accrual.closed for accrual in existing.values()):
         raise InvalidTransition(gettext("This quarter of the plan is closed: it is not measured again."))
@@ -142,7 +168,7 @@ def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Mem
         incremental = max(Decimal(0), actual - baseline) if plan.growth_only else actual
         rate = _rate(plan.bands, incremental)
         accelerator = plan.accelerator_percent if certified else Decimal(0)
-        amount = (incremental * rate / 100 * (100 + accelerator) / 100).quantize(CENT, ROUND_HALF_EVEN)
+        amount = _earned(incremental, rate, accelerator)
         rows.append((partner_id, actual, baseline, incremental, rate, accelerator, amount))
     # A partner measured before whose revenue is gone (wins reversed): its rebate falls to zero.
     for partner_id in set(existing) - seen:
@@ -251,3 +277,88 @@ def rebates_accrue_all(*, on: date | None = None) -> int:
     for plan in RebatePlan.objects.filter(is_active=True).exclude(pk__in=closed).order_by("pk"):
         measured += rebate_accrue(plan=plan, on=on).partners
     return measured
+
+
+@transaction.atomic
+def rebates_clawback_for_deal(*, deal_id: int, reason: str) -> int:
+    """A confirmed win reversed (``deal.win_reversed``) after its quarter was closed: each plan the
+    win counted toward measures that partner's quarter again without it and takes back the
+    difference (run after the event; a second run finds nothing more to take). Returns how many
+    clawbacks were posted.
+
+    Only the revenue is measured again (the plan's statement, for that partner, whatever its tier
+    now); the baseline, the accelerator and the band stand as the quarter was closed (a plan's bands
+    edited since, or a certificate expired, is no reason to take money back), so what is taken is
+    what the win added. The difference is a debit on the company's approved account, below zero
+    when the rebate was paid, netted by the next payout run whatever its date. A quarter measured
+    higher than it was closed (a win dated into it later) is not raised here: finance adjusts it.
+    An open quarter needs nothing: the nightly run, or its close, measures it without the win."""
+    deal = Deal.objects.filter(pk=deal_id).only("partner_id", "program_id", "status", "won_on").first()
+    if deal is None or deal.status == DealStatus.WON or deal.won_on is None:
+        return 0
+    start, end = quarter_of(deal.won_on)
+    # The plans a win of its program counts toward (the others never measured it).
+    plans = RebatePlan.objects.filter(Q(program__isnull=True) | Q(program_id=deal.program_id)).order_by("pk")
+    taken = 0
+    for plan_id in plans.values_list("pk", flat=True):
+        # The plan's lock first, as its runs take it: a close under way is waited for, then seen.
+        plan = RebatePlan.objects.select_for_update(of=("self",)).select_related("min_tier").get(pk=plan_id)
+        accrual = (
+            RebateAccrual.objects.select_for_update(of=("self",))
+            .select_related("partner")
+            .filter(plan=plan, partner_id=deal.partner_id, period_start=start, closed=True)
+            .first()
+        )
+        if accrual is None:
+            continue  # not closed (measured again nightly, or at its close), or the partner earned nothing
+        measured, _periods = _measure(plan, start, end, partner_id=deal.partner_id)
+        actual = Decimal(measured[0][1] if measured else 0).quantize(CENT, ROUND_HALF_EVEN)
+        incremental = max(Decimal(0), actual - accrual.baseline) if accrual.baseline is not None else actual
+        rate = min(accrual.rate, _rate(plan.bands, incremental))
+        amount = _earned(incremental, rate, accrual.accelerator)
+        delta = accrual.accrued - amount
+        if delta <= 0:
+            continue
+        accrual.actual, accrual.incremental, accrual.rate, accrual.amount = actual, incremental, rate, amount
+        accrual.accrued, accrual.computed_at = amount, timezone.now()
+        accrual.save(update_fields=["actual", "incremental", "rate", "amount", "accrued", "computed_at"])
+        ledger_post(
+            kind=TransactionKind.CLAWBACK,
+            partner=accrual.partner,
+            earned_on=tenant_today(),
+            lines=[Line(Account.APPROVED, delta, accrual.currency), Line(Account.EXPENSE, -delta, accrual.currency)],
+            memo=reason[:300],
+            source=f"incentives.rebateaccrual:{accrual.pk}",
+        )
+        params = {
+            "plan": plan.name,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "amount": texts.money(delta, accrual.currency),
+        }
+        event_record(
+            actor=None,
+            target=plan,
+            verb=events.REBATE_CLAWED_BACK,
+            message=gettext_noop("%(partner)s, %(start)s to %(end)s: %(amount)s clawed back (a win reversed)"),
+            params={**params, "partner": accrual.partner.display_name},
+            note=reason,
+            data={
+                "period_start": start.isoformat(),
+                "partner_id": accrual.partner_id,
+                "deal_id": deal_id,
+                "clawback": str(delta),
+            },
+            internal=True,
+        )
+        notify(
+            recipients=partner_admin_list(partner_id=accrual.partner_id),
+            kind=notifications.CLAWED_BACK,
+            title=gettext_noop("A rebate is clawed back"),
+            body=gettext_noop("%(plan)s, %(start)s to %(end)s: %(amount)s, taken from your next payout."),
+            params=params,
+            note=reason,
+            url=reverse("portal:earnings"),
+        )
+        taken += 1
+    return taken

@@ -245,7 +245,7 @@ FORM_VIEWS["office:payout_run_paid"] = (
 # --- market development funds ---------------------------------------------------------------------
 # ``ctx.budget`` is an acme budget with 5,000 allocated to partner 1 (``ctx.allocation``);
 # ``ctx.mdf`` an activity of partner 1's asking 1,000 (submitted; then pre-approved, claimed with an
-# invoice ``ctx.proof``); ``ctx.extension`` a request for more time waiting.
+# invoice ``ctx.proof``, then reimbursed); ``ctx.extension`` a request for more time waiting.
 
 MDF_MANAGERS = ("admin", "marketing")  # MDF_MANAGE among the walk's staff
 MDF_PARTNER = ("partner_admin",)  # MDF_VIEW and MDF_REQUEST among the walk's partner users
@@ -304,6 +304,21 @@ def mdf_claimed(ctx) -> None:
             actor=ctx.side.partner_admin, request=ctx.mdf, actual_cost=Decimal(2000), proofs={"invoice": proof()}
         )
         ctx.proof = ctx.mdf.proofs.get()
+
+
+def mdf_reimbursed(ctx) -> None:
+    from incentives.services.mdf import ClaimDecision, mdf_claim_decide
+
+    mdf_claimed(ctx)
+    with tenant_scope(ctx.side.tenant):
+        ctx.mdf = mdf_claim_decide(actor=ctx.side.marketing, request=ctx.mdf, decision=ClaimDecision.APPROVE)
+
+
+def _mdf_clawed_back(ctx) -> bool:
+    from incentives.models import LedgerTransaction
+
+    with platform_scope():
+        return LedgerTransaction.objects.filter(kind="clawback", source=f"incentives.mdfrequest:{ctx.mdf.pk}").exists()
 
 
 def mdf_more_time(ctx) -> None:
@@ -485,6 +500,13 @@ CASES.update(
             data={"reason": "Not the planned event"},
             effect=_mdf_status("claim_rejected"),
         ),
+        "office:mdf_clawback": office_write(
+            allowed=FINANCE,
+            args=MDF,
+            setup=mdf_reimbursed,
+            data={"reason": "The event did not take place", "confirm": "on"},
+            effect=_mdf_clawed_back,
+        ),
         "office:mdf_extension_grant": office_write(
             allowed=MDF_MANAGERS,
             args=EXTENSION,
@@ -577,6 +599,11 @@ FORM_VIEWS.update(
             lambda w: w.acme.admin,
             lambda w: reverse("office:mdf_claim_reject", args=MDF(_world_mdf(w, mdf_claimed))),
             lambda w: {"reason": "Not the planned event"},
+        ),
+        "office:mdf_clawback": (
+            lambda w: w.acme.admin,
+            lambda w: reverse("office:mdf_clawback", args=MDF(_world_mdf(w, mdf_reimbursed))),
+            lambda w: {"reason": "Not the planned event", "confirm": "on"},
         ),
         "office:mdf_extension_grant": (
             lambda w: w.acme.admin,

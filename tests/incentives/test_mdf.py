@@ -2,7 +2,9 @@
 its proof, approved in part and reimbursed by the next payout, with the allocation's balance right
 at each step; the database refuses to overdraw a budget or an allocation, two pre-approvals racing
 for the last funds leave one winner; overdue activities and ended budgets expire; more time moves
-the due date; allocation by tier follows last period's revenue; credited deals give the return."""
+the due date; allocation by tier follows last period's revenue; credited deals (and the deals
+converted from credited leads) give the return; a reimbursement found invalid is clawed back once,
+by finance, and netted by the next payout."""
 
 from __future__ import annotations
 
@@ -13,9 +15,19 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import timezone
 
-from incentives.models import Account, LedgerEntry, MdfActivityType, MdfStatus, Payout, ProofKind
-from incentives.selectors.mdf import funds_for_partner, request_get_for_actor, returns
+from incentives.models import (
+    Account,
+    LedgerEntry,
+    LedgerTransaction,
+    MdfActivityType,
+    MdfStatus,
+    Payout,
+    ProofKind,
+    TransactionKind,
+)
+from incentives.selectors.mdf import clawback_of, funds_for_partner, request_get_for_actor, returns
 from incentives.services.ledger import Line, ledger_post
 from incentives.services.mdf import (
     ClaimDecision,
@@ -24,6 +36,7 @@ from incentives.services.mdf import (
     mdf_allocate,
     mdf_allocate_by_tier,
     mdf_budget_create,
+    mdf_claim_clawback,
     mdf_claim_decide,
     mdf_claim_submit,
     mdf_expire,
@@ -34,7 +47,13 @@ from incentives.services.mdf import (
     mdf_request_decide,
     mdf_request_submit,
 )
-from incentives.services.payouts import incentive_settings, payout_run_prepare
+from incentives.services.payouts import (
+    incentive_settings,
+    payout_run_approve,
+    payout_run_mark_paid,
+    payout_run_prepare,
+)
+from leads.models import LeadStatus
 from prm.accounts.roles import Role
 from prm.errors import InvalidTransition, NotAllowed, PolicyViolation
 from prm.tenancy.scope import tenant_scope
@@ -42,6 +61,7 @@ from prm.tenancy.time import tenant_today
 from prm.web.files import minimal_pdf
 from tests.concurrency import race
 from tests.factories import DealFactory, EnrollmentFactory, MembershipFactory, TierFactory
+from tests.leads.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -432,3 +452,156 @@ def test_the_database_refuses_an_mdf_line_without_its_budget(acme):
                 rate=D(1),
                 reporting_amount=D("0.00"),
             )
+
+
+def _reimbursed(side, allocation, kind, *, cost):
+    """An activity of ``side``'s partner, pre-approved, claimed and reimbursed in full."""
+    request = mdf_request_decide(
+        actor=side.marketing, request=_request(side, allocation, kind, cost=cost), approve=True
+    )
+    request = mdf_claim_submit(
+        actor=side.partner_admin, request=request, actual_cost=D(cost), proofs={"invoice": pdf(), "attendees": pdf()}
+    )
+    return mdf_claim_decide(actor=side.marketing, request=request, decision=ClaimDecision.APPROVE)
+
+
+def _converted(side, lead, deal):
+    """What ``leads.services.work.lead_convert`` records: the lead is converted, its deal kept."""
+    type(lead).objects.filter(pk=lead.pk).update(status=LeadStatus.CONVERTED, deal=deal, converted_at=timezone.now())
+
+
+def test_a_deal_converted_from_a_credited_lead_counts_in_the_return_once(acme):
+    with tenant_scope(acme.tenant):
+        budget = _budget(acme)
+        allocation = mdf_allocate(actor=acme.marketing, budget=budget, partner=acme.partner, amount=D("3000.00"))
+        request = mdf_request_decide(
+            actor=acme.marketing, request=_request(acme, allocation, _activity_type(), cost="2000.00"), approve=True
+        )
+        other = mdf_request_decide(
+            actor=acme.marketing, request=_request(acme, allocation, _activity_type(), cost="1000.00"), approve=True
+        )
+        # given a lead credited to the activity, then converted into a deal that is won
+        lead = LeadFactory(
+            tenant=acme.tenant, partner=acme.partner, owner=acme.partner_admin, accepted_at=timezone.now()
+        )
+        mdf_link(actor=acme.partner_admin, request=request, lead=lead)
+        won = DealFactory(
+            tenant=acme.tenant,
+            partner=acme.partner,
+            status="won",
+            won_on=tenant_today(),
+            won_amount=D("30000"),
+            source_lead_id=lead.pk,
+        )
+        _converted(acme, lead, won)
+        # and one converted into a deal still open
+        open_lead = LeadFactory(
+            tenant=acme.tenant, partner=acme.partner, owner=acme.partner_admin, accepted_at=timezone.now()
+        )
+        mdf_link(actor=acme.partner_admin, request=request, lead=open_lead)
+        open_deal = DealFactory(
+            tenant=acme.tenant, partner=acme.partner, status="approved", amount=D("12000"), source_lead_id=open_lead.pk
+        )
+        _converted(acme, open_lead, open_deal)
+        figures = returns(group="id", ids=[request.pk])[request.pk]
+        # then the activity and its fund count both deals
+        assert (figures["leads"], figures["deals"], figures["pipeline"], figures["revenue"]) == (
+            2,
+            2,
+            D("12000.00"),
+            D("30000.00"),
+        )
+        fund = returns(group="budget_id", ids=[budget.pk])[budget.pk]
+        assert (fund["deals"], fund["pipeline"], fund["revenue"]) == (2, D("12000.00"), D("30000.00"))
+        # when the won deal is also credited by hand to the same activity: still once
+        mdf_link(actor=acme.partner_admin, request=request, deal=won)
+        figures = returns(group="id", ids=[request.pk])[request.pk]
+        assert (figures["deals"], figures["revenue"]) == (2, D("30000.00"))
+        assert returns(group="budget_id", ids=[budget.pk])[budget.pk]["revenue"] == D("30000.00")
+        # and a deal credited by hand to another activity counts there, not again through its lead
+        mdf_link(actor=acme.partner_admin, request=other, deal=open_deal)
+        figures = returns(group="id", ids=[request.pk, other.pk])
+        assert (figures[request.pk]["deals"], figures[request.pk]["pipeline"]) == (1, D(0))
+        assert (figures[other.pk]["deals"], figures[other.pk]["pipeline"]) == (1, D("12000.00"))
+        fund = returns(group="budget_id", ids=[budget.pk])[budget.pk]
+        assert (fund["deals"], fund["pipeline"], fund["revenue"]) == (2, D("12000.00"), D("30000.00"))
+
+
+def test_a_paid_reimbursement_clawed_back_is_netted_by_the_next_payout(acme):
+    with tenant_scope(acme.tenant):
+        budget = _budget(acme)
+        allocation = mdf_allocate(actor=acme.marketing, budget=budget, partner=acme.partner, amount=D("3000.00"))
+        kind = _activity_type()
+        first = _reimbursed(acme, allocation, kind, cost="2000.00")  # 1,000 reimbursed
+        finance, other_finance = (MembershipFactory(tenant=acme.tenant, role=Role.FINANCE) for _ in range(2))
+        run = payout_run_prepare(actor=finance, period_end=tenant_today())
+        payout_run_approve(actor=other_finance, run=run)
+        payout_run_mark_paid(actor=finance, run=run, reference="BATCH-1")
+        assert list(Payout.objects.filter(run=run).values_list("amount", flat=True)) == [D("1000.00")]
+        with pytest.raises(PolicyViolation, match="Say why"):
+            mdf_claim_clawback(actor=finance, request=first, reason=" ")
+
+        # when finance claws the paid reimbursement back
+        mdf_claim_clawback(actor=finance, request=first, reason="The event never took place.")
+        posting = clawback_of(first)
+        assert posting.memo == "The event never took place." and posting.source == f"incentives.mdfrequest:{first.pk}"
+        with pytest.raises(InvalidTransition, match="already clawed back"):
+            mdf_claim_clawback(actor=other_finance, request=first, reason="Again.")
+        first.refresh_from_db()
+        assert first.status == MdfStatus.APPROVED  # the ledger marks it, not a status
+        # then it does not return to the allocation: it leaves the fund's reimbursed figure
+        assert allocation_left(allocation) == D("2000.00")
+        [fund] = funds_for_partner(actor=acme.partner_admin)["funds"]
+        assert (fund[Account.MDF_SPENT], fund[Account.MDF_EXPIRED]) == (D(0), D("1000.00"))
+        assert returns(group="id", ids=[first.pk])[first.pk]["spent"] == D(0)
+
+        # and the next run nets it against the next reimbursement: 1,400 - 1,000
+        _reimbursed(acme, allocation, kind, cost="2800.00")
+        run = payout_run_prepare(actor=finance, period_end=tenant_today())
+        assert list(Payout.objects.filter(run=run).values_list("partner_id", "member_id", "amount")) == [
+            (acme.partner.pk, None, D("400.00"))
+        ]
+
+
+def test_only_finance_claws_back_and_only_an_approved_claim(acme):
+    with tenant_scope(acme.tenant):
+        budget = _budget(acme)
+        allocation = mdf_allocate(actor=acme.marketing, budget=budget, partner=acme.partner, amount=D("3000.00"))
+        kind = _activity_type()
+        reimbursed = _reimbursed(acme, allocation, kind, cost="2000.00")
+        finance = MembershipFactory(tenant=acme.tenant, role=Role.FINANCE)
+        for someone in (acme.marketing, acme.manager, acme.partner_admin):
+            with pytest.raises(NotAllowed, match="finance team"):
+                mdf_claim_clawback(actor=someone, request=reimbursed, reason="Invalid.")
+        pre_approved = mdf_request_decide(
+            actor=acme.marketing, request=_request(acme, allocation, kind, cost="200.00"), approve=True
+        )
+        with pytest.raises(InvalidTransition, match="pre-approved"):
+            mdf_claim_clawback(actor=finance, request=pre_approved, reason="Invalid.")
+        assert not LedgerTransaction.objects.filter(kind=TransactionKind.CLAWBACK).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_finance_users_clawing_back_at_once_take_it_back_once(acme):
+    with tenant_scope(acme.tenant):
+        budget = _budget(acme)
+        allocation = mdf_allocate(actor=acme.marketing, budget=budget, partner=acme.partner, amount=D("3000.00"))
+        request = _reimbursed(acme, allocation, _activity_type(), cost="2000.00")
+        one, two = (MembershipFactory(tenant=acme.tenant, role=Role.FINANCE) for _ in range(2))
+    outcomes = race(
+        {
+            "one": lambda: mdf_claim_clawback(actor=one, request=request, reason="Invalid invoice."),
+            "two": lambda: mdf_claim_clawback(actor=two, request=request, reason="Not the planned event."),
+        },
+        tenant=acme.tenant,
+    )
+    assert sorted(map(str, outcomes.values())).count("done") == 1
+    loser = next(outcome for outcome in outcomes.values() if outcome != "done")
+    assert isinstance(loser, InvalidTransition) and "already clawed back" in str(loser)
+    with tenant_scope(acme.tenant):
+        clawbacks = LedgerTransaction.objects.filter(
+            kind=TransactionKind.CLAWBACK, source=f"incentives.mdfrequest:{request.pk}"
+        )
+        assert clawbacks.count() == 1
+        approved = LedgerEntry.objects.filter(partner=acme.partner, account=Account.APPROVED)
+        assert sum(e.amount for e in approved) == D(0)  # 1,000 owed, 1,000 taken back

@@ -1,6 +1,7 @@
 """The MDF pages as people use them: a partner asks for funds (a mistake keeps what was typed), the
 vendor pre-approves part of it with a reason, the partner claims with its proof and sees the
-figures; the lists cost the same whatever their length."""
+figures; finance claws back a reimbursement found invalid and the partner sees it; the lists cost
+the same whatever their length."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from incentives.models import MdfRequest, MdfStatus
+from incentives.models import LedgerTransaction, MdfRequest, MdfStatus
 from incentives.services.mdf import allocation_left, mdf_allocate, mdf_budget_create, mdf_request_submit
-from prm.tenancy.scope import tenant_scope
+from prm.accounts.roles import Role
+from prm.notifications.models import Notification
+from prm.tenancy.scope import platform_scope, tenant_scope
 from prm.tenancy.time import tenant_today
 from tests.conftest import body, make_client
+from tests.factories import MembershipFactory
 from tests.query_budget import assert_list_page, cost
 
-from .isolation import mdf_submitted, proof
+from .isolation import mdf_reimbursed, mdf_submitted, proof
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +157,40 @@ def test_the_partner_record_shows_what_is_owed_its_funds_and_activities(acme, no
     # another partner's record shows none of it
     other = cost(acme.manager, reverse("office:partner_incentives", args=[acme.partners[1].pk]))
     assert "Matrix roadshow" not in other.html and "No funds allocated." in other.html
+
+
+def _told(member) -> int:
+    with platform_scope():
+        return Notification.objects.filter(recipient=member, kind="mdf.decided").count()
+
+
+def test_finance_claws_back_a_reimbursement_and_the_partner_sees_it(acme):
+    ctx = Ctx(acme)
+    mdf_reimbursed(ctx)  # 1,000 reimbursed to partner 1
+    page = reverse("office:mdf_request", args=[ctx.mdf.pk])
+    path = reverse("office:mdf_clawback", args=[ctx.mdf.pk])
+    # the vendor's marketing team decides claims but does not claw back: no form, and a post is refused
+    marketing = make_client(acme.marketing)
+    assert path not in body(marketing.get(page))
+    assert marketing.post(path, {"reason": "Invalid", "confirm": "on"}).status_code == 403
+    with tenant_scope(acme.tenant):
+        finance_member = MembershipFactory(tenant=acme.tenant, role=Role.FINANCE)
+    finance = make_client(finance_member)
+    assert path in body(finance.get(page))
+    told = _told(acme.partner_admin)
+    # without ticking the box: the page again, with the reason typed
+    again = finance.post(path, {"reason": "The roadshow was cancelled"})
+    assert again.status_code == 200 and "Tick the box" in body(again) and "The roadshow was cancelled" in body(again)
+    with tenant_scope(acme.tenant):
+        assert not LedgerTransaction.objects.filter(kind="clawback").exists()
+    response = finance.post(path, {"reason": "The roadshow was cancelled", "confirm": "on"})
+    assert response.status_code == 302 and response["Location"] == page
+    shown = body(finance.get(page))
+    assert "Clawed back" in shown and path not in shown  # once
+    # the partner is told, and reads it on its funds and on the activity
+    assert _told(acme.partner_admin) == told + 1
+    partner = make_client(acme.partner_admin)
+    funds = body(partner.get(reverse("portal:mdf")))
+    assert "clawed back" in funds
+    activity = body(partner.get(reverse("portal:mdf_request", args=[ctx.mdf.pk])))
+    assert "The roadshow was cancelled" in activity and "taken from your next payout" in activity

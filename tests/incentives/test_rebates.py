@@ -11,14 +11,24 @@ import pytest
 from pypdf import PdfReader
 
 from deals.services import deal_reverse_win
+from incentives import events
 from incentives.models import Baseline, Payout, RebateAccrual, RebatePlan
 from incentives.selectors import balances
-from incentives.services import payout_run_approve, payout_run_prepare, payout_statements
-from incentives.services.rebates import quarter_of, rebate_accrue
+from incentives.services import payout_run_approve, payout_run_mark_paid, payout_run_prepare, payout_statements
+from incentives.services.rebates import (
+    quarter_of,
+    rebate_accrue,
+    rebate_close,
+    rebates_accrue_all,
+    rebates_clawback_for_deal,
+)
+from incentives.tasks import SPIFFS_CLAWBACK
 from prm.accounts.roles import Role
 from prm.errors import InvalidTransition
+from prm.events.models import Event, OutboxMessage
+from prm.notifications.models import Notification
 from prm.tenancy.scope import tenant_scope
-from tests.factories import DealFactory, MembershipFactory, PartnerFactory
+from tests.factories import DealFactory, EnrollmentFactory, MembershipFactory, PartnerFactory, TierFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +37,7 @@ BANDS = [[0, 2], [100000, 3]]
 Q3 = date(2026, 8, 15)
 
 
-def _won(side, partner, amount, won_on, currency="USD"):
+def _won(side, partner, amount, won_on, currency="USD", program=None):
     return DealFactory(
         tenant=side.tenant,
         partner=partner,
@@ -36,6 +46,7 @@ def _won(side, partner, amount, won_on, currency="USD"):
         won_amount=D(amount),
         amount=D(amount),
         currency=currency,
+        program=program,
     )
 
 
@@ -155,3 +166,95 @@ def test_a_certified_partner_earns_the_plans_accelerator(acme):
         figures = {a.partner_id: (a.rate, a.accelerator, a.amount) for a in RebateAccrual.objects.filter(plan=plan)}
         # 2 % of 50,000 = 1,000; certified: +25 % = 1,250
         assert figures == {certified.pk: (D(2), D(25), D("1250.00")), plain.pk: (D(2), D(0), D("1000.00"))}
+
+
+def _reverse(side, deal, reason, deliver):
+    """The vendor reverses the win; the worker runs the clawback the event sends through the outbox."""
+    deal_reverse_win(actor=side.manager, deal=deal, reason=reason)
+    deliver(OutboxMessage.objects.get(task_name=SPIFFS_CLAWBACK, kwargs__deal_id=deal.pk))
+
+
+def _paid_run(side, preparer, period_end):
+    run = payout_run_prepare(actor=preparer, period_end=period_end)
+    payout_run_approve(actor=side.admin, run=run)
+    payout_run_mark_paid(actor=side.admin, run=run, reference=f"BATCH-{period_end:%Y%m}")
+    return Payout.objects.filter(run=run, partner=side.partner).first()
+
+
+def test_a_win_reversed_after_its_quarter_was_closed_and_paid_is_netted_from_the_next_payout(acme, deliver):
+    with tenant_scope(acme.tenant):
+        preparer = MembershipFactory(tenant=acme.tenant, role=Role.FINANCE)
+        plan = _plan(acme, growth_only=True)
+        _won(acme, acme.partner, "100000", date(2025, 8, 1))
+        _won(acme, acme.partner, "120000", date(2026, 7, 20))
+        cancelled = _won(acme, acme.partner, "30000", date(2026, 8, 20))
+        # 150,000 - 100,000 = 50,000 of growth at 2 %: 1,000, closed and paid
+        rebate_close(actor=acme.admin, plan=plan, on=Q3)
+        assert _paid_run(acme, preparer, date(2026, 10, 31)).amount == D("1000.00")
+        # when the vendor reverses the 30,000 win after that
+        _reverse(acme, cancelled, "The customer returned the order", deliver)
+        # then the quarter is measured without it: 20,000 of growth at 2 % = 400; 600 is taken back
+        accrual = RebateAccrual.objects.get(plan=plan, partner=acme.partner)
+        assert (accrual.actual, accrual.incremental, accrual.amount, accrual.accrued, accrual.closed) == (
+            D("120000.00"),
+            D("20000.00"),
+            D("400.00"),
+            D("400.00"),
+            True,
+        )
+        assert _pending(acme, acme.partner) == {("approved", "USD"): D("-600.00")}
+        # the partner's admin is told why, finance's timeline says so
+        [told] = Notification.objects.filter(recipient=acme.partner_admin, title_message="A rebate is clawed back")
+        assert told.note == "The customer returned the order"
+        assert told.params["amount"] == {"money": "600.00", "currency": "USD"}
+        assert Event.objects.filter(verb=events.REBATE_CLAWED_BACK, data__clawback="600.00").count() == 1
+        # nothing is taken twice: the task run again, the win reversed again
+        assert rebates_clawback_for_deal(deal_id=cancelled.pk, reason="Again") == 0
+        with pytest.raises(InvalidTransition):
+            deal_reverse_win(actor=acme.manager, deal=cancelled, reason="Again")
+        assert _pending(acme, acme.partner) == {("approved", "USD"): D("-600.00")}
+        # Q4 earns 100,000 of growth (none last year) at 3 %: 3,000; the next payout nets the 600
+        _won(acme, acme.partner, "100000", date(2026, 11, 10))
+        rebate_close(actor=acme.admin, plan=plan, on=date(2026, 11, 10))
+        payout = _paid_run(acme, preparer, date(2027, 1, 31))
+        assert payout.amount == D("2400.00")
+        assert sorted(item.amount for item in payout.items.all()) == [D("-600.00"), D("3000.00")]
+        assert _pending(acme, acme.partner) == {}
+
+
+def test_a_reversed_win_takes_back_only_what_it_added_to_the_plans_it_counted_toward(acme, deliver):
+    with tenant_scope(acme.tenant):
+        gold = TierFactory(tenant=acme.tenant, name="Gold", rank=2)
+        silver = TierFactory(tenant=acme.tenant, program=gold.program, name="Silver", rank=1)
+        enrollment = EnrollmentFactory(tenant=acme.tenant, partner=acme.partner, tier=gold)
+        plan = _plan(acme, growth_only=False, program=gold.program, min_tier=gold)
+        _won(acme, acme.partner, "50000", date(2026, 7, 10), program=gold.program)
+        small = _won(acme, acme.partner, "20000", date(2026, 8, 10), program=gold.program)
+        elsewhere = _won(acme, acme.partner, "90000", date(2026, 8, 11))  # another program's: not counted
+        # 70,000 at 2 %: 1,400, approved
+        rebate_close(actor=acme.admin, plan=plan, on=Q3)
+        assert _pending(acme, acme.partner) == {("approved", "USD"): D("1400.00")}
+        # a win the plan never counted takes nothing back
+        _reverse(acme, elsewhere, "Duplicate order", deliver)
+        assert _pending(acme, acme.partner) == {("approved", "USD"): D("1400.00")}
+        # the partner falls below the plan's tier since: the quarter it earned in still counts it
+        enrollment.tier = silver
+        enrollment.save()
+        _reverse(acme, small, "Never paid", deliver)
+        # 50,000 at 2 %: 1,000; only the 400 the win added is taken back
+        assert _pending(acme, acme.partner) == {("approved", "USD"): D("1000.00")}
+
+
+def test_a_win_reversed_in_an_open_quarter_is_left_to_the_nightly_run(acme, deliver):
+    with tenant_scope(acme.tenant):
+        plan = _plan(acme, growth_only=False)
+        _won(acme, acme.partner, "60000", date(2026, 7, 10))
+        cancelled = _won(acme, acme.partner, "40000", date(2026, 8, 10))
+        rebate_accrue(plan=plan, on=Q3)  # 100,000 at 3 %: 3,000 pending
+        _reverse(acme, cancelled, "Order cancelled", deliver)
+        # the clawback posts nothing for a quarter not closed: the nightly run measures it again
+        assert _pending(acme, acme.partner) == {("pending", "USD"): D("3000.00")}
+        rebates_accrue_all(on=Q3)
+        assert _pending(acme, acme.partner) == {("pending", "USD"): D("1200.00")}
+        rebate_close(actor=acme.admin, plan=plan, on=Q3)
+        assert _pending(acme, acme.partner) == {("approved", "USD"): D("1200.00")}
