@@ -273,10 +273,11 @@ SCENARIOS: list[Scenario] = [
         actor=PARTNER,
         url_name="portal:earnings",
         # the user; paid totals; the hold; the tenant's time zone (twice: two tenant_today()); held
-        # totals; balances; statements; the latest claims; the campaigns open to claims; the won deals
-        # the claim form offers: 11 with the generator's year of SPIFFs (2026-12-05 run; the suite
-        # pins 12 for a sales rep's page in its own settings, tests/incentives/test_pages.py)
-        queries=11,
+        # totals; balances; statements; the rebate standings; the latest claims; the campaigns open
+        # to claims; the won deals the claim form offers: 12 with the generator's year of SPIFFs
+        # (2026-12-06; the suite pins 12 for a sales rep's page and 13 for a partner admin's in its
+        # own settings, tests/incentives/test_pages.py)
+        queries=12,
     ),
     Scenario(
         "portal_mdf",

@@ -178,6 +178,7 @@ class RebatePlanForm(TenantModelForm):
             "growth_only",
             "baseline",
             "bands",
+            "add_tier_percent",
             "accelerator_percent",
             "accelerator_certifications",
             "is_active",
@@ -200,6 +201,8 @@ class RebatePlanForm(TenantModelForm):
         program, tier = data.get("program"), data.get("min_tier")
         if tier is not None and (program is None or tier.program_id != program.pk):
             self.add_error("min_tier", gettext("Pick a tier of the plan's program."))
+        if data.get("add_tier_percent") and program is None:
+            self.add_error("add_tier_percent", gettext("Tiers belong to a program: pick the plan's program first."))
         return data
 
 

@@ -19,6 +19,7 @@ from prm.accounts.models import Membership
 from prm.accounts.roles import Role
 from prm.tenancy.time import tenant_today
 from prm.web.demo_kit import Demo
+from programs.models import Program
 
 from .models import (
     Account,
@@ -62,6 +63,7 @@ CLAIM_CAMPAIGN = "Competitive displacement"
 CLAIM_CAMPAIGN_TEXT = "Won a customer from a competitor? Claim 2 % of the revenue, with the customer's order as proof."
 REJECTED = "The customer was already ours: no displacement"
 GROWTH_PLAN = "Growth rebate: 1-2 % of the growth over last year's quarter"
+TIER_PLAN = "Partner rebate: your tier's rebate percent of the quarter's revenue"
 ORDER_NOTE = "Replaced the incumbent's storage; the customer's order is attached."
 MDF_TYPES = (  # name, vendor's share, proof
     ("Event or trade show", 50, [ProofKind.INVOICE, ProofKind.ATTENDEES, ProofKind.PHOTOS]),
@@ -105,6 +107,18 @@ def load(demo: Demo) -> None:
         )
         measured = rebate_accrue(plan=plan, on=tenant_today()).partners
         demo.notes.append(f"{demo.tenant.slug}: a growth rebate plan, this quarter measured for {measured} partners")
+    if not RebatePlan.objects.filter(add_tier_percent=True).exists():
+        # The rebate percent each tier promises (the program's tier page), paid on the quarter's revenue.
+        program = Program.objects.filter(tiers__rebate_percent__gt=0).order_by("pk").first()
+        if program is not None:
+            plan = RebatePlan.objects.create(
+                name=TIER_PLAN, program=program, growth_only=False, bands=[["0", "0"]], add_tier_percent=True
+            )
+            measured = rebate_accrue(plan=plan, on=tenant_today()).partners
+            demo.notes.append(
+                f"{demo.tenant.slug}: a rebate plan paying each tier's rebate percent of {program.name}, "
+                f"this quarter measured for {measured} partners"
+            )
     if not MdfBudget.objects.exists():
         _mdf(demo)
     if not PayoutRun.objects.exists() and finance.pk != demo.staff["admin"].pk:

@@ -551,6 +551,16 @@ class RebatePlan(TenantOwned):
         help_text=_("Only partners of this tier or higher in the plan's program earn it."),
     )
     growth_only = models.BooleanField(_("only on growth"), default=True)
+    add_tier_percent = models.BooleanField(
+        _("add each tier's rebate percent"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "The rebate percent each tier of the plan's program promises (a tier benefit) is added to the band's "
+            "rate: e.g. bands [[0, 0]] pay Gold its 3 % and Silver its 2 %; bands [[0, 1], [100000, 2]] pay Gold "
+            "4 % or 5 %."
+        ),
+    )
     accelerator_percent = models.DecimalField(
         _("certified accelerator (percent)"),
         max_digits=5,

@@ -26,6 +26,7 @@ from ..models import (
 from ..permissions import EARNINGS_COMPANY, SPIFF_CLAIM, ClaimAction, claim_require
 from .ledger import EVERYONE, balances
 from .payouts import paid_totals, statements_for_actor
+from .rebates import rebate_standings
 
 CLAIMS_SHOWN = 50  # the earnings page's latest claims
 DEALS_OFFERED = 200  # won deals offered in the claim form, newest first
@@ -106,6 +107,8 @@ def earnings_for_actor(*, actor) -> dict:
         "hold_days": hold_days,
         "totals": totals,
         "statements": statements_for_actor(actor=actor, company=company),
+        # Rebates are the company's: its admins and finance see where each open quarter stands.
+        "rebates": rebate_standings(partner_id=actor.partner_id) if company else [],
         "claims": list(claims.order_by("-created_at", "-id").values(*CLAIM_FIELDS)[:CLAIMS_SHOWN]),
         "campaigns": [],
         "deals": [],

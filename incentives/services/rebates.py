@@ -9,7 +9,8 @@ rate in force the day each was won; a deal in a currency without a rate that day
 run returns how many). The baseline is the same quarter a year earlier, or the average of the four
 quarters before (quarters without revenue count as zero). With ``growth_only`` the measured amount
 is the growth, ``max(0, revenue - baseline)``; otherwise the revenue. The rate is the highest band
-the measured amount reaches; the rebate is the measured amount at that rate. Partners: those
+the measured amount reaches (plus the partner's tier's rebate percent, a benefit of the program's
+tiers, when the plan adds it); the rebate is the measured amount at that rate. Partners: those
 enrolled in the plan's program at its minimum tier or higher (any partner with revenue when the
 plan names no program). A plan with an accelerator raises the rebate of a partner holding a
 certification (one of the plan's, or any) on the quarter's last day by its percent.
@@ -50,6 +51,7 @@ from .. import events, notifications
 from ..models import Account, Baseline, RebateAccrual, RebatePlan, TransactionKind
 from ..permissions import finance_require
 from ..selectors.ledger import deal_rate_sql
+from ..selectors.rebates import band_reached
 from .ledger import CENT, Line, Posting, ledger_post, ledger_post_many, reporting_currency
 
 
@@ -68,7 +70,7 @@ def _years_back(day: date, years: int = 1) -> date:
 
 _MEASURE_SQL = f"""
 WITH eligible AS (
-    SELECT e.partner_id FROM programs_enrollment e
+    SELECT e.partner_id, t.rebate_percent FROM programs_enrollment e
     JOIN programs_tier t ON t.id = e.tier_id AND t.tenant_id = e.tenant_id
     WHERE e.tenant_id = %(tenant)s AND e.program_id = %(program)s AND t.rank >= %(min_rank)s
 ), won AS (
@@ -90,13 +92,14 @@ SELECT w.partner_id,
         WHERE c.tenant_id = %(tenant)s AND c.partner_id = w.partner_id AND c.status = 'active'
             AND c.issued_on <= %(end)s AND (c.expires_on IS NULL OR c.expires_on >= %(end)s)
             AND (cardinality(%(codes)s::varchar[]) = 0 OR k.code = ANY(%(codes)s::varchar[]))
-    ) AS certified
+    ) AS certified,
+    el.rebate_percent AS tier_percent  -- the partner's tier's rebate percent (a tier benefit)
 FROM won w
+LEFT JOIN eligible el ON el.partner_id = w.partner_id
 -- One partner's closed quarter measured again (a win reversed): it counted when the quarter closed,
 -- whatever its tier now (the reversal itself may have lowered it).
-WHERE %(program)s::bigint IS NULL OR %(partner)s::bigint IS NOT NULL
-    OR w.partner_id IN (SELECT partner_id FROM eligible)
-GROUP BY w.partner_id
+WHERE %(program)s::bigint IS NULL OR %(partner)s::bigint IS NOT NULL OR el.partner_id IS NOT NULL
+GROUP BY w.partner_id, el.rebate_percent
 """  # noqa: S608 (the only interpolation: deal_rate_sql(), written here)
 
 
@@ -108,17 +111,19 @@ class RunResult:
 
 
 def _rate(bands, measured: Decimal) -> Decimal:
-    rate = Decimal(0)
-    for threshold, percent in sorted(((Decimal(str(t)), Decimal(str(p))) for t, p in bands or ())):
-        if measured >= threshold:
-            rate = percent
-    return rate
+    return band_reached(bands, measured)[0]
+
+
+def _tier_bonus(plan: RebatePlan, tier_percent) -> Decimal:
+    """What the partner's tier adds to the band's rate: its rebate percent, if the plan says so."""
+    return Decimal(tier_percent or 0) if plan.add_tier_percent else Decimal(0)
 
 
 def _measure(plan: RebatePlan, start: date, end: date, *, partner_id: int | None = None) -> tuple[list, int]:
     """The plan's quarter measured (``_MEASURE_SQL``): rows of (partner, revenue, baseline total,
-    unconverted deals, certified), and the number of periods the baseline total averages. Every
-    eligible partner, or only ``partner_id`` (its eligibility taken as established)."""
+    unconverted deals, certified, the tier's rebate percent), and the number of periods the
+    baseline total averages. Every eligible partner, or only ``partner_id`` (its eligibility taken
+    as established)."""
     if plan.baseline == Baseline.LAST_YEAR:
         base_start, base_end, periods = _years_back(start), _years_back(end), 1
     else:
@@ -160,13 +165,13 @@ def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Mem
         raise InvalidTransition(gettext("This quarter of the plan is closed: it is not measured again."))
     result, rows, postings = RunResult(), [], []
     seen = set()
-    for partner_id, actual, base, unconverted, certified in measured:
+    for partner_id, actual, base, unconverted, certified, tier_percent in measured:
         seen.add(partner_id)
         result.unconverted += unconverted
         actual = Decimal(actual).quantize(CENT, ROUND_HALF_EVEN)
         baseline = (Decimal(base) / periods).quantize(CENT, ROUND_HALF_EVEN)
         incremental = max(Decimal(0), actual - baseline) if plan.growth_only else actual
-        rate = _rate(plan.bands, incremental)
+        rate = _rate(plan.bands, incremental) + _tier_bonus(plan, tier_percent)
         accelerator = plan.accelerator_percent if certified else Decimal(0)
         amount = _earned(incremental, rate, accelerator)
         rows.append((partner_id, actual, baseline, incremental, rate, accelerator, amount))
@@ -314,7 +319,9 @@ def rebates_clawback_for_deal(*, deal_id: int, reason: str) -> int:
         measured, _periods = _measure(plan, start, end, partner_id=deal.partner_id)
         actual = Decimal(measured[0][1] if measured else 0).quantize(CENT, ROUND_HALF_EVEN)
         incremental = max(Decimal(0), actual - accrual.baseline) if accrual.baseline is not None else actual
-        rate = min(accrual.rate, _rate(plan.bands, incremental))
+        # The band the lower figure reaches (with its tier's percent), at most the rate it was closed at.
+        bonus = _tier_bonus(plan, measured[0][5] if measured else None)
+        rate = min(accrual.rate, _rate(plan.bands, incremental) + bonus)
         amount = _earned(incremental, rate, accrual.accelerator)
         delta = accrual.accrued - amount
         if delta <= 0:

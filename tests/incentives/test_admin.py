@@ -122,6 +122,8 @@ def test_finance_sets_up_a_rebate_plan_in_the_admin_and_measures_the_quarter_fro
     }
     wrong = client.post("/admin/incentives/rebateplan/add/", plan | {"bands": '[["lots", 1]]'})
     assert wrong.status_code == 200 and "Write the bands as" in wrong.content.decode()
+    no_tiers = client.post("/admin/incentives/rebateplan/add/", plan | {"add_tier_percent": "on"})
+    assert no_tiers.status_code == 200 and "pick the plan&#x27;s program first" in no_tiers.content.decode()
     assert client.post("/admin/incentives/rebateplan/add/", plan).status_code == 302
     with tenant_scope(world.acme.tenant):
         saved = RebatePlan.objects.get()

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 
 PINNED_CLAIMS = 6
 PINNED_EARNINGS = 12
+PINNED_EARNINGS_COMPANY = 13  # the company's view adds its rebate standings
 PINNED_RUNS = 7  # the schedule is said on the page
 
 
@@ -212,3 +213,35 @@ def test_finance_claws_back_an_approved_spiff_from_the_claims_list(acme):
     assert ctx.claim.status == ClaimStatus.CLAWED_BACK
     assert owed[("approved", "USD")] == Decimal("0.00")  # approved 300, clawed back 300: nothing owed
     assert "The customer was already ours" in body(make_client(acme.sales_rep).get(reverse("portal:earnings")))
+
+
+def test_the_companys_earnings_cost_the_same_with_many_rebate_plans(acme, no_queries_from_templates):
+    from incentives.models import RebatePlan
+    from incentives.services.rebates import rebate_accrue
+    from tests.factories import DealFactory
+
+    with tenant_scope(acme.tenant):
+        DealFactory(
+            tenant=acme.tenant, partner=acme.partner, status="won", won_on=date(2026, 8, 1), won_amount=Decimal(50000)
+        )
+
+    def plans(n):
+        with tenant_scope(acme.tenant):
+            for _ in range(n):
+                plan = RebatePlan.objects.create(
+                    tenant=acme.tenant, name="Volume bonus", growth_only=False, bands=[[0, 1], [100000, 2]]
+                )
+                rebate_accrue(plan=plan, on=date(2026, 8, 15))
+
+    plans(1)
+    few = cost(acme.partner_admin, reverse("portal:earnings"))
+    plans(9)
+    many = cost(acme.partner_admin, reverse("portal:earnings"))
+    assert_list_page(
+        few,
+        many,
+        pinned=PINNED_EARNINGS_COMPANY,
+        row=r'<tr class="rebate-standing"',
+        rows=(1, 10),
+        what="the company's earnings",
+    )

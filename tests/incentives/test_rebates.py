@@ -258,3 +258,58 @@ def test_a_win_reversed_in_an_open_quarter_is_left_to_the_nightly_run(acme, deli
         assert _pending(acme, acme.partner) == {("pending", "USD"): D("1200.00")}
         rebate_close(actor=acme.admin, plan=plan, on=Q3)
         assert _pending(acme, acme.partner) == {("approved", "USD"): D("1200.00")}
+
+
+def test_a_plan_that_adds_each_tiers_rebate_percent_pays_gold_more_than_silver(acme):
+    """The rebate percent a tier promises (a benefit on the program's tier page) is what the plan
+    pays when it adds it: the band's rate plus the tier's percent, per partner."""
+    with tenant_scope(acme.tenant):
+        gold = TierFactory(tenant=acme.tenant, name="Gold", rank=2, rebate_percent=D(3))
+        silver = TierFactory(tenant=acme.tenant, program=gold.program, name="Silver", rank=1, rebate_percent=D(1))
+        gold_partner, silver_partner = acme.partner, acme.partners[1]
+        EnrollmentFactory(tenant=acme.tenant, partner=gold_partner, tier=gold)
+        EnrollmentFactory(tenant=acme.tenant, partner=silver_partner, tier=silver)
+        for partner in (gold_partner, silver_partner):
+            _won(acme, partner, "50000", date(2026, 8, 1), program=gold.program)
+        _won(acme, gold_partner, "60000", date(2026, 8, 2), program=gold.program)  # 110,000: the 3 % band
+        plan = _plan(acme, growth_only=False, program=gold.program, add_tier_percent=True)
+        rebate_accrue(plan=plan, on=Q3)
+        rates = dict(RebateAccrual.objects.values_list("partner_id", "rate"))
+        amounts = dict(RebateAccrual.objects.values_list("partner_id", "amount"))
+        # Gold: band 3 % + its 3 % = 6 % of 110,000; Silver: band 2 % + its 1 % = 3 % of 50,000
+        assert (rates[gold_partner.pk], amounts[gold_partner.pk]) == (D("6.000"), D("6600.00"))
+        assert (rates[silver_partner.pk], amounts[silver_partner.pk]) == (D("3.000"), D("1500.00"))
+        # without the option, the tiers' percents are not added
+        plan.add_tier_percent = False
+        plan.save()
+        rebate_accrue(plan=plan, on=Q3)
+        assert dict(RebateAccrual.objects.values_list("partner_id", "amount")) == {
+            gold_partner.pk: D("3300.00"),
+            silver_partner.pk: D("1000.00"),
+        }
+
+
+def test_the_partner_admin_sees_where_the_open_quarter_stands_and_how_far_the_next_band_is(acme):
+    from django.urls import reverse
+
+    from tests.conftest import body, make_client
+
+    with tenant_scope(acme.tenant):
+        _won(acme, acme.partner, "40000", _years_back_day(Q3))
+        _won(acme, acme.partner, "100000", Q3)  # growth 60,000: the 2 % band; 100,000 reaches 3 %
+        plan = _plan(acme, growth_only=True)
+        rebate_accrue(plan=plan, on=Q3)
+    page = body(make_client(acme.partner_admin).get(reverse("portal:earnings")))
+    assert "Rebates in progress" in page and "Growth rebate" in page
+    assert "$60,000.00" in page and "$1,200.00" in page  # the growth, and 2 % of it so far
+    assert "$40,000.00 more growth: 3 %" in page  # to the 100,000 band
+    # a rep sees its own SPIFFs only: the company's rebates are not on its page
+    assert "Rebates in progress" not in body(make_client(acme.sales_rep).get(reverse("portal:earnings")))
+    # a closed quarter is no longer in progress
+    with tenant_scope(acme.tenant):
+        rebate_close(actor=MembershipFactory(tenant=acme.tenant, role=Role.FINANCE), plan=plan, on=Q3)
+    assert "Rebates in progress" not in body(make_client(acme.partner_admin).get(reverse("portal:earnings")))
+
+
+def _years_back_day(day):
+    return day.replace(year=day.year - 1)
