@@ -280,6 +280,16 @@ SCENARIOS: list[Scenario] = [
         queries=12,
     ),
     Scenario(
+        "portal_statements",
+        "Portal: every statement of the company and its people, a page at a time (partner admin)",
+        lambda a: _reversed("portal:payout_statements"),
+        actor=PARTNER,
+        url_name="portal:payout_statements",
+        # the user; the count; the page of payouts with their runs and payees
+        # (tests/incentives/test_pages.py pins 5 for a rep's list)
+        queries=5,
+    ),
+    Scenario(
         "portal_mdf",
         "Portal: the company's market development funds and its activities (partner admin)",
         lambda a: _reversed("portal:mdf"),

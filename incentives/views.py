@@ -23,8 +23,14 @@ from prm.web.views import ServiceView, paginate
 
 from .forms import ClaimFilterForm, ClaimForm, PaidForm, PrepareRunForm, RejectForm
 from .models import Payout, SpiffCampaign
-from .permissions import EARNINGS_OWN, INCENTIVES_FINANCE, INCENTIVES_VIEW, SPIFF_CLAIM
-from .selectors.payouts import payout_get_for_actor, payout_run_get, payout_runs_for_office, payout_schedule_label
+from .permissions import EARNINGS_COMPANY, EARNINGS_OWN, INCENTIVES_FINANCE, INCENTIVES_VIEW, SPIFF_CLAIM
+from .selectors.payouts import (
+    payout_get_for_actor,
+    payout_run_get,
+    payout_runs_for_office,
+    payout_schedule_label,
+    statement_rows_for_actor,
+)
 from .selectors.spiffs import claim_choices, claim_get_for_actor, claims_for_office, earnings_for_actor
 from .services.payouts import payout_run_approve, payout_run_discard, payout_run_mark_paid, payout_run_prepare
 from .services.spiffs import spiff_claim_approve, spiff_claim_clawback, spiff_claim_reject, spiff_claim_submit
@@ -273,6 +279,19 @@ class PayoutRunExportView(MemberRequiredMixin, View):
         )
 
 
+class PortalStatementsView(MemberRequiredMixin, View):
+    """Every statement of the payee (a rep's own; the company's and its people's for its admins
+    and finance), newest first, a page at a time."""
+
+    area, capability = PORTAL, EARNINGS_OWN
+
+    def get(self, request):
+        company = self.actor.can(EARNINGS_COMPANY)
+        rows, counted = statement_rows_for_actor(actor=self.actor, company=company)
+        page = paginate(request, rows, count_from=counted)
+        return render(request, "incentives/statements.html", {"page": page, "company": company})
+
+
 class _StatementView(MemberRequiredMixin, View):
     def get(self, request, payout_id: int):
         payout = payout_get_for_actor(actor=self.actor, payout_id=payout_id)
@@ -305,5 +324,6 @@ office_urlpatterns = [
 portal_urlpatterns = [
     path("earnings/", EarningsView.as_view(), name="earnings"),
     path("earnings/claim/", SpiffClaimView.as_view(), name="spiff_claim"),
+    path("earnings/statements/", PortalStatementsView.as_view(), name="payout_statements"),
     path("earnings/statements/<int:payout_id>/", PortalStatementView.as_view(), name="payout_statement"),
 ]

@@ -91,16 +91,21 @@ def payout_list_for_actor(*, actor, run_id: int | None = None, partner_id: int |
     return payouts
 
 
-def statements_for_actor(*, actor, company: bool) -> list[dict]:
-    """The payee's (or the company's) payouts of approved and paid runs, newest first."""
+def statement_rows_for_actor(*, actor, company: bool):
+    """The payee's (or the company's) payouts of approved and paid runs, newest first: the rows
+    (a values queryset) and the same payouts without the joins, to count."""
     payouts = Payout.objects.filter(partner_id=actor.partner_id, run__status__in=[RunStatus.APPROVED, RunStatus.PAID])
     if not company:
         payouts = payouts.filter(member_id=actor.pk)
-    return list(
-        payouts.order_by("-run__period_end", "-id").values(
-            "id", "currency", "amount", "statement", "run__period_end", "run__status", "member__user__email"
-        )[:STATEMENTS_SHOWN]
+    rows = payouts.order_by("-run__period_end", "-id").values(
+        "id", "currency", "amount", "statement", "run__period_end", "run__status", "member__user__email"
     )
+    return rows, payouts
+
+
+def statements_for_actor(*, actor, company: bool) -> list[dict]:
+    """The latest statements (Earnings lists these; the statements page has them all)."""
+    return list(statement_rows_for_actor(actor=actor, company=company)[0][:STATEMENTS_SHOWN])
 
 
 def paid_totals(*, actor=None, company: bool = True, partner_id: int | None = None) -> dict[str, object]:
@@ -120,5 +125,6 @@ __all__ = [
     "payout_list_for_actor",
     "payout_run_get",
     "payout_runs_for_office",
+    "statement_rows_for_actor",
     "statements_for_actor",
 ]

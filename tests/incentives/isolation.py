@@ -187,6 +187,8 @@ CASES: dict = {
     "office:payout_statement": office_page(allowed=STAFF, args=PAYOUT, setup=approved_run),
     # the statement of partner 1's rep: the rep and the partner's admin (the company's earnings)
     "portal:payout_statement": portal_page(args=PAYOUT, setup=approved_run),
+    # every partner user's own list (tests/incentives/test_pages.py: whose payouts each one sees)
+    "portal:payout_statements": portal_page(setup=approved_run, contains="Every payout to"),
 }
 
 # --- for tests/hostile/test_fuzz_forms.py: name -> (who, path, valid data)

@@ -4,6 +4,7 @@ amounts; the lists cost the same whatever their length."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.django_db
 PINNED_CLAIMS = 6
 PINNED_EARNINGS = 12
 PINNED_EARNINGS_COMPANY = 13  # the company's view adds its rebate standings
+PINNED_STATEMENTS = 5
 PINNED_RUNS = 7  # the schedule is said on the page
 
 
@@ -245,3 +247,50 @@ def test_the_companys_earnings_cost_the_same_with_many_rebate_plans(acme, no_que
         rows=(1, 10),
         what="the company's earnings",
     )
+
+
+def test_every_statement_is_listed_a_page_at_a_time_to_whom_it_belongs(acme, no_queries_from_templates):
+    from incentives.models import Payout, PayoutRun
+
+    with tenant_scope(acme.tenant):
+        preparer = MembershipFactory(tenant=acme.tenant, role=Role.FINANCE)
+        other_rep = MembershipFactory(tenant=acme.tenant, partner=acme.partner, role=Role.SALES)
+
+    def runs(n):
+        with tenant_scope(acme.tenant):
+            for month in range(n):
+                run = PayoutRun.objects.create(
+                    tenant=acme.tenant,
+                    period_end=date(2024 + month // 12, month % 12 + 1, 28),
+                    prepared_by=preparer,
+                    status="paid",
+                )
+                for member, partner in (
+                    (acme.sales_rep, acme.partner),
+                    (other_rep, acme.partner),
+                    (None, acme.partners[1]),
+                ):
+                    Payout.objects.create(
+                        tenant=acme.tenant, run=run, partner=partner, member=member, currency="USD", amount=Decimal(100)
+                    )
+
+    runs(1)
+    few = cost(acme.sales_rep, reverse("portal:payout_statements"))
+    runs(29)  # 30 months: more than Earnings' latest 24, and two pages
+    many = cost(acme.sales_rep, reverse("portal:payout_statements"))
+    assert_list_page(few, many, pinned=PINNED_STATEMENTS, row=r'<tr id="statement-', rows=(1, 25), what="statements")
+    with tenant_scope(acme.tenant):
+        own = set(Payout.objects.filter(member=acme.sales_rep).values_list("pk", flat=True))
+        company = set(Payout.objects.filter(partner=acme.partner).values_list("pk", flat=True))
+    # the rep: its own 30, newest first, over two pages; the partner's admin: the company's 60
+    shown = {int(pk) for pk in re.findall(r'<tr id="statement-(\d+)"', many.html)}
+    second = body(make_client(acme.sales_rep).get(reverse("portal:payout_statements") + "?page=2"))
+    shown |= {int(pk) for pk in re.findall(r'<tr id="statement-(\d+)"', second)}
+    assert shown == own
+    admin = make_client(acme.partner_admin)
+    listed = set()
+    for number in (1, 2, 3):
+        page = body(admin.get(reverse("portal:payout_statements") + f"?page={number}"))
+        listed |= {int(pk) for pk in re.findall(r'<tr id="statement-(\d+)"', page)}
+    assert listed == company  # and none of the other partner's
+    assert reverse("portal:payout_statements") in body(admin.get(reverse("portal:earnings")))
