@@ -273,11 +273,11 @@ SCENARIOS: list[Scenario] = [
         actor=PARTNER,
         url_name="portal:earnings",
         # the user; paid totals; the hold; the tenant's time zone (twice: two tenant_today()); held
-        # totals; balances; statements; the rebate standings; the latest claims; the campaigns open
-        # to claims; the won deals the claim form offers: 12 with the generator's year of SPIFFs
-        # (2026-12-06; the suite pins 12 for a sales rep's page and 13 for a partner admin's in its
-        # own settings, tests/incentives/test_pages.py)
-        queries=12,
+        # totals; balances; a payout hold in force; statements; the rebate standings; the latest
+        # claims; the campaigns open to claims; the won deals the claim form offers: 13 with the
+        # generator's year of SPIFFs (2026-12-06; the suite pins 13 for a sales rep's page and 14
+        # for a partner admin's in its own settings, tests/incentives/test_pages.py)
+        queries=13,
     ),
     Scenario(
         "portal_statements",

@@ -196,3 +196,12 @@ class MdfClawbackForm(forms.Form):
         label=_("Debit the partner with the reimbursement: the next payout nets it."),
         error_messages={"required": _("Tick the box to confirm the clawback.")},
     )
+
+
+class PayoutHoldForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The partner's admins read it, e.g. missing bank details or an audit under way."),
+    )

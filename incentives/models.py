@@ -467,6 +467,36 @@ class PayoutRun(TenantOwned):
         return f"{self.period_end:%Y-%m-%d} #{self.pk}"
 
 
+class PayoutHold(TenantOwned):
+    """Finance stops paying a partner and its people for a while (a dispute, an audit, missing
+    payment details), with a reason the partner reads: payout runs leave the partner's amounts out
+    until the hold is lifted. What is owed does not change: the amounts stay approved on the ledger
+    (Earnings shows them held, with the reason). One hold in force per partner."""
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
+    reason = models.TextField(_("reason"), max_length=2000)
+    held_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+", db_index=False)
+    held_at = models.DateTimeField(auto_now_add=True)
+    released_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    rls_partner_predicate = "partner_id = %(partner)s"
+
+    class Meta:
+        ordering = ["-held_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "partner"], condition=Q(released_at__isnull=True), name="payout_hold_one_in_force"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "partner", "held_at"], name="payout_hold_partner_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}: {self.reason[:60]}"
+
+
 class Payout(TenantOwned):
     """What one payee (the company, or one of its people) is paid in one currency in a run: the net
     of its items. Its PDF statement is made in a worker once the run is approved."""

@@ -16,12 +16,14 @@ from django.utils.translation import gettext
 from django.views import View
 
 from deals.models import Deal
+from partners.hooks import record_page, record_tab_url
+from partners.selectors import partner_get_for_actor
 from prm.accounts.access import OFFICE, PORTAL, MemberRequiredMixin
 from prm.web.exports import csv_export, csv_safe
 from prm.web.files import document_response
 from prm.web.views import ServiceView, paginate
 
-from .forms import ClaimFilterForm, ClaimForm, PaidForm, PrepareRunForm, RejectForm
+from .forms import ClaimFilterForm, ClaimForm, PaidForm, PayoutHoldForm, PrepareRunForm, RejectForm
 from .models import Payout, SpiffCampaign
 from .permissions import EARNINGS_COMPANY, EARNINGS_OWN, INCENTIVES_FINANCE, INCENTIVES_VIEW, SPIFF_CLAIM
 from .selectors.payouts import (
@@ -32,7 +34,14 @@ from .selectors.payouts import (
     statement_rows_for_actor,
 )
 from .selectors.spiffs import claim_choices, claim_get_for_actor, claims_for_office, earnings_for_actor
-from .services.payouts import payout_run_approve, payout_run_discard, payout_run_mark_paid, payout_run_prepare
+from .services.payouts import (
+    payout_hold,
+    payout_hold_release,
+    payout_run_approve,
+    payout_run_discard,
+    payout_run_mark_paid,
+    payout_run_prepare,
+)
 from .services.spiffs import spiff_claim_approve, spiff_claim_clawback, spiff_claim_reject, spiff_claim_submit
 
 EARNINGS_TEMPLATE = "incentives/earnings.html"
@@ -279,6 +288,44 @@ class PayoutRunExportView(MemberRequiredMixin, View):
         )
 
 
+class _PayoutHoldAction(ServiceView):
+    """Finance holds or resumes a partner's payouts from its record's Incentives tab."""
+
+    area, capability = OFFICE, INCENTIVES_FINANCE
+
+    def get_object(self):
+        return partner_get_for_actor(actor=self.actor, partner_id=self.kwargs["partner_id"])
+
+    def success_url(self, result) -> str:
+        return record_tab_url("incentives", self.object.pk)
+
+    def render_invalid(self, form):
+        from .extensions import incentives_tab
+
+        context = incentives_tab(request=self.request, actor=self.actor, partner=self.object)
+        if form is not None:
+            context["hold_form"] = form
+        return record_page(self.request, actor=self.actor, partner=self.object, tab="incentives", context=context)
+
+
+class PayoutHoldView(_PayoutHoldAction):
+    form_class = PayoutHoldForm
+
+    def perform(self, data):
+        return payout_hold(actor=self.actor, partner=self.object, reason=data["reason"])
+
+    def success_message(self, hold) -> str:
+        return gettext("The partner's payouts are on hold: runs leave them out until you resume them.")
+
+
+class PayoutResumeView(_PayoutHoldAction):
+    def perform(self, data):
+        return payout_hold_release(actor=self.actor, partner=self.object)
+
+    def success_message(self, hold) -> str:
+        return gettext("The partner's payouts resume with the next run.")
+
+
 class PortalStatementsView(MemberRequiredMixin, View):
     """Every statement of the payee (a rep's own; the company's and its people's for its admins
     and finance), newest first, a page at a time."""
@@ -315,6 +362,8 @@ office_urlpatterns = [
     path("payouts/<int:run_id>/paid/", PayoutRunPaidView.as_view(), name="payout_run_paid"),
     path("payouts/<int:run_id>/export/", PayoutRunExportView.as_view(), name="payout_run_export"),
     path("payouts/statements/<int:payout_id>/", OfficeStatementView.as_view(), name="payout_statement"),
+    path("payouts/holds/<int:partner_id>/", PayoutHoldView.as_view(), name="payout_hold"),
+    path("payouts/holds/<int:partner_id>/resume/", PayoutResumeView.as_view(), name="payout_resume"),
     path("spiffs/claims/", SpiffClaimsView.as_view(), name="spiff_claims"),
     path("spiffs/claims/<int:claim_id>/approve/", SpiffClaimApproveView.as_view(), name="spiff_claim_approve"),
     path("spiffs/claims/<int:claim_id>/reject/", SpiffClaimRejectView.as_view(), name="spiff_claim_reject"),

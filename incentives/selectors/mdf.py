@@ -73,7 +73,11 @@ def clawback_of(request: MdfRequest) -> LedgerTransaction | None:
 def _clawed_back() -> Exists:
     """Whether a row of ``MdfRequest`` had its reimbursement clawed back (a subquery on the source index)."""
     source = Concat(Value("incentives.mdfrequest:"), Cast(OuterRef("id"), CharField()))
-    return Exists(LedgerTransaction.objects.filter(kind=TransactionKind.CLAWBACK, source=source))
+    return Exists(
+        LedgerTransaction.objects.filter(
+            tenant_id=OuterRef("tenant_id"), kind=TransactionKind.CLAWBACK, source=source
+        )  # tenant first: the (tenant, source) index
+    )
 
 
 def _balances(lines) -> dict:

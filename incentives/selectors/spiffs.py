@@ -17,6 +17,7 @@ from ..models import (
     ClaimStatus,
     IncentiveSettings,
     LedgerEntry,
+    PayoutHold,
     PayoutItem,
     SpiffCampaign,
     SpiffClaim,
@@ -72,22 +73,31 @@ def held_totals(*, partner_id: int, member_id, since) -> dict[str, Decimal]:
     return {row["currency"]: -row["total"] for row in lines.values("currency").annotate(total=Sum("amount"))}
 
 
-def owed(*, partner_id: int, member_id, paid: dict) -> tuple[int, list[dict]]:
-    """The hold in days, and per currency what is pending, approved (out of its hold), held and
-    paid (``paid``: per currency, from the payouts) for the partner's company and people
-    (``member_id=EVERYONE``), or one member."""
+def payout_hold_in_force(*, partner_id: int) -> PayoutHold | None:
+    """The hold finance put on the partner's payouts, if one is in force."""
+    return PayoutHold.objects.filter(partner_id=partner_id, released_at__isnull=True).first()
+
+
+def owed(*, partner_id: int, member_id, paid: dict) -> tuple[int, list[dict], PayoutHold | None]:
+    """The hold in days, per currency what is pending, approved (out of its hold), held and paid
+    (``paid``: per currency, from the payouts) for the partner's company and people
+    (``member_id=EVERYONE``), or one member, and the hold finance put on the partner's payouts
+    (then everything approved is held)."""
     paid = dict(paid)
     hold_days = IncentiveSettings.objects.values_list("hold_days", flat=True).first()
     if hold_days is None:  # not configured yet: the default
         hold_days = IncentiveSettings._meta.get_field("hold_days").default
     held = held_totals(partner_id=partner_id, member_id=member_id, since=tenant_today() - timedelta(days=hold_days))
     totals = _totals(balances(partner_id=partner_id, member_id=member_id))
+    hold = payout_hold_in_force(partner_id=partner_id)
     for row in totals:
         row["paid"] = paid.pop(row["currency"], Decimal(0))
         row["held"] = held.get(row["currency"], Decimal(0))
         row["approved"] -= row["held"]
+        if hold is not None:  # nothing is paid until finance lifts it
+            row["held"], row["approved"] = row["held"] + max(row["approved"], Decimal(0)), min(row["approved"], 0)
     totals += [{"currency": c, "pending": 0, "approved": 0, "held": 0, "paid": t} for c, t in sorted(paid.items())]
-    return hold_days, totals
+    return hold_days, totals, hold
 
 
 def earnings_for_actor(*, actor) -> dict:
@@ -97,7 +107,7 @@ def earnings_for_actor(*, actor) -> dict:
     claims = SpiffClaim.objects.filter(partner_id=actor.partner_id)
     if not company:
         claims = claims.filter(Q(rep_id=actor.pk) | Q(member_id=actor.pk))
-    hold_days, totals = owed(
+    hold_days, totals, payout_hold = owed(
         partner_id=actor.partner_id,
         member_id=EVERYONE if company else actor.pk,
         paid=paid_totals(actor=actor, company=company),
@@ -106,6 +116,7 @@ def earnings_for_actor(*, actor) -> dict:
         "company": company,
         "hold_days": hold_days,
         "totals": totals,
+        "payout_hold": payout_hold,
         "statements": statements_for_actor(actor=actor, company=company),
         # Rebates are the company's: its admins and finance see where each open quarter stands.
         "rebates": rebate_standings(partner_id=actor.partner_id) if company else [],

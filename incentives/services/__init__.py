@@ -11,6 +11,8 @@ from .ledger import (
 )
 from .payouts import (
     incentive_settings,
+    payout_hold,
+    payout_hold_release,
     payout_run_approve,
     payout_run_discard,
     payout_run_mark_paid,
@@ -35,6 +37,8 @@ __all__ = [
     "ledger_adjust",
     "ledger_post",
     "ledger_reverse",
+    "payout_hold",
+    "payout_hold_release",
     "payout_run_approve",
     "payout_run_discard",
     "payout_run_mark_paid",

@@ -17,13 +17,13 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from prm.accounts.models import Membership
-from prm.errors import InvalidTransition, PolicyViolation
+from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
 from prm.events.services import event_record, outbox_enqueue
 from prm.tenancy.scope import current_tenant_id
 
@@ -32,6 +32,7 @@ from ..models import (
     Account,
     IncentiveSettings,
     Payout,
+    PayoutHold,
     PayoutItem,
     PayoutRun,
     PayoutSchedule,
@@ -63,11 +64,16 @@ JOIN incentives_ledgertransaction t ON t.id = e.transaction_id AND t.tenant_id =
 WHERE e.tenant_id = %(tenant)s AND e.account = 'approved' AND t.kind <> 'payment'
     AND (t.earned_on <= %(cutoff)s OR e.amount > 0 OR t.kind = 'mdf_reimbursement')
     AND NOT EXISTS (SELECT 1 FROM incentives_payoutitem i WHERE i.tenant_id = e.tenant_id AND i.entry_id = e.id)
+    AND NOT EXISTS (
+        SELECT 1 FROM incentives_payouthold h
+        WHERE h.tenant_id = e.tenant_id AND h.partner_id = e.partner_id AND h.released_at IS NULL
+    )
 ORDER BY e.partner_id, e.member_id NULLS FIRST, e.currency, e.id
 """
 # (An approved line's amount is a credit, negative: -amount is what it adds to the payee's payout;
 # a clawback is a debit, positive, netted whatever its date; an MDF reimbursement is not held: the
-# activity it pays for is done and proven, and no win behind it can be reversed.)
+# activity it pays for is done and proven, and no win behind it can be reversed. A partner whose
+# payouts finance put on hold is left out, clawbacks included, until the hold is lifted.)
 
 
 @transaction.atomic
@@ -162,6 +168,63 @@ def payout_run_scheduled(*, today: date | None = None) -> PayoutRun | None:
         url=reverse("office:payout_run", args=[run.pk]),
     )
     return run
+
+
+@transaction.atomic
+def payout_hold(*, actor: Membership, partner, reason: str) -> PayoutHold:
+    """Finance holds a partner's payouts (and its people's) with a reason the partner reads: the
+    runs leave them out until ``payout_hold_release``. Two finance users at once: one hold (the
+    partial unique index decides), the other is told."""
+    _require_finance(actor)
+    assert_same_tenant(actor, partner)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PolicyViolation(gettext("Say why the payouts are held: the partner reads it."))
+    try:
+        with transaction.atomic():
+            hold = PayoutHold.objects.create(partner=partner, reason=reason, held_by=actor)
+    except IntegrityError:
+        raise InvalidTransition(gettext("This partner's payouts are already on hold.")) from None
+    event = event_record(actor=actor, target=hold, verb=events.PAYOUTS_HELD, note=reason)
+    _tell_partner_admins(
+        partner_id=partner.pk, title=gettext_noop("Your incentive payouts are on hold"), note=reason, event=event
+    )
+    return hold
+
+
+@transaction.atomic
+def payout_hold_release(*, actor: Membership, partner) -> PayoutHold:
+    """Finance lifts the hold: the next run pays what the partner and its people are owed."""
+    _require_finance(actor)
+    assert_same_tenant(actor, partner)
+    hold = PayoutHold.objects.select_for_update().filter(partner=partner, released_at__isnull=True).first()
+    if hold is None:
+        raise InvalidTransition(gettext("This partner's payouts are not on hold (someone may have resumed them)."))
+    hold.released_by, hold.released_at = actor, timezone.now()
+    hold.save(update_fields=["released_by", "released_at"])
+    event = event_record(actor=actor, target=hold, verb=events.PAYOUTS_RESUMED)
+    _tell_partner_admins(
+        partner_id=partner.pk,
+        title=gettext_noop("Your incentive payouts resume"),
+        body=gettext_noop("What you are owed is paid with the next payout run."),
+        event=event,
+    )
+    return hold
+
+
+def _tell_partner_admins(*, partner_id: int, title: str, body: str = "", note: str = "", event=None) -> None:
+    from prm.accounts.selectors import partner_admin_list
+    from prm.notifications.services import notify
+
+    notify(
+        recipients=partner_admin_list(partner_id=partner_id),
+        kind=notifications.PAYOUTS_HELD,
+        title=title,
+        body=body,
+        note=note,
+        url=reverse("portal:earnings"),
+        event=event,
+    )
 
 
 def _lock(run: PayoutRun) -> PayoutRun:
@@ -287,6 +350,8 @@ def payout_statements(*, run_id: int) -> int:
 __all__ = [
     "STATEMENTS_TASK",
     "incentive_settings",
+    "payout_hold",
+    "payout_hold_release",
     "payout_run_approve",
     "payout_run_discard",
     "payout_run_mark_paid",

@@ -137,6 +137,27 @@ def _status(status):
     return effect
 
 
+PARTNER = lambda ctx: [ctx.side.partner.pk]  # noqa: E731
+
+
+def payouts_held(ctx) -> None:
+    from incentives.services import payout_hold
+
+    with tenant_scope(ctx.side.tenant):
+        finance = MembershipFactory(tenant=ctx.side.tenant, role=Role.FINANCE)
+        payout_hold(actor=finance, partner=ctx.side.partner, reason="Audit under way")
+
+
+def _held(held: bool):
+    def effect(ctx) -> bool:
+        from incentives.models import PayoutHold
+
+        with platform_scope():
+            return PayoutHold.objects.filter(partner=ctx.side.partner, released_at__isnull=True).exists() is held
+
+    return effect
+
+
 def claim_data(ctx) -> dict:
     return {"campaign": str(ctx.campaign.pk), "deal": str(ctx.deal.pk), "note": "PO 7", "document": proof()}
 
@@ -189,6 +210,11 @@ CASES: dict = {
     "portal:payout_statement": portal_page(args=PAYOUT, setup=approved_run),
     # every partner user's own list (tests/incentives/test_pages.py: whose payouts each one sees)
     "portal:payout_statements": portal_page(setup=approved_run, contains="Every payout to"),
+    # finance holds and resumes partner 1's payouts (its record's Incentives tab)
+    "office:payout_hold": office_write(
+        allowed=FINANCE, args=PARTNER, data={"reason": "Bank details missing"}, effect=_held(True)
+    ),
+    "office:payout_resume": office_write(allowed=FINANCE, args=PARTNER, setup=payouts_held, effect=_held(False)),
 }
 
 # --- for tests/hostile/test_fuzz_forms.py: name -> (who, path, valid data)
@@ -225,7 +251,17 @@ FORM_VIEWS: dict = {
         lambda w: {"campaign": str(_world_ctx(w).campaign.pk), "deal": str(_world_ctx(w).deal.pk), "note": "PO 7"},
     ),
 }
-NO_INPUT: set[str] = {"office:spiff_claim_approve", "office:payout_run_approve", "office:payout_run_discard"}
+FORM_VIEWS["office:payout_hold"] = (
+    lambda w: w.acme.admin,
+    lambda w: reverse("office:payout_hold", args=[w.acme.partner.pk]),
+    lambda w: {"reason": "Bank details missing"},
+)
+NO_INPUT: set[str] = {
+    "office:spiff_claim_approve",
+    "office:payout_run_approve",
+    "office:payout_run_discard",
+    "office:payout_resume",
+}
 
 
 def _world_run(world):

@@ -29,7 +29,7 @@ PINNED_FUNDS = 8
 PINNED_QUEUE = 8
 PINNED_BUDGETS = 14
 PINNED_BUDGET = 14
-PINNED_RECORD_TAB = 15
+PINNED_RECORD_TAB = 16  # with the payout hold in force
 
 
 class Ctx:

@@ -26,8 +26,8 @@ from .test_spiffs import _campaign, _won_deal
 pytestmark = pytest.mark.django_db
 
 PINNED_CLAIMS = 6
-PINNED_EARNINGS = 12
-PINNED_EARNINGS_COMPANY = 13  # the company's view adds its rebate standings
+PINNED_EARNINGS = 13  # with the payout hold in force
+PINNED_EARNINGS_COMPANY = 14  # the company's view adds its rebate standings
 PINNED_STATEMENTS = 5
 PINNED_RUNS = 7  # the schedule is said on the page
 
@@ -294,3 +294,25 @@ def test_every_statement_is_listed_a_page_at_a_time_to_whom_it_belongs(acme, no_
         listed |= {int(pk) for pk in re.findall(r'<tr id="statement-(\d+)"', page)}
     assert listed == company  # and none of the other partner's
     assert reverse("portal:payout_statements") in body(admin.get(reverse("portal:earnings")))
+
+
+def test_finance_holds_a_partners_payouts_from_its_record_and_the_partner_reads_why(acme):
+    tab = reverse("office:partner_incentives", kwargs={"partner_id": acme.partner.pk})
+    finance = make_client(acme.admin)
+    assert "Hold payouts" in body(finance.get(tab))
+    # no reason: the tab again, with the message; nothing held
+    refused = finance.post(reverse("office:payout_hold", args=[acme.partner.pk]), {"reason": ""})
+    assert refused.status_code == 200 and "This field is required" in body(refused)
+    held = finance.post(reverse("office:payout_hold", args=[acme.partner.pk]), {"reason": "Bank details missing"})
+    assert held["Location"] == tab
+    page = body(finance.get(tab))
+    assert "Payouts on hold since" in page and "Bank details missing" in page and "Resume payouts" in page
+    # a channel manager reads the tab but may not hold or resume
+    assert "Resume payouts" not in body(make_client(acme.manager).get(tab))
+    assert make_client(acme.manager).post(reverse("office:payout_resume", args=[acme.partner.pk])).status_code == 403
+    # the partner's admin reads why on Earnings; another partner's admin sees no hold
+    earnings = body(make_client(acme.partner_admin).get(reverse("portal:earnings")))
+    assert "put your payouts on hold" in earnings and "Bank details missing" in earnings
+    assert "put your payouts on hold" not in body(make_client(acme.partner_admins[1]).get(reverse("portal:earnings")))
+    assert finance.post(reverse("office:payout_resume", args=[acme.partner.pk]))["Location"] == tab
+    assert "Hold payouts" in body(finance.get(tab))

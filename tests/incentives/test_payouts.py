@@ -162,3 +162,59 @@ def test_two_approvers_at_once_make_one_approval(acme):
         assert run.status == RunStatus.APPROVED and run.approved_by_id in (one.pk, two.pk)
         assert OutboxMessage.objects.filter(task_name=STATEMENTS_TASK).count() == 1
         assert PayoutRun.objects.count() == 1
+
+
+def test_a_partner_on_hold_is_left_out_of_runs_until_finance_resumes_its_payouts(acme, finance_pair):
+    from incentives.models import PayoutHold
+    from incentives.selectors.spiffs import owed
+    from incentives.services import payout_hold, payout_hold_release
+    from prm.notifications.models import Notification
+
+    preparer, approver = finance_pair
+    with tenant_scope(acme.tenant):
+        _campaign(acme, ends_on=date(2026, 12, 31))
+        claim = _approved_claim(acme, won_on=date(2026, 3, 1), finance=preparer)
+        with pytest.raises(NotAllowed):
+            payout_hold(actor=acme.manager, partner=acme.partner, reason="Audit")
+        with pytest.raises(PolicyViolation, match="Say why"):
+            payout_hold(actor=preparer, partner=acme.partner, reason="  ")
+        payout_hold(actor=preparer, partner=acme.partner, reason="Bank details missing")
+        with pytest.raises(InvalidTransition, match="already on hold"):
+            payout_hold(actor=approver, partner=acme.partner, reason="Again")
+        # the run leaves the partner's rep out; what is owed does not change, it is shown held
+        held_run = payout_run_prepare(actor=preparer, period_end=PERIOD_END)
+        assert not Payout.objects.filter(run=held_run).exists()
+        _days, totals, hold = owed(partner_id=acme.partner.pk, member_id=claim.member_id, paid={})
+        assert hold.reason == "Bank details missing"
+        assert [(row["approved"], row["held"]) for row in totals] == [(D("0.00"), D("500.00"))]
+        [told] = Notification.objects.filter(recipient=acme.partner_admin, kind="payout.held")
+        assert told.note == "Bank details missing"
+        payout_run_discard(actor=approver, run=held_run)
+        # resumed: the next run pays it
+        payout_hold_release(actor=approver, partner=acme.partner)
+        with pytest.raises(InvalidTransition, match="not on hold"):
+            payout_hold_release(actor=approver, partner=acme.partner)
+        run = payout_run_prepare(actor=preparer, period_end=PERIOD_END)
+        assert list(Payout.objects.filter(run=run).values_list("member_id", "amount")) == [
+            (claim.member_id, D("500.00"))
+        ]
+        assert PayoutHold.objects.get().released_by == approver
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_finance_users_holding_at_once_make_one_hold(acme, finance_pair):
+    from incentives.models import PayoutHold
+    from incentives.services import payout_hold
+
+    one, two = finance_pair
+    outcomes = race(
+        {
+            "one": lambda: payout_hold(actor=one, partner=acme.partner, reason="Audit"),
+            "two": lambda: payout_hold(actor=two, partner=acme.partner, reason="Dispute"),
+        },
+        tenant=acme.tenant,
+    )
+    assert sorted(map(str, outcomes.values())).count("done") == 1
+    assert isinstance(next(o for o in outcomes.values() if o != "done"), InvalidTransition)
+    with tenant_scope(acme.tenant):
+        assert PayoutHold.objects.filter(released_at__isnull=True).count() == 1
