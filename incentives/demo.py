@@ -28,6 +28,7 @@ from .models import (
     IncentiveSettings,
     MdfActivityType,
     MdfBudget,
+    PayoutHold,
     PayoutRun,
     PayoutSchedule,
     ProofKind,
@@ -41,6 +42,7 @@ from .services import (
     exchange_rate_set,
     ledger_adjust,
     ledger_reverse,
+    payout_hold,
     payout_run_approve,
     payout_run_prepare,
     spiff_claim_approve,
@@ -132,6 +134,11 @@ def load(demo: Demo) -> None:
         if run.payouts.exists():
             payout_run_approve(actor=demo.staff["admin"], run=run)
         demo.notes.append(f"{demo.tenant.slug}: a payout run for today, approved and waiting to be marked paid")
+    held = Partner.objects.filter(status=PartnerStatus.ACTIVE).order_by("id")[1:2].first()
+    if held is not None and not PayoutHold.objects.exists() and finance.partner_id is None:
+        # The second partner's payouts wait for its bank details (its Earnings say why).
+        payout_hold(actor=finance, partner=held, reason="Bank details missing: send them to the vendor's finance team.")
+        demo.notes.append(f"{demo.tenant.slug}: {held.display_name}'s payouts on hold (bank details missing)")
 
 
 def _ledger(demo: Demo, finance) -> None:
