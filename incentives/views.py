@@ -266,13 +266,25 @@ class PayoutRunPaidView(_RunAction):
 
 
 class PayoutRunExportView(MemberRequiredMixin, View):
-    """The run for accounts payable: one line per payee and currency."""
+    """The run for accounts payable: one line per payee and currency, with what an AP system
+    matches on (the partner's legal name and the vendor's CRM id for it) and, once paid, the
+    bank's reference."""
 
     area, capability = OFFICE, INCENTIVES_VIEW
 
     def get(self, request, run_id: int):
         run = payout_run_get(run_id=run_id)["run"]
-        columns = [gettext("Payout"), gettext("Partner"), gettext("Payee"), gettext("Currency"), gettext("Amount")]
+        columns = [
+            gettext("Payout"),
+            gettext("Period ending"),
+            gettext("Partner"),
+            gettext("Legal name"),
+            gettext("CRM id"),
+            gettext("Payee"),
+            gettext("Currency"),
+            gettext("Amount"),
+            gettext("Payment reference"),
+        ]
         rows = Payout.objects.filter(run=run).select_related("partner", "member__user").order_by("partner_id", "id")
         return csv_export(
             name=f"payout-run-{run.pk}",
@@ -280,10 +292,14 @@ class PayoutRunExportView(MemberRequiredMixin, View):
             rows=rows,
             row=lambda p: [
                 p.pk,
+                run.period_end.isoformat(),
                 csv_safe(p.partner.display_name),
+                csv_safe(p.partner.legal_name),
+                csv_safe(p.partner.external_crm_id),
                 csv_safe(p.member.user.email if p.member_id else p.partner.display_name),
                 p.currency,
                 f"{p.amount:.2f}",
+                csv_safe(run.payment_reference),
             ],
         )
 

@@ -169,9 +169,14 @@ def test_finance_prepares_another_approves_the_rep_downloads_the_statement_and_f
     assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
     # accounts payable's file, then the payment's reference; a missing reference keeps the form
     export = admin.get(reverse("office:payout_run_export", args=[run.pk]))
-    assert "300.00" in b"".join(export.streaming_content).decode()
+    [header, line] = b"".join(export.streaming_content).decode().lstrip("\ufeff").splitlines()
+    assert header.split(",")[:5] == ["Payout", "Period ending", "Partner", "Legal name", "CRM id"]
+    assert f"{payout.pk},2026-12-31," in line and ",USD,300.00," in line
     assert admin.post(reverse("office:payout_run_paid", args=[run.pk]), {"reference": ""}).status_code == 200
     assert admin.post(reverse("office:payout_run_paid", args=[run.pk]), {"reference": "BATCH-9"}).status_code == 302
+    # once paid, accounts payable's file carries the bank's reference
+    paid = admin.get(reverse("office:payout_run_export", args=[run.pk]))
+    assert b"".join(paid.streaming_content).decode().splitlines()[1].endswith(",BATCH-9")
     page = body(rep.get(reverse("portal:earnings")))
     assert "Paid" in page and "$300.00" in page
 
