@@ -26,6 +26,7 @@ from prm.accounts.models import Membership
 from prm.errors import InvalidTransition, PolicyViolation, assert_same_tenant
 from prm.events.services import event_record, outbox_enqueue
 from prm.tenancy.scope import current_tenant_id
+from prm.tenancy.time import tenant_today
 
 from .. import events, notifications
 from ..models import (
@@ -145,7 +146,8 @@ def payout_run_scheduled(*, today: date | None = None) -> PayoutRun | None:
     discarded one included: finance decided), or while another run is open (it is tried again the
     next night, once that run is paid or discarded)."""
     settings = incentive_settings(lock=True)
-    period_end = period_last_ended(schedule=settings.payout_schedule, today=today or timezone.localdate())
+    # The tenant's calendar: its month ends at its midnight, not the server's.
+    period_end = period_last_ended(schedule=settings.payout_schedule, today=today or tenant_today())
     if period_end is None or PayoutRun.objects.filter(period_end__gte=period_end).exists():
         return None
     if PayoutRun.objects.filter(status__in=[RunStatus.DRAFT, RunStatus.APPROVED]).exists():
@@ -279,7 +281,7 @@ def payout_run_mark_paid(*, actor: Membership, run: PayoutRun, reference: str) -
     run = _lock(run)
     if run.status != RunStatus.APPROVED:
         raise InvalidTransition(gettext("Only an approved run is marked paid; this one is not (or already paid)."))
-    paid_on = timezone.localdate()
+    paid_on = tenant_today()
     payouts = list(Payout.objects.filter(run=run).select_related("partner", "member"))
     for payout in payouts:
         payout.payment = ledger_post(
