@@ -644,6 +644,10 @@ class RebateAccrual(TenantOwned):
     incremental = models.DecimalField(max_digits=16, decimal_places=2)
     rate = models.DecimalField(max_digits=6, decimal_places=3)
     accelerator = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))  # percent applied
+    # The part of ``rate`` the partner's tier added, and the plan's bands as the quarter closed: a
+    # win reversed later takes back what it added by these, whatever the plan or the tier since.
+    tier_rate = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    closed_bands = models.JSONField(null=True, blank=True)
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     accrued = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
     closed = models.BooleanField(default=False)

@@ -65,9 +65,11 @@ REQUEST_FIELDS = (
 def clawback_of(request: MdfRequest) -> LedgerTransaction | None:
     """The posting that clawed back the activity's reimbursement, if finance did (the ledger is the
     mark: ``services.mdf.mdf_claim_clawback``; the source index finds it)."""
-    return LedgerTransaction.objects.filter(
-        kind=TransactionKind.CLAWBACK, source=f"incentives.mdfrequest:{request.pk}"
-    ).first()
+    return (
+        LedgerTransaction.objects.filter(kind=TransactionKind.CLAWBACK, source=f"incentives.mdfrequest:{request.pk}")
+        .filter(reversals__isnull=True)  # a clawback finance reversed no longer counts
+        .first()
+    )
 
 
 def _clawed_back() -> Exists:
@@ -75,8 +77,8 @@ def _clawed_back() -> Exists:
     source = Concat(Value("incentives.mdfrequest:"), Cast(OuterRef("id"), CharField()))
     return Exists(
         LedgerTransaction.objects.filter(
-            tenant_id=OuterRef("tenant_id"), kind=TransactionKind.CLAWBACK, source=source
-        )  # tenant first: the (tenant, source) index
+            tenant_id=OuterRef("tenant_id"), kind=TransactionKind.CLAWBACK, source=source, reversals__isnull=True
+        )  # tenant first: the (tenant, source) index; a clawback finance reversed no longer counts
     )
 
 
@@ -188,7 +190,7 @@ def proof_get_for_actor(*, actor, proof_id: int) -> MdfProof:
 
 _RETURN_SQL = """
 WITH links AS (
-    SELECT r.{group} AS grp, l.deal_id, l.lead_id
+    SELECT r.{group} AS grp, l.deal_id, l.lead_id, r.partner_id
     FROM incentives_mdflink l
     JOIN incentives_mdfrequest r ON r.id = l.request_id AND r.tenant_id = l.tenant_id
     WHERE l.tenant_id = %(tenant)s AND r.{group} = ANY(%(ids)s)
@@ -199,6 +201,8 @@ credited AS (
     SELECT k.grp, ld.deal_id
     FROM links k
     JOIN leads_lead ld ON ld.id = k.lead_id AND ld.tenant_id = %(tenant)s
+    -- the activity's partner's own deal (a lead passed on to another partner brought that one's)
+    JOIN deals_deal dd ON dd.id = ld.deal_id AND dd.tenant_id = %(tenant)s AND dd.partner_id = k.partner_id
     WHERE ld.deal_id IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM incentives_mdflink x WHERE x.tenant_id = %(tenant)s AND x.deal_id = ld.deal_id
     )

@@ -52,6 +52,7 @@ from ..models import (
     Account,
     AllocationBasis,
     LedgerEntry,
+    LedgerTransaction,
     MdfActivityType,
     MdfAllocation,
     MdfBudget,
@@ -865,6 +866,9 @@ def mdf_claim_clawback(*, actor: Membership, request: MdfRequest, reason: str) -
     if clawback_of(request) is not None:
         raise InvalidTransition(gettext("This reimbursement was already clawed back; nothing was changed."))
     _refuse_unless(request, MdfStatus.APPROVED)
+    if request.reimbursement_id and LedgerTransaction.objects.filter(reverses_id=request.reimbursement_id).exists():
+        # Finance reversed the reimbursement on the ledger already: taking it back again would double it.
+        raise InvalidTransition(gettext("This reimbursement was already reversed on the ledger; nothing was changed."))
     amount, currency, budget_id = request.reimbursed_amount, request.currency, request.budget_id
     rates = dict(LedgerEntry.objects.filter(transaction_id=request.reimbursement_id).values_list("currency", "rate"))
     ledger_post(

@@ -175,19 +175,28 @@ def payout_run_scheduled(*, today: date | None = None) -> PayoutRun | None:
 @transaction.atomic
 def payout_hold(*, actor: Membership, partner, reason: str) -> PayoutHold:
     """Finance holds a partner's payouts (and its people's) with a reason the partner reads: the
-    runs leave them out until ``payout_hold_release``. Two finance users at once: one hold (the
-    partial unique index decides), the other is told."""
+    runs leave them out until ``payout_hold_release``, and a run not paid yet (a draft, or approved
+    and waiting for the bank) loses the partner's payouts at once, their lines free for a later run.
+    The settings row's lock makes a hold and a run being prepared take turns. Two finance users at
+    once: one hold (the partial unique index decides), the other is told."""
     _require_finance(actor)
     assert_same_tenant(actor, partner)
     reason = (reason or "").strip()
     if not reason:
         raise PolicyViolation(gettext("Say why the payouts are held: the partner reads it."))
+    incentive_settings(lock=True)  # not while a run is being prepared
     try:
         with transaction.atomic():
             hold = PayoutHold.objects.create(partner=partner, reason=reason, held_by=actor)
     except IntegrityError:
         raise InvalidTransition(gettext("This partner's payouts are already on hold.")) from None
-    event = event_record(actor=actor, target=hold, verb=events.PAYOUTS_HELD, note=reason)
+    open_runs = PayoutRun.objects.filter(status__in=[RunStatus.DRAFT, RunStatus.APPROVED])
+    taken = list(Payout.objects.filter(run__in=open_runs, partner=partner).values_list("pk", flat=True))
+    PayoutItem.objects.filter(payout_id__in=taken).delete()
+    Payout.objects.filter(pk__in=taken).delete()
+    event = event_record(
+        actor=actor, target=hold, verb=events.PAYOUTS_HELD, note=reason, data={"payouts_withdrawn": taken}
+    )
     _tell_partner_admins(
         partner_id=partner.pk, title=gettext_noop("Your incentive payouts are on hold"), note=reason, event=event
     )

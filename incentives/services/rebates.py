@@ -171,10 +171,11 @@ def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Mem
         actual = Decimal(actual).quantize(CENT, ROUND_HALF_EVEN)
         baseline = (Decimal(base) / periods).quantize(CENT, ROUND_HALF_EVEN)
         incremental = max(Decimal(0), actual - baseline) if plan.growth_only else actual
-        rate = _rate(plan.bands, incremental) + _tier_bonus(plan, tier_percent)
+        bonus = _tier_bonus(plan, tier_percent)
+        rate = _rate(plan.bands, incremental) + bonus
         accelerator = plan.accelerator_percent if certified else Decimal(0)
         amount = _earned(incremental, rate, accelerator)
-        rows.append((partner_id, actual, baseline, incremental, rate, accelerator, amount))
+        rows.append((partner_id, actual, baseline, incremental, rate, accelerator, amount, bonus))
     # A partner measured before whose revenue is gone (wins reversed): its rebate falls to zero.
     for partner_id in set(existing) - seen:
         rows.append(
@@ -186,10 +187,11 @@ def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Mem
                 Decimal(0),
                 Decimal(0),
                 Decimal(0),
+                Decimal(0),
             )
         )
     to_create, to_update, postable = [], [], []
-    for partner_id, actual, baseline, incremental, rate, accelerator, amount in rows:
+    for partner_id, actual, baseline, incremental, rate, accelerator, amount, bonus in rows:
         accrual = existing.get(partner_id)
         figures = (actual, baseline if plan.growth_only else None, incremental, rate, accelerator, amount)
         if accrual is None:
@@ -213,11 +215,26 @@ def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Mem
             figures
         )
         accrual.accrued, accrual.closed, accrual.computed_at = amount, close, timezone.now()
+        accrual.tier_rate = bonus
+        if close:
+            accrual.closed_bands = plan.bands
         postable.append((accrual, delta))
     RebateAccrual.objects.bulk_create(to_create, batch_size=2000)
     RebateAccrual.objects.bulk_update(
         to_update,
-        ["actual", "baseline", "incremental", "rate", "accelerator", "amount", "accrued", "closed", "computed_at"],
+        [
+            "actual",
+            "baseline",
+            "incremental",
+            "rate",
+            "accelerator",
+            "tier_rate",
+            "closed_bands",
+            "amount",
+            "accrued",
+            "closed",
+            "computed_at",
+        ],
         batch_size=500,
     )
     memo = f"{plan.name} {start:%Y-%m-%d}..{end:%Y-%m-%d}"
@@ -319,9 +336,12 @@ def rebates_clawback_for_deal(*, deal_id: int, reason: str) -> int:
         measured, _periods = _measure(plan, start, end, partner_id=deal.partner_id)
         actual = Decimal(measured[0][1] if measured else 0).quantize(CENT, ROUND_HALF_EVEN)
         incremental = max(Decimal(0), actual - accrual.baseline) if accrual.baseline is not None else actual
-        # The band the lower figure reaches (with its tier's percent), at most the rate it was closed at.
-        bonus = _tier_bonus(plan, measured[0][5] if measured else None)
-        rate = min(accrual.rate, _rate(plan.bands, incremental) + bonus)
+        # The band the lower figure reaches by the bands the quarter closed with, plus what the
+        # tier added then: a plan edited or a tier lost since takes back no more than the win added.
+        # (Quarters closed before these were kept: today's bands, the tier's part as they imply.)
+        bands = accrual.closed_bands if accrual.closed_bands is not None else plan.bands
+        bonus = accrual.tier_rate if accrual.tier_rate is not None else accrual.rate - _rate(bands, accrual.incremental)
+        rate = min(accrual.rate, _rate(bands, incremental) + bonus)
         amount = _earned(incremental, rate, accrual.accelerator)
         delta = accrual.accrued - amount
         if delta <= 0:

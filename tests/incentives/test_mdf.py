@@ -518,6 +518,16 @@ def test_a_deal_converted_from_a_credited_lead_counts_in_the_return_once(acme):
         figures = returns(group="id", ids=[request.pk])[request.pk]
         assert (figures["deals"], figures["revenue"]) == (2, D("30000.00"))
         assert returns(group="budget_id", ids=[budget.pk])[budget.pk]["revenue"] == D("30000.00")
+        # a lead passed on and converted into another partner's deal brought that partner's, not this one's
+        passed = LeadFactory(
+            tenant=acme.tenant, partner=acme.partner, owner=acme.partner_admin, accepted_at=timezone.now()
+        )
+        mdf_link(actor=acme.partner_admin, request=request, lead=passed)
+        theirs = DealFactory(
+            tenant=acme.tenant, partner=acme.partners[1], status="approved", amount=D("7000"), source_lead_id=passed.pk
+        )
+        _converted(acme, passed, theirs)
+        assert returns(group="id", ids=[request.pk])[request.pk]["pipeline"] == D("12000.00")
         # and a deal credited by hand to another activity counts there, not again through its lead
         mdf_link(actor=acme.partner_admin, request=other, deal=open_deal)
         figures = returns(group="id", ids=[request.pk, other.pk])
@@ -605,3 +615,16 @@ def test_two_finance_users_clawing_back_at_once_take_it_back_once(acme):
         assert clawbacks.count() == 1
         approved = LedgerEntry.objects.filter(partner=acme.partner, account=Account.APPROVED)
         assert sum(e.amount for e in approved) == D(0)  # 1,000 owed, 1,000 taken back
+
+
+def test_a_reimbursement_reversed_on_the_ledger_is_not_clawed_back_again(acme):
+    from incentives.services.ledger import ledger_reverse
+
+    with tenant_scope(acme.tenant):
+        allocation = mdf_allocate(actor=acme.marketing, budget=_budget(acme), partner=acme.partner, amount=D("3000"))
+        request = _reimbursed(acme, allocation, _activity_type(), cost="2000.00")
+        finance = MembershipFactory(tenant=acme.tenant, role=Role.FINANCE)
+        ledger_reverse(actor=finance, posting=request.reimbursement, reason="Paid by mistake")
+        with pytest.raises(InvalidTransition, match="already reversed"):
+            mdf_claim_clawback(actor=finance, request=request, reason="The event never took place.")
+        assert clawback_of(request) is None

@@ -218,3 +218,24 @@ def test_two_finance_users_holding_at_once_make_one_hold(acme, finance_pair):
     assert isinstance(next(o for o in outcomes.values() if o != "done"), InvalidTransition)
     with tenant_scope(acme.tenant):
         assert PayoutHold.objects.filter(released_at__isnull=True).count() == 1
+
+
+def test_a_hold_withdraws_the_partners_payouts_from_a_run_not_paid_yet(acme, finance_pair):
+    from incentives.services import payout_hold, payout_hold_release
+
+    preparer, approver = finance_pair
+    with tenant_scope(acme.tenant):
+        _campaign(acme, ends_on=date(2026, 12, 31))
+        claim = _approved_claim(acme, won_on=date(2026, 3, 1), finance=preparer)
+        run = payout_run_prepare(actor=preparer, period_end=PERIOD_END)
+        payout_run_approve(actor=approver, run=run)
+        assert Payout.objects.filter(run=run).count() == 1
+        # finance holds the partner while the approved run waits for the bank
+        payout_hold(actor=preparer, partner=acme.partner, reason="Audit under way")
+        assert not Payout.objects.filter(run=run).exists()
+        payout_run_mark_paid(actor=approver, run=run, reference="BATCH-3")
+        assert _owed(acme, claim.member)[("approved", "USD")] == D("500.00")  # still owed, not paid
+        # resumed: the next run pays it
+        payout_hold_release(actor=approver, partner=acme.partner)
+        again = payout_run_prepare(actor=preparer, period_end=PERIOD_END)
+        assert Payout.objects.get(run=again).amount == D("500.00")

@@ -313,3 +313,29 @@ def test_the_partner_admin_sees_where_the_open_quarter_stands_and_how_far_the_ne
 
 def _years_back_day(day):
     return day.replace(year=day.year - 1)
+
+
+def test_a_reversed_win_takes_back_by_the_bands_and_tier_the_quarter_closed_with(acme, deliver):
+    """The plan's bands edited since, or the partner's tier lost since, take back no more than the
+    win added when the quarter closed."""
+    with tenant_scope(acme.tenant):
+        gold = TierFactory(tenant=acme.tenant, name="Gold", rank=2, rebate_percent=D(3))
+        silver = TierFactory(tenant=acme.tenant, program=gold.program, name="Silver", rank=1, rebate_percent=D(1))
+        enrollment = EnrollmentFactory(tenant=acme.tenant, partner=acme.partner, tier=gold)
+        plan = _plan(acme, growth_only=False, program=gold.program, add_tier_percent=True)
+        _won(acme, acme.partner, "50000", date(2026, 7, 10), program=gold.program)
+        first = _won(acme, acme.partner, "1000", date(2026, 8, 10), program=gold.program)
+        second = _won(acme, acme.partner, "1000", date(2026, 8, 11), program=gold.program)
+        # 52,000 at the 2 % band + Gold's 3 % = 5 %: 2,600
+        rebate_close(actor=acme.admin, plan=plan, on=Q3)
+        assert _pending(acme, acme.partner) == {("approved", "USD"): D("2600.00")}
+        # the plan's bands are cut and the partner drops to Silver after the close
+        plan.bands = [[0, 1]]
+        plan.save()
+        enrollment.tier = silver
+        enrollment.save()
+        _reverse(acme, first, "Order cancelled", deliver)
+        # 5 % of the 1,000 the win added: 50 (today's bands and tier would have taken 1,580)
+        assert _pending(acme, acme.partner) == {("approved", "USD"): D("2550.00")}
+        _reverse(acme, second, "Order cancelled", deliver)
+        assert _pending(acme, acme.partner) == {("approved", "USD"): D("2500.00")}
