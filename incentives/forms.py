@@ -29,7 +29,15 @@ class ClaimForm(forms.Form):
 
 
 class RejectForm(forms.Form):
+    """A reason the other side reads (a rejection, a clawback, a hold); ``reason_help`` says who."""
+
+    reason_help = None
     reason = forms.CharField(label=_("Why"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.reason_help:
+            self.fields["reason"].help_text = self.reason_help
 
 
 class ClaimFilterForm(forms.Form):
@@ -185,23 +193,13 @@ class MdfStatusForm(forms.Form):
         self.fields["status"].choices = [("", _("Waiting for a decision")), *MdfStatus.choices]
 
 
-class MdfClawbackForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("The partner reads it."),
-    )
+class MdfClawbackForm(RejectForm):
+    reason_help = _("The partner reads it.")
     confirm = forms.BooleanField(
         label=_("Debit the partner with the reimbursement: the next payout nets it."),
         error_messages={"required": _("Tick the box to confirm the clawback.")},
     )
 
 
-class PayoutHoldForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("The partner's admins read it, e.g. missing bank details or an audit under way."),
-    )
+class PayoutHoldForm(RejectForm):
+    reason_help = _("The partner's admins read it, e.g. missing bank details or an audit under way.")

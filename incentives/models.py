@@ -644,9 +644,8 @@ class RebateAccrual(TenantOwned):
     incremental = models.DecimalField(max_digits=16, decimal_places=2)
     rate = models.DecimalField(max_digits=6, decimal_places=3)
     accelerator = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))  # percent applied
-    # The part of ``rate`` the partner's tier added, and the plan's bands as the quarter closed: a
-    # win reversed later takes back what it added by these, whatever the plan or the tier since.
-    tier_rate = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    # The plan's bands as the quarter closed (the tier's part of ``rate`` is what they leave): a win
+    # reversed later takes back what it added by these, whatever the plan or the tier since.
     closed_bands = models.JSONField(null=True, blank=True)
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     accrued = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))

@@ -29,6 +29,7 @@ from .permissions import EARNINGS_COMPANY, EARNINGS_OWN, INCENTIVES_FINANCE, INC
 from .selectors.payouts import (
     payout_get_for_actor,
     payout_run_get,
+    payout_run_get_object,
     payout_runs_for_office,
     payout_schedule_label,
     statement_rows_for_actor,
@@ -230,7 +231,7 @@ class _RunAction(ServiceView):
     area, capability = OFFICE, INCENTIVES_FINANCE
 
     def get_object(self):
-        return payout_run_get(run_id=self.kwargs["run_id"])["run"]
+        return payout_run_get_object(run_id=self.kwargs["run_id"])
 
     def success_url(self, run) -> str:
         return reverse("office:payout_run", args=[run.pk])
@@ -273,7 +274,7 @@ class PayoutRunExportView(MemberRequiredMixin, View):
     area, capability = OFFICE, INCENTIVES_VIEW
 
     def get(self, request, run_id: int):
-        run = payout_run_get(run_id=run_id)["run"]
+        run = payout_run_get_object(run_id=run_id)
         columns = [
             gettext("Payout"),
             gettext("Period ending"),
@@ -350,7 +351,7 @@ class PortalStatementsView(MemberRequiredMixin, View):
 
     def get(self, request):
         company = self.actor.can(EARNINGS_COMPANY)
-        rows, counted = statement_rows_for_actor(actor=self.actor, company=company)
+        rows, counted = statement_rows_for_actor(actor=self.actor)
         page = paginate(request, rows, count_from=counted)
         return render(request, "incentives/statements.html", {"page": page, "company": company})
 

@@ -62,24 +62,22 @@ REQUEST_FIELDS = (
 )
 
 
+def _clawbacks(**filters):
+    """Clawbacks of MDF reimbursements still in force (one finance reversed no longer counts)."""
+    return LedgerTransaction.objects.filter(kind=TransactionKind.CLAWBACK, reversals__isnull=True, **filters)
+
+
 def clawback_of(request: MdfRequest) -> LedgerTransaction | None:
     """The posting that clawed back the activity's reimbursement, if finance did (the ledger is the
     mark: ``services.mdf.mdf_claim_clawback``; the source index finds it)."""
-    return (
-        LedgerTransaction.objects.filter(kind=TransactionKind.CLAWBACK, source=f"incentives.mdfrequest:{request.pk}")
-        .filter(reversals__isnull=True)  # a clawback finance reversed no longer counts
-        .first()
-    )
+    return _clawbacks(source=f"incentives.mdfrequest:{request.pk}").first()
 
 
 def _clawed_back() -> Exists:
-    """Whether a row of ``MdfRequest`` had its reimbursement clawed back (a subquery on the source index)."""
+    """Whether a row of ``MdfRequest`` had its reimbursement clawed back (a subquery on the
+    (tenant, source) index, tenant first)."""
     source = Concat(Value("incentives.mdfrequest:"), Cast(OuterRef("id"), CharField()))
-    return Exists(
-        LedgerTransaction.objects.filter(
-            tenant_id=OuterRef("tenant_id"), kind=TransactionKind.CLAWBACK, source=source, reversals__isnull=True
-        )  # tenant first: the (tenant, source) index; a clawback finance reversed no longer counts
-    )
+    return Exists(_clawbacks(tenant_id=OuterRef("tenant_id"), source=source))
 
 
 def _balances(lines) -> dict:

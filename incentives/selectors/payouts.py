@@ -38,11 +38,17 @@ def payout_schedule_label() -> str:
     return PayoutSchedule(schedule or PayoutSchedule.BY_HAND).label
 
 
-def payout_run_get(*, run_id: int) -> dict:
-    """A run and its payouts (totals per currency), for staff."""
+def payout_run_get_object(*, run_id: int) -> PayoutRun:
+    """A run of the tenant's (404 otherwise), with who prepared and approved it."""
     run = PayoutRun.objects.filter(pk=run_id).select_related("prepared_by__user", "approved_by__user").first()
     if run is None:
         raise Http404
+    return run
+
+
+def payout_run_get(*, run_id: int) -> dict:
+    """A run and its payouts (totals per currency), for staff."""
+    run = payout_run_get_object(run_id=run_id)
     payouts = list(
         Payout.objects.filter(run=run)
         .order_by("partner__display_name", "member_id", "currency")
@@ -91,21 +97,19 @@ def payout_list_for_actor(*, actor, run_id: int | None = None, partner_id: int |
     return payouts
 
 
-def statement_rows_for_actor(*, actor, company: bool):
-    """The payee's (or the company's) payouts of approved and paid runs, newest first: the rows
-    (a values queryset) and the same payouts without the joins, to count."""
-    payouts = Payout.objects.filter(partner_id=actor.partner_id, run__status__in=[RunStatus.APPROVED, RunStatus.PAID])
-    if not company:
-        payouts = payouts.filter(member_id=actor.pk)
+def statement_rows_for_actor(*, actor):
+    """The payouts whose statements the actor may read (``payout_list_for_actor``), newest first:
+    the rows (a values queryset) and the same payouts without the joins, to count."""
+    payouts = payout_list_for_actor(actor=actor)
     rows = payouts.order_by("-run__period_end", "-id").values(
         "id", "currency", "amount", "statement", "run__period_end", "run__status", "member__user__email"
     )
     return rows, payouts
 
 
-def statements_for_actor(*, actor, company: bool) -> list[dict]:
+def statements_for_actor(*, actor) -> list[dict]:
     """The latest statements (Earnings lists these; the statements page has them all)."""
-    return list(statement_rows_for_actor(actor=actor, company=company)[0][:STATEMENTS_SHOWN])
+    return list(statement_rows_for_actor(actor=actor)[0][:STATEMENTS_SHOWN])
 
 
 def paid_totals(*, actor=None, company: bool = True, partner_id: int | None = None) -> dict[str, object]:
@@ -124,6 +128,7 @@ __all__ = [
     "payout_get_for_actor",
     "payout_list_for_actor",
     "payout_run_get",
+    "payout_run_get_object",
     "payout_runs_for_office",
     "statement_rows_for_actor",
     "statements_for_actor",

@@ -117,7 +117,7 @@ def earnings_for_actor(*, actor) -> dict:
         "hold_days": hold_days,
         "totals": totals,
         "payout_hold": payout_hold,
-        "statements": statements_for_actor(actor=actor, company=company),
+        "statements": statements_for_actor(actor=actor),
         # Rebates are the company's: its admins and finance see where each open quarter stands.
         "rebates": rebate_standings(partner_id=actor.partner_id) if company else [],
         "claims": list(claims.order_by("-created_at", "-id").values(*CLAIM_FIELDS)[:CLAIMS_SHOWN]),

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
@@ -42,6 +43,7 @@ from ..models import (
 )
 from ..permissions import finance_require
 from .ledger import Line, ledger_post, rate_on, reporting_currency
+from .rebates import quarter_of
 
 STATEMENTS_TASK = "incentives.payout_statements"
 
@@ -84,10 +86,11 @@ def payout_run_prepare(*, actor: Membership, period_end: date) -> PayoutRun:
     settings = incentive_settings(lock=True)  # one run prepared at a time
     if PayoutRun.objects.filter(status__in=[RunStatus.DRAFT, RunStatus.APPROVED]).exists():
         raise InvalidTransition(gettext("Another payout run is open: approve and pay it, or discard it, first."))
-    return _prepare(settings=settings, period_end=period_end, actor=actor)
+    return _prepare(settings=settings, period_end=period_end, actor=actor)[0]
 
 
-def _prepare(*, settings: IncentiveSettings, period_end: date, actor: Membership | None) -> PayoutRun:
+def _prepare(*, settings: IncentiveSettings, period_end: date, actor: Membership | None) -> tuple[PayoutRun, int]:
+    """The run and how many payouts it makes."""
     cutoff = period_end - timedelta(days=settings.hold_days)
     with connection.cursor() as cursor:
         cursor.execute(_PAYABLE_SQL, {"tenant": current_tenant_id(), "cutoff": cutoff})
@@ -116,7 +119,6 @@ def _prepare(*, settings: IncentiveSettings, period_end: date, actor: Membership
         ],
         batch_size=5000,
     )
-    run.payouts_made = len(created)
     event_record(
         actor=actor,
         target=run,
@@ -126,7 +128,7 @@ def _prepare(*, settings: IncentiveSettings, period_end: date, actor: Membership
         params={"day": period_end.isoformat(), "count": len(created)},
         internal=True,
     )
-    return run
+    return run, len(created)
 
 
 def period_last_ended(*, schedule: str, today: date) -> date | None:
@@ -134,7 +136,7 @@ def period_last_ended(*, schedule: str, today: date) -> date | None:
     if schedule == PayoutSchedule.MONTHLY:
         return today.replace(day=1) - timedelta(days=1)
     if schedule == PayoutSchedule.QUARTERLY:
-        return today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1) - timedelta(days=1)
+        return quarter_of(today)[0] - timedelta(days=1)
     return None
 
 
@@ -148,11 +150,12 @@ def payout_run_scheduled(*, today: date | None = None) -> PayoutRun | None:
     settings = incentive_settings(lock=True)
     # The tenant's calendar: its month ends at its midnight, not the server's.
     period_end = period_last_ended(schedule=settings.payout_schedule, today=today or tenant_today())
-    if period_end is None or PayoutRun.objects.filter(period_end__gte=period_end).exists():
+    if period_end is None:
         return None
-    if PayoutRun.objects.filter(status__in=[RunStatus.DRAFT, RunStatus.APPROVED]).exists():
+    covered_or_open = Q(period_end__gte=period_end) | Q(status__in=[RunStatus.DRAFT, RunStatus.APPROVED])
+    if PayoutRun.objects.filter(covered_or_open).exists():
         return None
-    run = _prepare(settings=settings, period_end=period_end, actor=None)
+    run, made = _prepare(settings=settings, period_end=period_end, actor=None)
     from prm.events import texts
     from prm.notifications.services import notify
 
@@ -165,7 +168,7 @@ def payout_run_scheduled(*, today: date | None = None) -> PayoutRun | None:
         body=gettext_noop("%(payouts)s, prepared by the payout schedule."),
         params={
             "day": texts.day(period_end),
-            "payouts": texts.count_phrase("%(count)s payout", "%(count)s payouts", run.payouts_made),
+            "payouts": texts.count_phrase("%(count)s payout", "%(count)s payouts", made),
         },
         url=reverse("office:payout_run", args=[run.pk]),
     )
@@ -249,7 +252,7 @@ def payout_run_approve(*, actor: Membership, run: PayoutRun) -> PayoutRun:
     run = _lock(run)
     if run.status != RunStatus.DRAFT:
         raise InvalidTransition(gettext("This payout run was already approved or discarded by someone else."))
-    if run.prepared_by_id is not None and run.prepared_by_id == actor.pk:
+    if run.prepared_by_id == actor.pk:  # (a run the schedule prepared has no preparer)
         raise PolicyViolation(gettext("Someone other than who prepared the run approves it (four eyes)."))
     before = run.status
     run.status, run.approved_by, run.approved_at = RunStatus.APPROVED, actor, timezone.now()

@@ -215,7 +215,6 @@ def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Mem
             figures
         )
         accrual.accrued, accrual.closed, accrual.computed_at = amount, close, timezone.now()
-        accrual.tier_rate = bonus
         if close:
             accrual.closed_bands = plan.bands
         postable.append((accrual, delta))
@@ -228,7 +227,6 @@ def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Mem
             "incremental",
             "rate",
             "accelerator",
-            "tier_rate",
             "closed_bands",
             "amount",
             "accrued",
@@ -337,10 +335,11 @@ def rebates_clawback_for_deal(*, deal_id: int, reason: str) -> int:
         actual = Decimal(measured[0][1] if measured else 0).quantize(CENT, ROUND_HALF_EVEN)
         incremental = max(Decimal(0), actual - accrual.baseline) if accrual.baseline is not None else actual
         # The band the lower figure reaches by the bands the quarter closed with, plus what the
-        # tier added then: a plan edited or a tier lost since takes back no more than the win added.
-        # (Quarters closed before these were kept: today's bands, the tier's part as they imply.)
+        # tier added then (the closed rate above its band): a plan edited or a tier lost since
+        # takes back no more than the win added. (Quarters closed before the bands were kept:
+        # today's bands.)
         bands = accrual.closed_bands if accrual.closed_bands is not None else plan.bands
-        bonus = accrual.tier_rate if accrual.tier_rate is not None else accrual.rate - _rate(bands, accrual.incremental)
+        bonus = accrual.rate - _rate(bands, accrual.incremental)
         rate = min(accrual.rate, _rate(bands, incremental) + bonus)
         amount = _earned(incremental, rate, accrual.accelerator)
         delta = accrual.accrued - amount
