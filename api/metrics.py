@@ -13,10 +13,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prm.operations.metrics import register_scrape
 
 from .models import MessageStatus, WebhookEndpoint, WebhookMessage
-
-# What webhooks._give_up stores as the reason when it switches an endpoint off (as stored: the
-# untranslated text); an owner's "Disabled by ..." is any other reason.
-GAVE_UP_REASON = "Every attempt failed for a day"
+from .webhooks import GAVE_UP_REASON
 
 
 def webhook_failures():

@@ -56,6 +56,10 @@ BATCH = 20
 ROTATION_OVERLAP = timedelta(hours=24)
 USER_AGENT = "PRM-Webhooks/1"
 
+# The reason an endpoint switched off by its failures carries (stored untranslated; the metrics
+# tell it from an owner's "Disabled by ...").
+GAVE_UP_REASON = gettext_noop("Every attempt failed for a day")
+
 
 def retry_schedule() -> list[float]:
     """Seconds to wait after the 1st, 2nd, ... failed attempt; a failure past the last gives up."""
@@ -411,7 +415,7 @@ def _attempt(endpoint: WebhookEndpoint, message: WebhookMessage) -> bool:
 def _give_up(endpoint: WebhookEndpoint, message: WebhookMessage) -> None:
     message.status = MessageStatus.FAILED
     endpoint.is_active, endpoint.disabled_at = False, timezone.now()
-    endpoint.disabled_reason = gettext_noop("Every attempt failed for a day")
+    endpoint.disabled_reason = GAVE_UP_REASON
     endpoint.save(update_fields=["is_active", "disabled_at", "disabled_reason"])
     event = event_record(
         actor=None,

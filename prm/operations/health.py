@@ -82,6 +82,16 @@ def _recorded_migrations() -> object:
         return cursor.fetchone()
 
 
+def unapplied_migrations(using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Migrations of this release not applied to the database: its tables are not the models'
+    (readiness; a tenant move refuses a database in that state)."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections[using])
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, backwards in plan if not backwards]
+
+
 def check_migrations() -> None:
     """Nothing on disk unapplied: ``migrate --check``'s question. Loading the migrations costs
     ~0.5 s, so once the answer is yes this process does not ask again (migrations are applied
@@ -95,10 +105,7 @@ def check_migrations() -> None:
     fresh = known is not None and monotonic() - known[0] < UNAPPLIED_RECHECK_SECONDS
     if fresh and _recorded_migrations() == known[1]:
         raise Unready(known[2])
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    plan = unapplied_migrations(DEFAULT_DB_ALIAS)
     if plan:
         answer = f"{len(plan)} unapplied"
         _unapplied = (monotonic(), _recorded_migrations(), answer)

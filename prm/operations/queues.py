@@ -13,15 +13,11 @@ _PRIORITY_STEPS = (3, 6, 9)
 
 def queue_names() -> list[str]:
     """The Celery queues this installation sends to, from its settings as they are now: the
-    default queue, the declared queues and every queue a route names."""
+    default queue and the declared ones (the settings declare every queue a route names: both
+    come from ``PRM_TASK_QUEUE_PATTERNS``)."""
     conf = current_app.conf
     names = {conf.task_default_queue or "celery"}
-    for queue in conf.task_queues or ():
-        names.add(getattr(queue, "name", queue))
-    routes = conf.task_routes or {}
-    for route in routes.values() if isinstance(routes, dict) else ():
-        if isinstance(route, dict) and route.get("queue"):
-            names.add(getattr(route["queue"], "name", route["queue"]))
+    names.update(getattr(queue, "name", queue) for queue in conf.task_queues or ())
     return sorted(str(name) for name in names)
 
 

@@ -75,7 +75,10 @@ from prm.events.models import OutboxMessage
 from prm.tenancy.db import platform_alias
 from prm.tenancy.models import Tenant, TenantOwned
 from prm.tenancy.request_cache import people_changed, tenants_changed
+from prm.tenancy.rls import platform_only_models
 from prm.tenancy.scope import current_scope
+
+from .health import unapplied_migrations
 
 FORMAT_VERSION = 1
 
@@ -162,14 +165,15 @@ def tables() -> dict[str, Table]:
         found[meta.db_table] = Table(model, meta.db_table, meta.pk.column, columns, fks, files, kind="global")
     root = Tenant._meta.db_table
     found[root].kind = "root"
+    platform = set(platform_only_models())
     for table in found.values():
         if table.name in MAPPED:
             table.kind = "mapped"
         elif issubclass(table.model, TenantOwned):
             table.kind = "tenant"
-        elif root in table.fks.values():
+        elif table.model in platform:
             # The installation's own records about a tenant (the operator page's task runs and
-            # failures): not the tenant's data; they stay behind.
+            # failures, ``platform_only``): not the tenant's data; they stay behind.
             table.kind = "platform"
     for table in found.values():
         if table.kind == "global":
@@ -248,15 +252,6 @@ def migrations_state(using: str) -> dict[str, str]:
         if app not in latest or name > latest[app]:
             latest[app] = name
     return latest
-
-
-def unapplied_migrations(using: str) -> list[str]:
-    """Migrations of this release not applied to the database: its tables are not the models'."""
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connections[using])
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    return [f"{migration.app_label}.{migration.name}" for migration, backwards in plan if not backwards]
 
 
 def _ident(name: str) -> sql.Identifier:

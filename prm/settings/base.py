@@ -535,8 +535,6 @@ PRM_CSP = {
 # the request id, tenant and user; "console": readable lines (`make run`, the tests).
 PRM_LOG_FORMAT = env_str("PRM_LOG_FORMAT", "json")
 LOGGING = logging_config(fmt=PRM_LOG_FORMAT, level=env_str("DJANGO_LOG_LEVEL", "INFO"))
-# Celery keeps the logging above (prm/operations/logs.py answers its setup_logging signal).
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # /metrics: a scraper presents "Authorization: Bearer <token>"; unset, only a signed-in platform
 # superuser sees it (everyone else: 404).
 PRM_METRICS_TOKEN = env_str("PRM_METRICS_TOKEN", "")
