@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incentives', '0013_payout_holds'),
+        ("incentives", "0013_payout_holds"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='rebateaccrual',
-            name='closed_bands',
+            model_name="rebateaccrual",
+            name="closed_bands",
             field=models.JSONField(blank=True, null=True),
         ),
     ]

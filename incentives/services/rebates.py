@@ -171,11 +171,10 @@ def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Mem
         actual = Decimal(actual).quantize(CENT, ROUND_HALF_EVEN)
         baseline = (Decimal(base) / periods).quantize(CENT, ROUND_HALF_EVEN)
         incremental = max(Decimal(0), actual - baseline) if plan.growth_only else actual
-        bonus = _tier_bonus(plan, tier_percent)
-        rate = _rate(plan.bands, incremental) + bonus
+        rate = _rate(plan.bands, incremental) + _tier_bonus(plan, tier_percent)
         accelerator = plan.accelerator_percent if certified else Decimal(0)
         amount = _earned(incremental, rate, accelerator)
-        rows.append((partner_id, actual, baseline, incremental, rate, accelerator, amount, bonus))
+        rows.append((partner_id, actual, baseline, incremental, rate, accelerator, amount))
     # A partner measured before whose revenue is gone (wins reversed): its rebate falls to zero.
     for partner_id in set(existing) - seen:
         rows.append(
@@ -187,11 +186,10 @@ def rebate_accrue(*, plan: RebatePlan, on: date, close: bool = False, actor: Mem
                 Decimal(0),
                 Decimal(0),
                 Decimal(0),
-                Decimal(0),
             )
         )
     to_create, to_update, postable = [], [], []
-    for partner_id, actual, baseline, incremental, rate, accelerator, amount, bonus in rows:
+    for partner_id, actual, baseline, incremental, rate, accelerator, amount in rows:
         accrual = existing.get(partner_id)
         figures = (actual, baseline if plan.growth_only else None, incremental, rate, accelerator, amount)
         if accrual is None:
