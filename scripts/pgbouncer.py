@@ -114,6 +114,9 @@ class Pgbouncer:
                 f"default_pool_size = {self.pool_size}",
                 "min_pool_size = 0",
                 "reserve_pool_size = 0",
+                # Every server session checked before it is handed out, as deploy/pgbouncer.ini
+                # does: after PostgreSQL dropped them, none is handed out dead.
+                "server_check_delay = 0",
                 "max_client_conn = 1000",
                 # psycopg2 sends neither, but Django's OPTIONS "options" (the test settings'
                 # synchronous_commit) does: pgbouncer cannot keep per-client settings.

@@ -58,7 +58,12 @@ def formatter(fmt: str = "json") -> logging.Formatter:
             foreign_pre_chain=_PRE_CHAIN,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.dev.ConsoleRenderer(colors=False),
+                # Tracebacks without the frames' local variables: showing them evaluates lazy
+                # objects (a request's user), which reads the database in the middle of a
+                # database error and turns one error into a "Logging error".
+                structlog.dev.ConsoleRenderer(
+                    colors=False, exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False)
+                ),
             ],
         )
     return structlog.stdlib.ProcessorFormatter(
